@@ -1,0 +1,43 @@
+/**
+ * The description of a network that generated code hands to the runtime.
+ * It is plain data: the compiler emits it as a literal, the runtime builds
+ * tensors from it. Masks and vertex lists are strings in the compact encoding
+ * of `masks/codec.ts`.
+ */
+export type ActivationName = "relu" | "tanh" | "sigmoid" | "elu" | "linear";
+
+export type LayerKind = "input" | "hidden" | "output";
+
+export interface LayerSpec {
+  readonly name: string;
+  readonly kind: LayerKind;
+  readonly size: number;
+  /** Graph vertex id of each neuron, for layers made from a graph's depth (encoded integer list). */
+  readonly vertices?: string;
+}
+
+export interface BlockSpec {
+  readonly name: string;
+  /** Index into `layers`. */
+  readonly source: number;
+  readonly target: number;
+  /** Live entries of the [source size, target size] mask (encoded). */
+  readonly mask: string;
+}
+
+/** One fused kernel: everything that enters `target`, over its blocks' sources concatenated in order. */
+export interface KernelSpec {
+  readonly target: number;
+  readonly blocks: readonly number[];
+}
+
+export interface NetworkSpec {
+  readonly name: string;
+  readonly inputShape: readonly number[];
+  readonly activation: ActivationName;
+  readonly layerNorm: boolean;
+  readonly layers: readonly LayerSpec[];
+  readonly blocks: readonly BlockSpec[];
+  /** In execution order: a kernel's sources are all computed by earlier kernels (or are the input). */
+  readonly kernels: readonly KernelSpec[];
+}

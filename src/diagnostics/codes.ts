@@ -1,0 +1,42 @@
+/**
+ * Every diagnostic the compiler can report, in one table: a stable code, its
+ * severity and a message template whose `{0}`, `{1}`… are filled by the pass
+ * that reports it. Codes never change meaning; retired codes are not reused.
+ * Each code has a test that triggers it (test/diagnostics/table.test.ts).
+ */
+export const diagnosticTable = {
+  // 1xxx: reading the text
+  DS1001: { severity: "error", template: "unexpected character '{0}'" },
+  DS1002: { severity: "error", template: "expected {0} but found {1}" },
+  DS1003: { severity: "error", template: "{0} cannot start here; expected {1}" },
+  DS1004: { severity: "error", template: "unterminated string" },
+
+  // 2xxx: checking names, kinds and ranges
+  DS2001: { severity: "error", template: "'{0}' is declared more than once" },
+  DS2002: { severity: "error", template: "unknown graph generator '{0}'" },
+  DS2003: { severity: "error", template: "unknown graph '{0}'" },
+  DS2004: { severity: "error", template: "unknown setting '{0}' in network '{1}'" },
+  DS2005: { severity: "error", template: "'{0}' expects {1}, but got {2}" },
+  DS2006: { severity: "error", template: "'{0}' must be {1}, but is {2}" },
+  DS2007: { severity: "error", template: "'{0}' is missing the argument '{1}'" },
+  DS2008: { severity: "error", template: "'{0}' has no argument named '{1}'" },
+  DS2009: { severity: "error", template: "argument '{0}' is given more than once" },
+  DS2010: { severity: "error", template: "'{0}' takes {1} arguments, but {2} were given" },
+  DS2011: { severity: "error", template: "a positional argument cannot follow a named one" },
+  DS2012: { severity: "error", template: "network '{0}' has no input" },
+  DS2013: { severity: "error", template: "network '{0}' has no output" },
+  DS2014: { severity: "error", template: "setting '{0}' is given more than once in network '{1}'" },
+  DS2015: { severity: "error", template: "graph '{0}' is empty" },
+  DS2016: { severity: "error", template: "graph '{0}' mixes directed (->) and undirected (--) edges" },
+  DS2017: { severity: "error", template: "unknown activation '{0}'" },
+  DS2018: { severity: "error", template: "'{0}' is not a graph generator call; expected a call such as balanced_tree(r=2, h=3) or an edges {{ ... }} block" },
+  DS2019: { severity: "error", template: "graph '{0}' has a self-loop at vertex {1}" },
+  DS2020: { severity: "warning", template: "edge {0} is listed more than once in graph '{1}'" },
+  DS2021: { severity: "error", template: "graph '{0}' would have {1} vertices; the limit is {2}" },
+
+  // 3xxx: building and layering graphs
+  DS3001: { severity: "error", template: "graph '{0}' has a cycle: {1}" },
+  DS3002: { severity: "warning", template: "layer norm over depth {0} of '{1}' is skipped: it has a single neuron" },
+} as const satisfies Record<string, { severity: "error" | "warning"; template: string }>;
+
+export type DiagnosticCode = keyof typeof diagnosticTable;

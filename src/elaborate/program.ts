@@ -1,0 +1,21 @@
+import type { DirectedGraph } from "graphology";
+import type { CheckedNetwork } from "../check/program.js";
+
+/**
+ * A DAG with its layering. Vertex keys are the decimal strings of integer ids
+ * (graphology keys are strings); `layers[d]` lists the ids at depth d in
+ * ascending order, where a vertex's depth is one more than the deepest of its
+ * predecessors and sources sit at depth 0.
+ */
+export interface LayeredGraph {
+  readonly name: string;
+  readonly graph: DirectedGraph;
+  readonly layers: readonly (readonly number[])[];
+  readonly depthOf: ReadonlyMap<number, number>;
+}
+
+/** What `elaborate` hands on: every graph built and layered, networks unchanged. */
+export interface ElaboratedProgram {
+  readonly graphs: ReadonlyMap<string, LayeredGraph>;
+  readonly networks: readonly CheckedNetwork[];
+}

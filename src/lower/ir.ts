@@ -1,0 +1,40 @@
+import type { ActivationName } from "../check/program.js";
+
+/**
+ * A network as layers of neurons and masked connection blocks between them.
+ * Layer 0 is the (flattened) input, the last layer is the output; hidden layers
+ * are in topological order, so every block goes from a lower to a higher index.
+ */
+export interface NetworkIR {
+  readonly name: string;
+  readonly inputShape: readonly number[];
+  readonly layers: readonly LayerIR[];
+  readonly blocks: readonly BlockIR[];
+  readonly activation: ActivationName;
+  readonly layerNorm: boolean;
+}
+
+export type LayerKind = "input" | "hidden" | "output";
+
+export interface LayerIR {
+  /** Unique within the network: "input", "output", "dense1", "tree.d2". */
+  readonly name: string;
+  readonly kind: LayerKind;
+  readonly size: number;
+  /** For a layer made from a graph's depth: the graph vertex id of each neuron. */
+  readonly vertices?: readonly number[];
+}
+
+/**
+ * Connections from one layer to another. The weight matrix has shape
+ * [source size, target size] (y = x W); the mask lists the live entries as
+ * row-major linear indices `s * targetSize + t`, ascending, or is full.
+ */
+export interface BlockIR {
+  readonly name: string;
+  readonly source: number;
+  readonly target: number;
+  readonly mask: MaskIR;
+}
+
+export type MaskIR = { readonly kind: "full" } | { readonly kind: "sparse"; readonly live: Uint32Array };

@@ -5,8 +5,8 @@
  * differences, in base64. Full and empty masks have their own short words, so
  * a dense layer costs nothing to store.
  */
-const FULL = "full";
-const EMPTY = "empty";
+export const FULL_MASK = "full";
+export const EMPTY_MASK = "empty";
 const ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 const DECODE_TABLE = (() => {
   const table = new Int16Array(128).fill(-1);
@@ -20,16 +20,16 @@ export class MaskEncodingError extends Error {
 
 /** Encodes a mask of `size` entries given its live indices in ascending order. */
 export function encodeMask(size: number, live: ArrayLike<number>): string {
-  if (live.length === size) return FULL;
-  if (live.length === 0) return EMPTY;
+  if (live.length === size) return FULL_MASK;
+  if (live.length === 0) return EMPTY_MASK;
   return encodeIntegers(live);
 }
 
 /** Decodes a mask of `size` entries into 0/1 bytes. */
 export function decodeMask(encoded: string, size: number): Uint8Array {
   const mask = new Uint8Array(size);
-  if (encoded === FULL) return mask.fill(1);
-  if (encoded === EMPTY) return mask;
+  if (encoded === FULL_MASK) return mask.fill(1);
+  if (encoded === EMPTY_MASK) return mask;
   for (const index of decodeIntegers(encoded)) {
     if (!Number.isInteger(index) || index < 0 || index >= size) {
       throw new MaskEncodingError(`mask entry ${index} is outside a mask of ${size} entries`);

@@ -29,7 +29,6 @@ export const diagnosticTable = {
   DS2015: { severity: "error", template: "graph '{0}' is empty" },
   DS2016: { severity: "error", template: "graph '{0}' mixes directed (->) and undirected (--) edges" },
   DS2017: { severity: "error", template: "unknown activation '{0}'" },
-  DS2018: { severity: "error", template: "'{0}' is not a graph generator call; expected a call such as balanced_tree(r=2, h=3) or an edges {{ ... }} block" },
   DS2019: { severity: "error", template: "graph '{0}' has a self-loop at vertex {1}" },
   DS2020: { severity: "warning", template: "edge {0} is listed more than once in graph '{1}'" },
   DS2021: { severity: "error", template: "graph '{0}' would have {1} vertices; the limit is {2}" },
@@ -37,6 +36,9 @@ export const diagnosticTable = {
   // 3xxx: building and layering graphs
   DS3001: { severity: "error", template: "graph '{0}' has a cycle: {1}" },
   DS3002: { severity: "warning", template: "layer norm over depth {0} of '{1}' is skipped: it has a single neuron" },
+
+  // 9xxx: the compiler itself
+  DS9001: { severity: "error", template: "internal compiler error: {0}" },
 } as const satisfies Record<string, { severity: "error" | "warning"; template: string }>;
 
 export type DiagnosticCode = keyof typeof diagnosticTable;

@@ -1,0 +1,96 @@
+import { check } from "./check/index.js";
+import { diagnostic, hasErrors, type Diagnostic } from "./diagnostics/diagnostic.js";
+import { NO_SPAN } from "./diagnostics/span.js";
+import { elaborate } from "./elaborate/index.js";
+import type { ElaboratedProgram } from "./elaborate/program.js";
+import { emit } from "./emit/index.js";
+import { fuse } from "./fuse/index.js";
+import type { KernelPlan } from "./fuse/plan.js";
+import { lower } from "./lower/index.js";
+import { parse } from "./parse/index.js";
+
+export type { Diagnostic, Severity } from "./diagnostics/diagnostic.js";
+export type { DiagnosticCode } from "./diagnostics/codes.js";
+export { diagnosticTable } from "./diagnostics/codes.js";
+export type { Position, Span } from "./diagnostics/span.js";
+export type { KernelPlan, KernelIR } from "./fuse/plan.js";
+export type { NetworkIR, LayerIR, BlockIR, MaskIR } from "./lower/ir.js";
+export type { LayeredGraph, ElaboratedProgram } from "./elaborate/program.js";
+export { formatDiagnostic } from "./diagnostics/format.js";
+export { networkSpec } from "./emit/index.js";
+
+export interface CompileOptions {
+  /** The file the source came from: set on every diagnostic and named in the output's header. */
+  readonly fileName?: string;
+}
+
+export interface AnalyzeResult {
+  /** One plan per network, present when there were no errors. */
+  readonly plans?: readonly KernelPlan[];
+  /** The built, layered graphs, present when elaboration succeeded. */
+  readonly program?: ElaboratedProgram;
+  readonly diagnostics: readonly Diagnostic[];
+}
+
+export interface CompileResult {
+  /** The generated TypeScript module, present when there were no errors. */
+  readonly code?: string;
+  readonly plans?: readonly KernelPlan[];
+  readonly diagnostics: readonly Diagnostic[];
+}
+
+/**
+ * Runs every pass up to the kernel plan: parse → check → elaborate → lower →
+ * fuse. Stops after the first pass that reports an error, having collected
+ * all the errors of that pass. Never throws for any input.
+ */
+export function analyze(source: string, options: CompileOptions = {}): AnalyzeResult {
+  const diagnostics: Diagnostic[] = [];
+  const finish = (result: Omit<AnalyzeResult, "diagnostics">): AnalyzeResult => ({
+    ...result,
+    diagnostics: withFile(diagnostics, options.fileName),
+  });
+  try {
+    const parsed = parse(source);
+    diagnostics.push(...parsed.diagnostics);
+    // Check even when parsing failed: the parser recovers, and name errors
+    // in the intact declarations are worth reporting in the same run.
+    const checked = check(parsed.program);
+    diagnostics.push(...checked.diagnostics);
+    if (hasErrors(diagnostics)) return finish({});
+
+    const elaborated = elaborate(checked.program);
+    diagnostics.push(...elaborated.diagnostics);
+    if (hasErrors(diagnostics)) return finish({});
+
+    const lowered = lower(elaborated.program);
+    diagnostics.push(...lowered.diagnostics);
+    if (hasErrors(diagnostics)) return finish({ program: elaborated.program });
+    return finish({ program: elaborated.program, plans: fuse(lowered.networks) });
+  } catch (error) {
+    diagnostics.push(internalError(error));
+    return finish({});
+  }
+}
+
+/** Compiles `.ds` source text to a TypeScript module. Never throws for any input. */
+export async function compile(source: string, options: CompileOptions = {}): Promise<CompileResult> {
+  const analyzed = analyze(source, options);
+  if (analyzed.plans === undefined) return { diagnostics: analyzed.diagnostics };
+  try {
+    const sourceName = options.fileName;
+    const code = await emit(analyzed.plans, sourceName === undefined ? {} : { sourceName });
+    return { code, plans: analyzed.plans, diagnostics: analyzed.diagnostics };
+  } catch (error) {
+    return { diagnostics: withFile([...analyzed.diagnostics, internalError(error)], options.fileName) };
+  }
+}
+
+function internalError(error: unknown): Diagnostic {
+  const message = error instanceof Error ? error.message : String(error);
+  return diagnostic("DS9001", NO_SPAN, [message], "this is a bug in dsc; please report it with the .ds file");
+}
+
+function withFile(diagnostics: readonly Diagnostic[], file: string | undefined): Diagnostic[] {
+  return file === undefined ? [...diagnostics] : diagnostics.map((d) => ({ ...d, file }));
+}

@@ -1,0 +1,152 @@
+import type { CheckedNetwork, Stage } from "../check/program.js";
+import { DiagnosticBag, type Diagnostic } from "../diagnostics/diagnostic.js";
+import type { ElaboratedProgram, LayeredGraph } from "../elaborate/program.js";
+import type { BlockIR, LayerIR, MaskIR, NetworkIR } from "./ir.js";
+
+export type { NetworkIR } from "./ir.js";
+
+/**
+ * Turns each network into layers of neurons and masked connection blocks.
+ *
+ * Stages are joined in the order written: every neuron a stage exposes feeds
+ * every neuron the next stage takes in. A dense layer takes in and exposes all
+ * its neurons. A structure takes in at its sources (depth 0, as deepstruct
+ * does) and exposes its sinks at whatever depth they sit, so no vertex of the
+ * graph is a dead end; inside it, each edge u → v is one live connection from
+ * u's depth to v's, which is where skip connections come from.
+ */
+export function lower(program: ElaboratedProgram): { networks: NetworkIR[]; diagnostics: Diagnostic[] } {
+  const bag = new DiagnosticBag();
+  const networks = program.networks.map((network) => lowerNetwork(network, program.graphs, bag));
+  return { networks, diagnostics: bag.items };
+}
+
+/** Neurons a stage exposes to the next: whole layers, or chosen rows of layers. */
+interface Exposed {
+  readonly layer: number;
+  /** Positions within the layer; undefined means all of them. */
+  readonly rows?: readonly number[];
+}
+
+function lowerNetwork(network: CheckedNetwork, graphs: ReadonlyMap<string, LayeredGraph>, bag: DiagnosticBag): NetworkIR {
+  const layers: LayerIR[] = [{ name: "input", kind: "input", size: network.inputShape.reduce((a, b) => a * b, 1) }];
+  const blocks: BlockIR[] = [];
+  const layerNames = new Set<string>(["input", "output"]);
+  let exposed: Exposed[] = [{ layer: 0 }];
+
+  const addLayer = (base: string, layer: Omit<LayerIR, "name">): number => {
+    let name = base;
+    for (let copy = 2; layerNames.has(name); copy++) name = `${base}#${copy}`;
+    layerNames.add(name);
+    layers.push({ name, ...layer });
+    return layers.length - 1;
+  };
+  const connectAll = (from: readonly Exposed[], target: number): void => {
+    for (const source of from) blocks.push(fullBlock(layers, source, target));
+  };
+
+  let denseCount = 0;
+  for (const stage of network.stages) {
+    if (stage.kind === "dense") {
+      const layer = addLayer(`dense${++denseCount}`, { kind: "hidden", size: stage.size });
+      connectAll(exposed, layer);
+      exposed = [{ layer }];
+      continue;
+    }
+    const graph = graphs.get(stage.graph);
+    if (graph === undefined) throw new Error(`lower: graph '${stage.graph}' was checked but not elaborated`);
+    exposed = lowerStructure(graph, stage, exposed, { layers, blocks, addLayer, connectAll }, network, bag);
+  }
+  const output = addLayer("output", { kind: "output", size: network.outputSize });
+  connectAll(exposed, output);
+
+  blocks.sort((a, b) => a.target - b.target || a.source - b.source);
+  return {
+    name: network.name,
+    inputShape: network.inputShape,
+    layers,
+    blocks,
+    activation: network.activation,
+    layerNorm: network.layerNorm,
+  };
+}
+
+interface Builder {
+  readonly layers: LayerIR[];
+  readonly blocks: BlockIR[];
+  addLayer(base: string, layer: Omit<LayerIR, "name">): number;
+  connectAll(from: readonly Exposed[], target: number): void;
+}
+
+function lowerStructure(
+  graph: LayeredGraph,
+  stage: Stage,
+  exposed: readonly Exposed[],
+  builder: Builder,
+  network: CheckedNetwork,
+  bag: DiagnosticBag,
+): Exposed[] {
+  const layerOfDepth = graph.layers.map((vertices, depth) => {
+    if (network.layerNorm && vertices.length === 1) bag.report("DS3002", stage.span, [depth, graph.name]);
+    return builder.addLayer(`${graph.name}.d${depth}`, { kind: "hidden", size: vertices.length, vertices });
+  });
+  builder.connectAll(exposed, layerOfDepth[0]!);
+
+  const positionOf = new Map<number, number>();
+  for (const vertices of graph.layers) vertices.forEach((vertex, position) => positionOf.set(vertex, position));
+
+  // Group the edges by (source depth, target depth); each group is one block.
+  const groups = new Map<number, number[]>();
+  const depthCount = graph.layers.length;
+  graph.graph.forEachEdge((_edge, _attributes, sourceKey, targetKey) => {
+    const source = Number(sourceKey);
+    const target = Number(targetKey);
+    const sourceDepth = graph.depthOf.get(source)!;
+    const targetDepth = graph.depthOf.get(target)!;
+    const targetSize = graph.layers[targetDepth]!.length;
+    const key = sourceDepth * depthCount + targetDepth;
+    let live = groups.get(key);
+    if (live === undefined) groups.set(key, (live = []));
+    live.push(positionOf.get(source)! * targetSize + positionOf.get(target)!);
+  });
+  for (const [key, live] of [...groups].sort((a, b) => a[0] - b[0])) {
+    const source = layerOfDepth[Math.floor(key / depthCount)]!;
+    const target = layerOfDepth[key % depthCount]!;
+    const sorted = Uint32Array.from(live).sort();
+    builder.blocks.push(makeBlock(builder.layers, source, target, sorted));
+  }
+
+  // Sinks, depth by depth, are what the next stage sees.
+  const sinks: Exposed[] = [];
+  graph.layers.forEach((vertices, depth) => {
+    const rows: number[] = [];
+    vertices.forEach((vertex, position) => {
+      if (graph.graph.outDegree(String(vertex)) === 0) rows.push(position);
+    });
+    if (rows.length > 0) sinks.push({ layer: layerOfDepth[depth]!, rows });
+  });
+  return sinks;
+}
+
+/** Every exposed row of `source` to every neuron of `target`. */
+function fullBlock(layers: readonly LayerIR[], source: Exposed, target: number): BlockIR {
+  const targetSize = layers[target]!.size;
+  const rows = source.rows;
+  if (rows === undefined || rows.length === layers[source.layer]!.size) {
+    return { name: blockName(layers, source.layer, target), source: source.layer, target, mask: { kind: "full" } };
+  }
+  const live = new Uint32Array(rows.length * targetSize);
+  let next = 0;
+  for (const row of rows) for (let t = 0; t < targetSize; t++) live[next++] = row * targetSize + t;
+  return makeBlock(layers, source.layer, target, live);
+}
+
+function makeBlock(layers: readonly LayerIR[], source: number, target: number, live: Uint32Array): BlockIR {
+  const size = layers[source]!.size * layers[target]!.size;
+  const mask: MaskIR = live.length === size ? { kind: "full" } : { kind: "sparse", live };
+  return { name: blockName(layers, source, target), source, target, mask };
+}
+
+function blockName(layers: readonly LayerIR[], source: number, target: number): string {
+  return `${layers[source]!.name}->${layers[target]!.name}`;
+}

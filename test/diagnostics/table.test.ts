@@ -1,0 +1,88 @@
+import { describe, expect, it } from "vitest";
+import { analyze } from "../../src/index.js";
+import { diagnosticTable, type DiagnosticCode } from "../../src/diagnostics/codes.js";
+
+/**
+ * Bad input, the diagnostic it must produce and where. Together with the
+ * internal-error test this triggers every code in the table.
+ */
+const cases: readonly { readonly code: DiagnosticCode; readonly at: string; readonly source: string }[] = [
+  { code: "DS1001", at: "1:35", source: "graph g = balanced_tree(r=2, h=3) @" },
+  { code: "DS1002", at: "1:9", source: "graph g balanced_tree(r=2, h=3)" },
+  { code: "DS1003", at: "1:19", source: "network N { input }" },
+  { code: "DS1004", at: "2:8", source: 'network N {\n  note "abc\n}' },
+  { code: "DS2001", at: "2:7", source: "graph g = balanced_tree(r=2, h=1)\ngraph g = balanced_tree(r=2, h=2)" },
+  { code: "DS2001", at: "2:9", source: "network net { input 1 output 1 }\nnetwork Net { input 1 output 1 }" },
+  { code: "DS2002", at: "1:11", source: "graph g = small_world(n=10)" },
+  { code: "DS2003", at: "3:13", source: "network N {\n  input 4\n  structure tree\n  output 2\n}" },
+  { code: "DS2004", at: "3:3", source: "network N {\n  input 4\n  dens 3\n  output 2\n}" },
+  { code: "DS2005", at: "1:27", source: "graph t = balanced_tree(r=2.5, h=3)" },
+  { code: "DS2005", at: "2:13", source: "network M { input 1 output 1 }\nnetwork N { structure M input 1 output 1 }" },
+  { code: "DS2005", at: "1:20", source: "network N { input [] output 1 }" },
+  { code: "DS2006", at: "1:32", source: "graph t = balanced_tree(r=2, h=-1)" },
+  { code: "DS2006", at: "1:39", source: "graph w = watts_strogatz(n=10, k=4, p=1.5, seed=1)" },
+  { code: "DS2006", at: "1:31", source: "graph e = erdos_renyi(n=10, p=-0.1, seed=1)" },
+  { code: "DS2006", at: "1:31", source: "graph w = watts_strogatz(n=4, k=4, p=0.1)" },
+  { code: "DS2006", at: "3:9", source: "network N {\n  input 4\n  dense 0\n  output 2\n}" },
+  { code: "DS2006", at: "1:27", source: "network N { input 4 output 0 }" },
+  { code: "DS2007", at: "1:11", source: "graph g = grid_2d(3)" },
+  { code: "DS2008", at: "1:27", source: "graph g = grid_2d(rows=3, colums=4)" },
+  { code: "DS2009", at: "1:30", source: "graph g = balanced_tree(r=2, r=3)" },
+  { code: "DS2010", at: "1:31", source: "graph g = balanced_tree(2, 3, 4)" },
+  { code: "DS2011", at: "1:27", source: "graph g = grid_2d(rows=3, 4)" },
+  { code: "DS2012", at: "1:9", source: "network N {\n  output 2\n}" },
+  { code: "DS2013", at: "1:9", source: "network N {\n  input 4\n}" },
+  { code: "DS2014", at: "3:3", source: "network N {\n  input 4\n  input 5\n  output 2\n}" },
+  { code: "DS2015", at: "1:11", source: "graph g = edges { }" },
+  { code: "DS2016", at: "1:27", source: "graph g = edges { 0 -> 1, 1 -- 2 }" },
+  { code: "DS2017", at: "4:14", source: "network N {\n  input 4\n  output 2\n  activation rleu\n}" },
+  { code: "DS2019", at: "1:19", source: "graph g = edges { 0 -> 0 }" },
+  { code: "DS2020", at: "1:27", source: "graph g = edges { 0 -> 1, 0 -> 1 }" },
+  { code: "DS2021", at: "1:11", source: "graph t = balanced_tree(r=10, h=9)" },
+  { code: "DS3001", at: "1:35", source: "graph g = edges { 0 -> 1, 1 -> 2, 2 -> 0 }" },
+  {
+    code: "DS3002",
+    at: "4:3",
+    source: "graph t = balanced_tree(r=2, h=1)\nnetwork N {\n  input 4\n  structure t\n  output 2\n  layer_norm true\n}",
+  },
+];
+
+describe("diagnostics for bad input", () => {
+  it.each(cases)("$code at $at", ({ code, at, source }) => {
+    const { diagnostics } = analyze(source, { fileName: "bad.ds" });
+    const found = diagnostics.map((d) => `${d.code}@${d.span.start.line}:${d.span.start.column}`);
+    expect(found).toContain(`${code}@${at}`);
+    const d = diagnostics.find((x) => x.code === code)!;
+    expect(d.file).toBe("bad.ds");
+    expect(d.message.length).toBeGreaterThan(10);
+    expect(d.message).not.toMatch(/\{\d\}/);
+  });
+
+  it("covers every code of the table but the internal error", () => {
+    const covered = new Set(cases.map((c) => c.code));
+    const missing = Object.keys(diagnosticTable).filter((code) => !covered.has(code as DiagnosticCode) && code !== "DS9001");
+    expect(missing).toEqual([]);
+  });
+
+  it("reports every independent error of a file in one run", () => {
+    const source = [
+      "graph a = balanced_tree(r=0, h=2)",
+      "graph b = watts_strogatz(n=10, k=2, p=2)",
+      "graph c = grid_2d(rows=3, cols=3, periodic=maybe)",
+      "network N {",
+      "  input 0",
+      "  structure nowhere",
+      "  activation swish",
+      "}",
+    ].join("\n");
+    const codes = analyze(source).diagnostics.map((d) => `${d.code}@${d.span.start.line}`);
+    expect(codes).toEqual(
+      expect.arrayContaining(["DS2006@1", "DS2006@2", "DS2005@3", "DS2006@5", "DS2003@6", "DS2017@7", "DS2013@4"]),
+    );
+  });
+
+  it("suggests the closest name for a misspelling", () => {
+    const [d] = analyze("graph w = watts_strogats(n=10, k=2, p=0.1)").diagnostics;
+    expect(d?.hint).toBe("did you mean 'watts_strogatz'?");
+  });
+});

@@ -31,7 +31,7 @@ interface Exposed {
 function lowerNetwork(network: CheckedNetwork, graphs: ReadonlyMap<string, LayeredGraph>, bag: DiagnosticBag): NetworkIR {
   const layers: LayerIR[] = [{ name: "input", kind: "input", size: network.inputShape.reduce((a, b) => a * b, 1) }];
   const blocks: BlockIR[] = [];
-  const layerNames = new Set<string>(["input", "output"]);
+  const layerNames = new Set<string>(["input"]);
   let exposed: Exposed[] = [{ layer: 0 }];
 
   const addLayer = (base: string, layer: Omit<LayerIR, "name">): number => {

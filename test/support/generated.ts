@@ -1,7 +1,8 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { join } from "node:path";
-import ts from "typescript";
+// ts-morph carries the TypeScript compiler API (the `typescript` package we type-check with is the native build, which has none).
+import { Project, ts } from "ts-morph";
 
 /** Where tests write generated modules: inside the package, so they resolve `deepstruct/runtime`. */
 export const generatedDir = fileURLToPath(new URL("../.generated/", import.meta.url));
@@ -16,19 +17,26 @@ export function writeGenerated(name: string, code: string): string {
 
 /** Type-checks files as a user's strict project would; returns the messages (empty when clean). */
 export function typeCheck(files: readonly string[]): string[] {
-  const program = ts.createProgram([...files], {
-    strict: true,
-    noUncheckedIndexedAccess: true,
-    noEmit: true,
-    target: ts.ScriptTarget.ES2022,
-    module: ts.ModuleKind.NodeNext,
-    moduleResolution: ts.ModuleResolutionKind.NodeNext,
-    skipLibCheck: true,
-    types: ["node"],
-    paths: { "deepstruct/runtime": [runtimeEntry] },
+  // ts-morph's Project brings the standard library declarations with it.
+  const project = new Project({
+    compilerOptions: {
+      strict: true,
+      noUncheckedIndexedAccess: true,
+      noEmit: true,
+      target: ts.ScriptTarget.ES2022,
+      lib: ["lib.es2022.d.ts"],
+      module: ts.ModuleKind.NodeNext,
+      moduleResolution: ts.ModuleResolutionKind.NodeNext,
+      skipLibCheck: true,
+      types: ["node"],
+      paths: { "deepstruct/runtime": [runtimeEntry] },
+    },
+    skipAddingFilesFromTsConfig: true,
   });
-  return ts.getPreEmitDiagnostics(program).map((d) => {
-    const where = d.file && d.start !== undefined ? `${d.file.fileName}:${d.file.getLineAndCharacterOfPosition(d.start).line + 1}` : "";
-    return `${where} ${ts.flattenDiagnosticMessageText(d.messageText, "\n")}`;
+  project.addSourceFilesAtPaths([...files]);
+  return project.getPreEmitDiagnostics().map((d) => {
+    const file = d.getSourceFile();
+    const where = file ? `${file.getFilePath()}:${d.getLineNumber() ?? "?"}` : "";
+    return `${where} ${ts.flattenDiagnosticMessageText(d.getMessageText() as string | ts.DiagnosticMessageChain, "\n")}`;
   });
 }

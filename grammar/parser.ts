@@ -1,0 +1,168 @@
+import { CstParser, type CstNode } from "chevrotain";
+import {
+  allTokens,
+  Arrow,
+  Comma,
+  Edges,
+  Equals,
+  False,
+  Graph,
+  Identifier,
+  LBrace,
+  LBracket,
+  LParen,
+  Network,
+  NumberLiteral,
+  RBrace,
+  RBracket,
+  RParen,
+  StringLiteral,
+  True,
+  Undirected,
+} from "./tokens.js";
+
+/**
+ * The grammar of `.ds` files, as a chevrotain parser producing a concrete
+ * syntax tree (`src/parse/cst-to-ast.ts` turns it into the AST). It is the
+ * single source of the README's syntax diagram and of `grammar.ebnf`.
+ *
+ * Lists and argument lists allow a trailing comma, so one-per-line layouts
+ * diff cleanly; settings of a network body need no separators.
+ */
+export class DsParser extends CstParser {
+  constructor() {
+    super(allTokens, { recoveryEnabled: true, maxLookahead: 3 });
+    this.performSelfAnalysis();
+  }
+
+  program = this.RULE("program", () => {
+    this.MANY(() => this.SUBRULE(this.declaration));
+  });
+
+  declaration = this.RULE("declaration", () => {
+    this.OR([
+      { ALT: () => this.SUBRULE(this.graphDeclaration) },
+      { ALT: () => this.SUBRULE(this.networkDeclaration) },
+    ]);
+  });
+
+  graphDeclaration = this.RULE("graphDeclaration", () => {
+    this.CONSUME(Graph);
+    this.CONSUME(Identifier);
+    this.CONSUME(Equals);
+    this.OR([{ ALT: () => this.SUBRULE(this.call) }, { ALT: () => this.SUBRULE(this.edgeList) }]);
+  });
+
+  edgeList = this.RULE("edgeList", () => {
+    this.CONSUME(Edges);
+    this.CONSUME(LBrace);
+    this.OPTION(() => {
+      this.SUBRULE(this.edgeChain);
+      this.MANY({
+        GATE: () => this.LA(2).tokenType !== RBrace,
+        DEF: () => {
+          this.CONSUME(Comma);
+          this.SUBRULE2(this.edgeChain);
+        },
+      });
+      this.OPTION2(() => this.CONSUME2(Comma));
+    });
+    this.CONSUME(RBrace);
+  });
+
+  /** `0 -> 1 -> 2` is the two edges 0 -> 1 and 1 -> 2. */
+  edgeChain = this.RULE("edgeChain", () => {
+    this.CONSUME(NumberLiteral);
+    this.AT_LEAST_ONE(() => {
+      this.OR([{ ALT: () => this.CONSUME(Arrow) }, { ALT: () => this.CONSUME(Undirected) }]);
+      this.CONSUME2(NumberLiteral);
+    });
+  });
+
+  networkDeclaration = this.RULE("networkDeclaration", () => {
+    this.CONSUME(Network);
+    this.CONSUME(Identifier);
+    this.CONSUME(LBrace);
+    this.MANY(() => this.SUBRULE(this.setting));
+    this.CONSUME(RBrace);
+  });
+
+  setting = this.RULE("setting", () => {
+    this.CONSUME(Identifier);
+    this.SUBRULE(this.value);
+  });
+
+  value = this.RULE("value", () => {
+    this.OR([
+      { ALT: () => this.CONSUME(NumberLiteral) },
+      { ALT: () => this.CONSUME(True) },
+      { ALT: () => this.CONSUME(False) },
+      { ALT: () => this.CONSUME(StringLiteral) },
+      { ALT: () => this.SUBRULE(this.list) },
+      { ALT: () => this.SUBRULE(this.call) },
+      { ALT: () => this.SUBRULE(this.name) },
+    ]);
+  });
+
+  /** A bare name as a value: a graph, or a word such as `relu`. */
+  name = this.RULE("name", () => {
+    this.CONSUME(Identifier);
+  });
+
+  list = this.RULE("list", () => {
+    this.CONSUME(LBracket);
+    this.OPTION(() => {
+      this.SUBRULE(this.value);
+      this.MANY({
+        GATE: () => this.LA(2).tokenType !== RBracket,
+        DEF: () => {
+          this.CONSUME(Comma);
+          this.SUBRULE2(this.value);
+        },
+      });
+      this.OPTION2(() => this.CONSUME2(Comma));
+    });
+    this.CONSUME(RBracket);
+  });
+
+  call = this.RULE("call", () => {
+    this.CONSUME(Identifier);
+    this.CONSUME(LParen);
+    this.OPTION(() => {
+      this.SUBRULE(this.argument);
+      this.MANY({
+        GATE: () => this.LA(2).tokenType !== RParen,
+        DEF: () => {
+          this.CONSUME(Comma);
+          this.SUBRULE2(this.argument);
+        },
+      });
+      this.OPTION2(() => this.CONSUME2(Comma));
+    });
+    this.CONSUME(RParen);
+  });
+
+  /** `value` or `name=value`. */
+  argument = this.RULE("argument", () => {
+    this.OPTION(() => {
+      this.CONSUME(Identifier);
+      this.CONSUME(Equals);
+    });
+    this.SUBRULE(this.value);
+  });
+}
+
+/** One parser instance serves every parse: chevrotain parsers are reusable via `input =`. */
+export const dsParser = new DsParser();
+
+/** What each rule is called in messages such as "'}' cannot start here; expected a value". */
+export const ruleDescriptions: Readonly<Record<string, string>> = {
+  program: "'graph' or 'network'",
+  declaration: "'graph' or 'network'",
+  graphDeclaration: "a generator call or 'edges { ... }'",
+  edgeChain: "'->' or '--'",
+  value: "a value",
+  argument: "an argument",
+};
+
+export type { CstNode };

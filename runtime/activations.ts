@@ -1,0 +1,25 @@
+/** The activations a network's hidden layers can use. */
+import * as tf from "@tensorflow/tfjs-core";
+import type { Tensor2D } from "@tensorflow/tfjs-core";
+import type { ActivationName } from "./spec.js";
+
+export const ACTIVATIONS: readonly ActivationName[] = ["relu", "tanh", "sigmoid", "elu", "linear"];
+
+export function isActivation(name: string): name is ActivationName {
+  return (ACTIVATIONS as readonly string[]).includes(name);
+}
+
+export function activate(name: ActivationName, x: Tensor2D): Tensor2D {
+  switch (name) {
+    case "relu":
+      return tf.relu(x);
+    case "tanh":
+      return tf.tanh(x);
+    case "sigmoid":
+      return tf.sigmoid(x);
+    case "elu":
+      return tf.elu(x);
+    case "linear":
+      return x;
+  }
+}

@@ -1,0 +1,18 @@
+/**
+ * The runtime of `dsc`: generated modules import everything they need from
+ * `deepstruct/runtime`.
+ */
+export { createNetwork } from "./network.js";
+export { useBackend, setWasmPaths } from "./backend.js";
+export type { BackendChoice, BackendName, BlockInfo, NetworkOptions, LayerInfo, Model, Parameter } from "./model.js";
+export type { ActivationName, BlockSpec, KernelSpec, LayerKind, LayerSpec, NetworkSpec } from "./spec.js";
+export { maskedDense } from "./kernels/masked-dense.js";
+export { layerNorm, LAYER_NORM_EPSILON } from "./layer-norm.js";
+export { activate, ACTIVATIONS } from "./activations.js";
+export { initialWeights, initLimit, fanIns } from "./init.js";
+export { createRandom } from "./random.js";
+export type { Random } from "./random.js";
+export { decodeMask, decodeIntegers, encodeMask, encodeIntegers, liveIndices, MaskEncodingError } from "./masks/codec.js";
+/** The TensorFlow.js instance the runtime computes with (use it to build input tensors). */
+export * as tf from "@tensorflow/tfjs-core";
+export type { Rank, Tensor, Tensor1D, Tensor2D, TensorLike, Variable } from "@tensorflow/tfjs-core";

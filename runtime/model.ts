@@ -1,0 +1,124 @@
+/**
+ * The public types of the runtime: what `createNetwork` returns.
+ */
+import type { Tensor, Variable } from "@tensorflow/tfjs-core";
+import type { LayerKind } from "./spec.js";
+
+/** A TensorFlow.js backend the runtime computes on. */
+export type BackendName = "wasm" | "cpu";
+
+/** A backend request: `"auto"` is WASM, falling back to CPU if WASM cannot be initialised. */
+export type BackendChoice = BackendName | "auto";
+
+/** Options of `createNetwork`. */
+export interface NetworkOptions {
+  /** Seed of the initial weights (default 0). The same seed gives bit-identical weights. */
+  readonly seed?: number;
+  /** Backend to compute on (default `"auto"`). */
+  readonly backend?: BackendChoice;
+}
+
+/** One layer of neurons. */
+export interface LayerInfo {
+  readonly name: string;
+  readonly kind: LayerKind;
+  /** Number of neurons. */
+  readonly size: number;
+  /** Graph vertex id of each neuron, for layers made from a graph's depth. */
+  readonly vertices?: readonly number[];
+}
+
+/** One block of connections from a source layer to a target layer. */
+export interface BlockInfo {
+  readonly name: string;
+  /** Name of the source layer. */
+  readonly source: string;
+  /** Name of the target layer. */
+  readonly target: string;
+  readonly sourceSize: number;
+  readonly targetSize: number;
+}
+
+/** A trainable variable of the network. */
+export interface Parameter {
+  /**
+   * `${layer}.weight` (the fused [Σ source sizes, layer size] weight of the
+   * kernel computing the layer), `${layer}.bias`, and for normalised hidden
+   * layers `${layer}.gain` and `${layer}.shift`.
+   */
+  readonly name: string;
+  readonly variable: Variable;
+}
+
+/**
+ * A sparse network built from a `NetworkSpec`.
+ *
+ * Every layer after the input is computed by one kernel:
+ * `pre = concat(sources) · (W ⊙ M) + b`; hidden layers are then layer
+ * normalised (if the network asks for it) and activated; the output layer
+ * is returned as logits.
+ *
+ * @typeParam I - the input shape without the batch dimension.
+ * @typeParam O - the output shape without the batch dimension (`[outputSize]`).
+ */
+export interface Model<I extends readonly number[] = readonly number[], O extends readonly number[] = readonly number[]> {
+  /** The network's name, used in error messages. */
+  readonly name: string;
+  /** Shape of one example (without the batch dimension). */
+  readonly inputShape: I;
+  /** Shape of one output (without the batch dimension): `[outputSize]`. */
+  readonly outputShape: O;
+  /**
+   * The backend selected when the model was created. TensorFlow.js has one
+   * current backend per process: computation runs on whichever is current.
+   */
+  readonly backend: BackendName;
+  /** Layers in order: the input first, the output last. */
+  readonly layers: readonly LayerInfo[];
+  /** Blocks of connections, in the order of the spec. */
+  readonly blocks: readonly BlockInfo[];
+  /** Trainable variables, kernel by kernel in execution order. */
+  readonly parameters: readonly Parameter[];
+
+  /**
+   * Runs the network on a batch. `x` has shape `[batch, ...inputShape]` or
+   * `[batch, inputSize]`; non-float input is cast to float32. Returns logits
+   * of shape `[batch, outputSize]`; the caller owns (and disposes) the result.
+   * @throws Error if `x` has any other shape.
+   */
+  predict(x: Tensor): Tensor;
+
+  /** A copy of a block's 0/1 mask, row-major `[sourceSize, targetSize]`. */
+  getMask(block: string): Uint8Array;
+  /**
+   * Replaces a block's mask. Weights of connections switched off are kept
+   * (but have no effect), so switching them on again restores them.
+   * @throws Error for an unknown block, a wrong length, or an entry other than 0 or 1.
+   */
+  setMask(block: string, mask: ArrayLike<number>): void;
+
+  /** A block's effective weights (stored weights times mask; 0 where masked), row-major `[sourceSize, targetSize]`. */
+  getWeights(block: string): Float32Array;
+  /**
+   * Replaces a block's stored weights, row-major `[sourceSize, targetSize]`.
+   * Entries where the mask is 0 are stored but have no effect while masked.
+   * @throws Error for an unknown block, a wrong length, or a non-finite entry.
+   */
+  setWeights(block: string, values: ArrayLike<number>): void;
+
+  /** A copy of a (non-input) layer's bias. */
+  getBias(layer: string): Float32Array;
+  /**
+   * Replaces a (non-input) layer's bias.
+   * @throws Error for an unknown or input layer, a wrong length, or a non-finite entry.
+   */
+  setBias(layer: string, values: ArrayLike<number>): void;
+
+  /** Live connections of one block, or of the whole network. */
+  liveConnections(block?: string): number;
+  /** Connections the blocks could hold: Σ sourceSize × targetSize. */
+  totalConnections(): number;
+
+  /** Frees the model's tensors and variables. The model cannot be used afterwards. */
+  dispose(): void;
+}

@@ -1,0 +1,435 @@
+/**
+ * Builds a runnable {@link Model} from the plain-data {@link NetworkSpec}
+ * that generated code hands over.
+ */
+import * as tf from "@tensorflow/tfjs-core";
+import type { Tensor, Tensor1D, Tensor2D, Variable } from "@tensorflow/tfjs-core";
+import { activate, isActivation } from "./activations.js";
+import { useBackend } from "./backend.js";
+import { initialWeights } from "./init.js";
+import { maskedDense } from "./kernels/masked-dense.js";
+import { layerNorm } from "./layer-norm.js";
+import { decodeIntegers, decodeMask } from "./masks/codec.js";
+import type { BlockInfo, NetworkOptions, LayerInfo, Model, Parameter } from "./model.js";
+import { createRandom } from "./random.js";
+import type { ActivationName, NetworkSpec } from "./spec.js";
+
+/** A block's place inside its kernel's fused weight: rows [rowOffset, rowOffset + sourceSize). */
+interface BlockState {
+  readonly info: BlockInfo;
+  readonly source: number;
+  readonly kernel: KernelState;
+  readonly rowOffset: number;
+}
+
+interface KernelState {
+  readonly target: number;
+  readonly targetName: string;
+  readonly hidden: boolean;
+  /** Source layer of each block, in concatenation order. */
+  readonly sources: readonly number[];
+  readonly rows: number;
+  readonly cols: number;
+  /** Host copy of the fused mask (the source of truth for getMask and liveConnections). */
+  readonly mask: Uint8Array;
+  maskTensor: Tensor2D | undefined;
+  readonly weight: Variable<tf.Rank.R2> | undefined;
+  readonly bias: Variable<tf.Rank.R1>;
+  readonly gain: Variable<tf.Rank.R1> | undefined;
+  readonly shift: Variable<tf.Rank.R1> | undefined;
+}
+
+function shapeText(shape: readonly (number | string)[]): string {
+  return `[${shape.join(", ")}]`;
+}
+
+function product(shape: readonly number[]): number {
+  return shape.reduce((a, b) => a * b, 1);
+}
+
+function quoteList(names: readonly string[]): string {
+  return names.length === 0 ? "(none)" : names.map((n) => `'${n}'`).join(", ");
+}
+
+/** Checks the structure of a spec; throws an Error naming the network and the problem. */
+function validateSpec(spec: NetworkSpec): void {
+  const fail: (message: string) => never = (message) => {
+    throw new Error(`${spec.name}: invalid network spec: ${message}`);
+  };
+  if (!isActivation(spec.activation)) fail(`unknown activation '${String(spec.activation)}'`);
+  if (spec.inputShape.length === 0 || spec.inputShape.some((d) => !Number.isInteger(d) || d <= 0)) {
+    fail(`input shape ${shapeText(spec.inputShape)} must be a non-empty list of positive integers`);
+  }
+  const { layers, blocks, kernels } = spec;
+  if (layers.length < 2) fail(`needs at least an input and an output layer, got ${layers.length} layer(s)`);
+  const layerNames = new Set<string>();
+  layers.forEach((layer, i) => {
+    if (layerNames.has(layer.name)) fail(`layer name '${layer.name}' is used twice`);
+    layerNames.add(layer.name);
+    if (!Number.isInteger(layer.size) || layer.size <= 0) fail(`layer '${layer.name}' has size ${layer.size}`);
+    const expected = i === 0 ? "input" : i === layers.length - 1 ? "output" : "hidden";
+    if (layer.kind !== expected) fail(`layer ${i} ('${layer.name}') is '${layer.kind}' but must be '${expected}'`);
+  });
+  const input = layers[0]!;
+  if (input.size !== product(spec.inputShape)) {
+    fail(`input layer '${input.name}' has ${input.size} neurons but the input shape ${shapeText(spec.inputShape)} has ${product(spec.inputShape)}`);
+  }
+  const blockNames = new Set<string>();
+  blocks.forEach((block, i) => {
+    if (blockNames.has(block.name)) fail(`block name '${block.name}' is used twice`);
+    blockNames.add(block.name);
+    const inRange = (index: number): boolean => Number.isInteger(index) && index >= 0 && index < layers.length;
+    if (!inRange(block.source)) fail(`block ${i} ('${block.name}') has source layer index ${block.source}`);
+    if (!inRange(block.target) || block.target === 0) fail(`block ${i} ('${block.name}') has target layer index ${block.target}`);
+  });
+  const computed = new Array<boolean>(layers.length).fill(false);
+  computed[0] = true;
+  const kernelOfBlock = new Array<number | undefined>(blocks.length).fill(undefined);
+  kernels.forEach((kernel, k) => {
+    const target = layers[kernel.target];
+    if (target === undefined || kernel.target === 0) fail(`kernel ${k} has target layer index ${kernel.target}`);
+    if (computed[kernel.target]) fail(`layer '${target!.name}' is the target of more than one kernel`);
+    for (const b of kernel.blocks) {
+      const block = blocks[b];
+      if (block === undefined) return fail(`kernel ${k} refers to block index ${b}, but there are ${blocks.length} blocks`);
+      if (kernelOfBlock[b] !== undefined) fail(`block '${block.name}' belongs to kernels ${kernelOfBlock[b]} and ${k}`);
+      kernelOfBlock[b] = k;
+      if (block.target !== kernel.target) fail(`block '${block.name}' targets layer '${layers[block.target]!.name}' but is in the kernel of '${target!.name}'`);
+      if (!computed[block.source]) fail(`kernel ${k} ('${target!.name}') reads layer '${layers[block.source]!.name}' before it is computed`);
+    }
+    computed[kernel.target] = true;
+  });
+  blocks.forEach((block, b) => {
+    if (kernelOfBlock[b] === undefined) fail(`block '${block.name}' is in no kernel`);
+  });
+  layers.forEach((layer, i) => {
+    if (!computed[i]) fail(`layer '${layer.name}' is computed by no kernel`);
+  });
+}
+
+/**
+ * Builds a network from its spec: selects the backend, decodes the masks and
+ * initialises the weights from the seeded random source.
+ *
+ * @param spec - the plain-data description emitted by the compiler.
+ * @param options - `seed` of the initial weights (default 0) and `backend`
+ *   (default `"auto"`: WASM, falling back to CPU).
+ * @throws Error if the spec is inconsistent or the requested backend is unavailable.
+ */
+export async function createNetwork<I extends readonly number[] = readonly number[], O extends readonly number[] = readonly number[]>(
+  spec: NetworkSpec,
+  options: NetworkOptions = {},
+): Promise<Model<I, O>> {
+  validateSpec(spec);
+  const seed = options.seed ?? 0;
+  const random = createRandom(seed);
+  const backend = await useBackend(options.backend ?? "auto");
+
+  const name = spec.name;
+  const activation: ActivationName = spec.activation;
+  const inputShape = Object.freeze([...spec.inputShape]) as unknown as I;
+  const inputSize = product(spec.inputShape);
+  const outputIndex = spec.layers.length - 1;
+  const outputSize = spec.layers[outputIndex]!.size;
+  const outputShape = Object.freeze([outputSize]) as unknown as O;
+
+  const layers: readonly LayerInfo[] = Object.freeze(
+    spec.layers.map((layer): LayerInfo => {
+      const info = { name: layer.name, kind: layer.kind, size: layer.size };
+      if (layer.vertices === undefined) return Object.freeze(info);
+      const vertices = decodeIntegers(layer.vertices);
+      if (vertices.length !== layer.size) {
+        throw new Error(`${name}: invalid network spec: layer '${layer.name}' has ${layer.size} neurons but ${vertices.length} vertices`);
+      }
+      return Object.freeze({ ...info, vertices: Object.freeze(vertices) });
+    }),
+  );
+  const blockInfos: readonly BlockInfo[] = Object.freeze(
+    spec.blocks.map((block) =>
+      Object.freeze({
+        name: block.name,
+        source: spec.layers[block.source]!.name,
+        target: spec.layers[block.target]!.name,
+        sourceSize: spec.layers[block.source]!.size,
+        targetSize: spec.layers[block.target]!.size,
+      }),
+    ),
+  );
+
+  const kernels: KernelState[] = [];
+  const blockStates = new Map<string, BlockState>();
+  const kernelOfLayer = new Map<string, KernelState>();
+  const parameters: Parameter[] = [];
+  const created: (Tensor | Variable)[] = [];
+
+  try {
+    for (const kernelSpec of spec.kernels) {
+      const target = spec.layers[kernelSpec.target]!;
+      const cols = target.size;
+      let rows = 0;
+      for (const b of kernelSpec.blocks) rows += blockInfos[b]!.sourceSize;
+      const mask = new Uint8Array(rows * cols);
+      let offset = 0;
+      for (const b of kernelSpec.blocks) {
+        const block = spec.blocks[b]!;
+        const size = blockInfos[b]!.sourceSize * cols;
+        let decoded: Uint8Array;
+        try {
+          decoded = decodeMask(block.mask, size);
+        } catch (error) {
+          throw new Error(`${name}: the mask of block '${block.name}' cannot be decoded: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+        }
+        mask.set(decoded, offset * cols);
+        offset += blockInfos[b]!.sourceSize;
+      }
+
+      let weight: Variable<tf.Rank.R2> | undefined;
+      let maskTensor: Tensor2D | undefined;
+      if (rows > 0) {
+        const initial = tf.tensor2d(initialWeights(random, mask, rows, cols, activation), [rows, cols], "float32");
+        weight = tf.variable(initial, true);
+        initial.dispose();
+        created.push(weight);
+        maskTensor = tf.tensor2d(Float32Array.from(mask), [rows, cols], "float32");
+        created.push(maskTensor);
+      }
+      const bias = tf.variable(tf.zeros([cols], "float32") as Tensor1D, true);
+      created.push(bias);
+      const hidden = target.kind === "hidden";
+      let gain: Variable<tf.Rank.R1> | undefined;
+      let shift: Variable<tf.Rank.R1> | undefined;
+      if (hidden && spec.layerNorm && cols > 1) {
+        gain = tf.variable(tf.ones([cols], "float32") as Tensor1D, true);
+        created.push(gain);
+        shift = tf.variable(tf.zeros([cols], "float32") as Tensor1D, true);
+        created.push(shift);
+      }
+
+      const kernel: KernelState = {
+        target: kernelSpec.target,
+        targetName: target.name,
+        hidden,
+        sources: kernelSpec.blocks.map((b) => spec.blocks[b]!.source),
+        rows,
+        cols,
+        mask,
+        maskTensor,
+        weight,
+        bias,
+        gain,
+        shift,
+      };
+      kernels.push(kernel);
+      kernelOfLayer.set(target.name, kernel);
+      let rowOffset = 0;
+      for (const b of kernelSpec.blocks) {
+        const info = blockInfos[b]!;
+        blockStates.set(info.name, { info, source: spec.blocks[b]!.source, kernel, rowOffset });
+        rowOffset += info.sourceSize;
+      }
+      if (weight !== undefined) parameters.push({ name: `${target.name}.weight`, variable: weight });
+      parameters.push({ name: `${target.name}.bias`, variable: bias });
+      if (gain !== undefined && shift !== undefined) {
+        parameters.push({ name: `${target.name}.gain`, variable: gain }, { name: `${target.name}.shift`, variable: shift });
+      }
+    }
+  } catch (error) {
+    for (const tensor of created) tensor.dispose();
+    throw error;
+  }
+  const frozenParameters: readonly Parameter[] = Object.freeze(parameters.map((p) => Object.freeze(p)));
+
+  let disposed = false;
+  const alive = (method: string): void => {
+    if (disposed) throw new Error(`${name}.${method}: the model has been disposed`);
+  };
+
+  const blockState = (method: string, block: string): BlockState => {
+    alive(method);
+    const state = blockStates.get(block);
+    if (state === undefined) {
+      throw new Error(`${name}.${method}: unknown block '${block}'; blocks are ${quoteList(blockInfos.map((b) => b.name))}`);
+    }
+    return state;
+  };
+
+  const biasKernel = (method: string, layer: string): KernelState => {
+    alive(method);
+    const kernel = kernelOfLayer.get(layer);
+    if (kernel === undefined) {
+      const withBias = kernels.map((k) => k.targetName);
+      const reason = layer === spec.layers[0]!.name ? `'${layer}' is the input layer and has no bias` : `unknown layer '${layer}'`;
+      throw new Error(`${name}.${method}: ${reason}; layers with a bias are ${quoteList(withBias)}`);
+    }
+    return kernel;
+  };
+
+  const checkLength = (method: string, what: string, values: ArrayLike<number>, expected: number, shape: readonly number[]): void => {
+    if (values === null || typeof values !== "object" || typeof values.length !== "number") {
+      throw new Error(`${name}.${method}: ${what} expects an array of ${expected} numbers`);
+    }
+    if (values.length !== expected) {
+      throw new Error(`${name}.${method}: ${what} expects ${expected} entries (${shapeText(shape)}), got ${values.length}`);
+    }
+  };
+
+  const checkFinite = (method: string, what: string, values: ArrayLike<number>): void => {
+    for (let i = 0; i < values.length; i++) {
+      const v = values[i];
+      if (typeof v !== "number" || !Number.isFinite(v)) {
+        throw new Error(`${name}.${method}: ${what} entry ${i} is ${String(v)}; values must be finite numbers`);
+      }
+    }
+  };
+
+  /** A copy of a variable's values (a backend may hand out its own storage). */
+  const read = (variable: Variable): Float32Array => Float32Array.from(variable.dataSync() as Float32Array);
+
+  const write = (variable: Variable, values: Float32Array): void => {
+    const next = tf.tensor(values, variable.shape, "float32");
+    variable.assign(next);
+    next.dispose();
+  };
+
+  const expectedShape = (): string => {
+    const full = shapeText(["batch", ...spec.inputShape]);
+    return spec.inputShape.length === 1 ? full : `${full} or ${shapeText(["batch", inputSize])}`;
+  };
+
+  const model: Model<I, O> = {
+    name,
+    inputShape,
+    outputShape,
+    backend,
+    layers,
+    blocks: blockInfos,
+    parameters: frozenParameters,
+
+    predict(x: Tensor): Tensor {
+      alive("predict");
+      if (x === null || typeof x !== "object" || !Array.isArray((x as { shape?: unknown }).shape)) {
+        throw new Error(`${name}.predict: expected a tensor of shape ${expectedShape()}, got ${x === null ? "null" : typeof x}`);
+      }
+      const shape = x.shape;
+      const batch = shape[0];
+      const matchesFull = shape.length === spec.inputShape.length + 1 && spec.inputShape.every((d, i) => shape[i + 1] === d);
+      const matchesFlat = shape.length === 2 && shape[1] === inputSize;
+      if (batch === undefined || (!matchesFull && !matchesFlat)) {
+        throw new Error(`${name}.predict: expected input of shape ${expectedShape()}, got ${shapeText(shape)}`);
+      }
+      if (x.dtype === "string") {
+        throw new Error(`${name}.predict: expected a numeric tensor, got dtype 'string'`);
+      }
+      return tf.tidy(() => {
+        const floats = x.dtype === "float32" ? x : tf.cast(x, "float32");
+        const activations = new Array<Tensor2D | undefined>(spec.layers.length);
+        activations[0] = tf.reshape(floats, [batch, inputSize]);
+        for (const kernel of kernels) {
+          let pre: Tensor2D;
+          if (kernel.weight === undefined || kernel.maskTensor === undefined) {
+            pre = tf.add(tf.zeros([batch, kernel.cols]), kernel.bias);
+          } else {
+            const inputs = kernel.sources.map((s) => activations[s]!);
+            const joined = inputs.length === 1 ? inputs[0]! : tf.concat2d(inputs, 1);
+            pre = maskedDense(joined, kernel.weight, kernel.maskTensor, kernel.bias);
+          }
+          if (kernel.hidden) {
+            if (kernel.gain !== undefined && kernel.shift !== undefined) pre = layerNorm(pre, kernel.gain, kernel.shift);
+            pre = activate(activation, pre);
+          }
+          activations[kernel.target] = pre;
+        }
+        return activations[outputIndex]!;
+      });
+    },
+
+    getMask(block: string): Uint8Array {
+      const { info, kernel, rowOffset } = blockState("getMask", block);
+      const start = rowOffset * kernel.cols;
+      return kernel.mask.slice(start, start + info.sourceSize * info.targetSize);
+    },
+
+    setMask(block: string, mask: ArrayLike<number>): void {
+      const { info, kernel, rowOffset } = blockState("setMask", block);
+      const size = info.sourceSize * info.targetSize;
+      checkLength("setMask", `block '${block}'`, mask, size, [info.sourceSize, info.targetSize]);
+      for (let i = 0; i < size; i++) {
+        const v = mask[i];
+        if (v !== 0 && v !== 1) {
+          throw new Error(`${name}.setMask: block '${block}' entry ${i} is ${String(v)}; a mask holds only 0 and 1`);
+        }
+      }
+      const start = rowOffset * kernel.cols;
+      for (let i = 0; i < size; i++) kernel.mask[start + i] = mask[i]!;
+      const next = tf.tensor2d(Float32Array.from(kernel.mask), [kernel.rows, kernel.cols], "float32");
+      kernel.maskTensor?.dispose();
+      kernel.maskTensor = next;
+    },
+
+    getWeights(block: string): Float32Array {
+      const { info, kernel, rowOffset } = blockState("getWeights", block);
+      const size = info.sourceSize * info.targetSize;
+      const start = rowOffset * kernel.cols;
+      const stored = kernel.weight!.dataSync() as Float32Array;
+      const out = new Float32Array(size);
+      for (let i = 0; i < size; i++) out[i] = kernel.mask[start + i] === 0 ? 0 : stored[start + i]!;
+      return out;
+    },
+
+    setWeights(block: string, values: ArrayLike<number>): void {
+      const { info, kernel, rowOffset } = blockState("setWeights", block);
+      const size = info.sourceSize * info.targetSize;
+      checkLength("setWeights", `block '${block}'`, values, size, [info.sourceSize, info.targetSize]);
+      checkFinite("setWeights", `block '${block}'`, values);
+      const weight = kernel.weight!;
+      const all = read(weight);
+      const start = rowOffset * kernel.cols;
+      for (let i = 0; i < size; i++) all[start + i] = values[i]!;
+      write(weight, all);
+    },
+
+    getBias(layer: string): Float32Array {
+      return read(biasKernel("getBias", layer).bias);
+    },
+
+    setBias(layer: string, values: ArrayLike<number>): void {
+      const kernel = biasKernel("setBias", layer);
+      checkLength("setBias", `layer '${layer}'`, values, kernel.cols, [kernel.cols]);
+      checkFinite("setBias", `layer '${layer}'`, values);
+      write(kernel.bias, Float32Array.from(values));
+    },
+
+    liveConnections(block?: string): number {
+      const count = (mask: Uint8Array, start: number, end: number): number => {
+        let live = 0;
+        for (let i = start; i < end; i++) if (mask[i] !== 0) live++;
+        return live;
+      };
+      if (block === undefined) {
+        alive("liveConnections");
+        return kernels.reduce((sum, kernel) => sum + count(kernel.mask, 0, kernel.mask.length), 0);
+      }
+      const { info, kernel, rowOffset } = blockState("liveConnections", block);
+      const start = rowOffset * kernel.cols;
+      return count(kernel.mask, start, start + info.sourceSize * info.targetSize);
+    },
+
+    totalConnections(): number {
+      return blockInfos.reduce((sum, b) => sum + b.sourceSize * b.targetSize, 0);
+    },
+
+    dispose(): void {
+      if (disposed) return;
+      disposed = true;
+      for (const kernel of kernels) {
+        kernel.weight?.dispose();
+        kernel.maskTensor?.dispose();
+        kernel.bias.dispose();
+        kernel.gain?.dispose();
+        kernel.shift?.dispose();
+        kernel.maskTensor = undefined;
+      }
+    },
+  };
+  return model;
+}

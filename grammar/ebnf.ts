@@ -1,0 +1,54 @@
+import { Lexer, type ISerializedGast, type TokenType } from "chevrotain";
+import { dsParser } from "./parser.js";
+import { allTokens, Identifier, NumberLiteral, StringLiteral } from "./tokens.js";
+
+/** Tokens with a pattern rather than a fixed spelling, as the EBNF names them. */
+const lexicalNames = new Map<TokenType, string>([
+  [Identifier, "NAME"],
+  [NumberLiteral, "NUMBER"],
+  [StringLiteral, "STRING"],
+]);
+
+/**
+ * The grammar as EBNF (ISO-ish: `{ x }` repeats, `[ x ]` is optional, `|`
+ * separates alternatives), rendered from the parser itself so the README can
+ * never drift from what the parser accepts.
+ */
+export function grammarEbnf(): string {
+  const rules = dsParser.getSerializedGastProductions().map((rule) => `${rule.name} = ${sequence(rule.definition ?? [])} ;`);
+  const tokens = [...lexicalNames].map(([token, name]) => `${name} = /${(token.PATTERN as RegExp).source}/ ;`);
+  const skipped = allTokens
+    .filter((t) => t.GROUP === Lexer.SKIPPED)
+    .map((t) => `(* skipped: ${t.name} /${(t.PATTERN as RegExp).source}/ *)`);
+  return [...rules, "", ...tokens, ...skipped, ""].join("\n");
+}
+
+function sequence(items: readonly ISerializedGast[]): string {
+  return items.map(item).join(" ");
+}
+
+function item(node: ISerializedGast): string {
+  const definition = node.definition ?? [];
+  switch (node.type) {
+    case "Terminal": {
+      const name = (node as ISerializedGast & { name: string }).name;
+      const token = allTokens.find((t) => t.name === name);
+      const lexical = token && lexicalNames.get(token);
+      return lexical ?? `"${(token?.PATTERN as RegExp).source.replace(/\\/g, "")}"`;
+    }
+    case "NonTerminal":
+      return (node as ISerializedGast & { name: string }).name;
+    case "Option":
+      return `[ ${sequence(definition)} ]`;
+    case "Repetition":
+      return `{ ${sequence(definition)} }`;
+    case "RepetitionMandatory":
+      return `${sequence(definition)} { ${sequence(definition)} }`;
+    case "Alternation":
+      return `( ${definition.map((alternative) => sequence(alternative.definition ?? [])).join(" | ")} )`;
+    case "Alternative":
+      return sequence(definition);
+    default:
+      throw new Error(`grammar-docs: no EBNF rendering for a ${node.type}`);
+  }
+}

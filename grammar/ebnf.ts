@@ -15,7 +15,9 @@ const lexicalNames = new Map<TokenType, string>([
  * never drift from what the parser accepts.
  */
 export function grammarEbnf(): string {
-  const rules = dsParser.getSerializedGastProductions().map((rule) => `${rule.name} = ${sequence(rule.definition ?? [])} ;`);
+  const rules = dsParser
+    .getSerializedGastProductions()
+    .map((rule) => `${nameOf(rule)} = ${sequence(rule.definition ?? [])} ;`);
   const tokens = [...lexicalNames].map(([token, name]) => `${name} = /${(token.PATTERN as RegExp).source}/ ;`);
   const skipped = allTokens
     .filter((t) => t.GROUP === Lexer.SKIPPED)
@@ -31,13 +33,12 @@ function item(node: ISerializedGast): string {
   const definition = node.definition ?? [];
   switch (node.type) {
     case "Terminal": {
-      const name = (node as ISerializedGast & { name: string }).name;
-      const token = allTokens.find((t) => t.name === name);
+      const token = allTokens.find((t) => t.name === nameOf(node));
       const lexical = token && lexicalNames.get(token);
       return lexical ?? `"${(token?.PATTERN as RegExp).source.replace(/\\/g, "")}"`;
     }
     case "NonTerminal":
-      return (node as ISerializedGast & { name: string }).name;
+      return nameOf(node);
     case "Option":
       return `[ ${sequence(definition)} ]`;
     case "Repetition":
@@ -51,4 +52,11 @@ function item(node: ISerializedGast): string {
     default:
       throw new Error(`grammar-docs: no EBNF rendering for a ${node.type}`);
   }
+}
+
+/** Rules, terminals and non-terminals carry a name that the serialized type does not declare. */
+function nameOf(node: ISerializedGast): string {
+  const name = (node as ISerializedGast & { name?: unknown }).name;
+  if (typeof name !== "string") throw new Error(`grammar-docs: a ${node.type} without a name`);
+  return name;
 }

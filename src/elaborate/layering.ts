@@ -26,8 +26,10 @@ export function layer(order: number, sources: Uint32Array, targets: Uint32Array)
       if (--indegree[v]! === 0) queue[tail++] = v;
     }
   }
-  if (tail === order) return { acyclic: true, depth, depthCount: order === 0 ? 0 : Math.max(...depth) + 1 };
-  return { acyclic: false, cycle: findCycle(order, offsets, neighbours, indegree) };
+  if (tail !== order) return { acyclic: false, cycle: findCycle(order, offsets, neighbours, indegree) };
+  let deepest = -1;
+  for (let v = 0; v < order; v++) if (depth[v]! > deepest) deepest = depth[v]!;
+  return { acyclic: true, depth, depthCount: deepest + 1 };
 }
 
 function compress(order: number, sources: Uint32Array, targets: Uint32Array): { offsets: Int32Array; neighbours: Int32Array } {

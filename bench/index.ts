@@ -1,0 +1,22 @@
+/**
+ * `npm run bench [name...]`: runs the benchmarks (all, or those named) and
+ * prints Markdown tables; copy them into docs/benchmarks.md with the command.
+ */
+import { benchLayering } from "./layering.js";
+
+const benchmarks: Record<string, () => string[] | Promise<string[]>> = {
+  layering: benchLayering,
+};
+
+const chosen = process.argv.slice(2);
+for (const name of chosen) {
+  if (!(name in benchmarks)) {
+    console.error(`unknown benchmark '${name}'; the benchmarks are: ${Object.keys(benchmarks).join(", ")}`);
+    process.exit(2);
+  }
+}
+for (const [name, run] of Object.entries(benchmarks)) {
+  if (chosen.length > 0 && !chosen.includes(name)) continue;
+  console.log(`\n### ${name}\n`);
+  for (const line of await run()) console.log(line);
+}

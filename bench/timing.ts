@@ -1,0 +1,25 @@
+/**
+ * Timing helpers for benchmarks. Machines are shared and noisy, so every
+ * benchmark reports the median of several runs and a ratio against a
+ * baseline measured in the same process, right beside it.
+ */
+export function medianSeconds(run: () => void, repeats = 5): number {
+  run(); // warm-up: JIT, caches, lazily initialised backends
+  const times: number[] = [];
+  for (let i = 0; i < repeats; i++) {
+    const start = performance.now();
+    run();
+    times.push((performance.now() - start) / 1000);
+  }
+  times.sort((a, b) => a - b);
+  return times[Math.floor(times.length / 2)]!;
+}
+
+export function row(cells: readonly (string | number)[]): string {
+  return `| ${cells.map((c) => (typeof c === "number" ? format(c) : c)).join(" | ")} |`;
+}
+
+function format(value: number): string {
+  if (Number.isInteger(value)) return value.toLocaleString("en-US");
+  return value >= 100 ? value.toFixed(0) : value >= 1 ? value.toFixed(2) : value.toPrecision(3);
+}

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import type { Call, EdgeList, GraphDeclaration, NetworkDeclaration, Span } from "../../src/parse/ast.js";
+import type { Span } from "../../src/diagnostics/span.js";
+import type { Call, EdgeList, GraphDeclaration, NetworkDeclaration } from "../../src/parse/ast.js";
 import { parse } from "../../src/parse/index.js";
 
 const at = (span: Span): string => `${span.start.line}:${span.start.column}-${span.end.line}:${span.end.column}`;

@@ -1,4 +1,4 @@
-import { CstParser, type CstNode } from "chevrotain";
+import { CstParser, type CstNode, type ParserMethod, type TokenType } from "chevrotain";
 import {
   allTokens,
   Arrow,
@@ -56,17 +56,7 @@ export class DsParser extends CstParser {
   edgeList = this.RULE("edgeList", () => {
     this.CONSUME(Edges);
     this.CONSUME(LBrace);
-    this.OPTION(() => {
-      this.SUBRULE(this.edgeChain);
-      this.MANY({
-        GATE: () => this.LA(2).tokenType !== RBrace,
-        DEF: () => {
-          this.CONSUME(Comma);
-          this.SUBRULE2(this.edgeChain);
-        },
-      });
-      this.OPTION2(() => this.CONSUME2(Comma));
-    });
+    this.commaSeparated(this.edgeChain, RBrace);
     this.CONSUME(RBrace);
   });
 
@@ -111,36 +101,31 @@ export class DsParser extends CstParser {
 
   list = this.RULE("list", () => {
     this.CONSUME(LBracket);
-    this.OPTION(() => {
-      this.SUBRULE(this.value);
-      this.MANY({
-        GATE: () => this.LA(2).tokenType !== RBracket,
-        DEF: () => {
-          this.CONSUME(Comma);
-          this.SUBRULE2(this.value);
-        },
-      });
-      this.OPTION2(() => this.CONSUME2(Comma));
-    });
+    this.commaSeparated(this.value, RBracket);
     this.CONSUME(RBracket);
   });
 
   call = this.RULE("call", () => {
     this.CONSUME(Identifier);
     this.CONSUME(LParen);
+    this.commaSeparated(this.argument, RParen);
+    this.CONSUME(RParen);
+  });
+
+  /** `item { "," item } [ "," ]` or nothing, before `close`: the trailing comma is allowed. */
+  private commaSeparated(item: ParserMethod<[], CstNode>, close: TokenType): void {
     this.OPTION(() => {
-      this.SUBRULE(this.argument);
+      this.SUBRULE(item);
       this.MANY({
-        GATE: () => this.LA(2).tokenType !== RParen,
+        GATE: () => this.LA(2).tokenType !== close,
         DEF: () => {
           this.CONSUME(Comma);
-          this.SUBRULE2(this.argument);
+          this.SUBRULE2(item);
         },
       });
       this.OPTION2(() => this.CONSUME2(Comma));
     });
-    this.CONSUME(RParen);
-  });
+  }
 
   /** `value` or `name=value`. */
   argument = this.RULE("argument", () => {

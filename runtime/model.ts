@@ -3,6 +3,8 @@
  */
 import type { Tensor, Variable } from "@tensorflow/tfjs-core";
 import type { LayerKind } from "./spec.js";
+import type { Evaluation, FitOptions, History, TrainingData } from "./training/fit.js";
+import type { LossName } from "./training/losses.js";
 
 /** A TensorFlow.js backend the runtime computes on. */
 export type BackendName = "wasm" | "cpu";
@@ -118,6 +120,17 @@ export interface Model<I extends readonly number[] = readonly number[], O extend
   liveConnections(block?: string): number;
   /** Connections the blocks could hold: Σ sourceSize × targetSize. */
   totalConnections(): number;
+
+  /**
+   * Trains the network with mini-batch gradient descent (see `FitOptions`).
+   * Masked connections get an exactly zero gradient and never change.
+   * @throws Error for data whose shapes or labels do not fit the network.
+   */
+  fit(data: TrainingData, options: FitOptions): Promise<History>;
+  /** Mean loss and accuracy over `data`, computed in batches. */
+  evaluate(data: TrainingData, options?: { readonly batchSize?: number; readonly loss?: LossName }): Evaluation;
+  /** `predict` in batches (default 256) for inputs too large for one pass. */
+  predictBatches(x: Tensor, options?: { readonly batchSize?: number }): Tensor;
 
   /** Frees the model's tensors and variables. The model cannot be used afterwards. */
   dispose(): void;

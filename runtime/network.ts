@@ -12,6 +12,7 @@ import { layerNorm } from "./layer-norm.js";
 import { decodeIntegers, decodeMask } from "./masks/codec.js";
 import type { BlockInfo, NetworkOptions, LayerInfo, Model, Parameter } from "./model.js";
 import { createRandom } from "./random.js";
+import { evaluate, fit, predictBatches } from "./training/fit.js";
 import type { ActivationName, NetworkSpec } from "./spec.js";
 
 /** A block's place inside its kernel's fused weight: rows [rowOffset, rowOffset + sourceSize). */
@@ -28,6 +29,8 @@ interface KernelState {
   readonly hidden: boolean;
   /** Source layer of each block, in concatenation order. */
   readonly sources: readonly number[];
+  /** Whether a source is not the input, so gradients must flow back through the kernel's input. */
+  readonly readsHiddenLayers: boolean;
   readonly rows: number;
   readonly cols: number;
   /** Host copy of the fused mask (the source of truth for getMask and liveConnections). */
@@ -210,6 +213,7 @@ export async function createNetwork<I extends readonly number[] = readonly numbe
         targetName: target.name,
         hidden,
         sources: kernelSpec.blocks.map((b) => spec.blocks[b]!.source),
+        readsHiddenLayers: kernelSpec.blocks.some((b) => spec.blocks[b]!.source !== 0),
         rows,
         cols,
         mask,
@@ -331,7 +335,7 @@ export async function createNetwork<I extends readonly number[] = readonly numbe
           } else {
             const inputs = kernel.sources.map((s) => activations[s]!);
             const joined = inputs.length === 1 ? inputs[0]! : tf.concat2d(inputs, 1);
-            pre = maskedDense(joined, kernel.weight, kernel.maskTensor, kernel.bias);
+            pre = maskedDense(joined, kernel.weight, kernel.maskTensor, kernel.bias, kernel.readsHiddenLayers);
           }
           if (kernel.hidden) {
             if (kernel.gain !== undefined && kernel.shift !== undefined) pre = layerNorm(pre, kernel.gain, kernel.shift);
@@ -412,6 +416,21 @@ export async function createNetwork<I extends readonly number[] = readonly numbe
       const { info, kernel, rowOffset } = blockState("liveConnections", block);
       const start = rowOffset * kernel.cols;
       return count(kernel.mask, start, start + info.sourceSize * info.targetSize);
+    },
+
+    fit(data, options) {
+      alive("fit");
+      return fit(model, data, options);
+    },
+
+    evaluate(data, options) {
+      alive("evaluate");
+      return evaluate(model, data, options);
+    },
+
+    predictBatches(x, options) {
+      alive("predictBatches");
+      return predictBatches(model, x, options);
     },
 
     totalConnections(): number {

@@ -3,15 +3,54 @@
  *
  * `x` is the concatenation of a kernel's source activations `[batch, Σ source
  * sizes]`, `w` and `mask` are `[Σ source sizes, targetSize]` (mask 0/1 as
- * float32), `bias` is `[targetSize]`. Kept in its own file so that a custom
- * gradient (or a sparse execution) can be registered beside it.
+ * float32), `bias` is `[targetSize]`.
+ *
+ * The gradient is written out rather than left to TensorFlow.js: the stock
+ * gradient of `matMul` multiplies with `transposeA`/`transposeB`, which on the
+ * WASM backend runs 10–40× slower than an explicit `transpose` followed by a
+ * plain product (see DESIGN.md, measured facts). It also multiplies the
+ * weight gradient by the mask, so a pruned connection's gradient is exactly
+ * zero and no optimizer (momentum, Adam) ever moves it.
  */
 import * as tf from "@tensorflow/tfjs-core";
-import type { Tensor1D, Tensor2D } from "@tensorflow/tfjs-core";
+import "../gradients.js";
+import type { Tensor, Tensor1D, Tensor2D } from "@tensorflow/tfjs-core";
 
-export function maskedDense(x: Tensor2D, w: Tensor2D, mask: Tensor2D, bias?: Tensor1D): Tensor2D {
-  return tf.tidy((): Tensor2D => {
-    const product: Tensor2D = tf.matMul(x, tf.mul(w, mask));
-    return bias === undefined ? product : tf.add(product, bias);
-  });
+type Gradients = [Tensor, Tensor, Tensor, Tensor];
+/** customGrad passes tensors and its save function through one rest parameter. */
+type SaveFunction = (tensors: Tensor[]) => void;
+
+function forward(x: Tensor2D, w: Tensor2D, mask: Tensor2D, bias: Tensor1D, save: SaveFunction): Tensor2D {
+  const effective = tf.mul(w, mask);
+  save([x, effective, mask]);
+  return tf.add(tf.matMul(x, effective), bias);
+}
+
+/** Weight, mask and bias gradients; the mask is data and gets none (a zero tensor, never read). */
+function parameterGradients(dy: Tensor2D, x: Tensor2D, mask: Tensor2D): [Tensor, Tensor, Tensor] {
+  const dw = tf.mul(tf.matMul(tf.transpose(x), dy), mask);
+  return [dw, tf.zerosLike(mask), tf.sum(dy, 0)];
+}
+
+const withInputGradient = tf.customGrad((x, w, mask, bias, save) => ({
+  value: forward(x as Tensor2D, w as Tensor2D, mask as Tensor2D, bias as Tensor1D, save as SaveFunction),
+  gradFunc: (dy, saved): Gradients => {
+    const [input, effective, m] = saved as [Tensor2D, Tensor2D, Tensor2D];
+    const dx = tf.matMul(dy as Tensor2D, tf.transpose(effective));
+    return [dx, ...parameterGradients(dy as Tensor2D, input, m)];
+  },
+}));
+
+/** For kernels that read only the network's input: nothing upstream needs dx, so its product is skipped. */
+const withoutInputGradient = tf.customGrad((x, w, mask, bias, save) => ({
+  value: forward(x as Tensor2D, w as Tensor2D, mask as Tensor2D, bias as Tensor1D, save as SaveFunction),
+  gradFunc: (dy, saved): Gradients => {
+    const [input, , m] = saved as [Tensor2D, Tensor2D, Tensor2D];
+    return [tf.zerosLike(input), ...parameterGradients(dy as Tensor2D, input, m)];
+  },
+}));
+
+export function maskedDense(x: Tensor2D, w: Tensor2D, mask: Tensor2D, bias: Tensor1D, inputNeedsGradient = true): Tensor2D {
+  const op = inputNeedsGradient ? withInputGradient : withoutInputGradient;
+  return op(x, w, mask, bias) as Tensor2D;
 }

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { analyze, networkSpec } from "../../src/index.js";
-import { createNetwork, type Model } from "../../runtime/index.js";
+import type { Model } from "../../runtime/index.js";
+import { analyze } from "../../src/index.js";
+import { buildModel } from "../support/models.js";
 
 /**
  * The live connections between a structure's hidden layers, read back from a
@@ -24,17 +25,11 @@ function liveHiddenEdges(model: Model<readonly number[], readonly number[]>): st
   return edges.sort();
 }
 
-async function build(source: string): Promise<Model<readonly number[], readonly number[]>> {
-  const { plans, diagnostics } = analyze(source);
-  expect(diagnostics).toEqual([]);
-  return createNetwork(networkSpec(plans![0]!), { backend: "cpu" });
-}
-
 const sorted = (edges: Iterable<string>): string[] => [...edges].sort();
 
 describe("a structure's live connections are exactly its graph's edges", () => {
   it("balanced tree r=3, h=3: parent i feeds children 3i+1..3i+3", async () => {
-    const model = await build("graph t = balanced_tree(r=3, h=3)\nnetwork T { input 4 structure t output 2 }");
+    const model = await buildModel("graph t = balanced_tree(r=3, h=3)\nnetwork T { input 4 structure t output 2 }");
     const expected: string[] = [];
     for (let child = 1; child < 40; child++) expected.push(`${Math.floor((child - 1) / 3)}->${child}`);
     const live = liveHiddenEdges(model);
@@ -46,7 +41,7 @@ describe("a structure's live connections are exactly its graph's edges", () => {
   it("grid 4×5, periodic: right and down neighbours plus wrap-arounds, oriented low → high", async () => {
     const rows = 4;
     const cols = 5;
-    const model = await build(`graph g = grid_2d(rows=${rows}, cols=${cols}, periodic=true)\nnetwork G { input 4 structure g output 2 }`);
+    const model = await buildModel(`graph g = grid_2d(rows=${rows}, cols=${cols}, periodic=true)\nnetwork G { input 4 structure g output 2 }`);
     const expected = new Set<string>();
     const id = (i: number, j: number): number => i * cols + j;
     const add = (a: number, b: number): void => void expected.add(`${Math.min(a, b)}->${Math.max(a, b)}`);
@@ -67,14 +62,14 @@ describe("a structure's live connections are exactly its graph's edges", () => {
     const graph = program!.graphs.get("w")!.graph;
     const expected = graph.mapEdges((_e, _a, s, t) => `${s}->${t}`);
     expect(expected).toHaveLength(120);
-    const model = await build(source);
+    const model = await buildModel(source);
     expect(liveHiddenEdges(model)).toEqual(sorted(expected));
     model.dispose();
   });
 
   it("nothing but the input → sources and sinks → output connections besides the edges", async () => {
     // diamond: 0 -> 1, 0 -> 2, 1 -> 3, 2 -> 3, plus a skip 0 -> 3 and a second sink 4 at depth 1.
-    const model = await build("graph d = edges { 0 -> 1, 0 -> 2, 1 -> 3, 2 -> 3, 0 -> 3, 0 -> 4 }\nnetwork D { input 5 structure d output 2 }");
+    const model = await buildModel("graph d = edges { 0 -> 1, 0 -> 2, 1 -> 3, 2 -> 3, 0 -> 3, 0 -> 4 }\nnetwork D { input 5 structure d output 2 }");
     expect(liveHiddenEdges(model)).toEqual(sorted(["0->1", "0->2", "1->3", "2->3", "0->3", "0->4"]));
     const live = Object.fromEntries(model.blocks.map((b) => [b.name, model.liveConnections(b.name)]));
     expect(live).toEqual({

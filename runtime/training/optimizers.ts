@@ -1,0 +1,35 @@
+/**
+ * Optimizer configurations, as plain data so the CLI and saved reports can
+ * carry them. Masked weights never move under either: the masked kernel's
+ * weight gradient is exactly zero at masked entries, and both updates map a
+ * zero gradient history to a zero step.
+ */
+import * as tf from "@tensorflow/tfjs-core";
+import type { Optimizer } from "@tensorflow/tfjs-core";
+
+export type OptimizerConfig =
+  | { readonly kind: "adam"; readonly learningRate?: number; readonly beta1?: number; readonly beta2?: number; readonly epsilon?: number }
+  | { readonly kind: "sgd"; readonly learningRate?: number; readonly momentum?: number; readonly nesterov?: boolean };
+
+export type OptimizerName = OptimizerConfig["kind"];
+
+export const DEFAULT_LEARNING_RATE: Readonly<Record<OptimizerName, number>> = { adam: 0.001, sgd: 0.01 };
+
+export function createOptimizer(config: OptimizerConfig | OptimizerName): Optimizer {
+  const c: OptimizerConfig = typeof config === "string" ? { kind: config } : config;
+  const learningRate = c.learningRate ?? DEFAULT_LEARNING_RATE[c.kind];
+  if (!(learningRate > 0) || !Number.isFinite(learningRate)) {
+    throw new Error(`optimizer '${c.kind}': the learning rate must be a positive number, got ${learningRate}`);
+  }
+  switch (c.kind) {
+    case "adam":
+      return tf.train.adam(learningRate, c.beta1 ?? 0.9, c.beta2 ?? 0.999, c.epsilon ?? 1e-7);
+    case "sgd": {
+      const momentum = c.momentum ?? 0.9;
+      if (!(momentum >= 0 && momentum < 1)) throw new Error(`optimizer 'sgd': momentum must be in [0, 1), got ${momentum}`);
+      return momentum === 0 ? tf.train.sgd(learningRate) : tf.train.momentum(learningRate, momentum, c.nesterov ?? false);
+    }
+    default:
+      throw new Error(`unknown optimizer '${(c as { kind: string }).kind}'; expected "adam" or "sgd"`);
+  }
+}

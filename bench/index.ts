@@ -2,10 +2,12 @@
  * `npm run bench [name...]`: runs the benchmarks (all, or those named) and
  * prints Markdown tables; copy them into docs/benchmarks.md with the command.
  */
+import { benchGradient } from "./gradient.js";
 import { benchLayering } from "./layering.js";
 import { benchTraining } from "./training.js";
 
 const benchmarks: Record<string, () => string[] | Promise<string[]>> = {
+  gradient: benchGradient,
   layering: benchLayering,
   training: benchTraining,
 };

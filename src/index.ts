@@ -1,3 +1,4 @@
+import { dirname, resolve } from "node:path";
 import { check } from "./check/index.js";
 import { diagnostic, hasErrors, type Diagnostic } from "./diagnostics/diagnostic.js";
 import { NO_SPAN } from "./diagnostics/span.js";
@@ -59,7 +60,8 @@ export function analyze(source: string, options: CompileOptions = {}): AnalyzeRe
     diagnostics.push(...checked.diagnostics);
     if (hasErrors(diagnostics)) return finish({});
 
-    const elaborated = elaborate(checked.program);
+    // file(...) paths are relative to the .ds file.
+    const elaborated = elaborate(checked.program, { baseDir: options.fileName === undefined ? process.cwd() : dirname(resolve(options.fileName)) });
     diagnostics.push(...elaborated.diagnostics);
     if (hasErrors(diagnostics)) return finish({});
 

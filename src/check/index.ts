@@ -1,30 +1,12 @@
 import type { Diagnostic } from "../diagnostics/diagnostic.js";
 import { DiagnosticBag } from "../diagnostics/diagnostic.js";
 import type { Span } from "../diagnostics/span.js";
-import type {
-  Argument,
-  Call,
-  EdgeList,
-  GraphDeclaration,
-  Identifier,
-  NetworkDeclaration,
-  Program,
-  Setting,
-  Value,
-} from "../parse/ast.js";
-import { generatedVertexCount, generatorRules, isGeneratorName, MAX_VERTICES, type ParameterRule } from "./generators.js";
-import type {
-  ActivationName,
-  CheckedEdge,
-  CheckedGraph,
-  CheckedNetwork,
-  CheckedProgram,
-  GeneratorSource,
-  GraphSource,
-  Stage,
-} from "./program.js";
+import type { Identifier, NetworkDeclaration, Program, Setting, Value } from "../parse/ast.js";
+import { checkScalar } from "./arguments.js";
+import { checkGraphDeclaration } from "./graphs.js";
+import type { ActivationName, CheckedGraph, CheckedNetwork, CheckedProgram, GraphSource, Stage } from "./program.js";
 import { didYouMean } from "./suggest.js";
-import { describeValue, kindDescription, type ValueKind } from "./values.js";
+import { describeValue } from "./values.js";
 
 export type { CheckedProgram } from "./program.js";
 
@@ -68,15 +50,19 @@ export function check(program: Program): { program: CheckedProgram; diagnostics:
   }
 
   const graphs: CheckedGraph[] = [];
-  const seen = new Set<Identifier>();
+  const allGraphNames = [...declared].filter(([, d]) => d.kind === "graph").map(([n]) => n);
+  const checked = new Map<string, GraphSource>();
+  const attempted = new Set<string>();
+  const networkNames = new Set([...declared].filter(([, d]) => d.kind === "network").map(([n]) => n));
   for (const declaration of program.declarations) {
     if (declaration.kind !== "GraphDeclaration" || !isFirstDeclaration(declaration.name, declared)) continue;
-    seen.add(declaration.name);
-    const source = checkGraph(declaration, bag);
-    if (source !== undefined) graphs.push({ name: declaration.name.name, span: declaration.span, source });
+    const source = checkGraphDeclaration(declaration, { checked, attempted, declaredGraphs: allGraphNames, networks: networkNames }, bag);
+    attempted.add(declaration.name.name);
+    if (source === undefined) continue;
+    checked.set(declaration.name.name, source);
+    graphs.push({ name: declaration.name.name, span: declaration.span, source });
   }
   const graphNames = new Set(graphs.map((g) => g.name));
-  const allGraphNames = [...declared].filter(([, d]) => d.kind === "graph").map(([n]) => n);
 
   const networks: CheckedNetwork[] = [];
   for (const declaration of program.declarations) {
@@ -89,160 +75,6 @@ export function check(program: Program): { program: CheckedProgram; diagnostics:
 
 function isFirstDeclaration(name: Identifier, declared: Map<string, { span: Span }>): boolean {
   return declared.get(name.name)?.span === name.span;
-}
-
-function checkGraph(declaration: GraphDeclaration, bag: DiagnosticBag): GraphSource | undefined {
-  const { value } = declaration;
-  return value.kind === "EdgeList" ? checkEdgeList(declaration.name.name, value, bag) : checkGeneratorCall(value, bag);
-}
-
-function checkGeneratorCall(call: Call, bag: DiagnosticBag): GeneratorSource | undefined {
-  const generator = call.callee.name;
-  if (!isGeneratorName(generator)) {
-    bag.report("DS2002", call.callee.span, [generator], didYouMean(generator, Object.keys(generatorRules)));
-    return undefined;
-  }
-  const args = resolveArguments(call, generatorRules[generator], bag);
-  if (args === undefined) return undefined;
-  if (generator === "watts_strogatz" && (args["k"] as number) >= (args["n"] as number)) {
-    const k = call.args.find((a, i) => (a.name?.name ?? generatorRules.watts_strogatz[i]?.name) === "k");
-    bag.report("DS2006", (k ?? call).span, ["k", `less than n (${args["n"]})`, args["k"] as number], "each vertex joins k // 2 neighbours on each side of a ring of n");
-    return undefined;
-  }
-  const vertices = generatedVertexCount(generator, args);
-  if (vertices > MAX_VERTICES) {
-    bag.report("DS2021", call.span, [generator, vertices.toExponential(2), MAX_VERTICES]);
-    return undefined;
-  }
-  // The rule table fixes which keys exist and their kinds, so this cast is the table's promise.
-  return { kind: "generator", generator, args } as unknown as GeneratorSource;
-}
-
-/** Matches positional and named arguments to a parameter list, checking each one. */
-function resolveArguments(
-  call: Call,
-  rules: readonly ParameterRule[],
-  bag: DiagnosticBag,
-): Record<string, number | boolean> | undefined {
-  const callee = call.callee.name;
-  const given = new Map<string, Argument>();
-  let ok = true;
-  let sawNamed = false;
-  call.args.forEach((argument, position) => {
-    if (argument.name === undefined) {
-      if (sawNamed) {
-        bag.report("DS2011", argument.span, [], "name this argument too, e.g. p=0.5");
-        ok = false;
-        return;
-      }
-      const rule = rules[position];
-      if (rule === undefined) {
-        bag.report("DS2010", argument.span, [callee, `at most ${rules.length}`, call.args.length], `its parameters are ${rules.map((r) => r.name).join(", ")}`);
-        ok = false;
-        return;
-      }
-      given.set(rule.name, argument);
-      return;
-    }
-    sawNamed = true;
-    const name = argument.name.name;
-    if (!rules.some((r) => r.name === name)) {
-      bag.report("DS2008", argument.name.span, [callee, name], didYouMean(name, rules.map((r) => r.name)));
-      ok = false;
-    } else if (given.has(name)) {
-      bag.report("DS2009", argument.span, [name]);
-      ok = false;
-    } else {
-      given.set(name, argument);
-    }
-  });
-
-  const values: Record<string, number | boolean> = {};
-  for (const rule of rules) {
-    const argument = given.get(rule.name);
-    if (argument === undefined) {
-      if (rule.default === undefined) {
-        bag.report("DS2007", call.span, [callee, rule.name], `write ${callee}(${rules.map((r) => `${r.name}=…`).join(", ")})`);
-        ok = false;
-      } else {
-        values[rule.name] = rule.default;
-      }
-      continue;
-    }
-    const value = checkScalar(rule.name, argument.value, rule.kind, rule, bag);
-    if (value === undefined) ok = false;
-    else values[rule.name] = value;
-  }
-  return ok ? values : undefined;
-}
-
-interface Range {
-  readonly min?: number;
-  readonly max?: number;
-}
-
-/** Checks one scalar value's kind and range; reports and returns undefined when it is wrong. */
-function checkScalar(name: string, value: Value, kind: ValueKind, range: Range, bag: DiagnosticBag): number | boolean | undefined {
-  if (kind === "boolean") {
-    if (value.kind === "BooleanLiteral") return value.value;
-    bag.report("DS2005", value.span, [name, kindDescription.boolean, describeValue(value)]);
-    return undefined;
-  }
-  if (value.kind !== "NumberLiteral" || (kind === "integer" && !Number.isInteger(value.value))) {
-    bag.report("DS2005", value.span, [name, kindDescription[kind], describeValue(value)]);
-    return undefined;
-  }
-  const { min, max } = range;
-  const tooSmall = min !== undefined && value.value < min;
-  const tooLarge = max !== undefined && value.value > max;
-  if (tooSmall || tooLarge) {
-    bag.report("DS2006", value.span, [name, describeRange(range), value.raw]);
-    return undefined;
-  }
-  return value.value;
-}
-
-function describeRange({ min, max }: Range): string {
-  if (min !== undefined && max !== undefined) return `between ${min} and ${max}`;
-  if (min !== undefined) return min === 1 ? "positive" : `at least ${min}`;
-  return `at most ${max}`;
-}
-
-function checkEdgeList(graph: string, list: EdgeList, bag: DiagnosticBag): GraphSource | undefined {
-  if (list.edges.length === 0) {
-    bag.report("DS2015", list.span, [graph], "list at least one edge, e.g. edges { 0 -> 1 }");
-    return undefined;
-  }
-  const first = list.edges[0]!;
-  let ok = true;
-  const edges: CheckedEdge[] = [];
-  const seen = new Set<string>();
-  for (const edge of list.edges) {
-    if (edge.directed !== first.directed) {
-      bag.report("DS2016", edge.span, [graph], `the first edge uses '${first.directed ? "->" : "--"}'; use it throughout`);
-      ok = false;
-      continue;
-    }
-    const source = checkScalar("vertex", edge.source, "integer", { min: 0 }, bag);
-    const target = checkScalar("vertex", edge.target, "integer", { min: 0 }, bag);
-    if (typeof source !== "number" || typeof target !== "number") {
-      ok = false;
-      continue;
-    }
-    if (source === target) {
-      bag.report("DS2019", edge.span, [graph, source], "a network cannot feed a neuron into itself");
-      ok = false;
-      continue;
-    }
-    const key = edge.directed ? `${source}->${target}` : `${Math.min(source, target)}--${Math.max(source, target)}`;
-    if (seen.has(key)) {
-      bag.report("DS2020", edge.span, [key, graph]);
-      continue;
-    }
-    seen.add(key);
-    edges.push({ source, target, span: edge.span });
-  }
-  return ok ? { kind: "edges", directed: first.directed, edges } : undefined;
 }
 
 interface Scope {

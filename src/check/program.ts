@@ -15,14 +15,26 @@ export interface CheckedGraph {
   readonly source: GraphSource;
 }
 
-export type GraphSource = GeneratorSource | EdgeListSource;
+/**
+ * Where a graph comes from: a generator, an edge list, a file, or an
+ * operation on other graphs (which are inlined, so elaborate never looks a
+ * name up).
+ */
+export type GraphSource = GeneratorSource | EdgeListSource | FileSource | OrientSource | ScalableSource | AppendSource;
 
 /** Arguments of each generator, named as networkx names them. */
 export interface GeneratorArguments {
   readonly balanced_tree: { readonly r: number; readonly h: number };
   readonly grid_2d: { readonly rows: number; readonly cols: number; readonly periodic: boolean };
   readonly watts_strogatz: { readonly n: number; readonly k: number; readonly p: number; readonly seed: number };
+  readonly newman_watts_strogatz: { readonly n: number; readonly k: number; readonly p: number; readonly seed: number };
   readonly erdos_renyi: { readonly n: number; readonly p: number; readonly seed: number };
+  readonly barabasi_albert: { readonly n: number; readonly m: number; readonly seed: number };
+  readonly complete: { readonly n: number };
+  readonly path: { readonly n: number };
+  readonly star: { readonly n: number };
+  readonly ladder: { readonly n: number };
+  readonly random_dag: { readonly n: number; readonly layers: number; readonly p: number; readonly seed: number };
 }
 
 export type GeneratorName = keyof GeneratorArguments;
@@ -41,6 +53,46 @@ export interface CheckedEdge {
   readonly source: number;
   readonly target: number;
   readonly span: Span;
+}
+
+/** `file("g.graphml")`: GraphML, GEXF or a JSON edge list; the path is as written, resolved against the .ds file. */
+export interface FileSource {
+  readonly kind: "file";
+  readonly path: string;
+  readonly span: Span;
+}
+
+export type OrientationRule = "index" | "bfs" | "random";
+
+/** `orient(g, bfs, roots=[0])`: how an undirected graph becomes a DAG. */
+export interface OrientSource {
+  readonly kind: "orient";
+  readonly graph: GraphSource;
+  readonly rule: OrientationRule;
+  readonly roots: readonly number[];
+  readonly seed: number;
+  readonly span: Span;
+}
+
+export type Proportions =
+  | { readonly kind: "uniform" }
+  | { readonly kind: "explicit"; readonly values: readonly number[] }
+  | { readonly kind: "dirichlet"; readonly alpha: number; readonly seed: number };
+
+/** `scalable(g, scale=200)`: each vertex a group of round(proportion × scale) neurons (deepstruct's ScalableDAN). */
+export interface ScalableSource {
+  readonly kind: "scalable";
+  readonly graph: GraphSource;
+  readonly scale: number;
+  readonly proportions: Proportions;
+  readonly span: Span;
+}
+
+/** `append(bottom, top)`: top stacked on bottom, every sink of bottom feeding every source of top. */
+export interface AppendSource {
+  readonly kind: "append";
+  readonly bottom: GraphSource;
+  readonly top: GraphSource;
 }
 
 export type { ActivationName } from "../../runtime/spec.js";

@@ -32,6 +32,11 @@ export const diagnosticTable = {
   DS2019: { severity: "error", template: "graph '{0}' has a self-loop at vertex {1}" },
   DS2020: { severity: "warning", template: "edge {0} is listed more than once in graph '{1}'" },
   DS2021: { severity: "error", template: "graph '{0}' would have {1} vertices; the limit is {2}" },
+  DS2022: { severity: "error", template: "cannot read graph file '{0}': {1}" },
+  DS2023: { severity: "error", template: "graph file '{0}' is malformed: {1}" },
+  DS2024: { severity: "error", template: "graph file '{0}' has an edge to unknown node '{1}'" },
+  DS2025: { severity: "error", template: "'{0}' needs an undirected graph, but {1} is directed" },
+  DS2026: { severity: "error", template: "graph '{0}' would have {1} edges; the limit is {2}" },
 
   // 3xxx: building and layering graphs
   DS3001: { severity: "error", template: "graph '{0}' has a cycle: {1}" },

@@ -1,21 +1,23 @@
 import { UndirectedGraph } from "graphology";
-// graphology-generators types its index as flat re-exports but builds it as namespaces; this path agrees in both.
+// graphology-generators types its index as flat re-exports but builds it as namespaces; these paths agree in both.
+import * as classic from "graphology-generators/classic/index.js";
 import { erdosRenyi as erdosRenyiGenerator } from "graphology-generators/random/index.js";
 import { createRandom } from "../../runtime/random.js";
 import type { GeneratorArguments, GeneratorSource } from "../check/program.js";
 
 /**
- * An undirected simple graph as a generator makes it: vertices 0..order-1 and
- * each edge once, as a pair (u, v) with u < v.
+ * A simple graph as a generator makes it: vertices 0..order-1 and each edge
+ * once; undirected edges as pairs (u, v) with u < v.
  */
-export interface UndirectedEdges {
+export interface GeneratedGraph {
   readonly order: number;
   readonly sources: Uint32Array;
   readonly targets: Uint32Array;
+  readonly directed: boolean;
 }
 
 /** Builds a generator's graph. Each follows networkx's algorithm and vertex numbering, seeded by our own generator. */
-export function generate(source: GeneratorSource): UndirectedEdges {
+export function generate(source: GeneratorSource): GeneratedGraph {
   switch (source.generator) {
     case "balanced_tree":
       return balancedTree(source.args);
@@ -23,8 +25,22 @@ export function generate(source: GeneratorSource): UndirectedEdges {
       return grid2d(source.args);
     case "watts_strogatz":
       return wattsStrogatz(source.args);
+    case "newman_watts_strogatz":
+      return newmanWattsStrogatz(source.args);
     case "erdos_renyi":
       return erdosRenyi(source.args);
+    case "barabasi_albert":
+      return barabasiAlbert(source.args);
+    case "complete":
+      return fromGraphology(classic.complete(UndirectedGraph, source.args.n), source.args.n);
+    case "path":
+      return fromGraphology(classic.path(UndirectedGraph, source.args.n), source.args.n);
+    case "ladder":
+      return fromGraphology(classic.ladder(UndirectedGraph, source.args.n), 2 * source.args.n);
+    case "star":
+      return star(source.args);
+    case "random_dag":
+      return randomDag(source.args);
   }
 }
 
@@ -36,13 +52,13 @@ class PairList {
     this.us.push(Math.min(u, v));
     this.vs.push(Math.max(u, v));
   }
-  finish(order: number): UndirectedEdges {
-    return { order, sources: Uint32Array.from(this.us), targets: Uint32Array.from(this.vs) };
+  finish(order: number, directed = false): GeneratedGraph {
+    return { order, sources: Uint32Array.from(this.us), targets: Uint32Array.from(this.vs), directed };
   }
 }
 
 /** networkx.balanced_tree: breadth-first numbering, so vertex i's children are r·i+1 … r·i+r. */
-function balancedTree({ r, h }: GeneratorArguments["balanced_tree"]): UndirectedEdges {
+function balancedTree({ r, h }: GeneratorArguments["balanced_tree"]): GeneratedGraph {
   const order = r === 1 ? h + 1 : (r ** (h + 1) - 1) / (r - 1);
   const pairs = new PairList();
   for (let child = 1; child < order; child++) pairs.add(Math.floor((child - 1) / r), child);
@@ -54,7 +70,7 @@ function balancedTree({ r, h }: GeneratorArguments["balanced_tree"]): Undirected
  * grid wraps a dimension only when it has more than two vertices, as networkx
  * does (otherwise the wrap would duplicate an edge).
  */
-function grid2d({ rows, cols, periodic }: GeneratorArguments["grid_2d"]): UndirectedEdges {
+function grid2d({ rows, cols, periodic }: GeneratorArguments["grid_2d"]): GeneratedGraph {
   const pairs = new PairList();
   const id = (i: number, j: number): number => i * cols + j;
   for (let i = 0; i < rows; i++) {
@@ -74,16 +90,10 @@ function grid2d({ rows, cols, periodic }: GeneratorArguments["grid_2d"]): Undire
  * with probability p to (u, w), w uniform among vertices that are neither u
  * nor already joined to u.
  */
-function wattsStrogatz({ n, k, p, seed }: GeneratorArguments["watts_strogatz"]): UndirectedEdges {
+function wattsStrogatz({ n, k, p, seed }: GeneratorArguments["watts_strogatz"]): GeneratedGraph {
   const random = createRandom(seed);
-  const adjacency: Set<number>[] = Array.from({ length: n }, () => new Set<number>());
-  const join = (u: number, v: number): void => {
-    adjacency[u]!.add(v);
-    adjacency[v]!.add(u);
-  };
-  const half = Math.floor(k / 2);
-  for (let j = 1; j <= half; j++) for (let u = 0; u < n; u++) join(u, (u + j) % n);
-  for (let j = 1; j <= half; j++) {
+  const adjacency = ring(n, k);
+  for (let j = 1; j <= Math.floor(k / 2); j++) {
     for (let u = 0; u < n; u++) {
       if (random.next() >= p) continue;
       const neighbours = adjacency[u]!;
@@ -93,24 +103,121 @@ function wattsStrogatz({ n, k, p, seed }: GeneratorArguments["watts_strogatz"]):
       const v = (u + j) % n;
       neighbours.delete(v);
       adjacency[v]!.delete(u);
-      join(u, w);
+      neighbours.add(w);
+      adjacency[w]!.add(u);
     }
   }
-  const pairs = new PairList();
-  adjacency.forEach((neighbours, u) => {
-    for (const v of [...neighbours].sort((a, b) => a - b)) if (u < v) pairs.add(u, v);
-  });
-  return pairs.finish(n);
+  return fromAdjacency(adjacency);
 }
 
 /**
  * G(n, p), by graphology-generators' sparse variant (Batagelj & Brandes 2005):
  * it draws the gaps between chosen pairs, so its cost follows the edges, not n².
  */
-function erdosRenyi({ n, p, seed }: GeneratorArguments["erdos_renyi"]): UndirectedEdges {
+function erdosRenyi({ n, p, seed }: GeneratorArguments["erdos_renyi"]): GeneratedGraph {
   const random = createRandom(seed);
-  const graph = erdosRenyiGenerator.sparse(UndirectedGraph, { order: n, probability: p, rng: random.next });
+  return fromGraphology(erdosRenyiGenerator.sparse(UndirectedGraph, { order: n, probability: p, rng: random.next }), n);
+}
+
+/** A graph graphology-generators made, with keys 0..order-1 as networkx numbers them. */
+function fromGraphology(graph: UndirectedGraph, order: number): GeneratedGraph {
   const pairs = new PairList();
   graph.forEachEdge((_edge, _attributes, u, v) => pairs.add(Number(u), Number(v)));
+  return pairs.finish(order);
+}
+
+/** networkx.star_graph(n): n + 1 vertices, the centre 0 joined to 1 … n. */
+function star({ n }: GeneratorArguments["star"]): GeneratedGraph {
+  const pairs = new PairList();
+  for (let v = 1; v <= n; v++) pairs.add(0, v);
+  return pairs.finish(n + 1);
+}
+
+/**
+ * networkx.newman_watts_strogatz_graph: the ring of k/2 neighbours per side,
+ * then for each ring edge (u, u+j), with probability p, a shortcut from u to a
+ * uniform vertex w that is neither u nor already joined to it. No edge is removed.
+ */
+function newmanWattsStrogatz({ n, k, p, seed }: GeneratorArguments["newman_watts_strogatz"]): GeneratedGraph {
+  const random = createRandom(seed);
+  const adjacency = ring(n, k);
+  const half = Math.floor(k / 2);
+  for (let j = 1; j <= half; j++) {
+    for (let u = 0; u < n; u++) {
+      if (random.next() >= p || adjacency[u]!.size >= n - 1) continue;
+      let w = random.int(n);
+      while (w === u || adjacency[u]!.has(w)) w = random.int(n);
+      adjacency[u]!.add(w);
+      adjacency[w]!.add(u);
+    }
+  }
+  return fromAdjacency(adjacency);
+}
+
+/**
+ * networkx.barabasi_albert_graph: starts from the star on m + 1 vertices; each
+ * new vertex joins m distinct earlier vertices drawn with probability
+ * proportional to their degree (a draw from the list of edge ends).
+ */
+function barabasiAlbert({ n, m, seed }: GeneratorArguments["barabasi_albert"]): GeneratedGraph {
+  const random = createRandom(seed);
+  const pairs = new PairList();
+  const ends: number[] = [];
+  for (let v = 1; v <= m; v++) {
+    pairs.add(0, v);
+    ends.push(0, v);
+  }
+  for (let source = m + 1; source < n; source++) {
+    const targets = new Set<number>();
+    while (targets.size < m) targets.add(ends[random.int(ends.length)]!);
+    for (const target of [...targets].sort((a, b) => a - b)) {
+      pairs.add(target, source);
+      ends.push(target, source);
+    }
+  }
   return pairs.finish(n);
+}
+
+/**
+ * A random DAG of n vertices in `layers` layers (sizes as even as possible,
+ * ids in layer order): each pair of vertices in different layers is joined,
+ * lower layer to higher, with probability p, and each vertex above the first
+ * layer that got no edge from the layer right below gets one from a uniform
+ * vertex there, so its depth is exactly its layer.
+ */
+function randomDag({ n, layers, p, seed }: GeneratorArguments["random_dag"]): GeneratedGraph {
+  const random = createRandom(seed);
+  const layerOf = Array.from({ length: n }, (_, v) => Math.floor((v * layers) / n));
+  const start = Array.from({ length: layers + 1 }, (_, l) => layerOf.indexOf(l) === -1 ? n : layerOf.indexOf(l));
+  const pairs = new PairList();
+  for (let v = start[1]!; v < n; v++) {
+    const layer = layerOf[v]!;
+    let fromBelow = false;
+    for (let u = 0; u < start[layer]!; u++) {
+      if (random.next() >= p) continue;
+      pairs.add(u, v);
+      if (layerOf[u] === layer - 1) fromBelow = true;
+    }
+    if (!fromBelow) pairs.add(start[layer - 1]! + random.int(start[layer]! - start[layer - 1]!), v);
+  }
+  return pairs.finish(n, true);
+}
+
+function ring(n: number, k: number): Set<number>[] {
+  const adjacency: Set<number>[] = Array.from({ length: n }, () => new Set<number>());
+  for (let j = 1; j <= Math.floor(k / 2); j++) {
+    for (let u = 0; u < n; u++) {
+      adjacency[u]!.add((u + j) % n);
+      adjacency[(u + j) % n]!.add(u);
+    }
+  }
+  return adjacency;
+}
+
+function fromAdjacency(adjacency: readonly Set<number>[]): GeneratedGraph {
+  const pairs = new PairList();
+  adjacency.forEach((neighbours, u) => {
+    for (const v of [...neighbours].sort((a, b) => a - b)) if (u < v) pairs.add(u, v);
+  });
+  return pairs.finish(adjacency.length);
 }

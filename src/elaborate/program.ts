@@ -12,6 +12,8 @@ export interface LayeredGraph {
   readonly graph: DirectedGraph;
   readonly layers: readonly (readonly number[])[];
   readonly depthOf: ReadonlyMap<number, number>;
+  /** Neurons per vertex in a scalable family (`scalable(...)`); one per vertex when absent. */
+  readonly groupSizes?: ReadonlyMap<number, number>;
 }
 
 /** What `elaborate` hands on: every graph built and layered, networks unchanged. */

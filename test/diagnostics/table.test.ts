@@ -39,6 +39,11 @@ const cases: readonly { readonly code: DiagnosticCode; readonly at: string; read
   { code: "DS2019", at: "1:19", source: "graph g = edges { 0 -> 0 }" },
   { code: "DS2020", at: "1:27", source: "graph g = edges { 0 -> 1, 0 -> 1 }" },
   { code: "DS2021", at: "1:11", source: "graph t = balanced_tree(r=10, h=9)" },
+  { code: "DS2022", at: "1:11", source: 'graph g = file("test/fixtures/graphs/missing.graphml")' },
+  { code: "DS2023", at: "1:11", source: 'graph g = file("test/fixtures/graphs/broken.graphml")' },
+  { code: "DS2024", at: "2:5", source: 'graph g =\n    file("test/fixtures/graphs/unknown-node.json")' },
+  { code: "DS2025", at: "2:11", source: "graph d = edges { 0 -> 1 }\ngraph g = orient(d, bfs)" },
+  { code: "DS2026", at: "1:11", source: "graph g = complete(n=20000)" },
   { code: "DS3001", at: "1:35", source: "graph g = edges { 0 -> 1, 1 -> 2, 2 -> 0 }" },
   {
     code: "DS3002",

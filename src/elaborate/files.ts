@@ -1,0 +1,113 @@
+import { readFileSync } from "node:fs";
+import { extname, resolve } from "node:path";
+import { DOMParser } from "@xmldom/xmldom";
+import * as graphology from "graphology";
+import type { GraphConstructor } from "graphology-types";
+import { parse as parseGexf } from "graphology-gexf";
+import { parse as parseGraphml } from "graphology-graphml";
+import type { RawGraph } from "./raw-graph.js";
+
+/** Why a graph file cannot be used; elaborate turns it into a diagnostic at the `file(...)` call. */
+export type GraphFileProblem =
+  | { readonly kind: "unreadable"; readonly reason: string }
+  | { readonly kind: "malformed"; readonly reason: string }
+  | { readonly kind: "unknown-node"; readonly node: string };
+
+/**
+ * Reads a graph file: GraphML (`.graphml`), GEXF (`.gexf`, both through
+ * graphology's readers) or a JSON edge list (`.json`). Vertices become
+ * integers by one rule: if every node id is a non-negative integer, it keeps
+ * that number; otherwise nodes are numbered 0, 1, … in the order the file
+ * first mentions them. Directedness is the file's (GraphML `edgedefault`,
+ * GEXF `defaultedgetype`, JSON `"directed"`; undirected when unsaid).
+ */
+export function readGraphFile(path: string, baseDir: string): RawGraph | GraphFileProblem {
+  const full = resolve(baseDir, path);
+  let text: string;
+  try {
+    text = readFileSync(full, "utf8");
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    return { kind: "unreadable", reason: code === "ENOENT" ? `no such file (looked for ${full})` : (error as Error).message };
+  }
+  const format = extname(path).toLowerCase();
+  try {
+    if (format === ".json") return fromJson(text);
+    if (format === ".graphml" || format === ".gexf") return fromXml(text, format);
+    return { kind: "unreadable", reason: `unknown format '${format || "(no extension)"}'; use .graphml, .gexf or .json` };
+  } catch (error) {
+    return { kind: "malformed", reason: error instanceof Error ? error.message : String(error) };
+  }
+}
+
+function fromXml(text: string, format: ".graphml" | ".gexf"): RawGraph | GraphFileProblem {
+  const errors: string[] = [];
+  const document = new DOMParser({ onError: (level: string, message: string) => void (level !== "warning" && errors.push(message)) }).parseFromString(text, "application/xml");
+  if (errors.length > 0) return { kind: "malformed", reason: errors[0]!.replace(/\s+/g, " ").trim() };
+  if (document.getElementsByTagName("graph").length === 0) return { kind: "malformed", reason: "it has no <graph> element" };
+  const declared = new Set<string>();
+  const nodes = document.getElementsByTagName("node");
+  for (let i = 0; i < nodes.length; i++) declared.add(nodes[i]!.getAttribute("id") ?? "");
+  const edges = document.getElementsByTagName("edge");
+  for (let i = 0; i < edges.length; i++) {
+    for (const end of ["source", "target"]) {
+      const node = edges[i]!.getAttribute(end);
+      if (node === null || !declared.has(node)) return { kind: "unknown-node", node: node ?? "(none)" };
+    }
+  }
+  // graphology's CommonJS export is the Graph class, which also carries itself as
+  // `.Graph`; its typings declare only a default export, which Node never sees.
+  const Graph = (graphology as unknown as { Graph: GraphConstructor }).Graph;
+  const graph = format === ".graphml" ? parseGraphml(Graph, text) : parseGexf(Graph, text);
+  if (graph.type === "mixed") return { kind: "malformed", reason: "it mixes directed and undirected edges" };
+  const keys = graph.nodes();
+  const pairs = graph.mapEdges((_edge, _attributes, source, target) => [source, target] as const);
+  return relabel(keys, pairs, graph.type === "directed");
+}
+
+/** `{ "directed"?: boolean, "nodes"?: [id, …], "edges": [[source, target], …] }`, or just the list of edges. */
+function fromJson(text: string): RawGraph | GraphFileProblem {
+  const document = JSON.parse(text) as unknown;
+  const body = Array.isArray(document) ? { edges: document } : (document as { directed?: unknown; nodes?: unknown; edges?: unknown });
+  if (body === null || typeof body !== "object" || !Array.isArray(body.edges)) return { kind: "malformed", reason: 'expected { "edges": [[source, target], …] } or a list of edges' };
+  const id = (value: unknown, where: string): string => {
+    if (typeof value === "number" || typeof value === "string") return String(value);
+    throw new Error(`${where} is not a node id (a number or a string)`);
+  };
+  const pairs = body.edges.map((edge: unknown, i): readonly [string, string] => {
+    if (!Array.isArray(edge) || edge.length !== 2) throw new Error(`edges[${i}] is not a pair [source, target]`);
+    return [id(edge[0], `edges[${i}][0]`), id(edge[1], `edges[${i}][1]`)];
+  });
+  let keys: string[];
+  if (Array.isArray(body.nodes)) {
+    keys = body.nodes.map((node: unknown, i) => id(node, `nodes[${i}]`));
+    const known = new Set(keys);
+    const unknown = pairs.flat().find((node) => !known.has(node));
+    if (unknown !== undefined) return { kind: "unknown-node", node: unknown };
+  } else {
+    keys = [...new Set(pairs.flat())];
+  }
+  if (body.directed !== undefined && typeof body.directed !== "boolean") return { kind: "malformed", reason: '"directed" must be true or false' };
+  return relabel(keys, pairs, body.directed === true);
+}
+
+function relabel(keys: readonly string[], pairs: readonly (readonly [string, string])[], directed: boolean): RawGraph | GraphFileProblem {
+  const numeric = keys.every((key) => /^\d+$/.test(key));
+  const idOf = new Map(keys.map((key, i) => [key, numeric ? Number(key) : i]));
+  const ids = [...idOf.values()].sort((a, b) => a - b);
+  const position = new Map(ids.map((id, i) => [id, i]));
+  const seen = new Set<string>();
+  const sources: number[] = [];
+  const targets: number[] = [];
+  for (const [s, t] of pairs) {
+    const u = position.get(idOf.get(s)!)!;
+    const v = position.get(idOf.get(t)!)!;
+    if (u === v) return { kind: "malformed", reason: `node '${s}' has an edge to itself` };
+    const key = directed ? `${u},${v}` : `${Math.min(u, v)},${Math.max(u, v)}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    sources.push(u);
+    targets.push(v);
+  }
+  return { ids, sources: Uint32Array.from(sources), targets: Uint32Array.from(targets), directed };
+}

@@ -19,6 +19,18 @@ export type { NetworkIR, LayerIR, BlockIR, MaskIR } from "./lower/ir.js";
 export type { LayeredGraph, ElaboratedProgram } from "./elaborate/program.js";
 export { formatDiagnostic } from "./diagnostics/format.js";
 export { networkSpec } from "./emit/index.js";
+export {
+  appendLayered,
+  areConnected,
+  connectedLayerPairs,
+  edgesBetween,
+  layeredGraph,
+  layerOf,
+  layerSizes,
+  neuronCounts,
+  verticesIn,
+} from "./elaborate/layered.js";
+export { writeGraphml } from "./elaborate/graphml.js";
 
 export interface CompileOptions {
   /** The file the source came from: set on every diagnostic and named in the output's header. */

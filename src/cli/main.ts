@@ -1,5 +1,6 @@
 import { parseArgs } from "node:util";
 import { compileCommand } from "./compile.js";
+import { graphCommand } from "./graph.js";
 import { trainArguments } from "./train-arguments.js";
 import { trainCommand } from "./train.js";
 import { UsageError } from "./usage.js";
@@ -8,6 +9,8 @@ const HELP = `dsc — compiler for .ds files that describe sparse neural network
 
 Usage:
   dsc compile FILE... [-o DIR]   compile each FILE to DIR/<name>.ts (default: beside FILE)
+  dsc graph FILE [--graph NAME] [-o OUT.graphml]
+                                 print a graph's vertices, edges and layers; write it as GraphML
   dsc train FILE --data mnist|DATA.csv|DATA.json --epochs N [options]
                                  train a network of FILE and report on held-out data
   dsc --help | --version
@@ -46,6 +49,15 @@ export async function main(argv: readonly string[], io: CliIo = processIo): Prom
         allowPositionals: true,
       });
       return await compileCommand(positionals, values.out, io);
+    }
+    if (command === "graph") {
+      const { values, positionals } = parseArgs({
+        args: [...rest],
+        options: { graph: { type: "string" }, out: { type: "string", short: "o" } },
+        allowPositionals: true,
+      });
+      if (positionals.length > 1) throw new UsageError(`graph takes one .ds file, got ${positionals.length}`);
+      return await graphCommand(positionals[0], values.graph, values.out, io);
     }
     if (command === "train") return await trainCommand(trainArguments(rest), io);
     throw new UsageError(`unknown command '${command}'`);

@@ -47,32 +47,12 @@ class GraphBuilder {
   layered(graph: CheckedGraph): LayeredGraph | undefined {
     const raw = this.build(graph.source, graph);
     if (raw === undefined) return undefined;
-    const dag = raw.directed ? raw : orient(raw, "index", [], 0);
-    const layering = layer(dag.ids.length, dag.sources, dag.targets);
-    if (!layering.acyclic) {
-      reportCycle(graph, layering.cycle.map((position) => dag.ids[position]!), this.bag);
+    const result = layerRawGraph(graph.name, raw);
+    if ("cycle" in result) {
+      reportCycle(graph, result.cycle, this.bag);
       return undefined;
     }
-    const layers: number[][] = Array.from({ length: layering.depthCount }, () => []);
-    const depthOf = new Map<number, number>();
-    const directed = new DirectedGraph();
-    dag.ids.forEach((id, position) => {
-      const depth = layering.depth[position]!;
-      layers[depth]!.push(id); // ids ascend, so every layer does too
-      depthOf.set(id, depth);
-      directed.addNode(String(id));
-    });
-    for (let e = 0; e < dag.sources.length; e++) {
-      directed.addEdge(String(dag.ids[dag.sources[e]!]), String(dag.ids[dag.targets[e]!]));
-    }
-    const groups = dag.groupSizes;
-    return {
-      name: graph.name,
-      graph: directed,
-      layers,
-      depthOf,
-      ...(groups ? { groupSizes: new Map(dag.ids.map((id, i) => [id, groups[i]!])) } : {}),
-    };
+    return result;
   }
 
   private build(source: GraphSource, graph: CheckedGraph): RawGraph | undefined {
@@ -126,11 +106,41 @@ class GraphBuilder {
 }
 
 /**
+ * Orients (by index, if undirected) and layers a graph; a directed cycle comes
+ * back as a closed walk of vertex ids instead.
+ */
+export function layerRawGraph(name: string, raw: RawGraph): LayeredGraph | { readonly cycle: readonly number[] } {
+  const dag = raw.directed ? raw : orient(raw, "index", [], 0);
+  const layering = layer(dag.ids.length, dag.sources, dag.targets);
+  if (!layering.acyclic) return { cycle: layering.cycle.map((position) => dag.ids[position]!) };
+  const layers: number[][] = Array.from({ length: layering.depthCount }, () => []);
+  const depthOf = new Map<number, number>();
+  const directed = new DirectedGraph();
+  dag.ids.forEach((id, position) => {
+    const depth = layering.depth[position]!;
+    layers[depth]!.push(id); // ids ascend, so every layer does too
+    depthOf.set(id, depth);
+    directed.addNode(String(id));
+  });
+  for (let e = 0; e < dag.sources.length; e++) {
+    directed.addEdge(String(dag.ids[dag.sources[e]!]), String(dag.ids[dag.targets[e]!]));
+  }
+  const groups = dag.groupSizes;
+  return {
+    name,
+    graph: directed,
+    layers,
+    depthOf,
+    ...(groups ? { groupSizes: new Map(dag.ids.map((id, i) => [id, groups[i]!])) } : {}),
+  };
+}
+
+/**
  * `append(bottom, top)` (deepstruct's `LabeledDAG.append`): the top graph's
  * vertices are renumbered after the bottom's (id + largest bottom id + 1),
  * both are oriented, and every sink of the bottom feeds every source of the top.
  */
-function append(bottom: RawGraph, top: RawGraph): RawGraph {
+export function append(bottom: RawGraph, top: RawGraph): RawGraph {
   const a = bottom.directed ? bottom : orient(bottom, "index", [], 0);
   const b = top.directed ? top : orient(top, "index", [], 0);
   const offset = (a.ids.at(-1) ?? -1) + 1;

@@ -86,16 +86,23 @@ function lowerStructure(
   network: CheckedNetwork,
   bag: DiagnosticBag,
 ): Exposed[] {
+  // A vertex is one neuron, or a group of them in a scalable family; its
+  // neurons sit side by side in its depth's layer.
+  const sizeOf = (vertex: number): number => graph.groupSizes?.get(vertex) ?? 1;
+  const offsetOf = new Map<number, number>();
   const layerOfDepth = graph.layers.map((vertices, depth) => {
-    if (network.layerNorm && vertices.length === 1) bag.report("DS3002", stage.span, [depth, graph.name]);
-    return builder.addLayer(`${graph.name}.d${depth}`, { kind: "hidden", size: vertices.length, vertices });
+    const neurons: number[] = [];
+    for (const vertex of vertices) {
+      offsetOf.set(vertex, neurons.length);
+      for (let i = sizeOf(vertex); i > 0; i--) neurons.push(vertex);
+    }
+    if (network.layerNorm && neurons.length === 1) bag.report("DS3002", stage.span, [depth, graph.name]);
+    return builder.addLayer(`${graph.name}.d${depth}`, { kind: "hidden", size: neurons.length, vertices: neurons });
   });
   builder.connectAll(exposed, layerOfDepth[0]!);
 
-  const positionOf = new Map<number, number>();
-  for (const vertices of graph.layers) vertices.forEach((vertex, position) => positionOf.set(vertex, position));
-
-  // Group the edges by (source depth, target depth); each group is one block.
+  // Group the edges by (source depth, target depth); each group is one block,
+  // and an edge joins every neuron of its source's group to every neuron of its target's.
   const groups = new Map<number, number[]>();
   const depthCount = graph.layers.length;
   graph.graph.forEachEdge((_edge, _attributes, sourceKey, targetKey) => {
@@ -103,11 +110,14 @@ function lowerStructure(
     const target = Number(targetKey);
     const sourceDepth = graph.depthOf.get(source)!;
     const targetDepth = graph.depthOf.get(target)!;
-    const targetSize = graph.layers[targetDepth]!.length;
+    const targetSize = builder.layers[layerOfDepth[targetDepth]!]!.size;
     const key = sourceDepth * depthCount + targetDepth;
     let live = groups.get(key);
     if (live === undefined) groups.set(key, (live = []));
-    live.push(positionOf.get(source)! * targetSize + positionOf.get(target)!);
+    const [rowStart, colStart] = [offsetOf.get(source)!, offsetOf.get(target)!];
+    for (let i = 0; i < sizeOf(source); i++) {
+      for (let j = 0; j < sizeOf(target); j++) live.push((rowStart + i) * targetSize + colStart + j);
+    }
   });
   for (const [key, live] of [...groups].sort((a, b) => a[0] - b[0])) {
     const source = layerOfDepth[Math.floor(key / depthCount)]!;
@@ -120,9 +130,10 @@ function lowerStructure(
   const sinks: Exposed[] = [];
   graph.layers.forEach((vertices, depth) => {
     const rows: number[] = [];
-    vertices.forEach((vertex, position) => {
-      if (graph.graph.outDegree(String(vertex)) === 0) rows.push(position);
-    });
+    for (const vertex of vertices) {
+      if (graph.graph.outDegree(String(vertex)) !== 0) continue;
+      for (let i = 0; i < sizeOf(vertex); i++) rows.push(offsetOf.get(vertex)! + i);
+    }
     if (rows.length > 0) sinks.push({ layer: layerOfDepth[depth]!, rows });
   });
   return sinks;

@@ -1,0 +1,45 @@
+import { readFile, writeFile } from "node:fs/promises";
+import { formatDiagnostic } from "../diagnostics/format.js";
+import { writeGraphml } from "../elaborate/graphml.js";
+import { connectedLayerPairs, layerSizes, neuronCounts } from "../elaborate/layered.js";
+import { analyze } from "../index.js";
+import type { CliIo } from "./main.js";
+import { UsageError } from "./usage.js";
+
+/**
+ * `dsc graph FILE --graph NAME [-o OUT.graphml]`: builds one graph of the file
+ * and prints its vertices, edges, layer sizes and connected layer pairs;
+ * writes it as GraphML (default: NAME.graphml in the working directory).
+ */
+export async function graphCommand(file: string | undefined, name: string | undefined, out: string | undefined, io: CliIo): Promise<number> {
+  if (file === undefined) throw new UsageError("graph needs a .ds file");
+  let source: string;
+  try {
+    source = await readFile(file, "utf8");
+  } catch (error) {
+    io.err(`dsc: cannot read ${file}: ${(error as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : (error as Error).message}`);
+    return 1;
+  }
+  const analyzed = analyze(source, { fileName: file });
+  for (const d of analyzed.diagnostics) io.err(formatDiagnostic(d, source));
+  const graphs = analyzed.program?.graphs;
+  if (graphs === undefined) return 1;
+  const names = [...graphs.keys()];
+  const chosen = name ?? (names.length === 1 ? names[0] : undefined);
+  const graph = chosen === undefined ? undefined : graphs.get(chosen);
+  if (graph === undefined) {
+    const known = names.map((n) => `'${n}'`).join(", ") || "none";
+    throw new UsageError(name === undefined ? `${file} declares several graphs (${known}); choose one with --graph` : `${file} has no graph '${name}'; its graphs are ${known}`);
+  }
+  const sizes = layerSizes(graph);
+  const neurons = neuronCounts(graph);
+  const scaled = graph.groupSizes !== undefined;
+  io.out(`graph ${graph.name}: ${graph.graph.order} vertices, ${graph.graph.size} edges, ${sizes.length} layers${scaled ? `, ${neurons.reduce((a, b) => a + b, 0)} neurons` : ""}`);
+  io.out(`layer sizes: ${sizes.join(" ")}${scaled ? `  (neurons: ${neurons.join(" ")})` : ""}`);
+  io.out("connected layers (source -> target: edges):");
+  for (const pair of connectedLayerPairs(graph)) io.out(`  ${pair.source} -> ${pair.target}: ${pair.edges}`);
+  const target = out ?? `${graph.name}.graphml`;
+  await writeFile(target, writeGraphml(graph));
+  io.out(`wrote ${target}`);
+  return 0;
+}

@@ -2,6 +2,7 @@
  * The public types of the runtime: what `createNetwork` returns.
  */
 import type { Tensor, Variable } from "@tensorflow/tfjs-core";
+import type { ExtractedGraph, ExtractOptions } from "./extract.js";
 import type { LayerKind } from "./spec.js";
 import type { Evaluation, FitOptions, History, TrainingData } from "./training/fit.js";
 import type { LossName } from "./training/losses.js";
@@ -131,6 +132,12 @@ export interface Model<I extends readonly number[] = readonly number[], O extend
   evaluate(data: TrainingData, options?: { readonly batchSize?: number; readonly loss?: LossName }): Evaluation;
   /** `predict` in batches (default 256) for inputs too large for one pass. */
   predictBatches(x: Tensor, options?: { readonly batchSize?: number }): Tensor;
+
+  /**
+   * The network as a graph: neurons (order 0), neuron groups (order 1) or
+   * layers (order 2) as vertices, live connections as edges. See `extract.ts`.
+   */
+  extractGraph(options: ExtractOptions): ExtractedGraph;
 
   /** Frees the model's tensors and variables. The model cannot be used afterwards. */
   dispose(): void;

@@ -13,6 +13,7 @@ import { decodeIntegers, decodeMask } from "./masks/codec.js";
 import type { BlockInfo, NetworkOptions, LayerInfo, Model, Parameter } from "./model.js";
 import { createRandom } from "./random.js";
 import { evaluate, fit, predictBatches } from "./training/fit.js";
+import { extractGraph } from "./extract.js";
 import type { ActivationName, NetworkSpec } from "./spec.js";
 
 /** A block's place inside its kernel's fused weight: rows [rowOffset, rowOffset + sourceSize). */
@@ -431,6 +432,11 @@ export async function createNetwork<I extends readonly number[] = readonly numbe
     predictBatches(x, options) {
       alive("predictBatches");
       return predictBatches(model, x, options);
+    },
+
+    extractGraph(options) {
+      alive("extractGraph");
+      return extractGraph(model, options);
     },
 
     totalConnections(): number {

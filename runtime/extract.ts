@@ -1,0 +1,138 @@
+/**
+ * Reading a model's structure back out as a graph, at three orders:
+ *
+ * - order 0: every neuron a vertex, every live connection an edge carrying
+ *   its weight;
+ * - order 1: every neuron group a vertex — a graph vertex of a structure
+ *   (all the neurons a scalable family gave it), a single neuron elsewhere —
+ *   and an edge wherever live connections join two groups, carrying their
+ *   count and the L2 norm of their weights;
+ * - order 2: every layer a vertex, every block with live connections an
+ *   edge, carrying the same count and norm.
+ *
+ * Vertex keys keep the source graph's numbering: a neuron (order 0) or group
+ * (order 1) that stands for graph vertex v is keyed `v`; every other vertex is
+ * keyed `LAYER:INDEX` (`input:3`, `dense1:0`, `output:9`), and layers (order 2)
+ * by their names. Vertex attributes: `layer`, `index`, `kind` (input, hidden,
+ * output), `size` (neurons) and `vertex` where there is one.
+ */
+import { DirectedGraph } from "graphology";
+import type { LayerInfo, Model } from "./model.js";
+
+export type ExtractionOrder = 0 | 1 | 2;
+
+export interface ExtractOptions {
+  readonly order: ExtractionOrder;
+  /** Connections whose |weight| is at most this are left out (default: none, every live connection counts). */
+  readonly threshold?: number;
+  /** Include the input layer's vertices and their connections (default true). */
+  readonly includeInputs?: boolean;
+  /** Include the output layer's vertices and their connections (default true). */
+  readonly includeOutputs?: boolean;
+}
+
+export interface ExtractedVertex {
+  readonly layer: string;
+  readonly index: number;
+  readonly kind: LayerInfo["kind"];
+  readonly size: number;
+  readonly vertex?: number;
+}
+
+export interface ExtractedEdge {
+  /** Order 0: the connection's weight. */
+  readonly weight?: number;
+  /** Orders 1 and 2: live connections the edge stands for, and the L2 norm of their weights. */
+  readonly connections?: number;
+  readonly norm?: number;
+}
+
+export type ExtractedGraph = DirectedGraph<ExtractedVertex, ExtractedEdge>;
+
+export function extractGraph(model: Model, options: ExtractOptions): ExtractedGraph {
+  const order = options.order;
+  if (order !== 0 && order !== 1 && order !== 2) throw new Error(`${model.name}.extractGraph: order must be 0, 1 or 2, got ${String(order)}`);
+  const threshold = options.threshold ?? -1;
+  if (!Number.isFinite(threshold)) throw new Error(`${model.name}.extractGraph: threshold must be a finite number, got ${threshold}`);
+  const keep = (layer: LayerInfo): boolean =>
+    (layer.kind !== "input" || options.includeInputs !== false) && (layer.kind !== "output" || options.includeOutputs !== false);
+
+  const graph: ExtractedGraph = new DirectedGraph();
+  const layers = new Map(model.layers.map((layer) => [layer.name, layer]));
+  // Per layer, the vertex key of each neuron at this order.
+  const keys = new Map<string, string[]>();
+  const single = structureInstances(model.layers).size <= 1;
+  for (const layer of model.layers) {
+    if (!keep(layer)) continue;
+    const layerKeys = neuronKeys(layer, order, single);
+    keys.set(layer.name, layerKeys);
+    layerKeys.forEach((key, index) => {
+      if (graph.hasNode(key)) {
+        graph.updateNodeAttribute(key, "size", (size) => (size ?? 0) + 1);
+        return;
+      }
+      const vertex = layer.vertices?.[index];
+      graph.addNode(key, {
+        layer: layer.name,
+        index: order === 2 ? 0 : index,
+        kind: layer.kind,
+        size: 1,
+        ...(vertex !== undefined && order !== 2 ? { vertex } : {}),
+      });
+    });
+  }
+
+  for (const block of model.blocks) {
+    const sourceKeys = keys.get(block.source);
+    const targetKeys = keys.get(block.target);
+    if (!sourceKeys || !targetKeys || !layers.has(block.source)) continue;
+    const mask = model.getMask(block.name);
+    const weights = model.getWeights(block.name);
+    const cols = block.targetSize;
+    for (let i = 0; i < mask.length; i++) {
+      if (mask[i] === 0) continue;
+      const w = weights[i]!;
+      if (Math.abs(w) <= threshold) continue;
+      const source = sourceKeys[Math.floor(i / cols)]!;
+      const target = targetKeys[i % cols]!;
+      if (order === 0) {
+        graph.addEdge(source, target, { weight: w });
+      } else {
+        const edge = graph.edge(source, target);
+        if (edge === undefined) graph.addEdge(source, target, { connections: 1, norm: w * w });
+        else graph.updateEdgeAttributes(edge, (a) => ({ connections: (a.connections ?? 0) + 1, norm: (a.norm ?? 0) + w * w }));
+      }
+    }
+  }
+  if (order !== 0) graph.updateEachEdgeAttributes((_edge, a) => ({ ...a, norm: Math.sqrt(a.norm ?? 0) }));
+  return graph;
+}
+
+/**
+ * Structures a model holds: layers `GRAPH.dD` belong to structure `GRAPH`, and
+ * a second use of the same graph makes layers `GRAPH.dD#2`.
+ */
+function structureInstances(layers: readonly LayerInfo[]): Set<string> {
+  return new Set(layers.filter((layer) => layer.vertices !== undefined).map(instanceOf));
+}
+
+function instanceOf(layer: LayerInfo): string {
+  const match = /^(.*)\.d\d+(#\d+)?$/.exec(layer.name);
+  return match ? `${match[1]}${match[2] ?? ""}` : layer.name;
+}
+
+/**
+ * Order 0 and 1 key a graph-derived neuron by its vertex id — prefixed with
+ * its structure when the model holds several, so two uses of a graph never
+ * merge — unless a group makes several neurons share the vertex at order 0.
+ */
+function neuronKeys(layer: LayerInfo, order: ExtractionOrder, singleStructure: boolean): string[] {
+  if (order === 2) return new Array<string>(layer.size).fill(layer.name);
+  const vertices = layer.vertices;
+  const grouped = vertices !== undefined && new Set(vertices).size !== vertices.length;
+  return Array.from({ length: layer.size }, (_, index) => {
+    const vertex = vertices?.[index];
+    if (vertex === undefined || (grouped && order === 0)) return `${layer.name}:${index}`;
+    return singleStructure ? String(vertex) : `${instanceOf(layer)}/${vertex}`;
+  });
+}

@@ -91,6 +91,14 @@ export interface Model<I extends readonly number[] = readonly number[], O extend
    */
   predict(x: Tensor): Tensor;
 
+  /**
+   * Every layer's activations for a batch, or only those named: the input
+   * (flattened), each hidden layer after its activation, the output as
+   * logits. The caller owns (and disposes) the tensors.
+   * @throws Error for an unknown layer name or an input of the wrong shape.
+   */
+  activations(x: Tensor, layers?: readonly string[]): Record<string, Tensor>;
+
   /** A copy of a block's 0/1 mask, row-major `[sourceSize, targetSize]`. */
   getMask(block: string): Uint8Array;
   /**

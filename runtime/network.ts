@@ -301,6 +301,49 @@ export async function createNetwork<I extends readonly number[] = readonly numbe
     return spec.inputShape.length === 1 ? full : `${full} or ${shapeText(["batch", inputSize])}`;
   };
 
+  /**
+   * The activations of the layers at `kept` (indices, ascending) for a batch:
+   * the input flattened, hidden layers activated, the output as logits. The
+   * others are freed on the way.
+   */
+  const forward = (method: string, x: Tensor, kept: readonly number[]): Tensor2D[] => {
+    alive(method);
+    if (x === null || typeof x !== "object" || !Array.isArray((x as { shape?: unknown }).shape)) {
+      throw new Error(`${name}.${method}: expected a tensor of shape ${expectedShape()}, got ${x === null ? "null" : typeof x}`);
+    }
+    const shape = x.shape;
+    const batch = shape[0];
+    const matchesFull = shape.length === spec.inputShape.length + 1 && spec.inputShape.every((d, i) => shape[i + 1] === d);
+    const matchesFlat = shape.length === 2 && shape[1] === inputSize;
+    if (batch === undefined || (!matchesFull && !matchesFlat)) {
+      throw new Error(`${name}.${method}: expected input of shape ${expectedShape()}, got ${shapeText(shape)}`);
+    }
+    if (x.dtype === "string") {
+      throw new Error(`${name}.${method}: expected a numeric tensor, got dtype 'string'`);
+    }
+    return tf.tidy(() => {
+      const floats = x.dtype === "float32" ? x : tf.cast(x, "float32");
+      const activations = new Array<Tensor2D | undefined>(spec.layers.length);
+      activations[0] = tf.reshape(floats, [batch, inputSize]);
+      for (const kernel of kernels) {
+        let pre: Tensor2D;
+        if (kernel.weight === undefined || kernel.maskTensor === undefined) {
+          pre = tf.add(tf.zeros([batch, kernel.cols]), kernel.bias);
+        } else {
+          const inputs = kernel.sources.map((s) => activations[s]!);
+          const joined = inputs.length === 1 ? inputs[0]! : tf.concat2d(inputs, 1);
+          pre = maskedDense(joined, kernel.weight, kernel.maskTensor, kernel.bias, kernel.readsHiddenLayers);
+        }
+        if (kernel.hidden) {
+          if (kernel.gain !== undefined && kernel.shift !== undefined) pre = layerNorm(pre, kernel.gain, kernel.shift);
+          pre = activate(activation, pre);
+        }
+        activations[kernel.target] = pre;
+      }
+      return kept.map((i) => activations[i]!);
+    });
+  };
+
   const model: Model<I, O> = {
     name,
     inputShape,
@@ -311,41 +354,18 @@ export async function createNetwork<I extends readonly number[] = readonly numbe
     parameters: frozenParameters,
 
     predict(x: Tensor): Tensor {
-      alive("predict");
-      if (x === null || typeof x !== "object" || !Array.isArray((x as { shape?: unknown }).shape)) {
-        throw new Error(`${name}.predict: expected a tensor of shape ${expectedShape()}, got ${x === null ? "null" : typeof x}`);
+      return forward("predict", x, [outputIndex])[0]!;
+    },
+
+    activations(x: Tensor, layerNames?: readonly string[]): Record<string, Tensor> {
+      const wanted = layerNames ?? spec.layers.map((layer) => layer.name);
+      const known = new Map(spec.layers.map((layer, i) => [layer.name, i]));
+      for (const layer of wanted) {
+        if (!known.has(layer)) throw new Error(`${name}.activations: unknown layer '${layer}'; layers are ${quoteList([...known.keys()])}`);
       }
-      const shape = x.shape;
-      const batch = shape[0];
-      const matchesFull = shape.length === spec.inputShape.length + 1 && spec.inputShape.every((d, i) => shape[i + 1] === d);
-      const matchesFlat = shape.length === 2 && shape[1] === inputSize;
-      if (batch === undefined || (!matchesFull && !matchesFlat)) {
-        throw new Error(`${name}.predict: expected input of shape ${expectedShape()}, got ${shapeText(shape)}`);
-      }
-      if (x.dtype === "string") {
-        throw new Error(`${name}.predict: expected a numeric tensor, got dtype 'string'`);
-      }
-      return tf.tidy(() => {
-        const floats = x.dtype === "float32" ? x : tf.cast(x, "float32");
-        const activations = new Array<Tensor2D | undefined>(spec.layers.length);
-        activations[0] = tf.reshape(floats, [batch, inputSize]);
-        for (const kernel of kernels) {
-          let pre: Tensor2D;
-          if (kernel.weight === undefined || kernel.maskTensor === undefined) {
-            pre = tf.add(tf.zeros([batch, kernel.cols]), kernel.bias);
-          } else {
-            const inputs = kernel.sources.map((s) => activations[s]!);
-            const joined = inputs.length === 1 ? inputs[0]! : tf.concat2d(inputs, 1);
-            pre = maskedDense(joined, kernel.weight, kernel.maskTensor, kernel.bias, kernel.readsHiddenLayers);
-          }
-          if (kernel.hidden) {
-            if (kernel.gain !== undefined && kernel.shift !== undefined) pre = layerNorm(pre, kernel.gain, kernel.shift);
-            pre = activate(activation, pre);
-          }
-          activations[kernel.target] = pre;
-        }
-        return activations[outputIndex]!;
-      });
+      const indices = [...new Set(wanted.map((layer) => known.get(layer)!))].sort((a, b) => a - b);
+      const tensors = forward("activations", x, indices);
+      return Object.fromEntries(indices.map((i, k) => [spec.layers[i]!.name, tensors[k]!]));
     },
 
     getMask(block: string): Uint8Array {

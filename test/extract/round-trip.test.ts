@@ -98,3 +98,21 @@ describe("extraction at every order", () => {
     expect(g.hasNode("p/0") && g.hasNode("p#2/0")).toBe(true);
   });
 });
+
+describe("activation hooks", () => {
+  it("return the activations of the layers asked for, consistent with predict, and free the rest", async () => {
+    const { tf } = await import("../../runtime/index.js");
+    const model = await buildModel("graph d = edges { 0 -> 1, 0 -> 2, 1 -> 3, 2 -> 3 }\nnetwork A { input 3 structure d output 2 activation tanh }", { seed: 4 });
+    const x = tf.tensor2d([0.1, -0.4, 0.9, 0.3, 0.2, -0.7], [2, 3]);
+    const before = tf.memory().numTensors;
+    const acts = model.activations(x, ["d.d1", "output"]);
+    expect(Object.keys(acts)).toEqual(["d.d1", "output"]);
+    expect(acts["d.d1"]!.shape).toEqual([2, 2]);
+    expect(Array.from(acts["output"]!.dataSync())).toEqual(Array.from(model.predict(x).dataSync()));
+    const values = acts["d.d1"]!.dataSync();
+    expect(values.every((v) => v >= -1 && v <= 1)).toBe(true); // tanh
+    tf.dispose(Object.values(acts));
+    expect(tf.memory().numTensors).toBe(before + 1); // only predict's own result remains
+    expect(() => model.activations(x, ["nope"])).toThrow("A.activations: unknown layer 'nope'");
+  });
+});

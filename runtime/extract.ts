@@ -49,13 +49,66 @@ export interface ExtractedEdge {
 
 export type ExtractedGraph = DirectedGraph<ExtractedVertex, ExtractedEdge>;
 
+/**
+ * Order 0 without graph objects, for very large models: every kept neuron
+ * numbered globally (layers in order, `offsets[l]` the first of layer `l`),
+ * every live connection as (source, target, weight) in three typed arrays.
+ * About a hundred times cheaper per connection than a graphology graph.
+ */
+export interface ConnectionList {
+  readonly layers: readonly { readonly name: string; readonly offset: number; readonly size: number }[];
+  readonly sources: Uint32Array;
+  readonly targets: Uint32Array;
+  readonly weights: Float32Array;
+}
+
+export function extractConnections(model: Model, options: Omit<ExtractOptions, "order"> = {}): ConnectionList {
+  const threshold = thresholdOf(model, options.threshold);
+  const offsets = new Map<string, number>();
+  const layers: { name: string; offset: number; size: number }[] = [];
+  let next = 0;
+  for (const layer of model.layers) {
+    if (!kept(layer, options)) continue;
+    offsets.set(layer.name, next);
+    layers.push({ name: layer.name, offset: next, size: layer.size });
+    next += layer.size;
+  }
+  const blocks = model.blocks.filter((b) => offsets.has(b.source) && offsets.has(b.target));
+  const capacity = blocks.reduce((sum, b) => sum + model.liveConnections(b.name), 0);
+  const sources = new Uint32Array(capacity);
+  const targets = new Uint32Array(capacity);
+  const weights = new Float32Array(capacity);
+  let count = 0;
+  for (const block of blocks) {
+    const mask = model.getMask(block.name);
+    const w = model.getWeights(block.name);
+    const [rowBase, colBase, cols] = [offsets.get(block.source)!, offsets.get(block.target)!, block.targetSize];
+    for (let i = 0; i < mask.length; i++) {
+      if (mask[i] === 0 || Math.abs(w[i]!) <= threshold) continue;
+      const row = (i / cols) | 0;
+      sources[count] = rowBase + row;
+      targets[count] = colBase + (i - row * cols);
+      weights[count++] = w[i]!;
+    }
+  }
+  return { layers, sources: sources.subarray(0, count), targets: targets.subarray(0, count), weights: weights.subarray(0, count) };
+}
+
+function thresholdOf(model: Model, threshold: number | undefined): number {
+  const value = threshold ?? -1;
+  if (!Number.isFinite(value)) throw new Error(`${model.name}.extractGraph: threshold must be a finite number, got ${value}`);
+  return value;
+}
+
+function kept(layer: LayerInfo, options: Omit<ExtractOptions, "order">): boolean {
+  return (layer.kind !== "input" || options.includeInputs !== false) && (layer.kind !== "output" || options.includeOutputs !== false);
+}
+
 export function extractGraph(model: Model, options: ExtractOptions): ExtractedGraph {
   const order = options.order;
   if (order !== 0 && order !== 1 && order !== 2) throw new Error(`${model.name}.extractGraph: order must be 0, 1 or 2, got ${String(order)}`);
-  const threshold = options.threshold ?? -1;
-  if (!Number.isFinite(threshold)) throw new Error(`${model.name}.extractGraph: threshold must be a finite number, got ${threshold}`);
-  const keep = (layer: LayerInfo): boolean =>
-    (layer.kind !== "input" || options.includeInputs !== false) && (layer.kind !== "output" || options.includeOutputs !== false);
+  const threshold = thresholdOf(model, options.threshold);
+  const keep = (layer: LayerInfo): boolean => kept(layer, options);
 
   const graph: ExtractedGraph = new DirectedGraph();
   const layers = new Map(model.layers.map((layer) => [layer.name, layer]));

@@ -12,8 +12,10 @@ export { createOptimizer, DEFAULT_LEARNING_RATE } from "./training/optimizers.js
 export type { OptimizerConfig, OptimizerName } from "./training/optimizers.js";
 export { LOSSES } from "./training/losses.js";
 export type { LossName } from "./training/losses.js";
-export { extractGraph } from "./extract.js";
-export type { ExtractedEdge, ExtractedGraph, ExtractedVertex, ExtractionOrder, ExtractOptions } from "./extract.js";
+export { extractConnections, extractGraph } from "./extract.js";
+export { extractLayersGraph } from "./extract-layers.js";
+export type { LayersExtraction } from "./extract-layers.js";
+export type { ConnectionList, ExtractedEdge, ExtractedGraph, ExtractedVertex, ExtractionOrder, ExtractOptions } from "./extract.js";
 export { exportWeights, importWeights, WEIGHTS_FILE_NAME } from "./weights.js";
 export type { WeightsFile } from "./weights.js";
 export { maskedDense } from "./kernels/masked-dense.js";

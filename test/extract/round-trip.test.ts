@@ -116,3 +116,23 @@ describe("activation hooks", () => {
     expect(() => model.activations(x, ["nope"])).toThrow("A.activations: unknown layer 'nope'");
   });
 });
+
+describe("extractConnections", () => {
+  it("lists exactly the order-0 graph's edges and weights, in typed arrays", async () => {
+    const model = await buildModel("graph g = watts_strogatz(20, 4, 0.3, seed=2)\nnetwork W { input 5 dense 4 structure g output 3 }", { seed: 6 });
+    model.setMask("input->dense1", model.getMask("input->dense1").map((_, i) => (i % 5 === 0 ? 0 : 1)));
+    const list = (await import("../../runtime/index.js")).extractConnections(model, { threshold: 0.05 });
+    const graph = model.extractGraph({ order: 0, threshold: 0.05 });
+    const name = (neuron: number): string => {
+      const layer = list.layers.find((l) => neuron >= l.offset && neuron < l.offset + l.size)!;
+      const info = model.layers.find((l) => l.name === layer.name)!;
+      const index = neuron - layer.offset;
+      return info.vertices ? String(info.vertices[index]) : `${layer.name}:${index}`;
+    };
+    const fromList = Array.from(list.sources, (s, i) => `${name(s)}->${name(list.targets[i]!)}=${list.weights[i]}`).sort();
+    const fromGraph = graph.mapEdges((_e, a, s, t) => `${s}->${t}=${a.weight}`).sort();
+    expect(fromList).toEqual(fromGraph);
+    expect(list.sources.length).toBeLessThan(model.liveConnections());
+    expect(list.sources.length).toBeGreaterThan(model.liveConnections() * 0.5);
+  });
+});

@@ -3,7 +3,7 @@
  */
 import type { Tensor, Variable } from "@tensorflow/tfjs-core";
 import type { ExtractedGraph, ExtractOptions } from "./extract.js";
-import type { LayerKind } from "./spec.js";
+import type { LayerKind, NetworkSpec } from "./spec.js";
 import type { Evaluation, FitOptions, History, TrainingData } from "./training/fit.js";
 import type { LossName } from "./training/losses.js";
 
@@ -67,6 +67,8 @@ export interface Parameter {
 export interface Model<I extends readonly number[] = readonly number[], O extends readonly number[] = readonly number[]> {
   /** The network's name, used in error messages. */
   readonly name: string;
+  /** The description the model was built from (saved with its weights, so a model can be rebuilt from files alone). */
+  readonly spec: NetworkSpec;
   /** Shape of one example (without the batch dimension). */
   readonly inputShape: I;
   /** Shape of one output (without the batch dimension): `[outputSize]`. */

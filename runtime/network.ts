@@ -346,6 +346,7 @@ export async function createNetwork<I extends readonly number[] = readonly numbe
 
   const model: Model<I, O> = {
     name,
+    spec,
     inputShape,
     outputShape,
     backend,

@@ -7,6 +7,7 @@
  */
 import * as tf from "@tensorflow/tfjs-core";
 import type { Model } from "./model.js";
+import type { NetworkSpec } from "./spec.js";
 
 type ManifestEntry = tf.io.WeightsManifestEntry;
 
@@ -19,6 +20,8 @@ export interface WeightsFile {
   readonly layers: readonly { readonly name: string; readonly size: number }[];
   readonly blocks: readonly { readonly name: string; readonly sourceSize: number; readonly targetSize: number }[];
   readonly weightsManifest: readonly { readonly paths: readonly string[]; readonly weights: readonly ManifestEntry[] }[];
+  /** The network's full description, so `loadModel` can rebuild it without its generated module. */
+  readonly spec?: NetworkSpec;
 }
 
 export const WEIGHTS_FILE_NAME = "weights.bin";
@@ -47,6 +50,7 @@ export async function exportWeights(model: Model): Promise<{ modelJson: WeightsF
       layers: model.layers.map((l) => ({ name: l.name, size: l.size })),
       blocks: model.blocks.map((b) => ({ name: b.name, sourceSize: b.sourceSize, targetSize: b.targetSize })),
       weightsManifest: [{ paths: [WEIGHTS_FILE_NAME], weights: specs }],
+      spec: model.spec,
     };
     return { modelJson, weightData: data };
   } finally {

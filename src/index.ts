@@ -30,7 +30,8 @@ export {
   neuronCounts,
   verticesIn,
 } from "./elaborate/layered.js";
-export { writeGraphml } from "./elaborate/graphml.js";
+export { writeGraph, writeGraphml, GRAPH_FORMATS } from "./elaborate/graph-files.js";
+export type { GraphFormat } from "./elaborate/graph-files.js";
 
 export interface CompileOptions {
   /** The file the source came from: set on every diagnostic and named in the output's header. */

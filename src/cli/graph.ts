@@ -1,6 +1,6 @@
 import { readFile, writeFile } from "node:fs/promises";
 import { formatDiagnostic } from "../diagnostics/format.js";
-import { writeGraphml } from "../elaborate/graphml.js";
+import { writeGraphml } from "../elaborate/graph-files.js";
 import { connectedLayerPairs, layerSizes, neuronCounts } from "../elaborate/layered.js";
 import { analyze } from "../index.js";
 import type { CliIo } from "./main.js";

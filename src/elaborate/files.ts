@@ -65,7 +65,10 @@ function fromXml(text: string, format: ".graphml" | ".gexf"): RawGraph | GraphFi
   return relabel(keys, pairs, graph.type === "directed");
 }
 
-/** `{ "directed"?: boolean, "nodes"?: [id, …], "edges": [[source, target], …] }`, or just the list of edges. */
+/**
+ * `{ "directed"?: boolean, "nodes"?: [id | { "id" }, …], "edges": [[source, target] | { "source", "target" }, …] }`,
+ * or just the list of edges (what `writeGraph(…, "json")` writes reads back).
+ */
 function fromJson(text: string): RawGraph | GraphFileProblem {
   const document = JSON.parse(text) as unknown;
   const body = Array.isArray(document) ? { edges: document } : (document as { directed?: unknown; nodes?: unknown; edges?: unknown });
@@ -75,12 +78,15 @@ function fromJson(text: string): RawGraph | GraphFileProblem {
     throw new Error(`${where} is not a node id (a number or a string)`);
   };
   const pairs = body.edges.map((edge: unknown, i): readonly [string, string] => {
-    if (!Array.isArray(edge) || edge.length !== 2) throw new Error(`edges[${i}] is not a pair [source, target]`);
-    return [id(edge[0], `edges[${i}][0]`), id(edge[1], `edges[${i}][1]`)];
+    if (Array.isArray(edge) && edge.length === 2) return [id(edge[0], `edges[${i}][0]`), id(edge[1], `edges[${i}][1]`)];
+    if (edge !== null && typeof edge === "object" && "source" in edge && "target" in edge) {
+      return [id(edge.source, `edges[${i}].source`), id(edge.target, `edges[${i}].target`)];
+    }
+    throw new Error(`edges[${i}] is neither a pair [source, target] nor { "source", "target" }`);
   });
   let keys: string[];
   if (Array.isArray(body.nodes)) {
-    keys = body.nodes.map((node: unknown, i) => id(node, `nodes[${i}]`));
+    keys = body.nodes.map((node: unknown, i) => id(node !== null && typeof node === "object" && "id" in node ? node.id : node, `nodes[${i}]`));
     const known = new Set(keys);
     const unknown = pairs.flat().find((node) => !known.has(node));
     if (unknown !== undefined) return { kind: "unknown-node", node: unknown };

@@ -2,11 +2,13 @@
  * `npm run bench [name...]`: runs the benchmarks (all, or those named) and
  * prints Markdown tables; copy them into docs/benchmarks.md with the command.
  */
+import { benchExtraction } from "./extraction.js";
 import { benchGradient } from "./gradient.js";
 import { benchLayering } from "./layering.js";
 import { benchTraining } from "./training.js";
 
 const benchmarks: Record<string, () => string[] | Promise<string[]>> = {
+  extraction: benchExtraction,
   gradient: benchGradient,
   layering: benchLayering,
   training: benchTraining,

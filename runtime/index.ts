@@ -12,6 +12,10 @@ export { createOptimizer, DEFAULT_LEARNING_RATE } from "./training/optimizers.js
 export type { OptimizerConfig, OptimizerName } from "./training/optimizers.js";
 export { LOSSES } from "./training/losses.js";
 export type { LossName } from "./training/losses.js";
+export { applyMask, liveNeurons, prune, pruneBlock, pruneNeurons, recomputeMask } from "./pruning/prune.js";
+export type { PruneAmount, PruneOptions, PruneResult } from "./pruning/prune.js";
+export { computeSaliency, SALIENCIES } from "./pruning/saliency.js";
+export type { Saliencies, SaliencyName, SaliencyOptions } from "./pruning/saliency.js";
 export { extractConnections, extractGraph } from "./extract.js";
 export { extractLayersGraph } from "./extract-layers.js";
 export type { LayersExtraction } from "./extract-layers.js";

@@ -1,0 +1,180 @@
+/**
+ * Pruning: zeros in the masks, at three orders — single connections (by a
+ * saliency and a strategy), whole neurons, whole blocks — plus making masks
+ * permanent and recomputing them from a magnitude threshold.
+ */
+import type { Model } from "../model.js";
+import { computeSaliency, SALIENCIES, type SaliencyName, type SaliencyOptions } from "./saliency.js";
+import { lowest, withinBudget } from "./select.js";
+
+/** How much to prune: a percentage of the live connections in scope, an exact count, or a saliency budget ("bucket"). */
+export type PruneAmount = { readonly percent: number } | { readonly count: number } | { readonly budget: number };
+
+export interface PruneOptions extends SaliencyOptions {
+  /** A saliency by name (default `"magnitude"`), or the user's own: per block, one value per entry. */
+  readonly saliency?: SaliencyName | Readonly<Record<string, ArrayLike<number>>>;
+  readonly amount: PruneAmount;
+  /** `global` (default): one ranking over all blocks in scope; `layer`: each layer's incoming connections on their own. */
+  readonly scope?: "global" | "layer";
+  /** Blocks that may be pruned (default: all). */
+  readonly blocks?: readonly string[];
+}
+
+export interface PruneResult {
+  /** Connections pruned now. */
+  readonly pruned: number;
+  /** Live connections after pruning, over the whole model. */
+  readonly live: number;
+  readonly total: number;
+  readonly sparsity: number;
+}
+
+/**
+ * Prunes the lowest-saliency live connections. Connections already pruned are
+ * neither ranked nor counted. Ties are broken by position: earlier block (in
+ * the model's block order), then lower index in the block, pruned first.
+ * @throws Error for an unknown block, a bad amount, or a user saliency of the wrong shape.
+ */
+export function prune(model: Model, options: PruneOptions): PruneResult {
+  const where = `${model.name}.prune`;
+  const known = new Map(model.blocks.map((b) => [b.name, b]));
+  const inScope = (options.blocks ?? model.blocks.map((b) => b.name)).map((name) => {
+    const block = known.get(name);
+    if (block === undefined) throw new Error(`${where}: unknown block '${name}'; blocks are ${[...known.keys()].map((n) => `'${n}'`).join(", ")}`);
+    return block;
+  });
+  checkAmount(where, options.amount);
+  const saliency = saliencies(model, options, inScope.map((b) => b.name), where);
+
+  const groups = new Map<string, typeof inScope>();
+  for (const block of inScope) {
+    const key = options.scope === "layer" ? block.target : "all";
+    groups.set(key, [...(groups.get(key) ?? []), block]);
+  }
+  let pruned = 0;
+  for (const blocks of groups.values()) {
+    // Candidates: the live entries of the group's blocks, in block order then index order.
+    const masks = blocks.map((b) => model.getMask(b.name));
+    const positions: [number, number][] = [];
+    const values: number[] = [];
+    blocks.forEach((b, k) => {
+      const s = saliency.get(b.name)!;
+      masks[k]!.forEach((live, i) => {
+        if (live === 0) return;
+        positions.push([k, i]);
+        values.push(s[i]!);
+      });
+    });
+    const candidates = Float64Array.from(values);
+    const amount = options.amount;
+    const chosen =
+      "budget" in amount
+        ? withinBudget(candidates, amount.budget)
+        : lowest(candidates, "count" in amount ? Math.min(amount.count, candidates.length) : Math.floor((amount.percent / 100) * candidates.length));
+    for (const c of chosen) {
+      const [k, i] = positions[c]!;
+      masks[k]![i] = 0;
+    }
+    blocks.forEach((b, k) => model.setMask(b.name, masks[k]!));
+    pruned += chosen.length;
+  }
+  const live = model.liveConnections();
+  const total = model.totalConnections();
+  return { pruned, live, total, sparsity: total === 0 ? 0 : 1 - live / total };
+}
+
+function checkAmount(where: string, amount: PruneAmount): void {
+  if ("percent" in amount && !(amount.percent >= 0 && amount.percent <= 100)) throw new Error(`${where}: percent must be in [0, 100], got ${amount.percent}`);
+  if ("count" in amount && !(Number.isInteger(amount.count) && amount.count >= 0)) throw new Error(`${where}: count must be a non-negative integer, got ${amount.count}`);
+  if ("budget" in amount && !(amount.budget >= 0 && Number.isFinite(amount.budget))) throw new Error(`${where}: budget must be a non-negative number, got ${amount.budget}`);
+}
+
+function saliencies(model: Model, options: PruneOptions, blocks: readonly string[], where: string): Map<string, ArrayLike<number>> {
+  const chosen = options.saliency ?? "magnitude";
+  if (typeof chosen === "string") {
+    if (!SALIENCIES.includes(chosen)) throw new Error(`${where}: unknown saliency '${chosen}'; expected one of ${SALIENCIES.join(", ")}`);
+    return computeSaliency(model, chosen, options);
+  }
+  const sizes = new Map(model.blocks.map((b) => [b.name, [b.sourceSize, b.targetSize] as const]));
+  for (const name of Object.keys(chosen)) {
+    if (!sizes.has(name)) throw new Error(`${where}: the saliency names unknown block '${name}'`);
+  }
+  for (const block of blocks) {
+    const values = chosen[block];
+    const [rows, cols] = sizes.get(block)!;
+    if (values === undefined) throw new Error(`${where}: the saliency has no values for block '${block}'`);
+    if (values.length !== rows * cols) {
+      throw new Error(`${where}: the saliency of block '${block}' has ${values.length} values; expected ${rows * cols} ([${rows}, ${cols}], row-major)`);
+    }
+    for (let i = 0; i < values.length; i++) {
+      if (!Number.isFinite(values[i])) throw new Error(`${where}: the saliency of block '${block}' has a non-finite value at ${i}`);
+    }
+  }
+  return new Map(Object.entries(chosen));
+}
+
+/** Order 1: prunes whole neurons of a layer — every connection into them and out of them. */
+export function pruneNeurons(model: Model, layer: string, neurons: readonly number[]): void {
+  const info = model.layers.find((l) => l.name === layer);
+  if (info === undefined) throw new Error(`${model.name}.pruneNeurons: unknown layer '${layer}'`);
+  for (const n of neurons) {
+    if (!Number.isInteger(n) || n < 0 || n >= info.size) throw new Error(`${model.name}.pruneNeurons: layer '${layer}' has neurons 0 … ${info.size - 1}, not ${n}`);
+  }
+  for (const block of model.blocks) {
+    if (block.target !== layer && block.source !== layer) continue;
+    const mask = model.getMask(block.name);
+    for (const n of neurons) {
+      if (block.target === layer) for (let r = 0; r < block.sourceSize; r++) mask[r * block.targetSize + n] = 0;
+      if (block.source === layer) mask.fill(0, n * block.targetSize, (n + 1) * block.targetSize);
+    }
+    model.setMask(block.name, mask);
+  }
+}
+
+/** Order 1: the neurons of a layer that still have a live incoming connection (for the input: a live outgoing one). */
+export function liveNeurons(model: Model, layer: string): number[] {
+  const info = model.layers.find((l) => l.name === layer);
+  if (info === undefined) throw new Error(`${model.name}.liveNeurons: unknown layer '${layer}'`);
+  const live = new Uint8Array(info.size);
+  for (const block of model.blocks) {
+    const incoming = block.target === layer && info.kind !== "input";
+    const outgoing = block.source === layer && info.kind === "input";
+    if (!incoming && !outgoing) continue;
+    model.getMask(block.name).forEach((m, i) => {
+      if (m === 1) live[incoming ? i % block.targetSize : Math.floor(i / block.targetSize)] = 1;
+    });
+  }
+  return Array.from(live.keys()).filter((n) => live[n] === 1);
+}
+
+/** Order 2: prunes a whole block. */
+export function pruneBlock(model: Model, block: string): void {
+  const info = model.blocks.find((b) => b.name === block);
+  if (info === undefined) throw new Error(`${model.name}.pruneBlock: unknown block '${block}'`);
+  model.setMask(block, new Uint8Array(info.sourceSize * info.targetSize));
+}
+
+/** Makes the masks permanent: stored weights of pruned connections become 0, so unmasking them later starts from zero. */
+export function applyMask(model: Model): void {
+  for (const block of model.blocks) model.setWeights(block.name, model.getWeights(block.name));
+}
+
+/** Prunes every live connection whose |weight| is at most `theta`; pruned connections stay pruned. */
+export function recomputeMask(model: Model, theta: number): PruneResult {
+  if (!(theta >= 0) || !Number.isFinite(theta)) throw new Error(`${model.name}.recomputeMask: theta must be a non-negative number, got ${theta}`);
+  let pruned = 0;
+  for (const block of model.blocks) {
+    const mask = model.getMask(block.name);
+    const w = model.getWeights(block.name);
+    mask.forEach((m, i) => {
+      if (m === 1 && Math.abs(w[i]!) <= theta) {
+        mask[i] = 0;
+        pruned++;
+      }
+    });
+    model.setMask(block.name, mask);
+  }
+  const live = model.liveConnections();
+  const total = model.totalConnections();
+  return { pruned, live, total, sparsity: total === 0 ? 0 : 1 - live / total };
+}

@@ -1,0 +1,149 @@
+/**
+ * Saliencies: how much each connection matters, lowest pruned first. Every
+ * function returns, per block, one value per entry of the block
+ * (row-major `[sourceSize, targetSize]`).
+ *
+ * - magnitude: |w|
+ * - random: uniform in [0, 1) from the seed
+ * - normalizedMagnitude: |w| / σ, σ the standard deviation of the block's live weights
+ * - taylor: |w · ∂L/∂w| (first-order Taylor expansion of the loss), summed over the data's batches
+ * - obd: Optimal Brain Damage, ½ · h · w² with the diagonal of the Hessian h
+ *   approximated by the empirical Fisher information, the mean over batches of (∂L/∂w)²
+ * - snip: |w · ∂L/∂w| on one batch, normalised to sum to 1 (Lee et al. 2019; meant for initialisation)
+ * - synflow: |w · ∂R/∂w| with R = 1ᵀ(∏ |W|)1 the network's output sum for an
+ *   all-ones input with absolute weights and no non-linearity (Tanaka et al.
+ *   2020, one round; data-free)
+ */
+import * as tf from "@tensorflow/tfjs-core";
+import type { Tensor, Tensor2D } from "@tensorflow/tfjs-core";
+import "../gradients.js";
+import type { Model } from "../model.js";
+import { createRandom } from "../random.js";
+import type { TrainingData } from "../training/fit.js";
+import { loss as lossOf, type LossName } from "../training/losses.js";
+import { blockPlaces, blockSlice } from "./layout.js";
+
+export type SaliencyName = "magnitude" | "random" | "normalizedMagnitude" | "taylor" | "obd" | "snip" | "synflow";
+export const SALIENCIES: readonly SaliencyName[] = ["magnitude", "random", "normalizedMagnitude", "taylor", "obd", "snip", "synflow"];
+
+export interface SaliencyOptions {
+  /** For taylor, obd and snip: samples whose loss gradients are used. */
+  readonly data?: TrainingData;
+  readonly loss?: LossName;
+  /** Batch size for taylor and obd (default 64); snip uses the first batch only. */
+  readonly batchSize?: number;
+  /** For random. */
+  readonly seed?: number;
+}
+
+export type Saliencies = Map<string, Float64Array>;
+
+export function computeSaliency(model: Model, name: SaliencyName, options: SaliencyOptions = {}): Saliencies {
+  const weights = new Map(model.blocks.map((b) => [b.name, model.getWeights(b.name)]));
+  const perBlock = (f: (w: Float32Array, block: string) => Float64Array): Saliencies =>
+    new Map([...weights].map(([block, w]) => [block, f(w, block)]));
+  switch (name) {
+    case "magnitude":
+      return perBlock((w) => Float64Array.from(w, Math.abs));
+    case "random": {
+      const random = createRandom(options.seed ?? 0);
+      return perBlock((w) => Float64Array.from(w, () => random.next()));
+    }
+    case "normalizedMagnitude":
+      return perBlock((w, block) => {
+        const mask = model.getMask(block);
+        const live = Array.from(w).filter((_, i) => mask[i] === 1);
+        const mean = live.reduce((a, b) => a + b, 0) / Math.max(1, live.length);
+        const sigma = Math.sqrt(live.reduce((a, b) => a + (b - mean) ** 2, 0) / Math.max(1, live.length)) || 1;
+        return Float64Array.from(w, (v) => Math.abs(v) / sigma);
+      });
+    case "taylor":
+    case "obd":
+    case "snip": {
+      const data = options.data;
+      if (data === undefined) throw new Error(`${model.name}: saliency '${name}' needs data ({ x, y }) to take gradients on`);
+      const batches = gradientBatches(model, data, options.loss ?? "crossEntropy", name === "snip" ? Number.POSITIVE_INFINITY : (options.batchSize ?? 64), name === "snip");
+      const result = perBlock((w, block) => {
+        const s = new Float64Array(w.length);
+        for (const gradients of batches) {
+          const g = gradients.get(block)!;
+          for (let i = 0; i < w.length; i++) s[i]! += name === "obd" ? 0.5 * g[i]! * g[i]! * w[i]! * w[i]! : Math.abs(w[i]! * g[i]!);
+        }
+        if (name === "obd") for (let i = 0; i < s.length; i++) s[i]! /= batches.length;
+        return s;
+      });
+      if (name === "snip") {
+        const total = [...result.values()].reduce((sum, s) => sum + s.reduce((a, b) => a + b, 0), 0) || 1;
+        for (const s of result.values()) for (let i = 0; i < s.length; i++) s[i]! /= total;
+      }
+      return result;
+    }
+    case "synflow":
+      return synflow(model, weights);
+    default:
+      throw new Error(`unknown saliency '${String(name)}'; expected one of ${SALIENCIES.join(", ")}`);
+  }
+}
+
+/** Per batch, the loss gradient of every block's weights. */
+function gradientBatches(model: Model, data: TrainingData, lossName: LossName, batchSize: number, firstOnly: boolean): Map<string, Float32Array>[] {
+  const places = blockPlaces(model);
+  const variables = model.parameters.filter((p) => p.name.endsWith(".weight"));
+  const samples = data.x.shape[0] ?? 0;
+  const inputSize = model.inputShape.reduce((a, b) => a * b, 1);
+  const batches: Map<string, Float32Array>[] = [];
+  for (let start = 0; start < samples; start += batchSize) {
+    const size = Math.min(batchSize, samples - start);
+    const fused = tf.tidy(() => {
+      const x = tf.reshape(tf.slice(data.x, start, size), [size, inputSize]);
+      const y = tf.slice(data.y, start, size);
+      const { grads } = tf.variableGrads(() => lossOf(lossName, model.predict(x) as Tensor2D, y), variables.map((p) => p.variable));
+      return variables.map((p) => grads[p.variable.name]!);
+    });
+    const values = new Map(variables.map((p, i) => [p.name, fused[i]!.dataSync() as Float32Array]));
+    tf.dispose(fused);
+    batches.push(new Map([...places].map(([block, place]) => [block, blockSlice(values.get(place.weight)!, place)])));
+    if (firstOnly) break;
+  }
+  return batches;
+}
+
+function synflow(model: Model, weights: Map<string, Float32Array>): Saliencies {
+  const { spec } = model;
+  const places = blockPlaces(model);
+  const variables = new Map(model.parameters.map((p) => [p.name, p.variable]));
+  const masks = new Map(model.blocks.map((b) => [b.name, model.getMask(b.name)]));
+  const kernelWeights = spec.kernels.map((k) => variables.get(`${spec.layers[k.target]!.name}.weight`)!);
+  const fused = tf.tidy(() => {
+    const kernelMasks = spec.kernels.map((k) => {
+      const target = spec.layers[k.target]!;
+      const rows = k.blocks.reduce((sum, b) => sum + spec.layers[spec.blocks[b]!.source]!.size, 0);
+      const mask = new Float32Array(rows * target.size);
+      let offset = 0;
+      for (const b of k.blocks) {
+        const block = spec.blocks[b]!;
+        mask.set(masks.get(block.name)!, offset * target.size);
+        offset += spec.layers[block.source]!.size;
+      }
+      return tf.tensor2d(mask, [rows, target.size]);
+    });
+    const { grads } = tf.variableGrads(() => {
+      const activations: Tensor2D[] = [tf.ones([1, spec.layers[0]!.size])];
+      spec.kernels.forEach((k, i) => {
+        const sources = k.blocks.map((b) => activations[spec.blocks[b]!.source]!);
+        const joined = sources.length === 1 ? sources[0]! : tf.concat2d(sources, 1);
+        activations[k.target] = tf.matMul(joined, tf.mul(tf.abs(kernelWeights[i]!), kernelMasks[i]!) as Tensor2D);
+      });
+      return tf.sum(activations[spec.layers.length - 1]!);
+    }, kernelWeights);
+    return kernelWeights.map((v) => grads[v.name]! as Tensor);
+  });
+  const values = new Map(spec.kernels.map((k, i) => [`${spec.layers[k.target]!.name}.weight`, fused[i]!.dataSync() as Float32Array]));
+  tf.dispose(fused);
+  return new Map(
+    [...weights].map(([block, w]) => {
+      const g = blockSlice(values.get(places.get(block)!.weight)!, places.get(block)!);
+      return [block, Float64Array.from(w, (v, i) => Math.abs(v * g[i]!))];
+    }),
+  );
+}

@@ -5,12 +5,14 @@
 import { benchExtraction } from "./extraction.js";
 import { benchGradient } from "./gradient.js";
 import { benchLayering } from "./layering.js";
+import { benchPruning } from "./pruning.js";
 import { benchTraining } from "./training.js";
 
 const benchmarks: Record<string, () => string[] | Promise<string[]>> = {
   extraction: benchExtraction,
   gradient: benchGradient,
   layering: benchLayering,
+  pruning: benchPruning,
   training: benchTraining,
 };
 

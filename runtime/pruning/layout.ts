@@ -29,5 +29,7 @@ export function blockPlaces(model: Model): Map<string, BlockPlace> {
 /** A block's slice, row-major `[sourceSize, cols]`, of a fused `[rows, cols]` array. */
 export function blockSlice(fused: ArrayLike<number>, place: BlockPlace): Float32Array {
   const start = place.rowOffset * place.cols;
-  return Float32Array.from({ length: place.sourceSize * place.cols }, (_, i) => fused[start + i]!);
+  const slice = new Float32Array(place.sourceSize * place.cols);
+  for (let i = 0; i < slice.length; i++) slice[i] = fused[start + i]!;
+  return slice;
 }

@@ -53,27 +53,34 @@ export function prune(model: Model, options: PruneOptions): PruneResult {
   }
   let pruned = 0;
   for (const blocks of groups.values()) {
-    // Candidates: the live entries of the group's blocks, in block order then index order.
+    // Candidates: the live entries of the group's blocks, in block order then
+    // index order, kept in typed arrays (a model may hold tens of millions).
     const masks = blocks.map((b) => model.getMask(b.name));
-    const positions: [number, number][] = [];
-    const values: number[] = [];
+    const liveIndices = masks.map((mask) => {
+      let count = 0;
+      for (const m of mask) count += m;
+      const indices = new Uint32Array(count);
+      let next = 0;
+      for (let i = 0; i < mask.length; i++) if (mask[i] === 1) indices[next++] = i;
+      return indices;
+    });
+    const offsets = [0];
+    for (const indices of liveIndices) offsets.push(offsets.at(-1)! + indices.length);
+    const candidates = new Float64Array(offsets.at(-1)!);
     blocks.forEach((b, k) => {
       const s = saliency.get(b.name)!;
-      masks[k]!.forEach((live, i) => {
-        if (live === 0) return;
-        positions.push([k, i]);
-        values.push(s[i]!);
-      });
+      const indices = liveIndices[k]!;
+      for (let j = 0; j < indices.length; j++) candidates[offsets[k]! + j] = s[indices[j]!]!;
     });
-    const candidates = Float64Array.from(values);
     const amount = options.amount;
     const chosen =
       "budget" in amount
         ? withinBudget(candidates, amount.budget)
         : lowest(candidates, "count" in amount ? Math.min(amount.count, candidates.length) : Math.floor((amount.percent / 100) * candidates.length));
+    let k = 0;
     for (const c of chosen) {
-      const [k, i] = positions[c]!;
-      masks[k]![i] = 0;
+      while (c >= offsets[k + 1]!) k++;
+      masks[k]![liveIndices[k]![c - offsets[k]!]!] = 0;
     }
     blocks.forEach((b, k) => model.setMask(b.name, masks[k]!));
     pruned += chosen.length;

@@ -44,18 +44,28 @@ export function computeSaliency(model: Model, name: SaliencyName, options: Salie
     new Map([...weights].map(([block, w]) => [block, f(w, block)]));
   switch (name) {
     case "magnitude":
-      return perBlock((w) => Float64Array.from(w, Math.abs));
+      return perBlock((w) => scaledMagnitude(w, 1));
     case "random": {
       const random = createRandom(options.seed ?? 0);
-      return perBlock((w) => Float64Array.from(w, () => random.next()));
+      return perBlock((w) => {
+        const s = new Float64Array(w.length);
+        for (let i = 0; i < s.length; i++) s[i] = random.next();
+        return s;
+      });
     }
     case "normalizedMagnitude":
       return perBlock((w, block) => {
         const mask = model.getMask(block);
-        const live = Array.from(w).filter((_, i) => mask[i] === 1);
-        const mean = live.reduce((a, b) => a + b, 0) / Math.max(1, live.length);
-        const sigma = Math.sqrt(live.reduce((a, b) => a + (b - mean) ** 2, 0) / Math.max(1, live.length)) || 1;
-        return Float64Array.from(w, (v) => Math.abs(v) / sigma);
+        let [count, sum, squares] = [0, 0, 0];
+        for (let i = 0; i < w.length; i++) {
+          if (mask[i] === 0) continue;
+          count++;
+          sum += w[i]!;
+          squares += w[i]! * w[i]!;
+        }
+        const mean = sum / Math.max(1, count);
+        const sigma = Math.sqrt(Math.max(0, squares / Math.max(1, count) - mean * mean)) || 1;
+        return scaledMagnitude(w, 1 / sigma);
       });
     case "taylor":
     case "obd":
@@ -83,6 +93,13 @@ export function computeSaliency(model: Model, name: SaliencyName, options: Salie
     default:
       throw new Error(`unknown saliency '${String(name)}'; expected one of ${SALIENCIES.join(", ")}`);
   }
+}
+
+/** |w| · factor, by a plain loop: typed-array `from` with a callback costs ~0.3 µs per entry. */
+function scaledMagnitude(w: Float32Array, factor: number): Float64Array {
+  const s = new Float64Array(w.length);
+  for (let i = 0; i < w.length; i++) s[i] = Math.abs(w[i]!) * factor;
+  return s;
 }
 
 /** Per batch, the loss gradient of every block's weights. */
@@ -143,7 +160,9 @@ function synflow(model: Model, weights: Map<string, Float32Array>): Saliencies {
   return new Map(
     [...weights].map(([block, w]) => {
       const g = blockSlice(values.get(places.get(block)!.weight)!, places.get(block)!);
-      return [block, Float64Array.from(w, (v, i) => Math.abs(v * g[i]!))];
+      const s = new Float64Array(w.length);
+      for (let i = 0; i < w.length; i++) s[i] = Math.abs(w[i]! * g[i]!);
+      return [block, s];
     }),
   );
 }

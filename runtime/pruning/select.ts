@@ -7,7 +7,7 @@ export function lowest(saliency: Float32Array | Float64Array, count: number): Ui
   const n = saliency.length;
   if (count <= 0) return new Uint32Array(0);
   if (count >= n) return Uint32Array.from({ length: n }, (_, i) => i);
-  const threshold = kthSmallest(Float64Array.from(saliency), count - 1);
+  const threshold = kthValue(saliency, count - 1);
   let below = 0;
   for (let i = 0; i < n; i++) if (saliency[i]! < threshold) below++;
   const chosen = new Uint32Array(count);
@@ -39,6 +39,33 @@ export function withinBudget(saliency: Float32Array | Float64Array, budget: numb
     taken++;
   }
   return order.slice(0, taken).sort();
+}
+
+/**
+ * The k-th smallest value (0-based) without reordering `values`: a histogram
+ * of 65,536 buckets between the minimum and the maximum finds the bucket that
+ * holds it in two passes, and quickselect finishes inside that bucket only.
+ */
+export function kthValue(values: Float32Array | Float64Array, k: number): number {
+  let min = Infinity;
+  let max = -Infinity;
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i]!;
+    if (v < min) min = v;
+    if (v > max) max = v;
+  }
+  if (min === max) return min;
+  const buckets = 65536;
+  const scale = (buckets - 1) / (max - min);
+  const counts = new Uint32Array(buckets);
+  for (let i = 0; i < values.length; i++) counts[((values[i]! - min) * scale) | 0]!++;
+  let bucket = 0;
+  let before = 0;
+  while (before + counts[bucket]! <= k) before += counts[bucket++]!;
+  const inside = new Float64Array(counts[bucket]!);
+  let next = 0;
+  for (let i = 0; i < values.length; i++) if ((((values[i]! - min) * scale) | 0) === bucket) inside[next++] = values[i]!;
+  return kthSmallest(inside, k - before);
 }
 
 /** The k-th smallest value (0-based) by Hoare-partition quickselect with median-of-three pivots; reorders `values`. */

@@ -192,3 +192,20 @@ describe("masks at orders 1 and 2, applyMask and recomputeMask", () => {
     }
   });
 });
+
+describe("selection", async () => {
+  const { kthValue, lowest } = await import("../../runtime/pruning/select.js");
+  it("finds the k-th smallest value like a sort does, with many ties and wide ranges", () => {
+    const random = createRandom(9);
+    for (const spread of [3, 1000, 1e9]) {
+      const values = Float64Array.from({ length: 5000 }, () => Math.floor(random.next() * spread) / 7);
+      const sorted = Float64Array.from(values).sort();
+      for (const k of [0, 1, 2499, 4998, 4999]) expect(kthValue(values, k)).toBe(sorted[k]);
+    }
+  });
+
+  it("returns the lowest count indices, ties by position, ascending", () => {
+    expect(Array.from(lowest(Float64Array.from([3, 1, 2, 1, 1, 0]), 3))).toEqual([1, 3, 5]);
+    expect(Array.from(lowest(Float64Array.from([5, 5, 5]), 2))).toEqual([0, 1]);
+  });
+});

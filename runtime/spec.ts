@@ -4,6 +4,8 @@
  * tensors from it. Masks and vertex lists are strings in the compact encoding
  * of `masks/codec.ts`.
  */
+import type { PruningSchedule } from "./pruning/schedule.js";
+
 export type ActivationName = "relu" | "tanh" | "sigmoid" | "elu" | "linear";
 
 export type LayerKind = "input" | "hidden" | "output";
@@ -40,4 +42,6 @@ export interface NetworkSpec {
   readonly blocks: readonly BlockSpec[];
   /** In execution order: a kernel's sources are all computed by earlier kernels (or are the input). */
   readonly kernels: readonly KernelSpec[];
+  /** Pruning schedules from the .ds file, carried out by `fit`. */
+  readonly pruning?: readonly PruningSchedule[];
 }

@@ -9,6 +9,7 @@ import type { Model } from "../model.js";
 import { createRandom, type Random } from "../random.js";
 import { correctCount, loss as lossOf, LOSSES, type LossName } from "./losses.js";
 import { createOptimizer, type OptimizerConfig, type OptimizerName } from "./optimizers.js";
+import { pruningHooks, type PruningEvent, type PruningSchedule } from "../pruning/schedule.js";
 
 /** Samples and their targets: `x` is `[n, ...inputShape]` or `[n, inputSize]`; `y` is class indices `[n]` or rows `[n, outputSize]`. */
 export interface TrainingData {
@@ -30,6 +31,8 @@ export interface FitOptions {
   readonly shuffle?: boolean;
   readonly seed?: number;
   readonly callbacks?: TrainingCallbacks | readonly TrainingCallbacks[];
+  /** Pruning schedules to carry out (default: those of the model's spec, from its .ds file). */
+  readonly pruning?: readonly PruningSchedule[];
 }
 
 export interface BatchLogs {
@@ -53,8 +56,10 @@ export interface EpochLogs {
   readonly seconds: number;
   readonly liveConnections: number;
   readonly totalConnections: number;
-  /** 1 − live / total. */
+  /** 1 − live / total, after the epoch's pruning. */
   readonly sparsity: number;
+  /** Connections the pruning schedules removed during the epoch. */
+  readonly pruned: number;
 }
 
 export interface History {
@@ -93,6 +98,10 @@ export async function fit(model: Model, data: TrainingData, options: FitOptions)
   const validation = options.validationData && prepare(model, options.validationData, `${where}: validationData`, lossName);
   const callbacks = options.callbacks === undefined ? [] : Array.isArray(options.callbacks) ? options.callbacks : [options.callbacks as TrainingCallbacks];
   const optimizer = createOptimizer(options.optimizer ?? "adam");
+  // Pruning runs before the user's callbacks see a batch or an epoch, so their logs show its effect.
+  const pruningEvents: PruningEvent[] = [];
+  const schedules = options.pruning ?? model.spec.pruning ?? [];
+  const pruning = schedules.length > 0 ? pruningHooks(model, schedules, pruningEvents) : undefined;
   const variables = model.parameters.map((p) => p.variable);
   const random = createRandom(options.seed ?? 0);
   const batches = Math.ceil(train.samples / batchSize);
@@ -104,8 +113,10 @@ export async function fit(model: Model, data: TrainingData, options: FitOptions)
   };
 
   try {
+    pruning?.trainBegin();
     await each((c) => c.onTrainBegin?.({ epochs, batchesPerEpoch: batches, samples: train.samples }));
     for (let epoch = 1; epoch <= epochs && !stopped; epoch++) {
+      pruning?.epochBegin(epoch);
       await each((c) => c.onEpochBegin?.(epoch));
       const order = options.shuffle === false ? identity(train.samples) : permutation(train.samples, random);
       let lossSum = 0;
@@ -120,8 +131,11 @@ export async function fit(model: Model, data: TrainingData, options: FitOptions)
         lossSum += batchLoss * indices.length;
         correct += batchCorrect;
         seen += indices.length;
-        await each((c) => c.onBatchEnd?.({ epoch, batch: b + 1, batches, loss: batchLoss }, control));
+        const batchLogs = { epoch, batch: b + 1, batches, loss: batchLoss };
+        pruning?.batchEnd();
+        await each((c) => c.onBatchEnd?.(batchLogs, control));
       }
+      pruning?.epochEnd();
       const evaluation = validation && evaluatePrepared(model, validation, lossName, 256);
       const live = model.liveConnections();
       const total = model.totalConnections();
@@ -135,6 +149,7 @@ export async function fit(model: Model, data: TrainingData, options: FitOptions)
         liveConnections: live,
         totalConnections: total,
         sparsity: total === 0 ? 0 : 1 - live / total,
+        pruned: pruningEvents.filter((e) => e.epoch === epoch).reduce((n, e) => n + e.pruned, 0),
       };
       history.push(logs);
       await each((c) => c.onEpochEnd?.(logs, control));

@@ -1,0 +1,154 @@
+/**
+ * Pruning schedules, carried out by `fit` as training callbacks:
+ *
+ * - `oneShot`: prune `percent`% of the live connections once, at the end of
+ *   epoch `atEpoch` (or after step `atStep`);
+ * - `iterative`: every `every` epochs prune `percent`% of what is still live,
+ *   until the pruned share of the scope reaches `target`; with `rewind`, the
+ *   surviving weights then go back to their values at the start of training
+ *   (`"init"`, the lottery-ticket procedure) or at the end of epoch N
+ *   (`{ epoch: N }`, late rewinding);
+ * - `gradual`: Zhu & Gupta's cubic schedule: after step t (counted in
+ *   batches from 1), for start ≤ t ≤ end and every `every` steps, the
+ *   sparsity of the scope is brought to s_f + (s_0 − s_f)(1 − (t − start)/(end − start))³.
+ *
+ * Saliencies are the data-free ones (magnitude by default).
+ */
+import * as tf from "@tensorflow/tfjs-core";
+import type { Model } from "../model.js";
+import { prune, type PruneOptions } from "./prune.js";
+
+export type ScheduleSaliency = "magnitude" | "random" | "normalizedMagnitude" | "synflow";
+
+interface ScheduleCommon {
+  readonly saliency?: ScheduleSaliency;
+  readonly scope?: "global" | "layer";
+  /** Blocks the schedule may prune (default: all). */
+  readonly blocks?: readonly string[];
+  /** For the random saliency. */
+  readonly seed?: number;
+}
+
+export type PruningSchedule =
+  | (ScheduleCommon & { readonly kind: "oneShot"; readonly percent: number; readonly atEpoch?: number; readonly atStep?: number })
+  | (ScheduleCommon & {
+      readonly kind: "iterative";
+      readonly percent: number;
+      readonly every: number;
+      readonly target: number;
+      readonly rewind?: "none" | "init" | { readonly epoch: number };
+    })
+  | (ScheduleCommon & { readonly kind: "gradual"; readonly initial: number; readonly final: number; readonly start: number; readonly end: number; readonly every: number });
+
+/** What a schedule did, for the epoch logs. */
+export interface PruningEvent {
+  readonly epoch: number;
+  readonly step: number;
+  readonly pruned: number;
+  readonly sparsity: number;
+}
+
+/** The points of training where schedules act; `fit` calls them before the user's callbacks. */
+export interface PruningHooks {
+  trainBegin(): void;
+  epochBegin(epoch: number): void;
+  batchEnd(): void;
+  epochEnd(): void;
+}
+
+/** The hooks that carry out `schedules` on `model` during `fit`; `events` collects what they did. */
+export function pruningHooks(model: Model, schedules: readonly PruningSchedule[], events: PruningEvent[] = []): PruningHooks {
+  for (const schedule of schedules) validate(model, schedule);
+  let step = 0;
+  let epoch = 0;
+  const snapshots = new Map<string, Float32Array[]>();
+  const snapshot = (): Float32Array[] => model.parameters.map((p) => Float32Array.from(p.variable.dataSync() as Float32Array));
+  const scope = (s: PruningSchedule): string[] => [...(s.blocks ?? model.blocks.map((b) => b.name))];
+  const scopeSparsity = (s: PruningSchedule): number => {
+    const blocks = model.blocks.filter((b) => scope(s).includes(b.name));
+    const total = blocks.reduce((n, b) => n + b.sourceSize * b.targetSize, 0);
+    const live = blocks.reduce((n, b) => n + model.liveConnections(b.name), 0);
+    return total === 0 ? 0 : 1 - live / total;
+  };
+  const run = (s: PruningSchedule, amount: PruneOptions["amount"]): void => {
+    const result = prune(model, { amount, saliency: s.saliency ?? "magnitude", scope: s.scope ?? "global", blocks: scope(s), seed: s.seed ?? 0 });
+    events.push({ epoch, step, pruned: result.pruned, sparsity: result.sparsity });
+  };
+  /** Prunes the scope up to sparsity `target` (never back). */
+  const pruneTo = (s: PruningSchedule, target: number): void => {
+    const blocks = model.blocks.filter((b) => scope(s).includes(b.name));
+    const total = blocks.reduce((n, b) => n + b.sourceSize * b.targetSize, 0);
+    const live = blocks.reduce((n, b) => n + model.liveConnections(b.name), 0);
+    const count = live - Math.ceil((1 - target) * total - 1e-9);
+    if (count > 0) run(s, { count });
+  };
+  const rewind = (weights: Float32Array[]): void => {
+    model.parameters.forEach((p, i) => {
+      const values = tf.tensor(weights[i]!, p.variable.shape);
+      p.variable.assign(values);
+      values.dispose();
+    });
+  };
+
+  return {
+    trainBegin: () => {
+      snapshots.set("init", snapshot());
+    },
+    epochBegin: (e) => {
+      epoch = e;
+    },
+    batchEnd: () => {
+      step++;
+      for (const s of schedules) {
+        if (s.kind === "oneShot" && s.atStep === step) run(s, { percent: s.percent });
+        if (s.kind === "gradual" && step >= s.start && step <= s.end && (step - s.start) % s.every === 0) {
+          const progress = (step - s.start) / Math.max(1, s.end - s.start);
+          pruneTo(s, s.final + (s.initial - s.final) * Math.pow(1 - progress, 3));
+        }
+      }
+    },
+    epochEnd: () => {
+      for (const s of schedules) {
+        if (s.kind === "iterative" && typeof s.rewind === "object" && s.rewind.epoch === epoch) snapshots.set(`epoch${epoch}`, snapshot());
+      }
+      for (const s of schedules) {
+        if (s.kind === "oneShot" && s.atEpoch === epoch) run(s, { percent: s.percent });
+        if (s.kind === "iterative" && epoch % s.every === 0 && scopeSparsity(s) < s.target - 1e-12) {
+          const before = model.liveConnections();
+          const blocks = model.blocks.filter((b) => scope(s).includes(b.name));
+          const total = blocks.reduce((n, b) => n + b.sourceSize * b.targetSize, 0);
+          const live = blocks.reduce((n, b) => n + model.liveConnections(b.name), 0);
+          const toTarget = live - Math.ceil((1 - s.target) * total - 1e-9);
+          run(s, { count: Math.min(toTarget, Math.floor((s.percent / 100) * live)) });
+          const point = s.rewind === undefined || s.rewind === "none" ? undefined : s.rewind === "init" ? "init" : `epoch${s.rewind.epoch}`;
+          const weights = point === undefined ? undefined : snapshots.get(point);
+          if (weights && model.liveConnections() < before) rewind(weights);
+        }
+      }
+    },
+  };
+}
+
+function validate(model: Model, s: PruningSchedule): void {
+  const where = `${model.name}: pruning schedule '${s.kind}'`;
+  const known = new Set(model.blocks.map((b) => b.name));
+  for (const block of s.blocks ?? []) if (!known.has(block)) throw new Error(`${where}: unknown block '${block}'`);
+  const fraction = (name: string, v: number): void => {
+    if (!(v >= 0 && v <= 1)) throw new Error(`${where}: ${name} must be in [0, 1], got ${v}`);
+  };
+  const positive = (name: string, v: number): void => {
+    if (!(Number.isInteger(v) && v >= 1)) throw new Error(`${where}: ${name} must be a positive integer, got ${v}`);
+  };
+  if (s.kind !== "gradual" && !(s.percent > 0 && s.percent <= 100)) throw new Error(`${where}: percent must be in (0, 100], got ${s.percent}`);
+  if (s.kind === "oneShot" && (s.atEpoch === undefined) === (s.atStep === undefined)) throw new Error(`${where}: give exactly one of atEpoch and atStep`);
+  if (s.kind === "iterative") {
+    positive("every", s.every);
+    fraction("target", s.target);
+  }
+  if (s.kind === "gradual") {
+    fraction("initial", s.initial);
+    fraction("final", s.final);
+    positive("every", s.every);
+    if (!(Number.isInteger(s.start) && s.start >= 1 && s.end >= s.start)) throw new Error(`${where}: need 1 ≤ start ≤ end, got ${s.start} and ${s.end}`);
+  }
+}

@@ -14,6 +14,7 @@ import type { BlockInfo, NetworkOptions, LayerInfo, Model, Parameter } from "./m
 import { createRandom } from "./random.js";
 import { evaluate, fit, predictBatches } from "./training/fit.js";
 import { extractGraph } from "./extract.js";
+import { pruneAtCreation } from "./pruning/schedule.js";
 import type { ActivationName, NetworkSpec } from "./spec.js";
 
 /** A block's place inside its kernel's fused weight: rows [rowOffset, rowOffset + sourceSize). */
@@ -477,5 +478,6 @@ export async function createNetwork<I extends readonly number[] = readonly numbe
       }
     },
   };
+  pruneAtCreation(model, spec.pruning ?? []);
   return model;
 }

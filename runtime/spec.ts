@@ -44,4 +44,17 @@ export interface NetworkSpec {
   readonly kernels: readonly KernelSpec[];
   /** Pruning schedules from the .ds file, carried out by `fit`. */
   readonly pruning?: readonly PruningSchedule[];
+  /** Blocks whose masks are learned during training. */
+  readonly learnable?: LearnableMaskSpec;
+}
+
+/**
+ * Learnable masks: per connection two logits (keep, drop); the keep
+ * probability is softmax((keep, drop) / temperature)[keep].
+ */
+export interface LearnableMaskSpec {
+  readonly blocks: readonly string[];
+  /** Initial keep probability. */
+  readonly keep: number;
+  readonly temperature: number;
 }

@@ -2,9 +2,11 @@
  * Pruning schedules, carried out by `fit` as training callbacks:
  *
  * - `oneShot`: prune `percent`% of the live connections once, at the end of
- *   epoch `atEpoch` (or after step `atStep`);
- * - `iterative`: every `every` epochs prune `percent`% of what is still live,
- *   until the pruned share of the scope reaches `target`; with `rewind`, the
+ *   epoch `atEpoch` (or after step `atStep`); `atEpoch: 0` prunes when the
+ *   network is created, before any training;
+ * - `iterative`: every `every` epochs from epoch `start` on (default
+ *   `every`), prune `percent`% of what is still live, until the pruned share
+ *   of the scope reaches `target`; with `rewind`, the
  *   surviving weights then go back to their values at the start of training
  *   (`"init"`, the lottery-ticket procedure) or at the end of epoch N
  *   (`{ epoch: N }`, late rewinding);
@@ -36,6 +38,7 @@ export type PruningSchedule =
       readonly percent: number;
       readonly every: number;
       readonly target: number;
+      readonly start?: number;
       readonly rewind?: "none" | "init" | { readonly epoch: number };
     })
   | (ScheduleCommon & { readonly kind: "gradual"; readonly initial: number; readonly final: number; readonly start: number; readonly end: number; readonly every: number });
@@ -113,7 +116,8 @@ export function pruningHooks(model: Model, schedules: readonly PruningSchedule[]
       }
       for (const s of schedules) {
         if (s.kind === "oneShot" && s.atEpoch === epoch) run(s, { percent: s.percent });
-        if (s.kind === "iterative" && epoch % s.every === 0 && scopeSparsity(s) < s.target - 1e-12) {
+        const first = s.kind === "iterative" ? (s.start ?? s.every) : 0;
+        if (s.kind === "iterative" && epoch >= first && (epoch - first) % s.every === 0 && scopeSparsity(s) < s.target - 1e-12) {
           const before = model.liveConnections();
           const blocks = model.blocks.filter((b) => scope(s).includes(b.name));
           const total = blocks.reduce((n, b) => n + b.sourceSize * b.targetSize, 0);
@@ -143,6 +147,7 @@ function validate(model: Model, s: PruningSchedule): void {
   if (s.kind === "oneShot" && (s.atEpoch === undefined) === (s.atStep === undefined)) throw new Error(`${where}: give exactly one of atEpoch and atStep`);
   if (s.kind === "iterative") {
     positive("every", s.every);
+    if (s.start !== undefined) positive("start", s.start);
     fraction("target", s.target);
   }
   if (s.kind === "gradual") {
@@ -150,5 +155,14 @@ function validate(model: Model, s: PruningSchedule): void {
     fraction("final", s.final);
     positive("every", s.every);
     if (!(Number.isInteger(s.start) && s.start >= 1 && s.end >= s.start)) throw new Error(`${where}: need 1 ≤ start ≤ end, got ${s.start} and ${s.end}`);
+  }
+}
+
+/** Carries out the one-shot schedules of epoch 0, as `createNetwork` does right after initialisation. */
+export function pruneAtCreation(model: Model, schedules: readonly PruningSchedule[]): void {
+  for (const s of schedules) {
+    if (s.kind !== "oneShot" || s.atEpoch !== 0) continue;
+    validate(model, s);
+    prune(model, { amount: { percent: s.percent }, saliency: s.saliency ?? "magnitude", scope: s.scope ?? "global", ...(s.blocks ? { blocks: s.blocks } : {}), seed: s.seed ?? 0 });
   }
 }

@@ -4,7 +4,8 @@ import type { Span } from "../diagnostics/span.js";
 import type { Identifier, NetworkDeclaration, Program, Setting, Value } from "../parse/ast.js";
 import { checkScalar } from "./arguments.js";
 import { checkGraphDeclaration } from "./graphs.js";
-import type { ActivationName, CheckedGraph, CheckedNetwork, CheckedProgram, GraphSource, Stage } from "./program.js";
+import { checkMaskPolicy, checkPruneSchedule } from "./policies.js";
+import type { ActivationName, CheckedGraph, CheckedNetwork, CheckedProgram, CheckedSchedule, GraphSource, MaskPolicy, Stage } from "./program.js";
 import { didYouMean } from "./suggest.js";
 import { describeValue } from "./values.js";
 
@@ -20,6 +21,8 @@ const SETTINGS = {
   structure: { repeatable: true },
   activation: { repeatable: false },
   layer_norm: { repeatable: false },
+  mask: { repeatable: true },
+  prune: { repeatable: true },
 } as const;
 type SettingName = keyof typeof SETTINGS;
 
@@ -93,6 +96,8 @@ function checkNetwork(declaration: NetworkDeclaration, scope: Scope, bag: Diagno
   let activation: ActivationName = "relu";
   let layerNorm = false;
   const stages: Stage[] = [];
+  const masks: MaskPolicy[] = [];
+  const pruning: CheckedSchedule[] = [];
   let brokenReference = false;
 
   for (const setting of declaration.settings) {
@@ -136,6 +141,16 @@ function checkNetwork(declaration: NetworkDeclaration, scope: Scope, bag: Diagno
           bag.report("DS2005", value.span, [key, `one of ${ACTIVATIONS.join(", ")}`, describeValue(value)]);
         }
         break;
+      case "mask": {
+        const policy = checkMaskPolicy(value, bag);
+        if (policy) masks.push(policy);
+        break;
+      }
+      case "prune": {
+        const schedule = checkPruneSchedule(value, bag);
+        if (schedule) pruning.push(schedule);
+        break;
+      }
       case "layer_norm": {
         const on = checkScalar(key, value, "boolean", {}, bag);
         if (typeof on === "boolean") layerNorm = on;
@@ -151,7 +166,7 @@ function checkNetwork(declaration: NetworkDeclaration, scope: Scope, bag: Diagno
   }
   const errorsAfter = bag.items.filter((d) => d.severity === "error").length;
   if (errorsAfter > errorsBefore || brokenReference || inputShape === undefined || outputSize === undefined) return undefined;
-  return { name: networkName, span: declaration.span, inputShape, stages, outputSize, activation, layerNorm };
+  return { name: networkName, span: declaration.span, inputShape, stages, outputSize, activation, layerNorm, masks, pruning };
 }
 
 /** A positive integer, or a non-empty list of them (a shape, or several dense layers). */

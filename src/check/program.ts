@@ -97,6 +97,7 @@ export interface AppendSource {
 
 export type { ActivationName } from "../../runtime/spec.js";
 import type { ActivationName } from "../../runtime/spec.js";
+import type { PruningSchedule } from "../../runtime/pruning/schedule.js";
 
 export interface CheckedNetwork {
   readonly name: string;
@@ -108,6 +109,30 @@ export interface CheckedNetwork {
   readonly outputSize: number;
   readonly activation: ActivationName;
   readonly layerNorm: boolean;
+  /** `mask …` lines, in the order written. */
+  readonly masks: readonly MaskPolicy[];
+  /** `prune …` lines, in the order written. */
+  readonly pruning: readonly CheckedSchedule[];
+}
+
+/** Layers named in a policy (`layers=[dense1, tree]`): dense layers, structures (all their depths) or `output`; empty means all. */
+export interface LayerSelection {
+  readonly names: readonly string[];
+  readonly span: Span;
+}
+
+export type MaskPolicy =
+  | { readonly kind: "dense"; readonly layers: LayerSelection }
+  | { readonly kind: "random"; readonly density: number; readonly seed: number; readonly layers: LayerSelection }
+  | { readonly kind: "learnable"; readonly keep: number; readonly temperature: number; readonly layers: LayerSelection };
+
+/** A schedule of any kind, without its blocks (Omit applied to each member of the union). */
+export type ScheduleWithoutBlocks = PruningSchedule extends infer S ? (S extends unknown ? Omit<S, "blocks"> : never) : never;
+
+/** A pruning schedule as the runtime takes it, with its layers still to be resolved into blocks. */
+export interface CheckedSchedule {
+  readonly schedule: ScheduleWithoutBlocks;
+  readonly layers: LayerSelection;
 }
 
 export type Stage = DenseStage | StructureStage;

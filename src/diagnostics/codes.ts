@@ -36,6 +36,7 @@ export const diagnosticTable = {
   DS2023: { severity: "error", template: "graph file '{0}' is malformed: {1}" },
   DS2024: { severity: "error", template: "graph file '{0}' has an edge to unknown node '{1}'" },
   DS2025: { severity: "error", template: "'{0}' needs an undirected graph, but {1} is directed" },
+  DS2027: { severity: "error", template: "network '{0}' has no layer '{1}'" },
   DS2026: { severity: "error", template: "graph '{0}' would have {1} edges; the limit is {2}" },
 
   // 3xxx: building and layering graphs

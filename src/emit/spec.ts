@@ -26,6 +26,8 @@ export function networkSpec(plan: KernelPlan): NetworkSpec {
           : encodeMask(network.layers[block.source]!.size * network.layers[block.target]!.size, block.mask.live),
     })),
     kernels: plan.kernels.map((kernel) => ({ target: kernel.target, blocks: kernel.blocks })),
+    ...(network.pruning.length > 0 ? { pruning: network.pruning } : {}),
+    ...(network.learnable ? { learnable: network.learnable } : {}),
   };
 }
 

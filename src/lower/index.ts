@@ -2,6 +2,7 @@ import type { CheckedNetwork, Stage } from "../check/program.js";
 import { DiagnosticBag, type Diagnostic } from "../diagnostics/diagnostic.js";
 import type { ElaboratedProgram, LayeredGraph } from "../elaborate/program.js";
 import type { BlockIR, LayerIR, MaskIR, NetworkIR } from "./ir.js";
+import { applyPolicies } from "./policies.js";
 
 export type { NetworkIR } from "./ir.js";
 
@@ -61,6 +62,7 @@ function lowerNetwork(network: CheckedNetwork, graphs: ReadonlyMap<string, Layer
   connectAll(exposed, output);
 
   blocks.sort((a, b) => a.target - b.target || a.source - b.source);
+  const policies = applyPolicies(network, layers, blocks, bag);
   return {
     name: network.name,
     inputShape: network.inputShape,
@@ -68,6 +70,7 @@ function lowerNetwork(network: CheckedNetwork, graphs: ReadonlyMap<string, Layer
     blocks,
     activation: network.activation,
     layerNorm: network.layerNorm,
+    ...policies,
   };
 }
 

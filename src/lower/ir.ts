@@ -1,4 +1,6 @@
 import type { ActivationName } from "../check/program.js";
+import type { PruningSchedule } from "../../runtime/pruning/schedule.js";
+import type { LearnableMaskSpec } from "../../runtime/spec.js";
 
 /**
  * A network as layers of neurons and masked connection blocks between them.
@@ -12,6 +14,10 @@ export interface NetworkIR {
   readonly blocks: readonly BlockIR[];
   readonly activation: ActivationName;
   readonly layerNorm: boolean;
+  /** Pruning schedules with their blocks resolved, for the runtime's training loop. */
+  readonly pruning: readonly PruningSchedule[];
+  /** Blocks whose masks are learned (`mask learnable(…)`). */
+  readonly learnable?: LearnableMaskSpec;
 }
 
 export type LayerKind = "input" | "hidden" | "output";

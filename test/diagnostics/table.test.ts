@@ -44,6 +44,7 @@ const cases: readonly { readonly code: DiagnosticCode; readonly at: string; read
   { code: "DS2024", at: "2:5", source: 'graph g =\n    file("test/fixtures/graphs/unknown-node.json")' },
   { code: "DS2025", at: "2:11", source: "graph d = edges { 0 -> 1 }\ngraph g = orient(d, bfs)" },
   { code: "DS2026", at: "1:11", source: "graph g = complete(n=20000)" },
+  { code: "DS2027", at: "1:70", source: "network N { input 4 dense 3 output 2 mask random(density=0.5, layers=[dense2]) }" },
   { code: "DS3001", at: "1:35", source: "graph g = edges { 0 -> 1, 1 -> 2, 2 -> 0 }" },
   {
     code: "DS3002",

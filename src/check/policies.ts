@@ -1,0 +1,124 @@
+import type { DiagnosticBag } from "../diagnostics/diagnostic.js";
+import type { Call, Value } from "../parse/ast.js";
+import { resolveArguments, type ParameterRule } from "./arguments.js";
+import type { CheckedSchedule, LayerSelection, MaskPolicy } from "./program.js";
+import { didYouMean } from "./suggest.js";
+import { describeValue } from "./values.js";
+
+const layers: ParameterRule = { name: "layers", kind: "custom", default: "all" };
+const seed: ParameterRule = { name: "seed", kind: "integer", min: 0, default: 0 };
+const fraction = (name: string, fallback?: number): ParameterRule => ({ name, kind: "number", min: 0, max: 1, ...(fallback === undefined ? {} : { default: fallback }) });
+const percent: ParameterRule = { name: "percent", kind: "number", min: Number.MIN_VALUE, max: 100 };
+const common: readonly ParameterRule[] = [
+  { name: "saliency", kind: "choice", choices: ["magnitude", "random", "normalizedMagnitude", "synflow"], default: "magnitude" },
+  { name: "scope", kind: "choice", choices: ["global", "layer"], default: "global" },
+  layers,
+  seed,
+];
+
+const maskRules = {
+  dense: [layers],
+  random: [fraction("density"), seed, layers],
+  learnable: [fraction("keep", 0.9), { name: "temperature", kind: "number", min: Number.MIN_VALUE, default: 1 }, layers],
+} as const satisfies Record<string, readonly ParameterRule[]>;
+
+const pruneRules = {
+  one_shot: [percent, { name: "epoch", kind: "integer", min: 0, default: 0 }, { name: "step", kind: "integer", min: 1, default: 0 }, ...common],
+  iterative: [
+    percent,
+    { name: "every", kind: "integer", min: 1, default: 1 },
+    fraction("target"),
+    { name: "start", kind: "integer", min: 0, default: 0 },
+    { name: "rewind", kind: "custom", default: "none" },
+    ...common,
+  ],
+  gradual: [fraction("initial", 0), fraction("final"), { name: "start", kind: "integer", min: 1 }, { name: "end", kind: "integer", min: 1 }, { name: "every", kind: "integer", min: 1, default: 1 }, ...common],
+} as const satisfies Record<string, readonly ParameterRule[]>;
+
+/** `mask random(density=0.5, seed=1, layers=[dense1])`, `mask dense(…)`, `mask learnable(keep=0.9, temperature=1, …)`. */
+export function checkMaskPolicy(value: Value, bag: DiagnosticBag): MaskPolicy | undefined {
+  const call = expectCall("mask", value, Object.keys(maskRules), bag);
+  if (call === undefined) return undefined;
+  const kind = call.callee.name as keyof typeof maskRules;
+  const args = resolveArguments(call, maskRules[kind], bag);
+  const selection = args && layerSelection(args["layers"]!, call, bag);
+  if (!args || !selection) return undefined;
+  switch (kind) {
+    case "dense":
+      return { kind, layers: selection };
+    case "random":
+      return { kind, density: args["density"] as number, seed: args["seed"] as number, layers: selection };
+    case "learnable":
+      return { kind, keep: args["keep"] as number, temperature: args["temperature"] as number, layers: selection };
+  }
+}
+
+/** `prune one_shot(…)`, `prune iterative(…)` or `prune gradual(…)`; the runtime's schedule with its layers unresolved. */
+export function checkPruneSchedule(value: Value, bag: DiagnosticBag): CheckedSchedule | undefined {
+  const call = expectCall("prune", value, Object.keys(pruneRules), bag);
+  if (call === undefined) return undefined;
+  const kind = call.callee.name as keyof typeof pruneRules;
+  const args = resolveArguments(call, pruneRules[kind], bag);
+  const selection = args && layerSelection(args["layers"]!, call, bag);
+  if (!args || !selection) return undefined;
+  const shared = { saliency: args["saliency"], scope: args["scope"], seed: args["seed"] } as Pick<CheckedSchedule["schedule"], "saliency" | "scope" | "seed">;
+  switch (kind) {
+    case "one_shot": {
+      const [epoch, step] = [args["epoch"] as number, args["step"] as number];
+      if (epoch > 0 && step > 0) {
+        bag.report("DS2006", call.span, ["one_shot", "given an epoch or a step, not both", `epoch=${epoch} and step=${step}`]);
+        return undefined;
+      }
+      // Without an epoch or a step, the network is pruned as it is created (epoch 0).
+      return { layers: selection, schedule: { kind: "oneShot", percent: args["percent"] as number, ...(step > 0 ? { atStep: step } : { atEpoch: epoch }), ...shared } };
+    }
+    case "iterative": {
+      const rewind = checkRewind(args["rewind"]!, bag);
+      if (rewind === undefined) return undefined;
+      const start = args["start"] as number;
+      const schedule = { kind: "iterative", percent: args["percent"] as number, every: args["every"] as number, target: args["target"] as number, rewind, ...shared } as const;
+      return { layers: selection, schedule: start > 0 ? { ...schedule, start } : schedule };
+    }
+    case "gradual": {
+      const [start, end] = [args["start"] as number, args["end"] as number];
+      if (end < start) {
+        bag.report("DS2006", call.span, ["end", `at least start (${start})`, end]);
+        return undefined;
+      }
+      const schedule = { kind: "gradual", initial: args["initial"] as number, final: args["final"] as number, start, end, every: args["every"] as number, ...shared } as const;
+      return { layers: selection, schedule };
+    }
+  }
+}
+
+function expectCall(setting: string, value: Value, kinds: readonly string[], bag: DiagnosticBag): Call | undefined {
+  if (value.kind === "Call" && kinds.includes(value.callee.name)) return value;
+  const hint = value.kind === "Call" ? didYouMean(value.callee.name, kinds) : undefined;
+  bag.report("DS2005", value.kind === "Call" ? value.callee.span : value.span, [setting, `one of ${kinds.map((k) => `${k}(…)`).join(", ")}`, describeValue(value)], hint);
+  return undefined;
+}
+
+/** `none`, `init`, or an epoch number to rewind to. */
+function checkRewind(value: unknown, bag: DiagnosticBag): "none" | "init" | { epoch: number } | undefined {
+  if (value === "none") return "none";
+  const v = value as Value;
+  if (v.kind === "NameReference" && (v.name === "none" || v.name === "init")) return v.name;
+  if (v.kind === "NumberLiteral" && Number.isInteger(v.value) && v.value >= 1) return { epoch: v.value };
+  bag.report("DS2005", v.span, ["rewind", "none, init or an epoch number", describeValue(v)]);
+  return undefined;
+}
+
+function layerSelection(value: unknown, call: Call, bag: DiagnosticBag): LayerSelection | undefined {
+  if (value === "all") return { names: [], span: call.span };
+  const v = value as Value;
+  const items = v.kind === "ListLiteral" ? v.items : [v];
+  const names: string[] = [];
+  for (const item of items) {
+    if (item.kind !== "NameReference") {
+      bag.report("DS2005", item.span, ["layers", "layer names such as dense1, a structure's graph name, or output", describeValue(item)]);
+      return undefined;
+    }
+    names.push(item.name);
+  }
+  return { names, span: v.span };
+}

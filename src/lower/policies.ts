@@ -1,0 +1,70 @@
+import { createRandom } from "../../runtime/random.js";
+import type { PruningSchedule } from "../../runtime/pruning/schedule.js";
+import type { LearnableMaskSpec } from "../../runtime/spec.js";
+import type { CheckedNetwork, LayerSelection } from "../check/program.js";
+import type { DiagnosticBag } from "../diagnostics/diagnostic.js";
+import type { BlockIR, LayerIR, MaskIR } from "./ir.js";
+
+/**
+ * Applies a network's `mask` and `prune` lines to its blocks. A layer name
+ * selects the blocks entering that layer; a structure's graph name selects
+ * the blocks entering any of its depths. `mask dense(…)` makes the selected
+ * blocks full, `mask random(density, seed)` keeps each live connection with
+ * probability `density` (one draw per live entry, blocks in order), so both
+ * are fixed at compile time; learnable masks and pruning schedules go to the
+ * runtime.
+ */
+export function applyPolicies(
+  network: CheckedNetwork,
+  layers: readonly LayerIR[],
+  blocks: BlockIR[],
+  bag: DiagnosticBag,
+): { pruning: PruningSchedule[]; learnable?: LearnableMaskSpec } {
+  const select = (selection: LayerSelection): number[] | undefined => {
+    if (selection.names.length === 0) return blocks.map((_, i) => i);
+    const chosen = new Set<number>();
+    for (const name of selection.names) {
+      const structure = new RegExp(`^${name.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}\\.d\\d+(#\\d+)?$`);
+      const matching = layers.map((layer, i) => (layer.name === name || structure.test(layer.name) ? i : -1)).filter((i) => i > 0);
+      if (matching.length === 0) {
+        bag.report("DS2027", selection.span, [network.name, name], `its layers are ${layers.slice(1).map((l) => l.name).join(", ")}`);
+        return undefined;
+      }
+      blocks.forEach((block, b) => matching.includes(block.target) && chosen.add(b));
+    }
+    return [...chosen].sort((a, b) => a - b);
+  };
+
+  let learnable: LearnableMaskSpec | undefined;
+  for (const policy of network.masks) {
+    const selected = select(policy.layers);
+    if (selected === undefined) continue;
+    if (policy.kind === "learnable") {
+      learnable = { blocks: selected.map((b) => blocks[b]!.name), keep: policy.keep, temperature: policy.temperature };
+      continue;
+    }
+    const random = createRandom(policy.kind === "random" ? policy.seed : 0);
+    for (const b of selected) {
+      const block = blocks[b]!;
+      const size = layers[block.source]!.size * layers[block.target]!.size;
+      if (policy.kind === "dense") {
+        blocks[b] = { ...block, mask: { kind: "full" } };
+        continue;
+      }
+      const live = liveEntries(block.mask, size).filter(() => random.next() < policy.density);
+      blocks[b] = { ...block, mask: live.length === size ? { kind: "full" } : { kind: "sparse", live: Uint32Array.from(live) } };
+    }
+  }
+
+  const pruning: PruningSchedule[] = [];
+  for (const { schedule, layers: selection } of network.pruning) {
+    const selected = select(selection);
+    if (selected === undefined) continue;
+    pruning.push(selection.names.length === 0 ? schedule : { ...schedule, blocks: selected.map((b) => blocks[b]!.name) });
+  }
+  return learnable ? { pruning, learnable } : { pruning };
+}
+
+function liveEntries(mask: MaskIR, size: number): number[] {
+  return mask.kind === "full" ? Array.from({ length: size }, (_, i) => i) : Array.from(mask.live);
+}

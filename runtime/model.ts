@@ -1,7 +1,7 @@
 /**
  * The public types of the runtime: what `createNetwork` returns.
  */
-import type { Tensor, Variable } from "@tensorflow/tfjs-core";
+import type { Scalar, Tensor, Variable } from "@tensorflow/tfjs-core";
 import type { ExtractedGraph, ExtractOptions } from "./extract.js";
 import type { LayerKind, NetworkSpec } from "./spec.js";
 import type { Evaluation, FitOptions, History, TrainingData } from "./training/fit.js";
@@ -138,6 +138,11 @@ export interface Model<I extends readonly number[] = readonly number[], O extend
    * @throws Error for data whose shapes or labels do not fit the network.
    */
   fit(data: TrainingData, options: FitOptions): Promise<History>;
+  /**
+   * The extra loss term `fit` adds: the learnable masks' sparsity penalty,
+   * strength × the mean keep probability; undefined when there is none.
+   */
+  penalty(): Scalar | undefined;
   /** Mean loss and accuracy over `data`, computed in batches. */
   evaluate(data: TrainingData, options?: { readonly batchSize?: number; readonly loss?: LossName }): Evaluation;
   /** `predict` in batches (default 256) for inputs too large for one pass. */

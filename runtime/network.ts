@@ -7,6 +7,7 @@ import type { Tensor, Tensor1D, Tensor2D, Variable } from "@tensorflow/tfjs-core
 import { activate, isActivation } from "./activations.js";
 import { useBackend } from "./backend.js";
 import { initialWeights } from "./init.js";
+import { initialLogits, keepProbability, learnedMask } from "./kernels/learnable-mask.js";
 import { maskedDense } from "./kernels/masked-dense.js";
 import { layerNorm } from "./layer-norm.js";
 import { decodeIntegers, decodeMask } from "./masks/codec.js";
@@ -38,6 +39,8 @@ interface KernelState {
   /** Host copy of the fused mask (the source of truth for getMask and liveConnections). */
   readonly mask: Uint8Array;
   maskTensor: Tensor2D | undefined;
+  /** Learnable masks: logits [rows, cols, 2] (keep, drop) and which rows learn ([rows, 1], 0/1). */
+  readonly learnable?: { readonly logits: Variable<tf.Rank.R3>; readonly rows: Tensor2D; readonly rowFlags: Uint8Array; readonly temperature: number };
   readonly weight: Variable<tf.Rank.R2> | undefined;
   readonly bias: Variable<tf.Rank.R1>;
   readonly gain: Variable<tf.Rank.R1> | undefined;
@@ -54,6 +57,22 @@ function product(shape: readonly number[]): number {
 
 function quoteList(names: readonly string[]): string {
   return names.length === 0 ? "(none)" : names.map((n) => `'${n}'`).join(", ");
+}
+
+/**
+ * The mask a kernel computes with now: its static mask, and where its rows are
+ * learnable, only the connections whose keep logit exceeds the drop logit
+ * (keep probability above one half).
+ */
+function currentMask(kernel: KernelState): Uint8Array {
+  const learnable = kernel.learnable;
+  if (learnable === undefined) return kernel.mask;
+  const logits = learnable.logits.dataSync();
+  const mask = kernel.mask.slice();
+  for (let i = 0; i < mask.length; i++) {
+    if (learnable.rowFlags[Math.floor(i / kernel.cols)] === 1 && logits[2 * i]! <= logits[2 * i + 1]!) mask[i] = 0;
+  }
+  return mask;
 }
 
 /** Checks the structure of a spec; throws an Error naming the network and the problem. */
@@ -210,7 +229,27 @@ export async function createNetwork<I extends readonly number[] = readonly numbe
         created.push(shift);
       }
 
+      // Rows of blocks named by the spec's `learnable` get logits that train with the weights.
+      const learnableBlocks = new Set(spec.learnable?.blocks ?? []);
+      const rowFlags = new Uint8Array(rows);
+      let flagOffset = 0;
+      for (const b of kernelSpec.blocks) {
+        if (learnableBlocks.has(spec.blocks[b]!.name)) rowFlags.fill(1, flagOffset, flagOffset + blockInfos[b]!.sourceSize);
+        flagOffset += blockInfos[b]!.sourceSize;
+      }
+      let learnable: KernelState["learnable"];
+      if (spec.learnable !== undefined && rowFlags.includes(1)) {
+        const { keep, temperature } = spec.learnable;
+        const initial = tf.tensor3d(initialLogits(rows, cols, keep, temperature), [rows, cols, 2]);
+        const logits = tf.variable(initial, true);
+        initial.dispose();
+        const flags = tf.tensor2d(Float32Array.from(rowFlags), [rows, 1]);
+        created.push(logits, flags);
+        learnable = { logits, rows: flags, rowFlags, temperature };
+      }
+
       const kernel: KernelState = {
+        ...(learnable ? { learnable } : {}),
         target: kernelSpec.target,
         targetName: target.name,
         hidden,
@@ -238,6 +277,7 @@ export async function createNetwork<I extends readonly number[] = readonly numbe
       if (gain !== undefined && shift !== undefined) {
         parameters.push({ name: `${target.name}.gain`, variable: gain }, { name: `${target.name}.shift`, variable: shift });
       }
+      if (learnable !== undefined) parameters.push({ name: `${target.name}.maskLogits`, variable: learnable.logits });
     }
   } catch (error) {
     for (const tensor of created) tensor.dispose();
@@ -333,7 +373,9 @@ export async function createNetwork<I extends readonly number[] = readonly numbe
         } else {
           const inputs = kernel.sources.map((s) => activations[s]!);
           const joined = inputs.length === 1 ? inputs[0]! : tf.concat2d(inputs, 1);
-          pre = maskedDense(joined, kernel.weight, kernel.maskTensor, kernel.bias, kernel.readsHiddenLayers);
+          pre = kernel.learnable
+            ? maskedDense(joined, kernel.weight, learnedMask(kernel.maskTensor, kernel.learnable.logits, kernel.learnable.rows, kernel.learnable.temperature), kernel.bias, kernel.readsHiddenLayers, true)
+            : maskedDense(joined, kernel.weight, kernel.maskTensor, kernel.bias, kernel.readsHiddenLayers);
         }
         if (kernel.hidden) {
           if (kernel.gain !== undefined && kernel.shift !== undefined) pre = layerNorm(pre, kernel.gain, kernel.shift);
@@ -373,7 +415,7 @@ export async function createNetwork<I extends readonly number[] = readonly numbe
     getMask(block: string): Uint8Array {
       const { info, kernel, rowOffset } = blockState("getMask", block);
       const start = rowOffset * kernel.cols;
-      return kernel.mask.slice(start, start + info.sourceSize * info.targetSize);
+      return currentMask(kernel).slice(start, start + info.sourceSize * info.targetSize);
     },
 
     setMask(block: string, mask: ArrayLike<number>): void {
@@ -399,7 +441,8 @@ export async function createNetwork<I extends readonly number[] = readonly numbe
       const start = rowOffset * kernel.cols;
       const stored = kernel.weight!.dataSync() as Float32Array;
       const out = new Float32Array(size);
-      for (let i = 0; i < size; i++) out[i] = kernel.mask[start + i] === 0 ? 0 : stored[start + i]!;
+      const live = currentMask(kernel);
+      for (let i = 0; i < size; i++) out[i] = live[start + i] === 0 ? 0 : stored[start + i]!;
       return out;
     },
 
@@ -434,11 +477,27 @@ export async function createNetwork<I extends readonly number[] = readonly numbe
       };
       if (block === undefined) {
         alive("liveConnections");
-        return kernels.reduce((sum, kernel) => sum + count(kernel.mask, 0, kernel.mask.length), 0);
+        return kernels.reduce((sum, kernel) => sum + count(currentMask(kernel), 0, kernel.mask.length), 0);
       }
       const { info, kernel, rowOffset } = blockState("liveConnections", block);
       const start = rowOffset * kernel.cols;
-      return count(kernel.mask, start, start + info.sourceSize * info.targetSize);
+      return count(currentMask(kernel), start, start + info.sourceSize * info.targetSize);
+    },
+
+    penalty() {
+      const strength = spec.learnable?.penalty ?? 0;
+      const learning = kernels.filter((k) => k.learnable !== undefined && k.maskTensor !== undefined);
+      if (strength === 0 || learning.length === 0) return undefined;
+      return tf.tidy(() => {
+        // Mean keep probability over the learnable connections the static masks allow.
+        const parts = learning.map((k) => {
+          const allowed = tf.mul(k.maskTensor!, k.learnable!.rows);
+          return [tf.sum(tf.mul(keepProbability(k.learnable!.logits, k.learnable!.temperature), allowed)), tf.sum(allowed)] as const;
+        });
+        const kept = tf.addN(parts.map(([p]) => p));
+        const count = tf.addN(parts.map(([, c]) => c));
+        return tf.mul(strength, tf.div(kept, tf.maximum(count, 1))) as tf.Scalar;
+      });
     },
 
     fit(data, options) {
@@ -474,6 +533,8 @@ export async function createNetwork<I extends readonly number[] = readonly numbe
         kernel.bias.dispose();
         kernel.gain?.dispose();
         kernel.shift?.dispose();
+        kernel.learnable?.logits.dispose();
+        kernel.learnable?.rows.dispose();
         kernel.maskTensor = undefined;
       }
     },

@@ -57,4 +57,6 @@ export interface LearnableMaskSpec {
   /** Initial keep probability. */
   readonly keep: number;
   readonly temperature: number;
+  /** Strength of the sparsity penalty fit adds to the loss: penalty × mean keep probability (default 0). */
+  readonly penalty?: number;
 }

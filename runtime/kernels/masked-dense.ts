@@ -50,7 +50,21 @@ const withoutInputGradient = tf.customGrad((x, w, mask, bias, save) => ({
   },
 }));
 
-export function maskedDense(x: Tensor2D, w: Tensor2D, mask: Tensor2D, bias: Tensor1D, inputNeedsGradient = true): Tensor2D {
-  const op = inputNeedsGradient ? withInputGradient : withoutInputGradient;
+/** For learnable masks: the mask gets its gradient too, (xᵀ · dy) ⊙ w. */
+const withMaskGradient = tf.customGrad((x, w, mask, bias, save) => {
+  (save as SaveFunction)([x as Tensor, w as Tensor, mask as Tensor]);
+  return {
+    value: tf.add(tf.matMul(x as Tensor2D, tf.mul(w as Tensor, mask as Tensor) as Tensor2D), bias as Tensor1D),
+    gradFunc: (dy, saved): Gradients => {
+      const [input, weight, m] = saved as [Tensor2D, Tensor2D, Tensor2D];
+      const xt = tf.matMul(tf.transpose(input), dy as Tensor2D);
+      const dx = tf.matMul(dy as Tensor2D, tf.transpose(tf.mul(weight, m) as Tensor2D));
+      return [dx, tf.mul(xt, m), tf.mul(xt, weight), tf.sum(dy, 0)];
+    },
+  };
+});
+
+export function maskedDense(x: Tensor2D, w: Tensor2D, mask: Tensor2D, bias: Tensor1D, inputNeedsGradient = true, maskNeedsGradient = false): Tensor2D {
+  const op = maskNeedsGradient ? withMaskGradient : inputNeedsGradient ? withInputGradient : withoutInputGradient;
   return op(x, w, mask, bias) as Tensor2D;
 }

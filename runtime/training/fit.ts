@@ -253,7 +253,9 @@ function step(
     () => {
       const logits = model.predict(x) as Tensor2D;
       if (lossName === "crossEntropy") correct = tf.keep(correctCount(logits, y));
-      return lossOf(lossName, logits, y);
+      const base = lossOf(lossName, logits, y);
+      const penalty = model.penalty();
+      return penalty === undefined ? base : tf.add(base, penalty);
     },
     true,
     variables,

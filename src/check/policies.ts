@@ -19,7 +19,12 @@ const common: readonly ParameterRule[] = [
 const maskRules = {
   dense: [layers],
   random: [fraction("density"), seed, layers],
-  learnable: [fraction("keep", 0.9), { name: "temperature", kind: "number", min: Number.MIN_VALUE, default: 1 }, layers],
+  learnable: [
+    fraction("keep", 0.9),
+    { name: "temperature", kind: "number", min: Number.MIN_VALUE, default: 1 },
+    { name: "penalty", kind: "number", min: 0, default: 0 },
+    layers,
+  ],
 } as const satisfies Record<string, readonly ParameterRule[]>;
 
 const pruneRules = {
@@ -49,7 +54,7 @@ export function checkMaskPolicy(value: Value, bag: DiagnosticBag): MaskPolicy | 
     case "random":
       return { kind, density: args["density"] as number, seed: args["seed"] as number, layers: selection };
     case "learnable":
-      return { kind, keep: args["keep"] as number, temperature: args["temperature"] as number, layers: selection };
+      return { kind, keep: args["keep"] as number, temperature: args["temperature"] as number, penalty: args["penalty"] as number, layers: selection };
   }
 }
 

@@ -40,7 +40,7 @@ export function applyPolicies(
     const selected = select(policy.layers);
     if (selected === undefined) continue;
     if (policy.kind === "learnable") {
-      learnable = { blocks: selected.map((b) => blocks[b]!.name), keep: policy.keep, temperature: policy.temperature };
+      learnable = { blocks: selected.map((b) => blocks[b]!.name), keep: policy.keep, temperature: policy.temperature, penalty: policy.penalty };
       continue;
     }
     const random = createRandom(policy.kind === "random" ? policy.seed : 0);

@@ -18,6 +18,7 @@ const common: readonly ParameterRule[] = [
 
 const maskRules = {
   dense: [layers],
+  file: [{ name: "path", kind: "string" }, layers],
   random: [fraction("density"), seed, layers],
   learnable: [
     fraction("keep", 0.9),
@@ -51,6 +52,8 @@ export function checkMaskPolicy(value: Value, bag: DiagnosticBag): MaskPolicy | 
   switch (kind) {
     case "dense":
       return { kind, layers: selection };
+    case "file":
+      return { kind, path: args["path"] as string, span: call.span, layers: selection };
     case "random":
       return { kind, density: args["density"] as number, seed: args["seed"] as number, layers: selection };
     case "learnable":

@@ -124,6 +124,7 @@ export interface LayerSelection {
 export type MaskPolicy =
   | { readonly kind: "dense"; readonly layers: LayerSelection }
   | { readonly kind: "random"; readonly density: number; readonly seed: number; readonly layers: LayerSelection }
+  | { readonly kind: "file"; readonly path: string; readonly span: Span; readonly layers: LayerSelection }
   | { readonly kind: "learnable"; readonly keep: number; readonly temperature: number; readonly penalty: number; readonly layers: LayerSelection };
 
 /** A schedule of any kind, without its blocks (Omit applied to each member of the union). */

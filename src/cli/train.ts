@@ -155,7 +155,8 @@ function epochPrinter(epochs: number, io: CliIo): TrainingCallbacks {
     onEpochEnd: (logs) => {
       io.out(
         `epoch ${logs.epoch}/${epochs}  loss ${logs.loss.toFixed(4)}  accuracy ${percent(logs.accuracy)}  ` +
-          `held-out ${percent(logs.valAccuracy)}  live ${count(logs.liveConnections)} (sparsity ${percent(logs.sparsity)})  ${logs.seconds.toFixed(1)} s`,
+          `held-out ${percent(logs.valAccuracy)}  live ${count(logs.liveConnections)} (sparsity ${percent(logs.sparsity)})` +
+          `${logs.pruned > 0 ? `, ${count(logs.pruned)} pruned` : ""}  ${logs.seconds.toFixed(1)} s`,
       );
     },
   };

@@ -7,7 +7,8 @@ import { generate } from "./generators.js";
 import { groupSizes } from "./groups.js";
 import { layer } from "./layering.js";
 import { orient } from "./orientation.js";
-import type { ElaboratedProgram, LayeredGraph } from "./program.js";
+import type { ElaboratedProgram, LayeredGraph, MaskFile } from "./program.js";
+import { readMaskFile } from "./mask-files.js";
 import type { RawGraph } from "./raw-graph.js";
 
 export type { ElaboratedProgram, LayeredGraph } from "./program.js";
@@ -35,7 +36,13 @@ export function elaborate(program: CheckedProgram, options: ElaborateOptions = {
     const built = builder.layered(graph);
     if (built) graphs.set(graph.name, built);
   }
-  return { program: { graphs, networks: program.networks }, diagnostics: bag.items };
+  const maskFiles = new Map<string, MaskFile>();
+  for (const network of program.networks) {
+    for (const policy of network.masks) {
+      if (policy.kind === "file" && !maskFiles.has(policy.path)) maskFiles.set(policy.path, readMaskFile(policy.path, options.baseDir ?? process.cwd()));
+    }
+  }
+  return { program: { graphs, networks: program.networks, maskFiles }, diagnostics: bag.items };
 }
 
 class GraphBuilder {

@@ -20,4 +20,8 @@ export interface LayeredGraph {
 export interface ElaboratedProgram {
   readonly graphs: ReadonlyMap<string, LayeredGraph>;
   readonly networks: readonly CheckedNetwork[];
+  /** The contents of every `mask file(...)`, by the path as written: masks per block name, or why they cannot be read. */
+  readonly maskFiles: ReadonlyMap<string, MaskFile>;
 }
+
+export type MaskFile = { readonly masks: Readonly<Record<string, readonly number[]>> } | { readonly problem: string; readonly unreadable: boolean };

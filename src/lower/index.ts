@@ -1,6 +1,6 @@
 import type { CheckedNetwork, Stage } from "../check/program.js";
 import { DiagnosticBag, type Diagnostic } from "../diagnostics/diagnostic.js";
-import type { ElaboratedProgram, LayeredGraph } from "../elaborate/program.js";
+import type { ElaboratedProgram, LayeredGraph, MaskFile } from "../elaborate/program.js";
 import type { BlockIR, LayerIR, MaskIR, NetworkIR } from "./ir.js";
 import { applyPolicies } from "./policies.js";
 
@@ -18,7 +18,7 @@ export type { NetworkIR } from "./ir.js";
  */
 export function lower(program: ElaboratedProgram): { networks: NetworkIR[]; diagnostics: Diagnostic[] } {
   const bag = new DiagnosticBag();
-  const networks = program.networks.map((network) => lowerNetwork(network, program.graphs, bag));
+  const networks = program.networks.map((network) => lowerNetwork(network, program.graphs, program.maskFiles, bag));
   return { networks, diagnostics: bag.items };
 }
 
@@ -29,7 +29,7 @@ interface Exposed {
   readonly rows?: readonly number[];
 }
 
-function lowerNetwork(network: CheckedNetwork, graphs: ReadonlyMap<string, LayeredGraph>, bag: DiagnosticBag): NetworkIR {
+function lowerNetwork(network: CheckedNetwork, graphs: ReadonlyMap<string, LayeredGraph>, maskFiles: ReadonlyMap<string, MaskFile>, bag: DiagnosticBag): NetworkIR {
   const layers: LayerIR[] = [{ name: "input", kind: "input", size: network.inputShape.reduce((a, b) => a * b, 1) }];
   const blocks: BlockIR[] = [];
   const layerNames = new Set<string>(["input"]);
@@ -62,7 +62,7 @@ function lowerNetwork(network: CheckedNetwork, graphs: ReadonlyMap<string, Layer
   connectAll(exposed, output);
 
   blocks.sort((a, b) => a.target - b.target || a.source - b.source);
-  const policies = applyPolicies(network, layers, blocks, bag);
+  const policies = applyPolicies(network, layers, blocks, maskFiles, bag);
   return {
     name: network.name,
     inputShape: network.inputShape,

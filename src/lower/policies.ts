@@ -1,7 +1,8 @@
 import { createRandom } from "../../runtime/random.js";
 import type { PruningSchedule } from "../../runtime/pruning/schedule.js";
 import type { LearnableMaskSpec } from "../../runtime/spec.js";
-import type { CheckedNetwork, LayerSelection } from "../check/program.js";
+import type { CheckedNetwork, LayerSelection, MaskPolicy } from "../check/program.js";
+import type { MaskFile } from "../elaborate/program.js";
 import type { DiagnosticBag } from "../diagnostics/diagnostic.js";
 import type { BlockIR, LayerIR, MaskIR } from "./ir.js";
 
@@ -11,13 +12,14 @@ import type { BlockIR, LayerIR, MaskIR } from "./ir.js";
  * the blocks entering any of its depths. `mask dense(…)` makes the selected
  * blocks full, `mask random(density, seed)` keeps each live connection with
  * probability `density` (one draw per live entry, blocks in order), so both
- * are fixed at compile time; learnable masks and pruning schedules go to the
+ * are fixed at compile time, as is `mask file(...)`; learnable masks and pruning schedules go to the
  * runtime.
  */
 export function applyPolicies(
   network: CheckedNetwork,
   layers: readonly LayerIR[],
   blocks: BlockIR[],
+  maskFiles: ReadonlyMap<string, MaskFile>,
   bag: DiagnosticBag,
 ): { pruning: PruningSchedule[]; learnable?: LearnableMaskSpec } {
   const select = (selection: LayerSelection): number[] | undefined => {
@@ -43,6 +45,10 @@ export function applyPolicies(
       learnable = { blocks: selected.map((b) => blocks[b]!.name), keep: policy.keep, temperature: policy.temperature, penalty: policy.penalty };
       continue;
     }
+    if (policy.kind === "file") {
+      applyMaskFile(policy, maskFiles.get(policy.path)!, selected, layers, blocks, bag);
+      continue;
+    }
     const random = createRandom(policy.kind === "random" ? policy.seed : 0);
     for (const b of selected) {
       const block = blocks[b]!;
@@ -63,6 +69,37 @@ export function applyPolicies(
     pruning.push(selection.names.length === 0 ? schedule : { ...schedule, blocks: selected.map((b) => blocks[b]!.name) });
   }
   return learnable ? { pruning, learnable } : { pruning };
+}
+
+/**
+ * `mask file(...)`: the file's mask for each selected block, intersected with
+ * the block's own (a file can switch connections off, never add ones the
+ * structure does not have). A selected block missing from the file is an error.
+ */
+function applyMaskFile(
+  policy: Extract<MaskPolicy, { kind: "file" }>,
+  file: MaskFile,
+  selected: readonly number[],
+  layers: readonly LayerIR[],
+  blocks: BlockIR[],
+  bag: DiagnosticBag,
+): void {
+  if ("problem" in file) {
+    bag.report(file.unreadable ? "DS2022" : "DS2023", policy.span, [policy.path, file.problem]);
+    return;
+  }
+  for (const b of selected) {
+    const block = blocks[b]!;
+    const size = layers[block.source]!.size * layers[block.target]!.size;
+    const values = file.masks[block.name];
+    if (values === undefined || values.length !== size) {
+      const reason = values === undefined ? `it has no mask for block '${block.name}'` : `the mask of block '${block.name}' has ${values.length} entries; expected ${size}`;
+      bag.report("DS2023", policy.span, [policy.path, reason]);
+      continue;
+    }
+    const live = liveEntries(block.mask, size).filter((i) => values[i] === 1);
+    blocks[b] = { ...block, mask: live.length === size ? { kind: "full" } : { kind: "sparse", live: Uint32Array.from(live) } };
+  }
 }
 
 function liveEntries(mask: MaskIR, size: number): number[] {

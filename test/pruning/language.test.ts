@@ -77,3 +77,28 @@ describe("masks and pruning in the language", () => {
     expect(d?.span.start.line).toBe(2);
   });
 });
+
+describe("mask file(...)", async () => {
+  const { mkdtempSync, writeFileSync } = await import("node:fs");
+  const { tmpdir } = await import("node:os");
+  const { join } = await import("node:path");
+  const dir = mkdtempSync(join(tmpdir(), "dsc-masks-"));
+  writeFileSync(join(dir, "m.json"), JSON.stringify({ "input->dense1": [1, 0, 0, 1, 1, 0], "dense1->output": [1, 1, 1, 1] }));
+
+  it("sets the masks of the chosen blocks from the file", async () => {
+    const { plans, diagnostics } = analyze('network F { input 2 dense 3 output 2\n  mask file("m.json", layers=[dense1]) }', { fileName: join(dir, "f.ds") });
+    expect(diagnostics).toEqual([]);
+    const model = await createNetwork(networkSpec(plans![0]!), { backend: "cpu" });
+    expect(Array.from(model.getMask("input->dense1"))).toEqual([1, 0, 0, 1, 1, 0]);
+    expect(model.liveConnections("dense1->output")).toBe(6);
+  });
+
+  it("reports a block the file lacks, a wrong length, and a missing file at the mask line", () => {
+    const at = (source: string): string[] =>
+      analyze(source, { fileName: join(dir, "f.ds") }).diagnostics.map((d) => `${d.code}@${d.span.start.line}: ${d.message}`);
+    expect(at('network F { input 2 dense 3 output 2\n  mask file("m.json") }')).toEqual([
+      "DS2023@2: file 'm.json' is malformed: the mask of block 'dense1->output' has 4 entries; expected 6",
+    ]);
+    expect(at('network F { input 2 dense 2 output 2\n  mask file("none.json") }')[0]).toMatch(/^DS2022@2: cannot read file 'none.json': no such file/);
+  });
+});

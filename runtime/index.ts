@@ -14,6 +14,8 @@ export { LOSSES } from "./training/losses.js";
 export type { LossName } from "./training/losses.js";
 export { applyMask, liveNeurons, prune, pruneBlock, pruneNeurons, recomputeMask } from "./pruning/prune.js";
 export type { PruneAmount, PruneOptions, PruneResult } from "./pruning/prune.js";
+export { applySparseStart, dynamicSparseHooks } from "./growing/dynamic-sparse.js";
+export type { DynamicSparsity, GrowthEvent, GrowthHooks } from "./growing/dynamic-sparse.js";
 export { pruningHooks } from "./pruning/schedule.js";
 export type { PruningEvent, PruningHooks, PruningSchedule, ScheduleSaliency } from "./pruning/schedule.js";
 export { computeSaliency, SALIENCIES } from "./pruning/saliency.js";

@@ -139,6 +139,11 @@ export interface Model<I extends readonly number[] = readonly number[], O extend
    */
   fit(data: TrainingData, options: FitOptions): Promise<History>;
   /**
+   * The loss gradient of every connection's weight on one batch, pruned
+   * connections included (row-major per block): where growing would help most.
+   */
+  denseWeightGradients(data: TrainingData, loss?: LossName): Map<string, Float32Array>;
+  /**
    * The extra loss term `fit` adds: the learnable masks' sparsity penalty,
    * strength × the mean keep probability; undefined when there is none.
    */

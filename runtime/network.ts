@@ -14,8 +14,10 @@ import { decodeIntegers, decodeMask } from "./masks/codec.js";
 import type { BlockInfo, NetworkOptions, LayerInfo, Model, Parameter } from "./model.js";
 import { createRandom } from "./random.js";
 import { evaluate, fit, predictBatches } from "./training/fit.js";
+import { loss as lossOf } from "./training/losses.js";
 import { extractGraph } from "./extract.js";
 import { pruneAtCreation } from "./pruning/schedule.js";
+import { applySparseStart } from "./growing/dynamic-sparse.js";
 import type { ActivationName, NetworkSpec } from "./spec.js";
 
 /** A block's place inside its kernel's fused weight: rows [rowOffset, rowOffset + sourceSize). */
@@ -286,6 +288,8 @@ export async function createNetwork<I extends readonly number[] = readonly numbe
   const frozenParameters: readonly Parameter[] = Object.freeze(parameters.map((p) => Object.freeze(p)));
 
   let disposed = false;
+  /** While set, forward passes give every weight its unmasked gradient (see `denseWeightGradients`). */
+  let denseGradients = false;
   const alive = (method: string): void => {
     if (disposed) throw new Error(`${name}.${method}: the model has been disposed`);
   };
@@ -373,9 +377,10 @@ export async function createNetwork<I extends readonly number[] = readonly numbe
         } else {
           const inputs = kernel.sources.map((s) => activations[s]!);
           const joined = inputs.length === 1 ? inputs[0]! : tf.concat2d(inputs, 1);
+          const options = { inputNeedsGradient: kernel.readsHiddenLayers, denseWeightGradient: denseGradients };
           pre = kernel.learnable
-            ? maskedDense(joined, kernel.weight, learnedMask(kernel.maskTensor, kernel.learnable.logits, kernel.learnable.rows, kernel.learnable.temperature), kernel.bias, kernel.readsHiddenLayers, true)
-            : maskedDense(joined, kernel.weight, kernel.maskTensor, kernel.bias, kernel.readsHiddenLayers);
+            ? maskedDense(joined, kernel.weight, learnedMask(kernel.maskTensor, kernel.learnable.logits, kernel.learnable.rows, kernel.learnable.temperature), kernel.bias, { ...options, maskNeedsGradient: true })
+            : maskedDense(joined, kernel.weight, kernel.maskTensor, kernel.bias, options);
         }
         if (kernel.hidden) {
           if (kernel.gain !== undefined && kernel.shift !== undefined) pre = layerNorm(pre, kernel.gain, kernel.shift);
@@ -484,6 +489,31 @@ export async function createNetwork<I extends readonly number[] = readonly numbe
       return count(currentMask(kernel), start, start + info.sourceSize * info.targetSize);
     },
 
+    denseWeightGradients(data, lossName = "crossEntropy") {
+      alive("denseWeightGradients");
+      const weights = kernels.filter((k) => k.weight !== undefined);
+      denseGradients = true;
+      let fused: Tensor[];
+      try {
+        fused = tf.tidy(() => {
+          const { grads } = tf.variableGrads(() => lossOf(lossName, model.predict(data.x) as Tensor2D, data.y), weights.map((k) => k.weight!));
+          return weights.map((k) => grads[k.weight!.name]!);
+        });
+      } finally {
+        denseGradients = false;
+      }
+      const values = new Map(weights.map((k, i) => [k, fused[i]!.dataSync() as Float32Array]));
+      tf.dispose(fused);
+      const result = new Map<string, Float32Array>();
+      for (const [block, state] of blockStates) {
+        const all = values.get(state.kernel);
+        if (all === undefined) continue;
+        const start = state.rowOffset * state.kernel.cols;
+        result.set(block, all.slice(start, start + state.info.sourceSize * state.info.targetSize));
+      }
+      return result;
+    },
+
     penalty() {
       const strength = spec.learnable?.penalty ?? 0;
       const learning = kernels.filter((k) => k.learnable !== undefined && k.maskTensor !== undefined);
@@ -539,6 +569,7 @@ export async function createNetwork<I extends readonly number[] = readonly numbe
       }
     },
   };
+  if (spec.growth !== undefined) applySparseStart(model, spec.growth);
   pruneAtCreation(model, spec.pruning ?? []);
   return model;
 }

@@ -4,6 +4,7 @@
  * tensors from it. Masks and vertex lists are strings in the compact encoding
  * of `masks/codec.ts`.
  */
+import type { DynamicSparsity } from "./growing/dynamic-sparse.js";
 import type { PruningSchedule } from "./pruning/schedule.js";
 
 export type ActivationName = "relu" | "tanh" | "sigmoid" | "elu" | "linear";
@@ -46,6 +47,8 @@ export interface NetworkSpec {
   readonly pruning?: readonly PruningSchedule[];
   /** Blocks whose masks are learned during training. */
   readonly learnable?: LearnableMaskSpec;
+  /** Dynamic sparse training (SET or RigL): the sparse start at creation, the updates during `fit`. */
+  readonly growth?: DynamicSparsity;
 }
 
 /**

@@ -64,7 +64,32 @@ const withMaskGradient = tf.customGrad((x, w, mask, bias, save) => {
   };
 });
 
-export function maskedDense(x: Tensor2D, w: Tensor2D, mask: Tensor2D, bias: Tensor1D, inputNeedsGradient = true, maskNeedsGradient = false): Tensor2D {
-  const op = maskNeedsGradient ? withMaskGradient : inputNeedsGradient ? withInputGradient : withoutInputGradient;
+/** For dynamic sparse training (RigL): the weight gradient at every entry, pruned ones too, xᵀ · dy. */
+const withDenseWeightGradient = tf.customGrad((x, w, mask, bias, save) => ({
+  value: forward(x as Tensor2D, w as Tensor2D, mask as Tensor2D, bias as Tensor1D, save as SaveFunction),
+  gradFunc: (dy, saved): Gradients => {
+    const [input, effective, m] = saved as [Tensor2D, Tensor2D, Tensor2D];
+    const dx = tf.matMul(dy as Tensor2D, tf.transpose(effective));
+    return [dx, tf.matMul(tf.transpose(input), dy as Tensor2D), tf.zerosLike(m), tf.sum(dy, 0)];
+  },
+}));
+
+export interface MaskedDenseOptions {
+  /** Whether anything upstream needs the gradient of `x` (default true). */
+  readonly inputNeedsGradient?: boolean;
+  /** Learnable masks: the mask gets the gradient (xᵀ · dy) ⊙ w. */
+  readonly maskNeedsGradient?: boolean;
+  /** Return the unmasked weight gradient, for growing connections where the gradient is largest. */
+  readonly denseWeightGradient?: boolean;
+}
+
+export function maskedDense(x: Tensor2D, w: Tensor2D, mask: Tensor2D, bias: Tensor1D, options: MaskedDenseOptions = {}): Tensor2D {
+  const op = options.denseWeightGradient
+    ? withDenseWeightGradient
+    : options.maskNeedsGradient
+      ? withMaskGradient
+      : options.inputNeedsGradient === false
+        ? withoutInputGradient
+        : withInputGradient;
   return op(x, w, mask, bias) as Tensor2D;
 }

@@ -9,6 +9,7 @@ import type { Model } from "../model.js";
 import { createRandom, type Random } from "../random.js";
 import { correctCount, loss as lossOf, LOSSES, type LossName } from "./losses.js";
 import { createOptimizer, type OptimizerConfig, type OptimizerName } from "./optimizers.js";
+import { dynamicSparseHooks, type DynamicSparsity, type GrowthEvent } from "../growing/dynamic-sparse.js";
 import { pruningHooks, type PruningEvent, type PruningSchedule } from "../pruning/schedule.js";
 
 /** Samples and their targets: `x` is `[n, ...inputShape]` or `[n, inputSize]`; `y` is class indices `[n]` or rows `[n, outputSize]`. */
@@ -33,6 +34,8 @@ export interface FitOptions {
   readonly callbacks?: TrainingCallbacks | readonly TrainingCallbacks[];
   /** Pruning schedules to carry out (default: those of the model's spec, from its .ds file). */
   readonly pruning?: readonly PruningSchedule[];
+  /** Dynamic sparse training to carry out (default: the model's spec's); `null` for none. */
+  readonly growth?: DynamicSparsity | null;
 }
 
 export interface BatchLogs {
@@ -60,6 +63,9 @@ export interface EpochLogs {
   readonly sparsity: number;
   /** Connections the pruning schedules removed during the epoch. */
   readonly pruned: number;
+  /** Connections dynamic sparse training dropped, and regrew, during the epoch (equal counts). */
+  readonly dropped: number;
+  readonly regrown: number;
 }
 
 export interface History {
@@ -102,6 +108,9 @@ export async function fit(model: Model, data: TrainingData, options: FitOptions)
   const pruningEvents: PruningEvent[] = [];
   const schedules = options.pruning ?? model.spec.pruning ?? [];
   const pruning = schedules.length > 0 ? pruningHooks(model, schedules, pruningEvents) : undefined;
+  const growthEvents: GrowthEvent[] = [];
+  const growthConfig = options.growth === undefined ? model.spec.growth : (options.growth ?? undefined);
+  const growth = growthConfig === undefined ? undefined : dynamicSparseHooks(model, growthConfig, growthEvents);
   const variables = model.parameters.map((p) => p.variable);
   const random = createRandom(options.seed ?? 0);
   const batches = Math.ceil(train.samples / batchSize);
@@ -117,6 +126,7 @@ export async function fit(model: Model, data: TrainingData, options: FitOptions)
     await each((c) => c.onTrainBegin?.({ epochs, batchesPerEpoch: batches, samples: train.samples }));
     for (let epoch = 1; epoch <= epochs && !stopped; epoch++) {
       pruning?.epochBegin(epoch);
+      growth?.epochBegin(epoch);
       await each((c) => c.onEpochBegin?.(epoch));
       const order = options.shuffle === false ? identity(train.samples) : permutation(train.samples, random);
       let lossSum = 0;
@@ -126,13 +136,17 @@ export async function fit(model: Model, data: TrainingData, options: FitOptions)
       for (let b = 0; b < batches && !stopped; b++) {
         const start = performance.now();
         const indices = order.subarray(b * batchSize, Math.min(train.samples, (b + 1) * batchSize));
-        const [batchLoss, batchCorrect] = step(model, optimizer, variables, train, indices, lossName);
+        const picked = tf.tensor1d(indices, "int32");
+        const batch = { x: tf.gather(train.x, picked), y: tf.gather(train.y, picked) };
+        const [batchLoss, batchCorrect] = step(model, optimizer, variables, batch, lossName);
         seconds += (performance.now() - start) / 1000;
         lossSum += batchLoss * indices.length;
         correct += batchCorrect;
         seen += indices.length;
         const batchLogs = { epoch, batch: b + 1, batches, loss: batchLoss };
         pruning?.batchEnd();
+        growth?.batchEnd(batch);
+        tf.dispose([picked, batch.x, batch.y]);
         await each((c) => c.onBatchEnd?.(batchLogs, control));
       }
       pruning?.epochEnd();
@@ -150,6 +164,8 @@ export async function fit(model: Model, data: TrainingData, options: FitOptions)
         totalConnections: total,
         sparsity: total === 0 ? 0 : 1 - live / total,
         pruned: pruningEvents.filter((e) => e.epoch === epoch).reduce((n, e) => n + e.pruned, 0),
+        dropped: growthEvents.filter((e) => e.epoch === epoch).reduce((n, e) => n + e.dropped, 0),
+        regrown: growthEvents.filter((e) => e.epoch === epoch).reduce((n, e) => n + e.regrown, 0),
       };
       history.push(logs);
       await each((c) => c.onEpochEnd?.(logs, control));
@@ -236,19 +252,10 @@ function checkClasses(where: string, y: Tensor, outputSize: number): void {
   }
 }
 
-/** One gradient step on the samples at `indices`; returns the batch's loss and its number of correct predictions. */
-function step(
-  model: Model,
-  optimizer: tf.Optimizer,
-  variables: tf.Variable[],
-  data: Prepared,
-  indices: Int32Array,
-  lossName: LossName,
-): [number, number] {
+/** One gradient step on a batch; returns the batch's loss and its number of correct predictions. */
+function step(model: Model, optimizer: tf.Optimizer, variables: tf.Variable[], batch: TrainingData, lossName: LossName): [number, number] {
   let correct: Scalar | undefined;
-  const picked = tf.tensor1d(indices, "int32");
-  const x = tf.gather(data.x, picked);
-  const y = tf.gather(data.y, picked);
+  const { x, y } = batch;
   const cost = optimizer.minimize(
     () => {
       const logits = model.predict(x) as Tensor2D;
@@ -262,7 +269,7 @@ function step(
   );
   const loss = cost?.dataSync()[0] ?? Number.NaN;
   const right = correct?.dataSync()[0] ?? 0;
-  tf.dispose([picked, x, y, ...(cost ? [cost] : []), ...(correct ? [correct] : [])]);
+  tf.dispose([...(cost ? [cost] : []), ...(correct ? [correct] : [])]);
   return [loss, right];
 }
 

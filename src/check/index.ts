@@ -4,7 +4,7 @@ import type { Span } from "../diagnostics/span.js";
 import type { Identifier, NetworkDeclaration, Program, Setting, Value } from "../parse/ast.js";
 import { checkScalar } from "./arguments.js";
 import { checkGraphDeclaration } from "./graphs.js";
-import { checkMaskPolicy, checkPruneSchedule } from "./policies.js";
+import { checkGrowth, checkMaskPolicy, checkPruneSchedule } from "./policies.js";
 import type { ActivationName, CheckedGraph, CheckedNetwork, CheckedProgram, CheckedSchedule, GraphSource, MaskPolicy, Stage } from "./program.js";
 import { didYouMean } from "./suggest.js";
 import { describeValue } from "./values.js";
@@ -22,6 +22,7 @@ const SETTINGS = {
   activation: { repeatable: false },
   layer_norm: { repeatable: false },
   mask: { repeatable: true },
+  grow: { repeatable: false },
   prune: { repeatable: true },
 } as const;
 type SettingName = keyof typeof SETTINGS;
@@ -98,6 +99,7 @@ function checkNetwork(declaration: NetworkDeclaration, scope: Scope, bag: Diagno
   const stages: Stage[] = [];
   const masks: MaskPolicy[] = [];
   const pruning: CheckedSchedule[] = [];
+  let growth: CheckedNetwork["growth"];
   let brokenReference = false;
 
   for (const setting of declaration.settings) {
@@ -146,6 +148,9 @@ function checkNetwork(declaration: NetworkDeclaration, scope: Scope, bag: Diagno
         if (policy) masks.push(policy);
         break;
       }
+      case "grow":
+        growth = checkGrowth(value, bag);
+        break;
       case "prune": {
         const schedule = checkPruneSchedule(value, bag);
         if (schedule) pruning.push(schedule);
@@ -166,7 +171,7 @@ function checkNetwork(declaration: NetworkDeclaration, scope: Scope, bag: Diagno
   }
   const errorsAfter = bag.items.filter((d) => d.severity === "error").length;
   if (errorsAfter > errorsBefore || brokenReference || inputShape === undefined || outputSize === undefined) return undefined;
-  return { name: networkName, span: declaration.span, inputShape, stages, outputSize, activation, layerNorm, masks, pruning };
+  return { name: networkName, span: declaration.span, inputShape, stages, outputSize, activation, layerNorm, masks, pruning, ...(growth ? { growth } : {}) };
 }
 
 /** A positive integer, or a non-empty list of them (a shape, or several dense layers). */

@@ -1,7 +1,7 @@
 import type { DiagnosticBag } from "../diagnostics/diagnostic.js";
 import type { Call, Value } from "../parse/ast.js";
 import { resolveArguments, type ParameterRule } from "./arguments.js";
-import type { CheckedSchedule, LayerSelection, MaskPolicy } from "./program.js";
+import type { CheckedNetwork, CheckedSchedule, LayerSelection, MaskPolicy } from "./program.js";
 import { didYouMean } from "./suggest.js";
 import { describeValue } from "./values.js";
 
@@ -129,4 +129,46 @@ function layerSelection(value: unknown, call: Call, bag: DiagnosticBag): LayerSe
     names.push(item.name);
   }
   return { names, span: v.span };
+}
+
+const growRule: readonly ParameterRule[] = [
+  fraction("sparsity"),
+  { name: "distribution", kind: "choice", choices: ["uniform", "erk"], default: "uniform" },
+  { name: "every", kind: "integer", min: 1, default: 100 },
+  { name: "drop", kind: "number", min: Number.MIN_VALUE, max: 1, default: 0.3 },
+  { name: "decay", kind: "choice", choices: ["cosine", "constant"], default: "cosine" },
+  { name: "stop", kind: "integer", min: 1 },
+  { name: "regrow", kind: "choice", choices: ["zero", "random"], default: "" },
+  layers,
+  seed,
+];
+
+/** `grow rigl(sparsity=0.9, every=100, drop=0.3, stop=2000, …)` or `grow set(…)`. */
+export function checkGrowth(value: Value, bag: DiagnosticBag): NonNullable<CheckedNetwork["growth"]> | undefined {
+  const call = expectCall("grow", value, ["rigl", "set"], bag);
+  if (call === undefined) return undefined;
+  const args = resolveArguments(call, growRule, bag);
+  const selection = args && layerSelection(args["layers"]!, call, bag);
+  if (!args || !selection) return undefined;
+  const method = call.callee.name as "rigl" | "set";
+  const sparsity = args["sparsity"] as number;
+  if (sparsity >= 1) {
+    bag.report("DS2006", call.span, ["sparsity", "below 1", sparsity]);
+    return undefined;
+  }
+  const regrow = (args["regrow"] as string) || (method === "rigl" ? "zero" : "random");
+  return {
+    layers: selection,
+    config: {
+      method,
+      sparsity,
+      distribution: args["distribution"] as "uniform" | "erk",
+      every: args["every"] as number,
+      dropFraction: args["drop"] as number,
+      decay: args["decay"] as "cosine" | "constant",
+      stop: args["stop"] as number,
+      regrow: regrow as "zero" | "random",
+      seed: args["seed"] as number,
+    },
+  };
 }

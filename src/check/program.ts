@@ -98,6 +98,7 @@ export interface AppendSource {
 export type { ActivationName } from "../../runtime/spec.js";
 import type { ActivationName } from "../../runtime/spec.js";
 import type { PruningSchedule } from "../../runtime/pruning/schedule.js";
+import type { DynamicSparsity } from "../../runtime/growing/dynamic-sparse.js";
 
 export interface CheckedNetwork {
   readonly name: string;
@@ -113,6 +114,8 @@ export interface CheckedNetwork {
   readonly masks: readonly MaskPolicy[];
   /** `prune …` lines, in the order written. */
   readonly pruning: readonly CheckedSchedule[];
+  /** The `grow …` line: dynamic sparse training, its blocks still to be resolved. */
+  readonly growth?: { readonly config: Omit<DynamicSparsity, "blocks">; readonly layers: LayerSelection };
 }
 
 /** Layers named in a policy (`layers=[dense1, tree]`): dense layers, structures (all their depths) or `output`; empty means all. */

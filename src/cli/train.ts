@@ -156,7 +156,8 @@ function epochPrinter(epochs: number, io: CliIo): TrainingCallbacks {
       io.out(
         `epoch ${logs.epoch}/${epochs}  loss ${logs.loss.toFixed(4)}  accuracy ${percent(logs.accuracy)}  ` +
           `held-out ${percent(logs.valAccuracy)}  live ${count(logs.liveConnections)} (sparsity ${percent(logs.sparsity)})` +
-          `${logs.pruned > 0 ? `, ${count(logs.pruned)} pruned` : ""}  ${logs.seconds.toFixed(1)} s`,
+          `${logs.pruned > 0 ? `, ${count(logs.pruned)} pruned` : ""}` +
+          `${logs.regrown > 0 ? `, ${count(logs.dropped)} dropped and regrown` : ""}  ${logs.seconds.toFixed(1)} s`,
       );
     },
   };

@@ -28,6 +28,7 @@ export function networkSpec(plan: KernelPlan): NetworkSpec {
     kernels: plan.kernels.map((kernel) => ({ target: kernel.target, blocks: kernel.blocks })),
     ...(network.pruning.length > 0 ? { pruning: network.pruning } : {}),
     ...(network.learnable ? { learnable: network.learnable } : {}),
+    ...(network.growth ? { growth: network.growth } : {}),
   };
 }
 

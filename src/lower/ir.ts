@@ -1,6 +1,7 @@
 import type { ActivationName } from "../check/program.js";
 import type { PruningSchedule } from "../../runtime/pruning/schedule.js";
 import type { LearnableMaskSpec } from "../../runtime/spec.js";
+import type { DynamicSparsity } from "../../runtime/growing/dynamic-sparse.js";
 
 /**
  * A network as layers of neurons and masked connection blocks between them.
@@ -18,6 +19,8 @@ export interface NetworkIR {
   readonly pruning: readonly PruningSchedule[];
   /** Blocks whose masks are learned (`mask learnable(…)`). */
   readonly learnable?: LearnableMaskSpec;
+  /** Dynamic sparse training (`grow …`). */
+  readonly growth?: DynamicSparsity;
 }
 
 export type LayerKind = "input" | "hidden" | "output";

@@ -1,5 +1,6 @@
 import { createRandom } from "../../runtime/random.js";
 import type { PruningSchedule } from "../../runtime/pruning/schedule.js";
+import type { DynamicSparsity } from "../../runtime/growing/dynamic-sparse.js";
 import type { LearnableMaskSpec } from "../../runtime/spec.js";
 import type { CheckedNetwork, LayerSelection, MaskPolicy } from "../check/program.js";
 import type { MaskFile } from "../elaborate/program.js";
@@ -21,7 +22,7 @@ export function applyPolicies(
   blocks: BlockIR[],
   maskFiles: ReadonlyMap<string, MaskFile>,
   bag: DiagnosticBag,
-): { pruning: PruningSchedule[]; learnable?: LearnableMaskSpec } {
+): { pruning: PruningSchedule[]; learnable?: LearnableMaskSpec; growth?: DynamicSparsity } {
   const select = (selection: LayerSelection): number[] | undefined => {
     if (selection.names.length === 0) return blocks.map((_, i) => i);
     const chosen = new Set<number>();
@@ -68,7 +69,14 @@ export function applyPolicies(
     if (selected === undefined) continue;
     pruning.push(selection.names.length === 0 ? schedule : { ...schedule, blocks: selected.map((b) => blocks[b]!.name) });
   }
-  return learnable ? { pruning, learnable } : { pruning };
+  let growth: DynamicSparsity | undefined;
+  if (network.growth) {
+    const selected = select(network.growth.layers);
+    if (selected !== undefined) {
+      growth = network.growth.layers.names.length === 0 ? network.growth.config : { ...network.growth.config, blocks: selected.map((b) => blocks[b]!.name) };
+    }
+  }
+  return { pruning, ...(learnable ? { learnable } : {}), ...(growth ? { growth } : {}) };
 }
 
 /**

@@ -21,6 +21,15 @@ function lossOf(y: tf.Tensor2D): tf.Scalar {
 }
 
 describe("the masked dense kernel's custom gradient", () => {
+  it("gives the unmasked weight gradient xᵀ·dy when asked (for growing connections)", () => {
+    const [x2, w2] = [uniform([3, 4]) as tf.Tensor2D, uniform([4, 2]) as tf.Tensor2D];
+    const m2 = tf.tensor2d([1, 0, 0, 1, 1, 1, 0, 0], [4, 2]);
+    const b2 = tf.zeros([2]) as tf.Tensor1D;
+    const dense = tf.grad((ww: tf.Tensor) => tf.sum(maskedDense(x2, ww as tf.Tensor2D, m2, b2, { denseWeightGradient: true })))(w2);
+    const expected = tf.matMul(tf.transpose(x2), tf.ones([3, 2]));
+    expect(Array.from(dense.dataSync())).toEqual(Array.from(expected.dataSync()));
+  });
+
   const [batch, rows, cols] = [5, 7, 4];
   const x = uniform([batch, rows]) as tf.Tensor2D;
   const w = uniform([rows, cols]) as tf.Tensor2D;
@@ -74,7 +83,7 @@ describe("the masked dense kernel's custom gradient", () => {
 
   it("returns a zero input gradient when told the input needs none, and the same parameter gradients", () => {
     const f = (needs: boolean) =>
-      tf.grads((xx: tf.Tensor, ww: tf.Tensor) => lossOf(maskedDense(xx as tf.Tensor2D, ww as tf.Tensor2D, mask, b, needs)))([x, w]);
+      tf.grads((xx: tf.Tensor, ww: tf.Tensor) => lossOf(maskedDense(xx as tf.Tensor2D, ww as tf.Tensor2D, mask, b, { inputNeedsGradient: needs })))([x, w]);
     const [dxSkipped, dwSkipped] = f(false);
     const [, dw] = f(true);
     expect(Array.from(dxSkipped!.dataSync()).every((v) => v === 0)).toBe(true);

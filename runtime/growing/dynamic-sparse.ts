@@ -1,0 +1,188 @@
+/**
+ * Dynamic sparse training at a fixed sparsity: SET (Mocanu et al. 2018) and
+ * RigL (Evci et al. 2020). Every `every` steps up to step `stop`, each block
+ * drops the fraction f_t of its live connections with the smallest |w| and
+ * regrows as many among the connections that were inactive before the update
+ * (and that its structure allows): RigL where the loss gradient on the
+ * current batch is largest in magnitude, SET at random. f_t is `dropFraction`
+ * (constant) or dropFraction/2 · (1 + cos(π t / stop)) (cosine). The number
+ * of live connections never changes.
+ *
+ * The sparse start is drawn when the network is created: each block gets a
+ * density — the same for all (`uniform`) or ∝ (fan-in + fan-out)/(fan-in ·
+ * fan-out) (`erk`, Erdős–Rényi(-Kernel) for dense layers), scaled so the
+ * overall sparsity is `sparsity` and capped at 1 — and keeps that share of
+ * its structural connections, chosen at random from the seed.
+ */
+import { initLimit } from "../init.js";
+import { decodeMask } from "../masks/codec.js";
+import type { Model } from "../model.js";
+import { createRandom, type Random } from "../random.js";
+import type { TrainingData } from "../training/fit.js";
+import { lowest } from "../pruning/select.js";
+
+export interface DynamicSparsity {
+  readonly method: "set" | "rigl";
+  /** Overall sparsity of the blocks in scope, kept throughout. */
+  readonly sparsity: number;
+  readonly distribution?: "uniform" | "erk";
+  /** Steps between updates. */
+  readonly every: number;
+  readonly dropFraction: number;
+  readonly decay?: "constant" | "cosine";
+  /** The last step that may update. */
+  readonly stop: number;
+  /** Weights of regrown connections: `zero` (RigL's default) or `random` (SET's: the initialisation's distribution). */
+  readonly regrow?: "zero" | "random";
+  readonly blocks?: readonly string[];
+  readonly seed?: number;
+}
+
+export interface GrowthEvent {
+  readonly epoch: number;
+  readonly step: number;
+  readonly dropped: number;
+  readonly regrown: number;
+}
+
+/** Blocks in scope with what their structure allows (the spec's masks). */
+function scopeOf(model: Model, config: DynamicSparsity): { name: string; size: number; cols: number; allowed: Uint8Array }[] {
+  const wanted = new Set(config.blocks ?? model.blocks.map((b) => b.name));
+  return model.spec.blocks
+    .filter((b) => wanted.has(b.name))
+    .map((b) => {
+      const rows = model.spec.layers[b.source]!.size;
+      const cols = model.spec.layers[b.target]!.size;
+      return { name: b.name, size: rows * cols, cols, allowed: decodeMask(b.mask, rows * cols) };
+    });
+}
+
+/** Draws the sparse start. @throws Error for a sparsity outside [0, 1) or an unknown block. */
+export function applySparseStart(model: Model, config: DynamicSparsity): void {
+  validate(model, config);
+  const blocks = scopeOf(model, config);
+  const random = createRandom(config.seed ?? 0);
+  const densities = config.distribution === "erk" ? erkDensities(model, blocks, 1 - config.sparsity) : blocks.map(() => 1 - config.sparsity);
+  blocks.forEach((block, i) => {
+    const allowed = Array.from(block.allowed.keys()).filter((j) => block.allowed[j] === 1);
+    const keep = Math.round(densities[i]! * block.size);
+    shuffle(allowed, random);
+    const mask = new Uint8Array(block.size);
+    for (const j of allowed.slice(0, Math.min(keep, allowed.length))) mask[j] = 1;
+    model.setMask(block.name, mask);
+  });
+}
+
+/** ERK densities: ε · (n_in + n_out)/(n_in · n_out), ε chosen for the overall density, blocks that would exceed 1 made dense. */
+function erkDensities(model: Model, blocks: readonly { name: string; size: number }[], density: number): number[] {
+  const info = new Map(model.blocks.map((b) => [b.name, b]));
+  const raw = blocks.map((b) => {
+    const { sourceSize, targetSize } = info.get(b.name)!;
+    return (sourceSize + targetSize) / (sourceSize * targetSize);
+  });
+  const dense = new Set<number>();
+  const budget = density * blocks.reduce((n, b) => n + b.size, 0);
+  for (;;) {
+    const fixed = [...dense].reduce((n, i) => n + blocks[i]!.size, 0);
+    const scaled = blocks.reduce((n, b, i) => n + (dense.has(i) ? 0 : raw[i]! * b.size), 0);
+    const epsilon = (budget - fixed) / scaled;
+    const over = blocks.findIndex((_, i) => !dense.has(i) && epsilon * raw[i]! > 1);
+    if (over === -1) return blocks.map((_, i) => (dense.has(i) ? 1 : epsilon * raw[i]!));
+    dense.add(over);
+  }
+}
+
+/** The update hooks `fit` calls; `events` collects what each update did. */
+export interface GrowthHooks {
+  epochBegin(epoch: number): void;
+  /** After a step, with the batch it trained on. */
+  batchEnd(batch: TrainingData): void;
+}
+
+export function dynamicSparseHooks(model: Model, config: DynamicSparsity, events: GrowthEvent[] = []): GrowthHooks {
+  validate(model, config);
+  const blocks = scopeOf(model, config);
+  const random = createRandom((config.seed ?? 0) + 1);
+  let step = 0;
+  let epoch = 0;
+  return {
+    epochBegin: (e) => {
+      epoch = e;
+    },
+    batchEnd: (batch) => {
+      step++;
+      if (step % config.every !== 0 || step > config.stop) return;
+      const fraction = config.decay === "constant" ? config.dropFraction : (config.dropFraction / 2) * (1 + Math.cos((Math.PI * step) / config.stop));
+      const gradients = config.method === "rigl" ? model.denseWeightGradients(batch) : undefined;
+      let dropped = 0;
+      let regrown = 0;
+      for (const block of blocks) {
+        const result = updateBlock(model, block, fraction, gradients?.get(block.name), random, config);
+        dropped += result;
+        regrown += result;
+      }
+      events.push({ epoch, step, dropped, regrown });
+    },
+  };
+}
+
+/** One block's drop-and-grow; returns how many connections moved. */
+function updateBlock(
+  model: Model,
+  block: { name: string; size: number; cols: number; allowed: Uint8Array },
+  fraction: number,
+  gradient: Float32Array | undefined,
+  random: Random,
+  config: DynamicSparsity,
+): number {
+  const mask = model.getMask(block.name);
+  const weights = model.getWeights(block.name);
+  const live: number[] = [];
+  const inactive: number[] = [];
+  mask.forEach((m, i) => {
+    if (m === 1) live.push(i);
+    else if (block.allowed[i] === 1) inactive.push(i);
+  });
+  const k = Math.min(Math.floor(fraction * live.length), inactive.length);
+  if (k === 0) return 0;
+  const drop = lowest(Float64Array.from(live, (i) => Math.abs(weights[i]!)), k);
+  let grow: number[];
+  if (gradient !== undefined) {
+    // The k largest |gradient| among the inactive, ties by position.
+    const chosen = lowest(Float64Array.from(inactive, (i) => -Math.abs(gradient[i]!)), k);
+    grow = Array.from(chosen, (c) => inactive[c]!);
+  } else {
+    shuffle(inactive, random);
+    grow = inactive.slice(0, k);
+  }
+  for (const c of drop) mask[live[c]!] = 0;
+  for (const i of grow) mask[i] = 1;
+  // Regrown weights: zero, or drawn like the initialisation for the target neuron's new fan-in.
+  const next = Float32Array.from(weights);
+  const fanIn = new Uint32Array(block.cols);
+  mask.forEach((m, i) => m === 1 && fanIn[i % block.cols]!++);
+  for (const i of grow) {
+    next[i] = config.regrow === "random" ? random.uniform(-1, 1) * initLimit(model.spec.activation, fanIn[i % block.cols]!) : 0;
+  }
+  model.setMask(block.name, mask);
+  model.setWeights(block.name, next);
+  return k;
+}
+
+function shuffle<T>(items: T[], random: Random): void {
+  for (let i = items.length - 1; i > 0; i--) {
+    const j = random.int(i + 1);
+    [items[i], items[j]] = [items[j]!, items[i]!];
+  }
+}
+
+function validate(model: Model, config: DynamicSparsity): void {
+  const where = `${model.name}: ${config.method}`;
+  if (!(config.sparsity >= 0 && config.sparsity < 1)) throw new Error(`${where}: sparsity must be in [0, 1), got ${config.sparsity}`);
+  if (!(config.dropFraction > 0 && config.dropFraction <= 1)) throw new Error(`${where}: the drop fraction must be in (0, 1], got ${config.dropFraction}`);
+  if (!(Number.isInteger(config.every) && config.every >= 1)) throw new Error(`${where}: every must be a positive integer, got ${config.every}`);
+  if (!(Number.isInteger(config.stop) && config.stop >= 1)) throw new Error(`${where}: stop must be a positive integer, got ${config.stop}`);
+  const known = new Set(model.blocks.map((b) => b.name));
+  for (const block of config.blocks ?? []) if (!known.has(block)) throw new Error(`${where}: unknown block '${block}'`);
+}
+

@@ -22,8 +22,12 @@ export interface FitOptions {
   readonly epochs: number;
   /** Samples per gradient step (default 32); the last batch of an epoch may be smaller. */
   readonly batchSize?: number;
-  /** Default `"adam"` with learning rate 0.001; `"sgd"` is SGD with momentum 0.9 and learning rate 0.01. */
-  readonly optimizer?: OptimizerConfig | OptimizerName;
+  /**
+   * Default `"adam"` with learning rate 0.001; `"sgd"` is SGD with momentum 0.9
+   * and learning rate 0.01. An optimizer instance (from `createOptimizer`) keeps
+   * its state across `fit` calls and through `growNeurons`; the caller disposes it.
+   */
+  readonly optimizer?: OptimizerConfig | OptimizerName | tf.Optimizer;
   /** Default `"crossEntropy"` (softmax over the logits). */
   readonly loss?: LossName;
   /** Evaluated after every epoch. */
@@ -103,7 +107,9 @@ export async function fit(model: Model, data: TrainingData, options: FitOptions)
   const train = prepare(model, data, `${where}: training data`, lossName);
   const validation = options.validationData && prepare(model, options.validationData, `${where}: validationData`, lossName);
   const callbacks = options.callbacks === undefined ? [] : Array.isArray(options.callbacks) ? options.callbacks : [options.callbacks as TrainingCallbacks];
-  const optimizer = createOptimizer(options.optimizer ?? "adam");
+  const given = options.optimizer;
+  const ownOptimizer = !isOptimizer(given);
+  const optimizer = isOptimizer(given) ? given : createOptimizer(given ?? "adam");
   // Pruning runs before the user's callbacks see a batch or an epoch, so their logs show its effect.
   const pruningEvents: PruningEvent[] = [];
   const schedules = options.pruning ?? model.spec.pruning ?? [];
@@ -174,7 +180,7 @@ export async function fit(model: Model, data: TrainingData, options: FitOptions)
     await each((c) => c.onTrainEnd?.(result));
     return result;
   } finally {
-    optimizer.dispose();
+    if (ownOptimizer) optimizer.dispose();
     train.dispose();
     validation?.dispose();
   }
@@ -304,6 +310,11 @@ function permutation(n: number, random: Random): Int32Array {
 
 function identity(n: number): Int32Array {
   return Int32Array.from({ length: n }, (_, i) => i);
+}
+
+/** tfjs's `Optimizer[Symbol.hasInstance]` throws for undefined, so this checks the shape instead. */
+function isOptimizer(value: unknown): value is tf.Optimizer {
+  return typeof value === "object" && value !== null && typeof (value as { minimize?: unknown }).minimize === "function";
 }
 
 function positiveInteger(where: string, name: string, value: number): number {

@@ -18,6 +18,10 @@ describe("growing neurons", () => {
     const outgoing = grown.getWeights("dense1->dense2");
     for (let r = 0; r < 5; r++) for (const c of [4, 5, 6]) expect(incoming[r * 7 + c]).not.toBe(0);
     for (const r of [4, 5, 6]) for (let c = 0; c < 3; c++) expect(outgoing[r * 3 + c]).toBe(0);
+    // Extraction follows the new shape: 7 neurons in dense1, and live connections as edges.
+    const graph = grown.extractGraph({ order: 0 });
+    expect(graph.hasNode("dense1:6")).toBe(true);
+    expect(graph.size).toBe(grown.liveConnections());
   });
 
   it("split mode (Net2Net): the copies share the outgoing weights, and outputs stay identical", async () => {

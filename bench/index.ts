@@ -4,6 +4,7 @@
  */
 import { benchExtraction } from "./extraction.js";
 import { benchGradient } from "./gradient.js";
+import { benchKernels } from "./kernels.js";
 import { benchLayering } from "./layering.js";
 import { benchPruning } from "./pruning.js";
 import { benchTraining } from "./training.js";
@@ -11,6 +12,7 @@ import { benchTraining } from "./training.js";
 const benchmarks: Record<string, () => string[] | Promise<string[]>> = {
   extraction: benchExtraction,
   gradient: benchGradient,
+  kernels: benchKernels,
   layering: benchLayering,
   pruning: benchPruning,
   training: benchTraining,

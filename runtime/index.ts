@@ -5,7 +5,7 @@
 export { createNetwork } from "./network.js";
 export { useBackend, setWasmPaths } from "./backend.js";
 export type { BackendChoice, BackendName, BlockInfo, NetworkOptions, LayerInfo, Model, Parameter } from "./model.js";
-export type { ActivationName, BlockSpec, KernelSpec, LayerKind, LayerSpec, NetworkSpec } from "./spec.js";
+export type { ActivationName, Execution, BlockSpec, KernelSpec, LayerKind, LayerSpec, NetworkSpec } from "./spec.js";
 export { fit, evaluate, predictBatches } from "./training/fit.js";
 export type { BatchLogs, EpochLogs, Evaluation, FitOptions, History, TrainingCallbacks, TrainingControl, TrainingData } from "./training/fit.js";
 export { createOptimizer, DEFAULT_LEARNING_RATE } from "./training/optimizers.js";
@@ -31,6 +31,8 @@ export type { ConnectionList, ExtractedEdge, ExtractedGraph, ExtractedVertex, Ex
 export { exportWeights, importWeights, WEIGHTS_FILE_NAME } from "./weights.js";
 export type { WeightsFile } from "./weights.js";
 export { maskedDense } from "./kernels/masked-dense.js";
+export { sparseDense, sparseStructure } from "./kernels/sparse-dense.js";
+export { SPARSE_BELOW_DENSITY } from "./kernels/calibration.js";
 export { layerNorm, LAYER_NORM_EPSILON } from "./layer-norm.js";
 export { activate, ACTIVATIONS } from "./activations.js";
 export { initialWeights, initLimit, fanIns } from "./init.js";

@@ -3,7 +3,7 @@
  */
 import type { Scalar, Tensor, Variable } from "@tensorflow/tfjs-core";
 import type { ExtractedGraph, ExtractOptions } from "./extract.js";
-import type { LayerKind, NetworkSpec } from "./spec.js";
+import type { Execution, LayerKind, NetworkSpec } from "./spec.js";
 import type { Evaluation, FitOptions, History, TrainingData } from "./training/fit.js";
 import type { LossName } from "./training/losses.js";
 
@@ -19,6 +19,8 @@ export interface NetworkOptions {
   readonly seed?: number;
   /** Backend to compute on (default `"auto"`). */
   readonly backend?: BackendChoice;
+  /** Kernel execution, overriding the spec's (default: the spec's, else `"auto"`). */
+  readonly execution?: Execution;
 }
 
 /** One layer of neurons. */

@@ -8,6 +8,8 @@ import { activate, isActivation } from "./activations.js";
 import { useBackend } from "./backend.js";
 import { initialWeights } from "./init.js";
 import { initialLogits, keepProbability, learnedMask } from "./kernels/learnable-mask.js";
+import { SPARSE_BELOW_DENSITY } from "./kernels/calibration.js";
+import { disposeStructure, sparseDense, sparseStructure, type SparseStructure } from "./kernels/sparse-dense.js";
 import { maskedDense } from "./kernels/masked-dense.js";
 import { layerNorm } from "./layer-norm.js";
 import { decodeIntegers, decodeMask } from "./masks/codec.js";
@@ -18,7 +20,7 @@ import { loss as lossOf } from "./training/losses.js";
 import { extractGraph } from "./extract.js";
 import { pruneAtCreation } from "./pruning/schedule.js";
 import { applySparseStart } from "./growing/dynamic-sparse.js";
-import type { ActivationName, NetworkSpec } from "./spec.js";
+import type { ActivationName, Execution, NetworkSpec } from "./spec.js";
 
 /** A block's place inside its kernel's fused weight: rows [rowOffset, rowOffset + sourceSize). */
 interface BlockState {
@@ -41,6 +43,17 @@ interface KernelState {
   /** Host copy of the fused mask (the source of truth for getMask and liveConnections). */
   readonly mask: Uint8Array;
   maskTensor: Tensor2D | undefined;
+  /**
+   * Sparse execution: the kernel's structural connections as edges, their
+   * weights (the `.weight` parameter, [edges]) and a 0/1 mask per edge.
+   */
+  readonly sparse?: {
+    readonly structure: SparseStructure;
+    readonly weight: Variable<tf.Rank.R1>;
+    /** Edge index of each fused entry r · cols + c, or −1 outside the structure. */
+    readonly edgeOf: Int32Array;
+    maskVector: Tensor1D;
+  };
   /** Learnable masks: logits [rows, cols, 2] (keep, drop) and which rows learn ([rows, 1], 0/1). */
   readonly learnable?: { readonly logits: Variable<tf.Rank.R3>; readonly rows: Tensor2D; readonly rowFlags: Uint8Array; readonly temperature: number };
   readonly weight: Variable<tf.Rank.R2> | undefined;
@@ -59,6 +72,23 @@ function product(shape: readonly number[]): number {
 
 function quoteList(names: readonly string[]): string {
   return names.length === 0 ? "(none)" : names.map((n) => `'${n}'`).join(", ");
+}
+
+/** A kernel's stored weights in its fused [rows, cols] layout (zeros outside a sparse kernel's structure). */
+function storedWeights(kernel: KernelState): Float32Array {
+  return kernel.sparse ? spread(kernel, kernel.sparse.weight.dataSync() as Float32Array) : (kernel.weight!.dataSync() as Float32Array);
+}
+
+/** Per-edge values of a sparse kernel in the fused [rows, cols] layout. */
+function spread(kernel: KernelState, perEdge: Float32Array): Float32Array {
+  const fused = new Float32Array(kernel.rows * kernel.cols);
+  kernel.sparse!.edgeOf.forEach((e, i) => e >= 0 && (fused[i] = perEdge[e]!));
+  return fused;
+}
+
+/** Whether a kernel of this density runs sparse: forced, or below the calibrated break-even density. */
+function runsSparse(execution: Execution, density: number): boolean {
+  return execution === "sparse" || (execution === "auto" && density < SPARSE_BELOW_DENSITY);
 }
 
 /**
@@ -149,6 +179,7 @@ export async function createNetwork<I extends readonly number[] = readonly numbe
   validateSpec(spec);
   const seed = options.seed ?? 0;
   const random = createRandom(seed);
+  const execution = options.execution ?? spec.execution ?? "auto";
   const backend = await useBackend(options.backend ?? "auto");
 
   const name = spec.name;
@@ -211,13 +242,38 @@ export async function createNetwork<I extends readonly number[] = readonly numbe
 
       let weight: Variable<tf.Rank.R2> | undefined;
       let maskTensor: Tensor2D | undefined;
+      let sparse: KernelState["sparse"];
       if (rows > 0) {
-        const initial = tf.tensor2d(initialWeights(random, mask, rows, cols, activation), [rows, cols], "float32");
-        weight = tf.variable(initial, true);
-        initial.dispose();
-        created.push(weight);
-        maskTensor = tf.tensor2d(Float32Array.from(mask), [rows, cols], "float32");
-        created.push(maskTensor);
+        const initialValues = initialWeights(random, mask, rows, cols, activation);
+        const live = mask.reduce((n, m) => n + m, 0);
+        const learns = spec.learnable?.blocks.some((b) => kernelSpec.blocks.some((k) => spec.blocks[k]!.name === b)) ?? false;
+        if (!learns && runsSparse(execution, live / (rows * cols))) {
+          // Same draws as the dense kernel, so a seed gives the same network either way.
+          const edgeOf = new Int32Array(rows * cols).fill(-1);
+          const sources = new Int32Array(live);
+          const targets = new Int32Array(live);
+          const values = new Float32Array(live);
+          let e = 0;
+          mask.forEach((m, i) => {
+            if (m === 0) return;
+            edgeOf[i] = e;
+            sources[e] = Math.floor(i / cols);
+            targets[e] = i % cols;
+            values[e++] = initialValues[i]!;
+          });
+          const structure = sparseStructure(rows, cols, sources, targets);
+          const edgeWeight = tf.variable(tf.tensor1d(values), true);
+          const maskVector = tf.ones([live], "float32") as Tensor1D;
+          created.push(edgeWeight, maskVector, structure.sources, structure.sourceSlots, structure.targets, structure.targetSlots);
+          sparse = { structure, weight: edgeWeight, edgeOf, maskVector };
+        } else {
+          const initial = tf.tensor2d(initialValues, [rows, cols], "float32");
+          weight = tf.variable(initial, true);
+          initial.dispose();
+          created.push(weight);
+          maskTensor = tf.tensor2d(Float32Array.from(mask), [rows, cols], "float32");
+          created.push(maskTensor);
+        }
       }
       const bias = tf.variable(tf.zeros([cols], "float32") as Tensor1D, true);
       created.push(bias);
@@ -252,6 +308,7 @@ export async function createNetwork<I extends readonly number[] = readonly numbe
 
       const kernel: KernelState = {
         ...(learnable ? { learnable } : {}),
+        ...(sparse ? { sparse } : {}),
         target: kernelSpec.target,
         targetName: target.name,
         hidden,
@@ -275,6 +332,7 @@ export async function createNetwork<I extends readonly number[] = readonly numbe
         rowOffset += info.sourceSize;
       }
       if (weight !== undefined) parameters.push({ name: `${target.name}.weight`, variable: weight });
+      if (sparse !== undefined) parameters.push({ name: `${target.name}.weight`, variable: sparse.weight });
       parameters.push({ name: `${target.name}.bias`, variable: bias });
       if (gain !== undefined && shift !== undefined) {
         parameters.push({ name: `${target.name}.gain`, variable: gain }, { name: `${target.name}.shift`, variable: shift });
@@ -372,7 +430,12 @@ export async function createNetwork<I extends readonly number[] = readonly numbe
       activations[0] = tf.reshape(floats, [batch, inputSize]);
       for (const kernel of kernels) {
         let pre: Tensor2D;
-        if (kernel.weight === undefined || kernel.maskTensor === undefined) {
+        if (kernel.sparse !== undefined) {
+          const inputs = kernel.sources.map((s) => activations[s]!);
+          const joined = inputs.length === 1 ? inputs[0]! : tf.concat2d(inputs, 1);
+          const { structure, weight, maskVector } = kernel.sparse;
+          pre = sparseDense(joined, weight, maskVector, kernel.bias, structure, { inputNeedsGradient: kernel.readsHiddenLayers, maskWeightGradient: !denseGradients });
+        } else if (kernel.weight === undefined || kernel.maskTensor === undefined) {
           pre = tf.add(tf.zeros([batch, kernel.cols]), kernel.bias);
         } else {
           const inputs = kernel.sources.map((s) => activations[s]!);
@@ -434,7 +497,22 @@ export async function createNetwork<I extends readonly number[] = readonly numbe
         }
       }
       const start = rowOffset * kernel.cols;
+      const sparse = kernel.sparse;
+      if (sparse !== undefined) {
+        for (let i = 0; i < size; i++) {
+          if (mask[i] === 1 && sparse.edgeOf[start + i] === -1) {
+            throw new Error(`${name}.setMask: block '${block}' runs as a sparse kernel, which holds only its structure's connections; entry ${i} is not one of them (create the network with execution "dense" to switch on any connection)`);
+          }
+        }
+      }
       for (let i = 0; i < size; i++) kernel.mask[start + i] = mask[i]!;
+      if (sparse !== undefined) {
+        const vector = new Float32Array(sparse.maskVector.size);
+        sparse.edgeOf.forEach((e, i) => e >= 0 && (vector[e] = kernel.mask[i]!));
+        sparse.maskVector.dispose();
+        sparse.maskVector = tf.tensor1d(vector);
+        return;
+      }
       const next = tf.tensor2d(Float32Array.from(kernel.mask), [kernel.rows, kernel.cols], "float32");
       kernel.maskTensor?.dispose();
       kernel.maskTensor = next;
@@ -444,7 +522,7 @@ export async function createNetwork<I extends readonly number[] = readonly numbe
       const { info, kernel, rowOffset } = blockState("getWeights", block);
       const size = info.sourceSize * info.targetSize;
       const start = rowOffset * kernel.cols;
-      const stored = kernel.weight!.dataSync() as Float32Array;
+      const stored = storedWeights(kernel);
       const out = new Float32Array(size);
       const live = currentMask(kernel);
       for (let i = 0; i < size; i++) out[i] = live[start + i] === 0 ? 0 : stored[start + i]!;
@@ -456,9 +534,20 @@ export async function createNetwork<I extends readonly number[] = readonly numbe
       const size = info.sourceSize * info.targetSize;
       checkLength("setWeights", `block '${block}'`, values, size, [info.sourceSize, info.targetSize]);
       checkFinite("setWeights", `block '${block}'`, values);
+      const start = rowOffset * kernel.cols;
+      const sparse = kernel.sparse;
+      if (sparse !== undefined) {
+        // Entries outside the structure have nowhere to go in a sparse kernel.
+        const edges = read(sparse.weight);
+        for (let i = 0; i < size; i++) {
+          const e = sparse.edgeOf[start + i]!;
+          if (e >= 0) edges[e] = values[i]!;
+        }
+        write(sparse.weight, edges);
+        return;
+      }
       const weight = kernel.weight!;
       const all = read(weight);
-      const start = rowOffset * kernel.cols;
       for (let i = 0; i < size; i++) all[start + i] = values[i]!;
       write(weight, all);
     },
@@ -491,18 +580,20 @@ export async function createNetwork<I extends readonly number[] = readonly numbe
 
     denseWeightGradients(data, lossName = "crossEntropy") {
       alive("denseWeightGradients");
-      const weights = kernels.filter((k) => k.weight !== undefined);
+      const weights = kernels.filter((k) => k.weight !== undefined || k.sparse !== undefined);
+      const variableOf = (k: KernelState): Variable => (k.sparse?.weight ?? k.weight)!;
       denseGradients = true;
       let fused: Tensor[];
       try {
         fused = tf.tidy(() => {
-          const { grads } = tf.variableGrads(() => lossOf(lossName, model.predict(data.x) as Tensor2D, data.y), weights.map((k) => k.weight!));
-          return weights.map((k) => grads[k.weight!.name]!);
+          const { grads } = tf.variableGrads(() => lossOf(lossName, model.predict(data.x) as Tensor2D, data.y), weights.map(variableOf));
+          return weights.map((k) => grads[variableOf(k).name]!);
         });
       } finally {
         denseGradients = false;
       }
-      const values = new Map(weights.map((k, i) => [k, fused[i]!.dataSync() as Float32Array]));
+      // A sparse kernel's gradient is per edge: spread it over the fused [rows, cols] layout.
+      const values = new Map(weights.map((k, i) => [k, k.sparse ? spread(k, fused[i]!.dataSync() as Float32Array) : (fused[i]!.dataSync() as Float32Array)]));
       tf.dispose(fused);
       const result = new Map<string, Float32Array>();
       for (const [block, state] of blockStates) {
@@ -564,6 +655,11 @@ export async function createNetwork<I extends readonly number[] = readonly numbe
         kernel.gain?.dispose();
         kernel.shift?.dispose();
         kernel.learnable?.logits.dispose();
+        if (kernel.sparse) {
+          kernel.sparse.weight.dispose();
+          kernel.sparse.maskVector.dispose();
+          disposeStructure(kernel.sparse.structure);
+        }
         kernel.learnable?.rows.dispose();
         kernel.maskTensor = undefined;
       }

@@ -9,6 +9,13 @@ import type { PruningSchedule } from "./pruning/schedule.js";
 
 export type ActivationName = "relu" | "tanh" | "sigmoid" | "elu" | "linear";
 
+/**
+ * Kernel execution: `dense` (a masked matrix product), `sparse` (gather and
+ * scatter-sum over the live connections), or `auto`, which picks sparse below
+ * the break-even density measured by `npm run bench kernels`.
+ */
+export type Execution = "auto" | "dense" | "sparse";
+
 export type LayerKind = "input" | "hidden" | "output";
 
 export interface LayerSpec {
@@ -47,6 +54,8 @@ export interface NetworkSpec {
   readonly pruning?: readonly PruningSchedule[];
   /** Blocks whose masks are learned during training. */
   readonly learnable?: LearnableMaskSpec;
+  /** How kernels run: `auto` (default; sparse below the calibrated density), or forced `dense` or `sparse`. */
+  readonly execution?: Execution;
   /** Dynamic sparse training (SET or RigL): the sparse start at creation, the updates during `fit`. */
   readonly growth?: DynamicSparsity;
 }

@@ -21,7 +21,6 @@ import type { Model } from "../model.js";
 import { createRandom } from "../random.js";
 import type { TrainingData } from "../training/fit.js";
 import { loss as lossOf, type LossName } from "../training/losses.js";
-import { blockPlaces, blockSlice } from "./layout.js";
 
 export type SaliencyName = "magnitude" | "random" | "normalizedMagnitude" | "taylor" | "obd" | "snip" | "synflow";
 export const SALIENCIES: readonly SaliencyName[] = ["magnitude", "random", "normalizedMagnitude", "taylor", "obd", "snip", "synflow"];
@@ -102,67 +101,51 @@ function scaledMagnitude(w: Float32Array, factor: number): Float64Array {
   return s;
 }
 
-/** Per batch, the loss gradient of every block's weights. */
+/** Per batch, the loss gradient of every block's weights (row-major per block, as the model computes it). */
 function gradientBatches(model: Model, data: TrainingData, lossName: LossName, batchSize: number, firstOnly: boolean): Map<string, Float32Array>[] {
-  const places = blockPlaces(model);
-  const variables = model.parameters.filter((p) => p.name.endsWith(".weight"));
   const samples = data.x.shape[0] ?? 0;
-  const inputSize = model.inputShape.reduce((a, b) => a * b, 1);
   const batches: Map<string, Float32Array>[] = [];
   for (let start = 0; start < samples; start += batchSize) {
     const size = Math.min(batchSize, samples - start);
-    const fused = tf.tidy(() => {
-      const x = tf.reshape(tf.slice(data.x, start, size), [size, inputSize]);
-      const y = tf.slice(data.y, start, size);
-      const { grads } = tf.variableGrads(() => lossOf(lossName, model.predict(x) as Tensor2D, y), variables.map((p) => p.variable));
-      return variables.map((p) => grads[p.variable.name]!);
-    });
-    const values = new Map(variables.map((p, i) => [p.name, fused[i]!.dataSync() as Float32Array]));
-    tf.dispose(fused);
-    batches.push(new Map([...places].map(([block, place]) => [block, blockSlice(values.get(place.weight)!, place)])));
+    const batch = { x: tf.slice(data.x, start, size), y: tf.slice(data.y, start, size) };
+    batches.push(model.denseWeightGradients(batch, lossName));
+    tf.dispose([batch.x, batch.y]);
     if (firstOnly) break;
   }
   return batches;
 }
 
+/**
+ * SynFlow over the blocks (whatever kernels run them): every block's masked
+ * |W| as a constant-free linear map, layer by layer from an all-ones input.
+ */
 function synflow(model: Model, weights: Map<string, Float32Array>): Saliencies {
   const { spec } = model;
-  const places = blockPlaces(model);
-  const variables = new Map(model.parameters.map((p) => [p.name, p.variable]));
-  const masks = new Map(model.blocks.map((b) => [b.name, model.getMask(b.name)]));
-  const kernelWeights = spec.kernels.map((k) => variables.get(`${spec.layers[k.target]!.name}.weight`)!);
-  const fused = tf.tidy(() => {
-    const kernelMasks = spec.kernels.map((k) => {
-      const target = spec.layers[k.target]!;
-      const rows = k.blocks.reduce((sum, b) => sum + spec.layers[spec.blocks[b]!.source]!.size, 0);
-      const mask = new Float32Array(rows * target.size);
-      let offset = 0;
-      for (const b of k.blocks) {
-        const block = spec.blocks[b]!;
-        mask.set(masks.get(block.name)!, offset * target.size);
-        offset += spec.layers[block.source]!.size;
-      }
-      return tf.tensor2d(mask, [rows, target.size]);
-    });
-    const { grads } = tf.variableGrads(() => {
-      const activations: Tensor2D[] = [tf.ones([1, spec.layers[0]!.size])];
-      spec.kernels.forEach((k, i) => {
-        const sources = k.blocks.map((b) => activations[spec.blocks[b]!.source]!);
-        const joined = sources.length === 1 ? sources[0]! : tf.concat2d(sources, 1);
-        activations[k.target] = tf.matMul(joined, tf.mul(tf.abs(kernelWeights[i]!), kernelMasks[i]!) as Tensor2D);
-      });
-      return tf.sum(activations[spec.layers.length - 1]!);
-    }, kernelWeights);
-    return kernelWeights.map((v) => grads[v.name]! as Tensor);
+  const blocks = model.blocks.map((b) => ({ ...b, source: spec.layers.findIndex((l) => l.name === b.source), target: spec.layers.findIndex((l) => l.name === b.target) }));
+  const tensors = blocks.map((b) => {
+    const mask = model.getMask(b.name);
+    const w = weights.get(b.name)!;
+    return tf.variable(tf.tensor2d(Float32Array.from(w, (v, i) => (mask[i] === 1 ? Math.abs(v) : 0)), [b.sourceSize, b.targetSize]), true);
   });
-  const values = new Map(spec.kernels.map((k, i) => [`${spec.layers[k.target]!.name}.weight`, fused[i]!.dataSync() as Float32Array]));
-  tf.dispose(fused);
-  return new Map(
-    [...weights].map(([block, w]) => {
-      const g = blockSlice(values.get(places.get(block)!.weight)!, places.get(block)!);
-      const s = new Float64Array(w.length);
-      for (let i = 0; i < w.length; i++) s[i] = Math.abs(w[i]! * g[i]!);
-      return [block, s];
-    }),
-  );
+  const grads = tf.tidy(() => {
+    const { grads: g } = tf.variableGrads(() => {
+      const activations: (Tensor2D | undefined)[] = [tf.ones([1, spec.layers[0]!.size])];
+      for (let target = 1; target < spec.layers.length; target++) {
+        const parts = blocks.map((b, i) => (b.target === target ? tf.matMul(activations[b.source]!, tensors[i]!) : undefined)).filter((t): t is Tensor2D => t !== undefined);
+        activations[target] = parts.length === 0 ? tf.zeros([1, spec.layers[target]!.size]) : (tf.addN(parts) as Tensor2D);
+      }
+      return tf.sum(activations[spec.layers.length - 1]!);
+    }, tensors);
+    return tensors.map((t) => g[t.name]! as Tensor);
+  });
+  const result: Saliencies = new Map();
+  blocks.forEach((b, i) => {
+    const g = grads[i]!.dataSync();
+    const w = weights.get(b.name)!;
+    const s = new Float64Array(w.length);
+    for (let j = 0; j < w.length; j++) s[j] = Math.abs(w[j]! * g[j]!);
+    result.set(b.name, s);
+  });
+  tf.dispose([...grads, ...tensors]);
+  return result;
 }

@@ -7,6 +7,7 @@ import { checkGraphDeclaration } from "./graphs.js";
 import { checkGrowth, checkMaskPolicy, checkPruneSchedule } from "./policies.js";
 import type { ActivationName, CheckedGraph, CheckedNetwork, CheckedProgram, CheckedSchedule, GraphSource, MaskPolicy, Stage } from "./program.js";
 import { didYouMean } from "./suggest.js";
+import type { Execution } from "../../runtime/spec.js";
 import { describeValue } from "./values.js";
 
 export type { CheckedProgram } from "./program.js";
@@ -23,6 +24,7 @@ const SETTINGS = {
   layer_norm: { repeatable: false },
   mask: { repeatable: true },
   grow: { repeatable: false },
+  execution: { repeatable: false },
   prune: { repeatable: true },
 } as const;
 type SettingName = keyof typeof SETTINGS;
@@ -100,6 +102,7 @@ function checkNetwork(declaration: NetworkDeclaration, scope: Scope, bag: Diagno
   const masks: MaskPolicy[] = [];
   const pruning: CheckedSchedule[] = [];
   let growth: CheckedNetwork["growth"];
+  let execution: Execution | undefined;
   let brokenReference = false;
 
   for (const setting of declaration.settings) {
@@ -151,6 +154,12 @@ function checkNetwork(declaration: NetworkDeclaration, scope: Scope, bag: Diagno
       case "grow":
         growth = checkGrowth(value, bag);
         break;
+      case "execution": {
+        const choices = ["auto", "dense", "sparse"] as const;
+        if (value.kind === "NameReference" && (choices as readonly string[]).includes(value.name)) execution = value.name as Execution;
+        else bag.report("DS2005", value.span, [key, "auto, dense or sparse", describeValue(value)], value.kind === "NameReference" ? didYouMean(value.name, choices) : undefined);
+        break;
+      }
       case "prune": {
         const schedule = checkPruneSchedule(value, bag);
         if (schedule) pruning.push(schedule);
@@ -171,7 +180,7 @@ function checkNetwork(declaration: NetworkDeclaration, scope: Scope, bag: Diagno
   }
   const errorsAfter = bag.items.filter((d) => d.severity === "error").length;
   if (errorsAfter > errorsBefore || brokenReference || inputShape === undefined || outputSize === undefined) return undefined;
-  return { name: networkName, span: declaration.span, inputShape, stages, outputSize, activation, layerNorm, masks, pruning, ...(growth ? { growth } : {}) };
+  return { name: networkName, span: declaration.span, inputShape, stages, outputSize, activation, layerNorm, masks, pruning, ...(growth ? { growth } : {}), ...(execution ? { execution } : {}) };
 }
 
 /** A positive integer, or a non-empty list of them (a shape, or several dense layers). */

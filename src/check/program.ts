@@ -96,7 +96,7 @@ export interface AppendSource {
 }
 
 export type { ActivationName } from "../../runtime/spec.js";
-import type { ActivationName } from "../../runtime/spec.js";
+import type { ActivationName, Execution } from "../../runtime/spec.js";
 import type { PruningSchedule } from "../../runtime/pruning/schedule.js";
 import type { DynamicSparsity } from "../../runtime/growing/dynamic-sparse.js";
 
@@ -114,6 +114,8 @@ export interface CheckedNetwork {
   readonly masks: readonly MaskPolicy[];
   /** `prune …` lines, in the order written. */
   readonly pruning: readonly CheckedSchedule[];
+  /** `execution auto|dense|sparse`: how the runtime runs the kernels (default auto). */
+  readonly execution?: Execution;
   /** The `grow …` line: dynamic sparse training, its blocks still to be resolved. */
   readonly growth?: { readonly config: Omit<DynamicSparsity, "blocks">; readonly layers: LayerSelection };
 }

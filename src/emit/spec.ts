@@ -29,6 +29,7 @@ export function networkSpec(plan: KernelPlan): NetworkSpec {
     ...(network.pruning.length > 0 ? { pruning: network.pruning } : {}),
     ...(network.learnable ? { learnable: network.learnable } : {}),
     ...(network.growth ? { growth: network.growth } : {}),
+    ...(network.execution ? { execution: network.execution } : {}),
   };
 }
 

@@ -70,6 +70,7 @@ function lowerNetwork(network: CheckedNetwork, graphs: ReadonlyMap<string, Layer
     blocks,
     activation: network.activation,
     layerNorm: network.layerNorm,
+    ...(network.execution ? { execution: network.execution } : {}),
     ...policies,
   };
 }

@@ -1,6 +1,6 @@
 import type { ActivationName } from "../check/program.js";
 import type { PruningSchedule } from "../../runtime/pruning/schedule.js";
-import type { LearnableMaskSpec } from "../../runtime/spec.js";
+import type { Execution, LearnableMaskSpec } from "../../runtime/spec.js";
 import type { DynamicSparsity } from "../../runtime/growing/dynamic-sparse.js";
 
 /**
@@ -19,6 +19,8 @@ export interface NetworkIR {
   readonly pruning: readonly PruningSchedule[];
   /** Blocks whose masks are learned (`mask learnable(…)`). */
   readonly learnable?: LearnableMaskSpec;
+  /** `execution …`, when the network sets it. */
+  readonly execution?: Execution;
   /** Dynamic sparse training (`grow …`). */
   readonly growth?: DynamicSparsity;
 }

@@ -1,0 +1,67 @@
+/**
+ * Calibrates the cost model that picks a kernel's execution: times one
+ * forward + backward of the masked dense kernel and of the sparse kernel on
+ * WASM, batch 256, at several sizes and densities, fits cost = α·rows·cols
+ * (dense) and β·edges (sparse) by least squares through the origin, and
+ * writes the break-even density α/β to runtime/kernels/calibration.ts.
+ */
+import { writeFileSync } from "node:fs";
+import { maskedDense } from "../runtime/kernels/masked-dense.js";
+import { sparseDense, sparseStructure } from "../runtime/kernels/sparse-dense.js";
+import { createRandom } from "../runtime/random.js";
+import { tf, useBackend } from "../runtime/index.js";
+import { medianSeconds, row } from "./timing.js";
+
+const BATCH = 256;
+
+export async function benchKernels(): Promise<string[]> {
+  await useBackend("wasm");
+  const random = createRandom(1);
+  const lines = [row(["rows × cols", "density", "edges", "dense (ms)", "sparse (ms)", "sparse / dense"]), row(["---", "---", "---", "---", "---", "---"])];
+  const dense: [number, number][] = [];
+  const sparse: [number, number][] = [];
+  for (const [rows, cols] of [
+    [256, 256],
+    [1024, 256],
+    [1024, 1024],
+  ] as const) {
+    for (const density of [0.005, 0.02, 0.05, 0.1, 0.3]) {
+      const maskValues = Float32Array.from({ length: rows * cols }, () => (random.next() < density ? 1 : 0));
+      const sources: number[] = [];
+      const targets: number[] = [];
+      maskValues.forEach((v, i) => {
+        if (v === 1) {
+          sources.push(Math.floor(i / cols));
+          targets.push(i % cols);
+        }
+      });
+      const x = tf.randomUniform([BATCH, rows], -1, 1, "float32", 2) as tf.Tensor2D;
+      const W = tf.randomUniform([rows, cols], -1, 1, "float32", 3) as tf.Tensor2D;
+      const M = tf.tensor2d(maskValues, [rows, cols]);
+      const b = tf.zeros([cols]) as tf.Tensor1D;
+      const w = tf.randomUniform([sources.length], -1, 1, "float32", 4) as tf.Tensor1D;
+      const m = tf.ones([sources.length]) as tf.Tensor1D;
+      const s = sparseStructure(rows, cols, Int32Array.from(sources), Int32Array.from(targets));
+      const step = (f: (xx: tf.Tensor2D, ww: tf.Tensor) => tf.Tensor2D, weights: tf.Tensor) => (): void => {
+        const grads = tf.grads((xx: tf.Tensor, ww: tf.Tensor) => tf.sum(f(xx as tf.Tensor2D, ww)))([x, weights]);
+        grads.forEach((g) => g.dataSync());
+        tf.dispose(grads);
+      };
+      const tDense = medianSeconds(step((xx, ww) => maskedDense(xx, ww as tf.Tensor2D, M, b), W), 3);
+      const tSparse = medianSeconds(step((xx, ww) => sparseDense(xx, ww as tf.Tensor1D, m, b, s), w), 3);
+      dense.push([rows * cols, tDense]);
+      sparse.push([sources.length, tSparse]);
+      lines.push(row([`${rows} × ${cols}`, density, sources.length, tDense * 1000, tSparse * 1000, (tSparse / tDense).toFixed(2)]));
+      tf.dispose([x, W, M, b, w, m, s.sources, s.sourceSlots, s.targets, s.targetSlots]);
+    }
+  }
+  const slope = (points: readonly [number, number][]): number => points.reduce((n, [a, t]) => n + a * t, 0) / points.reduce((n, [a]) => n + a * a, 0);
+  const [alpha, beta] = [slope(dense), slope(sparse)];
+  const threshold = alpha / beta;
+  writeFileSync(
+    new URL("../runtime/kernels/calibration.ts", import.meta.url),
+    `/**\n * Written by \`npm run bench kernels\` (bench/kernels.ts) on ${new Date().toISOString().slice(0, 10)}: forward + backward on WASM,\n * batch ${BATCH}. Dense cost ≈ ${(alpha * 1e9).toFixed(3)} ns per rows × cols entry, sparse ≈ ${(beta * 1e9).toFixed(3)} ns per edge,\n * so a kernel runs sparse below the density where the two meet.\n */\nexport const SPARSE_BELOW_DENSITY = ${threshold.toPrecision(3)};\n`,
+  );
+  lines.push("", `fit: dense ${(alpha * 1e9).toFixed(3)} ns per entry, sparse ${(beta * 1e9).toFixed(3)} ns per edge → sparse below density ${threshold.toPrecision(3)} (written to runtime/kernels/calibration.ts)`);
+  return lines;
+}

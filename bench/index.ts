@@ -3,6 +3,7 @@
  * prints Markdown tables; copy them into docs/benchmarks.md with the command.
  */
 import { benchExtraction } from "./extraction.js";
+import { benchFusion } from "./fusion.js";
 import { benchGradient } from "./gradient.js";
 import { benchKernels } from "./kernels.js";
 import { benchLayering } from "./layering.js";
@@ -11,6 +12,7 @@ import { benchTraining } from "./training.js";
 
 const benchmarks: Record<string, () => string[] | Promise<string[]>> = {
   extraction: benchExtraction,
+  fusion: benchFusion,
   gradient: benchGradient,
   kernels: benchKernels,
   layering: benchLayering,

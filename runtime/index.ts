@@ -33,6 +33,7 @@ export type { WeightsFile } from "./weights.js";
 export { maskedDense } from "./kernels/masked-dense.js";
 export { sparseDense, sparseStructure } from "./kernels/sparse-dense.js";
 export { SPARSE_BELOW_DENSITY } from "./kernels/calibration.js";
+export { plannedParameters, runsSparse } from "./kernels/execution.js";
 export { layerNorm, LAYER_NORM_EPSILON } from "./layer-norm.js";
 export { activate, ACTIVATIONS } from "./activations.js";
 export { initialWeights, initLimit, fanIns } from "./init.js";

@@ -8,7 +8,7 @@ import { activate, isActivation } from "./activations.js";
 import { useBackend } from "./backend.js";
 import { initialWeights } from "./init.js";
 import { initialLogits, keepProbability, learnedMask } from "./kernels/learnable-mask.js";
-import { SPARSE_BELOW_DENSITY } from "./kernels/calibration.js";
+import { runsSparse } from "./kernels/execution.js";
 import { disposeStructure, sparseDense, sparseStructure, type SparseStructure } from "./kernels/sparse-dense.js";
 import { maskedDense } from "./kernels/masked-dense.js";
 import { layerNorm } from "./layer-norm.js";
@@ -20,7 +20,7 @@ import { loss as lossOf } from "./training/losses.js";
 import { extractGraph } from "./extract.js";
 import { pruneAtCreation } from "./pruning/schedule.js";
 import { applySparseStart } from "./growing/dynamic-sparse.js";
-import type { ActivationName, Execution, NetworkSpec } from "./spec.js";
+import type { ActivationName, NetworkSpec } from "./spec.js";
 
 /** A block's place inside its kernel's fused weight: rows [rowOffset, rowOffset + sourceSize). */
 interface BlockState {
@@ -84,11 +84,6 @@ function spread(kernel: KernelState, perEdge: Float32Array): Float32Array {
   const fused = new Float32Array(kernel.rows * kernel.cols);
   kernel.sparse!.edgeOf.forEach((e, i) => e >= 0 && (fused[i] = perEdge[e]!));
   return fused;
-}
-
-/** Whether a kernel of this density runs sparse: forced, or below the calibrated break-even density. */
-function runsSparse(execution: Execution, density: number): boolean {
-  return execution === "sparse" || (execution === "auto" && density < SPARSE_BELOW_DENSITY);
 }
 
 /**

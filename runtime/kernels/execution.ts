@@ -1,0 +1,40 @@
+/**
+ * Which way each kernel runs, and what that costs in parameters: one rule
+ * shared by the runtime (when it builds a network) and by benchmarks (which
+ * report memory for networks too large to build here).
+ */
+import { decodeMask } from "../masks/codec.js";
+import type { Execution, NetworkSpec } from "../spec.js";
+import { SPARSE_BELOW_DENSITY } from "./calibration.js";
+
+/** Whether a kernel of this density runs sparse: forced, or below the calibrated break-even density. */
+export function runsSparse(execution: Execution, density: number): boolean {
+  return execution === "sparse" || (execution === "auto" && density < SPARSE_BELOW_DENSITY);
+}
+
+/**
+ * The parameters a network allocates: per kernel its live connections
+ * (sparse) or rows × columns (dense), plus biases and layer-norm gains and
+ * shifts. Learnable-mask logits are not counted.
+ */
+export function plannedParameters(spec: NetworkSpec, execution: Execution = spec.execution ?? "auto"): { weights: number; biases: number; live: number } {
+  let weights = 0;
+  let biases = 0;
+  let live = 0;
+  for (const kernel of spec.kernels) {
+    const cols = spec.layers[kernel.target]!.size;
+    let rows = 0;
+    let kernelLive = 0;
+    for (const b of kernel.blocks) {
+      const block = spec.blocks[b]!;
+      const size = spec.layers[block.source]!.size * cols;
+      rows += spec.layers[block.source]!.size;
+      kernelLive += decodeMask(block.mask, size).reduce((n, m) => n + m, 0);
+    }
+    live += kernelLive;
+    weights += rows === 0 ? 0 : runsSparse(execution, kernelLive / (rows * cols)) ? kernelLive : rows * cols;
+    const normalised = spec.layerNorm && spec.layers[kernel.target]!.kind === "hidden" && cols > 1;
+    biases += cols * (normalised ? 3 : 1);
+  }
+  return { weights, biases, live };
+}

@@ -1,6 +1,6 @@
 import type { DiagnosticBag } from "../diagnostics/diagnostic.js";
 import type { Call, Value } from "../parse/ast.js";
-import { resolveArguments, type ParameterRule } from "./arguments.js";
+import { resolveArguments, type ArgumentValue, type ParameterRule } from "./arguments.js";
 import type { CheckedNetwork, CheckedSchedule, LayerSelection, MaskPolicy } from "./program.js";
 import { didYouMean } from "./suggest.js";
 import { describeValue } from "./values.js";
@@ -43,12 +43,9 @@ const pruneRules = {
 
 /** `mask random(density=0.5, seed=1, layers=[dense1])`, `mask dense(…)`, `mask learnable(keep=0.9, temperature=1, …)`. */
 export function checkMaskPolicy(value: Value, bag: DiagnosticBag): MaskPolicy | undefined {
-  const call = expectCall("mask", value, Object.keys(maskRules), bag);
-  if (call === undefined) return undefined;
-  const kind = call.callee.name as keyof typeof maskRules;
-  const args = resolveArguments(call, maskRules[kind], bag);
-  const selection = args && layerSelection(args["layers"]!, call, bag);
-  if (!args || !selection) return undefined;
+  const policy = policyCall("mask", value, maskRules, bag);
+  if (policy === undefined) return undefined;
+  const { kind, call, args, selection } = policy;
   switch (kind) {
     case "dense":
       return { kind, layers: selection };
@@ -63,12 +60,9 @@ export function checkMaskPolicy(value: Value, bag: DiagnosticBag): MaskPolicy | 
 
 /** `prune one_shot(…)`, `prune iterative(…)` or `prune gradual(…)`; the runtime's schedule with its layers unresolved. */
 export function checkPruneSchedule(value: Value, bag: DiagnosticBag): CheckedSchedule | undefined {
-  const call = expectCall("prune", value, Object.keys(pruneRules), bag);
-  if (call === undefined) return undefined;
-  const kind = call.callee.name as keyof typeof pruneRules;
-  const args = resolveArguments(call, pruneRules[kind], bag);
-  const selection = args && layerSelection(args["layers"]!, call, bag);
-  if (!args || !selection) return undefined;
+  const policy = policyCall("prune", value, pruneRules, bag);
+  if (policy === undefined) return undefined;
+  const { kind, call, args, selection } = policy;
   const shared = { saliency: args["saliency"], scope: args["scope"], seed: args["seed"] } as Pick<CheckedSchedule["schedule"], "saliency" | "scope" | "seed">;
   switch (kind) {
     case "one_shot": {
@@ -97,6 +91,21 @@ export function checkPruneSchedule(value: Value, bag: DiagnosticBag): CheckedSch
       return { layers: selection, schedule };
     }
   }
+}
+
+/** A policy line's call, its checked arguments and its `layers=[…]`, or undefined after reporting what is wrong. */
+function policyCall<K extends string>(
+  setting: string,
+  value: Value,
+  rules: Readonly<Record<K, readonly ParameterRule[]>>,
+  bag: DiagnosticBag,
+): { kind: K; call: Call; args: Record<string, ArgumentValue>; selection: LayerSelection } | undefined {
+  const call = expectCall(setting, value, Object.keys(rules), bag);
+  if (call === undefined) return undefined;
+  const kind = call.callee.name as K;
+  const args = resolveArguments(call, rules[kind], bag);
+  const selection = args && layerSelection(args["layers"]!, call, bag);
+  return args && selection ? { kind, call, args, selection } : undefined;
 }
 
 function expectCall(setting: string, value: Value, kinds: readonly string[], bag: DiagnosticBag): Call | undefined {
@@ -145,12 +154,9 @@ const growRule: readonly ParameterRule[] = [
 
 /** `grow rigl(sparsity=0.9, every=100, drop=0.3, stop=2000, …)` or `grow set(…)`. */
 export function checkGrowth(value: Value, bag: DiagnosticBag): NonNullable<CheckedNetwork["growth"]> | undefined {
-  const call = expectCall("grow", value, ["rigl", "set"], bag);
-  if (call === undefined) return undefined;
-  const args = resolveArguments(call, growRule, bag);
-  const selection = args && layerSelection(args["layers"]!, call, bag);
-  if (!args || !selection) return undefined;
-  const method = call.callee.name as "rigl" | "set";
+  const policy = policyCall("grow", value, { rigl: growRule, set: growRule }, bag);
+  if (policy === undefined) return undefined;
+  const { kind: method, call, args, selection } = policy;
   const sparsity = args["sparsity"] as number;
   if (sparsity >= 1) {
     bag.report("DS2006", call.span, ["sparsity", "below 1", sparsity]);

@@ -9,6 +9,10 @@ import type { Model, NetworkOptions } from "./model.js";
 import { createNetwork } from "./network.js";
 import { exportWeights, importWeights, WEIGHTS_FILE_NAME, type WeightsFile } from "./weights.js";
 
+/**
+ * Writes `dir/model.json` (pretty-printed, keys in a fixed order) and
+ * `dir/weights.bin`, creating `dir` if needed.
+ */
 export async function saveWeights(model: Model, dir: string): Promise<void> {
   const { modelJson, weightData } = await exportWeights(model);
   await mkdir(dir, { recursive: true });
@@ -16,7 +20,10 @@ export async function saveWeights(model: Model, dir: string): Promise<void> {
   await writeFile(join(dir, WEIGHTS_FILE_NAME), new Uint8Array(weightData));
 }
 
-/** @throws Error naming a missing file, or (from importWeights) the first mismatch with the model. */
+/**
+ * Loads `dir/model.json` and `dir/weights.bin` into `model`, all or nothing.
+ * @throws Error naming a missing or unreadable file, or (from importWeights) the first mismatch with the model.
+ */
 export async function loadWeights(model: Model, dir: string): Promise<void> {
   const { modelJson, weightData } = await readWeightFiles(dir);
   await importWeights(model, modelJson, weightData);
@@ -36,11 +43,22 @@ export async function loadModel(dir: string, options: NetworkOptions = {}): Prom
 }
 
 async function readWeightFiles(dir: string): Promise<{ modelJson: WeightsFile; weightData: ArrayBuffer }> {
-  const modelJson = JSON.parse(await read(join(dir, "model.json"), "utf8")) as WeightsFile;
+  const jsonPath = join(dir, "model.json");
+  const text = await read(jsonPath, "utf8");
+  let modelJson: WeightsFile;
+  try {
+    // Its content is checked by importWeights, field by field.
+    modelJson = JSON.parse(text) as WeightsFile;
+  } catch (error) {
+    throw new Error(`cannot load weights from ${jsonPath}: it is not valid JSON (${(error as Error).message})`, { cause: error });
+  }
+  // This format writes one binary file; a manifest naming others is refused by its byte count.
   const binary = await read(join(dir, WEIGHTS_FILE_NAME));
+  // A Buffer may be a view into a larger pool: copy out exactly its bytes.
   return { modelJson, weightData: binary.buffer.slice(binary.byteOffset, binary.byteOffset + binary.byteLength) as ArrayBuffer };
 }
 
+/** Reads a file; a missing one is an Error naming its path. */
 async function read(path: string): Promise<Buffer>;
 async function read(path: string, encoding: "utf8"): Promise<string>;
 async function read(path: string, encoding?: "utf8"): Promise<Buffer | string> {

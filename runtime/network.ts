@@ -54,6 +54,13 @@ interface KernelState {
     readonly edgeOf: Int32Array;
     maskVector: Tensor1D;
   };
+  /**
+   * Packing (execution `auto`, dense kernels): only the source neurons with a
+   * structural connection into this kernel are multiplied. `rowOf[r]` is the
+   * packed row of fused row r, or −1; `gathers[i]` picks the used neurons of
+   * the i-th source (undefined: all of them; null: none).
+   */
+  readonly packed?: { readonly rowOf: Int32Array; readonly used: Int32Array; readonly gathers: readonly (Tensor1D | undefined | null)[] };
   /** Learnable masks: logits [rows, cols, 2] (keep, drop) and which rows learn ([rows, 1], 0/1). */
   readonly learnable?: { readonly logits: Variable<tf.Rank.R3>; readonly rows: Tensor2D; readonly rowFlags: Uint8Array; readonly temperature: number };
   readonly weight: Variable<tf.Rank.R2> | undefined;
@@ -76,7 +83,50 @@ function quoteList(names: readonly string[]): string {
 
 /** A kernel's stored weights in its fused [rows, cols] layout (zeros outside a sparse kernel's structure). */
 function storedWeights(kernel: KernelState): Float32Array {
-  return kernel.sparse ? spread(kernel, kernel.sparse.weight.dataSync() as Float32Array) : (kernel.weight!.dataSync() as Float32Array);
+  return toFused(kernel, (kernel.sparse?.weight ?? kernel.weight)!.dataSync() as Float32Array);
+}
+
+/** A kernel's weight-shaped values (per edge, packed rows, or fused) in the fused [rows, cols] layout. */
+function toFused(kernel: KernelState, values: Float32Array): Float32Array {
+  if (kernel.sparse) return spread(kernel, values);
+  if (!kernel.packed) return values;
+  const fused = new Float32Array(kernel.rows * kernel.cols);
+  kernel.packed.used.forEach((row, p) => fused.set(values.subarray(p * kernel.cols, (p + 1) * kernel.cols), row * kernel.cols));
+  return fused;
+}
+
+/** Rows `used` of a row-major [rows, cols] array. */
+function pickRows(values: Float32Array, used: Int32Array, cols: number): Float32Array {
+  const picked = new Float32Array(used.length * cols);
+  used.forEach((row, p) => picked.set(values.subarray(row * cols, (row + 1) * cols), p * cols));
+  return picked;
+}
+
+/**
+ * The rows of a fused mask that hold a connection, and per source block the
+ * gather that picks them; undefined when every row is used (nothing to pack).
+ */
+function packRows(mask: Uint8Array, rows: number, cols: number, sourceSizes: readonly number[]): KernelState["packed"] {
+  const rowOf = new Int32Array(rows).fill(-1);
+  const used: number[] = [];
+  for (let r = 0; r < rows; r++) {
+    for (let c = 0; c < cols; c++) {
+      if (mask[r * cols + c] === 1) {
+        rowOf[r] = used.length;
+        used.push(r);
+        break;
+      }
+    }
+  }
+  if (used.length === rows) return undefined;
+  let offset = 0;
+  const gathers = sourceSizes.map((size) => {
+    const inSource: number[] = [];
+    for (let r = offset; r < offset + size; r++) if (rowOf[r]! >= 0) inSource.push(r - offset);
+    offset += size;
+    return inSource.length === size ? undefined : inSource.length === 0 ? null : tf.tensor1d(inSource, "int32");
+  });
+  return { rowOf, used: Int32Array.from(used), gathers };
 }
 
 /** Per-edge values of a sparse kernel in the fused [rows, cols] layout. */
@@ -238,6 +288,7 @@ export async function createNetwork<I extends readonly number[] = readonly numbe
       let weight: Variable<tf.Rank.R2> | undefined;
       let maskTensor: Tensor2D | undefined;
       let sparse: KernelState["sparse"];
+      let packed: KernelState["packed"];
       if (rows > 0) {
         const initialValues = initialWeights(random, mask, rows, cols, activation);
         const live = mask.reduce((n, m) => n + m, 0);
@@ -262,12 +313,17 @@ export async function createNetwork<I extends readonly number[] = readonly numbe
           created.push(edgeWeight, maskVector, structure.sources, structure.sourceSlots, structure.targets, structure.targetSlots);
           sparse = { structure, weight: edgeWeight, edgeOf, maskVector };
         } else {
-          const initial = tf.tensor2d(initialValues, [rows, cols], "float32");
+          packed = !learns && execution === "auto" ? packRows(mask, rows, cols, kernelSpec.blocks.map((b) => blockInfos[b]!.sourceSize)) : undefined;
+          const used = packed?.used;
+          const packedRows = used?.length ?? rows;
+          const values = used ? pickRows(initialValues, used, cols) : initialValues;
+          const initial = tf.tensor2d(values, [packedRows, cols], "float32");
           weight = tf.variable(initial, true);
           initial.dispose();
           created.push(weight);
-          maskTensor = tf.tensor2d(Float32Array.from(mask), [rows, cols], "float32");
+          maskTensor = tf.tensor2d(used ? pickRows(Float32Array.from(mask), used, cols) : Float32Array.from(mask), [packedRows, cols], "float32");
           created.push(maskTensor);
+          for (const g of packed?.gathers ?? []) if (g) created.push(g);
         }
       }
       const bias = tf.variable(tf.zeros([cols], "float32") as Tensor1D, true);
@@ -304,6 +360,7 @@ export async function createNetwork<I extends readonly number[] = readonly numbe
       const kernel: KernelState = {
         ...(learnable ? { learnable } : {}),
         ...(sparse ? { sparse } : {}),
+        ...(packed ? { packed } : {}),
         target: kernelSpec.target,
         targetName: target.name,
         hidden,
@@ -433,7 +490,10 @@ export async function createNetwork<I extends readonly number[] = readonly numbe
         } else if (kernel.weight === undefined || kernel.maskTensor === undefined) {
           pre = tf.add(tf.zeros([batch, kernel.cols]), kernel.bias);
         } else {
-          const inputs = kernel.sources.map((s) => activations[s]!);
+          const gathers = kernel.packed?.gathers;
+          const inputs = kernel.sources
+            .map((s, i) => (gathers === undefined || gathers[i] === undefined ? activations[s]! : gathers[i] === null ? undefined : (tf.gather(activations[s]!, gathers[i]!, 1) as Tensor2D)))
+            .filter((t): t is Tensor2D => t !== undefined);
           const joined = inputs.length === 1 ? inputs[0]! : tf.concat2d(inputs, 1);
           const options = { inputNeedsGradient: kernel.readsHiddenLayers, denseWeightGradient: denseGradients };
           pre = kernel.learnable
@@ -500,7 +560,21 @@ export async function createNetwork<I extends readonly number[] = readonly numbe
           }
         }
       }
+      const packing = kernel.packed;
+      if (packing !== undefined) {
+        for (let i = 0; i < size; i++) {
+          if (mask[i] === 1 && packing.rowOf[rowOffset + Math.floor(i / kernel.cols)] === -1) {
+            throw new Error(`${name}.setMask: block '${block}' runs packed: source neuron ${Math.floor(i / kernel.cols)} has no connection in its structure (create the network with execution "dense" to switch on any connection)`);
+          }
+        }
+      }
       for (let i = 0; i < size; i++) kernel.mask[start + i] = mask[i]!;
+      if (packing !== undefined) {
+        const next = tf.tensor2d(pickRows(Float32Array.from(kernel.mask), packing.used, kernel.cols), [packing.used.length, kernel.cols], "float32");
+        kernel.maskTensor?.dispose();
+        kernel.maskTensor = next;
+        return;
+      }
       if (sparse !== undefined) {
         const vector = new Float32Array(sparse.maskVector.size);
         sparse.edgeOf.forEach((e, i) => e >= 0 && (vector[e] = kernel.mask[i]!));
@@ -543,7 +617,13 @@ export async function createNetwork<I extends readonly number[] = readonly numbe
       }
       const weight = kernel.weight!;
       const all = read(weight);
-      for (let i = 0; i < size; i++) all[start + i] = values[i]!;
+      const rowOf = kernel.packed?.rowOf;
+      for (let i = 0; i < size; i++) {
+        const row = rowOffset + Math.floor(i / kernel.cols);
+        const packedRow = rowOf ? rowOf[row]! : row;
+        // A packed kernel has no room for source neurons without connections.
+        if (packedRow >= 0) all[packedRow * kernel.cols + (i % kernel.cols)] = values[i]!;
+      }
       write(weight, all);
     },
 
@@ -588,7 +668,7 @@ export async function createNetwork<I extends readonly number[] = readonly numbe
         denseGradients = false;
       }
       // A sparse kernel's gradient is per edge: spread it over the fused [rows, cols] layout.
-      const values = new Map(weights.map((k, i) => [k, k.sparse ? spread(k, fused[i]!.dataSync() as Float32Array) : (fused[i]!.dataSync() as Float32Array)]));
+      const values = new Map(weights.map((k, i) => [k, toFused(k, fused[i]!.dataSync() as Float32Array)]));
       tf.dispose(fused);
       const result = new Map<string, Float32Array>();
       for (const [block, state] of blockStates) {
@@ -650,6 +730,7 @@ export async function createNetwork<I extends readonly number[] = readonly numbe
         kernel.gain?.dispose();
         kernel.shift?.dispose();
         kernel.learnable?.logits.dispose();
+        for (const g of kernel.packed?.gathers ?? []) g?.dispose();
         if (kernel.sparse) {
           kernel.sparse.weight.dispose();
           kernel.sparse.maskVector.dispose();

@@ -49,8 +49,12 @@ export async function growNeurons(model: Model, layerName: string, options: Grow
   if (!Number.isInteger(added) || added < 1) throw new Error(`${where}: add at least one neuron (count, or split for mode split)`);
   for (const j of split) if (!Number.isInteger(j) || j < 0 || j >= layer.size) throw new Error(`${where}: layer '${layerName}' has neurons 0 … ${layer.size - 1}, not ${j}`);
   if (options.mode !== "fresh" && spec.layerNorm) throw new Error(`${where}: mode '${options.mode}' preserves the function only without layer_norm; use mode 'fresh'`);
-  if (model.parameters.some((p) => p.name.endsWith(".weight") && p.variable.rank === 1)) {
-    throw new Error(`${where}: the network runs sparse kernels; create it with execution "dense" to grow neurons, or use growInto`);
+  const fusedRows = (target: string): number => {
+    const kernel = spec.kernels.find((k) => spec.layers[k.target]!.name === target)!;
+    return kernel.blocks.reduce((n, b) => n + spec.layers[spec.blocks[b]!.source]!.size, 0);
+  };
+  if (model.parameters.some((p) => p.name.endsWith(".weight") && (p.variable.rank === 1 || p.variable.shape[0] !== fusedRows(p.name.slice(0, -".weight".length))))) {
+    throw new Error(`${where}: the network runs sparse or packed kernels; create it with execution "dense" to grow neurons, or use growInto`);
   }
   if (spec.learnable?.blocks.some((b) => spec.blocks.some((x) => x.name === b && (x.source === l || x.target === l)))) {
     throw new Error(`${where}: '${layerName}' has learnable masks, which cannot grow`);

@@ -52,3 +52,39 @@ describe("sparse and dense execution", () => {
     expect(forced.parameters.find((p) => p.name === "g.d1.weight")!.variable.rank).toBe(2);
   });
 });
+
+describe("packed dense kernels (execution auto)", () => {
+  it("multiply only the source neurons with connections, and compute what the unpacked kernel computes", async () => {
+    const auto = await buildModel(source, { seed: 7, execution: "auto" });
+    const dense = await buildModel(source, { seed: 7, execution: "dense" });
+    const packedWeights = auto.parameters.filter((p) => p.name.endsWith(".weight"));
+    const fullWeights = dense.parameters.filter((p) => p.name.endsWith(".weight"));
+    const sizes = (ps: typeof packedWeights): number => ps.reduce((n, p) => n + p.variable.size, 0);
+    expect(sizes(packedWeights)).toBeLessThan(sizes(fullWeights));
+    const a = auto.predict(x).dataSync();
+    dense.predict(x).dataSync().forEach((v, i) => expect(a[i]).toBeCloseTo(v, 5));
+    for (const b of dense.blocks) expect(auto.getWeights(b.name)).toEqual(dense.getWeights(b.name));
+    expect(edgesOf(auto)).toEqual(edgesOf(dense));
+    const d = await dense.fit({ x, y }, { epochs: 2, batchSize: 5, optimizer: "sgd" });
+    const p = await auto.fit({ x, y }, { epochs: 2, batchSize: 5, optimizer: "sgd" });
+    p.epochs.forEach((e, i) => expect(e.loss).toBeCloseTo(d.epochs[i]!.loss, 4));
+  });
+
+  it("refuse switching on a connection from a source neuron they packed away", async () => {
+    const auto = await buildModel(source, { seed: 8, execution: "auto" });
+    // A source neuron with no connection into its target layer through any block is packed away.
+    const hidden = auto.blocks.filter((b) => b.source.startsWith("g.") && b.target.startsWith("g."));
+    const found = hidden
+      .map((block) => {
+        const rowsOfTarget = auto.blocks.filter((b) => b.target === block.target && b.source === block.source);
+        const mask = auto.getMask(block.name);
+        const unused = Array.from({ length: block.sourceSize }, (_, r) => r).find((r) => rowsOfTarget.length === 1 && mask.slice(r * block.targetSize, (r + 1) * block.targetSize).every((m) => m === 0));
+        return unused === undefined ? undefined : { block, mask, unused };
+      })
+      .find((f) => f !== undefined);
+    expect(found).toBeDefined();
+    const { block, mask, unused } = found!;
+    mask[unused * block.targetSize] = 1;
+    expect(() => auto.setMask(block.name, mask)).toThrow("runs packed");
+  });
+});

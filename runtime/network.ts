@@ -9,6 +9,7 @@ import { useBackend } from "./backend.js";
 import { initialWeights } from "./init.js";
 import { initialLogits, keepProbability, learnedMask } from "./kernels/learnable-mask.js";
 import { runsSparse } from "./kernels/execution.js";
+import { columnPick, gatherColumns, type ColumnPick } from "./kernels/gather-columns.js";
 import { disposeStructure, sparseDense, sparseStructure, type SparseStructure } from "./kernels/sparse-dense.js";
 import { maskedDense } from "./kernels/masked-dense.js";
 import { layerNorm } from "./layer-norm.js";
@@ -60,7 +61,7 @@ interface KernelState {
    * packed row of fused row r, or −1; `gathers[i]` picks the used neurons of
    * the i-th source (undefined: all of them; null: none).
    */
-  readonly packed?: { readonly rowOf: Int32Array; readonly used: Int32Array; readonly gathers: readonly (Tensor1D | undefined | null)[] };
+  readonly packed?: { readonly rowOf: Int32Array; readonly used: Int32Array; readonly gathers: readonly (ColumnPick | undefined | null)[] };
   /** Learnable masks: logits [rows, cols, 2] (keep, drop) and which rows learn ([rows, 1], 0/1). */
   readonly learnable?: { readonly logits: Variable<tf.Rank.R3>; readonly rows: Tensor2D; readonly rowFlags: Uint8Array; readonly temperature: number };
   readonly weight: Variable<tf.Rank.R2> | undefined;
@@ -124,7 +125,7 @@ function packRows(mask: Uint8Array, rows: number, cols: number, sourceSizes: rea
     const inSource: number[] = [];
     for (let r = offset; r < offset + size; r++) if (rowOf[r]! >= 0) inSource.push(r - offset);
     offset += size;
-    return inSource.length === size ? undefined : inSource.length === 0 ? null : tf.tensor1d(inSource, "int32");
+    return inSource.length === size ? undefined : inSource.length === 0 ? null : columnPick(inSource);
   });
   return { rowOf, used: Int32Array.from(used), gathers };
 }
@@ -323,7 +324,7 @@ export async function createNetwork<I extends readonly number[] = readonly numbe
           created.push(weight);
           maskTensor = tf.tensor2d(used ? pickRows(Float32Array.from(mask), used, cols) : Float32Array.from(mask), [packedRows, cols], "float32");
           created.push(maskTensor);
-          for (const g of packed?.gathers ?? []) if (g) created.push(g);
+          for (const g of packed?.gathers ?? []) if (g) created.push(g.indices, g.slots);
         }
       }
       const bias = tf.variable(tf.zeros([cols], "float32") as Tensor1D, true);
@@ -492,7 +493,7 @@ export async function createNetwork<I extends readonly number[] = readonly numbe
         } else {
           const gathers = kernel.packed?.gathers;
           const inputs = kernel.sources
-            .map((s, i) => (gathers === undefined || gathers[i] === undefined ? activations[s]! : gathers[i] === null ? undefined : (tf.gather(activations[s]!, gathers[i]!, 1) as Tensor2D)))
+            .map((s, i) => (gathers === undefined || gathers[i] === undefined ? activations[s]! : gathers[i] === null ? undefined : gatherColumns(activations[s]!, gathers[i]!)))
             .filter((t): t is Tensor2D => t !== undefined);
           const joined = inputs.length === 1 ? inputs[0]! : tf.concat2d(inputs, 1);
           const options = { inputNeedsGradient: kernel.readsHiddenLayers, denseWeightGradient: denseGradients };
@@ -730,7 +731,7 @@ export async function createNetwork<I extends readonly number[] = readonly numbe
         kernel.gain?.dispose();
         kernel.shift?.dispose();
         kernel.learnable?.logits.dispose();
-        for (const g of kernel.packed?.gathers ?? []) g?.dispose();
+        for (const g of kernel.packed?.gathers ?? []) if (g) tf.dispose([g.indices, g.slots]);
         if (kernel.sparse) {
           kernel.sparse.weight.dispose();
           kernel.sparse.maskVector.dispose();

@@ -6,7 +6,9 @@
  * `dense1.bias`, …); each block's mask is `BLOCK.mask`, shape
  * [sourceSize, targetSize], of dtype `bool`: TensorFlow.js stores a bool as
  * one byte (an int32 mask would take four), and the dtype itself says the
- * entries can only be 0 or 1.
+ * entries can only be 0 or 1. A mask is what `getMask` returns, the mask the
+ * model computes with (for learnable masks: the static mask and the learned
+ * one combined), so the loaded model predicts exactly as the saved one.
  *
  * Pure: no file system, so it works in browsers (files.ts adds the files).
  */
@@ -119,7 +121,8 @@ function manifestEntries(modelJson: WeightsFile): ManifestEntry[] | string {
 
 /**
  * Loads weights and masks into `model`. Everything is checked before anything
- * changes, so a refused file leaves the model as it was: the format, that the
+ * changes (and a mask a sparse kernel refuses is undone, see `setMasks`), so a
+ * refused file leaves the model as it was: the format, that the
  * file holds exactly the model's parameters and masks with the same shapes,
  * and that `weightData` is as long as the manifest says. The network's name
  * is not compared: a file saved from a differently named network with the

@@ -88,3 +88,14 @@ describe("packed dense kernels (execution auto)", () => {
     expect(() => auto.setMask(block.name, mask)).toThrow("runs packed");
   });
 });
+
+describe("packed kernels on WASM", () => {
+  it("train: the gather of packed sources has a gradient the WASM backend can run", async () => {
+    const { useBackend } = await import("../../runtime/index.js");
+    const auto = await buildModel(source, { seed: 9, execution: "auto", backend: "wasm" });
+    expect(auto.backend).toBe("wasm");
+    const history = await auto.fit({ x, y }, { epochs: 2, batchSize: 5 });
+    expect(history.epochs.every((e) => Number.isFinite(e.loss))).toBe(true);
+    await useBackend("cpu");
+  });
+});

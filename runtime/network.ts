@@ -58,10 +58,11 @@ interface KernelState {
   /**
    * Packing (execution `auto`, dense kernels): only the source neurons with a
    * structural connection into this kernel are multiplied. `rowOf[r]` is the
-   * packed row of fused row r, or −1; `gathers[i]` picks the used neurons of
-   * the i-th source (undefined: all of them; null: none).
+   * packed row of fused row r, or −1; `pick` gathers the used rows' columns
+   * from the concatenated sources (one gather: on WASM an op costs more than
+   * the data it moves here).
    */
-  readonly packed?: { readonly rowOf: Int32Array; readonly used: Int32Array; readonly gathers: readonly (ColumnPick | undefined | null)[] };
+  readonly packed?: { readonly rowOf: Int32Array; readonly used: Int32Array; readonly pick: ColumnPick };
   /** Learnable masks: logits [rows, cols, 2] (keep, drop) and which rows learn ([rows, 1], 0/1). */
   readonly learnable?: { readonly logits: Variable<tf.Rank.R3>; readonly rows: Tensor2D; readonly rowFlags: Uint8Array; readonly temperature: number };
   readonly weight: Variable<tf.Rank.R2> | undefined;
@@ -104,10 +105,10 @@ function pickRows(values: Float32Array, used: Int32Array, cols: number): Float32
 }
 
 /**
- * The rows of a fused mask that hold a connection, and per source block the
- * gather that picks them; undefined when every row is used (nothing to pack).
+ * The rows of a fused mask that hold a connection, and the gather that picks
+ * them; undefined when every row is used (nothing to pack).
  */
-function packRows(mask: Uint8Array, rows: number, cols: number, sourceSizes: readonly number[]): KernelState["packed"] {
+function packRows(mask: Uint8Array, rows: number, cols: number): KernelState["packed"] {
   const rowOf = new Int32Array(rows).fill(-1);
   const used: number[] = [];
   for (let r = 0; r < rows; r++) {
@@ -120,14 +121,7 @@ function packRows(mask: Uint8Array, rows: number, cols: number, sourceSizes: rea
     }
   }
   if (used.length === rows) return undefined;
-  let offset = 0;
-  const gathers = sourceSizes.map((size) => {
-    const inSource: number[] = [];
-    for (let r = offset; r < offset + size; r++) if (rowOf[r]! >= 0) inSource.push(r - offset);
-    offset += size;
-    return inSource.length === size ? undefined : inSource.length === 0 ? null : columnPick(inSource);
-  });
-  return { rowOf, used: Int32Array.from(used), gathers };
+  return { rowOf, used: Int32Array.from(used), pick: columnPick(used) };
 }
 
 /** Per-edge values of a sparse kernel in the fused [rows, cols] layout. */
@@ -314,7 +308,7 @@ export async function createNetwork<I extends readonly number[] = readonly numbe
           created.push(edgeWeight, maskVector, structure.sources, structure.sourceSlots, structure.targets, structure.targetSlots);
           sparse = { structure, weight: edgeWeight, edgeOf, maskVector };
         } else {
-          packed = !learns && execution === "auto" ? packRows(mask, rows, cols, kernelSpec.blocks.map((b) => blockInfos[b]!.sourceSize)) : undefined;
+          packed = !learns && execution === "auto" ? packRows(mask, rows, cols) : undefined;
           const used = packed?.used;
           const packedRows = used?.length ?? rows;
           const values = used ? pickRows(initialValues, used, cols) : initialValues;
@@ -324,7 +318,7 @@ export async function createNetwork<I extends readonly number[] = readonly numbe
           created.push(weight);
           maskTensor = tf.tensor2d(used ? pickRows(Float32Array.from(mask), used, cols) : Float32Array.from(mask), [packedRows, cols], "float32");
           created.push(maskTensor);
-          for (const g of packed?.gathers ?? []) if (g) created.push(g.indices, g.slots);
+          if (packed) created.push(packed.pick.indices, packed.pick.slots);
         }
       }
       const bias = tf.variable(tf.zeros([cols], "float32") as Tensor1D, true);
@@ -491,11 +485,9 @@ export async function createNetwork<I extends readonly number[] = readonly numbe
         } else if (kernel.weight === undefined || kernel.maskTensor === undefined) {
           pre = tf.add(tf.zeros([batch, kernel.cols]), kernel.bias);
         } else {
-          const gathers = kernel.packed?.gathers;
-          const inputs = kernel.sources
-            .map((s, i) => (gathers === undefined || gathers[i] === undefined ? activations[s]! : gathers[i] === null ? undefined : gatherColumns(activations[s]!, gathers[i]!)))
-            .filter((t): t is Tensor2D => t !== undefined);
-          const joined = inputs.length === 1 ? inputs[0]! : tf.concat2d(inputs, 1);
+          const inputs = kernel.sources.map((s) => activations[s]!);
+          const concatenated = inputs.length === 1 ? inputs[0]! : tf.concat2d(inputs, 1);
+          const joined = kernel.packed ? gatherColumns(concatenated, kernel.packed.pick) : concatenated;
           const options = { inputNeedsGradient: kernel.readsHiddenLayers, denseWeightGradient: denseGradients };
           pre = kernel.learnable
             ? maskedDense(joined, kernel.weight, learnedMask(kernel.maskTensor, kernel.learnable.logits, kernel.learnable.rows, kernel.learnable.temperature), kernel.bias, { ...options, maskNeedsGradient: true })
@@ -731,7 +723,7 @@ export async function createNetwork<I extends readonly number[] = readonly numbe
         kernel.gain?.dispose();
         kernel.shift?.dispose();
         kernel.learnable?.logits.dispose();
-        for (const g of kernel.packed?.gathers ?? []) if (g) tf.dispose([g.indices, g.slots]);
+        if (kernel.packed) tf.dispose([kernel.packed.pick.indices, kernel.packed.pick.slots]);
         if (kernel.sparse) {
           kernel.sparse.weight.dispose();
           kernel.sparse.maskVector.dispose();

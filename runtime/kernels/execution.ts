@@ -14,8 +14,9 @@ export function runsSparse(execution: Execution, density: number): boolean {
 
 /**
  * The parameters a network allocates: per kernel its live connections
- * (sparse) or rows × columns (dense), plus biases and layer-norm gains and
- * shifts. Learnable-mask logits are not counted.
+ * (sparse) or rows × columns (dense; under `auto` only the rows with a
+ * connection, as packing keeps), plus biases and layer-norm gains and shifts.
+ * Learnable-mask logits are not counted.
  */
 export function plannedParameters(spec: NetworkSpec, execution: Execution = spec.execution ?? "auto"): { weights: number; biases: number; live: number } {
   let weights = 0;
@@ -24,15 +25,23 @@ export function plannedParameters(spec: NetworkSpec, execution: Execution = spec
   for (const kernel of spec.kernels) {
     const cols = spec.layers[kernel.target]!.size;
     let rows = 0;
+    let usedRows = 0;
     let kernelLive = 0;
     for (const b of kernel.blocks) {
       const block = spec.blocks[b]!;
-      const size = spec.layers[block.source]!.size * cols;
-      rows += spec.layers[block.source]!.size;
-      kernelLive += decodeMask(block.mask, size).reduce((n, m) => n + m, 0);
+      const sourceSize = spec.layers[block.source]!.size;
+      const mask = decodeMask(block.mask, sourceSize * cols);
+      rows += sourceSize;
+      for (let r = 0; r < sourceSize; r++) {
+        let rowLive = 0;
+        for (let c = 0; c < cols; c++) rowLive += mask[r * cols + c]!;
+        kernelLive += rowLive;
+        if (rowLive > 0) usedRows++;
+      }
     }
     live += kernelLive;
-    weights += rows === 0 ? 0 : runsSparse(execution, kernelLive / (rows * cols)) ? kernelLive : rows * cols;
+    const denseRows = execution === "auto" ? usedRows : rows;
+    weights += rows === 0 ? 0 : runsSparse(execution, kernelLive / (rows * cols)) ? kernelLive : denseRows * cols;
     const normalised = spec.layerNorm && spec.layers[kernel.target]!.kind === "hidden" && cols > 1;
     biases += cols * (normalised ? 3 : 1);
   }

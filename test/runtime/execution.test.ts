@@ -99,3 +99,13 @@ describe("packed kernels on WASM", () => {
     await useBackend("cpu");
   });
 });
+
+describe("plannedParameters", () => {
+  it.each(["auto", "dense", "sparse"] as const)("counts what a network built with execution %s allocates", async (execution) => {
+    const { plannedParameters } = await import("../../runtime/index.js");
+    const model = await buildModel(source, { seed: 1, execution });
+    const planned = plannedParameters(model.spec, execution);
+    expect(planned.weights + planned.biases).toBe(model.parameters.reduce((n, p) => n + p.variable.size, 0));
+    expect(planned.live).toBe(model.liveConnections());
+  });
+});

@@ -1,6 +1,6 @@
 import { createRandom } from "../../runtime/random.js";
 
-/** Targets of a dataset: a class index per sample, or a row of values per sample. */
+/** Targets of a dataset: a class index per sample, or a row of `width` values per sample. */
 export type Labels =
   | { readonly kind: "classes"; readonly classes: Int32Array }
   | { readonly kind: "targets"; readonly width: number; readonly values: Float32Array };
@@ -19,7 +19,7 @@ export interface DataShape {
   readonly outputSize: number;
 }
 
-/** Data that cannot be used, with the place in the file that says why. */
+/** Data that cannot be used, with the place in the file that says why (line and column from 1). */
 export class DataError extends Error {
   override name = "DataError";
   constructor(
@@ -31,40 +31,61 @@ export class DataError extends Error {
     super(message);
   }
 
-  /** `file:line:col: error: message`, leaving out what is not known. */
+  /** `file:line:col: error: message`, the shape compiler diagnostics have, leaving out what is not known. */
   format(): string {
-    const where = [this.file, this.line, this.line === undefined ? undefined : this.column].filter((p) => p !== undefined).join(":");
+    let where = this.file;
+    if (this.line !== undefined) where += `:${this.line}`;
+    if (this.line !== undefined && this.column !== undefined) where += `:${this.column}`;
     return `${where}: error: ${this.message}`;
   }
 }
 
-/** The samples at `indices`, in that order. */
-export function subset(data: Dataset, indices: ArrayLike<number>): Dataset {
-  const n = indices.length;
-  const features = new Float32Array(n * data.featureSize);
-  for (let i = 0; i < n; i++) {
-    const from = indices[i]! * data.featureSize;
-    features.set(data.features.subarray(from, from + data.featureSize), i * data.featureSize);
-  }
-  const labels: Labels =
-    data.labels.kind === "classes"
-      ? { kind: "classes", classes: Int32Array.from({ length: n }, (_, i) => (data.labels as { classes: Int32Array }).classes[indices[i]!]!) }
-      : subsetTargets(data.labels, indices);
-  return { size: n, featureSize: data.featureSize, features, labels };
+/** The leading byte-order mark that editors on Windows write is not part of the data. */
+export function stripByteOrderMark(text: string): string {
+  return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
 }
 
-function subsetTargets(labels: { readonly width: number; readonly values: Float32Array }, indices: ArrayLike<number>): Labels {
-  const values = new Float32Array(indices.length * labels.width);
+/** Whether a value survives the trip into a Float32Array: NaN and out-of-range values would poison training. */
+export function fitsFloat32(value: number): boolean {
+  return Number.isFinite(Math.fround(value));
+}
+
+/** Whether `value` names one of a network's `outputSize` classes. */
+export function isClass(value: number, outputSize: number): boolean {
+  return Number.isInteger(value) && value >= 0 && value < outputSize;
+}
+
+/** The samples at `indices`, in that order. */
+export function subset(data: Dataset, indices: ArrayLike<number>): Dataset {
+  const count = indices.length;
+  return {
+    size: count,
+    featureSize: data.featureSize,
+    features: gatherRows(data.features, data.featureSize, indices, new Float32Array(count * data.featureSize)),
+    labels:
+      data.labels.kind === "classes"
+        ? { kind: "classes", classes: gatherRows(data.labels.classes, 1, indices, new Int32Array(count)) }
+        : {
+            kind: "targets",
+            width: data.labels.width,
+            values: gatherRows(data.labels.values, data.labels.width, indices, new Float32Array(count * data.labels.width)),
+          },
+  };
+}
+
+/** Copies the rows of `source` (each `width` long) at `indices` into `target`, one after another. */
+function gatherRows<T extends Float32Array | Int32Array>(source: T, width: number, indices: ArrayLike<number>, target: T): T {
   for (let i = 0; i < indices.length; i++) {
-    const from = indices[i]! * labels.width;
-    values.set(labels.values.subarray(from, from + labels.width), i * labels.width);
+    const from = indices[i]! * width;
+    target.set(source.subarray(from, from + width), i * width);
   }
-  return { kind: "targets", width: labels.width, values };
+  return target;
 }
 
 /**
  * Shuffles the samples with a seeded Fisher–Yates permutation and holds the
- * last `testCount` of them out: the same seed gives the same split everywhere.
+ * last `testCount` of them out. The permutation depends only on the seed and
+ * the size, so the same data and seed give the same split on every machine.
  */
 export function shuffleAndSplit(data: Dataset, testCount: number, seed: number): { train: Dataset; test: Dataset } {
   if (!Number.isInteger(testCount) || testCount < 0 || testCount > data.size) {
@@ -74,16 +95,10 @@ export function shuffleAndSplit(data: Dataset, testCount: number, seed: number):
   const order = Int32Array.from({ length: data.size }, (_, i) => i);
   for (let i = data.size - 1; i > 0; i--) {
     const j = random.int(i + 1);
-    const t = order[i]!;
+    const swap = order[i]!;
     order[i] = order[j]!;
-    order[j] = t;
+    order[j] = swap;
   }
   const trainCount = data.size - testCount;
   return { train: subset(data, order.subarray(0, trainCount)), test: subset(data, order.subarray(trainCount)) };
-}
-
-/** A class label must be an integer naming one of the network's outputs. */
-export function checkClass(value: number, outputSize: number, where: () => DataError): number {
-  if (!Number.isInteger(value) || value < 0 || value >= outputSize) throw where();
-  return value;
 }

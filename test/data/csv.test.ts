@@ -1,0 +1,101 @@
+import { describe, expect, it } from "vitest";
+import { DataError, parseCsv } from "../../src/data/index.js";
+
+const shape = { inputSize: 3, outputSize: 2 };
+
+/** The DataError `run` throws; anything else, or nothing, fails the test. */
+function failure(run: () => unknown): DataError {
+  try {
+    run();
+  } catch (error) {
+    if (error instanceof DataError) return error;
+    throw error;
+  }
+  throw new Error("expected a DataError, but nothing was thrown");
+}
+
+const parse = (text: string): DataError => failure(() => parseCsv(text, "d.csv", shape));
+
+describe("parseCsv", () => {
+  it("reads a header, comments, blank lines, padded cells, CRLF line endings and class labels", () => {
+    const data = parseCsv("\n# made by hand\na, b, c, label\n# note\n\n 1 , 2,3, 1\r\n-4.5,.5,6e1,0\r\n\n", "d.csv", shape);
+    expect(data.size).toBe(2);
+    expect(data.featureSize).toBe(3);
+    expect(Array.from(data.features)).toEqual([1, 2, 3, -4.5, 0.5, 60]);
+    expect(data.labels).toEqual({ kind: "classes", classes: Int32Array.from([1, 0]) });
+  });
+
+  it("reads outputSize target values when the first row is that wide", () => {
+    const data = parseCsv("1,2,3,0.5,-0.5\n4,5,6,1e-1,2", "d.csv", shape);
+    expect(Array.from(data.features)).toEqual([1, 2, 3, 4, 5, 6]);
+    expect(data.labels).toEqual({ kind: "targets", width: 2, values: Float32Array.from([0.5, -0.5, 0.1, 2]) });
+  });
+
+  it("reads the one extra value of a single-output network as a target, not a class", () => {
+    const data = parseCsv("1,2,0.25\n3,4,7", "d.csv", { inputSize: 2, outputSize: 1 });
+    expect(data.labels).toEqual({ kind: "targets", width: 1, values: Float32Array.from([0.25, 7]) });
+  });
+
+  it("skips a byte-order mark before the header", () => {
+    const data = parseCsv("\uFEFFx,y,z,class\n1,2,3,1\n", "d.csv", shape);
+    expect(data.size).toBe(1);
+    expect(data.labels).toEqual({ kind: "classes", classes: Int32Array.from([1]) });
+  });
+
+  it("refuses a row whose count of values differs from the first row's, on its line", () => {
+    const error = parse("x,y,z,c\n1,2,3,1\n# fine so far\n1,2,3\n");
+    expect([error.message, error.line, error.column]).toEqual(["line 4 has 3 values, but the first row has 4", 4, undefined]);
+    expect(error.format()).toBe("d.csv:4: error: line 4 has 3 values, but the first row has 4");
+  });
+
+  it("refuses a non-numeric cell at its line and column", () => {
+    const error = parse("1,2,3,1\n1,  abc ,3,1\n");
+    expect(error.format()).toBe("d.csv:2:5: error: 'abc' is not a number");
+  });
+
+  it("refuses NaN, Infinity and hexadecimal cells", () => {
+    expect(parse("NaN,2,3,1\n").format()).toBe("d.csv:1:1: error: 'NaN' is not a number");
+    expect(parse("1,Infinity,3,1\n").format()).toBe("d.csv:1:3: error: 'Infinity' is not a number");
+    expect(parse("1,2,0x1f,1\n").format()).toBe("d.csv:1:5: error: '0x1f' is not a number");
+  });
+
+  it("refuses an empty cell at its column", () => {
+    expect(parse("1,2,3,1\n1,2,  ,1\n").format()).toBe("d.csv:2:5: error: empty cell, expected a number");
+  });
+
+  it("refuses a value too large for a 32-bit float", () => {
+    expect(parse("1,2,1e39,1\n").format()).toBe("d.csv:1:5: error: '1e39' is too large for a 32-bit float");
+  });
+
+  it("refuses a header that is not the first line", () => {
+    expect(parse("1,2,3,1\na,b,c,d\n").format()).toBe("d.csv:2:1: error: 'a' is not a number");
+  });
+
+  it("refuses a first row that fits neither layout, saying both", () => {
+    const error = parse("# comment\n1,2,3,4,5,6\n");
+    expect(error.format()).toBe(
+      "d.csv:2: error: expected 4 columns (3 features and a class label) or 5 (3 features and 2 targets), found 6",
+    );
+    const mnist = failure(() => parseCsv(`${Array(790).fill("0").join(",")}\n`, "m.csv", { inputSize: 784, outputSize: 10 }));
+    expect(mnist.message).toBe("expected 785 columns (784 features and a class label) or 794 (784 features and 10 targets), found 790");
+  });
+
+  it("refuses a class label outside [0, outputSize)", () => {
+    const error = parse("1,2,3,1\n\n1,2,3, 12\n");
+    expect([error.line, error.column]).toEqual([3, 8]);
+    expect(error.message).toBe("label 12 on line 3 is not a class of a network with 2 outputs (0 … 1)");
+  });
+
+  it("refuses a negative class label", () => {
+    expect(parse("1,2,3,-1\n").format()).toBe("d.csv:1:7: error: label -1 on line 1 is not a class of a network with 2 outputs (0 … 1)");
+  });
+
+  it("refuses a class label that is not an integer", () => {
+    expect(parse("1,2,3,0.5\n").format()).toBe("d.csv:1:7: error: label 0.5 on line 1 is not a class of a network with 2 outputs (0 … 1)");
+  });
+
+  it("refuses a file with no data rows", () => {
+    expect(parse("a,b,c,d\n# nothing\n\n").format()).toBe("d.csv: error: the file has no data rows");
+    expect(parse("").format()).toBe("d.csv: error: the file has no data rows");
+  });
+});

@@ -1,0 +1,254 @@
+/**
+ * The graph kernel: any number of sparse depths in one op. Its neurons are
+ * computed one after another in topological order, each from its incoming
+ * connections, so a run of sparse depths costs one call however many depths
+ * it spans, and time and memory follow the live connections.
+ *
+ * The kernel's parameters stay those of its member kernels (a per-edge
+ * weight, 0/1 mask and per-neuron bias each), so pruning, saving and growing
+ * see the same parameters whichever way a network runs.
+ *
+ * Input: the external sources `x` [batch, inputs] (columns in any order the
+ * structure names). Output: the neurons in `exports` [batch, exports], the
+ * ones later kernels read. Gradients (registered beside the forward pass, as
+ * TensorFlow.js does): the inputs, every weight (masked, or unmasked for
+ * growing) and every bias. The work happens in graph.wat (SIMD over the
+ * batch); see memory.ts for where its data lives.
+ */
+import * as tf from "@tensorflow/tfjs-core";
+import type { KernelBackend, NamedAttrMap, NamedTensorInfoMap, Tensor, Tensor1D, Tensor2D, TensorInfo } from "@tensorflow/tfjs-core";
+import type { ActivationName } from "../../spec.js";
+import { cpuWorkspace, wasmWorkspace, type Workspace } from "./memory.js";
+
+const FORWARD = "DeepstructGraph";
+const BACKWARD = "DeepstructGraphGrad";
+
+/** The activation numbering of graph.wat. */
+const ACTIVATION_KIND: Readonly<Record<ActivationName, number>> = { linear: 0, relu: 1, tanh: 2, sigmoid: 3, elu: 4 };
+
+/** The static shape of a graph kernel, built once per network. */
+export interface GraphStructure {
+  /** Neurons the kernel computes, in topological order. */
+  readonly neurons: number;
+  /** Columns of the external input. */
+  readonly inputs: number;
+  /** Neurons below this index are activated, the rest (an output layer) are linear. */
+  readonly activated: number;
+  /**
+   * Incoming connections grouped by neuron: those of neuron v are
+   * `start[v] … start[v + 1] − 1`, and `source[q]` is an input column (below
+   * `inputs`) or `inputs` + an earlier neuron.
+   */
+  readonly start: Tensor1D;
+  readonly source: Tensor1D;
+  /** Per member kernel: its neuron count, and the incoming position of each of its edges. */
+  readonly members: readonly { readonly neurons: number; readonly slots: Tensor1D }[];
+}
+
+export interface GraphStructureInput {
+  readonly inputs: number;
+  readonly activated: number;
+  /** Per member kernel, its edges in the member's own order: source (combined index) and target neuron (kernel-wide). */
+  readonly members: readonly { readonly neurons: number; readonly sources: Int32Array; readonly targets: Int32Array }[];
+}
+
+/** Groups the members' edges by target neuron (a counting sort, so in linear time). */
+export function graphStructure(input: GraphStructureInput): GraphStructure {
+  const neurons = input.members.reduce((n, m) => n + m.neurons, 0);
+  const edges = input.members.reduce((n, m) => n + m.sources.length, 0);
+  const start = new Int32Array(neurons + 1);
+  for (const member of input.members) for (const t of member.targets) start[t + 1]!++;
+  for (let v = 0; v < neurons; v++) start[v + 1]! += start[v]!;
+  const next = start.slice(0, neurons);
+  const source = new Int32Array(edges);
+  const members = input.members.map((member) => {
+    const slots = new Int32Array(member.sources.length);
+    member.targets.forEach((t, e) => {
+      const q = next[t]!++;
+      slots[e] = q;
+      source[q] = member.sources[e]!;
+    });
+    return { neurons: member.neurons, slots: tf.tensor1d(slots, "int32") };
+  });
+  return { neurons, inputs: input.inputs, activated: input.activated, start: tf.tensor1d(start, "int32"), source: tf.tensor1d(source, "int32"), members };
+}
+
+export function disposeGraphStructure(structure: GraphStructure): void {
+  tf.dispose([structure.start, structure.source, ...structure.members.map((m) => m.slots)]);
+}
+
+/** One member kernel's parameters: weight and 0/1 mask per edge, bias per neuron. */
+export interface GraphMember {
+  readonly weight: Tensor1D;
+  readonly mask: Tensor1D;
+  readonly bias: Tensor1D;
+}
+
+export interface GraphKernelOptions {
+  readonly activation: ActivationName;
+  /** Whether anything upstream needs the gradient of `x` (default true). */
+  readonly inputNeedsGradient?: boolean;
+  /** False gives switched-off connections their gradient too, for growing where it is largest (default true). */
+  readonly maskWeightGradient?: boolean;
+}
+
+/** Rows of 4-float SIMD vectors: the batch is padded to a multiple of 4 inside the kernel. */
+const paddedBatch = (batch: number): number => Math.ceil(batch / 4) * 4;
+
+interface Attributes {
+  readonly members: number;
+  readonly neurons: number;
+  readonly activated: number;
+  readonly kind: number;
+  readonly needInput: boolean;
+  readonly masked: boolean;
+}
+
+function attributes(attrs: NamedAttrMap): Attributes {
+  return attrs as unknown as Attributes;
+}
+
+/** Addresses of the inputs both directions read: structure, weights and masks, with the weights placed in incoming order. */
+function placeWeights(ws: Workspace, inputs: NamedTensorInfoMap, a: Attributes): { start: number; source: number; exports: number; weff: number } {
+  const edges = inputs.source!.shape[0]!;
+  const weff = ws.scratch(4 * edges);
+  for (let k = 0; k < a.members; k++) {
+    const slots = inputs[`s${k}`]!;
+    ws.code.placeWeights(ws.input(inputs[`w${k}`]!), ws.input(inputs[`m${k}`]!), ws.input(slots), slots.shape[0]!, weff);
+  }
+  return { start: ws.input(inputs.start!), source: ws.input(inputs.source!), exports: ws.input(inputs.exports!), weff };
+}
+
+/** x [batch, r] into a zero-padded [r, bp] scratch. */
+function transposedInput(ws: Workspace, x: TensorInfo, bp: number): number {
+  const [batch, r] = x.shape as [number, number];
+  const xt = ws.scratch(4 * r * bp);
+  ws.code.transposeIn(ws.input(x), batch, r, xt, bp);
+  return xt;
+}
+
+function forwardKernel(ws: Workspace, inputs: NamedTensorInfoMap, a: Attributes): TensorInfo[] {
+  const x = inputs.x!;
+  const [batch, r] = x.shape as [number, number];
+  const bp = paddedBatch(batch);
+  const xt = transposedInput(ws, x, bp);
+  const { start, source, exports, weff } = placeWeights(ws, inputs, a);
+  const bias = ws.scratch(4 * a.neurons);
+  let offset = 0;
+  for (let k = 0; k < a.members; k++) {
+    const b = inputs[`b${k}`]!;
+    const from = ws.input(b) / 4;
+    ws.f32().copyWithin(bias / 4 + offset, from, from + b.shape[0]!);
+    offset += b.shape[0]!;
+  }
+  const h = ws.output([a.neurons, bp]);
+  ws.code.forward(xt, r, h.pointer, a.neurons, bp, weff, bias, start, source, a.activated, a.kind);
+  const count = inputs.exports!.shape[0]!;
+  const out = ws.output([batch, count]);
+  ws.code.pickRows(h.pointer, bp, exports, count, out.pointer, batch, 0);
+  return [h.finish(), out.finish()];
+}
+
+function backwardKernel(ws: Workspace, inputs: NamedTensorInfoMap, a: Attributes): TensorInfo[] {
+  const x = inputs.x!;
+  const [batch, r] = x.shape as [number, number];
+  const bp = paddedBatch(batch);
+  const { start, source, exports, weff } = placeWeights(ws, inputs, a);
+  const g = ws.scratch(4 * a.neurons * bp);
+  ws.code.pickRows(g, bp, exports, inputs.exports!.shape[0]!, ws.input(inputs.dy!), batch, 1);
+  const xt = transposedInput(ws, x, bp);
+  const dxt = a.needInput ? ws.scratch(4 * r * bp) : 0;
+  const dweff = ws.scratch(4 * inputs.source!.shape[0]!);
+  const db = ws.scratch(4 * a.neurons);
+  ws.code.backward(g, ws.input(inputs.h!), xt, r, a.neurons, bp, weff, start, source, a.activated, a.kind, dxt, dweff, db, a.needInput ? 1 : 0);
+
+  const dx = ws.output([batch, r]);
+  if (a.needInput) {
+    const identity = ws.scratch(4 * r);
+    ws.i32().set(Int32Array.from({ length: r }, (_, i) => i), identity / 4);
+    ws.code.pickRows(dxt, bp, identity, r, dx.pointer, batch, 0);
+  } else {
+    ws.f32().fill(0, dx.pointer / 4, dx.pointer / 4 + batch * r);
+  }
+  const weights: TensorInfo[] = [];
+  const biases: TensorInfo[] = [];
+  let offset = 0;
+  for (let k = 0; k < a.members; k++) {
+    const slots = inputs[`s${k}`]!;
+    const dw = ws.output([slots.shape[0]!]);
+    ws.code.takeGradients(dweff, ws.input(inputs[`m${k}`]!), ws.input(slots), slots.shape[0]!, dw.pointer, a.masked ? 1 : 0);
+    weights.push(dw.finish());
+    const size = inputs[`b${k}`]!.shape[0]!;
+    const dbk = ws.output([size]);
+    ws.f32().copyWithin(dbk.pointer / 4, db / 4 + offset, db / 4 + offset + size);
+    biases.push(dbk.finish());
+    offset += size;
+  }
+  return [dx.finish(), ...weights, ...biases];
+}
+
+function register(backendName: "wasm" | "cpu", workspace: (backend: KernelBackend) => Workspace): void {
+  const run =
+    (body: (ws: Workspace, inputs: NamedTensorInfoMap, a: Attributes) => TensorInfo[]) =>
+    ({ inputs, backend, attrs }: { inputs: NamedTensorInfoMap; backend: KernelBackend; attrs?: NamedAttrMap }): TensorInfo[] => {
+      const ws = workspace(backend);
+      try {
+        return body(ws, inputs, attributes(attrs ?? {}));
+      } finally {
+        ws.release();
+      }
+    };
+  tf.registerKernel({ kernelName: FORWARD, backendName, kernelFunc: run(forwardKernel) });
+  tf.registerKernel({ kernelName: BACKWARD, backendName, kernelFunc: run(backwardKernel) });
+}
+
+register("wasm", wasmWorkspace);
+register("cpu", cpuWorkspace);
+
+type SaveFunction = (tensors: Tensor[]) => void;
+
+/**
+ * Runs the graph kernel: the activations of the neurons `exports` (int32
+ * indices into the kernel's neurons), [batch, exports.length].
+ */
+export function graphKernel(x: Tensor2D, members: readonly GraphMember[], structure: GraphStructure, exports: Tensor1D, options: GraphKernelOptions): Tensor2D {
+  if (members.length !== structure.members.length) throw new Error(`graph kernel: ${members.length} members given, the structure has ${structure.members.length}`);
+  if (x.shape[1] !== structure.inputs) throw new Error(`graph kernel: input has ${x.shape[1]} columns, the structure reads ${structure.inputs}`);
+  const count = members.length;
+  const attrs: Attributes = {
+    members: count,
+    neurons: structure.neurons,
+    activated: structure.activated,
+    kind: ACTIVATION_KIND[options.activation],
+    needInput: options.inputNeedsGradient !== false,
+    masked: options.maskWeightGradient !== false,
+  };
+  const statics: Record<string, Tensor> = { start: structure.start, source: structure.source, exports };
+  members.forEach((m, k) => {
+    statics[`m${k}`] = m.mask;
+    statics[`s${k}`] = structure.members[k]!.slots;
+  });
+  const named = (weights: readonly Tensor[], biases: readonly Tensor[]): Record<string, Tensor> => {
+    const map: Record<string, Tensor> = { ...statics };
+    weights.forEach((w, k) => (map[`w${k}`] = w));
+    biases.forEach((b, k) => (map[`b${k}`] = b));
+    return map;
+  };
+  const op = tf.customGrad((...args: (Tensor | SaveFunction)[]) => {
+    const save = args.pop() as SaveFunction;
+    const [input, ...parameters] = args as Tensor[];
+    const weights = parameters.slice(0, count);
+    const biases = parameters.slice(count);
+    const [h, out] = tf.engine().runKernel(FORWARD, { x: input!, ...named(weights, biases) }, attrs as unknown as NamedAttrMap) as Tensor[];
+    save([input!, h!]);
+    return {
+      value: out!,
+      gradFunc: (dy: Tensor | Tensor[], saved: Tensor[]) => {
+        const [xs, hs] = saved as [Tensor, Tensor];
+        const grads = tf.engine().runKernel(BACKWARD, { dy: dy as Tensor, h: hs, x: xs, ...named(weights, biases) }, attrs as unknown as NamedAttrMap);
+        return grads as Tensor[];
+      },
+    };
+  });
+  return op(x, ...members.map((m) => m.weight), ...members.map((m) => m.bias)) as Tensor2D;
+}

@@ -1,0 +1,300 @@
+;; The graph kernel: a whole run of sparse depths evaluated neuron by neuron in
+;; one call, forward and backward. Built into graph-wasm.ts by
+;; `npm run build:wasm` (scripts/build-wasm.ts); a test checks the two agree.
+;;
+;; Memory is imported, so on TensorFlow.js's WebAssembly backend the kernel
+;; reads and writes tensors where they already live. All pointers are byte
+;; offsets. Activations are stored neuron-major: a row of `bp` floats per
+;; neuron, one per sample, `bp` a multiple of 4, so every loop over a row is
+;; 128-bit SIMD with no tail.
+;;
+;; Neurons are numbered in topological order. An incoming connection's
+;; source is a combined index: below `r`, row `s` of the external inputs `xt`;
+;; from `r` on, row `s - r` of the kernel's own activations `h`.
+;;
+;; Activation kinds: 0 linear, 1 relu, 2 tanh, 3 sigmoid, 4 elu. Neurons from
+;; `activated` on (an output layer) are linear.
+(module
+  (import "env" "memory" (memory 0))
+
+  ;; ---- rows of n floats (n a multiple of 4) ----
+
+  (func $fill (param $dst i32) (param $value f32) (param $n i32)
+    (local $end i32) (local $v v128)
+    (local.set $v (f32x4.splat (local.get $value)))
+    (local.set $end (i32.add (local.get $dst) (i32.shl (local.get $n) (i32.const 2))))
+    (block $done
+      (loop $next
+        (br_if $done (i32.ge_u (local.get $dst) (local.get $end)))
+        (v128.store (local.get $dst) (local.get $v))
+        (local.set $dst (i32.add (local.get $dst) (i32.const 16)))
+        (br $next))))
+
+  ;; dst += a · src
+  (func $axpy (param $dst i32) (param $src i32) (param $a f32) (param $n i32)
+    (local $end i32) (local $va v128)
+    (local.set $va (f32x4.splat (local.get $a)))
+    (local.set $end (i32.add (local.get $dst) (i32.shl (local.get $n) (i32.const 2))))
+    (block $done
+      (loop $next
+        (br_if $done (i32.ge_u (local.get $dst) (local.get $end)))
+        (v128.store (local.get $dst)
+          (f32x4.add (v128.load (local.get $dst))
+                     (f32x4.mul (local.get $va) (v128.load (local.get $src)))))
+        (local.set $dst (i32.add (local.get $dst) (i32.const 16)))
+        (local.set $src (i32.add (local.get $src) (i32.const 16)))
+        (br $next))))
+
+  ;; Σ x · y
+  (func $dot (param $x i32) (param $y i32) (param $n i32) (result f32)
+    (local $end i32) (local $acc v128)
+    (local.set $acc (f32x4.splat (f32.const 0)))
+    (local.set $end (i32.add (local.get $x) (i32.shl (local.get $n) (i32.const 2))))
+    (block $done
+      (loop $next
+        (br_if $done (i32.ge_u (local.get $x) (local.get $end)))
+        (local.set $acc (f32x4.add (local.get $acc)
+          (f32x4.mul (v128.load (local.get $x)) (v128.load (local.get $y)))))
+        (local.set $x (i32.add (local.get $x) (i32.const 16)))
+        (local.set $y (i32.add (local.get $y) (i32.const 16)))
+        (br $next)))
+    (f32.add
+      (f32.add (f32x4.extract_lane 0 (local.get $acc)) (f32x4.extract_lane 1 (local.get $acc)))
+      (f32.add (f32x4.extract_lane 2 (local.get $acc)) (f32x4.extract_lane 3 (local.get $acc)))))
+
+  ;; e^x, four at a time: Cephes' expf (range reduction by ln 2 in two parts,
+  ;; a degree-6 polynomial, 2^n built in the exponent bits); about 1 ulp.
+  (func $exp (param $x v128) (result v128)
+    (local $n v128) (local $r v128) (local $p v128)
+    (local.set $x (f32x4.min (f32x4.max (local.get $x) (f32x4.splat (f32.const -87.3))) (f32x4.splat (f32.const 88.3))))
+    (local.set $n (f32x4.nearest (f32x4.mul (local.get $x) (f32x4.splat (f32.const 1.44269504088896341)))))
+    (local.set $r (f32x4.sub (f32x4.sub (local.get $x)
+      (f32x4.mul (local.get $n) (f32x4.splat (f32.const 0.693359375))))
+      (f32x4.mul (local.get $n) (f32x4.splat (f32.const -2.12194440e-4)))))
+    (local.set $p (f32x4.splat (f32.const 1.9875691500e-4)))
+    (local.set $p (f32x4.add (f32x4.mul (local.get $p) (local.get $r)) (f32x4.splat (f32.const 1.3981999507e-3))))
+    (local.set $p (f32x4.add (f32x4.mul (local.get $p) (local.get $r)) (f32x4.splat (f32.const 8.3334519073e-3))))
+    (local.set $p (f32x4.add (f32x4.mul (local.get $p) (local.get $r)) (f32x4.splat (f32.const 4.1665795894e-2))))
+    (local.set $p (f32x4.add (f32x4.mul (local.get $p) (local.get $r)) (f32x4.splat (f32.const 1.6666665459e-1))))
+    (local.set $p (f32x4.add (f32x4.mul (local.get $p) (local.get $r)) (f32x4.splat (f32.const 5.0000001201e-1))))
+    (local.set $p (f32x4.add
+      (f32x4.add (f32x4.mul (local.get $p) (f32x4.mul (local.get $r) (local.get $r))) (local.get $r))
+      (f32x4.splat (f32.const 1))))
+    (f32x4.mul (local.get $p)
+      (i32x4.shl (i32x4.add (i32x4.trunc_sat_f32x4_s (local.get $n)) (i32x4.splat (i32.const 127))) (i32.const 23))))
+
+  (func $activate4 (param $x v128) (param $kind i32) (result v128)
+    (local $t v128)
+    (block $tanh (block $sigmoid (block $elu (block $relu (block $linear
+      (br_table $linear $relu $tanh $sigmoid $elu $linear (local.get $kind)))
+      (return (local.get $x)))
+      (return (f32x4.max (local.get $x) (f32x4.splat (f32.const 0)))))
+      ;; elu: x for x > 0, e^x − 1 below
+      (return (v128.bitselect (local.get $x)
+        (f32x4.sub (call $exp (local.get $x)) (f32x4.splat (f32.const 1)))
+        (f32x4.gt (local.get $x) (f32x4.splat (f32.const 0))))))
+      ;; sigmoid: 1 / (1 + e^−x)
+      (return (f32x4.div (f32x4.splat (f32.const 1))
+        (f32x4.add (f32x4.splat (f32.const 1)) (call $exp (f32x4.neg (local.get $x)))))))
+    ;; tanh: sign(x) · (1 − t) / (1 + t), t = e^(−2|x|), which never overflows
+    (local.set $t (call $exp (f32x4.mul (f32x4.abs (local.get $x)) (f32x4.splat (f32.const -2)))))
+    (v128.or
+      (v128.and (local.get $x) (v128.const i32x4 0x80000000 0x80000000 0x80000000 0x80000000))
+      (f32x4.div (f32x4.sub (f32x4.splat (f32.const 1)) (local.get $t))
+                 (f32x4.add (f32x4.splat (f32.const 1)) (local.get $t)))))
+
+  ;; The activation's derivative, from its output y.
+  (func $slope4 (param $y v128) (param $kind i32) (result v128)
+    (block $tanh (block $sigmoid (block $elu (block $relu (block $linear
+      (br_table $linear $relu $tanh $sigmoid $elu $linear (local.get $kind)))
+      (return (f32x4.splat (f32.const 1))))
+      (return (v128.and (f32x4.gt (local.get $y) (f32x4.splat (f32.const 0))) (f32x4.splat (f32.const 1)))))
+      ;; elu: 1 for y > 0, y + 1 = e^x below
+      (return (v128.bitselect (f32x4.splat (f32.const 1))
+        (f32x4.add (local.get $y) (f32x4.splat (f32.const 1)))
+        (f32x4.gt (local.get $y) (f32x4.splat (f32.const 0))))))
+      (return (f32x4.mul (local.get $y) (f32x4.sub (f32x4.splat (f32.const 1)) (local.get $y)))))
+    (f32x4.sub (f32x4.splat (f32.const 1)) (f32x4.mul (local.get $y) (local.get $y))))
+
+  (func $activate (param $row i32) (param $n i32) (param $kind i32)
+    (local $end i32)
+    (if (i32.eqz (local.get $kind)) (then (return)))
+    (local.set $end (i32.add (local.get $row) (i32.shl (local.get $n) (i32.const 2))))
+    (block $done
+      (loop $next
+        (br_if $done (i32.ge_u (local.get $row) (local.get $end)))
+        (v128.store (local.get $row) (call $activate4 (v128.load (local.get $row)) (local.get $kind)))
+        (local.set $row (i32.add (local.get $row) (i32.const 16)))
+        (br $next))))
+
+  ;; g *= f'(x), given y = f(x); returns Σ g afterwards (the bias gradient).
+  (func $slope (param $g i32) (param $y i32) (param $n i32) (param $kind i32) (result f32)
+    (local $end i32) (local $v v128) (local $acc v128)
+    (local.set $acc (f32x4.splat (f32.const 0)))
+    (local.set $end (i32.add (local.get $g) (i32.shl (local.get $n) (i32.const 2))))
+    (block $done
+      (loop $next
+        (br_if $done (i32.ge_u (local.get $g) (local.get $end)))
+        (local.set $v (v128.load (local.get $g)))
+        (if (local.get $kind) (then
+          (local.set $v (f32x4.mul (local.get $v) (call $slope4 (v128.load (local.get $y)) (local.get $kind))))
+          (v128.store (local.get $g) (local.get $v))))
+        (local.set $acc (f32x4.add (local.get $acc) (local.get $v)))
+        (local.set $g (i32.add (local.get $g) (i32.const 16)))
+        (local.set $y (i32.add (local.get $y) (i32.const 16)))
+        (br $next)))
+    (f32.add
+      (f32.add (f32x4.extract_lane 0 (local.get $acc)) (f32x4.extract_lane 1 (local.get $acc)))
+      (f32.add (f32x4.extract_lane 2 (local.get $acc)) (f32x4.extract_lane 3 (local.get $acc)))))
+
+  ;; Address of the row of combined source index s.
+  (func $row (param $s i32) (param $r i32) (param $xt i32) (param $h i32) (param $rowBytes i32) (result i32)
+    (if (result i32) (i32.lt_u (local.get $s) (local.get $r))
+      (then (i32.add (local.get $xt) (i32.mul (local.get $s) (local.get $rowBytes))))
+      (else (i32.add (local.get $h) (i32.mul (i32.sub (local.get $s) (local.get $r)) (local.get $rowBytes))))))
+
+  ;; ---- layout changes at the kernel's boundary ----
+
+  ;; xt[i][b] = x[b][i] for b < batch, 0 for batch ≤ b < bp: x is [batch, cols], xt is [cols, bp].
+  (func (export "transposeIn") (param $x i32) (param $batch i32) (param $cols i32) (param $xt i32) (param $bp i32)
+    (local $i i32) (local $b i32) (local $dst i32)
+    (block $rowsDone
+      (loop $rows
+        (br_if $rowsDone (i32.ge_u (local.get $i) (local.get $cols)))
+        (local.set $dst (i32.add (local.get $xt) (i32.shl (i32.mul (local.get $i) (local.get $bp)) (i32.const 2))))
+        (local.set $b (i32.const 0))
+        (block $colsDone
+          (loop $cols
+            (br_if $colsDone (i32.ge_u (local.get $b) (local.get $batch)))
+            (f32.store (i32.add (local.get $dst) (i32.shl (local.get $b) (i32.const 2)))
+              (f32.load (i32.add (local.get $x) (i32.shl (i32.add (i32.mul (local.get $b) (local.get $cols)) (local.get $i)) (i32.const 2)))))
+            (local.set $b (i32.add (local.get $b) (i32.const 1)))
+            (br $cols)))
+        (block $padDone
+          (loop $pad
+            (br_if $padDone (i32.ge_u (local.get $b) (local.get $bp)))
+            (f32.store (i32.add (local.get $dst) (i32.shl (local.get $b) (i32.const 2))) (f32.const 0))
+            (local.set $b (i32.add (local.get $b) (i32.const 1)))
+            (br $pad)))
+        (local.set $i (i32.add (local.get $i) (i32.const 1)))
+        (br $rows))))
+
+  ;; out[b][j] = h[rows[j]][b] for b < batch: picks neuron rows of h [·, bp] into out [batch, count].
+  ;; With `add`, out[b][j] is added to h[rows[j]][b] instead (the gradient of the pick).
+  (func (export "pickRows") (param $h i32) (param $bp i32) (param $rows i32) (param $count i32) (param $out i32) (param $batch i32) (param $add i32)
+    (local $j i32) (local $b i32) (local $src i32) (local $at i32) (local $stride i32)
+    (local.set $stride (i32.shl (local.get $count) (i32.const 2)))
+    (block $done
+      (loop $next
+        (br_if $done (i32.ge_u (local.get $j) (local.get $count)))
+        (local.set $src (i32.add (local.get $h)
+          (i32.shl (i32.mul (i32.load (i32.add (local.get $rows) (i32.shl (local.get $j) (i32.const 2)))) (local.get $bp)) (i32.const 2))))
+        (local.set $at (i32.add (local.get $out) (i32.shl (local.get $j) (i32.const 2))))
+        (local.set $b (i32.const 0))
+        (block $batchDone
+          (loop $batch
+            (br_if $batchDone (i32.ge_u (local.get $b) (local.get $batch)))
+            (if (local.get $add)
+              (then (f32.store (local.get $src) (f32.add (f32.load (local.get $src)) (f32.load (local.get $at)))))
+              (else (f32.store (local.get $at) (f32.load (local.get $src)))))
+            (local.set $src (i32.add (local.get $src) (i32.const 4)))
+            (local.set $at (i32.add (local.get $at) (local.get $stride)))
+            (local.set $b (i32.add (local.get $b) (i32.const 1)))
+            (br $batch)))
+        (local.set $j (i32.add (local.get $j) (i32.const 1)))
+        (br $next))))
+
+  ;; ---- the kernel ----
+
+  ;; weff[slots[e]] = w[e] · mask[e] for e < count: one member kernel's edges into the kernel's incoming order.
+  (func (export "placeWeights") (param $w i32) (param $mask i32) (param $slots i32) (param $count i32) (param $weff i32)
+    (local $e i32)
+    (block $done
+      (loop $next
+        (br_if $done (i32.ge_u (local.get $e) (local.get $count)))
+        (f32.store (i32.add (local.get $weff) (i32.shl (i32.load (i32.add (local.get $slots) (i32.shl (local.get $e) (i32.const 2)))) (i32.const 2)))
+          (f32.mul (f32.load (i32.add (local.get $w) (i32.shl (local.get $e) (i32.const 2))))
+                   (f32.load (i32.add (local.get $mask) (i32.shl (local.get $e) (i32.const 2))))))
+        (local.set $e (i32.add (local.get $e) (i32.const 1)))
+        (br $next))))
+
+  ;; dw[e] = dweff[slots[e]] (· mask[e] when `masked`): the weight gradient of one member kernel.
+  (func (export "takeGradients") (param $dweff i32) (param $mask i32) (param $slots i32) (param $count i32) (param $dw i32) (param $masked i32)
+    (local $e i32) (local $v f32)
+    (block $done
+      (loop $next
+        (br_if $done (i32.ge_u (local.get $e) (local.get $count)))
+        (local.set $v (f32.load (i32.add (local.get $dweff) (i32.shl (i32.load (i32.add (local.get $slots) (i32.shl (local.get $e) (i32.const 2)))) (i32.const 2)))))
+        (if (local.get $masked)
+          (then (local.set $v (f32.mul (local.get $v) (f32.load (i32.add (local.get $mask) (i32.shl (local.get $e) (i32.const 2))))))))
+        (f32.store (i32.add (local.get $dw) (i32.shl (local.get $e) (i32.const 2))) (local.get $v))
+        (local.set $e (i32.add (local.get $e) (i32.const 1)))
+        (br $next))))
+
+  ;; h[v] = f(bias[v] + Σ weff[q] · row(source[q])) for q in [start[v], start[v+1]), v = 0 … n−1.
+  (func (export "forward")
+    (param $xt i32) (param $r i32) (param $h i32) (param $n i32) (param $bp i32)
+    (param $weff i32) (param $bias i32) (param $start i32) (param $source i32)
+    (param $activated i32) (param $kind i32)
+    (local $v i32) (local $q i32) (local $end i32) (local $dst i32) (local $rowBytes i32)
+    (local.set $rowBytes (i32.shl (local.get $bp) (i32.const 2)))
+    (block $done
+      (loop $neurons
+        (br_if $done (i32.ge_u (local.get $v) (local.get $n)))
+        (local.set $dst (i32.add (local.get $h) (i32.mul (local.get $v) (local.get $rowBytes))))
+        (call $fill (local.get $dst) (f32.load (i32.add (local.get $bias) (i32.shl (local.get $v) (i32.const 2)))) (local.get $bp))
+        (local.set $q (i32.load (i32.add (local.get $start) (i32.shl (local.get $v) (i32.const 2)))))
+        (local.set $end (i32.load (i32.add (local.get $start) (i32.shl (i32.add (local.get $v) (i32.const 1)) (i32.const 2)))))
+        (block $edgesDone
+          (loop $edges
+            (br_if $edgesDone (i32.ge_u (local.get $q) (local.get $end)))
+            (call $axpy (local.get $dst)
+              (call $row (i32.load (i32.add (local.get $source) (i32.shl (local.get $q) (i32.const 2))))
+                (local.get $r) (local.get $xt) (local.get $h) (local.get $rowBytes))
+              (f32.load (i32.add (local.get $weff) (i32.shl (local.get $q) (i32.const 2))))
+              (local.get $bp))
+            (local.set $q (i32.add (local.get $q) (i32.const 1)))
+            (br $edges)))
+        (call $activate (local.get $dst) (local.get $bp)
+          (select (local.get $kind) (i32.const 0) (i32.lt_u (local.get $v) (local.get $activated))))
+        (local.set $v (i32.add (local.get $v) (i32.const 1)))
+        (br $neurons))))
+
+  ;; Backward, neurons in reverse order. On entry g holds the gradient of the
+  ;; loss by h; on exit by the pre-activations. dxt (zeroed by the caller)
+  ;; receives the gradient of the external inputs when `needInput`; dweff by
+  ;; effective weight and db by bias are written.
+  (func (export "backward")
+    (param $g i32) (param $h i32) (param $xt i32) (param $r i32) (param $n i32) (param $bp i32)
+    (param $weff i32) (param $start i32) (param $source i32) (param $activated i32) (param $kind i32)
+    (param $dxt i32) (param $dweff i32) (param $db i32) (param $needInput i32)
+    (local $v i32) (local $q i32) (local $first i32) (local $gv i32) (local $s i32) (local $rowBytes i32)
+    (local.set $rowBytes (i32.shl (local.get $bp) (i32.const 2)))
+    (local.set $v (local.get $n))
+    (block $done
+      (loop $neurons
+        (br_if $done (i32.eqz (local.get $v)))
+        (local.set $v (i32.sub (local.get $v) (i32.const 1)))
+        (local.set $gv (i32.add (local.get $g) (i32.mul (local.get $v) (local.get $rowBytes))))
+        (f32.store (i32.add (local.get $db) (i32.shl (local.get $v) (i32.const 2)))
+          (call $slope (local.get $gv) (i32.add (local.get $h) (i32.mul (local.get $v) (local.get $rowBytes))) (local.get $bp)
+            (select (local.get $kind) (i32.const 0) (i32.lt_u (local.get $v) (local.get $activated)))))
+        (local.set $first (i32.load (i32.add (local.get $start) (i32.shl (local.get $v) (i32.const 2)))))
+        (local.set $q (i32.load (i32.add (local.get $start) (i32.shl (i32.add (local.get $v) (i32.const 1)) (i32.const 2)))))
+        (block $edgesDone
+          (loop $edges
+            (br_if $edgesDone (i32.le_u (local.get $q) (local.get $first)))
+            (local.set $q (i32.sub (local.get $q) (i32.const 1)))
+            (local.set $s (i32.load (i32.add (local.get $source) (i32.shl (local.get $q) (i32.const 2)))))
+            (f32.store (i32.add (local.get $dweff) (i32.shl (local.get $q) (i32.const 2)))
+              (call $dot (local.get $gv) (call $row (local.get $s) (local.get $r) (local.get $xt) (local.get $h) (local.get $rowBytes)) (local.get $bp)))
+            (if (i32.or (local.get $needInput) (i32.ge_u (local.get $s) (local.get $r)))
+              (then
+                (call $axpy
+                  (call $row (local.get $s) (local.get $r) (local.get $dxt) (local.get $g) (local.get $rowBytes))
+                  (local.get $gv)
+                  (f32.load (i32.add (local.get $weff) (i32.shl (local.get $q) (i32.const 2))))
+                  (local.get $bp))))
+            (br $edges)))
+        (br $neurons))))
+)

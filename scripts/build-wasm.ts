@@ -1,0 +1,7 @@
+/** Writes runtime/kernels/graph/graph-wasm.ts from graph.wat (see wasm-module.ts). */
+import { writeFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { graphWasmModuleText, MODULE_PATH } from "./wasm-module.js";
+
+writeFileSync(MODULE_PATH, await graphWasmModuleText());
+console.log(`wrote ${fileURLToPath(MODULE_PATH)}`);

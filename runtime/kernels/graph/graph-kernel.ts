@@ -92,8 +92,8 @@ export interface GraphKernelOptions {
   readonly maskWeightGradient?: boolean;
 }
 
-/** Rows of 4-float SIMD vectors: the batch is padded to a multiple of 4 inside the kernel. */
-const paddedBatch = (batch: number): number => Math.ceil(batch / 4) * 4;
+/** Inside the kernel the batch is padded to a multiple of 16: four 4-float SIMD registers per step. */
+const paddedBatch = (batch: number): number => Math.ceil(batch / 16) * 16;
 
 interface Attributes {
   readonly members: number;
@@ -141,8 +141,9 @@ function forwardKernel(ws: Workspace, inputs: NamedTensorInfoMap, a: Attributes)
     ws.f32().copyWithin(bias / 4 + offset, from, from + b.shape[0]!);
     offset += b.shape[0]!;
   }
+  const addresses = ws.scratch(4 * inputs.source!.shape[0]!);
   const h = ws.output([a.neurons, bp]);
-  ws.code.forward(xt, r, h.pointer, a.neurons, bp, weff, bias, start, source, a.activated, a.kind);
+  ws.code.forward(xt, r, h.pointer, a.neurons, bp, weff, bias, start, source, a.activated, a.kind, addresses);
   const count = inputs.exports!.shape[0]!;
   const out = ws.output([batch, count]);
   ws.code.pickRows(h.pointer, bp, exports, count, out.pointer, batch, 0);

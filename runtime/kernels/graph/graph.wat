@@ -5,7 +5,7 @@
 ;; Memory is imported, so on TensorFlow.js's WebAssembly backend the kernel
 ;; reads and writes tensors where they already live. All pointers are byte
 ;; offsets. Activations are stored neuron-major: a row of `bp` floats per
-;; neuron, one per sample, `bp` a multiple of 4, so every loop over a row is
+;; neuron, one per sample, `bp` a multiple of 16, so every loop over a row is
 ;; 128-bit SIMD with no tail.
 ;;
 ;; Neurons are numbered in topological order. An incoming connection's
@@ -18,32 +18,6 @@
   (import "env" "memory" (memory 0))
 
   ;; ---- rows of n floats (n a multiple of 4) ----
-
-  (func $fill (param $dst i32) (param $value f32) (param $n i32)
-    (local $end i32) (local $v v128)
-    (local.set $v (f32x4.splat (local.get $value)))
-    (local.set $end (i32.add (local.get $dst) (i32.shl (local.get $n) (i32.const 2))))
-    (block $done
-      (loop $next
-        (br_if $done (i32.ge_u (local.get $dst) (local.get $end)))
-        (v128.store (local.get $dst) (local.get $v))
-        (local.set $dst (i32.add (local.get $dst) (i32.const 16)))
-        (br $next))))
-
-  ;; dst += a · src
-  (func $axpy (param $dst i32) (param $src i32) (param $a f32) (param $n i32)
-    (local $end i32) (local $va v128)
-    (local.set $va (f32x4.splat (local.get $a)))
-    (local.set $end (i32.add (local.get $dst) (i32.shl (local.get $n) (i32.const 2))))
-    (block $done
-      (loop $next
-        (br_if $done (i32.ge_u (local.get $dst) (local.get $end)))
-        (v128.store (local.get $dst)
-          (f32x4.add (v128.load (local.get $dst))
-                     (f32x4.mul (local.get $va) (v128.load (local.get $src)))))
-        (local.set $dst (i32.add (local.get $dst) (i32.const 16)))
-        (local.set $src (i32.add (local.get $src) (i32.const 16)))
-        (br $next))))
 
   ;; Σ x · y
   (func $dot (param $x i32) (param $y i32) (param $n i32) (result f32)
@@ -116,17 +90,6 @@
       (return (f32x4.mul (local.get $y) (f32x4.sub (f32x4.splat (f32.const 1)) (local.get $y)))))
     (f32x4.sub (f32x4.splat (f32.const 1)) (f32x4.mul (local.get $y) (local.get $y))))
 
-  (func $activate (param $row i32) (param $n i32) (param $kind i32)
-    (local $end i32)
-    (if (i32.eqz (local.get $kind)) (then (return)))
-    (local.set $end (i32.add (local.get $row) (i32.shl (local.get $n) (i32.const 2))))
-    (block $done
-      (loop $next
-        (br_if $done (i32.ge_u (local.get $row) (local.get $end)))
-        (v128.store (local.get $row) (call $activate4 (v128.load (local.get $row)) (local.get $kind)))
-        (local.set $row (i32.add (local.get $row) (i32.const 16)))
-        (br $next))))
-
   ;; g *= f'(x), given y = f(x); returns Σ g afterwards (the bias gradient).
   (func $slope (param $g i32) (param $y i32) (param $n i32) (param $kind i32) (result f32)
     (local $end i32) (local $v v128) (local $acc v128)
@@ -136,9 +99,14 @@
       (loop $next
         (br_if $done (i32.ge_u (local.get $g) (local.get $end)))
         (local.set $v (v128.load (local.get $g)))
-        (if (local.get $kind) (then
-          (local.set $v (f32x4.mul (local.get $v) (call $slope4 (v128.load (local.get $y)) (local.get $kind))))
-          (v128.store (local.get $g) (local.get $v))))
+        (if (i32.eq (local.get $kind) (i32.const 1))
+          (then
+            ;; relu inline (see forward)
+            (local.set $v (v128.and (local.get $v) (f32x4.gt (v128.load (local.get $y)) (f32x4.splat (f32.const 0)))))
+            (v128.store (local.get $g) (local.get $v)))
+          (else (if (local.get $kind) (then
+            (local.set $v (f32x4.mul (local.get $v) (call $slope4 (v128.load (local.get $y)) (local.get $kind))))
+            (v128.store (local.get $g) (local.get $v))))))
         (local.set $acc (f32x4.add (local.get $acc) (local.get $v)))
         (local.set $g (i32.add (local.get $g) (i32.const 16)))
         (local.set $y (i32.add (local.get $y) (i32.const 16)))
@@ -231,34 +199,102 @@
         (local.set $e (i32.add (local.get $e) (i32.const 1)))
         (br $next))))
 
+  ;; Address of the source row of every incoming connection: addr[q] = row(source[q]).
+  (func $addresses (param $count i32) (param $source i32) (param $r i32) (param $xt i32) (param $h i32) (param $rowBytes i32) (param $addr i32)
+    (local $q i32)
+    (block $done
+      (loop $next
+        (br_if $done (i32.ge_u (local.get $q) (local.get $count)))
+        (i32.store (i32.add (local.get $addr) (i32.shl (local.get $q) (i32.const 2)))
+          (call $row (i32.load (i32.add (local.get $source) (i32.shl (local.get $q) (i32.const 2))))
+            (local.get $r) (local.get $xt) (local.get $h) (local.get $rowBytes)))
+        (local.set $q (i32.add (local.get $q) (i32.const 1)))
+        (br $next))))
+
   ;; h[v] = f(bias[v] + Σ weff[q] · row(source[q])) for q in [start[v], start[v+1]), v = 0 … n−1.
+  ;; Sixteen samples at a time stay in four registers across a neuron's
+  ;; connections, so each connection costs one read of its source's values;
+  ;; bp is a multiple of 16 here. `addr` is scratch for one address per connection.
   (func (export "forward")
     (param $xt i32) (param $r i32) (param $h i32) (param $n i32) (param $bp i32)
     (param $weff i32) (param $bias i32) (param $start i32) (param $source i32)
-    (param $activated i32) (param $kind i32)
-    (local $v i32) (local $q i32) (local $end i32) (local $dst i32) (local $rowBytes i32)
+    (param $activated i32) (param $kind i32) (param $addr i32)
+    (local $v i32) (local $q i32) (local $first i32) (local $last i32) (local $dst i32) (local $rowBytes i32)
+    (local $o i32) (local $p i32) (local $k i32)
+    (local $zero v128) (local $b v128) (local $w v128) (local $a0 v128) (local $a1 v128) (local $a2 v128) (local $a3 v128)
     (local.set $rowBytes (i32.shl (local.get $bp) (i32.const 2)))
+    (call $addresses (i32.load (i32.add (local.get $start) (i32.shl (local.get $n) (i32.const 2))))
+      (local.get $source) (local.get $r) (local.get $xt) (local.get $h) (local.get $rowBytes) (local.get $addr))
     (block $done
       (loop $neurons
         (br_if $done (i32.ge_u (local.get $v) (local.get $n)))
         (local.set $dst (i32.add (local.get $h) (i32.mul (local.get $v) (local.get $rowBytes))))
-        (call $fill (local.get $dst) (f32.load (i32.add (local.get $bias) (i32.shl (local.get $v) (i32.const 2)))) (local.get $bp))
-        (local.set $q (i32.load (i32.add (local.get $start) (i32.shl (local.get $v) (i32.const 2)))))
-        (local.set $end (i32.load (i32.add (local.get $start) (i32.shl (i32.add (local.get $v) (i32.const 1)) (i32.const 2)))))
-        (block $edgesDone
-          (loop $edges
-            (br_if $edgesDone (i32.ge_u (local.get $q) (local.get $end)))
-            (call $axpy (local.get $dst)
-              (call $row (i32.load (i32.add (local.get $source) (i32.shl (local.get $q) (i32.const 2))))
-                (local.get $r) (local.get $xt) (local.get $h) (local.get $rowBytes))
-              (f32.load (i32.add (local.get $weff) (i32.shl (local.get $q) (i32.const 2))))
-              (local.get $bp))
-            (local.set $q (i32.add (local.get $q) (i32.const 1)))
-            (br $edges)))
-        (call $activate (local.get $dst) (local.get $bp)
-          (select (local.get $kind) (i32.const 0) (i32.lt_u (local.get $v) (local.get $activated))))
+        (local.set $b (f32x4.splat (f32.load (i32.add (local.get $bias) (i32.shl (local.get $v) (i32.const 2))))))
+        (local.set $first (i32.load (i32.add (local.get $start) (i32.shl (local.get $v) (i32.const 2)))))
+        (local.set $last (i32.load (i32.add (local.get $start) (i32.shl (i32.add (local.get $v) (i32.const 1)) (i32.const 2)))))
+        (local.set $k (select (local.get $kind) (i32.const 0) (i32.lt_u (local.get $v) (local.get $activated))))
+        (local.set $o (i32.const 0))
+        (block $chunksDone
+          (loop $chunks
+            (br_if $chunksDone (i32.ge_u (local.get $o) (local.get $rowBytes)))
+            (local.set $a0 (local.get $b))
+            (local.set $a1 (local.get $b))
+            (local.set $a2 (local.get $b))
+            (local.set $a3 (local.get $b))
+            (local.set $q (local.get $first))
+            (block $edgesDone
+              (loop $edges
+                (br_if $edgesDone (i32.ge_u (local.get $q) (local.get $last)))
+                (local.set $p (i32.add (i32.load (i32.add (local.get $addr) (i32.shl (local.get $q) (i32.const 2)))) (local.get $o)))
+                (local.set $w (f32x4.splat (f32.load (i32.add (local.get $weff) (i32.shl (local.get $q) (i32.const 2))))))
+                (local.set $a0 (f32x4.add (local.get $a0) (f32x4.mul (local.get $w) (v128.load (local.get $p)))))
+                (local.set $a1 (f32x4.add (local.get $a1) (f32x4.mul (local.get $w) (v128.load offset=16 (local.get $p)))))
+                (local.set $a2 (f32x4.add (local.get $a2) (f32x4.mul (local.get $w) (v128.load offset=32 (local.get $p)))))
+                (local.set $a3 (f32x4.add (local.get $a3) (f32x4.mul (local.get $w) (v128.load offset=48 (local.get $p)))))
+                (local.set $q (i32.add (local.get $q) (i32.const 1)))
+                (br $edges)))
+            ;; relu inline: it is the common case, and a call per register costs more than the max
+            (if (i32.eq (local.get $k) (i32.const 1))
+              (then
+                (local.set $a0 (f32x4.max (local.get $a0) (local.get $zero)))
+                (local.set $a1 (f32x4.max (local.get $a1) (local.get $zero)))
+                (local.set $a2 (f32x4.max (local.get $a2) (local.get $zero)))
+                (local.set $a3 (f32x4.max (local.get $a3) (local.get $zero))))
+              (else (if (local.get $k)
+                (then
+                  (local.set $a0 (call $activate4 (local.get $a0) (local.get $k)))
+                  (local.set $a1 (call $activate4 (local.get $a1) (local.get $k)))
+                  (local.set $a2 (call $activate4 (local.get $a2) (local.get $k)))
+                  (local.set $a3 (call $activate4 (local.get $a3) (local.get $k)))))))
+            (local.set $p (i32.add (local.get $dst) (local.get $o)))
+            (v128.store (local.get $p) (local.get $a0))
+            (v128.store offset=16 (local.get $p) (local.get $a1))
+            (v128.store offset=32 (local.get $p) (local.get $a2))
+            (v128.store offset=48 (local.get $p) (local.get $a3))
+            (local.set $o (i32.add (local.get $o) (i32.const 64)))
+            (br $chunks)))
         (local.set $v (i32.add (local.get $v) (i32.const 1)))
         (br $neurons))))
+
+  ;; Σ g · src, and dst += a · g in the same pass over g.
+  (func $dotAxpy (param $g i32) (param $src i32) (param $dst i32) (param $a f32) (param $n i32) (result f32)
+    (local $end i32) (local $acc v128) (local $va v128) (local $gv v128)
+    (local.set $acc (f32x4.splat (f32.const 0)))
+    (local.set $va (f32x4.splat (local.get $a)))
+    (local.set $end (i32.add (local.get $g) (i32.shl (local.get $n) (i32.const 2))))
+    (block $done
+      (loop $next
+        (br_if $done (i32.ge_u (local.get $g) (local.get $end)))
+        (local.set $gv (v128.load (local.get $g)))
+        (local.set $acc (f32x4.add (local.get $acc) (f32x4.mul (local.get $gv) (v128.load (local.get $src)))))
+        (v128.store (local.get $dst) (f32x4.add (v128.load (local.get $dst)) (f32x4.mul (local.get $va) (local.get $gv))))
+        (local.set $g (i32.add (local.get $g) (i32.const 16)))
+        (local.set $src (i32.add (local.get $src) (i32.const 16)))
+        (local.set $dst (i32.add (local.get $dst) (i32.const 16)))
+        (br $next)))
+    (f32.add
+      (f32.add (f32x4.extract_lane 0 (local.get $acc)) (f32x4.extract_lane 1 (local.get $acc)))
+      (f32.add (f32x4.extract_lane 2 (local.get $acc)) (f32x4.extract_lane 3 (local.get $acc)))))
 
   ;; Backward, neurons in reverse order. On entry g holds the gradient of the
   ;; loss by h; on exit by the pre-activations. dxt (zeroed by the caller)
@@ -287,14 +323,15 @@
             (local.set $q (i32.sub (local.get $q) (i32.const 1)))
             (local.set $s (i32.load (i32.add (local.get $source) (i32.shl (local.get $q) (i32.const 2)))))
             (f32.store (i32.add (local.get $dweff) (i32.shl (local.get $q) (i32.const 2)))
-              (call $dot (local.get $gv) (call $row (local.get $s) (local.get $r) (local.get $xt) (local.get $h) (local.get $rowBytes)) (local.get $bp)))
-            (if (i32.or (local.get $needInput) (i32.ge_u (local.get $s) (local.get $r)))
-              (then
-                (call $axpy
-                  (call $row (local.get $s) (local.get $r) (local.get $dxt) (local.get $g) (local.get $rowBytes))
-                  (local.get $gv)
-                  (f32.load (i32.add (local.get $weff) (i32.shl (local.get $q) (i32.const 2))))
-                  (local.get $bp))))
+              (if (result f32) (i32.or (local.get $needInput) (i32.ge_u (local.get $s) (local.get $r)))
+                (then
+                  (call $dotAxpy (local.get $gv)
+                    (call $row (local.get $s) (local.get $r) (local.get $xt) (local.get $h) (local.get $rowBytes))
+                    (call $row (local.get $s) (local.get $r) (local.get $dxt) (local.get $g) (local.get $rowBytes))
+                    (f32.load (i32.add (local.get $weff) (i32.shl (local.get $q) (i32.const 2))))
+                    (local.get $bp)))
+                (else
+                  (call $dot (local.get $gv) (call $row (local.get $s) (local.get $r) (local.get $xt) (local.get $h) (local.get $rowBytes)) (local.get $bp)))))
             (br $edges)))
         (br $neurons))))
 )

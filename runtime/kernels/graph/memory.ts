@@ -15,7 +15,7 @@ export interface GraphExports {
   pickRows(h: number, bp: number, rows: number, count: number, out: number, batch: number, add: number): void;
   placeWeights(w: number, mask: number, slots: number, count: number, weff: number): void;
   takeGradients(dweff: number, mask: number, slots: number, count: number, dw: number, masked: number): void;
-  forward(xt: number, r: number, h: number, n: number, bp: number, weff: number, bias: number, start: number, source: number, activated: number, kind: number): void;
+  forward(xt: number, r: number, h: number, n: number, bp: number, weff: number, bias: number, start: number, source: number, activated: number, kind: number, addresses: number): void;
   backward(
     g: number, h: number, xt: number, r: number, n: number, bp: number, weff: number, start: number, source: number,
     activated: number, kind: number, dxt: number, dweff: number, db: number, needInput: number,

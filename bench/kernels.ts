@@ -1,13 +1,13 @@
 /**
  * Calibrates the cost model that picks a kernel's execution: times one
- * forward + backward of the masked dense kernel and of the sparse kernel on
- * WASM, batch 256, at several sizes and densities, fits cost = α·rows·cols
+ * forward + backward of the masked dense kernel and of the graph kernel (one
+ * depth of sparse connections) on WASM, batch 256, at several sizes and densities, fits cost = α·rows·cols
  * (dense) and β·edges (sparse) by least squares through the origin, and
  * writes the break-even density α/β to runtime/kernels/calibration.ts.
  */
 import { writeFileSync } from "node:fs";
 import { maskedDense } from "../runtime/kernels/masked-dense.js";
-import { sparseDense, sparseStructure } from "../runtime/kernels/sparse-dense.js";
+import { disposeGraphStructure, graphKernel, graphStructure } from "../runtime/kernels/graph/graph-kernel.js";
 import { createRandom } from "../runtime/random.js";
 import { tf, useBackend } from "../runtime/index.js";
 import { medianSeconds, row } from "./timing.js";
@@ -41,18 +41,20 @@ export async function benchKernels(): Promise<string[]> {
       const b = tf.zeros([cols]) as tf.Tensor1D;
       const w = tf.randomUniform([sources.length], -1, 1, "float32", 4) as tf.Tensor1D;
       const m = tf.ones([sources.length]) as tf.Tensor1D;
-      const s = sparseStructure(rows, cols, Int32Array.from(sources), Int32Array.from(targets));
+      const s = graphStructure({ inputs: rows, activated: 0, members: [{ neurons: cols, sources: Int32Array.from(sources), targets: Int32Array.from(targets) }] });
+      const exports = tf.tensor1d(Int32Array.from({ length: cols }, (_, i) => i), "int32");
       const step = (f: (xx: tf.Tensor2D, ww: tf.Tensor) => tf.Tensor2D, weights: tf.Tensor) => (): void => {
         const grads = tf.grads((xx: tf.Tensor, ww: tf.Tensor) => tf.sum(f(xx as tf.Tensor2D, ww)))([x, weights]);
         grads.forEach((g) => g.dataSync());
         tf.dispose(grads);
       };
       const tDense = medianSeconds(step((xx, ww) => maskedDense(xx, ww as tf.Tensor2D, M, b), W), 3);
-      const tSparse = medianSeconds(step((xx, ww) => sparseDense(xx, ww as tf.Tensor1D, m, b, s), w), 3);
+      const tSparse = medianSeconds(step((xx, ww) => graphKernel(xx, [{ weight: ww as tf.Tensor1D, mask: m, bias: b }], s, exports, { activation: "linear" }), w), 3);
       dense.push([rows * cols, tDense]);
       sparse.push([sources.length, tSparse]);
       lines.push(row([`${rows} × ${cols}`, density, sources.length, tDense * 1000, tSparse * 1000, (tSparse / tDense).toFixed(2)]));
-      tf.dispose([x, W, M, b, w, m, s.sources, s.sourceSlots, s.targets, s.targetSlots]);
+      tf.dispose([x, W, M, b, w, m, exports]);
+      disposeGraphStructure(s);
     }
   }
   const slope = (points: readonly [number, number][]): number => points.reduce((n, [a, t]) => n + a * t, 0) / points.reduce((n, [a]) => n + a * a, 0);

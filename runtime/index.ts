@@ -31,7 +31,7 @@ export type { ConnectionList, ExtractedEdge, ExtractedGraph, ExtractedVertex, Ex
 export { exportWeights, importWeights, WEIGHTS_FILE_NAME } from "./weights.js";
 export type { WeightsFile } from "./weights.js";
 export { maskedDense } from "./kernels/masked-dense.js";
-export { sparseDense, sparseStructure } from "./kernels/sparse-dense.js";
+export { graphKernel, graphStructure, type GraphMember, type GraphStructure } from "./kernels/graph/graph-kernel.js";
 export { SPARSE_BELOW_DENSITY } from "./kernels/calibration.js";
 export { plannedParameters, runsSparse } from "./kernels/execution.js";
 export { layerNorm, LAYER_NORM_EPSILON } from "./layer-norm.js";

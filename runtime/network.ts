@@ -9,8 +9,8 @@ import { useBackend } from "./backend.js";
 import { initialWeights } from "./init.js";
 import { initialLogits, keepProbability, learnedMask } from "./kernels/learnable-mask.js";
 import { runsSparse } from "./kernels/execution.js";
-import { columnPick, gatherColumns, type ColumnPick } from "./kernels/gather-columns.js";
-import { disposeStructure, sparseDense, sparseStructure, type SparseStructure } from "./kernels/sparse-dense.js";
+import { gatherColumns } from "./kernels/gather-columns.js";
+import { graphKernel, graphKernelAvailable } from "./kernels/graph/graph-kernel.js";
 import { maskedDense } from "./kernels/masked-dense.js";
 import { layerNorm } from "./layer-norm.js";
 import { decodeIntegers, decodeMask } from "./masks/codec.js";
@@ -21,7 +21,8 @@ import { loss as lossOf } from "./training/losses.js";
 import { extractGraph } from "./extract.js";
 import { pruneAtCreation } from "./pruning/schedule.js";
 import { applySparseStart } from "./growing/dynamic-sparse.js";
-import type { ActivationName, NetworkSpec } from "./spec.js";
+import type { ActivationName, Execution, NetworkSpec } from "./spec.js";
+import { planExecution, type ExecutionPlan, type GraphStep, type InputPlan } from "./execution-plan.js";
 
 /** A block's place inside its kernel's fused weight: rows [rowOffset, rowOffset + sourceSize). */
 interface BlockState {
@@ -35,8 +36,8 @@ interface KernelState {
   readonly target: number;
   readonly targetName: string;
   readonly hidden: boolean;
-  /** Source layer of each block, in concatenation order. */
-  readonly sources: readonly number[];
+  /** Each block's source layer and size, in the fused row order. */
+  readonly blocks: readonly { readonly source: number; readonly size: number }[];
   /** Whether a source is not the input, so gradients must flow back through the kernel's input. */
   readonly readsHiddenLayers: boolean;
   readonly rows: number;
@@ -45,11 +46,13 @@ interface KernelState {
   readonly mask: Uint8Array;
   maskTensor: Tensor2D | undefined;
   /**
-   * Sparse execution: the kernel's structural connections as edges, their
-   * weights (the `.weight` parameter, [edges]) and a 0/1 mask per edge.
+   * Sparse execution (in a graph kernel): the kernel's structural connections
+   * as edges (fused row, target neuron), their weights (the `.weight`
+   * parameter, [edges]) and a 0/1 mask per edge.
    */
   readonly sparse?: {
-    readonly structure: SparseStructure;
+    readonly rows: Int32Array;
+    readonly targets: Int32Array;
     readonly weight: Variable<tf.Rank.R1>;
     /** Edge index of each fused entry r · cols + c, or −1 outside the structure. */
     readonly edgeOf: Int32Array;
@@ -58,11 +61,10 @@ interface KernelState {
   /**
    * Packing (execution `auto`, dense kernels): only the source neurons with a
    * structural connection into this kernel are multiplied. `rowOf[r]` is the
-   * packed row of fused row r, or −1; `pick` gathers the used rows' columns
-   * from the concatenated sources (one gather: on WASM an op costs more than
-   * the data it moves here).
+   * packed row of fused row r, or −1; the execution plan gathers the used
+   * rows' columns from the sources.
    */
-  readonly packed?: { readonly rowOf: Int32Array; readonly used: Int32Array; readonly pick: ColumnPick };
+  readonly packed?: { readonly rowOf: Int32Array; readonly used: Int32Array };
   /** Learnable masks: logits [rows, cols, 2] (keep, drop) and which rows learn ([rows, 1], 0/1). */
   readonly learnable?: { readonly logits: Variable<tf.Rank.R3>; readonly rows: Tensor2D; readonly rowFlags: Uint8Array; readonly temperature: number };
   readonly weight: Variable<tf.Rank.R2> | undefined;
@@ -121,7 +123,7 @@ function packRows(mask: Uint8Array, rows: number, cols: number): KernelState["pa
     }
   }
   if (used.length === rows) return undefined;
-  return { rowOf, used: Int32Array.from(used), pick: columnPick(used) };
+  return { rowOf, used: Int32Array.from(used) };
 }
 
 /** Per-edge values of a sparse kernel in the fused [rows, cols] layout. */
@@ -145,6 +147,17 @@ function currentMask(kernel: KernelState): Uint8Array {
     if (learnable.rowFlags[Math.floor(i / kernel.cols)] === 1 && logits[2 * i]! <= logits[2 * i + 1]!) mask[i] = 0;
   }
   return mask;
+}
+
+let graphKernels: boolean | undefined;
+
+/** Sparse kernels run as graph kernels, which need WebAssembly; without it `auto` runs every kernel dense. */
+function canRunSparse(execution: Execution): boolean {
+  const available = (graphKernels ??= graphKernelAvailable());
+  if (!available && execution === "sparse") {
+    throw new Error('execution "sparse" runs on WebAssembly, which this platform does not have; use "auto" or "dense"');
+  }
+  return available;
 }
 
 /** Checks the structure of a spec; throws an Error naming the network and the problem. */
@@ -258,6 +271,7 @@ export async function createNetwork<I extends readonly number[] = readonly numbe
   const kernelOfLayer = new Map<string, KernelState>();
   const parameters: Parameter[] = [];
   const created: (Tensor | Variable)[] = [];
+  let plan: ExecutionPlan;
 
   try {
     for (const kernelSpec of spec.kernels) {
@@ -288,7 +302,7 @@ export async function createNetwork<I extends readonly number[] = readonly numbe
         const initialValues = initialWeights(random, mask, rows, cols, activation);
         const live = mask.reduce((n, m) => n + m, 0);
         const learns = spec.learnable?.blocks.some((b) => kernelSpec.blocks.some((k) => spec.blocks[k]!.name === b)) ?? false;
-        if (!learns && runsSparse(execution, live / (rows * cols))) {
+        if (!learns && runsSparse(execution, live / (rows * cols)) && canRunSparse(execution)) {
           // Same draws as the dense kernel, so a seed gives the same network either way.
           const edgeOf = new Int32Array(rows * cols).fill(-1);
           const sources = new Int32Array(live);
@@ -302,11 +316,10 @@ export async function createNetwork<I extends readonly number[] = readonly numbe
             targets[e] = i % cols;
             values[e++] = initialValues[i]!;
           });
-          const structure = sparseStructure(rows, cols, sources, targets);
           const edgeWeight = tf.variable(tf.tensor1d(values), true);
           const maskVector = tf.ones([live], "float32") as Tensor1D;
-          created.push(edgeWeight, maskVector, structure.sources, structure.sourceSlots, structure.targets, structure.targetSlots);
-          sparse = { structure, weight: edgeWeight, edgeOf, maskVector };
+          created.push(edgeWeight, maskVector);
+          sparse = { rows: sources, targets, weight: edgeWeight, edgeOf, maskVector };
         } else {
           packed = !learns && execution === "auto" ? packRows(mask, rows, cols) : undefined;
           const used = packed?.used;
@@ -318,7 +331,6 @@ export async function createNetwork<I extends readonly number[] = readonly numbe
           created.push(weight);
           maskTensor = tf.tensor2d(used ? pickRows(Float32Array.from(mask), used, cols) : Float32Array.from(mask), [packedRows, cols], "float32");
           created.push(maskTensor);
-          if (packed) created.push(packed.pick.indices, packed.pick.slots);
         }
       }
       const bias = tf.variable(tf.zeros([cols], "float32") as Tensor1D, true);
@@ -359,7 +371,7 @@ export async function createNetwork<I extends readonly number[] = readonly numbe
         target: kernelSpec.target,
         targetName: target.name,
         hidden,
-        sources: kernelSpec.blocks.map((b) => spec.blocks[b]!.source),
+        blocks: kernelSpec.blocks.map((b) => ({ source: spec.blocks[b]!.source, size: blockInfos[b]!.sourceSize })),
         readsHiddenLayers: kernelSpec.blocks.some((b) => spec.blocks[b]!.source !== 0),
         rows,
         cols,
@@ -386,6 +398,17 @@ export async function createNetwork<I extends readonly number[] = readonly numbe
       }
       if (learnable !== undefined) parameters.push({ name: `${target.name}.maskLogits`, variable: learnable.logits });
     }
+    plan = planExecution(
+      kernels.map((k) => ({
+        target: k.target,
+        size: k.cols,
+        hidden: k.hidden,
+        blocks: k.blocks,
+        ...(k.sparse ? { edges: { rows: k.sparse.rows, targets: k.sparse.targets } } : {}),
+        ...(k.packed ? { usedRows: k.packed.used } : {}),
+      })),
+      { layerSizes: spec.layers.map((l) => l.size), layerNorm: spec.layerNorm },
+    );
   } catch (error) {
     for (const tensor of created) tensor.dispose();
     throw error;
@@ -473,33 +496,66 @@ export async function createNetwork<I extends readonly number[] = readonly numbe
     }
     return tf.tidy(() => {
       const floats = x.dtype === "float32" ? x : tf.cast(x, "float32");
-      const activations = new Array<Tensor2D | undefined>(spec.layers.length);
-      activations[0] = tf.reshape(floats, [batch, inputSize]);
-      for (const kernel of kernels) {
-        let pre: Tensor2D;
-        if (kernel.sparse !== undefined) {
-          const inputs = kernel.sources.map((s) => activations[s]!);
-          const joined = inputs.length === 1 ? inputs[0]! : tf.concat2d(inputs, 1);
-          const { structure, weight, maskVector } = kernel.sparse;
-          pre = sparseDense(joined, weight, maskVector, kernel.bias, structure, { inputNeedsGradient: kernel.readsHiddenLayers, maskWeightGradient: !denseGradients });
-        } else if (kernel.weight === undefined || kernel.maskTensor === undefined) {
-          pre = tf.add(tf.zeros([batch, kernel.cols]), kernel.bias);
-        } else {
-          const inputs = kernel.sources.map((s) => activations[s]!);
-          const concatenated = inputs.length === 1 ? inputs[0]! : tf.concat2d(inputs, 1);
-          const joined = kernel.packed ? gatherColumns(concatenated, kernel.packed.pick) : concatenated;
-          const options = { inputNeedsGradient: kernel.readsHiddenLayers, denseWeightGradient: denseGradients };
-          pre = kernel.learnable
-            ? maskedDense(joined, kernel.weight, learnedMask(kernel.maskTensor, kernel.learnable.logits, kernel.learnable.rows, kernel.learnable.temperature), kernel.bias, { ...options, maskNeedsGradient: true })
-            : maskedDense(joined, kernel.weight, kernel.maskTensor, kernel.bias, options);
-        }
+      const layerValues = new Array<Tensor2D | undefined>(spec.layers.length);
+      const graphValues = new Array<Tensor2D | undefined>(plan.steps.length);
+      layerValues[0] = tf.reshape(floats, [batch, inputSize]);
+      // A hidden layer inside a graph kernel is handed out whole only when asked for.
+      const everyNeuron = new Set<number>();
+      for (const i of kept) {
+        const holder = plan.holders[i]!;
+        if (holder.kind === "graph" && i !== outputIndex) everyNeuron.add(holder.graph);
+      }
+      const assemble = (input: InputPlan): Tensor2D => {
+        const parts = input.parts.map((part) => (part.kind === "layer" ? layerValues[part.layer]! : graphValues[part.graph]!));
+        const joined = parts.length === 1 ? parts[0]! : tf.concat2d(parts, 1);
+        return input.pick ? gatherColumns(joined, input.pick) : joined;
+      };
+      const finish = (kernel: KernelState, pre: Tensor2D): void => {
         if (kernel.hidden) {
           if (kernel.gain !== undefined && kernel.shift !== undefined) pre = layerNorm(pre, kernel.gain, kernel.shift);
           pre = activate(activation, pre);
         }
-        activations[kernel.target] = pre;
+        layerValues[kernel.target] = pre;
+      };
+      for (const step of plan.steps) {
+        if (step.kind === "graph") {
+          const members = step.members.map((k) => kernels[k]!);
+          const out = graphKernel(
+            assemble(step.input),
+            members.map((k) => ({ weight: k.sparse!.weight, mask: k.sparse!.maskVector, bias: k.bias })),
+            step.structure,
+            everyNeuron.has(step.index) ? step.allExports : step.exports,
+            { activation: step.activates ? activation : "linear", inputNeedsGradient: step.readsHiddenLayers, maskWeightGradient: !denseGradients },
+          );
+          graphValues[step.index] = out;
+          // Without activation inside, the kernel is one layer's pre-activations, in order.
+          if (!step.activates) finish(members[0]!, out);
+          continue;
+        }
+        const kernel = kernels[step.kernel]!;
+        if (kernel.weight === undefined || kernel.maskTensor === undefined) {
+          finish(kernel, tf.add(tf.zeros([batch, kernel.cols]), kernel.bias));
+          continue;
+        }
+        const joined = assemble(step.input);
+        const options = { inputNeedsGradient: kernel.readsHiddenLayers, denseWeightGradient: denseGradients };
+        finish(
+          kernel,
+          kernel.learnable
+            ? maskedDense(joined, kernel.weight, learnedMask(kernel.maskTensor, kernel.learnable.logits, kernel.learnable.rows, kernel.learnable.temperature), kernel.bias, { ...options, maskNeedsGradient: true })
+            : maskedDense(joined, kernel.weight, kernel.maskTensor, kernel.bias, options),
+        );
       }
-      return kept.map((i) => activations[i]!);
+      const valueOf = (i: number): Tensor2D => {
+        const holder = plan.holders[i]!;
+        if (holder.kind === "layer") return layerValues[i]!;
+        const step = plan.steps.find((s): s is GraphStep => s.kind === "graph" && s.index === holder.graph)!;
+        const size = spec.layers[i]!.size;
+        // The output layer goes out whole and in order; other layers come from the every-neuron block.
+        const first = i === outputIndex ? step.columns.get(i)![0]! : step.exports.size + step.layerOffsets.get(i)!;
+        return tf.slice(graphValues[holder.graph]!, [0, first], [batch, size]);
+      };
+      return kept.map(valueOf);
     });
   };
 
@@ -716,6 +772,7 @@ export async function createNetwork<I extends readonly number[] = readonly numbe
     dispose(): void {
       if (disposed) return;
       disposed = true;
+      plan.dispose();
       for (const kernel of kernels) {
         kernel.weight?.dispose();
         kernel.maskTensor?.dispose();
@@ -723,11 +780,9 @@ export async function createNetwork<I extends readonly number[] = readonly numbe
         kernel.gain?.dispose();
         kernel.shift?.dispose();
         kernel.learnable?.logits.dispose();
-        if (kernel.packed) tf.dispose([kernel.packed.pick.indices, kernel.packed.pick.slots]);
         if (kernel.sparse) {
           kernel.sparse.weight.dispose();
           kernel.sparse.maskVector.dispose();
-          disposeStructure(kernel.sparse.structure);
         }
         kernel.learnable?.rows.dispose();
         kernel.maskTensor = undefined;

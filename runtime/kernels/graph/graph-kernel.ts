@@ -20,6 +20,8 @@ import type { KernelBackend, NamedAttrMap, NamedTensorInfoMap, Tensor, Tensor1D,
 import type { ActivationName } from "../../spec.js";
 import { cpuWorkspace, wasmWorkspace, type Workspace } from "./memory.js";
 
+export { graphKernelAvailable } from "./memory.js";
+
 const FORWARD = "DeepstructGraph";
 const BACKWARD = "DeepstructGraphGrad";
 
@@ -191,8 +193,8 @@ function backwardKernel(ws: Workspace, inputs: NamedTensorInfoMap, a: Attributes
 function register(backendName: "wasm" | "cpu", workspace: (backend: KernelBackend) => Workspace): void {
   const run =
     (body: (ws: Workspace, inputs: NamedTensorInfoMap, a: Attributes) => TensorInfo[]) =>
-    ({ inputs, backend, attrs }: { inputs: NamedTensorInfoMap; backend: KernelBackend; attrs?: NamedAttrMap }): TensorInfo[] => {
-      const ws = workspace(backend);
+    ({ inputs, backend, attrs }: { inputs: NamedTensorInfoMap; backend: unknown; attrs?: NamedAttrMap }): TensorInfo[] => {
+      const ws = workspace(backend as KernelBackend);
       try {
         return body(ws, inputs, attributes(attrs ?? {}));
       } finally {

@@ -36,11 +36,23 @@ export interface Workspace {
   release(): void;
 }
 
+/** The parts of the WebAssembly API this file uses (the project's type libraries do not include the DOM's). */
+interface WasmMemory {
+  readonly buffer: ArrayBuffer;
+  grow(pages: number): number;
+}
+interface WebAssemblyApi {
+  readonly Memory: new (descriptor: { initial: number }) => WasmMemory;
+  readonly Module: new (bytes: Uint8Array) => object;
+  readonly Instance: new (module: object, imports: { env: { memory: WasmMemory } }) => { readonly exports: object };
+}
+const webAssembly = (globalThis as { WebAssembly?: WebAssemblyApi }).WebAssembly;
+
 /** The parts of the WASM backend this file uses. */
 interface WasmBackendInternals {
   readonly wasm: {
-    readonly asm?: { readonly memory?: WebAssembly.Memory };
-    readonly wasmMemory?: WebAssembly.Memory;
+    readonly asm?: { readonly memory?: WasmMemory };
+    readonly wasmMemory?: WasmMemory;
     _malloc(bytes: number): number;
     _free(pointer: number): void;
   };
@@ -54,19 +66,20 @@ interface CpuBackendInternals {
   makeTensorInfo(shape: number[], dtype: DataType, values: Float32Array | Int32Array): TensorInfo;
 }
 
-let compiled: WebAssembly.Module | undefined;
-const instances = new WeakMap<WebAssembly.Memory, GraphExports>();
+let compiled: object | undefined;
+const instances = new WeakMap<WasmMemory, GraphExports>();
 
-function graphCode(memory: WebAssembly.Memory): GraphExports {
+function graphCode(memory: WasmMemory): GraphExports {
   let code = instances.get(memory);
   if (code === undefined) {
+    if (webAssembly === undefined) throw new Error("graph kernel: WebAssembly is not available on this platform");
     if (compiled === undefined) {
       const binary = atob(GRAPH_WASM_BASE64);
       const bytes = new Uint8Array(binary.length);
       for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
-      compiled = new WebAssembly.Module(bytes);
+      compiled = new webAssembly.Module(bytes);
     }
-    code = new WebAssembly.Instance(compiled, { env: { memory } }).exports as unknown as GraphExports;
+    code = new webAssembly.Instance(compiled, { env: { memory } }).exports as unknown as GraphExports;
     instances.set(memory, code);
   }
   return code;
@@ -74,9 +87,9 @@ function graphCode(memory: WebAssembly.Memory): GraphExports {
 
 /** Whether this platform can run the graph kernel at all. */
 export function graphKernelAvailable(): boolean {
-  if (typeof WebAssembly !== "object") return false;
+  if (webAssembly === undefined) return false;
   try {
-    graphCode(new WebAssembly.Memory({ initial: 1 }));
+    graphCode(new webAssembly.Memory({ initial: 1 }));
     return true;
   } catch {
     return false;
@@ -118,11 +131,11 @@ export function wasmWorkspace(backend: KernelBackend): Workspace {
 }
 
 /** One private memory for the CPU backend, reused call after call (JavaScript runs one kernel at a time). */
-let cpuMemory: WebAssembly.Memory | undefined;
+let cpuMemory: WasmMemory | undefined;
 
 export function cpuWorkspace(backend: KernelBackend): Workspace {
   const internals = backend as unknown as CpuBackendInternals;
-  cpuMemory ??= new WebAssembly.Memory({ initial: 16 });
+  cpuMemory ??= new webAssembly!.Memory({ initial: 16 });
   const memory = cpuMemory;
   const code = graphCode(memory);
   // A bump allocator from 16; everything is dropped at release.

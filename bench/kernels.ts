@@ -1,9 +1,11 @@
 /**
  * Calibrates the cost model that picks a kernel's execution: times one
  * forward + backward of the masked dense kernel and of the graph kernel (one
- * depth of sparse connections) on WASM, batch 256, at several sizes and densities, fits cost = α·rows·cols
- * (dense) and β·edges (sparse) by least squares through the origin, and
- * writes the break-even density α/β to runtime/kernels/calibration.ts.
+ * depth of sparse connections) on WASM, batch 256, at several sizes and
+ * densities, fits cost = α·rows·cols (dense) and β·edges + γ·(rows + cols)
+ * (sparse: per connection, and per neuron for moving rows in and out) by
+ * least squares through the origin, and writes the three to
+ * runtime/kernels/calibration.ts.
  */
 import { writeFileSync } from "node:fs";
 import { maskedDense } from "../runtime/kernels/masked-dense.js";
@@ -19,7 +21,7 @@ export async function benchKernels(): Promise<string[]> {
   const random = createRandom(1);
   const lines = [row(["rows × cols", "density", "edges", "dense (ms)", "sparse (ms)", "sparse / dense"]), row(["---", "---", "---", "---", "---", "---"])];
   const dense: [number, number][] = [];
-  const sparse: [number, number][] = [];
+  const sparse: [number, number, number][] = [];
   for (const [rows, cols] of [
     [256, 256],
     [1024, 256],
@@ -51,19 +53,47 @@ export async function benchKernels(): Promise<string[]> {
       const tDense = medianSeconds(step((xx, ww) => maskedDense(xx, ww as tf.Tensor2D, M, b), W), 3);
       const tSparse = medianSeconds(step((xx, ww) => graphKernel(xx, [{ weight: ww as tf.Tensor1D, mask: m, bias: b }], s, exports, { activation: "linear" }), w), 3);
       dense.push([rows * cols, tDense]);
-      sparse.push([sources.length, tSparse]);
+      sparse.push([sources.length, rows + cols, tSparse]);
       lines.push(row([`${rows} × ${cols}`, density, sources.length, tDense * 1000, tSparse * 1000, (tSparse / tDense).toFixed(2)]));
       tf.dispose([x, W, M, b, w, m, exports]);
       disposeGraphStructure(s);
     }
   }
   const slope = (points: readonly [number, number][]): number => points.reduce((n, [a, t]) => n + a * t, 0) / points.reduce((n, [a]) => n + a * a, 0);
-  const [alpha, beta] = [slope(dense), slope(sparse)];
-  const threshold = alpha / beta;
+  const alpha = slope(dense);
+  const [beta, gamma] = twoSlopes(sparse);
+  const ns = (seconds: number): string => (seconds * 1e9).toFixed(3);
   writeFileSync(
     new URL("../runtime/kernels/calibration.ts", import.meta.url),
-    `/**\n * Written by \`npm run bench kernels\` (bench/kernels.ts) on ${new Date().toISOString().slice(0, 10)}: forward + backward on WASM,\n * batch ${BATCH}. Dense cost ≈ ${(alpha * 1e9).toFixed(3)} ns per rows × cols entry, sparse ≈ ${(beta * 1e9).toFixed(3)} ns per edge,\n * so a kernel runs sparse below the density where the two meet.\n */\nexport const SPARSE_BELOW_DENSITY = ${threshold.toPrecision(3)};\n`,
+    [
+      "/**",
+      ` * Written by \`npm run bench kernels\` (bench/kernels.ts) on ${new Date().toISOString().slice(0, 10)}: one forward + backward`,
+      ` * on WASM, batch ${BATCH}, in nanoseconds. A dense kernel costs DENSE_PER_ENTRY per rows × cols entry; a`,
+      " * graph kernel SPARSE_PER_EDGE per connection and SPARSE_PER_NEURON per source or target neuron.",
+      " */",
+      `export const DENSE_PER_ENTRY = ${ns(alpha)};`,
+      `export const SPARSE_PER_EDGE = ${ns(beta)};`,
+      `export const SPARSE_PER_NEURON = ${ns(gamma)};`,
+      "",
+    ].join("\n"),
   );
-  lines.push("", `fit: dense ${(alpha * 1e9).toFixed(3)} ns per entry, sparse ${(beta * 1e9).toFixed(3)} ns per edge → sparse below density ${threshold.toPrecision(3)} (written to runtime/kernels/calibration.ts)`);
+  lines.push(
+    "",
+    `fit: dense ${ns(alpha)} ns per entry; sparse ${ns(beta)} ns per edge + ${ns(gamma)} ns per neuron (written to runtime/kernels/calibration.ts)`,
+  );
   return lines;
+}
+
+/** Least squares through the origin for t ≈ b·x + c·y: solves the 2 × 2 normal equations. */
+function twoSlopes(points: readonly [number, number, number][]): [number, number] {
+  let [xx, xy, yy, xt, yt] = [0, 0, 0, 0, 0];
+  for (const [x, y, t] of points) {
+    xx += x * x;
+    xy += x * y;
+    yy += y * y;
+    xt += x * t;
+    yt += y * t;
+  }
+  const det = xx * yy - xy * xy;
+  return [(xt * yy - yt * xy) / det, (yt * xx - xt * xy) / det];
 }

@@ -4,7 +4,7 @@
  */
 export { createNetwork } from "./network.js";
 export { useBackend, setWasmPaths } from "./backend.js";
-export type { BackendChoice, BackendName, BlockInfo, NetworkOptions, LayerInfo, Model, Parameter } from "./model.js";
+export type { BackendChoice, BackendName, BlockInfo, ExecutionStep, NetworkOptions, LayerInfo, Model, Parameter } from "./model.js";
 export type { ActivationName, Execution, BlockSpec, KernelSpec, LayerKind, LayerSpec, NetworkSpec } from "./spec.js";
 export { fit, evaluate, predictBatches } from "./training/fit.js";
 export type { BatchLogs, EpochLogs, Evaluation, FitOptions, History, TrainingCallbacks, TrainingControl, TrainingData } from "./training/fit.js";
@@ -32,8 +32,7 @@ export { exportWeights, importWeights, WEIGHTS_FILE_NAME } from "./weights.js";
 export type { WeightsFile } from "./weights.js";
 export { maskedDense } from "./kernels/masked-dense.js";
 export { graphKernel, graphStructure, type GraphMember, type GraphStructure } from "./kernels/graph/graph-kernel.js";
-export { SPARSE_BELOW_DENSITY } from "./kernels/calibration.js";
-export { plannedParameters, runsSparse } from "./kernels/execution.js";
+export { plannedParameters, runsSparse, type KernelShape } from "./kernels/execution.js";
 export { layerNorm, LAYER_NORM_EPSILON } from "./layer-norm.js";
 export { activate, ACTIVATIONS } from "./activations.js";
 export { initialWeights, initLimit, fanIns } from "./init.js";

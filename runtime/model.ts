@@ -55,6 +55,12 @@ export interface Parameter {
   readonly variable: Variable;
 }
 
+/** One kernel of a forward pass and the layers it computes. */
+export interface ExecutionStep {
+  readonly kind: "dense" | "graph";
+  readonly layers: readonly string[];
+}
+
 /**
  * A sparse network built from a `NetworkSpec`.
  *
@@ -86,6 +92,12 @@ export interface Model<I extends readonly number[] = readonly number[], O extend
   readonly blocks: readonly BlockInfo[];
   /** Trainable variables, kernel by kernel in execution order. */
   readonly parameters: readonly Parameter[];
+  /**
+   * How a forward pass runs, kernel by kernel: a `dense` kernel computes one
+   * layer with a masked matrix product; a `graph` kernel computes a run of
+   * sparse layers in one op, neuron by neuron.
+   */
+  readonly execution: readonly ExecutionStep[];
 
   /**
    * Runs the network on a batch. `x` has shape `[batch, ...inputShape]` or

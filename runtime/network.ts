@@ -302,7 +302,7 @@ export async function createNetwork<I extends readonly number[] = readonly numbe
         const initialValues = initialWeights(random, mask, rows, cols, activation);
         const live = mask.reduce((n, m) => n + m, 0);
         const learns = spec.learnable?.blocks.some((b) => kernelSpec.blocks.some((k) => spec.blocks[k]!.name === b)) ?? false;
-        if (!learns && runsSparse(execution, live / (rows * cols)) && canRunSparse(execution)) {
+        if (!learns && runsSparse(execution, { rows, cols, edges: live }) && canRunSparse(execution)) {
           // Same draws as the dense kernel, so a seed gives the same network either way.
           const edgeOf = new Int32Array(rows * cols).fill(-1);
           const sources = new Int32Array(live);
@@ -568,6 +568,11 @@ export async function createNetwork<I extends readonly number[] = readonly numbe
     layers,
     blocks: blockInfos,
     parameters: frozenParameters,
+    execution: Object.freeze(
+      plan.steps.map((step) =>
+        Object.freeze({ kind: step.kind, layers: Object.freeze((step.kind === "graph" ? step.members : [step.kernel]).map((k) => kernels[k]!.targetName)) }),
+      ),
+    ),
 
     predict(x: Tensor): Tensor {
       return forward("predict", x, [outputIndex])[0]!;

@@ -1,6 +1,8 @@
 /**
- * Written by `npm run bench kernels` (bench/kernels.ts) on 2026-11-24: forward + backward on WASM,
- * batch 256. Dense cost ≈ 77.217 ns per rows × cols entry, sparse ≈ 27515.542 ns per edge,
- * so a kernel runs sparse below the density where the two meet.
+ * Written by `npm run bench kernels` (bench/kernels.ts) on 2026-11-25: one forward + backward
+ * on WASM, batch 256, in nanoseconds. A dense kernel costs DENSE_PER_ENTRY per rows × cols entry; a
+ * graph kernel SPARSE_PER_EDGE per connection and SPARSE_PER_NEURON per source or target neuron.
  */
-export const SPARSE_BELOW_DENSITY = 0.00281;
+export const DENSE_PER_ENTRY = 76.562;
+export const SPARSE_PER_EDGE = 125.863;
+export const SPARSE_PER_NEURON = 3926.377;

@@ -5,11 +5,25 @@
  */
 import { decodeMask } from "../masks/codec.js";
 import type { Execution, NetworkSpec } from "../spec.js";
-import { SPARSE_BELOW_DENSITY } from "./calibration.js";
+import { DENSE_PER_ENTRY, SPARSE_PER_EDGE, SPARSE_PER_NEURON } from "./calibration.js";
 
-/** Whether a kernel of this density runs sparse: forced, or below the calibrated break-even density. */
-export function runsSparse(execution: Execution, density: number): boolean {
-  return execution === "sparse" || (execution === "auto" && density < SPARSE_BELOW_DENSITY);
+/** A kernel's fused shape and its live connections. */
+export interface KernelShape {
+  readonly rows: number;
+  readonly cols: number;
+  readonly edges: number;
+}
+
+/**
+ * Whether a kernel runs sparse (in a graph kernel): forced, or under `auto`
+ * where the cost model calibrated by `npm run bench kernels` says it is
+ * cheaper than the masked dense product.
+ */
+export function runsSparse(execution: Execution, shape: KernelShape): boolean {
+  if (execution !== "auto") return execution === "sparse";
+  const dense = DENSE_PER_ENTRY * shape.rows * shape.cols;
+  const sparse = SPARSE_PER_EDGE * shape.edges + SPARSE_PER_NEURON * (shape.rows + shape.cols);
+  return sparse < dense;
 }
 
 /**
@@ -41,7 +55,7 @@ export function plannedParameters(spec: NetworkSpec, execution: Execution = spec
     }
     live += kernelLive;
     const denseRows = execution === "auto" ? usedRows : rows;
-    weights += rows === 0 ? 0 : runsSparse(execution, kernelLive / (rows * cols)) ? kernelLive : denseRows * cols;
+    weights += rows === 0 ? 0 : runsSparse(execution, { rows, cols, edges: kernelLive }) ? kernelLive : denseRows * cols;
     const normalised = spec.layerNorm && spec.layers[kernel.target]!.kind === "hidden" && cols > 1;
     biases += cols * (normalised ? 3 : 1);
   }

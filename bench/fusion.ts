@@ -98,7 +98,7 @@ export async function benchFusion(): Promise<string[]> {
         `${((100 * useful) / peak).toFixed(2)}%`,
       ]),
     );
-    console.error(`fusion: ${name} done`);
+    console.error(`fusion: ${lines.at(-1)}`);
     tf.dispose([x, y, ...plan.variables]);
     optimizer.dispose();
     model.dispose();

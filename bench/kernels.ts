@@ -2,10 +2,14 @@
  * Calibrates the cost model that picks a kernel's execution: times one
  * forward + backward of the masked dense kernel and of the graph kernel (one
  * depth of sparse connections) on WASM, batch 256, at several sizes and
- * densities, fits cost = α·rows·cols (dense) and β·edges + γ·(rows + cols)
- * (sparse: per connection, and per neuron for moving rows in and out) by
- * least squares through the origin, and writes the three to
- * runtime/kernels/calibration.ts.
+ * densities, and fits by least squares
+ *
+ *   dense ≈ δ + α·rows·cols       (δ: the fixed cost of its ops)
+ *   sparse ≈ ε + β·edges + γ·(rows + cols)
+ *
+ * (γ: moving a neuron's values in or out). It writes δ, α, β and γ to
+ * runtime/kernels/calibration.ts; ε is not used, because consecutive sparse
+ * kernels share one graph kernel and its fixed cost.
  */
 import { writeFileSync } from "node:fs";
 import { maskedDense } from "../runtime/kernels/masked-dense.js";
@@ -20,9 +24,11 @@ export async function benchKernels(): Promise<string[]> {
   await useBackend("wasm");
   const random = createRandom(1);
   const lines = [row(["rows × cols", "density", "edges", "dense (ms)", "sparse (ms)", "sparse / dense"]), row(["---", "---", "---", "---", "---", "---"])];
-  const dense: [number, number][] = [];
-  const sparse: [number, number, number][] = [];
+  const dense: number[][] = [];
+  const sparse: number[][] = [];
   for (const [rows, cols] of [
+    [32, 32],
+    [128, 64],
     [256, 256],
     [1024, 256],
     [1024, 1024],
@@ -52,25 +58,26 @@ export async function benchKernels(): Promise<string[]> {
       };
       const tDense = medianSeconds(step((xx, ww) => maskedDense(xx, ww as tf.Tensor2D, M, b), W), 3);
       const tSparse = medianSeconds(step((xx, ww) => graphKernel(xx, [{ weight: ww as tf.Tensor1D, mask: m, bias: b }], s, exports, { activation: "linear" }), w), 3);
-      dense.push([rows * cols, tDense]);
-      sparse.push([sources.length, rows + cols, tSparse]);
+      dense.push([1, rows * cols, tDense]);
+      sparse.push([1, sources.length, rows + cols, tSparse]);
       lines.push(row([`${rows} × ${cols}`, density, sources.length, tDense * 1000, tSparse * 1000, (tSparse / tDense).toFixed(2)]));
       tf.dispose([x, W, M, b, w, m, exports]);
       disposeGraphStructure(s);
     }
   }
-  const slope = (points: readonly [number, number][]): number => points.reduce((n, [a, t]) => n + a * t, 0) / points.reduce((n, [a]) => n + a * a, 0);
-  const alpha = slope(dense);
-  const [beta, gamma] = twoSlopes(sparse);
-  const ns = (seconds: number): string => (seconds * 1e9).toFixed(3);
+  const [delta, alpha] = leastSquares(dense) as [number, number];
+  const [epsilon, beta, gamma] = leastSquares(sparse) as [number, number, number];
+  const ns = (seconds: number): string => (seconds * 1e9).toFixed(1);
   writeFileSync(
     new URL("../runtime/kernels/calibration.ts", import.meta.url),
     [
       "/**",
-      ` * Written by \`npm run bench kernels\` (bench/kernels.ts) on ${new Date().toISOString().slice(0, 10)}: one forward + backward`,
-      ` * on WASM, batch ${BATCH}, in nanoseconds. A dense kernel costs DENSE_PER_ENTRY per rows × cols entry; a`,
-      " * graph kernel SPARSE_PER_EDGE per connection and SPARSE_PER_NEURON per source or target neuron.",
+      ` * Written by \`npm run bench kernels\` (bench/kernels.ts) on ${new Date().toISOString().slice(0, 10)}: the cost in`,
+      ` * nanoseconds of one forward + backward on WASM, batch ${BATCH}. A dense kernel costs DENSE_FIXED plus`,
+      " * DENSE_PER_ENTRY per rows × cols entry; a sparse kernel SPARSE_PER_EDGE per connection and",
+      " * SPARSE_PER_NEURON per source or target neuron (its share of a graph kernel).",
       " */",
+      `export const DENSE_FIXED = ${ns(delta)};`,
       `export const DENSE_PER_ENTRY = ${ns(alpha)};`,
       `export const SPARSE_PER_EDGE = ${ns(beta)};`,
       `export const SPARSE_PER_NEURON = ${ns(gamma)};`,
@@ -79,21 +86,24 @@ export async function benchKernels(): Promise<string[]> {
   );
   lines.push(
     "",
-    `fit: dense ${ns(alpha)} ns per entry; sparse ${ns(beta)} ns per edge + ${ns(gamma)} ns per neuron (written to runtime/kernels/calibration.ts)`,
+    `fit: dense ${ns(delta)} ns + ${ns(alpha)} ns per entry; sparse ${ns(epsilon)} ns + ${ns(beta)} ns per edge + ${ns(gamma)} ns per neuron (written to runtime/kernels/calibration.ts, all but the sparse fixed cost)`,
   );
   return lines;
 }
 
-/** Least squares through the origin for t ≈ b·x + c·y: solves the 2 × 2 normal equations. */
-function twoSlopes(points: readonly [number, number, number][]): [number, number] {
-  let [xx, xy, yy, xt, yt] = [0, 0, 0, 0, 0];
-  for (const [x, y, t] of points) {
-    xx += x * x;
-    xy += x * y;
-    yy += y * y;
-    xt += x * t;
-    yt += y * t;
+/** Least squares: coefficients c minimising Σ (Σ_j c_j x_j − t)² over rows [x_1, …, x_k, t], by the normal equations. */
+function leastSquares(points: readonly number[][]): number[] {
+  const k = points[0]!.length - 1;
+  // Augmented normal equations [XᵀX | Xᵀt], solved by Gaussian elimination with partial pivoting.
+  const a = Array.from({ length: k }, (_, i) => Array.from({ length: k + 1 }, (_, j) => points.reduce((sum, p) => sum + p[i]! * p[j]!, 0)));
+  for (let col = 0; col < k; col++) {
+    const pivot = a.reduce((best, r, i) => (i >= col && Math.abs(r[col]!) > Math.abs(a[best]![col]!) ? i : best), col);
+    [a[col], a[pivot]] = [a[pivot]!, a[col]!];
+    for (let r = 0; r < k; r++) {
+      if (r === col) continue;
+      const f = a[r]![col]! / a[col]![col]!;
+      for (let j = col; j <= k; j++) a[r]![j]! -= f * a[col]![j]!;
+    }
   }
-  const det = xx * yy - xy * xy;
-  return [(xt * yy - yt * xy) / det, (yt * xx - xt * xy) / det];
+  return a.map((r, i) => r[k]! / r[i]!);
 }

@@ -302,7 +302,8 @@ export async function createNetwork<I extends readonly number[] = readonly numbe
         const initialValues = initialWeights(random, mask, rows, cols, activation);
         const live = mask.reduce((n, m) => n + m, 0);
         const learns = spec.learnable?.blocks.some((b) => kernelSpec.blocks.some((k) => spec.blocks[k]!.name === b)) ?? false;
-        if (!learns && runsSparse(execution, { rows, cols, edges: live }) && canRunSparse(execution)) {
+        const packing = packRows(mask, rows, cols);
+        if (!learns && runsSparse(execution, { rows: packing?.used.length ?? rows, cols, edges: live }) && canRunSparse(execution)) {
           // Same draws as the dense kernel, so a seed gives the same network either way.
           const edgeOf = new Int32Array(rows * cols).fill(-1);
           const sources = new Int32Array(live);
@@ -321,7 +322,7 @@ export async function createNetwork<I extends readonly number[] = readonly numbe
           created.push(edgeWeight, maskVector);
           sparse = { rows: sources, targets, weight: edgeWeight, edgeOf, maskVector };
         } else {
-          packed = !learns && execution === "auto" ? packRows(mask, rows, cols) : undefined;
+          packed = !learns && execution === "auto" ? packing : undefined;
           const used = packed?.used;
           const packedRows = used?.length ?? rows;
           const values = used ? pickRows(initialValues, used, cols) : initialValues;

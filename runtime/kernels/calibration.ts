@@ -1,8 +1,10 @@
 /**
- * Written by `npm run bench kernels` (bench/kernels.ts) on 2026-11-25: one forward + backward
- * on WASM, batch 256, in nanoseconds. A dense kernel costs DENSE_PER_ENTRY per rows × cols entry; a
- * graph kernel SPARSE_PER_EDGE per connection and SPARSE_PER_NEURON per source or target neuron.
+ * Written by `npm run bench kernels` (bench/kernels.ts) on 2026-11-25: the cost in
+ * nanoseconds of one forward + backward on WASM, batch 256. A dense kernel costs DENSE_FIXED plus
+ * DENSE_PER_ENTRY per rows × cols entry; a sparse kernel SPARSE_PER_EDGE per connection and
+ * SPARSE_PER_NEURON per source or target neuron (its share of a graph kernel).
  */
-export const DENSE_PER_ENTRY = 76.562;
-export const SPARSE_PER_EDGE = 125.863;
-export const SPARSE_PER_NEURON = 3926.377;
+export const DENSE_FIXED = 354451.3;
+export const DENSE_PER_ENTRY = 85.7;
+export const SPARSE_PER_EDGE = 118.5;
+export const SPARSE_PER_NEURON = 2109.8;

@@ -5,9 +5,9 @@
  */
 import { decodeMask } from "../masks/codec.js";
 import type { Execution, NetworkSpec } from "../spec.js";
-import { DENSE_PER_ENTRY, SPARSE_PER_EDGE, SPARSE_PER_NEURON } from "./calibration.js";
+import { DENSE_FIXED, DENSE_PER_ENTRY, SPARSE_PER_EDGE, SPARSE_PER_NEURON } from "./calibration.js";
 
-/** A kernel's fused shape and its live connections. */
+/** A kernel's shape: source neurons with a connection (the rows a packed kernel multiplies), targets, live connections. */
 export interface KernelShape {
   readonly rows: number;
   readonly cols: number;
@@ -16,12 +16,14 @@ export interface KernelShape {
 
 /**
  * Whether a kernel runs sparse (in a graph kernel): forced, or under `auto`
- * where the cost model calibrated by `npm run bench kernels` says it is
- * cheaper than the masked dense product.
+ * where some connection is absent and the cost model calibrated by
+ * `npm run bench kernels` says it is cheaper than the masked dense product.
  */
 export function runsSparse(execution: Execution, shape: KernelShape): boolean {
   if (execution !== "auto") return execution === "sparse";
-  const dense = DENSE_PER_ENTRY * shape.rows * shape.cols;
+  // Every connection present: a plain dense layer, which stays a matrix.
+  if (shape.edges === shape.rows * shape.cols) return false;
+  const dense = DENSE_FIXED + DENSE_PER_ENTRY * shape.rows * shape.cols;
   const sparse = SPARSE_PER_EDGE * shape.edges + SPARSE_PER_NEURON * (shape.rows + shape.cols);
   return sparse < dense;
 }
@@ -55,7 +57,7 @@ export function plannedParameters(spec: NetworkSpec, execution: Execution = spec
     }
     live += kernelLive;
     const denseRows = execution === "auto" ? usedRows : rows;
-    weights += rows === 0 ? 0 : runsSparse(execution, { rows, cols, edges: kernelLive }) ? kernelLive : denseRows * cols;
+    weights += rows === 0 ? 0 : runsSparse(execution, { rows: usedRows, cols, edges: kernelLive }) ? kernelLive : denseRows * cols;
     const normalised = spec.layerNorm && spec.layers[kernel.target]!.kind === "hidden" && cols > 1;
     biases += cols * (normalised ? 3 : 1);
   }

@@ -23,7 +23,14 @@ describe("the execution plan", () => {
     const kindOf = new Map(
       model.spec.kernels.map((k) => {
         const cols = model.spec.layers[k.target]!.size;
-        const rows = k.blocks.reduce((n, b) => n + model.spec.layers[model.spec.blocks[b]!.source]!.size, 0);
+        // Source neurons with a connection into this layer: the rows a packed kernel multiplies.
+        const rows = k.blocks.reduce((n, b) => {
+          const block = model.blocks[b]!;
+          const mask = model.getMask(block.name);
+          let used = 0;
+          for (let r = 0; r < block.sourceSize; r++) if (mask.subarray(r * block.targetSize, (r + 1) * block.targetSize).includes(1)) used++;
+          return n + used;
+        }, 0);
         const edges = k.blocks.reduce((n, b) => n + model.liveConnections(model.spec.blocks[b]!.name), 0);
         return [model.spec.layers[k.target]!.name, runsSparse("auto", { rows, cols, edges }) ? "graph" : "dense"];
       }),

@@ -109,14 +109,15 @@ export function wasmWorkspace(backend: KernelBackend): Workspace {
     input: (info) => {
       const data = internals.dataIdMap.get(info.dataId);
       if (data === undefined) throw new Error("graph kernel: an input tensor has no data on the WASM backend");
-      return data.memoryOffset;
+      return data.memoryOffset >>> 0;
     },
     output: (shape, dtype = "float32") => {
       const info = internals.makeOutput(shape, dtype);
-      return { pointer: internals.dataIdMap.get(info.dataId)!.memoryOffset, finish: () => info };
+      return { pointer: internals.dataIdMap.get(info.dataId)!.memoryOffset >>> 0, finish: () => info };
     },
     scratch: (bytes) => {
-      const pointer = internals.wasm._malloc(Math.max(bytes, 4));
+      // Addresses past 2 GiB come back from the allocator as negative int32s.
+      const pointer = internals.wasm._malloc(Math.max(bytes, 4)) >>> 0;
       allocated.push(pointer);
       new Uint8Array(memory.buffer, pointer, bytes).fill(0);
       return pointer;

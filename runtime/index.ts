@@ -35,7 +35,7 @@ export { graphKernel, graphStructure, type GraphMember, type GraphStructure } fr
 export { plannedParameters, runsSparse, type KernelShape } from "./kernels/execution.js";
 export { layerNorm, LAYER_NORM_EPSILON } from "./layer-norm.js";
 export { activate, ACTIVATIONS } from "./activations.js";
-export { initialWeights, initLimit, fanIns } from "./init.js";
+export { entryDraw, initialEdgeWeights, initialWeights, initLimit, fanIns } from "./init.js";
 export { createRandom } from "./random.js";
 export type { Random } from "./random.js";
 export { decodeMask, decodeIntegers, encodeMask, encodeIntegers, liveIndices, MaskEncodingError } from "./masks/codec.js";

@@ -6,7 +6,8 @@ import * as tf from "@tensorflow/tfjs-core";
 import type { Tensor, Tensor1D, Tensor2D, Variable } from "@tensorflow/tfjs-core";
 import { activate, isActivation } from "./activations.js";
 import { useBackend } from "./backend.js";
-import { initialWeights } from "./init.js";
+import { initialEdgeWeights, initialWeights } from "./init.js";
+import { kernelConnections, type KernelConnections } from "./kernels/connections.js";
 import { initialLogits, keepProbability, learnedMask } from "./kernels/learnable-mask.js";
 import { runsSparse } from "./kernels/execution.js";
 import { gatherColumns } from "./kernels/gather-columns.js";
@@ -15,7 +16,6 @@ import { maskedDense } from "./kernels/masked-dense.js";
 import { layerNorm } from "./layer-norm.js";
 import { decodeIntegers, decodeMask } from "./masks/codec.js";
 import type { BlockInfo, NetworkOptions, LayerInfo, Model, Parameter } from "./model.js";
-import { createRandom } from "./random.js";
 import { evaluate, fit, predictBatches } from "./training/fit.js";
 import { loss as lossOf } from "./training/losses.js";
 import { extractGraph } from "./extract.js";
@@ -42,8 +42,11 @@ interface KernelState {
   readonly readsHiddenLayers: boolean;
   readonly rows: number;
   readonly cols: number;
-  /** Host copy of the fused mask (the source of truth for getMask and liveConnections). */
-  readonly mask: Uint8Array;
+  /**
+   * Host copy of a dense kernel's fused mask (the source of truth for getMask
+   * and liveConnections); a sparse kernel keeps one per connection instead.
+   */
+  readonly mask: Uint8Array | undefined;
   maskTensor: Tensor2D | undefined;
   /**
    * Sparse execution (in a graph kernel): the kernel's structural connections
@@ -53,11 +56,14 @@ interface KernelState {
   readonly sparse?: {
     readonly rows: Int32Array;
     readonly targets: Int32Array;
+    /** The connections of fused row r are rowStart[r] … rowStart[r + 1] − 1 (they are ordered by row). */
+    readonly rowStart: Int32Array;
+    /** Host copy of the mask, 0/1 per connection. */
+    readonly live: Uint8Array;
     readonly weight: Variable<tf.Rank.R1>;
-    /** Edge index of each fused entry r · cols + c, or −1 outside the structure. */
-    readonly edgeOf: Int32Array;
     maskVector: Tensor1D;
   };
+
   /**
    * Packing (execution `auto`, dense kernels): only the source neurons with a
    * structural connection into this kernel are multiplied. `rowOf[r]` is the
@@ -85,18 +91,49 @@ function quoteList(names: readonly string[]): string {
   return names.length === 0 ? "(none)" : names.map((n) => `'${n}'`).join(", ");
 }
 
-/** A kernel's stored weights in its fused [rows, cols] layout (zeros outside a sparse kernel's structure). */
-function storedWeights(kernel: KernelState): Float32Array {
-  return toFused(kernel, (kernel.sparse?.weight ?? kernel.weight)!.dataSync() as Float32Array);
+/**
+ * Rows [first, first + count) of a kernel's fused [rows, cols] layout, from
+ * values shaped like its weight: per connection (sparse), per packed row, or
+ * fused. Entries the kernel does not store are 0.
+ */
+function fusedRows(kernel: KernelState, values: Float32Array, first: number, count: number): Float32Array {
+  const cols = kernel.cols;
+  const out = new Float32Array(count * cols);
+  const sparse = kernel.sparse;
+  if (sparse) {
+    for (let e = sparse.rowStart[first]!; e < sparse.rowStart[first + count]!; e++) out[(sparse.rows[e]! - first) * cols + sparse.targets[e]!] = values[e]!;
+    return out;
+  }
+  for (let r = 0; r < count; r++) {
+    const stored = kernel.packed ? kernel.packed.rowOf[first + r]! : first + r;
+    if (stored >= 0) out.set(values.subarray(stored * cols, (stored + 1) * cols), r * cols);
+  }
+  return out;
 }
 
-/** A kernel's weight-shaped values (per edge, packed rows, or fused) in the fused [rows, cols] layout. */
-function toFused(kernel: KernelState, values: Float32Array): Float32Array {
-  if (kernel.sparse) return spread(kernel, values);
-  if (!kernel.packed) return values;
-  const fused = new Float32Array(kernel.rows * kernel.cols);
-  kernel.packed.used.forEach((row, p) => fused.set(values.subarray(p * kernel.cols, (p + 1) * kernel.cols), row * kernel.cols));
-  return fused;
+/** The mask rows [first, first + count) compute with, row-major. */
+function maskRows(kernel: KernelState, first: number, count: number): Uint8Array {
+  const sparse = kernel.sparse;
+  if (sparse === undefined) return currentMask(kernel).slice(first * kernel.cols, (first + count) * kernel.cols);
+  const out = new Uint8Array(count * kernel.cols);
+  for (let e = sparse.rowStart[first]!; e < sparse.rowStart[first + count]!; e++) out[(sparse.rows[e]! - first) * kernel.cols + sparse.targets[e]!] = sparse.live[e]!;
+  return out;
+}
+
+/** For rows [first, first + count) of a sparse kernel: the connection at each row-major entry, or −1. */
+function connectionAt(kernel: KernelState, first: number, count: number): Int32Array {
+  const sparse = kernel.sparse!;
+  const at = new Int32Array(count * kernel.cols).fill(-1);
+  for (let e = sparse.rowStart[first]!; e < sparse.rowStart[first + count]!; e++) at[(sparse.rows[e]! - first) * kernel.cols + sparse.targets[e]!] = e;
+  return at;
+}
+
+/** The index of each row's first connection in a list ordered by row, and the end: [rows + 1]. */
+function rowStarts(edgeRows: Int32Array, rows: number): Int32Array {
+  const start = new Int32Array(rows + 1);
+  for (const r of edgeRows) start[r + 1]!++;
+  for (let r = 0; r < rows; r++) start[r + 1]! += start[r]!;
+  return start;
 }
 
 /** Rows `used` of a row-major [rows, cols] array. */
@@ -126,13 +163,6 @@ function packRows(mask: Uint8Array, rows: number, cols: number): KernelState["pa
   return { rowOf, used: Int32Array.from(used) };
 }
 
-/** Per-edge values of a sparse kernel in the fused [rows, cols] layout. */
-function spread(kernel: KernelState, perEdge: Float32Array): Float32Array {
-  const fused = new Float32Array(kernel.rows * kernel.cols);
-  kernel.sparse!.edgeOf.forEach((e, i) => e >= 0 && (fused[i] = perEdge[e]!));
-  return fused;
-}
-
 /**
  * The mask a kernel computes with now: its static mask, and where its rows are
  * learnable, only the connections whose keep logit exceeds the drop logit
@@ -140,9 +170,9 @@ function spread(kernel: KernelState, perEdge: Float32Array): Float32Array {
  */
 function currentMask(kernel: KernelState): Uint8Array {
   const learnable = kernel.learnable;
-  if (learnable === undefined) return kernel.mask;
+  if (learnable === undefined) return kernel.mask!;
   const logits = learnable.logits.dataSync();
-  const mask = kernel.mask.slice();
+  const mask = kernel.mask!.slice();
   for (let i = 0; i < mask.length; i++) {
     if (learnable.rowFlags[Math.floor(i / kernel.cols)] === 1 && logits[2 * i]! <= logits[2 * i + 1]!) mask[i] = 0;
   }
@@ -231,7 +261,6 @@ export async function createNetwork<I extends readonly number[] = readonly numbe
 ): Promise<Model<I, O>> {
   validateSpec(spec);
   const seed = options.seed ?? 0;
-  const random = createRandom(seed);
   const execution = options.execution ?? spec.execution ?? "auto";
   const backend = await useBackend(options.backend ?? "auto");
 
@@ -274,55 +303,35 @@ export async function createNetwork<I extends readonly number[] = readonly numbe
   let plan: ExecutionPlan;
 
   try {
-    for (const kernelSpec of spec.kernels) {
+    for (const [kernelIndex, kernelSpec] of spec.kernels.entries()) {
       const target = spec.layers[kernelSpec.target]!;
-      const cols = target.size;
-      let rows = 0;
-      for (const b of kernelSpec.blocks) rows += blockInfos[b]!.sourceSize;
-      const mask = new Uint8Array(rows * cols);
-      let offset = 0;
-      for (const b of kernelSpec.blocks) {
-        const block = spec.blocks[b]!;
-        const size = blockInfos[b]!.sourceSize * cols;
-        let decoded: Uint8Array;
-        try {
-          decoded = decodeMask(block.mask, size);
-        } catch (error) {
-          throw new Error(`${name}: the mask of block '${block.name}' cannot be decoded: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
-        }
-        mask.set(decoded, offset * cols);
-        offset += blockInfos[b]!.sourceSize;
+      let connections: KernelConnections;
+      try {
+        connections = kernelConnections(spec, kernelSpec);
+      } catch (error) {
+        throw new Error(`${name}: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
       }
+      const { rows, cols } = connections;
 
+      let mask: Uint8Array | undefined;
       let weight: Variable<tf.Rank.R2> | undefined;
       let maskTensor: Tensor2D | undefined;
       let sparse: KernelState["sparse"];
       let packed: KernelState["packed"];
       if (rows > 0) {
-        const initialValues = initialWeights(random, mask, rows, cols, activation);
-        const live = mask.reduce((n, m) => n + m, 0);
         const learns = spec.learnable?.blocks.some((b) => kernelSpec.blocks.some((k) => spec.blocks[k]!.name === b)) ?? false;
-        const packing = packRows(mask, rows, cols);
-        if (!learns && runsSparse(execution, { rows: packing?.used.length ?? rows, cols, edges: live }) && canRunSparse(execution)) {
-          // Same draws as the dense kernel, so a seed gives the same network either way.
-          const edgeOf = new Int32Array(rows * cols).fill(-1);
-          const sources = new Int32Array(live);
-          const targets = new Int32Array(live);
-          const values = new Float32Array(live);
-          let e = 0;
-          mask.forEach((m, i) => {
-            if (m === 0) return;
-            edgeOf[i] = e;
-            sources[e] = Math.floor(i / cols);
-            targets[e] = i % cols;
-            values[e++] = initialValues[i]!;
-          });
-          const edgeWeight = tf.variable(tf.tensor1d(values), true);
-          const maskVector = tf.ones([live], "float32") as Tensor1D;
+        if (!learns && runsSparse(execution, { rows: connections.usedRows, cols, edges: connections.edges }) && canRunSparse(execution)) {
+          // Memory follows the connections: no rows × cols array is made.
+          const edges = connections.edgeList();
+          const edgeWeight = tf.variable(tf.tensor1d(initialEdgeWeights(seed, kernelIndex, edges.rows, edges.targets, cols, activation)), true);
+          const maskVector = tf.ones([connections.edges], "float32") as Tensor1D;
           created.push(edgeWeight, maskVector);
-          sparse = { rows: sources, targets, weight: edgeWeight, edgeOf, maskVector };
+          const live = new Uint8Array(connections.edges).fill(1);
+          sparse = { rows: edges.rows, targets: edges.targets, rowStart: rowStarts(edges.rows, rows), live, weight: edgeWeight, maskVector };
         } else {
-          packed = !learns && execution === "auto" ? packing : undefined;
+          mask = connections.denseMask();
+          const initialValues = initialWeights(seed, kernelIndex, mask, rows, cols, activation);
+          packed = !learns && execution === "auto" ? packRows(mask, rows, cols) : undefined;
           const used = packed?.used;
           const packedRows = used?.length ?? rows;
           const values = used ? pickRows(initialValues, used, cols) : initialValues;
@@ -592,8 +601,7 @@ export async function createNetwork<I extends readonly number[] = readonly numbe
 
     getMask(block: string): Uint8Array {
       const { info, kernel, rowOffset } = blockState("getMask", block);
-      const start = rowOffset * kernel.cols;
-      return currentMask(kernel).slice(start, start + info.sourceSize * info.targetSize);
+      return maskRows(kernel, rowOffset, info.sourceSize);
     },
 
     setMask(block: string, mask: ArrayLike<number>): void {
@@ -609,12 +617,18 @@ export async function createNetwork<I extends readonly number[] = readonly numbe
       const start = rowOffset * kernel.cols;
       const sparse = kernel.sparse;
       if (sparse !== undefined) {
+        const at = connectionAt(kernel, rowOffset, info.sourceSize);
         for (let i = 0; i < size; i++) {
-          if (mask[i] === 1 && sparse.edgeOf[start + i] === -1) {
+          if (mask[i] === 1 && at[i] === -1) {
             throw new Error(`${name}.setMask: block '${block}' runs as a sparse kernel, which holds only its structure's connections; entry ${i} is not one of them (create the network with execution "dense" to switch on any connection)`);
           }
         }
+        for (let i = 0; i < size; i++) if (at[i]! >= 0) sparse.live[at[i]!] = mask[i]!;
+        sparse.maskVector.dispose();
+        sparse.maskVector = tf.tensor1d(Float32Array.from(sparse.live));
+        return;
       }
+      const fused = kernel.mask!;
       const packing = kernel.packed;
       if (packing !== undefined) {
         for (let i = 0; i < size; i++) {
@@ -623,33 +637,23 @@ export async function createNetwork<I extends readonly number[] = readonly numbe
           }
         }
       }
-      for (let i = 0; i < size; i++) kernel.mask[start + i] = mask[i]!;
+      for (let i = 0; i < size; i++) fused[start + i] = mask[i]!;
       if (packing !== undefined) {
-        const next = tf.tensor2d(pickRows(Float32Array.from(kernel.mask), packing.used, kernel.cols), [packing.used.length, kernel.cols], "float32");
+        const next = tf.tensor2d(pickRows(Float32Array.from(fused), packing.used, kernel.cols), [packing.used.length, kernel.cols], "float32");
         kernel.maskTensor?.dispose();
         kernel.maskTensor = next;
         return;
       }
-      if (sparse !== undefined) {
-        const vector = new Float32Array(sparse.maskVector.size);
-        sparse.edgeOf.forEach((e, i) => e >= 0 && (vector[e] = kernel.mask[i]!));
-        sparse.maskVector.dispose();
-        sparse.maskVector = tf.tensor1d(vector);
-        return;
-      }
-      const next = tf.tensor2d(Float32Array.from(kernel.mask), [kernel.rows, kernel.cols], "float32");
+      const next = tf.tensor2d(Float32Array.from(fused), [kernel.rows, kernel.cols], "float32");
       kernel.maskTensor?.dispose();
       kernel.maskTensor = next;
     },
 
     getWeights(block: string): Float32Array {
       const { info, kernel, rowOffset } = blockState("getWeights", block);
-      const size = info.sourceSize * info.targetSize;
-      const start = rowOffset * kernel.cols;
-      const stored = storedWeights(kernel);
-      const out = new Float32Array(size);
-      const live = currentMask(kernel);
-      for (let i = 0; i < size; i++) out[i] = live[start + i] === 0 ? 0 : stored[start + i]!;
+      const out = fusedRows(kernel, read((kernel.sparse?.weight ?? kernel.weight)!), rowOffset, info.sourceSize);
+      const live = maskRows(kernel, rowOffset, info.sourceSize);
+      for (let i = 0; i < out.length; i++) if (live[i] === 0) out[i] = 0;
       return out;
     },
 
@@ -658,15 +662,12 @@ export async function createNetwork<I extends readonly number[] = readonly numbe
       const size = info.sourceSize * info.targetSize;
       checkLength("setWeights", `block '${block}'`, values, size, [info.sourceSize, info.targetSize]);
       checkFinite("setWeights", `block '${block}'`, values);
-      const start = rowOffset * kernel.cols;
       const sparse = kernel.sparse;
       if (sparse !== undefined) {
         // Entries outside the structure have nowhere to go in a sparse kernel.
         const edges = read(sparse.weight);
-        for (let i = 0; i < size; i++) {
-          const e = sparse.edgeOf[start + i]!;
-          if (e >= 0) edges[e] = values[i]!;
-        }
+        const at = connectionAt(kernel, rowOffset, info.sourceSize);
+        for (let i = 0; i < size; i++) if (at[i]! >= 0) edges[at[i]!] = values[i]!;
         write(sparse.weight, edges);
         return;
       }
@@ -694,18 +695,22 @@ export async function createNetwork<I extends readonly number[] = readonly numbe
     },
 
     liveConnections(block?: string): number {
-      const count = (mask: Uint8Array, start: number, end: number): number => {
+      /** Live connections in fused rows [first, first + count). */
+      const count = (kernel: KernelState, first: number, rowCount: number): number => {
+        const sparse = kernel.sparse;
+        const [mask, start, end] = sparse
+          ? [sparse.live, sparse.rowStart[first]!, sparse.rowStart[first + rowCount]!]
+          : [currentMask(kernel), first * kernel.cols, (first + rowCount) * kernel.cols];
         let live = 0;
         for (let i = start; i < end; i++) if (mask[i] !== 0) live++;
         return live;
       };
       if (block === undefined) {
         alive("liveConnections");
-        return kernels.reduce((sum, kernel) => sum + count(currentMask(kernel), 0, kernel.mask.length), 0);
+        return kernels.reduce((sum, kernel) => sum + count(kernel, 0, kernel.rows), 0);
       }
       const { info, kernel, rowOffset } = blockState("liveConnections", block);
-      const start = rowOffset * kernel.cols;
-      return count(currentMask(kernel), start, start + info.sourceSize * info.targetSize);
+      return count(kernel, rowOffset, info.sourceSize);
     },
 
     denseWeightGradients(data, lossName = "crossEntropy") {
@@ -722,15 +727,13 @@ export async function createNetwork<I extends readonly number[] = readonly numbe
       } finally {
         denseGradients = false;
       }
-      // A sparse kernel's gradient is per edge: spread it over the fused [rows, cols] layout.
-      const values = new Map(weights.map((k, i) => [k, toFused(k, fused[i]!.dataSync() as Float32Array)]));
+      // Gradients are shaped like the weights (per connection, packed rows): each block's rows in its own layout.
+      const values = new Map(weights.map((k, i) => [k, fused[i]!.dataSync() as Float32Array]));
       tf.dispose(fused);
       const result = new Map<string, Float32Array>();
       for (const [block, state] of blockStates) {
         const all = values.get(state.kernel);
-        if (all === undefined) continue;
-        const start = state.rowOffset * state.kernel.cols;
-        result.set(block, all.slice(start, start + state.info.sourceSize * state.info.targetSize));
+        if (all !== undefined) result.set(block, fusedRows(state.kernel, all, state.rowOffset, state.info.sourceSize));
       }
       return result;
     },

@@ -3,7 +3,7 @@
  * shared by the runtime (when it builds a network) and by benchmarks (which
  * report memory for networks too large to build here).
  */
-import { decodeMask } from "../masks/codec.js";
+import { kernelConnections } from "./connections.js";
 import type { Execution, NetworkSpec } from "../spec.js";
 import { DENSE_FIXED, DENSE_PER_ENTRY, SPARSE_PER_EDGE, SPARSE_PER_NEURON } from "./calibration.js";
 
@@ -39,25 +39,10 @@ export function plannedParameters(spec: NetworkSpec, execution: Execution = spec
   let biases = 0;
   let live = 0;
   for (const kernel of spec.kernels) {
-    const cols = spec.layers[kernel.target]!.size;
-    let rows = 0;
-    let usedRows = 0;
-    let kernelLive = 0;
-    for (const b of kernel.blocks) {
-      const block = spec.blocks[b]!;
-      const sourceSize = spec.layers[block.source]!.size;
-      const mask = decodeMask(block.mask, sourceSize * cols);
-      rows += sourceSize;
-      for (let r = 0; r < sourceSize; r++) {
-        let rowLive = 0;
-        for (let c = 0; c < cols; c++) rowLive += mask[r * cols + c]!;
-        kernelLive += rowLive;
-        if (rowLive > 0) usedRows++;
-      }
-    }
-    live += kernelLive;
+    const { rows, cols, edges, usedRows } = kernelConnections(spec, kernel);
+    live += edges;
     const denseRows = execution === "auto" ? usedRows : rows;
-    weights += rows === 0 ? 0 : runsSparse(execution, { rows: usedRows, cols, edges: kernelLive }) ? kernelLive : denseRows * cols;
+    weights += rows === 0 ? 0 : runsSparse(execution, { rows: usedRows, cols, edges }) ? edges : denseRows * cols;
     const normalised = spec.layerNorm && spec.layers[kernel.target]!.kind === "hidden" && cols > 1;
     biases += cols * (normalised ? 3 : 1);
   }

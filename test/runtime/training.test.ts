@@ -32,7 +32,8 @@ describe("fit", () => {
     const model = await buildModel(small, { seed: 3 });
     const data = separable(400, 1);
     const before = model.evaluate(data);
-    const history = await model.fit(data, { epochs: 15, batchSize: 16, optimizer, seed: 2, validationData: separable(200, 9) });
+    // 0.01 for both: Adam's default 0.001 leaves this small problem at 86–96% after 15 epochs, depending on the seed.
+    const history = await model.fit(data, { epochs: 15, batchSize: 16, optimizer: { kind: optimizer, learningRate: 0.01 }, seed: 2, validationData: separable(200, 9) });
     const last = history.epochs.at(-1)!;
     expect(history.epochs).toHaveLength(15);
     expect(last.loss).toBeLessThan(before.loss * 0.5);

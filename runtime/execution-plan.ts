@@ -250,7 +250,7 @@ export function planExecution(kernels: readonly PlannedKernel[], options: { read
     dispose: () => {
       for (const item of created) {
         if ("members" in item) disposeGraphStructure(item);
-        else if ("slots" in item) tf.dispose([item.indices, item.slots]);
+        else if ("indices" in item) item.indices.dispose();
         else item.dispose();
       }
     },

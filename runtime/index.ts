@@ -32,7 +32,7 @@ export { exportWeights, importWeights, WEIGHTS_FILE_NAME } from "./weights.js";
 export type { WeightsFile } from "./weights.js";
 export { maskedDense } from "./kernels/masked-dense.js";
 export { graphKernel, graphStructure, type GraphMember, type GraphStructure } from "./kernels/graph/graph-kernel.js";
-export { plannedParameters, runsSparse, type KernelShape } from "./kernels/execution.js";
+export { isDenseLayer, plannedParameters, runsSparse, type KernelShape } from "./kernels/execution.js";
 export { layerNorm, LAYER_NORM_EPSILON } from "./layer-norm.js";
 export { activate, ACTIVATIONS } from "./activations.js";
 export { entryDraw, initialEdgeWeights, initialWeights, initLimit, fanIns } from "./init.js";

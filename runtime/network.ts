@@ -9,7 +9,7 @@ import { useBackend } from "./backend.js";
 import { initialEdgeWeights, initialWeights } from "./init.js";
 import { kernelConnections, type KernelConnections } from "./kernels/connections.js";
 import { initialLogits, keepProbability, learnedMask } from "./kernels/learnable-mask.js";
-import { runsSparse } from "./kernels/execution.js";
+import { isDenseLayer, runsSparse } from "./kernels/execution.js";
 import { gatherColumns } from "./kernels/gather-columns.js";
 import { graphKernel, graphKernelAvailable } from "./kernels/graph/graph-kernel.js";
 import { maskedDense } from "./kernels/masked-dense.js";
@@ -320,7 +320,7 @@ export async function createNetwork<I extends readonly number[] = readonly numbe
       let packed: KernelState["packed"];
       if (rows > 0) {
         const learns = spec.learnable?.blocks.some((b) => kernelSpec.blocks.some((k) => spec.blocks[k]!.name === b)) ?? false;
-        if (!learns && runsSparse(execution, { rows: connections.usedRows, cols, edges: connections.edges }) && canRunSparse(execution)) {
+        if (!learns && runsSparse(execution, { denseLayer: isDenseLayer(spec, kernelSpec, rows, connections.edges), rows: connections.usedRows, cols, edges: connections.edges }) && canRunSparse(execution)) {
           // Memory follows the connections: no rows × cols array is made.
           const edges = connections.edgeList();
           const edgeWeight = tf.variable(tf.tensor1d(initialEdgeWeights(seed, kernelIndex, edges.rows, edges.targets, cols, activation)), true);

@@ -4,11 +4,13 @@
  * report memory for networks too large to build here).
  */
 import { kernelConnections } from "./connections.js";
-import type { Execution, NetworkSpec } from "../spec.js";
+import type { Execution, KernelSpec, NetworkSpec } from "../spec.js";
 import { DENSE_FIXED, DENSE_PER_ENTRY, SPARSE_PER_EDGE, SPARSE_PER_NEURON } from "./calibration.js";
 
-/** A kernel's shape: source neurons with a connection (the rows a packed kernel multiplies), targets, live connections. */
+/** What the choice looks at: rows with a connection (those a packed kernel multiplies), targets, live connections. */
 export interface KernelShape {
+  /** A layer the language made dense (not from a graph) with every connection present: it stays a matrix. */
+  readonly denseLayer: boolean;
   readonly rows: number;
   readonly cols: number;
   readonly edges: number;
@@ -16,16 +18,21 @@ export interface KernelShape {
 
 /**
  * Whether a kernel runs sparse (in a graph kernel): forced, or under `auto`
- * where some connection is absent and the cost model calibrated by
+ * where it is not a full dense layer and the cost model calibrated by
  * `npm run bench kernels` says it is cheaper than the masked dense product.
  */
 export function runsSparse(execution: Execution, shape: KernelShape): boolean {
   if (execution !== "auto") return execution === "sparse";
-  // Every connection present: a plain dense layer, which stays a matrix.
-  if (shape.edges === shape.rows * shape.cols) return false;
+  if (shape.denseLayer) return false;
   const dense = DENSE_FIXED + DENSE_PER_ENTRY * shape.rows * shape.cols;
   const sparse = SPARSE_PER_EDGE * shape.edges + SPARSE_PER_NEURON * (shape.rows + shape.cols);
   return sparse < dense;
+}
+
+/** Whether a kernel computes a layer not made from a graph, every connection into it present. */
+export function isDenseLayer(spec: NetworkSpec, kernel: KernelSpec, rows: number, edges: number): boolean {
+  const target = spec.layers[kernel.target]!;
+  return target.vertices === undefined && edges === rows * target.size;
 }
 
 /**
@@ -42,7 +49,7 @@ export function plannedParameters(spec: NetworkSpec, execution: Execution = spec
     const { rows, cols, edges, usedRows } = kernelConnections(spec, kernel);
     live += edges;
     const denseRows = execution === "auto" ? usedRows : rows;
-    weights += rows === 0 ? 0 : runsSparse(execution, { rows: usedRows, cols, edges }) ? edges : denseRows * cols;
+    weights += rows === 0 ? 0 : runsSparse(execution, { denseLayer: isDenseLayer(spec, kernel, rows, edges), rows: usedRows, cols, edges }) ? edges : denseRows * cols;
     const normalised = spec.layerNorm && spec.layers[kernel.target]!.kind === "hidden" && cols > 1;
     biases += cols * (normalised ? 3 : 1);
   }

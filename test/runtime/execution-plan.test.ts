@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { runsSparse, tf, type Model } from "../../runtime/index.js";
+import { isDenseLayer, runsSparse, tf, type Model } from "../../runtime/index.js";
 import { buildModel } from "../support/models.js";
 
 const graph = "graph g = watts_strogatz(n=40, k=4, p=0.5, seed=3)\n";
@@ -32,7 +32,9 @@ describe("the execution plan", () => {
           return n + used;
         }, 0);
         const edges = k.blocks.reduce((n, b) => n + model.liveConnections(model.spec.blocks[b]!.name), 0);
-        return [model.spec.layers[k.target]!.name, runsSparse("auto", { rows, cols, edges }) ? "graph" : "dense"];
+        const allRows = k.blocks.reduce((n, b) => n + model.blocks[b]!.sourceSize, 0);
+        const denseLayer = isDenseLayer(model.spec, k, allRows, edges);
+        return [model.spec.layers[k.target]!.name, runsSparse("auto", { denseLayer, rows, cols, edges }) ? "graph" : "dense"];
       }),
     );
     expect(kindOf.get("dense1")).toBe("dense");

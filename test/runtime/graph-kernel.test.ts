@@ -1,6 +1,7 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { beforeAll, describe, expect, it } from "vitest";
 import { graphKernel, graphStructure, type GraphMember } from "../../runtime/kernels/graph/graph-kernel.js";
+import { columnPick, gatherColumns } from "../../runtime/kernels/gather-columns.js";
 import { createRandom } from "../../runtime/random.js";
 import { useBackend } from "../../runtime/index.js";
 import type { ActivationName } from "../../runtime/spec.js";
@@ -170,5 +171,27 @@ describe.each(["cpu", "wasm"] as const)("the graph kernel on %s", (backend) => {
     const { dx, dw } = run(c, [[1, 2, 3]], "relu", [0, 1, 2, 3, 4, 5, 6], { inputNeedsGradient: false });
     expect(dx.every((v) => v === 0)).toBe(true);
     expect(dw.flat().some((v) => v !== 0)).toBe(true);
+  });
+});
+
+describe.each(["cpu", "wasm"] as const)("picking columns on %s", (backend) => {
+  beforeAll(async () => {
+    await useBackend(backend);
+  });
+
+  it("takes the named columns, repeats allowed, and adds the gradient back into each column taken", () => {
+    const x = tf.tensor2d(Float32Array.from({ length: 5 * 7 }, (_, i) => Math.sin(i)), [5, 7]);
+    const indices = [6, 0, 3, 3, 5];
+    const pick = columnPick(indices);
+    const picked = gatherColumns(x, pick).arraySync();
+    const rows = x.arraySync();
+    picked.forEach((row, b) => row.forEach((v, j) => expect(v).toBe(rows[b]![indices[j]!]!)));
+    // d/dx of Σ w · x[:, indices] is the sum of w over the places each column was taken.
+    const w = tf.tensor2d(Float32Array.from({ length: 5 * 5 }, (_, i) => i + 1), [5, 5]);
+    const dx = tf.grad((xx: tf.Tensor) => tf.sum(tf.mul(gatherColumns(xx as tf.Tensor2D, pick), w)))(x).arraySync() as number[][];
+    const wv = w.arraySync();
+    dx.forEach((row, b) =>
+      row.forEach((v, c) => expect(v).toBe(indices.reduce((sum, i, j) => sum + (i === c ? wv[b]![j]! : 0), 0))),
+    );
   });
 });

@@ -16,9 +16,9 @@
  * batch); see memory.ts for where its data lives.
  */
 import * as tf from "@tensorflow/tfjs-core";
-import type { KernelBackend, NamedAttrMap, NamedTensorInfoMap, Tensor, Tensor1D, Tensor2D, TensorInfo } from "@tensorflow/tfjs-core";
+import type { NamedAttrMap, NamedTensorInfoMap, Tensor, Tensor1D, Tensor2D, TensorInfo } from "@tensorflow/tfjs-core";
 import type { ActivationName } from "../../spec.js";
-import { cpuWorkspace, wasmWorkspace, type Workspace } from "./memory.js";
+import { registerWasmKernel, type Workspace } from "./memory.js";
 
 export { graphKernelAvailable } from "./memory.js";
 
@@ -190,23 +190,8 @@ function backwardKernel(ws: Workspace, inputs: NamedTensorInfoMap, a: Attributes
   return [dx.finish(), ...weights, ...biases];
 }
 
-function register(backendName: "wasm" | "cpu", workspace: (backend: KernelBackend) => Workspace): void {
-  const run =
-    (body: (ws: Workspace, inputs: NamedTensorInfoMap, a: Attributes) => TensorInfo[]) =>
-    ({ inputs, backend, attrs }: { inputs: NamedTensorInfoMap; backend: unknown; attrs?: NamedAttrMap }): TensorInfo[] => {
-      const ws = workspace(backend as KernelBackend);
-      try {
-        return body(ws, inputs, attributes(attrs ?? {}));
-      } finally {
-        ws.release();
-      }
-    };
-  tf.registerKernel({ kernelName: FORWARD, backendName, kernelFunc: run(forwardKernel) });
-  tf.registerKernel({ kernelName: BACKWARD, backendName, kernelFunc: run(backwardKernel) });
-}
-
-register("wasm", wasmWorkspace);
-register("cpu", cpuWorkspace);
+registerWasmKernel(FORWARD, (ws, inputs, attrs) => forwardKernel(ws, inputs, attributes(attrs)));
+registerWasmKernel(BACKWARD, (ws, inputs, attrs) => backwardKernel(ws, inputs, attributes(attrs)));
 
 type SaveFunction = (tensors: Tensor[]) => void;
 

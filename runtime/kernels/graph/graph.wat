@@ -193,6 +193,45 @@
         (local.set $j0 (i32.add (local.get $j0) (i32.const 16)))
         (br $blocks))))
 
+;; out[b][j] = x[b][idx[j]]: columns of x [batch, cols] picked into out [batch, count].
+  (func (export "gatherColumns") (param $x i32) (param $batch i32) (param $cols i32) (param $idx i32) (param $count i32) (param $out i32)
+    (local $b i32) (local $j i32) (local $row i32)
+    (block $samplesDone
+      (loop $samples
+        (br_if $samplesDone (i32.ge_u (local.get $b) (local.get $batch)))
+        (local.set $row (i32.add (local.get $x) (i32.shl (i32.mul (local.get $b) (local.get $cols)) (i32.const 2))))
+        (local.set $j (i32.const 0))
+        (block $done
+          (loop $next
+            (br_if $done (i32.ge_u (local.get $j) (local.get $count)))
+            (f32.store (local.get $out)
+              (f32.load (i32.add (local.get $row) (i32.shl (i32.load (i32.add (local.get $idx) (i32.shl (local.get $j) (i32.const 2)))) (i32.const 2)))))
+            (local.set $out (i32.add (local.get $out) (i32.const 4)))
+            (local.set $j (i32.add (local.get $j) (i32.const 1)))
+            (br $next)))
+        (local.set $b (i32.add (local.get $b) (i32.const 1)))
+        (br $samples))))
+
+  ;; The gradient of gatherColumns: dx = 0, then dx[b][idx[j]] += dy[b][j].
+  (func (export "scatterColumns") (param $dy i32) (param $batch i32) (param $count i32) (param $idx i32) (param $dx i32) (param $cols i32)
+    (local $b i32) (local $j i32) (local $row i32) (local $at i32)
+    (memory.fill (local.get $dx) (i32.const 0) (i32.shl (i32.mul (local.get $batch) (local.get $cols)) (i32.const 2)))
+    (block $samplesDone
+      (loop $samples
+        (br_if $samplesDone (i32.ge_u (local.get $b) (local.get $batch)))
+        (local.set $row (i32.add (local.get $dx) (i32.shl (i32.mul (local.get $b) (local.get $cols)) (i32.const 2))))
+        (local.set $j (i32.const 0))
+        (block $done
+          (loop $next
+            (br_if $done (i32.ge_u (local.get $j) (local.get $count)))
+            (local.set $at (i32.add (local.get $row) (i32.shl (i32.load (i32.add (local.get $idx) (i32.shl (local.get $j) (i32.const 2)))) (i32.const 2))))
+            (f32.store (local.get $at) (f32.add (f32.load (local.get $at)) (f32.load (local.get $dy))))
+            (local.set $dy (i32.add (local.get $dy) (i32.const 4)))
+            (local.set $j (i32.add (local.get $j) (i32.const 1)))
+            (br $next)))
+        (local.set $b (i32.add (local.get $b) (i32.const 1)))
+        (br $samples))))
+
   ;; ---- the kernel ----
 
   ;; weff[slots[e]] = w[e] · mask[e] for e < count: one member kernel's edges into the kernel's incoming order.

@@ -6,13 +6,16 @@
  * copied in and outputs copied out. Either way a {@link Workspace} lives for
  * one kernel call and frees its scratch when released.
  */
-import type { DataType, KernelBackend, TensorInfo } from "@tensorflow/tfjs-core";
+import * as tf from "@tensorflow/tfjs-core";
+import type { DataType, KernelBackend, NamedAttrMap, NamedTensorInfoMap, TensorInfo } from "@tensorflow/tfjs-core";
 import { GRAPH_WASM_BASE64 } from "./graph-wasm.js";
 
 /** The functions graph.wat exports (pointers are byte offsets, flags 0 or 1). */
 export interface GraphExports {
   transposeIn(x: number, batch: number, cols: number, xt: number, bp: number): void;
   pickRows(h: number, bp: number, rows: number, count: number, out: number, batch: number, add: number): void;
+  gatherColumns(x: number, batch: number, cols: number, idx: number, count: number, out: number): void;
+  scatterColumns(dy: number, batch: number, count: number, idx: number, dx: number, cols: number): void;
   placeWeights(w: number, mask: number, slots: number, count: number, weff: number): void;
   takeGradients(dweff: number, mask: number, slots: number, count: number, dw: number, masked: number): void;
   forward(xt: number, r: number, h: number, n: number, bp: number, weff: number, bias: number, start: number, source: number, activated: number, kind: number, addresses: number): void;
@@ -176,4 +179,30 @@ export function cpuWorkspace(backend: KernelBackend): Workspace {
       top = 16;
     },
   };
+}
+
+/**
+ * Registers a kernel written on graph.wat for the WASM and CPU backends: the
+ * body gets a workspace, which is released however it ends. A body returns
+ * one TensorInfo for a one-output kernel (TensorFlow.js then hands out a
+ * tensor, not a list).
+ */
+export function registerWasmKernel(kernelName: string, body: (ws: Workspace, inputs: NamedTensorInfoMap, attrs: NamedAttrMap) => TensorInfo | TensorInfo[]): void {
+  for (const [backendName, workspace] of [
+    ["wasm", wasmWorkspace],
+    ["cpu", cpuWorkspace],
+  ] as const) {
+    tf.registerKernel({
+      kernelName,
+      backendName,
+      kernelFunc: ({ inputs, backend, attrs }: { inputs: NamedTensorInfoMap; backend: unknown; attrs?: NamedAttrMap }) => {
+        const ws = workspace(backend as KernelBackend);
+        try {
+          return body(ws, inputs, attrs ?? {});
+        } finally {
+          ws.release();
+        }
+      },
+    });
+  }
 }

@@ -110,15 +110,25 @@ function attributes(attrs: NamedAttrMap): Attributes {
   return attrs as unknown as Attributes;
 }
 
-/** Addresses of the inputs both directions read: structure, weights and masks, with the weights placed in incoming order. */
-function placeWeights(ws: Workspace, inputs: NamedTensorInfoMap, a: Attributes): { start: number; source: number; exports: number; weff: number } {
-  const edges = inputs.source!.shape[0]!;
-  const weff = ws.scratch(4 * edges);
+/** Words per member in the table graph.wat reads the member kernels' parameters from. */
+const TABLE_WORDS = 8;
+
+/**
+ * The member table (see graph.wat): each member's weight, mask, slots,
+ * connection count, bias and neuron count, and, when given, where its
+ * weight and bias gradients go.
+ */
+function memberTable(ws: Workspace, inputs: NamedTensorInfoMap, a: Attributes, gradients?: { readonly dw: readonly number[]; readonly db: readonly number[] }): number {
+  // Addresses first: on the CPU backend taking an input copies it and may grow the memory.
+  const words = new Int32Array(TABLE_WORDS * a.members);
   for (let k = 0; k < a.members; k++) {
     const slots = inputs[`s${k}`]!;
-    ws.code.placeWeights(ws.input(inputs[`w${k}`]!), ws.input(inputs[`m${k}`]!), ws.input(slots), slots.shape[0]!, weff);
+    const bias = inputs[`b${k}`]!;
+    words.set([ws.input(inputs[`w${k}`]!), ws.input(inputs[`m${k}`]!), ws.input(slots), slots.shape[0]!, ws.input(bias), bias.shape[0]!, gradients?.dw[k] ?? 0, gradients?.db[k] ?? 0], TABLE_WORDS * k);
   }
-  return { start: ws.input(inputs.start!), source: ws.input(inputs.source!), exports: ws.input(inputs.exports!), weff };
+  const table = ws.scratch(4 * words.length);
+  ws.i32().set(words, table / 4);
+  return table;
 }
 
 /** x [batch, r] into a zero-padded [r, bp] scratch. */
@@ -134,21 +144,16 @@ function forwardKernel(ws: Workspace, inputs: NamedTensorInfoMap, a: Attributes)
   const [batch, r] = x.shape as [number, number];
   const bp = paddedBatch(batch);
   const xt = transposedInput(ws, x, bp);
-  const { start, source, exports, weff } = placeWeights(ws, inputs, a);
+  const edges = inputs.source!.shape[0]!;
+  const weff = ws.scratch(4 * edges);
   const bias = ws.scratch(4 * a.neurons);
-  let offset = 0;
-  for (let k = 0; k < a.members; k++) {
-    const b = inputs[`b${k}`]!;
-    const from = ws.input(b) / 4;
-    ws.f32().copyWithin(bias / 4 + offset, from, from + b.shape[0]!);
-    offset += b.shape[0]!;
-  }
-  const addresses = ws.scratch(4 * inputs.source!.shape[0]!);
+  ws.code.placeParameters(memberTable(ws, inputs, a), a.members, weff, bias);
+  const addresses = ws.scratch(4 * edges);
   const h = ws.output([a.neurons, bp]);
-  ws.code.forward(xt, r, h.pointer, a.neurons, bp, weff, bias, start, source, a.activated, a.kind, addresses);
+  ws.code.forward(xt, r, h.pointer, a.neurons, bp, weff, bias, ws.input(inputs.start!), ws.input(inputs.source!), a.activated, a.kind, addresses);
   const count = inputs.exports!.shape[0]!;
   const out = ws.output([batch, count]);
-  ws.code.pickRows(h.pointer, bp, exports, count, out.pointer, batch, 0);
+  ws.code.pickRows(h.pointer, bp, ws.input(inputs.exports!), count, out.pointer, batch, 0);
   return [h.finish(), out.finish()];
 }
 
@@ -156,14 +161,21 @@ function backwardKernel(ws: Workspace, inputs: NamedTensorInfoMap, a: Attributes
   const x = inputs.x!;
   const [batch, r] = x.shape as [number, number];
   const bp = paddedBatch(batch);
-  const { start, source, exports, weff } = placeWeights(ws, inputs, a);
+  const edges = inputs.source!.shape[0]!;
+  const dw = Array.from({ length: a.members }, (_, k) => ws.output([inputs[`s${k}`]!.shape[0]!]));
+  const dbs = Array.from({ length: a.members }, (_, k) => ws.output([inputs[`b${k}`]!.shape[0]!]));
+  const table = memberTable(ws, inputs, a, { dw: dw.map((o) => o.pointer), db: dbs.map((o) => o.pointer) });
+  const weff = ws.scratch(4 * edges);
+  const bias = ws.scratch(4 * a.neurons);
+  ws.code.placeParameters(table, a.members, weff, bias);
   const g = ws.scratch(4 * a.neurons * bp);
+  const exports = ws.input(inputs.exports!);
   ws.code.pickRows(g, bp, exports, inputs.exports!.shape[0]!, ws.input(inputs.dy!), batch, 1);
   const xt = transposedInput(ws, x, bp);
   const dxt = a.needInput ? ws.scratch(4 * r * bp) : 0;
-  const dweff = ws.scratch(4 * inputs.source!.shape[0]!);
+  const dweff = ws.scratch(4 * edges);
   const db = ws.scratch(4 * a.neurons);
-  ws.code.backward(g, ws.input(inputs.h!), xt, r, a.neurons, bp, weff, start, source, a.activated, a.kind, dxt, dweff, db, a.needInput ? 1 : 0);
+  ws.code.backward(g, ws.input(inputs.h!), xt, r, a.neurons, bp, weff, ws.input(inputs.start!), ws.input(inputs.source!), a.activated, a.kind, dxt, dweff, db, a.needInput ? 1 : 0);
 
   const dx = ws.output([batch, r]);
   if (a.needInput) {
@@ -173,21 +185,8 @@ function backwardKernel(ws: Workspace, inputs: NamedTensorInfoMap, a: Attributes
   } else {
     ws.f32().fill(0, dx.pointer / 4, dx.pointer / 4 + batch * r);
   }
-  const weights: TensorInfo[] = [];
-  const biases: TensorInfo[] = [];
-  let offset = 0;
-  for (let k = 0; k < a.members; k++) {
-    const slots = inputs[`s${k}`]!;
-    const dw = ws.output([slots.shape[0]!]);
-    ws.code.takeGradients(dweff, ws.input(inputs[`m${k}`]!), ws.input(slots), slots.shape[0]!, dw.pointer, a.masked ? 1 : 0);
-    weights.push(dw.finish());
-    const size = inputs[`b${k}`]!.shape[0]!;
-    const dbk = ws.output([size]);
-    ws.f32().copyWithin(dbk.pointer / 4, db / 4 + offset, db / 4 + offset + size);
-    biases.push(dbk.finish());
-    offset += size;
-  }
-  return [dx.finish(), ...weights, ...biases];
+  ws.code.takeGradients(table, a.members, dweff, db, a.masked ? 1 : 0);
+  return [dx.finish(), ...dw.map((o) => o.finish()), ...dbs.map((o) => o.finish())];
 }
 
 registerWasmKernel(FORWARD, (ws, inputs, attrs) => forwardKernel(ws, inputs, attributes(attrs)));

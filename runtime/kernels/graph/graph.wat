@@ -124,7 +124,8 @@
 ;; ---- layout changes at the kernel's boundary ----
   ;;
   ;; Both directions go sixteen rows of the neuron-major side at a time, all
-  ;; samples, so each side is read or written in whole cache lines. Stepping
+  ;; samples, so the sample-major side's cache lines are filled or used up
+  ;; while they are still cached. Stepping
   ;; through one column of all samples instead hits the same cache set again
   ;; and again whenever a row is a power of two bytes long (1,024 floats), and
   ;; ran five times slower.
@@ -163,37 +164,38 @@
   ;; out[b][j] = h[rows[j]][b] for b < batch: picks neuron rows of h [·, bp] into out [batch, count].
   ;; With `add`, out[b][j] is added to h[rows[j]][b] instead (the gradient of the pick).
   (func (export "pickRows") (param $h i32) (param $bp i32) (param $rows i32) (param $count i32) (param $out i32) (param $batch i32) (param $add i32)
-    (local $j0 i32) (local $width i32) (local $b i32) (local $k i32) (local $at i32) (local $row i32) (local $rowBytes i32)
+    (local $j0 i32) (local $j i32) (local $end i32) (local $b i32) (local $at i32) (local $row i32) (local $rowBytes i32) (local $stride i32)
     (local.set $rowBytes (i32.shl (local.get $bp) (i32.const 2)))
+    (local.set $stride (i32.shl (local.get $count) (i32.const 2)))
     (block $blocksDone
       (loop $blocks
         (br_if $blocksDone (i32.ge_u (local.get $j0) (local.get $count)))
-        (local.set $width (select (i32.const 16) (i32.sub (local.get $count) (local.get $j0))
+        (local.set $end (select (i32.add (local.get $j0) (i32.const 16)) (local.get $count)
           (i32.le_u (i32.add (local.get $j0) (i32.const 16)) (local.get $count))))
-        (local.set $b (i32.const 0))
-        (block $samplesDone
-          (loop $samples
-            (br_if $samplesDone (i32.ge_u (local.get $b) (local.get $batch)))
-            (local.set $at (i32.add (local.get $out) (i32.shl (i32.add (i32.mul (local.get $b) (local.get $count)) (local.get $j0)) (i32.const 2))))
-            (local.set $k (i32.const 0))
+        (local.set $j (local.get $j0))
+        (block $rowsDone
+          (loop $rowsOfBlock
+            (br_if $rowsDone (i32.ge_u (local.get $j) (local.get $end)))
+            (local.set $row (i32.add (local.get $h)
+              (i32.mul (i32.load (i32.add (local.get $rows) (i32.shl (local.get $j) (i32.const 2)))) (local.get $rowBytes))))
+            (local.set $at (i32.add (local.get $out) (i32.shl (local.get $j) (i32.const 2))))
+            (local.set $b (i32.const 0))
             (block $done
               (loop $next
-                (br_if $done (i32.ge_u (local.get $k) (local.get $width)))
-                (local.set $row (i32.add
-                  (i32.add (local.get $h) (i32.shl (local.get $b) (i32.const 2)))
-                  (i32.mul (i32.load (i32.add (local.get $rows) (i32.shl (i32.add (local.get $j0) (local.get $k)) (i32.const 2)))) (local.get $rowBytes))))
+                (br_if $done (i32.ge_u (local.get $b) (local.get $batch)))
                 (if (local.get $add)
                   (then (f32.store (local.get $row) (f32.add (f32.load (local.get $row)) (f32.load (local.get $at)))))
                   (else (f32.store (local.get $at) (f32.load (local.get $row)))))
-                (local.set $at (i32.add (local.get $at) (i32.const 4)))
-                (local.set $k (i32.add (local.get $k) (i32.const 1)))
+                (local.set $row (i32.add (local.get $row) (i32.const 4)))
+                (local.set $at (i32.add (local.get $at) (local.get $stride)))
+                (local.set $b (i32.add (local.get $b) (i32.const 1)))
                 (br $next)))
-            (local.set $b (i32.add (local.get $b) (i32.const 1)))
-            (br $samples)))
+            (local.set $j (i32.add (local.get $j) (i32.const 1)))
+            (br $rowsOfBlock)))
         (local.set $j0 (i32.add (local.get $j0) (i32.const 16)))
         (br $blocks))))
 
-;; out[b][j] = x[b][idx[j]]: columns of x [batch, cols] picked into out [batch, count].
+  ;; out[b][j] = x[b][idx[j]]: columns of x [batch, cols] picked into out [batch, count].
   (func (export "gatherColumns") (param $x i32) (param $batch i32) (param $cols i32) (param $idx i32) (param $count i32) (param $out i32)
     (local $b i32) (local $j i32) (local $row i32)
     (block $samplesDone
@@ -234,30 +236,67 @@
 
   ;; ---- the kernel ----
 
-  ;; weff[slots[e]] = w[e] · mask[e] for e < count: one member kernel's edges into the kernel's incoming order.
-  (func (export "placeWeights") (param $w i32) (param $mask i32) (param $slots i32) (param $count i32) (param $weff i32)
-    (local $e i32)
-    (block $done
-      (loop $next
-        (br_if $done (i32.ge_u (local.get $e) (local.get $count)))
-        (f32.store (i32.add (local.get $weff) (i32.shl (i32.load (i32.add (local.get $slots) (i32.shl (local.get $e) (i32.const 2)))) (i32.const 2)))
-          (f32.mul (f32.load (i32.add (local.get $w) (i32.shl (local.get $e) (i32.const 2))))
-                   (f32.load (i32.add (local.get $mask) (i32.shl (local.get $e) (i32.const 2))))))
-        (local.set $e (i32.add (local.get $e) (i32.const 1)))
-        (br $next))))
+  ;; The member kernels' parameters, described by a table of 8 i32 per member:
+  ;; weight, mask, slots, connections, bias, neurons, weight gradient, bias gradient.
 
-  ;; dw[e] = dweff[slots[e]] (· mask[e] when `masked`): the weight gradient of one member kernel.
-  (func (export "takeGradients") (param $dweff i32) (param $mask i32) (param $slots i32) (param $count i32) (param $dw i32) (param $masked i32)
-    (local $e i32) (local $v f32)
-    (block $done
-      (loop $next
-        (br_if $done (i32.ge_u (local.get $e) (local.get $count)))
-        (local.set $v (f32.load (i32.add (local.get $dweff) (i32.shl (i32.load (i32.add (local.get $slots) (i32.shl (local.get $e) (i32.const 2)))) (i32.const 2)))))
-        (if (local.get $masked)
-          (then (local.set $v (f32.mul (local.get $v) (f32.load (i32.add (local.get $mask) (i32.shl (local.get $e) (i32.const 2))))))))
-        (f32.store (i32.add (local.get $dw) (i32.shl (local.get $e) (i32.const 2))) (local.get $v))
-        (local.set $e (i32.add (local.get $e) (i32.const 1)))
-        (br $next))))
+  ;; weff[slots[e]] = w[e] · mask[e] for every member's connections, and the
+  ;; members' biases one after another into `bias`.
+  (func (export "placeParameters") (param $table i32) (param $members i32) (param $weff i32) (param $bias i32)
+    (local $end i32) (local $e i32) (local $count i32) (local $w i32) (local $m i32) (local $s i32) (local $bytes i32)
+    (local.set $end (i32.add (local.get $table) (i32.shl (local.get $members) (i32.const 5))))
+    (block $membersDone
+      (loop $members
+        (br_if $membersDone (i32.ge_u (local.get $table) (local.get $end)))
+        (local.set $w (i32.load (local.get $table)))
+        (local.set $m (i32.load offset=4 (local.get $table)))
+        (local.set $s (i32.load offset=8 (local.get $table)))
+        (local.set $count (i32.load offset=12 (local.get $table)))
+        (local.set $e (i32.const 0))
+        (block $done
+          (loop $next
+            (br_if $done (i32.ge_u (local.get $e) (local.get $count)))
+            (f32.store (i32.add (local.get $weff) (i32.shl (i32.load (local.get $s)) (i32.const 2)))
+              (f32.mul (f32.load (local.get $w)) (f32.load (local.get $m))))
+            (local.set $w (i32.add (local.get $w) (i32.const 4)))
+            (local.set $m (i32.add (local.get $m) (i32.const 4)))
+            (local.set $s (i32.add (local.get $s) (i32.const 4)))
+            (local.set $e (i32.add (local.get $e) (i32.const 1)))
+            (br $next)))
+        (local.set $bytes (i32.shl (i32.load offset=20 (local.get $table)) (i32.const 2)))
+        (memory.copy (local.get $bias) (i32.load offset=16 (local.get $table)) (local.get $bytes))
+        (local.set $bias (i32.add (local.get $bias) (local.get $bytes)))
+        (local.set $table (i32.add (local.get $table) (i32.const 32)))
+        (br $members))))
+
+  ;; Each member's weight gradient dw[e] = dweff[slots[e]] (· mask[e] when
+  ;; `masked`) and its slice of the bias gradient db.
+  (func (export "takeGradients") (param $table i32) (param $members i32) (param $dweff i32) (param $db i32) (param $masked i32)
+    (local $end i32) (local $e i32) (local $count i32) (local $dw i32) (local $m i32) (local $s i32) (local $v f32) (local $bytes i32)
+    (local.set $end (i32.add (local.get $table) (i32.shl (local.get $members) (i32.const 5))))
+    (block $membersDone
+      (loop $members
+        (br_if $membersDone (i32.ge_u (local.get $table) (local.get $end)))
+        (local.set $m (i32.load offset=4 (local.get $table)))
+        (local.set $s (i32.load offset=8 (local.get $table)))
+        (local.set $count (i32.load offset=12 (local.get $table)))
+        (local.set $dw (i32.load offset=24 (local.get $table)))
+        (local.set $e (i32.const 0))
+        (block $done
+          (loop $next
+            (br_if $done (i32.ge_u (local.get $e) (local.get $count)))
+            (local.set $v (f32.load (i32.add (local.get $dweff) (i32.shl (i32.load (local.get $s)) (i32.const 2)))))
+            (if (local.get $masked) (then (local.set $v (f32.mul (local.get $v) (f32.load (local.get $m))))))
+            (f32.store (local.get $dw) (local.get $v))
+            (local.set $dw (i32.add (local.get $dw) (i32.const 4)))
+            (local.set $m (i32.add (local.get $m) (i32.const 4)))
+            (local.set $s (i32.add (local.get $s) (i32.const 4)))
+            (local.set $e (i32.add (local.get $e) (i32.const 1)))
+            (br $next)))
+        (local.set $bytes (i32.shl (i32.load offset=20 (local.get $table)) (i32.const 2)))
+        (memory.copy (i32.load offset=28 (local.get $table)) (local.get $db) (local.get $bytes))
+        (local.set $db (i32.add (local.get $db) (local.get $bytes)))
+        (local.set $table (i32.add (local.get $table) (i32.const 32)))
+        (br $members))))
 
   ;; Address of the source row of every incoming connection: addr[q] = row(source[q]).
   (func $addresses (param $count i32) (param $source i32) (param $r i32) (param $xt i32) (param $h i32) (param $rowBytes i32) (param $addr i32)

@@ -16,8 +16,8 @@ export interface GraphExports {
   pickRows(h: number, bp: number, rows: number, count: number, out: number, batch: number, add: number): void;
   gatherColumns(x: number, batch: number, cols: number, idx: number, count: number, out: number): void;
   scatterColumns(dy: number, batch: number, count: number, idx: number, dx: number, cols: number): void;
-  placeWeights(w: number, mask: number, slots: number, count: number, weff: number): void;
-  takeGradients(dweff: number, mask: number, slots: number, count: number, dw: number, masked: number): void;
+  placeParameters(table: number, members: number, weff: number, bias: number): void;
+  takeGradients(table: number, members: number, dweff: number, db: number, masked: number): void;
   forward(xt: number, r: number, h: number, n: number, bp: number, weff: number, bias: number, start: number, source: number, activated: number, kind: number, addresses: number): void;
   backward(
     g: number, h: number, xt: number, r: number, n: number, bp: number, weff: number, start: number, source: number,

@@ -1,20 +1,10 @@
 import { describe, expect, it } from "vitest";
-import { DataError, parseCsv } from "../../src/data/index.js";
+import { parseCsv, type DataError } from "../../src/data/index.js";
+import { dataError } from "../support/data.js";
 
 const shape = { inputSize: 3, outputSize: 2 };
 
-/** The DataError `run` throws; anything else, or nothing, fails the test. */
-function failure(run: () => unknown): DataError {
-  try {
-    run();
-  } catch (error) {
-    if (error instanceof DataError) return error;
-    throw error;
-  }
-  throw new Error("expected a DataError, but nothing was thrown");
-}
-
-const parse = (text: string): DataError => failure(() => parseCsv(text, "d.csv", shape));
+const parse = (text: string): DataError => dataError(() => parseCsv(text, "d.csv", shape));
 
 describe("parseCsv", () => {
   it("reads a header, comments, blank lines, padded cells, CRLF line endings and class labels", () => {
@@ -76,7 +66,7 @@ describe("parseCsv", () => {
     expect(error.format()).toBe(
       "d.csv:2: error: expected 4 columns (3 features and a class label) or 5 (3 features and 2 targets), found 6",
     );
-    const mnist = failure(() => parseCsv(`${Array(790).fill("0").join(",")}\n`, "m.csv", { inputSize: 784, outputSize: 10 }));
+    const mnist = dataError(() => parseCsv(`${Array(790).fill("0").join(",")}\n`, "m.csv", { inputSize: 784, outputSize: 10 }));
     expect(mnist.message).toBe("expected 785 columns (784 features and a class label) or 794 (784 features and 10 targets), found 790");
   });
 

@@ -1,20 +1,10 @@
 import { describe, expect, it } from "vitest";
-import { DataError, parseJsonData } from "../../src/data/index.js";
+import { parseJsonData, type DataError } from "../../src/data/index.js";
+import { dataError } from "../support/data.js";
 
 const shape = { inputSize: 3, outputSize: 2 };
 
-/** The DataError `run` throws; anything else, or nothing, fails the test. */
-function failure(run: () => unknown): DataError {
-  try {
-    run();
-  } catch (error) {
-    if (error instanceof DataError) return error;
-    throw error;
-  }
-  throw new Error("expected a DataError, but nothing was thrown");
-}
-
-const parse = (text: string): DataError => failure(() => parseJsonData(text, "d.json", shape));
+const parse = (text: string): DataError => dataError(() => parseJsonData(text, "d.json", shape));
 
 describe("parseJsonData", () => {
   it("reads features with class labels", () => {

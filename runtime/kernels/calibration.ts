@@ -4,7 +4,7 @@
  * DENSE_PER_ENTRY per rows × cols entry; a sparse kernel SPARSE_PER_EDGE per connection and
  * SPARSE_PER_NEURON per source or target neuron (its share of a graph kernel).
  */
-export const DENSE_FIXED = 354451.3;
-export const DENSE_PER_ENTRY = 85.7;
-export const SPARSE_PER_EDGE = 118.5;
-export const SPARSE_PER_NEURON = 2109.8;
+export const DENSE_FIXED = 445376.3;
+export const DENSE_PER_ENTRY = 72.4;
+export const SPARSE_PER_EDGE = 125.4;
+export const SPARSE_PER_NEURON = 3483.0;

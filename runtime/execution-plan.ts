@@ -85,9 +85,14 @@ function rowNeuron(kernel: PlannedKernel): (row: number) => Neuron {
     offset += block.size;
   }
   return (row) => {
-    let b = kernel.blocks.length - 1;
-    while (starts[b]! > row) b--;
-    return [kernel.blocks[b]!.source, row - starts[b]!];
+    // The last block starting at or before the row.
+    let [low, high] = [0, starts.length - 1];
+    while (low < high) {
+      const middle = (low + high + 1) >> 1;
+      if (starts[middle]! <= row) low = middle;
+      else high = middle - 1;
+    }
+    return [kernel.blocks[low]!.source, row - starts[low]!];
   };
 }
 

@@ -99,9 +99,8 @@ function quoteList(names: readonly string[]): string {
 function fusedRows(kernel: KernelState, values: Float32Array, first: number, count: number): Float32Array {
   const cols = kernel.cols;
   const out = new Float32Array(count * cols);
-  const sparse = kernel.sparse;
-  if (sparse) {
-    for (let e = sparse.rowStart[first]!; e < sparse.rowStart[first + count]!; e++) out[(sparse.rows[e]! - first) * cols + sparse.targets[e]!] = values[e]!;
+  if (kernel.sparse) {
+    forEachConnection(kernel, first, count, (entry, e) => (out[entry] = values[e]!));
     return out;
   }
   for (let r = 0; r < count; r++) {
@@ -116,16 +115,21 @@ function maskRows(kernel: KernelState, first: number, count: number): Uint8Array
   const sparse = kernel.sparse;
   if (sparse === undefined) return currentMask(kernel).slice(first * kernel.cols, (first + count) * kernel.cols);
   const out = new Uint8Array(count * kernel.cols);
-  for (let e = sparse.rowStart[first]!; e < sparse.rowStart[first + count]!; e++) out[(sparse.rows[e]! - first) * kernel.cols + sparse.targets[e]!] = sparse.live[e]!;
+  forEachConnection(kernel, first, count, (entry, e) => (out[entry] = sparse.live[e]!));
   return out;
 }
 
 /** For rows [first, first + count) of a sparse kernel: the connection at each row-major entry, or −1. */
 function connectionAt(kernel: KernelState, first: number, count: number): Int32Array {
-  const sparse = kernel.sparse!;
   const at = new Int32Array(count * kernel.cols).fill(-1);
-  for (let e = sparse.rowStart[first]!; e < sparse.rowStart[first + count]!; e++) at[(sparse.rows[e]! - first) * kernel.cols + sparse.targets[e]!] = e;
+  forEachConnection(kernel, first, count, (entry, e) => (at[entry] = e));
   return at;
+}
+
+/** Calls `visit` with each connection of a sparse kernel in rows [first, first + count): its row-major entry there, and its index. */
+function forEachConnection(kernel: KernelState, first: number, count: number, visit: (entry: number, connection: number) => void): void {
+  const { rowStart, rows, targets } = kernel.sparse!;
+  for (let e = rowStart[first]!; e < rowStart[first + count]!; e++) visit((rows[e]! - first) * kernel.cols + targets[e]!, e);
 }
 
 /** The index of each row's first connection in a list ordered by row, and the end: [rows + 1]. */

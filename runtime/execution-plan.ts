@@ -226,9 +226,9 @@ export function planExecution(kernels: readonly PlannedKernel[], options: { read
       const offset = layerOffsets.get(layer)!;
       const column = new Int32Array(kernels[k]!.size).fill(-1);
       // With layer normalisation the kernel's whole layer goes out, to be normalised.
-      const wanted = options.layerNorm ? undefined : handedOut.get(layer);
+      const wanted = handedOut.get(layer);
       for (let i = 0; i < column.length; i++) {
-        if (wanted !== undefined && !wanted.has(i)) continue;
+        if (!options.layerNorm && wanted?.has(i) !== true) continue;
         column[i] = exportList.length;
         exportList.push(offset + i);
       }

@@ -512,6 +512,7 @@ export async function createNetwork<I extends readonly number[] = readonly numbe
       const floats = x.dtype === "float32" ? x : tf.cast(x, "float32");
       const layerValues = new Array<Tensor2D | undefined>(spec.layers.length);
       const graphValues = new Array<Tensor2D | undefined>(plan.steps.length);
+      const everyNeuronValues = new Array<Tensor2D | undefined>(plan.steps.length);
       layerValues[0] = tf.reshape(floats, [batch, inputSize]);
       // A hidden layer inside a graph kernel is handed out whole only when asked for.
       const everyNeuron = new Set<number>();
@@ -541,7 +542,13 @@ export async function createNetwork<I extends readonly number[] = readonly numbe
             everyNeuron.has(step.index) ? step.allExports : step.exports,
             { activation: step.activates ? activation : "linear", inputNeedsGradient: step.readsHiddenLayers, maskWeightGradient: !denseGradients },
           );
-          graphValues[step.index] = out;
+          // Readers index the usual exports, a prefix of the every-neuron output.
+          if (everyNeuron.has(step.index)) {
+            everyNeuronValues[step.index] = out;
+            graphValues[step.index] = tf.slice(out, [0, 0], [batch, step.exports.size]);
+          } else {
+            graphValues[step.index] = out;
+          }
           // Without activation inside, the kernel is one layer's pre-activations, in order.
           if (!step.activates) finish(members[0]!, out);
           continue;
@@ -566,8 +573,8 @@ export async function createNetwork<I extends readonly number[] = readonly numbe
         const step = plan.steps.find((s): s is GraphStep => s.kind === "graph" && s.index === holder.graph)!;
         const size = spec.layers[i]!.size;
         // The output layer goes out whole and in order; other layers come from the every-neuron block.
-        const first = i === outputIndex ? step.columns.get(i)![0]! : step.exports.size + step.layerOffsets.get(i)!;
-        return tf.slice(graphValues[holder.graph]!, [0, first], [batch, size]);
+        if (i === outputIndex) return tf.slice(graphValues[holder.graph]!, [0, step.columns.get(i)![0]!], [batch, size]);
+        return tf.slice(everyNeuronValues[holder.graph]!, [0, step.exports.size + step.layerOffsets.get(i)!], [batch, size]);
       };
       return kept.map(valueOf);
     });

@@ -90,3 +90,33 @@ describe("the execution plan", () => {
     }
   });
 });
+
+describe("planExecution", () => {
+  it("hands out of a graph kernel exactly the neurons later kernels read, in the order they read them", async () => {
+    const { planExecution } = await import("../../runtime/execution-plan.js");
+    // input (4) → L1 (3, dense) → L2 (5, sparse) → L3 (4, sparse) → output (2, dense, reading L3's neurons 0 and 2 and L1's 1)
+    const plan = planExecution(
+      [
+        { target: 1, size: 3, hidden: true, blocks: [{ source: 0, size: 4 }] },
+        { target: 2, size: 5, hidden: true, blocks: [{ source: 1, size: 3 }], edges: { rows: Int32Array.from([0, 1, 2, 2]), targets: Int32Array.from([0, 1, 2, 4]) } },
+        { target: 3, size: 4, hidden: true, blocks: [{ source: 2, size: 5 }], edges: { rows: Int32Array.from([0, 1, 4]), targets: Int32Array.from([0, 2, 3]) } },
+        { target: 4, size: 2, hidden: false, blocks: [{ source: 1, size: 3 }, { source: 3, size: 4 }], usedRows: Int32Array.from([1, 3, 5]) },
+      ],
+      { layerSizes: [4, 3, 5, 4, 2], layerNorm: false },
+    );
+    expect(plan.steps.map((s) => s.kind)).toEqual(["dense", "graph", "dense"]);
+    const graph = plan.steps[1]!;
+    if (graph.kind !== "graph") throw new Error("expected a graph step");
+    // L3's neurons 0 and 2 are the kernel's neurons 5 and 7 (after L2's five).
+    expect(Array.from(graph.exports.dataSync())).toEqual([5, 7]);
+    expect(Array.from(graph.columns.get(2)!)).toEqual([-1, -1, -1, -1, -1]);
+    expect(Array.from(graph.columns.get(3)!)).toEqual([0, -1, 1, -1]);
+    // The output reads L1 (its own tensor, columns 0–2) beside the graph's two: L1's 1, then the graph's 0 and 1.
+    const output = plan.steps[2]!;
+    expect(output.input.parts).toEqual([{ kind: "layer", layer: 1 }, { kind: "graph", graph: 0 }]);
+    expect(Array.from(output.input.pick!.indices.dataSync())).toEqual([1, 3, 4]);
+    // The graph reads L1's neurons 0, 1 and 2 as its inputs, whole and in order: no pick.
+    expect(graph.input).toEqual({ parts: [{ kind: "layer", layer: 1 }], pick: undefined });
+    plan.dispose();
+  });
+});

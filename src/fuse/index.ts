@@ -21,7 +21,6 @@ export function fuse(networks: readonly NetworkIR[]): KernelPlan[] {
       .map(([target, blocks]) => ({
         target,
         blocks: blocks.sort((a, b) => network.blocks[a]!.source - network.blocks[b]!.source),
-        execution: "dense-masked",
       }));
     return { network, kernels };
   });

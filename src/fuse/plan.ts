@@ -1,13 +1,14 @@
 import type { NetworkIR } from "../lower/ir.js";
 
-/** How a kernel multiplies: a dense product with the mask applied to the weight. */
-export type Execution = "dense-masked";
-
-/** One kernel per target layer: every block entering it, over its sources concatenated in this order. */
+/**
+ * One kernel per target layer: every block entering it, over its sources
+ * concatenated in this order. How a kernel runs (dense or sparse, and which
+ * sparse kernels share one graph kernel) is decided by the runtime when it
+ * builds the network, from the machine's calibration and the factory's options.
+ */
 export interface KernelIR {
   readonly target: number;
   readonly blocks: readonly number[];
-  readonly execution: Execution;
 }
 
 /** What `fuse` hands on to `emit`. */

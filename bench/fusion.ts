@@ -67,13 +67,13 @@ export async function benchFusion(): Promise<string[]> {
     const model = await build(graph, "auto");
     const x = tf.randomUniform([BATCH, 64], -1, 1, "float32", 1) as tf.Tensor2D;
     const y = tf.tensor1d(Array.from({ length: BATCH }, (_, i) => i % 10), "int32");
-    const fusedForward = medianSeconds(() => tf.tidy(() => void model.predict(x).dataSync()), 3);
+    const fusedForward = medianSeconds(() => tf.tidy(() => void model.predict(x).dataSync()), 11);
     const optimizer = tf.train.sgd(0.01);
     const fusedStep = medianSeconds(() => {
       const cost = optimizer.minimize(() => tf.losses.softmaxCrossEntropy(tf.oneHot(y, 10), model.predict(x) as tf.Tensor2D), true, model.parameters.map((p) => p.variable));
       cost?.dataSync();
       cost?.dispose();
-    }, 3);
+    }, 5);
     const plan = unfusedPlan(model);
     const unfusedForward = medianSeconds(() => tf.tidy(() => void plan.forward(x).dataSync()), 1);
     const unfusedStep = medianSeconds(() => {

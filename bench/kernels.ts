@@ -57,7 +57,7 @@ export async function benchKernels(): Promise<string[]> {
         tf.dispose(grads);
       };
       const tDense = medianSeconds(step((xx, ww) => maskedDense(xx, ww as tf.Tensor2D, M, b), W), 3);
-      const tSparse = medianSeconds(step((xx, ww) => graphKernel(xx, [{ weight: ww as tf.Tensor1D, mask: m, bias: b }], s, exports, { activation: "linear" }), w), 3);
+      const tSparse = medianSeconds(step((xx, ww) => graphKernel(xx, [{ weight: ww as tf.Tensor1D, bias: b }], m, s, exports, { activation: "linear" }), w), 3);
       dense.push([1, rows * cols, tDense]);
       sparse.push([1, sources.length, rows + cols, tSparse]);
       lines.push(row([`${rows} × ${cols}`, density, sources.length, tDense * 1000, tSparse * 1000, (tSparse / tDense).toFixed(2)]));

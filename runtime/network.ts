@@ -58,10 +58,9 @@ interface KernelState {
     readonly targets: Int32Array;
     /** The connections of fused row r are rowStart[r] … rowStart[r + 1] − 1 (they are ordered by row). */
     readonly rowStart: Int32Array;
-    /** Host copy of the mask, 0/1 per connection. */
+    /** The mask, 0/1 per connection (its graph kernel makes a tensor of it when it changes). */
     readonly live: Uint8Array;
     readonly weight: Variable<tf.Rank.R1>;
-    maskVector: Tensor1D;
   };
 
   /**
@@ -328,10 +327,9 @@ export async function createNetwork<I extends readonly number[] = readonly numbe
           // Memory follows the connections: no rows × cols array is made.
           const edges = connections.edgeList();
           const edgeWeight = tf.variable(tf.tensor1d(initialEdgeWeights(seed, kernelIndex, edges.rows, edges.targets, cols, activation)), true);
-          const maskVector = tf.ones([connections.edges], "float32") as Tensor1D;
-          created.push(edgeWeight, maskVector);
+          created.push(edgeWeight);
           const live = new Uint8Array(connections.edges).fill(1);
-          sparse = { rows: edges.rows, targets: edges.targets, rowStart: rowStarts(edges.rows, rows), live, weight: edgeWeight, maskVector };
+          sparse = { rows: edges.rows, targets: edges.targets, rowStart: rowStarts(edges.rows, rows), live, weight: edgeWeight };
         } else {
           mask = connections.denseMask();
           const initialValues = initialWeights(seed, kernelIndex, mask, rows, cols, activation);
@@ -428,6 +426,26 @@ export async function createNetwork<I extends readonly number[] = readonly numbe
     throw error;
   }
   const frozenParameters: readonly Parameter[] = Object.freeze(parameters.map((p) => Object.freeze(p)));
+
+  // A graph kernel's mask: its members' connection masks one after another, made again when one changes.
+  const graphOfKernel = new Map<KernelState, GraphStep>();
+  const graphMasks = new Map<number, Tensor1D>();
+  const makeGraphMask = (step: GraphStep): void => {
+    const members = step.members.map((k) => kernels[k]!.sparse!.live);
+    const values = new Float32Array(members.reduce((n, live) => n + live.length, 0));
+    let offset = 0;
+    for (const live of members) {
+      values.set(live, offset);
+      offset += live.length;
+    }
+    graphMasks.get(step.index)?.dispose();
+    graphMasks.set(step.index, tf.tensor1d(values));
+  };
+  for (const step of plan.steps) {
+    if (step.kind !== "graph") continue;
+    for (const k of step.members) graphOfKernel.set(kernels[k]!, step);
+    makeGraphMask(step);
+  }
 
   let disposed = false;
   /** While set, forward passes give every weight its unmasked gradient (see `denseWeightGradients`). */
@@ -537,7 +555,8 @@ export async function createNetwork<I extends readonly number[] = readonly numbe
           const members = step.members.map((k) => kernels[k]!);
           const out = graphKernel(
             assemble(step.input),
-            members.map((k) => ({ weight: k.sparse!.weight, mask: k.sparse!.maskVector, bias: k.bias })),
+            members.map((k) => ({ weight: k.sparse!.weight, bias: k.bias })),
+            graphMasks.get(step.index)!,
             step.structure,
             everyNeuron.has(step.index) ? step.allExports : step.exports,
             { activation: step.activates ? activation : "linear", inputNeedsGradient: step.readsHiddenLayers, maskWeightGradient: !denseGradients },
@@ -635,8 +654,7 @@ export async function createNetwork<I extends readonly number[] = readonly numbe
           }
         }
         for (let i = 0; i < size; i++) if (at[i]! >= 0) sparse.live[at[i]!] = mask[i]!;
-        sparse.maskVector.dispose();
-        sparse.maskVector = tf.tensor1d(Float32Array.from(sparse.live));
+        makeGraphMask(graphOfKernel.get(kernel)!);
         return;
       }
       const fused = kernel.mask!;
@@ -793,6 +811,7 @@ export async function createNetwork<I extends readonly number[] = readonly numbe
       if (disposed) return;
       disposed = true;
       plan.dispose();
+      for (const mask of graphMasks.values()) mask.dispose();
       for (const kernel of kernels) {
         kernel.weight?.dispose();
         kernel.maskTensor?.dispose();
@@ -800,10 +819,7 @@ export async function createNetwork<I extends readonly number[] = readonly numbe
         kernel.gain?.dispose();
         kernel.shift?.dispose();
         kernel.learnable?.logits.dispose();
-        if (kernel.sparse) {
-          kernel.sparse.weight.dispose();
-          kernel.sparse.maskVector.dispose();
-        }
+        kernel.sparse?.weight.dispose();
         kernel.learnable?.rows.dispose();
         kernel.maskTensor = undefined;
       }

@@ -79,15 +79,15 @@ function run(c: Case, x: number[][], activation: ActivationName, exports: number
   const xt = tf.tensor2d(x.flat(), [x.length, c.inputs]);
   const members: GraphMember[] = c.members.map((_, k) => ({
     weight: tf.tensor1d(Float32Array.from(c.weights[k]!)),
-    mask: tf.tensor1d(Float32Array.from(c.masks[k]!)),
     bias: tf.tensor1d(Float32Array.from(c.biases[k]!)),
   }));
+  const mask = tf.tensor1d(Float32Array.from(c.masks.flatMap((m) => Array.from(m))));
   const exported = tf.tensor1d(exports, "int32");
   const f = (input: tf.Tensor, ...params: tf.Tensor[]): tf.Scalar => {
     const ms = members.map((m, k) => ({ ...m, weight: params[k] as tf.Tensor1D, bias: params[members.length + k] as tf.Tensor1D }));
-    return lossTensor(graphKernel(input as tf.Tensor2D, ms, structure, exported, { activation, ...options }));
+    return lossTensor(graphKernel(input as tf.Tensor2D, ms, mask, structure, exported, { activation, ...options }));
   };
-  const y = graphKernel(xt, members, structure, exported, { activation, ...options }).arraySync();
+  const y = graphKernel(xt, members, mask, structure, exported, { activation, ...options }).arraySync();
   const grads = tf.grads(f)([xt, ...members.map((m) => m.weight), ...members.map((m) => m.bias)]);
   const [dx, ...rest] = grads.map((g) => Array.from(g.dataSync()));
   return { y, dx: dx!, dw: rest.slice(0, members.length), db: rest.slice(members.length) };

@@ -43,8 +43,10 @@ export interface GraphStructure {
    */
   readonly start: Tensor1D;
   readonly source: Tensor1D;
-  /** Per member kernel: its neuron count, and the incoming position of each of its edges. */
-  readonly members: readonly { readonly neurons: number; readonly slots: Tensor1D }[];
+  /** Per member kernel, its neurons and connections. */
+  readonly members: readonly { readonly neurons: number; readonly edges: number }[];
+  /** The incoming position of each connection, the members' connections one after another. */
+  readonly slots: Tensor1D;
 }
 
 export interface GraphStructureInput {
@@ -63,26 +65,33 @@ export function graphStructure(input: GraphStructureInput): GraphStructure {
   for (let v = 0; v < neurons; v++) start[v + 1]! += start[v]!;
   const next = start.slice(0, neurons);
   const source = new Int32Array(edges);
-  const members = input.members.map((member) => {
-    const slots = new Int32Array(member.sources.length);
-    member.targets.forEach((t, e) => {
+  const slots = new Int32Array(edges);
+  let e = 0;
+  for (const member of input.members) {
+    member.targets.forEach((t, i) => {
       const q = next[t]!++;
-      slots[e] = q;
-      source[q] = member.sources[e]!;
+      slots[e++] = q;
+      source[q] = member.sources[i]!;
     });
-    return { neurons: member.neurons, slots: tf.tensor1d(slots, "int32") };
-  });
-  return { neurons, inputs: input.inputs, activated: input.activated, start: tf.tensor1d(start, "int32"), source: tf.tensor1d(source, "int32"), members };
+  }
+  return {
+    neurons,
+    inputs: input.inputs,
+    activated: input.activated,
+    start: tf.tensor1d(start, "int32"),
+    source: tf.tensor1d(source, "int32"),
+    members: input.members.map((m) => ({ neurons: m.neurons, edges: m.sources.length })),
+    slots: tf.tensor1d(slots, "int32"),
+  };
 }
 
 export function disposeGraphStructure(structure: GraphStructure): void {
-  tf.dispose([structure.start, structure.source, ...structure.members.map((m) => m.slots)]);
+  tf.dispose([structure.start, structure.source, structure.slots]);
 }
 
-/** One member kernel's parameters: weight and 0/1 mask per edge, bias per neuron. */
+/** One member kernel's parameters: a weight per connection, a bias per neuron. */
 export interface GraphMember {
   readonly weight: Tensor1D;
-  readonly mask: Tensor1D;
   readonly bias: Tensor1D;
 }
 
@@ -121,10 +130,15 @@ const TABLE_WORDS = 8;
 function memberTable(ws: Workspace, inputs: NamedTensorInfoMap, a: Attributes, gradients?: { readonly dw: readonly number[]; readonly db: readonly number[] }): number {
   // Addresses first: on the CPU backend taking an input copies it and may grow the memory.
   const words = new Int32Array(TABLE_WORDS * a.members);
+  const mask = ws.input(inputs.mask!);
+  const slots = ws.input(inputs.slots!);
+  let offset = 0;
   for (let k = 0; k < a.members; k++) {
-    const slots = inputs[`s${k}`]!;
+    const weight = inputs[`w${k}`]!;
     const bias = inputs[`b${k}`]!;
-    words.set([ws.input(inputs[`w${k}`]!), ws.input(inputs[`m${k}`]!), ws.input(slots), slots.shape[0]!, ws.input(bias), bias.shape[0]!, gradients?.dw[k] ?? 0, gradients?.db[k] ?? 0], TABLE_WORDS * k);
+    const edges = weight.shape[0]!;
+    words.set([ws.input(weight), mask + 4 * offset, slots + 4 * offset, edges, ws.input(bias), bias.shape[0]!, gradients?.dw[k] ?? 0, gradients?.db[k] ?? 0], TABLE_WORDS * k);
+    offset += edges;
   }
   const table = ws.scratch(4 * words.length);
   ws.i32().set(words, table / 4);
@@ -162,7 +176,7 @@ function backwardKernel(ws: Workspace, inputs: NamedTensorInfoMap, a: Attributes
   const [batch, r] = x.shape as [number, number];
   const bp = paddedBatch(batch);
   const edges = inputs.source!.shape[0]!;
-  const dw = Array.from({ length: a.members }, (_, k) => ws.output([inputs[`s${k}`]!.shape[0]!]));
+  const dw = Array.from({ length: a.members }, (_, k) => ws.output([inputs[`w${k}`]!.shape[0]!]));
   const dbs = Array.from({ length: a.members }, (_, k) => ws.output([inputs[`b${k}`]!.shape[0]!]));
   const table = memberTable(ws, inputs, a, { dw: dw.map((o) => o.pointer), db: dbs.map((o) => o.pointer) });
   const weff = ws.scratch(4 * edges);
@@ -196,9 +210,11 @@ type SaveFunction = (tensors: Tensor[]) => void;
 
 /**
  * Runs the graph kernel: the activations of the neurons `exports` (int32
- * indices into the kernel's neurons), [batch, exports.length].
+ * indices into the kernel's neurons), [batch, exports.length]. `mask` is 0/1
+ * per connection, the members' connections one after another; the weights'
+ * gradient is 0 where it is 0 (unless `maskWeightGradient` is false).
  */
-export function graphKernel(x: Tensor2D, members: readonly GraphMember[], structure: GraphStructure, exports: Tensor1D, options: GraphKernelOptions): Tensor2D {
+export function graphKernel(x: Tensor2D, members: readonly GraphMember[], mask: Tensor1D, structure: GraphStructure, exports: Tensor1D, options: GraphKernelOptions): Tensor2D {
   if (members.length !== structure.members.length) throw new Error(`graph kernel: ${members.length} members given, the structure has ${structure.members.length}`);
   if (x.shape[1] !== structure.inputs) throw new Error(`graph kernel: input has ${x.shape[1]} columns, the structure reads ${structure.inputs}`);
   const count = members.length;
@@ -210,11 +226,8 @@ export function graphKernel(x: Tensor2D, members: readonly GraphMember[], struct
     needInput: options.inputNeedsGradient !== false,
     masked: options.maskWeightGradient !== false,
   };
-  const statics: Record<string, Tensor> = { start: structure.start, source: structure.source, exports };
-  members.forEach((m, k) => {
-    statics[`m${k}`] = m.mask;
-    statics[`s${k}`] = structure.members[k]!.slots;
-  });
+  if (mask.size !== structure.slots.size) throw new Error(`graph kernel: the mask has ${mask.size} entries, the structure ${structure.slots.size} connections`);
+  const statics: Record<string, Tensor> = { start: structure.start, source: structure.source, exports, mask, slots: structure.slots };
   const named = (weights: readonly Tensor[], biases: readonly Tensor[]): Record<string, Tensor> => {
     const map: Record<string, Tensor> = { ...statics };
     weights.forEach((w, k) => (map[`w${k}`] = w));

@@ -182,13 +182,15 @@ function currentMask(kernel: KernelState): Uint8Array {
   return mask;
 }
 
-let graphKernels: boolean | undefined;
+/** Per backend, whether the graph kernel runs there (see `graphKernelAvailable`). */
+const graphKernels = new Map<string, boolean>();
 
-/** Sparse kernels run as graph kernels, which need WebAssembly; without it `auto` runs every kernel dense. */
-function canRunSparse(execution: Execution): boolean {
-  const available = (graphKernels ??= graphKernelAvailable());
+/** Sparse kernels run as graph kernels; where those cannot run, `auto` runs every kernel dense. */
+function canRunSparse(execution: Execution, backend: string): boolean {
+  let available = graphKernels.get(backend);
+  if (available === undefined) graphKernels.set(backend, (available = graphKernelAvailable()));
   if (!available && execution === "sparse") {
-    throw new Error('execution "sparse" runs on WebAssembly, which this platform does not have; use "auto" or "dense"');
+    throw new Error(`execution "sparse" runs on WebAssembly, which the '${backend}' backend here cannot share; use "auto" or "dense"`);
   }
   return available;
 }
@@ -323,7 +325,7 @@ export async function createNetwork<I extends readonly number[] = readonly numbe
       let packed: KernelState["packed"];
       if (rows > 0) {
         const learns = spec.learnable?.blocks.some((b) => kernelSpec.blocks.some((k) => spec.blocks[k]!.name === b)) ?? false;
-        if (!learns && runsSparse(execution, { denseLayer: isDenseLayer(spec, kernelSpec, rows, connections.edges), rows: connections.usedRows, cols, edges: connections.edges }) && canRunSparse(execution)) {
+        if (!learns && runsSparse(execution, { denseLayer: isDenseLayer(spec, kernelSpec, rows, connections.edges), rows: connections.usedRows, cols, edges: connections.edges }) && canRunSparse(execution, backend)) {
           // Memory follows the connections: no rows × cols array is made.
           const edges = connections.edgeList();
           const edgeWeight = tf.variable(tf.tensor1d(initialEdgeWeights(seed, kernelIndex, edges.rows, edges.targets, cols, activation)), true);

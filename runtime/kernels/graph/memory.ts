@@ -88,11 +88,16 @@ function graphCode(memory: WasmMemory): GraphExports {
   return code;
 }
 
-/** Whether this platform can run the graph kernel at all. */
+/**
+ * Whether the graph kernel can run on the current backend: WebAssembly must
+ * exist, and on the WASM backend its memory must be one the kernel can share
+ * (the multi-threaded build's shared memory is not).
+ */
 export function graphKernelAvailable(): boolean {
   if (webAssembly === undefined) return false;
   try {
-    graphCode(new webAssembly.Memory({ initial: 1 }));
+    const backend = tf.backend();
+    (tf.getBackend() === "wasm" ? wasmWorkspace(backend) : cpuWorkspace(backend)).release();
     return true;
   } catch {
     return false;

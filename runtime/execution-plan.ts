@@ -15,7 +15,7 @@
  */
 import * as tf from "@tensorflow/tfjs-core";
 import type { Tensor1D } from "@tensorflow/tfjs-core";
-import { columnPick, type ColumnPick } from "./kernels/gather-columns.js";
+import { columnPick } from "./kernels/gather-columns.js";
 import { disposeGraphStructure, graphStructure, type GraphStructure } from "./kernels/graph/graph-kernel.js";
 
 /** What the plan needs to know of a kernel. */
@@ -38,7 +38,7 @@ export type Holder = { readonly kind: "layer"; readonly layer: number } | { read
 /** A reader's input: `parts` side by side, then the columns `pick` (all of them, in order, when undefined). */
 export interface InputPlan {
   readonly parts: readonly Holder[];
-  readonly pick: ColumnPick | undefined;
+  readonly pick: Tensor1D | undefined;
 }
 
 export interface GraphStep {
@@ -158,7 +158,7 @@ export function planExecution(kernels: readonly PlannedKernel[], options: { read
   for (const needs of readerNeeds) for (const [layer, neuron] of needs) mark(layer, neuron);
   for (let i = 0; i < options.layerSizes[outputLayer]!; i++) mark(outputLayer, i);
 
-  const created: (GraphStructure | Tensor1D | ColumnPick)[] = [];
+  const created: (GraphStructure | Tensor1D)[] = [];
   const graphSteps = new Map<number, GraphStep>();
   const steps = groups.map((group, g): DenseStep | GraphStep => {
     const input = inputPlan(readerNeeds[g]!);
@@ -255,7 +255,6 @@ export function planExecution(kernels: readonly PlannedKernel[], options: { read
     dispose: () => {
       for (const item of created) {
         if ("members" in item) disposeGraphStructure(item);
-        else if ("indices" in item) item.indices.dispose();
         else item.dispose();
       }
     },

@@ -14,7 +14,7 @@ import { gatherColumns } from "./kernels/gather-columns.js";
 import { graphKernel, graphKernelAvailable } from "./kernels/graph/graph-kernel.js";
 import { maskedDense } from "./kernels/masked-dense.js";
 import { layerNorm } from "./layer-norm.js";
-import { decodeIntegers, decodeMask } from "./masks/codec.js";
+import { decodeIntegers } from "./masks/codec.js";
 import type { BlockInfo, NetworkOptions, LayerInfo, Model, Parameter } from "./model.js";
 import { evaluate, fit, predictBatches } from "./training/fit.js";
 import { loss as lossOf } from "./training/losses.js";

@@ -28,20 +28,16 @@ registerWasmKernel(SCATTER, (ws, { dy, indices }, attrs) => {
   return dx.finish();
 });
 
-/** The columns to pick, as an int32 tensor made once per kernel. */
-export interface ColumnPick {
-  readonly indices: Tensor1D;
+/** The columns to pick, as the int32 tensor `gatherColumns` takes (made once per kernel). */
+export function columnPick(indices: readonly number[]): Tensor1D {
+  return tf.tensor1d(Int32Array.from(indices), "int32");
 }
 
-export function columnPick(indices: readonly number[]): ColumnPick {
-  return { indices: tf.tensor1d(Int32Array.from(indices), "int32") };
-}
-
-export function gatherColumns(x: Tensor2D, pick: ColumnPick): Tensor2D {
+export function gatherColumns(x: Tensor2D, columns: Tensor1D): Tensor2D {
   const cols = x.shape[1];
   const op = tf.customGrad((input) => ({
-    value: tf.engine().runKernel(GATHER, { x: input as Tensor, indices: pick.indices }) as Tensor2D,
-    gradFunc: (dy: Tensor) => tf.engine().runKernel(SCATTER, { dy, indices: pick.indices }, { cols } as unknown as NamedAttrMap) as Tensor,
+    value: tf.engine().runKernel(GATHER, { x: input as Tensor, indices: columns }) as Tensor2D,
+    gradFunc: (dy: Tensor) => tf.engine().runKernel(SCATTER, { dy, indices: columns }, { cols } as unknown as NamedAttrMap) as Tensor,
   }));
   return op(x) as Tensor2D;
 }

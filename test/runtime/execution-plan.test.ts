@@ -114,7 +114,7 @@ describe("planExecution", () => {
     // The output reads L1 (its own tensor, columns 0–2) beside the graph's two: L1's 1, then the graph's 0 and 1.
     const output = plan.steps[2]!;
     expect(output.input.parts).toEqual([{ kind: "layer", layer: 1 }, { kind: "graph", graph: 0 }]);
-    expect(Array.from(output.input.pick!.indices.dataSync())).toEqual([1, 3, 4]);
+    expect(Array.from(output.input.pick!.dataSync())).toEqual([1, 3, 4]);
     // The graph reads L1's neurons 0, 1 and 2 as its inputs, whole and in order: no pick.
     expect(graph.input).toEqual({ parts: [{ kind: "layer", layer: 1 }], pick: undefined });
     plan.dispose();

@@ -10,6 +10,14 @@
  *
  * The WASM package is imported lazily, so a platform where it cannot even be
  * loaded still gets the CPU backend.
+ *
+ * The WASM package chooses among three binaries by the flags
+ * `WASM_HAS_SIMD_SUPPORT` and `WASM_HAS_MULTITHREAD_SUPPORT`: plain, SIMD, or
+ * threaded SIMD (`tfjs-backend-wasm-threaded-simd.wasm`, whose memory is
+ * shared). Browsers get the threaded one in cross-origin-isolated pages; in
+ * Node the threads flag is always false, so Node runs the SIMD build. The
+ * runtime's own WebAssembly kernels run on each of them
+ * (runtime/kernels/graph/memory.ts).
  */
 import * as tf from "@tensorflow/tfjs-core";
 import "@tensorflow/tfjs-backend-cpu";

@@ -7,7 +7,7 @@ import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { Model, NetworkOptions } from "./model.js";
 import { createNetwork } from "./network.js";
-import { exportWeights, importWeights, WEIGHTS_FILE_NAME, type WeightsFile } from "./weights.js";
+import { exportWeights, fileSpec, importWeights, WEIGHTS_FILE_NAME, type WeightsFile } from "./weights.js";
 
 /**
  * Writes `dir/model.json` (pretty-printed, keys in a fixed order) and
@@ -36,8 +36,9 @@ export async function loadWeights(model: Model, dir: string): Promise<void> {
  */
 export async function loadModel(dir: string, options: NetworkOptions = {}): Promise<Model> {
   const { modelJson, weightData } = await readWeightFiles(dir);
-  if (modelJson.spec === undefined) throw new Error(`cannot load a model from ${join(dir, "model.json")}: it has no network spec (it was saved without one)`);
-  const model = await createNetwork(modelJson.spec, options);
+  const spec = fileSpec(modelJson);
+  if (spec === undefined) throw new Error(`cannot load a model from ${join(dir, "model.json")}: it has no network spec (it was saved without one)`);
+  const model = await createNetwork(spec, options);
   await importWeights(model, modelJson, weightData);
   return model;
 }

@@ -5,7 +5,8 @@
 export { createNetwork } from "./network.js";
 export { useBackend, setWasmPaths } from "./backend.js";
 export type { BackendChoice, BackendName, BlockInfo, ExecutionStep, NetworkOptions, LayerInfo, Model, Parameter } from "./model.js";
-export type { ActivationName, Execution, BlockSpec, KernelSpec, LayerKind, LayerSpec, NetworkSpec } from "./spec.js";
+export { layerKind } from "./spec.js";
+export type { ActivationName, Execution, BlockSpec, KernelSpec, LayerKind, LayerOrigin, LayerSpec, NetworkSpec } from "./spec.js";
 export { fit, evaluate, predictBatches } from "./training/fit.js";
 export type { BatchLogs, EpochLogs, Evaluation, FitOptions, History, TrainingCallbacks, TrainingControl, TrainingData } from "./training/fit.js";
 export { createOptimizer, DEFAULT_LEARNING_RATE } from "./training/optimizers.js";
@@ -31,8 +32,9 @@ export type { ConnectionList, ExtractedEdge, ExtractedGraph, ExtractedVertex, Ex
 export { exportWeights, importWeights, WEIGHTS_FILE_NAME } from "./weights.js";
 export type { WeightsFile } from "./weights.js";
 export { maskedDense } from "./kernels/masked-dense.js";
-export { graphKernel, graphStructure, type GraphMember, type GraphStructure } from "./kernels/graph/graph-kernel.js";
-export { isDenseLayer, plannedParameters, runsSparse, type KernelShape } from "./kernels/execution.js";
+export { graphKernel, graphKernelSupport, graphStructure, type GraphKernelSupport, type GraphMember, type GraphStructure } from "./kernels/graph/graph-kernel.js";
+export { chooseExecution, kernelShape, sparseIsCheaper, type KernelExecution, type KernelShape } from "./binding/cost-model.js";
+export { kernelLayout, networkLayout, plannedParameters, type BlockSlice, type KernelLayout } from "./storage/layout.js";
 export { layerNorm, LAYER_NORM_EPSILON } from "./layer-norm.js";
 export { activate, ACTIVATIONS } from "./activations.js";
 export { entryDraw, initialEdgeWeights, initialWeights, initLimit, fanIns } from "./init.js";

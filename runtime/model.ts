@@ -3,7 +3,10 @@
  */
 import type { Scalar, Tensor, Variable } from "@tensorflow/tfjs-core";
 import type { ExtractedGraph, ExtractOptions } from "./extract.js";
-import type { Execution, LayerKind, NetworkSpec } from "./spec.js";
+import type { ExecutionStep } from "./binding/bind.js";
+import type { Execution, LayerKind, LayerOrigin, NetworkSpec } from "./spec.js";
+
+export type { ExecutionStep } from "./binding/bind.js";
 import type { Evaluation, FitOptions, History, TrainingData } from "./training/fit.js";
 import type { LossName } from "./training/losses.js";
 
@@ -27,6 +30,8 @@ export interface NetworkOptions {
 export interface LayerInfo {
   readonly name: string;
   readonly kind: LayerKind;
+  /** Where the layer comes from in the .ds file: the input, a dense layer, a structure's depth, the output. */
+  readonly origin: LayerOrigin;
   /** Number of neurons. */
   readonly size: number;
   /** Graph vertex id of each neuron, for layers made from a graph's depth. */
@@ -47,18 +52,16 @@ export interface BlockInfo {
 /** A trainable variable of the network. */
 export interface Parameter {
   /**
-   * `${layer}.weight` (the fused [Σ source sizes, layer size] weight of the
-   * kernel computing the layer), `${layer}.bias`, and for normalised hidden
-   * layers `${layer}.gain` and `${layer}.shift`.
+   * `${layer}.weight` — the weights of every connection into the layer in the
+   * canonical layout of storage/layout.ts: `[Σ source sizes, layer size]`
+   * when every entry is a connection, else one value per connection, blocks
+   * in order, each row-major; the same whatever execution and backend run it —
+   * `${layer}.bias`, for normalised hidden layers `${layer}.gain` and
+   * `${layer}.shift`, and for learnable masks `${layer}.maskLogits`
+   * (the weight's shape, then (keep, drop)).
    */
   readonly name: string;
   readonly variable: Variable;
-}
-
-/** One kernel of a forward pass and the layers it computes. */
-export interface ExecutionStep {
-  readonly kind: "dense" | "graph";
-  readonly layers: readonly string[];
 }
 
 /**
@@ -92,10 +95,14 @@ export interface Model<I extends readonly number[] = readonly number[], O extend
   readonly blocks: readonly BlockInfo[];
   /** Trainable variables, kernel by kernel in execution order. */
   readonly parameters: readonly Parameter[];
+  /** The execution the model was built with: `auto` (the cost model's choice per kernel), `dense` or `sparse`. */
+  readonly executionMode: Execution;
   /**
    * How a forward pass runs, kernel by kernel: a `dense` kernel computes one
    * layer with a masked matrix product; a `graph` kernel computes a run of
-   * sparse layers in one op, neuron by neuron.
+   * sparse layers in one op, neuron by neuron. A dense step that the cost
+   * model would have run sparse says why in `reason` (e.g. a backend the
+   * graph kernel cannot run on).
    */
   readonly execution: readonly ExecutionStep[];
 
@@ -119,8 +126,10 @@ export interface Model<I extends readonly number[] = readonly number[], O extend
   getMask(block: string): Uint8Array;
   /**
    * Replaces a block's mask. Weights of connections switched off are kept
-   * (but have no effect), so switching them on again restores them.
-   * @throws Error for an unknown block, a wrong length, or an entry other than 0 or 1.
+   * (but have no effect), so switching them on again restores them. Only the
+   * block's structural connections (its mask in the spec) can be switched on,
+   * under every execution.
+   * @throws Error for an unknown block, a wrong length, an entry other than 0 or 1, or an entry switched on that is not a connection.
    */
   setMask(block: string, mask: ArrayLike<number>): void;
 
@@ -128,7 +137,8 @@ export interface Model<I extends readonly number[] = readonly number[], O extend
   getWeights(block: string): Float32Array;
   /**
    * Replaces a block's stored weights, row-major `[sourceSize, targetSize]`.
-   * Entries where the mask is 0 are stored but have no effect while masked.
+   * Entries where the mask is 0 are stored but have no effect while masked;
+   * entries that are not connections of the block's structure are not kept.
    * @throws Error for an unknown block, a wrong length, or a non-finite entry.
    */
   setWeights(block: string, values: ArrayLike<number>): void;

@@ -16,11 +16,29 @@ export type ActivationName = "relu" | "tanh" | "sigmoid" | "elu" | "linear";
  */
 export type Execution = "auto" | "dense" | "sparse";
 
+/** A layer's role in the network: the input, a hidden layer, or the output. */
 export type LayerKind = "input" | "hidden" | "output";
+
+/**
+ * Where a layer comes from in the .ds file: the input, the n-th `dense` layer
+ * (from 1, over the whole network), depth `depth` of the structure `graph`
+ * (`use` counts from 1 the times the same graph appears as a structure), or
+ * the output. Policies, growth and summaries read this, never layer names.
+ */
+export type LayerOrigin =
+  | { readonly kind: "input" }
+  | { readonly kind: "dense"; readonly index: number }
+  | { readonly kind: "structure"; readonly graph: string; readonly use: number; readonly depth: number }
+  | { readonly kind: "output" };
+
+/** A layer's role, from its origin. */
+export function layerKind(origin: LayerOrigin): LayerKind {
+  return origin.kind === "input" || origin.kind === "output" ? origin.kind : "hidden";
+}
 
 export interface LayerSpec {
   readonly name: string;
-  readonly kind: LayerKind;
+  readonly origin: LayerOrigin;
   readonly size: number;
   /** Graph vertex id of each neuron, for layers made from a graph's depth (encoded integer list). */
   readonly vertices?: string;

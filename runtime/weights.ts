@@ -2,26 +2,34 @@
  * A model's weights and masks in TensorFlow.js's own layout: a `model.json`
  * whose `weightsManifest` describes one binary buffer, made and read with
  * `tf.io.encodeWeights` / `tf.io.decodeWeights`, so TensorFlow.js tools can
- * read the buffer too. Parameters keep their names (`dense1.weight`,
- * `dense1.bias`, …); each block's mask is `BLOCK.mask`, shape
- * [sourceSize, targetSize], of dtype `bool`: TensorFlow.js stores a bool as
- * one byte (an int32 mask would take four), and the dtype itself says the
- * entries can only be 0 or 1. A mask is what `getMask` returns, the mask the
- * model computes with (for learnable masks: the static mask and the learned
- * one combined), so the loaded model predicts exactly as the saved one.
+ * read the buffer too.
+ *
+ * Format version 2 stores every parameter in the canonical layout of
+ * storage/layout.ts (`dense1.weight`, `dense1.bias`, …, shaped as
+ * `model.parameters` are), then for each kernel with connections its mask,
+ * `LAYER.mask`, of dtype `bool` in the weight's shape: one byte per
+ * connection, and the dtype itself says the entries can only be 0 or 1. A
+ * mask is the one the model computes with (for learnable masks: the static
+ * mask and the learned one combined), so the loaded model predicts exactly
+ * as the saved one. Nothing in the file depends on how the kernels ran, so a
+ * model saved under any execution and backend loads under any other.
+ * Version 1 files (whose layout followed the execution) are converted on
+ * load by weights-v1.ts.
  *
  * Pure: no file system, so it works in browsers (files.ts adds the files).
  */
 import * as tf from "@tensorflow/tfjs-core";
 import type { Model } from "./model.js";
 import type { NetworkSpec } from "./spec.js";
+import { forEachBlockConnection, networkLayout, type KernelLayout } from "./storage/layout.js";
+import { upgradeEntries, upgradeSpec } from "./weights-v1.js";
 
 type ManifestEntry = tf.io.WeightsManifestEntry;
 
 /** The content of `model.json`. */
 export interface WeightsFile {
   readonly format: "deepstruct-weights";
-  readonly formatVersion: 1;
+  readonly formatVersion: 1 | 2;
   /** Name of the network the weights were saved from. */
   readonly network: string;
   readonly inputShape: readonly number[];
@@ -29,7 +37,7 @@ export interface WeightsFile {
   /** Summaries for a reader of the file; loading checks the manifest, not these. */
   readonly layers: readonly { readonly name: string; readonly size: number }[];
   readonly blocks: readonly { readonly name: string; readonly sourceSize: number; readonly targetSize: number }[];
-  /** TensorFlow.js's manifest: parameters in the model's order, then one mask per block. */
+  /** TensorFlow.js's manifest: parameters in the model's order, then one mask per kernel with connections. */
   readonly weightsManifest: readonly { readonly paths: readonly string[]; readonly weights: readonly ManifestEntry[] }[];
   /** The network's full description, so `loadModel` can rebuild it without its generated module. */
   readonly spec?: NetworkSpec;
@@ -39,17 +47,29 @@ export interface WeightsFile {
 export const WEIGHTS_FILE_NAME = "weights.bin";
 
 const FORMAT = "deepstruct-weights";
-const FORMAT_VERSION = 1;
+const FORMAT_VERSION = 2;
 const MASK_SUFFIX = ".mask";
 
 /** Bytes per entry of the dtypes this format stores. */
 const BYTES_PER_ENTRY: Readonly<Record<string, number>> = { float32: 4, bool: 1 };
 
+/** Decoded entries by name, as flat arrays. */
+export type EntryValues = Map<string, { readonly shape: readonly number[]; readonly values: Float32Array | Uint8Array }>;
+
+/** Kernels with connections: the ones that have a weight and a mask. */
+function weightedLayouts(model: Model): KernelLayout[] {
+  return networkLayout(model.spec).filter((layout) => layout.count > 0);
+}
+
+function maskName(model: Model, layout: KernelLayout): string {
+  return `${model.spec.layers[layout.target]!.name}${MASK_SUFFIX}`;
+}
+
 /** What the model holds, in the order the file stores it: parameters, then masks. */
 function expectedEntries(model: Model): ManifestEntry[] {
   return [
     ...model.parameters.map((p): ManifestEntry => ({ name: p.name, shape: [...p.variable.shape], dtype: "float32" })),
-    ...model.blocks.map((b): ManifestEntry => ({ name: `${b.name}${MASK_SUFFIX}`, shape: [b.sourceSize, b.targetSize], dtype: "bool" })),
+    ...weightedLayouts(model).map((layout): ManifestEntry => ({ name: maskName(model, layout), shape: [...layout.shape], dtype: "bool" })),
   ];
 }
 
@@ -57,15 +77,19 @@ function shapeText(shape: readonly number[]): string {
   return `[${shape.join(", ")}]`;
 }
 
-/** The block whose mask an expected entry is, or undefined for a parameter. */
-function maskedBlock(entry: ManifestEntry): string | undefined {
-  return entry.dtype === "bool" ? entry.name.slice(0, -MASK_SUFFIX.length) : undefined;
+/** How an expected entry is named in messages: `parameter 'dense1.weight'`, `the mask of layer 'dense1'`. */
+function describe(entry: ManifestEntry): string {
+  return entry.dtype === "bool" ? `the mask of layer '${entry.name.slice(0, -MASK_SUFFIX.length)}'` : `parameter '${entry.name}'`;
 }
 
-/** How an expected entry is named in messages: `parameter 'dense1.weight'`, `the mask of block 'input->dense1'`. */
-function describe(entry: ManifestEntry): string {
-  const block = maskedBlock(entry);
-  return block === undefined ? `parameter '${entry.name}'` : `the mask of block '${block}'`;
+/** A kernel's mask per connection, read block by block from the model. */
+function kernelMask(model: Model, layout: KernelLayout): Uint8Array {
+  const live = new Uint8Array(layout.count);
+  for (const slice of layout.blocks) {
+    const mask = model.getMask(slice.name);
+    forEachBlockConnection(layout, slice, (e, entry) => (live[e] = mask[entry]!));
+  }
+  return live;
 }
 
 /**
@@ -73,7 +97,7 @@ function describe(entry: ManifestEntry): string {
  * `weights.bin` holds. Float32 values are copied bit for bit.
  */
 export async function exportWeights(model: Model): Promise<{ modelJson: WeightsFile; weightData: ArrayBuffer }> {
-  const masks = model.blocks.map((b) => ({ name: `${b.name}${MASK_SUFFIX}`, tensor: tf.tensor2d(model.getMask(b.name), [b.sourceSize, b.targetSize], "bool") }));
+  const masks = weightedLayouts(model).map((layout) => ({ name: maskName(model, layout), tensor: tf.tensor(kernelMask(model, layout), [...layout.shape], "bool") }));
   try {
     const named = [...model.parameters.map((p) => ({ name: p.name, tensor: p.variable as tf.Tensor })), ...masks];
     const { data, specs } = await tf.io.encodeWeights(named);
@@ -119,14 +143,56 @@ function manifestEntries(modelJson: WeightsFile): ManifestEntry[] | string {
   return entries;
 }
 
+/** The manifest's entries after checking the header, and that no name comes twice. */
+function checkedManifest(modelJson: WeightsFile, refuse: (reason: string) => never): ManifestEntry[] {
+  if (modelJson === null || typeof modelJson !== "object" || modelJson.format !== FORMAT) refuse(`the file is not a deepstruct weights file (its 'format' is not "${FORMAT}")`);
+  if (modelJson.formatVersion !== 1 && modelJson.formatVersion !== FORMAT_VERSION) {
+    refuse(`the file has format version ${String(modelJson.formatVersion)}; this runtime reads versions 1 and ${FORMAT_VERSION}`);
+  }
+  const inFile = manifestEntries(modelJson);
+  if (typeof inFile === "string") return refuse(inFile);
+  const names = new Set<string>();
+  for (const entry of inFile) {
+    if (names.has(entry.name)) refuse(`the file has '${entry.name}' twice`);
+    names.add(entry.name);
+  }
+  return inFile;
+}
+
+/** The entries decoded, after checking that `weightData` is as long as the manifest says. */
+function decodeEntries(inFile: readonly ManifestEntry[], weightData: ArrayBuffer, refuse: (reason: string) => never): EntryValues {
+  const bytes = inFile.reduce((sum, e) => sum + e.shape.reduce((a, b) => a * b, 1) * BYTES_PER_ENTRY[e.dtype]!, 0);
+  if (typeof weightData?.byteLength !== "number") refuse("the weight data is not an ArrayBuffer");
+  if (weightData.byteLength !== bytes) refuse(`the weight data has ${weightData.byteLength} bytes but the manifest describes ${bytes}`);
+  const tensors = tf.io.decodeWeights(weightData, [...inFile]);
+  const values: EntryValues = new Map();
+  for (const entry of inFile) values.set(entry.name, { shape: entry.shape, values: tensors[entry.name]!.dataSync() as Float32Array | Uint8Array });
+  tf.dispose(Object.values(tensors));
+  return values;
+}
+
+/** Refuses, naming the first difference, unless `found` holds exactly the `expected` entries. */
+function checkEntries(expected: readonly ManifestEntry[], found: ReadonlyMap<string, { readonly shape: readonly number[]; readonly dtype: string }>, refuse: (reason: string) => never): void {
+  for (const entry of expected) {
+    const inFile = found.get(entry.name);
+    if (inFile === undefined) return refuse(entry.dtype === "bool" ? `the file has no mask for layer '${entry.name.slice(0, -MASK_SUFFIX.length)}'` : `the file has no parameter '${entry.name}'`);
+    if (inFile.shape.length !== entry.shape.length || inFile.shape.some((d, i) => d !== entry.shape[i])) {
+      refuse(`${describe(entry)} is ${shapeText(inFile.shape)} in the file but ${shapeText(entry.shape)} in the model`);
+    }
+    if (inFile.dtype !== entry.dtype) refuse(`${describe(entry)} has dtype ${inFile.dtype} in the file but ${entry.dtype} in the model`);
+  }
+  const names = new Set(expected.map((e) => e.name));
+  const extra = [...found.keys()].find((name) => !names.has(name));
+  if (extra !== undefined) refuse(`the file has '${extra}', which the model does not`);
+}
+
 /**
  * Loads weights and masks into `model`. Everything is checked before anything
- * changes (and a mask a sparse kernel refuses is undone, see `setMasks`), so a
- * refused file leaves the model as it was: the format, that the
- * file holds exactly the model's parameters and masks with the same shapes,
- * and that `weightData` is as long as the manifest says. The network's name
- * is not compared: a file saved from a differently named network with the
- * same parameters loads.
+ * changes, so a refused file leaves the model as it was: the format, that
+ * the file holds exactly the model's parameters and masks with the same
+ * shapes, and that `weightData` is as long as the manifest says. The
+ * network's name is not compared: a file saved from a differently named
+ * network with the same parameters loads.
  * @throws Error naming the first difference between the file and the model.
  */
 export async function importWeights(model: Model, modelJson: WeightsFile, weightData: ArrayBuffer): Promise<void> {
@@ -134,66 +200,36 @@ export async function importWeights(model: Model, modelJson: WeightsFile, weight
   const refuse = (reason: string): never => {
     throw new Error(`cannot load weights into '${model.name}': ${reason}${savedFrom}`);
   };
-  if (modelJson === null || typeof modelJson !== "object" || modelJson.format !== FORMAT) refuse(`the file is not a deepstruct weights file (its 'format' is not "${FORMAT}")`);
-  if (modelJson.formatVersion !== FORMAT_VERSION) refuse(`the file has format version ${String(modelJson.formatVersion)}; this runtime reads version ${FORMAT_VERSION}`);
-  const read = manifestEntries(modelJson);
-  if (typeof read === "string") return refuse(read);
-  const inFile = read;
-
-  const byName = new Map<string, ManifestEntry>();
-  for (const entry of inFile) {
-    if (byName.has(entry.name)) refuse(`the file has '${entry.name}' twice`);
-    byName.set(entry.name, entry);
-  }
+  const inFile = checkedManifest(modelJson, refuse);
   const expected = expectedEntries(model);
-  for (const entry of expected) {
-    const found = byName.get(entry.name);
-    if (found === undefined) {
-      const block = maskedBlock(entry);
-      return refuse(block === undefined ? `the file has no parameter '${entry.name}'` : `the file has no mask for block '${block}'`);
-    }
-    if (found.shape.length !== entry.shape.length || found.shape.some((d, i) => d !== entry.shape[i])) {
-      refuse(`${describe(entry)} is ${shapeText(found.shape)} in the file but ${shapeText(entry.shape)} in the model`);
-    }
-    if (found.dtype !== entry.dtype) refuse(`${describe(entry)} has dtype ${found.dtype} in the file but ${entry.dtype} in the model`);
+  const current = modelJson.formatVersion === FORMAT_VERSION;
+  if (current) checkEntries(expected, new Map(inFile.map((e) => [e.name, e])), refuse);
+  let entries = decodeEntries(inFile, weightData, refuse);
+  if (!current) {
+    entries = upgradeEntries(model, entries, refuse);
+    const dtypeOf = (values: Float32Array | Uint8Array): string => (values instanceof Uint8Array ? "bool" : "float32");
+    checkEntries(expected, new Map([...entries].map(([name, e]) => [name, { shape: e.shape, dtype: dtypeOf(e.values) }])), refuse);
   }
-  const names = new Set(expected.map((e) => e.name));
-  const extra = inFile.find((entry) => !names.has(entry.name));
-  if (extra !== undefined) refuse(`the file has '${extra.name}', which the model does not`);
-  const bytes = inFile.reduce((sum, e) => sum + e.shape.reduce((a, b) => a * b, 1) * BYTES_PER_ENTRY[e.dtype]!, 0);
-  if (typeof weightData?.byteLength !== "number") refuse("the weight data is not an ArrayBuffer");
-  if (weightData.byteLength !== bytes) refuse(`the weight data has ${weightData.byteLength} bytes but the manifest describes ${bytes}`);
-
-  const tensors = tf.io.decodeWeights(weightData, inFile);
-  try {
-    setMasks(model, tensors, refuse);
-    // Shapes and dtypes are checked, so assigning cannot fail halfway.
-    for (const parameter of model.parameters) parameter.variable.assign(tensors[parameter.name]!);
-  } finally {
-    tf.dispose(Object.values(tensors));
+  // Everything is checked: masks (which the layout guarantees fit) and weights cannot fail halfway.
+  for (const layout of weightedLayouts(model)) setKernelMask(model, layout, entries.get(maskName(model, layout))!.values as Uint8Array);
+  for (const parameter of model.parameters) {
+    const tensor = tf.tensor(entries.get(parameter.name)!.values, parameter.variable.shape, "float32");
+    parameter.variable.assign(tensor);
+    tensor.dispose();
   }
 }
 
-/**
- * Sets every block's mask from the decoded file, or none of them. A mask of
- * the right length holding only 0 and 1 can still be refused by a sparse
- * kernel, which holds only its structure's connections. Those blocks go first
- * (a kernel runs sparse when its `.weight` is one value per connection, rank
- * 1) and are put back if one is refused; the others cannot be refused.
- * Masks are set before any weight, so a refusal leaves the weights untouched.
- */
-function setMasks(model: Model, tensors: tf.NamedTensorMap, refuse: (reason: string) => never): void {
-  const sparseLayers = new Set(model.parameters.filter((p) => p.name.endsWith(".weight") && p.variable.rank === 1).map((p) => p.name.slice(0, -".weight".length)));
-  const blocks = [...model.blocks.filter((b) => sparseLayers.has(b.target)), ...model.blocks.filter((b) => !sparseLayers.has(b.target))];
-  const previous = new Map<string, Uint8Array>();
-  for (const block of blocks) {
-    const mask = tensors[`${block.name}${MASK_SUFFIX}`]!.dataSync() as Uint8Array;
-    previous.set(block.name, model.getMask(block.name));
-    try {
-      model.setMask(block.name, mask);
-    } catch (error) {
-      for (const [name, old] of previous) model.setMask(name, old);
-      refuse(error instanceof Error ? error.message : String(error));
-    }
+/** Sets a kernel's mask, given per connection, block by block. */
+function setKernelMask(model: Model, layout: KernelLayout, live: Uint8Array): void {
+  for (const slice of layout.blocks) {
+    const mask = new Uint8Array(slice.sourceSize * layout.cols);
+    forEachBlockConnection(layout, slice, (e, entry) => (mask[entry] = live[e]!));
+    model.setMask(slice.name, mask);
   }
+}
+
+/** The spec a file carries, in the current form (version 1 files are converted), or undefined. */
+export function fileSpec(modelJson: WeightsFile): NetworkSpec | undefined {
+  if (modelJson.spec === undefined) return undefined;
+  return modelJson.formatVersion === 1 ? upgradeSpec(modelJson.spec) : modelJson.spec;
 }

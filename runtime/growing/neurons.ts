@@ -20,6 +20,7 @@ import { decodeMask, encodeMask } from "../masks/codec.js";
 import type { Model } from "../model.js";
 import { createNetwork } from "../network.js";
 import { createRandom, type Random } from "../random.js";
+import { fromFused, kernelLayout, toFused } from "../storage/layout.js";
 import type { NetworkSpec } from "../spec.js";
 
 export interface GrowNeuronsOptions {
@@ -41,61 +42,77 @@ export async function growNeurons(model: Model, layerName: string, options: Grow
   const l = spec.layers.findIndex((layer) => layer.name === layerName);
   const layer = spec.layers[l];
   if (layer === undefined) throw new Error(`${where}: unknown layer '${layerName}'`);
-  if (layer.kind !== "hidden" || layer.vertices !== undefined) {
-    throw new Error(`${where}: neurons can be added to dense hidden layers; '${layerName}' is ${layer.kind !== "hidden" ? `the ${layer.kind}` : "a structure's depth (grow the structure with scalable(…) instead)"}`);
+  if (layer.origin.kind !== "dense") {
+    const what = layer.origin.kind === "structure" ? "a structure's depth (grow the structure with scalable(…) instead)" : `the ${layer.origin.kind}`;
+    throw new Error(`${where}: neurons can be added to dense hidden layers; '${layerName}' is ${what}`);
   }
   const split = options.mode === "split" ? [...(options.split ?? [])] : [];
   const added = options.mode === "split" ? split.length : (options.count ?? 0);
   if (!Number.isInteger(added) || added < 1) throw new Error(`${where}: add at least one neuron (count, or split for mode split)`);
   for (const j of split) if (!Number.isInteger(j) || j < 0 || j >= layer.size) throw new Error(`${where}: layer '${layerName}' has neurons 0 … ${layer.size - 1}, not ${j}`);
   if (options.mode !== "fresh" && spec.layerNorm) throw new Error(`${where}: mode '${options.mode}' preserves the function only without layer_norm; use mode 'fresh'`);
-  const fusedRows = (target: string): number => {
-    const kernel = spec.kernels.find((k) => spec.layers[k.target]!.name === target)!;
-    return kernel.blocks.reduce((n, b) => n + spec.layers[spec.blocks[b]!.source]!.size, 0);
-  };
-  if (model.parameters.some((p) => p.name.endsWith(".weight") && (p.variable.rank === 1 || p.variable.shape[0] !== fusedRows(p.name.slice(0, -".weight".length))))) {
-    throw new Error(`${where}: the network runs sparse or packed kernels; create it with execution "dense" to grow neurons, or use growInto`);
-  }
   if (spec.learnable?.blocks.some((b) => spec.blocks.some((x) => x.name === b && (x.source === l || x.target === l)))) {
     throw new Error(`${where}: '${layerName}' has learnable masks, which cannot grow`);
   }
 
-  const oldSize = layer.size;
   const grownSpec = grow(spec, l, added);
-  const grown = await createNetwork(grownSpec, { backend: model.backend, seed: options.seed ?? 0 });
+  const grown = await createNetwork(grownSpec, { backend: model.backend, seed: options.seed ?? 0, execution: model.executionMode });
+  const carry = carrier(spec, grownSpec, l, added);
   const random = createRandom((options.seed ?? 0) + 7919);
-  const remap = kernelRemaps(spec, l, added);
-
-  // Parameters, by name: old entries carried over, new ones set by the mode.
-  const newValues = new Map<string, Float32Array>();
+  const oldSize = layer.size;
   for (const parameter of grown.parameters) {
     const old = model.parameters.find((p) => p.name === parameter.name);
     if (old === undefined) continue;
     const values = old.variable.dataSync() as Float32Array;
-    const target = parameter.name.slice(0, parameter.name.lastIndexOf("."));
     const kind = parameter.name.slice(parameter.name.lastIndexOf(".") + 1);
-    const k = spec.layers.findIndex((x) => x.name === target);
-    const next = kind === "weight" ? remap.get(k)!(values, 0) : target === layerName ? padVector(values, added, kind === "gain" ? 1 : 0) : Float32Array.from(values);
-    fillNew(next, { kind, k, l, spec, oldSize, added, split, mode: options.mode, random, values, remap: remap.get(k) });
-    newValues.set(parameter.name, next);
-  }
-  for (const parameter of grown.parameters) {
-    const values = newValues.get(parameter.name);
-    if (values === undefined) continue;
-    const tensor = tf.tensor(values, parameter.variable.shape);
+    const next = carry(parameter.name, values, (fused, k) => fillNew(fused, { k, l, spec, oldSize, added, split, mode: options.mode, random }), kind === "gain" ? 1 : 0);
+    if (kind === "bias" && layer.name === parameter.name.slice(0, -".bias".length) && options.mode === "split") split.forEach((j, n) => (next[oldSize + n] = values[j]!));
+    const tensor = tf.tensor(next, parameter.variable.shape);
     parameter.variable.assign(tensor);
     tensor.dispose();
   }
-  // Masks as they were (pruning and dynamic sparsity included); new connections live.
+  // Masks as they were (pruning and dynamic sparsity included); new connections live, or in split mode
+  // masked like the neuron they copy, so a pruned connection's kept weight does not come back to life.
   for (const block of model.blocks) {
     const info = grown.blocks.find((b) => b.name === block.name)!;
     const old = model.getMask(block.name);
-    const mask = new Uint8Array(info.sourceSize * info.targetSize).fill(1);
-    for (let r = 0; r < block.sourceSize; r++) for (let c = 0; c < block.targetSize; c++) mask[r * info.targetSize + c] = old[r * block.targetSize + c]!;
+    const copyOf = (index: number, size: number, isLayer: boolean): number => (index < size ? index : isLayer && split.length > 0 ? split[index - size]! : -1);
+    const mask = new Uint8Array(info.sourceSize * info.targetSize);
+    for (let r = 0; r < info.sourceSize; r++) {
+      for (let c = 0; c < info.targetSize; c++) {
+        const [or, oc] = [copyOf(r, block.sourceSize, block.source === layerName), copyOf(c, block.targetSize, block.target === layerName)];
+        mask[r * info.targetSize + c] = or < 0 || oc < 0 ? 1 : old[or * block.targetSize + oc]!;
+      }
+    }
     grown.setMask(block.name, mask);
   }
-  if (options.optimizer) await migrateOptimizer(options.optimizer, model, grown, remap, l, added);
+  if (options.optimizer) await migrateOptimizer(options.optimizer, model, grown, carry);
   return grown;
+}
+
+/**
+ * Carries a parameter's values (or an optimizer slot shaped like it) into the
+ * grown network's canonical layout. A kernel that neither computes nor reads
+ * layer l keeps its layout; one that does goes through its fused
+ * [rows, cols] matrix, where `fill` may set the new entries; vectors of
+ * layer l are padded with `pad`.
+ */
+type Carrier = (name: string, values: Float32Array, fill?: (fused: Float32Array, target: number) => void, pad?: number) => Float32Array;
+
+function carrier(spec: NetworkSpec, grownSpec: NetworkSpec, l: number, added: number): Carrier {
+  const kernelOf = new Map(spec.kernels.map((kernel, k) => [spec.layers[kernel.target]!.name, k]));
+  const remap = kernelRemaps(spec, l, added);
+  return (name, values, fill, pad = 0) => {
+    const [target, kind] = [name.slice(0, name.lastIndexOf(".")), name.slice(name.lastIndexOf(".") + 1)];
+    const k = kernelOf.get(target)!;
+    const kernel = spec.kernels[k]!;
+    if (kind !== "weight") return kernel.target === l ? padVector(values, added, pad) : Float32Array.from(values);
+    const touched = kernel.target === l || kernel.blocks.some((b) => spec.blocks[b]!.source === l);
+    if (!touched) return Float32Array.from(values);
+    const fused = remap.get(kernel.target)!(toFused(kernelLayout(spec, k), values), 0);
+    fill?.(fused, kernel.target);
+    return fromFused(kernelLayout(grownSpec, k), fused);
+  };
 }
 
 /** The spec with `added` neurons appended to layer l; masks extended with the new entries live. */
@@ -157,7 +174,6 @@ function segmentStart(spec: NetworkSpec, k: number, l: number, added: number): {
 function fillNew(
   next: Float32Array,
   c: {
-    kind: string;
     k: number;
     l: number;
     spec: NetworkSpec;
@@ -166,13 +182,9 @@ function fillNew(
     split: readonly number[];
     mode: GrowNeuronsOptions["mode"];
     random: Random;
-    values: Float32Array;
-    remap: Remap | undefined;
   },
 ): void {
   const activation = c.spec.activation;
-  if (c.kind === "bias" && c.k === c.l && c.mode === "split") c.split.forEach((j, n) => (next[c.oldSize + n] = c.values[j]!));
-  if (c.kind !== "weight") return;
   const newCols = c.spec.layers[c.k]!.size + (c.k === c.l ? c.added : 0);
   const rows = next.length / newCols;
   if (c.k === c.l) {
@@ -212,10 +224,10 @@ function padVector(values: Float32Array, added: number, fill: number): Float32Ar
 /**
  * Rewrites an optimizer's per-variable state for the grown model: each state
  * tensor (`VARIABLE/m`, `/v`, `/momentum`, …) is renamed to the grown model's
- * variable and padded with zeros like its variable, in the grown model's
+ * variable and carried like its variable, new entries 0, in the grown model's
  * parameter order, which is the order `fit` hands variables to the optimizer.
  */
-async function migrateOptimizer(optimizer: tf.Optimizer, model: Model, grown: Model, remap: Map<number, Remap>, l: number, added: number): Promise<void> {
+async function migrateOptimizer(optimizer: tf.Optimizer, model: Model, grown: Model, carry: Carrier): Promise<void> {
   const state = await optimizer.getWeights();
   if (state.length === 0) return;
   const iterations = state[0]!.name === "iter" ? state[0] : undefined;
@@ -226,15 +238,7 @@ async function migrateOptimizer(optimizer: tf.Optimizer, model: Model, grown: Mo
     for (const parameter of grown.parameters) {
       const old = model.parameters.find((p) => p.name === parameter.name);
       const slot = old && slots.find((s) => s.name === `${old.variable.name}/${suffix}`);
-      let values: Float32Array;
-      if (slot === undefined || old === undefined) {
-        values = new Float32Array(parameter.variable.size);
-      } else {
-        const data = slot.tensor.dataSync() as Float32Array;
-        const target = parameter.name.slice(0, parameter.name.lastIndexOf("."));
-        const k = model.spec.layers.findIndex((x) => x.name === target);
-        values = parameter.name.endsWith(".weight") ? remap.get(k)!(data, 0) : k === l ? padVector(data, added, 0) : Float32Array.from(data);
-      }
+      const values = slot === undefined ? new Float32Array(parameter.variable.size) : carry(parameter.name, slot.tensor.dataSync() as Float32Array);
       migrated.push({ name: `${parameter.variable.name}/${suffix}`, tensor: tf.tensor(values, parameter.variable.shape) });
     }
   }

@@ -7,7 +7,7 @@
  * at inference alike, sees a binary mask.
  */
 import * as tf from "@tensorflow/tfjs-core";
-import type { Tensor, Tensor2D, Tensor3D } from "@tensorflow/tfjs-core";
+import type { Tensor } from "@tensorflow/tfjs-core";
 import "../gradients.js";
 
 const harden = tf.customGrad((p, save) => {
@@ -15,29 +15,30 @@ const harden = tf.customGrad((p, save) => {
   return { value: tf.cast(tf.greater(p as Tensor, 0.5), "float32"), gradFunc: (dy: Tensor) => [dy] };
 });
 
-/** Keep probabilities `[rows, cols]` of logits `[rows, cols, 2]` (keep, drop). */
-export function keepProbability(logits: Tensor3D, temperature: number): Tensor2D {
+/** Keep probabilities of logits shaped `[...shape, 2]` (keep, drop): shaped `shape`. */
+export function keepProbability(logits: Tensor, temperature: number): Tensor {
   return tf.tidy(() => {
-    const [rows, cols] = logits.shape;
-    return tf.reshape(tf.slice(tf.softmax(tf.div(logits, temperature)), [0, 0, 0], [rows, cols, 1]), [rows, cols]) as Tensor2D;
+    const shape = logits.shape.slice(0, -1);
+    const keep = tf.slice(tf.softmax(tf.div(logits, temperature)), new Array<number>(logits.rank).fill(0), [...shape, 1]);
+    return tf.reshape(keep, shape);
   });
 }
 
 /**
- * The mask a kernel computes with: the static mask where rows are not
- * learnable (`learnableRows` 0), the static mask times the hardened keep
- * probability where they are.
+ * The mask a kernel computes with, per connection: the static mask where a
+ * connection does not learn (`flags` 0), the static mask times the hardened
+ * keep probability where it does. All three share the weight's shape.
  */
-export function learnedMask(staticMask: Tensor2D, logits: Tensor3D, learnableRows: Tensor2D, temperature: number): Tensor2D {
-  const hard = harden(keepProbability(logits, temperature)) as Tensor2D;
-  return tf.mul(staticMask, tf.add(tf.sub(1, learnableRows), tf.mul(learnableRows, hard)));
+export function learnedMask(staticMask: Tensor, logits: Tensor, flags: Tensor, temperature: number): Tensor {
+  const hard = harden(keepProbability(logits, temperature));
+  return tf.mul(staticMask, tf.add(tf.sub(1, flags), tf.mul(flags, hard)));
 }
 
-/** Initial logits for a keep probability k at temperature T: keep = T · ln(k / (1 − k)), drop = 0. */
-export function initialLogits(rows: number, cols: number, keep: number, temperature: number): Float32Array {
+/** Initial logits of `count` connections for a keep probability k at temperature T: keep = T · ln(k / (1 − k)), drop = 0. */
+export function initialLogits(count: number, keep: number, temperature: number): Float32Array {
   const k = Math.min(Math.max(keep, 1e-4), 1 - 1e-4);
-  const values = new Float32Array(rows * cols * 2);
+  const values = new Float32Array(count * 2);
   const keepLogit = temperature * Math.log(k / (1 - k));
-  for (let i = 0; i < rows * cols; i++) values[2 * i] = keepLogit;
+  for (let i = 0; i < count; i++) values[2 * i] = keepLogit;
   return values;
 }

@@ -5,9 +5,9 @@ import type { Identifier, NetworkDeclaration, Program, Setting, Value } from "..
 import { checkScalar } from "./arguments.js";
 import { checkGraphDeclaration } from "./graphs.js";
 import { checkGrowth, checkMaskPolicy, checkPruneSchedule } from "./policies.js";
-import type { ActivationName, CheckedGraph, CheckedNetwork, CheckedProgram, CheckedSchedule, GraphSource, MaskPolicy, Stage } from "./program.js";
+import type { CheckedGraph, CheckedNetwork, CheckedProgram, CheckedSchedule, GraphSource, MaskPolicy, Stage } from "./program.js";
 import { didYouMean } from "./suggest.js";
-import type { Execution } from "../../runtime/spec.js";
+import type { ActivationName, Execution } from "../../runtime/spec.js";
 import { describeValue } from "./values.js";
 
 export type { CheckedProgram } from "./program.js";
@@ -155,7 +155,7 @@ function checkNetwork(declaration: NetworkDeclaration, scope: Scope, bag: Diagno
         growth = checkGrowth(value, bag);
         break;
       case "execution": {
-        const choices = ["auto", "dense", "sparse"] as const;
+        const choices = ["auto", "dense", "sparse"] as const satisfies readonly Execution[];
         if (value.kind === "NameReference" && (choices as readonly string[]).includes(value.name)) execution = value.name as Execution;
         else bag.report("DS2005", value.span, [key, "auto, dense or sparse", describeValue(value)], value.kind === "NameReference" ? didYouMean(value.name, choices) : undefined);
         break;

@@ -1,3 +1,5 @@
+import type { DynamicSparsity } from "../../runtime/growing/dynamic-sparse.js";
+import type { PruningSchedule, ScheduleSaliency } from "../../runtime/pruning/schedule.js";
 import type { DiagnosticBag } from "../diagnostics/diagnostic.js";
 import type { Call, Value } from "../parse/ast.js";
 import { resolveArguments, type ArgumentValue, type ParameterRule } from "./arguments.js";
@@ -9,9 +11,12 @@ const layers: ParameterRule = { name: "layers", kind: "custom", default: "all" }
 const seed: ParameterRule = { name: "seed", kind: "integer", min: 0, default: 0 };
 const fraction = (name: string, fallback?: number): ParameterRule => ({ name, kind: "number", min: 0, max: 1, ...(fallback === undefined ? {} : { default: fallback }) });
 const percent: ParameterRule = { name: "percent", kind: "number", min: Number.MIN_VALUE, max: 100 };
+// Choices are typed by the runtime's declarations: the language offers these values, the runtime declares what they may be.
+const saliencies = ["magnitude", "random", "normalizedMagnitude", "synflow"] as const satisfies readonly ScheduleSaliency[];
+const scopes = ["global", "layer"] as const satisfies readonly NonNullable<PruningSchedule["scope"]>[];
 const common: readonly ParameterRule[] = [
-  { name: "saliency", kind: "choice", choices: ["magnitude", "random", "normalizedMagnitude", "synflow"], default: "magnitude" },
-  { name: "scope", kind: "choice", choices: ["global", "layer"], default: "global" },
+  { name: "saliency", kind: "choice", choices: saliencies, default: "magnitude" },
+  { name: "scope", kind: "choice", choices: scopes, default: "global" },
   layers,
   seed,
 ];
@@ -116,7 +121,7 @@ function expectCall(setting: string, value: Value, kinds: readonly string[], bag
 }
 
 /** `none`, `init`, or an epoch number to rewind to. */
-function checkRewind(value: unknown, bag: DiagnosticBag): "none" | "init" | { epoch: number } | undefined {
+function checkRewind(value: unknown, bag: DiagnosticBag): NonNullable<Extract<PruningSchedule, { kind: "iterative" }>["rewind"]> | undefined {
   if (value === "none") return "none";
   const v = value as Value;
   if (v.kind === "NameReference" && (v.name === "none" || v.name === "init")) return v.name;
@@ -142,12 +147,12 @@ function layerSelection(value: unknown, call: Call, bag: DiagnosticBag): LayerSe
 
 const growRule: readonly ParameterRule[] = [
   fraction("sparsity"),
-  { name: "distribution", kind: "choice", choices: ["uniform", "erk"], default: "uniform" },
+  { name: "distribution", kind: "choice", choices: ["uniform", "erk"] satisfies NonNullable<DynamicSparsity["distribution"]>[], default: "uniform" },
   { name: "every", kind: "integer", min: 1, default: 100 },
   { name: "drop", kind: "number", min: Number.MIN_VALUE, max: 1, default: 0.3 },
-  { name: "decay", kind: "choice", choices: ["cosine", "constant"], default: "cosine" },
+  { name: "decay", kind: "choice", choices: ["cosine", "constant"] satisfies NonNullable<DynamicSparsity["decay"]>[], default: "cosine" },
   { name: "stop", kind: "integer", min: 1 },
-  { name: "regrow", kind: "choice", choices: ["zero", "random"], default: "" },
+  { name: "regrow", kind: "choice", choices: ["zero", "random"] satisfies NonNullable<DynamicSparsity["regrow"]>[], default: "" },
   layers,
   seed,
 ];
@@ -168,12 +173,12 @@ export function checkGrowth(value: Value, bag: DiagnosticBag): NonNullable<Check
     config: {
       method,
       sparsity,
-      distribution: args["distribution"] as "uniform" | "erk",
+      distribution: args["distribution"] as NonNullable<DynamicSparsity["distribution"]>,
       every: args["every"] as number,
       dropFraction: args["drop"] as number,
-      decay: args["decay"] as "cosine" | "constant",
+      decay: args["decay"] as NonNullable<DynamicSparsity["decay"]>,
       stop: args["stop"] as number,
-      regrow: regrow as "zero" | "random",
+      regrow: regrow as NonNullable<DynamicSparsity["regrow"]>,
       seed: args["seed"] as number,
     },
   };

@@ -95,7 +95,6 @@ export interface AppendSource {
   readonly top: GraphSource;
 }
 
-export type { ActivationName } from "../../runtime/spec.js";
 import type { ActivationName, Execution } from "../../runtime/spec.js";
 import type { PruningSchedule } from "../../runtime/pruning/schedule.js";
 import type { DynamicSparsity } from "../../runtime/growing/dynamic-sparse.js";

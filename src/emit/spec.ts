@@ -12,7 +12,7 @@ export function networkSpec(plan: KernelPlan): NetworkSpec {
     layerNorm: network.layerNorm,
     layers: network.layers.map((layer) => ({
       name: layer.name,
-      kind: layer.kind,
+      origin: layer.origin,
       size: layer.size,
       ...(layer.vertices === undefined ? {} : { vertices: encodeIntegers(layer.vertices) }),
     })),

@@ -1,6 +1,7 @@
 import type { CheckedNetwork, Stage } from "../check/program.js";
 import { DiagnosticBag, type Diagnostic } from "../diagnostics/diagnostic.js";
 import type { ElaboratedProgram, LayeredGraph, MaskFile } from "../elaborate/program.js";
+import type { LayerOrigin } from "../../runtime/spec.js";
 import type { BlockIR, LayerIR, MaskIR, NetworkIR } from "./ir.js";
 import { applyPolicies } from "./policies.js";
 
@@ -30,14 +31,14 @@ interface Exposed {
 }
 
 function lowerNetwork(network: CheckedNetwork, graphs: ReadonlyMap<string, LayeredGraph>, maskFiles: ReadonlyMap<string, MaskFile>, bag: DiagnosticBag): NetworkIR {
-  const layers: LayerIR[] = [{ name: "input", kind: "input", size: network.inputShape.reduce((a, b) => a * b, 1) }];
+  const layers: LayerIR[] = [{ name: "input", origin: { kind: "input" }, size: network.inputShape.reduce((a, b) => a * b, 1) }];
   const blocks: BlockIR[] = [];
   const layerNames = new Set<string>(["input"]);
   let exposed: Exposed[] = [{ layer: 0 }];
 
-  const addLayer = (base: string, layer: Omit<LayerIR, "name">): number => {
-    let name = base;
-    for (let copy = 2; layerNames.has(name); copy++) name = `${base}#${copy}`;
+  const addLayer = (layer: Omit<LayerIR, "name">): number => {
+    const name = layerName(layer.origin);
+    if (layerNames.has(name)) throw new Error(`lower: two layers named '${name}' in network '${network.name}'`);
     layerNames.add(name);
     layers.push({ name, ...layer });
     return layers.length - 1;
@@ -47,18 +48,21 @@ function lowerNetwork(network: CheckedNetwork, graphs: ReadonlyMap<string, Layer
   };
 
   let denseCount = 0;
+  const uses = new Map<string, number>();
   for (const stage of network.stages) {
     if (stage.kind === "dense") {
-      const layer = addLayer(`dense${++denseCount}`, { kind: "hidden", size: stage.size });
+      const layer = addLayer({ origin: { kind: "dense", index: ++denseCount }, size: stage.size });
       connectAll(exposed, layer);
       exposed = [{ layer }];
       continue;
     }
     const graph = graphs.get(stage.graph);
     if (graph === undefined) throw new Error(`lower: graph '${stage.graph}' was checked but not elaborated`);
-    exposed = lowerStructure(graph, stage, exposed, { layers, blocks, addLayer, connectAll }, network, bag);
+    const use = (uses.get(stage.graph) ?? 0) + 1;
+    uses.set(stage.graph, use);
+    exposed = lowerStructure(graph, use, stage, exposed, { layers, blocks, addLayer, connectAll }, network, bag);
   }
-  const output = addLayer("output", { kind: "output", size: network.outputSize });
+  const output = addLayer({ origin: { kind: "output" }, size: network.outputSize });
   connectAll(exposed, output);
 
   blocks.sort((a, b) => a.target - b.target || a.source - b.source);
@@ -78,12 +82,28 @@ function lowerNetwork(network: CheckedNetwork, graphs: ReadonlyMap<string, Layer
 interface Builder {
   readonly layers: LayerIR[];
   readonly blocks: BlockIR[];
-  addLayer(base: string, layer: Omit<LayerIR, "name">): number;
+  /** Appends a layer named after its origin; returns its index. */
+  addLayer(layer: Omit<LayerIR, "name">): number;
   connectAll(from: readonly Exposed[], target: number): void;
 }
 
+/** Name of a layer from its origin: "input", "dense2", "tree.d1", "tree.d1#2" (the second structure of tree), "output". */
+function layerName(origin: LayerOrigin): string {
+  switch (origin.kind) {
+    case "input":
+    case "output":
+      return origin.kind;
+    case "dense":
+      return `dense${origin.index}`;
+    case "structure":
+      return `${origin.graph}.d${origin.depth}${origin.use === 1 ? "" : `#${origin.use}`}`;
+  }
+}
+
+/** `use` counts from 1 the structures of this graph so far in the network. */
 function lowerStructure(
   graph: LayeredGraph,
+  use: number,
   stage: Stage,
   exposed: readonly Exposed[],
   builder: Builder,
@@ -101,7 +121,7 @@ function lowerStructure(
       for (let i = sizeOf(vertex); i > 0; i--) neurons.push(vertex);
     }
     if (network.layerNorm && neurons.length === 1) bag.report("DS3002", stage.span, [depth, graph.name]);
-    return builder.addLayer(`${graph.name}.d${depth}`, { kind: "hidden", size: neurons.length, vertices: neurons });
+    return builder.addLayer({ origin: { kind: "structure", graph: graph.name, use, depth }, size: neurons.length, vertices: neurons });
   });
   builder.connectAll(exposed, layerOfDepth[0]!);
 

@@ -1,6 +1,5 @@
-import type { ActivationName } from "../check/program.js";
 import type { PruningSchedule } from "../../runtime/pruning/schedule.js";
-import type { Execution, LearnableMaskSpec } from "../../runtime/spec.js";
+import type { ActivationName, Execution, LayerOrigin, LearnableMaskSpec } from "../../runtime/spec.js";
 import type { DynamicSparsity } from "../../runtime/growing/dynamic-sparse.js";
 
 /**
@@ -25,12 +24,11 @@ export interface NetworkIR {
   readonly growth?: DynamicSparsity;
 }
 
-export type LayerKind = "input" | "hidden" | "output";
-
 export interface LayerIR {
-  /** Unique within the network: "input", "output", "dense1", "tree.d2". */
+  /** Unique within the network: "input", "output", "dense1", "tree.d2", "tree.d2#2" (the graph's second use). */
   readonly name: string;
-  readonly kind: LayerKind;
+  /** Where the layer comes from in the .ds file; its role is `layerKind(origin)`. */
+  readonly origin: LayerOrigin;
   readonly size: number;
   /** For a layer made from a graph's depth: the graph vertex id of each neuron. */
   readonly vertices?: readonly number[];

@@ -27,8 +27,7 @@ export function applyPolicies(
     if (selection.names.length === 0) return blocks.map((_, i) => i);
     const chosen = new Set<number>();
     for (const name of selection.names) {
-      const structure = new RegExp(`^${name.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}\\.d\\d+(#\\d+)?$`);
-      const matching = layers.map((layer, i) => (layer.name === name || structure.test(layer.name) ? i : -1)).filter((i) => i > 0);
+      const matching = layers.map((layer, i) => (selects(name, layer) ? i : -1)).filter((i) => i > 0);
       if (matching.length === 0) {
         bag.report("DS2027", selection.span, [network.name, name], `its layers are ${layers.slice(1).map((l) => l.name).join(", ")}`);
         return undefined;
@@ -77,6 +76,11 @@ export function applyPolicies(
     }
   }
   return { pruning, ...(learnable ? { learnable } : {}), ...(growth ? { growth } : {}) };
+}
+
+/** A name in `layers=[…]` selects the layer of that name, and every depth of every structure made from the graph of that name. */
+function selects(name: string, layer: LayerIR): boolean {
+  return layer.name === name || (layer.origin.kind === "structure" && layer.origin.graph === name);
 }
 
 /**

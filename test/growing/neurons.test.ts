@@ -78,6 +78,31 @@ describe("growing neurons", () => {
   });
 });
 
+describe("growing neurons under every execution", () => {
+  // A structure before and after the grown layer: sparse kernels under auto and sparse, partial ones dense.
+  const mixed = "graph g = watts_strogatz(n=30, k=4, p=0.5, seed=2)\nnetwork W { input 5 structure g dense 6 structure g output 2 }";
+  it.each(["auto", "dense", "sparse"] as const)("execution %s: zero and split modes keep the outputs, masks and execution carry over", async (execution) => {
+    const model = await buildModel(mixed, { seed: 1, execution });
+    prune(model, { amount: { percent: 30 } });
+    await model.fit({ x, y }, { epochs: 1, batchSize: 3 });
+    for (const options of [{ mode: "zero", count: 2 }, { mode: "split", split: [1, 4] }] as const) {
+      const grown = await growNeurons(model, "dense1", { ...options, seed: 3 });
+      expect(grown.executionMode).toBe(execution);
+      expect(grown.layers.find((l) => l.name === "dense1")!.size).toBe(8);
+      outputs(grown).forEach((v, i) => expect(v).toBeCloseTo(outputs(model)[i]!, 5));
+      // Every mask carries over where the block existed (pruned stays pruned); new connections are live.
+      for (const block of model.blocks) {
+        const old = model.getMask(block.name);
+        const now = grown.getMask(block.name);
+        const cols = grown.blocks.find((b) => b.name === block.name)!.targetSize;
+        for (let r = 0; r < block.sourceSize; r++) for (let c = 0; c < block.targetSize; c++) expect(now[r * cols + c]).toBe(old[r * block.targetSize + c]);
+      }
+      expect(grown.liveConnections()).toBeGreaterThan(model.liveConnections());
+      expect(grown.execution.map((s) => s.kind)).toEqual(model.execution.map((s) => s.kind));
+    }
+  });
+});
+
 describe("growing a scalable family", async () => {
   const { analyze, networkSpec } = await import("../../src/index.js");
   const { growInto } = await import("../../runtime/index.js");

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { createNetwork, decodeMask, initialEdgeWeights, initialWeights, tf } from "../../runtime/index.js";
-import { kernelConnections } from "../../runtime/kernels/connections.js";
+import { kernelLayout } from "../../runtime/storage/layout.js";
 import { analyze, networkSpec } from "../../src/index.js";
 
 const specOf = (source: string) => {
@@ -8,12 +8,12 @@ const specOf = (source: string) => {
   return networkSpec(plans![0]!);
 };
 
-describe("a kernel's connections", () => {
+describe("a kernel's canonical layout", () => {
   const spec = specOf("graph g = watts_strogatz(n=60, k=4, p=0.5, seed=2)\nnetwork W { input 5 dense 7 structure g output 3 }");
 
-  it("are the live entries of the decoded masks, ordered by row, with the rows that hold one counted", () => {
-    for (const kernel of spec.kernels) {
-      const c = kernelConnections(spec, kernel);
+  it("lists the live entries of the decoded masks, ordered by row, with the rows that hold one", () => {
+    for (const [k, kernel] of spec.kernels.entries()) {
+      const c = kernelLayout(spec, k);
       const dense = new Uint8Array(c.rows * c.cols);
       let offset = 0;
       for (const b of kernel.blocks) {
@@ -21,20 +21,26 @@ describe("a kernel's connections", () => {
         dense.set(decodeMask(spec.blocks[b]!.mask, size * c.cols), offset * c.cols);
         offset += size;
       }
-      expect(c.denseMask()).toEqual(dense);
-      const { rows, targets } = c.edgeList();
+      const { rows, targets } = c.edges();
       const expected = [...dense.keys()].filter((i) => dense[i] === 1);
       expect(Array.from(rows, (r, e) => r * c.cols + targets[e]!)).toEqual(expected);
-      expect(c.edges).toBe(expected.length);
-      expect(c.usedRows).toBe(new Set(rows).size);
+      expect(c.count).toBe(expected.length);
+      expect(c.full).toBe(expected.length === dense.length);
+      expect(c.shape).toEqual(c.full ? [c.rows, c.cols] : [c.count]);
+      expect(Array.from(c.usedRows)).toEqual([...new Set(rows)]);
+      // Every connection is found at its (row, column), and nothing else is.
+      rows.forEach((r, e) => expect(c.connectionAt(r, targets[e]!)).toBe(e));
+      const off = [...dense.keys()].find((i) => dense[i] === 0);
+      if (off !== undefined) expect(c.connectionAt(Math.floor(off / c.cols), off % c.cols)).toBe(-1);
     }
   });
 
   it("start from the same weights stored per connection as stored dense", () => {
-    const kernel = spec.kernels[3]!;
-    const c = kernelConnections(spec, kernel);
-    const { rows, targets } = c.edgeList();
-    const dense = initialWeights(7, 3, c.denseMask(), c.rows, c.cols, "relu");
+    const c = kernelLayout(spec, 3);
+    const { rows, targets } = c.edges();
+    const mask = new Uint8Array(c.rows * c.cols);
+    rows.forEach((r, e) => (mask[r * c.cols + targets[e]!] = 1));
+    const dense = initialWeights(7, 3, mask, c.rows, c.cols, "relu");
     const sparse = initialEdgeWeights(7, 3, rows, targets, c.cols, "relu");
     expect(Array.from(sparse)).toEqual(Array.from(rows, (r, e) => dense[r * c.cols + targets[e]!]!));
     expect(sparse.some((w) => w !== 0)).toBe(true);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { isDenseLayer, runsSparse, tf, type Model } from "../../runtime/index.js";
+import { kernelLayout, kernelShape, sparseIsCheaper, tf, type Model } from "../../runtime/index.js";
 import { buildModel } from "../support/models.js";
 
 const graph = "graph g = watts_strogatz(n=40, k=4, p=0.5, seed=3)\n";
@@ -20,21 +20,13 @@ describe("the execution plan", () => {
 
   it("under execution auto runs each kernel the way the cost model says, consecutive sparse ones as one graph kernel", async () => {
     const model = await buildModel(`${graph}network W { input 6 dense 8 structure g output 3 }`);
+    // The cost model over what each kernel's layout says: rows with a connection, columns, connections.
     const kindOf = new Map(
-      model.spec.kernels.map((k) => {
-        const cols = model.spec.layers[k.target]!.size;
-        // Source neurons with a connection into this layer: the rows a packed kernel multiplies.
-        const rows = k.blocks.reduce((n, b) => {
-          const block = model.blocks[b]!;
-          const mask = model.getMask(block.name);
-          let used = 0;
-          for (let r = 0; r < block.sourceSize; r++) if (mask.subarray(r * block.targetSize, (r + 1) * block.targetSize).includes(1)) used++;
-          return n + used;
-        }, 0);
-        const edges = k.blocks.reduce((n, b) => n + model.liveConnections(model.spec.blocks[b]!.name), 0);
-        const allRows = k.blocks.reduce((n, b) => n + model.blocks[b]!.sourceSize, 0);
-        const denseLayer = isDenseLayer(model.spec, k, allRows, edges);
-        return [model.spec.layers[k.target]!.name, runsSparse("auto", { denseLayer, rows, cols, edges }) ? "graph" : "dense"];
+      model.spec.kernels.map((k, i) => {
+        const layout = kernelLayout(model.spec, i);
+        const rows = new Set(Array.from(layout.edges().rows)).size;
+        expect(layout.usedRows.length).toBe(rows);
+        return [model.spec.layers[k.target]!.name, sparseIsCheaper(kernelShape(model.spec, layout)) ? "graph" : "dense"];
       }),
     );
     expect(kindOf.get("dense1")).toBe("dense");

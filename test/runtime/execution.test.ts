@@ -12,7 +12,10 @@ describe("sparse and dense execution", () => {
   it("compute the same network from the same seed: outputs, live connections, extracted edges", async () => {
     const dense = await buildModel(source, { seed: 4, execution: "dense" });
     const sparse = await buildModel(source, { seed: 4, execution: "sparse" });
-    expect(sparse.parameters.find((p) => p.name === "g.d1.weight")!.variable.rank).toBe(1);
+    // The stored form does not depend on the execution: same names, same shapes.
+    expect(sparse.parameters.map((p) => `${p.name}:${p.variable.shape}`)).toEqual(dense.parameters.map((p) => `${p.name}:${p.variable.shape}`));
+    expect(sparse.execution.some((s) => s.kind === "graph")).toBe(true);
+    expect(dense.execution.every((s) => s.kind === "dense")).toBe(true);
     const a = sparse.predict(x).dataSync();
     dense.predict(x).dataSync().forEach((v, i) => expect(a[i]).toBeCloseTo(v, 5));
     expect(sparse.liveConnections()).toBe(dense.liveConnections());
@@ -28,8 +31,8 @@ describe("sparse and dense execution", () => {
     s.epochs.forEach((e, i) => expect(e.loss).toBeCloseTo(d.epochs[i]!.loss, 4));
   });
 
-  it("prune and keep pruned weights at zero on a sparse kernel; refuse switching on a connection outside the structure", async () => {
-    const model = await buildModel(source, { seed: 6, execution: "sparse" });
+  it.each(["sparse", "dense"] as const)("prune and keep pruned weights at zero (execution %s); refuse switching on a connection outside the structure", async (execution) => {
+    const model = await buildModel(source, { seed: 6, execution });
     const before = model.liveConnections();
     prune(model, { amount: { percent: 50 } });
     expect(model.liveConnections()).toBe(before - Math.floor(before / 2));
@@ -40,7 +43,9 @@ describe("sparse and dense execution", () => {
     }
     const block = model.blocks.find((b) => b.name.startsWith("g.d0->"))!;
     const all = new Array(block.sourceSize * block.targetSize).fill(1);
-    expect(() => model.setMask(block.name, all)).toThrow("runs as a sparse kernel, which holds only its structure's connections");
+    expect(() => model.setMask(block.name, all)).toThrow(/holds only its structure's \d+ connections; entry \d+ \(row \d+, column \d+\) is not one of them/);
+    // A refused mask changes nothing.
+    expect(model.liveConnections()).toBe(before - Math.floor(before / 2));
   });
 
   it("`execution` in the language reaches the spec; the factory option overrides it", async () => {
@@ -48,8 +53,12 @@ describe("sparse and dense execution", () => {
     const spec = networkSpec(plans![0]!);
     expect(spec.execution).toBe("sparse");
     const { createNetwork } = await import("../../runtime/index.js");
+    const fromSpec = await createNetwork(spec, { backend: "cpu" });
+    expect(fromSpec.executionMode).toBe("sparse");
+    expect(fromSpec.execution.some((s) => s.kind === "graph")).toBe(true);
     const forced = await createNetwork(spec, { backend: "cpu", execution: "dense" });
-    expect(forced.parameters.find((p) => p.name === "g.d1.weight")!.variable.rank).toBe(2);
+    expect(forced.executionMode).toBe("dense");
+    expect(forced.execution.map((s) => s.kind)).toEqual(forced.spec.kernels.map(() => "dense"));
   });
 });
 
@@ -60,10 +69,10 @@ describe("packed dense kernels (execution auto)", () => {
   it("multiply only the source neurons with connections, and compute what the unpacked kernel computes", async () => {
     const auto = await buildModel(packedSource, { seed: 7, execution: "auto" });
     const dense = await buildModel(packedSource, { seed: 7, execution: "dense" });
-    const packedWeights = auto.parameters.filter((p) => p.name.endsWith(".weight"));
-    const fullWeights = dense.parameters.filter((p) => p.name.endsWith(".weight"));
-    const sizes = (ps: typeof packedWeights): number => ps.reduce((n, p) => n + p.variable.size, 0);
-    expect(sizes(packedWeights)).toBeLessThan(sizes(fullWeights));
+    // Storage holds one weight per structural connection, far fewer than the fused matrices' entries.
+    const stored = auto.parameters.filter((p) => p.name.endsWith(".weight")).reduce((n, p) => n + p.variable.size, 0);
+    expect(stored).toBe(auto.liveConnections());
+    expect(stored).toBeLessThan(auto.totalConnections());
     const a = auto.predict(x).dataSync();
     dense.predict(x).dataSync().forEach((v, i) => expect(a[i]).toBeCloseTo(v, 5));
     for (const b of dense.blocks) expect(auto.getWeights(b.name)).toEqual(dense.getWeights(b.name));
@@ -73,26 +82,17 @@ describe("packed dense kernels (execution auto)", () => {
     p.epochs.forEach((e, i) => expect(e.loss).toBeCloseTo(d.epochs[i]!.loss, 4));
   });
 
-  it("refuse switching on a connection from a source neuron they packed away", async () => {
-    // The structure runs in a graph kernel; the wide dense layer after it reads only the sinks, so the other
-    // source rows are empty, and it is far too dense for a sparse kernel to pay under any calibration.
-    const auto = await buildModel(packedSource, { seed: 8, execution: "auto" });
-    expect(auto.execution.find((s) => s.layers.includes("dense2"))!.kind).toBe("dense");
-    // A source neuron with no connection into its target layer through any block is packed away.
-    const denseLayers = new Set(auto.execution.filter((s) => s.kind === "dense").flatMap((s) => s.layers));
-    const hidden = auto.blocks.filter((b) => b.source.startsWith("g.") && denseLayers.has(b.target));
-    const found = hidden
-      .map((block) => {
-        const rowsOfTarget = auto.blocks.filter((b) => b.target === block.target && b.source === block.source);
-        const mask = auto.getMask(block.name);
-        const unused = Array.from({ length: block.sourceSize }, (_, r) => r).find((r) => rowsOfTarget.length === 1 && mask.slice(r * block.targetSize, (r + 1) * block.targetSize).every((m) => m === 0));
-        return unused === undefined ? undefined : { block, mask, unused };
-      })
-      .find((f) => f !== undefined);
-    expect(found).toBeDefined();
-    const { block, mask, unused } = found!;
-    mask[unused * block.targetSize] = 1;
-    expect(() => auto.setMask(block.name, mask)).toThrow("runs packed");
+  it("refuse switching on a connection the structure does not have, whichever way they run", async () => {
+    // The wide dense layer after the structure reads only its sinks: other source rows hold no connection.
+    for (const execution of ["auto", "dense"] as const) {
+      const model = await buildModel(packedSource, { seed: 8, execution });
+      expect(model.execution.find((s) => s.layers.includes("dense2"))!.kind).toBe("dense");
+      const block = model.blocks.find((b) => b.target === "dense2" && model.getMask(b.name).includes(0))!;
+      const mask = model.getMask(block.name);
+      const off = mask.indexOf(0);
+      mask[off] = 1;
+      expect(() => model.setMask(block.name, mask)).toThrow(`entry ${off} (row ${Math.floor(off / block.targetSize)}, column ${off % block.targetSize}) is not one of them`);
+    }
   });
 });
 
@@ -108,11 +108,19 @@ describe("packed kernels on WASM", () => {
 });
 
 describe("plannedParameters", () => {
-  it.each(["auto", "dense", "sparse"] as const)("counts what a network built with execution %s allocates", async (execution) => {
+  const learnable = source.replace("output 3 }", "output 3\n mask learnable(keep=0.9, layers=[g]) }");
+  const normalised = source.replace("output 3 }", "output 3\n layer_norm true }");
+  it.each([
+    ["auto", source],
+    ["dense", source],
+    ["sparse", source],
+    ["auto", learnable],
+    ["dense", normalised],
+  ] as const)("counts what a network built with execution %s allocates (%#)", async (execution, text) => {
     const { plannedParameters } = await import("../../runtime/index.js");
-    const model = await buildModel(source, { seed: 1, execution });
-    const planned = plannedParameters(model.spec, execution);
-    expect(planned.weights + planned.biases).toBe(model.parameters.reduce((n, p) => n + p.variable.size, 0));
+    const model = await buildModel(text, { seed: 1, execution });
+    const planned = plannedParameters(model.spec);
+    expect(planned.weights + planned.biases + planned.maskLogits).toBe(model.parameters.reduce((n, p) => n + p.variable.size, 0));
     expect(planned.live).toBe(model.liveConnections());
   });
 });

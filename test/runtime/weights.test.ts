@@ -26,9 +26,9 @@ const sparseSpec: NetworkSpec = {
   activation: "tanh",
   layerNorm: false,
   layers: [
-    { name: "input", kind: "input", size: 3 },
-    { name: "h", kind: "hidden", size: 4 },
-    { name: "output", kind: "output", size: 2 },
+    { name: "input", origin: { kind: "input" }, size: 3 },
+    { name: "h", origin: { kind: "dense", index: 1 }, size: 4 },
+    { name: "output", origin: { kind: "output" }, size: 2 },
   ],
   blocks: [
     { name: "input->h", source: 0, target: 1, mask: encodeMask(12, [0, 5, 10, 11]) },
@@ -66,14 +66,14 @@ describe("saving and loading weights", () => {
     }
   });
 
-  it("writes TensorFlow.js's layout: model.json with a weights manifest, parameters then masks", async () => {
+  it("writes TensorFlow.js's layout: model.json with a weights manifest, parameters then a mask per layer's kernel", async () => {
     const model = await buildModel(source, { seed: 2 });
     await saveWeights(model, join(dir, "b"));
     const text = readFileSync(join(dir, "b", "model.json"), "utf8");
     const json = JSON.parse(text) as WeightsFile;
     expect(Object.keys(json)).toEqual(["format", "formatVersion", "network", "inputShape", "outputShape", "layers", "blocks", "weightsManifest", "spec"]);
     expect(text).toBe(`${JSON.stringify(json, null, 2)}\n`);
-    expect(json).toMatchObject({ format: "deepstruct-weights", formatVersion: 1, network: "D", inputShape: [5], outputShape: [3] });
+    expect(json).toMatchObject({ format: "deepstruct-weights", formatVersion: 2, network: "D", inputShape: [5], outputShape: [3] });
     expect(json.layers[0]).toEqual({ name: "input", size: 5 });
     expect(json.blocks[0]).toEqual({ name: "input->dense1", sourceSize: 5, targetSize: 6 });
     expect(json.weightsManifest).toHaveLength(1);
@@ -85,10 +85,12 @@ describe("saving and loading weights", () => {
       "d.d1.weight", "d.d1.bias", "d.d1.gain", "d.d1.shift",
       "d.d2.weight", "d.d2.bias",
       "output.weight", "output.bias",
-      "input->dense1.mask", "dense1->d.d0.mask", "d.d0->d.d1.mask", "d.d0->d.d2.mask", "d.d1->d.d2.mask", "d.d2->output.mask",
+      "dense1.mask", "d.d0.mask", "d.d1.mask", "d.d2.mask", "output.mask",
     ]);
     expect(entries[0]).toEqual({ name: "dense1.weight", shape: [5, 6], dtype: "float32" });
-    expect(entries[14]).toEqual({ name: "input->dense1.mask", shape: [5, 6], dtype: "bool" });
+    // d.d2 reads d.d0 (vertex 0 -> 3) and d.d1 (1 -> 3, 2 -> 3): every entry of its [3, 1] is a connection.
+    expect(entries[10]).toEqual({ name: "d.d2.weight", shape: [3, 1], dtype: "float32" });
+    expect(entries[14]).toEqual({ name: "dense1.mask", shape: [5, 6], dtype: "bool" });
     const bytes = entries.reduce((sum, e) => sum + e.shape.reduce((a, b) => a * b, 1) * (e.dtype === "bool" ? 1 : 4), 0);
     expect(readFileSync(join(dir, "b", "weights.bin")).byteLength).toBe(bytes);
     // Saving the same model again gives the same bytes.
@@ -145,8 +147,8 @@ describe("exportWeights and importWeights", () => {
     await expect(importWeights(model, { ...modelJson, format: "other" } as unknown as WeightsFile, weightData)).rejects.toThrow(
       `cannot load weights into 'Sparse': the file is not a deepstruct weights file (its 'format' is not "deepstruct-weights")`,
     );
-    await expect(importWeights(model, { ...modelJson, formatVersion: 2 } as unknown as WeightsFile, weightData)).rejects.toThrow(
-      "cannot load weights into 'Sparse': the file has format version 2; this runtime reads version 1",
+    await expect(importWeights(model, { ...modelJson, formatVersion: 3 } as unknown as WeightsFile, weightData)).rejects.toThrow(
+      "cannot load weights into 'Sparse': the file has format version 3; this runtime reads versions 1 and 2",
     );
   });
 
@@ -155,8 +157,8 @@ describe("exportWeights and importWeights", () => {
     const { modelJson, weightData } = await exportWeights(model);
     const entries = modelJson.weightsManifest[0]!.weights;
     const withWeights = (weights: typeof entries, network = modelJson.network): WeightsFile => ({ ...modelJson, network, weightsManifest: [{ paths: ["weights.bin"], weights }] });
-    await expect(importWeights(model, withWeights(entries.filter((e) => e.name !== "input->h.mask")), weightData)).rejects.toThrow(
-      "cannot load weights into 'Sparse': the file has no mask for block 'input->h'",
+    await expect(importWeights(model, withWeights(entries.filter((e) => e.name !== "h.mask")), weightData)).rejects.toThrow(
+      "cannot load weights into 'Sparse': the file has no mask for layer 'h'",
     );
     await expect(importWeights(model, withWeights([...entries, { name: "extra.bias", shape: [2], dtype: "float32" }]), weightData)).rejects.toThrow(
       "cannot load weights into 'Sparse': the file has 'extra.bias', which the model does not",
@@ -166,23 +168,15 @@ describe("exportWeights and importWeights", () => {
     );
   });
 
-  it("refuses a mask a sparse kernel cannot hold, putting back the masks it had already set", async () => {
-    const saved = await createNetwork(sparseSpec, { seed: 3, backend: "cpu" });
-    saved.setMask("input->h", [1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 1]);
-    const { modelJson, weightData } = await exportWeights(saved);
-    // Switch on entry 1 of the last block's mask: a connection outside its structure.
+  it("stores a partial kernel's weight and mask per connection: one value for each of the structure's connections", async () => {
+    const model = await createNetwork(sparseSpec, { seed: 3, backend: "cpu" });
+    model.setMask("input->h", [1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 1]);
+    const { modelJson, weightData } = await exportWeights(model);
     const entries = modelJson.weightsManifest[0]!.weights;
-    const offset = entries.slice(0, -1).reduce((sum, e) => sum + e.shape.reduce((a, b) => a * b, 1) * (e.dtype === "bool" ? 1 : 4), 0);
-    expect(entries.at(-1)!.name).toBe("h->output.mask");
-    new Uint8Array(weightData)[offset + 1] = 1;
-
-    const target = await createNetwork(sparseSpec, { seed: 4, backend: "cpu" });
-    const before = { predictions: predict(target, sparseInput), masks: masks(target) };
-    await expect(importWeights(target, modelJson, weightData)).rejects.toThrow(
-      "cannot load weights into 'Sparse': Sparse.setMask: block 'h->output' runs as a sparse kernel, which holds only its structure's connections; entry 1 is not one of them",
-    );
-    expect(masks(target)).toEqual(before.masks);
-    expect(target.getMask("input->h")).toEqual(Uint8Array.from([1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1, 1]));
-    expect(predict(target, sparseInput)).toEqual(before.predictions);
+    expect(entries.find((e) => e.name === "h.weight")).toEqual({ name: "h.weight", shape: [4], dtype: "float32" });
+    expect(entries.find((e) => e.name === "h.mask")).toEqual({ name: "h.mask", shape: [4], dtype: "bool" });
+    const offset = entries.slice(0, -2).reduce((sum, e) => sum + e.shape.reduce((a, b) => a * b, 1) * (e.dtype === "bool" ? 1 : 4), 0);
+    // Connections 0, 5, 10, 11 of the [3, 4] block: 10 was switched off.
+    expect(Array.from(new Uint8Array(weightData, offset, 4))).toEqual([1, 1, 0, 1]);
   });
 });

@@ -18,9 +18,16 @@
 import * as tf from "@tensorflow/tfjs-core";
 import type { NamedAttrMap, NamedTensorInfoMap, Tensor, Tensor1D, Tensor2D, TensorInfo } from "@tensorflow/tfjs-core";
 import type { ActivationName } from "../../spec.js";
-import { registerWasmKernel, type Workspace } from "./memory.js";
+import { graphKernelSupport, registerWasmKernel, type Workspace } from "./memory.js";
 
-export { graphKernelAvailable } from "./memory.js";
+/**
+ * `graphKernelSupport()`: for the current backend, `{ available: true }` or
+ * `{ available: false, reason }` saying why the graph kernel cannot run
+ * there; `graphKernelAvailable()` is its `available`. The kernel runs on
+ * TensorFlow.js's WASM backend (single-threaded builds and the threaded,
+ * shared-memory build alike) and on the CPU backend.
+ */
+export { graphKernelAvailable, graphKernelSupport, type GraphKernelSupport } from "./memory.js";
 
 const FORWARD = "DeepstructGraph";
 const BACKWARD = "DeepstructGraphGrad";
@@ -215,6 +222,8 @@ type SaveFunction = (tensors: Tensor[]) => void;
  * gradient is 0 where it is 0 (unless `maskWeightGradient` is false).
  */
 export function graphKernel(x: Tensor2D, members: readonly GraphMember[], mask: Tensor1D, structure: GraphStructure, exports: Tensor1D, options: GraphKernelOptions): Tensor2D {
+  const support = graphKernelSupport();
+  if (!support.available) throw new Error(`graph kernel: cannot run on the '${tf.getBackend()}' backend: ${support.reason}`);
   if (members.length !== structure.members.length) throw new Error(`graph kernel: ${members.length} members given, the structure has ${structure.members.length}`);
   if (x.shape[1] !== structure.inputs) throw new Error(`graph kernel: input has ${x.shape[1]} columns, the structure reads ${structure.inputs}`);
   const count = members.length;

@@ -3,10 +3,15 @@
 ;; `npm run build:wasm` (scripts/build-wasm.ts); a test checks the two agree.
 ;;
 ;; Memory is imported, so on TensorFlow.js's WebAssembly backend the kernel
-;; reads and writes tensors where they already live. All pointers are byte
-;; offsets. Activations are stored neuron-major: a row of `bp` floats per
-;; neuron, one per sample, `bp` a multiple of 16, so every loop over a row is
-;; 128-bit SIMD with no tail.
+;; reads and writes tensors where they already live. The build also emits a
+;; second binary whose import below reads `(memory 0 65536 shared)`, for the
+;; threaded WASM build's shared memory (a memory links only to an import of
+;; the same shared state); the code itself runs on one thread and needs no
+;; atomics, so nothing else differs.
+;;
+;; All pointers are byte offsets. Activations are stored neuron-major: a row
+;; of `bp` floats per neuron, one per sample, `bp` a multiple of 16, so every
+;; loop over a row is 128-bit SIMD with no tail.
 ;;
 ;; Neurons are numbered in topological order. An incoming connection's
 ;; source is a combined index: below `r`, row `s` of the external inputs `xt`;

@@ -5,10 +5,17 @@
  * allocator. On the CPU backend it runs on a private memory: inputs are
  * copied in and outputs copied out. Either way a {@link Workspace} lives for
  * one kernel call and frees its scratch when released.
+ *
+ * The WASM backend's memory is a plain one in its single-threaded builds and
+ * a shared one (a SharedArrayBuffer) in its threaded build, which
+ * TensorFlow.js picks where threads are available (cross-origin-isolated
+ * pages). A memory links only to an import of the same shared state, so
+ * graph.wat is assembled twice (see scripts/wasm-module.ts) and the binary is
+ * chosen by looking at the memory.
  */
 import * as tf from "@tensorflow/tfjs-core";
 import type { DataType, KernelBackend, NamedAttrMap, NamedTensorInfoMap, TensorInfo } from "@tensorflow/tfjs-core";
-import { GRAPH_WASM_BASE64 } from "./graph-wasm.js";
+import { GRAPH_WASM_BASE64, GRAPH_WASM_SHARED_BASE64 } from "./graph-wasm.js";
 
 /** The functions graph.wat exports (pointers are byte offsets, flags 0 or 1). */
 export interface GraphExports {
@@ -40,12 +47,12 @@ export interface Workspace {
 }
 
 /** The parts of the WebAssembly API this file uses (the project's type libraries do not include the DOM's). */
-interface WasmMemory {
-  readonly buffer: ArrayBuffer;
+export interface WasmMemory {
+  readonly buffer: ArrayBuffer | SharedArrayBuffer;
   grow(pages: number): number;
 }
 interface WebAssemblyApi {
-  readonly Memory: new (descriptor: { initial: number }) => WasmMemory;
+  readonly Memory: new (descriptor: { initial: number; maximum?: number; shared?: boolean }) => WasmMemory;
   readonly Module: new (bytes: Uint8Array) => object;
   readonly Instance: new (module: object, imports: { env: { memory: WasmMemory } }) => { readonly exports: object };
 }
@@ -69,39 +76,114 @@ interface CpuBackendInternals {
   makeTensorInfo(shape: number[], dtype: DataType, values: Float32Array | Int32Array): TensorInfo;
 }
 
-let compiled: object | undefined;
-const instances = new WeakMap<WasmMemory, GraphExports>();
+/** Whether the graph kernel can run on a backend, and if not, why. */
+export type GraphKernelSupport = { readonly available: true } | { readonly available: false; readonly reason: string };
 
-function graphCode(memory: WasmMemory): GraphExports {
+/** The two assemblies of graph.wat, by the shared state of the memory they import. */
+type MemoryKind = "plain" | "shared";
+const BINARIES: Readonly<Record<MemoryKind, string>> = { plain: GRAPH_WASM_BASE64, shared: GRAPH_WASM_SHARED_BASE64 };
+
+/**
+ * Whether a memory is shared: its buffer a SharedArrayBuffer. Tested by the
+ * buffer's tag, which agrees with `instanceof SharedArrayBuffer` and works
+ * even where that global is not defined.
+ */
+export function isSharedMemory(memory: WasmMemory): boolean {
+  return Object.prototype.toString.call(memory.buffer) === "[object SharedArrayBuffer]";
+}
+
+const describe = (error: unknown): string => (error instanceof Error ? error.message : String(error));
+
+/** Each binary compiled once, or the reason it cannot be. */
+const compiled = new Map<MemoryKind, object | string>();
+
+function compile(kind: MemoryKind): object | string {
+  let module = compiled.get(kind);
+  if (module === undefined) {
+    if (webAssembly === undefined) return "WebAssembly is not available on this platform";
+    const binary = atob(BINARIES[kind]);
+    const bytes = new Uint8Array(binary.length);
+    for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
+    try {
+      module = new webAssembly.Module(bytes);
+    } catch (error) {
+      const needs = kind === "shared" ? "fixed-width SIMD and shared memory (threads)" : "fixed-width SIMD";
+      module = `this WebAssembly engine cannot compile graph.wat, which needs ${needs}: ${describe(error)}`;
+    }
+    compiled.set(kind, module);
+  }
+  return module;
+}
+
+/** The kernel's code per memory, or the reason it cannot run there. */
+const instances = new WeakMap<WasmMemory, GraphExports | string>();
+
+function instantiate(memory: WasmMemory): GraphExports | string {
   let code = instances.get(memory);
   if (code === undefined) {
-    if (webAssembly === undefined) throw new Error("graph kernel: WebAssembly is not available on this platform");
-    if (compiled === undefined) {
-      const binary = atob(GRAPH_WASM_BASE64);
-      const bytes = new Uint8Array(binary.length);
-      for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
-      compiled = new webAssembly.Module(bytes);
+    const kind: MemoryKind = isSharedMemory(memory) ? "shared" : "plain";
+    const module = compile(kind);
+    if (typeof module === "string") code = module;
+    else {
+      try {
+        code = new webAssembly!.Instance(module, { env: { memory } }).exports as unknown as GraphExports;
+      } catch (error) {
+        code = `graph.wat cannot import the ${kind} memory it was given: ${describe(error)}`;
+      }
     }
-    code = new webAssembly.Instance(compiled, { env: { memory } }).exports as unknown as GraphExports;
     instances.set(memory, code);
   }
   return code;
 }
 
 /**
- * Whether the graph kernel can run on the current backend: WebAssembly must
- * exist, and on the WASM backend its memory must be one the kernel can share
- * (the multi-threaded build's shared memory is not).
+ * The graph kernel's functions working on `memory`: an instance of the
+ * plain or the shared-memory binary, as `memory` is plain or shared, made
+ * once per memory. Throws, saying why, where it cannot be compiled or linked.
  */
-export function graphKernelAvailable(): boolean {
-  if (webAssembly === undefined) return false;
-  try {
-    const backend = tf.backend();
-    (tf.getBackend() === "wasm" ? wasmWorkspace(backend) : cpuWorkspace(backend)).release();
-    return true;
-  } catch {
-    return false;
+export function graphCode(memory: WasmMemory): GraphExports {
+  const code = instantiate(memory);
+  if (typeof code === "string") throw new Error(`graph kernel: ${code}`);
+  return code;
+}
+
+/** Backends the kernels written on graph.wat are registered for. */
+const BACKENDS = ["wasm", "cpu"] as const;
+
+/** Per backend instance, once: a backend's memory and the engine under it do not change. */
+const support = new WeakMap<KernelBackend, GraphKernelSupport>();
+
+/**
+ * Whether the graph kernel (and the other kernels written on graph.wat) can
+ * run on the current backend, and if not, why: WebAssembly with fixed-width
+ * SIMD must exist, the backend must be TensorFlow.js's WASM or CPU backend,
+ * and on the WASM backend the kernel must link to the backend's memory
+ * (plain or, for the threaded build, shared).
+ */
+export function graphKernelSupport(): GraphKernelSupport {
+  const backend = tf.backend();
+  let result = support.get(backend);
+  if (result === undefined) {
+    const name = tf.getBackend();
+    if (webAssembly === undefined) result = { available: false, reason: "WebAssembly is not available on this platform" };
+    else if (!(BACKENDS as readonly string[]).includes(name)) {
+      result = { available: false, reason: `the graph kernel runs on the 'wasm' and 'cpu' backends, not on '${name}'` };
+    } else {
+      try {
+        (name === "wasm" ? wasmWorkspace(backend) : cpuWorkspace(backend)).release();
+        result = { available: true };
+      } catch (error) {
+        result = { available: false, reason: describe(error).replace(/^graph kernel: /, "") };
+      }
+    }
+    support.set(backend, result);
   }
+  return result;
+}
+
+/** Whether the graph kernel can run on the current backend (see {@link graphKernelSupport} for why not). */
+export function graphKernelAvailable(): boolean {
+  return graphKernelSupport().available;
 }
 
 const bytesOf = (shape: readonly number[]): number => 4 * shape.reduce((a, b) => a * b, 1);
@@ -109,7 +191,7 @@ const bytesOf = (shape: readonly number[]): number => 4 * shape.reduce((a, b) =>
 export function wasmWorkspace(backend: KernelBackend): Workspace {
   const internals = backend as unknown as WasmBackendInternals;
   const memory = internals.wasm.asm?.memory ?? internals.wasm.wasmMemory;
-  if (memory === undefined) throw new Error("graph kernel: the WASM backend does not expose its memory");
+  if (memory === undefined) throw new Error("graph kernel: the WASM backend does not expose its memory (neither `wasm.asm.memory` nor `wasm.wasmMemory`)");
   const code = graphCode(memory);
   const allocated: number[] = [];
   return {
@@ -144,7 +226,8 @@ let cpuMemory: WasmMemory | undefined;
 
 export function cpuWorkspace(backend: KernelBackend): Workspace {
   const internals = backend as unknown as CpuBackendInternals;
-  cpuMemory ??= new webAssembly!.Memory({ initial: 16 });
+  if (webAssembly === undefined) throw new Error("graph kernel: WebAssembly is not available on this platform");
+  cpuMemory ??= new webAssembly.Memory({ initial: 16 });
   const memory = cpuMemory;
   const code = graphCode(memory);
   // A bump allocator from 16; everything is dropped at release.
@@ -193,10 +276,8 @@ export function cpuWorkspace(backend: KernelBackend): Workspace {
  * tensor, not a list).
  */
 export function registerWasmKernel(kernelName: string, body: (ws: Workspace, inputs: NamedTensorInfoMap, attrs: NamedAttrMap) => TensorInfo | TensorInfo[]): void {
-  for (const [backendName, workspace] of [
-    ["wasm", wasmWorkspace],
-    ["cpu", cpuWorkspace],
-  ] as const) {
+  for (const backendName of BACKENDS) {
+    const workspace = backendName === "wasm" ? wasmWorkspace : cpuWorkspace;
     tf.registerKernel({
       kernelName,
       backendName,

@@ -1,0 +1,156 @@
+/**
+ * Binds a network's stores to the backend at hand: each kernel runs dense (a
+ * masked product over a view of its connections) or sparse (a member of a
+ * graph kernel), as the cost model decides, and the execution plan says how
+ * the kernels' inputs are laid out. Bindings own only views — mask tensors
+ * and index lists — never a second copy of a weight.
+ */
+import * as tf from "@tensorflow/tfjs-core";
+import type { Tensor, Tensor1D, Tensor2D } from "@tensorflow/tfjs-core";
+import { learnedMask } from "../kernels/learnable-mask.js";
+import { denseView, type DenseView } from "../kernels/dense-view.js";
+import { planExecution, type ExecutionPlan, type GraphStep } from "../execution-plan.js";
+import type { KernelStore } from "../storage/kernel-store.js";
+import type { Execution, NetworkSpec } from "../spec.js";
+import type { GraphKernelSupport } from "../kernels/graph/memory.js";
+import { chooseExecution, type KernelExecution } from "./cost-model.js";
+
+/** A kernel computed by a masked dense product. */
+export interface DenseKernel {
+  readonly kind: "dense";
+  readonly store: KernelStore;
+  /** Whether a source is a computed layer, so gradients must flow back through the kernel's input. */
+  readonly readsHiddenLayers: boolean;
+  /** The weight as the [used rows, cols] matrix the product multiplies; undefined without connections. */
+  weight(): Tensor2D | undefined;
+  /** The mask as that matrix: the static one, or (learnable masks) the learned one, which takes a gradient. */
+  mask(): Tensor2D;
+}
+
+/** A kernel computed inside a graph kernel, from its connection vector. */
+export interface SparseKernel {
+  readonly kind: "sparse";
+  readonly store: KernelStore;
+  weight(): Tensor1D;
+}
+
+export type BoundKernel = DenseKernel | SparseKernel;
+
+/** One kernel of a forward pass and the layers it computes; `reason` says why a kernel runs dense that would run sparse. */
+export interface ExecutionStep {
+  readonly kind: "dense" | "graph";
+  readonly layers: readonly string[];
+  readonly reason?: string;
+}
+
+export interface Binding {
+  readonly kernels: readonly BoundKernel[];
+  readonly plan: ExecutionPlan;
+  readonly steps: readonly ExecutionStep[];
+  /** A graph kernel's mask: its members' masks one after another. */
+  graphMask(step: GraphStep): Tensor1D;
+  dispose(): void;
+}
+
+/**
+ * @throws Error when `execution` is "sparse" and the backend cannot run graph kernels.
+ */
+export function bind(spec: NetworkSpec, stores: readonly KernelStore[], execution: Execution, support: GraphKernelSupport): Binding {
+  const choices = stores.map((store) => chooseExecution(spec, store.layout, execution, support));
+  const views: DenseView[] = [];
+  const masks = new MaskViews();
+  const kernels = stores.map((store, k): BoundKernel => {
+    const readsHiddenLayers = store.layout.blocks.some((b) => b.source !== 0);
+    if (choices[k]!.kind === "sparse") return { kind: "sparse", store, weight: () => (store.layout.full ? tf.reshape(store.weight!, [store.layout.count]) : (store.weight as Tensor1D)) };
+    const view = denseView(store.layout);
+    views.push(view);
+    return { kind: "dense", store, readsHiddenLayers, weight: () => (store.weight === undefined ? undefined : view(store.weight)), mask: () => masks.dense(store, view) };
+  });
+  let plan: ExecutionPlan;
+  try {
+    plan = planExecution(
+      kernels.map(({ kind, store }) => ({
+        target: store.layout.target,
+        size: store.layout.cols,
+        hidden: store.hidden,
+        blocks: store.layout.blocks.map((b) => ({ source: b.source, size: b.sourceSize })),
+        ...(kind === "sparse" ? { edges: store.layout.edges() } : store.layout.usedRows.length < store.layout.rows ? { usedRows: store.layout.usedRows } : {}),
+      })),
+      { layerSizes: spec.layers.map((l) => l.size), layerNorm: spec.layerNorm },
+    );
+  } catch (error) {
+    for (const view of views) view.dispose();
+    throw error;
+  }
+  const steps = executionSteps(plan, stores, choices);
+  // Masks are made now, so a model's tensors do not grow at its first forward pass.
+  tf.tidy(() => {
+    for (const kernel of kernels) if (kernel.kind === "dense" && kernel.store.weight !== undefined) kernel.mask();
+    for (const step of plan.steps) if (step.kind === "graph") masks.graph(step, step.members.map((k) => stores[k]!));
+  });
+  return {
+    kernels,
+    plan,
+    steps,
+    graphMask: (step) => masks.graph(step, step.members.map((k) => stores[k]!)),
+    dispose: () => {
+      plan.dispose();
+      masks.dispose();
+      for (const view of views) view.dispose();
+    },
+  };
+}
+
+function executionSteps(plan: ExecutionPlan, stores: readonly KernelStore[], choices: readonly KernelExecution[]): ExecutionStep[] {
+  return plan.steps.map((step) => {
+    const members = step.kind === "graph" ? step.members : [step.kernel];
+    const reason = members.map((k) => choices[k]!.reason).find((r) => r !== undefined);
+    return Object.freeze({ kind: step.kind, layers: Object.freeze(members.map((k) => stores[k]!.targetName)), ...(reason ? { reason } : {}) });
+  });
+}
+
+/**
+ * Mask tensors made from the stores' host masks, remade when a store's
+ * `version` moves: per dense kernel its static mask in the weight's shape and
+ * as the product's matrix; per graph kernel its members' masks joined. Made
+ * again inside the first forward pass after a change, and kept past its `tf.tidy`.
+ */
+class MaskViews {
+  private readonly denseMasks = new Map<KernelStore, { version: number; canonical: Tensor; matrix: Tensor2D }>();
+  private readonly graphMasks = new Map<number, { versions: number[]; mask: Tensor1D }>();
+
+  dense(store: KernelStore, view: DenseView): Tensor2D {
+    let entry = this.denseMasks.get(store);
+    if (entry === undefined || entry.version !== store.version) {
+      if (entry !== undefined) tf.dispose([entry.canonical, entry.matrix]);
+      const canonical = tf.keep(tf.tensor(Float32Array.from(store.live), [...store.layout.shape], "float32"));
+      entry = { version: store.version, canonical, matrix: tf.keep(view(canonical)) };
+      this.denseMasks.set(store, entry);
+    }
+    const learnable = store.learnable;
+    if (learnable === undefined) return entry.matrix;
+    return view(learnedMask(entry.canonical, learnable.logits, learnable.flagTensor, learnable.temperature));
+  }
+
+  graph(step: GraphStep, stores: readonly KernelStore[]): Tensor1D {
+    const entry = this.graphMasks.get(step.index);
+    if (entry !== undefined && entry.versions.every((v, i) => v === stores[i]!.version)) return entry.mask;
+    if (entry !== undefined) entry.mask.dispose();
+    const values = new Float32Array(stores.reduce((n, s) => n + s.live.length, 0));
+    let offset = 0;
+    for (const store of stores) {
+      values.set(store.live, offset);
+      offset += store.live.length;
+    }
+    const mask = tf.keep(tf.tensor1d(values));
+    this.graphMasks.set(step.index, { versions: stores.map((s) => s.version), mask });
+    return mask;
+  }
+
+  dispose(): void {
+    for (const entry of this.denseMasks.values()) tf.dispose([entry.canonical, entry.matrix]);
+    for (const entry of this.graphMasks.values()) entry.mask.dispose();
+    this.denseMasks.clear();
+    this.graphMasks.clear();
+  }
+}

@@ -1,0 +1,55 @@
+/**
+ * The one machine-dependent decision of the runtime: whether a kernel runs
+ * as a masked dense product or sparse (inside a graph kernel). Storage does
+ * not depend on it (see storage/layout.ts), so a model saved under one
+ * decision loads under any other; only speed does.
+ */
+import { DENSE_FIXED, DENSE_PER_ENTRY, SPARSE_PER_EDGE, SPARSE_PER_NEURON } from "../kernels/calibration.js";
+import type { GraphKernelSupport } from "../kernels/graph/memory.js";
+import type { KernelLayout } from "../storage/layout.js";
+import type { Execution, NetworkSpec } from "../spec.js";
+
+/** What the cost model looks at: rows with a connection (those a dense product multiplies), targets, connections. */
+export interface KernelShape {
+  /** A layer the language made dense (not from a graph) with every connection present: it stays a matrix. */
+  readonly denseLayer: boolean;
+  readonly rows: number;
+  readonly cols: number;
+  readonly edges: number;
+}
+
+export type KernelExecution = { readonly kind: "dense" | "sparse"; readonly reason?: string };
+
+/**
+ * Whether the cost model calibrated by `npm run bench kernels` prefers the
+ * sparse kernel: never for a full layer the language made dense.
+ */
+export function sparseIsCheaper(shape: KernelShape): boolean {
+  if (shape.denseLayer) return false;
+  const dense = DENSE_FIXED + DENSE_PER_ENTRY * shape.rows * shape.cols;
+  const sparse = SPARSE_PER_EDGE * shape.edges + SPARSE_PER_NEURON * (shape.rows + shape.cols);
+  return sparse < dense;
+}
+
+/** What the cost model sees of a kernel. */
+export function kernelShape(spec: NetworkSpec, layout: KernelLayout): KernelShape {
+  const denseLayer = spec.layers[layout.target]!.origin.kind !== "structure" && layout.full;
+  return { denseLayer, rows: layout.usedRows.length, cols: layout.cols, edges: layout.count };
+}
+
+/**
+ * How a kernel runs: forced by `execution`, or under `auto` the cheaper way.
+ * A kernel with learnable masks or without connections runs dense; where the
+ * graph kernel cannot run, `auto` falls back to dense and says why.
+ * @throws Error when `execution` is "sparse" and the backend cannot run graph kernels.
+ */
+export function chooseExecution(spec: NetworkSpec, layout: KernelLayout, execution: Execution, support: GraphKernelSupport): KernelExecution {
+  if (layout.count === 0) return { kind: "dense" };
+  const learns = spec.learnable?.blocks.some((name) => layout.blocks.some((b) => b.name === name)) ?? false;
+  if (learns) return { kind: "dense", ...(execution === "sparse" ? { reason: "learnable masks run dense" } : {}) };
+  const sparse = execution === "auto" ? sparseIsCheaper(kernelShape(spec, layout)) : execution === "sparse";
+  if (!sparse) return { kind: "dense" };
+  if (support.available) return { kind: "sparse" };
+  if (execution === "sparse") throw new Error(`execution "sparse" cannot run here: ${support.reason}; use "auto" or "dense"`);
+  return { kind: "dense", reason: support.reason };
+}

@@ -1,0 +1,98 @@
+/**
+ * One forward pass over a bound network: each step of the execution plan in
+ * order, dense kernels as masked products, runs of sparse kernels as graph
+ * kernels. Input checks happen at the Model boundary (model-object.ts).
+ */
+import * as tf from "@tensorflow/tfjs-core";
+import type { Tensor2D } from "@tensorflow/tfjs-core";
+import { activate } from "./activations.js";
+import type { Binding, DenseKernel, SparseKernel } from "./binding/bind.js";
+import type { GraphStep, InputPlan } from "./execution-plan.js";
+import { gatherColumns } from "./kernels/gather-columns.js";
+import { graphKernel } from "./kernels/graph/graph-kernel.js";
+import { maskedDense } from "./kernels/masked-dense.js";
+import { layerNorm } from "./layer-norm.js";
+import type { KernelStore } from "./storage/kernel-store.js";
+import type { ActivationName } from "./spec.js";
+
+export interface ForwardOptions {
+  readonly activation: ActivationName;
+  readonly layerSizes: readonly number[];
+  /** Give every weight its unmasked gradient (for growing connections where it is largest). */
+  readonly denseGradients: boolean;
+}
+
+/**
+ * The activations of the layers at `kept` (indices, ascending) for the
+ * flattened float32 input `x` [batch, inputs]: hidden layers activated, the
+ * output as logits. Runs inside the caller's `tf.tidy`.
+ */
+export function forwardPass(binding: Binding, x: Tensor2D, kept: readonly number[], options: ForwardOptions): Tensor2D[] {
+  const { plan } = binding;
+  const batch = x.shape[0];
+  const outputIndex = options.layerSizes.length - 1;
+  const layerValues = new Array<Tensor2D | undefined>(options.layerSizes.length);
+  const graphValues = new Array<Tensor2D | undefined>(plan.steps.length);
+  const everyNeuronValues = new Array<Tensor2D | undefined>(plan.steps.length);
+  layerValues[0] = x;
+  // A hidden layer inside a graph kernel is handed out whole only when asked for.
+  const everyNeuron = new Set<number>();
+  for (const i of kept) {
+    const holder = plan.holders[i]!;
+    if (holder.kind === "graph" && i !== outputIndex) everyNeuron.add(holder.graph);
+  }
+  const assemble = (input: InputPlan): Tensor2D => {
+    const parts = input.parts.map((part) => (part.kind === "layer" ? layerValues[part.layer]! : graphValues[part.graph]!));
+    const joined = parts.length === 1 ? parts[0]! : tf.concat2d(parts, 1);
+    return input.pick ? gatherColumns(joined, input.pick) : joined;
+  };
+  const finish = (store: KernelStore, pre: Tensor2D): void => {
+    if (store.hidden) {
+      if (store.gain !== undefined && store.shift !== undefined) pre = layerNorm(pre, store.gain, store.shift);
+      pre = activate(options.activation, pre);
+    }
+    layerValues[store.layout.target] = pre;
+  };
+  for (const step of plan.steps) {
+    if (step.kind === "dense") {
+      const kernel = binding.kernels[step.kernel] as DenseKernel;
+      finish(kernel.store, denseStep(kernel, () => assemble(step.input), batch, options.denseGradients));
+      continue;
+    }
+    const members = step.members.map((k) => binding.kernels[k] as SparseKernel);
+    const whole = everyNeuron.has(step.index);
+    const out = graphKernel(
+      assemble(step.input),
+      members.map((k) => ({ weight: k.weight(), bias: k.store.bias })),
+      binding.graphMask(step),
+      step.structure,
+      whole ? step.allExports : step.exports,
+      { activation: step.activates ? options.activation : "linear", inputNeedsGradient: step.readsHiddenLayers, maskWeightGradient: !options.denseGradients },
+    );
+    // Readers index the usual exports, a prefix of the every-neuron output.
+    everyNeuronValues[step.index] = whole ? out : undefined;
+    graphValues[step.index] = whole ? tf.slice(out, [0, 0], [batch, step.exports.size]) : out;
+    // Without activation inside, the kernel is one layer's pre-activations, in order.
+    if (!step.activates) finish(members[0]!.store, out);
+  }
+  const valueOf = (i: number): Tensor2D => {
+    const holder = plan.holders[i]!;
+    if (holder.kind === "layer") return layerValues[i]!;
+    const step = plan.steps.find((s): s is GraphStep => s.kind === "graph" && s.index === holder.graph)!;
+    const size = options.layerSizes[i]!;
+    // The output layer goes out whole and in order; other layers come from the every-neuron block.
+    if (i === outputIndex) return tf.slice(graphValues[holder.graph]!, [0, step.columns.get(i)![0]!], [batch, size]);
+    return tf.slice(everyNeuronValues[holder.graph]!, [0, step.exports.size + step.layerOffsets.get(i)!], [batch, size]);
+  };
+  return kept.map(valueOf);
+}
+
+/** A dense kernel's pre-activations: the masked product, or the bias alone for a kernel without connections. */
+function denseStep(kernel: DenseKernel, input: () => Tensor2D, batch: number, denseGradients: boolean): Tensor2D {
+  const { store } = kernel;
+  const weight = kernel.weight();
+  const bias = store.bias;
+  if (weight === undefined) return tf.add(tf.zeros([batch, store.layout.cols]), bias);
+  const options = { inputNeedsGradient: kernel.readsHiddenLayers, denseWeightGradient: denseGradients, maskNeedsGradient: store.learnable !== undefined };
+  return maskedDense(input(), weight, kernel.mask(), bias, options);
+}

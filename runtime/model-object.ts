@@ -1,0 +1,262 @@
+/**
+ * The Model API over a network's stores and its binding: checks every
+ * argument at the boundary, then reads and writes canonical storage (through
+ * storage/blocks.ts) or runs a forward pass (forward.ts).
+ */
+import * as tf from "@tensorflow/tfjs-core";
+import type { Scalar, Tensor, Tensor2D, Variable } from "@tensorflow/tfjs-core";
+import type { Binding, ExecutionStep } from "./binding/bind.js";
+import { extractGraph } from "./extract.js";
+import { forwardPass } from "./forward.js";
+import { keepProbability } from "./kernels/learnable-mask.js";
+import type { BackendName, BlockInfo, LayerInfo, Model, Parameter } from "./model.js";
+import { blockMask, blockMatrix, blockWeights, liveCount, readVariable, setBlockMask, setBlockWeights, writeVariable } from "./storage/blocks.js";
+import { disposeStore, storeVariables, type KernelStore } from "./storage/kernel-store.js";
+import type { BlockSlice } from "./storage/layout.js";
+import type { Execution, NetworkSpec } from "./spec.js";
+import { evaluate, fit, predictBatches } from "./training/fit.js";
+import { loss as lossOf, type LossName } from "./training/losses.js";
+import type { ExtractOptions, ExtractedGraph } from "./extract.js";
+import type { Evaluation, FitOptions, History, TrainingData } from "./training/fit.js";
+
+export interface ModelParts {
+  readonly spec: NetworkSpec;
+  readonly backend: BackendName;
+  readonly executionMode: Execution;
+  readonly layers: readonly LayerInfo[];
+  readonly blocks: readonly BlockInfo[];
+  readonly stores: readonly KernelStore[];
+  readonly binding: Binding;
+}
+
+function shapeText(shape: readonly (number | string)[]): string {
+  return `[${shape.join(", ")}]`;
+}
+
+function quoteList(names: readonly string[]): string {
+  return names.length === 0 ? "(none)" : names.map((n) => `'${n}'`).join(", ");
+}
+
+export class NetworkModel<I extends readonly number[], O extends readonly number[]> implements Model<I, O> {
+  readonly name: string;
+  readonly spec: NetworkSpec;
+  readonly inputShape: I;
+  readonly outputShape: O;
+  readonly backend: BackendName;
+  readonly executionMode: Execution;
+  readonly layers: readonly LayerInfo[];
+  readonly blocks: readonly BlockInfo[];
+  readonly parameters: readonly Parameter[];
+  readonly execution: readonly ExecutionStep[];
+  private readonly stores: readonly KernelStore[];
+  private readonly binding: Binding;
+  private readonly slices = new Map<string, { readonly store: KernelStore; readonly slice: BlockSlice }>();
+  private readonly storeOfLayer = new Map<string, KernelStore>();
+  private readonly inputSize: number;
+  private disposed = false;
+  /** While set, forward passes give every weight its unmasked gradient (see `denseWeightGradients`). */
+  private denseGradients = false;
+
+  constructor(parts: ModelParts) {
+    const { spec } = parts;
+    this.name = spec.name;
+    this.spec = spec;
+    this.inputShape = Object.freeze([...spec.inputShape]) as unknown as I;
+    this.outputShape = Object.freeze([spec.layers.at(-1)!.size]) as unknown as O;
+    this.inputSize = spec.inputShape.reduce((a, b) => a * b, 1);
+    this.backend = parts.backend;
+    this.executionMode = parts.executionMode;
+    this.layers = parts.layers;
+    this.blocks = parts.blocks;
+    this.stores = parts.stores;
+    this.binding = parts.binding;
+    this.execution = Object.freeze([...parts.binding.steps]);
+    this.parameters = Object.freeze(parts.stores.flatMap(storeVariables).map((p) => Object.freeze({ ...p })));
+    for (const store of parts.stores) {
+      this.storeOfLayer.set(store.targetName, store);
+      for (const slice of store.layout.blocks) this.slices.set(slice.name, { store, slice });
+    }
+  }
+
+  private alive(method: string): void {
+    if (this.disposed) throw new Error(`${this.name}.${method}: the model has been disposed`);
+  }
+
+  private block(method: string, block: string): { readonly store: KernelStore; readonly slice: BlockSlice } {
+    this.alive(method);
+    const found = this.slices.get(block);
+    if (found === undefined) throw new Error(`${this.name}.${method}: unknown block '${block}'; blocks are ${quoteList(this.blocks.map((b) => b.name))}`);
+    return found;
+  }
+
+  private biasStore(method: string, layer: string): KernelStore {
+    this.alive(method);
+    const store = this.storeOfLayer.get(layer);
+    if (store !== undefined) return store;
+    const reason = layer === this.spec.layers[0]!.name ? `'${layer}' is the input layer and has no bias` : `unknown layer '${layer}'`;
+    throw new Error(`${this.name}.${method}: ${reason}; layers with a bias are ${quoteList([...this.storeOfLayer.keys()])}`);
+  }
+
+  private checkValues(method: string, what: string, values: ArrayLike<number>, shape: readonly number[], allowed: "finite" | "binary"): void {
+    const expected = shape.reduce((a, b) => a * b, 1);
+    if (values === null || typeof values !== "object" || typeof values.length !== "number") throw new Error(`${this.name}.${method}: ${what} expects an array of ${expected} numbers`);
+    if (values.length !== expected) throw new Error(`${this.name}.${method}: ${what} expects ${expected} entries (${shapeText(shape)}), got ${values.length}`);
+    for (let i = 0; i < values.length; i++) {
+      const v = values[i];
+      if (allowed === "binary" && v !== 0 && v !== 1) throw new Error(`${this.name}.${method}: ${what} entry ${i} is ${String(v)}; a mask holds only 0 and 1`);
+      if (typeof v !== "number" || !Number.isFinite(v)) throw new Error(`${this.name}.${method}: ${what} entry ${i} is ${String(v)}; values must be finite numbers`);
+    }
+  }
+
+  /** The input as float32 [batch, inputs], or an Error that names the expected shape. */
+  private flatInput(method: string, x: Tensor): Tensor2D {
+    this.alive(method);
+    const full = shapeText(["batch", ...this.spec.inputShape]);
+    const expected = this.spec.inputShape.length === 1 ? full : `${full} or ${shapeText(["batch", this.inputSize])}`;
+    if (x === null || typeof x !== "object" || !Array.isArray((x as { shape?: unknown }).shape)) {
+      throw new Error(`${this.name}.${method}: expected a tensor of shape ${expected}, got ${x === null ? "null" : typeof x}`);
+    }
+    const shape = x.shape;
+    const matchesFull = shape.length === this.spec.inputShape.length + 1 && this.spec.inputShape.every((d, i) => shape[i + 1] === d);
+    const matchesFlat = shape.length === 2 && shape[1] === this.inputSize;
+    if (shape[0] === undefined || (!matchesFull && !matchesFlat)) throw new Error(`${this.name}.${method}: expected input of shape ${expected}, got ${shapeText(shape)}`);
+    if (x.dtype === "string") throw new Error(`${this.name}.${method}: expected a numeric tensor, got dtype 'string'`);
+    return tf.reshape(x.dtype === "float32" ? x : tf.cast(x, "float32"), [shape[0], this.inputSize]);
+  }
+
+  private forward(method: string, x: Tensor, kept: readonly number[]): Tensor2D[] {
+    const options = { activation: this.spec.activation, layerSizes: this.spec.layers.map((l) => l.size), denseGradients: this.denseGradients };
+    return tf.tidy(() => forwardPass(this.binding, this.flatInput(method, x), kept, options));
+  }
+
+  predict(x: Tensor): Tensor {
+    return this.forward("predict", x, [this.spec.layers.length - 1])[0]!;
+  }
+
+  activations(x: Tensor, layerNames?: readonly string[]): Record<string, Tensor> {
+    const wanted = layerNames ?? this.spec.layers.map((layer) => layer.name);
+    const known = new Map(this.spec.layers.map((layer, i) => [layer.name, i]));
+    for (const layer of wanted) {
+      if (!known.has(layer)) throw new Error(`${this.name}.activations: unknown layer '${layer}'; layers are ${quoteList([...known.keys()])}`);
+    }
+    const indices = [...new Set(wanted.map((layer) => known.get(layer)!))].sort((a, b) => a - b);
+    const tensors = this.forward("activations", x, indices);
+    return Object.fromEntries(indices.map((i, k) => [this.spec.layers[i]!.name, tensors[k]!]));
+  }
+
+  getMask(block: string): Uint8Array {
+    const { store, slice } = this.block("getMask", block);
+    return blockMask(store, slice);
+  }
+
+  setMask(block: string, mask: ArrayLike<number>): void {
+    const { store, slice } = this.block("setMask", block);
+    this.checkValues("setMask", `block '${block}'`, mask, [slice.sourceSize, store.layout.cols], "binary");
+    const refused = setBlockMask(store, slice, mask);
+    if (refused === undefined) return;
+    const [row, col] = [Math.floor(refused / store.layout.cols), refused % store.layout.cols];
+    throw new Error(
+      `${this.name}.setMask: block '${block}' holds only its structure's ${slice.count} connections; entry ${refused} (row ${row}, column ${col}) is not one of them, so it cannot be switched on (give the .ds file a mask or structure that has it)`,
+    );
+  }
+
+  getWeights(block: string): Float32Array {
+    const { store, slice } = this.block("getWeights", block);
+    return blockWeights(store, slice);
+  }
+
+  setWeights(block: string, values: ArrayLike<number>): void {
+    const { store, slice } = this.block("setWeights", block);
+    this.checkValues("setWeights", `block '${block}'`, values, [slice.sourceSize, store.layout.cols], "finite");
+    setBlockWeights(store, slice, values);
+  }
+
+  getBias(layer: string): Float32Array {
+    return readVariable(this.biasStore("getBias", layer).bias);
+  }
+
+  setBias(layer: string, values: ArrayLike<number>): void {
+    const store = this.biasStore("setBias", layer);
+    this.checkValues("setBias", `layer '${layer}'`, values, [store.layout.cols], "finite");
+    writeVariable(store.bias, Float32Array.from(values));
+  }
+
+  liveConnections(block?: string): number {
+    if (block === undefined) {
+      this.alive("liveConnections");
+      return this.stores.reduce((sum, store) => sum + liveCount(store), 0);
+    }
+    const { store, slice } = this.block("liveConnections", block);
+    return liveCount(store, slice);
+  }
+
+  totalConnections(): number {
+    return this.blocks.reduce((sum, b) => sum + b.sourceSize * b.targetSize, 0);
+  }
+
+  denseWeightGradients(data: TrainingData, lossName: LossName = "crossEntropy"): Map<string, Float32Array> {
+    this.alive("denseWeightGradients");
+    const weighted = this.stores.filter((s): s is KernelStore & { weight: Variable } => s.weight !== undefined);
+    this.denseGradients = true;
+    let gradients: Tensor[];
+    try {
+      gradients = tf.tidy(() => {
+        const { grads } = tf.variableGrads(() => lossOf(lossName, this.predict(data.x) as Tensor2D, data.y), weighted.map((s) => s.weight));
+        return weighted.map((s) => grads[s.weight.name]!);
+      });
+    } finally {
+      this.denseGradients = false;
+    }
+    const values = new Map<KernelStore, Float32Array>(weighted.map((s, i) => [s, gradients[i]!.dataSync() as Float32Array]));
+    tf.dispose(gradients);
+    const result = new Map<string, Float32Array>();
+    for (const [name, { store, slice }] of this.slices) {
+      const perConnection = values.get(store);
+      if (perConnection !== undefined) result.set(name, blockMatrix(store, slice, perConnection));
+    }
+    return result;
+  }
+
+  penalty(): Scalar | undefined {
+    const strength = this.spec.learnable?.penalty ?? 0;
+    const learning = this.stores.filter((s) => s.learnable !== undefined);
+    if (strength === 0 || learning.length === 0) return undefined;
+    return tf.tidy(() => {
+      // Mean keep probability over the learnable connections the static masks allow.
+      const parts = learning.map((s) => {
+        const allowed = tf.mul(tf.tensor(Float32Array.from(s.live), [...s.layout.shape]), s.learnable!.flagTensor);
+        return [tf.sum(tf.mul(keepProbability(s.learnable!.logits, s.learnable!.temperature), allowed)), tf.sum(allowed)] as const;
+      });
+      const kept = tf.addN(parts.map(([p]) => p));
+      const count = tf.addN(parts.map(([, c]) => c));
+      return tf.mul(strength, tf.div(kept, tf.maximum(count, 1))) as Scalar;
+    });
+  }
+
+  fit(data: TrainingData, options: FitOptions): Promise<History> {
+    this.alive("fit");
+    return fit(this, data, options);
+  }
+
+  evaluate(data: TrainingData, options?: { readonly batchSize?: number; readonly loss?: LossName }): Evaluation {
+    this.alive("evaluate");
+    return evaluate(this, data, options);
+  }
+
+  predictBatches(x: Tensor, options?: { readonly batchSize?: number }): Tensor {
+    this.alive("predictBatches");
+    return predictBatches(this, x, options);
+  }
+
+  extractGraph(options: ExtractOptions): ExtractedGraph {
+    this.alive("extractGraph");
+    return extractGraph(this, options);
+  }
+
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    this.binding.dispose();
+    for (const store of this.stores) disposeStore(store);
+  }
+}

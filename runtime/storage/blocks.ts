@@ -1,0 +1,78 @@
+/**
+ * One block's view of its kernel's store: masks and weights as the row-major
+ * [sourceSize, targetSize] matrices the Model API speaks, read from and
+ * written to the block's slice of connections. Arguments are checked by the
+ * caller (model-object.ts); what is checked here is what only the layout
+ * knows: which entries are connections at all.
+ */
+import * as tf from "@tensorflow/tfjs-core";
+import { currentLive, type KernelStore } from "./kernel-store.js";
+import { forEachBlockConnection, type BlockSlice } from "./layout.js";
+
+/** A copy of a variable's values (a backend may hand out its own storage). */
+export function readVariable(variable: tf.Variable): Float32Array {
+  return Float32Array.from(variable.dataSync() as Float32Array);
+}
+
+export function writeVariable(variable: tf.Variable, values: Float32Array): void {
+  const next = tf.tensor(values, variable.shape, "float32");
+  variable.assign(next);
+  next.dispose();
+}
+
+/** Per-connection values of the block's slice spread over its [sourceSize, cols] matrix (0 off the structure). */
+export function blockMatrix(store: KernelStore, slice: BlockSlice, perConnection: ArrayLike<number>): Float32Array {
+  const out = new Float32Array(slice.sourceSize * store.layout.cols);
+  forEachBlockConnection(store.layout, slice, (e, entry) => (out[entry] = perConnection[e]!));
+  return out;
+}
+
+/** The mask the block computes with, row-major [sourceSize, cols]. */
+export function blockMask(store: KernelStore, slice: BlockSlice): Uint8Array {
+  const live = currentLive(store);
+  const out = new Uint8Array(slice.sourceSize * store.layout.cols);
+  forEachBlockConnection(store.layout, slice, (e, entry) => (out[entry] = live[e]!));
+  return out;
+}
+
+/**
+ * Replaces the block's mask. An entry switched on must be one of the block's
+ * structural connections (the spec's mask): nothing else has a place to
+ * live, under any execution.
+ * @returns undefined, or the first entry that is switched on but is not a connection.
+ */
+export function setBlockMask(store: KernelStore, slice: BlockSlice, mask: ArrayLike<number>): number | undefined {
+  const structural = new Uint8Array(mask.length);
+  forEachBlockConnection(store.layout, slice, (_, entry) => (structural[entry] = 1));
+  for (let i = 0; i < mask.length; i++) if (mask[i] === 1 && structural[i] === 0) return i;
+  forEachBlockConnection(store.layout, slice, (e, entry) => (store.live[e] = mask[entry]!));
+  store.version++;
+  return undefined;
+}
+
+/** The block's effective weights (stored weight times mask), row-major [sourceSize, cols]. */
+export function blockWeights(store: KernelStore, slice: BlockSlice): Float32Array {
+  if (store.weight === undefined) return new Float32Array(slice.sourceSize * store.layout.cols);
+  const values = readVariable(store.weight);
+  const live = currentLive(store);
+  const out = new Float32Array(slice.sourceSize * store.layout.cols);
+  forEachBlockConnection(store.layout, slice, (e, entry) => (out[entry] = live[e] === 1 ? values[e]! : 0));
+  return out;
+}
+
+/** Stores the block's weights at its connections; entries off the structure have no place and are not kept. */
+export function setBlockWeights(store: KernelStore, slice: BlockSlice, values: ArrayLike<number>): void {
+  if (store.weight === undefined) return;
+  const all = readVariable(store.weight);
+  forEachBlockConnection(store.layout, slice, (e, entry) => (all[e] = values[entry]!));
+  writeVariable(store.weight, all);
+}
+
+/** Live connections of a block, or of the whole kernel. */
+export function liveCount(store: KernelStore, slice?: BlockSlice): number {
+  const live = currentLive(store);
+  const [start, end] = slice === undefined ? [0, live.length] : [slice.first, slice.first + slice.count];
+  let n = 0;
+  for (let e = start; e < end; e++) n += live[e]!;
+  return n;
+}

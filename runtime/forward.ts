@@ -7,7 +7,7 @@ import * as tf from "@tensorflow/tfjs-core";
 import type { Tensor2D } from "@tensorflow/tfjs-core";
 import { activate } from "./activations.js";
 import type { Binding, DenseKernel, SparseKernel } from "./binding/bind.js";
-import type { GraphStep, InputPlan } from "./execution-plan.js";
+import type { GraphStep, InputPlan } from "./binding/execution-plan.js";
 import { gatherColumns } from "./kernels/gather-columns.js";
 import { graphKernel } from "./kernels/graph/graph-kernel.js";
 import { maskedDense } from "./kernels/masked-dense.js";

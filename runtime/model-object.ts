@@ -48,6 +48,7 @@ export class NetworkModel<I extends readonly number[], O extends readonly number
   readonly blocks: readonly BlockInfo[];
   readonly parameters: readonly Parameter[];
   readonly execution: readonly ExecutionStep[];
+  readonly planSource: "compiler" | "runtime";
   private readonly stores: readonly KernelStore[];
   private readonly binding: Binding;
   private readonly slices = new Map<string, { readonly store: KernelStore; readonly slice: BlockSlice }>();
@@ -71,6 +72,7 @@ export class NetworkModel<I extends readonly number[], O extends readonly number
     this.stores = parts.stores;
     this.binding = parts.binding;
     this.execution = Object.freeze([...parts.binding.steps]);
+    this.planSource = parts.binding.planSource;
     this.parameters = Object.freeze(parts.stores.flatMap(storeVariables).map((p) => Object.freeze({ ...p })));
     for (const store of parts.stores) {
       this.storeOfLayer.set(store.targetName, store);

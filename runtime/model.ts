@@ -105,6 +105,8 @@ export interface Model<I extends readonly number[] = readonly number[], O extend
    * graph kernel cannot run on).
    */
   readonly execution: readonly ExecutionStep[];
+  /** Whether the kernel plan is the compiler's, from the spec, or was made when the model was built because this machine chose otherwise. */
+  readonly planSource: "compiler" | "runtime";
 
   /**
    * Runs the network on a batch. `x` has shape `[batch, ...inputShape]` or

@@ -10,9 +10,10 @@ import type { PruningSchedule } from "./pruning/schedule.js";
 export type ActivationName = "relu" | "tanh" | "sigmoid" | "elu" | "linear";
 
 /**
- * Kernel execution: `dense` (a masked matrix product), `sparse` (gather and
- * scatter-sum over the live connections), or `auto`, which picks sparse below
- * the break-even density measured by `npm run bench kernels`.
+ * Kernel execution: `dense` (a masked matrix product), `sparse` (consecutive
+ * sparse kernels as one graph kernel over the live connections), or `auto`,
+ * each kernel the cheaper way by the cost model calibrated by
+ * `npm run bench kernels` (binding/cost-model.ts).
  */
 export type Execution = "auto" | "dense" | "sparse";
 
@@ -76,7 +77,38 @@ export interface NetworkSpec {
   readonly execution?: Execution;
   /** Dynamic sparse training (SET or RigL): the sparse start at creation, the updates during `fit`. */
   readonly growth?: DynamicSparsity;
+  /** The compiler's kernel plan; the runtime runs it when it makes the same choice per kernel. */
+  readonly plan?: KernelPlanSpec;
 }
+
+/**
+ * The kernel plan of plan/steps.ts as the compiler writes it. Integer lists
+ * use the mask encoding; a neuron is its index over all layers laid end to
+ * end (input first).
+ */
+export interface KernelPlanSpec {
+  /** Per kernel, how it runs: `d` dense, `s` sparse. */
+  readonly kinds: string;
+  readonly steps: readonly StepSpec[];
+}
+
+/** Where a reader's inputs are: `l` and a layer index (its own tensor), `g` and a graph kernel's index (its exports). */
+export type PartSpec = `l${number}` | `g${number}`;
+
+export type StepSpec =
+  | { readonly kind: "dense"; readonly kernel: number; readonly parts: readonly PartSpec[]; readonly pick?: string }
+  | {
+      readonly kind: "graph";
+      /** Member kernels first … first + count − 1. */
+      readonly first: number;
+      readonly count: number;
+      readonly parts: readonly PartSpec[];
+      readonly pick?: string;
+      /** The external neurons it reads, ascending. */
+      readonly needs: string;
+      /** The kernel-wide indices of the neurons it hands out, ascending. */
+      readonly exports: string;
+    };
 
 /**
  * Learnable masks: per connection two logits (keep, drop); the keep

@@ -9,7 +9,9 @@ import * as tf from "@tensorflow/tfjs-core";
 import type { Tensor, Tensor1D, Tensor2D } from "@tensorflow/tfjs-core";
 import { learnedMask } from "../kernels/learnable-mask.js";
 import { denseView, type DenseView } from "../kernels/dense-view.js";
-import { planExecution, type ExecutionPlan, type GraphStep } from "../execution-plan.js";
+import { decodePlan, planOptions, plannedKernels } from "../plan/index.js";
+import { planSteps } from "../plan/steps.js";
+import { bindPlan, type ExecutionPlan, type GraphStep } from "./execution-plan.js";
 import type { KernelStore } from "../storage/kernel-store.js";
 import type { Execution, NetworkSpec } from "../spec.js";
 import type { GraphKernelSupport } from "../kernels/graph/memory.js";
@@ -47,6 +49,8 @@ export interface Binding {
   readonly kernels: readonly BoundKernel[];
   readonly plan: ExecutionPlan;
   readonly steps: readonly ExecutionStep[];
+  /** Whether the kernel plan is the compiler's (from the spec) or was made here, for other choices. */
+  readonly planSource: "compiler" | "runtime";
   /** A graph kernel's mask: its members' masks one after another. */
   graphMask(step: GraphStep): Tensor1D;
   dispose(): void;
@@ -59,6 +63,7 @@ export function bind(spec: NetworkSpec, stores: readonly KernelStore[], executio
   const choices = stores.map((store) => chooseExecution(spec, store.layout, execution, support));
   const views: DenseView[] = [];
   const masks = new MaskViews();
+  let planSource: Binding["planSource"] = "runtime";
   const kernels = stores.map((store, k): BoundKernel => {
     const readsHiddenLayers = store.layout.blocks.some((b) => b.source !== 0);
     if (choices[k]!.kind === "sparse") return { kind: "sparse", store, weight: () => (store.layout.full ? tf.reshape(store.weight!, [store.layout.count]) : (store.weight as Tensor1D)) };
@@ -68,16 +73,13 @@ export function bind(spec: NetworkSpec, stores: readonly KernelStore[], executio
   });
   let plan: ExecutionPlan;
   try {
-    plan = planExecution(
-      kernels.map(({ kind, store }) => ({
-        target: store.layout.target,
-        size: store.layout.cols,
-        hidden: store.hidden,
-        blocks: store.layout.blocks.map((b) => ({ source: b.source, size: b.sourceSize })),
-        ...(kind === "sparse" ? { edges: store.layout.edges() } : store.layout.usedRows.length < store.layout.rows ? { usedRows: store.layout.usedRows } : {}),
-      })),
-      { layerSizes: spec.layers.map((l) => l.size), layerNorm: spec.layerNorm },
-    );
+    const kinds = choices.map((c) => c.kind);
+    const planned = plannedKernels(spec, stores.map((s) => s.layout), kinds);
+    const options = planOptions(spec);
+    // The compiler's plan serves when this machine makes its choices; otherwise the same planner runs here.
+    const compilers = spec.plan !== undefined && spec.plan.kinds === kinds.map((k) => k[0]).join("");
+    plan = bindPlan(compilers ? decodePlan(spec.plan!, planned, options.layerSizes, options.layerNorm) : planSteps(planned, options), planned, options);
+    planSource = compilers ? "compiler" : "runtime";
   } catch (error) {
     for (const view of views) view.dispose();
     throw error;
@@ -92,6 +94,7 @@ export function bind(spec: NetworkSpec, stores: readonly KernelStore[], executio
     kernels,
     plan,
     steps,
+    planSource,
     graphMask: (step) => masks.graph(step, step.members.map((k) => stores[k]!)),
     dispose: () => {
       plan.dispose();

@@ -129,7 +129,9 @@ function grow(spec: NetworkSpec, l: number, added: number): NetworkSpec {
     }
     return { ...block, mask: encodeMask(newRows * newCols, live) };
   });
-  return { ...spec, layers, blocks };
+  // The kernel plan was made for the old sizes: the grown network is planned when it is built.
+  const { plan: _plan, ...rest } = spec;
+  return { ...rest, layers, blocks };
 }
 
 type Remap = (old: Float32Array, fill: number) => Float32Array;

@@ -43,19 +43,20 @@ function specPlaceholder(index: number): string {
   return `__DSC_SPEC_${index}__`;
 }
 
-/** A spec as an object literal: a line per setting, and a line per entry of its lists of objects. */
+/** A spec as an object literal: a line per setting, and a line per entry of its lists of objects (the plan's steps too). */
 function specLiteral(spec: NetworkSpec): string {
-  const lines = ["{"];
-  for (const [key, value] of Object.entries(spec)) {
-    if (value === undefined) continue;
-    if (Array.isArray(value) && value.some((item) => typeof item === "object")) {
-      lines.push(`  ${key}: [`, ...value.map((item) => `    ${JSON.stringify(item)},`), "  ],");
-    } else {
-      lines.push(`  ${key}: ${JSON.stringify(value)},`);
-    }
+  return literal(spec, "");
+}
+
+function literal(value: unknown, indent: string): string {
+  const inner = `${indent}  `;
+  if (Array.isArray(value) && value.some((item) => typeof item === "object")) {
+    return ["[", ...value.map((item) => `${inner}${JSON.stringify(item)},`), `${indent}]`].join("\n");
   }
-  lines.push("}");
-  return lines.join("\n");
+  const nested = value !== null && typeof value === "object" && !Array.isArray(value);
+  if (!nested) return JSON.stringify(value);
+  const entries = Object.entries(value).filter(([, v]) => v !== undefined);
+  return ["{", ...entries.map(([key, v]) => `${inner}${key}: ${literal(v, inner)},`), `${indent}}`].join("\n");
 }
 
 function emitNetwork(file: SourceFile, plan: KernelPlan, specInitializer: string): void {

@@ -1,5 +1,6 @@
 import type { NetworkIR } from "../lower/ir.js";
 import type { KernelIR, KernelPlan } from "./plan.js";
+import { plannedSpec } from "./spec.js";
 
 export type { KernelPlan, KernelIR } from "./plan.js";
 
@@ -22,6 +23,6 @@ export function fuse(networks: readonly NetworkIR[]): KernelPlan[] {
         target,
         blocks: blocks.sort((a, b) => network.blocks[a]!.source - network.blocks[b]!.source),
       }));
-    return { network, kernels };
+    return { network, kernels, spec: plannedSpec(network, kernels) };
   });
 }

@@ -45,7 +45,7 @@ describe("emit: the module", () => {
     expect(code).toContain("  return runtime.createNetwork<TreeNetInputShape, TreeNetOutputShape>(treeNetSpec, options);");
   });
 
-  it("writes each spec literal in place, one layer, block and kernel per line", async () => {
+  it("writes each spec literal in place, one layer, block, kernel and plan step per line", async () => {
     const code = await emitSource(two);
     expect(code).not.toContain("__DSC_SPEC_");
     const literal = code.slice(code.indexOf("export const treeNetSpec"), code.indexOf("};", code.indexOf("export const treeNetSpec")) + 2);
@@ -71,6 +71,13 @@ describe("emit: the module", () => {
       '    {"target":2,"blocks":[1]},',
       '    {"target":3,"blocks":[2]},',
       "  ],",
+      "  plan: {",
+      '    kinds: "ssd",',
+      "    steps: [",
+      '      {"kind":"graph","first":0,"count":2,"parts":["l0"],"needs":"AAIC","exports":"AgI="},',
+      '      {"kind":"dense","kernel":2,"parts":["g0"]},',
+      "    ],",
+      "  },",
       "};",
     ]);
   });

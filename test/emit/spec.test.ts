@@ -72,7 +72,7 @@ describe("emit: the network spec", () => {
   });
 
   it("leaves out the optional settings a network does not use", () => {
-    expect(Object.keys(spec).sort()).toEqual(["activation", "blocks", "inputShape", "kernels", "layerNorm", "layers", "name"]);
+    expect(Object.keys(spec).sort()).toEqual(["activation", "blocks", "inputShape", "kernels", "layerNorm", "layers", "name", "plan"]);
   });
 
   it("is plain data: JSON gives it back unchanged", () => {

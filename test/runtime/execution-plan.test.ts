@@ -83,19 +83,19 @@ describe("the execution plan", () => {
   });
 });
 
-describe("planExecution", () => {
+describe("the kernel plan", () => {
   it("hands out of a graph kernel exactly the neurons later kernels read, in the order they read them", async () => {
-    const { planExecution } = await import("../../runtime/execution-plan.js");
+    const { planSteps } = await import("../../runtime/plan/steps.js");
+    const { bindPlan } = await import("../../runtime/binding/execution-plan.js");
     // input (4) → L1 (3, dense) → L2 (5, sparse) → L3 (4, sparse) → output (2, dense, reading L3's neurons 0 and 2 and L1's 1)
-    const plan = planExecution(
-      [
+    const kernels = [
         { target: 1, size: 3, hidden: true, blocks: [{ source: 0, size: 4 }] },
         { target: 2, size: 5, hidden: true, blocks: [{ source: 1, size: 3 }], edges: { rows: Int32Array.from([0, 1, 2, 2]), targets: Int32Array.from([0, 1, 2, 4]) } },
         { target: 3, size: 4, hidden: true, blocks: [{ source: 2, size: 5 }], edges: { rows: Int32Array.from([0, 1, 4]), targets: Int32Array.from([0, 2, 3]) } },
         { target: 4, size: 2, hidden: false, blocks: [{ source: 1, size: 3 }, { source: 3, size: 4 }], usedRows: Int32Array.from([1, 3, 5]) },
-      ],
-      { layerSizes: [4, 3, 5, 4, 2], layerNorm: false },
-    );
+      ];
+    const options = { layerSizes: [4, 3, 5, 4, 2], layerNorm: false };
+    const plan = bindPlan(planSteps(kernels, options), kernels, options);
     expect(plan.steps.map((s) => s.kind)).toEqual(["dense", "graph", "dense"]);
     const graph = plan.steps[1]!;
     if (graph.kind !== "graph") throw new Error("expected a graph step");

@@ -18,49 +18,9 @@
  */
 import { DirectedGraph } from "graphology";
 import type { LayerInfo, Model } from "./model.js";
+import type { ConnectionList, ExtractedEdge, ExtractedGraph, ExtractedVertex, ExtractionOrder, ExtractOptions } from "./extract-types.js";
 
-export type ExtractionOrder = 0 | 1 | 2;
-
-export interface ExtractOptions {
-  readonly order: ExtractionOrder;
-  /** Connections whose |weight| is at most this are left out (default: none, every live connection counts). */
-  readonly threshold?: number;
-  /** Include the input layer's vertices and their connections (default true). */
-  readonly includeInputs?: boolean;
-  /** Include the output layer's vertices and their connections (default true). */
-  readonly includeOutputs?: boolean;
-}
-
-export interface ExtractedVertex {
-  readonly layer: string;
-  readonly index: number;
-  readonly kind: LayerInfo["kind"];
-  readonly size: number;
-  readonly vertex?: number;
-}
-
-export interface ExtractedEdge {
-  /** Order 0: the connection's weight. */
-  readonly weight?: number;
-  /** Orders 1 and 2: live connections the edge stands for, and the L2 norm of their weights. */
-  readonly connections?: number;
-  readonly norm?: number;
-}
-
-export type ExtractedGraph = DirectedGraph<ExtractedVertex, ExtractedEdge>;
-
-/**
- * Order 0 without graph objects, for very large models: every kept neuron
- * numbered globally (layers in order, `offsets[l]` the first of layer `l`),
- * every live connection as (source, target, weight) in three typed arrays.
- * About a hundred times cheaper per connection than a graphology graph.
- */
-export interface ConnectionList {
-  readonly layers: readonly { readonly name: string; readonly offset: number; readonly size: number }[];
-  readonly sources: Uint32Array;
-  readonly targets: Uint32Array;
-  readonly weights: Float32Array;
-}
+export type { ConnectionList, ExtractedEdge, ExtractedGraph, ExtractedVertex, ExtractionOrder, ExtractOptions } from "./extract-types.js";
 
 export function extractConnections(model: Model, options: Omit<ExtractOptions, "order"> = {}): ConnectionList {
   const threshold = thresholdOf(model, options.threshold);

@@ -8,7 +8,7 @@ export type { BackendChoice, BackendName, BlockInfo, ExecutionStep, NetworkOptio
 export { layerKind } from "./spec.js";
 export type { ActivationName, Execution, BlockSpec, KernelSpec, LayerKind, LayerOrigin, LayerSpec, NetworkSpec } from "./spec.js";
 export { fit, evaluate, predictBatches } from "./training/fit.js";
-export type { BatchLogs, EpochLogs, Evaluation, FitOptions, History, TrainingCallbacks, TrainingControl, TrainingData } from "./training/fit.js";
+export type { BatchLogs, EpochLogs, Evaluation, FitOptions, History, TrainingCallbacks, TrainingControl, TrainingData } from "./training/options.js";
 export { createOptimizer, DEFAULT_LEARNING_RATE } from "./training/optimizers.js";
 export type { OptimizerConfig, OptimizerName } from "./training/optimizers.js";
 export { LOSSES } from "./training/losses.js";

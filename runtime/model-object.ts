@@ -16,8 +16,8 @@ import type { BlockSlice } from "./storage/layout.js";
 import type { Execution, NetworkSpec } from "./spec.js";
 import { evaluate, fit, predictBatches } from "./training/fit.js";
 import { loss as lossOf, type LossName } from "./training/losses.js";
-import type { ExtractOptions, ExtractedGraph } from "./extract.js";
-import type { Evaluation, FitOptions, History, TrainingData } from "./training/fit.js";
+import type { ExtractOptions, ExtractedGraph } from "./extract-types.js";
+import type { Evaluation, FitOptions, History, TrainingData } from "./training/options.js";
 
 export interface ModelParts {
   readonly spec: NetworkSpec;

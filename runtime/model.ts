@@ -2,12 +2,12 @@
  * The public types of the runtime: what `createNetwork` returns.
  */
 import type { Scalar, Tensor, Variable } from "@tensorflow/tfjs-core";
-import type { ExtractedGraph, ExtractOptions } from "./extract.js";
+import type { ExtractedGraph, ExtractOptions } from "./extract-types.js";
 import type { ExecutionStep } from "./binding/bind.js";
 import type { Execution, LayerKind, LayerOrigin, NetworkSpec } from "./spec.js";
 
 export type { ExecutionStep } from "./binding/bind.js";
-import type { Evaluation, FitOptions, History, TrainingData } from "./training/fit.js";
+import type { Evaluation, FitOptions, History, TrainingData } from "./training/options.js";
 import type { LossName } from "./training/losses.js";
 
 /** A TensorFlow.js backend the runtime computes on. */

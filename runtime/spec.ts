@@ -4,8 +4,6 @@
  * tensors from it. Masks and vertex lists are strings in the compact encoding
  * of `masks/codec.ts`.
  */
-import type { DynamicSparsity } from "./growing/dynamic-sparse.js";
-import type { PruningSchedule } from "./pruning/schedule.js";
 
 export type ActivationName = "relu" | "tanh" | "sigmoid" | "elu" | "linear";
 
@@ -121,4 +119,46 @@ export interface LearnableMaskSpec {
   readonly temperature: number;
   /** Strength of the sparsity penalty fit adds to the loss: penalty × mean keep probability (default 0). */
   readonly penalty?: number;
+}
+
+/** The saliency a pruning schedule ranks connections by. */
+export type ScheduleSaliency = "magnitude" | "random" | "normalizedMagnitude" | "synflow";
+
+interface ScheduleCommon {
+  readonly saliency?: ScheduleSaliency;
+  readonly scope?: "global" | "layer";
+  /** Blocks the schedule may prune (default: all). */
+  readonly blocks?: readonly string[];
+  /** For the random saliency. */
+  readonly seed?: number;
+}
+
+export type PruningSchedule =
+  | (ScheduleCommon & { readonly kind: "oneShot"; readonly percent: number; readonly atEpoch?: number; readonly atStep?: number })
+  | (ScheduleCommon & {
+      readonly kind: "iterative";
+      readonly percent: number;
+      readonly every: number;
+      readonly target: number;
+      readonly start?: number;
+      readonly rewind?: "none" | "init" | { readonly epoch: number };
+    })
+  | (ScheduleCommon & { readonly kind: "gradual"; readonly initial: number; readonly final: number; readonly start: number; readonly end: number; readonly every: number });
+
+/** Dynamic sparse training (SET or RigL), carried out by `fit` (see growing/dynamic-sparse.ts). */
+export interface DynamicSparsity {
+  readonly method: "set" | "rigl";
+  /** Overall sparsity of the blocks in scope, kept throughout. */
+  readonly sparsity: number;
+  readonly distribution?: "uniform" | "erk";
+  /** Steps between updates. */
+  readonly every: number;
+  readonly dropFraction: number;
+  readonly decay?: "constant" | "cosine";
+  /** The last step that may update. */
+  readonly stop: number;
+  /** Weights of regrown connections: `zero` (RigL's default) or `random` (SET's: the initialisation's distribution). */
+  readonly regrow?: "zero" | "random";
+  readonly blocks?: readonly string[];
+  readonly seed?: number;
 }

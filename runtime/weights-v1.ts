@@ -9,7 +9,9 @@
 import type { Model } from "./model.js";
 import type { LayerOrigin, LayerSpec, NetworkSpec } from "./spec.js";
 import { forEachBlockConnection, fromFused, networkLayout, type KernelLayout } from "./storage/layout.js";
-import type { EntryValues } from "./weights.js";
+
+/** A file's decoded entries by name, as flat arrays. */
+export type EntryValues = Map<string, { readonly shape: readonly number[]; readonly values: Float32Array | Uint8Array }>;
 
 /** A version 1 spec's layer: a kind where version 2 has an origin. */
 interface LayerSpecV1 {

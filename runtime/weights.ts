@@ -22,7 +22,7 @@ import * as tf from "@tensorflow/tfjs-core";
 import type { Model } from "./model.js";
 import type { NetworkSpec } from "./spec.js";
 import { forEachBlockConnection, networkLayout, type KernelLayout } from "./storage/layout.js";
-import { upgradeEntries, upgradeSpec } from "./weights-v1.js";
+import { upgradeEntries, upgradeSpec, type EntryValues } from "./weights-v1.js";
 
 type ManifestEntry = tf.io.WeightsManifestEntry;
 
@@ -52,9 +52,6 @@ const MASK_SUFFIX = ".mask";
 
 /** Bytes per entry of the dtypes this format stores. */
 const BYTES_PER_ENTRY: Readonly<Record<string, number>> = { float32: 4, bool: 1 };
-
-/** Decoded entries by name, as flat arrays. */
-export type EntryValues = Map<string, { readonly shape: readonly number[]; readonly values: Float32Array | Uint8Array }>;
 
 /** Kernels with connections: the ones that have a weight and a mask. */
 function weightedLayouts(model: Model): KernelLayout[] {

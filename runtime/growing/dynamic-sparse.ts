@@ -18,25 +18,11 @@ import { initLimit } from "../init.js";
 import { decodeMask } from "../masks/codec.js";
 import type { Model } from "../model.js";
 import { createRandom, type Random } from "../random.js";
-import type { TrainingData } from "../training/fit.js";
+import type { TrainingData } from "../training/options.js";
 import { lowest } from "../pruning/select.js";
+import type { DynamicSparsity } from "../spec.js";
 
-export interface DynamicSparsity {
-  readonly method: "set" | "rigl";
-  /** Overall sparsity of the blocks in scope, kept throughout. */
-  readonly sparsity: number;
-  readonly distribution?: "uniform" | "erk";
-  /** Steps between updates. */
-  readonly every: number;
-  readonly dropFraction: number;
-  readonly decay?: "constant" | "cosine";
-  /** The last step that may update. */
-  readonly stop: number;
-  /** Weights of regrown connections: `zero` (RigL's default) or `random` (SET's: the initialisation's distribution). */
-  readonly regrow?: "zero" | "random";
-  readonly blocks?: readonly string[];
-  readonly seed?: number;
-}
+export type { DynamicSparsity } from "../spec.js";
 
 export interface GrowthEvent {
   readonly epoch: number;

@@ -19,7 +19,7 @@ import type { Tensor, Tensor2D } from "@tensorflow/tfjs-core";
 import "../gradients.js";
 import type { Model } from "../model.js";
 import { createRandom } from "../random.js";
-import type { TrainingData } from "../training/fit.js";
+import type { TrainingData } from "../training/options.js";
 import { loss as lossOf, type LossName } from "../training/losses.js";
 
 export type SaliencyName = "magnitude" | "random" | "normalizedMagnitude" | "taylor" | "obd" | "snip" | "synflow";

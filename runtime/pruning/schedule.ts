@@ -19,29 +19,9 @@
 import * as tf from "@tensorflow/tfjs-core";
 import type { Model } from "../model.js";
 import { prune, type PruneOptions } from "./prune.js";
+import type { PruningSchedule } from "../spec.js";
 
-export type ScheduleSaliency = "magnitude" | "random" | "normalizedMagnitude" | "synflow";
-
-interface ScheduleCommon {
-  readonly saliency?: ScheduleSaliency;
-  readonly scope?: "global" | "layer";
-  /** Blocks the schedule may prune (default: all). */
-  readonly blocks?: readonly string[];
-  /** For the random saliency. */
-  readonly seed?: number;
-}
-
-export type PruningSchedule =
-  | (ScheduleCommon & { readonly kind: "oneShot"; readonly percent: number; readonly atEpoch?: number; readonly atStep?: number })
-  | (ScheduleCommon & {
-      readonly kind: "iterative";
-      readonly percent: number;
-      readonly every: number;
-      readonly target: number;
-      readonly start?: number;
-      readonly rewind?: "none" | "init" | { readonly epoch: number };
-    })
-  | (ScheduleCommon & { readonly kind: "gradual"; readonly initial: number; readonly final: number; readonly start: number; readonly end: number; readonly every: number });
+export type { PruningSchedule, ScheduleSaliency } from "../spec.js";
 
 /** What a schedule did, for the epoch logs. */
 export interface PruningEvent {

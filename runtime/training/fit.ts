@@ -8,96 +8,12 @@ import "../gradients.js";
 import type { Model } from "../model.js";
 import { createRandom, type Random } from "../random.js";
 import { correctCount, loss as lossOf, LOSSES, type LossName } from "./losses.js";
-import { createOptimizer, type OptimizerConfig, type OptimizerName } from "./optimizers.js";
-import { dynamicSparseHooks, type DynamicSparsity, type GrowthEvent } from "../growing/dynamic-sparse.js";
-import { pruningHooks, type PruningEvent, type PruningSchedule } from "../pruning/schedule.js";
+import { createOptimizer } from "./optimizers.js";
+import { dynamicSparseHooks, type GrowthEvent } from "../growing/dynamic-sparse.js";
+import { pruningHooks, type PruningEvent } from "../pruning/schedule.js";
+import type { EpochLogs, Evaluation, FitOptions, History, TrainingCallbacks, TrainingControl, TrainingData } from "./options.js";
 
-/** Samples and their targets: `x` is `[n, ...inputShape]` or `[n, inputSize]`; `y` is class indices `[n]` or rows `[n, outputSize]`. */
-export interface TrainingData {
-  readonly x: Tensor;
-  readonly y: Tensor;
-}
-
-export interface FitOptions {
-  readonly epochs: number;
-  /** Samples per gradient step (default 32); the last batch of an epoch may be smaller. */
-  readonly batchSize?: number;
-  /**
-   * Default `"adam"` with learning rate 0.001; `"sgd"` is SGD with momentum 0.9
-   * and learning rate 0.01. An optimizer instance (from `createOptimizer`) keeps
-   * its state across `fit` calls and through `growNeurons`; the caller disposes it.
-   */
-  readonly optimizer?: OptimizerConfig | OptimizerName | tf.Optimizer;
-  /** Default `"crossEntropy"` (softmax over the logits). */
-  readonly loss?: LossName;
-  /** Evaluated after every epoch. */
-  readonly validationData?: TrainingData;
-  /** Shuffle the samples every epoch (default true), in an order drawn from `seed`. */
-  readonly shuffle?: boolean;
-  readonly seed?: number;
-  readonly callbacks?: TrainingCallbacks | readonly TrainingCallbacks[];
-  /** Pruning schedules to carry out (default: those of the model's spec, from its .ds file). */
-  readonly pruning?: readonly PruningSchedule[];
-  /** Dynamic sparse training to carry out (default: the model's spec's); `null` for none. */
-  readonly growth?: DynamicSparsity | null;
-}
-
-export interface BatchLogs {
-  readonly epoch: number;
-  /** 1-based within the epoch. */
-  readonly batch: number;
-  readonly batches: number;
-  readonly loss: number;
-}
-
-export interface EpochLogs {
-  /** 1-based. */
-  readonly epoch: number;
-  /** Mean training loss over the epoch's samples (as the weights were at each step). */
-  readonly loss: number;
-  /** Training accuracy over the epoch (cross-entropy only). */
-  readonly accuracy?: number;
-  readonly valLoss?: number;
-  readonly valAccuracy?: number;
-  /** Wall-clock seconds of the epoch's training steps (validation excluded). */
-  readonly seconds: number;
-  readonly liveConnections: number;
-  readonly totalConnections: number;
-  /** 1 − live / total, after the epoch's pruning. */
-  readonly sparsity: number;
-  /** Connections the pruning schedules removed during the epoch. */
-  readonly pruned: number;
-  /** Connections dynamic sparse training dropped, and regrew, during the epoch (equal counts). */
-  readonly dropped: number;
-  readonly regrown: number;
-}
-
-export interface History {
-  readonly epochs: readonly EpochLogs[];
-  /** Whether a callback stopped training before the last epoch. */
-  readonly stopped: boolean;
-}
-
-export interface TrainingControl {
-  /** Ends training after the current batch's callbacks. */
-  stop(): void;
-}
-
-/** Hooks into training; each may return a promise, which training awaits. */
-export interface TrainingCallbacks {
-  onTrainBegin?(info: { readonly epochs: number; readonly batchesPerEpoch: number; readonly samples: number }): void | Promise<void>;
-  onEpochBegin?(epoch: number): void | Promise<void>;
-  onBatchEnd?(logs: BatchLogs, control: TrainingControl): void | Promise<void>;
-  onEpochEnd?(logs: EpochLogs, control: TrainingControl): void | Promise<void>;
-  onTrainEnd?(history: History): void | Promise<void>;
-}
-
-export interface Evaluation {
-  readonly loss: number;
-  /** For cross-entropy. */
-  readonly accuracy?: number;
-  readonly samples: number;
-}
+export type { BatchLogs, EpochLogs, Evaluation, FitOptions, History, TrainingCallbacks, TrainingControl, TrainingData } from "./options.js";
 
 export async function fit(model: Model, data: TrainingData, options: FitOptions): Promise<History> {
   const where = `${model.name}.fit`;
@@ -157,22 +73,8 @@ export async function fit(model: Model, data: TrainingData, options: FitOptions)
       }
       pruning?.epochEnd();
       const evaluation = validation && evaluatePrepared(model, validation, lossName, 256);
-      const live = model.liveConnections();
-      const total = model.totalConnections();
-      const logs: EpochLogs = {
-        epoch,
-        loss: lossSum / seen,
-        ...(lossName === "crossEntropy" ? { accuracy: correct / seen } : {}),
-        ...(evaluation ? { valLoss: evaluation.loss } : {}),
-        ...(evaluation?.accuracy !== undefined ? { valAccuracy: evaluation.accuracy } : {}),
-        seconds,
-        liveConnections: live,
-        totalConnections: total,
-        sparsity: total === 0 ? 0 : 1 - live / total,
-        pruned: pruningEvents.filter((e) => e.epoch === epoch).reduce((n, e) => n + e.pruned, 0),
-        dropped: growthEvents.filter((e) => e.epoch === epoch).reduce((n, e) => n + e.dropped, 0),
-        regrown: growthEvents.filter((e) => e.epoch === epoch).reduce((n, e) => n + e.regrown, 0),
-      };
+      const counts = { loss: lossSum / seen, accuracy: correct / seen, seconds, pruningEvents, growthEvents };
+      const logs = epochLogs(model, epoch, lossName, counts, evaluation);
       history.push(logs);
       await each((c) => c.onEpochEnd?.(logs, control));
     }
@@ -184,6 +86,33 @@ export async function fit(model: Model, data: TrainingData, options: FitOptions)
     train.dispose();
     validation?.dispose();
   }
+}
+
+/** What an epoch's log says: its loss and accuracy, the validation's, and the connections pruning and growth changed. */
+function epochLogs(
+  model: Model,
+  epoch: number,
+  lossName: LossName,
+  counts: { loss: number; accuracy: number; seconds: number; pruningEvents: readonly PruningEvent[]; growthEvents: readonly GrowthEvent[] },
+  evaluation: Evaluation | undefined,
+): EpochLogs {
+  const live = model.liveConnections();
+  const total = model.totalConnections();
+  const growth = counts.growthEvents.filter((e) => e.epoch === epoch);
+  return {
+    epoch,
+    loss: counts.loss,
+    ...(lossName === "crossEntropy" ? { accuracy: counts.accuracy } : {}),
+    ...(evaluation ? { valLoss: evaluation.loss } : {}),
+    ...(evaluation?.accuracy !== undefined ? { valAccuracy: evaluation.accuracy } : {}),
+    seconds: counts.seconds,
+    liveConnections: live,
+    totalConnections: total,
+    sparsity: total === 0 ? 0 : 1 - live / total,
+    pruned: counts.pruningEvents.filter((e) => e.epoch === epoch).reduce((n, e) => n + e.pruned, 0),
+    dropped: growth.reduce((n, e) => n + e.dropped, 0),
+    regrown: growth.reduce((n, e) => n + e.regrown, 0),
+  };
 }
 
 /** Mean loss (and accuracy for cross-entropy) over `data`, in batches of `batchSize` (default 256). */

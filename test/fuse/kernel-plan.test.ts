@@ -17,7 +17,7 @@ describe("the kernel plan in the spec", () => {
     const spec = specOf(source);
     expect(spec.plan).toBeDefined();
     const layouts = networkLayout(spec);
-    const kinds = [...spec.plan!.kinds].map((k) => (k === "d" ? "dense" : "sparse") as const);
+    const kinds = [...spec.plan!.kinds].map((k): "dense" | "sparse" => (k === "d" ? "dense" : "sparse"));
     // dense1 is a full dense layer; the structure's depths and dense2 (which reads only the sinks) run sparse, as one graph kernel.
     expect(spec.plan!.kinds).toMatch(/^ds+d$/);
     expect(spec.plan!.steps.map((s) => s.kind)).toEqual(["dense", "graph", "dense"]);

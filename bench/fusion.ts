@@ -60,17 +60,36 @@ export async function benchFusion(): Promise<string[]> {
   const lines = [
     `matMul ${BATCH} × 1024 × 1024 on ${tf.getBackend()}: ${(peakSeconds * 1000).toFixed(1)} ms, ${peak.toFixed(1)} GFLOP/s (the peak below)`,
     "",
-    row(["graph", "live", "ops / kernels / blocks", "fused forward (ms)", "unfused forward (ms)", "forward speed-up", "fused step (ms)", "unfused step (ms)", "step speed-up", "useful GFLOP/s", "% of peak"]),
+    row([
+      "graph",
+      "live",
+      "ops / kernels / blocks",
+      "fused forward (ms)",
+      "unfused forward (ms)",
+      "forward speed-up",
+      "fused step (ms)",
+      "unfused step (ms)",
+      "step speed-up",
+      "useful GFLOP/s",
+      "% of peak",
+    ]),
     row(["---", "---", "---", "---", "---", "---", "---", "---", "---", "---", "---"]),
   ];
   for (const [name, graph] of GRAPHS) {
     const model = await build(graph, "auto");
     const x = tf.randomUniform([BATCH, 64], -1, 1, "float32", 1) as tf.Tensor2D;
-    const y = tf.tensor1d(Array.from({ length: BATCH }, (_, i) => i % 10), "int32");
+    const y = tf.tensor1d(
+      Array.from({ length: BATCH }, (_, i) => i % 10),
+      "int32",
+    );
     const fusedForward = medianSeconds(() => tf.tidy(() => void model.predict(x).dataSync()), 11);
     const optimizer = tf.train.sgd(0.01);
     const fusedStep = medianSeconds(() => {
-      const cost = optimizer.minimize(() => tf.losses.softmaxCrossEntropy(tf.oneHot(y, 10), model.predict(x) as tf.Tensor2D), true, model.parameters.map((p) => p.variable));
+      const cost = optimizer.minimize(
+        () => tf.losses.softmaxCrossEntropy(tf.oneHot(y, 10), model.predict(x) as tf.Tensor2D),
+        true,
+        model.parameters.map((p) => p.variable),
+      );
       cost?.dataSync();
       cost?.dispose();
     }, 5);
@@ -105,10 +124,7 @@ export async function benchFusion(): Promise<string[]> {
   }
 
   // Parameter memory by the runtime's own rule (plannedParameters), and what a built network allocates.
-  lines.push(
-    "",
-    row(["Watts–Strogatz vertices", "compile (s)", "build (s)", "live connections", "bound: 2 × (live + biases)", "planned weights + biases", "allocated, auto"]),
-  );
+  lines.push("", row(["Watts–Strogatz vertices", "compile (s)", "build (s)", "live connections", "bound: 2 × (live + biases)", "planned weights + biases", "allocated, auto"]));
   lines.push(row(["---", "---", "---", "---", "---", "---", "---"]));
   for (const n of [1000, 10000, 100000]) {
     const start = performance.now();

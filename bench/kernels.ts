@@ -50,14 +50,23 @@ export async function benchKernels(): Promise<string[]> {
       const w = tf.randomUniform([sources.length], -1, 1, "float32", 4) as tf.Tensor1D;
       const m = tf.ones([sources.length]) as tf.Tensor1D;
       const s = graphStructure({ inputs: rows, activated: 0, members: [{ neurons: cols, sources: Int32Array.from(sources), targets: Int32Array.from(targets) }] });
-      const exports = tf.tensor1d(Int32Array.from({ length: cols }, (_, i) => i), "int32");
+      const exports = tf.tensor1d(
+        Int32Array.from({ length: cols }, (_, i) => i),
+        "int32",
+      );
       const step = (f: (xx: tf.Tensor2D, ww: tf.Tensor) => tf.Tensor2D, weights: tf.Tensor) => (): void => {
         const grads = tf.grads((xx: tf.Tensor, ww: tf.Tensor) => tf.sum(f(xx as tf.Tensor2D, ww)))([x, weights]);
         grads.forEach((g) => g.dataSync());
         tf.dispose(grads);
       };
-      const tDense = medianSeconds(step((xx, ww) => maskedDense(xx, ww as tf.Tensor2D, M, b), W), 3);
-      const tSparse = medianSeconds(step((xx, ww) => graphKernel(xx, [{ weight: ww as tf.Tensor1D, bias: b }], m, s, exports, { activation: "linear" }), w), 3);
+      const tDense = medianSeconds(
+        step((xx, ww) => maskedDense(xx, ww as tf.Tensor2D, M, b), W),
+        3,
+      );
+      const tSparse = medianSeconds(
+        step((xx, ww) => graphKernel(xx, [{ weight: ww as tf.Tensor1D, bias: b }], m, s, exports, { activation: "linear" }), w),
+        3,
+      );
       dense.push([1, rows * cols, tDense]);
       sparse.push([1, sources.length, rows + cols, tSparse]);
       lines.push(row([`${rows} × ${cols}`, density, sources.length, tDense * 1000, tSparse * 1000, (tSparse / tDense).toFixed(2)]));

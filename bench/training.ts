@@ -38,7 +38,13 @@ export async function benchTraining(): Promise<string[]> {
     "",
     row(["model", "layer sizes", "parameters", "ms per step", "vs dense"]),
     row(["---", "---", "---", "---", "---"]),
-    row(["dsc SmallWorld (fused masked kernels)", `${sizes.length} layers`, parameterCount(ours), (oursSeconds / steps) * 1000, `${(denseSeconds / oursSeconds).toFixed(2)}× faster`]),
+    row([
+      "dsc SmallWorld (fused masked kernels)",
+      `${sizes.length} layers`,
+      parameterCount(ours),
+      (oursSeconds / steps) * 1000,
+      `${(denseSeconds / oursSeconds).toFixed(2)}× faster`,
+    ]),
     row(["tf.layers dense, same sizes", `${sizes.length} layers`, denseParameters, (denseSeconds / steps) * 1000, "1×"]),
   ];
   tf.dispose([x, labels, oneHot]);

@@ -15,13 +15,9 @@ const lexicalNames = new Map<TokenType, string>([
  * never drift from what the parser accepts.
  */
 export function grammarEbnf(): string {
-  const rules = dsParser
-    .getSerializedGastProductions()
-    .map((rule) => `${nameOf(rule)} = ${sequence(rule.definition ?? [])} ;`);
+  const rules = dsParser.getSerializedGastProductions().map((rule) => `${nameOf(rule)} = ${sequence(rule.definition ?? [])} ;`);
   const tokens = [...lexicalNames].map(([token, name]) => `${name} = /${(token.PATTERN as RegExp).source}/ ;`);
-  const skipped = allTokens
-    .filter((t) => t.GROUP === Lexer.SKIPPED)
-    .map((t) => `(* skipped: ${t.name} /${(t.PATTERN as RegExp).source}/ *)`);
+  const skipped = allTokens.filter((t) => t.GROUP === Lexer.SKIPPED).map((t) => `(* skipped: ${t.name} /${(t.PATTERN as RegExp).source}/ *)`);
   return [...rules, "", ...tokens, ...skipped, ""].join("\n");
 }
 

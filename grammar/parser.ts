@@ -40,10 +40,7 @@ export class DsParser extends CstParser {
   });
 
   declaration = this.RULE("declaration", () => {
-    this.OR([
-      { ALT: () => this.SUBRULE(this.graphDeclaration) },
-      { ALT: () => this.SUBRULE(this.networkDeclaration) },
-    ]);
+    this.OR([{ ALT: () => this.SUBRULE(this.graphDeclaration) }, { ALT: () => this.SUBRULE(this.networkDeclaration) }]);
   });
 
   graphDeclaration = this.RULE("graphDeclaration", () => {

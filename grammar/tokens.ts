@@ -16,8 +16,7 @@ export const BlockComment = createToken({
 });
 
 export const Identifier = createToken({ name: "Identifier", pattern: /[A-Za-z_][A-Za-z0-9_]*/, label: "a name" });
-const keyword = (word: string): TokenType =>
-  createToken({ name: word[0]!.toUpperCase() + word.slice(1), pattern: new RegExp(word), longer_alt: Identifier, label: `'${word}'` });
+const keyword = (word: string): TokenType => createToken({ name: word[0]!.toUpperCase() + word.slice(1), pattern: new RegExp(word), longer_alt: Identifier, label: `'${word}'` });
 export const Graph = keyword("graph");
 export const Network = keyword("network");
 export const Edges = keyword("edges");

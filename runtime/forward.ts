@@ -56,7 +56,10 @@ export function forwardPass(binding: Binding, x: Tensor2D, kept: readonly number
   for (const step of plan.steps) {
     if (step.kind === "dense") {
       const kernel = binding.kernels[step.kernel] as DenseKernel;
-      finish(kernel.store, denseStep(kernel, () => assemble(step.input), batch, options.denseGradients));
+      finish(
+        kernel.store,
+        denseStep(kernel, () => assemble(step.input), batch, options.denseGradients),
+      );
       continue;
     }
     const members = step.members.map((k) => binding.kernels[k] as SparseKernel);

@@ -101,7 +101,8 @@ export class NetworkModel<I extends readonly number[], O extends readonly number
 
   private checkValues(method: string, what: string, values: ArrayLike<number>, shape: readonly number[], allowed: "finite" | "binary"): void {
     const expected = shape.reduce((a, b) => a * b, 1);
-    if (values === null || typeof values !== "object" || typeof values.length !== "number") throw new Error(`${this.name}.${method}: ${what} expects an array of ${expected} numbers`);
+    if (values === null || typeof values !== "object" || typeof values.length !== "number")
+      throw new Error(`${this.name}.${method}: ${what} expects an array of ${expected} numbers`);
     if (values.length !== expected) throw new Error(`${this.name}.${method}: ${what} expects ${expected} entries (${shapeText(shape)}), got ${values.length}`);
     for (let i = 0; i < values.length; i++) {
       const v = values[i];
@@ -203,7 +204,10 @@ export class NetworkModel<I extends readonly number[], O extends readonly number
     let gradients: Tensor[];
     try {
       gradients = tf.tidy(() => {
-        const { grads } = tf.variableGrads(() => lossOf(lossName, this.predict(data.x) as Tensor2D, data.y), weighted.map((s) => s.weight));
+        const { grads } = tf.variableGrads(
+          () => lossOf(lossName, this.predict(data.x) as Tensor2D, data.y),
+          weighted.map((s) => s.weight),
+        );
         return weighted.map((s) => grads[s.weight.name]!);
       });
     } finally {

@@ -76,4 +76,3 @@ export function validateSpec(spec: NetworkSpec): void {
     if (!computed[i]) fail(`layer '${layer.name}' is computed by no kernel`);
   });
 }
-

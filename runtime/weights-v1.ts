@@ -69,14 +69,20 @@ export function upgradeEntries(model: Model, entries: EntryValues, refuse: (reas
       forEachBlockConnection(layout, slice, (e, entry) => ((live[e] = mask.values[entry]!), (structural += mask.values[entry]!)));
       let switchedOn = 0;
       for (const v of mask.values) switchedOn += v;
-      if (switchedOn !== structural) refuse(`the mask of block '${slice.name}' switches on connections that are not in its structure; rebuild the model from its .ds file and copy the weights with setWeights`);
+      if (switchedOn !== structural)
+        refuse(`the mask of block '${slice.name}' switches on connections that are not in its structure; rebuild the model from its .ds file and copy the weights with setWeights`);
     }
     if (found && layout.count > 0) out.set(`${layer}.mask`, { shape: layout.shape, values: live });
   }
   return out;
 }
 
-function weightPerConnection(layout: KernelLayout, layer: string, weight: { readonly shape: readonly number[]; readonly values: Float32Array | Uint8Array }, refuse: (reason: string) => never): Float32Array {
+function weightPerConnection(
+  layout: KernelLayout,
+  layer: string,
+  weight: { readonly shape: readonly number[]; readonly values: Float32Array | Uint8Array },
+  refuse: (reason: string) => never,
+): Float32Array {
   const values = weight.values as Float32Array;
   const [rows, cols] = [weight.shape[0], weight.shape[1]];
   if (weight.shape.length === 1 && rows === layout.count) return Float32Array.from(values);
@@ -86,7 +92,9 @@ function weightPerConnection(layout: KernelLayout, layer: string, weight: { read
     layout.usedRows.forEach((row, p) => fused.set(values.subarray(p * cols, (p + 1) * cols), row * cols));
     return fromFused(layout, fused);
   }
-  return refuse(`parameter '${layer}.weight' is [${weight.shape.join(", ")}] in the version 1 file, which fits none of [${layout.rows}, ${layout.cols}], [${layout.usedRows.length}, ${layout.cols}] or [${layout.count}]`);
+  return refuse(
+    `parameter '${layer}.weight' is [${weight.shape.join(", ")}] in the version 1 file, which fits none of [${layout.rows}, ${layout.cols}], [${layout.usedRows.length}, ${layout.cols}] or [${layout.count}]`,
+  );
 }
 
 /** Version 1 logits were [rows, cols, 2] over the fused matrix. */

@@ -169,10 +169,15 @@ function decodeEntries(inFile: readonly ManifestEntry[], weightData: ArrayBuffer
 }
 
 /** Refuses, naming the first difference, unless `found` holds exactly the `expected` entries. */
-function checkEntries(expected: readonly ManifestEntry[], found: ReadonlyMap<string, { readonly shape: readonly number[]; readonly dtype: string }>, refuse: (reason: string) => never): void {
+function checkEntries(
+  expected: readonly ManifestEntry[],
+  found: ReadonlyMap<string, { readonly shape: readonly number[]; readonly dtype: string }>,
+  refuse: (reason: string) => never,
+): void {
   for (const entry of expected) {
     const inFile = found.get(entry.name);
-    if (inFile === undefined) return refuse(entry.dtype === "bool" ? `the file has no mask for layer '${entry.name.slice(0, -MASK_SUFFIX.length)}'` : `the file has no parameter '${entry.name}'`);
+    if (inFile === undefined)
+      return refuse(entry.dtype === "bool" ? `the file has no mask for layer '${entry.name.slice(0, -MASK_SUFFIX.length)}'` : `the file has no parameter '${entry.name}'`);
     if (inFile.shape.length !== entry.shape.length || inFile.shape.some((d, i) => d !== entry.shape[i])) {
       refuse(`${describe(entry)} is ${shapeText(inFile.shape)} in the file but ${shapeText(entry.shape)} in the model`);
     }

@@ -44,7 +44,10 @@ function lengths(path: string): Found[] {
   return found;
 }
 
-const all = (dirs.length > 0 ? dirs : ["runtime"]).flatMap(files).flatMap(lengths).sort((a, b) => b.lines - a.lines);
+const all = (dirs.length > 0 ? dirs : ["runtime"])
+  .flatMap(files)
+  .flatMap(lengths)
+  .sort((a, b) => b.lines - a.lines);
 for (const f of all.slice(0, 10)) console.log(`${String(f.lines).padStart(4)}  ${f.name}  ${f.where}`);
 const over = max === undefined ? [] : all.filter((f) => f.lines > max);
 if (over.length > 0) {

@@ -19,17 +19,7 @@ export type { NetworkIR, LayerIR, BlockIR, MaskIR } from "./lower/ir.js";
 export type { LayeredGraph, ElaboratedProgram } from "./elaborate/program.js";
 export { formatDiagnostic } from "./diagnostics/format.js";
 export { networkSpec } from "./emit/index.js";
-export {
-  appendLayered,
-  areConnected,
-  connectedLayerPairs,
-  edgesBetween,
-  layeredGraph,
-  layerOf,
-  layerSizes,
-  neuronCounts,
-  verticesIn,
-} from "./elaborate/layered.js";
+export { appendLayered, areConnected, connectedLayerPairs, edgesBetween, layeredGraph, layerOf, layerSizes, neuronCounts, verticesIn } from "./elaborate/layered.js";
 export { writeGraph, writeGraphml, GRAPH_FORMATS } from "./elaborate/graph-files.js";
 export type { GraphFormat } from "./elaborate/graph-files.js";
 

@@ -66,7 +66,8 @@ export function bind(spec: NetworkSpec, stores: readonly KernelStore[], executio
   let planSource: Binding["planSource"] = "runtime";
   const kernels = stores.map((store, k): BoundKernel => {
     const readsHiddenLayers = store.layout.blocks.some((b) => b.source !== 0);
-    if (choices[k]!.kind === "sparse") return { kind: "sparse", store, weight: () => (store.layout.full ? tf.reshape(store.weight!, [store.layout.count]) : (store.weight as Tensor1D)) };
+    if (choices[k]!.kind === "sparse")
+      return { kind: "sparse", store, weight: () => (store.layout.full ? tf.reshape(store.weight!, [store.layout.count]) : (store.weight as Tensor1D)) };
     const view = denseView(store.layout);
     views.push(view);
     return { kind: "dense", store, readsHiddenLayers, weight: () => (store.weight === undefined ? undefined : view(store.weight)), mask: () => masks.dense(store, view) };
@@ -74,7 +75,11 @@ export function bind(spec: NetworkSpec, stores: readonly KernelStore[], executio
   let plan: ExecutionPlan;
   try {
     const kinds = choices.map((c) => c.kind);
-    const planned = plannedKernels(spec, stores.map((s) => s.layout), kinds);
+    const planned = plannedKernels(
+      spec,
+      stores.map((s) => s.layout),
+      kinds,
+    );
     const options = planOptions(spec);
     // The compiler's plan serves when this machine makes its choices; otherwise the same planner runs here.
     const compilers = spec.plan !== undefined && spec.plan.kinds === kinds.map((k) => k[0]).join("");
@@ -88,14 +93,23 @@ export function bind(spec: NetworkSpec, stores: readonly KernelStore[], executio
   // Masks are made now, so a model's tensors do not grow at its first forward pass.
   tf.tidy(() => {
     for (const kernel of kernels) if (kernel.kind === "dense" && kernel.store.weight !== undefined) kernel.mask();
-    for (const step of plan.steps) if (step.kind === "graph") masks.graph(step, step.members.map((k) => stores[k]!));
+    for (const step of plan.steps)
+      if (step.kind === "graph")
+        masks.graph(
+          step,
+          step.members.map((k) => stores[k]!),
+        );
   });
   return {
     kernels,
     plan,
     steps,
     planSource,
-    graphMask: (step) => masks.graph(step, step.members.map((k) => stores[k]!)),
+    graphMask: (step) =>
+      masks.graph(
+        step,
+        step.members.map((k) => stores[k]!),
+      ),
     dispose: () => {
       plan.dispose();
       masks.dispose();

@@ -95,7 +95,10 @@ function graphStep(step: GraphStepPlan, kernels: readonly PlannedKernel[], optio
       const [layer, neuron] = neuronOf(row);
       const inside = layerOffsets.get(layer);
       const column = inside === undefined ? externalColumn.get(`${layer}:${neuron}`) : step.needs.length + inside + neuron;
-      if (column === undefined) throw new Error(`invalid network spec: plan: the graph kernel of kernels ${step.members[0]} … does not read layer ${layer}'s neuron ${neuron}, which it has a connection from`);
+      if (column === undefined)
+        throw new Error(
+          `invalid network spec: plan: the graph kernel of kernels ${step.members[0]} … does not read layer ${layer}'s neuron ${neuron}, which it has a connection from`,
+        );
       sources[e] = column;
     });
     const offset = layerOffsets.get(kernel.target)!;

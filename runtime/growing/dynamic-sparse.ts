@@ -131,11 +131,17 @@ function updateBlock(
   });
   const k = Math.min(Math.floor(fraction * live.length), inactive.length);
   if (k === 0) return 0;
-  const drop = lowest(Float64Array.from(live, (i) => Math.abs(weights[i]!)), k);
+  const drop = lowest(
+    Float64Array.from(live, (i) => Math.abs(weights[i]!)),
+    k,
+  );
   let grow: number[];
   if (gradient !== undefined) {
     // The k largest |gradient| among the inactive, ties by position.
-    const chosen = lowest(Float64Array.from(inactive, (i) => -Math.abs(gradient[i]!)), k);
+    const chosen = lowest(
+      Float64Array.from(inactive, (i) => -Math.abs(gradient[i]!)),
+      k,
+    );
     grow = Array.from(chosen, (c) => inactive[c]!);
   } else {
     shuffle(inactive, random);
@@ -171,4 +177,3 @@ function validate(model: Model, config: DynamicSparsity): void {
   const known = new Set(model.blocks.map((b) => b.name));
   for (const block of config.blocks ?? []) if (!known.has(block)) throw new Error(`${where}: unknown block '${block}'`);
 }
-

@@ -27,7 +27,15 @@ export interface TransferOptions {
 export async function growInto(model: Model, spec: NetworkSpec, options: TransferOptions = {}): Promise<Model> {
   const grown = await createNetwork(spec, { backend: model.backend, seed: options.seed ?? 0 });
   const random = createRandom((options.seed ?? 0) + 104729);
-  const oldIndex = new Map(grown.layers.map((layer) => [layer.name, correspondence(layer, model.layers.find((l) => l.name === layer.name))]));
+  const oldIndex = new Map(
+    grown.layers.map((layer) => [
+      layer.name,
+      correspondence(
+        layer,
+        model.layers.find((l) => l.name === layer.name),
+      ),
+    ]),
+  );
   for (const block of grown.blocks) {
     const old = model.blocks.find((b) => b.name === block.name);
     const rows = oldIndex.get(block.source)!;
@@ -58,7 +66,10 @@ export async function growInto(model: Model, spec: NetworkSpec, options: Transfe
     if (layer.kind === "input" || !model.layers.some((l) => l.name === layer.name)) continue;
     const index = oldIndex.get(layer.name)!;
     const before = model.getBias(layer.name);
-    grown.setBias(layer.name, Float32Array.from({ length: layer.size }, (_, n) => (index[n] === undefined ? 0 : before[index[n]!]!)));
+    grown.setBias(
+      layer.name,
+      Float32Array.from({ length: layer.size }, (_, n) => (index[n] === undefined ? 0 : before[index[n]!]!)),
+    );
     for (const kind of ["gain", "shift"]) {
       const from = model.parameters.find((p) => p.name === `${layer.name}.${kind}`);
       const to = grown.parameters.find((p) => p.name === `${layer.name}.${kind}`);

@@ -24,7 +24,10 @@ export function denseView(layout: KernelLayout): DenseView {
   layout.usedRows.forEach((row, p) => (packedRow[row] = p));
   const { rows, targets } = layout.edges();
   const size = shape[0] * shape[1];
-  const positions: Tensor1D = tf.tensor1d(Int32Array.from(targets, (t, e) => packedRow[rows[e]!]! * layout.cols + t), "int32");
+  const positions: Tensor1D = tf.tensor1d(
+    Int32Array.from(targets, (t, e) => packedRow[rows[e]!]! * layout.cols + t),
+    "int32",
+  );
   const indices = tf.reshape(positions, [layout.count, 1]);
   const scatter = tf.customGrad((values) => ({
     value: tf.reshape(tf.scatterND(indices, values as Tensor, [size]), shape),

@@ -71,9 +71,7 @@ export function scatterColumnsPortable(dy: Tensor2D, indices: readonly number[],
   return tf.tidy(() => {
     if (levels.length === 0) return tf.zeros([batch, cols]) as Tensor2D;
     const padded = tf.concat2d([dy, tf.zeros([batch, 1])], 1);
-    return levels
-      .map((level) => tf.gather(padded, tf.tensor1d(level, "int32"), 1) as Tensor2D)
-      .reduce((sum, part) => tf.add(sum, part));
+    return levels.map((level) => tf.gather(padded, tf.tensor1d(level, "int32"), 1) as Tensor2D).reduce((sum, part) => tf.add(sum, part));
   });
 }
 

@@ -8,7 +8,9 @@
  * The gradient is written out rather than left to TensorFlow.js: the stock
  * gradient of `matMul` multiplies with `transposeA`/`transposeB`, which on the
  * WASM backend runs 10–40× slower than an explicit `transpose` followed by a
- * plain product (see DESIGN.md, measured facts). It also multiplies the
+ * plain product (256×1024 by 1024×1024 here: about 800 ms with `transposeA`,
+ * 200 ms with `transposeB`, 18 ms plain, 21 ms for an explicit transpose;
+ * `npm run bench gradient` compares them). It also multiplies the
  * weight gradient by the mask, so a pruned connection's gradient is exactly
  * zero and no optimizer (momentum, Adam) ever moves it.
  */

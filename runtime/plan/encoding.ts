@@ -61,7 +61,8 @@ export function decodePlan(spec: KernelPlanSpec, kernels: readonly PlannedKernel
     const input = { parts, pick };
     const kernel = kernels[first]!;
     if (step.kind === "dense") {
-      if (spec.kinds[first] !== "d" || inputs !== (kernel.usedRows?.length ?? kernel.blocks.reduce((n, b) => n + b.size, 0))) fail(`dense kernel ${first} does not read the rows it multiplies`);
+      if (spec.kinds[first] !== "d" || inputs !== (kernel.usedRows?.length ?? kernel.blocks.reduce((n, b) => n + b.size, 0)))
+        fail(`dense kernel ${first} does not read the rows it multiplies`);
       return { kind: "dense", kernel: first, input };
     }
     const needs = decodeIntegers(step.needs).map(neuronOf);

@@ -44,7 +44,12 @@ export function prune(model: Model, options: PruneOptions): PruneResult {
     return block;
   });
   checkAmount(where, options.amount);
-  const saliency = saliencies(model, options, inScope.map((b) => b.name), where);
+  const saliency = saliencies(
+    model,
+    options,
+    inScope.map((b) => b.name),
+    where,
+  );
 
   const groups = new Map<string, typeof inScope>();
   for (const block of inScope) {

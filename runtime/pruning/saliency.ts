@@ -39,8 +39,7 @@ export type Saliencies = Map<string, Float64Array>;
 
 export function computeSaliency(model: Model, name: SaliencyName, options: SaliencyOptions = {}): Saliencies {
   const weights = new Map(model.blocks.map((b) => [b.name, model.getWeights(b.name)]));
-  const perBlock = (f: (w: Float32Array, block: string) => Float64Array): Saliencies =>
-    new Map([...weights].map(([block, w]) => [block, f(w, block)]));
+  const perBlock = (f: (w: Float32Array, block: string) => Float64Array): Saliencies => new Map([...weights].map(([block, w]) => [block, f(w, block)]));
   switch (name) {
     case "magnitude":
       return perBlock((w) => scaledMagnitude(w, 1));
@@ -125,7 +124,13 @@ function synflow(model: Model, weights: Map<string, Float32Array>): Saliencies {
   const tensors = blocks.map((b) => {
     const mask = model.getMask(b.name);
     const w = weights.get(b.name)!;
-    return tf.variable(tf.tensor2d(Float32Array.from(w, (v, i) => (mask[i] === 1 ? Math.abs(v) : 0)), [b.sourceSize, b.targetSize]), true);
+    return tf.variable(
+      tf.tensor2d(
+        Float32Array.from(w, (v, i) => (mask[i] === 1 ? Math.abs(v) : 0)),
+        [b.sourceSize, b.targetSize],
+      ),
+      true,
+    );
   });
   const grads = tf.tidy(() => {
     const { grads: g } = tf.variableGrads(() => {

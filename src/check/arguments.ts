@@ -47,7 +47,15 @@ export function resolveArguments(call: Call, rules: readonly ParameterRule[], ba
     sawNamed = true;
     const name = argument.name.name;
     if (!rules.some((r) => r.name === name)) {
-      bag.report("DS2008", argument.name.span, [callee, name], didYouMean(name, rules.map((r) => r.name)));
+      bag.report(
+        "DS2008",
+        argument.name.span,
+        [callee, name],
+        didYouMean(
+          name,
+          rules.map((r) => r.name),
+        ),
+      );
       ok = false;
     } else if (given.has(name)) {
       bag.report("DS2009", argument.span, [name]);

@@ -52,7 +52,7 @@ export function generatedSize(generator: GeneratorName, args: Readonly<Record<st
     case "erdos_renyi":
     case "random_dag":
     case "complete":
-      return { vertices: get("n"), edges: (get("n") * (get("n") - 1)) / 2 * (generator === "complete" ? 1 : get("p")) };
+      return { vertices: get("n"), edges: ((get("n") * (get("n") - 1)) / 2) * (generator === "complete" ? 1 : get("p")) };
     case "barabasi_albert":
       return { vertices: get("n"), edges: get("n") * get("m") };
     case "path":

@@ -72,8 +72,7 @@ function checkGraphCall(call: Call, scope: GraphScope, bag: DiagnosticBag): Grap
 function checkGeneratorCall(call: Call, generator: GeneratorSource["generator"], bag: DiagnosticBag): GeneratorSource | undefined {
   const args = resolveArguments(call, generatorRules[generator], bag);
   if (args === undefined) return undefined;
-  const argumentSpan = (parameter: string): Span =>
-    (call.args.find((a, i) => (a.name?.name ?? generatorRules[generator][i]?.name) === parameter) ?? call).span;
+  const argumentSpan = (parameter: string): Span => (call.args.find((a, i) => (a.name?.name ?? generatorRules[generator][i]?.name) === parameter) ?? call).span;
   const n = args["n"] as number;
   if ((generator === "watts_strogatz" || generator === "newman_watts_strogatz") && (args["k"] as number) >= n) {
     bag.report("DS2006", argumentSpan("k"), ["k", `less than n (${n})`, args["k"] as number], "each vertex joins k // 2 neighbours on each side of a ring of n");

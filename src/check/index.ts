@@ -180,7 +180,19 @@ function checkNetwork(declaration: NetworkDeclaration, scope: Scope, bag: Diagno
   }
   const errorsAfter = bag.items.filter((d) => d.severity === "error").length;
   if (errorsAfter > errorsBefore || brokenReference || inputShape === undefined || outputSize === undefined) return undefined;
-  return { name: networkName, span: declaration.span, inputShape, stages, outputSize, activation, layerNorm, masks, pruning, ...(growth ? { growth } : {}), ...(execution ? { execution } : {}) };
+  return {
+    name: networkName,
+    span: declaration.span,
+    inputShape,
+    stages,
+    outputSize,
+    activation,
+    layerNorm,
+    masks,
+    pruning,
+    ...(growth ? { growth } : {}),
+    ...(execution ? { execution } : {}),
+  };
 }
 
 /** A positive integer, or a non-empty list of them (a shape, or several dense layers). */
@@ -206,7 +218,12 @@ function checkGraphReference(value: Value, scope: Scope, bag: DiagnosticBag): st
   }
   const declared = scope.declared.get(value.name);
   if (declared === undefined) {
-    bag.report("DS2003", value.span, [value.name], scope.allGraphNames.length > 0 ? didYouMean(value.name, scope.allGraphNames) : "declare it first: graph NAME = balanced_tree(r=2, h=3)");
+    bag.report(
+      "DS2003",
+      value.span,
+      [value.name],
+      scope.allGraphNames.length > 0 ? didYouMean(value.name, scope.allGraphNames) : "declare it first: graph NAME = balanced_tree(r=2, h=3)",
+    );
     return undefined;
   }
   if (declared.kind !== "graph") {

@@ -25,12 +25,7 @@ const maskRules = {
   dense: [layers],
   file: [{ name: "path", kind: "string" }, layers],
   random: [fraction("density"), seed, layers],
-  learnable: [
-    fraction("keep", 0.9),
-    { name: "temperature", kind: "number", min: Number.MIN_VALUE, default: 1 },
-    { name: "penalty", kind: "number", min: 0, default: 0 },
-    layers,
-  ],
+  learnable: [fraction("keep", 0.9), { name: "temperature", kind: "number", min: Number.MIN_VALUE, default: 1 }, { name: "penalty", kind: "number", min: 0, default: 0 }, layers],
 } as const satisfies Record<string, readonly ParameterRule[]>;
 
 const pruneRules = {
@@ -43,7 +38,14 @@ const pruneRules = {
     { name: "rewind", kind: "custom", default: "none" },
     ...common,
   ],
-  gradual: [fraction("initial", 0), fraction("final"), { name: "start", kind: "integer", min: 1 }, { name: "end", kind: "integer", min: 1 }, { name: "every", kind: "integer", min: 1, default: 1 }, ...common],
+  gradual: [
+    fraction("initial", 0),
+    fraction("final"),
+    { name: "start", kind: "integer", min: 1 },
+    { name: "end", kind: "integer", min: 1 },
+    { name: "every", kind: "integer", min: 1, default: 1 },
+    ...common,
+  ],
 } as const satisfies Record<string, readonly ParameterRule[]>;
 
 /** `mask random(density=0.5, seed=1, layers=[dense1])`, `mask dense(…)`, `mask learnable(keep=0.9, temperature=1, …)`. */

@@ -75,9 +75,7 @@ export interface OrientSource {
 }
 
 export type Proportions =
-  | { readonly kind: "uniform" }
-  | { readonly kind: "explicit"; readonly values: readonly number[] }
-  | { readonly kind: "dirichlet"; readonly alpha: number; readonly seed: number };
+  { readonly kind: "uniform" } | { readonly kind: "explicit"; readonly values: readonly number[] } | { readonly kind: "dirichlet"; readonly alpha: number; readonly seed: number };
 
 /** `scalable(g, scale=200)`: each vertex a group of round(proportion × scale) neurons (deepstruct's ScalableDAN). */
 export interface ScalableSource {

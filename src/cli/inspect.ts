@@ -35,7 +35,10 @@ export async function inspectCommand(path: string, order: ExtractionOrder, backe
 
 function describe(title: string, g: GraphInspection): string[] {
   const summary = (s: Summary): string => `min ${s.min}, mean ${s.mean.toFixed(2)}, max ${s.max}`;
-  const histogram = g.degreeHistogram.map((count, degree) => (count > 0 ? `${degree}:${count}` : "")).filter(Boolean).join(" ");
+  const histogram = g.degreeHistogram
+    .map((count, degree) => (count > 0 ? `${degree}:${count}` : ""))
+    .filter(Boolean)
+    .join(" ");
   return [
     `${title}: ${g.vertices.toLocaleString("en-US")} vertices, ${g.edges.toLocaleString("en-US")} edges, density ${g.density.toPrecision(4)}`,
     `in-degree ${summary(g.inDegree)}; out-degree ${summary(g.outDegree)}`,

@@ -63,7 +63,9 @@ export async function trainCommand(args: TrainArguments, io: CliIo): Promise<num
   if (plan === undefined) {
     const known = names.map((n) => `'${n}'`).join(", ") || "none";
     throw new UsageError(
-      args.network === undefined ? `${args.file} declares several networks (${known}); choose one with --network` : `${args.file} has no network '${args.network}'; its networks are ${known}`,
+      args.network === undefined
+        ? `${args.file} declares several networks (${known}); choose one with --network`
+        : `${args.file} has no network '${args.network}'; its networks are ${known}`,
     );
   }
 
@@ -190,7 +192,8 @@ function progressBar(): TrainingCallbacks {
 
 function summary(report: TrainingReport, out: string): string {
   const rows = report.history.map(
-    (e) => `| ${e.epoch} | ${e.loss.toFixed(4)} | ${percent(e.accuracy)} | ${percent(e.valAccuracy)} | ${count(e.liveConnections)} | ${percent(e.sparsity)} | ${e.seconds.toFixed(1)} |`,
+    (e) =>
+      `| ${e.epoch} | ${e.loss.toFixed(4)} | ${percent(e.accuracy)} | ${percent(e.valAccuracy)} | ${count(e.liveConnections)} | ${percent(e.sparsity)} | ${e.seconds.toFixed(1)} |`,
   );
   return [
     "",

@@ -1,9 +1,7 @@
 import { createRandom } from "../../runtime/random.js";
 
 /** Targets of a dataset: a class index per sample, or a row of `width` values per sample. */
-export type Labels =
-  | { readonly kind: "classes"; readonly classes: Int32Array }
-  | { readonly kind: "targets"; readonly width: number; readonly values: Float32Array };
+export type Labels = { readonly kind: "classes"; readonly classes: Int32Array } | { readonly kind: "targets"; readonly width: number; readonly values: Float32Array };
 
 /** Samples in memory: `features` is row-major `[size, featureSize]`. */
 export interface Dataset {

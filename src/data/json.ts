@@ -52,15 +52,7 @@ function readLabels(labels: readonly unknown[], outputSize: number, fail: (messa
 }
 
 /** Checks that `row` is `width` numbers and copies them into row `index` of `target`; `expected` says why `width`. */
-function readRow(
-  row: unknown,
-  path: string,
-  width: number,
-  expected: string,
-  target: Float32Array,
-  index: number,
-  fail: (message: string) => never,
-): void {
+function readRow(row: unknown, path: string, width: number, expected: string, target: Float32Array, index: number, fail: (message: string) => never): void {
   if (!Array.isArray(row)) return fail(`${path} must be an array of numbers, found ${describe(row)}`);
   if (row.length !== width) fail(`${path} has ${row.length} values; ${expected}`);
   row.forEach((value: unknown, j) => (target[index * width + j] = finite(value, `${path}[${j}]`, fail)));
@@ -122,7 +114,7 @@ function syntaxErrorOffset(text: string): number {
   // one is placed on the character, not on where the token began.
   const string = (): boolean => {
     if (text[at] !== '"') return false;
-    for (at++; at < text.length; ) {
+    for (at++; at < text.length;) {
       const c = text.charCodeAt(at);
       if (c === 0x22) {
         at++;
@@ -133,7 +125,7 @@ function syntaxErrorOffset(text: string): number {
       else if (!match(ESCAPE)) {
         // Point past the backslash, and past the hex digits of a short \u.
         at++;
-        if (text[at] === "u") for (at++; at < text.length && /[0-9a-fA-F]/.test(text[at]!); ) at++;
+        if (text[at] === "u") for (at++; at < text.length && /[0-9a-fA-F]/.test(text[at]!);) at++;
         return false;
       }
     }

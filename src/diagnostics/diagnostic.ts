@@ -15,20 +15,13 @@ export interface Diagnostic {
 }
 
 /** Builds a diagnostic from its table entry; `args` fill the template's `{n}` holes. */
-export function diagnostic(
-  code: DiagnosticCode,
-  span: Span,
-  args: readonly (string | number)[] = [],
-  hint?: string,
-): Diagnostic {
+export function diagnostic(code: DiagnosticCode, span: Span, args: readonly (string | number)[] = [], hint?: string): Diagnostic {
   const entry = diagnosticTable[code];
   const message = entry.template
     .replace(/\{(\d+)\}/g, (_, index: string) => String(args[Number(index)] ?? ""))
     .replace(/\{\{/g, "{")
     .replace(/\}\}/g, "}");
-  return hint === undefined
-    ? { severity: entry.severity, code, message, span }
-    : { severity: entry.severity, code, message, span, hint };
+  return hint === undefined ? { severity: entry.severity, code, message, span } : { severity: entry.severity, code, message, span, hint };
 }
 
 /** Passes report into one of these instead of throwing. */

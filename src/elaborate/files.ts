@@ -9,9 +9,7 @@ import type { RawGraph } from "./raw-graph.js";
 
 /** Why a graph file cannot be used; elaborate turns it into a diagnostic at the `file(...)` call. */
 export type GraphFileProblem =
-  | { readonly kind: "unreadable"; readonly reason: string }
-  | { readonly kind: "malformed"; readonly reason: string }
-  | { readonly kind: "unknown-node"; readonly node: string };
+  { readonly kind: "unreadable"; readonly reason: string } | { readonly kind: "malformed"; readonly reason: string } | { readonly kind: "unknown-node"; readonly node: string };
 
 /**
  * Reads a graph file: GraphML (`.graphml`), GEXF (`.gexf`, both through
@@ -72,7 +70,8 @@ function fromXml(text: string, format: ".graphml" | ".gexf"): RawGraph | GraphFi
 function fromJson(text: string): RawGraph | GraphFileProblem {
   const document = JSON.parse(text) as unknown;
   const body = Array.isArray(document) ? { edges: document } : (document as { directed?: unknown; nodes?: unknown; edges?: unknown });
-  if (body === null || typeof body !== "object" || !Array.isArray(body.edges)) return { kind: "malformed", reason: 'expected { "edges": [[source, target], …] } or a list of edges' };
+  if (body === null || typeof body !== "object" || !Array.isArray(body.edges))
+    return { kind: "malformed", reason: 'expected { "edges": [[source, target], …] } or a list of edges' };
   const id = (value: unknown, where: string): string => {
     if (typeof value === "number" || typeof value === "string") return String(value);
     throw new Error(`${where} is not a node id (a number or a string)`);

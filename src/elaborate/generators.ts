@@ -188,7 +188,7 @@ function barabasiAlbert({ n, m, seed }: GeneratorArguments["barabasi_albert"]): 
 function randomDag({ n, layers, p, seed }: GeneratorArguments["random_dag"]): GeneratedGraph {
   const random = createRandom(seed);
   const layerOf = Array.from({ length: n }, (_, v) => Math.floor((v * layers) / n));
-  const start = Array.from({ length: layers + 1 }, (_, l) => layerOf.indexOf(l) === -1 ? n : layerOf.indexOf(l));
+  const start = Array.from({ length: layers + 1 }, (_, l) => (layerOf.indexOf(l) === -1 ? n : layerOf.indexOf(l)));
   const pairs = new PairList();
   for (let v = start[1]!; v < n; v++) {
     const layer = layerOf[v]!;

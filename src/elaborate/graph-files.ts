@@ -49,7 +49,16 @@ export function writeGraphml(layered: LayeredGraph): string {
 }
 
 function graphml(graph: AnyGraph, name: string): string {
-  const keys = [...attributeTypes(graph.mapNodes((_n, a) => a), "node"), ...attributeTypes(graph.mapEdges((_e, a) => a), "edge")];
+  const keys = [
+    ...attributeTypes(
+      graph.mapNodes((_n, a) => a),
+      "node",
+    ),
+    ...attributeTypes(
+      graph.mapEdges((_e, a) => a),
+      "edge",
+    ),
+  ];
   const data = (kind: "node" | "edge", attributes: Record<string, unknown>): string =>
     Object.entries(attributes)
       .filter(([, value]) => value !== undefined)
@@ -58,9 +67,7 @@ function graphml(graph: AnyGraph, name: string): string {
   return [
     '<?xml version="1.0" encoding="UTF-8"?>',
     '<graphml xmlns="http://graphml.graphdrawing.org/xmlns">',
-    ...keys.map(
-      (k) => `  <key id="${k.kind === "node" ? "v" : "e"}_${escapeXml(k.name)}" for="${k.kind}" attr.name="${escapeXml(k.name)}" attr.type="${k.type}"/>`,
-    ),
+    ...keys.map((k) => `  <key id="${k.kind === "node" ? "v" : "e"}_${escapeXml(k.name)}" for="${k.kind}" attr.name="${escapeXml(k.name)}" attr.type="${k.type}"/>`),
     `  <graph id="${escapeXml(name)}" edgedefault="${graph.type === "directed" ? "directed" : "undirected"}">`,
     ...graph.mapNodes((id, attributes) => element("node", `id="${escapeXml(id)}"`, data("node", attributes))),
     ...graph.mapEdges((_edge, attributes, s, t) => element("edge", `source="${escapeXml(s)}" target="${escapeXml(t)}"`, data("edge", attributes))),

@@ -3,9 +3,7 @@
  * Kahn's algorithm, O(V + E), on a compressed adjacency (CSR) so a million
  * edges take a few typed-array passes rather than a million object lookups.
  */
-export type Layering =
-  | { readonly acyclic: true; readonly depth: Int32Array; readonly depthCount: number }
-  | { readonly acyclic: false; readonly cycle: readonly number[] };
+export type Layering = { readonly acyclic: true; readonly depth: Int32Array; readonly depthCount: number } | { readonly acyclic: false; readonly cycle: readonly number[] };
 
 export function layer(order: number, sources: Uint32Array, targets: Uint32Array): Layering {
   const { offsets, neighbours } = compress(order, sources, targets);

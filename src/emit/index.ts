@@ -84,9 +84,7 @@ function emitNetwork(file: SourceFile, plan: KernelPlan, specInitializer: string
     isExported: true,
     declarationKind: VariableDeclarationKind.Const,
     docs: [`The structure of ${network.name}: layers, masked connection blocks and fused kernels.`],
-    declarations: [
-      { name: specName, type: "runtime.NetworkSpec", initializer: specInitializer },
-    ],
+    declarations: [{ name: specName, type: "runtime.NetworkSpec", initializer: specInitializer }],
   });
   file.addFunction({
     isExported: true,

@@ -17,7 +17,13 @@ export function plannedSpec(network: NetworkIR, kernels: readonly KernelIR[]): N
   const spec = baseSpec(network, kernels);
   const layouts = networkLayout(spec);
   const kinds = layouts.map((layout) => chooseExecution(spec, layout, spec.execution ?? "auto", { available: true }).kind);
-  return { ...spec, plan: encodePlan(planNetwork(spec, layouts, kinds), spec.layers.map((l) => l.size)) };
+  return {
+    ...spec,
+    plan: encodePlan(
+      planNetwork(spec, layouts, kinds),
+      spec.layers.map((l) => l.size),
+    ),
+  };
 }
 
 /** The plain-data description of a network that the runtime builds from, without its kernel plan. */
@@ -37,10 +43,7 @@ function baseSpec(network: NetworkIR, kernels: readonly KernelIR[]): NetworkSpec
       name: block.name,
       source: block.source,
       target: block.target,
-      mask:
-        block.mask.kind === "full"
-          ? FULL_MASK
-          : encodeMask(network.layers[block.source]!.size * network.layers[block.target]!.size, block.mask.live),
+      mask: block.mask.kind === "full" ? FULL_MASK : encodeMask(network.layers[block.source]!.size * network.layers[block.target]!.size, block.mask.live),
     })),
     kernels: kernels.map((kernel) => ({ target: kernel.target, blocks: kernel.blocks })),
     ...(network.pruning.length > 0 ? { pruning: network.pruning } : {}),
@@ -49,4 +52,3 @@ function baseSpec(network: NetworkIR, kernels: readonly KernelIR[]): NetworkSpec
     ...(network.execution ? { execution: network.execution } : {}),
   };
 }
-

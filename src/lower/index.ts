@@ -101,15 +101,7 @@ function layerName(origin: LayerOrigin): string {
 }
 
 /** `use` counts from 1 the structures of this graph so far in the network. */
-function lowerStructure(
-  graph: LayeredGraph,
-  use: number,
-  stage: Stage,
-  exposed: readonly Exposed[],
-  builder: Builder,
-  network: CheckedNetwork,
-  bag: DiagnosticBag,
-): Exposed[] {
+function lowerStructure(graph: LayeredGraph, use: number, stage: Stage, exposed: readonly Exposed[], builder: Builder, network: CheckedNetwork, bag: DiagnosticBag): Exposed[] {
   // A vertex is one neuron, or a group of them in a scalable family; its
   // neurons sit side by side in its depth's layer.
   const sizeOf = (vertex: number): number => graph.groupSizes?.get(vertex) ?? 1;

@@ -29,7 +29,15 @@ export function applyPolicies(
     for (const name of selection.names) {
       const matching = layers.map((layer, i) => (selects(name, layer) ? i : -1)).filter((i) => i > 0);
       if (matching.length === 0) {
-        bag.report("DS2027", selection.span, [network.name, name], `its layers are ${layers.slice(1).map((l) => l.name).join(", ")}`);
+        bag.report(
+          "DS2027",
+          selection.span,
+          [network.name, name],
+          `its layers are ${layers
+            .slice(1)
+            .map((l) => l.name)
+            .join(", ")}`,
+        );
         return undefined;
       }
       blocks.forEach((block, b) => matching.includes(block.target) && chosen.add(b));

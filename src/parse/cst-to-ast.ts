@@ -34,16 +34,14 @@ function edgeList(node: CstNode): ast.EdgeList | undefined {
   if (!keyword) return undefined;
   const edges = nodes(node, "edgeChain").flatMap(edgeChain);
   const close = token(node, "RBrace");
-  const end = close ? tokenSpan(close) : edges.at(-1)?.span ?? tokenSpan(keyword);
+  const end = close ? tokenSpan(close) : (edges.at(-1)?.span ?? tokenSpan(keyword));
   return { kind: "EdgeList", edges, span: join(tokenSpan(keyword), end) };
 }
 
 /** A chain's numbers and operators, in source order, split into single edges. */
 function edgeChain(node: CstNode): ast.Edge[] {
   const numbers = tokens(node, "NumberLiteral").map(numberLiteral);
-  const operators = [...tokens(node, "Arrow"), ...tokens(node, "Undirected")].sort(
-    (a, b) => a.startOffset - b.startOffset,
-  );
+  const operators = [...tokens(node, "Arrow"), ...tokens(node, "Undirected")].sort((a, b) => a.startOffset - b.startOffset);
   const edges: ast.Edge[] = [];
   for (let i = 0; i + 1 < numbers.length && i < operators.length; i++) {
     const source = numbers[i]!;
@@ -65,7 +63,7 @@ function networkDeclaration(node: CstNode): ast.NetworkDeclaration | undefined {
   if (!keyword || !name) return undefined;
   const settings = nodes(node, "setting").flatMap((s) => setting(s) ?? []);
   const close = token(node, "RBrace");
-  const end = close ? tokenSpan(close) : settings.at(-1)?.span ?? name.span;
+  const end = close ? tokenSpan(close) : (settings.at(-1)?.span ?? name.span);
   return { kind: "NetworkDeclaration", name, settings, span: join(tokenSpan(keyword), end) };
 }
 
@@ -114,9 +112,7 @@ function argument(node: CstNode): ast.Argument | undefined {
   const value = valueNode && valueOf(valueNode);
   if (!value) return undefined;
   const name = token(node, "Equals") ? identifier(token(node, "Identifier")) : undefined;
-  return name
-    ? { kind: "Argument", name, value, span: join(name.span, value.span) }
-    : { kind: "Argument", value, span: value.span };
+  return name ? { kind: "Argument", name, value, span: join(name.span, value.span) } : { kind: "Argument", value, span: value.span };
 }
 
 function numberLiteral(t: IToken): ast.NumberLiteral {

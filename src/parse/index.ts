@@ -19,8 +19,12 @@ export function parse(text: string): { program: Program; diagnostics: Diagnostic
   for (const error of lexed.errors) {
     const start = { offset: error.offset, line: error.line ?? 1, column: error.column ?? 1 };
     const char = text.slice(error.offset, error.offset + 1);
-    bag.report("DS1001", { start, end: { ...start, offset: start.offset + 1, column: start.column + 1 } }, [char],
-      "names are letters, digits and '_'; comments start with '#' or '//'");
+    bag.report(
+      "DS1001",
+      { start, end: { ...start, offset: start.offset + 1, column: start.column + 1 } },
+      [char],
+      "names are letters, digits and '_'; comments start with '#' or '//'",
+    );
   }
   for (const t of lexed.tokens) {
     if (t.tokenType === UnterminatedString) {

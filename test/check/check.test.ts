@@ -45,7 +45,15 @@ describe("check: names resolve", () => {
       rule: "bfs",
       roots: [2],
       seed: 0,
-      graph: { kind: "edges", directed: false, edges: [{ source: 0, target: 1 }, { source: 1, target: 2 }, { source: 2, target: 3 }] },
+      graph: {
+        kind: "edges",
+        directed: false,
+        edges: [
+          { source: 0, target: 1 },
+          { source: 1, target: 2 },
+          { source: 2, target: 3 },
+        ],
+      },
     });
     expect(sourceOf(program, "stacked")).toEqual({
       kind: "append",
@@ -100,9 +108,7 @@ describe("check: arguments", () => {
   });
 
   it("reads scalable proportions as explicit weights or a seeded Dirichlet draw", () => {
-    const { program } = checkSource(
-      "graph a = scalable(path(3), scale=10, proportions=[1, 2, 1])\ngraph b = scalable(path(3), 8, proportions=dirichlet(alpha=0.5, seed=4))",
-    );
+    const { program } = checkSource("graph a = scalable(path(3), scale=10, proportions=[1, 2, 1])\ngraph b = scalable(path(3), 8, proportions=dirichlet(alpha=0.5, seed=4))");
     expect(sourceOf(program, "a")).toMatchObject({ kind: "scalable", scale: 10, proportions: { kind: "explicit", values: [1, 2, 1] } });
     expect(sourceOf(program, "b")).toMatchObject({ kind: "scalable", scale: 8, proportions: { kind: "dirichlet", alpha: 0.5, seed: 4 } });
   });
@@ -130,9 +136,7 @@ describe("check: arguments", () => {
     expect(network.stages.map((s) => s.kind)).toEqual(["dense", "dense", "structure"]);
     expect(network.masks).toMatchObject([{ kind: "random", density: 0.5, seed: 3, layers: { names: ["dense1", "t"] } }]);
     // one_shot without an epoch or a step prunes at creation.
-    expect(network.pruning).toMatchObject([
-      { layers: { names: [] }, schedule: { kind: "oneShot", percent: 10, atEpoch: 0, saliency: "magnitude", scope: "global", seed: 0 } },
-    ]);
+    expect(network.pruning).toMatchObject([{ layers: { names: [] }, schedule: { kind: "oneShot", percent: 10, atEpoch: 0, saliency: "magnitude", scope: "global", seed: 0 } }]);
     expect(network.growth?.config).toEqual({
       method: "rigl",
       sparsity: 0.9,
@@ -147,9 +151,7 @@ describe("check: arguments", () => {
   });
 
   it("gives SET its random regrowth by default and reads iterative rewinding", () => {
-    const { program } = checkSource(
-      "network N { input 4 dense 3 output 2 grow set(sparsity=0.5, stop=10) prune iterative(percent=20, target=0.8, rewind=3, start=2) }",
-    );
+    const { program } = checkSource("network N { input 4 dense 3 output 2 grow set(sparsity=0.5, stop=10) prune iterative(percent=20, target=0.8, rewind=3, start=2) }");
     expect(program.networks[0]!.growth?.config.regrow).toBe("random");
     expect(program.networks[0]!.pruning[0]!.schedule).toEqual({
       kind: "iterative",
@@ -171,7 +173,11 @@ describe("check: arguments", () => {
     ["graph g = grid_2d(rows=3)", "DS2007@1:11", "'grid_2d' is missing the argument 'cols'"],
     ["graph g = balanced_tree(2, 3, 4)", "DS2010@1:31", "'balanced_tree' takes at most 2 arguments, but 3 were given"],
     ["network N { input 4 output 2 mask random(density=1.5) }", "DS2006@1:50", "'density' must be between 0 and 1, but is 1.5"],
-    ["network N { input 4 output 2 prune one_shot(percent=10, epoch=2, step=3) }", "DS2006@1:36", "'one_shot' must be given an epoch or a step, not both, but is epoch=2 and step=3"],
+    [
+      "network N { input 4 output 2 prune one_shot(percent=10, epoch=2, step=3) }",
+      "DS2006@1:36",
+      "'one_shot' must be given an epoch or a step, not both, but is epoch=2 and step=3",
+    ],
     ["network N {\n  input 4\n  output 2\n  activation swish\n}", "DS2017@4:14", "unknown activation 'swish'"],
   ])("%s → %s", (source, at, message) => {
     const { diagnostics } = checkSource(source);
@@ -189,9 +195,7 @@ describe("check: arguments", () => {
   });
 
   it("reports every independent error of a network in one run, and drops the network", () => {
-    const { program, diagnostics } = checkSource(
-      ["network N {", "  input 0", "  output 2", "  execution spars", "  colour red", "}"].join("\n"),
-    );
+    const { program, diagnostics } = checkSource(["network N {", "  input 0", "  output 2", "  execution spars", "  colour red", "}"].join("\n"));
     expect(where(diagnostics)).toEqual(["DS2006@2:9", "DS2005@4:13", "DS2004@5:3"]);
     expect(diagnostics[1]!.hint).toBe("did you mean 'sparse'?");
     expect(program.networks).toEqual([]);

@@ -30,10 +30,7 @@ describe("dsc train", () => {
   it("trains, prints a line per epoch and a summary, and writes the weights and report.json", async () => {
     const out = join(dir, "run");
     const io = capture();
-    const status = await main(
-      ["train", network, "--network", "Quadrants", "--data", data, "--epochs", "25", "--seed", "3", "--lr", "0.02", "--backend", "cpu", "--out", out],
-      io,
-    );
+    const status = await main(["train", network, "--network", "Quadrants", "--data", data, "--epochs", "25", "--seed", "3", "--lr", "0.02", "--backend", "cpu", "--out", out], io);
     expect(io.stderr).toEqual([]);
     expect(status).toBe(0);
     const epochLines = io.stdout.filter((line) => line.startsWith("epoch "));

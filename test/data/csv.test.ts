@@ -63,9 +63,7 @@ describe("parseCsv", () => {
 
   it("refuses a first row that fits neither layout, saying both", () => {
     const error = parse("# comment\n1,2,3,4,5,6\n");
-    expect(error.format()).toBe(
-      "d.csv:2: error: expected 4 columns (3 features and a class label) or 5 (3 features and 2 targets), found 6",
-    );
+    expect(error.format()).toBe("d.csv:2: error: expected 4 columns (3 features and a class label) or 5 (3 features and 2 targets), found 6");
     const mnist = dataError(() => parseCsv(`${Array(790).fill("0").join(",")}\n`, "m.csv", { inputSize: 784, outputSize: 10 }));
     expect(mnist.message).toBe("expected 785 columns (784 features and a class label) or 794 (784 features and 10 targets), found 790");
   });

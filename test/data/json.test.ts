@@ -35,21 +35,15 @@ describe("parseJsonData", () => {
   it("places invalid JSON where the parser gives no position: a trailing comma, a quote, a cut-off literal", () => {
     const error = parse('{ "features": [[1,2,3]],\n  "labels": [1,] }');
     expect(error.format()).toBe("d.json:2:16: error: invalid JSON: Unexpected token ']'");
-    expect(parse("{ \"features\": [[1,2,3]],\n  \"labels\": ['a'] }").format()).toBe("d.json:2:14: error: invalid JSON: Unexpected token '''");
+    expect(parse('{ "features": [[1,2,3]],\n  "labels": [\'a\'] }').format()).toBe("d.json:2:14: error: invalid JSON: Unexpected token '''");
     expect(parse('{ "features": [[1,2,3]],\n  "labels": [1], "done": tru }').format()).toBe("d.json:2:29: error: invalid JSON: Unexpected token ' '");
-    expect(parse('{ "features": [[1,2,3]], "labels": [1] }\n\n  x').format()).toBe(
-      "d.json:3:3: error: invalid JSON: Unexpected non-whitespace character after JSON",
-    );
+    expect(parse('{ "features": [[1,2,3]], "labels": [1] }\n\n  x').format()).toBe("d.json:3:3: error: invalid JSON: Unexpected non-whitespace character after JSON");
   });
 
   it("places JSON that ends too early at its end", () => {
-    expect(parse('{ "features": [[1,2,3]],\n "labels": [1').format()).toBe(
-      "d.json:2:14: error: invalid JSON: Expected ',' or ']' after array element",
-    );
+    expect(parse('{ "features": [[1,2,3]],\n "labels": [1').format()).toBe("d.json:2:14: error: invalid JSON: Expected ',' or ']' after array element");
     expect(parse('{ "features": [[1,2,3]],\n "labels": [1, ').format()).toBe("d.json:2:16: error: invalid JSON: Unexpected end of JSON input");
-    expect(parse('{ "features": [[1,2,3]],\n "labels": [1], "note": "unfinished').format()).toBe(
-      "d.json:2:36: error: invalid JSON: Unterminated string",
-    );
+    expect(parse('{ "features": [[1,2,3]],\n "labels": [1], "note": "unfinished').format()).toBe("d.json:2:36: error: invalid JSON: Unterminated string");
     expect(parse("").format()).toBe("d.json:1:1: error: invalid JSON: Unexpected end of JSON input");
   });
 
@@ -72,9 +66,7 @@ describe("parseJsonData", () => {
   });
 
   it("refuses a features entry that is not an array", () => {
-    expect(parse('{ "features": [[1,2,3], 4], "labels": [0, 1] }').format()).toBe(
-      "d.json: error: features[1] must be an array of numbers, found 4",
-    );
+    expect(parse('{ "features": [[1,2,3], 4], "labels": [0, 1] }').format()).toBe("d.json: error: features[1] must be an array of numbers, found 4");
   });
 
   it("refuses a features row of the wrong length", () => {
@@ -84,9 +76,7 @@ describe("parseJsonData", () => {
   });
 
   it("refuses a feature that is not a number", () => {
-    expect(parse('{ "features": [[1,2,3],[1,2,3],[1,"2",3]], "labels": [0,0,0] }').format()).toBe(
-      'd.json: error: features[2][1] is not a number (found the string "2")',
-    );
+    expect(parse('{ "features": [[1,2,3],[1,2,3],[1,"2",3]], "labels": [0,0,0] }').format()).toBe('d.json: error: features[2][1] is not a number (found the string "2")');
     expect(parse('{ "features": [[1,null,3]], "labels": [0] }').format()).toBe("d.json: error: features[0][1] is not a number (found null)");
   });
 
@@ -99,39 +89,27 @@ describe("parseJsonData", () => {
   });
 
   it("refuses a class label outside [0, outputSize)", () => {
-    expect(parse('{ "features": [[1,2,3],[1,2,3]], "labels": [0, 7] }').format()).toBe(
-      "d.json: error: labels[1] = 7 is not a class of a network with 2 outputs (0 … 1)",
-    );
+    expect(parse('{ "features": [[1,2,3],[1,2,3]], "labels": [0, 7] }').format()).toBe("d.json: error: labels[1] = 7 is not a class of a network with 2 outputs (0 … 1)");
   });
 
   it("refuses a class label that is not an integer or not a number", () => {
-    expect(parse('{ "features": [[1,2,3]], "labels": [0.5] }').format()).toBe(
-      "d.json: error: labels[0] = 0.5 is not a class of a network with 2 outputs (0 … 1)",
-    );
+    expect(parse('{ "features": [[1,2,3]], "labels": [0.5] }').format()).toBe("d.json: error: labels[0] = 0.5 is not a class of a network with 2 outputs (0 … 1)");
     expect(parse('{ "features": [[1,2,3]], "labels": [true] }').format()).toBe("d.json: error: labels[0] is not a number (found true)");
   });
 
   it("refuses a target row where labels[0] is a class", () => {
-    expect(parse('{ "features": [[1,2,3],[1,2,3]], "labels": [0, [1, 0]] }').format()).toBe(
-      "d.json: error: labels[1] is a row of targets, but labels[0] is a class index",
-    );
+    expect(parse('{ "features": [[1,2,3],[1,2,3]], "labels": [0, [1, 0]] }').format()).toBe("d.json: error: labels[1] is a row of targets, but labels[0] is a class index");
   });
 
   it("refuses a target row of the wrong width", () => {
-    expect(parse('{ "features": [[1,2,3],[1,2,3]], "labels": [[1,0],[1,2,3]] }').format()).toBe(
-      "d.json: error: labels[1] has 3 values; the network has 2 outputs",
-    );
+    expect(parse('{ "features": [[1,2,3],[1,2,3]], "labels": [[1,0],[1,2,3]] }').format()).toBe("d.json: error: labels[1] has 3 values; the network has 2 outputs");
   });
 
   it("refuses a class index where labels[0] is a row of targets", () => {
-    expect(parse('{ "features": [[1,2,3],[1,2,3]], "labels": [[1,0], 1] }').format()).toBe(
-      "d.json: error: labels[1] must be an array of numbers, found 1",
-    );
+    expect(parse('{ "features": [[1,2,3],[1,2,3]], "labels": [[1,0], 1] }').format()).toBe("d.json: error: labels[1] must be an array of numbers, found 1");
   });
 
   it("refuses a target that is not a number", () => {
-    expect(parse('{ "features": [[1,2,3]], "labels": [[1,"x"]] }').format()).toBe(
-      'd.json: error: labels[0][1] is not a number (found the string "x")',
-    );
+    expect(parse('{ "features": [[1,2,3]], "labels": [[1,"x"]] }').format()).toBe('d.json: error: labels[0][1] is not a number (found the string "x")');
   });
 });

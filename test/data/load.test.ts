@@ -61,14 +61,24 @@ describe("loadData", () => {
 
   it("refuses a file of one sample, which leaves nothing to hold out", async () => {
     const file = csvFile("one.csv", 1);
-    expect((await rejection(loadData(file, shape))).format()).toBe(
-      `${file}: error: the file has only 1 sample; at least 2 are needed to hold one out for testing`,
-    );
+    expect((await rejection(loadData(file, shape))).format()).toBe(`${file}: error: the file has only 1 sample; at least 2 are needed to hold one out for testing`);
   });
 
   it("reads a JSON file, whatever the case of its extension", async () => {
     const file = join(dir, "data.JSON");
-    writeFileSync(file, JSON.stringify({ features: Array.from({ length: 5 }, (_, i) => [i, 0, 0]), labels: [[0, 1], [1, 0], [0, 1], [1, 0], [0, 1]] }));
+    writeFileSync(
+      file,
+      JSON.stringify({
+        features: Array.from({ length: 5 }, (_, i) => [i, 0, 0]),
+        labels: [
+          [0, 1],
+          [1, 0],
+          [0, 1],
+          [1, 0],
+          [0, 1],
+        ],
+      }),
+    );
     const data = await loadData(file, shape);
     expect([data.train.size, data.test.size, data.train.labels.kind]).toEqual([4, 1, "targets"]);
   });

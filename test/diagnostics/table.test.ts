@@ -82,9 +82,7 @@ describe("diagnostics for bad input", () => {
       "}",
     ].join("\n");
     const codes = analyze(source).diagnostics.map((d) => `${d.code}@${d.span.start.line}`);
-    expect(codes).toEqual(
-      expect.arrayContaining(["DS2006@1", "DS2006@2", "DS2005@3", "DS2006@5", "DS2003@6", "DS2017@7", "DS2013@4"]),
-    );
+    expect(codes).toEqual(expect.arrayContaining(["DS2006@1", "DS2006@2", "DS2005@3", "DS2006@5", "DS2003@6", "DS2017@7", "DS2013@4"]));
   });
 
   it("suggests the closest name for a misspelling", () => {

@@ -8,7 +8,9 @@ import type { Model } from "../../runtime/index.js";
 import { typeCheck, writeGenerated } from "../support/generated.js";
 
 const examplesDir = fileURLToPath(new URL("../../examples/", import.meta.url));
-const examples = readdirSync(examplesDir).filter((f) => f.endsWith(".ds")).sort();
+const examples = readdirSync(examplesDir)
+  .filter((f) => f.endsWith(".ds"))
+  .sort();
 
 type Factory = (options?: { seed?: number; backend?: "cpu" | "wasm" | "auto" }) => Promise<Model<readonly number[], readonly number[]>>;
 

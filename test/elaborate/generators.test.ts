@@ -46,7 +46,7 @@ describe("generators follow networkx", () => {
 
   it("erdos_renyi has about p·n(n-1)/2 edges", () => {
     const g = graphOf("graph g = erdos_renyi(n=400, p=0.05, seed=1)");
-    const expected = 0.05 * (400 * 399) / 2; // 3990, standard deviation ≈ 61
+    const expected = (0.05 * (400 * 399)) / 2; // 3990, standard deviation ≈ 61
     expect(Math.abs(g.graph.size - expected)).toBeLessThan(250);
     expect(graphOf("graph g = erdos_renyi(n=30, p=1)").graph.size).toBe(435);
     expect(graphOf("graph g = erdos_renyi(n=30, p=0)").graph.size).toBe(0);
@@ -54,10 +54,7 @@ describe("generators follow networkx", () => {
     expect(graphOf("graph g = erdos_renyi(n=300000, p=0)").layers.map((l) => l.length)).toEqual([300000]);
   });
 
-  it.each([
-    "watts_strogatz(n=300, k=4, p=0.5, seed=SEED)",
-    "erdos_renyi(n=300, p=0.02, seed=SEED)",
-  ])("%s is a function of its seed", (call) => {
+  it.each(["watts_strogatz(n=300, k=4, p=0.5, seed=SEED)", "erdos_renyi(n=300, p=0.02, seed=SEED)"])("%s is a function of its seed", (call) => {
     const make = (seed: number): string[] => edgeList(graphOf(`graph g = ${call.replace("SEED", String(seed))}`));
     expect(make(3)).toEqual(make(3));
     expect(make(3)).not.toEqual(make(4));

@@ -1,23 +1,20 @@
 import { DirectedGraph } from "graphology";
 import { describe, expect, it } from "vitest";
-import {
-  analyze,
-  appendLayered,
-  areConnected,
-  connectedLayerPairs,
-  edgesBetween,
-  layeredGraph,
-  layerOf,
-  layerSizes,
-  neuronCounts,
-  verticesIn,
-} from "../../src/index.js";
+import { analyze, appendLayered, areConnected, connectedLayerPairs, edgesBetween, layeredGraph, layerOf, layerSizes, neuronCounts, verticesIn } from "../../src/index.js";
 import { buildModel } from "../support/models.js";
 
 /** 0 → 1 → 3, 0 → 2 → 3, 0 → 3, 4 → 3: layers [0, 4], [1, 2], [3]. */
 function diamond() {
   const g = new DirectedGraph();
-  for (const [s, t] of [[0, 1], [1, 3], [0, 2], [2, 3], [0, 3], [4, 3]]) g.mergeEdge(String(s), String(t));
+  for (const [s, t] of [
+    [0, 1],
+    [1, 3],
+    [0, 2],
+    [2, 3],
+    [0, 3],
+    [4, 3],
+  ])
+    g.mergeEdge(String(s), String(t));
   return layeredGraph("diamond", g);
 }
 

@@ -29,7 +29,15 @@ describe("orientation", () => {
         const result = analyze(`graph u = edges { ${list} }\ngraph g = orient(u, ${rule}, roots=[${root}], seed=${seed})`);
         expect(result.diagnostics).toEqual([]); // a cycle would be DS3001
         const g = result.program!.graphs.get("g")!;
-        const undirected = edges(g).map((e) => e.split("->").map(Number).sort((x, y) => x - y).join("--")).sort();
+        const undirected = edges(g)
+          .map((e) =>
+            e
+              .split("->")
+              .map(Number)
+              .sort((x, y) => x - y)
+              .join("--"),
+          )
+          .sort();
         expect(undirected).toEqual(pairs.map(([a, b]) => `${Math.min(a, b)}--${Math.max(a, b)}`).sort());
       }),
       { numRuns: 300 },

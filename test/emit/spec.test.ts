@@ -12,9 +12,7 @@ function planOf(source: string): KernelPlan {
 
 describe("emit: the network spec", () => {
   // 0 -> 2 skips depth 1; 3 is a sink at depth 1.
-  const plan = planOf(
-    "graph g = edges { 0 -> 1, 1 -> 2, 0 -> 2, 0 -> 3 }\nnetwork S { input [2, 2] dense 3 structure g structure g output 2 activation sigmoid }",
-  );
+  const plan = planOf("graph g = edges { 0 -> 1, 1 -> 2, 0 -> 2, 0 -> 3 }\nnetwork S { input [2, 2] dense 3 structure g structure g output 2 activation sigmoid }");
   const spec = networkSpec(plan);
 
   it("carries the network's settings", () => {

@@ -31,7 +31,11 @@ describe("extraction from TensorFlow.js Layers models", () => {
     const { graph, warnings } = extractLayersGraph(model, { threshold: 0.1 });
     expect(warnings).toEqual([]);
     const edges = graph.mapEdges((_e, a, s, t) => `${s}->${t}:${a.weight}`).sort();
-    expect(edges).toEqual(["input:0->dense_Dense1:0:0.5", "input:0->dense_Dense1:2:-2", "input:1->dense_Dense1:1:1", "input:2->dense_Dense1:2:3", "input:3->dense_Dense1:0:-0.20000000298023224"].map((e) => e.replace("dense_Dense1", model.layers[0]!.name)).sort());
+    expect(edges).toEqual(
+      ["input:0->dense_Dense1:0:0.5", "input:0->dense_Dense1:2:-2", "input:1->dense_Dense1:1:1", "input:2->dense_Dense1:2:3", "input:3->dense_Dense1:0:-0.20000000298023224"]
+        .map((e) => e.replace("dense_Dense1", model.layers[0]!.name))
+        .sort(),
+    );
     expect(graph.getNodeAttributes(`${model.layers[0]!.name}:2`)).toMatchObject({ kind: "output", index: 2 });
   });
 

@@ -120,7 +120,10 @@ describe("activation hooks", () => {
 describe("extractConnections", () => {
   it("lists exactly the order-0 graph's edges and weights, in typed arrays", async () => {
     const model = await buildModel("graph g = watts_strogatz(20, 4, 0.3, seed=2)\nnetwork W { input 5 dense 4 structure g output 3 }", { seed: 6 });
-    model.setMask("input->dense1", model.getMask("input->dense1").map((_, i) => (i % 5 === 0 ? 0 : 1)));
+    model.setMask(
+      "input->dense1",
+      model.getMask("input->dense1").map((_, i) => (i % 5 === 0 ? 0 : 1)),
+    );
     const list = (await import("../../runtime/index.js")).extractConnections(model, { threshold: 0.05 });
     const graph = model.extractGraph({ order: 0, threshold: 0.05 });
     const name = (neuron: number): string => {

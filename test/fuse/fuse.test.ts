@@ -19,13 +19,21 @@ function network(sizes: readonly number[], edges: readonly (readonly [number, nu
 }
 
 /** Each kernel as "target: block names". */
-const shown = (plan: KernelPlan): string[] =>
-  plan.kernels.map((k) => `${plan.network.layers[k.target]!.name}: ${k.blocks.map((b) => plan.network.blocks[b]!.name).join(", ")}`);
+const shown = (plan: KernelPlan): string[] => plan.kernels.map((k) => `${plan.network.layers[k.target]!.name}: ${k.blocks.map((b) => plan.network.blocks[b]!.name).join(", ")}`);
 
 describe("fuse", () => {
   it("makes one kernel per layer that blocks enter, in target order, and none for the input", () => {
     // Blocks deliberately out of order: by target 3, 1, 2, 3, 3 and sources 2, 0, 1, 0, 1.
-    const ir = network([4, 3, 2, 5], [[2, 3], [0, 1], [1, 2], [0, 3], [1, 3]]);
+    const ir = network(
+      [4, 3, 2, 5],
+      [
+        [2, 3],
+        [0, 1],
+        [1, 2],
+        [0, 3],
+        [1, 3],
+      ],
+    );
     const [plan] = fuse([ir]);
     expect(plan!.kernels).toEqual([
       { target: 1, blocks: [1] },
@@ -37,7 +45,13 @@ describe("fuse", () => {
 
   it("hands the network on unchanged, one plan per network in order", () => {
     const a = network([2, 2], [[0, 1]]);
-    const b = network([3, 1, 1], [[0, 1], [1, 2]]);
+    const b = network(
+      [3, 1, 1],
+      [
+        [0, 1],
+        [1, 2],
+      ],
+    );
     const plans = fuse([a, b]);
     expect(plans.map((p) => p.network)).toEqual([a, b]);
     expect(plans[0]!.network).toBe(a);

@@ -39,7 +39,10 @@ describe("the kernel plan in the spec", () => {
     expect(compiled.execution).toEqual(planned.execution);
     expect(Array.from(compiled.predict(x).dataSync())).toEqual(Array.from(planned.predict(x).dataSync()));
     const expected = compiled.predict(x).dataSync();
-    dense.predict(x).dataSync().forEach((v, i) => expect(v).toBeCloseTo(expected[i]!, 5));
+    dense
+      .predict(x)
+      .dataSync()
+      .forEach((v, i) => expect(v).toBeCloseTo(expected[i]!, 5));
   });
 
   it("that does not fit the network is refused with the reason", async () => {
@@ -48,7 +51,9 @@ describe("the kernel plan in the spec", () => {
     // Other choices than this machine's: the plan is not used, but made again.
     expect((await createNetwork({ ...spec, plan: { ...plan, kinds: plan.kinds.replace(/s/g, "d") } }, { backend: "cpu" })).planSource).toBe("runtime");
     const swapped = { ...plan, steps: [plan.steps[1]!, plan.steps[0]!, ...plan.steps.slice(2)] };
-    await expect(createNetwork({ ...spec, plan: swapped }, { backend: "cpu" })).rejects.toThrow("W: invalid network spec: plan: steps must take the kernels in order; kernel 0 is next, not 1");
+    await expect(createNetwork({ ...spec, plan: swapped }, { backend: "cpu" })).rejects.toThrow(
+      "W: invalid network spec: plan: steps must take the kernels in order; kernel 0 is next, not 1",
+    );
     const graph = plan.steps.find((s) => s.kind === "graph")!;
     const noExports = { ...plan, steps: plan.steps.map((s) => (s === graph ? { ...graph, exports: "empty" } : s)) };
     await expect(createNetwork({ ...spec, plan: noExports }, { backend: "cpu" })).rejects.toThrow("invalid network spec: plan:");

@@ -5,7 +5,10 @@ import { buildModel } from "../support/models.js";
 const mlp = "network M { input 12 dense [20, 10] output 3 }";
 const data = {
   x: tf.randomUniform([64, 12], -1, 1, "float32", 5),
-  y: tf.tensor1d(Array.from({ length: 64 }, (_, i) => i % 3), "int32"),
+  y: tf.tensor1d(
+    Array.from({ length: 64 }, (_, i) => i % 3),
+    "int32",
+  ),
 };
 const live = (model: Model): Record<string, number> => Object.fromEntries(model.blocks.map((b) => [b.name, model.liveConnections(b.name)]));
 
@@ -39,7 +42,10 @@ describe("dynamic sparse training", () => {
       const g = gradients.get(block.name)!;
       const k = Math.floor(0.25 * old.reduce((a, b) => a + b, 0));
       const inactive = Array.from(old.keys()).filter((i) => old[i] === 0);
-      const expected = inactive.sort((a, b) => Math.abs(g[b]!) - Math.abs(g[a]!) || a - b).slice(0, k).sort((a, b) => a - b);
+      const expected = inactive
+        .sort((a, b) => Math.abs(g[b]!) - Math.abs(g[a]!) || a - b)
+        .slice(0, k)
+        .sort((a, b) => a - b);
       const grown = Array.from(now.keys()).filter((i) => old[i] === 0 && now[i] === 1);
       expect(grown).toEqual(expected);
       const w = model.getWeights(block.name);
@@ -59,7 +65,7 @@ describe("dynamic sparse training", () => {
     expect(density(third!)).toBeGreaterThan(density(second!));
     expect(density(second!)).toBeGreaterThan(density(first!));
     const ratio = density(first!) / density(second!);
-    expect(ratio).toBeCloseTo(((12 + 20) / (12 * 20)) / ((20 + 10) / (20 * 10)), 1);
+    expect(ratio).toBeCloseTo((12 + 20) / (12 * 20) / ((20 + 10) / (20 * 10)), 1);
     expect(Math.abs(erk.liveConnections() - 0.25 * erk.totalConnections())).toBeLessThanOrEqual(3);
   });
 
@@ -72,8 +78,7 @@ describe("dynamic sparse training", () => {
     const batch = { x: tf.slice(data.x, 0, 8), y: tf.slice(data.y, 0, 8) };
     for (let t = 1; t <= 12; t++) hooks.batchEnd(batch);
     expect(events.map((e) => e.step)).toEqual([2, 4, 6, 8]);
-    const expected = (t: number): number =>
-      model.blocks.reduce((n, b) => n + Math.floor(0.2 * (1 + Math.cos((Math.PI * t) / 8)) * model.liveConnections(b.name)), 0);
+    const expected = (t: number): number => model.blocks.reduce((n, b) => n + Math.floor(0.2 * (1 + Math.cos((Math.PI * t) / 8)) * model.liveConnections(b.name)), 0);
     expect(events.map((e) => e.dropped)).toEqual([2, 4, 6, 8].map(expected));
   });
 });
@@ -85,7 +90,16 @@ describe("grow in the language", async () => {
     expect(diagnostics).toEqual([]);
     const spec = networkSpec(plans![0]!);
     expect(spec.growth).toEqual({
-      method: "rigl", sparsity: 0.8, distribution: "uniform", every: 10, dropFraction: 0.3, decay: "cosine", stop: 50, regrow: "zero", seed: 0, blocks: ["input->dense1"],
+      method: "rigl",
+      sparsity: 0.8,
+      distribution: "uniform",
+      every: 10,
+      dropFraction: 0.3,
+      decay: "cosine",
+      stop: 50,
+      regrow: "zero",
+      seed: 0,
+      blocks: ["input->dense1"],
     });
     const model = await buildModel("network G { input 30 dense 20 output 3\n  grow set(sparsity=0.8, every=10, stop=50, layers=[dense1]) }");
     expect(model.liveConnections("input->dense1")).toBe(120);

@@ -54,7 +54,10 @@ describe("growing neurons", () => {
     await model.fit({ x, y }, { epochs: 1, batchSize: 3, optimizer });
     const before = await optimizer.getWeights();
     const oldWeight = model.parameters.find((p) => p.name === "dense2.weight")!.variable;
-    const oldMoment = before.find((w) => w.name === `${oldWeight.name}/m`)!.tensor.dataSync().slice();
+    const oldMoment = before
+      .find((w) => w.name === `${oldWeight.name}/m`)!
+      .tensor.dataSync()
+      .slice();
     const grown = await growNeurons(model, "dense1", { mode: "zero", count: 2, optimizer });
     const after = await optimizer.getWeights();
     for (const parameter of grown.parameters) {
@@ -85,7 +88,10 @@ describe("growing neurons under every execution", () => {
     const model = await buildModel(mixed, { seed: 1, execution });
     prune(model, { amount: { percent: 30 } });
     await model.fit({ x, y }, { epochs: 1, batchSize: 3 });
-    for (const options of [{ mode: "zero", count: 2 }, { mode: "split", split: [1, 4] }] as const) {
+    for (const options of [
+      { mode: "zero", count: 2 },
+      { mode: "split", split: [1, 4] },
+    ] as const) {
       const grown = await growNeurons(model, "dense1", { ...options, seed: 3 });
       expect(grown.executionMode).toBe(execution);
       expect(grown.layers.find((l) => l.name === "dense1")!.size).toBe(8);

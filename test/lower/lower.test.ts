@@ -44,12 +44,7 @@ describe("lower: dense stages", () => {
   });
 
   it("records each layer's origin, from which its kind follows", () => {
-    expect(network.layers.map((l) => l.origin)).toEqual([
-      { kind: "input" },
-      { kind: "dense", index: 1 },
-      { kind: "dense", index: 2 },
-      { kind: "output" },
-    ]);
+    expect(network.layers.map((l) => l.origin)).toEqual([{ kind: "input" }, { kind: "dense", index: 1 }, { kind: "dense", index: 2 }, { kind: "output" }]);
     expect(network.layers.map((l) => layerKind(l.origin))).toEqual(["input", "hidden", "hidden", "output"]);
     expect(network.layers.some((l) => l.vertices !== undefined)).toBe(false);
   });
@@ -100,9 +95,7 @@ describe("lower: a structure with a skip connection", () => {
 
 describe("lower: scalable groups", () => {
   // Groups of round(p · 6) neurons: 1, 2, 2, 1.
-  const network = lowerOne(
-    "graph base = edges { 0 -> 2, 1 -> 3 }\ngraph s = scalable(base, scale=6, proportions=[1, 2, 2, 1])\nnetwork F { input 2 structure s output 1 }",
-  );
+  const network = lowerOne("graph base = edges { 0 -> 2, 1 -> 3 }\ngraph s = scalable(base, scale=6, proportions=[1, 2, 2, 1])\nnetwork F { input 2 structure s output 1 }");
 
   it("lays each vertex's group side by side in its depth's layer", () => {
     expect(sizes(network)).toEqual(["input 2", "s.d0 3", "s.d1 3", "output 1"]);
@@ -116,8 +109,7 @@ describe("lower: scalable groups", () => {
 });
 
 describe("lower: a graph used twice", () => {
-  const source = (policy: string): string =>
-    `graph t = balanced_tree(r=2, h=1)\nnetwork T {\n  input 3\n  structure t\n  dense 4\n  structure t\n  output 2\n  ${policy}\n}`;
+  const source = (policy: string): string => `graph t = balanced_tree(r=2, h=1)\nnetwork T {\n  input 3\n  structure t\n  dense 4\n  structure t\n  output 2\n  ${policy}\n}`;
 
   it("names the second structure's layers with '#2' and counts the use in their origin", () => {
     const network = lowerOne(source("mask dense()"));
@@ -155,8 +147,7 @@ describe("lower: a graph used twice", () => {
 });
 
 describe("lower: mask policies", () => {
-  const source = (policies: string): string =>
-    `graph g = edges { 0 -> 1, 0 -> 2 }\nnetwork P {\n  input 2\n  dense 3\n  structure g\n  output 2\n  ${policies}\n}`;
+  const source = (policies: string): string => `graph g = edges { 0 -> 1, 0 -> 2 }\nnetwork P {\n  input 2\n  dense 3\n  structure g\n  output 2\n  ${policies}\n}`;
 
   it("leaves every block as the structure made it without a policy", () => {
     expect(masks(lowerOne(source("")))).toEqual({

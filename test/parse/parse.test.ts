@@ -20,11 +20,7 @@ describe("parse", () => {
 
   it("reads comments, trailing commas, strings with escapes and negative numbers without complaint", () => {
     expect(diagnostics).toEqual([]);
-    expect(program.declarations.map((d) => `${d.kind}:${d.name.name}`)).toEqual([
-      "GraphDeclaration:sw",
-      "GraphDeclaration:d",
-      "NetworkDeclaration:N",
-    ]);
+    expect(program.declarations.map((d) => `${d.kind}:${d.name.name}`)).toEqual(["GraphDeclaration:sw", "GraphDeclaration:d", "NetworkDeclaration:N"]);
   });
 
   it("keeps every node's span", () => {
@@ -43,11 +39,7 @@ describe("parse", () => {
 
   it("splits edge chains into single edges, each spanning its two ends", () => {
     const d = (program.declarations[1] as GraphDeclaration).value as EdgeList;
-    expect(d.edges.map((e) => `${e.source.value}${e.directed ? "->" : "--"}${e.target.value}@${at(e.span)}`)).toEqual([
-      "0->1@4:33-4:39",
-      "1->2@4:38-4:44",
-      "0--2@4:46-4:52",
-    ]);
+    expect(d.edges.map((e) => `${e.source.value}${e.directed ? "->" : "--"}${e.target.value}@${at(e.span)}`)).toEqual(["0->1@4:33-4:39", "1->2@4:38-4:44", "0--2@4:46-4:52"]);
   });
 
   it("reads a network body's settings as key and value", () => {
@@ -67,10 +59,7 @@ describe("parse", () => {
 
   it("recovers: an error in one declaration does not hide the next, and both errors are reported", () => {
     const result = parse("graph a = balanced_tree(r=2 h=3)\ngraph b balanced_tree(r=2, h=3)\nnetwork N { input 4 output 2 }");
-    expect(result.diagnostics.map((d) => `${d.code}@${d.span.start.line}:${d.span.start.column}`)).toEqual([
-      "DS1002@1:29",
-      "DS1002@2:9",
-    ]);
+    expect(result.diagnostics.map((d) => `${d.code}@${d.span.start.line}:${d.span.start.column}`)).toEqual(["DS1002@1:29", "DS1002@2:9"]);
     expect(result.program.declarations.map((d) => d.name.name)).toContain("N");
   });
 

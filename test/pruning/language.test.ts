@@ -51,7 +51,17 @@ describe("masks and pruning in the language", () => {
       "graph t = balanced_tree(2, 2)\nnetwork P { input 4 dense 8 structure t output 2\n  prune iterative(percent=20, every=2, target=0.8, rewind=3, layers=[t])\n  prune gradual(final=0.5, start=10, end=100, every=10, scope=layer)\n  prune one_shot(percent=5, step=40, saliency=random, seed=2) }",
     );
     expect(spec.pruning).toEqual([
-      { kind: "iterative", percent: 20, every: 2, target: 0.8, rewind: { epoch: 3 }, saliency: "magnitude", scope: "global", seed: 0, blocks: ["dense1->t.d0", "t.d0->t.d1", "t.d1->t.d2"] },
+      {
+        kind: "iterative",
+        percent: 20,
+        every: 2,
+        target: 0.8,
+        rewind: { epoch: 3 },
+        saliency: "magnitude",
+        scope: "global",
+        seed: 0,
+        blocks: ["dense1->t.d0", "t.d0->t.d1", "t.d1->t.d2"],
+      },
       { kind: "gradual", initial: 0, final: 0.5, start: 10, end: 100, every: 10, saliency: "magnitude", scope: "layer", seed: 0 },
       { kind: "oneShot", percent: 5, atStep: 40, saliency: "random", scope: "global", seed: 2 },
     ]);
@@ -94,8 +104,7 @@ describe("mask file(...)", async () => {
   });
 
   it("reports a block the file lacks, a wrong length, and a missing file at the mask line", () => {
-    const at = (source: string): string[] =>
-      analyze(source, { fileName: join(dir, "f.ds") }).diagnostics.map((d) => `${d.code}@${d.span.start.line}: ${d.message}`);
+    const at = (source: string): string[] => analyze(source, { fileName: join(dir, "f.ds") }).diagnostics.map((d) => `${d.code}@${d.span.start.line}: ${d.message}`);
     expect(at('network F { input 2 dense 3 output 2\n  mask file("m.json") }')).toEqual([
       "DS2023@2: file 'm.json' is malformed: the mask of block 'dense1->output' has 4 entries; expected 6",
     ]);

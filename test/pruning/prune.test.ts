@@ -8,7 +8,11 @@ const mlp = "network M { input 6 dense [5, 4] output 3 }";
 /** Weights drawn from a small set of values, so ties are common. */
 function tiedWeights(model: Model, seed: number): void {
   const random = createRandom(seed);
-  for (const b of model.blocks) model.setWeights(b.name, Array.from({ length: b.sourceSize * b.targetSize }, () => (random.int(7) - 3) / 4));
+  for (const b of model.blocks)
+    model.setWeights(
+      b.name,
+      Array.from({ length: b.sourceSize * b.targetSize }, () => (random.int(7) - 3) / 4),
+    );
 }
 
 /** Brute force: every live (block, index), sorted by |w|, then block order, then index. */
@@ -40,9 +44,14 @@ describe("pruning by saliency", () => {
   it("global magnitude pruning by percentage removes exactly what a brute-force sort says, ties by position", async () => {
     const model = await buildModel(mlp, { seed: 1 });
     tiedWeights(model, 2);
-    model.setMask("input->dense1", model.getMask("input->dense1").map((_, i) => (i % 7 === 0 ? 0 : 1)));
+    model.setMask(
+      "input->dense1",
+      model.getMask("input->dense1").map((_, i) => (i % 7 === 0 ? 0 : 1)),
+    );
     const live = model.liveConnections();
-    const expected = bruteForceOrder(model).slice(0, Math.floor(0.3 * live)).sort();
+    const expected = bruteForceOrder(model)
+      .slice(0, Math.floor(0.3 * live))
+      .sort();
     const before = masksOf(model);
     const result = prune(model, { amount: { percent: 30 } });
     expect(prunedKeys(model, before)).toEqual(expected);
@@ -89,14 +98,14 @@ describe("pruning by saliency", () => {
     const model = await buildModel(mlp);
     const saliency = Object.fromEntries(model.blocks.map((b) => [b.name, new Float32Array(b.sourceSize * b.targetSize)]));
     saliency["dense1->dense2"] = new Float32Array(3);
-    expect(() => prune(model, { saliency, amount: { count: 1 } })).toThrow(
-      "M.prune: the saliency of block 'dense1->dense2' has 3 values; expected 20 ([5, 4], row-major)",
-    );
+    expect(() => prune(model, { saliency, amount: { count: 1 } })).toThrow("M.prune: the saliency of block 'dense1->dense2' has 3 values; expected 20 ([5, 4], row-major)");
   });
 
   it("prunes by a user saliency: the lowest values go", async () => {
     const model = await buildModel(mlp);
-    const saliency = Object.fromEntries(model.blocks.map((b) => [b.name, Array.from({ length: b.sourceSize * b.targetSize }, (_, i) => (b.name === "dense2->output" ? i : 100 + i))]));
+    const saliency = Object.fromEntries(
+      model.blocks.map((b) => [b.name, Array.from({ length: b.sourceSize * b.targetSize }, (_, i) => (b.name === "dense2->output" ? i : 100 + i))]),
+    );
     prune(model, { saliency, amount: { count: 3 } });
     expect(Array.from(model.getMask("dense2->output").slice(0, 4))).toEqual([0, 0, 0, 1]);
   });
@@ -159,11 +168,17 @@ describe("masks at orders 1 and 2, applyMask and recomputeMask", () => {
 
   it("applyMask zeroes stored weights; recomputeMask prunes |w| ≤ θ and never revives", async () => {
     const model = await buildModel(mlp, { seed: 7 });
-    model.setMask("input->dense1", model.getMask("input->dense1").map((_, i) => (i < 10 ? 0 : 1)));
+    model.setMask(
+      "input->dense1",
+      model.getMask("input->dense1").map((_, i) => (i < 10 ? 0 : 1)),
+    );
     applyMask(model);
     model.setMask("input->dense1", new Array(30).fill(1));
     expect(Array.from(model.getWeights("input->dense1").slice(0, 10))).toEqual(new Array(10).fill(0));
-    model.setMask("input->dense1", model.getMask("input->dense1").map((_, i) => (i < 10 ? 0 : 1)));
+    model.setMask(
+      "input->dense1",
+      model.getMask("input->dense1").map((_, i) => (i < 10 ? 0 : 1)),
+    );
     const theta = 0.3;
     const expected = model.blocks.reduce((n, b) => n + Array.from(model.getWeights(b.name)).filter((w, i) => model.getMask(b.name)[i] === 1 && Math.abs(w) <= theta).length, 0);
     const result = recomputeMask(model, theta);
@@ -181,7 +196,10 @@ describe("masks at orders 1 and 2, applyMask and recomputeMask", () => {
       prune(model, { amount: { percent: 60 } });
       const masks = masksOf(model);
       const x = tf.randomUniform([64, 6], -1, 1, "float32", 2);
-      const y = tf.tensor1d(Array.from({ length: 64 }, (_, i) => i % 3), "int32");
+      const y = tf.tensor1d(
+        Array.from({ length: 64 }, (_, i) => i % 3),
+        "int32",
+      );
       await model.fit({ x, y }, { epochs: 4, batchSize: 8, optimizer });
       for (const b of model.blocks) {
         expect(model.getMask(b.name)).toEqual(masks.get(b.name));

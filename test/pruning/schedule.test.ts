@@ -5,7 +5,10 @@ import { buildModel } from "../support/models.js";
 const mlp = "network M { input 6 dense [10, 8] output 3 }";
 const data = {
   x: tf.randomUniform([40, 6], -1, 1, "float32", 3),
-  y: tf.tensor1d(Array.from({ length: 40 }, (_, i) => i % 3), "int32"),
+  y: tf.tensor1d(
+    Array.from({ length: 40 }, (_, i) => i % 3),
+    "int32",
+  ),
 };
 const total = 6 * 10 + 10 * 8 + 8 * 3;
 const weightsOf = (model: Model): Map<string, Float32Array> => new Map(model.blocks.map((b) => [b.name, model.getWeights(b.name)]));

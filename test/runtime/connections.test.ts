@@ -51,10 +51,7 @@ describe("a large sparse network", () => {
   it("is built in memory that follows its connections (30,000 vertices: no rows × columns arrays)", async () => {
     const spec = specOf("graph g = watts_strogatz(n=30000, k=4, p=0.5, seed=1)\nnetwork W { input 16 structure g output 4 }");
     // Fused rows × columns over all kernels: what dense host masks would take, in entries.
-    const fusedEntries = spec.kernels.reduce(
-      (n, k) => n + k.blocks.reduce((r, b) => r + spec.layers[spec.blocks[b]!.source]!.size, 0) * spec.layers[k.target]!.size,
-      0,
-    );
+    const fusedEntries = spec.kernels.reduce((n, k) => n + k.blocks.reduce((r, b) => r + spec.layers[spec.blocks[b]!.source]!.size, 0) * spec.layers[k.target]!.size, 0);
     const before = process.memoryUsage().arrayBuffers;
     const model = await createNetwork(spec, { backend: "cpu" });
     const grown = process.memoryUsage().arrayBuffers - before;

@@ -89,11 +89,20 @@ describe("the kernel plan", () => {
     const { bindPlan } = await import("../../runtime/binding/execution-plan.js");
     // input (4) → L1 (3, dense) → L2 (5, sparse) → L3 (4, sparse) → output (2, dense, reading L3's neurons 0 and 2 and L1's 1)
     const kernels = [
-        { target: 1, size: 3, hidden: true, blocks: [{ source: 0, size: 4 }] },
-        { target: 2, size: 5, hidden: true, blocks: [{ source: 1, size: 3 }], edges: { rows: Int32Array.from([0, 1, 2, 2]), targets: Int32Array.from([0, 1, 2, 4]) } },
-        { target: 3, size: 4, hidden: true, blocks: [{ source: 2, size: 5 }], edges: { rows: Int32Array.from([0, 1, 4]), targets: Int32Array.from([0, 2, 3]) } },
-        { target: 4, size: 2, hidden: false, blocks: [{ source: 1, size: 3 }, { source: 3, size: 4 }], usedRows: Int32Array.from([1, 3, 5]) },
-      ];
+      { target: 1, size: 3, hidden: true, blocks: [{ source: 0, size: 4 }] },
+      { target: 2, size: 5, hidden: true, blocks: [{ source: 1, size: 3 }], edges: { rows: Int32Array.from([0, 1, 2, 2]), targets: Int32Array.from([0, 1, 2, 4]) } },
+      { target: 3, size: 4, hidden: true, blocks: [{ source: 2, size: 5 }], edges: { rows: Int32Array.from([0, 1, 4]), targets: Int32Array.from([0, 2, 3]) } },
+      {
+        target: 4,
+        size: 2,
+        hidden: false,
+        blocks: [
+          { source: 1, size: 3 },
+          { source: 3, size: 4 },
+        ],
+        usedRows: Int32Array.from([1, 3, 5]),
+      },
+    ];
     const options = { layerSizes: [4, 3, 5, 4, 2], layerNorm: false };
     const plan = bindPlan(planSteps(kernels, options), kernels, options);
     expect(plan.steps.map((s) => s.kind)).toEqual(["dense", "graph", "dense"]);
@@ -105,7 +114,10 @@ describe("the kernel plan", () => {
     expect(Array.from(graph.columns.get(3)!)).toEqual([0, -1, 1, -1]);
     // The output reads L1 (its own tensor, columns 0–2) beside the graph's two: L1's 1, then the graph's 0 and 1.
     const output = plan.steps[2]!;
-    expect(output.input.parts).toEqual([{ kind: "layer", layer: 1 }, { kind: "graph", graph: 0 }]);
+    expect(output.input.parts).toEqual([
+      { kind: "layer", layer: 1 },
+      { kind: "graph", graph: 0 },
+    ]);
     expect(Array.from(output.input.pick!.dataSync())).toEqual([1, 3, 4]);
     // The graph reads L1's neurons 0, 1 and 2 as its inputs, whole and in order: no pick.
     expect(graph.input).toEqual({ parts: [{ kind: "layer", layer: 1 }], pick: undefined });

@@ -6,7 +6,11 @@ import { buildModel } from "../support/models.js";
 const source = "graph g = watts_strogatz(n=40, k=4, p=0.5, seed=3)\nnetwork W { input 6 dense 8 structure g output 3 }";
 const x = tf.randomUniform([5, 6], -1, 1, "float32", 9);
 const y = tf.tensor1d([0, 1, 2, 0, 1], "int32");
-const edgesOf = (m: Model): string[] => m.extractGraph({ order: 0, includeInputs: false, includeOutputs: false }).mapEdges((_e, _a, s, t) => `${s}->${t}`).sort();
+const edgesOf = (m: Model): string[] =>
+  m
+    .extractGraph({ order: 0, includeInputs: false, includeOutputs: false })
+    .mapEdges((_e, _a, s, t) => `${s}->${t}`)
+    .sort();
 
 describe("sparse and dense execution", () => {
   it("compute the same network from the same seed: outputs, live connections, extracted edges", async () => {
@@ -17,7 +21,10 @@ describe("sparse and dense execution", () => {
     expect(sparse.execution.some((s) => s.kind === "graph")).toBe(true);
     expect(dense.execution.every((s) => s.kind === "dense")).toBe(true);
     const a = sparse.predict(x).dataSync();
-    dense.predict(x).dataSync().forEach((v, i) => expect(a[i]).toBeCloseTo(v, 5));
+    dense
+      .predict(x)
+      .dataSync()
+      .forEach((v, i) => expect(a[i]).toBeCloseTo(v, 5));
     expect(sparse.liveConnections()).toBe(dense.liveConnections());
     expect(edgesOf(sparse)).toEqual(edgesOf(dense));
     for (const b of dense.blocks) expect(sparse.getWeights(b.name)).toEqual(dense.getWeights(b.name));
@@ -74,7 +81,10 @@ describe("packed dense kernels (execution auto)", () => {
     expect(stored).toBe(auto.liveConnections());
     expect(stored).toBeLessThan(auto.totalConnections());
     const a = auto.predict(x).dataSync();
-    dense.predict(x).dataSync().forEach((v, i) => expect(a[i]).toBeCloseTo(v, 5));
+    dense
+      .predict(x)
+      .dataSync()
+      .forEach((v, i) => expect(a[i]).toBeCloseTo(v, 5));
     for (const b of dense.blocks) expect(auto.getWeights(b.name)).toEqual(dense.getWeights(b.name));
     expect(edgesOf(auto)).toEqual(edgesOf(dense));
     const d = await dense.fit({ x, y }, { epochs: 2, batchSize: 5, optimizer: "sgd" });

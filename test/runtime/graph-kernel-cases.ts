@@ -74,7 +74,10 @@ export function lossOf(y: number[][]): number {
 }
 export function lossTensor(y: tf.Tensor2D): tf.Scalar {
   const [batch, cols] = y.shape;
-  const weights = tf.tensor2d(Float32Array.from({ length: batch * cols }, (_, i) => 1 + 0.1 * Math.floor(i / cols) + 0.03 * (i % cols)), [batch, cols]);
+  const weights = tf.tensor2d(
+    Float32Array.from({ length: batch * cols }, (_, i) => 1 + 0.1 * Math.floor(i / cols) + 0.03 * (i % cols)),
+    [batch, cols],
+  );
   return tf.sum(tf.mul(tf.sin(y), weights));
 }
 
@@ -119,7 +122,14 @@ export function activationCase(activation: ActivationName) {
 
 /** The case for growing: switched-off connections get the gradient they would have if on. */
 export function growingCase() {
-  return { c: randomCase(5, 4, 0), x: [[0.3, -0.2, 0.9, 0.1], [-1, 0.5, 0.25, -0.6]], exports: [0, 2, 4, 6] };
+  return {
+    c: randomCase(5, 4, 0),
+    x: [
+      [0.3, -0.2, 0.9, 0.1],
+      [-1, 0.5, 0.25, -0.6],
+    ],
+    exports: [0, 2, 4, 6],
+  };
 }
 
 /** The case where nothing upstream needs the input's gradient. */
@@ -130,10 +140,18 @@ export function noInputGradientCase() {
 /** The column-pick case: x [5, 7], columns [6, 0, 3, 3, 5] (a repeat), and the gradient of Σ w · x[:, columns]. */
 export const PICK_INDICES = [6, 0, 3, 3, 5];
 export function pickColumns() {
-  const x = tf.tensor2d(Float32Array.from({ length: 5 * 7 }, (_, i) => Math.sin(i)), [5, 7]);
+  const x = tf.tensor2d(
+    Float32Array.from({ length: 5 * 7 }, (_, i) => Math.sin(i)),
+    [5, 7],
+  );
   const pick = columnPick(PICK_INDICES);
   const picked = gatherColumns(x, pick).arraySync();
-  const w = tf.tensor2d(Float32Array.from({ length: 5 * 5 }, (_, i) => i + 1), [5, 5]);
-  const dx = tf.grad((xx: tf.Tensor) => tf.sum(tf.mul(gatherColumns(xx as tf.Tensor2D, pick), w)))(x).arraySync() as number[][];
+  const w = tf.tensor2d(
+    Float32Array.from({ length: 5 * 5 }, (_, i) => i + 1),
+    [5, 5],
+  );
+  const dx = tf
+    .grad((xx: tf.Tensor) => tf.sum(tf.mul(gatherColumns(xx as tf.Tensor2D, pick), w)))(x)
+    .arraySync() as number[][];
   return { x: x.arraySync(), w: w.arraySync(), picked, dx };
 }

@@ -26,14 +26,30 @@ export function expectReferenceActivations(c: Case, x: number[][], activation: A
 
 export function expectReferenceGradients(c: Case, x: number[][], activation: ActivationName, exports: number[], { dx, dw, db }: KernelResult): void {
   for (let b = 0; b < x.length; b++) {
-    for (let i = 0; i < c.inputs; i++) closeTo(dx[b * c.inputs + i]!, numeric(c, x, activation, exports, (_, xs, d) => (xs[b]![i]! += d)), 1e-4);
+    for (let i = 0; i < c.inputs; i++)
+      closeTo(
+        dx[b * c.inputs + i]!,
+        numeric(c, x, activation, exports, (_, xs, d) => (xs[b]![i]! += d)),
+        1e-4,
+      );
   }
   c.members.forEach((m, k) => {
     m.sources.forEach((_, e) => {
       if (c.masks[k]![e] === 0) expect(Math.abs(dw[k]![e]!)).toBe(0);
-      else closeTo(dw[k]![e]!, numeric(c, x, activation, exports, (cc, _, d) => (cc.weights[k]![e]! += d)), 1e-4);
+      else
+        closeTo(
+          dw[k]![e]!,
+          numeric(c, x, activation, exports, (cc, _, d) => (cc.weights[k]![e]! += d)),
+          1e-4,
+        );
     });
-    c.biases[k]!.forEach((_, i) => closeTo(db[k]![i]!, numeric(c, x, activation, exports, (cc, _, d) => (cc.biases[k]![i]! += d)), 1e-4));
+    c.biases[k]!.forEach((_, i) =>
+      closeTo(
+        db[k]![i]!,
+        numeric(c, x, activation, exports, (cc, _, d) => (cc.biases[k]![i]! += d)),
+        1e-4,
+      ),
+    );
   });
 }
 

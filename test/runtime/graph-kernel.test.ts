@@ -3,13 +3,7 @@ import { useBackend } from "../../runtime/backend.js";
 import { graphWasmModuleText, MODULE_PATH } from "../../scripts/wasm-module.js";
 import { readFileSync } from "node:fs";
 import { ACTIVATIONS, activationCase, growingCase, noInputGradientCase, pickColumns, run } from "./graph-kernel-cases.js";
-import {
-  expectGrowingGradients,
-  expectNoInputGradient,
-  expectPickedColumns,
-  expectReferenceActivations,
-  expectReferenceGradients,
-} from "./graph-kernel-checks.js";
+import { expectGrowingGradients, expectNoInputGradient, expectPickedColumns, expectReferenceActivations, expectReferenceGradients } from "./graph-kernel-checks.js";
 
 describe("the graph kernel's WebAssembly module", () => {
   it("is assembled from graph.wat as committed (run `npm run build:wasm` if this fails)", async () => {

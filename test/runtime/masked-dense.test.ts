@@ -10,9 +10,15 @@ beforeAll(async () => {
 
 const random = createRandom(11);
 const uniform = (shape: [number, number] | [number]): tf.Tensor =>
-  tf.tensor(Float32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => random.uniform(-1, 1)), shape);
+  tf.tensor(
+    Float32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => random.uniform(-1, 1)),
+    shape,
+  );
 const maskOf = (rows: number, cols: number): tf.Tensor2D =>
-  tf.tensor2d(Float32Array.from({ length: rows * cols }, () => (random.next() < 0.4 ? 1 : 0)), [rows, cols]);
+  tf.tensor2d(
+    Float32Array.from({ length: rows * cols }, () => (random.next() < 0.4 ? 1 : 0)),
+    [rows, cols],
+  );
 
 /** A scalar loss that weights every output differently, so every gradient entry matters. */
 function lossOf(y: tf.Tensor2D): tf.Scalar {
@@ -42,12 +48,8 @@ describe("the masked dense kernel's custom gradient", () => {
   });
 
   it("agrees with TensorFlow.js's own gradient of the same expression", () => {
-    const ours = tf.grads((xx: tf.Tensor, ww: tf.Tensor, bb: tf.Tensor) =>
-      lossOf(maskedDense(xx as tf.Tensor2D, ww as tf.Tensor2D, mask, bb as tf.Tensor1D)),
-    )([x, w, b]);
-    const stock = tf.grads((xx: tf.Tensor, ww: tf.Tensor, bb: tf.Tensor) =>
-      lossOf(tf.add(tf.matMul(xx as tf.Tensor2D, tf.mul(ww, mask) as tf.Tensor2D), bb)),
-    )([x, w, b]);
+    const ours = tf.grads((xx: tf.Tensor, ww: tf.Tensor, bb: tf.Tensor) => lossOf(maskedDense(xx as tf.Tensor2D, ww as tf.Tensor2D, mask, bb as tf.Tensor1D)))([x, w, b]);
+    const stock = tf.grads((xx: tf.Tensor, ww: tf.Tensor, bb: tf.Tensor) => lossOf(tf.add(tf.matMul(xx as tf.Tensor2D, tf.mul(ww, mask) as tf.Tensor2D), bb)))([x, w, b]);
     ours.forEach((g, i) => {
       const a = g.dataSync();
       const e = stock[i]!.dataSync();
@@ -56,7 +58,9 @@ describe("the masked dense kernel's custom gradient", () => {
   });
 
   it("matches central finite differences for every live weight, and is exactly 0 for every masked one", () => {
-    const dw = tf.grad((ww: tf.Tensor) => lossOf(maskedDense(x, ww as tf.Tensor2D, mask, b)))(w).dataSync();
+    const dw = tf
+      .grad((ww: tf.Tensor) => lossOf(maskedDense(x, ww as tf.Tensor2D, mask, b)))(w)
+      .dataSync();
     const base = w.arraySync() as number[][];
     const m = mask.dataSync();
     const h = 1e-2;

@@ -33,24 +33,31 @@ afterAll(async () => {
 });
 
 describe("a saved model", () => {
-  it.each(configurations)("saved under execution $execution on $backend loads and predicts under every other", async ({ execution, backend }) => {
-    const saved = await buildModel(source, { seed: 1, execution, backend });
-    // Prune a little and train, so the file carries masks and weights that differ from any initialisation.
-    saved.setMask("input->dense1", saved.getMask("input->dense1").map((m, i) => (i % 3 === 0 ? 0 : m)));
-    await saved.fit({ x: tf.tensor2d(x, [4, 6]), y: tf.tensor1d(y, "int32") }, { epochs: 2, batchSize: 2 });
-    const expected = await predictOn(saved);
-    const { modelJson, weightData } = await exportWeights(saved);
-    for (const other of configurations) {
-      const loaded = await buildModel(source, { seed: 7, ...other });
-      await importWeights(loaded, modelJson, weightData.slice(0));
-      const actual = await predictOn(loaded);
-      if (other.execution === execution && other.backend === backend) expect(Array.from(actual)).toEqual(Array.from(expected));
-      else actual.forEach((v, i) => expect(v).toBeCloseTo(expected[i]!, 4));
-      for (const block of saved.blocks) expect(loaded.getMask(block.name)).toEqual(saved.getMask(block.name));
-      loaded.dispose();
-    }
-    saved.dispose();
-  }, 60000);
+  it.each(configurations)(
+    "saved under execution $execution on $backend loads and predicts under every other",
+    async ({ execution, backend }) => {
+      const saved = await buildModel(source, { seed: 1, execution, backend });
+      // Prune a little and train, so the file carries masks and weights that differ from any initialisation.
+      saved.setMask(
+        "input->dense1",
+        saved.getMask("input->dense1").map((m, i) => (i % 3 === 0 ? 0 : m)),
+      );
+      await saved.fit({ x: tf.tensor2d(x, [4, 6]), y: tf.tensor1d(y, "int32") }, { epochs: 2, batchSize: 2 });
+      const expected = await predictOn(saved);
+      const { modelJson, weightData } = await exportWeights(saved);
+      for (const other of configurations) {
+        const loaded = await buildModel(source, { seed: 7, ...other });
+        await importWeights(loaded, modelJson, weightData.slice(0));
+        const actual = await predictOn(loaded);
+        if (other.execution === execution && other.backend === backend) expect(Array.from(actual)).toEqual(Array.from(expected));
+        else actual.forEach((v, i) => expect(v).toBeCloseTo(expected[i]!, 4));
+        for (const block of saved.blocks) expect(loaded.getMask(block.name)).toEqual(saved.getMask(block.name));
+        loaded.dispose();
+      }
+      saved.dispose();
+    },
+    60000,
+  );
 
   it("has parameters of the same names and shapes under every execution", async () => {
     const shapes = await Promise.all(
@@ -65,15 +72,19 @@ describe("a version 1 file", () => {
   const fixtures = join(import.meta.dirname, "..", "fixtures", "weights-v1");
   const expected = JSON.parse(readFileSync(join(fixtures, "expected.json"), "utf8")) as Record<string, { source: string; execution: Execution; predictions: number[] }>;
 
-  it.each(Object.keys(expected))("saved under %s loads with its spec under every execution and backend, predicting what it did", async (name) => {
-    for (const { execution, backend } of configurations) {
-      const model = await loadModel(join(fixtures, name), { execution, backend });
-      expect(model.layers.map((l) => l.origin.kind)).toContain("structure");
-      const actual = await predictOn(model);
-      actual.forEach((v, i) => expect(v).toBeCloseTo(expected[name]!.predictions[i]!, 4));
-      model.dispose();
-    }
-  }, 60000);
+  it.each(Object.keys(expected))(
+    "saved under %s loads with its spec under every execution and backend, predicting what it did",
+    async (name) => {
+      for (const { execution, backend } of configurations) {
+        const model = await loadModel(join(fixtures, name), { execution, backend });
+        expect(model.layers.map((l) => l.origin.kind)).toContain("structure");
+        const actual = await predictOn(model);
+        actual.forEach((v, i) => expect(v).toBeCloseTo(expected[name]!.predictions[i]!, 4));
+        model.dispose();
+      }
+    },
+    60000,
+  );
 
   it("is refused, leaving the model as it was, when a block's mask switches on a connection its structure lacks", async () => {
     const dir = join(fixtures, "dense");

@@ -23,13 +23,7 @@ import { GRAPH_WASM_BASE64, GRAPH_WASM_SHARED_BASE64 } from "../../runtime/kerne
 import { graphCode, isSharedMemory, type WasmMemory } from "../../runtime/kernels/graph/memory.js";
 import { columnPick, gatherColumns, scatterColumnsPortable } from "../../runtime/kernels/gather-columns.js";
 import { ACTIVATIONS, activationCase, growingCase, lossTensor, noInputGradientCase, PICK_INDICES, pickColumns, run } from "./graph-kernel-cases.js";
-import {
-  expectGrowingGradients,
-  expectNoInputGradient,
-  expectPickedColumns,
-  expectReferenceActivations,
-  expectReferenceGradients,
-} from "./graph-kernel-checks.js";
+import { expectGrowingGradients, expectNoInputGradient, expectPickedColumns, expectReferenceActivations, expectReferenceGradients } from "./graph-kernel-checks.js";
 import { decodeResult, RESULT_MARKER, THREADS, type ChildResult } from "./threaded-wasm-child.js";
 
 const CHILD = fileURLToPath(new URL("./threaded-wasm-child.ts", import.meta.url));
@@ -60,7 +54,10 @@ interface WebAssemblyApi {
   readonly Instance: new (module: object, imports: object) => object;
 }
 const moduleOf = (base64: string): object => new webAssembly.Module(Buffer.from(base64, "base64"));
-const link = (base64: string, memory: WasmMemory): (() => object) => () => new webAssembly.Instance(moduleOf(base64), { env: { memory } });
+const link =
+  (base64: string, memory: WasmMemory): (() => object) =>
+  () =>
+    new webAssembly.Instance(moduleOf(base64), { env: { memory } });
 
 describe("TensorFlow.js's threaded WASM build, in a child process", () => {
   let child: ChildResult;
@@ -249,7 +246,10 @@ describe("where graph.wat cannot run", () => {
     const { w, dx } = pickColumns();
     expect(scatterColumnsPortable(tf.tensor2d(w), PICK_INDICES, 7).arraySync()).toEqual(dx);
     // No column taken: zeros.
-    expect(scatterColumnsPortable(tf.zeros([2, 0]) as tf.Tensor2D, [], 3).arraySync()).toEqual([[0, 0, 0], [0, 0, 0]]);
+    expect(scatterColumnsPortable(tf.zeros([2, 0]) as tf.Tensor2D, [], 3).arraySync()).toEqual([
+      [0, 0, 0],
+      [0, 0, 0],
+    ]);
   });
 
   it("on a backend the kernels are not registered for, picks columns the portable way and the graph kernel says why not", async () => {

@@ -24,8 +24,7 @@ function separable(samples: number, seed: number): { x: tf.Tensor2D; y: tf.Tenso
 const small = "network S { input 6  dense 16  output 2 }";
 
 /** The stored (unmasked) values of a kernel's fused weight. */
-const stored = (model: Model, layer: string): Float32Array =>
-  Float32Array.from(model.parameters.find((p) => p.name === `${layer}.weight`)!.variable.dataSync());
+const stored = (model: Model, layer: string): Float32Array => Float32Array.from(model.parameters.find((p) => p.name === `${layer}.weight`)!.variable.dataSync());
 
 describe("fit", () => {
   it.each<OptimizerName>(["adam", "sgd"])("lowers the loss and learns a separable problem with %s", async (optimizer) => {
@@ -74,7 +73,10 @@ describe("fit", () => {
 
   it("calls back per batch and per epoch, reports sparsity, and can be stopped", async () => {
     const model = await buildModel(small);
-    model.setMask("input->dense1", new Array(6 * 16).fill(0).map((_, i) => (i < 48 ? 1 : 0)));
+    model.setMask(
+      "input->dense1",
+      new Array(6 * 16).fill(0).map((_, i) => (i < 48 ? 1 : 0)),
+    );
     const batches: number[] = [];
     const epochs: EpochLogs[] = [];
     const history = await model.fit(separable(60, 2), {
@@ -113,9 +115,7 @@ describe("fit", () => {
     await expect(model.fit({ x: tf.zeros([4, 5]), y: tf.tensor1d([0, 1, 0, 1], "int32") }, { epochs: 1 })).rejects.toThrow(
       "S.fit: training data: x has shape [4, 5]; expected [n, 6] or [n, 6]",
     );
-    await expect(model.fit({ x, y: tf.tensor1d([0, 1, 2, 1], "int32") }, { epochs: 1 })).rejects.toThrow(
-      "y[2] is 2, which is not a class of a network with 2 outputs (0 … 1)",
-    );
+    await expect(model.fit({ x, y: tf.tensor1d([0, 1, 2, 1], "int32") }, { epochs: 1 })).rejects.toThrow("y[2] is 2, which is not a class of a network with 2 outputs (0 … 1)");
     await expect(model.fit({ x, y: tf.tensor1d([0, 1, 1], "int32") }, { epochs: 1 })).rejects.toThrow("x has 4 samples but y has 3");
     await expect(model.fit({ x, y: tf.tensor1d([0, 1, 1, 0], "int32") }, { epochs: 0 })).rejects.toThrow("epochs must be a positive integer, got 0");
   });

@@ -7,7 +7,10 @@ import { createNetwork, encodeMask, exportWeights, importWeights, tf, type Model
 import { buildModel } from "../support/models.js";
 
 const source = "graph d = edges { 0 -> 1, 0 -> 2, 1 -> 3, 2 -> 3, 0 -> 3 }\nnetwork D { input 5 dense 6 structure d output 3 layer_norm true }";
-const input = tf.tensor2d(Float32Array.from({ length: 4 * 5 }, (_, i) => Math.sin(i)), [4, 5]);
+const input = tf.tensor2d(
+  Float32Array.from({ length: 4 * 5 }, (_, i) => Math.sin(i)),
+  [4, 5],
+);
 const predict = (model: Model, x: tf.Tensor = input): Float32Array => {
   const y = model.predict(x);
   const values = y.dataSync() as Float32Array;
@@ -80,12 +83,25 @@ describe("saving and loading weights", () => {
     expect(json.weightsManifest[0]!.paths).toEqual(["weights.bin"]);
     const entries = json.weightsManifest[0]!.weights;
     expect(entries.map((e) => e.name)).toEqual([
-      "dense1.weight", "dense1.bias", "dense1.gain", "dense1.shift",
-      "d.d0.weight", "d.d0.bias",
-      "d.d1.weight", "d.d1.bias", "d.d1.gain", "d.d1.shift",
-      "d.d2.weight", "d.d2.bias",
-      "output.weight", "output.bias",
-      "dense1.mask", "d.d0.mask", "d.d1.mask", "d.d2.mask", "output.mask",
+      "dense1.weight",
+      "dense1.bias",
+      "dense1.gain",
+      "dense1.shift",
+      "d.d0.weight",
+      "d.d0.bias",
+      "d.d1.weight",
+      "d.d1.bias",
+      "d.d1.gain",
+      "d.d1.shift",
+      "d.d2.weight",
+      "d.d2.bias",
+      "output.weight",
+      "output.bias",
+      "dense1.mask",
+      "d.d0.mask",
+      "d.d1.mask",
+      "d.d2.mask",
+      "output.mask",
     ]);
     expect(entries[0]).toEqual({ name: "dense1.weight", shape: [5, 6], dtype: "float32" });
     // d.d2 reads d.d0 (vertex 0 -> 3) and d.d1 (1 -> 3, 2 -> 3): every entry of its [3, 1] is a connection.
@@ -104,9 +120,7 @@ describe("saving and loading weights", () => {
     await saveWeights(saved, join(dir, "c"));
     const other = await buildModel(source.replace("dense 6", "dense 7"), { seed: 4 });
     const before = predict(other);
-    await expect(loadWeights(other, join(dir, "c"))).rejects.toThrow(
-      "cannot load weights into 'D': parameter 'dense1.weight' is [5, 6] in the file but [5, 7] in the model",
-    );
+    await expect(loadWeights(other, join(dir, "c"))).rejects.toThrow("cannot load weights into 'D': parameter 'dense1.weight' is [5, 6] in the file but [5, 7] in the model");
     expect(predict(other)).toEqual(before);
   });
 
@@ -163,9 +177,16 @@ describe("exportWeights and importWeights", () => {
     await expect(importWeights(model, withWeights([...entries, { name: "extra.bias", shape: [2], dtype: "float32" }]), weightData)).rejects.toThrow(
       "cannot load weights into 'Sparse': the file has 'extra.bias', which the model does not",
     );
-    await expect(importWeights(model, withWeights(entries.filter((e) => e.name !== "h.bias"), "Mlp"), weightData)).rejects.toThrow(
-      "cannot load weights into 'Sparse': the file has no parameter 'h.bias' (the file was saved from network 'Mlp')",
-    );
+    await expect(
+      importWeights(
+        model,
+        withWeights(
+          entries.filter((e) => e.name !== "h.bias"),
+          "Mlp",
+        ),
+        weightData,
+      ),
+    ).rejects.toThrow("cannot load weights into 'Sparse': the file has no parameter 'h.bias' (the file was saved from network 'Mlp')");
   });
 
   it("stores a partial kernel's weight and mask per connection: one value for each of the structure's connections", async () => {

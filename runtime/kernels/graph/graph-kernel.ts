@@ -201,7 +201,10 @@ function backwardKernel(ws: Workspace, inputs: NamedTensorInfoMap, a: Attributes
   const dx = ws.output([batch, r]);
   if (a.needInput) {
     const identity = ws.scratch(4 * r);
-    ws.i32().set(Int32Array.from({ length: r }, (_, i) => i), identity / 4);
+    ws.i32().set(
+      Int32Array.from({ length: r }, (_, i) => i),
+      identity / 4,
+    );
     ws.code.pickRows(dxt, bp, identity, r, dx.pointer, batch, 0);
   } else {
     ws.f32().fill(0, dx.pointer / 4, dx.pointer / 4 + batch * r);

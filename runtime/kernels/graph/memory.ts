@@ -25,10 +25,36 @@ export interface GraphExports {
   scatterColumns(dy: number, batch: number, count: number, idx: number, dx: number, cols: number): void;
   placeParameters(table: number, members: number, weff: number, bias: number): void;
   takeGradients(table: number, members: number, dweff: number, db: number, masked: number): void;
-  forward(xt: number, r: number, h: number, n: number, bp: number, weff: number, bias: number, start: number, source: number, activated: number, kind: number, addresses: number): void;
+  forward(
+    xt: number,
+    r: number,
+    h: number,
+    n: number,
+    bp: number,
+    weff: number,
+    bias: number,
+    start: number,
+    source: number,
+    activated: number,
+    kind: number,
+    addresses: number,
+  ): void;
   backward(
-    g: number, h: number, xt: number, r: number, n: number, bp: number, weff: number, start: number, source: number,
-    activated: number, kind: number, dxt: number, dweff: number, db: number, needInput: number,
+    g: number,
+    h: number,
+    xt: number,
+    r: number,
+    n: number,
+    bp: number,
+    weff: number,
+    start: number,
+    source: number,
+    activated: number,
+    kind: number,
+    dxt: number,
+    dweff: number,
+    db: number,
+    needInput: number,
   ): void;
 }
 

@@ -39,6 +39,8 @@ import { fileURLToPath } from "node:url";
 import * as tf from "@tensorflow/tfjs-core";
 import * as wasmBackend from "@tensorflow/tfjs-backend-wasm";
 import { useBackend } from "../../runtime/backend.js";
+import { loadModel, saveWeights } from "../../runtime/files.js";
+import type { Execution, ExecutionStep } from "../../runtime/index.js";
 import { graphKernelSupport } from "../../runtime/kernels/graph/graph-kernel.js";
 import { GRAPH_WASM_BASE64 } from "../../runtime/kernels/graph/graph-wasm.js";
 import { ACTIVATIONS, activationCase, growingCase, noInputGradientCase, pickColumns, run } from "./graph-kernel-cases.js";
@@ -70,6 +72,24 @@ export interface ChildResult {
   readonly pick: ReturnType<typeof pickColumns>;
   /** The tanh case again after the shared memory has grown, and the memory's size before and after. */
   readonly afterGrowth: { readonly bytesBefore: number; readonly bytesAfter: number; readonly tanh: KernelResult };
+  /** The saved model of the environment's MODEL_DIR loaded under each execution here: its predictions on MODEL_INPUT and its kernels. */
+  readonly savedModel?: Record<Execution, { readonly predictions: number[]; readonly execution: readonly ExecutionStep[] }>;
+}
+
+/** The folder the test saved a model to, and the input to predict; the auto model is saved back to `${dir}-threaded`. */
+export const MODEL_DIR = "DSC_THREADED_MODEL_DIR";
+export const MODEL_INPUT = (): Float32Array => Float32Array.from({ length: 4 * 6 }, (_, i) => Math.cos(i + 0.5));
+
+async function savedModelHere(dir: string): Promise<NonNullable<ChildResult["savedModel"]>> {
+  const out: Partial<NonNullable<ChildResult["savedModel"]>> = {};
+  for (const execution of ["auto", "dense", "sparse"] as const) {
+    const model = await loadModel(dir, { execution, backend: "wasm" });
+    const predictions = Array.from(tf.tidy(() => model.predict(tf.tensor2d(MODEL_INPUT(), [4, 6])).dataSync()));
+    out[execution] = { predictions, execution: model.execution };
+    if (execution === "auto") await saveWeights(model, `${dir}-threaded`);
+    model.dispose();
+  }
+  return out as NonNullable<ChildResult["savedModel"]>;
 }
 
 function installNodeWorkerShim(): { pthreadsStarted(): number } {
@@ -173,7 +193,9 @@ async function main(): Promise<ChildResult> {
   const tanh = run(tanhCase.c, tanhCase.x, "tanh", tanhCase.exports);
   const bytesAfter = memoryBuffer().byteLength;
   ballast.dispose();
-  return { ...result, pthreadsStarted: shim.pthreadsStarted(), afterGrowth: { bytesBefore, bytesAfter, tanh } };
+  const dir = process.env[MODEL_DIR];
+  const savedModel = dir === undefined ? {} : { savedModel: await savedModelHere(dir) };
+  return { ...result, pthreadsStarted: shim.pthreadsStarted(), afterGrowth: { bytesBefore, bytesAfter, tanh }, ...savedModel };
 }
 
 // Run only as a script, not when the test imports this file's types and constants.

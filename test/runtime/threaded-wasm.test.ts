@@ -13,6 +13,9 @@
  * process too.
  */
 import { spawn } from "node:child_process";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import * as tf from "@tensorflow/tfjs-core";
 import type { DataType, NamedAttrMap, NamedTensorInfoMap, TensorInfo } from "@tensorflow/tfjs-core";
@@ -24,14 +27,17 @@ import { graphCode, isSharedMemory, type WasmMemory } from "../../runtime/kernel
 import { columnPick, gatherColumns, scatterColumnsPortable } from "../../runtime/kernels/gather-columns.js";
 import { ACTIVATIONS, activationCase, growingCase, lossTensor, noInputGradientCase, PICK_INDICES, pickColumns, run } from "./graph-kernel-cases.js";
 import { expectGrowingGradients, expectNoInputGradient, expectPickedColumns, expectReferenceActivations, expectReferenceGradients } from "./graph-kernel-checks.js";
-import { decodeResult, RESULT_MARKER, THREADS, type ChildResult } from "./threaded-wasm-child.js";
+import { decodeResult, MODEL_DIR, MODEL_INPUT, RESULT_MARKER, THREADS, type ChildResult } from "./threaded-wasm-child.js";
+import { loadModel, saveWeights } from "../../runtime/files.js";
+import { buildModel } from "../support/models.js";
 
 const CHILD = fileURLToPath(new URL("./threaded-wasm-child.ts", import.meta.url));
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 
-function runChild(): Promise<ChildResult> {
+function runChild(modelDir: string): Promise<ChildResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ["--import", "tsx", CHILD], { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] });
+    const env = { ...process.env, [MODEL_DIR]: modelDir };
+    const child = spawn(process.execPath, ["--import", "tsx", CHILD], { cwd: ROOT, env, stdio: ["ignore", "pipe", "pipe"] });
     let stdout = "";
     let stderr = "";
     child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
@@ -61,9 +67,31 @@ const link =
 
 describe("TensorFlow.js's threaded WASM build, in a child process", () => {
   let child: ChildResult;
+  // A model trained and saved here (CPU, execution auto), loaded in the child on the threaded build, and saved back.
+  const modelDir = join(mkdtempSync(join(tmpdir(), "dsc-threaded-")), "saved");
+  let savedPredictions: Float32Array;
   beforeAll(async () => {
-    child = await runChild();
+    const model = await buildModel("graph g = watts_strogatz(n=40, k=4, p=0.5, seed=3)\nnetwork W { input 6 dense 8 structure g output 3 dense 50 }", { seed: 4 });
+    await model.fit({ x: tf.tensor2d(MODEL_INPUT(), [4, 6]), y: tf.tensor1d([0, 1, 2, 1], "int32") }, { epochs: 2, batchSize: 2 });
+    savedPredictions = tf.tidy(() => model.predict(tf.tensor2d(MODEL_INPUT(), [4, 6])).dataSync() as Float32Array).slice();
+    await saveWeights(model, modelDir);
+    child = await runChild(modelDir);
   }, 120_000);
+
+  it("loads a model saved on another backend under every execution, and saves one that loads back here", async () => {
+    const loaded = child.savedModel!;
+    for (const execution of ["auto", "dense", "sparse"] as const) loaded[execution].predictions.forEach((v, i) => expect(v).toBeCloseTo(savedPredictions[i]!, 4));
+    // The graph kernel ran on the shared memory: the structure was one graph kernel there.
+    expect(loaded.auto.execution.some((s) => s.kind === "graph")).toBe(true);
+    expect(loaded.dense.execution.every((s) => s.kind === "dense")).toBe(true);
+    for (const backend of ["cpu", "wasm"] as const) {
+      const back = await loadModel(`${modelDir}-threaded`, { backend });
+      const predictions = tf.tidy(() => back.predict(tf.tensor2d(MODEL_INPUT(), [4, 6])).dataSync());
+      predictions.forEach((v, i) => expect(v).toBeCloseTo(savedPredictions[i]!, 4));
+      back.dispose();
+    }
+    await useBackend("cpu");
+  });
 
   it("comes up with a shared memory and a thread pool on worker threads", () => {
     expect(child.backend).toBe("wasm");

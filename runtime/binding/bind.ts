@@ -29,11 +29,11 @@ export interface DenseKernel {
   mask(): Tensor2D;
 }
 
-/** A kernel computed inside a graph kernel, from its connection vector. */
+/** A kernel computed inside a graph kernel, from its weight per connection (a full kernel's [rows, cols] is that, row-major). */
 export interface SparseKernel {
   readonly kind: "sparse";
   readonly store: KernelStore;
-  weight(): Tensor1D;
+  weight(): Tensor;
 }
 
 export type BoundKernel = DenseKernel | SparseKernel;
@@ -66,8 +66,7 @@ export function bind(spec: NetworkSpec, stores: readonly KernelStore[], executio
   let planSource: Binding["planSource"] = "runtime";
   const kernels = stores.map((store, k): BoundKernel => {
     const readsHiddenLayers = store.layout.blocks.some((b) => b.source !== 0);
-    if (choices[k]!.kind === "sparse")
-      return { kind: "sparse", store, weight: () => (store.layout.full ? tf.reshape(store.weight!, [store.layout.count]) : (store.weight as Tensor1D)) };
+    if (choices[k]!.kind === "sparse") return { kind: "sparse", store, weight: () => store.weight! };
     const view = denseView(store.layout);
     views.push(view);
     return { kind: "dense", store, readsHiddenLayers, weight: () => (store.weight === undefined ? undefined : view(store.weight)), mask: () => masks.dense(store, view) };

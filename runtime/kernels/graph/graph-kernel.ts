@@ -98,7 +98,8 @@ export function disposeGraphStructure(structure: GraphStructure): void {
 
 /** One member kernel's parameters: a weight per connection, a bias per neuron. */
 export interface GraphMember {
-  readonly weight: Tensor1D;
+  /** One value per connection, in the member's order: a vector, or a full member's [rows, cols] matrix. */
+  readonly weight: Tensor;
   readonly bias: Tensor1D;
 }
 
@@ -143,7 +144,7 @@ function memberTable(ws: Workspace, inputs: NamedTensorInfoMap, a: Attributes, g
   for (let k = 0; k < a.members; k++) {
     const weight = inputs[`w${k}`]!;
     const bias = inputs[`b${k}`]!;
-    const edges = weight.shape[0]!;
+    const edges = weight.shape.reduce((a, b) => a * b, 1);
     words.set([ws.input(weight), mask + 4 * offset, slots + 4 * offset, edges, ws.input(bias), bias.shape[0]!, gradients?.dw[k] ?? 0, gradients?.db[k] ?? 0], TABLE_WORDS * k);
     offset += edges;
   }
@@ -183,7 +184,8 @@ function backwardKernel(ws: Workspace, inputs: NamedTensorInfoMap, a: Attributes
   const [batch, r] = x.shape as [number, number];
   const bp = paddedBatch(batch);
   const edges = inputs.source!.shape[0]!;
-  const dw = Array.from({ length: a.members }, (_, k) => ws.output([inputs[`w${k}`]!.shape[0]!]));
+  // Each weight's gradient takes the weight's own shape: a full member's [rows, cols] is its connections row-major.
+  const dw = Array.from({ length: a.members }, (_, k) => ws.output([...inputs[`w${k}`]!.shape]));
   const dbs = Array.from({ length: a.members }, (_, k) => ws.output([inputs[`b${k}`]!.shape[0]!]));
   const table = memberTable(ws, inputs, a, { dw: dw.map((o) => o.pointer), db: dbs.map((o) => o.pointer) });
   const weff = ws.scratch(4 * edges);

@@ -53,9 +53,11 @@ export interface BlockInfo {
 export interface Parameter {
   /**
    * `${layer}.weight` — the weights of every connection into the layer in the
-   * canonical layout of storage/layout.ts: `[Σ source sizes, layer size]`
-   * when every entry is a connection, else one value per connection, blocks
-   * in order, each row-major; the same whatever execution and backend run it —
+   * canonical layout of storage/layout.ts: one value per connection, blocks
+   * in order, each row-major, shaped `[Σ source sizes, layer size]` when
+   * every entry is a connection, `[used source neurons, layer size]` when
+   * those rows are complete, else `[connections]`; the same whatever
+   * execution and backend run it —
    * `${layer}.bias`, for normalised hidden layers `${layer}.gain` and
    * `${layer}.shift`, and for learnable masks `${layer}.maskLogits`
    * (the weight's shape, then (keep, drop)).

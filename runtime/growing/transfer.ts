@@ -25,7 +25,7 @@ export interface TransferOptions {
 }
 
 export async function growInto(model: Model, spec: NetworkSpec, options: TransferOptions = {}): Promise<Model> {
-  const grown = await createNetwork(spec, { backend: model.backend, seed: options.seed ?? 0 });
+  const grown = await createNetwork(spec, { backend: model.backend, seed: options.seed ?? 0, execution: model.executionMode });
   const random = createRandom((options.seed ?? 0) + 104729);
   const oldIndex = new Map(
     grown.layers.map((layer) => [

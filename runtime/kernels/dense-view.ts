@@ -2,8 +2,9 @@
  * A kernel's per-connection values as the [used rows, cols] matrix a dense
  * product multiplies: the dense binding's view of canonical storage (see
  * storage/layout.ts). A full kernel is its own view and a kernel whose used
- * rows are complete is a reshape; any other is a scatter, whose gradient
- * gathers the matrix's gradient back to the connections.
+ * rows are complete is stored as that matrix too (see storage/layout.ts);
+ * any other is a scatter, whose gradient gathers the matrix's gradient back
+ * to the connections.
  */
 import * as tf from "@tensorflow/tfjs-core";
 import type { Tensor, Tensor1D, Tensor2D } from "@tensorflow/tfjs-core";
@@ -17,9 +18,7 @@ export interface DenseView {
 
 export function denseView(layout: KernelLayout): DenseView {
   const shape: [number, number] = [layout.usedRows.length, layout.cols];
-  if (layout.full || layout.usedRowsComplete) {
-    return Object.assign((values: Tensor) => (layout.full ? values : tf.reshape(values, shape)) as Tensor2D, { dispose: () => undefined });
-  }
+  if (layout.shape.length === 2) return Object.assign((values: Tensor) => values as Tensor2D, { dispose: () => undefined });
   const packedRow = new Int32Array(layout.rows).fill(-1);
   layout.usedRows.forEach((row, p) => (packedRow[row] = p));
   const { rows, targets } = layout.edges();

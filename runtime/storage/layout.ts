@@ -8,9 +8,10 @@
  * A kernel is every block entering one layer. Its *structural connections*
  * are the live entries of its blocks' spec masks, blocks in kernel order,
  * each block row-major: a block's connections are one contiguous slice.
- * A kernel stores one value per structural connection — as a `[rows, cols]`
- * matrix when every entry is structural (a full kernel: the same values,
- * row-major), as a vector `[connections]` otherwise. Memory follows the
+ * A kernel stores one value per structural connection, row-major — as a
+ * `[rows, cols]` matrix when every entry is structural (a full kernel), as
+ * `[used rows, cols]` when the rows that hold a connection are complete, as a
+ * vector `[connections]` otherwise. Memory follows the
  * connections: no rows × columns array exists for a partial kernel unless a
  * dense binding asks for one.
  */
@@ -41,7 +42,12 @@ export interface KernelLayout {
   readonly count: number;
   /** Whether every entry of the fused [rows, cols] is a connection. */
   readonly full: boolean;
-  /** The shape the kernel's weight is stored in: `[rows, cols]` when full, else `[count]`. */
+  /**
+   * The shape the kernel's weight is stored in, always its connections
+   * row-major: `[rows, cols]` when full, `[used rows, cols]` when every row
+   * with a connection holds every column (a layer reading a structure's
+   * sinks), else `[count]`.
+   */
   readonly shape: readonly number[];
   readonly blocks: readonly BlockSlice[];
   /** The connections of fused row r are rowStart[r] … rowStart[r + 1] − 1: [rows + 1]. */
@@ -107,7 +113,7 @@ export function kernelLayout(spec: NetworkSpec, kernel: number): KernelLayout {
     cols,
     count,
     full,
-    shape: full ? [rows, cols] : [count],
+    shape: full ? [rows, cols] : complete && used.length > 0 ? [used.length, cols] : [count],
     blocks,
     rowStart,
     usedRows: Int32Array.from(used),

@@ -115,6 +115,16 @@ describe("growing a scalable family", async () => {
   const source = (scale: number): string => `graph s = scalable(balanced_tree(2, 1), scale=${scale}, proportions=[2, 1, 1])\nnetwork F { input 5 structure s dense 3 output 2 }`;
   const specOf = (scale: number) => networkSpec(analyze(source(scale)).plans![0]!);
 
+  it.each(["dense", "sparse"] as const)("scale 8 → 16 under execution %s keeps the outputs and the execution", async (execution) => {
+    const small = await buildModel(source(8), { seed: 6, execution });
+    await small.fit({ x, y }, { epochs: 1, batchSize: 3 });
+    const big = await growInto(small, specOf(16), { mode: "zero", seed: 1 });
+    expect(big.executionMode).toBe(execution);
+    expect(big.execution.some((s) => s.kind === "graph")).toBe(execution === "sparse");
+    const b = outputs(small);
+    outputs(big).forEach((v, i) => expect(v).toBeCloseTo(b[i]!, 5));
+  });
+
   it("scale 8 → 16 keeps every trained weight of what existed and, in zero mode, the outputs", async () => {
     const small = await buildModel(source(8), { seed: 6 });
     await small.fit({ x, y }, { epochs: 2, batchSize: 3 });

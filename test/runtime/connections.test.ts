@@ -26,7 +26,8 @@ describe("a kernel's canonical layout", () => {
       expect(Array.from(rows, (r, e) => r * c.cols + targets[e]!)).toEqual(expected);
       expect(c.count).toBe(expected.length);
       expect(c.full).toBe(expected.length === dense.length);
-      expect(c.shape).toEqual(c.full ? [c.rows, c.cols] : [c.count]);
+      expect(c.shape).toEqual(c.full ? [c.rows, c.cols] : c.usedRowsComplete && c.count > 0 ? [c.usedRows.length, c.cols] : [c.count]);
+      expect(c.usedRowsComplete).toBe(Array.from(c.usedRows).every((r) => c.rowStart[r + 1]! - c.rowStart[r]! === c.cols));
       expect(Array.from(c.usedRows)).toEqual([...new Set(rows)]);
       // Every connection is found at its (row, column), and nothing else is.
       rows.forEach((r, e) => expect(c.connectionAt(r, targets[e]!)).toBe(e));

@@ -94,7 +94,7 @@ function emitNetwork(file: SourceFile, plan: KernelPlan, specInitializer: string
         `Creates ${network.name} with fresh weights: ${live} live connections of ${total} (${percent(live, total)}).`,
         ``,
         `Layers: ${sizes}.`,
-        `@param options - \`seed\` for the initial weights (default 0), \`backend\` ("wasm", "cpu" or "auto").`,
+        `@param options - \`seed\` for the initial weights (default 0), \`backend\` ("wasm", "cpu" or "auto"), \`execution\` ("auto", "dense" or "sparse"; storage is the same under each).`,
       ].join("\n"),
     ],
     parameters: [{ name: "options", type: "runtime.NetworkOptions", initializer: "{}" }],

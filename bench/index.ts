@@ -15,6 +15,7 @@ type Benchmark = () => string[] | Promise<string[]>;
 const benchmarks: Record<string, Benchmark> = {
   extraction: async () => (await import("./extraction.js")).benchExtraction(),
   fusion: async () => (await import("./fusion.js")).benchFusion(),
+  generators: async () => (await import("./generators.js")).benchGenerators(),
   gradient: async () => (await import("./gradient.js")).benchGradient(),
   kernels: async () => (await import("./kernels.js")).benchKernels(),
   layering: async () => (await import("./layering.js")).benchLayering(),

@@ -29,7 +29,7 @@ export { extractConnections, extractGraph } from "./extract.js";
 export { extractLayersGraph } from "./extract-layers.js";
 export type { LayersExtraction } from "./extract-layers.js";
 export type { ConnectionList, ExtractedEdge, ExtractedGraph, ExtractedVertex, ExtractionOrder, ExtractOptions } from "./extract.js";
-export { exportWeights, importWeights, WEIGHTS_FILE_NAME } from "./weights.js";
+export { exportWeights, fileSpec, importWeights, WEIGHTS_FILE_NAME } from "./weights.js";
 export type { WeightsFile } from "./weights.js";
 export { maskedDense } from "./kernels/masked-dense.js";
 export { graphKernel, graphKernelSupport, graphStructure, type GraphKernelSupport, type GraphMember, type GraphStructure } from "./kernels/graph/graph-kernel.js";

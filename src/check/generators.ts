@@ -22,7 +22,7 @@ export const generatorRules: Record<GeneratorName, readonly ParameterRule[]> = {
   ],
   watts_strogatz: [vertices, { name: "k", kind: "integer", min: 0 }, probability, seed],
   newman_watts_strogatz: [vertices, { name: "k", kind: "integer", min: 0 }, probability, seed],
-  erdos_renyi: [vertices, probability, seed],
+  erdos_renyi: [vertices, probability, seed, { name: "directed", kind: "boolean", default: false }, { name: "fast", kind: "boolean", default: false }],
   barabasi_albert: [vertices, { name: "m", kind: "integer", min: 1 }, seed],
   complete: [vertices],
   path: [vertices],

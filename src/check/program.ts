@@ -28,7 +28,7 @@ export interface GeneratorArguments {
   readonly grid_2d: { readonly rows: number; readonly cols: number; readonly periodic: boolean };
   readonly watts_strogatz: { readonly n: number; readonly k: number; readonly p: number; readonly seed: number };
   readonly newman_watts_strogatz: { readonly n: number; readonly k: number; readonly p: number; readonly seed: number };
-  readonly erdos_renyi: { readonly n: number; readonly p: number; readonly seed: number };
+  readonly erdos_renyi: { readonly n: number; readonly p: number; readonly seed: number; readonly directed: boolean; readonly fast: boolean };
   readonly barabasi_albert: { readonly n: number; readonly m: number; readonly seed: number };
   readonly complete: { readonly n: number };
   readonly path: { readonly n: number };

@@ -1,9 +1,9 @@
 import { UndirectedGraph } from "graphology";
 // graphology-generators types its index as flat re-exports but builds it as namespaces; these paths agree in both.
 import * as classic from "graphology-generators/classic/index.js";
-import { erdosRenyi as erdosRenyiGenerator } from "graphology-generators/random/index.js";
 import { createRandom } from "../../runtime/random.js";
 import type { GeneratorArguments, GeneratorSource } from "../check/program.js";
+import { barabasiAlbertGraph, fastGnpRandomGraph, gnpRandomGraph, newmanWattsStrogatzGraph, wattsStrogatzGraph } from "./networkx.js";
 
 /**
  * A simple graph as a generator makes it: vertices 0..order-1 and each edge
@@ -16,7 +16,13 @@ export interface GeneratedGraph {
   readonly directed: boolean;
 }
 
-/** Builds a generator's graph. Each follows networkx's algorithm and vertex numbering, seeded by our own generator. */
+/**
+ * Builds a generator's graph, with networkx's vertex numbering. The random
+ * ones (Watts–Strogatz, Newman–Watts–Strogatz, Erdős–Rényi, Barabási–Albert)
+ * draw from CPython's random.Random as networkx does: the same seed gives
+ * networkx's graph. random_dag has no networkx counterpart and draws from
+ * our own seeded source.
+ */
 export function generate(source: GeneratorSource): GeneratedGraph {
   switch (source.generator) {
     case "balanced_tree":
@@ -84,39 +90,14 @@ function grid2d({ rows, cols, periodic }: GeneratorArguments["grid_2d"]): Genera
   return pairs.finish(rows * cols);
 }
 
-/**
- * networkx.watts_strogatz_graph: a ring where each vertex joins its k/2
- * nearest neighbours on each side, then each ring edge (u, u+j) is rewired
- * with probability p to (u, w), w uniform among vertices that are neither u
- * nor already joined to u.
- */
+/** networkx.watts_strogatz_graph, drawn as networkx draws it (networkx.ts). */
 function wattsStrogatz({ n, k, p, seed }: GeneratorArguments["watts_strogatz"]): GeneratedGraph {
-  const random = createRandom(seed);
-  const adjacency = ring(n, k);
-  for (let j = 1; j <= Math.floor(k / 2); j++) {
-    for (let u = 0; u < n; u++) {
-      if (random.next() >= p) continue;
-      const neighbours = adjacency[u]!;
-      if (neighbours.size >= n - 1) continue;
-      let w = random.int(n);
-      while (w === u || neighbours.has(w)) w = random.int(n);
-      const v = (u + j) % n;
-      neighbours.delete(v);
-      adjacency[v]!.delete(u);
-      neighbours.add(w);
-      adjacency[w]!.add(u);
-    }
-  }
-  return fromAdjacency(adjacency);
+  return wattsStrogatzGraph(n, k, p, seed);
 }
 
-/**
- * G(n, p), by graphology-generators' sparse variant (Batagelj & Brandes 2005):
- * it draws the gaps between chosen pairs, so its cost follows the edges, not n².
- */
-function erdosRenyi({ n, p, seed }: GeneratorArguments["erdos_renyi"]): GeneratedGraph {
-  const random = createRandom(seed);
-  return fromGraphology(erdosRenyiGenerator.sparse(UndirectedGraph, { order: n, probability: p, rng: random.next }), n);
+/** networkx.gnp_random_graph, or with `fast` fast_gnp_random_graph (cost following the edges, not n²); `directed` as networkx's. */
+function erdosRenyi({ n, p, seed, directed, fast }: GeneratorArguments["erdos_renyi"]): GeneratedGraph {
+  return fast ? fastGnpRandomGraph(n, p, seed, directed) : gnpRandomGraph(n, p, seed, directed);
 }
 
 /** A graph graphology-generators made, with keys 0..order-1 as networkx numbers them. */
@@ -133,49 +114,14 @@ function star({ n }: GeneratorArguments["star"]): GeneratedGraph {
   return pairs.finish(n + 1);
 }
 
-/**
- * networkx.newman_watts_strogatz_graph: the ring of k/2 neighbours per side,
- * then for each ring edge (u, u+j), with probability p, a shortcut from u to a
- * uniform vertex w that is neither u nor already joined to it. No edge is removed.
- */
+/** networkx.newman_watts_strogatz_graph, drawn as networkx draws it. */
 function newmanWattsStrogatz({ n, k, p, seed }: GeneratorArguments["newman_watts_strogatz"]): GeneratedGraph {
-  const random = createRandom(seed);
-  const adjacency = ring(n, k);
-  const half = Math.floor(k / 2);
-  for (let j = 1; j <= half; j++) {
-    for (let u = 0; u < n; u++) {
-      if (random.next() >= p || adjacency[u]!.size >= n - 1) continue;
-      let w = random.int(n);
-      while (w === u || adjacency[u]!.has(w)) w = random.int(n);
-      adjacency[u]!.add(w);
-      adjacency[w]!.add(u);
-    }
-  }
-  return fromAdjacency(adjacency);
+  return newmanWattsStrogatzGraph(n, k, p, seed);
 }
 
-/**
- * networkx.barabasi_albert_graph: starts from the star on m + 1 vertices; each
- * new vertex joins m distinct earlier vertices drawn with probability
- * proportional to their degree (a draw from the list of edge ends).
- */
+/** networkx.barabasi_albert_graph (from the star on m + 1 vertices), drawn as networkx draws it. */
 function barabasiAlbert({ n, m, seed }: GeneratorArguments["barabasi_albert"]): GeneratedGraph {
-  const random = createRandom(seed);
-  const pairs = new PairList();
-  const ends: number[] = [];
-  for (let v = 1; v <= m; v++) {
-    pairs.add(0, v);
-    ends.push(0, v);
-  }
-  for (let source = m + 1; source < n; source++) {
-    const targets = new Set<number>();
-    while (targets.size < m) targets.add(ends[random.int(ends.length)]!);
-    for (const target of [...targets].sort((a, b) => a - b)) {
-      pairs.add(target, source);
-      ends.push(target, source);
-    }
-  }
-  return pairs.finish(n);
+  return barabasiAlbertGraph(n, m, seed);
 }
 
 /**
@@ -201,23 +147,4 @@ function randomDag({ n, layers, p, seed }: GeneratorArguments["random_dag"]): Ge
     if (!fromBelow) pairs.add(start[layer - 1]! + random.int(start[layer]! - start[layer - 1]!), v);
   }
   return pairs.finish(n, true);
-}
-
-function ring(n: number, k: number): Set<number>[] {
-  const adjacency: Set<number>[] = Array.from({ length: n }, () => new Set<number>());
-  for (let j = 1; j <= Math.floor(k / 2); j++) {
-    for (let u = 0; u < n; u++) {
-      adjacency[u]!.add((u + j) % n);
-      adjacency[(u + j) % n]!.add(u);
-    }
-  }
-  return adjacency;
-}
-
-function fromAdjacency(adjacency: readonly Set<number>[]): GeneratedGraph {
-  const pairs = new PairList();
-  adjacency.forEach((neighbours, u) => {
-    for (const v of [...neighbours].sort((a, b) => a - b)) if (u < v) pairs.add(u, v);
-  });
-  return pairs.finish(adjacency.length);
 }

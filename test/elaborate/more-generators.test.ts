@@ -40,12 +40,12 @@ describe("the other generators, against networkx's counts", () => {
     expect(g.graph.size - 200).toBeLessThan(200 * 0.55);
   });
 
-  it("barabasi_albert(n=200, m=3): m·(n−m) edges, every degree at least m, a few hubs", () => {
+  it("barabasi_albert(n=200, m=3): m·(n−m) edges and the degrees of nx.barabasi_albert_graph(200, 3, seed=2)", () => {
     const g = graphOf("barabasi_albert(n=200, m=3, seed=2)");
     expect([g.graph.order, g.graph.size]).toEqual([200, 3 * 197]);
     const d = degrees(g);
-    expect(Math.min(...d)).toBe(3);
-    expect(Math.max(...d)).toBeGreaterThan(20);
+    // networkx's: a leaf of the starting star can keep degree 2; the largest hub has 36.
+    expect([Math.min(...d), Math.max(...d)]).toEqual([2, 36]);
   });
 
   it("random_dag(n=40, layers=5): depth is exactly the layer, edges only go up", () => {

@@ -6,6 +6,10 @@
  * be imported). The edge counts are compared too: the graphs are the same.
  */
 import { spawnSync } from "node:child_process";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { readGraphFile } from "../src/elaborate/files.js";
 import { barabasiAlbertGraph, fastGnpRandomGraph, gnpRandomGraph, newmanWattsStrogatzGraph, wattsStrogatzGraph } from "../src/elaborate/networkx.js";
 import type { GeneratedGraph } from "../src/elaborate/generators.js";
 import { medianSeconds, row } from "./timing.js";
@@ -52,5 +56,30 @@ export function benchGenerators(): string[] {
     lines.push(row([c.label, edges, ours, theirs?.seconds ?? "—", theirs ? `${(theirs.seconds / ours).toFixed(1)}×` : "—"]));
   });
   if (typeof peer === "string") lines.push("", peer);
-  return lines;
+  return [...lines, "", ...graphmlReading()];
+}
+
+/** Reading a 10,000-vertex GraphML file networkx wrote: `file(...)`'s reader against nx.read_graphml, same file, same run. */
+function graphmlReading(): string[] {
+  const path = join(mkdtempSync(join(tmpdir(), "dsc-graphml-")), "ws10k.graphml");
+  const script = [
+    "import json, sys, time, networkx as nx",
+    `nx.write_graphml(nx.watts_strogatz_graph(10000, 4, 0.5, seed=1), ${JSON.stringify(path)})`,
+    "nx.read_graphml(sys.argv[1])",
+    "ts = []",
+    `for _ in range(5):\n    t = time.perf_counter(); nx.read_graphml(${JSON.stringify(path)}); ts.append(time.perf_counter() - t)`,
+    "print(sorted(ts)[2])",
+  ].join("\n");
+  const result = spawnSync(process.env.PYTHON ?? "python3", ["-c", script, path], { encoding: "utf8" });
+  if (result.status !== 0) return ["GraphML reading not measured: networkx could not write the file"];
+  const theirs = Number(result.stdout.trim());
+  const ours = medianSeconds(() => {
+    const read = readGraphFile(path, "/");
+    if (!("sources" in read) || read.sources.length !== 20000) throw new Error("bench: the GraphML file did not read back whole");
+  });
+  return [
+    row(["GraphML file (written by networkx)", "ours: file(...) (s)", "networkx: read_graphml (s)", "networkx / ours"]),
+    row(["---", "---", "---", "---"]),
+    row(["watts_strogatz(10000, 4, 0.5, seed=1), 20,000 edges", ours, theirs, `${(theirs / ours).toFixed(1)}×`]),
+  ];
 }

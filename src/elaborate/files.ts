@@ -4,7 +4,7 @@ import { DOMParser } from "@xmldom/xmldom";
 import * as graphology from "graphology";
 import type { GraphConstructor } from "graphology-types";
 import { parse as parseGexf } from "graphology-gexf";
-import { parse as parseGraphml } from "graphology-graphml";
+import { readGraphml } from "./graphml.js";
 import type { RawGraph } from "./raw-graph.js";
 
 /** Why a graph file cannot be used; elaborate turns it into a diagnostic at the `file(...)` call. */
@@ -12,8 +12,8 @@ export type GraphFileProblem =
   { readonly kind: "unreadable"; readonly reason: string } | { readonly kind: "malformed"; readonly reason: string } | { readonly kind: "unknown-node"; readonly node: string };
 
 /**
- * Reads a graph file: GraphML (`.graphml`), GEXF (`.gexf`, both through
- * graphology's readers) or a JSON edge list (`.json`). Vertices become
+ * Reads a graph file: GraphML (`.graphml`, by graphml.ts), GEXF (`.gexf`,
+ * through graphology's reader) or a JSON edge list (`.json`). Vertices become
  * integers by one rule: if every node id is a non-negative integer, it keeps
  * that number; otherwise nodes are numbered 0, 1, … in the order the file
  * first mentions them. Directedness is the file's (GraphML `edgedefault`,
@@ -31,14 +31,22 @@ export function readGraphFile(path: string, baseDir: string): RawGraph | GraphFi
   const format = extname(path).toLowerCase();
   try {
     if (format === ".json") return fromJson(text);
-    if (format === ".graphml" || format === ".gexf") return fromXml(text, format);
+    if (format === ".graphml") return fromGraphml(text);
+    if (format === ".gexf") return fromGexf(text);
     return { kind: "unreadable", reason: `unknown format '${format || "(no extension)"}'; use .graphml, .gexf or .json` };
   } catch (error) {
     return { kind: "malformed", reason: error instanceof Error ? error.message : String(error) };
   }
 }
 
-function fromXml(text: string, format: ".graphml" | ".gexf"): RawGraph | GraphFileProblem {
+function fromGraphml(text: string): RawGraph | GraphFileProblem {
+  const { nodes, edges, directed } = readGraphml(text);
+  const declared = new Set(nodes);
+  for (const [source, target] of edges) for (const node of [source, target]) if (!declared.has(node)) return { kind: "unknown-node", node };
+  return relabel(nodes, edges, directed);
+}
+
+function fromGexf(text: string): RawGraph | GraphFileProblem {
   const errors: string[] = [];
   const document = new DOMParser({ onError: (level: string, message: string) => void (level !== "warning" && errors.push(message)) }).parseFromString(text, "application/xml");
   if (errors.length > 0) return { kind: "malformed", reason: errors[0]!.replace(/\s+/g, " ").trim() };
@@ -56,7 +64,7 @@ function fromXml(text: string, format: ".graphml" | ".gexf"): RawGraph | GraphFi
   // graphology's CommonJS export is the Graph class, which also carries itself as
   // `.Graph`; its typings declare only a default export, which Node never sees.
   const Graph = (graphology as unknown as { Graph: GraphConstructor }).Graph;
-  const graph = format === ".graphml" ? parseGraphml(Graph, text) : parseGexf(Graph, text);
+  const graph = parseGexf(Graph, text);
   if (graph.type === "mixed") return { kind: "malformed", reason: "it mixes directed and undirected edges" };
   const keys = graph.nodes();
   const pairs = graph.mapEdges((_edge, _attributes, source, target) => [source, target] as const);

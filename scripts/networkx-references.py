@@ -2,7 +2,8 @@
 """Writes test/fixtures/networkx/: what CPython's random.Random and networkx
 give for fixed seeds, so the tests check our reproductions without Python.
 
-    python3 scripts/networkx-references.py    # a Python with networkx 3.x
+    python3 scripts/networkx-references.py    # a Python with networkx (3.6.1 and
+                                              # Debian's 2.8.8 write the same files)
 
 Checked in; run again on purpose (and say so in the commit) when networkx's
 generators change.

@@ -60,6 +60,20 @@ function complete(n: number): GeneratedGraph {
   return g.graph();
 }
 
+/**
+ * Both Watts–Strogatz models' draw of a new neighbour w for u: uniform until
+ * it is neither u nor joined to u, given up (undefined) when u is joined to
+ * every other vertex — checked after each redraw, as networkx checks it.
+ */
+function partner(g: Adjacency, u: number, nodes: readonly number[], random: PythonRandom): number | undefined {
+  let w = random.choice(nodes);
+  while (w === u || g.has(u, w)) {
+    w = random.choice(nodes);
+    if (g.degree(u) >= g.order - 1) return undefined;
+  }
+  return w;
+}
+
 /** nx.watts_strogatz_graph(n, k, p, seed). */
 export function wattsStrogatzGraph(n: number, k: number, p: number, seed: number): GeneratedGraph {
   if (k === n) return complete(n);
@@ -69,16 +83,8 @@ export function wattsStrogatzGraph(n: number, k: number, p: number, seed: number
   for (let j = 1; j <= Math.floor(k / 2); j++) {
     for (let u = 0; u < n; u++) {
       if (random.random() >= p) continue;
-      let w = random.choice(nodes);
-      let skipped = false;
-      while (w === u || g.has(u, w)) {
-        w = random.choice(nodes);
-        if (g.degree(u) >= n - 1) {
-          skipped = true;
-          break;
-        }
-      }
-      if (skipped) continue;
+      const w = partner(g, u, nodes, random);
+      if (w === undefined) continue;
       g.remove(u, (u + j) % n);
       g.add(u, w);
     }
@@ -94,16 +100,8 @@ export function newmanWattsStrogatzGraph(n: number, k: number, p: number, seed: 
   const nodes = Array.from({ length: n }, (_, i) => i);
   for (const [u] of g.edges()) {
     if (random.random() >= p) continue;
-    let w = random.choice(nodes);
-    let skipped = false;
-    while (w === u || g.has(u, w)) {
-      w = random.choice(nodes);
-      if (g.degree(u) >= n - 1) {
-        skipped = true;
-        break;
-      }
-    }
-    if (!skipped) g.add(u, w);
+    const w = partner(g, u, nodes, random);
+    if (w !== undefined) g.add(u, w);
   }
   return g.graph();
 }

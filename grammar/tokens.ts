@@ -7,7 +7,7 @@ import { createToken, Lexer, type TokenType } from "chevrotain";
  * string before an unterminated one.
  */
 export const WhiteSpace = createToken({ name: "WhiteSpace", pattern: /[ \t\r\n]+/, group: Lexer.SKIPPED });
-export const LineComment = createToken({ name: "LineComment", pattern: /(?:#|\/\/)[^\n]*/, group: Lexer.SKIPPED });
+export const LineComment = createToken({ name: "LineComment", pattern: /(?:#|\/\/)[^\r\n]*/, group: Lexer.SKIPPED });
 export const BlockComment = createToken({
   name: "BlockComment",
   pattern: /\/\*[\s\S]*?\*\//,
@@ -30,11 +30,11 @@ export const NumberLiteral = createToken({
   pattern: /-?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?/,
   label: "a number",
 });
-export const StringLiteral = createToken({ name: "StringLiteral", pattern: /"(?:[^"\\\n]|\\.)*"/, label: "a string" });
+export const StringLiteral = createToken({ name: "StringLiteral", pattern: /"(?:[^"\\\r\n]|\\.)*"/, label: "a string" });
 /** A string cut off by the end of its line; the parser accepts it as a string so one error is reported, not a cascade. */
 export const UnterminatedString = createToken({
   name: "UnterminatedString",
-  pattern: /"(?:[^"\\\n]|\\.)*/,
+  pattern: /"(?:[^"\\\r\n]|\\.)*/,
   categories: [StringLiteral],
   label: "a string",
 });

@@ -15,3 +15,16 @@ export const NO_SPAN: Span = {
   start: { offset: 0, line: 1, column: 1 },
   end: { offset: 0, line: 1, column: 1 },
 };
+
+/** A line break as the lexer counts them: CRLF, a lone CR or LF. */
+export const LINE_BREAK = /\r\n|\r|\n/;
+
+/** A source's lines, split at every line break the lexer counts, without a leading byte-order mark. */
+export function sourceLines(text: string): string[] {
+  return withoutByteOrderMark(text).split(LINE_BREAK);
+}
+
+/** The text without a leading UTF-8 byte-order mark (editors do not show it, so columns do not count it). */
+export function withoutByteOrderMark(text: string): string {
+  return text.startsWith("\uFEFF") ? text.slice(1) : text;
+}

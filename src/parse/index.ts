@@ -2,7 +2,7 @@ import type { IRecognitionException, IToken } from "chevrotain";
 import { dsParser, ruleDescriptions } from "../../grammar/parser.js";
 import { dsLexer, UnterminatedString } from "../../grammar/tokens.js";
 import { DiagnosticBag, type Diagnostic } from "../diagnostics/diagnostic.js";
-import type { Span } from "../diagnostics/span.js";
+import { sourceLines, withoutByteOrderMark, type Span } from "../diagnostics/span.js";
 import type { Program } from "./ast.js";
 import { toAst, tokenSpan } from "./cst-to-ast.js";
 
@@ -13,7 +13,9 @@ export type { Program } from "./ast.js";
  * diagnostics, and the parser recovers so that the declarations it could read
  * are still in the tree for `check` to examine.
  */
-export function parse(text: string): { program: Program; diagnostics: Diagnostic[] } {
+export function parse(source: string): { program: Program; diagnostics: Diagnostic[] } {
+  // Positions count from after a byte-order mark, as editors show them.
+  const text = withoutByteOrderMark(source);
   const bag = new DiagnosticBag();
   const lexed = dsLexer.tokenize(text);
   for (const error of lexed.errors) {
@@ -72,7 +74,7 @@ function describeRule(rule: string): string {
 }
 
 function endOfText(text: string): Span {
-  const lines = text.split("\n");
+  const lines = sourceLines(text);
   const position = { offset: text.length, line: lines.length, column: (lines.at(-1)?.length ?? 0) + 1 };
   return { start: position, end: position };
 }

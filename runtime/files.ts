@@ -1,23 +1,57 @@
 /**
- * Saving and loading weights as files, for Node: `DIR/model.json` and
- * `DIR/weights.bin` (see `weights.ts`). A separate entry point
+ * Saving and loading weights as files, for Node: `DIR/model.json` and the
+ * weight data it names (see `weights.ts`). A separate entry point
  * (`deepstruct/runtime/files`), so browser bundles never meet `node:fs`.
+ *
+ * A save never leaves a folder that does not load: every file is written
+ * under a temporary name, flushed and renamed over its place, and the weight
+ * data is named by its SHA-256 (`weights-<first 16 hex digits>.bin`), so the
+ * new data lands beside the old before model.json switches to it in one
+ * rename. A reader sees the old model or the new one, never a mix; weight
+ * files no model.json names are removed afterwards.
  */
-import { mkdir, readFile, writeFile } from "node:fs/promises";
+import { randomBytes } from "node:crypto";
+import { mkdir, open, readdir, readFile, rename, rm } from "node:fs/promises";
 import { join } from "node:path";
 import type { Model, NetworkOptions } from "./model.js";
 import { createNetwork } from "./network.js";
 import { exportWeights, fileSpec, importWeights, WEIGHTS_FILE_NAME, type WeightsFile } from "./weights.js";
 
+/** Writes `path` whole or not at all: to a temporary name beside it, flushed to disk, then renamed over it. */
+export async function writeFileAtomically(path: string, data: string | Uint8Array): Promise<void> {
+  const temporary = `${path}.tmp-${process.pid}-${randomBytes(4).toString("hex")}`;
+  try {
+    const handle = await open(temporary, "w");
+    try {
+      await handle.writeFile(data);
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    await rename(temporary, path);
+  } catch (error) {
+    await rm(temporary, { force: true });
+    throw error;
+  }
+}
+
 /**
- * Writes `dir/model.json` (pretty-printed, keys in a fixed order) and
- * `dir/weights.bin`, creating `dir` if needed.
+ * Writes `dir/model.json` (pretty-printed, keys in a fixed order) and the
+ * weight data it names, creating `dir` if needed; see the top of this file
+ * for why a crash at any moment leaves a folder that loads.
  */
 export async function saveWeights(model: Model, dir: string): Promise<void> {
   const { modelJson, weightData } = await exportWeights(model);
   await mkdir(dir, { recursive: true });
-  await writeFile(join(dir, "model.json"), `${JSON.stringify(modelJson, null, 2)}\n`);
-  await writeFile(join(dir, WEIGHTS_FILE_NAME), new Uint8Array(weightData));
+  const name = `weights-${modelJson.weightsSha256!.slice(0, 16)}.bin`;
+  await writeFileAtomically(join(dir, name), new Uint8Array(weightData));
+  const named: WeightsFile = { ...modelJson, weightsManifest: modelJson.weightsManifest.map((group) => ({ ...group, paths: [name] })) };
+  await writeFileAtomically(join(dir, "model.json"), `${JSON.stringify(named, null, 2)}\n`);
+  // Weight files no model.json names, and what saves killed halfway left behind.
+  const stale = (await readdir(dir)).filter(
+    (file) => file !== name && (file === WEIGHTS_FILE_NAME || /^(weights-[0-9a-f]{16}\.bin|model\.json)(\.tmp-.*)?$/.test(file)) && file !== "model.json",
+  );
+  await Promise.all(stale.map((file) => rm(join(dir, file), { force: true })));
 }
 
 /**
@@ -53,10 +87,20 @@ async function readWeightFiles(dir: string): Promise<{ modelJson: WeightsFile; w
   } catch (error) {
     throw new Error(`cannot load weights from ${jsonPath}: it is not valid JSON (${(error as Error).message})`, { cause: error });
   }
-  // This format writes one binary file; a manifest naming others is refused by its byte count.
-  const binary = await read(join(dir, WEIGHTS_FILE_NAME));
+  // This format writes one binary file, named in the manifest; other files it names are refused by the byte count.
+  const binary = await read(join(dir, weightFileName(modelJson, jsonPath)));
   // A Buffer may be a view into a larger pool: copy out exactly its bytes.
   return { modelJson, weightData: binary.buffer.slice(binary.byteOffset, binary.byteOffset + binary.byteLength) as ArrayBuffer };
+}
+
+/** The weight file model.json names: a plain file name in the same folder (`weights.bin` in files from before names carried the checksum). */
+function weightFileName(modelJson: WeightsFile, jsonPath: string): string {
+  const manifest = (modelJson as unknown as { weightsManifest?: readonly { readonly paths?: readonly unknown[] }[] }).weightsManifest;
+  const name: unknown = (Array.isArray(manifest) ? manifest[0]?.paths?.[0] : undefined) ?? WEIGHTS_FILE_NAME;
+  if (typeof name !== "string" || !/^[\w.-]+$/.test(name) || name.startsWith(".")) {
+    throw new Error(`cannot load weights from ${jsonPath}: its manifest names the weight file ${JSON.stringify(name)}, which is not a file name in the same folder`);
+  }
+  return name;
 }
 
 /** Reads a file; a missing one is an Error naming its path. */

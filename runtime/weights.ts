@@ -39,6 +39,8 @@ export interface WeightsFile {
   readonly blocks: readonly { readonly name: string; readonly sourceSize: number; readonly targetSize: number }[];
   /** TensorFlow.js's manifest: parameters in the model's order, then one mask per kernel with connections. */
   readonly weightsManifest: readonly { readonly paths: readonly string[]; readonly weights: readonly ManifestEntry[] }[];
+  /** SHA-256 of the weight data (hex), checked on load; files written before it was recorded have none. */
+  readonly weightsSha256?: string;
   /** The network's full description, so `loadModel` can rebuild it without its generated module. */
   readonly spec?: NetworkSpec;
 }
@@ -108,6 +110,7 @@ export async function exportWeights(model: Model): Promise<{ modelJson: WeightsF
       layers: model.layers.map((l) => ({ name: l.name, size: l.size })),
       blocks: model.blocks.map((b) => ({ name: b.name, sourceSize: b.sourceSize, targetSize: b.targetSize })),
       weightsManifest: [{ paths: [WEIGHTS_FILE_NAME], weights: specs }],
+      weightsSha256: await sha256(data),
       spec: model.spec,
     };
     return { modelJson, weightData: data };
@@ -154,6 +157,24 @@ function checkedManifest(modelJson: WeightsFile, refuse: (reason: string) => nev
     names.add(entry.name);
   }
   return inFile;
+}
+
+/** The SHA-256 of some bytes, in hex (Web Crypto: Node and browsers alike). */
+export async function sha256(data: ArrayBuffer): Promise<string> {
+  const digest = await globalThis.crypto.subtle.digest("SHA-256", data);
+  return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+/** Refuses weight data whose SHA-256 is not the one model.json records, and weights that are not finite. */
+async function checkContent(modelJson: WeightsFile, weightData: ArrayBuffer, entries: EntryValues, refuse: (reason: string) => never): Promise<void> {
+  if (modelJson.weightsSha256 !== undefined && (await sha256(weightData)) !== modelJson.weightsSha256) {
+    refuse("the weight data does not match the SHA-256 that model.json records: the files are damaged, or come from different saves");
+  }
+  for (const [name, { values }] of entries) {
+    if (values instanceof Uint8Array) continue;
+    const bad = values.findIndex((v) => !Number.isFinite(v));
+    if (bad >= 0) refuse(`parameter '${name}' entry ${bad} is ${values[bad]}; weights must be finite numbers`);
+  }
 }
 
 /** The entries decoded, after checking that `weightData` is as long as the manifest says. */
@@ -207,6 +228,7 @@ export async function importWeights(model: Model, modelJson: WeightsFile, weight
   const current = modelJson.formatVersion === FORMAT_VERSION;
   if (current) checkEntries(expected, new Map(inFile.map((e) => [e.name, e])), refuse);
   let entries = decodeEntries(inFile, weightData, refuse);
+  await checkContent(modelJson, weightData, entries, refuse);
   if (!current) {
     entries = upgradeEntries(model, entries, refuse);
     const dtypeOf = (values: Float32Array | Uint8Array): string => (values instanceof Uint8Array ? "bool" : "float32");

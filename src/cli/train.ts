@@ -1,8 +1,8 @@
-import { mkdir, readFile, writeFile } from "node:fs/promises";
+import { mkdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import cliProgress from "cli-progress";
 import { createNetwork, tf, type BackendChoice, type EpochLogs, type Model, type OptimizerName, type TrainingCallbacks } from "../../runtime/index.js";
-import { saveWeights } from "../../runtime/files.js";
+import { saveWeights, writeFileAtomically } from "../../runtime/files.js";
 import { DataError, loadData, type Dataset } from "../data/index.js";
 import { formatDiagnostic } from "../diagnostics/format.js";
 import { analyze, networkSpec } from "../index.js";
@@ -127,7 +127,7 @@ export async function trainCommand(args: TrainArguments, io: CliIo): Promise<num
     sparsity: total === 0 ? 0 : 1 - live / total,
     history: history.epochs,
   };
-  await writeFile(join(out, "report.json"), `${JSON.stringify(report, null, 2)}\n`);
+  await writeFileAtomically(join(out, "report.json"), `${JSON.stringify(report, null, 2)}\n`);
   io.out(summary(report, out));
   tf.dispose([train.x, train.y, test.x, test.y]);
   model.dispose();
@@ -203,6 +203,6 @@ function summary(report: TrainingReport, out: string): string {
     "",
     `${report.network}: held-out accuracy ${percent(report.testAccuracy ?? undefined)} (loss ${report.testLoss.toFixed(4)}) on ${count(report.testSamples)} samples, ` +
       `${count(report.liveConnections)} of ${count(report.totalConnections)} connections live, trained in ${report.trainSeconds.toFixed(1)} s`,
-    `weights: ${join(out, "model.json")} + weights.bin; report: ${join(out, "report.json")}`,
+    `weights: ${join(out, "model.json")} and the weight file it names; report: ${join(out, "report.json")}`,
   ].join("\n");
 }

@@ -42,7 +42,9 @@ describe("dsc train", () => {
     expect(report.testAccuracy).toBeLessThanOrEqual(1);
     expect(report.trainSeconds).toBeGreaterThan(0);
     expect(report.history).toHaveLength(25);
-    expect(existsSync(join(out, "model.json")) && existsSync(join(out, "weights.bin"))).toBe(true);
+    const weightsFile = (JSON.parse(readFileSync(join(out, "model.json"), "utf8")) as { weightsManifest: { paths: string[] }[] }).weightsManifest[0]!.paths[0]!;
+    expect(weightsFile).toMatch(/^weights-[0-9a-f]{16}\.bin$/);
+    expect(existsSync(join(out, weightsFile))).toBe(true);
     expect(io.stdout.join("\n")).toContain(`Quadrants: held-out accuracy ${(report.testAccuracy! * 100).toFixed(2)}%`);
   });
 

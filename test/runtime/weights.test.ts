@@ -1,4 +1,5 @@
-import { mkdtempSync, readFileSync, truncateSync, writeFileSync } from "node:fs";
+import { createHash } from "node:crypto";
+import { mkdtempSync, readdirSync, readFileSync, truncateSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -74,13 +75,20 @@ describe("saving and loading weights", () => {
     await saveWeights(model, join(dir, "b"));
     const text = readFileSync(join(dir, "b", "model.json"), "utf8");
     const json = JSON.parse(text) as WeightsFile;
-    expect(Object.keys(json)).toEqual(["format", "formatVersion", "network", "inputShape", "outputShape", "layers", "blocks", "weightsManifest", "spec"]);
+    expect(Object.keys(json)).toEqual(["format", "formatVersion", "network", "inputShape", "outputShape", "layers", "blocks", "weightsManifest", "weightsSha256", "spec"]);
     expect(text).toBe(`${JSON.stringify(json, null, 2)}\n`);
     expect(json).toMatchObject({ format: "deepstruct-weights", formatVersion: 2, network: "D", inputShape: [5], outputShape: [3] });
     expect(json.layers[0]).toEqual({ name: "input", size: 5 });
     expect(json.blocks[0]).toEqual({ name: "input->dense1", sourceSize: 5, targetSize: 6 });
     expect(json.weightsManifest).toHaveLength(1);
-    expect(json.weightsManifest[0]!.paths).toEqual(["weights.bin"]);
+    // The weight file is named by the SHA-256 of its bytes, which model.json records.
+    const weightsFile = `weights-${json.weightsSha256!.slice(0, 16)}.bin`;
+    expect(json.weightsManifest[0]!.paths).toEqual([weightsFile]);
+    expect(
+      createHash("sha256")
+        .update(readFileSync(join(dir, "b", weightsFile)))
+        .digest("hex"),
+    ).toBe(json.weightsSha256);
     const entries = json.weightsManifest[0]!.weights;
     expect(entries.map((e) => e.name)).toEqual([
       "dense1.weight",
@@ -108,11 +116,16 @@ describe("saving and loading weights", () => {
     expect(entries[10]).toEqual({ name: "d.d2.weight", shape: [3, 1], dtype: "float32" });
     expect(entries[14]).toEqual({ name: "dense1.mask", shape: [5, 6], dtype: "bool" });
     const bytes = entries.reduce((sum, e) => sum + e.shape.reduce((a, b) => a * b, 1) * (e.dtype === "bool" ? 1 : 4), 0);
-    expect(readFileSync(join(dir, "b", "weights.bin")).byteLength).toBe(bytes);
+    expect(readFileSync(join(dir, "b", weightsFile)).byteLength).toBe(bytes);
     // Saving the same model again gives the same bytes.
     await saveWeights(model, join(dir, "b2"));
     expect(readFileSync(join(dir, "b2", "model.json"), "utf8")).toBe(text);
-    expect(readFileSync(join(dir, "b2", "weights.bin"))).toEqual(readFileSync(join(dir, "b", "weights.bin")));
+    expect(readFileSync(join(dir, "b2", weightsFile))).toEqual(readFileSync(join(dir, "b", weightsFile)));
+    // Saving another model there replaces the weight file: no file model.json does not name is left.
+    await saveWeights(await buildModel(source, { seed: 3 }), join(dir, "b2"));
+    expect(readdirSync(join(dir, "b2")).sort()).toEqual(
+      ["model.json", (JSON.parse(readFileSync(join(dir, "b2", "model.json"), "utf8")) as WeightsFile).weightsManifest[0]!.paths[0]!].sort(),
+    );
   });
 
   it("refuses a network of another shape, naming the first mismatch, and leaves the model unchanged", async () => {
@@ -124,12 +137,35 @@ describe("saving and loading weights", () => {
     expect(predict(other)).toEqual(before);
   });
 
-  it("refuses a truncated weights.bin", async () => {
+  const weightFile = (folder: string): string => join(folder, (JSON.parse(readFileSync(join(folder, "model.json"), "utf8")) as WeightsFile).weightsManifest[0]!.paths[0]!);
+
+  it("refuses a truncated weight file", async () => {
     const saved = await buildModel(source, { seed: 5 });
     await saveWeights(saved, join(dir, "d"));
     // 73 float32 parameters (292 bytes) and 44 mask entries of one byte each.
-    truncateSync(join(dir, "d", "weights.bin"), 10);
+    truncateSync(weightFile(join(dir, "d")), 10);
     await expect(loadWeights(saved, join(dir, "d"))).rejects.toThrow("cannot load weights into 'D': the weight data has 10 bytes but the manifest describes 336");
+  });
+
+  it("refuses a weight file with a byte changed (its SHA-256 differs), and NaN weights, leaving the model as it was", async () => {
+    const saved = await buildModel(source, { seed: 6 });
+    await saveWeights(saved, join(dir, "f"));
+    const target = await buildModel(source, { seed: 7 });
+    const before = predict(target);
+    const path = weightFile(join(dir, "f"));
+    const bytes = readFileSync(path);
+    for (const at of [0, 100, bytes.length - 1]) {
+      const flipped = Buffer.from(bytes);
+      flipped[at] = flipped[at]! ^ 1;
+      writeFileSync(path, flipped);
+      await expect(loadWeights(target, join(dir, "f"))).rejects.toThrow("the weight data does not match the SHA-256 that model.json records");
+    }
+    writeFileSync(path, bytes);
+    const { modelJson, weightData } = await exportWeights(saved);
+    new Float32Array(weightData, 0, 1)[0] = Number.NaN;
+    const { weightsSha256: _unchecked, ...withoutChecksum } = modelJson;
+    await expect(importWeights(target, withoutChecksum, weightData)).rejects.toThrow("parameter 'dense1.weight' entry 0 is NaN; weights must be finite numbers");
+    expect(predict(target)).toEqual(before);
   });
 
   it("names a missing file", async () => {

@@ -61,6 +61,10 @@ export async function fit(model: Model, data: TrainingData, options: FitOptions)
         const picked = tf.tensor1d(indices, "int32");
         const batch = { x: tf.gather(train.x, picked), y: tf.gather(train.y, picked) };
         const [batchLoss, batchCorrect] = step(model, optimizer, variables, batch, lossName);
+        if (!Number.isFinite(batchLoss)) {
+          tf.dispose([picked, batch.x, batch.y]);
+          throw new Error(nonFiniteLoss(model.name, batchLoss, epoch, b + 1, batches));
+        }
         seconds += (performance.now() - start) / 1000;
         lossSum += batchLoss * indices.length;
         correct += batchCorrect;
@@ -86,6 +90,11 @@ export async function fit(model: Model, data: TrainingData, options: FitOptions)
     train.dispose();
     validation?.dispose();
   }
+}
+
+/** Why training stopped at a loss that is not a number: where, and what usually causes it. */
+function nonFiniteLoss(name: string, loss: number, epoch: number, step: number, steps: number): string {
+  return `${name}.fit: the loss became ${loss} at epoch ${epoch}, step ${step} of ${steps}; training stopped (the weights have taken that step's update). Lower the learning rate, or look for non-finite values in the data`;
 }
 
 /** What an epoch's log says: its loss and accuracy, the validation's, and the connections pruning and growth changed. */

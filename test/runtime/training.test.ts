@@ -126,3 +126,24 @@ describe("fit", () => {
     expect(Array.from(model.predictBatches(x, { batchSize: 16 }).dataSync())).toEqual(Array.from(model.predict(x).dataSync()));
   });
 });
+
+describe("a loss that is not a number", () => {
+  const source = "network M { input 4 dense 8 output 2 }";
+  const y = tf.tensor1d([0, 1, 0, 1, 1, 0, 1, 0], "int32");
+  it("stops fit with a message naming the epoch and step (a learning rate far too large)", async () => {
+    const model = await buildModel(source, { seed: 1 });
+    const x = tf.tensor2d(Float32Array.from({ length: 32 }, (_, i) => Math.sin(i) * 100), [8, 4]);
+    const run = model.fit({ x, y }, { epochs: 3, batchSize: 4, optimizer: { kind: "sgd", learningRate: 1e30 } });
+    await expect(run).rejects.toThrow(/^M\.fit: the loss became (NaN|Infinity) at epoch \d, step \d of 2; training stopped/);
+  });
+
+  it("stops at the first step when the data hold NaN, leaking no tensors", async () => {
+    const model = await buildModel(source, { seed: 2 });
+    const values = Float32Array.from({ length: 32 }, (_, i) => i / 32);
+    values[5] = Number.NaN;
+    const x = tf.tensor2d(values, [8, 4]);
+    const before = tf.memory().numTensors;
+    await expect(model.fit({ x, y }, { epochs: 1, batchSize: 8, shuffle: false })).rejects.toThrow("M.fit: the loss became NaN at epoch 1, step 1 of 1");
+    expect(tf.memory().numTensors).toBe(before);
+  });
+});

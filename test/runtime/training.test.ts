@@ -132,7 +132,10 @@ describe("a loss that is not a number", () => {
   const y = tf.tensor1d([0, 1, 0, 1, 1, 0, 1, 0], "int32");
   it("stops fit with a message naming the epoch and step (a learning rate far too large)", async () => {
     const model = await buildModel(source, { seed: 1 });
-    const x = tf.tensor2d(Float32Array.from({ length: 32 }, (_, i) => Math.sin(i) * 100), [8, 4]);
+    const x = tf.tensor2d(
+      Float32Array.from({ length: 32 }, (_, i) => Math.sin(i) * 100),
+      [8, 4],
+    );
     const run = model.fit({ x, y }, { epochs: 3, batchSize: 4, optimizer: { kind: "sgd", learningRate: 1e30 } });
     await expect(run).rejects.toThrow(/^M\.fit: the loss became (NaN|Infinity) at epoch \d, step \d of 2; training stopped/);
   });

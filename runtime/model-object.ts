@@ -119,6 +119,7 @@ export class NetworkModel<I extends readonly number[], O extends readonly number
     if (x === null || typeof x !== "object" || !Array.isArray((x as { shape?: unknown }).shape)) {
       throw new Error(`${this.name}.${method}: expected a tensor of shape ${expected}, got ${x === null ? "null" : typeof x}`);
     }
+    if (x.isDisposed) throw new Error(`${this.name}.${method}: the input tensor has been disposed`);
     const shape = x.shape;
     const matchesFull = shape.length === this.spec.inputShape.length + 1 && this.spec.inputShape.every((d, i) => shape[i + 1] === d);
     const matchesFlat = shape.length === 2 && shape[1] === this.inputSize;

@@ -21,6 +21,20 @@ function isOrigin(origin: unknown): origin is LayerOrigin {
 
 /** Checks the structure of a spec; throws an Error naming the network and the problem. */
 export function validateSpec(spec: NetworkSpec): void {
+  const given = spec as unknown;
+  if (
+    given === null ||
+    typeof given !== "object" ||
+    typeof spec.name !== "string" ||
+    !Array.isArray(spec.layers) ||
+    !Array.isArray(spec.blocks) ||
+    !Array.isArray(spec.kernels) ||
+    !Array.isArray(spec.inputShape)
+  ) {
+    throw new Error(
+      `createNetwork: expected a network spec (an object with name, inputShape, layers, blocks and kernels, as a generated module exports), got ${given === null ? "null" : typeof given}`,
+    );
+  }
   const fail: (message: string) => never = (message) => {
     throw new Error(`${spec.name}: invalid network spec: ${message}`);
   };

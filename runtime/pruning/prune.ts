@@ -37,6 +37,7 @@ export interface PruneResult {
  */
 export function prune(model: Model, options: PruneOptions): PruneResult {
   const where = `${model.name}.prune`;
+  if (options === null || typeof options !== "object") throw new Error(`${where}: expected options with an amount, e.g. { amount: { percent: 10 } }, got ${String(options)}`);
   const known = new Map(model.blocks.map((b) => [b.name, b]));
   const inScope = (options.blocks ?? model.blocks.map((b) => b.name)).map((name) => {
     const block = known.get(name);
@@ -96,6 +97,8 @@ export function prune(model: Model, options: PruneOptions): PruneResult {
 }
 
 function checkAmount(where: string, amount: PruneAmount): void {
+  const kinds = amount !== null && typeof amount === "object" ? ["percent", "count", "budget"].filter((k) => k in amount) : [];
+  if (kinds.length !== 1) throw new Error(`${where}: amount must be one of { percent }, { count } or { budget }, got ${JSON.stringify(amount) ?? String(amount)}`);
   if ("percent" in amount && !(amount.percent >= 0 && amount.percent <= 100)) throw new Error(`${where}: percent must be in [0, 100], got ${amount.percent}`);
   if ("count" in amount && !(Number.isInteger(amount.count) && amount.count >= 0)) throw new Error(`${where}: count must be a non-negative integer, got ${amount.count}`);
   if ("budget" in amount && !(amount.budget >= 0 && Number.isFinite(amount.budget))) throw new Error(`${where}: budget must be a non-negative number, got ${amount.budget}`);

@@ -1,0 +1,32 @@
+/** The runtime's boundary: wrong arguments get a message that says what was expected, not a TypeError from inside. */
+import { describe, expect, it } from "vitest";
+import { createNetwork, prune, tf, type NetworkSpec, type PruneOptions } from "../../runtime/index.js";
+import { buildModel } from "../support/models.js";
+
+describe("the runtime's boundary", () => {
+  it("createNetwork refuses what is not a spec", async () => {
+    for (const spec of [null, undefined, 42, {}, { name: "N" }]) {
+      await expect(createNetwork(spec as unknown as NetworkSpec, { backend: "cpu" })).rejects.toThrow(
+        /^createNetwork: expected a network spec \(an object with name, inputShape, layers, blocks and kernels/,
+      );
+    }
+  });
+
+  it("prune refuses missing or ambiguous options and amounts, leaving the masks as they were", async () => {
+    const model = await buildModel("network M { input 4 dense 3 output 2 }");
+    const live = model.liveConnections();
+    expect(() => prune(model, undefined as unknown as PruneOptions)).toThrow("M.prune: expected options with an amount, e.g. { amount: { percent: 10 } }, got undefined");
+    expect(() => prune(model, { amount: undefined } as unknown as PruneOptions)).toThrow("M.prune: amount must be one of { percent }, { count } or { budget }, got undefined");
+    expect(() => prune(model, { amount: { percent: 10, count: 3 } } as unknown as PruneOptions)).toThrow('got {"percent":10,"count":3}');
+    expect(model.liveConnections()).toBe(live);
+  });
+
+  it("predict refuses a disposed input, leaking nothing", async () => {
+    const model = await buildModel("network M { input 4 dense 3 output 2 }");
+    const x = tf.ones([2, 4]);
+    x.dispose();
+    const before = tf.memory().numTensors;
+    expect(() => model.predict(x)).toThrow("M.predict: the input tensor has been disposed");
+    expect(tf.memory().numTensors).toBe(before);
+  });
+});

@@ -48,9 +48,7 @@ export async function saveWeights(model: Model, dir: string): Promise<void> {
   const named: WeightsFile = { ...modelJson, weightsManifest: modelJson.weightsManifest.map((group) => ({ ...group, paths: [name] })) };
   await writeFileAtomically(join(dir, "model.json"), `${JSON.stringify(named, null, 2)}\n`);
   // Weight files no model.json names, and what saves killed halfway left behind.
-  const stale = (await readdir(dir)).filter(
-    (file) => file !== name && (file === WEIGHTS_FILE_NAME || /^(weights-[0-9a-f]{16}\.bin|model\.json)(\.tmp-.*)?$/.test(file)) && file !== "model.json",
-  );
+  const stale = (await readdir(dir)).filter((file) => file !== name && (file === WEIGHTS_FILE_NAME || /^weights-[0-9a-f]{16}\.bin(\.tmp-.*)?$|^model\.json\.tmp-/.test(file)));
   await Promise.all(stale.map((file) => rm(join(dir, file), { force: true })));
 }
 

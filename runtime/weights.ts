@@ -65,10 +65,10 @@ function maskName(model: Model, layout: KernelLayout): string {
 }
 
 /** What the model holds, in the order the file stores it: parameters, then masks. */
-function expectedEntries(model: Model): ManifestEntry[] {
+function expectedEntries(model: Model, layouts: readonly KernelLayout[]): ManifestEntry[] {
   return [
     ...model.parameters.map((p): ManifestEntry => ({ name: p.name, shape: [...p.variable.shape], dtype: "float32" })),
-    ...weightedLayouts(model).map((layout): ManifestEntry => ({ name: maskName(model, layout), shape: [...layout.shape], dtype: "bool" })),
+    ...layouts.map((layout): ManifestEntry => ({ name: maskName(model, layout), shape: [...layout.shape], dtype: "bool" })),
   ];
 }
 
@@ -224,7 +224,8 @@ export async function importWeights(model: Model, modelJson: WeightsFile, weight
     throw new Error(`cannot load weights into '${model.name}': ${reason}${savedFrom}`);
   };
   const inFile = checkedManifest(modelJson, refuse);
-  const expected = expectedEntries(model);
+  const layouts = weightedLayouts(model);
+  const expected = expectedEntries(model, layouts);
   const current = modelJson.formatVersion === FORMAT_VERSION;
   if (current) checkEntries(expected, new Map(inFile.map((e) => [e.name, e])), refuse);
   let entries = decodeEntries(inFile, weightData, refuse);
@@ -235,7 +236,7 @@ export async function importWeights(model: Model, modelJson: WeightsFile, weight
     checkEntries(expected, new Map([...entries].map(([name, e]) => [name, { shape: e.shape, dtype: dtypeOf(e.values) }])), refuse);
   }
   // Everything is checked: masks (which the layout guarantees fit) and weights cannot fail halfway.
-  for (const layout of weightedLayouts(model)) setKernelMask(model, layout, entries.get(maskName(model, layout))!.values as Uint8Array);
+  for (const layout of layouts) setKernelMask(model, layout, entries.get(maskName(model, layout))!.values as Uint8Array);
   for (const parameter of model.parameters) {
     const tensor = tf.tensor(entries.get(parameter.name)!.values, parameter.variable.shape, "float32");
     parameter.variable.assign(tensor);

@@ -89,26 +89,19 @@ export function bind(spec: NetworkSpec, stores: readonly KernelStore[], executio
     throw error;
   }
   const steps = executionSteps(plan, stores, choices);
+  const membersOf = new Map(plan.steps.flatMap((step) => (step.kind === "graph" ? [[step.index, step.members.map((k) => stores[k]!)] as const] : [])));
+  const graphMask = (step: GraphStep): Tensor1D => masks.graph(step, membersOf.get(step.index)!);
   // Masks are made now, so a model's tensors do not grow at its first forward pass.
   tf.tidy(() => {
     for (const kernel of kernels) if (kernel.kind === "dense" && kernel.store.weight !== undefined) kernel.mask();
-    for (const step of plan.steps)
-      if (step.kind === "graph")
-        masks.graph(
-          step,
-          step.members.map((k) => stores[k]!),
-        );
+    for (const step of plan.steps) if (step.kind === "graph") graphMask(step);
   });
   return {
     kernels,
     plan,
     steps,
     planSource,
-    graphMask: (step) =>
-      masks.graph(
-        step,
-        step.members.map((k) => stores[k]!),
-      ),
+    graphMask,
     dispose: () => {
       plan.dispose();
       masks.dispose();

@@ -6,7 +6,7 @@
  */
 import { DENSE_FIXED, DENSE_PER_ENTRY, SPARSE_PER_EDGE, SPARSE_PER_NEURON } from "../kernels/calibration.js";
 import type { GraphKernelSupport } from "../kernels/graph/memory.js";
-import type { KernelLayout } from "../storage/layout.js";
+import { learnableBlocks, type KernelLayout } from "../storage/layout.js";
 import type { Execution, NetworkSpec } from "../spec.js";
 
 /** What the cost model looks at: rows with a connection (those a dense product multiplies), targets, connections. */
@@ -45,8 +45,7 @@ export function kernelShape(spec: NetworkSpec, layout: KernelLayout): KernelShap
  */
 export function chooseExecution(spec: NetworkSpec, layout: KernelLayout, execution: Execution, support: GraphKernelSupport): KernelExecution {
   if (layout.count === 0) return { kind: "dense" };
-  const learns = spec.learnable?.blocks.some((name) => layout.blocks.some((b) => b.name === name)) ?? false;
-  if (learns) return { kind: "dense", ...(execution === "sparse" ? { reason: "learnable masks run dense" } : {}) };
+  if (learnableBlocks(spec, layout).length > 0) return { kind: "dense", ...(execution === "sparse" ? { reason: "learnable masks run dense" } : {}) };
   const sparse = execution === "auto" ? sparseIsCheaper(kernelShape(spec, layout)) : execution === "sparse";
   if (!sparse) return { kind: "dense" };
   if (support.available) return { kind: "sparse" };

@@ -20,7 +20,7 @@ import { decodeMask, encodeMask } from "../masks/codec.js";
 import type { Model } from "../model.js";
 import { createNetwork } from "../network.js";
 import { createRandom, type Random } from "../random.js";
-import { fromFused, kernelLayout, toFused } from "../storage/layout.js";
+import { fromFused, networkLayout, toFused } from "../storage/layout.js";
 import type { NetworkSpec } from "../spec.js";
 
 export interface GrowNeuronsOptions {
@@ -102,6 +102,7 @@ type Carrier = (name: string, values: Float32Array, fill?: (fused: Float32Array,
 function carrier(spec: NetworkSpec, grownSpec: NetworkSpec, l: number, added: number): Carrier {
   const kernelOf = new Map(spec.kernels.map((kernel, k) => [spec.layers[kernel.target]!.name, k]));
   const remap = kernelRemaps(spec, l, added);
+  const [oldLayouts, newLayouts] = [networkLayout(spec), networkLayout(grownSpec)];
   return (name, values, fill, pad = 0) => {
     const [target, kind] = [name.slice(0, name.lastIndexOf(".")), name.slice(name.lastIndexOf(".") + 1)];
     const k = kernelOf.get(target)!;
@@ -109,9 +110,9 @@ function carrier(spec: NetworkSpec, grownSpec: NetworkSpec, l: number, added: nu
     if (kind !== "weight") return kernel.target === l ? padVector(values, added, pad) : Float32Array.from(values);
     const touched = kernel.target === l || kernel.blocks.some((b) => spec.blocks[b]!.source === l);
     if (!touched) return Float32Array.from(values);
-    const fused = remap.get(kernel.target)!(toFused(kernelLayout(spec, k), values), 0);
+    const fused = remap.get(kernel.target)!(toFused(oldLayouts[k]!, values), 0);
     fill?.(fused, kernel.target);
-    return fromFused(kernelLayout(grownSpec, k), fused);
+    return fromFused(newLayouts[k]!, fused);
   };
 }
 

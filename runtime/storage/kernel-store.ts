@@ -10,7 +10,7 @@ import type { Rank, Tensor, Variable } from "@tensorflow/tfjs-core";
 import { initialEdgeWeights, initialWeights } from "../init.js";
 import { initialLogits } from "../kernels/learnable-mask.js";
 import { layerKind, type NetworkSpec } from "../spec.js";
-import type { KernelLayout } from "./layout.js";
+import { learnableBlocks, type KernelLayout } from "./layout.js";
 
 /** Learnable masks: per connection two logits (keep, drop), and which connections learn. */
 export interface LearnableStore {
@@ -105,11 +105,10 @@ function initialValues(spec: NetworkSpec, layout: KernelLayout, seed: number): F
 /** Logits for the connections of the blocks the spec's `learnable` names, if the kernel has any. */
 function learnableStore(spec: NetworkSpec, layout: KernelLayout, made: Tensor[]): LearnableStore | undefined {
   const learnable = spec.learnable;
-  if (learnable === undefined || layout.count === 0) return undefined;
-  const names = new Set(learnable.blocks);
+  const learning = learnableBlocks(spec, layout);
+  if (learnable === undefined || learning.length === 0) return undefined;
   const flags = new Uint8Array(layout.count);
-  for (const slice of layout.blocks) if (names.has(slice.name)) flags.fill(1, slice.first, slice.first + slice.count);
-  if (!flags.includes(1)) return undefined;
+  for (const slice of learning) flags.fill(1, slice.first, slice.first + slice.count);
   const initial = tf.tensor(initialLogits(layout.count, learnable.keep, learnable.temperature), [...layout.shape, 2]);
   const logits = tf.variable(initial, true);
   initial.dispose();

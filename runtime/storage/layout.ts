@@ -208,6 +208,12 @@ export function fromFused(layout: KernelLayout, fused: ArrayLike<number>): Float
   return Float32Array.from(targets, (t, e) => fused[rows[e]! * layout.cols + t]!);
 }
 
+/** The blocks of a kernel whose masks are learned (the spec's `learnable`); empty for a kernel without connections. */
+export function learnableBlocks(spec: NetworkSpec, layout: KernelLayout): BlockSlice[] {
+  const names = new Set(spec.learnable?.blocks ?? []);
+  return layout.count === 0 ? [] : layout.blocks.filter((b) => names.has(b.name));
+}
+
 /**
  * The parameters a network allocates, without building it: a weight per
  * structural connection, a bias per neuron of every computed layer plus a
@@ -215,13 +221,12 @@ export function fromFused(layout: KernelLayout, fused: ArrayLike<number>): Float
  * blocks with learnable masks. The same under every execution and backend.
  */
 export function plannedParameters(spec: NetworkSpec): { weights: number; biases: number; maskLogits: number; live: number } {
-  const learnable = new Set(spec.learnable?.blocks ?? []);
   let [weights, biases, maskLogits] = [0, 0, 0];
   for (const layout of networkLayout(spec)) {
     weights += layout.count;
     const normalised = spec.layerNorm && spec.layers[layout.target]!.origin.kind !== "output" && layout.cols > 1;
     biases += layout.cols * (normalised ? 3 : 1);
-    if (layout.blocks.some((b) => learnable.has(b.name)) && layout.count > 0) maskLogits += 2 * layout.count;
+    if (learnableBlocks(spec, layout).length > 0) maskLogits += 2 * layout.count;
   }
   return { weights, biases, maskLogits, live: weights };
 }

@@ -17,7 +17,7 @@
 import { initLimit } from "../init.js";
 import { decodeMask } from "../masks/codec.js";
 import type { Model } from "../model.js";
-import { createRandom, type Random } from "../random.js";
+import { createRandom, restoreRandom, type Random, type RandomState } from "../random.js";
 import type { TrainingData } from "../training/options.js";
 import { lowest } from "../pruning/select.js";
 import type { DynamicSparsity } from "../spec.js";
@@ -78,17 +78,27 @@ function erkDensities(model: Model, blocks: readonly { name: string; size: numbe
   }
 }
 
+/** What the hooks remember between calls, for resuming a run: the steps counted and SET's random source. */
+export interface GrowthHooksState {
+  readonly step: number;
+  readonly random: RandomState;
+}
+
 /** The update hooks `fit` calls; `events` collects what each update did. */
 export interface GrowthHooks {
   epochBegin(epoch: number): void;
   /** After a step, with the batch it trained on. */
   batchEnd(batch: TrainingData): void;
+  /** The state after the last call (taken between epochs). */
+  save(): GrowthHooksState;
+  /** Continues from a saved state. */
+  restore(state: GrowthHooksState): void;
 }
 
 export function dynamicSparseHooks(model: Model, config: DynamicSparsity, events: GrowthEvent[] = []): GrowthHooks {
   validate(model, config);
   const blocks = scopeOf(model, config);
-  const random = createRandom((config.seed ?? 0) + 1);
+  let random = createRandom((config.seed ?? 0) + 1);
   let step = 0;
   let epoch = 0;
   return {
@@ -108,6 +118,13 @@ export function dynamicSparseHooks(model: Model, config: DynamicSparsity, events
         regrown += result;
       }
       events.push({ epoch, step, dropped, regrown });
+    },
+    save: () => ({ step, random: random.state() }),
+    restore: (state) => {
+      if (!(Number.isInteger(state.step) && state.step >= 0))
+        throw new Error(`${model.name}: ${config.method}: a saved step count must be a non-negative integer, got ${String(state.step)}`);
+      step = state.step;
+      random = restoreRandom(state.random);
     },
   };
 }

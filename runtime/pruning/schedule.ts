@@ -16,10 +16,11 @@
  *
  * Saliencies are the data-free ones (magnitude by default).
  */
-import * as tf from "@tensorflow/tfjs-core";
 import type { Model } from "../model.js";
 import { prune, type PruneOptions } from "./prune.js";
 import type { PruningSchedule } from "../spec.js";
+import type { SavedArray } from "../training/options.js";
+import { assignParameters, parameterValues, savedParameters } from "../training/snapshot.js";
 
 export type { PruningSchedule, ScheduleSaliency } from "../spec.js";
 
@@ -31,12 +32,23 @@ export interface PruningEvent {
   readonly sparsity: number;
 }
 
+/** What the hooks remember between calls, for resuming a run: the steps counted and the rewind points' weights. */
+export interface PruningHooksState {
+  readonly step: number;
+  /** `"init"` or `"epochN"`, each with every parameter's values then (only points some schedule rewinds to). */
+  readonly snapshots: readonly { readonly point: string; readonly parameters: readonly SavedArray[] }[];
+}
+
 /** The points of training where schedules act; `fit` calls them before the user's callbacks. */
 export interface PruningHooks {
   trainBegin(): void;
   epochBegin(epoch: number): void;
   batchEnd(): void;
   epochEnd(): void;
+  /** The state after the last call (taken between epochs). */
+  save(): PruningHooksState;
+  /** Continues from a saved state instead of `trainBegin`. @throws Error for a state that does not fit the model. */
+  restore(state: PruningHooksState): void;
 }
 
 /** The hooks that carry out `schedules` on `model` during `fit`; `events` collects what they did. */
@@ -46,6 +58,8 @@ export function pruningHooks(model: Model, schedules: readonly PruningSchedule[]
   let epoch = 0;
   const snapshots = new Map<string, Float32Array[]>();
   const snapshot = (): Float32Array[] => model.parameters.map((p) => Float32Array.from(p.variable.dataSync() as Float32Array));
+  // Only rewind points are kept: a copy of every parameter is the size of the model.
+  const rewindsToInit = schedules.some((s) => s.kind === "iterative" && s.rewind === "init");
   const scope = (s: PruningSchedule): string[] => [...(s.blocks ?? model.blocks.map((b) => b.name))];
   const scopeSparsity = (s: PruningSchedule): number => {
     const blocks = model.blocks.filter((b) => scope(s).includes(b.name));
@@ -65,17 +79,10 @@ export function pruningHooks(model: Model, schedules: readonly PruningSchedule[]
     const count = live - Math.ceil((1 - target) * total - 1e-9);
     if (count > 0) run(s, { count });
   };
-  const rewind = (weights: Float32Array[]): void => {
-    model.parameters.forEach((p, i) => {
-      const values = tf.tensor(weights[i]!, p.variable.shape);
-      p.variable.assign(values);
-      values.dispose();
-    });
-  };
 
   return {
     trainBegin: () => {
-      snapshots.set("init", snapshot());
+      if (rewindsToInit) snapshots.set("init", snapshot());
     },
     epochBegin: (e) => {
       epoch = e;
@@ -106,9 +113,20 @@ export function pruningHooks(model: Model, schedules: readonly PruningSchedule[]
           run(s, { count: Math.min(toTarget, Math.floor((s.percent / 100) * live)) });
           const point = s.rewind === undefined || s.rewind === "none" ? undefined : s.rewind === "init" ? "init" : `epoch${s.rewind.epoch}`;
           const weights = point === undefined ? undefined : snapshots.get(point);
-          if (weights && model.liveConnections() < before) rewind(weights);
+          if (weights && model.liveConnections() < before) assignParameters(model, weights);
         }
       }
+    },
+    save: () => ({
+      step,
+      snapshots: [...snapshots].map(([point, values]) => ({ point, parameters: savedParameters(model, values) })),
+    }),
+    restore: (state) => {
+      if (!(Number.isInteger(state.step) && state.step >= 0))
+        throw new Error(`${model.name}: pruning: a saved step count must be a non-negative integer, got ${String(state.step)}`);
+      step = state.step;
+      snapshots.clear();
+      for (const { point, parameters } of state.snapshots) snapshots.set(point, parameterValues(model, parameters, `${model.name}: pruning's '${point}' snapshot`));
     },
   };
 }

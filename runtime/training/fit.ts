@@ -45,7 +45,7 @@ export async function fit(model: Model, data: TrainingData, options: FitOptions)
 
   try {
     pruning?.trainBegin();
-    await each((c) => c.onTrainBegin?.({ epochs, batchesPerEpoch: batches, samples: train.samples }));
+    await each((c) => c.onTrainBegin?.({ epochs, batchesPerEpoch: batches, samples: train.samples, resumedAfter: 0 }));
     for (let epoch = 1; epoch <= epochs && !stopped; epoch++) {
       pruning?.epochBegin(epoch);
       growth?.epochBegin(epoch);
@@ -77,7 +77,14 @@ export async function fit(model: Model, data: TrainingData, options: FitOptions)
       }
       pruning?.epochEnd();
       const evaluation = validation && evaluatePrepared(model, validation, lossName, 256);
-      const counts = { loss: lossSum / seen, accuracy: correct / seen, seconds, pruningEvents, growthEvents };
+      const counts = {
+        loss: lossSum / seen,
+        accuracy: correct / seen,
+        learningRate: (optimizer as unknown as { learningRate: number }).learningRate,
+        seconds,
+        pruningEvents,
+        growthEvents,
+      };
       const logs = epochLogs(model, epoch, lossName, counts, evaluation);
       history.push(logs);
       await each((c) => c.onEpochEnd?.(logs, control));
@@ -102,7 +109,7 @@ function epochLogs(
   model: Model,
   epoch: number,
   lossName: LossName,
-  counts: { loss: number; accuracy: number; seconds: number; pruningEvents: readonly PruningEvent[]; growthEvents: readonly GrowthEvent[] },
+  counts: { loss: number; accuracy: number; learningRate: number; seconds: number; pruningEvents: readonly PruningEvent[]; growthEvents: readonly GrowthEvent[] },
   evaluation: Evaluation | undefined,
 ): EpochLogs {
   const live = model.liveConnections();
@@ -114,6 +121,7 @@ function epochLogs(
     ...(lossName === "crossEntropy" ? { accuracy: counts.accuracy } : {}),
     ...(evaluation ? { valLoss: evaluation.loss } : {}),
     ...(evaluation?.accuracy !== undefined ? { valAccuracy: evaluation.accuracy } : {}),
+    learningRate: counts.learningRate,
     seconds: counts.seconds,
     liveConnections: live,
     totalConnections: total,

@@ -17,6 +17,9 @@ import type { Model, NetworkOptions } from "./model.js";
 import { createNetwork } from "./network.js";
 import { exportWeights, fileSpec, importWeights, WEIGHTS_FILE_NAME, type WeightsFile } from "./weights.js";
 
+// Training states beside the weights (training/checkpoint.ts writes with writeFileAtomically below).
+export { loadTrainingState, saveTrainingState, TRAINING_STATE_FILE } from "./training/checkpoint.js";
+
 /** Writes `path` whole or not at all: to a temporary name beside it, flushed to disk, then renamed over it. */
 export async function writeFileAtomically(path: string, data: string | Uint8Array): Promise<void> {
   const temporary = `${path}.tmp-${process.pid}-${randomBytes(4).toString("hex")}`;

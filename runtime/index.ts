@@ -8,7 +8,25 @@ export type { BackendChoice, BackendName, BlockInfo, ExecutionStep, NetworkOptio
 export { layerKind } from "./spec.js";
 export type { ActivationName, Execution, BlockSpec, KernelSpec, LayerKind, LayerOrigin, LayerSpec, NetworkSpec } from "./spec.js";
 export { fit, evaluate, predictBatches } from "./training/fit.js";
-export type { BatchLogs, EpochLogs, Evaluation, FitOptions, History, TrainingCallbacks, TrainingControl, TrainingData } from "./training/options.js";
+export type {
+  BatchLogs,
+  EarlyStoppingMonitor,
+  EarlyStoppingOptions,
+  EarlyStoppingState,
+  EpochLogs,
+  Evaluation,
+  FitOptions,
+  History,
+  LearningRateSchedule,
+  ModelSnapshot,
+  OptimizerState,
+  SavedArray,
+  TrainingCallbacks,
+  TrainingControl,
+  TrainingData,
+  TrainingState,
+  Warmup,
+} from "./training/options.js";
 export { createOptimizer, DEFAULT_LEARNING_RATE } from "./training/optimizers.js";
 export type { OptimizerConfig, OptimizerName } from "./training/optimizers.js";
 export { LOSSES } from "./training/losses.js";
@@ -20,9 +38,9 @@ export { growInto } from "./growing/transfer.js";
 export type { TransferOptions } from "./growing/transfer.js";
 export type { GrowNeuronsOptions } from "./growing/neurons.js";
 export { applySparseStart, dynamicSparseHooks } from "./growing/dynamic-sparse.js";
-export type { DynamicSparsity, GrowthEvent, GrowthHooks } from "./growing/dynamic-sparse.js";
+export type { DynamicSparsity, GrowthEvent, GrowthHooks, GrowthHooksState } from "./growing/dynamic-sparse.js";
 export { pruningHooks } from "./pruning/schedule.js";
-export type { PruningEvent, PruningHooks, PruningSchedule, ScheduleSaliency } from "./pruning/schedule.js";
+export type { PruningEvent, PruningHooks, PruningHooksState, PruningSchedule, ScheduleSaliency } from "./pruning/schedule.js";
 export { computeSaliency, SALIENCIES } from "./pruning/saliency.js";
 export type { Saliencies, SaliencyName, SaliencyOptions } from "./pruning/saliency.js";
 export { extractConnections, extractGraph } from "./extract.js";
@@ -38,9 +56,11 @@ export { kernelLayout, networkLayout, plannedParameters, type BlockSlice, type K
 export { layerNorm, LAYER_NORM_EPSILON } from "./layer-norm.js";
 export { activate, ACTIVATIONS } from "./activations.js";
 export { entryDraw, initialEdgeWeights, initialWeights, initLimit, fanIns } from "./init.js";
-export { createRandom } from "./random.js";
-export type { Random } from "./random.js";
+export { createRandom, restoreRandom } from "./random.js";
+export type { Random, RandomState } from "./random.js";
 export { decodeMask, decodeIntegers, encodeMask, encodeIntegers, liveIndices, MaskEncodingError } from "./masks/codec.js";
 /** The TensorFlow.js instance the runtime computes with (use it to build input tensors). */
 export * as tf from "@tensorflow/tfjs-core";
 export type { Rank, Tensor, Tensor1D, Tensor2D, TensorLike, Variable } from "@tensorflow/tfjs-core";
+export { blobs, functionDataset, moons, NonFiniteSampleError, spirals, subset, toTensors } from "./datasets/index.js";
+export type { BlobsOptions, Dataset, FunctionDatasetOptions, Interval, Labels, MoonsOptions, SampleFunction, Sampler, SpiralsOptions } from "./datasets/index.js";

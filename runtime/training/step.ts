@@ -1,0 +1,56 @@
+/**
+ * One optimizer step on a batch. `optimizer.minimize` hides the gradients,
+ * so this is its two halves, `tf.variableGrads` and `applyGradients`, with
+ * clipping and decoupled weight decay between them.
+ */
+import * as tf from "@tensorflow/tfjs-core";
+import type { Optimizer, Scalar, Tensor, Tensor2D, Variable } from "@tensorflow/tfjs-core";
+import type { Model } from "../model.js";
+
+/** tfjs's NamedTensor (not exported from its index). */
+type NamedTensor = Parameters<Optimizer["setWeights"]>[0][number];
+import { correctCount, loss as lossOf, type LossName } from "./losses.js";
+import type { TrainingData } from "./options.js";
+import { clipGradients, decayWeights, l2Penalty, type LiveWeights } from "./regularization.js";
+
+/** What a step does besides the loss's gradient. */
+export interface StepSettings {
+  readonly lossName: LossName;
+  readonly l2: number;
+  readonly weightDecay: number;
+  readonly clipNorm: number | undefined;
+  readonly clipValue: number | undefined;
+  /** The connections' weights and masks, when a regulariser needs them. */
+  readonly weights: LiveWeights | undefined;
+}
+
+/** One gradient step at `learningRate` (already set on the optimizer); returns the batch's loss and its number of correct predictions. */
+export function trainStep(model: Model, optimizer: Optimizer, variables: Variable[], batch: TrainingData, settings: StepSettings, learningRate: number): [number, number] {
+  const { lossName, l2, weightDecay, clipNorm, clipValue } = settings;
+  const weights = settings.weights?.current() ?? [];
+  let correct: Scalar | undefined;
+  let gradients: (Tensor | undefined)[] = [];
+  let cost: Scalar | undefined;
+  try {
+    const result = tf.variableGrads(() => {
+      const logits = model.predict(batch.x) as Tensor2D;
+      if (lossName === "crossEntropy") correct = tf.keep(correctCount(logits, batch.y));
+      const terms = [lossOf(lossName, logits, batch.y), model.penalty(), l2 > 0 ? l2Penalty(weights, l2) : undefined].filter((t): t is Scalar => t !== undefined);
+      return terms.length === 1 ? terms[0]! : (tf.addN(terms) as Scalar);
+    }, variables);
+    cost = result.value;
+    gradients = variables.map((v) => result.grads[v.name]);
+    if (clipNorm !== undefined || clipValue !== undefined) {
+      const clipped = clipGradients(gradients, clipNorm, clipValue);
+      tf.dispose(gradients.filter((g): g is Tensor => g !== undefined));
+      gradients = clipped;
+    }
+    if (weightDecay > 0) decayWeights(weights, learningRate * weightDecay);
+    // As minimize does: one entry per variable, a missing gradient as undefined (the optimizers skip it), so slot i stays variable i's.
+    optimizer.applyGradients(variables.map((v, i) => ({ name: v.name, tensor: gradients[i] })) as NamedTensor[]);
+    return [cost.dataSync()[0] ?? Number.NaN, correct?.dataSync()[0] ?? 0];
+  } finally {
+    tf.dispose([...gradients.filter((g): g is Tensor => g !== undefined), ...(cost ? [cost] : []), ...(correct ? [correct] : [])]);
+    settings.weights?.release(weights);
+  }
+}

@@ -19,6 +19,9 @@ import { loss as lossOf, type LossName } from "./training/losses.js";
 import type { ExtractOptions, ExtractedGraph } from "./extract-types.js";
 import type { Evaluation, FitOptions, History, TrainingData } from "./training/options.js";
 
+/** Backends whose tensors live in host memory, where reading an input costs one scan. */
+const HOST_BACKENDS = new Set(["cpu", "wasm"]);
+
 export interface ModelParts {
   readonly spec: NetworkSpec;
   readonly backend: BackendName;
@@ -111,6 +114,26 @@ export class NetworkModel<I extends readonly number[], O extends readonly number
     }
   }
 
+  /**
+   * A NaN or infinite input would come out as NaN logits without a word. On
+   * the CPU and WASM backends the values are in host memory, so one scan
+   * (about 2% of a forward pass) finds the first; GPU backends would need a
+   * download per call, and there the outputs are left to the caller.
+   */
+  private checkFinite(method: string, x: Tensor): void {
+    if (x.dtype !== "float32" || !HOST_BACKENDS.has(tf.getBackend())) return;
+    const values = x.dataSync() as Float32Array;
+    const perSample = this.inputSize;
+    for (let i = 0; i < values.length; i++) {
+      const v = values[i]!;
+      // v − v is 0 for every finite v, NaN for NaN and ±Infinity: one subtraction, no call.
+      if (v - v !== 0) {
+        const sample = Math.floor(i / perSample);
+        throw new Error(`${this.name}.${method}: input sample ${sample} holds ${v} at entry ${i - sample * perSample}; inputs must be finite numbers`);
+      }
+    }
+  }
+
   /** The input as float32 [batch, inputs], or an Error that names the expected shape. */
   private flatInput(method: string, x: Tensor): Tensor2D {
     this.alive(method);
@@ -125,6 +148,7 @@ export class NetworkModel<I extends readonly number[], O extends readonly number
     const matchesFlat = shape.length === 2 && shape[1] === this.inputSize;
     if (shape[0] === undefined || (!matchesFull && !matchesFlat)) throw new Error(`${this.name}.${method}: expected input of shape ${expected}, got ${shapeText(shape)}`);
     if (x.dtype === "string") throw new Error(`${this.name}.${method}: expected a numeric tensor, got dtype 'string'`);
+    this.checkFinite(method, x);
     return tf.reshape(x.dtype === "float32" ? x : tf.cast(x, "float32"), [shape[0], this.inputSize]);
   }
 

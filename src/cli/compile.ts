@@ -1,4 +1,5 @@
-import { mkdir, readFile, writeFile } from "node:fs/promises";
+import { mkdir, readFile } from "node:fs/promises";
+import { writeFileAtomically } from "../../runtime/files.js";
 import { basename, dirname, extname, join } from "node:path";
 import { compile } from "../index.js";
 import { formatDiagnostic } from "../diagnostics/format.js";
@@ -26,7 +27,7 @@ export async function compileCommand(files: readonly string[], outDir: string | 
     }
     const target = join(outDir ?? dirname(file), `${basename(file, extname(file))}.ts`);
     await mkdir(dirname(target), { recursive: true });
-    await writeFile(target, result.code);
+    await writeFileAtomically(target, result.code);
     const networks = (result.plans ?? []).map((plan) => plan.network.name).join(", ");
     io.out(`${file} -> ${target} (${networks || "no networks"})`);
   }

@@ -1,6 +1,5 @@
-import { writeFile } from "node:fs/promises";
 import { extname, join } from "node:path";
-import { loadModel } from "../../runtime/files.js";
+import { loadModel, writeFileAtomically } from "../../runtime/files.js";
 import type { BackendChoice, ExtractionOrder } from "../../runtime/index.js";
 import { GRAPH_FORMATS, writeGraph, type GraphFormat } from "../elaborate/graph-files.js";
 import type { CliIo } from "./main.js";
@@ -32,7 +31,7 @@ export async function extractCommand(args: ExtractArguments, io: CliIo): Promise
       includeOutputs: args.includeOutputs,
     });
     const out = args.out ?? join(args.weights, `graph-order${args.order}.graphml`);
-    await writeFile(out, writeGraph(graph, formatOf(out), `${model.name}-order${args.order}`));
+    await writeFileAtomically(out, writeGraph(graph, formatOf(out), `${model.name}-order${args.order}`));
     io.out(`${model.name}, order ${args.order}: ${graph.order.toLocaleString("en-US")} vertices, ${graph.size.toLocaleString("en-US")} edges -> ${out}`);
     return 0;
   } finally {

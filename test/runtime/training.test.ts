@@ -140,13 +140,13 @@ describe("a loss that is not a number", () => {
     await expect(run).rejects.toThrow(/^M\.fit: the loss became (NaN|Infinity) at epoch \d, step \d of 2; training stopped/);
   });
 
-  it("stops at the first step when the data hold NaN, leaking no tensors", async () => {
+  it("stops at the first step when the data hold NaN, naming the sample, leaking no tensors", async () => {
     const model = await buildModel(source, { seed: 2 });
     const values = Float32Array.from({ length: 32 }, (_, i) => i / 32);
     values[5] = Number.NaN;
     const x = tf.tensor2d(values, [8, 4]);
     const before = tf.memory().numTensors;
-    await expect(model.fit({ x, y }, { epochs: 1, batchSize: 8, shuffle: false })).rejects.toThrow("M.fit: the loss became NaN at epoch 1, step 1 of 1");
+    await expect(model.fit({ x, y }, { epochs: 1, batchSize: 8, shuffle: false })).rejects.toThrow("M.predict: input sample 1 holds NaN at entry 1; inputs must be finite numbers");
     expect(tf.memory().numTensors).toBe(before);
   });
 });

@@ -33,3 +33,15 @@ export function createOptimizer(config: OptimizerConfig | OptimizerName): Optimi
       throw new Error(`unknown optimizer '${(c as { kind: string }).kind}'; expected "adam" or "sgd"`);
   }
 }
+
+/**
+ * Frees an optimizer made here. tfjs 4.22's MomentumOptimizer.dispose frees
+ * its momentum scalar and accumulators but not the learning-rate scalar `c`
+ * of SGDOptimizer, its superclass (which it does not call): that one is
+ * freed here.
+ */
+export function disposeOptimizer(optimizer: Optimizer): void {
+  optimizer.dispose();
+  const rate = (optimizer as unknown as { c?: unknown }).c;
+  if (rate instanceof tf.Tensor && !rate.isDisposed) rate.dispose();
+}

@@ -12,7 +12,7 @@ import { createRandom, restoreRandom, type Random } from "../random.js";
 import { prepare, splitOff, type Prepared } from "./data.js";
 import { earlyStopper, type EarlyStopper } from "./early-stopping.js";
 import { LOSSES, type LossName } from "./losses.js";
-import { createOptimizer } from "./optimizers.js";
+import { createOptimizer, disposeOptimizer } from "./optimizers.js";
 import type { EpochLogs, FitOptions, TrainingCallbacks, TrainingData, TrainingState } from "./options.js";
 import { liveWeights } from "./regularization.js";
 import { currentLearningRate, learningRates, type LearningRates } from "./schedules.js";
@@ -68,7 +68,7 @@ export async function startRun(model: Model, data: TrainingData, options: FitOpt
     }
     const given = options.optimizer;
     const optimizer = isOptimizer(given) ? given : createOptimizer(given ?? "adam");
-    if (!isOptimizer(given)) made.push(optimizer);
+    if (!isOptimizer(given)) made.push({ dispose: () => disposeOptimizer(optimizer) });
     const settings: RunSettings = { epochs, samples: train.samples, batchSize, seed: options.seed ?? 0, shuffle: options.shuffle !== false, loss: lossName };
     const batches = Math.ceil(train.samples / batchSize);
     const base = currentLearningRate(optimizer);

@@ -35,7 +35,7 @@ export function earlyStopper(where: string, options: EarlyStoppingOptions, valid
     throw new Error(`${where}: earlyStopping.monitor "valAccuracy" needs the crossEntropy loss; monitor "valLoss" with ${lossName}`);
   const lower = monitor === "valLoss";
   let state: EarlyStoppingState = { best: null, bestEpoch: 0, wait: 0 };
-  let restored = false;
+  const stops = (wait: number): boolean => wait >= Math.max(1, patience);
   return {
     update(model, logs) {
       const value = logs[monitor]!;
@@ -45,11 +45,8 @@ export function earlyStopper(where: string, options: EarlyStoppingOptions, valid
         return false;
       }
       state = { ...state, wait: state.wait + 1 };
-      if (state.wait < Math.max(1, patience)) return false;
-      if (state.bestSnapshot !== undefined) {
-        restoreSnapshot(model, state.bestSnapshot, `${where}: early stopping's best epoch`);
-        restored = true;
-      }
+      if (!stops(state.wait)) return false;
+      if (state.bestSnapshot !== undefined) restoreSnapshot(model, state.bestSnapshot, `${where}: early stopping's best epoch`);
       return true;
     },
     save: () => state,
@@ -61,6 +58,7 @@ export function earlyStopper(where: string, options: EarlyStoppingOptions, valid
         throw new Error(`${where}: resume: earlyStopping.restoreBest is on but the state holds no best epoch's parameters`);
       state = saved;
     },
-    summary: () => (state.best === null ? undefined : { monitor, bestEpoch: state.bestEpoch, best: state.best, restored }),
+    // Whether it stopped follows from the state, so a resumed finished run says the same.
+    summary: () => (state.best === null ? undefined : { monitor, bestEpoch: state.bestEpoch, best: state.best, restored: stops(state.wait) && state.bestSnapshot !== undefined }),
   };
 }

@@ -57,6 +57,27 @@ describe("early stopping", () => {
     expect(bits(model)).toEqual(bits(once));
   });
 
+  it("a run early stopping ended resumes to nothing more, reporting the same stop", async () => {
+    const options: FitOptions = {
+      epochs: 10,
+      batchSize: 8,
+      loss: "mse",
+      shuffle: false,
+      optimizer: sgd,
+      validationData: rows(0, 8, -1),
+      earlyStopping: { patience: 1, restoreBest: true },
+    };
+    const model = await buildModel(linear, { seed: 2 });
+    let last: TrainingState | undefined;
+    const history = await model.fit(rows(0, 8), { ...options, checkpoint: (s) => void (last = s) });
+    expect(last?.stopReason).toBe("earlyStopping");
+    const before = bits(model);
+    const again = await model.fit(rows(0, 8), { ...options, resume: last! });
+    expect(bits(model)).toEqual(before);
+    expect(again).toMatchObject({ stopped: true, stopReason: "earlyStopping", earlyStopping: history.earlyStopping!, resumedAfter: history.epochs.length });
+    expect(again.epochs).toEqual(history.epochs);
+  });
+
   it("patience 0 stops at the first epoch that does not improve by more than minDelta; without restoreBest the last weights stay", async () => {
     const options: FitOptions = { epochs: 6, batchSize: 4, loss: "mse", shuffle: false, optimizer: sgd, validationData: rows(0, 8) };
     const improving = await buildModel(linear, { seed: 2 });

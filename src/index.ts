@@ -1,6 +1,6 @@
 import { dirname, resolve } from "node:path";
 import { check } from "./check/index.js";
-import { diagnostic, hasErrors, type Diagnostic } from "./diagnostics/diagnostic.js";
+import { diagnostic, DiagnosticBag, type Diagnostic } from "./diagnostics/diagnostic.js";
 import { NO_SPAN } from "./diagnostics/span.js";
 import { elaborate } from "./elaborate/index.js";
 import type { ElaboratedProgram } from "./elaborate/program.js";
@@ -9,11 +9,14 @@ import { fuse } from "./fuse/index.js";
 import type { KernelPlan } from "./fuse/plan.js";
 import { lower } from "./lower/index.js";
 import { parse } from "./parse/index.js";
+import { Budget, resolveLimits, type Limits } from "./check/limits.js";
 
 export type { Diagnostic, Severity } from "./diagnostics/diagnostic.js";
 export type { DiagnosticCode } from "./diagnostics/codes.js";
 export { diagnosticTable } from "./diagnostics/codes.js";
 export type { Position, Span } from "./diagnostics/span.js";
+export type { Limits } from "./check/limits.js";
+export { DEFAULT_LIMITS } from "./check/limits.js";
 export type { KernelPlan, KernelIR } from "./fuse/plan.js";
 export type { NetworkIR, LayerIR, BlockIR, MaskIR } from "./lower/ir.js";
 export type { LayeredGraph, ElaboratedProgram } from "./elaborate/program.js";
@@ -26,6 +29,8 @@ export type { GraphFormat } from "./elaborate/graph-files.js";
 export interface CompileOptions {
   /** The file the source came from: set on every diagnostic and named in the output's header. */
   readonly fileName?: string;
+  /** Sizes past which input is refused with a diagnostic (README, "Limits"); unset ones keep their defaults. */
+  readonly limits?: Partial<Limits>;
 }
 
 export interface AnalyzeResult {
@@ -49,31 +54,32 @@ export interface CompileResult {
  * all the errors of that pass. Never throws for any input.
  */
 export function analyze(source: string, options: CompileOptions = {}): AnalyzeResult {
-  const diagnostics: Diagnostic[] = [];
+  const diagnostics = new DiagnosticBag();
   const finish = (result: Omit<AnalyzeResult, "diagnostics">): AnalyzeResult => ({
     ...result,
-    diagnostics: withFile(diagnostics, options.fileName),
+    diagnostics: withFile(diagnostics.items, options.fileName),
   });
   try {
+    const budget = new Budget(resolveLimits(options.limits));
     const parsed = parse(source);
-    diagnostics.push(...parsed.diagnostics);
+    diagnostics.addAll(parsed.diagnostics);
     // Check even when parsing failed: the parser recovers, and name errors
     // in the intact declarations are worth reporting in the same run.
-    const checked = check(parsed.program);
-    diagnostics.push(...checked.diagnostics);
-    if (hasErrors(diagnostics)) return finish({});
+    const checked = check(parsed.program, budget.limits);
+    diagnostics.addAll(checked.diagnostics);
+    if (diagnostics.hasErrors) return finish({});
 
     // file(...) paths are relative to the .ds file.
-    const elaborated = elaborate(checked.program, { baseDir: options.fileName === undefined ? process.cwd() : dirname(resolve(options.fileName)) });
-    diagnostics.push(...elaborated.diagnostics);
-    if (hasErrors(diagnostics)) return finish({});
+    const elaborated = elaborate(checked.program, { baseDir: options.fileName === undefined ? process.cwd() : dirname(resolve(options.fileName)), budget });
+    diagnostics.addAll(elaborated.diagnostics);
+    if (diagnostics.hasErrors) return finish({});
 
-    const lowered = lower(elaborated.program);
-    diagnostics.push(...lowered.diagnostics);
-    if (hasErrors(diagnostics)) return finish({ program: elaborated.program });
+    const lowered = lower(elaborated.program, budget);
+    diagnostics.addAll(lowered.diagnostics);
+    if (diagnostics.hasErrors) return finish({ program: elaborated.program });
     return finish({ program: elaborated.program, plans: fuse(lowered.networks) });
   } catch (error) {
-    diagnostics.push(internalError(error));
+    diagnostics.add(internalError(error));
     return finish({});
   }
 }

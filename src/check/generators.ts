@@ -35,35 +35,44 @@ export function isGeneratorName(name: string): name is GeneratorName {
   return Object.hasOwn(generatorRules, name);
 }
 
-/** How many vertices and (at most) edges a generator call will make, to refuse absurd sizes before building. */
-export function generatedSize(generator: GeneratorName, args: Readonly<Record<string, unknown>>): { vertices: number; edges: number } {
+/**
+ * How many vertices, at most how many edges, and how many vertex pairs the
+ * generator draws a number for (the O(n²) ones: erdos_renyi without `fast`,
+ * random_dag), so that absurd sizes are refused before anything is built.
+ * Arithmetic in doubles: sizes too large to be exact are far past any limit.
+ */
+export function generatedSize(generator: GeneratorName, args: Readonly<Record<string, unknown>>): { vertices: number; edges: number; pairs: number } {
   const get = (name: string): number => args[name] as number;
+  const n = get("n");
+  const pairs = (n * (n - 1)) / 2;
   switch (generator) {
     case "balanced_tree": {
       const [r, h] = [get("r"), get("h")];
       const v = r === 1 ? h + 1 : (Math.pow(r, h + 1) - 1) / (r - 1);
-      return { vertices: v, edges: v - 1 };
+      return { vertices: v, edges: v - 1, pairs: 0 };
     }
     case "grid_2d":
-      return { vertices: get("rows") * get("cols"), edges: 2 * get("rows") * get("cols") };
+      return { vertices: get("rows") * get("cols"), edges: 2 * get("rows") * get("cols"), pairs: 0 };
     case "watts_strogatz":
+      return { vertices: n, edges: n * Math.floor(get("k") / 2), pairs: 0 };
     case "newman_watts_strogatz":
-      return { vertices: get("n"), edges: get("n") * get("k") };
-    case "erdos_renyi":
+      // The ring's edges, and at most one shortcut for each of them.
+      return { vertices: n, edges: 2 * n * Math.floor(get("k") / 2), pairs: 0 };
+    case "erdos_renyi": {
+      const drawn = args["directed"] === true ? 2 * pairs : pairs;
+      return { vertices: n, edges: drawn * get("p"), pairs: args["fast"] === true ? 0 : drawn };
+    }
     case "random_dag":
+      return { vertices: n, edges: pairs * get("p") + n, pairs };
     case "complete":
-      return { vertices: get("n"), edges: ((get("n") * (get("n") - 1)) / 2) * (generator === "complete" ? 1 : get("p")) };
+      return { vertices: n, edges: pairs, pairs: 0 };
     case "barabasi_albert":
-      return { vertices: get("n"), edges: get("n") * get("m") };
+      return { vertices: n, edges: get("m") * (n - get("m")), pairs: 0 };
     case "path":
-      return { vertices: get("n"), edges: get("n") - 1 };
+      return { vertices: n, edges: n - 1, pairs: 0 };
     case "star":
-      return { vertices: get("n") + 1, edges: get("n") };
+      return { vertices: n + 1, edges: n, pairs: 0 };
     case "ladder":
-      return { vertices: 2 * get("n"), edges: 3 * get("n") };
+      return { vertices: 2 * n, edges: 3 * n - 2, pairs: 0 };
   }
 }
-
-/** Graphs larger than this are refused: they would not fit in memory as networks. */
-export const MAX_VERTICES = 10_000_000;
-export const MAX_EDGES = 50_000_000;

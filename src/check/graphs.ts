@@ -1,8 +1,9 @@
 import type { DiagnosticBag } from "../diagnostics/diagnostic.js";
 import type { Span } from "../diagnostics/span.js";
-import type { Call, EdgeList, GraphDeclaration, Value } from "../parse/ast.js";
+import type { Call, EdgeList, GraphDeclaration, NumberLiteral, Value } from "../parse/ast.js";
 import { checkScalar, resolveArguments, type ArgumentValue, type ParameterRule } from "./arguments.js";
-import { generatedSize, generatorRules, isGeneratorName, MAX_EDGES, MAX_VERTICES } from "./generators.js";
+import { generatedSize, generatorRules, isGeneratorName } from "./generators.js";
+import { MAX_VERTEX_ID, withinLimit, type Limits } from "./limits.js";
 import type { CheckedEdge, GeneratorSource, GraphSource, OrientationRule, Proportions } from "./program.js";
 import { didYouMean } from "./suggest.js";
 import { describeValue } from "./values.js";
@@ -19,7 +20,7 @@ const operationRules = {
     { name: "roots", kind: "integers", min: 0, default: [0] },
     seed,
   ],
-  scalable: [graphParameter("graph"), { name: "scale", kind: "integer", min: 1, max: MAX_VERTICES }, { name: "proportions", kind: "custom", default: "uniform" }],
+  scalable: [graphParameter("graph"), { name: "scale", kind: "integer", min: 1 }, { name: "proportions", kind: "custom", default: "uniform" }],
   append: [graphParameter("bottom"), graphParameter("top")],
 } as const satisfies Record<string, readonly ParameterRule[]>;
 type OperationName = keyof typeof operationRules;
@@ -32,13 +33,14 @@ export interface GraphScope {
   /** Graphs already looked at, whether or not they passed. */
   readonly attempted: ReadonlySet<string>;
   /** Every name declared as a graph, anywhere in the file. */
-  readonly declaredGraphs: readonly string[];
+  readonly declaredGraphs: ReadonlySet<string>;
   readonly networks: ReadonlySet<string>;
+  readonly limits: Limits;
 }
 
 export function checkGraphDeclaration(declaration: GraphDeclaration, scope: GraphScope, bag: DiagnosticBag): GraphSource | undefined {
   const { value } = declaration;
-  return value.kind === "EdgeList" ? checkEdgeList(declaration.name.name, value, bag) : checkGraphCall(value, scope, bag);
+  return value.kind === "EdgeList" ? checkEdgeList(declaration.name.name, value, scope.limits, bag) : checkGraphCall(value, scope, bag);
 }
 
 /** A graph written as an argument: the name of a graph declared above, or a generator or operation call. */
@@ -52,7 +54,7 @@ function checkGraphValue(parameter: string, value: Value, scope: GraphScope, bag
   if (source !== undefined) return source;
   if (scope.networks.has(value.name)) {
     bag.report("DS2005", value.span, [parameter, "a graph", `network '${value.name}'`]);
-  } else if (scope.declaredGraphs.includes(value.name)) {
+  } else if (scope.declaredGraphs.has(value.name)) {
     // Declared with errors of its own (reported already), or further down the file.
     if (!scope.attempted.has(value.name)) bag.report("DS2003", value.span, [value.name], `declare '${value.name}' above the graph that uses it`);
   } else {
@@ -63,13 +65,13 @@ function checkGraphValue(parameter: string, value: Value, scope: GraphScope, bag
 
 function checkGraphCall(call: Call, scope: GraphScope, bag: DiagnosticBag): GraphSource | undefined {
   const name = call.callee.name;
-  if (isGeneratorName(name)) return checkGeneratorCall(call, name, bag);
+  if (isGeneratorName(name)) return checkGeneratorCall(call, name, scope.limits, bag);
   if (Object.hasOwn(operationRules, name)) return checkOperation(call, name as OperationName, scope, bag);
   bag.report("DS2002", call.callee.span, [name], didYouMean(name, [...Object.keys(generatorRules), ...Object.keys(operationRules)]));
   return undefined;
 }
 
-function checkGeneratorCall(call: Call, generator: GeneratorSource["generator"], bag: DiagnosticBag): GeneratorSource | undefined {
+function checkGeneratorCall(call: Call, generator: GeneratorSource["generator"], limits: Limits, bag: DiagnosticBag): GeneratorSource | undefined {
   const args = resolveArguments(call, generatorRules[generator], bag);
   if (args === undefined) return undefined;
   const argumentSpan = (parameter: string): Span => (call.args.find((a, i) => (a.name?.name ?? generatorRules[generator][i]?.name) === parameter) ?? call).span;
@@ -87,16 +89,14 @@ function checkGeneratorCall(call: Call, generator: GeneratorSource["generator"],
     return undefined;
   }
   const size = generatedSize(generator, args);
-  if (size.vertices > MAX_VERTICES) {
-    bag.report("DS2021", call.span, [generator, size.vertices.toExponential(2), MAX_VERTICES]);
-    return undefined;
-  }
-  if (size.edges > MAX_EDGES) {
-    bag.report("DS2026", call.span, [generator, size.edges.toExponential(2), MAX_EDGES]);
-    return undefined;
-  }
+  const subject = `${generator}(…)`;
+  const fits =
+    withinLimit(size.vertices, limits.vertices, "DS2021", subject, call.span, bag, "vertices") &&
+    withinLimit(size.edges, limits.edges, "DS2026", subject, call.span, bag, "edges") &&
+    withinLimit(size.pairs, limits.pairs, "DS2028", subject, call.span, bag, "pairs");
+  if (!fits) return undefined;
   // The rule table fixes which keys exist and their kinds, so this cast is the table's promise.
-  return { kind: "generator", generator, args } as unknown as GeneratorSource;
+  return { kind: "generator", generator, args, span: call.span } as unknown as GeneratorSource;
 }
 
 function checkOperation(call: Call, operation: OperationName, scope: GraphScope, bag: DiagnosticBag): GraphSource | undefined {
@@ -113,12 +113,13 @@ function checkOperation(call: Call, operation: OperationName, scope: GraphScope,
     case "scalable": {
       const inner = graph("graph");
       const proportions = checkProportions(args["proportions"]!, bag);
+      if (!withinLimit(args["scale"] as number, scope.limits.neurons, "DS2029", "scalable(…)", call.span, bag, "neurons")) return undefined;
       return inner && proportions && { kind: "scalable", graph: inner, scale: args["scale"] as number, proportions, span: call.span };
     }
     case "append": {
       const bottom = graph("bottom");
       const top = graph("top");
-      return bottom && top && { kind: "append", bottom, top };
+      return bottom && top && { kind: "append", bottom, top, span: call.span };
     }
   }
 }
@@ -145,11 +146,12 @@ function checkProportions(value: ArgumentValue, bag: DiagnosticBag): Proportions
   return undefined;
 }
 
-function checkEdgeList(graph: string, list: EdgeList, bag: DiagnosticBag): GraphSource | undefined {
+function checkEdgeList(graph: string, list: EdgeList, limits: Limits, bag: DiagnosticBag): GraphSource | undefined {
   if (list.edges.length === 0) {
     bag.report("DS2015", list.span, [graph], "list at least one edge, e.g. edges { 0 -> 1 }");
     return undefined;
   }
+  if (!withinLimit(list.edges.length, limits.edges, "DS2026", `graph '${graph}'`, list.span, bag, "edges")) return undefined;
   const first = list.edges[0]!;
   let ok = true;
   const edges: CheckedEdge[] = [];
@@ -160,8 +162,8 @@ function checkEdgeList(graph: string, list: EdgeList, bag: DiagnosticBag): Graph
       ok = false;
       continue;
     }
-    const source = checkScalar("vertex", edge.source, "integer", { min: 0 }, bag);
-    const target = checkScalar("vertex", edge.target, "integer", { min: 0 }, bag);
+    const source = checkVertexId(edge.source, bag);
+    const target = checkVertexId(edge.target, bag);
     if (typeof source !== "number" || typeof target !== "number") {
       ok = false;
       continue;
@@ -179,5 +181,12 @@ function checkEdgeList(graph: string, list: EdgeList, bag: DiagnosticBag): Graph
     seen.add(key);
     edges.push({ source, target, span: edge.span });
   }
-  return ok ? { kind: "edges", directed: first.directed, edges } : undefined;
+  return ok ? { kind: "edges", directed: first.directed, edges, span: list.span } : undefined;
+}
+
+function checkVertexId(value: NumberLiteral, bag: DiagnosticBag): number | undefined {
+  const id = checkScalar("vertex", value, "integer", { min: 0 }, bag);
+  if (typeof id !== "number" || id <= MAX_VERTEX_ID) return id as number | undefined;
+  bag.report("DS2035", value.span, [value.raw, MAX_VERTEX_ID]);
+  return undefined;
 }

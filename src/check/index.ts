@@ -3,6 +3,7 @@ import { DiagnosticBag } from "../diagnostics/diagnostic.js";
 import type { Span } from "../diagnostics/span.js";
 import type { Identifier, NetworkDeclaration, Program, Setting, Value } from "../parse/ast.js";
 import { checkScalar } from "./arguments.js";
+import { DEFAULT_LIMITS, type Limits } from "./limits.js";
 import { checkGraphDeclaration } from "./graphs.js";
 import { checkGrowth, checkMaskPolicy, checkPruneSchedule } from "./policies.js";
 import type { CheckedGraph, CheckedNetwork, CheckedProgram, CheckedSchedule, GraphSource, MaskPolicy, Stage } from "./program.js";
@@ -34,7 +35,7 @@ type SettingName = keyof typeof SETTINGS;
  * problems it finds; declarations with errors are left out of the result, so
  * later passes only ever see well-formed input.
  */
-export function check(program: Program): { program: CheckedProgram; diagnostics: Diagnostic[] } {
+export function check(program: Program, limits: Limits = DEFAULT_LIMITS): { program: CheckedProgram; diagnostics: Diagnostic[] } {
   const bag = new DiagnosticBag();
   const declared = new Map<string, { kind: "graph" | "network"; span: Span }>();
   // Factories are named create<Name>, so networks whose names differ only in
@@ -60,9 +61,10 @@ export function check(program: Program): { program: CheckedProgram; diagnostics:
   const checked = new Map<string, GraphSource>();
   const attempted = new Set<string>();
   const networkNames = new Set([...declared].filter(([, d]) => d.kind === "network").map(([n]) => n));
+  const declaredGraphs = new Set(allGraphNames);
   for (const declaration of program.declarations) {
     if (declaration.kind !== "GraphDeclaration" || !isFirstDeclaration(declaration.name, declared)) continue;
-    const source = checkGraphDeclaration(declaration, { checked, attempted, declaredGraphs: allGraphNames, networks: networkNames }, bag);
+    const source = checkGraphDeclaration(declaration, { checked, attempted, declaredGraphs, networks: networkNames, limits }, bag);
     attempted.add(declaration.name.name);
     if (source === undefined) continue;
     checked.set(declaration.name.name, source);
@@ -73,7 +75,7 @@ export function check(program: Program): { program: CheckedProgram; diagnostics:
   const networks: CheckedNetwork[] = [];
   for (const declaration of program.declarations) {
     if (declaration.kind !== "NetworkDeclaration" || !isFirstDeclaration(declaration.name, declared)) continue;
-    const network = checkNetwork(declaration, { declared, graphNames, allGraphNames }, bag);
+    const network = checkNetwork(declaration, { declared, graphNames, allGraphNames, limits }, bag);
     if (network !== undefined) networks.push(network);
   }
   return { program: { graphs, networks }, diagnostics: bag.items };
@@ -88,11 +90,12 @@ interface Scope {
   /** Graphs that passed their own checks. */
   readonly graphNames: ReadonlySet<string>;
   readonly allGraphNames: readonly string[];
+  readonly limits: Limits;
 }
 
 function checkNetwork(declaration: NetworkDeclaration, scope: Scope, bag: DiagnosticBag): CheckedNetwork | undefined {
   const networkName = declaration.name.name;
-  const errorsBefore = bag.items.filter((d) => d.severity === "error").length;
+  const errorsBefore = bag.errorCount;
   const firstOf = new Map<SettingName, Setting>();
   let inputShape: number[] | undefined;
   let outputSize: number | undefined;
@@ -121,15 +124,15 @@ function checkNetwork(declaration: NetworkDeclaration, scope: Scope, bag: Diagno
     const { value } = setting;
     switch (name) {
       case "input":
-        inputShape = checkSizes(key, value, bag);
+        inputShape = checkSizes(key, value, scope.limits.neurons, bag);
         break;
       case "output": {
-        const size = checkScalar(key, value, "integer", { min: 1 }, bag);
+        const size = checkScalar(key, value, "integer", { min: 1, max: scope.limits.neurons }, bag);
         if (typeof size === "number") outputSize = size;
         break;
       }
       case "dense":
-        for (const size of checkSizes(key, value, bag) ?? []) stages.push({ kind: "dense", size, span: setting.span });
+        for (const size of checkSizes(key, value, scope.limits.neurons, bag) ?? []) stages.push({ kind: "dense", size, span: setting.span });
         break;
       case "structure": {
         const graph = checkGraphReference(value, scope, bag);
@@ -178,7 +181,7 @@ function checkNetwork(declaration: NetworkDeclaration, scope: Scope, bag: Diagno
   if (!firstOf.has("output")) {
     bag.report("DS2013", declaration.name.span, [networkName], "add a line such as: output 10");
   }
-  const errorsAfter = bag.items.filter((d) => d.severity === "error").length;
+  const errorsAfter = bag.errorCount;
   if (errorsAfter > errorsBefore || brokenReference || inputShape === undefined || outputSize === undefined) return undefined;
   return {
     name: networkName,
@@ -196,7 +199,7 @@ function checkNetwork(declaration: NetworkDeclaration, scope: Scope, bag: Diagno
 }
 
 /** A positive integer, or a non-empty list of them (a shape, or several dense layers). */
-function checkSizes(key: string, value: Value, bag: DiagnosticBag): number[] | undefined {
+function checkSizes(key: string, value: Value, max: number, bag: DiagnosticBag): number[] | undefined {
   const items = value.kind === "ListLiteral" ? value.items : [value];
   if (value.kind === "ListLiteral" && items.length === 0) {
     bag.report("DS2005", value.span, [key, "a positive integer or a list of them", "an empty list"]);
@@ -204,7 +207,7 @@ function checkSizes(key: string, value: Value, bag: DiagnosticBag): number[] | u
   }
   const sizes: number[] = [];
   for (const item of items) {
-    const size = checkScalar(key, item, "integer", { min: 1 }, bag);
+    const size = checkScalar(key, item, "integer", { min: 1, max }, bag);
     if (typeof size !== "number") return undefined;
     sizes.push(size);
   }

@@ -40,13 +40,14 @@ export interface GeneratorArguments {
 export type GeneratorName = keyof GeneratorArguments;
 
 export type GeneratorSource = {
-  [G in GeneratorName]: { readonly kind: "generator"; readonly generator: G; readonly args: GeneratorArguments[G] };
+  [G in GeneratorName]: { readonly kind: "generator"; readonly generator: G; readonly args: GeneratorArguments[G]; readonly span: Span };
 }[GeneratorName];
 
 export interface EdgeListSource {
   readonly kind: "edges";
   readonly directed: boolean;
   readonly edges: readonly CheckedEdge[];
+  readonly span: Span;
 }
 
 export interface CheckedEdge {
@@ -91,6 +92,7 @@ export interface AppendSource {
   readonly kind: "append";
   readonly bottom: GraphSource;
   readonly top: GraphSource;
+  readonly span: Span;
 }
 
 import type { ActivationName, Execution } from "../../runtime/spec.js";

@@ -10,6 +10,8 @@ export const diagnosticTable = {
   DS1002: { severity: "error", template: "expected {0} but found {1}" },
   DS1003: { severity: "error", template: "{0} cannot start here; expected {1}" },
   DS1004: { severity: "error", template: "unterminated string" },
+  DS1005: { severity: "error", template: "brackets nest deeper than {0} levels" },
+  DS1006: { severity: "error", template: "the number {0} is too large" },
 
   // 2xxx: checking names, kinds and ranges
   DS2001: { severity: "error", template: "'{0}' is declared more than once" },
@@ -31,13 +33,21 @@ export const diagnosticTable = {
   DS2017: { severity: "error", template: "unknown activation '{0}'" },
   DS2019: { severity: "error", template: "graph '{0}' has a self-loop at vertex {1}" },
   DS2020: { severity: "warning", template: "edge {0} is listed more than once in graph '{1}'" },
-  DS2021: { severity: "error", template: "graph '{0}' would have {1} vertices; the limit is {2}" },
+  DS2021: { severity: "error", template: "{0} would have {1} vertices; the limit is {2}" },
   DS2022: { severity: "error", template: "cannot read file '{0}': {1}" },
   DS2023: { severity: "error", template: "file '{0}' is malformed: {1}" },
   DS2024: { severity: "error", template: "graph file '{0}' has an edge to unknown node '{1}'" },
   DS2025: { severity: "error", template: "'{0}' needs an undirected graph, but {1} is directed" },
   DS2027: { severity: "error", template: "network '{0}' has no layer '{1}'" },
-  DS2026: { severity: "error", template: "graph '{0}' would have {1} edges; the limit is {2}" },
+  DS2026: { severity: "error", template: "{0} would have {1} edges; the limit is {2}" },
+  DS2028: { severity: "error", template: "{0} would draw {1} vertex pairs; the limit is {2}" },
+  DS2029: { severity: "error", template: "{0} would have {1} neurons; the limit is {2}" },
+  DS2030: { severity: "error", template: "{0} would have {1} connections; the limit is {2}" },
+  DS2031: { severity: "error", template: "{0} would have {1} parameters; the limit is {2}" },
+  DS2032: { severity: "error", template: "{0} would have {1} layers; the limit is {2}" },
+  DS2033: { severity: "error", template: "{0} would have {1} connection blocks; the limit is {2}" },
+  DS2034: { severity: "error", template: "{0} would list {1} connections and neurons one by one; the limit is {2}" },
+  DS2035: { severity: "error", template: "vertex id {0} is too large; ids go up to {1}" },
 
   // 3xxx: building and layering graphs
   DS3001: { severity: "error", template: "graph '{0}' has a cycle: {1}" },

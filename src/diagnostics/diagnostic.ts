@@ -27,17 +27,31 @@ export function diagnostic(code: DiagnosticCode, span: Span, args: readonly (str
 /** Passes report into one of these instead of throwing. */
 export class DiagnosticBag {
   readonly items: Diagnostic[] = [];
+  /** Kept as items are added, so a pass can ask after every declaration without rescanning them all. */
+  private errors = 0;
 
   report(code: DiagnosticCode, span: Span, args: readonly (string | number)[] = [], hint?: string): void {
-    this.items.push(diagnostic(code, span, args, hint));
+    this.add(diagnostic(code, span, args, hint));
   }
 
+  // A loop, not push(...diagnostics): a spread of a few hundred thousand arguments overflows the stack.
   add(...diagnostics: readonly Diagnostic[]): void {
-    this.items.push(...diagnostics);
+    this.addAll(diagnostics);
+  }
+
+  addAll(diagnostics: readonly Diagnostic[]): void {
+    for (const d of diagnostics) {
+      this.items.push(d);
+      if (d.severity === "error") this.errors++;
+    }
+  }
+
+  get errorCount(): number {
+    return this.errors;
   }
 
   get hasErrors(): boolean {
-    return this.items.some((d) => d.severity === "error");
+    return this.errors > 0;
   }
 }
 

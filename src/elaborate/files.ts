@@ -1,4 +1,5 @@
-import { readFileSync } from "node:fs";
+import { closeSync, openSync, readSync, statSync } from "node:fs";
+import { DEFAULT_LIMITS, formatCount, MAX_VERTEX_ID } from "../check/limits.js";
 import { extname, resolve } from "node:path";
 import { DOMParser } from "@xmldom/xmldom";
 import * as graphology from "graphology";
@@ -19,15 +20,10 @@ export type GraphFileProblem =
  * first mentions them. Directedness is the file's (GraphML `edgedefault`,
  * GEXF `defaultedgetype`, JSON `"directed"`; undirected when unsaid).
  */
-export function readGraphFile(path: string, baseDir: string): RawGraph | GraphFileProblem {
-  const full = resolve(baseDir, path);
-  let text: string;
-  try {
-    text = readFileSync(full, "utf8");
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    return { kind: "unreadable", reason: code === "ENOENT" ? `no such file (looked for ${full})` : (error as Error).message };
-  }
+export function readGraphFile(path: string, baseDir: string, maxBytes = DEFAULT_LIMITS.fileBytes): RawGraph | GraphFileProblem {
+  const read = readTextFile(resolve(baseDir, path), maxBytes);
+  if (typeof read !== "string") return { kind: "unreadable", reason: read.reason };
+  const text = read;
   const format = extname(path).toLowerCase();
   try {
     if (format === ".json") return fromJson(text);
@@ -36,6 +32,39 @@ export function readGraphFile(path: string, baseDir: string): RawGraph | GraphFi
     return { kind: "unreadable", reason: `unknown format '${format || "(no extension)"}'; use .graphml, .gexf or .json` };
   } catch (error) {
     return { kind: "malformed", reason: error instanceof Error ? error.message : String(error) };
+  }
+}
+
+/**
+ * A file's text, read only if it is a regular file of at most `maxBytes`
+ * bytes: `/dev/zero`, a FIFO or a huge file would otherwise be read until
+ * memory runs out.
+ */
+export function readTextFile(full: string, maxBytes: number): string | { readonly reason: string } {
+  const tooLarge = { reason: `it has more than ${formatCount(maxBytes)} bytes, the limit` };
+  try {
+    const stats = statSync(full);
+    if (!stats.isFile()) return { reason: `it is not a regular file (${full})` };
+    if (stats.size > maxBytes) return tooLarge;
+    // Read in chunks up to the limit: a file can grow after stat, and files under /proc say they are empty.
+    const fd = openSync(full, "r");
+    try {
+      const chunks: Buffer[] = [];
+      let total = 0;
+      for (;;) {
+        const chunk = Buffer.alloc(1 << 20);
+        const count = readSync(fd, chunk, 0, chunk.length, null);
+        if (count === 0) return Buffer.concat(chunks, total).toString("utf8");
+        total += count;
+        if (total > maxBytes) return tooLarge;
+        chunks.push(chunk.subarray(0, count));
+      }
+    } finally {
+      closeSync(fd);
+    }
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    return { reason: code === "ENOENT" ? `no such file (looked for ${full})` : (error as Error).message };
   }
 }
 
@@ -106,6 +135,8 @@ function fromJson(text: string): RawGraph | GraphFileProblem {
 
 function relabel(keys: readonly string[], pairs: readonly (readonly [string, string])[], directed: boolean): RawGraph | GraphFileProblem {
   const numeric = keys.every((key) => /^\d+$/.test(key));
+  const tooLarge = numeric ? keys.find((key) => Number(key) > MAX_VERTEX_ID) : undefined;
+  if (tooLarge !== undefined) return { kind: "malformed", reason: `node id ${tooLarge.length > 20 ? `${tooLarge.slice(0, 20)}…` : tooLarge} is above ${MAX_VERTEX_ID}` };
   const idOf = new Map(keys.map((key, i) => [key, numeric ? Number(key) : i]));
   const ids = [...idOf.values()].sort((a, b) => a - b);
   const position = new Map(ids.map((id, i) => [id, i]));

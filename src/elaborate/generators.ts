@@ -1,6 +1,3 @@
-import { UndirectedGraph } from "graphology";
-// graphology-generators types its index as flat re-exports but builds it as namespaces; these paths agree in both.
-import * as classic from "graphology-generators/classic/index.js";
 import { createRandom } from "../../runtime/random.js";
 import type { GeneratorArguments, GeneratorSource } from "../check/program.js";
 import { barabasiAlbertGraph, fastGnpRandomGraph, gnpRandomGraph, newmanWattsStrogatzGraph, wattsStrogatzGraph } from "./networkx.js";
@@ -38,11 +35,11 @@ export function generate(source: GeneratorSource): GeneratedGraph {
     case "barabasi_albert":
       return barabasiAlbert(source.args);
     case "complete":
-      return fromGraphology(classic.complete(UndirectedGraph, source.args.n), source.args.n);
+      return complete(source.args);
     case "path":
-      return fromGraphology(classic.path(UndirectedGraph, source.args.n), source.args.n);
+      return path(source.args);
     case "ladder":
-      return fromGraphology(classic.ladder(UndirectedGraph, source.args.n), 2 * source.args.n);
+      return ladder(source.args);
     case "star":
       return star(source.args);
     case "random_dag":
@@ -100,11 +97,29 @@ function erdosRenyi({ n, p, seed, directed, fast }: GeneratorArguments["erdos_re
   return fast ? fastGnpRandomGraph(n, p, seed, directed) : gnpRandomGraph(n, p, seed, directed);
 }
 
-/** A graph graphology-generators made, with keys 0..order-1 as networkx numbers them. */
-function fromGraphology(graph: UndirectedGraph, order: number): GeneratedGraph {
+/** networkx.complete_graph(n). */
+function complete({ n }: GeneratorArguments["complete"]): GeneratedGraph {
   const pairs = new PairList();
-  graph.forEachEdge((_edge, _attributes, u, v) => pairs.add(Number(u), Number(v)));
-  return pairs.finish(order);
+  for (let u = 0; u < n; u++) for (let v = u + 1; v < n; v++) pairs.add(u, v);
+  return pairs.finish(n);
+}
+
+/** networkx.path_graph(n): 0 -- 1 -- … -- n-1. */
+function path({ n }: GeneratorArguments["path"]): GeneratedGraph {
+  const pairs = new PairList();
+  for (let v = 1; v < n; v++) pairs.add(v - 1, v);
+  return pairs.finish(n);
+}
+
+/** networkx.ladder_graph(n): rails 0 … n-1 and n … 2n-1, rungs i -- i+n (one rung and no rails when n is 1). */
+function ladder({ n }: GeneratorArguments["ladder"]): GeneratedGraph {
+  const pairs = new PairList();
+  for (let i = 0; i < n; i++) {
+    if (i + 1 < n) pairs.add(i, i + 1);
+    if (i + 1 < n) pairs.add(n + i, n + i + 1);
+    pairs.add(i, i + n);
+  }
+  return pairs.finish(2 * n);
 }
 
 /** networkx.star_graph(n): n + 1 vertices, the centre 0 joined to 1 … n. */

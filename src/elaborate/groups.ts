@@ -24,8 +24,21 @@ export function groupSizes(vertexCount: number, scale: number, proportions: Prop
       break;
     }
   }
-  const total = weights.reduce((a, b) => a + b, 0);
-  return Uint32Array.from(weights, (w) => Math.max(1, Math.round((w / total) * scale)));
+  return Uint32Array.from(normalised(weights), (w) => Math.max(1, Math.round(w * scale)));
+}
+
+/**
+ * Weights divided by their sum, computed after dividing by the largest so
+ * that large weights do not overflow the sum. When every weight underflowed
+ * to 0 (a Dirichlet sample with a tiny α), the mass goes to the first of
+ * them, the limit of such samples.
+ */
+function normalised(weights: readonly number[]): number[] {
+  const largest = weights.reduce((a, b) => Math.max(a, b), 0);
+  if (!(largest > 0)) return weights.map((_, i) => (i === 0 ? 1 : 0));
+  const scaled = weights.map((w) => w / largest);
+  const total = scaled.reduce((a, b) => a + b, 0);
+  return scaled.map((w) => w / total);
 }
 
 /** A Gamma(α, 1) sample (Marsaglia & Tsang 2000; α < 1 by boosting with U^(1/α)). */

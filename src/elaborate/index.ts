@@ -2,6 +2,8 @@ import { DirectedGraph } from "graphology";
 import type { CheckedGraph, CheckedProgram, EdgeListSource, GraphSource } from "../check/program.js";
 import { DiagnosticBag, type Diagnostic } from "../diagnostics/diagnostic.js";
 import type { Span } from "../diagnostics/span.js";
+import { generatedSize } from "../check/generators.js";
+import { Budget, DEFAULT_LIMITS, withinLimit } from "../check/limits.js";
 import { readGraphFile } from "./files.js";
 import { generate } from "./generators.js";
 import { groupSizes } from "./groups.js";
@@ -16,6 +18,8 @@ export type { ElaboratedProgram, LayeredGraph } from "./program.js";
 export interface ElaborateOptions {
   /** Where `file(...)` paths are resolved: the .ds file's folder (default: the working directory). */
   readonly baseDir?: string;
+  /** The file's running totals and limits, shared with lower (default: a fresh budget at the default limits). */
+  readonly budget?: Budget;
 }
 
 /**
@@ -31,7 +35,8 @@ export interface ElaborateOptions {
 export function elaborate(program: CheckedProgram, options: ElaborateOptions = {}): { program: ElaboratedProgram; diagnostics: Diagnostic[] } {
   const bag = new DiagnosticBag();
   const graphs = new Map<string, LayeredGraph>();
-  const builder = new GraphBuilder(options.baseDir ?? process.cwd(), bag);
+  const budget = options.budget ?? new Budget(DEFAULT_LIMITS);
+  const builder = new GraphBuilder(options.baseDir ?? process.cwd(), budget, bag);
   for (const graph of program.graphs) {
     const built = builder.layered(graph);
     if (built) graphs.set(graph.name, built);
@@ -39,20 +44,41 @@ export function elaborate(program: CheckedProgram, options: ElaborateOptions = {
   const maskFiles = new Map<string, MaskFile>();
   for (const network of program.networks) {
     for (const policy of network.masks) {
-      if (policy.kind === "file" && !maskFiles.has(policy.path)) maskFiles.set(policy.path, readMaskFile(policy.path, options.baseDir ?? process.cwd()));
+      if (policy.kind === "file" && !maskFiles.has(policy.path)) maskFiles.set(policy.path, readMaskFile(policy.path, options.baseDir ?? process.cwd(), budget.limits.fileBytes));
     }
   }
   return { program: { graphs, networks: program.networks, maskFiles }, diagnostics: bag.items };
 }
 
+/** The graphs a source is made from. */
+function operands(source: GraphSource): readonly GraphSource[] {
+  switch (source.kind) {
+    case "orient":
+    case "scalable":
+      return [source.graph];
+    case "append":
+      return [source.bottom, source.top];
+    default:
+      return [];
+  }
+}
+
 class GraphBuilder {
+  /**
+   * Every source built so far, or undefined where it failed (and was
+   * reported). A graph declared once and used by name many times is one
+   * object in the checked program, so it is built, charged and reported once.
+   */
+  private readonly built = new Map<GraphSource, RawGraph | undefined>();
+
   constructor(
     private readonly baseDir: string,
+    private readonly budget: Budget,
     private readonly bag: DiagnosticBag,
   ) {}
 
   layered(graph: CheckedGraph): LayeredGraph | undefined {
-    const raw = this.build(graph.source, graph);
+    const raw = this.build(graph.source);
     if (raw === undefined) return undefined;
     const result = layerRawGraph(graph.name, raw);
     if ("cycle" in result) {
@@ -62,53 +88,94 @@ class GraphBuilder {
     return result;
   }
 
-  private build(source: GraphSource, graph: CheckedGraph): RawGraph | undefined {
+  /** Operands before operations, with a stack rather than recursion: graphs made from graphs by name may chain thousands deep. */
+  private build(root: GraphSource): RawGraph | undefined {
+    const stack: GraphSource[] = [root];
+    while (stack.length > 0) {
+      const source = stack.at(-1)!;
+      if (this.built.has(source)) {
+        stack.pop();
+        continue;
+      }
+      const pending = operands(source).filter((operand) => !this.built.has(operand));
+      if (pending.length > 0) {
+        stack.push(...pending);
+        continue;
+      }
+      stack.pop();
+      const inputs = operands(source).map((operand) => this.built.get(operand));
+      this.built.set(source, inputs.includes(undefined) ? undefined : this.buildOne(source, inputs as RawGraph[]));
+    }
+    return this.built.get(root);
+  }
+
+  private charge(amounts: Parameters<Budget["charge"]>[0], span: Span): boolean {
+    return this.budget.charge(amounts, span, this.bag);
+  }
+
+  private buildOne(source: GraphSource, [inner, top]: readonly RawGraph[]): RawGraph | undefined {
     switch (source.kind) {
       case "generator": {
+        const { vertices, edges, pairs } = generatedSize(source.generator, source.args);
+        if (!this.charge({ vertices, edges, pairs }, source.span)) return undefined;
         const generated = generate(source);
         return { ids: Array.from({ length: generated.order }, (_, i) => i), ...generated };
       }
-      case "edges":
-        return fromEdgeList(source);
-      case "file": {
-        const read = readGraphFile(source.path, this.baseDir);
-        if ("ids" in read) return read;
-        if (read.kind === "unreadable") this.bag.report("DS2022", source.span, [source.path, read.reason]);
-        else if (read.kind === "malformed") this.bag.report("DS2023", source.span, [source.path, read.reason]);
-        else this.bag.report("DS2024", source.span, [source.path, read.node], "declare every node an edge refers to");
-        return undefined;
+      case "edges": {
+        const raw = fromEdgeList(source);
+        return this.charge({ vertices: raw.ids.length, edges: raw.sources.length }, source.span) ? raw : undefined;
       }
-      case "orient": {
-        const inner = this.build(source.graph, graph);
-        if (inner === undefined) return undefined;
-        if (inner.directed) {
-          this.bag.report("DS2025", source.span, ["orient", "its graph"], "orient undirected graphs only: generators, files without direction, or edges written with '--'");
-          return undefined;
-        }
-        const missing = source.rule === "bfs" ? source.roots.find((root) => !inner.ids.includes(root)) : undefined;
-        if (missing !== undefined) {
-          this.bag.report("DS2006", source.span, ["roots", "vertices of the graph", missing]);
-          return undefined;
-        }
-        return orient(inner, source.rule, source.roots, source.seed);
-      }
-      case "scalable": {
-        const inner = this.build(source.graph, graph);
-        if (inner === undefined) return undefined;
-        const sizes = groupSizes(inner.ids.length, source.scale, source.proportions);
-        if (sizes === undefined) {
-          const given = source.proportions.kind === "explicit" ? source.proportions.values.length : 0;
-          this.bag.report("DS2006", source.span, ["proportions", `one weight per vertex (${inner.ids.length})`, `${given} weights`]);
-          return undefined;
-        }
-        return { ...inner, groupSizes: sizes };
-      }
+      case "file":
+        return this.readFile(source);
+      case "orient":
+        return this.orient(source, inner!);
+      case "scalable":
+        return this.scalable(source, inner!);
       case "append": {
-        const bottom = this.build(source.bottom, graph);
-        const top = this.build(source.top, graph);
-        return bottom && top && append(bottom, top);
+        const size = appendedSize(inner!, top!);
+        return this.charge(size, source.span) ? append(inner!, top!) : undefined;
       }
     }
+  }
+
+  private readFile(source: Extract<GraphSource, { kind: "file" }>): RawGraph | undefined {
+    const read = readGraphFile(source.path, this.baseDir, this.budget.limits.fileBytes);
+    if ("ids" in read) return this.charge({ vertices: read.ids.length, edges: read.sources.length }, source.span) ? read : undefined;
+    if (read.kind === "unreadable") this.bag.report("DS2022", source.span, [source.path, read.reason]);
+    else if (read.kind === "malformed") this.bag.report("DS2023", source.span, [source.path, read.reason]);
+    else this.bag.report("DS2024", source.span, [source.path, read.node], "declare every node an edge refers to");
+    return undefined;
+  }
+
+  private orient(source: Extract<GraphSource, { kind: "orient" }>, inner: RawGraph): RawGraph | undefined {
+    if (inner.directed) {
+      this.bag.report("DS2025", source.span, ["orient", "its graph"], "orient undirected graphs only: generators, files without direction, or edges written with '--'");
+      return undefined;
+    }
+    const ids = new Set(inner.ids);
+    const missing = source.rule === "bfs" ? source.roots.find((root) => !ids.has(root)) : undefined;
+    if (missing !== undefined) {
+      this.bag.report("DS2006", source.span, ["roots", "vertices of the graph", missing]);
+      return undefined;
+    }
+    if (!this.charge({ vertices: inner.ids.length, edges: inner.sources.length }, source.span)) return undefined;
+    return orient(inner, source.rule, source.roots, source.seed);
+  }
+
+  private scalable(source: Extract<GraphSource, { kind: "scalable" }>, inner: RawGraph): RawGraph | undefined {
+    const sizes = groupSizes(inner.ids.length, source.scale, source.proportions);
+    if (sizes === undefined) {
+      const given = source.proportions.kind === "explicit" ? source.proportions.values.length : 0;
+      this.bag.report("DS2006", source.span, ["proportions", `one weight per vertex (${inner.ids.length})`, `${given} weights`]);
+      return undefined;
+    }
+    const { limits } = this.budget;
+    const neurons = sizes.reduce((sum, size) => sum + size, 0);
+    if (!withinLimit(neurons, limits.neurons, "DS2029", "scalable(…)", source.span, this.bag, "neurons")) return undefined;
+    let connections = 0;
+    for (let e = 0; e < inner.sources.length; e++) connections += sizes[inner.sources[e]!]! * sizes[inner.targets[e]!]!;
+    if (!withinLimit(connections, limits.connections, "DS2030", "scalable(…)", source.span, this.bag, "connections")) return undefined;
+    return { ...inner, groupSizes: sizes };
   }
 }
 
@@ -148,14 +215,12 @@ export function layerRawGraph(name: string, raw: RawGraph): LayeredGraph | { rea
  * both are oriented, and every sink of the bottom feeds every source of the top.
  */
 export function append(bottom: RawGraph, top: RawGraph): RawGraph {
-  const a = bottom.directed ? bottom : orient(bottom, "index", [], 0);
-  const b = top.directed ? top : orient(top, "index", [], 0);
+  const a = oriented(bottom);
+  const b = oriented(top);
   const offset = (a.ids.at(-1) ?? -1) + 1;
   const shift = a.ids.length;
-  const hasOut = new Uint8Array(a.ids.length);
-  for (const s of a.sources) hasOut[s] = 1;
-  const hasIn = new Uint8Array(b.ids.length);
-  for (const t of b.targets) hasIn[t] = 1;
+  const hasOut = marked(a.ids.length, a.sources);
+  const hasIn = marked(b.ids.length, b.targets);
   const sources: number[] = [...a.sources, ...Array.from(b.sources, (s) => s + shift)];
   const targets: number[] = [...a.targets, ...Array.from(b.targets, (t) => t + shift)];
   hasOut.forEach((out, u) => {
@@ -174,6 +239,24 @@ export function append(bottom: RawGraph, top: RawGraph): RawGraph {
     directed: true,
     ...(groups ? { groupSizes: groups } : {}),
   };
+}
+
+/** The vertices and edges `append(bottom, top)` will have, counted before the sink-to-source edges are made. */
+export function appendedSize(bottom: RawGraph, top: RawGraph): { vertices: number; edges: number } {
+  const sinks = marked(bottom.ids.length, oriented(bottom).sources).reduce((n, out) => n + (out ? 0 : 1), 0);
+  const sources = marked(top.ids.length, oriented(top).targets).reduce((n, into) => n + (into ? 0 : 1), 0);
+  return { vertices: bottom.ids.length + top.ids.length, edges: bottom.sources.length + top.sources.length + sinks * sources };
+}
+
+function oriented(graph: RawGraph): RawGraph {
+  return graph.directed ? graph : orient(graph, "index", [], 0);
+}
+
+/** 1 at every position the list names. */
+function marked(count: number, positions: Uint32Array): Uint8Array {
+  const flags = new Uint8Array(count);
+  for (const p of positions) flags[p] = 1;
+  return flags;
 }
 
 /** Vertex ids are those the list mentions; duplicates (already warned about by `check`) collapse. */
@@ -204,13 +287,16 @@ function reportCycle(graph: CheckedGraph, closedWalk: readonly number[], bag: Di
   const source = graph.source;
   let last: { index: number; span: Span } | undefined;
   if (source.kind === "edges") {
+    // The last-written edge for each (u, v), found in one pass: the cycle may be as long as the list.
+    const latest = new Map<string, Span>();
+    for (const edge of source.edges) {
+      const key = `${edge.source},${edge.target}`;
+      const seen = latest.get(key);
+      if (seen === undefined || edge.span.start.offset > seen.start.offset) latest.set(key, edge.span);
+    }
     cycle.forEach((u, index) => {
-      const v = cycle[(index + 1) % cycle.length]!;
-      for (const edge of source.edges) {
-        if (edge.source === u && edge.target === v && (!last || edge.span.start.offset > last.span.start.offset)) {
-          last = { index, span: edge.span };
-        }
-      }
+      const span = latest.get(`${u},${cycle[(index + 1) % cycle.length]!}`);
+      if (span !== undefined && (!last || span.start.offset > last.span.start.offset)) last = { index, span };
     });
   }
   const start = ((last?.index ?? cycle.length - 1) + 1) % cycle.length;

@@ -1,4 +1,5 @@
-import { readFileSync } from "node:fs";
+import { DEFAULT_LIMITS } from "../check/limits.js";
+import { readTextFile } from "./files.js";
 import { resolve } from "node:path";
 import type { MaskFile } from "./program.js";
 
@@ -8,14 +9,9 @@ import type { MaskFile } from "./program.js";
  * gives them, e.g. `"input->dense1"`). Shapes are checked by lower, which
  * knows the blocks.
  */
-export function readMaskFile(path: string, baseDir: string): MaskFile {
-  let text: string;
-  try {
-    text = readFileSync(resolve(baseDir, path), "utf8");
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    return { problem: code === "ENOENT" ? `no such file (looked for ${resolve(baseDir, path)})` : (error as Error).message, unreadable: true };
-  }
+export function readMaskFile(path: string, baseDir: string, maxBytes = DEFAULT_LIMITS.fileBytes): MaskFile {
+  const text = readTextFile(resolve(baseDir, path), maxBytes);
+  if (typeof text !== "string") return { problem: text.reason, unreadable: true };
   let document: unknown;
   try {
     document = JSON.parse(text);

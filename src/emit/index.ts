@@ -1,5 +1,5 @@
 import * as prettier from "prettier";
-import { Project, VariableDeclarationKind, type SourceFile } from "ts-morph";
+import { Project, StructureKind, VariableDeclarationKind, type StatementStructures, type TypeAliasDeclarationStructure, type WriterFunction } from "ts-morph";
 import type { NetworkSpec } from "../../runtime/spec.js";
 import type { KernelPlan } from "../fuse/plan.js";
 import { liveConnections, networkSpec } from "./spec.js";
@@ -33,9 +33,10 @@ export async function emit(plans: readonly KernelPlan[], options: EmitOptions = 
     writer.writeLine(` */`);
   });
   file.addImportDeclaration({ namespaceImport: "runtime", moduleSpecifier: RUNTIME_MODULE });
-  plans.forEach((plan, i) => emitNetwork(file, plan, specPlaceholder(i)));
+  // One insertion for all networks: ts-morph parses the file again after each, which made many networks quadratic.
+  file.addStatements(plans.flatMap((plan, i) => networkStatements(plan, specPlaceholder(i))));
   const formatted = await prettier.format(file.getFullText(), { parser: "typescript", printWidth: 100 });
-  return plans.reduce((text, plan, i) => text.replace(specPlaceholder(i), () => specLiteral(networkSpec(plan))), formatted);
+  return formatted.replace(/__DSC_SPEC_(\d+)__/g, (_, index: string) => specLiteral(networkSpec(plans[Number(index)]!)));
 }
 
 /** Stands in for a spec literal while prettier formats the module; no identifier of ours looks like it. */
@@ -48,18 +49,25 @@ function specLiteral(spec: NetworkSpec): string {
   return literal(spec, "");
 }
 
+// Lines are pushed one by one, never spread: a network may have hundreds of thousands of blocks.
 function literal(value: unknown, indent: string): string {
   const inner = `${indent}  `;
   if (Array.isArray(value) && value.some((item) => typeof item === "object")) {
-    return ["[", ...value.map((item) => `${inner}${JSON.stringify(item)},`), `${indent}]`].join("\n");
+    const lines = ["["];
+    for (const item of value) lines.push(`${inner}${JSON.stringify(item)},`);
+    lines.push(`${indent}]`);
+    return lines.join("\n");
   }
   const nested = value !== null && typeof value === "object" && !Array.isArray(value);
   if (!nested) return JSON.stringify(value);
-  const entries = Object.entries(value).filter(([, v]) => v !== undefined);
-  return ["{", ...entries.map(([key, v]) => `${inner}${key}: ${literal(v, inner)},`), `${indent}}`].join("\n");
+  const lines = ["{"];
+  for (const [key, v] of Object.entries(value)) if (v !== undefined) lines.push(`${inner}${key}: ${literal(v, inner)},`);
+  lines.push(`${indent}}`);
+  return lines.join("\n");
 }
 
-function emitNetwork(file: SourceFile, plan: KernelPlan, specInitializer: string): void {
+/** A network's statements, with the blank lines ts-morph puts between them when they are added one at a time. */
+function networkStatements(plan: KernelPlan, specInitializer: string): (StatementStructures | WriterFunction)[] {
   const { network } = plan;
   const typeName = network.name.charAt(0).toUpperCase() + network.name.slice(1);
   const specName = `${network.name.charAt(0).toLowerCase()}${network.name.slice(1)}Spec`;
@@ -68,39 +76,45 @@ function emitNetwork(file: SourceFile, plan: KernelPlan, specInitializer: string
   const { live, total } = liveConnections(plan);
   const sizes = network.layers.map((layer) => `${layer.name} ${layer.size}`).join(", ");
 
-  file.addTypeAlias({
+  const typeAlias = (name: string, type: string, docs?: string[]): TypeAliasDeclarationStructure => ({
+    kind: StructureKind.TypeAlias,
     isExported: true,
-    name: `${typeName}InputShape`,
-    type: inputShape,
-    docs: [`The shape of one ${network.name} sample; \`predict\` takes \`[batch, ...shape]\`.`],
+    name,
+    type,
+    ...(docs ? { docs } : {}),
   });
-  file.addTypeAlias({ isExported: true, name: `${typeName}OutputShape`, type: `readonly [${outputSize}]` });
-  file.addTypeAlias({
-    isExported: true,
-    name: `${typeName}Model`,
-    type: `runtime.Model<${typeName}InputShape, ${typeName}OutputShape>`,
-  });
-  file.addVariableStatement({
-    isExported: true,
-    declarationKind: VariableDeclarationKind.Const,
-    docs: [`The structure of ${network.name}: layers, masked connection blocks and fused kernels.`],
-    declarations: [{ name: specName, type: "runtime.NetworkSpec", initializer: specInitializer }],
-  });
-  file.addFunction({
-    isExported: true,
-    name: `create${typeName}`,
-    docs: [
-      [
-        `Creates ${network.name} with fresh weights: ${live} live connections of ${total} (${percent(live, total)}).`,
-        ``,
-        `Layers: ${sizes}.`,
-        `@param options - \`seed\` for the initial weights (default 0), \`backend\` ("wasm", "cpu" or "auto"), \`execution\` ("auto", "dense" or "sparse"; storage is the same under each).`,
-      ].join("\n"),
-    ],
-    parameters: [{ name: "options", type: "runtime.NetworkOptions", initializer: "{}" }],
-    returnType: `Promise<${typeName}Model>`,
-    statements: `return runtime.createNetwork<${typeName}InputShape, ${typeName}OutputShape>(${specName}, options);`,
-  });
+  const blank: WriterFunction = (writer) => writer.blankLine();
+  return [
+    blank,
+    typeAlias(`${typeName}InputShape`, inputShape, [`The shape of one ${network.name} sample; \`predict\` takes \`[batch, ...shape]\`.`]),
+    typeAlias(`${typeName}OutputShape`, `readonly [${outputSize}]`),
+    typeAlias(`${typeName}Model`, `runtime.Model<${typeName}InputShape, ${typeName}OutputShape>`),
+    blank,
+    {
+      kind: StructureKind.VariableStatement,
+      isExported: true,
+      declarationKind: VariableDeclarationKind.Const,
+      docs: [`The structure of ${network.name}: layers, masked connection blocks and fused kernels.`],
+      declarations: [{ name: specName, type: "runtime.NetworkSpec", initializer: specInitializer }],
+    },
+    blank,
+    {
+      kind: StructureKind.Function,
+      isExported: true,
+      name: `create${typeName}`,
+      docs: [
+        [
+          `Creates ${network.name} with fresh weights: ${live} live connections of ${total} (${percent(live, total)}).`,
+          ``,
+          `Layers: ${sizes}.`,
+          `@param options - \`seed\` for the initial weights (default 0), \`backend\` ("wasm", "cpu" or "auto"), \`execution\` ("auto", "dense" or "sparse"; storage is the same under each).`,
+        ].join("\n"),
+      ],
+      parameters: [{ name: "options", type: "runtime.NetworkOptions", initializer: "{}" }],
+      returnType: `Promise<${typeName}Model>`,
+      statements: `return runtime.createNetwork<${typeName}InputShape, ${typeName}OutputShape>(${specName}, options);`,
+    },
+  ];
 }
 
 function percent(part: number, whole: number): string {

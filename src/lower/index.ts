@@ -4,6 +4,8 @@ import type { ElaboratedProgram, LayeredGraph, MaskFile } from "../elaborate/pro
 import type { LayerOrigin } from "../../runtime/spec.js";
 import type { BlockIR, LayerIR, MaskIR, NetworkIR } from "./ir.js";
 import { applyPolicies } from "./policies.js";
+import { networkFits } from "./size.js";
+import { Budget, DEFAULT_LIMITS } from "../check/limits.js";
 
 export type { NetworkIR } from "./ir.js";
 
@@ -17,9 +19,12 @@ export type { NetworkIR } from "./ir.js";
  * graph is a dead end; inside it, each edge u → v is one live connection from
  * u's depth to v's, which is where skip connections come from.
  */
-export function lower(program: ElaboratedProgram): { networks: NetworkIR[]; diagnostics: Diagnostic[] } {
+export function lower(program: ElaboratedProgram, budget = new Budget(DEFAULT_LIMITS)): { networks: NetworkIR[]; diagnostics: Diagnostic[] } {
   const bag = new DiagnosticBag();
-  const networks = program.networks.map((network) => lowerNetwork(network, program.graphs, program.maskFiles, bag));
+  const networks: NetworkIR[] = [];
+  for (const network of program.networks) {
+    if (networkFits(network, program.graphs, budget, bag)) networks.push(lowerNetwork(network, program.graphs, program.maskFiles, bag));
+  }
   return { networks, diagnostics: bag.items };
 }
 

@@ -23,11 +23,12 @@ export function applyPolicies(
   maskFiles: ReadonlyMap<string, MaskFile>,
   bag: DiagnosticBag,
 ): { pruning: PruningSchedule[]; learnable?: LearnableMaskSpec; growth?: DynamicSparsity } {
+  const named = layersByName(layers);
   const select = (selection: LayerSelection): number[] | undefined => {
     if (selection.names.length === 0) return blocks.map((_, i) => i);
-    const chosen = new Set<number>();
+    const targets = new Set<number>();
     for (const name of selection.names) {
-      const matching = layers.map((layer, i) => (selects(name, layer) ? i : -1)).filter((i) => i > 0);
+      const matching = named.get(name) ?? [];
       if (matching.length === 0) {
         bag.report(
           "DS2027",
@@ -40,9 +41,11 @@ export function applyPolicies(
         );
         return undefined;
       }
-      blocks.forEach((block, b) => matching.includes(block.target) && chosen.add(b));
+      for (const layer of matching) targets.add(layer);
     }
-    return [...chosen].sort((a, b) => a - b);
+    const chosen: number[] = [];
+    blocks.forEach((block, b) => targets.has(block.target) && chosen.push(b));
+    return chosen;
   };
 
   let learnable: LearnableMaskSpec | undefined;
@@ -86,9 +89,24 @@ export function applyPolicies(
   return { pruning, ...(learnable ? { learnable } : {}), ...(growth ? { growth } : {}) };
 }
 
-/** A name in `layers=[…]` selects the layer of that name, and every depth of every structure made from the graph of that name. */
-function selects(name: string, layer: LayerIR): boolean {
-  return layer.name === name || (layer.origin.kind === "structure" && layer.origin.graph === name);
+/**
+ * What each name in `layers=[…]` selects: the layer of that name, and every
+ * depth of every structure made from the graph of that name (never the input).
+ * Made once per network, so long selections over deep structures stay linear.
+ */
+function layersByName(layers: readonly LayerIR[]): Map<string, number[]> {
+  const named = new Map<string, number[]>();
+  const add = (name: string, index: number): void => {
+    const list = named.get(name);
+    if (list === undefined) named.set(name, [index]);
+    else if (list.at(-1) !== index) list.push(index);
+  };
+  layers.forEach((layer, i) => {
+    if (i === 0) return;
+    add(layer.name, i);
+    if (layer.origin.kind === "structure") add(layer.origin.graph, i);
+  });
+  return named;
 }
 
 /**

@@ -5,6 +5,8 @@ import { DiagnosticBag, type Diagnostic } from "../diagnostics/diagnostic.js";
 import { sourceLines, withoutByteOrderMark, type Span } from "../diagnostics/span.js";
 import type { Program } from "./ast.js";
 import { toAst, tokenSpan } from "./cst-to-ast.js";
+import { screenTokens } from "./guards.js";
+import { NO_SPAN } from "../diagnostics/span.js";
 
 export type { Program } from "./ast.js";
 
@@ -34,6 +36,7 @@ export function parse(source: string): { program: Program; diagnostics: Diagnost
     }
   }
 
+  if (!screenTokens(lexed.tokens, bag)) return { program: { kind: "Program", declarations: [], span: NO_SPAN }, diagnostics: bag.items };
   dsParser.input = lexed.tokens;
   const cst = dsParser.program();
   for (const error of dsParser.errors) bag.add(syntaxError(error, text));

@@ -55,7 +55,7 @@ describe("check: names resolve", () => {
         ],
       },
     });
-    expect(sourceOf(program, "stacked")).toEqual({
+    expect(sourceOf(program, "stacked")).toMatchObject({
       kind: "append",
       bottom: { kind: "generator", generator: "balanced_tree", args: { r: 2, h: 1 } },
       top: { kind: "generator", generator: "path", args: { n: 2 } },
@@ -92,7 +92,7 @@ describe("check: names resolve", () => {
     const result = checkSource("graph g = path(2)\n\ngraph g = path(3)");
     expect(where(result.diagnostics)).toEqual(["DS2001@3:7"]);
     expect(result.diagnostics[0]!.hint).toBe("the first declaration is at line 1, column 7");
-    expect(result.program.graphs.map((g) => g.source)).toEqual([{ kind: "generator", generator: "path", args: { n: 2 } }]);
+    expect(result.program.graphs.map((g) => g.source)).toMatchObject([{ kind: "generator", generator: "path", args: { n: 2 } }]);
   });
 });
 
@@ -102,9 +102,9 @@ describe("check: arguments", () => {
       "graph w = watts_strogatz(30, 4, 0.25)\ngraph g = grid_2d(rows=2, cols=5)\ngraph n = newman_watts_strogatz(12, k=2, seed=9, p=0.5)",
     );
     expect(diagnostics).toEqual([]);
-    expect(sourceOf(program, "w")).toEqual({ kind: "generator", generator: "watts_strogatz", args: { n: 30, k: 4, p: 0.25, seed: 0 } });
-    expect(sourceOf(program, "g")).toEqual({ kind: "generator", generator: "grid_2d", args: { rows: 2, cols: 5, periodic: false } });
-    expect(sourceOf(program, "n")).toEqual({ kind: "generator", generator: "newman_watts_strogatz", args: { n: 12, k: 2, p: 0.5, seed: 9 } });
+    expect(sourceOf(program, "w")).toMatchObject({ kind: "generator", generator: "watts_strogatz", args: { n: 30, k: 4, p: 0.25, seed: 0 } });
+    expect(sourceOf(program, "g")).toMatchObject({ kind: "generator", generator: "grid_2d", args: { rows: 2, cols: 5, periodic: false } });
+    expect(sourceOf(program, "n")).toMatchObject({ kind: "generator", generator: "newman_watts_strogatz", args: { n: 12, k: 2, p: 0.5, seed: 9 } });
   });
 
   it("reads scalable proportions as explicit weights or a seeded Dirichlet draw", () => {

@@ -51,7 +51,7 @@ describe("generators follow networkx", () => {
     expect(graphOf("graph g = erdos_renyi(n=30, p=1)").graph.size).toBe(435);
     expect(graphOf("graph g = erdos_renyi(n=30, p=0)").graph.size).toBe(0);
     // Many vertices: nothing in the layering may spread a per-vertex array into arguments.
-    expect(graphOf("graph g = erdos_renyi(n=300000, p=0)").layers.map((l) => l.length)).toEqual([300000]);
+    expect(graphOf("graph g = erdos_renyi(n=200000, p=0, fast=true)").layers.map((l) => l.length)).toEqual([200000]);
   });
 
   it.each(["watts_strogatz(n=300, k=4, p=0.5, seed=SEED)", "erdos_renyi(n=300, p=0.02, seed=SEED)"])("%s is a function of its seed", (call) => {

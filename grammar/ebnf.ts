@@ -1,4 +1,5 @@
 import { Lexer, type ISerializedGast, type TokenType } from "chevrotain";
+import { ExpressionName, ExpressionNumber, expressionParser, expressionTokens } from "./expression.js";
 import { dsParser } from "./parser.js";
 import { allTokens, Identifier, NumberLiteral, StringLiteral } from "./tokens.js";
 
@@ -7,7 +8,11 @@ const lexicalNames = new Map<TokenType, string>([
   [Identifier, "NAME"],
   [NumberLiteral, "NUMBER"],
   [StringLiteral, "STRING"],
+  [ExpressionName, "INPUT_OR_FUNCTION"],
+  [ExpressionNumber, "UNSIGNED_NUMBER"],
 ]);
+
+const everyToken = [...allTokens, ...expressionTokens];
 
 /**
  * The grammar as EBNF (ISO-ish: `{ x }` repeats, `[ x ]` is optional, `|`
@@ -15,10 +20,24 @@ const lexicalNames = new Map<TokenType, string>([
  * never drift from what the parser accepts.
  */
 export function grammarEbnf(): string {
-  const rules = dsParser.getSerializedGastProductions().map((rule) => `${nameOf(rule)} = ${sequence(rule.definition ?? [])} ;`);
+  const rules = (productions: readonly ISerializedGast[]): string[] => productions.map((rule) => `${nameOf(rule)} = ${sequence(rule.definition ?? [])} ;`);
   const tokens = [...lexicalNames].map(([token, name]) => `${name} = /${(token.PATTERN as RegExp).source}/ ;`);
-  const skipped = allTokens.filter((t) => t.GROUP === Lexer.SKIPPED).map((t) => `(* skipped: ${t.name} /${(t.PATTERN as RegExp).source}/ *)`);
-  return [...rules, "", ...tokens, ...skipped, ""].join("\n");
+  const skipped = everyToken.filter((t) => t.GROUP === Lexer.SKIPPED).map((t) => `(* skipped: ${t.name} /${(t.PATTERN as RegExp).source}/ *)`);
+  return [
+    ...rules(dsParser.getSerializedGastProductions()),
+    "",
+    '(* the expression inside function("..."): *)',
+    ...rules(expressionParser.getSerializedGastProductions()),
+    "",
+    ...tokens,
+    ...skipped,
+    "",
+  ].join("\n");
+}
+
+/** Both parsers' rules, for the railroad diagrams. */
+export function grammarProductions(): ISerializedGast[] {
+  return [...dsParser.getSerializedGastProductions(), ...expressionParser.getSerializedGastProductions()];
 }
 
 function sequence(items: readonly ISerializedGast[]): string {
@@ -29,7 +48,7 @@ function item(node: ISerializedGast): string {
   const definition = node.definition ?? [];
   switch (node.type) {
     case "Terminal": {
-      const token = allTokens.find((t) => t.name === nameOf(node));
+      const token = everyToken.find((t) => t.name === nameOf(node));
       const lexical = token && lexicalNames.get(token);
       return lexical ?? `"${(token?.PATTERN as RegExp).source.replace(/\\/g, "")}"`;
     }

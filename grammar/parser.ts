@@ -3,6 +3,7 @@ import {
   allTokens,
   Arrow,
   Comma,
+  Data,
   Edges,
   Equals,
   False,
@@ -40,7 +41,7 @@ export class DsParser extends CstParser {
   });
 
   declaration = this.RULE("declaration", () => {
-    this.OR([{ ALT: () => this.SUBRULE(this.graphDeclaration) }, { ALT: () => this.SUBRULE(this.networkDeclaration) }]);
+    this.OR([{ ALT: () => this.SUBRULE(this.graphDeclaration) }, { ALT: () => this.SUBRULE(this.networkDeclaration) }, { ALT: () => this.SUBRULE(this.dataDeclaration) }]);
   });
 
   graphDeclaration = this.RULE("graphDeclaration", () => {
@@ -48,6 +49,14 @@ export class DsParser extends CstParser {
     this.CONSUME(Identifier);
     this.CONSUME(Equals);
     this.OR([{ ALT: () => this.SUBRULE(this.call) }, { ALT: () => this.SUBRULE(this.edgeList) }]);
+  });
+
+  /** `data NAME = function("…", inputs=[x])` or a built-in such as `moons(samples=500)`: a dataset `dsc train --data NAME` reads. */
+  dataDeclaration = this.RULE("dataDeclaration", () => {
+    this.CONSUME(Data);
+    this.CONSUME(Identifier);
+    this.CONSUME(Equals);
+    this.SUBRULE(this.call);
   });
 
   edgeList = this.RULE("edgeList", () => {
@@ -139,8 +148,9 @@ export const dsParser = new DsParser();
 
 /** What each rule is called in messages such as "'}' cannot start here; expected a value". */
 export const ruleDescriptions: Readonly<Record<string, string>> = {
-  program: "'graph' or 'network'",
-  declaration: "'graph' or 'network'",
+  program: "'graph', 'network' or 'data'",
+  declaration: "'graph', 'network' or 'data'",
+  dataDeclaration: 'a dataset call such as function("x^2", inputs=[x])',
   graphDeclaration: "a generator call or 'edges { ... }'",
   edgeChain: "'->' or '--'",
   value: "a value",

@@ -19,6 +19,7 @@ export const Identifier = createToken({ name: "Identifier", pattern: /[A-Za-z_][
 const keyword = (word: string): TokenType => createToken({ name: word[0]!.toUpperCase() + word.slice(1), pattern: new RegExp(word), longer_alt: Identifier, label: `'${word}'` });
 export const Graph = keyword("graph");
 export const Network = keyword("network");
+export const Data = keyword("data");
 export const Edges = keyword("edges");
 export const True = keyword("true");
 export const False = keyword("false");
@@ -54,6 +55,7 @@ export const allTokens: TokenType[] = [
   BlockComment,
   Graph,
   Network,
+  Data,
   Edges,
   True,
   False,

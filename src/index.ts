@@ -1,5 +1,6 @@
 import { dirname, resolve } from "node:path";
 import { check } from "./check/index.js";
+import type { CheckedDataset } from "./check/program.js";
 import { diagnostic, DiagnosticBag, type Diagnostic } from "./diagnostics/diagnostic.js";
 import { NO_SPAN } from "./diagnostics/span.js";
 import { elaborate } from "./elaborate/index.js";
@@ -15,6 +16,7 @@ export type { Diagnostic, Severity } from "./diagnostics/diagnostic.js";
 export type { DiagnosticCode } from "./diagnostics/codes.js";
 export { diagnosticTable } from "./diagnostics/codes.js";
 export type { Position, Span } from "./diagnostics/span.js";
+export type { CheckedDataset, DataSource } from "./check/program.js";
 export type { Limits } from "./check/limits.js";
 export { DEFAULT_LIMITS } from "./check/limits.js";
 export type { KernelPlan, KernelIR } from "./fuse/plan.js";
@@ -38,6 +40,8 @@ export interface AnalyzeResult {
   readonly plans?: readonly KernelPlan[];
   /** The built, layered graphs, present when elaboration succeeded. */
   readonly program?: ElaboratedProgram;
+  /** The checked `data` declarations (for `loadData`), present when checking succeeded. */
+  readonly datasets?: readonly CheckedDataset[];
   readonly diagnostics: readonly Diagnostic[];
 }
 
@@ -68,16 +72,17 @@ export function analyze(source: string, options: CompileOptions = {}): AnalyzeRe
     const checked = check(parsed.program, budget.limits);
     diagnostics.addAll(checked.diagnostics);
     if (diagnostics.hasErrors) return finish({});
+    const { datasets } = checked.program;
 
     // file(...) paths are relative to the .ds file.
     const elaborated = elaborate(checked.program, { baseDir: options.fileName === undefined ? process.cwd() : dirname(resolve(options.fileName)), budget });
     diagnostics.addAll(elaborated.diagnostics);
-    if (diagnostics.hasErrors) return finish({});
+    if (diagnostics.hasErrors) return finish({ datasets });
 
     const lowered = lower(elaborated.program, budget);
     diagnostics.addAll(lowered.diagnostics);
-    if (diagnostics.hasErrors) return finish({ program: elaborated.program });
-    return finish({ program: elaborated.program, plans: fuse(lowered.networks) });
+    if (diagnostics.hasErrors) return finish({ program: elaborated.program, datasets });
+    return finish({ program: elaborated.program, plans: fuse(lowered.networks), datasets });
   } catch (error) {
     diagnostics.add(internalError(error));
     return finish({});

@@ -4,9 +4,10 @@ import type { Span } from "../diagnostics/span.js";
 import type { Identifier, NetworkDeclaration, Program, Setting, Value } from "../parse/ast.js";
 import { checkScalar } from "./arguments.js";
 import { DEFAULT_LIMITS, type Limits } from "./limits.js";
+import { checkDataDeclaration } from "./data.js";
 import { checkGraphDeclaration } from "./graphs.js";
 import { checkGrowth, checkMaskPolicy, checkPruneSchedule } from "./policies.js";
-import type { CheckedGraph, CheckedNetwork, CheckedProgram, CheckedSchedule, GraphSource, MaskPolicy, Stage } from "./program.js";
+import type { CheckedDataset, CheckedGraph, CheckedNetwork, CheckedProgram, CheckedSchedule, GraphSource, MaskPolicy, Stage } from "./program.js";
 import { didYouMean } from "./suggest.js";
 import type { ActivationName, Execution } from "../../runtime/spec.js";
 import { describeValue } from "./values.js";
@@ -37,13 +38,13 @@ type SettingName = keyof typeof SETTINGS;
  */
 export function check(program: Program, limits: Limits = DEFAULT_LIMITS): { program: CheckedProgram; diagnostics: Diagnostic[] } {
   const bag = new DiagnosticBag();
-  const declared = new Map<string, { kind: "graph" | "network"; span: Span }>();
+  const declared = new Map<string, { kind: DeclarationKind; span: Span }>();
   // Factories are named create<Name>, so networks whose names differ only in
   // their first letter's case would clash in the emitted module.
   const factoryNames = new Map<string, Span>();
   for (const declaration of program.declarations) {
     const { name } = declaration;
-    const kind = declaration.kind === "GraphDeclaration" ? "graph" : "network";
+    const kind = DECLARATION_KINDS[declaration.kind];
     const earlier = declared.get(name.name);
     const factory = capitalize(name.name);
     const clash = kind === "network" ? factoryNames.get(factory) : undefined;
@@ -78,7 +79,20 @@ export function check(program: Program, limits: Limits = DEFAULT_LIMITS): { prog
     const network = checkNetwork(declaration, { declared, graphNames, allGraphNames, limits }, bag);
     if (network !== undefined) networks.push(network);
   }
-  return { program: { graphs, networks }, diagnostics: bag.items };
+  return { program: { graphs, networks, datasets: checkDatasets(program, declared, bag) }, diagnostics: bag.items };
+}
+
+const DECLARATION_KINDS = { GraphDeclaration: "graph", NetworkDeclaration: "network", DataDeclaration: "data" } as const;
+type DeclarationKind = (typeof DECLARATION_KINDS)[keyof typeof DECLARATION_KINDS];
+
+function checkDatasets(program: Program, declared: Map<string, { span: Span }>, bag: DiagnosticBag): CheckedDataset[] {
+  const datasets: CheckedDataset[] = [];
+  for (const declaration of program.declarations) {
+    if (declaration.kind !== "DataDeclaration" || !isFirstDeclaration(declaration.name, declared)) continue;
+    const source = checkDataDeclaration(declaration, bag);
+    if (source !== undefined) datasets.push({ name: declaration.name.name, span: declaration.span, source });
+  }
+  return datasets;
 }
 
 function isFirstDeclaration(name: Identifier, declared: Map<string, { span: Span }>): boolean {
@@ -86,7 +100,7 @@ function isFirstDeclaration(name: Identifier, declared: Map<string, { span: Span
 }
 
 interface Scope {
-  readonly declared: ReadonlyMap<string, { kind: "graph" | "network" }>;
+  readonly declared: ReadonlyMap<string, { kind: DeclarationKind }>;
   /** Graphs that passed their own checks. */
   readonly graphNames: ReadonlySet<string>;
   readonly allGraphNames: readonly string[];
@@ -230,7 +244,7 @@ function checkGraphReference(value: Value, scope: Scope, bag: DiagnosticBag): st
     return undefined;
   }
   if (declared.kind !== "graph") {
-    bag.report("DS2005", value.span, ["structure", "the name of a graph", `network '${value.name}'`]);
+    bag.report("DS2005", value.span, ["structure", "the name of a graph", `${declared.kind} '${value.name}'`]);
     return undefined;
   }
   // A graph with its own errors was reported already; the network is dropped without a second message.

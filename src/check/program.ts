@@ -1,4 +1,6 @@
 import type { Span } from "../diagnostics/span.js";
+import type { Expression } from "../data/expression/expression.js";
+import type { BlobsOptions, Interval, MoonsOptions, Sampler, SpiralsOptions } from "../../runtime/datasets/index.js";
 
 /**
  * What `check` hands on: the declarations with every name resolved and every
@@ -7,6 +9,35 @@ import type { Span } from "../diagnostics/span.js";
 export interface CheckedProgram {
   readonly graphs: readonly CheckedGraph[];
   readonly networks: readonly CheckedNetwork[];
+  /** `data` declarations: what `dsc train --data NAME` reads. */
+  readonly datasets: readonly CheckedDataset[];
+}
+
+export interface CheckedDataset {
+  readonly name: string;
+  readonly span: Span;
+  readonly source: DataSource;
+}
+
+/** A `data` declaration's source, checked: a function sampled over a box, or a built-in toy set. */
+export type DataSource =
+  | FunctionDataSource
+  | { readonly kind: "moons"; readonly options: MoonsOptions }
+  | { readonly kind: "spirals"; readonly options: SpiralsOptions }
+  | { readonly kind: "blobs"; readonly options: BlobsOptions };
+
+/** `function("x^2 + y", inputs=[x, y], domain=[-1, 1], samples=500, sampler=uniform, seed=0)` */
+export interface FunctionDataSource {
+  readonly kind: "function";
+  /** The expression as written, for messages. */
+  readonly text: string;
+  readonly expression: Expression;
+  readonly inputs: readonly string[];
+  /** One interval per input. */
+  readonly domain: readonly Interval[];
+  readonly samples: number | readonly number[];
+  readonly sampler: Sampler;
+  readonly seed: number;
 }
 
 export interface CheckedGraph {

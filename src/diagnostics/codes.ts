@@ -12,6 +12,7 @@ export const diagnosticTable = {
   DS1004: { severity: "error", template: "unterminated string" },
   DS1005: { severity: "error", template: "brackets nest deeper than {0} levels" },
   DS1006: { severity: "error", template: "the number {0} is too large" },
+  DS1010: { severity: "error", template: "syntax error in the expression: {0}" },
 
   // 2xxx: checking names, kinds and ranges
   DS2001: { severity: "error", template: "'{0}' is declared more than once" },
@@ -48,6 +49,15 @@ export const diagnosticTable = {
   DS2033: { severity: "error", template: "{0} would have {1} connection blocks; the limit is {2}" },
   DS2034: { severity: "error", template: "{0} would list {1} connections and neurons one by one; the limit is {2}" },
   DS2035: { severity: "error", template: "vertex id {0} is too large; ids go up to {1}" },
+
+  // 204x: data declarations and their expressions
+  DS2040: { severity: "error", template: "unknown dataset '{0}'" },
+  DS2041: { severity: "error", template: "unknown name '{0}' in the expression" },
+  DS2042: { severity: "error", template: "the expression is not finite at sample {0} ({1}): '{2}' is {3}" },
+  DS2043: { severity: "error", template: "input '{0}' is listed more than once" },
+  DS2044: { severity: "error", template: "'{0}' cannot name an input: it is {1} of the expression language" },
+  DS2045: { severity: "error", template: "'{0}' is {1}, not a function" },
+  DS2046: { severity: "error", template: "function '{0}' needs its argument in parentheses, e.g. {0}(x)" },
 
   // 3xxx: building and layering graphs
   DS3001: { severity: "error", template: "graph '{0}' has a cycle: {1}" },

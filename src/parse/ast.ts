@@ -12,7 +12,7 @@ export interface Program {
   readonly span: Span;
 }
 
-export type Declaration = GraphDeclaration | NetworkDeclaration;
+export type Declaration = GraphDeclaration | NetworkDeclaration | DataDeclaration;
 
 /** `graph NAME = balanced_tree(r=2, h=3)` or `graph NAME = edges { 0 -> 1 }` */
 export interface GraphDeclaration {
@@ -27,6 +27,14 @@ export interface NetworkDeclaration {
   readonly kind: "NetworkDeclaration";
   readonly name: Identifier;
   readonly settings: readonly Setting[];
+  readonly span: Span;
+}
+
+/** `data NAME = function("x^2", inputs=[x])` or `data NAME = moons(samples=500)` */
+export interface DataDeclaration {
+  readonly kind: "DataDeclaration";
+  readonly name: Identifier;
+  readonly value: Call;
   readonly span: Span;
 }
 
@@ -74,6 +82,8 @@ export interface BooleanLiteral {
 export interface StringLiteral {
   readonly kind: "StringLiteral";
   readonly value: string;
+  /** The token as written, quotes and escapes included, so positions inside the string map back to the file. */
+  readonly raw: string;
   readonly span: Span;
 }
 

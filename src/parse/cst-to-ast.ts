@@ -13,7 +13,8 @@ export function toAst(root: CstNode, text: string): ast.Program {
   for (const node of nodes(root, "declaration")) {
     const graph = nodes(node, "graphDeclaration")[0];
     const network = nodes(node, "networkDeclaration")[0];
-    const declaration = graph ? graphDeclaration(graph) : network ? networkDeclaration(network) : undefined;
+    const data = nodes(node, "dataDeclaration")[0];
+    const declaration = graph ? graphDeclaration(graph) : network ? networkDeclaration(network) : data ? dataDeclaration(data) : undefined;
     if (declaration) declarations.push(declaration);
   }
   return { kind: "Program", declarations, span: wholeText(text) };
@@ -27,6 +28,15 @@ function graphDeclaration(node: CstNode): ast.GraphDeclaration | undefined {
   const value = call ? callNode(call) : edges ? edgeList(edges) : undefined;
   if (!keyword || !name || !value) return undefined;
   return { kind: "GraphDeclaration", name, value, span: join(tokenSpan(keyword), value.span) };
+}
+
+function dataDeclaration(node: CstNode): ast.DataDeclaration | undefined {
+  const keyword = token(node, "Data");
+  const name = identifier(token(node, "Identifier"));
+  const call = nodes(node, "call")[0];
+  const value = call && callNode(call);
+  if (!keyword || !name || !value) return undefined;
+  return { kind: "DataDeclaration", name, value, span: join(tokenSpan(keyword), value.span) };
 }
 
 function edgeList(node: CstNode): ast.EdgeList | undefined {
@@ -122,7 +132,7 @@ function numberLiteral(t: IToken): ast.NumberLiteral {
 function stringLiteral(t: IToken): ast.StringLiteral {
   const closed = t.tokenType.name === "StringLiteral";
   const body = t.image.slice(1, closed ? -1 : undefined);
-  return { kind: "StringLiteral", value: body.replace(/\\(.)/g, "$1"), span: tokenSpan(t) };
+  return { kind: "StringLiteral", value: body.replace(/\\(.)/g, "$1"), raw: t.image, span: tokenSpan(t) };
 }
 
 function identifier(t: IToken | undefined): ast.Identifier | undefined {

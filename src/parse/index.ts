@@ -51,7 +51,7 @@ function syntaxError(error: IRecognitionException, text: string): Diagnostic {
   if (expected !== undefined && expected !== "EOF") {
     bag.report("DS1002", span, [expected, found]);
   } else if (expected === "EOF" || error.name === "NotAllInputParsedException") {
-    bag.report("DS1003", span, [found, ruleDescriptions["program"]!], "a file holds 'graph' and 'network' declarations");
+    bag.report("DS1003", span, [found, ruleDescriptions["program"]!], "a file holds 'graph', 'network' and 'data' declarations");
   } else {
     const rule = error.context.ruleStack.at(-1) ?? "program";
     bag.report("DS1003", span, [found, ruleDescriptions[rule] ?? describeRule(rule)]);

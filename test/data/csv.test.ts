@@ -34,8 +34,10 @@ describe("parseCsv", () => {
 
   it("refuses a row whose count of values differs from the first row's, on its line", () => {
     const error = parse("x,y,z,c\n1,2,3,1\n# fine so far\n1,2,3\n");
-    expect([error.message, error.line, error.column]).toEqual(["line 4 has 3 values, but the first row has 4", 4, undefined]);
-    expect(error.format()).toBe("d.csv:4: error: line 4 has 3 values, but the first row has 4");
+    // The column is just past the row's last value, where the missing one should be.
+    expect([error.message, error.line, error.column]).toEqual(["line 4 has 3 values, but the first row has 4", 4, 6]);
+    expect(error.format()).toBe("d.csv:4:6: error: line 4 has 3 values, but the first row has 4");
+    expect(parse("1,2,3,1\n1,2,3,1, 9\n").format()).toBe("d.csv:2:10: error: line 2 has 5 values, but the first row has 4");
   });
 
   it("refuses a non-numeric cell at its line and column", () => {
@@ -63,7 +65,7 @@ describe("parseCsv", () => {
 
   it("refuses a first row that fits neither layout, saying both", () => {
     const error = parse("# comment\n1,2,3,4,5,6\n");
-    expect(error.format()).toBe("d.csv:2: error: expected 4 columns (3 features and a class label) or 5 (3 features and 2 targets), found 6");
+    expect(error.format()).toBe("d.csv:2:1: error: expected 4 columns (3 features and a class label) or 5 (3 features and 2 targets), found 6");
     const mnist = dataError(() => parseCsv(`${Array(790).fill("0").join(",")}\n`, "m.csv", { inputSize: 784, outputSize: 10 }));
     expect(mnist.message).toBe("expected 785 columns (784 features and a class label) or 794 (784 features and 10 targets), found 790");
   });
@@ -83,7 +85,53 @@ describe("parseCsv", () => {
   });
 
   it("refuses a file with no data rows", () => {
-    expect(parse("a,b,c,d\n# nothing\n\n").format()).toBe("d.csv: error: the file has no data rows");
-    expect(parse("").format()).toBe("d.csv: error: the file has no data rows");
+    expect(parse("a,b,c,d\n# nothing\n\n").format()).toBe("d.csv:1:1: error: the file has no data rows");
+    expect(parse("").format()).toBe("d.csv:1:1: error: the file has no data rows");
+  });
+
+  it("reads semicolon-separated files, with decimal commas", () => {
+    const data = parseCsv("x;y;z;label\n1;2,5;3;1\n-4,25;.5;6e1;0\n", "d.csv", shape);
+    expect(Array.from(data.features)).toEqual([1, 2.5, 3, -4.25, 0.5, 60]);
+    expect(data.labels).toEqual({ kind: "classes", classes: Int32Array.from([1, 0]) });
+    expect(parse("1;2;3;1\n1;2;x;1\n").format()).toBe("d.csv:2:5: error: 'x' is not a number");
+  });
+
+  it("reads tab-separated files, commas inside them being no delimiters", () => {
+    const data = parseCsv("a\tb\tc\td\te\n1\t2\t3\t0.5\t-1\n", "d.tsv", shape);
+    expect(data.labels).toEqual({ kind: "targets", width: 2, values: Float32Array.from([0.5, -1]) });
+    expect(parse("1\t2\t3\t1\n1\t2\t1,5\t1\n").format()).toBe("d.csv:2:5: error: '1,5' is not a number");
+  });
+
+  it("reads quoted cells, a quoted header with delimiters inside, and quoted numbers", () => {
+    const data = parseCsv('"width, cm","height; cm","a ""b""",label\n"1","2", "3" ,"1"\n4,5,6,0\n', "d.csv", shape);
+    expect(data.size).toBe(2);
+    expect(Array.from(data.features)).toEqual([1, 2, 3, 4, 5, 6]);
+    expect(data.labels).toEqual({ kind: "classes", classes: Int32Array.from([1, 0]) });
+  });
+
+  it("places cells after a quoted line break on their own line", () => {
+    expect(parse('"a\nb",x,y,z\n1,2,3,1\n1,  q,3,1\n').format()).toBe("d.csv:4:5: error: 'q' is not a number");
+  });
+
+  it("places a quoting error at its cell", () => {
+    const error = parse('1,2,3,1\n1,2,"3,1\n');
+    expect([error.line, error.column]).toEqual([2, 5]);
+    expect(error.message).toMatch(/^malformed CSV: Quote Not Closed/);
+    expect(parse('1,2,3,1\n1,"2"x,3,1\n').format()).toMatch(/^d\.csv:2:3: error: malformed CSV: Invalid Closing Quote/);
+  });
+
+  it("skips a byte-order mark before a semicolon header, counting columns after it", () => {
+    expect(parse("\uFEFFa;b;c;d\n1;2;3;z\n").format()).toBe("d.csv:2:7: error: 'z' is not a number");
+    const data = parseCsv("\uFEFF1;2;3;1\n4;5;6;0\n", "d.csv", shape);
+    expect(data.size).toBe(2);
+  });
+
+  it("reads many rows of one file in one pass", () => {
+    const text = Array.from({ length: 20000 }, (_, i) => `${i},${i / 2},${-i},${i % 2}`).join("\n");
+    const started = performance.now();
+    const data = parseCsv(text, "d.csv", shape);
+    expect(data.size).toBe(20000);
+    expect(data.features[3 * 19999 + 1]).toBe(19999 / 2);
+    expect(performance.now() - started).toBeLessThan(2000);
   });
 });

@@ -48,68 +48,84 @@ describe("parseJsonData", () => {
   });
 
   it("refuses a document that is not an object", () => {
-    expect(parse("[[1,2,3]]").format()).toBe('d.json: error: expected an object { "features": [...], "labels": [...] }, found an array');
+    expect(parse("[[1,2,3]]").format()).toBe('d.json:1:1: error: expected an object { "features": [...], "labels": [...] }, found an array');
   });
 
   it("refuses missing keys", () => {
-    expect(parse('{ "labels": [0] }').format()).toBe('d.json: error: missing "features", the rows of input values');
-    expect(parse('{ "features": [[1,2,3]] }').format()).toBe('d.json: error: missing "labels", a class index or a row of targets per sample');
+    expect(parse('{ "labels": [0] }').format()).toBe('d.json:1:1: error: missing "features", the rows of input values');
+    expect(parse('{ "features": [[1,2,3]] }').format()).toBe('d.json:1:1: error: missing "labels", a class index or a row of targets per sample');
   });
 
   it("refuses keys of the wrong type", () => {
-    expect(parse('{ "features": {}, "labels": [0] }').format()).toBe('d.json: error: "features" must be an array of rows, found an object');
-    expect(parse('{ "features": [[1,2,3]], "labels": 0 }').format()).toBe('d.json: error: "labels" must be an array, found 0');
+    expect(parse('{ "features": {}, "labels": [0] }').format()).toBe('d.json:1:15: error: "features" must be an array of rows, found an object');
+    expect(parse('{ "features": [[1,2,3]], "labels": 0 }').format()).toBe('d.json:1:36: error: "labels" must be an array, found 0');
   });
 
   it("refuses data without samples", () => {
-    expect(parse('{ "features": [], "labels": [] }').format()).toBe('d.json: error: "features" has no samples');
+    expect(parse('{ "features": [], "labels": [] }').format()).toBe('d.json:1:15: error: "features" has no samples');
   });
 
   it("refuses a features entry that is not an array", () => {
-    expect(parse('{ "features": [[1,2,3], 4], "labels": [0, 1] }').format()).toBe("d.json: error: features[1] must be an array of numbers, found 4");
+    expect(parse('{ "features": [[1,2,3], 4], "labels": [0, 1] }').format()).toBe("d.json:1:25: error: features[1] must be an array of numbers, found 4");
   });
 
   it("refuses a features row of the wrong length", () => {
     const error = parse('{ "features": [[1,2,3],[1,2,3],[1,2,3],[1,2,3,4,5,6,7,8,9,10,11,12]], "labels": [0,1,0,1] }');
     expect(error.message).toBe("features[3] has 12 values; the network takes 3");
-    expect([error.file, error.line, error.column]).toEqual(["d.json", undefined, undefined]);
+    expect([error.file, error.line, error.column]).toEqual(["d.json", 1, 40]);
   });
 
   it("refuses a feature that is not a number", () => {
-    expect(parse('{ "features": [[1,2,3],[1,2,3],[1,"2",3]], "labels": [0,0,0] }').format()).toBe('d.json: error: features[2][1] is not a number (found the string "2")');
-    expect(parse('{ "features": [[1,null,3]], "labels": [0] }').format()).toBe("d.json: error: features[0][1] is not a number (found null)");
+    expect(parse('{ "features": [[1,2,3],[1,2,3],[1,"2",3]], "labels": [0,0,0] }').format()).toBe('d.json:1:35: error: features[2][1] is not a number (found the string "2")');
+    expect(parse('{ "features": [[1,null,3]], "labels": [0] }').format()).toBe("d.json:1:19: error: features[0][1] is not a number (found null)");
   });
 
   it("refuses a feature too large for a 32-bit float", () => {
-    expect(parse('{ "features": [[1,2,1e999]], "labels": [0] }').format()).toBe("d.json: error: features[0][2] is too large for a 32-bit float");
+    expect(parse('{ "features": [[1,2,1e999]], "labels": [0] }').format()).toBe("d.json:1:21: error: features[0][2] is too large for a 32-bit float");
   });
 
   it("refuses labels and features of different counts", () => {
-    expect(parse('{ "features": [[1,2,3],[4,5,6]], "labels": [0] }').format()).toBe("d.json: error: labels has 1 entries but features has 2");
+    expect(parse('{ "features": [[1,2,3],[4,5,6]], "labels": [0] }').format()).toBe("d.json:1:44: error: labels has 1 entries but features has 2");
   });
 
   it("refuses a class label outside [0, outputSize)", () => {
-    expect(parse('{ "features": [[1,2,3],[1,2,3]], "labels": [0, 7] }').format()).toBe("d.json: error: labels[1] = 7 is not a class of a network with 2 outputs (0 … 1)");
+    expect(parse('{ "features": [[1,2,3],[1,2,3]], "labels": [0, 7] }').format()).toBe("d.json:1:48: error: labels[1] = 7 is not a class of a network with 2 outputs (0 … 1)");
   });
 
   it("refuses a class label that is not an integer or not a number", () => {
-    expect(parse('{ "features": [[1,2,3]], "labels": [0.5] }').format()).toBe("d.json: error: labels[0] = 0.5 is not a class of a network with 2 outputs (0 … 1)");
-    expect(parse('{ "features": [[1,2,3]], "labels": [true] }').format()).toBe("d.json: error: labels[0] is not a number (found true)");
+    expect(parse('{ "features": [[1,2,3]], "labels": [0.5] }').format()).toBe("d.json:1:37: error: labels[0] = 0.5 is not a class of a network with 2 outputs (0 … 1)");
+    expect(parse('{ "features": [[1,2,3]], "labels": [true] }').format()).toBe("d.json:1:37: error: labels[0] is not a number (found true)");
   });
 
   it("refuses a target row where labels[0] is a class", () => {
-    expect(parse('{ "features": [[1,2,3],[1,2,3]], "labels": [0, [1, 0]] }').format()).toBe("d.json: error: labels[1] is a row of targets, but labels[0] is a class index");
+    expect(parse('{ "features": [[1,2,3],[1,2,3]], "labels": [0, [1, 0]] }').format()).toBe("d.json:1:48: error: labels[1] is a row of targets, but labels[0] is a class index");
   });
 
   it("refuses a target row of the wrong width", () => {
-    expect(parse('{ "features": [[1,2,3],[1,2,3]], "labels": [[1,0],[1,2,3]] }').format()).toBe("d.json: error: labels[1] has 3 values; the network has 2 outputs");
+    expect(parse('{ "features": [[1,2,3],[1,2,3]], "labels": [[1,0],[1,2,3]] }').format()).toBe("d.json:1:51: error: labels[1] has 3 values; the network has 2 outputs");
   });
 
   it("refuses a class index where labels[0] is a row of targets", () => {
-    expect(parse('{ "features": [[1,2,3],[1,2,3]], "labels": [[1,0], 1] }').format()).toBe("d.json: error: labels[1] must be an array of numbers, found 1");
+    expect(parse('{ "features": [[1,2,3],[1,2,3]], "labels": [[1,0], 1] }').format()).toBe("d.json:1:52: error: labels[1] must be an array of numbers, found 1");
   });
 
   it("refuses a target that is not a number", () => {
-    expect(parse('{ "features": [[1,2,3]], "labels": [[1,"x"]] }').format()).toBe('d.json: error: labels[0][1] is not a number (found the string "x")');
+    expect(parse('{ "features": [[1,2,3]], "labels": [[1,"x"]] }').format()).toBe('d.json:1:40: error: labels[0][1] is not a number (found the string "x")');
+  });
+
+  it("places a data error at its element across lines, in nested rows, with repeated keys and strings holding brackets", () => {
+    const text = '{\n  "note": "[{\\"]",\n  "features": [[0, 0, 0]],\n  "features": [\n    [1, 2, 3],\n    [4, "five", 6]\n  ],\n  "labels": [0, 1]\n}';
+    // JSON.parse keeps the last "features"; so does the error.
+    expect(parse(text).format()).toBe('d.json:6:9: error: features[1][1] is not a number (found the string "five")');
+    expect(parse('\uFEFF{ "features": [[1,2,3]],\r\n "labels": [9] }').format()).toBe("d.json:2:13: error: labels[0] = 9 is not a class of a network with 2 outputs (0 … 1)");
+  });
+
+  it("places an error deep in a large document in one linear scan", () => {
+    const rows = Array.from({ length: 50000 }, (_, i) => `[${i}, ${i}, ${i}]`);
+    rows[49999] = "[1, 2]";
+    const started = performance.now();
+    const error = parse(`{ "features": [\n${rows.join(",\n")}\n], "labels": [${rows.map(() => 0).join(",")}] }`);
+    expect([error.line, error.column, error.message]).toEqual([50001, 1, "features[49999] has 2 values; the network takes 3"]);
+    expect(performance.now() - started).toBeLessThan(2000);
   });
 });

@@ -2,7 +2,8 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { DataError, loadData } from "../../src/data/index.js";
+import { DataError, loadData, targetMeans } from "../../src/data/index.js";
+import { analyze } from "../../src/index.js";
 
 const shape = { inputSize: 3, outputSize: 2 };
 const dir = mkdtempSync(join(tmpdir(), "dsc-data-"));
@@ -61,7 +62,7 @@ describe("loadData", () => {
 
   it("refuses a file of one sample, which leaves nothing to hold out", async () => {
     const file = csvFile("one.csv", 1);
-    expect((await rejection(loadData(file, shape))).format()).toBe(`${file}: error: the file has only 1 sample; at least 2 are needed to hold one out for testing`);
+    expect((await rejection(loadData(file, shape))).format()).toBe(`${file}:1:1: error: the file has only 1 sample; at least 2 are needed to hold one out for testing`);
   });
 
   it("reads a JSON file, whatever the case of its extension", async () => {
@@ -96,7 +97,43 @@ describe("loadData", () => {
 
   it("refuses other extensions", async () => {
     const txt = join(dir, "data.txt");
-    expect((await rejection(loadData(txt, shape))).format()).toBe(`${txt}: error: cannot read '.txt' files; use .csv or .json, or mnist`);
-    expect((await rejection(loadData("digits", shape))).message).toBe("cannot read files without an extension; use .csv or .json, or mnist");
+    expect((await rejection(loadData(txt, shape))).format()).toBe(
+      `${txt}: error: cannot read '.txt' files; use .csv or .json, mnist, or a data declaration (the file declares no data)`,
+    );
+    expect((await rejection(loadData("digits", shape))).message).toBe("no data declaration or file 'digits': the file declares no data; or use a .csv or .json file, or mnist");
+  });
+
+  describe("a data declaration named by --data", () => {
+    const datasets = analyze('data wave = function("sin(x) + y", inputs=[x, y], samples=50, seed=3)\ndata m = moons(samples=40)').datasets!;
+
+    it("holds out 20% of its samples, the same ones every time, and says which declaration it is", async () => {
+      const split = await loadData("wave", { inputSize: 2, outputSize: 1 }, { datasets });
+      expect([split.train.size, split.test.size]).toEqual([40, 10]);
+      expect(split.description).toBe(`data 'wave' (samples of "sin(x) + y")`);
+      expect((await loadData("wave", { inputSize: 2, outputSize: 1 }, { datasets })).test).toEqual(split.test);
+      const classes = await loadData("m", { inputSize: 2, outputSize: 2 }, { datasets });
+      expect([classes.train.labels.kind, classes.test.size]).toEqual(["classes", 8]);
+    });
+
+    it("must fit the network's inputs, outputs and classes", async () => {
+      expect((await rejection(loadData("wave", { inputSize: 3, outputSize: 1 }, { datasets }))).format()).toBe("wave: error: data 'wave' has 2 inputs, but the network takes 3");
+      expect((await rejection(loadData("wave", { inputSize: 2, outputSize: 2 }, { datasets }))).message).toBe(
+        "data 'wave' has 1 targets per sample, but the network has 2 outputs",
+      );
+      expect((await rejection(loadData("m", { inputSize: 2, outputSize: 1 }, { datasets }))).message).toBe("data 'm' has 2 classes, but the network has 1 outputs");
+    });
+
+    it("names the declarations there are when the name is none of them", async () => {
+      expect((await rejection(loadData("wav", shape, { datasets }))).message).toBe(
+        "no data declaration or file 'wav': its data declarations are 'wave', 'm'; or use a .csv or .json file, or mnist",
+      );
+    });
+
+    it("gives the mean of each target, where an output bias can start", async () => {
+      const { train } = await loadData("wave", { inputSize: 2, outputSize: 1 }, { datasets });
+      if (train.labels.kind !== "targets") throw new Error("expected targets");
+      const mean = train.labels.values.reduce((a, b) => a + b, 0) / train.size;
+      expect(targetMeans(train)![0]).toBeCloseTo(mean, 5);
+    });
   });
 });

@@ -1,4 +1,4 @@
-import { readFile } from "node:fs/promises";
+import { readFile, stat } from "node:fs/promises";
 import { extname } from "node:path";
 import { parseCsv } from "./csv.js";
 import { DataError, shuffleAndSplit, type DataShape, type Dataset } from "./dataset.js";
@@ -80,10 +80,18 @@ export function targetMeans(data: Dataset): Float32Array | undefined {
   return Float32Array.from(means, (sum) => sum / data.size);
 }
 
+/** Data files larger than this are refused before reading: a string that long would not fit in memory as samples either. */
+export const MAX_DATA_FILE_BYTES = 256 * 1024 * 1024;
+
 async function readText(file: string): Promise<string> {
   try {
+    // Only regular files: a device or a FIFO (/dev/zero) would be read forever.
+    const info = await stat(file);
+    if (!info.isFile()) throw new DataError("not a regular file", file);
+    if (info.size > MAX_DATA_FILE_BYTES) throw new DataError(`the file has ${info.size} bytes; data files are limited to ${MAX_DATA_FILE_BYTES} (256 MiB)`, file);
     return await readFile(file, "utf8");
   } catch (error) {
+    if (error instanceof DataError) throw error;
     const code = (error as NodeJS.ErrnoException).code;
     throw new DataError(code === "ENOENT" ? "no such file" : `cannot read the file: ${(error as Error).message}`, file);
   }

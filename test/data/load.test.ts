@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -101,6 +101,12 @@ describe("loadData", () => {
       `${txt}: error: cannot read '.txt' files; use .csv or .json, mnist, or a data declaration (the file declares no data)`,
     );
     expect((await rejection(loadData("digits", shape))).message).toBe("no data declaration or file 'digits': the file declares no data; or use a .csv or .json file, or mnist");
+  });
+
+  it("reads only regular files", async () => {
+    const folder = join(dir, "folder.csv");
+    mkdirSync(folder);
+    expect((await rejection(loadData(folder, shape))).format()).toBe(`${folder}: error: not a regular file`);
   });
 
   describe("a data declaration named by --data", () => {

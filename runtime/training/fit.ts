@@ -17,6 +17,7 @@ import { currentLearningRate, setLearningRate } from "./schedules.js";
 import { lossNameOf, positiveInteger, startRun, type Run } from "./setup.js";
 import { saveOptimizer } from "./state.js";
 import { trainStep } from "./step.js";
+import { exportWeights } from "../weights.js";
 
 export type { BatchLogs, EpochLogs, Evaluation, FitOptions, History, TrainingCallbacks, TrainingControl, TrainingData } from "./options.js";
 
@@ -128,6 +129,7 @@ async function trainingState(model: Model, run: Run, epoch: number): Promise<Tra
     version: 1,
     model: model.name,
     epochsCompleted: epoch,
+    weightsSha256: (await exportWeights(model)).modelJson.weightsSha256!,
     step: run.steps,
     run: run.settings,
     batchOrder: run.random.state(),

@@ -233,6 +233,14 @@ export interface TrainingState {
   /** The model's name. */
   readonly model: string;
   readonly epochsCompleted: number;
+  /**
+   * The SHA-256 of the model's parameters and masks at the checkpoint, as
+   * exportWeights computes it: the `weightsSha256` that saveWeights writes
+   * into model.json at that moment. `resume` refuses a model whose weights
+   * differ, and a folder whose model.json has another checksum holds weights
+   * from another epoch than its state.
+   */
+  readonly weightsSha256: string;
   /** Optimizer steps taken by `fit` over the run (the learning-rate schedule's position). */
   readonly step: number;
   /** What the run must keep for the data order to continue: checked on `resume`. */

@@ -18,6 +18,7 @@ import { liveWeights } from "./regularization.js";
 import { currentLearningRate, learningRates, type LearningRates } from "./schedules.js";
 import { checkResume, restoreOptimizer, type RunSettings } from "./state.js";
 import type { StepSettings } from "./step.js";
+import { exportWeights } from "../weights.js";
 
 /** A run of `fit`, ready for its first (or next) epoch. */
 export interface Run {
@@ -141,6 +142,12 @@ function makeRun(model: Model, options: FitOptions, parts: Parts): Run {
 async function resume(model: Model, run: Run, state: TrainingState): Promise<void> {
   const { where } = run;
   checkResume(where, model.name, state, run.settings);
+  const weights = (await exportWeights(model)).modelJson.weightsSha256;
+  if (weights !== state.weightsSha256) {
+    throw new Error(
+      `${where}: resume: the model's weights and masks (SHA-256 ${weights}) are not those the state was saved with after epoch ${state.epochsCompleted} (${String(state.weightsSha256)}); load the weights saved with this checkpoint`,
+    );
+  }
   const part = (name: string, has: boolean, saved: unknown): boolean => {
     if (has !== (saved !== undefined)) throw new Error(`${where}: resume: this run ${has ? "has" : "has no"} ${name}, but the saved one ${has ? "had none" : "had"}`);
     return has;

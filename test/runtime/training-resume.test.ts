@@ -3,7 +3,7 @@
  * loaded from the saved weights, a new optimizer, the state read back by
  * loadTrainingState — ends with the same bits as the uninterrupted run.
  */
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -106,6 +106,8 @@ async function interruptedAndResumed(c: Case, data: { x: tf.Tensor; y: tf.Tensor
   first.dispose();
   const model = await loadModel(folder, { backend: "cpu" });
   const state = await loadTrainingState(folder);
+  // The pair belongs together: model.json records the checksum the state does.
+  expect((JSON.parse(await readFile(join(folder, "model.json"), "utf8")) as { weightsSha256: string }).weightsSha256).toBe(state.weightsSha256);
   const history = await model.fit(data, { ...c.options, epochs: EPOCHS, resume: state });
   return { model, history, state };
 }
@@ -134,7 +136,7 @@ describe("resume equals the uninterrupted run, bit for bit (CPU backend)", () =>
     expect(growth.epochs.slice(STOP_AFTER).every((e) => e.regrown > 0)).toBe(true);
   });
 
-  it("a finished run resumes to nothing more; a run with other settings is refused, saying which", async () => {
+  it("a finished run resumes to nothing more; a run with other settings or other weights is refused, saying which", async () => {
     const data = classes(48, 2);
     const model = await buildModel(small, { seed: 1 });
     let last: TrainingState | undefined;
@@ -146,6 +148,10 @@ describe("resume equals the uninterrupted run, bit for bit (CPU backend)", () =>
     await expect(model.fit(data, { epochs: 3, batchSize: 8, resume: last! })).rejects.toThrow(/resume: the run was saved with batchSize 16; this one has 8/);
     await expect(model.fit(data, { epochs: 1, batchSize: 16, resume: last! })).rejects.toThrow(/resume: the state has 2 epochs completed; this run has epochs 1/);
     await expect(model.fit(data, { epochs: 3, batchSize: 16, optimizer: "sgd", resume: last! })).rejects.toThrow(/optimizer state is Adam's, but this run's optimizer is Momentum/);
+    model.setBias("output", [0.5, -0.5]);
+    await expect(model.fit(data, { epochs: 3, batchSize: 16, resume: last! })).rejects.toThrow(
+      /resume: the model's weights and masks \(SHA-256 [0-9a-f]{64}\) are not those the state was saved with after epoch 2/,
+    );
     const other = await buildModel("network T { input 6 dense 16 output 2 }");
     await expect(other.fit(data, { epochs: 3, batchSize: 16, resume: last! })).rejects.toThrow(/the state is of model 'S', not 'T'/);
   });

@@ -5,7 +5,6 @@ import { diagnostic, DiagnosticBag, type Diagnostic } from "./diagnostics/diagno
 import { NO_SPAN } from "./diagnostics/span.js";
 import { elaborate } from "./elaborate/index.js";
 import type { ElaboratedProgram } from "./elaborate/program.js";
-import { emit } from "./emit/index.js";
 import { fuse } from "./fuse/index.js";
 import type { KernelPlan } from "./fuse/plan.js";
 import { lower } from "./lower/index.js";
@@ -16,14 +15,14 @@ export type { Diagnostic, Severity } from "./diagnostics/diagnostic.js";
 export type { DiagnosticCode } from "./diagnostics/codes.js";
 export { diagnosticTable } from "./diagnostics/codes.js";
 export type { Position, Span } from "./diagnostics/span.js";
-export type { CheckedDataset, DataSource } from "./check/program.js";
 export type { Limits } from "./check/limits.js";
 export { DEFAULT_LIMITS } from "./check/limits.js";
+export type { CheckedDataset, DataSource } from "./check/program.js";
 export type { KernelPlan, KernelIR } from "./fuse/plan.js";
 export type { NetworkIR, LayerIR, BlockIR, MaskIR } from "./lower/ir.js";
 export type { LayeredGraph, ElaboratedProgram } from "./elaborate/program.js";
 export { formatDiagnostic } from "./diagnostics/format.js";
-export { networkSpec } from "./emit/index.js";
+export { networkSpec } from "./emit/spec.js";
 export { appendLayered, areConnected, connectedLayerPairs, edgesBetween, layeredGraph, layerOf, layerSizes, neuronCounts, verticesIn } from "./elaborate/layered.js";
 export { writeGraph, writeGraphml, GRAPH_FORMATS } from "./elaborate/graph-files.js";
 export type { GraphFormat } from "./elaborate/graph-files.js";
@@ -95,6 +94,8 @@ export async function compile(source: string, options: CompileOptions = {}): Pro
   if (analyzed.plans === undefined) return { diagnostics: analyzed.diagnostics };
   try {
     const sourceName = options.fileName;
+    // Loaded on first use: ts-morph and prettier take a second to load, which commands that only analyze never pay.
+    const { emit } = await import("./emit/index.js");
     const code = await emit(analyzed.plans, sourceName === undefined ? {} : { sourceName });
     return { code, plans: analyzed.plans, diagnostics: analyzed.diagnostics };
   } catch (error) {

@@ -1,12 +1,5 @@
 import { parseArgs } from "node:util";
 import type { BackendChoice, ExtractionOrder } from "../../runtime/index.js";
-import { compileCommand } from "./compile.js";
-import { evaluateCommand } from "./evaluate.js";
-import { extractCommand } from "./extract.js";
-import { graphCommand } from "./graph.js";
-import { inspectCommand } from "./inspect.js";
-import { trainArguments } from "./train-arguments.js";
-import { trainCommand } from "./train.js";
 import { UsageError } from "./usage.js";
 
 const HELP = `dsc — compiler for .ds files that describe sparse neural networks
@@ -77,7 +70,7 @@ export async function main(argv: readonly string[], io: CliIo = processIo): Prom
         options: { out: { type: "string", short: "o" } },
         allowPositionals: true,
       });
-      return await compileCommand(positionals, values.out, io);
+      return await (await import("./compile.js")).compileCommand(positionals, values.out, io);
     }
     if (command === "graph") {
       const { values, positionals } = parseArgs({
@@ -86,7 +79,7 @@ export async function main(argv: readonly string[], io: CliIo = processIo): Prom
         allowPositionals: true,
       });
       if (positionals.length > 1) throw new UsageError(`graph takes one .ds file, got ${positionals.length}`);
-      return await graphCommand(positionals[0], values.graph, values.out, io);
+      return await (await import("./graph.js")).graphCommand(positionals[0], values.graph, values.out, io);
     }
     if (command === "extract" || command === "inspect") {
       const { values, positionals } = parseArgs({
@@ -104,10 +97,12 @@ export async function main(argv: readonly string[], io: CliIo = processIo): Prom
       if (positionals.length !== 1) throw new UsageError(`${command} takes one path, got ${positionals.length}`);
       const order = values.order === undefined && command === "inspect" ? 0 : extractionOrder(values.order);
       const backend = backendChoice(values.backend);
-      if (command === "inspect") return await inspectCommand(positionals[0]!, order, backend, io);
+      if (command === "inspect") return await (await import("./inspect.js")).inspectCommand(positionals[0]!, order, backend, io);
       const threshold = values.threshold === undefined ? undefined : Number(values.threshold);
       if (threshold !== undefined && !Number.isFinite(threshold)) throw new UsageError(`--threshold must be a number, got '${values.threshold}'`);
-      return await extractCommand(
+      return await (
+        await import("./extract.js")
+      ).extractCommand(
         {
           weights: positionals[0]!,
           order,
@@ -120,12 +115,12 @@ export async function main(argv: readonly string[], io: CliIo = processIo): Prom
         io,
       );
     }
-    if (command === "train") return await trainCommand(trainArguments(rest), io);
+    if (command === "train") return await (await import("./train.js")).trainCommand((await import("./train-arguments.js")).trainArguments(rest), io);
     if (command === "evaluate") {
       const { values, positionals } = parseArgs({ args: [...rest], options: { data: { type: "string" }, backend: { type: "string" } }, allowPositionals: true });
       if (positionals.length !== 1) throw new UsageError(`evaluate takes one run folder, got ${positionals.length}`);
       if (values.data === undefined) throw new UsageError("evaluate needs --data SOURCE");
-      return await evaluateCommand({ run: positionals[0]!, data: values.data, backend: backendChoice(values.backend) }, io);
+      return await (await import("./evaluate.js")).evaluateCommand({ run: positionals[0]!, data: values.data, backend: backendChoice(values.backend) }, io);
     }
     throw new UsageError(`unknown command '${command}'`);
   } catch (error) {

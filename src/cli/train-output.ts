@@ -34,6 +34,8 @@ export interface ProgressBar {
   readonly callbacks: TrainingCallbacks;
   /** Clears the bar if one is drawn; safe to call at any time. */
   stop(): void;
+  /** Clears the bar for good: later batches draw nothing (after Ctrl-C, while the batch in flight ends). */
+  close(): void;
 }
 
 /**
@@ -47,14 +49,20 @@ export function progressBar(stream: NodeJS.WriteStream): ProgressBar {
     cliProgress.Presets.shades_classic,
   );
   let drawn = false;
+  let closed = false;
   const stop = (): void => {
     if (drawn) bar.stop();
     drawn = false;
   };
   return {
     stop,
+    close: () => {
+      closed = true;
+      stop();
+    },
     callbacks: {
       onBatchEnd: (logs) => {
+        if (closed) return;
         if (!drawn) {
           bar.start(logs.batches, 0, { epoch: logs.epoch, loss: "…" });
           drawn = true;

@@ -111,7 +111,7 @@ async function run({ settings, model, split, folder, io, progress, resume }: Run
   const interrupt = watchInterrupt(
     (text) => io.err(text),
     () => {
-      bar?.stop();
+      bar?.close();
       if (process.stderr.isTTY) process.stderr.write(RESTORE_TERMINAL);
     },
   );

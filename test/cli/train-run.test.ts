@@ -1,0 +1,111 @@
+/** dsc train's run folder: checkpoints, resuming, refusing to overwrite, reports and pictures; dsc evaluate on a run. */
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { main } from "../../src/cli/main.js";
+import type { TrainingReport } from "../../src/cli/train.js";
+import { createRandom } from "../../runtime/random.js";
+import { capture } from "../support/cli.js";
+
+const dir = mkdtempSync(join(tmpdir(), "dsc-train-run-"));
+const network = join(dir, "nets.ds");
+writeFileSync(network, "network Quadrants { input 2  dense 12  output 2 }\nnetwork Curve { input 2  dense 8  output 1  activation tanh }\n");
+
+/** 300 points in [-1, 1]²: class 1 when both coordinates share a sign, and a smooth target for regression. */
+function writeData(): { classes: string; targets: string } {
+  const random = createRandom(11);
+  const classes = ["x,y,label"];
+  const targets = ["x,y,z"];
+  for (let i = 0; i < 300; i++) {
+    const x = random.uniform(-1, 1);
+    const y = random.uniform(-1, 1);
+    classes.push(`${x.toFixed(4)},${y.toFixed(4)},${x * y > 0 ? 1 : 0}`);
+    targets.push(`${x.toFixed(4)},${y.toFixed(4)},${(x * x - y).toFixed(4)}`);
+  }
+  writeFileSync(join(dir, "classes.csv"), classes.join("\n"));
+  writeFileSync(join(dir, "targets.csv"), targets.join("\n"));
+  return { classes: join(dir, "classes.csv"), targets: join(dir, "targets.csv") };
+}
+const data = writeData();
+
+const report = (run: string): TrainingReport => JSON.parse(readFileSync(join(run, "report.json"), "utf8")) as TrainingReport;
+const weightsSha = (run: string): string => (JSON.parse(readFileSync(join(run, "model.json"), "utf8")) as { weightsSha256: string }).weightsSha256;
+const train = async (...args: string[]): Promise<{ status: number; out: string; err: string }> => {
+  const io = capture();
+  const status = await main(["train", ...args], io);
+  return { status, out: io.stdout.join("\n"), err: io.stderr.join("\n") };
+};
+const quadrants = (out: string, epochs: number, ...more: string[]) =>
+  train(network, "--network", "Quadrants", "--data", data.classes, "--epochs", String(epochs), "--backend", "cpu", "--seed", "5", "--out", out, ...more);
+
+describe("dsc train's run folder", () => {
+  it("resumed after 2 of 5 epochs, ends with the same weights bit for bit as an uninterrupted run", async () => {
+    const settings = ["--lr-schedule", "step:2:0.5", "--weight-decay", "0.01", "--clip-norm", "5", "--optimizer", "adam", "--lr", "0.01"];
+    const whole = join(dir, "whole");
+    expect((await quadrants(whole, 5, ...settings)).status).toBe(0);
+    const parted = join(dir, "parted");
+    expect((await quadrants(parted, 2, ...settings)).status).toBe(0);
+    expect(report(parted).epochs).toBe(2);
+    const resumed = await train("--resume", parted, "--epochs", "5");
+    expect(resumed.err).toBe("");
+    expect(resumed.status).toBe(0);
+    expect(resumed.out).toContain("resuming after epoch 2");
+    expect(resumed.out.split("\n").filter((l) => l.startsWith("epoch "))).toHaveLength(3);
+    expect(weightsSha(parted)).toBe(weightsSha(whole));
+    expect(report(parted).history.map((e) => e.loss)).toEqual(report(whole).history.map((e) => e.loss));
+    expect(report(parted).history.map((e) => e.learningRate)).toEqual([0.01, 0.01, 0.005, 0.005, 0.0025]);
+    expect(report(parted).settings).toEqual(report(whole).settings);
+  });
+
+  it("resumes with the run's own settings only: a changed setting is refused", async () => {
+    const run = join(dir, "settings");
+    expect((await quadrants(run, 1)).status).toBe(0);
+    const changed = await train("--resume", run, "--epochs", "3", "--lr", "0.5");
+    expect(changed.status).toBe(2);
+    expect(changed.err).toContain("--resume continues a run with its own settings; --lr cannot be changed (only --epochs)");
+    expect((await train("--resume", join(dir, "nowhere"))).err).toContain("no such folder");
+  });
+
+  it("will not overwrite another run without --force, and says so before training", async () => {
+    const run = join(dir, "taken");
+    expect((await quadrants(run, 1)).status).toBe(0);
+    const before = weightsSha(run);
+    const refused = await quadrants(run, 1, "--seed", "9");
+    expect(refused.status).toBe(2);
+    expect(refused.out).toBe("");
+    expect(refused.err).toContain(`--out ${run} already holds a run; pass --force to replace it`);
+    expect(weightsSha(run)).toBe(before);
+    const forced = await train(network, "--network", "Quadrants", "--data", data.classes, "--epochs", "1", "--backend", "cpu", "--seed", "9", "--out", run, "--force");
+    expect(forced.status).toBe(0);
+    expect(weightsSha(run)).not.toBe(before);
+    expect(report(run).seed).toBe(9);
+  });
+
+  it("writes report.json with the learning rate used and history.svg; regression runs print the held-out MSE", async () => {
+    const run = join(dir, "curve");
+    const result = await train(network, "--network", "Curve", "--data", data.targets, "--epochs", "3", "--backend", "cpu", "--out", run);
+    expect(result.status).toBe(0);
+    const r = report(run);
+    expect(r.learningRate).toBe(0.001);
+    expect(r.testAccuracy).toBeNull();
+    const lines = result.out.split("\n").filter((l) => l.startsWith("epoch "));
+    expect(lines).toHaveLength(3);
+    lines.forEach((line, i) => expect(line).toContain(`held-out mse ${r.history[i]!.valLoss!.toFixed(4)}`));
+    expect(result.out).toContain(`Curve: held-out mse ${r.testLoss.toFixed(4)} on 60 samples`);
+    const svg = readFileSync(join(run, "history.svg"), "utf8");
+    expect(svg.match(/<polyline /g)).toHaveLength(2);
+    expect(svg).toContain("loss (mse)");
+  });
+
+  it("dsc evaluate reports a saved run on its held-out part as training did", async () => {
+    const run = join(dir, "evaluated");
+    expect((await quadrants(run, 4, "--lr", "0.02")).status).toBe(0);
+    const io = capture();
+    expect(await main(["evaluate", run, "--data", data.classes, "--backend", "cpu"], io)).toBe(0);
+    const r = report(run);
+    expect(io.stdout.join("\n")).toContain(`held-out:  accuracy ${(r.testAccuracy! * 100).toFixed(2)}%  loss ${r.testLoss.toFixed(4)}  (60 samples)`);
+    expect(io.stdout.join("\n")).toMatch(/training: {2}accuracy \d+\.\d\d% {2}loss \d\.\d{4} {2}\(240 samples\)/);
+    expect(existsSync(join(run, "history.svg"))).toBe(true);
+  });
+});

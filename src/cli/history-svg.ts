@@ -82,7 +82,8 @@ function panelSvg(panel: Panel, epochs: number): string {
     const path = s.points.map(([e, v]) => `${fixed(x(e))},${fixed(y(v))}`).join(" ");
     lines.push(`<polyline points="${path}" fill="none" stroke="${s.colour}" stroke-width="2"${dash}/>`);
     for (const [e, v] of s.points) lines.push(`<circle cx="${fixed(x(e))}" cy="${fixed(y(v))}" r="2.5" fill="${s.colour}"/>`);
-    const ly = MARGIN.top + 14 + i * 16;
+    // Where the curves are not: losses fall away from the top right, accuracies rise away from the bottom right.
+    const ly = panel.percent ? HEIGHT - MARGIN.bottom - 14 - (panel.series.length - 1 - i) * 16 : MARGIN.top + 14 + i * 16;
     lines.push(`<line x1="${WIDTH - MARGIN.right - 96}" x2="${WIDTH - MARGIN.right - 76}" y1="${ly}" y2="${ly}" stroke="${s.colour}" stroke-width="2"${dash}/>`);
     lines.push(`<text x="${WIDTH - MARGIN.right - 70}" y="${ly}" dominant-baseline="middle">${s.label}</text>`);
   });

@@ -1,8 +1,8 @@
 import { loadModel } from "../../runtime/files.js";
-import { tf, type BackendChoice, type Evaluation, type Model } from "../../runtime/index.js";
-import { DataError, loadData, type Dataset } from "../data/index.js";
+import { tf, toTensors, type BackendChoice, type Evaluation, type Model } from "../../runtime/index.js";
+import type { Dataset } from "../data/index.js";
 import type { CliIo } from "./main.js";
-import { toTensors } from "./train.js";
+import { readData, runDatasets } from "./run-data.js";
 import { count, percent } from "./train-output.js";
 
 export interface EvaluateArguments {
@@ -19,13 +19,7 @@ export interface EvaluateArguments {
 export async function evaluateCommand(args: EvaluateArguments, io: CliIo): Promise<number> {
   const model = await loadModel(args.run, { backend: args.backend });
   try {
-    const split = await loadData(args.data, { inputSize: model.inputShape.reduce((a, b) => a * b, 1), outputSize: model.outputShape[0]! }).catch((error: unknown) => {
-      if (error instanceof DataError) {
-        io.err(error.format());
-        return undefined;
-      }
-      throw error;
-    });
+    const split = await readData(args.data, model, io, await runDatasets(args.run));
     if (split === undefined) return 1;
     io.out(`${model.name} (${args.run}) on ${split.description}, backend ${model.backend}`);
     io.out(`  held-out:  ${line(evaluateOn(model, split.test))}`);

@@ -4,6 +4,7 @@ import {
   createNetwork,
   DEFAULT_LEARNING_RATE,
   tf,
+  toTensors,
   type EpochLogs,
   type FitOptions,
   type History,
@@ -12,12 +13,12 @@ import {
   type TrainingState,
 } from "../../runtime/index.js";
 import { loadModel, loadTrainingState, saveTrainingState, saveWeights, writeFileAtomically } from "../../runtime/files.js";
-import { DataError, loadData, type Dataset } from "../data/index.js";
 import { formatDiagnostic } from "../diagnostics/format.js";
-import { analyze, networkSpec, type CheckedDataset, type KernelPlan } from "../index.js";
+import { analyze, networkSpec, type KernelPlan } from "../index.js";
 import { historySvg } from "./history-svg.js";
 import { RESTORE_TERMINAL, watchInterrupt } from "./interrupt.js";
 import type { CliIo } from "./main.js";
+import { readData, type Split } from "./run-data.js";
 import { claimRunFolder, type RunFolder } from "./run-folder.js";
 import { fitSettings, type RunSettings, type TrainArguments } from "./train-arguments.js";
 import { count, epochPrinter, progressBar, summary } from "./train-output.js";
@@ -85,7 +86,7 @@ export async function trainCommand(args: TrainArguments, io: CliIo): Promise<num
       ? await createNetwork(networkSpec(plan), { seed: settings.seed, backend: settings.backend })
       : await loadModel(args.resume!, { backend: settings.backend });
   try {
-    const split = await readData(settings, model, io, analyzed.datasets ?? []);
+    const split = await readData(settings.data, model, io, analyzed.datasets ?? []);
     if (split === undefined) return 1;
     return await run({ settings, model, split, folder, io, progress: args.progress, ...(resumed === undefined ? {} : { resume: resumed.state }) });
   } finally {
@@ -96,7 +97,7 @@ export async function trainCommand(args: TrainArguments, io: CliIo): Promise<num
 interface Run {
   readonly settings: RunSettings;
   readonly model: Model;
-  readonly split: { train: Dataset; test: Dataset; description: string };
+  readonly split: Split;
   readonly folder: RunFolder;
   readonly io: CliIo;
   readonly progress: boolean;
@@ -239,21 +240,6 @@ function choosePlan(plans: readonly KernelPlan[], settings: RunSettings): Kernel
   );
 }
 
-async function readData(
-  settings: RunSettings,
-  model: Model,
-  io: CliIo,
-  datasets: readonly CheckedDataset[],
-): Promise<{ train: Dataset; test: Dataset; description: string } | undefined> {
-  try {
-    return await loadData(settings.data, { inputSize: model.inputShape.reduce((a, b) => a * b, 1), outputSize: model.outputShape[0]! }, { datasets });
-  } catch (error) {
-    if (!(error instanceof DataError)) throw error;
-    io.err(error.format());
-    return undefined;
-  }
-}
-
 async function readSource(file: string, io: CliIo): Promise<string | undefined> {
   try {
     return await readFile(file, "utf8");
@@ -261,10 +247,4 @@ async function readSource(file: string, io: CliIo): Promise<string | undefined> 
     io.err(`dsc: cannot read ${file}: ${(error as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : (error as Error).message}`);
     return undefined;
   }
-}
-
-export function toTensors(data: Dataset): { x: tf.Tensor2D; y: tf.Tensor } {
-  const x = tf.tensor2d(data.features, [data.size, data.featureSize]);
-  const y = data.labels.kind === "classes" ? tf.tensor1d(data.labels.classes, "int32") : tf.tensor2d(data.labels.values, [data.size, data.labels.width]);
-  return { x, y };
 }

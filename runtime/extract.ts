@@ -65,6 +65,7 @@ function kept(layer: LayerInfo, options: Omit<ExtractOptions, "order">): boolean
 }
 
 export function extractGraph(model: Model, options: ExtractOptions): ExtractedGraph {
+  if (options === null || typeof options !== "object") throw new Error(`${model.name}.extractGraph: expected options { order: 0 | 1 | 2, … }, got ${String(options)}`);
   const order = options.order;
   if (order !== 0 && order !== 1 && order !== 2) throw new Error(`${model.name}.extractGraph: order must be 0, 1 or 2, got ${String(order)}`);
   const threshold = thresholdOf(model, options.threshold);

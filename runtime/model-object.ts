@@ -162,6 +162,7 @@ export class NetworkModel<I extends readonly number[], O extends readonly number
   }
 
   activations(x: Tensor, layerNames?: readonly string[]): Record<string, Tensor> {
+    if (layerNames !== undefined && !Array.isArray(layerNames)) throw new Error(`${this.name}.activations: expected a list of layer names, got ${typeof layerNames}`);
     const wanted = layerNames ?? this.spec.layers.map((layer) => layer.name);
     const known = new Map(this.spec.layers.map((layer, i) => [layer.name, i]));
     for (const layer of wanted) {
@@ -224,6 +225,9 @@ export class NetworkModel<I extends readonly number[], O extends readonly number
 
   denseWeightGradients(data: TrainingData, lossName: LossName = "crossEntropy"): Map<string, Float32Array> {
     this.alive("denseWeightGradients");
+    if (data === null || typeof data !== "object" || !(data.x instanceof tf.Tensor) || !(data.y instanceof tf.Tensor)) {
+      throw new Error(`${this.name}.denseWeightGradients: expected { x, y } with two tensors`);
+    }
     const weighted = this.stores.filter((s): s is KernelStore & { weight: Variable } => s.weight !== undefined);
     this.denseGradients = true;
     let gradients: Tensor[];

@@ -30,11 +30,13 @@ export async function createNetwork<I extends readonly number[] = readonly numbe
   options: NetworkOptions = {},
 ): Promise<Model<I, O>> {
   validateSpec(spec);
+  const seed = options.seed ?? 0;
+  if (typeof seed !== "number" || !Number.isFinite(seed)) throw new Error(`createNetwork: seed must be a finite number, got ${String(seed)}`);
   const layers = layerInfos(spec);
   const executionMode = options.execution ?? spec.execution ?? "auto";
   const backend = await useBackend(options.backend ?? "auto");
   const layouts = withName(spec, () => networkLayout(spec));
-  const stores = createStores(spec, layouts, options.seed ?? 0);
+  const stores = createStores(spec, layouts, seed);
   let model: NetworkModel<I, O>;
   try {
     const binding = withName(spec, () => bind(spec, stores, executionMode, graphKernelSupport()));

@@ -37,9 +37,10 @@ export function prepare(model: Model, data: TrainingData, where: string, lossNam
       throw new Error(`${where}: mean squared error needs targets of shape [n, ${outputSize}], got class indices [n]`);
     }
     if (lossName === "crossEntropy") checkClasses(where, y, outputSize);
+    else checkTargets(where, y, 1);
   } else if (y.rank !== 2 || y.shape[1] !== outputSize) {
     throw new Error(`${where}: y has shape [${y.shape.join(", ")}]; expected class indices [${samples}] or rows [${samples}, ${outputSize}]`);
-  }
+  } else checkTargets(where, y, outputSize);
   const xs = tf.tidy(() => tf.reshape(tf.cast(x, "float32"), [samples, inputSize]) as Tensor2D);
   const ys = tf.tidy(() => (y.rank === 1 && lossName === "crossEntropy" ? tf.cast(y, "int32") : tf.reshape(tf.cast(y, "float32"), [samples, outputSize])));
   return { x: xs, y: ys, samples, dispose: () => tf.dispose([xs, ys]) };
@@ -52,6 +53,16 @@ function checkClasses(where: string, y: Tensor, outputSize: number): void {
     if (!Number.isInteger(v) || v < 0 || v >= outputSize) {
       throw new Error(`${where}: y[${i}] is ${v}, which is not a class of a network with ${outputSize} outputs (0 … ${outputSize - 1})`);
     }
+  }
+}
+
+/** A NaN or infinite target makes the loss NaN at whatever step draws it; refused once, up front, by its place. */
+function checkTargets(where: string, y: Tensor, width: number): void {
+  const values = y.dataSync();
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i]!;
+    if (v - v !== 0)
+      throw new Error(`${where}: the target of sample ${Math.floor(i / width)} holds ${v}${width > 1 ? ` at entry ${i % width}` : ""}; targets must be finite numbers`);
   }
 }
 

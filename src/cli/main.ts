@@ -116,6 +116,17 @@ export async function main(argv: readonly string[], io: CliIo = processIo): Prom
       );
     }
     if (command === "train") return await (await import("./train.js")).trainCommand((await import("./train-arguments.js")).trainArguments(rest), io);
+    if (command === "predict") {
+      const { values, positionals } = parseArgs({
+        args: [...rest],
+        options: { data: { type: "string" }, out: { type: "string", short: "o" }, backend: { type: "string" } },
+        allowPositionals: true,
+      });
+      if (positionals.length !== 1) throw new UsageError(`predict takes one run folder, got ${positionals.length}`);
+      if (values.data === undefined) throw new UsageError("predict needs --data FILE");
+      const args = { run: positionals[0]!, data: values.data, backend: backendChoice(values.backend), ...(values.out === undefined ? {} : { out: values.out }) };
+      return await (await import("./predict.js")).predictCommand(args, io);
+    }
     if (command === "evaluate") {
       const { values, positionals } = parseArgs({ args: [...rest], options: { data: { type: "string" }, backend: { type: "string" } }, allowPositionals: true });
       if (positionals.length !== 1) throw new UsageError(`evaluate takes one run folder, got ${positionals.length}`);

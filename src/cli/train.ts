@@ -14,6 +14,7 @@ import {
 } from "../../runtime/index.js";
 import { loadModel, loadTrainingState, saveTrainingState, saveWeights, writeFileAtomically } from "../../runtime/files.js";
 import { formatDiagnostic } from "../diagnostics/format.js";
+import { targetMeans, type Dataset } from "../data/index.js";
 import { analyze, networkSpec, type KernelPlan } from "../index.js";
 import { historySvg } from "./history-svg.js";
 import { RESTORE_TERMINAL, watchInterrupt } from "./interrupt.js";
@@ -88,6 +89,7 @@ export async function trainCommand(args: TrainArguments, io: CliIo): Promise<num
   try {
     const split = await readData(settings.data, model, io, analyzed.datasets ?? []);
     if (split === undefined) return 1;
+    if (resumed === undefined) startAtTargetMeans(model, split.train);
     return await run({ settings, model, split, folder, io, progress: args.progress, ...(resumed === undefined ? {} : { resume: resumed.state }) });
   } finally {
     model.dispose();
@@ -186,6 +188,17 @@ async function run({ settings, model, split, folder, io, progress, resume }: Run
   if (last === undefined) throw new Error("training ended without a completed epoch");
   io.out(summary({ ...last, trainSeconds: (performance.now() - started) / 1000 }, folder.path));
   return 0;
+}
+
+/**
+ * Regression targets far from zero (the landscape's lie around 30) would cost
+ * most of a run's steps just moving the output there; starting each output's
+ * bias at its training targets' mean is the same as training on centred
+ * targets, and the model still predicts in the data's own units.
+ */
+function startAtTargetMeans(model: Model, data: Dataset): void {
+  const means = targetMeans(data);
+  if (means !== undefined) model.setBias(model.layers.at(-1)!.name, means);
 }
 
 /** After Ctrl-C: the folder keeps the last completed epoch, and its report says the run was interrupted. */

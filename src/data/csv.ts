@@ -67,6 +67,43 @@ export function parseCsv(text: string, file: string, shape: DataShape): Dataset 
   return { size: rows.length, featureSize: shape.inputSize, features, labels };
 }
 
+/**
+ * The features of every record, in the file's order, for `dsc predict`: read
+ * by the rules of {@link parseCsv}, except that a record may also hold the
+ * features alone; labels or targets after them are read past.
+ */
+export function parseCsvFeatures(text: string, file: string, shape: DataShape): { size: number; featureSize: number; features: Float32Array } {
+  const body = stripByteOrderMark(text);
+  const delimiter = detectDelimiter(body);
+  const rows = dataRows(body, delimiter, file);
+  const first = rows[0];
+  if (first === undefined) throw new DataError("the file has no data rows", file, 1, 1);
+  const width = first.cells.length;
+  const widths = [shape.inputSize, shape.inputSize + 1, shape.inputSize + shape.outputSize];
+  if (!widths.includes(width)) {
+    throw new DataError(
+      `expected ${shape.inputSize} columns of features (optionally followed by a class label or ${shape.outputSize} targets), found ${width}`,
+      file,
+      first.line,
+      1,
+    );
+  }
+  const features = new Float32Array(rows.length * shape.inputSize);
+  rows.forEach((row, r) => {
+    const fail = (message: string, cell: number): never => {
+      const at = cellPosition(row, cell, delimiter);
+      throw new DataError(message, file, at.line, at.column);
+    };
+    if (row.cells.length !== width) fail(`line ${row.line} has ${row.cells.length} values, but the first row has ${width}`, Math.min(row.cells.length, width));
+    for (let c = 0; c < shape.inputSize; c++) {
+      const value = parseNumber(row.cells[c]!, delimiter === ";");
+      if (typeof value === "string") fail(value, c);
+      else features[r * shape.inputSize + c] = value;
+    }
+  });
+  return { size: rows.length, featureSize: shape.inputSize, features };
+}
+
 export type Delimiter = "," | ";" | "\t";
 
 /** The delimiter of the first line that holds data or a header, counting only characters outside quotes. */

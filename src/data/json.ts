@@ -33,6 +33,21 @@ export function parseJsonData(text: string, file: string, shape: DataShape): Dat
   return { size, featureSize: shape.inputSize, features: values, labels: readLabels(labels, shape.outputSize, fail) };
 }
 
+/** The `features` rows of a JSON data file, in order, for `dsc predict`; `labels` may be missing and is not read. */
+export function parseJsonFeatures(text: string, file: string, shape: DataShape): { size: number; featureSize: number; features: Float32Array } {
+  const body = stripByteOrderMark(text);
+  const document = parseDocument(body, file);
+  const fail: Fail = (message, path) => {
+    const { line, column } = lineAndColumn(body, locate(body, path));
+    throw new DataError(message, file, line, column);
+  };
+  const features = document !== null && typeof document === "object" && !Array.isArray(document) ? (document as { features?: unknown }).features : undefined;
+  if (!Array.isArray(features) || features.length === 0) return fail('expected an object { "features": [[…], …] } with at least one row', []);
+  const values = new Float32Array(features.length * shape.inputSize);
+  features.forEach((row: unknown, i) => readRow(row, ["features", i], shape.inputSize, `the network takes ${shape.inputSize}`, values, i, fail));
+  return { size: features.length, featureSize: shape.inputSize, features: values };
+}
+
 /** A path into the document: object keys and array indices. */
 type Path = readonly (string | number)[];
 /** Throws a DataError placed at the element `path` names. */

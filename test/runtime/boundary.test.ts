@@ -46,4 +46,21 @@ describe("the runtime's boundary", () => {
     values[9] = 0.25;
     expect(model.predict(tf.tensor3d(values, [3, 2, 2])).shape).toEqual([3, 2]);
   });
+
+  it("refuses missing options, non-finite seeds and targets, and a name where a list belongs, leaking nothing", async () => {
+    const model = await buildModel("network M { input 4 dense 3 output 2 }");
+    const before = tf.memory().numTensors;
+    expect(() => model.extractGraph(null as never)).toThrow("M.extractGraph: expected options { order: 0 | 1 | 2, … }, got null");
+    expect(() => model.denseWeightGradients(null as never)).toThrow("M.denseWeightGradients: expected { x, y } with two tensors");
+    const x = tf.ones([2, 4]);
+    expect(() => model.activations(x, "dense1" as never)).toThrow("M.activations: expected a list of layer names, got string");
+    const y = tf.tensor2d([
+      [1, 2],
+      [3, Number.NaN],
+    ]);
+    expect(() => model.evaluate({ x, y }, { loss: "mse" })).toThrow("M.evaluate: the target of sample 1 holds NaN at entry 1; targets must be finite numbers");
+    tf.dispose([x, y]);
+    expect(tf.memory().numTensors).toBe(before);
+    await expect(createNetwork(model.spec, { seed: Number.NaN, backend: "cpu" })).rejects.toThrow("createNetwork: seed must be a finite number, got NaN");
+  });
 });

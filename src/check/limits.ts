@@ -29,13 +29,13 @@ export interface Limits {
   readonly connections: number;
   /** Trainable numbers of one network: weights, biases, learnable-mask logits and layer-norm gains and offsets. */
   readonly parameters: number;
-  /** Bytes of a file read by `file(...)` or `mask file(...)`. */
+  /** Bytes of a file read by `file(...)` or `mask file(...)`; a GEXF file may have a sixteenth of them. */
   readonly fileBytes: number;
 }
 
 export const DEFAULT_LIMITS: Limits = {
-  vertices: 250_000,
-  edges: 500_000,
+  vertices: 200_000,
+  edges: 400_000,
   pairs: 50_000_000,
   layers: 50_000,
   blocks: 200_000,
@@ -43,7 +43,7 @@ export const DEFAULT_LIMITS: Limits = {
   neurons: 1_000_000,
   connections: 10_000_000,
   parameters: 20_000_000,
-  fileBytes: 64 * 1024 * 1024,
+  fileBytes: 32 * 1024 * 1024,
 };
 
 /** Brackets, parentheses and braces nest at most this deep (the parser is recursive; real programs nest 3 or 4 levels). */

@@ -80,6 +80,36 @@ const edgeList = fc
   .array(fc.tuple(number, fc.constantFrom("->", "--"), number), { minLength: 0, maxLength: 8 })
   .map((edges) => `edges { ${edges.map(([a, op, b]) => `${a} ${op} ${b}`).join(", ")} }`);
 
+/** Expressions for `data … = function("…")`: well-formed, broken and deeply nested. */
+const expression: fc.Arbitrary<string> = fc.letrec<{ e: string }>((tie) => ({
+  e: fc.oneof(
+    { depthSize: "small", withCrossShrink: true },
+    fc.constantFrom("x", "y", "pi", "e", "z", "1e400", "0", "-1", "sin", ""),
+    number,
+    fc.tuple(tie("e"), fc.constantFrom("+", "-", "*", "/", "^", " ", "**"), tie("e")).map(([a, op, b]) => `${a}${op}${b}`),
+    fc.tuple(fc.constantFrom("sin", "log", "sqrt", "exp", "abs", "tanh", "foo", ""), tie("e")).map(([f, a]) => `${f}(${a})`),
+  ),
+})).e;
+const dataDeclaration = fc.oneof(
+  fc
+    .tuple(
+      name,
+      fc.oneof(
+        expression,
+        fc.integer({ min: 1, max: 3000 }).map((n) => `${"(".repeat(n)}x${")".repeat(n)}`),
+      ),
+      fc.array(value, { maxLength: 3 }),
+    )
+    .map(([n, e, rest]) => `data ${n} = function(${JSON.stringify(e)}, inputs=[x, y], domain=[-1, 1], samples=20${rest.map((v) => `, ${v}`).join("")})`),
+  fc
+    .tuple(
+      name,
+      fc.constantFrom("moons", "spirals", "blobs", "function", "circles"),
+      fc.array(fc.tuple(fc.constantFrom("samples", "noise", "seed", "arms", "turns", "centers", "features", "std", "box"), value), { maxLength: 3 }),
+    )
+    .map(([n, kind, args]) => `data ${n} = ${kind}(${args.map(([k, v]) => `${k}=${v}`).join(", ")})`),
+);
+
 const graphDeclaration = fc.tuple(name, fc.oneof(value, edgeList)).map(([n, v]) => `graph ${n} = ${v}`);
 const setting = fc.tuple(fc.oneof({ weight: 5, arbitrary: fc.constantFrom(...settings) }, { weight: 1, arbitrary: name }), value).map(([key, v]) => `  ${key} ${v}`);
 /** A network with an input and an output most of the time, so that more programs get past check. */
@@ -88,7 +118,7 @@ const networkDeclaration = fc
   .map(([n, input, body, output, complete]) => `network ${n} {\n${complete ? `  input ${input}\n` : ""}${body.join("\n")}\n${complete ? `  output ${output}\n` : ""}}`);
 
 export const grammarProgram: fc.Arbitrary<string> = fc
-  .array(fc.oneof(graphDeclaration, networkDeclaration), { minLength: 1, maxLength: 5 })
+  .array(fc.oneof(graphDeclaration, networkDeclaration, dataDeclaration), { minLength: 1, maxLength: 5 })
   .map((declarations) => declarations.join("\n"));
 
 const small = (max: number): fc.Arbitrary<number> => fc.integer({ min: 1, max });

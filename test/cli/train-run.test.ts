@@ -158,4 +158,16 @@ describe("dsc train's run folder", () => {
     expect(unknown.status).toBe(1);
     expect(unknown.err).toContain("its data declarations are 'landscape'");
   });
+
+  it("stops at a loss that is not a number, naming the epoch and step, and keeps the last good epoch", async () => {
+    const run = join(dir, "exploding");
+    // Epoch 1 at 0.001, then 10¹² times that: the loss overflows in epoch 2 or soon after.
+    const result = await quadrants(run, 6, "--optimizer", "sgd", "--lr", "0.001", "--lr-schedule", "step:1:1e12");
+    expect(result.status).toBe(1);
+    expect(result.err).toMatch(/dsc: Quadrants\.fit: the loss became (NaN|Infinity|-Infinity) at epoch (\d), step \d+ of 8; .*; .* keeps epoch (\d)/);
+    const [, failed, kept] = /at epoch (\d).* keeps epoch (\d)/.exec(result.err)!;
+    expect(Number(kept)).toBe(Number(failed) - 1);
+    expect(report(run).epochs).toBe(Number(kept));
+    expect(report(run).history.every((e) => Number.isFinite(e.loss))).toBe(true);
+  });
 });

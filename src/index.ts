@@ -5,7 +5,7 @@ import { diagnostic, DiagnosticBag, type Diagnostic } from "./diagnostics/diagno
 import { NO_SPAN } from "./diagnostics/span.js";
 import { elaborate } from "./elaborate/index.js";
 import type { ElaboratedProgram } from "./elaborate/program.js";
-import { fuse } from "./fuse/index.js";
+import { denseWithinLimits, fuse } from "./fuse/index.js";
 import type { KernelPlan } from "./fuse/plan.js";
 import { lower } from "./lower/index.js";
 import { parse } from "./parse/index.js";
@@ -81,7 +81,9 @@ export function analyze(source: string, options: CompileOptions = {}): AnalyzeRe
     const lowered = lower(elaborated.program, budget);
     diagnostics.addAll(lowered.diagnostics);
     if (diagnostics.hasErrors) return finish({ program: elaborated.program, datasets });
-    return finish({ program: elaborated.program, plans: fuse(lowered.networks), datasets });
+    const plans = fuse(lowered.networks);
+    if (!denseWithinLimits(plans, elaborated.program.networks, budget.limits, diagnostics)) return finish({ program: elaborated.program, datasets });
+    return finish({ program: elaborated.program, plans, datasets });
   } catch (error) {
     diagnostics.add(internalError(error));
     return finish({});

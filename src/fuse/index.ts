@@ -1,6 +1,10 @@
 import type { NetworkIR } from "../lower/ir.js";
 import type { KernelIR, KernelPlan } from "./plan.js";
 import { plannedSpec } from "./spec.js";
+import type { CheckedNetwork } from "../check/program.js";
+import { withinLimit, type Limits } from "../check/limits.js";
+import type { DiagnosticBag } from "../diagnostics/diagnostic.js";
+import { NO_SPAN } from "../diagnostics/span.js";
 
 export type { KernelPlan, KernelIR } from "./plan.js";
 
@@ -23,6 +27,20 @@ export function fuse(networks: readonly NetworkIR[]): KernelPlan[] {
         target,
         blocks: blocks.sort((a, b) => network.blocks[a]!.source - network.blocks[b]!.source),
       }));
-    return { network, kernels, spec: plannedSpec(network, kernels) };
+    return { network, kernels, ...plannedSpec(network, kernels) };
   });
+}
+
+/**
+ * Refuses a plan whose dense kernels would make the runtime allocate more
+ * matrix entries than a network may have connections: `execution dense`
+ * over a sparse structure binds every kernel as its full [used rows, cols].
+ */
+export function denseWithinLimits(plans: readonly KernelPlan[], networks: readonly CheckedNetwork[], limits: Limits, bag: DiagnosticBag): boolean {
+  let ok = true;
+  for (const plan of plans) {
+    const span = networks.find((n) => n.name === plan.network.name)?.span ?? NO_SPAN;
+    ok = withinLimit(plan.denseEntries, limits.connections, "DS2030", `the dense kernels of network '${plan.network.name}'`, span, bag, "connections") && ok;
+  }
+  return ok;
 }

@@ -14,4 +14,6 @@ export interface KernelPlan {
   readonly kernels: readonly KernelIR[];
   /** The network as the runtime reads it, with its kernel plan: how kernels run, which form graph kernels, what each reads. */
   readonly spec: NetworkSpec;
+  /** Entries of the matrices the kernels planned dense multiply (each a [used rows, cols] weight and mask in the runtime). */
+  readonly denseEntries: number;
 }

@@ -13,17 +13,20 @@ import { networkLayout } from "../../runtime/storage/layout.js";
 import type { NetworkIR } from "../lower/ir.js";
 import type { KernelIR } from "./plan.js";
 
-export function plannedSpec(network: NetworkIR, kernels: readonly KernelIR[]): NetworkSpec {
+export function plannedSpec(network: NetworkIR, kernels: readonly KernelIR[]): { spec: NetworkSpec; denseEntries: number } {
   const spec = baseSpec(network, kernels);
   const layouts = networkLayout(spec);
   const kinds = layouts.map((layout) => chooseExecution(spec, layout, spec.execution ?? "auto", { available: true }).kind);
-  return {
+  // A kernel bound dense multiplies a [used rows, cols] matrix, whatever its connections: the runtime allocates that many entries.
+  const denseEntries = layouts.reduce((sum, layout, k) => sum + (kinds[k] === "dense" ? layout.usedRows.length * layout.cols : 0), 0);
+  const planned = {
     ...spec,
     plan: encodePlan(
       planNetwork(spec, layouts, kinds),
       spec.layers.map((l) => l.size),
     ),
   };
+  return { spec: planned, denseEntries };
 }
 
 /** The plain-data description of a network that the runtime builds from, without its kernel plan. */

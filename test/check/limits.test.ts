@@ -126,6 +126,13 @@ describe("each limit, just below and just above", () => {
     expect(found(above, { [key]: limit })).toEqual([diagnostic]);
   });
 
+  it("counts the matrices of kernels planned dense as connections (execution dense over a sparse structure)", () => {
+    const source = (execution: string): string => `graph g = erdos_renyi(2000, 0.002, fast=true, seed=1)\nnetwork N { input 2 structure g output 1 execution ${execution} }`;
+    expect(found(source("sparse"), { connections: 100_000 })).toEqual([]);
+    expect(found(source("dense"), { connections: 100_000 })).toEqual(["DS2030@2:1"]);
+    expect(found(source("dense"), { connections: 600_000 })).toEqual([]);
+  });
+
   it("refuses at the default limits from the arguments alone", () => {
     expect(found(`network N { input ${DEFAULT_LIMITS.neurons - 1} output 1 }`)).toEqual([]);
     expect(found(inNetwork(`path(${DEFAULT_LIMITS.vertices + 1})`))).toEqual(["DS2021@1:11"]);

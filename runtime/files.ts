@@ -10,33 +10,16 @@
  * rename. A reader sees the old model or the new one, never a mix; weight
  * files no model.json names are removed afterwards.
  */
-import { randomBytes } from "node:crypto";
-import { mkdir, open, readdir, readFile, rename, rm } from "node:fs/promises";
+import { mkdir, readdir, rm } from "node:fs/promises";
 import { join } from "node:path";
 import type { Model, NetworkOptions } from "./model.js";
+import { readNamed, writeFileAtomically } from "./file-io.js";
 import { createNetwork } from "./network.js";
 import { exportWeights, fileSpec, importWeights, WEIGHTS_FILE_NAME, type WeightsFile } from "./weights.js";
 
-// Training states beside the weights (training/checkpoint.ts writes with writeFileAtomically below).
+// Training states beside the weights, written as the weights are (file-io.ts).
 export { loadTrainingState, saveTrainingState, TRAINING_STATE_FILE } from "./training/checkpoint.js";
-
-/** Writes `path` whole or not at all: to a temporary name beside it, flushed to disk, then renamed over it. */
-export async function writeFileAtomically(path: string, data: string | Uint8Array): Promise<void> {
-  const temporary = `${path}.tmp-${process.pid}-${randomBytes(4).toString("hex")}`;
-  try {
-    const handle = await open(temporary, "w");
-    try {
-      await handle.writeFile(data);
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-    await rename(temporary, path);
-  } catch (error) {
-    await rm(temporary, { force: true });
-    throw error;
-  }
-}
+export { writeFileAtomically } from "./file-io.js";
 
 /**
  * Writes `dir/model.json` (pretty-printed, keys in a fixed order) and the
@@ -80,7 +63,7 @@ export async function loadModel(dir: string, options: NetworkOptions = {}): Prom
 
 async function readWeightFiles(dir: string): Promise<{ modelJson: WeightsFile; weightData: ArrayBuffer }> {
   const jsonPath = join(dir, "model.json");
-  const text = await read(jsonPath, "utf8");
+  const text = await readNamed(jsonPath, "weights", "utf8");
   let modelJson: WeightsFile;
   try {
     // Its content is checked by importWeights, field by field.
@@ -89,7 +72,7 @@ async function readWeightFiles(dir: string): Promise<{ modelJson: WeightsFile; w
     throw new Error(`cannot load weights from ${jsonPath}: it is not valid JSON (${(error as Error).message})`, { cause: error });
   }
   // This format writes one binary file, named in the manifest; other files it names are refused by the byte count.
-  const binary = await read(join(dir, weightFileName(modelJson, jsonPath)));
+  const binary = await readNamed(join(dir, weightFileName(modelJson, jsonPath)), "weights");
   // A Buffer may be a view into a larger pool: copy out exactly its bytes.
   return { modelJson, weightData: binary.buffer.slice(binary.byteOffset, binary.byteOffset + binary.byteLength) as ArrayBuffer };
 }
@@ -102,16 +85,4 @@ function weightFileName(modelJson: WeightsFile, jsonPath: string): string {
     throw new Error(`cannot load weights from ${jsonPath}: its manifest names the weight file ${JSON.stringify(name)}, which is not a file name in the same folder`);
   }
   return name;
-}
-
-/** Reads a file; a missing one is an Error naming its path. */
-async function read(path: string): Promise<Buffer>;
-async function read(path: string, encoding: "utf8"): Promise<string>;
-async function read(path: string, encoding?: "utf8"): Promise<Buffer | string> {
-  try {
-    return encoding ? await readFile(path, encoding) : await readFile(path);
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    throw new Error(code === "ENOENT" ? `cannot load weights: no such file ${path}` : `cannot load weights from ${path}: ${(error as Error).message}`, { cause: error });
-  }
 }

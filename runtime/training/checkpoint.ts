@@ -12,9 +12,9 @@
  * records the binary's checksum and size, checked on load.
  */
 import { createHash } from "node:crypto";
-import { mkdir, readdir, readFile, rm } from "node:fs/promises";
+import { mkdir, readdir, rm } from "node:fs/promises";
 import { join } from "node:path";
-import { writeFileAtomically } from "../files.js";
+import { readNamed, writeFileAtomically } from "../file-io.js";
 import type { TrainingState } from "./options.js";
 
 export const TRAINING_STATE_FILE = "training-state.json";
@@ -66,7 +66,7 @@ export async function saveTrainingState(dir: string, state: TrainingState): Prom
  */
 export async function loadTrainingState(dir: string): Promise<TrainingState> {
   const path = join(dir, TRAINING_STATE_FILE);
-  const text = await read(path, "utf8");
+  const text = await readNamed(path, "the training state", "utf8");
   let json: StateFile;
   try {
     json = JSON.parse(text) as StateFile;
@@ -80,7 +80,7 @@ export async function loadTrainingState(dir: string): Promise<TrainingState> {
   if (!/^[\w.-]+$/.test(binary.file) || binary.file.startsWith("."))
     throw new Error(`cannot load the training state from ${path}: it names the binary ${JSON.stringify(binary.file)}, which is not a file in the same folder`);
   const binaryPath = join(dir, binary.file);
-  const bytes = await read(binaryPath);
+  const bytes = await readNamed(binaryPath, "the training state");
   const sha256 = createHash("sha256").update(bytes).digest("hex");
   if (bytes.length !== binary.bytes || sha256 !== binary.sha256) {
     throw new Error(
@@ -102,17 +102,4 @@ function revive(value: unknown, floats: Float32Array, binaryPath: string): unkno
     throw new Error(`cannot load the training state: an array at ${JSON.stringify(record.$float32)} lies outside ${binaryPath} (${floats.length} floats)`);
   }
   return floats.slice(offset as number, (offset as number) + (length as number));
-}
-
-async function read(path: string): Promise<Buffer>;
-async function read(path: string, encoding: "utf8"): Promise<string>;
-async function read(path: string, encoding?: "utf8"): Promise<Buffer | string> {
-  try {
-    return encoding ? await readFile(path, encoding) : await readFile(path);
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    throw new Error(code === "ENOENT" ? `cannot load the training state: no such file ${path}` : `cannot load the training state from ${path}: ${(error as Error).message}`, {
-      cause: error,
-    });
-  }
 }

@@ -24,11 +24,7 @@ import { DataError, fitsFloat32, isClass, stripByteOrderMark, type DataShape, ty
  * Every error names the line and column (both from 1) of the cell at fault.
  */
 export function parseCsv(text: string, file: string, shape: DataShape): Dataset {
-  const body = stripByteOrderMark(text);
-  const delimiter = detectDelimiter(body);
-  const rows = dataRows(body, delimiter, file);
-  const first = rows[0];
-  if (first === undefined) throw new DataError("the file has no data rows", file, 1, 1);
+  const { delimiter, rows, first } = records(text, file);
 
   const width = first.cells.length;
   const classWidth = shape.inputSize + 1;
@@ -73,11 +69,7 @@ export function parseCsv(text: string, file: string, shape: DataShape): Dataset 
  * features alone; labels or targets after them are read past.
  */
 export function parseCsvFeatures(text: string, file: string, shape: DataShape): { size: number; featureSize: number; features: Float32Array } {
-  const body = stripByteOrderMark(text);
-  const delimiter = detectDelimiter(body);
-  const rows = dataRows(body, delimiter, file);
-  const first = rows[0];
-  if (first === undefined) throw new DataError("the file has no data rows", file, 1, 1);
+  const { delimiter, rows, first } = records(text, file);
   const width = first.cells.length;
   const widths = [shape.inputSize, shape.inputSize + 1, shape.inputSize + shape.outputSize];
   if (!widths.includes(width)) {
@@ -102,6 +94,16 @@ export function parseCsvFeatures(text: string, file: string, shape: DataShape): 
     }
   });
   return { size: rows.length, featureSize: shape.inputSize, features };
+}
+
+/** The data records of a file (at least one), and the delimiter they were split at. */
+function records(text: string, file: string): { delimiter: Delimiter; rows: Row[]; first: Row } {
+  const body = stripByteOrderMark(text);
+  const delimiter = detectDelimiter(body);
+  const rows = dataRows(body, delimiter, file);
+  const first = rows[0];
+  if (first === undefined) throw new DataError("the file has no data rows", file, 1, 1);
+  return { delimiter, rows, first };
 }
 
 export type Delimiter = "," | ";" | "\t";

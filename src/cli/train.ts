@@ -1,5 +1,6 @@
 import { readdir, readFile, realpath } from "node:fs/promises";
-import { join } from "node:path";
+import { existsSync } from "node:fs";
+import { join, resolve } from "node:path";
 import {
   createNetwork,
   DEFAULT_LEARNING_RATE,
@@ -148,7 +149,7 @@ async function run({ settings, model, split, folder, io, progress, resume }: Run
       sparsity: total === 0 ? 0 : 1 - live / total,
       interrupted,
       stopReason,
-      settings,
+      settings: portable(settings),
       history,
     };
   };
@@ -231,6 +232,12 @@ async function readRun(dir: string): Promise<{ report: TrainingReport; state: Tr
   const report = JSON.parse(text) as TrainingReport;
   if (report.settings === undefined) throw new UsageError(`--resume ${dir}: its report.json was written by an older dsc and cannot be resumed`);
   return { report, state: await loadTrainingState(dir) };
+}
+
+/** Settings with their files as absolute paths, so `--resume`, `dsc evaluate` and `dsc predict` find them from any working directory. */
+function portable(settings: RunSettings): RunSettings {
+  const data = existsSync(settings.data) ? resolve(settings.data) : settings.data;
+  return { ...settings, file: resolve(settings.file), data };
 }
 
 /** A resumed run keeps its settings; only the length of the run may change. */

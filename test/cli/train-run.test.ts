@@ -1,7 +1,7 @@
 /** dsc train's run folder: checkpoints, resuming, refusing to overwrite, reports and pictures; dsc evaluate on a run. */
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
 import { main } from "../../src/cli/main.js";
 import type { TrainingReport } from "../../src/cli/train.js";
@@ -59,6 +59,9 @@ describe("dsc train's run folder", () => {
     expect(report(parted).history.map((e) => e.loss)).toEqual(report(whole).history.map((e) => e.loss));
     expect(report(parted).history.map((e) => e.learningRate)).toEqual([0.01, 0.01, 0.005, 0.005, 0.0025]);
     expect(report(parted).settings).toEqual(report(whole).settings);
+    // Absolute, so a run resumes (and is evaluated) from any working directory.
+    expect(report(parted).settings.file).toBe(resolve(network));
+    expect(report(parted).settings.data).toBe(resolve(data.classes));
   });
 
   it("resumes with the run's own settings only: a changed setting is refused", async () => {

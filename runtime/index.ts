@@ -45,6 +45,8 @@ export { computeSaliency, SALIENCIES } from "./pruning/saliency.js";
 export type { Saliencies, SaliencyName, SaliencyOptions } from "./pruning/saliency.js";
 export { extractConnections, extractGraph } from "./extract.js";
 export { extractLayersGraph } from "./extract-layers.js";
+export { modelSummary } from "./summary.js";
+export type { ModelSummary, SummaryParameters, SummaryRow, SummaryTotals } from "./summary.js";
 export type { LayersExtraction } from "./extract-layers.js";
 export type { ConnectionList, ExtractedEdge, ExtractedGraph, ExtractedVertex, ExtractionOrder, ExtractOptions } from "./extract.js";
 export { exportWeights, fileSpec, importWeights, WEIGHTS_FILE_NAME } from "./weights.js";

@@ -14,6 +14,7 @@ import { blockMask, blockMatrix, blockWeights, liveCount, readVariable, setBlock
 import { disposeStore, storeVariables, type KernelStore } from "./storage/kernel-store.js";
 import type { BlockSlice } from "./storage/layout.js";
 import type { Execution, NetworkSpec } from "./spec.js";
+import { modelSummary, type ModelSummary } from "./summary.js";
 import { evaluate, fit, predictBatches } from "./training/fit.js";
 import { loss as lossOf, type LossName } from "./training/losses.js";
 import type { ExtractOptions, ExtractedGraph } from "./extract-types.js";
@@ -286,6 +287,11 @@ export class NetworkModel<I extends readonly number[], O extends readonly number
   extractGraph(options: ExtractOptions): ExtractedGraph {
     this.alive("extractGraph");
     return extractGraph(this, options);
+  }
+
+  summary(): ModelSummary {
+    this.alive("summary");
+    return modelSummary(this);
   }
 
   dispose(): void {

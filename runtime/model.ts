@@ -9,6 +9,7 @@ import type { Execution, LayerKind, LayerOrigin, NetworkSpec } from "./spec.js";
 export type { ExecutionStep } from "./binding/bind.js";
 import type { Evaluation, FitOptions, History, TrainingData } from "./training/options.js";
 import type { LossName } from "./training/losses.js";
+import type { ModelSummary } from "./summary.js";
 
 /** A TensorFlow.js backend the runtime computes on. */
 export type BackendName = "wasm" | "cpu";
@@ -186,6 +187,13 @@ export interface Model<I extends readonly number[] = readonly number[], O extend
    * layers (order 2) as vertices, live connections as edges. See `extract.ts`.
    */
   extractGraph(options: ExtractOptions): ExtractedGraph;
+
+  /**
+   * A table of the layers, as Keras's `model.summary()`: per layer its kind,
+   * shape, parameters, live connections entering it, sparsity and kernel,
+   * with totals; as text and as data. See `summary.ts`.
+   */
+  summary(): ModelSummary;
 
   /** Frees the model's tensors and variables. The model cannot be used afterwards. */
   dispose(): void;

@@ -22,6 +22,8 @@ export type { KernelPlan, KernelIR } from "./fuse/plan.js";
 export type { NetworkIR, LayerIR, BlockIR, MaskIR } from "./lower/ir.js";
 export type { LayeredGraph, ElaboratedProgram } from "./elaborate/program.js";
 export { formatDiagnostic } from "./diagnostics/format.js";
+export { format } from "./format/index.js";
+export type { FormatOptions, FormatResult } from "./format/index.js";
 export { networkSpec } from "./emit/spec.js";
 export { appendLayered, areConnected, connectedLayerPairs, edgesBetween, layeredGraph, layerOf, layerSizes, neuronCounts, verticesIn } from "./elaborate/layered.js";
 export { writeGraph, writeGraphml, GRAPH_FORMATS } from "./elaborate/graph-files.js";

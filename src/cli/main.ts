@@ -18,6 +18,9 @@ Usage:
   dsc evaluate RUN --data SOURCE loss and accuracy of a saved run on the training and held-out parts of SOURCE
   dsc predict RUN --data FILE [-o OUT.csv]
                                  the run's outputs for every sample of FILE, as CSV
+  dsc fmt FILE... [--check]      rewrite each FILE in the canonical layout; --check: name the files that would change
+  dsc summary FILE [--network N] | RUN
+                                 a table of a network's layers: shapes, parameters, connections, sparsity, kernels
   dsc --help | --version
 
 Options of train:
@@ -114,6 +117,15 @@ export async function main(argv: readonly string[], io: CliIo = processIo): Prom
         },
         io,
       );
+    }
+    if (command === "fmt") {
+      const { values, positionals } = parseArgs({ args: [...rest], options: { check: { type: "boolean" } }, allowPositionals: true });
+      return await (await import("./fmt.js")).fmtCommand(positionals, values.check === true, io);
+    }
+    if (command === "summary") {
+      const { values, positionals } = parseArgs({ args: [...rest], options: { network: { type: "string" } }, allowPositionals: true });
+      if (positionals.length !== 1) throw new UsageError(`summary takes one .ds file or run folder, got ${positionals.length}`);
+      return await (await import("./summary.js")).summaryCommand(positionals[0]!, values.network, io);
     }
     if (command === "train") return await (await import("./train.js")).trainCommand((await import("./train-arguments.js")).trainArguments(rest), io);
     if (command === "predict") {

@@ -21,6 +21,9 @@ Usage:
   dsc fmt FILE... [--check]      rewrite each FILE in the canonical layout; --check: name the files that would change
   dsc summary FILE [--network N] | RUN
                                  a table of a network's layers: shapes, parameters, connections, sparsity, kernels
+  dsc diff A B [--json] [--limit N]
+                                 structural differences of two .ds files or two run folders
+                                 (exit 0 none, 1 some, 2 trouble); --git: git's diff driver
   dsc --help | --version
 
 Options of train:
@@ -126,6 +129,14 @@ export async function main(argv: readonly string[], io: CliIo = processIo): Prom
       const { values, positionals } = parseArgs({ args: [...rest], options: { network: { type: "string" } }, allowPositionals: true });
       if (positionals.length !== 1) throw new UsageError(`summary takes one .ds file or run folder, got ${positionals.length}`);
       return await (await import("./summary.js")).summaryCommand(positionals[0]!, values.network, io);
+    }
+    if (command === "diff") {
+      const options = { json: { type: "boolean" }, git: { type: "boolean" }, limit: { type: "string" } } as const;
+      const { values, positionals } = parseArgs({ args: [...rest], options, allowPositionals: true });
+      const limit = values.limit === undefined ? undefined : Number(values.limit);
+      if (limit !== undefined && !(Number.isInteger(limit) && limit >= 0)) throw new UsageError(`--limit must be a whole number, got '${values.limit}'`);
+      const args = { paths: positionals, json: values.json === true, git: values.git === true, ...(limit === undefined ? {} : { limit }) };
+      return await (await import("./diff.js")).diffCommand(args, io);
     }
     if (command === "train") return await (await import("./train.js")).trainCommand((await import("./train-arguments.js")).trainArguments(rest), io);
     if (command === "predict") {

@@ -8,6 +8,8 @@ interface Line {
   code: string;
   /** Comments at the end of the line (own-line comments are lines without code). */
   comment: string;
+  /** Ends in a line comment, so nothing can follow on it. */
+  closed: boolean;
 }
 
 /** The formatted text as lines, written front to back by the printer. */
@@ -26,21 +28,22 @@ export class LineWriter {
   }
 
   text(code: string): void {
-    if (this.lines.length === 0) this.lines.push({ indent: 0, code: "", comment: "" });
+    if (this.lines.length === 0) this.lines.push({ indent: 0, code: "", comment: "", closed: false });
     this.lines.at(-1)!.code += code;
   }
 
   /** Starts a line; `blank` puts one empty line before it, except at the top of the file. */
   newline(indent: number, blank = false): void {
-    if (blank && this.lines.length > 0) this.lines.push({ indent: 0, code: "", comment: "" });
-    this.lines.push({ indent, code: "", comment: "" });
+    if (blank && this.lines.length > 0) this.lines.push({ indent: 0, code: "", comment: "", closed: false });
+    this.lines.push({ indent, code: "", comment: "", closed: false });
   }
 
   /** A comment at the end of the current line (a second one on the same line joins the first). */
   trailing(comment: string): void {
-    if (this.lines.length === 0) this.lines.push({ indent: 0, code: "", comment: "" });
+    if (this.lines.length === 0) this.lines.push({ indent: 0, code: "", comment: "", closed: false });
     const line = this.lines.at(-1)!;
     line.comment = line.comment === "" ? comment : `${line.comment} ${comment}`;
+    line.closed = /^(#|\/\/)/.test(comment);
   }
 
   /**
@@ -51,7 +54,9 @@ export class LineWriter {
    */
   comments(comments: readonly Comment[], indent: number, first: boolean): boolean {
     for (const c of comments) {
-      if (c.trailing && this.lines.length > 0) this.trailing(c.text);
+      // A line comment runs to the end of its line: what follows it starts a line of its own.
+      const last = this.lines.at(-1);
+      if (c.trailing && last !== undefined && !last.closed) this.trailing(c.text);
       else {
         this.newline(indent, c.blankBefore && !first);
         this.trailing(c.text);

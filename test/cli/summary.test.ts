@@ -1,0 +1,195 @@
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import type { Model } from "../../runtime/index.js";
+import { saveWeights } from "../../runtime/files.js";
+import { main } from "../../src/cli/main.js";
+import { capture } from "../support/cli.js";
+import { buildModel } from "../support/models.js";
+
+const DENSE = "network D {\n  input [2, 2]\n  dense [3, 2]\n  output 2\n  layer_norm true\n}";
+const STRUCTURE = "graph d = edges { 0 -> 1, 0 -> 2, 1 -> 3, 2 -> 3, 0 -> 3 }\nnetwork S {\n  input 3\n  structure d\n  dense 4\n  output 1\n  execution sparse\n}";
+const MASKED = "network M {\n  input 6\n  dense [8, 5]\n  output 3\n  mask random(density=0.5, seed=3, layers=[dense1])\n}";
+const LEARNABLE = "network L {\n  input 4\n  dense 3\n  output 2\n  mask learnable()\n}";
+
+/** What the model itself reports for a layer: its parameters' sizes by kind and the live connections of the blocks entering it. */
+function reported(model: Model, layer: string): { weights: number; rest: number; connections: number; possible: number } {
+  const own = model.parameters.filter((p) => p.name.startsWith(`${layer}.`));
+  const weights = own.filter((p) => p.name.endsWith(".weight")).reduce((s, p) => s + p.variable.size, 0);
+  const rest = own.reduce((s, p) => s + p.variable.size, 0) - weights;
+  const entering = model.blocks.filter((b) => b.target === layer);
+  return {
+    weights,
+    rest,
+    connections: entering.reduce((s, b) => s + model.liveConnections(b.name), 0),
+    possible: entering.reduce((s, b) => s + b.sourceSize * b.targetSize, 0),
+  };
+}
+
+function expectRowsMatchModel(model: Model): void {
+  const { rows, totals } = model.summary();
+  expect(rows.map((r) => r.layer)).toEqual(model.layers.map((l) => l.name));
+  for (const row of rows) {
+    const r = reported(model, row.layer);
+    expect(row.parameters.weights).toBe(r.weights);
+    expect(row.parameters.biases + row.parameters.norm + row.parameters.maskLogits).toBe(r.rest);
+    expect(row.connections).toBe(r.connections);
+    expect(row.possibleConnections).toBe(r.possible);
+  }
+  expect(totals.parameters.total).toBe(model.parameters.reduce((s, p) => s + p.variable.size, 0));
+  expect(totals.connections).toBe(model.liveConnections());
+  expect(totals.possibleConnections).toBe(model.totalConnections());
+  expect(totals.denseKernels + totals.graphKernels).toBe(model.execution.length);
+}
+
+describe("model.summary()", () => {
+  it("counts a dense network's layers by hand: weights, biases and layer-norm gains and shifts", async () => {
+    const model = await buildModel(DENSE);
+    try {
+      expectRowsMatchModel(model);
+      const { rows, totals } = model.summary();
+      expect(rows.map((r) => [r.kind, r.shape, r.parameters.total, r.connections, r.sparsity, r.kernel])).toEqual([
+        ["input", [2, 2], 0, 0, 0, undefined],
+        ["dense 1", [3], 4 * 3 + 3 + 2 * 3, 12, 0, "dense"],
+        ["dense 2", [2], 3 * 2 + 2 + 2 * 2, 6, 0, "dense"],
+        ["output", [2], 2 * 2 + 2, 4, 0, "dense"],
+      ]);
+      expect(totals).toMatchObject({ layers: 4, neurons: 11, connections: 22, possibleConnections: 22, sparsity: 0 });
+      expect(totals.parameters).toEqual({ weights: 22, biases: 7, norm: 10, maskLogits: 0, total: 39 });
+    } finally {
+      model.dispose();
+    }
+  });
+
+  it("gives a structure's depths the graph's edges, skip connections included, and says which kernels run sparse", async () => {
+    const model = await buildModel(STRUCTURE);
+    try {
+      expectRowsMatchModel(model);
+      const { rows } = model.summary();
+      expect(rows.map((r) => r.kind)).toEqual(["input", "structure d depth 0", "structure d depth 1", "structure d depth 2", "dense 1", "output"]);
+      // depth 1 (vertices 1, 2) gets 0 -> 1 and 0 -> 2; depth 2 (vertex 3) gets 1 -> 3, 2 -> 3 and the skip 0 -> 3 out of 1 + 2 possible.
+      expect(rows[2]!.connections).toBe(2);
+      expect(rows[3]!.connections).toBe(3);
+      expect(rows[3]!.possibleConnections).toBe(3);
+      const graphLayers = new Set(model.execution.filter((s) => s.kind === "graph").flatMap((s) => s.layers));
+      for (const row of rows.slice(1)) expect(row.kernel).toBe(graphLayers.has(row.layer) ? "sparse" : "dense");
+    } finally {
+      model.dispose();
+    }
+  });
+
+  it("counts a random mask's live connections and a learnable mask's logits", async () => {
+    const masked = await buildModel(MASKED);
+    const learnable = await buildModel(LEARNABLE);
+    try {
+      expectRowsMatchModel(masked);
+      const dense1 = masked.summary().rows[1]!;
+      expect(dense1.connections).toBe(masked.liveConnections("input->dense1"));
+      expect(dense1.connections).toBeLessThan(48);
+      expect(dense1.sparsity).toBeCloseTo(1 - dense1.connections / 48, 12);
+      expectRowsMatchModel(learnable);
+      const rows = learnable.summary().rows;
+      expect(rows[1]!.parameters.maskLogits).toBe(2 * 12);
+      expect(rows[2]!.parameters.maskLogits).toBe(2 * 6);
+      expect(learnable.summary().text).toContain("mask logits 36");
+    } finally {
+      masked.dispose();
+      learnable.dispose();
+    }
+  });
+
+  it("follows the masks as they change", async () => {
+    const model = await buildModel(DENSE);
+    try {
+      const block = model.blocks[0]!.name;
+      model.setMask(
+        block,
+        Array.from({ length: 12 }, (_, i) => (i % 3 === 0 ? 1 : 0)),
+      );
+      expect(model.summary().rows[1]!.connections).toBe(4);
+      expect(model.summary().totals.connections).toBe(model.liveConnections());
+    } finally {
+      model.dispose();
+    }
+  });
+
+  it("prints a fixed-width table: one row per layer, the columns aligned, totals below", async () => {
+    const model = await buildModel(MASKED);
+    try {
+      const lines = model.summary().text.split("\n");
+      expect(lines[0]).toBe('Model: "M" (cpu, execution auto)');
+      expect(lines[2]).toMatch(/^Layer \(kind\) +Shape +Param # +Connections +Sparsity +Kernel$/);
+      const rule = lines[1]!;
+      expect(lines.every((l) => l.length <= rule.length)).toBe(true);
+      expect(lines.filter((l) => /^(input|dense\d|output) \(/.test(l))).toHaveLength(4);
+      const dense1 = lines.find((l) => l.startsWith("dense1 (dense 1)"))!;
+      const live = model.liveConnections("input->dense1");
+      expect(dense1).toContain(`${live} / 48`);
+      expect(lines).toContain(
+        `Live connections: ${model.liveConnections()} of ${model.totalConnections()} (sparsity ${((1 - model.liveConnections() / model.totalConnections()) * 100).toFixed(1)}%)`,
+      );
+    } finally {
+      model.dispose();
+    }
+  });
+});
+
+describe("dsc summary", () => {
+  it("prints the summary of each network of a .ds file, or of the one --network names", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "dsc-summary-"));
+    const file = join(dir, "two.ds");
+    writeFileSync(file, `${DENSE}\n${MASKED}\n`);
+    const io = capture();
+    expect(await main(["summary", file], io)).toBe(0);
+    const model = await buildModel(DENSE);
+    try {
+      expect(io.stdout[0]).toBe(model.summary().text);
+    } finally {
+      model.dispose();
+    }
+    expect(io.stdout[2]).toMatch(/^Model: "M"/);
+    const one = capture();
+    expect(await main(["summary", file, "--network", "M"], one)).toBe(0);
+    expect(one.stdout).toHaveLength(1);
+    const missing = capture();
+    expect(await main(["summary", file, "--network", "X"], missing)).toBe(1);
+    expect(missing.stderr).toEqual([`dsc: ${file} has no network 'X'; its networks are D, M`]);
+  });
+
+  it("prints the summary of examples/small_world.ds", async () => {
+    const io = capture();
+    expect(await main(["summary", join(import.meta.dirname, "..", "..", "examples", "small_world.ds")], io)).toBe(0);
+    expect(io.stdout[0]).toContain("Total params: 244,106 (weights 243,072, biases 1,034)");
+  });
+
+  it("prints a run folder's saved model, its pruned masks included", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "dsc-summary-run-"));
+    const model = await buildModel(DENSE);
+    try {
+      model.setMask(
+        model.blocks[0]!.name,
+        Array.from({ length: 12 }, (_, i) => (i < 5 ? 1 : 0)),
+      );
+      await saveWeights(model, dir);
+      const io = capture();
+      expect(await main(["summary", dir], io)).toBe(0);
+      expect(io.stdout).toEqual([model.summary().text]);
+      expect(io.stdout[0]).toContain("Live connections: 15 of 22");
+    } finally {
+      model.dispose();
+    }
+  });
+
+  it("reports a file with errors and a missing path", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "dsc-summary-"));
+    const bad = join(dir, "bad.ds");
+    writeFileSync(bad, "network N { input 4 }");
+    const io = capture();
+    expect(await main(["summary", bad], io)).toBe(1);
+    expect(io.stderr.join("\n")).toMatch(/error DS\d{4}/);
+    const none = capture();
+    expect(await main(["summary", join(dir, "nothing")], none)).toBe(1);
+    expect(none.stderr[0]).toMatch(/cannot read .*nothing: no such file/);
+  });
+});

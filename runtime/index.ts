@@ -66,3 +66,4 @@ export * as tf from "@tensorflow/tfjs-core";
 export type { Rank, Tensor, Tensor1D, Tensor2D, TensorLike, Variable } from "@tensorflow/tfjs-core";
 export { blobs, functionDataset, moons, NonFiniteSampleError, spirals, subset, toTensors } from "./datasets/index.js";
 export type { BlobsOptions, Dataset, FunctionDatasetOptions, Interval, Labels, MoonsOptions, SampleFunction, Sampler, SpiralsOptions } from "./datasets/index.js";
+export { DEFAULT_RUNTIME_LIMITS, type RuntimeLimits } from "./limits.js";

@@ -10,6 +10,7 @@ export type { ExecutionStep } from "./binding/bind.js";
 import type { Evaluation, FitOptions, History, TrainingData } from "./training/options.js";
 import type { LossName } from "./training/losses.js";
 import type { ModelSummary } from "./summary.js";
+import type { RuntimeLimits } from "./limits.js";
 
 /** A TensorFlow.js backend the runtime computes on. */
 export type BackendName = "wasm" | "cpu";
@@ -25,6 +26,8 @@ export interface NetworkOptions {
   readonly backend?: BackendChoice;
   /** Kernel execution, overriding the spec's (default: the spec's, else `"auto"`). */
   readonly execution?: Execution;
+  /** Sizes refused before anything is allocated (defaults: DEFAULT_RUNTIME_LIMITS). */
+  readonly limits?: Partial<RuntimeLimits>;
 }
 
 /** One layer of neurons. */

@@ -15,6 +15,7 @@ import { validateSpec } from "./spec-check.js";
 import { createStores, disposeStore } from "./storage/kernel-store.js";
 import { networkLayout } from "./storage/layout.js";
 import { layerKind, type NetworkSpec } from "./spec.js";
+import { checkLimit, runtimeLimits } from "./limits.js";
 
 /**
  * Builds a network from its spec: selects the backend, decodes the masks and
@@ -35,11 +36,28 @@ export async function createNetwork<I extends readonly number[] = readonly numbe
   const layers = layerInfos(spec);
   const executionMode = options.execution ?? spec.execution ?? "auto";
   const backend = await useBackend(options.backend ?? "auto");
+  const limits = runtimeLimits(options.limits);
+  withName(spec, () =>
+    checkLimit(
+      "the neurons of its layers",
+      spec.layers.reduce((n, l) => n + l.size, 0),
+      "neurons",
+      limits,
+    ),
+  );
   const layouts = withName(spec, () => networkLayout(spec));
+  withName(spec, () =>
+    checkLimit(
+      "its connections",
+      layouts.reduce((n, l) => n + l.count, 0),
+      "connections",
+      limits,
+    ),
+  );
   const stores = createStores(spec, layouts, seed);
   let model: NetworkModel<I, O>;
   try {
-    const binding = withName(spec, () => bind(spec, stores, executionMode, graphKernelSupport()));
+    const binding = withName(spec, () => bind(spec, stores, executionMode, graphKernelSupport(), limits));
     model = new NetworkModel<I, O>({ spec, backend, executionMode, layers, blocks: blockInfos(spec), stores, binding });
   } catch (error) {
     for (const store of stores) disposeStore(store);

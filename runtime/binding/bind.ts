@@ -16,6 +16,7 @@ import type { KernelStore } from "../storage/kernel-store.js";
 import type { Execution, NetworkSpec } from "../spec.js";
 import type { GraphKernelSupport } from "../kernels/graph/memory.js";
 import { chooseExecution, type KernelExecution } from "./cost-model.js";
+import { checkLimit, DEFAULT_RUNTIME_LIMITS, type RuntimeLimits } from "../limits.js";
 
 /** A kernel computed by a masked dense product. */
 export interface DenseKernel {
@@ -59,8 +60,22 @@ export interface Binding {
 /**
  * @throws Error when `execution` is "sparse" and the backend cannot run graph kernels.
  */
-export function bind(spec: NetworkSpec, stores: readonly KernelStore[], execution: Execution, support: GraphKernelSupport): Binding {
+export function bind(
+  spec: NetworkSpec,
+  stores: readonly KernelStore[],
+  execution: Execution,
+  support: GraphKernelSupport,
+  limits: RuntimeLimits = DEFAULT_RUNTIME_LIMITS,
+): Binding {
   const choices = stores.map((store) => chooseExecution(spec, store.layout, execution, support));
+  const dense = stores.reduce((n, s, k) => (choices[k]!.kind === "dense" ? n + s.layout.usedRows.length * s.layout.cols : n), 0);
+  checkLimit(
+    `the matrices of its dense kernels (execution "${execution}")`,
+    dense,
+    "denseEntries",
+    limits,
+    execution === "sparse" ? "" : '; execution "sparse" runs large sparse kernels without them',
+  );
   const views: DenseView[] = [];
   const masks = new MaskViews();
   let planSource: Binding["planSource"] = "runtime";

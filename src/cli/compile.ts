@@ -1,13 +1,13 @@
 import { mkdir, readFile } from "node:fs/promises";
 import { writeFileAtomically } from "../../runtime/files.js";
 import { basename, dirname, extname, join } from "node:path";
-import { compile } from "../index.js";
+import { compile, type Limits } from "../index.js";
 import { formatDiagnostic } from "../diagnostics/format.js";
 import type { CliIo } from "./main.js";
 import { UsageError } from "./usage.js";
 
 /** `dsc compile FILE... [-o DIR]`: every file is compiled and reported, even after one fails. */
-export async function compileCommand(files: readonly string[], outDir: string | undefined, io: CliIo): Promise<number> {
+export async function compileCommand(files: readonly string[], outDir: string | undefined, io: CliIo, limits: Partial<Limits> = {}): Promise<number> {
   if (files.length === 0) throw new UsageError("compile needs at least one .ds file");
   let status = 0;
   for (const file of files) {
@@ -19,7 +19,7 @@ export async function compileCommand(files: readonly string[], outDir: string | 
       status = 1;
       continue;
     }
-    const result = await compile(source, { fileName: file });
+    const result = await compile(source, { fileName: file, limits });
     for (const d of result.diagnostics) io.err(formatDiagnostic(d, source));
     if (result.code === undefined) {
       status = 1;

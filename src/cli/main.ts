@@ -1,11 +1,14 @@
 import { parseArgs } from "node:util";
 import type { BackendChoice, ExtractionOrder } from "../../runtime/index.js";
+import { limitsOption } from "./limits-option.js";
 import { UsageError } from "./usage.js";
 
 const HELP = `dsc — compiler for .ds files that describe sparse neural networks
 
 Usage:
-  dsc compile FILE... [-o DIR]   compile each FILE to DIR/<name>.ts (default: beside FILE)
+  dsc compile FILE... [-o DIR] [--limit KEY=N]...
+                                 compile each FILE to DIR/<name>.ts (default: beside FILE);
+                                 --limit raises a compiler limit (README, "Limits")
   dsc graph FILE [--graph NAME] [-o OUT.graphml]
                                  print a graph's vertices, edges and layers; write it as GraphML
   dsc extract WEIGHTS --order 0|1|2 [-o OUT.graphml|.gexf|.json] [--threshold X] [--no-inputs] [--no-outputs]
@@ -23,7 +26,7 @@ Usage:
                                  a table of a network's layers: shapes, parameters, connections, sparsity, kernels
   dsc diff A B [--json] [--limit N]
                                  structural differences of two .ds files or two run folders
-                                 (exit 0 none, 1 some, 2 trouble); --git: git's diff driver
+                                 (exit 0 none, 1 some, 2 trouble); --git, --textconv: for git
   dsc --help | --version
 
 Options of train:
@@ -49,6 +52,7 @@ Options of train:
   --restore-best       with --early-stopping: keep the best epoch's weights
   --validation-split F validate on the last F of the training samples instead of the held-out part
   --backend NAME       wasm, cpu or auto (default: wasm, falling back to cpu)
+  --limit KEY=N        raise a compiler limit, e.g. --limit connections=20000000
   --no-progress        no progress bar (it is drawn only on a terminal anyway)
 
 After every epoch the run folder is replaced as a whole by that epoch's model.json,
@@ -73,10 +77,10 @@ export async function main(argv: readonly string[], io: CliIo = processIo): Prom
     if (command === "compile") {
       const { values, positionals } = parseArgs({
         args: [...rest],
-        options: { out: { type: "string", short: "o" } },
+        options: { out: { type: "string", short: "o" }, limit: { type: "string", multiple: true } },
         allowPositionals: true,
       });
-      return await (await import("./compile.js")).compileCommand(positionals, values.out, io);
+      return await (await import("./compile.js")).compileCommand(positionals, values.out, io, limitsOption(values.limit));
     }
     if (command === "graph") {
       const { values, positionals } = parseArgs({
@@ -131,11 +135,11 @@ export async function main(argv: readonly string[], io: CliIo = processIo): Prom
       return await (await import("./summary.js")).summaryCommand(positionals[0]!, values.network, io);
     }
     if (command === "diff") {
-      const options = { json: { type: "boolean" }, git: { type: "boolean" }, limit: { type: "string" } } as const;
+      const options = { json: { type: "boolean" }, git: { type: "boolean" }, textconv: { type: "boolean" }, limit: { type: "string" } } as const;
       const { values, positionals } = parseArgs({ args: [...rest], options, allowPositionals: true });
       const limit = values.limit === undefined ? undefined : Number(values.limit);
       if (limit !== undefined && !(Number.isInteger(limit) && limit >= 0)) throw new UsageError(`--limit must be a whole number, got '${values.limit}'`);
-      const args = { paths: positionals, json: values.json === true, git: values.git === true, ...(limit === undefined ? {} : { limit }) };
+      const args = { paths: positionals, json: values.json === true, git: values.git === true, textconv: values.textconv === true, ...(limit === undefined ? {} : { limit }) };
       return await (await import("./diff.js")).diffCommand(args, io);
     }
     if (command === "train") return await (await import("./train.js")).trainCommand((await import("./train-arguments.js")).trainArguments(rest), io);

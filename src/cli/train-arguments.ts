@@ -1,5 +1,7 @@
 import { parseArgs } from "node:util";
 import type { BackendChoice, EarlyStoppingOptions, FitOptions, LearningRateSchedule, LossName, OptimizerName, TrainingData } from "../../runtime/index.js";
+import type { Limits } from "../index.js";
+import { limitsOption } from "./limits-option.js";
 import { UsageError } from "./usage.js";
 
 /** How a run trains: what report.json keeps, so `--resume` continues with the same. */
@@ -20,6 +22,8 @@ export interface RunSettings {
   readonly earlyStopping?: EarlyStoppingOptions;
   readonly validationSplit?: number;
   readonly backend: BackendChoice;
+  /** `--limit KEY=N`: compiler limits the file is compiled under. */
+  readonly limits?: Partial<Limits>;
 }
 
 export interface TrainArguments {
@@ -67,6 +71,7 @@ export function trainArguments(argv: readonly string[]): TrainArguments {
       force: { type: "boolean" },
       resume: { type: "string" },
       "no-progress": { type: "boolean" },
+      limit: { type: "string", multiple: true },
     },
     allowPositionals: true,
   });
@@ -75,7 +80,7 @@ export function trainArguments(argv: readonly string[]): TrainArguments {
     force: values.force === true,
     progress: values["no-progress"] !== true,
     ...(values.epochs === undefined ? {} : { epochs: integer("--epochs", values.epochs, 1) }),
-    given: Object.keys(SETTING_OPTIONS).filter((o) => (values as Record<string, unknown>)[o] !== undefined),
+    given: [...Object.keys(SETTING_OPTIONS), "limit"].filter((o) => (values as Record<string, unknown>)[o] !== undefined),
   };
   if (values.resume !== undefined) {
     if (positionals.length > 0) throw new UsageError("train --resume RUN takes no .ds file: the run names its own");
@@ -84,7 +89,8 @@ export function trainArguments(argv: readonly string[]): TrainArguments {
   if (positionals.length !== 1) throw new UsageError(`train needs exactly one .ds file, got ${positionals.length}`);
   if (values.data === undefined) throw new UsageError("train needs --data mnist, --data FILE (.csv or .json) or --data NAME (a data declaration of the file)");
   if (common.epochs === undefined) throw new UsageError("train needs --epochs N");
-  return { ...common, settings: runSettings(positionals[0]!, values.data, common.epochs, values) };
+  const limits = limitsOption(values.limit);
+  return { ...common, settings: { ...runSettings(positionals[0]!, values.data, common.epochs, values), ...(Object.keys(limits).length === 0 ? {} : { limits }) } };
 }
 
 type Values = { readonly [K in keyof typeof SETTING_OPTIONS]?: (typeof SETTING_OPTIONS)[K]["type"] extends "boolean" ? boolean : string };

@@ -73,7 +73,7 @@ export async function trainCommand(args: TrainArguments, io: CliIo): Promise<num
   const settings = resumed === undefined ? args.settings! : resumedSettings(resumed.report.settings, args);
   const source = await readSource(settings.file, io);
   if (source === undefined) return 1;
-  const analyzed = analyze(source, { fileName: settings.file });
+  const analyzed = analyze(source, { fileName: settings.file, ...(settings.limits === undefined ? {} : { limits: settings.limits }) });
   for (const d of analyzed.diagnostics) io.err(formatDiagnostic(d, source));
   if (analyzed.plans === undefined) return 1;
   const plan = choosePlan(analyzed.plans, settings);

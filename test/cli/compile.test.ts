@@ -59,4 +59,18 @@ describe("dsc compile", () => {
     expect(await main(["compile", "x.ds", "--bogus"], io)).toBe(2);
     expect(io.stderr.join("\n")).toContain("unknown command 'frobnicate'");
   });
+
+  it("compiles under limits raised or lowered with --limit KEY=N, and refuses an unknown key", async () => {
+    const file = join(dir, "wide.ds");
+    writeFileSync(file, "network Wide { input 100 dense [300, 400] output 10 }\n");
+    const lowered = capture();
+    expect(await main(["compile", file, "-o", join(dir, "limits"), "--limit", "connections=100000"], lowered)).toBe(1);
+    expect(lowered.stderr.join("\n")).toMatch(/wide\.ds:1:\d+: error DS\d{4}: .*154,000 connections.*100,000/);
+    expect(existsSync(join(dir, "limits", "wide.ts"))).toBe(false);
+    const raised = capture();
+    expect(await main(["compile", file, "-o", join(dir, "limits"), "--limit", "connections=200000"], raised)).toBe(0);
+    const bad = capture();
+    expect(await main(["compile", file, "--limit", "weights=5"], bad)).toBe(2);
+    expect(bad.stderr.join("\n")).toContain("--limit must be KEY=N with KEY one of vertices, edges, pairs");
+  });
 });

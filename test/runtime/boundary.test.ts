@@ -1,6 +1,7 @@
 /** The runtime's boundary: wrong arguments get a message that says what was expected, not a TypeError from inside. */
 import { describe, expect, it } from "vitest";
 import { createNetwork, prune, tf, type NetworkSpec, type PruneOptions } from "../../runtime/index.js";
+import { analyze, networkSpec } from "../../src/index.js";
 import { buildModel } from "../support/models.js";
 
 describe("the runtime's boundary", () => {
@@ -63,4 +64,25 @@ describe("the runtime's boundary", () => {
     expect(tf.memory().numTensors).toBe(before);
     await expect(createNetwork(model.spec, { seed: Number.NaN, backend: "cpu" })).rejects.toThrow("createNetwork: seed must be a finite number, got NaN");
   });
+
+  it("createNetwork refuses sizes past its limits before allocating, and names the option that raises them", async () => {
+    const spec = networkSpec(analyze("network W { input 2000 dense 3000 output 10 }").plans![0]!);
+    const before = tf.memory().numTensors;
+    await expect(createNetwork(spec, { backend: "cpu", limits: { denseEntries: 1_000_000 } })).rejects.toThrow(
+      'W: the matrices of its dense kernels (execution "auto") would be 6,030,000, over the limit of 1,000,000; execution "sparse" runs large sparse kernels without them (raise it with createNetwork\'s limits.denseEntries)',
+    );
+    await expect(createNetwork(spec, { backend: "cpu", limits: { neurons: 5000 } })).rejects.toThrow("W: the neurons of its layers would be 5,010, over the limit of 5,000");
+    await expect(createNetwork(spec, { backend: "cpu", limits: { connections: 6_000_000 } })).rejects.toThrow("W: its connections would be 6,030,000, over the limit of 6,000,000");
+    await expect(createNetwork(spec, { backend: "cpu", limits: { neurons: -1 } })).rejects.toThrow("createNetwork: limit 'neurons' must be a positive number, got -1");
+    await expect(createNetwork(spec, { backend: "cpu", limits: { weights: 1 } as never })).rejects.toThrow("createNetwork: unknown limit 'weights'");
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
+  it("refuses execution dense for a large sparse graph the compiler planned sparse (5.3e9 entries), instead of running out of memory", async () => {
+    const { plans } = analyze("graph g = erdos_renyi(200000, 0.00002, seed=1, fast=true)\nnetwork S { input 4 structure g output 2 }");
+    const spec = networkSpec(plans![0]!);
+    await expect(createNetwork(spec, { backend: "cpu", execution: "dense" })).rejects.toThrow(
+      /^S: the matrices of its dense kernels \(execution "dense"\) would be [\d,]+, over the limit of 100,000,000/,
+    );
+  }, 60_000);
 });

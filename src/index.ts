@@ -28,7 +28,7 @@ export { networkSpec } from "./emit/spec.js";
 export { appendLayered, areConnected, connectedLayerPairs, edgesBetween, layeredGraph, layerOf, layerSizes, neuronCounts, verticesIn } from "./elaborate/layered.js";
 export { writeGraph, writeGraphml, GRAPH_FORMATS } from "./elaborate/graph-files.js";
 export type { GraphFormat } from "./elaborate/graph-files.js";
-export { diffPrograms, diffRuns, programVersion, loadRun, isEmptyDiff, isEmptyRunDiff, formatProgramDiff, formatRunDiff, DEFAULT_LIMIT as DIFF_LIMIT } from "./diff/index.js";
+export { describeProgram, diffPrograms, diffRuns, programVersion, loadRun, isEmptyDiff, isEmptyRunDiff, formatProgramDiff, formatRunDiff, DEFAULT_LIMIT as DIFF_LIMIT } from "./diff/index.js";
 export type { ProgramDiff, RunDiff, GraphDiff, NetworkDiff, NetworkSummary, ArgumentChange, BlockChange, BlockConnections, RunBlockDiff, RunCounts, WeightMovement, Listed, BeforeAfter, Edge, DiffOptions, ProgramVersion, RunVersion, RunBlock } from "./diff/index.js";
 
 export interface CompileOptions {

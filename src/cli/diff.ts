@@ -1,6 +1,7 @@
 import { readFile } from "node:fs/promises";
 import { formatDiagnostic } from "../diagnostics/format.js";
 import {
+  describeProgram,
   diffPrograms,
   diffRuns,
   formatProgramDiff,
@@ -23,6 +24,8 @@ export interface DiffArguments {
   readonly limit?: number;
   /** Called by git as an external diff driver: the paths are git's seven arguments. */
   readonly git: boolean;
+  /** Called by git as a textconv filter: one path, whose structure is printed line by line. */
+  readonly textconv?: boolean;
 }
 
 /** Trouble, as diff(1) reports it: a file that cannot be read or compared. */
@@ -36,6 +39,7 @@ const TROUBLE = 2;
  */
 export async function diffCommand(args: DiffArguments, io: CliIo): Promise<number> {
   if (args.git) return await gitDriver(args, io);
+  if (args.textconv === true) return await textconv(args.paths, io);
   if (args.paths.length !== 2) throw new UsageError(`diff takes two .ds files or two run folders, got ${args.paths.length}`);
   const [a, b] = args.paths as [string, string];
   const runs = [isRunFolder(a), isRunFolder(b)];
@@ -89,5 +93,14 @@ async function gitDriver(args: DiffArguments, io: CliIo): Promise<number> {
   const [a, b] = [await side(oldFile), await side(newFile)];
   if (a === undefined || b === undefined) io.out("(no structural diff: a side has errors)");
   else report(diffPrograms(a, b, args), args.json, io);
+  return 0;
+}
+
+/** `dsc diff --textconv FILE`: the file's structure as lines (describe.ts), for `diff.dsc.textconv`; 2 when it has errors. */
+async function textconv(paths: readonly string[], io: CliIo): Promise<number> {
+  if (paths.length !== 1) throw new UsageError(`diff --textconv takes one .ds file, got ${paths.length}`);
+  const version = await readVersion(paths[0]!, paths[0]!, io);
+  if (version === undefined) return TROUBLE;
+  for (const line of describeProgram(version)) io.out(line);
   return 0;
 }

@@ -6,6 +6,7 @@
 export { diffPrograms, isEmptyDiff, type DiffOptions, type ProgramVersion } from "./programs.js";
 export { diffRuns, isEmptyRunDiff, type RunBlock, type RunVersion } from "./runs.js";
 export { programVersion } from "./version.js";
+export { describeProgram } from "./describe.js";
 export { formatProgramDiff, formatRunDiff, NO_CHANGES } from "./format.js";
 export { DEFAULT_LIMIT } from "./listed.js";
 export type * from "./types.js";

@@ -20,6 +20,8 @@ export function valueText(value: unknown): string {
   const record = value as Record<string, unknown>;
   if (isSelection(record)) return valueText(record.names);
   const { kind, ...rest } = record;
+  // A bare word where the language writes one (`proportions=uniform`).
+  if (typeof kind === "string" && Object.keys(rest).length === 0) return kind;
   return callText(typeof kind === "string" ? kind : "", rest);
 }
 

@@ -25,6 +25,8 @@ export { formatDiagnostic } from "./diagnostics/format.js";
 export { format } from "./format/index.js";
 export type { FormatOptions, FormatResult } from "./format/index.js";
 export { networkSpec } from "./emit/spec.js";
+export { emitPytorch } from "./emit-pytorch/index.js";
+export type { PytorchEmitOptions } from "./emit-pytorch/index.js";
 export { appendLayered, areConnected, connectedLayerPairs, edgesBetween, layeredGraph, layerOf, layerSizes, neuronCounts, verticesIn } from "./elaborate/layered.js";
 export { writeGraph, writeGraphml, GRAPH_FORMATS } from "./elaborate/graph-files.js";
 export type { GraphFormat } from "./elaborate/graph-files.js";

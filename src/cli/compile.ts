@@ -1,13 +1,34 @@
 import { mkdir, readFile } from "node:fs/promises";
 import { writeFileAtomically } from "../../runtime/files.js";
 import { basename, dirname, extname, join } from "node:path";
-import { compile, type Limits } from "../index.js";
+import { analyze, compile, type CompileResult, type Limits } from "../index.js";
 import { formatDiagnostic } from "../diagnostics/format.js";
 import type { CliIo } from "./main.js";
 import { UsageError } from "./usage.js";
 
-/** `dsc compile FILE... [-o DIR]`: every file is compiled and reported, even after one fails. */
-export async function compileCommand(files: readonly string[], outDir: string | undefined, io: CliIo, limits: Partial<Limits> = {}): Promise<number> {
+/** What `dsc compile` writes: TypeScript modules for the runtime, or PyTorch modules (src/emit-pytorch). */
+export type CompileTarget = "typescript" | "pytorch";
+
+export const COMPILE_TARGETS: readonly CompileTarget[] = ["typescript", "pytorch"];
+
+const EXTENSION: Readonly<Record<CompileTarget, string>> = { typescript: ".ts", pytorch: ".py" };
+
+async function compileTo(target: CompileTarget, source: string, fileName: string, limits: Partial<Limits>): Promise<CompileResult> {
+  if (target === "typescript") return compile(source, { fileName, limits });
+  const analyzed = analyze(source, { fileName, limits });
+  if (analyzed.plans === undefined) return { diagnostics: analyzed.diagnostics };
+  const { emitPytorch } = await import("../emit-pytorch/index.js");
+  return { code: emitPytorch(analyzed.plans, { sourceName: fileName }), plans: analyzed.plans, diagnostics: analyzed.diagnostics };
+}
+
+/** `dsc compile FILE... [-o DIR] [--target T]`: every file is compiled and reported, even after one fails. */
+export async function compileCommand(
+  files: readonly string[],
+  outDir: string | undefined,
+  io: CliIo,
+  limits: Partial<Limits> = {},
+  target: CompileTarget = "typescript",
+): Promise<number> {
   if (files.length === 0) throw new UsageError("compile needs at least one .ds file");
   let status = 0;
   for (const file of files) {
@@ -19,17 +40,17 @@ export async function compileCommand(files: readonly string[], outDir: string | 
       status = 1;
       continue;
     }
-    const result = await compile(source, { fileName: file, limits });
+    const result = await compileTo(target, source, file, limits);
     for (const d of result.diagnostics) io.err(formatDiagnostic(d, source));
     if (result.code === undefined) {
       status = 1;
       continue;
     }
-    const target = join(outDir ?? dirname(file), `${basename(file, extname(file))}.ts`);
-    await mkdir(dirname(target), { recursive: true });
-    await writeFileAtomically(target, result.code);
+    const written = join(outDir ?? dirname(file), `${basename(file, extname(file))}${EXTENSION[target]}`);
+    await mkdir(dirname(written), { recursive: true });
+    await writeFileAtomically(written, result.code);
     const networks = (result.plans ?? []).map((plan) => plan.network.name).join(", ");
-    io.out(`${file} -> ${target} (${networks || "no networks"})`);
+    io.out(`${file} -> ${written} (${networks || "no networks"})`);
   }
   return status;
 }

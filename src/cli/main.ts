@@ -6,9 +6,10 @@ import { UsageError } from "./usage.js";
 const HELP = `dsc — compiler for .ds files that describe sparse neural networks
 
 Usage:
-  dsc compile FILE... [-o DIR] [--limit KEY=N]...
+  dsc compile FILE... [-o DIR] [--limit KEY=N]... [--target typescript|pytorch]
                                  compile each FILE to DIR/<name>.ts (default: beside FILE);
-                                 --limit raises a compiler limit (README, "Limits")
+                                 --limit raises a compiler limit (README, "Limits");
+                                 --target pytorch writes DIR/<name>.py, nn.Modules (README, "PyTorch")
   dsc graph FILE [--graph NAME] [-o OUT.graphml]
                                  print a graph's vertices, edges and layers; write it as GraphML
   dsc extract WEIGHTS --order 0|1|2 [-o OUT.graphml|.gexf|.json] [--threshold X] [--no-inputs] [--no-outputs]
@@ -77,10 +78,13 @@ export async function main(argv: readonly string[], io: CliIo = processIo): Prom
     if (command === "compile") {
       const { values, positionals } = parseArgs({
         args: [...rest],
-        options: { out: { type: "string", short: "o" }, limit: { type: "string", multiple: true } },
+        options: { out: { type: "string", short: "o" }, limit: { type: "string", multiple: true }, target: { type: "string" } },
         allowPositionals: true,
       });
-      return await (await import("./compile.js")).compileCommand(positionals, values.out, io, limitsOption(values.limit));
+      const { compileCommand, COMPILE_TARGETS } = await import("./compile.js");
+      const target = COMPILE_TARGETS.find((t) => t === (values.target ?? "typescript"));
+      if (target === undefined) throw new UsageError(`--target must be ${COMPILE_TARGETS.join(" or ")}, got '${values.target}'`);
+      return await compileCommand(positionals, values.out, io, limitsOption(values.limit), target);
     }
     if (command === "graph") {
       const { values, positionals } = parseArgs({

@@ -1,0 +1,322 @@
+/**
+ * The Python every generated PyTorch module starts with: the canonical
+ * layout of runtime/storage/layout.ts, the masked kernel of
+ * runtime/kernels/masked-dense.ts with the scatter of dense-view.ts, the
+ * layer norm of runtime/layer-norm.ts, and run folders in weight format 2
+ * (runtime/weights.ts, files.ts). It is written out in each module rather
+ * than imported so a generated file needs nothing but torch (and numpy,
+ * which torch's `.numpy()` uses) to run.
+ */
+export const PRELUDE = String.raw`import base64
+import hashlib
+import json
+import os
+import re
+
+import torch
+from torch import nn
+
+# runtime/layer-norm.ts: (x - mean) / sqrt(biased variance + epsilon) * gain + shift.
+LAYER_NORM_EPSILON = 1e-5
+WEIGHTS_FORMAT = "deepstruct-weights"
+WEIGHTS_FORMAT_VERSION = 2
+_BYTES_PER_ENTRY = {"float32": 4, "bool": 1}
+_TORCH_DTYPE = {"float32": torch.float32, "bool": torch.uint8}
+_ACTIVATIONS = {
+    "relu": torch.relu,
+    "tanh": torch.tanh,
+    "sigmoid": torch.sigmoid,
+    "elu": nn.functional.elu,
+    "linear": lambda x: x,
+}
+
+
+def decode_integers(text):
+    """An integer list of runtime/masks/codec.ts: zig-zag LEB128 deltas, in base64."""
+    values, previous, rest, shift = [], 0, 0, 0
+    for byte in base64.b64decode(text):
+        rest |= (byte & 0x7F) << shift
+        shift += 7
+        if byte & 0x80:
+            continue
+        previous += rest // 2 if rest % 2 == 0 else -(rest + 1) // 2
+        values.append(previous)
+        rest, shift = 0, 0
+    return values
+
+
+def _live_entries(mask, size):
+    if mask == "full":
+        return range(size)
+    if mask == "empty":
+        return []
+    return decode_integers(mask)
+
+
+class KernelLayout:
+    """A kernel's canonical layout, as runtime/storage/layout.ts computes it from the spec.
+
+    Its structural connections are the live entries of its blocks' masks,
+    blocks in order, each row-major over the concatenated sources (rows) and
+    the target layer (columns). The weight holds one value per connection,
+    shaped [rows, cols] when every entry is one, [used rows, cols] when the
+    rows holding a connection are complete, else [connections].
+    """
+
+    def __init__(self, spec, kernel):
+        layers, blocks = spec["layers"], spec["blocks"]
+        entry = spec["kernels"][kernel]
+        self.target = entry["target"]
+        self.name = layers[self.target]["name"]
+        self.cols = cols = layers[self.target]["size"]
+        self.sources = [blocks[b]["source"] for b in entry["blocks"]]
+        rows_of, cols_of, offset = [], [], 0
+        for b in entry["blocks"]:
+            size = layers[blocks[b]["source"]]["size"]
+            for live in _live_entries(blocks[b]["mask"], size * cols):
+                rows_of.append(offset + live // cols)
+                cols_of.append(live % cols)
+            offset += size
+        self.rows, self.count = offset, len(rows_of)
+        per_row = [0] * self.rows
+        for row in rows_of:
+            per_row[row] += 1
+        self.used_rows = [r for r in range(self.rows) if per_row[r] > 0]
+        complete = all(n in (0, cols) for n in per_row)
+        if self.count == self.rows * cols:
+            self.shape = [self.rows, cols]
+        elif complete and self.used_rows:
+            self.shape = [len(self.used_rows), cols]
+        else:
+            self.shape = [self.count]
+        packed = {row: p for p, row in enumerate(self.used_rows)}
+        # Each connection's place in the [used rows, cols] matrix the product multiplies.
+        self.positions = [packed[r] * cols + c for r, c in zip(rows_of, cols_of)]
+
+
+class MaskedKernel(nn.Module):
+    """x . (W * M) + b over the source neurons with a connection (runtime/kernels/masked-dense.ts).
+
+    weight is in the canonical layout and mask (a boolean buffer) has its
+    shape; a [connections] weight is scattered into the dense matrix, whose
+    gradient autograd gathers back, as runtime/kernels/dense-view.ts does.
+    A masked connection gets exactly zero gradient.
+    """
+
+    def __init__(self, layout, normalised):
+        super().__init__()
+        self.cols = layout.cols
+        self.view_shape = (len(layout.used_rows), layout.cols)
+        if layout.count > 0:
+            self.weight = nn.Parameter(torch.zeros(layout.shape))
+        else:
+            self.register_parameter("weight", None)
+        self.register_buffer("mask", torch.ones(layout.shape, dtype=torch.bool))
+        self.bias = nn.Parameter(torch.zeros(layout.cols))
+        self.gain = nn.Parameter(torch.ones(layout.cols)) if normalised else None
+        self.shift = nn.Parameter(torch.zeros(layout.cols)) if normalised else None
+        # Index buffers follow from the spec, so they are not state to save.
+        rows = None if len(layout.used_rows) == layout.rows else torch.tensor(layout.used_rows, dtype=torch.int64)
+        self.register_buffer("used_rows", rows, persistent=False)
+        positions = torch.tensor(layout.positions, dtype=torch.int64) if len(layout.shape) == 1 else None
+        self.register_buffer("positions", positions, persistent=False)
+
+    def dense_weight(self):
+        """W * M as the [used rows, cols] matrix."""
+        effective = self.weight * self.mask
+        if self.positions is None:
+            return effective.reshape(self.view_shape)
+        size = self.view_shape[0] * self.view_shape[1]
+        return effective.new_zeros(size).scatter(0, self.positions, effective).reshape(self.view_shape)
+
+    def forward(self, x):
+        if self.weight is None:
+            return self.bias.expand(x.shape[0], self.cols)
+        if self.used_rows is not None:
+            x = x.index_select(1, self.used_rows)
+        return torch.addmm(self.bias, x, self.dense_weight())
+
+
+def layer_norm(x, gain, shift, epsilon=LAYER_NORM_EPSILON):
+    """runtime/layer-norm.ts, over the neurons of [batch, size], with the biased variance."""
+    mean = x.mean(1, keepdim=True)
+    variance = (x - mean).square().mean(1, keepdim=True)
+    return (x - mean) * torch.rsqrt(variance + epsilon) * gain + shift
+
+
+def read_run(folder):
+    """model.json and its weight entries from a run folder, the weight file's SHA-256 checked."""
+    with open(os.path.join(folder, "model.json"), encoding="utf-8") as file:
+        meta = json.load(file)
+    if meta.get("format") != WEIGHTS_FORMAT or meta.get("formatVersion") != WEIGHTS_FORMAT_VERSION:
+        raise ValueError(f"{folder}: not a deepstruct weights file of format version {WEIGHTS_FORMAT_VERSION}")
+    groups = meta["weightsManifest"]
+    if len(groups) != 1 or len(groups[0]["paths"]) != 1:
+        raise ValueError(f"{folder}: the manifest must name one weight file")
+    name = groups[0]["paths"][0]
+    if not re.fullmatch(r"[\w-][\w.-]*", name):
+        raise ValueError(f"{folder}: the manifest names {name!r}, which is not a file in the same folder")
+    with open(os.path.join(folder, name), "rb") as file:
+        data = file.read()
+    if "weightsSha256" in meta and hashlib.sha256(data).hexdigest() != meta["weightsSha256"]:
+        raise ValueError(f"{folder}: the weight data does not match the SHA-256 that model.json records")
+    return meta, _decode_entries(groups[0]["weights"], data, folder)
+
+
+def _decode_entries(manifest, data, folder):
+    entries, offset = {}, 0
+    for entry in manifest:
+        if entry.get("dtype") not in _BYTES_PER_ENTRY or "quantization" in entry:
+            raise ValueError(f"{folder}: entry {entry.get('name')!r} is not float32 or bool")
+        count = 1
+        for d in entry["shape"]:
+            count *= d
+        size = count * _BYTES_PER_ENTRY[entry["dtype"]]
+        chunk = bytearray(data[offset : offset + size])
+        offset += size
+        values = torch.frombuffer(chunk, dtype=_TORCH_DTYPE[entry["dtype"]]) if size else torch.zeros(0)
+        values = values.reshape(entry["shape"])
+        entries[entry["name"]] = values.bool() if entry["dtype"] == "bool" else values.float()
+    if offset != len(data):
+        raise ValueError(f"{folder}: the weight data has {len(data)} bytes but the manifest describes {offset}")
+    return entries
+
+
+def _write_atomically(path, data):
+    temporary = f"{path}.tmp-{os.getpid()}"
+    with open(temporary, "wb") as file:
+        file.write(data)
+        file.flush()
+        os.fsync(file.fileno())
+    os.replace(temporary, path)
+
+
+def _entry_bytes(tensor):
+    tensor = tensor.detach().cpu()
+    if tensor.dtype == torch.bool:
+        return tensor.to(torch.uint8).numpy().tobytes()
+    return tensor.to(torch.float32).numpy().astype("<f4").tobytes()
+
+
+def write_run(folder, meta, entries):
+    """Writes model.json and weights-<sha16>.bin as runtime/files.ts saveWeights does."""
+    data = b"".join(_entry_bytes(tensor) for _, tensor in entries)
+    digest = hashlib.sha256(data).hexdigest()
+    name = f"weights-{digest[:16]}.bin"
+    manifest = [
+        {"name": key, "shape": list(tensor.shape), "dtype": "bool" if tensor.dtype == torch.bool else "float32"}
+        for key, tensor in entries
+    ]
+    meta = dict(meta, weightsManifest=[{"paths": [name], "weights": manifest}], weightsSha256=digest)
+    order = ["format", "formatVersion", "network", "inputShape", "outputShape", "layers", "blocks"]
+    meta = {key: meta[key] for key in order + ["weightsManifest", "weightsSha256", "spec"]}
+    os.makedirs(folder, exist_ok=True)
+    _write_atomically(os.path.join(folder, name), data)
+    text = json.dumps(meta, indent=2, ensure_ascii=False) + "\n"
+    _write_atomically(os.path.join(folder, "model.json"), text.encode("utf-8"))
+    for stale in os.listdir(folder):
+        if stale != name and re.fullmatch(r"weights(-[0-9a-f]{16})?\.bin(\.tmp-.*)?", stale):
+            os.remove(os.path.join(folder, stale))
+
+
+def _structure(spec):
+    """What the generated forward depends on: layers, blocks with their structural masks, kernels."""
+    layers = [(layer["name"], layer["size"]) for layer in spec["layers"]]
+    blocks = [(b["name"], b["source"], b["target"], b["mask"]) for b in spec["blocks"]]
+    kernels = [(k["target"], tuple(k["blocks"])) for k in spec["kernels"]]
+    return layers, blocks, kernels, spec["activation"], spec["layerNorm"]
+
+
+class Network(nn.Module):
+    """A deepstruct network: one MaskedKernel per layer after the input, in execution order.
+
+    Hidden layers are layer-normalised (when the network asks for it) and
+    activated; the output layer is returned as logits.
+    """
+
+    NAME = None
+
+    def __init__(self, spec=None):
+        super().__init__()
+        self.spec = spec if spec is not None else json.loads(_SPECS[self.NAME])
+        if self.spec.get("learnable"):
+            raise NotImplementedError(f"network {self.NAME}: learnable masks have no PyTorch counterpart yet")
+        self.activation = _ACTIVATIONS[self.spec["activation"]]
+        self.layouts = [KernelLayout(self.spec, k) for k in range(len(self.spec["kernels"]))]
+        self.kernels = nn.ModuleList(MaskedKernel(layout, self._normalised(layout)) for layout in self.layouts)
+
+    def _normalised(self, layout):
+        kind = self.spec["layers"][layout.target]["origin"]["kind"]
+        return bool(self.spec["layerNorm"]) and kind not in ("input", "output") and layout.cols > 1
+
+    def hidden(self, kernel, x):
+        """A hidden layer: its kernel, layer norm if any, then the activation."""
+        module = self.kernels[kernel]
+        pre = module(x)
+        if module.gain is not None:
+            pre = layer_norm(pre, module.gain, module.shift)
+        return self.activation(pre)
+
+    @torch.no_grad()
+    def apply_masks(self):
+        """Sets every masked weight to exactly 0 (call after each optimizer step)."""
+        for module in self.kernels:
+            if module.weight is not None:
+                module.weight.mul_(module.mask)
+
+    def run_entries(self):
+        """(name, tensor) in the order of the run folder: parameters kernel by kernel, then masks."""
+        parameters, masks = [], []
+        for layout, module in zip(self.layouts, self.kernels):
+            if module.weight is not None:
+                parameters.append((f"{layout.name}.weight", module.weight))
+                masks.append((f"{layout.name}.mask", module.mask))
+            parameters.append((f"{layout.name}.bias", module.bias))
+            if module.gain is not None:
+                parameters += [(f"{layout.name}.gain", module.gain), (f"{layout.name}.shift", module.shift)]
+        return parameters + masks
+
+    @classmethod
+    def from_run(cls, folder):
+        """The network with the weights and masks of a dsc train run folder (model.json, weights-*.bin)."""
+        meta, entries = read_run(folder)
+        spec = meta.get("spec")
+        if spec is not None and _structure(spec) != _structure(json.loads(_SPECS[cls.NAME])):
+            raise ValueError(f"{folder}: its network {meta.get('network')!r} has another structure than {cls.NAME}")
+        model = cls(spec)
+        model.load_entries(entries, folder)
+        return model
+
+    @torch.no_grad()
+    def load_entries(self, entries, where="the entries"):
+        """Copies weights and masks in, after checking names, shapes and dtypes all match."""
+        expected = self.run_entries()
+        names = [name for name, _ in expected]
+        if sorted(names) != sorted(entries):
+            missing = sorted(set(names) - set(entries)) or sorted(set(entries) - set(names))
+            raise ValueError(f"{where}: entries differ from network {self.NAME}'s, first {missing[0]!r}")
+        for name, target in expected:
+            value = entries[name]
+            if list(value.shape) != list(target.shape) or (value.dtype == torch.bool) != (target.dtype == torch.bool):
+                raise ValueError(f"{where}: {name!r} is {list(value.shape)} {value.dtype}, expected {list(target.shape)}")
+        for name, target in expected:
+            target.copy_(entries[name])
+
+    def to_run(self, folder):
+        """Writes a run folder (model.json in format 2 with the spec, weights-<sha16>.bin) that loadModel loads."""
+        layers, blocks = self.spec["layers"], self.spec["blocks"]
+        meta = {
+            "format": WEIGHTS_FORMAT,
+            "formatVersion": WEIGHTS_FORMAT_VERSION,
+            "network": self.spec["name"],
+            "inputShape": list(self.spec["inputShape"]),
+            "outputShape": [layers[-1]["size"]],
+            "layers": [{"name": layer["name"], "size": layer["size"]} for layer in layers],
+            "blocks": [
+                {"name": b["name"], "sourceSize": layers[b["source"]]["size"], "targetSize": layers[b["target"]]["size"]}
+                for b in blocks
+            ],
+            "spec": self.spec,
+        }
+        write_run(folder, meta, self.run_entries())
+`;

@@ -1,0 +1,89 @@
+/**
+ * The PyTorch target as a compiler output: `dsc compile --target pytorch`
+ * writes one valid, deterministic module per file; its from_run checks what
+ * it reads (the weight file's SHA-256, the network's structure).
+ */
+import { spawnSync } from "node:child_process";
+import { mkdtemp, readdir, readFile, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { main } from "../../src/cli/main.js";
+import { analyze, emitPytorch } from "../../src/index.js";
+import { capture } from "../support/cli.js";
+import { buildModel } from "../support/models.js";
+import { saveWeights } from "../../runtime/files.js";
+import { hasTorch, PYTHON, runPython } from "./support.js";
+
+const hasPython = spawnSync(PYTHON, ["--version"], { stdio: "ignore" }).status === 0;
+const examples = (await readdir("examples")).filter((f) => f.endsWith(".ds")).sort();
+
+describe("dsc compile --target pytorch", () => {
+  it("writes DIR/<base name>.py for every example, the same bytes each time, and names its networks", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "ds-pytorch-cli-"));
+    const io = capture();
+    const files = examples.map((f) => join("examples", f));
+    expect(await main(["compile", "--target", "pytorch", ...files, "-o", dir], io)).toBe(0);
+    expect(io.stderr).toEqual([]);
+    expect(io.stdout.join("\n")).toContain("small_world.py (SmallWorld)");
+    for (const file of examples) {
+      const written = await readFile(join(dir, file.replace(/\.ds$/, ".py")), "utf8");
+      const { plans } = analyze(await readFile(join("examples", file), "utf8"), { fileName: join("examples", file) });
+      expect(emitPytorch(plans!, { sourceName: `elsewhere/${file}` }), file).toBe(written);
+      for (const plan of plans!) expect(written).toContain(`class ${plan.network.name}(Network):`);
+      // No line grows with the network: masks and specs are wrapped.
+      expect(Math.max(...written.split("\n").map((line) => line.length)), file).toBeLessThan(200);
+    }
+  });
+
+  it.skipIf(!hasPython)("writes modules python3 compiles", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "ds-pytorch-compile-"));
+    expect(await main(["compile", "--target", "pytorch", ...examples.map((f) => join("examples", f)), "-o", dir], capture())).toBe(0);
+    const modules = (await readdir(dir)).map((f) => join(dir, f));
+    runPython(["-m", "py_compile", ...modules]);
+  });
+
+  it("refuses an unknown target", async () => {
+    const io = capture();
+    expect(await main(["compile", "--target", "onnx", "examples/mlp.ds"], io)).toBe(2);
+    expect(io.stderr.join("\n")).toContain("--target must be typescript or pytorch, got 'onnx'");
+  });
+});
+
+describe.skipIf(!hasTorch)("from_run", () => {
+  const source = "network Small { input 6\n dense 5\n output 3 }\nnetwork Other { input 6\n dense 4\n output 3 }\n";
+
+  async function setUp(): Promise<{ module: string; run: string }> {
+    const dir = await mkdtemp(join(tmpdir(), "ds-pytorch-run-"));
+    const module = join(dir, "small.py");
+    await writeFile(module, emitPytorch(analyze(source).plans!));
+    const run = join(dir, "run");
+    await saveWeights(await buildModel(source), run);
+    return { module, run };
+  }
+
+  const load = (module: string, expression: string): string =>
+    runPython([
+      "-c",
+      `import importlib.util as u; s = u.spec_from_file_location("m", ${JSON.stringify(module)}); m = u.module_from_spec(s); s.loader.exec_module(m)\n${expression}`,
+    ]);
+
+  it("builds the network the run folder names", async () => {
+    const { module, run } = await setUp();
+    expect(load(module, `print(type(m.from_run(${JSON.stringify(run)})).__name__)`).trim()).toBe("Small");
+  });
+
+  it("refuses weight data whose SHA-256 is not the one model.json records", async () => {
+    const { module, run } = await setUp();
+    const bin = (await readdir(run)).find((f) => f.endsWith(".bin"))!;
+    const data = await readFile(join(run, bin));
+    data[0] = data[0]! ^ 1;
+    await writeFile(join(run, bin), data);
+    expect(() => load(module, `m.from_run(${JSON.stringify(run)})`)).toThrow(/does not match the SHA-256/);
+  });
+
+  it("refuses a run folder of another structure", async () => {
+    const { module, run } = await setUp();
+    expect(() => load(module, `m.Other.from_run(${JSON.stringify(run)})`)).toThrow(/another structure than Other/);
+  });
+});

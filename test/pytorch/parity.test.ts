@@ -1,0 +1,142 @@
+/**
+ * Parity of the PyTorch target with the TypeScript runtime (CPU backend), for
+ * every network of every example: the same weights give the same logits on a
+ * fixed batch; one SGD step and one Adam step on that batch (softmax
+ * cross-entropy, mean over the batch; mean squared error for a single
+ * output) give the same weights; masked weights
+ * stay exactly 0; and a run folder read by PyTorch and written back loads
+ * into the runtime and predicts identically, every parameter bit for bit.
+ */
+import * as tf from "@tensorflow/tfjs-core";
+import { mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { createOptimizer, exportWeights, type Model, type OptimizerName } from "../../runtime/index.js";
+import { loadModel } from "../../runtime/files.js";
+import { trainStep, type StepSettings } from "../../runtime/training/step.js";
+import { compileExample, fixedBatch, type Batch, hasTorch, maxAbsDifference, randomModel, runPython, SCRIPTS, writeJobFiles } from "./support.js";
+
+const TOLERANCE = 1e-5;
+const BATCH = 16;
+const LEARNING_RATE: Record<OptimizerName, number> = { sgd: 0.01, adam: 0.001 };
+const OPTIMIZERS: readonly OptimizerName[] = ["sgd", "adam"];
+const SETTINGS: Omit<StepSettings, "lossName"> = { l2: 0, weightDecay: 0, clipNorm: undefined, clipValue: undefined, weights: undefined };
+
+const examples = (await readdir("examples")).filter((f) => f.endsWith(".ds")).sort();
+const figures: string[] = [];
+
+function logits(model: Model, x: Float32Array): Float32Array {
+  return tf.tidy(() => model.predict(tf.tensor(x, [BATCH, ...model.inputShape])).dataSync() as Float32Array);
+}
+
+/** Every entry of a model's file: parameters and masks by name. */
+async function entries(model: Model): Promise<Map<string, Float32Array | Uint8Array>> {
+  const { modelJson, weightData } = await exportWeights(model);
+  const decoded = tf.io.decodeWeights(weightData, [...modelJson.weightsManifest[0]!.weights]);
+  const out = new Map(Object.entries(decoded).map(([name, t]) => [name, t.dataSync() as Float32Array | Uint8Array]));
+  tf.dispose(Object.values(decoded));
+  return out;
+}
+
+/** The largest difference over all parameters of two models of one network. */
+async function parameterDifference(a: Model, b: Model): Promise<number> {
+  const [left, right] = [await entries(a), await entries(b)];
+  expect([...right.keys()]).toEqual([...left.keys()]);
+  return Math.max(...[...left].map(([name, values]) => maxAbsDifference(values, right.get(name)!)));
+}
+
+/** How many weights are not 0 where their mask is 0 (must be none). */
+async function maskedNonZero(model: Model): Promise<number> {
+  const all = await entries(model);
+  let bad = 0;
+  for (const [name, mask] of all) {
+    if (!name.endsWith(".mask")) continue;
+    const weight = all.get(`${name.slice(0, -".mask".length)}.weight`)!;
+    mask.forEach((live, i) => (bad += live === 0 && weight[i] !== 0 ? 1 : 0));
+  }
+  return bad;
+}
+
+/** The TypeScript runtime's step from the same run folder. */
+async function typescriptStep(run: string, kind: OptimizerName, batch: Batch): Promise<Model> {
+  const model = await loadModel(run, { backend: "cpu" });
+  const optimizer = createOptimizer(kind === "sgd" ? { kind, learningRate: LEARNING_RATE.sgd, momentum: 0 } : { kind, learningRate: LEARNING_RATE.adam });
+  const y = batch.y instanceof Int32Array ? tf.tensor1d(batch.y, "int32") : tf.tensor2d(batch.y, [BATCH, 1]);
+  const data = { x: tf.tensor(batch.x, [BATCH, ...model.inputShape]), y };
+  trainStep(
+    model,
+    optimizer,
+    model.parameters.map((p) => p.variable),
+    data,
+    { ...SETTINGS, lossName: batch.loss },
+    LEARNING_RATE[kind],
+  );
+  tf.dispose([data.x, data.y]);
+  optimizer.dispose();
+  return model;
+}
+
+interface Job {
+  readonly model: Model;
+  readonly batch: Batch;
+  readonly out: string;
+  readonly run: string;
+}
+
+async function checkJob(job: Job, label: string): Promise<void> {
+  const { model, batch, out, run } = job;
+  const torchLogits = new Float32Array((await readFile(join(out, "logits.bin"))).buffer.slice(0));
+  const output = maxAbsDifference(logits(model, batch.x), torchLogits);
+  expect(output, `${label}: logits`).toBeLessThan(TOLERANCE);
+  const back = await loadModel(join(out, "roundtrip"), { backend: "cpu" });
+  expect(await parameterDifference(model, back), `${label}: round trip`).toBe(0);
+  expect(maxAbsDifference(logits(back, batch.x), logits(model, batch.x)), `${label}: round-trip logits`).toBe(0);
+  back.dispose();
+  const steps: string[] = [];
+  for (const kind of OPTIMIZERS) {
+    const [ours, theirs] = [await typescriptStep(run, kind, batch), await loadModel(join(out, kind), { backend: "cpu" })];
+    const difference = await parameterDifference(ours, theirs);
+    expect(difference, `${label}: one ${kind} step`).toBeLessThan(TOLERANCE);
+    expect(await maskedNonZero(theirs), `${label}: masked weights after ${kind} in PyTorch`).toBe(0);
+    expect(await maskedNonZero(ours), `${label}: masked weights after ${kind} in TypeScript`).toBe(0);
+    steps.push(`${kind} ${difference.toExponential(1)}`);
+    ours.dispose();
+    theirs.dispose();
+  }
+  figures.push(`${label}: logits ${output.toExponential(1)}, ${steps.join(", ")}`);
+}
+
+describe.skipIf(!hasTorch)("the PyTorch target matches the TypeScript runtime", () => {
+  afterAll(() => console.log(`max abs differences (PyTorch vs TypeScript, cpu):\n${figures.join("\n")}`));
+
+  it.each(examples)(
+    "every network of %s: outputs, one SGD and one Adam step, round trip",
+    async (file) => {
+      const dir = await mkdtemp(join(tmpdir(), "ds-pytorch-"));
+      try {
+        const { module, specs } = await compileExample(join("examples", file), dir);
+        const jobs: Job[] = [];
+        for (const [i, spec] of specs.entries()) {
+          const model = await randomModel(spec, 11 + i);
+          const batch = fixedBatch(model, BATCH, 7 + i);
+          const out = join(dir, spec.name);
+          const files = await writeJobFiles(model, batch, out);
+          jobs.push({ model, batch, out, run: files.run });
+        }
+        const described = jobs.map((job, i) => ({ module, ...filesOf(job), out: job.out, loss: job.batch.loss, learningRate: LEARNING_RATE, network: specs[i]!.name }));
+        await writeFile(join(dir, "jobs.json"), JSON.stringify(described));
+        runPython([join(SCRIPTS, "parity.py"), join(dir, "jobs.json")]);
+        for (const [i, job] of jobs.entries()) await checkJob(job, `${file} ${specs[i]!.name}`);
+        for (const job of jobs) job.model.dispose();
+      } finally {
+        await rm(dir, { recursive: true, force: true });
+      }
+    },
+    300_000,
+  );
+});
+
+function filesOf(job: Job): { run: string; x: string; y: string } {
+  return { run: job.run, x: join(job.out, "x.bin"), y: join(job.out, "y.bin") };
+}

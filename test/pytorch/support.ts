@@ -1,0 +1,98 @@
+/**
+ * Helpers for the PyTorch tests: whether /usr/bin/python3 has torch, running
+ * the Python half, and models whose weights, biases, gains and masks are
+ * all random (seeded), with masked weights stored as exactly 0.
+ */
+import { spawnSync } from "node:child_process";
+import { mkdir, readFile, writeFile } from "node:fs/promises";
+import { basename, join } from "node:path";
+import * as tf from "@tensorflow/tfjs-core";
+import { createNetwork, type LossName, type Model } from "../../runtime/index.js";
+import { saveWeights } from "../../runtime/files.js";
+import { createRandom } from "../../runtime/random.js";
+import { analyze, networkSpec } from "../../src/index.js";
+import { emitPytorch } from "../../src/emit-pytorch/index.js";
+
+export const PYTHON = "/usr/bin/python3";
+
+export const hasTorch = spawnSync(PYTHON, ["-c", "import torch"], { stdio: "ignore" }).status === 0;
+
+/** Runs a Python script (in test/pytorch unless a path is given) and returns its stdout; throws with its stderr if it fails. */
+export function runPython(args: readonly string[], timeout = 240_000): string {
+  const result = spawnSync(PYTHON, [...args], { encoding: "utf8", timeout, maxBuffer: 64 << 20 });
+  if (result.status !== 0) throw new Error(`python3 ${args.join(" ")} failed (${String(result.status ?? result.signal)}):\n${result.stderr}`);
+  return result.stdout;
+}
+
+export const SCRIPTS = new URL(".", import.meta.url).pathname;
+
+/** Compiles an example to `dir/<base name>.py`; returns the path and the plans' specs. */
+export async function compileExample(file: string, dir: string): Promise<{ module: string; specs: ReturnType<typeof networkSpec>[] }> {
+  const { plans, diagnostics } = analyze(await readFile(file, "utf8"), { fileName: file });
+  if (plans === undefined) throw new Error(`${file} does not compile: ${diagnostics.map((d) => d.message).join("; ")}`);
+  const module = join(dir, `${basename(file, ".ds")}.py`);
+  await mkdir(dir, { recursive: true });
+  await writeFile(module, emitPytorch(plans, { sourceName: file }));
+  return { module, specs: plans.map(networkSpec) };
+}
+
+/** A network with every parameter random and about a fifth of each block's connections masked (their weights 0). */
+export async function randomModel(spec: Parameters<typeof createNetwork>[0], seed: number): Promise<Model> {
+  const model = await createNetwork(spec, { backend: "cpu", seed });
+  const source = createRandom(seed);
+  const random = (): number => source.next();
+  for (const block of model.blocks) {
+    const mask = model.getMask(block.name).map((live) => (live === 1 && random() >= 0.2 ? 1 : 0));
+    model.setMask(block.name, mask);
+    // getWeights gives the effective weights, 0 where masked: storing them zeroes the masked ones.
+    model.setWeights(block.name, model.getWeights(block.name));
+  }
+  for (const p of model.parameters) {
+    const kind = p.name.slice(p.name.lastIndexOf(".") + 1);
+    if (kind === "weight") continue;
+    const values = Float32Array.from({ length: p.variable.size }, () => (kind === "gain" ? 1 : 0) + (random() - 0.5) * 0.4);
+    const tensor = tf.tensor(values, p.variable.shape, "float32");
+    p.variable.assign(tensor);
+    tensor.dispose();
+  }
+  return model;
+}
+
+/**
+ * A fixed batch: inputs uniform in [0, 1); labels uniform over the classes
+ * for softmax cross-entropy, or for a single output (where cross-entropy is
+ * constant) targets uniform in [0, 1) for mean squared error.
+ */
+export interface Batch {
+  readonly x: Float32Array;
+  readonly y: Int32Array | Float32Array;
+  readonly loss: LossName;
+}
+
+export function fixedBatch(model: Model, size: number, seed: number): Batch {
+  const source = createRandom(seed);
+  const random = (): number => source.next();
+  const inputs = model.inputShape.reduce((a, b) => a * b, 1);
+  const classes = model.outputShape[0]!;
+  const x = Float32Array.from({ length: size * inputs }, () => random());
+  if (classes === 1) return { x, y: Float32Array.from({ length: size }, () => random()), loss: "mse" };
+  return { x, y: Int32Array.from({ length: size }, () => Math.floor(random() * classes)), loss: "crossEntropy" };
+}
+
+/** Saves a model's run folder and its batch as raw little-endian files. */
+export async function writeJobFiles(model: Model, batch: Batch, dir: string): Promise<{ run: string; x: string; y: string }> {
+  const run = join(dir, "run");
+  await saveWeights(model, run);
+  const [x, y] = [join(dir, "x.bin"), join(dir, "y.bin")];
+  await writeFile(x, new Uint8Array(batch.x.buffer));
+  await writeFile(y, new Uint8Array(batch.y.buffer));
+  return { run, x, y };
+}
+
+/** The largest absolute difference between two equally long arrays. */
+export function maxAbsDifference(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  if (a.length !== b.length) throw new Error(`lengths differ: ${a.length} and ${b.length}`);
+  let worst = 0;
+  for (let i = 0; i < a.length; i++) worst = Math.max(worst, Math.abs(a[i]! - b[i]!));
+  return worst;
+}

@@ -124,6 +124,18 @@ describe("dsc diff of two run folders", () => {
 });
 
 describe("git's external diff driver", () => {
+  it("takes git's seven arguments: /dev/null is the empty program, errors are shown and the status is 0", async () => {
+    const gitArgs = (oldFile: string, newFile: string) => ["--git", "net.ds", oldFile, "0".repeat(40), "100644", newFile, "1".repeat(40), "100644"];
+    const spaced = write("spaced.ds", SMALL_WORLD.replace(/\n/g, "\n\n"));
+    expect(await dsc(...gitArgs(write("same.ds", SMALL_WORLD), spaced))).toEqual({ status: 0, out: "dsc diff a/net.ds b/net.ds\nno structural changes", err: "" });
+    const deleted = await dsc(...gitArgs(spaced, "/dev/null"));
+    expect(deleted.out).toBe("dsc diff a/net.ds b/net.ds\ngraph smallWorld: removed\nnetwork SmallWorld: removed (9 layers, 24 blocks, 243,072 live connections)");
+    const broken = await dsc(...gitArgs(spaced, write("broken-git.ds", "network N {\n")));
+    expect(broken.status).toBe(0);
+    expect(broken.out).toMatch(/^dsc diff a\/net\.ds b\/net\.ds\nnet\.ds:\d+:\d+: error DS\d{4}[^]*\(no structural diff: a side has errors\)$/);
+    expect((await dsc("--git", "net.ds")).status).toBe(2);
+  });
+
   it("makes git diff and git log -p --ext-diff show the structural diff of a .ds file", () => {
     const repo = mkdtempSync(join(tmpdir(), "dsc-diff-git-"));
     const git = (...args: string[]) => execFileSync("git", args, { cwd: repo, encoding: "utf8", env: { ...process.env, GIT_CONFIG_NOSYSTEM: "1", GIT_PAGER: "cat" } });
@@ -132,7 +144,8 @@ describe("git's external diff driver", () => {
     git("config", "user.email", "test@example.com");
     // tsx from this repository, as an absolute URL: git runs the driver in the temporary repository.
     const tsx = pathToFileURL(createRequire(import.meta.url).resolve("tsx")).href;
-    git("config", "diff.dsc.command", `"${process.execPath}" --import "${tsx}" "${join(ROOT, "test", "support", "dsc-child.ts")}" diff --git`);
+    const driver = `"${process.execPath}" --import "${tsx}" "${join(ROOT, "test", "support", "dsc-child.ts")}"`;
+    git("config", "diff.dsc.command", `${driver} diff --git`);
     writeFileSync(join(repo, ".gitattributes"), "*.ds diff=dsc\n");
     writeFileSync(join(repo, "net.ds"), SMALL_WORLD);
     git("add", ".");
@@ -145,10 +158,15 @@ describe("git's external diff driver", () => {
     expect(diff).not.toContain("@@");
 
     git("commit", "-q", "-a", "-m", "seed 43");
-    writeFileSync(join(repo, "net.ds"), RESEEDED.replace(/\n/g, "\n\n"));
-    expect(git("diff")).toBe("dsc diff a/net.ds b/net.ds\nno structural changes\n");
     const log = git("log", "-p", "--ext-diff", "--format=commit %s");
     expect(log).toContain("commit seed 43\n\ndsc diff a/net.ds b/net.ds\ngraph smallWorld\n  scalable › orient › watts_strogatz: seed 42 → 43");
+    // As a textconv filter instead, plain git log -p and git show diff the structure's lines.
+    git("config", "diff.dsc.textconv", `${driver} diff --textconv`);
+    const shown = git("show", "--no-ext-diff", "--format=", "HEAD");
+    expect(shown).toContain("-graph smallWorld = scalable(orient(watts_strogatz(n=32, k=4, p=0.5, seed=42), rule=random, roots=[0], seed=1), scale=1024, proportions=uniform)\n");
+    expect(shown).toContain("+graph smallWorld = scalable(orient(watts_strogatz(n=32, k=4, p=0.5, seed=43), rule=random, roots=[0], seed=1), scale=1024, proportions=uniform)\n");
+    expect(shown).toMatch(/\n-graph smallWorld edge \d+ -> \d+\n/);
+    expect(shown).toMatch(/\n\+network SmallWorld layer smallWorld\.d0 320 neurons\n/);
     // The first commit adds the file (after .gitattributes): its networks and graphs against nothing.
     expect(log).toMatch(
       /commit small world\n[^]*\ndsc diff a\/net\.ds b\/net\.ds\ngraph smallWorld: added\nnetwork SmallWorld: added \(\d+ layers, \d+ blocks, 243,072 live connections\)/,

@@ -2,7 +2,7 @@
 import { readFileSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { analyze, diffPrograms, formatProgramDiff, isEmptyDiff, programVersion, type ProgramDiff, type ProgramVersion } from "../../src/index.js";
+import { analyze, describeProgram, diffPrograms, formatProgramDiff, isEmptyDiff, programVersion, type ProgramDiff, type ProgramVersion } from "../../src/index.js";
 
 const EXAMPLES = join(import.meta.dirname, "..", "..", "examples");
 
@@ -119,5 +119,30 @@ describe("diffPrograms", () => {
       graphs: { added: [], removed: [], changed: [] },
       networks: { added: [], removed: [], changed: [] },
     });
+  });
+});
+
+describe("describeProgram (dsc diff --textconv)", () => {
+  it("puts one fact a line, each naming its graph or network, so a line diff is a structural one", () => {
+    const lines = describeProgram(version("graph g = edges { 1 -> 2, 0 -> 1 }\n" + NET("structure g\n  activation tanh")));
+    expect(lines).toEqual([
+      "graph g = edges(directed=true, edges=2 edges)",
+      "graph g layer sizes 1 1 1",
+      "graph g edge 0 -> 1",
+      "graph g edge 1 -> 2",
+      "network M input [4]",
+      "network M activation tanh",
+      "network M layer_norm false",
+      "network M execution auto",
+      "network M layer input 4 neurons",
+      "network M layer g.d0 1 neurons",
+      "network M layer g.d1 1 neurons",
+      "network M layer g.d2 1 neurons",
+      "network M layer output 2 neurons",
+      "network M block input->g.d0 4 of 4 live",
+      "network M block g.d0->g.d1 1 of 1 live",
+      "network M block g.d1->g.d2 1 of 1 live",
+      "network M block g.d2->output 2 of 2 live",
+    ]);
   });
 });

@@ -1,7 +1,8 @@
 /**
  * The PyTorch target: one Python module per compiled file, with per network
  * an `nn.Module` whose parameters are in the runtime's canonical layout (see
- * prelude.ts), so run folders cross between the two without reordering.
+ * prelude.ts), so run folders cross between the two without reordering, and
+ * a `train` entry point for torchrun (train.ts).
  * Each spec is kept at the end of the module as JSON (masks in the
  * runtime's compact encoding), wrapped over lines; the text depends on
  * nothing but the plans, so identical input gives identical bytes.
@@ -10,6 +11,7 @@ import type { KernelPlan } from "../fuse/plan.js";
 import { networkSpec } from "../emit/spec.js";
 import { networkClass } from "./network.js";
 import { PRELUDE } from "./prelude.js";
+import { TRAIN } from "./train.js";
 import { className, pyString, wrappedString } from "./python.js";
 
 export interface PytorchEmitOptions {
@@ -27,6 +29,7 @@ export function emitPytorch(plans: readonly KernelPlan[], options: PytorchEmitOp
     "Each class is an nn.Module whose parameters are in deepstruct's canonical layout",
     "(one weight per structural connection, blocks in order, each row-major), so run",
     "folders cross without reordering: Name.from_run(folder), model.to_run(folder).",
+    "Training, alone or distributed: [torchrun --nproc_per_node N] THIS.py train --help",
     `Networks: ${names.join(", ") || "none"}.`,
     '"""',
   ].join("\n");
@@ -38,18 +41,12 @@ export function emitPytorch(plans: readonly KernelPlan[], options: PytorchEmitOp
       PRELUDE.trimEnd(),
       ...specs.map((spec) => networkClass(spec, source)),
       table,
-      FROM_RUN,
+      TRAIN,
       `# Each network's spec (runtime/spec.ts) as JSON; masks in the compact encoding of runtime/masks/codec.ts.\n_SPECS = {\n${specLines.join("\n")}\n}`,
+      'if __name__ == "__main__":\n    main()',
     ].join("\n\n\n") + "\n"
   );
 }
-
-const FROM_RUN = `def from_run(folder):
-    """The network a run folder holds (by the name its model.json records), with its weights and masks."""
-    meta, _ = read_run(folder)
-    if meta.get("network") not in NETWORKS:
-        raise ValueError(f"{folder}: network {meta.get('network')!r} is not one of {sorted(NETWORKS)}")
-    return NETWORKS[meta["network"]].from_run(folder)`;
 
 function baseName(path: string): string {
   return path.split(/[\\/]/).pop() ?? path;

@@ -12,6 +12,7 @@ import hashlib
 import json
 import os
 import re
+import sys
 
 import torch
 from torch import nn

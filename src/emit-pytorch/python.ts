@@ -20,8 +20,23 @@ export function wrappedString(text: string, indent: string, width = 80): string 
 
 /** Names the prelude defines or Python reserves; a network called one of them gets a trailing underscore. */
 const RESERVED = new Set([
-  ...["Network", "MaskedKernel", "KernelLayout", "NETWORKS", "from_run", "read_run", "write_run", "layer_norm", "decode_integers"],
-  ...["LAYER_NORM_EPSILON", "WEIGHTS_FORMAT", "WEIGHTS_FORMAT_VERSION", "torch", "nn", "json", "os", "re", "base64", "hashlib"],
+  ...[
+    "Network",
+    "MaskedKernel",
+    "KernelLayout",
+    "NETWORKS",
+    "from_run",
+    "read_run",
+    "write_run",
+    "layer_norm",
+    "decode_integers",
+    "train",
+    "main",
+    "make_optimizer",
+    "read_samples",
+    "DEFAULT_LEARNING_RATE",
+  ],
+  ...["LAYER_NORM_EPSILON", "WEIGHTS_FORMAT", "WEIGHTS_FORMAT_VERSION", "torch", "nn", "json", "os", "re", "base64", "hashlib", "sys"],
   ...["False", "None", "True", "and", "as", "assert", "async", "await", "break", "class", "continue", "def", "del", "elif", "else"],
   ...["except", "finally", "for", "from", "global", "if", "import", "in", "is", "lambda", "nonlocal", "not", "or", "pass", "raise"],
   ...["return", "try", "while", "with", "yield", "match", "case"],

@@ -12,15 +12,6 @@ import sys
 
 import torch
 
-# tfjs's Adam (tfjs-core adam_optimizer.ts) divides the bias-corrected first moment by
-# sqrt(bias-corrected second moment) + epsilon, as torch.optim.Adam does; only the
-# default epsilon differs (tfjs 1e-7, torch 1e-8), so the runtime's is passed.
-OPTIMIZERS = {
-    "sgd": lambda parameters, rate: torch.optim.SGD(parameters, lr=rate, momentum=0),
-    "adam": lambda parameters, rate: torch.optim.Adam(parameters, lr=rate, betas=(0.9, 0.999), eps=1e-7),
-}
-
-
 def load_module(path):
     spec = importlib.util.spec_from_file_location("generated", path)
     module = importlib.util.module_from_spec(spec)
@@ -43,7 +34,8 @@ def read_batch(job, model):
 
 def one_step(module, job, kind, x, y):
     model = module.from_run(job["run"])
-    optimizer = OPTIMIZERS[kind](model.parameters(), job["learningRate"][kind])
+    # The generated module's own optimizers, SGD without momentum.
+    optimizer = module.make_optimizer(kind, model.parameters(), job["learningRate"][kind], momentum=0)
     optimizer.zero_grad()
     # Means over the batch, as runtime/training/losses.ts computes them.
     if job["loss"] == "mse":
@@ -65,7 +57,7 @@ def run(module, job):
     with open(os.path.join(job["out"], "logits.bin"), "wb") as file:
         file.write(logits.numpy().astype("<f4").tobytes())
     model.to_run(os.path.join(job["out"], "roundtrip"))
-    return {kind: one_step(module, job, kind, x, y) for kind in OPTIMIZERS}
+    return {kind: one_step(module, job, kind, x, y) for kind in ("sgd", "adam")}
 
 
 def main():

@@ -12,10 +12,22 @@ import { mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { createOptimizer, exportWeights, type Model, type OptimizerName } from "../../runtime/index.js";
+import { createOptimizer, type Model, type OptimizerName } from "../../runtime/index.js";
 import { loadModel } from "../../runtime/files.js";
 import { trainStep, type StepSettings } from "../../runtime/training/step.js";
-import { compileExample, fixedBatch, type Batch, hasTorch, maxAbsDifference, randomModel, runPython, SCRIPTS, writeJobFiles } from "./support.js";
+import {
+  compileExample,
+  fixedBatch,
+  type Batch,
+  hasTorch,
+  maskedNonZero,
+  maxAbsDifference,
+  parameterDifference,
+  randomModel,
+  runPython,
+  SCRIPTS,
+  writeJobFiles,
+} from "./support.js";
 
 const TOLERANCE = 1e-5;
 const BATCH = 16;
@@ -28,34 +40,6 @@ const figures: string[] = [];
 
 function logits(model: Model, x: Float32Array): Float32Array {
   return tf.tidy(() => model.predict(tf.tensor(x, [BATCH, ...model.inputShape])).dataSync() as Float32Array);
-}
-
-/** Every entry of a model's file: parameters and masks by name. */
-async function entries(model: Model): Promise<Map<string, Float32Array | Uint8Array>> {
-  const { modelJson, weightData } = await exportWeights(model);
-  const decoded = tf.io.decodeWeights(weightData, [...modelJson.weightsManifest[0]!.weights]);
-  const out = new Map(Object.entries(decoded).map(([name, t]) => [name, t.dataSync() as Float32Array | Uint8Array]));
-  tf.dispose(Object.values(decoded));
-  return out;
-}
-
-/** The largest difference over all parameters of two models of one network. */
-async function parameterDifference(a: Model, b: Model): Promise<number> {
-  const [left, right] = [await entries(a), await entries(b)];
-  expect([...right.keys()]).toEqual([...left.keys()]);
-  return Math.max(...[...left].map(([name, values]) => maxAbsDifference(values, right.get(name)!)));
-}
-
-/** How many weights are not 0 where their mask is 0 (must be none). */
-async function maskedNonZero(model: Model): Promise<number> {
-  const all = await entries(model);
-  let bad = 0;
-  for (const [name, mask] of all) {
-    if (!name.endsWith(".mask")) continue;
-    const weight = all.get(`${name.slice(0, -".mask".length)}.weight`)!;
-    mask.forEach((live, i) => (bad += live === 0 && weight[i] !== 0 ? 1 : 0));
-  }
-  return bad;
 }
 
 /** The TypeScript runtime's step from the same run folder. */

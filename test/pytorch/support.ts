@@ -7,7 +7,7 @@ import { spawnSync } from "node:child_process";
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { basename, join } from "node:path";
 import * as tf from "@tensorflow/tfjs-core";
-import { createNetwork, type LossName, type Model } from "../../runtime/index.js";
+import { createNetwork, exportWeights, type LossName, type Model } from "../../runtime/index.js";
 import { saveWeights } from "../../runtime/files.js";
 import { createRandom } from "../../runtime/random.js";
 import { analyze, networkSpec } from "../../src/index.js";
@@ -95,4 +95,32 @@ export function maxAbsDifference(a: ArrayLike<number>, b: ArrayLike<number>): nu
   let worst = 0;
   for (let i = 0; i < a.length; i++) worst = Math.max(worst, Math.abs(a[i]! - b[i]!));
   return worst;
+}
+
+/** Every entry of a model's file: parameters and masks by name. */
+async function entries(model: Model): Promise<Map<string, Float32Array | Uint8Array>> {
+  const { modelJson, weightData } = await exportWeights(model);
+  const decoded = tf.io.decodeWeights(weightData, [...modelJson.weightsManifest[0]!.weights]);
+  const out = new Map(Object.entries(decoded).map(([name, t]) => [name, t.dataSync() as Float32Array | Uint8Array]));
+  tf.dispose(Object.values(decoded));
+  return out;
+}
+
+/** The largest difference over all parameters of two models of one network. */
+export async function parameterDifference(a: Model, b: Model): Promise<number> {
+  const [left, right] = [await entries(a), await entries(b)];
+  if ([...right.keys()].join() !== [...left.keys()].join()) throw new Error(`the models' entries differ: ${[...left.keys()].join()} and ${[...right.keys()].join()}`);
+  return Math.max(...[...left].map(([name, values]) => maxAbsDifference(values, right.get(name)!)));
+}
+
+/** How many weights are not 0 where their mask is 0 (must be none). */
+export async function maskedNonZero(model: Model): Promise<number> {
+  const all = await entries(model);
+  let bad = 0;
+  for (const [name, mask] of all) {
+    if (!name.endsWith(".mask")) continue;
+    const weight = all.get(`${name.slice(0, -".mask".length)}.weight`)!;
+    mask.forEach((live, i) => (bad += live === 0 && weight[i] !== 0 ? 1 : 0));
+  }
+  return bad;
 }

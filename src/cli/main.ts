@@ -28,6 +28,7 @@ Usage:
   dsc diff A B [--json] [--limit N]
                                  structural differences of two .ds files or two run folders
                                  (exit 0 none, 1 some, 2 trouble); --git, --textconv: for git
+  dsc lsp                        a language server on stdin/stdout for editors (README, "Editor support")
   dsc --help | --version
 
 Options of train:
@@ -146,6 +147,7 @@ export async function main(argv: readonly string[], io: CliIo = processIo): Prom
       const args = { paths: positionals, json: values.json === true, git: values.git === true, textconv: values.textconv === true, ...(limit === undefined ? {} : { limit }) };
       return await (await import("./diff.js")).diffCommand(args, io);
     }
+    if (command === "lsp") return await (await import("./lsp.js")).lspCommand();
     if (command === "train") return await (await import("./train.js")).trainCommand((await import("./train-arguments.js")).trainArguments(rest), io);
     if (command === "predict") {
       const { values, positionals } = parseArgs({

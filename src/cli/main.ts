@@ -25,6 +25,9 @@ Usage:
   dsc fmt FILE... [--check]      rewrite each FILE in the canonical layout; --check: name the files that would change
   dsc summary FILE [--network N] | RUN
                                  a table of a network's layers: shapes, parameters, connections, sparsity, kernels
+  dsc draw FILE [--network N] [-o OUT.svg] [--order 0|1|2] | RUN [-o OUT.svg]
+                                 an SVG picture of a network (default <network>.svg here): neurons and
+                                 connections, or groups or layers when large; a run's coloured by weight
   dsc diff A B [--json] [--limit N]
                                  structural differences of two .ds files or two run folders
                                  (exit 0 none, 1 some, 2 trouble); --git, --textconv: for git
@@ -138,6 +141,21 @@ export async function main(argv: readonly string[], io: CliIo = processIo): Prom
       const { values, positionals } = parseArgs({ args: [...rest], options: { network: { type: "string" } }, allowPositionals: true });
       if (positionals.length !== 1) throw new UsageError(`summary takes one .ds file or run folder, got ${positionals.length}`);
       return await (await import("./summary.js")).summaryCommand(positionals[0]!, values.network, io);
+    }
+    if (command === "draw") {
+      const { values, positionals } = parseArgs({
+        args: [...rest],
+        options: { network: { type: "string" }, out: { type: "string", short: "o" }, order: { type: "string" } },
+        allowPositionals: true,
+      });
+      if (positionals.length !== 1) throw new UsageError(`draw takes one .ds file or run folder, got ${positionals.length}`);
+      const args = {
+        path: positionals[0]!,
+        ...(values.network === undefined ? {} : { network: values.network }),
+        ...(values.out === undefined ? {} : { out: values.out }),
+        ...(values.order === undefined ? {} : { order: extractionOrder(values.order) }),
+      };
+      return await (await import("./draw.js")).drawCommand(args, io);
     }
     if (command === "diff") {
       const options = { json: { type: "boolean" }, git: { type: "boolean" }, textconv: { type: "boolean" }, limit: { type: "string" } } as const;

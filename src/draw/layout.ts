@@ -57,7 +57,7 @@ export async function layOut(scene: Scene): Promise<Layout> {
       "elk.spacing.edgeEdge": neurons ? "2" : "8",
       "elk.layered.spacing.nodeNodeBetweenLayers": neurons ? "90" : "110",
       "elk.layered.spacing.edgeNodeBetweenLayers": neurons ? "4" : "12",
-      "elk.padding": "[top=36,left=24,bottom=24,right=24]",
+      "elk.padding": "[top=40,left=36,bottom=24,right=36]",
     },
     children: scene.nodes.map((node) => elkNode(node, neurons)),
     edges: scene.edges.map((edge) => ({ id: edge.id, sources: [edge.source], targets: [edge.target] })),

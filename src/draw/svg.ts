@@ -52,14 +52,20 @@ function largestWeight(scene: Scene, weights: boolean): number | undefined {
   return Math.max(Number.MIN_VALUE, ...values);
 }
 
-/** Each layer's name and size above its column, centred on the column's nodes. */
+/**
+ * Each layer's name and size above its column, centred on the column's
+ * nodes; on two staggered rows when neighbouring labels would overlap.
+ */
 function columnLabels(scene: Scene, layout: Layout): string[] {
-  return scene.columns.flatMap((column, index) => {
+  const labels = scene.columns.flatMap((column, index) => {
     const placed = layout.nodes.filter((n) => n.node.column === index);
     if (placed.length === 0) return [];
     const x = Math.min(...placed.map((n) => n.x)) / 2 + Math.max(...placed.map((n) => n.x + n.width)) / 2;
-    return [`<text class="layer-label" x="${num(x)}" y="16" text-anchor="middle" fill="#222222">${escape(`${column.name} (${column.size})`)}</text>`];
+    return [{ x, text: `${column.name} (${column.size})` }];
   });
+  // About 6.2 px a character at 11 px Helvetica.
+  const crowded = labels.some((l, i) => i > 0 && l.x - labels[i - 1]!.x < 3.1 * (l.text.length + labels[i - 1]!.text.length) + 8);
+  return labels.map((l, i) => `<text class="layer-label" x="${num(l.x)}" y="${crowded && i % 2 === 1 ? 28 : 14}" text-anchor="middle" fill="#222222">${escape(l.text)}</text>`);
 }
 
 /** An edge that jumps over at least one layer: a skip connection. */

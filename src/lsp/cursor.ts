@@ -20,7 +20,7 @@ export type CursorContext =
 type Frame =
   | { kind: "top"; declaration?: "graph" | "data" | "network"; named: boolean; valueContext?: CallContext }
   | { kind: "network"; key?: IToken; valueDone: boolean }
-  | { kind: "call"; callee: string; context: CallContext; given: string[]; index: number; parameter?: string; atStart: boolean; afterEquals: boolean }
+  | { kind: "call"; callee: string; context: CallContext; given: string[]; named: boolean; index: number; parameter?: string; atStart: boolean; afterEquals: boolean }
   | { kind: "list"; context?: CallContext }
   | { kind: "edges" };
 
@@ -41,7 +41,7 @@ function step(stack: Frame[], token: IToken, previous: IToken | undefined, next:
   if (type === "LParen") {
     const name = previous?.tokenType.name === "Identifier" ? previous.image : "";
     const context = callContext(frame);
-    stack.push({ kind: "call", callee: name, context, given: [], index: 0, atStart: true, afterEquals: false, ...firstParameter(context, name) });
+    stack.push({ kind: "call", callee: name, context, given: [], named: false, index: 0, atStart: true, afterEquals: false, ...firstParameter(context, name) });
   } else if (type === "RParen" || type === "RBracket" || type === "RBrace") {
     if (stack.length > 1) stack.pop();
     valueDone(stack.at(-1)!);
@@ -74,15 +74,17 @@ function networkWord(frame: Extract<Frame, { kind: "network" }>, token: IToken, 
 function callWord(frame: Extract<Frame, { kind: "call" }>, token: IToken, next: IToken | undefined): void {
   const type = token.tokenType.name;
   if (type === "Comma") {
+    if (frame.parameter !== undefined && !frame.given.includes(frame.parameter)) frame.given.push(frame.parameter);
     frame.index += 1;
     frame.atStart = true;
     frame.afterEquals = false;
     // Positional arguments name their parameter by place, until the first named one.
-    const positional = frame.given.length === 0 ? callee(frame.context, frame.callee)?.parameters[frame.index] : undefined;
+    const positional = !frame.named ? callee(frame.context, frame.callee)?.parameters[frame.index] : undefined;
     if (positional === undefined) delete frame.parameter;
     else frame.parameter = positional;
   } else if (type === "Identifier" && frame.atStart && next?.tokenType.name === "Equals") {
     frame.given.push(token.image);
+    frame.named = true;
     frame.parameter = token.image;
     frame.atStart = false;
   } else if (type === "Equals") {

@@ -3,7 +3,7 @@ import type { Span } from "../diagnostics/span.js";
 import { layerSizes, neuronCounts } from "../elaborate/layered.js";
 import type { LayeredGraph } from "../elaborate/program.js";
 import type { Analysis } from "./analysis.js";
-import { locate, type Located } from "./locate.js";
+import { declarations, locate, type Located } from "./locate.js";
 import { callee, describeRule, KEYWORDS, settingWord } from "./vocabulary.js";
 
 /** Hover: a graph's counts and layer sizes; a setting's, generator's or argument's documentation. */
@@ -36,7 +36,7 @@ function describe(analysis: Analysis, found: Located): string | undefined {
       return rule === undefined ? undefined : `\`${describeRule(rule)}\``;
     }
     case "reference":
-      return analysis.result.program?.graphs.has(found.reference.name) === true ? graphText(analysis, found.reference.name) : undefined;
+      return declarations(analysis.ast).get(found.reference.name)?.kind === "GraphDeclaration" ? graphText(analysis, found.reference.name) : undefined;
   }
 }
 

@@ -17,9 +17,10 @@ export function hover(analysis: Analysis, offset: number): Hover | null {
 function describe(analysis: Analysis, found: Located): string | undefined {
   switch (found.kind) {
     case "declaration": {
-      const keyword = KEYWORDS.find((k) => k.name === found.declaration.kind.replace("Declaration", "").toLowerCase());
-      const title = `${keyword?.name ?? ""} **${found.declaration.name.name}**`;
-      return found.declaration.kind === "GraphDeclaration" ? graphText(analysis, found.declaration.name.name) : title;
+      const { declaration } = found;
+      if (declaration.kind === "GraphDeclaration") return graphText(analysis, declaration.name.name);
+      const keyword = KEYWORDS.find((k) => k.name === (declaration.kind === "NetworkDeclaration" ? "network" : "data"));
+      return `${keyword?.name} **${declaration.name.name}** — ${keyword?.doc}`;
     }
     case "setting": {
       const word = settingWord(found.setting.key.name);

@@ -62,7 +62,8 @@ export function startServer(connection: Connection): void {
 const CAPABILITIES: InitializeResult["capabilities"] = {
   textDocumentSync: TextDocumentSyncKind.Full,
   hoverProvider: true,
-  completionProvider: { triggerCharacters: ["(", ",", "=", " "] },
+  // Not a space: a list popping up after every word gets in the way of typing.
+  completionProvider: { triggerCharacters: ["(", ",", "="] },
   definitionProvider: true,
   documentFormattingProvider: true,
 };

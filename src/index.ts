@@ -26,6 +26,8 @@ export { format } from "./format/index.js";
 export type { FormatOptions, FormatResult } from "./format/index.js";
 export { networkSpec } from "./emit/spec.js";
 export { emitPytorch } from "./emit-pytorch/index.js";
+export { drawNetwork, chooseOrder, DRAW_LIMITS } from "./draw/index.js";
+export type { DrawOptions, Drawing } from "./draw/index.js";
 export type { PytorchEmitOptions } from "./emit-pytorch/index.js";
 export { appendLayered, areConnected, connectedLayerPairs, edgesBetween, layeredGraph, layerOf, layerSizes, neuronCounts, verticesIn } from "./elaborate/layered.js";
 export { writeGraph, writeGraphml, GRAPH_FORMATS } from "./elaborate/graph-files.js";

@@ -26,7 +26,7 @@ export function edgeStyle(edge: SceneEdge, order: number, maxAbs: number | undef
     if (maxAbs === undefined) return { stroke: skip ? PLAIN_SKIP : PLAIN, opacity: skip ? 0.6 : 0.45, width: skip ? 1.1 : 0.8 };
     return { stroke: weight < 0 ? NEGATIVE : POSITIVE, opacity: 0.12 + 0.88 * (Math.abs(weight) / maxAbs), width: 1 };
   }
-  const width = 1 + 5 * Math.sqrt(edge.density ?? 0);
+  const width = 1 + 3 * Math.sqrt(edge.density ?? 0);
   if (maxAbs === undefined) return { stroke: skip ? PLAIN_SKIP : PLAIN, opacity: 0.6, width };
   return { stroke: "#444444", opacity: 0.2 + 0.8 * ((edge.rms ?? 0) / maxAbs), width };
 }

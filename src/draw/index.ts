@@ -4,7 +4,7 @@
  * reader can follow, neuron groups (order 1) or layers (order 2) as boxes
  * and blocks as edges labelled with their density.
  */
-import { createNetwork, type ExtractionOrder, type Model, type NetworkSpec } from "../../runtime/index.js";
+import type { ExtractionOrder, Model, NetworkSpec } from "../../runtime/index.js";
 import { layOut } from "./layout.js";
 import { buildScene, groupCount } from "./scene.js";
 import { renderSvg } from "./svg.js";
@@ -26,6 +26,8 @@ export interface Drawing {
 
 export async function drawNetwork(network: Model | NetworkSpec, options: DrawOptions = {}): Promise<Drawing> {
   if (!isModel(network)) {
+    // Loaded here, not above: `deepstruct` exports drawNetwork, and the compiler alone must not load TensorFlow.js.
+    const { createNetwork } = await import("../../runtime/network.js");
     const model = await createNetwork(network, { backend: "cpu" });
     try {
       return await drawNetwork(model, { weights: false, ...options });

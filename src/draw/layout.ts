@@ -5,7 +5,6 @@
  * what stands there — skip connections skip visibly. ELK is deterministic
  * for a fixed random seed, which keeps the SVG byte-identical across runs.
  */
-import elk from "elkjs/lib/elk.bundled.js";
 import type { ElkNode } from "elkjs/lib/elk-api.js";
 import type { Scene, SceneEdge, SceneNode } from "./scene.js";
 
@@ -39,9 +38,6 @@ export interface Layout {
 export const NEURON = 8;
 const BOX_WIDTH = 96;
 
-// A CommonJS module whose types declare an ES default: under NodeNext the import is the module object, which carries `default` too.
-const ELK = elk.default;
-
 export async function layOut(scene: Scene): Promise<Layout> {
   const neurons = scene.order === 0;
   const root: ElkNode = {
@@ -62,6 +58,8 @@ export async function layOut(scene: Scene): Promise<Layout> {
     children: scene.nodes.map((node) => elkNode(node, neurons)),
     edges: scene.edges.map((edge) => ({ id: edge.id, sources: [edge.source], targets: [edge.target] })),
   };
+  // Loaded on first use (1.5 MB of JavaScript); a CommonJS module whose types declare an ES default, which it also carries.
+  const ELK = (await import("elkjs/lib/elk.bundled.js")).default.default;
   const result = await new ELK().layout(root);
   return placed(scene, result);
 }

@@ -4,6 +4,7 @@
  * order 2) and the edges between them, all read from the model's
  * extractGraph so the picture counts exactly what the model holds.
  */
+import { DirectedGraph } from "graphology";
 import type { ExtractedGraph, ExtractionOrder, Model } from "../../runtime/index.js";
 
 export interface SceneColumn {
@@ -41,14 +42,41 @@ export interface Scene {
 }
 
 export function buildScene(model: Model, order: ExtractionOrder): Scene {
-  const graph = model.extractGraph({ order });
+  const graph = order === 1 ? layersWhole(model.extractGraph({ order: 1 })) : model.extractGraph({ order });
   const columns = model.layers.map((layer) => ({ name: layer.name, size: layer.size }));
   const columnOf = new Map(columns.map((c, i) => [c.name, i]));
   const nodes = graph.mapNodes((id, a): SceneNode => {
-    const label = order === 2 ? `${a.layer}\n${a.size}` : `${order === 1 && a.vertex !== undefined ? `v${a.vertex}` : id}\n${a.size}`;
-    return { id, column: columnOf.get(a.layer)!, size: a.size, label };
+    const name = order === 0 ? id : a.vertex === undefined ? a.layer : `v${a.vertex}`;
+    return { id, column: columnOf.get(a.layer)!, size: a.size, label: `${name}\n${a.size}` };
   });
   return { name: model.name, order, columns, nodes, edges: sceneEdges(graph, order) };
+}
+
+/**
+ * Order 1 with each layer that is not made of graph vertices (the input,
+ * dense layers, the output) as one box: there every group is a single
+ * neuron, and hundreds of one-neuron boxes would hide the structure's groups.
+ */
+function layersWhole(groups: ExtractedGraph): ExtractedGraph {
+  const merged: ExtractedGraph = new DirectedGraph();
+  const keyOf = (id: string): string => {
+    const a = groups.getNodeAttributes(id);
+    return a.vertex === undefined ? a.layer : id;
+  };
+  groups.forEachNode((id, a) => {
+    const key = keyOf(id);
+    if (merged.hasNode(key)) merged.updateNodeAttribute(key, "size", (size) => (size ?? 0) + a.size);
+    else merged.addNode(key, { ...a, index: a.vertex === undefined ? 0 : a.index });
+  });
+  groups.forEachEdge((_edge, a, source, target) => {
+    const [from, to] = [keyOf(source), keyOf(target)];
+    const norm2 = (a.norm ?? 0) ** 2;
+    const existing = merged.edge(from, to);
+    if (existing === undefined) merged.addEdge(from, to, { connections: a.connections ?? 0, norm: norm2 });
+    else merged.updateEdgeAttributes(existing, (b) => ({ connections: (b.connections ?? 0) + (a.connections ?? 0), norm: (b.norm ?? 0) + norm2 }));
+  });
+  merged.updateEachEdgeAttributes((_edge, a) => ({ ...a, norm: Math.sqrt(a.norm ?? 0) }));
+  return merged;
 }
 
 function sceneEdges(graph: ExtractedGraph, order: ExtractionOrder): SceneEdge[] {

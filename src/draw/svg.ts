@@ -15,7 +15,7 @@ export interface SvgOptions {
 }
 
 // A polygon, not a path: paths are the edges, one each.
-const ARROW = `<defs><marker id="arrow" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="4" markerHeight="4" orient="auto"><polygon points="0,0 10,5 0,10" fill="#555555"/></marker></defs>`;
+const ARROW = `<defs><marker id="arrow" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="3" markerHeight="3" orient="auto"><polygon points="0,0 10,5 0,10" fill="#555555"/></marker></defs>`;
 
 export function renderSvg(scene: Scene, layout: Layout, options: SvgOptions): string {
   const width = num(layout.width);

@@ -104,14 +104,20 @@ describe("drawNetwork's aggregated views", () => {
     }
   });
 
-  it("draws neuron groups at order 1 with their sizes", async () => {
+  it("draws neuron groups at order 1, and the layers without groups whole", async () => {
     const source = "graph motif = edges { 0 -> 1, 0 -> 2, 1 -> 2 }\ngraph g = scalable(motif, scale=8)\nnetwork G {\n  input 4\n  structure g\n  output 2\n}";
     await withModel(source, async (model) => {
       const { svg } = await drawNetwork(model, { order: 1 });
       const doc = parseSvg(svg);
-      const graph = model.extractGraph({ order: 1 });
-      expect(elements(doc, "rect", "node").length).toBe(graph.order);
-      expect(elements(doc, "path").length).toBe(graph.size);
+      // A box per group of the structure (3), one per other layer (input, output).
+      const boxes = elements(doc, "rect", "node");
+      expect(boxes.length).toBe(model.layers.reduce((sum, l) => sum + (l.vertices === undefined ? 1 : new Set(l.vertices).size), 0));
+      expect(boxes.length).toBe(5);
+      // input → 0, 0 → 1, 0 → 2, 1 → 2 and the sink 2 → output.
+      expect(elements(doc, "path").length).toBe(5);
+      expect(elements(doc, "path", "skip").length).toBe(1);
+      const labels = elements(doc, "text").map((t) => t.textContent);
+      expect(labels).toEqual(expect.arrayContaining(["input", "output", "v0", "v1", "v2", "100%"]));
     });
   });
 

@@ -46,6 +46,9 @@ export async function layOut(scene: Scene): Promise<Layout> {
       "elk.algorithm": "layered",
       "elk.direction": "RIGHT",
       "elk.randomSeed": "1",
+      // Near the limits (400 neurons, 3,000 connections) the default thoroughness and greedy switch take half a minute; these, seconds.
+      "elk.layered.crossingMinimization.greedySwitch.type": "OFF",
+      "elk.layered.thoroughness": "1",
       "elk.partitioning.activate": "true",
       "elk.edgeRouting": "POLYLINE",
       "elk.spacing.nodeNode": neurons ? "6" : "24",

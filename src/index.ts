@@ -32,8 +32,38 @@ export type { PytorchEmitOptions } from "./emit-pytorch/index.js";
 export { appendLayered, areConnected, connectedLayerPairs, edgesBetween, layeredGraph, layerOf, layerSizes, neuronCounts, verticesIn } from "./elaborate/layered.js";
 export { writeGraph, writeGraphml, GRAPH_FORMATS } from "./elaborate/graph-files.js";
 export type { GraphFormat } from "./elaborate/graph-files.js";
-export { describeProgram, diffPrograms, diffRuns, programVersion, loadRun, isEmptyDiff, isEmptyRunDiff, formatProgramDiff, formatRunDiff, DEFAULT_LIMIT as DIFF_LIMIT } from "./diff/index.js";
-export type { ProgramDiff, RunDiff, GraphDiff, NetworkDiff, NetworkSummary, ArgumentChange, BlockChange, BlockConnections, RunBlockDiff, RunCounts, WeightMovement, Listed, BeforeAfter, Edge, DiffOptions, ProgramVersion, RunVersion, RunBlock } from "./diff/index.js";
+export {
+  describeProgram,
+  diffPrograms,
+  diffRuns,
+  programVersion,
+  loadRun,
+  isEmptyDiff,
+  isEmptyRunDiff,
+  formatProgramDiff,
+  formatRunDiff,
+  DEFAULT_LIMIT as DIFF_LIMIT,
+} from "./diff/index.js";
+export type {
+  ProgramDiff,
+  RunDiff,
+  GraphDiff,
+  NetworkDiff,
+  NetworkSummary,
+  ArgumentChange,
+  BlockChange,
+  BlockConnections,
+  RunBlockDiff,
+  RunCounts,
+  WeightMovement,
+  Listed,
+  BeforeAfter,
+  Edge,
+  DiffOptions,
+  ProgramVersion,
+  RunVersion,
+  RunBlock,
+} from "./diff/index.js";
 
 export interface CompileOptions {
   /** The file the source came from: set on every diagnostic and named in the output's header. */

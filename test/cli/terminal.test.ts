@@ -45,8 +45,10 @@ writeFileSync(join(dir, "net.ds"), "network Quadrants { input 2  dense 16  outpu
   }
   writeFileSync(join(dir, "data.csv"), rows.join("\n"));
 }
-const command = (epochs: number, out: string): string =>
-  `cd ${ROOT} && node --import tsx test/support/dsc-child.ts train ${dir}/net.ds --data ${dir}/data.csv --epochs ${epochs} --batch-size 4 --backend cpu --out ${dir}/${out}; echo "exit $?"; sleep 60`;
+// Steps of a few hundred milliseconds, so a second Ctrl-C lands while a batch is still in flight.
+writeFileSync(join(dir, "slow.ds"), "network Slow { input 2  dense [400, 400]  output 2 }\n");
+const command = (epochs: number, out: string, network = "net.ds", batchSize = 4): string =>
+  `cd ${ROOT} && node --import tsx test/support/dsc-child.ts train ${dir}/${network} --data ${dir}/data.csv --epochs ${epochs} --batch-size ${batchSize} --backend cpu --out ${dir}/${out}; echo "exit $?"; sleep 60`;
 const EPOCH_LINE = /^epoch \d+\/\d+ {2}loss \d+\.\d{4} {2}accuracy \d+\.\d\d% {2}held-out \d+\.\d\d% {2}live \d+ \(sparsity \d+\.\d\d%\) {2}\d+\.\d s$/;
 
 describe.skipIf(!hasTmux)("dsc train in a terminal", () => {
@@ -83,11 +85,12 @@ describe.skipIf(!hasTmux)("dsc train in a terminal", () => {
   }, 120_000);
 
   it("a second Ctrl-C quits at once, with the terminal restored and the last completed epoch kept", async () => {
-    tmux("new-session", "-d", "-x", "160", "-y", "50", command(50, "quit"));
+    tmux("new-session", "-d", "-x", "160", "-y", "50", command(50, "quit", "slow.ds", 256));
     tmux("set-option", "remain-on-exit", "on");
     await waitFor((l) => l.some((line) => line.startsWith("epoch 1/50")));
     await waitFor((l) => l.some((line) => line.includes("batches")));
     tmux("send-keys", "C-c");
+    await new Promise((r) => setTimeout(r, 30));
     tmux("send-keys", "C-c");
     const lines = await waitFor((l) => l.some((line) => line.startsWith("exit ")));
     expect(lines.find((l) => l.startsWith("exit "))).toBe("exit 130");

@@ -1,9 +1,10 @@
-import { mkdir, readFile } from "node:fs/promises";
+import { mkdir } from "node:fs/promises";
 import { writeFileAtomically } from "../../runtime/files.js";
 import { basename, dirname, extname, join } from "node:path";
 import { analyze, compile, type CompileResult, type Limits } from "../index.js";
 import { formatDiagnostic } from "../diagnostics/format.js";
 import type { CliIo } from "./main.js";
+import { readSource } from "./read-source.js";
 import { UsageError } from "./usage.js";
 
 /** What `dsc compile` writes: TypeScript modules for the runtime, or PyTorch modules (src/emit-pytorch). */
@@ -32,11 +33,8 @@ export async function compileCommand(
   if (files.length === 0) throw new UsageError("compile needs at least one .ds file");
   let status = 0;
   for (const file of files) {
-    let source: string;
-    try {
-      source = await readFile(file, "utf8");
-    } catch (error) {
-      io.err(`dsc: cannot read ${file}: ${(error as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : (error as Error).message}`);
+    const source = await readSource(file, io);
+    if (source === undefined) {
       status = 1;
       continue;
     }

@@ -1,8 +1,8 @@
-import { readFile } from "node:fs/promises";
 import { writeFileAtomically } from "../../runtime/files.js";
 import { formatDiagnostic } from "../diagnostics/format.js";
 import { format } from "../format/index.js";
 import type { CliIo } from "./main.js";
+import { readSource } from "./read-source.js";
 import { UsageError } from "./usage.js";
 
 /**
@@ -15,11 +15,8 @@ export async function fmtCommand(files: readonly string[], check: boolean, io: C
   let status = 0;
   let unchanged = 0;
   for (const file of files) {
-    let source: string;
-    try {
-      source = await readFile(file, "utf8");
-    } catch (error) {
-      io.err(`dsc: cannot read ${file}: ${(error as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : (error as Error).message}`);
+    const source = await readSource(file, io);
+    if (source === undefined) {
       status = 1;
       continue;
     }

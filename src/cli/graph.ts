@@ -1,10 +1,10 @@
-import { readFile } from "node:fs/promises";
 import { writeFileAtomically } from "../../runtime/files.js";
 import { formatDiagnostic } from "../diagnostics/format.js";
 import { writeGraphml } from "../elaborate/graph-files.js";
 import { connectedLayerPairs, layerSizes, neuronCounts } from "../elaborate/layered.js";
 import { analyze } from "../index.js";
 import type { CliIo } from "./main.js";
+import { readSource } from "./read-source.js";
 import { UsageError } from "./usage.js";
 
 /**
@@ -14,13 +14,8 @@ import { UsageError } from "./usage.js";
  */
 export async function graphCommand(file: string | undefined, name: string | undefined, out: string | undefined, io: CliIo): Promise<number> {
   if (file === undefined) throw new UsageError("graph needs a .ds file");
-  let source: string;
-  try {
-    source = await readFile(file, "utf8");
-  } catch (error) {
-    io.err(`dsc: cannot read ${file}: ${(error as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : (error as Error).message}`);
-    return 1;
-  }
+  const source = await readSource(file, io);
+  if (source === undefined) return 1;
   const analyzed = analyze(source, { fileName: file });
   for (const d of analyzed.diagnostics) io.err(formatDiagnostic(d, source));
   const graphs = analyzed.program?.graphs;

@@ -21,6 +21,7 @@ import { historySvg } from "./history-svg.js";
 import { RESTORE_TERMINAL, watchInterrupt } from "./interrupt.js";
 import type { CliIo } from "./main.js";
 import { readData, type Split } from "./run-data.js";
+import { readSource } from "./read-source.js";
 import { claimRunFolder, type RunFolder } from "./run-folder.js";
 import { fitSettings, type RunSettings, type TrainArguments } from "./train-arguments.js";
 import { count, epochPrinter, progressBar, summary } from "./train-output.js";
@@ -258,13 +259,4 @@ function choosePlan(plans: readonly KernelPlan[], settings: RunSettings): Kernel
       ? `${settings.file} declares several networks (${known}); choose one with --network`
       : `${settings.file} has no network '${settings.network}'; its networks are ${known}`,
   );
-}
-
-async function readSource(file: string, io: CliIo): Promise<string | undefined> {
-  try {
-    return await readFile(file, "utf8");
-  } catch (error) {
-    io.err(`dsc: cannot read ${file}: ${(error as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : (error as Error).message}`);
-    return undefined;
-  }
 }

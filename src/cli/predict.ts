@@ -1,10 +1,8 @@
-import { readFile } from "node:fs/promises";
-import { join } from "node:path";
 import { loadModel, writeFileAtomically } from "../../runtime/files.js";
 import { tf, type BackendChoice, type Model } from "../../runtime/index.js";
 import { loadFeatures, type Features } from "../data/index.js";
 import type { CliIo } from "./main.js";
-import { reported, runDatasets, shapeOf } from "./run-data.js";
+import { reported, runDatasets, runReport, shapeOf } from "./run-data.js";
 
 export interface PredictArguments {
   readonly run: string;
@@ -24,7 +22,9 @@ export async function predictCommand(args: PredictArguments, io: CliIo): Promise
   try {
     const samples = await reported(io, async () => loadFeatures(args.data, shapeOf(model), { datasets: await runDatasets(args.run) }));
     if (samples === undefined) return 1;
-    const csv = predictionsCsv(model, samples, await isClassifier(args.run));
+    // A run trained on classes reports a held-out accuracy; one on targets reports null. Without a report, outputs are written as they are.
+    const classifier = (await runReport(args.run))?.testAccuracy != null;
+    const csv = predictionsCsv(model, samples, classifier);
     if (args.out === undefined) {
       io.out(csv.trimEnd());
       return 0;
@@ -35,12 +35,6 @@ export async function predictCommand(args: PredictArguments, io: CliIo): Promise
   } finally {
     model.dispose();
   }
-}
-
-/** A run trained on classes reports a held-out accuracy; one on targets reports null. Without a report, outputs are written as they are. */
-async function isClassifier(run: string): Promise<boolean> {
-  const text = await readFile(join(run, "report.json"), "utf8").catch(() => undefined);
-  return text !== undefined && (JSON.parse(text) as { testAccuracy?: number | null }).testAccuracy != null;
 }
 
 export function predictionsCsv(model: Model, samples: Features, classes: boolean): string {

@@ -38,8 +38,13 @@ export async function reported<T>(io: CliIo, read: () => Promise<T>): Promise<T 
  * train`. None when the run or its file is gone.
  */
 export async function runDatasets(run: string): Promise<readonly CheckedDataset[]> {
-  const report = await readFile(join(run, "report.json"), "utf8").catch(() => undefined);
-  const file = report === undefined ? undefined : (JSON.parse(report) as { settings?: { file?: string } }).settings?.file;
+  const file = (await runReport(run))?.settings?.file;
   const source = file === undefined ? undefined : await readFile(file, "utf8").catch(() => undefined);
   return source === undefined ? [] : (analyze(source, { fileName: file }).datasets ?? []);
+}
+
+/** What a command on a saved run reads of its report.json; undefined when there is none (a folder saveWeights wrote). */
+export async function runReport(run: string): Promise<{ readonly settings?: { readonly file?: string }; readonly testAccuracy?: number | null } | undefined> {
+  const text = await readFile(join(run, "report.json"), "utf8").catch(() => undefined);
+  return text === undefined ? undefined : (JSON.parse(text) as { settings?: { file?: string }; testAccuracy?: number | null });
 }

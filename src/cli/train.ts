@@ -7,6 +7,7 @@ import {
   tf,
   toTensors,
   type EpochLogs,
+  type Evaluation,
   type FitOptions,
   type History,
   type Model,
@@ -108,10 +109,20 @@ interface Run {
   readonly resume?: TrainingState;
 }
 
-async function run({ settings, model, split, folder, io, progress, resume }: Run): Promise<number> {
+async function run(r: Run): Promise<number> {
+  const train = toTensors(r.split.train);
+  const test = toTensors(r.split.test);
+  try {
+    return await trainOn(r, train, test);
+  } finally {
+    tf.dispose([train.x, train.y, test.x, test.y]);
+  }
+}
+
+type Tensors = ReturnType<typeof toTensors>;
+
+async function trainOn({ settings, model, split, folder, io, progress, resume }: Run, train: Tensors, test: Tensors): Promise<number> {
   const loss = split.train.labels.kind === "classes" ? "crossEntropy" : "mse";
-  const train = toTensors(split.train);
-  const test = toTensors(split.test);
   const bar = progress && process.stderr.isTTY ? progressBar(process.stderr) : undefined;
   const interrupt = watchInterrupt(
     (text) => io.err(text),
@@ -126,8 +137,8 @@ async function run({ settings, model, split, folder, io, progress, resume }: Run
       (resume === undefined ? "" : `; resuming after epoch ${resume.epochsCompleted}`),
   );
   const started = performance.now();
-  const reportOf = (history: readonly EpochLogs[], interrupted: boolean, stopReason: History["stopReason"] | null): TrainingReport => {
-    const evaluation = model.evaluate(test, { loss });
+  const reportOf = (history: readonly EpochLogs[], interrupted: boolean, stopReason: History["stopReason"] | null, fresh = false): TrainingReport => {
+    const evaluation = (!fresh && heldOutOfLastEpoch(history, settings, split.test.size)) || model.evaluate(test, { loss });
     const live = model.liveConnections();
     const total = model.totalConnections();
     return {
@@ -174,12 +185,11 @@ async function run({ settings, model, split, folder, io, progress, resume }: Run
   } finally {
     bar?.stop();
     interrupt.dispose();
-    tf.dispose([train.x, train.y, test.x, test.y]);
   }
   if (interrupt.requested) return await markInterrupted(folder, last, io);
   if (history.earlyStopping?.restored === true) {
     // The best epoch's weights are back in the model; the folder is to hold them, not the last epoch's.
-    const report = reportOf(history.epochs, false, history.stopReason ?? null);
+    const report = reportOf(history.epochs, false, history.stopReason ?? null, true);
     const keep = (await readdir((await folder.current())!)).filter((n) => !n.startsWith("weights-") && n !== "model.json" && !DESCRIPTIONS.includes(n));
     await folder.commit(async (dir) => {
       await saveWeights(model, dir);
@@ -201,6 +211,17 @@ async function run({ settings, model, split, folder, io, progress, resume }: Run
 function startAtTargetMeans(model: Model, data: Dataset): void {
   const means = targetMeans(data);
   if (means !== undefined) model.setBias(model.layers.at(-1)!.name, means);
+}
+
+/**
+ * The held-out score of the weights as the last epoch left them: fit already
+ * evaluated them on the held-out part (its validation data, unless a split of
+ * the training data took that role), in the same batches `evaluate` uses.
+ */
+function heldOutOfLastEpoch(history: readonly EpochLogs[], settings: RunSettings, samples: number): Evaluation | undefined {
+  const last = history.at(-1);
+  if (last?.valLoss === undefined || settings.validationSplit !== undefined) return undefined;
+  return { loss: last.valLoss, ...(last.valAccuracy === undefined ? {} : { accuracy: last.valAccuracy }), samples };
 }
 
 /** After Ctrl-C: the folder keeps the last completed epoch, and its report says the run was interrupted. */

@@ -173,4 +173,17 @@ describe("dsc train's run folder", () => {
     expect(report(run).epochs).toBe(Number(kept));
     expect(report(run).history.every((e) => Number.isFinite(e.loss))).toBe(true);
   });
+
+  it("with --early-stopping and --restore-best, the folder holds the best epoch's weights and the report scores them", async () => {
+    const run = join(dir, "early");
+    const result = await quadrants(run, 60, "--lr", "0.05", "--early-stopping", "2", "--restore-best");
+    expect(result.err).toBe("");
+    expect(result.status).toBe(0);
+    const r = report(run);
+    expect(r.stopReason).toBe("earlyStopping");
+    expect(r.epochs).toBeLessThan(60);
+    const best = Math.min(...r.history.map((e) => e.valLoss!));
+    expect(r.testLoss).toBeCloseTo(best, 6);
+    expect(r.testLoss).toBeLessThan(r.history.at(-1)!.valLoss!);
+  });
 });

@@ -10,12 +10,15 @@
  * WASM backend runs 10–40× slower than an explicit `transpose` followed by a
  * plain product (256×1024 by 1024×1024 here: about 800 ms with `transposeA`,
  * 200 ms with `transposeB`, 18 ms plain, 21 ms for an explicit transpose;
- * `npm run bench gradient` compares them). It also multiplies the
+ * `npm run bench gradient` compares them). Where the native part is built
+ * (native/, runtime/kernels/native/) the products run on OpenBLAS instead,
+ * which transposes as it multiplies (see dense-product.ts). It also multiplies the
  * weight gradient by the mask, so a pruned connection's gradient is exactly
  * zero and no optimizer (momentum, Adam) ever moves it.
  */
 import * as tf from "@tensorflow/tfjs-core";
 import "../gradients.js";
+import { denseProduct } from "./native/dense-product.js";
 import type { Tensor, Tensor1D, Tensor2D } from "@tensorflow/tfjs-core";
 
 type Gradients = [Tensor, Tensor, Tensor, Tensor];
@@ -23,14 +26,14 @@ type Gradients = [Tensor, Tensor, Tensor, Tensor];
 type SaveFunction = (tensors: Tensor[]) => void;
 
 function forward(x: Tensor2D, w: Tensor2D, mask: Tensor2D, bias: Tensor1D, save: SaveFunction): Tensor2D {
-  const effective = tf.mul(w, mask);
+  const effective = tf.mul(w, mask) as Tensor2D;
   save([x, effective, mask]);
-  return tf.add(tf.matMul(x, effective), bias);
+  return denseProduct(x, effective, { bias });
 }
 
 /** Weight, mask and bias gradients; the mask is data and gets none (a zero tensor, never read). */
 function parameterGradients(dy: Tensor2D, x: Tensor2D, mask: Tensor2D): [Tensor, Tensor, Tensor] {
-  const dw = tf.mul(tf.matMul(tf.transpose(x), dy), mask);
+  const dw = tf.mul(denseProduct(x, dy, { transposeA: true }), mask);
   return [dw, tf.zerosLike(mask), tf.sum(dy, 0)];
 }
 
@@ -38,7 +41,7 @@ const withInputGradient = tf.customGrad((x, w, mask, bias, save) => ({
   value: forward(x as Tensor2D, w as Tensor2D, mask as Tensor2D, bias as Tensor1D, save as SaveFunction),
   gradFunc: (dy, saved): Gradients => {
     const [input, effective, m] = saved as [Tensor2D, Tensor2D, Tensor2D];
-    const dx = tf.matMul(dy as Tensor2D, tf.transpose(effective));
+    const dx = denseProduct(dy as Tensor2D, effective, { transposeB: true });
     return [dx, ...parameterGradients(dy as Tensor2D, input, m)];
   },
 }));
@@ -56,11 +59,11 @@ const withoutInputGradient = tf.customGrad((x, w, mask, bias, save) => ({
 const withMaskGradient = tf.customGrad((x, w, mask, bias, save) => {
   (save as SaveFunction)([x as Tensor, w as Tensor, mask as Tensor]);
   return {
-    value: tf.add(tf.matMul(x as Tensor2D, tf.mul(w as Tensor, mask as Tensor) as Tensor2D), bias as Tensor1D),
+    value: denseProduct(x as Tensor2D, tf.mul(w as Tensor, mask as Tensor) as Tensor2D, { bias: bias as Tensor1D }),
     gradFunc: (dy, saved): Gradients => {
       const [input, weight, m] = saved as [Tensor2D, Tensor2D, Tensor2D];
-      const xt = tf.matMul(tf.transpose(input), dy as Tensor2D);
-      const dx = tf.matMul(dy as Tensor2D, tf.transpose(tf.mul(weight, m) as Tensor2D));
+      const xt = denseProduct(input, dy as Tensor2D, { transposeA: true });
+      const dx = denseProduct(dy as Tensor2D, tf.mul(weight, m) as Tensor2D, { transposeB: true });
       return [dx, tf.mul(xt, m), tf.mul(xt, weight), tf.sum(dy, 0)];
     },
   };
@@ -71,8 +74,8 @@ const withDenseWeightGradient = tf.customGrad((x, w, mask, bias, save) => ({
   value: forward(x as Tensor2D, w as Tensor2D, mask as Tensor2D, bias as Tensor1D, save as SaveFunction),
   gradFunc: (dy, saved): Gradients => {
     const [input, effective, m] = saved as [Tensor2D, Tensor2D, Tensor2D];
-    const dx = tf.matMul(dy as Tensor2D, tf.transpose(effective));
-    return [dx, tf.matMul(tf.transpose(input), dy as Tensor2D), tf.zerosLike(m), tf.sum(dy, 0)];
+    const dx = denseProduct(dy as Tensor2D, effective, { transposeB: true });
+    return [dx, denseProduct(input, dy as Tensor2D, { transposeA: true }), tf.zerosLike(m), tf.sum(dy, 0)];
   },
 }));
 

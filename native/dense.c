@@ -1,0 +1,139 @@
+/*
+ * deepstruct's optional native part: single-precision matrix products on
+ * OpenBLAS (cblas_sgemm), for the runtime's dense kernels in Node.
+ *
+ * JavaScript hands over Float32Array views, usually into TensorFlow.js's
+ * WASM heap, so no data is copied: the product is written in place.
+ * Every length is checked here, at the boundary, before BLAS reads a byte.
+ */
+#include <cblas.h>
+#include <node_api.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+/* OpenBLAS's own entry points for its thread pool and build (not in cblas.h of every BLAS). */
+extern void openblas_set_num_threads(int threads);
+extern int openblas_get_num_threads(void);
+extern char *openblas_get_config(void);
+extern char *openblas_get_corename(void);
+
+#define CHECK(env, call)                                               \
+  do {                                                                 \
+    if ((call) != napi_ok) {                                           \
+      napi_throw_error((env), NULL, "deepstruct native: " #call " failed"); \
+      return NULL;                                                     \
+    }                                                                  \
+  } while (0)
+
+static napi_value fail(napi_env env, const char *message) {
+  napi_throw_error(env, "ERR_DEEPSTRUCT_NATIVE", message);
+  return NULL;
+}
+
+/* A Float32Array argument: its data and length in floats; false (with an exception pending) when it is not one. */
+static bool floats(napi_env env, napi_value value, const char *name, float **data, size_t *length) {
+  bool is_typed = false;
+  napi_typedarray_type type;
+  char message[128];
+  if (napi_is_typedarray(env, value, &is_typed) != napi_ok || !is_typed ||
+      napi_get_typedarray_info(env, value, &type, length, (void **)data, NULL, NULL) != napi_ok || type != napi_float32_array) {
+    snprintf(message, sizeof message, "deepstruct native: %s must be a Float32Array", name);
+    napi_throw_type_error(env, "ERR_DEEPSTRUCT_NATIVE", message);
+    return false;
+  }
+  return true;
+}
+
+static bool dimension(napi_env env, napi_value value, const char *name, int32_t *out) {
+  char message[128];
+  if (napi_get_value_int32(env, value, out) != napi_ok || *out < 0) {
+    snprintf(message, sizeof message, "deepstruct native: %s must be a non-negative integer", name);
+    napi_throw_range_error(env, "ERR_DEEPSTRUCT_NATIVE", message);
+    return false;
+  }
+  return true;
+}
+
+/*
+ * gemm(transposeA, transposeB, m, n, k, a, b, c, bias | null):
+ * c[m, n] = op(a) · op(b) (+ bias on every row), row-major, where op(a) is
+ * [m, k] (a stored [k, m] when transposed) and op(b) is [k, n].
+ */
+static napi_value gemm(napi_env env, napi_callback_info info) {
+  size_t argc = 9;
+  napi_value argv[9];
+  CHECK(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  if (argc != 9) return fail(env, "deepstruct native: gemm takes 9 arguments (transposeA, transposeB, m, n, k, a, b, c, bias)");
+  bool ta = false, tb = false;
+  CHECK(env, napi_get_value_bool(env, argv[0], &ta));
+  CHECK(env, napi_get_value_bool(env, argv[1], &tb));
+  int32_t m, n, k;
+  if (!dimension(env, argv[2], "m", &m) || !dimension(env, argv[3], "n", &n) || !dimension(env, argv[4], "k", &k)) return NULL;
+  float *a, *b, *c, *bias = NULL;
+  size_t la, lb, lc, lbias = 0;
+  if (!floats(env, argv[5], "a", &a, &la) || !floats(env, argv[6], "b", &b, &lb) || !floats(env, argv[7], "c", &c, &lc)) return NULL;
+  napi_valuetype bias_type;
+  CHECK(env, napi_typeof(env, argv[8], &bias_type));
+  if (bias_type != napi_null && bias_type != napi_undefined && !floats(env, argv[8], "bias", &bias, &lbias)) return NULL;
+  char message[192];
+  if (la < (size_t)m * k || lb < (size_t)k * n || lc < (size_t)m * n || (bias != NULL && lbias < (size_t)n)) {
+    snprintf(message, sizeof message, "deepstruct native: gemm %d x %d x %d needs a >= %zu, b >= %zu, c >= %zu floats, got %zu, %zu, %zu", m, n, k,
+             (size_t)m * k, (size_t)k * n, (size_t)m * n, la, lb, lc);
+    napi_throw_range_error(env, "ERR_DEEPSTRUCT_NATIVE", message);
+    return NULL;
+  }
+  if (bias != NULL)
+    for (int32_t i = 0; i < m; i++) memcpy(c + (size_t)i * n, bias, sizeof(float) * n);
+  if (k == 0) {
+    if (bias == NULL) memset(c, 0, sizeof(float) * (size_t)m * n);
+    return NULL;
+  }
+  if (m > 0 && n > 0)
+    cblas_sgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans, m, n, k, 1.0f, a, ta ? m : k, b, tb ? k : n,
+                bias != NULL ? 1.0f : 0.0f, c, n);
+  return NULL;
+}
+
+/* setThreads(n): the BLAS's thread count (1 … the machine's cores). */
+static napi_value set_threads(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  int32_t threads = 0;
+  CHECK(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  if (argc != 1 || napi_get_value_int32(env, argv[0], &threads) != napi_ok || threads < 1)
+    return fail(env, "deepstruct native: setThreads needs a positive integer");
+  openblas_set_num_threads(threads);
+  return NULL;
+}
+
+static napi_value get_threads(napi_env env, napi_callback_info info) {
+  napi_value result;
+  (void)info;
+  CHECK(env, napi_create_int32(env, openblas_get_num_threads(), &result));
+  return result;
+}
+
+/* describe(): the BLAS's build and the kernel it chose for this CPU, e.g. "OpenBLAS 0.3.21 … (SkylakeX)". */
+static napi_value describe(napi_env env, napi_callback_info info) {
+  char text[512];
+  napi_value result;
+  (void)info;
+  snprintf(text, sizeof text, "%s (%s)", openblas_get_config(), openblas_get_corename());
+  CHECK(env, napi_create_string_utf8(env, text, NAPI_AUTO_LENGTH, &result));
+  return result;
+}
+
+static napi_value init(napi_env env, napi_value exports) {
+  napi_property_descriptor properties[] = {
+      {"gemm", NULL, gemm, NULL, NULL, NULL, napi_default, NULL},
+      {"setThreads", NULL, set_threads, NULL, NULL, NULL, napi_default, NULL},
+      {"threads", NULL, get_threads, NULL, NULL, NULL, napi_default, NULL},
+      {"describe", NULL, describe, NULL, NULL, NULL, napi_default, NULL},
+  };
+  CHECK(env, napi_define_properties(env, exports, sizeof properties / sizeof properties[0], properties));
+  return exports;
+}
+
+NAPI_MODULE(NODE_GYP_MODULE_NAME, init)

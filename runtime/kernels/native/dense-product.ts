@@ -1,0 +1,144 @@
+/**
+ * The dense kernels' matrix products: `op(a) · op(b) (+ bias)`, on the native
+ * BLAS (load.ts) where it is loaded and the backend is TensorFlow.js's WASM
+ * or CPU backend, otherwise on TensorFlow.js's own matMul.
+ *
+ * On the WASM backend the addon reads and writes the backend's heap in place
+ * (a Float32Array view on its memory: nothing is copied); on the CPU backend
+ * it works on the backend's own arrays. BLAS transposes as it multiplies, so
+ * the gradients' `aᵀ · b` and `a · bᵀ` cost what the plain product costs;
+ * TensorFlow.js's path keeps the explicit transposes (see masked-dense.ts).
+ */
+import * as tf from "@tensorflow/tfjs-core";
+import type { DataType, KernelBackend, NamedAttrMap, NamedTensorInfoMap, Tensor, Tensor1D, Tensor2D, TensorInfo } from "@tensorflow/tfjs-core";
+import { nativeStatus, type NativeBlas } from "./load.js";
+
+const KERNEL = "DeepstructNativeMatMul";
+
+export interface ProductOptions {
+  readonly transposeA?: boolean;
+  readonly transposeB?: boolean;
+  /** Added to every row of the product. */
+  readonly bias?: Tensor1D;
+}
+
+/** The parts of the WASM backend used here (as in graph/memory.ts). */
+interface WasmBackendInternals {
+  readonly wasm: { readonly asm?: { readonly memory?: { readonly buffer: ArrayBufferLike } }; readonly wasmMemory?: { readonly buffer: ArrayBufferLike } };
+  readonly dataIdMap: { get(dataId: object): { readonly memoryOffset: number } | undefined };
+  makeOutput(shape: number[], dtype: DataType): TensorInfo;
+}
+
+/** The parts of the CPU backend used here. */
+interface CpuBackendInternals {
+  readSync(dataId: object): ArrayLike<number>;
+  makeTensorInfo(shape: number[], dtype: DataType, values: Float32Array): TensorInfo;
+}
+
+interface Attributes {
+  readonly transposeA: boolean;
+  readonly transposeB: boolean;
+}
+
+/** [m, n, k] of op(a) · op(b), or an error naming the shapes that do not fit. */
+function dimensions({ a, b, bias }: NamedTensorInfoMap, { transposeA, transposeB }: Attributes): [number, number, number] {
+  if (a === undefined || b === undefined) throw new Error("native dense product: needs inputs a and b");
+  const [ar, ac] = a.shape as [number, number];
+  const [br, bc] = b.shape as [number, number];
+  const [m, k] = transposeA ? [ac, ar] : [ar, ac];
+  const [kb, n] = transposeB ? [bc, br] : [br, bc];
+  if (k !== kb) throw new Error(`native dense product: [${a.shape}]${transposeA ? "ᵀ" : ""} · [${b.shape}]${transposeB ? "ᵀ" : ""}: inner sizes ${k} and ${kb} differ`);
+  if (bias !== undefined && (bias.shape.length !== 1 || bias.shape[0] !== n)) throw new Error(`native dense product: a bias of shape [${bias.shape}] for ${n} columns`);
+  return [m, n, k];
+}
+
+function wasmProduct(blas: NativeBlas, backend: KernelBackend, inputs: NamedTensorInfoMap, attrs: Attributes): TensorInfo {
+  const internals = backend as unknown as WasmBackendInternals;
+  const [m, n, k] = dimensions(inputs, attrs);
+  const out = internals.makeOutput([m, n], "float32");
+  // Views only after the output is allocated: allocating may grow (and so replace) the memory's buffer.
+  const buffer = (internals.wasm.asm?.memory ?? internals.wasm.wasmMemory)!.buffer;
+  const view = (info: TensorInfo, length: number): Float32Array => new Float32Array(buffer, internals.dataIdMap.get(info.dataId)!.memoryOffset >>> 0, length);
+  const bias = inputs.bias === undefined ? null : view(inputs.bias, n);
+  blas.gemm(attrs.transposeA, attrs.transposeB, m, n, k, view(inputs.a!, m * k), view(inputs.b!, k * n), view(out, m * n), bias);
+  return out;
+}
+
+function cpuProduct(blas: NativeBlas, backend: KernelBackend, inputs: NamedTensorInfoMap, attrs: Attributes): TensorInfo {
+  const internals = backend as unknown as CpuBackendInternals;
+  const [m, n, k] = dimensions(inputs, attrs);
+  const floats = (info: TensorInfo): Float32Array => {
+    const values = internals.readSync(info.dataId);
+    return values instanceof Float32Array ? values : Float32Array.from(values);
+  };
+  const c = new Float32Array(m * n);
+  blas.gemm(attrs.transposeA, attrs.transposeB, m, n, k, floats(inputs.a!), floats(inputs.b!), c, inputs.bias === undefined ? null : floats(inputs.bias));
+  return internals.makeTensorInfo([m, n], "float32", c);
+}
+
+let registered = false;
+
+function register(blas: NativeBlas): void {
+  if (registered) return;
+  registered = true;
+  for (const [backendName, product] of [
+    ["wasm", wasmProduct],
+    ["cpu", cpuProduct],
+  ] as const) {
+    tf.registerKernel({
+      kernelName: KERNEL,
+      backendName,
+      kernelFunc: ({ inputs, backend, attrs }: { inputs: NamedTensorInfoMap; backend: unknown; attrs?: NamedAttrMap }) =>
+        product(blas, backend as KernelBackend, inputs, attrs as unknown as Attributes),
+    });
+  }
+}
+
+let enabled = true;
+
+/** Turns the native products off (false) or back on where available (true): for comparing the two in one process. */
+export function useNativeDense(on: boolean): void {
+  enabled = on;
+}
+
+/** The native BLAS, when it is on, loaded, and the current backend is one it runs on. */
+export function nativeDenseBlas(): NativeBlas | undefined {
+  if (!enabled) return undefined;
+  const backend = tf.getBackend();
+  if (backend !== "wasm" && backend !== "cpu") return undefined;
+  const status = nativeStatus();
+  return status.available ? status.blas : undefined;
+}
+
+/** Whether dense products run natively now (on the current backend). */
+export function nativeDenseActive(): boolean {
+  return nativeDenseBlas() !== undefined;
+}
+
+/** op(a) · op(b) (+ bias): natively where it can, else by TensorFlow.js's matMul with explicit transposes. */
+export function denseProduct(a: Tensor2D, b: Tensor2D, options: ProductOptions = {}): Tensor2D {
+  const attrs: Attributes = { transposeA: options.transposeA ?? false, transposeB: options.transposeB ?? false };
+  const blas = nativeDenseBlas();
+  if (blas !== undefined && a.dtype === "float32" && b.dtype === "float32") {
+    register(blas);
+    const inputs: Record<string, Tensor> = { a, b, ...(options.bias === undefined ? {} : { bias: options.bias }) };
+    return tf.engine().runKernel(KERNEL, inputs, attrs as unknown as NamedAttrMap) as Tensor2D;
+  }
+  return tf.tidy((): Tensor2D => {
+    const product = tf.matMul(attrs.transposeA ? tf.transpose(a) : a, attrs.transposeB ? tf.transpose(b) : b) as Tensor2D;
+    return options.bias === undefined ? product : (tf.add(product, options.bias) as Tensor2D);
+  });
+}
+
+/** The BLAS's thread count, or undefined without the native part. */
+export function nativeThreads(): number | undefined {
+  const status = nativeStatus();
+  return status.available ? status.blas.threads() : undefined;
+}
+
+/** Sets the BLAS's thread count (1 … cores); a no-op without the native part. */
+export function setNativeThreads(threads: number): void {
+  if (!Number.isInteger(threads) || threads < 1) throw new RangeError(`setNativeThreads: threads must be a positive integer, got ${threads}`);
+  const status = nativeStatus();
+  if (status.available) status.blas.setThreads(threads);
+}

@@ -1,0 +1,101 @@
+/**
+ * The optional native part (native/dense.c, built by `npm run build:native`):
+ * OpenBLAS's sgemm behind a Node-API addon. It is looked for once, the first
+ * time a dense product asks, and only in Node: browsers and any platform
+ * without the built addon run the WASM kernels as before.
+ *
+ * Where the addon is missing, fails to load, or loads but multiplies a test
+ * matrix wrongly, the runtime says so in one line (once per process) and uses
+ * TensorFlow.js's own products: the results agree within float32 rounding
+ * either way, only speed differs.
+ *
+ * DEEPSTRUCT_NATIVE=0 turns it off; DEEPSTRUCT_NATIVE_PATH names another
+ * build of the addon.
+ */
+
+/** What native/dense.c exports. */
+export interface NativeBlas {
+  /** c[m, n] = op(a) · op(b) (+ bias per row), row-major; op(a) is [m, k], op(b) [k, n]. */
+  gemm(transposeA: boolean, transposeB: boolean, m: number, n: number, k: number, a: Float32Array, b: Float32Array, c: Float32Array, bias: Float32Array | null): void;
+  setThreads(threads: number): void;
+  threads(): number;
+  /** The BLAS build and the CPU kernel it chose. */
+  describe(): string;
+}
+
+export type NativeStatus = { readonly available: true; readonly blas: NativeBlas; readonly path: string } | { readonly available: false; readonly reason: string };
+
+/** The parts of Node this file uses, reached without an import so that bundlers for browsers never see `node:` modules. */
+interface NodeParts {
+  readonly env: Record<string, string | undefined>;
+  readonly require: (path: string) => unknown;
+  readonly exists: (path: string) => boolean;
+  readonly here: string;
+}
+
+const ADDON = "native/build/Release/deepstruct_native.node";
+
+function nodeParts(): NodeParts | undefined {
+  const proc = (globalThis as { process?: { env: Record<string, string | undefined>; getBuiltinModule?: (name: string) => unknown } }).process;
+  if (proc?.getBuiltinModule === undefined) return undefined;
+  const { createRequire } = proc.getBuiltinModule("node:module") as { createRequire(from: string): (path: string) => unknown };
+  const { existsSync } = proc.getBuiltinModule("node:fs") as { existsSync(path: string): boolean };
+  const { fileURLToPath } = proc.getBuiltinModule("node:url") as { fileURLToPath(url: string): string };
+  return { env: proc.env, require: createRequire(import.meta.url), exists: existsSync, here: fileURLToPath(new URL(".", import.meta.url).href) };
+}
+
+/** The addon beside the package: this file is runtime/kernels/native/ in the sources and dist/runtime/kernels/native/ when built. */
+function candidates(node: NodeParts): string[] {
+  const override = node.env.DEEPSTRUCT_NATIVE_PATH;
+  if (override !== undefined && override !== "") return [override];
+  return ["../../../", "../../../../"].map((up) => new URL(up + ADDON, `file://${node.here}`).pathname);
+}
+
+/** A 2 × 3 by 3 × 2 product, plain and both ways transposed, against the sums written out. */
+function selfTest(blas: NativeBlas): string | undefined {
+  const a = Float32Array.of(1, 2, 3, 4, 5, 6);
+  const b = Float32Array.of(7, 8, 9, 10, 11, 12);
+  const c = new Float32Array(4);
+  blas.gemm(false, false, 2, 2, 3, a, b, c, Float32Array.of(0.5, -0.5));
+  const expected = [58.5, 63.5, 139.5, 153.5];
+  if (c.some((v, i) => v !== expected[i])) return `its self-test multiplied wrongly ([${Array.from(c).join(", ")}], expected [${expected.join(", ")}])`;
+  blas.gemm(true, true, 2, 2, 3, Float32Array.of(1, 4, 2, 5, 3, 6), Float32Array.of(7, 9, 11, 8, 10, 12), c, null);
+  if (c.some((v, i) => v !== expected[i]! - (i % 2 === 0 ? 0.5 : -0.5))) return "its transposed self-test multiplied wrongly";
+  return undefined;
+}
+
+function load(): NativeStatus {
+  const node = nodeParts();
+  if (node === undefined) return { available: false, reason: "not running in Node" };
+  if (node.env.DEEPSTRUCT_NATIVE === "0") return { available: false, reason: "turned off by DEEPSTRUCT_NATIVE=0" };
+  const paths = candidates(node);
+  const path = paths.find(node.exists);
+  if (path === undefined) return { available: false, reason: `the addon is not built (no ${paths[0]}; npm run build:native builds it)` };
+  let blas: NativeBlas;
+  try {
+    blas = node.require(path) as NativeBlas;
+    const wrong = selfTest(blas);
+    if (wrong !== undefined) return { available: false, reason: `${path}: ${wrong}` };
+  } catch (error) {
+    return { available: false, reason: `${path} could not be loaded: ${(error instanceof Error ? error.message : String(error)).split("\n")[0]}` };
+  }
+  return { available: true, blas, path };
+}
+
+let status: NativeStatus | undefined;
+
+/** The native part, loaded once; on failure, one line on the console saying why and that WASM runs instead. */
+export function nativeStatus(): NativeStatus {
+  if (status === undefined) {
+    status = load();
+    if (!status.available && status.reason !== "not running in Node" && !status.reason.startsWith("turned off")) {
+      console.warn(`deepstruct: native dense products off (${status.reason}); using TensorFlow.js's kernels`);
+    }
+  }
+  return status;
+}
+
+/** Forgets the loaded state, so the next call loads again (tests change DEEPSTRUCT_NATIVE_PATH between calls). */
+export function resetNativeStatus(): void {
+  status = undefined;
+}

@@ -1,0 +1,46 @@
+/**
+ * `npm run build:native`: builds the optional native part, native/dense.c
+ * against OpenBLAS (Debian: `apt-get install -y libopenblas-dev`), into
+ * native/build/Release/deepstruct_native.node, where
+ * runtime/kernels/native/load.ts looks for it.
+ *
+ * It calls the C compiler directly with the headers of the Node that runs it
+ * (Node-API only, so the addon loads in any later Node too) rather than
+ * node-gyp, which would download those headers first. native/binding.gyp
+ * describes the same build for node-gyp where that works.
+ *
+ * Missing compiler, headers or BLAS: it says which and exits 1; the runtime
+ * then runs on WASM as everywhere else. `--optional` exits 0 instead (for
+ * installs that must not fail for want of the native part).
+ */
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdirSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const root = fileURLToPath(new URL("..", import.meta.url));
+const source = join(root, "native/dense.c");
+const output = join(root, "native/build/Release/deepstruct_native.node");
+const optional = process.argv.includes("--optional");
+
+function stop(message: string): never {
+  console.error(`build:native: ${message}${optional ? " (optional: the runtime uses WASM)" : ""}`);
+  process.exit(optional ? 0 : 1);
+}
+
+const headers = [join(dirname(process.execPath), "../include/node"), "/usr/include/node", "/usr/local/include/node"].find((d) => existsSync(join(d, "node_api.h")));
+if (headers === undefined) stop(`no node_api.h beside ${process.execPath} nor in /usr/include/node (Debian: apt-get install -y nodejs's headers, libnode-dev)`);
+const cc = process.env.CC ?? "cc";
+mkdirSync(dirname(output), { recursive: true });
+const args = ["-O2", "-shared", "-fPIC", "-Wall", "-Wextra", "-Werror", `-I${headers}`, "-DNODE_GYP_MODULE_NAME=deepstruct_native", source, "-lopenblas", "-o", output];
+const result = spawnSync(cc, args, { encoding: "utf8" });
+if (result.error !== undefined) stop(`could not run the C compiler '${cc}': ${result.error.message}`);
+if (result.status !== 0) {
+  const text = result.stderr.trim();
+  const hint = /cblas\.h|lopenblas/.test(text) ? " — OpenBLAS is missing (Debian: apt-get install -y libopenblas-dev)" : "";
+  stop(`${cc} ${args.join(" ")} failed${hint}:\n${text}`);
+}
+// Load it once here, so a build that cannot load says so now rather than at the first product.
+const check = spawnSync(process.execPath, ["-e", `const m = require(${JSON.stringify(output)}); console.log(m.describe(), "threads:", m.threads())`], { encoding: "utf8" });
+if (check.status !== 0) stop(`built ${output} but it does not load:\n${check.stderr.trim()}`);
+console.log(`build:native: wrote ${output} — ${check.stdout.trim()}`);

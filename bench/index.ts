@@ -20,6 +20,7 @@ const benchmarks: Record<string, Benchmark> = {
   kernels: async () => (await import("./kernels.js")).benchKernels(),
   layering: async () => (await import("./layering.js")).benchLayering(),
   pruning: async () => (await import("./pruning.js")).benchPruning(),
+  pytorch: async () => (await import("./pytorch.js")).benchPytorch(),
   training: async () => (await import("./training.js")).benchTraining(),
 };
 

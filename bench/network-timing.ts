@@ -1,0 +1,64 @@
+/**
+ * Timing a network the way every network benchmark here does, so ours and
+ * each baseline get the same warm-up and repetitions: forward passes and
+ * Adam steps (softmax cross-entropy) of one batch, each the median of its
+ * repeats after its warm-up runs.
+ */
+import { tf, type Model } from "../runtime/index.js";
+import { nativeStatus } from "../runtime/kernels/native/index.js";
+
+export interface Repetitions {
+  readonly forward: { readonly warmup: number; readonly repeats: number };
+  readonly step: { readonly warmup: number; readonly repeats: number };
+}
+
+/** The median of `repeats` timed runs after `warmup` untimed ones, in seconds. */
+export function medianOf(run: () => void, warmup: number, repeats: number): number {
+  for (let i = 0; i < warmup; i++) run();
+  const times: number[] = [];
+  for (let i = 0; i < repeats; i++) {
+    const start = performance.now();
+    run();
+    times.push((performance.now() - start) / 1000);
+  }
+  return times.sort((a, b) => a - b)[Math.floor(repeats / 2)]!;
+}
+
+/** A forward function and its trainable variables: ours, or a baseline built on the same weights. */
+export interface Timed {
+  readonly forward: (x: tf.Tensor2D) => tf.Tensor2D;
+  readonly variables: tf.Variable[];
+}
+
+export function timeForwardAndStep(net: Timed, x: tf.Tensor2D, labels: Int32Array, reps: Repetitions, optimizer: "adam" | "sgd" = "adam"): { forward: number; step: number } {
+  const classes = tf.tidy(() => net.forward(x).shape[1]);
+  const y = tf.tidy(() => tf.oneHot(tf.tensor1d(labels, "int32"), classes));
+  const forward = medianOf(() => tf.tidy(() => void net.forward(x).dataSync()), reps.forward.warmup, reps.forward.repeats);
+  const train = optimizer === "adam" ? tf.train.adam(0.001) : tf.train.sgd(0.01);
+  const step = medianOf(
+    () => {
+      const cost = train.minimize(() => tf.losses.softmaxCrossEntropy(y, net.forward(x)), true, net.variables);
+      cost?.dataSync();
+      cost?.dispose();
+    },
+    reps.step.warmup,
+    reps.step.repeats,
+  );
+  train.dispose();
+  y.dispose();
+  return { forward, step };
+}
+
+export function timeNetwork(model: Model, x: tf.Tensor2D, labels: Int32Array, reps: Repetitions, optimizer: "adam" | "sgd" = "adam"): { forward: number; step: number } {
+  return timeForwardAndStep({ forward: (input) => model.predict(input) as tf.Tensor2D, variables: model.parameters.map((p) => p.variable) }, x, labels, reps, optimizer);
+}
+
+/** Seconds of the native sgemm 256 × 1024 × 1024 on the BLAS's current threads (median of 21 after 5). */
+export function nativePeak(): number {
+  const status = nativeStatus();
+  if (!status.available) throw new Error(`bench: no native peak without the native part (${status.reason})`);
+  const a = Float32Array.from({ length: 256 * 1024 }, (_, i) => ((i * 7919) % 1000) / 1000);
+  const b = Float32Array.from({ length: 1024 * 1024 }, (_, i) => ((i * 104729) % 1000) / 1000);
+  const c = new Float32Array(256 * 1024);
+  return medianOf(() => status.blas.gemm(false, false, 256, 1024, 1024, a, b, c, null), 5, 21);
+}

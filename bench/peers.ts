@@ -1,0 +1,69 @@
+/**
+ * The bridge to the PyTorch peers (bench/torch_peers.py): writes a task and
+ * its arrays to a fresh folder, runs Debian's Python with torch on it
+ * (/usr/bin/python3, or $TORCH_PYTHON), and returns its JSON. Where torch
+ * cannot be imported the benchmarks print a note and leave the peers' cells
+ * empty, instead of failing.
+ */
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { extractConnections, type Model } from "../runtime/index.js";
+
+const SCRIPT = fileURLToPath(new URL("./torch_peers.py", import.meta.url));
+const python = (): string => process.env.TORCH_PYTHON ?? "/usr/bin/python3";
+
+let checked: string | undefined | null = null;
+
+/** Why the peers cannot run here, or undefined when they can (checked once). */
+export function torchMissing(): string | undefined {
+  if (checked === null) {
+    const result = spawnSync(python(), ["-c", "import torch; print(torch.__version__)"], { encoding: "utf8" });
+    checked =
+      result.status === 0 ? undefined : `PyTorch peers not measured: ${python()} cannot import torch (${(result.stderr || String(result.error)).trim().split("\n").at(-1)})`;
+  }
+  return checked;
+}
+
+export type PeerResult = Record<string, unknown>;
+type Arrays = Record<string, Float32Array | Int32Array>;
+
+/** Runs one task of torch_peers.py; throws with Python's last lines when it fails. */
+export function runPeer(task: Record<string, unknown>, arrays: Arrays = {}): PeerResult {
+  const dir = mkdtempSync(join(tmpdir(), "dsc-peers-"));
+  try {
+    writeFileSync(join(dir, "task.json"), JSON.stringify(task));
+    for (const [name, values] of Object.entries(arrays)) writeFileSync(join(dir, name), new Uint8Array(values.buffer, values.byteOffset, values.byteLength));
+    const result = spawnSync(python(), [SCRIPT, dir], { encoding: "utf8", maxBuffer: 1 << 28 });
+    if (result.status !== 0)
+      throw new Error(`bench: torch_peers.py (${String(task.kind)}) failed:\n${(result.stderr || String(result.error)).trim().split("\n").slice(-8).join("\n")}`);
+    return JSON.parse(result.stdout.trim().split("\n").at(-1)!) as PeerResult;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** Our network's connections, biases and a batch, as the arrays the `network` task reads. */
+export function networkArrays(model: Model, x: Float32Array, labels: Int32Array): { sizes: number[]; arrays: Arrays } {
+  const connections = extractConnections(model);
+  const biases = model.layers.slice(1).flatMap((l) => Array.from(model.getBias(l.name)));
+  return {
+    sizes: model.layers.map((l) => l.size),
+    arrays: {
+      "sources.bin": new Int32Array(connections.sources),
+      "targets.bin": new Int32Array(connections.targets),
+      "weights.bin": Float32Array.from(connections.weights),
+      "biases.bin": Float32Array.from(biases),
+      "x.bin": x,
+      "labels.bin": labels,
+    },
+  };
+}
+
+/** Median of numbers (the middle one; the upper middle of an even count). */
+export function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)]!;
+}

@@ -9,13 +9,17 @@
  *
  * (γ: moving a neuron's values in or out). It writes δ, α, β and γ to
  * runtime/kernels/calibration.ts; ε is not used, because consecutive sparse
- * kernels share one graph kernel and its fixed cost.
+ * kernels share one graph kernel and its fixed cost. Where the native part
+ * is built, the dense kernel is timed twice, on its native products and on
+ * TensorFlow.js's, and both fits are written: the cost model uses the one
+ * for the products that run.
  */
 import { writeFileSync } from "node:fs";
 import { maskedDense } from "../runtime/kernels/masked-dense.js";
 import { disposeGraphStructure, graphKernel, graphStructure } from "../runtime/kernels/graph/graph-kernel.js";
 import { createRandom } from "../runtime/random.js";
 import { tf, useBackend } from "../runtime/index.js";
+import { nativeDenseActive, useNativeDense } from "../runtime/kernels/native/index.js";
 import { medianSeconds, row } from "./timing.js";
 
 const BATCH = 256;
@@ -23,8 +27,13 @@ const BATCH = 256;
 export async function benchKernels(): Promise<string[]> {
   await useBackend("wasm");
   const random = createRandom(1);
-  const lines = [row(["rows × cols", "density", "edges", "dense (ms)", "sparse (ms)", "sparse / dense"]), row(["---", "---", "---", "---", "---", "---"])];
+  const native = nativeDenseActive();
+  const lines = [
+    row(["rows × cols", "density", "edges", "dense, native (ms)", "dense, WASM (ms)", "sparse (ms)", "sparse / dense (as run)"]),
+    row(["---", "---", "---", "---", "---", "---", "---"]),
+  ];
   const dense: number[][] = [];
+  const denseWasm: number[][] = [];
   const sparse: number[][] = [];
   for (const [rows, cols] of [
     [32, 32],
@@ -59,22 +68,25 @@ export async function benchKernels(): Promise<string[]> {
         grads.forEach((g) => g.dataSync());
         tf.dispose(grads);
       };
-      const tDense = medianSeconds(
-        step((xx, ww) => maskedDense(xx, ww as tf.Tensor2D, M, b), W),
-        3,
-      );
+      const denseStep = step((xx, ww) => maskedDense(xx, ww as tf.Tensor2D, M, b), W);
+      const tDense = medianSeconds(denseStep, 3);
+      useNativeDense(false);
+      const tDenseWasm = native ? medianSeconds(denseStep, 3) : tDense;
+      useNativeDense(true);
       const tSparse = medianSeconds(
         step((xx, ww) => graphKernel(xx, [{ weight: ww as tf.Tensor1D, bias: b }], m, s, exports, { activation: "linear" }), w),
         3,
       );
       dense.push([1, rows * cols, tDense]);
+      denseWasm.push([1, rows * cols, tDenseWasm]);
       sparse.push([1, sources.length, rows + cols, tSparse]);
-      lines.push(row([`${rows} × ${cols}`, density, sources.length, tDense * 1000, tSparse * 1000, (tSparse / tDense).toFixed(2)]));
+      lines.push(row([`${rows} × ${cols}`, density, sources.length, native ? tDense * 1000 : "—", tDenseWasm * 1000, tSparse * 1000, (tSparse / tDense).toFixed(2)]));
       tf.dispose([x, W, M, b, w, m, exports]);
       disposeGraphStructure(s);
     }
   }
-  const [delta, alpha] = leastSquares(dense) as [number, number];
+  const [delta, alpha] = leastSquares(denseWasm) as [number, number];
+  const [nativeDelta, nativeAlpha] = native ? (leastSquares(dense) as [number, number]) : [delta, alpha];
   const [epsilon, beta, gamma] = leastSquares(sparse) as [number, number, number];
   const ns = (seconds: number): string => (seconds * 1e9).toFixed(1);
   writeFileSync(
@@ -84,10 +96,13 @@ export async function benchKernels(): Promise<string[]> {
       ` * Written by \`npm run bench kernels\` (bench/kernels.ts) on ${new Date().toISOString().slice(0, 10)}: the cost in`,
       ` * nanoseconds of one forward + backward on WASM, batch ${BATCH}. A dense kernel costs DENSE_FIXED plus`,
       " * DENSE_PER_ENTRY per rows × cols entry; a sparse kernel SPARSE_PER_EDGE per connection and",
-      " * SPARSE_PER_NEURON per source or target neuron (its share of a graph kernel).",
+      " * SPARSE_PER_NEURON per source or target neuron (its share of a graph kernel); NATIVE_DENSE_* are",
+      ` * the dense kernel's on the native products (native/dense.c)${native ? "" : ", not built when this was written: the WASM figures"}.`,
       " */",
       `export const DENSE_FIXED = ${ns(delta)};`,
       `export const DENSE_PER_ENTRY = ${ns(alpha)};`,
+      `export const NATIVE_DENSE_FIXED = ${ns(nativeDelta)};`,
+      `export const NATIVE_DENSE_PER_ENTRY = ${ns(nativeAlpha)};`,
       `export const SPARSE_PER_EDGE = ${ns(beta)};`,
       `export const SPARSE_PER_NEURON = ${ns(gamma)};`,
       "",
@@ -95,7 +110,7 @@ export async function benchKernels(): Promise<string[]> {
   );
   lines.push(
     "",
-    `fit: dense ${ns(delta)} ns + ${ns(alpha)} ns per entry; sparse ${ns(epsilon)} ns + ${ns(beta)} ns per edge + ${ns(gamma)} ns per neuron (written to runtime/kernels/calibration.ts, all but the sparse fixed cost)`,
+    `fit: dense ${ns(delta)} ns + ${ns(alpha)} ns per entry (native: ${ns(nativeDelta)} ns + ${ns(nativeAlpha)} ns per entry); sparse ${ns(epsilon)} ns + ${ns(beta)} ns per edge + ${ns(gamma)} ns per neuron (written to runtime/kernels/calibration.ts, all but the sparse fixed cost)`,
   );
   return lines;
 }

@@ -36,7 +36,8 @@ export function runPeer(task: Record<string, unknown>, arrays: Arrays = {}): Pee
   try {
     writeFileSync(join(dir, "task.json"), JSON.stringify(task));
     for (const [name, values] of Object.entries(arrays)) writeFileSync(join(dir, name), new Uint8Array(values.buffer, values.byteOffset, values.byteLength));
-    const result = spawnSync(python(), [SCRIPT, dir], { encoding: "utf8", maxBuffer: 1 << 28 });
+    // A bound, because OpenMP threads can stall for minutes on a machine whose cores others are using.
+    const result = spawnSync(python(), [SCRIPT, dir], { encoding: "utf8", maxBuffer: 1 << 28, timeout: 300_000 });
     if (result.status !== 0)
       throw new Error(`bench: torch_peers.py (${String(task.kind)}) failed:\n${(result.stderr || String(result.error)).trim().split("\n").slice(-8).join("\n")}`);
     return JSON.parse(result.stdout.trim().split("\n").at(-1)!) as PeerResult;

@@ -14,7 +14,7 @@ Tasks (kind):
             25% dense, as the input projection is), features-major, with a
             hand-written backward.
             Also the logits of both, to check they are our network.
-  dense     a dense network of given layer sizes: Adam steps of a batch.
+  dense     a dense network of given layer sizes: epochs of Adam steps, seconds per step.
   kthvalue  torch.kthvalue of |w| over given weights (global magnitude pruning's threshold).
   peak      torch.mm 256 x 1024 x 1024 (the BLAS's sgemm), seconds.
 
@@ -204,7 +204,8 @@ def network_task(directory, task):
 
 
 def dense_task(task):
-    sizes, batch = task["sizes"], task["batch"]
+    """Epochs of `samples` random samples in batches of `batch`, Adam, no shuffle: the median epoch over its steps."""
+    sizes, batch, samples = task["sizes"], task["batch"], task["samples"]
     torch.manual_seed(0)
     layers = []
     for i in range(1, len(sizes)):
@@ -213,15 +214,17 @@ def dense_task(task):
             layers.append(torch.nn.ReLU())
     model = torch.nn.Sequential(*layers)
     adam = torch.optim.Adam(model.parameters(), lr=1e-3)
-    x = torch.rand(batch, sizes[0])
-    y = torch.randint(0, sizes[-1], (batch,))
+    x = torch.rand(samples, sizes[0])
+    y = torch.randint(0, sizes[-1], (samples,))
 
-    def step():
-        adam.zero_grad()
-        torch.nn.functional.cross_entropy(model(x), y).backward()
-        adam.step()
+    def epoch():
+        for start in range(0, samples, batch):
+            adam.zero_grad()
+            torch.nn.functional.cross_entropy(model(x[start : start + batch]), y[start : start + batch]).backward()
+            adam.step()
 
-    return {"step": median_seconds(step, task["warmup"], task["repeats"]), "parameters": sum(p.numel() for p in model.parameters())}
+    steps = -(-samples // batch)
+    return {"step": median_seconds(epoch, task["warmup"], task["repeats"]) / steps, "parameters": sum(p.numel() for p in model.parameters())}
 
 
 def kthvalue_task(directory, task):

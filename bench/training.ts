@@ -1,13 +1,17 @@
 /**
- * One training step of the small-world MNIST example against a dense
- * tf.layers model of the same layer sizes (input, each hidden layer in
- * order, output), measured in the same run on the same backend: an epoch of
- * 2,048 random samples in batches of 32, with Adam, divided by its steps.
+ * One training step of the small-world MNIST example against dense networks
+ * of the same layer sizes (input, each hidden layer in order, output),
+ * measured in the same run: a tf.layers model on the same backend, and, where
+ * Debian's torch is installed, a PyTorch one (torch.nn.Linear, one thread),
+ * the strong baseline. Each: an epoch of 2,048 random samples in batches of
+ * 32, with Adam, divided by its steps; median of 3 epochs after 1, alike.
  */
 import { readFileSync } from "node:fs";
 import * as tfl from "@tensorflow/tfjs-layers";
 import { createNetwork, tf, type Model } from "../runtime/index.js";
+import { nativeDenseActive } from "../runtime/kernels/native/index.js";
 import { analyze, networkSpec } from "../src/index.js";
+import { runPeer, torchMissing } from "./peers.js";
 import { row } from "./timing.js";
 
 const SAMPLES = 2048;
@@ -33,8 +37,10 @@ export async function benchTraining(): Promise<string[]> {
     await dense.fit(x, oneHot, { epochs: 1, batchSize: BATCH, shuffle: false, verbose: 0 });
   });
   const denseParameters = dense.countParams();
+  const missing = torchMissing();
+  const torchStep = missing === undefined ? (runPeer({ kind: "dense", sizes, batch: BATCH, samples: SAMPLES, threads: 1, warmup: 1, repeats: REPEATS }).step as number) : undefined;
   const lines = [
-    `backend ${tf.getBackend()}, batch ${BATCH}, ${steps} steps per measurement, median of ${REPEATS}`,
+    `backend ${tf.getBackend()}${nativeDenseActive() ? " with native dense products" : ""}, batch ${BATCH}, ${steps} steps per measurement, median of ${REPEATS} after 1`,
     "",
     row(["model", "layer sizes", "parameters", "ms per step", "vs dense"]),
     row(["---", "---", "---", "---", "---"]),
@@ -46,6 +52,14 @@ export async function benchTraining(): Promise<string[]> {
       `${(denseSeconds / oursSeconds).toFixed(2)}× faster`,
     ]),
     row(["tf.layers dense, same sizes", `${sizes.length} layers`, denseParameters, (denseSeconds / steps) * 1000, "1×"]),
+    row([
+      "PyTorch dense (torch.nn.Linear, 1 thread), same sizes",
+      `${sizes.length} layers`,
+      denseParameters,
+      torchStep === undefined ? "—" : torchStep * 1000,
+      torchStep === undefined ? "—" : `${(torchStep / (oursSeconds / steps)).toFixed(2)}× ours`,
+    ]),
+    ...(missing === undefined ? [] : ["", missing]),
   ];
   tf.dispose([x, labels, oneHot]);
   ours.dispose();

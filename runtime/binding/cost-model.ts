@@ -4,7 +4,8 @@
  * not depend on it (see storage/layout.ts), so a model saved under one
  * decision loads under any other; only speed does.
  */
-import { DENSE_FIXED, DENSE_PER_ENTRY, SPARSE_PER_EDGE, SPARSE_PER_NEURON } from "../kernels/calibration.js";
+import { DENSE_FIXED, DENSE_PER_ENTRY, NATIVE_DENSE_FIXED, NATIVE_DENSE_PER_ENTRY, SPARSE_PER_EDGE, SPARSE_PER_NEURON } from "../kernels/calibration.js";
+import { nativeDenseActive } from "../kernels/native/dense-product.js";
 import type { GraphKernelSupport } from "../kernels/graph/memory.js";
 import { learnableBlocks, type KernelLayout } from "../storage/layout.js";
 import type { Execution, NetworkSpec } from "../spec.js";
@@ -22,11 +23,14 @@ export type KernelExecution = { readonly kind: "dense" | "sparse"; readonly reas
 
 /**
  * Whether the cost model calibrated by `npm run bench kernels` prefers the
- * sparse kernel: never for a full layer the language made dense.
+ * sparse kernel: never for a full layer the language made dense. The dense
+ * cost is that of the products that run now: native where they are, WASM
+ * otherwise.
  */
 export function sparseIsCheaper(shape: KernelShape): boolean {
   if (shape.denseLayer) return false;
-  const dense = DENSE_FIXED + DENSE_PER_ENTRY * shape.rows * shape.cols;
+  const native = nativeDenseActive();
+  const dense = (native ? NATIVE_DENSE_FIXED : DENSE_FIXED) + (native ? NATIVE_DENSE_PER_ENTRY : DENSE_PER_ENTRY) * shape.rows * shape.cols;
   const sparse = SPARSE_PER_EDGE * shape.edges + SPARSE_PER_NEURON * (shape.rows + shape.cols);
   return sparse < dense;
 }

@@ -6,5 +6,7 @@
  */
 export const DENSE_FIXED = 445376.3;
 export const DENSE_PER_ENTRY = 72.4;
+export const NATIVE_DENSE_FIXED = 445376.3;
+export const NATIVE_DENSE_PER_ENTRY = 72.4;
 export const SPARSE_PER_EDGE = 125.4;
 export const SPARSE_PER_NEURON = 3483.0;

@@ -5,7 +5,6 @@
  * decision loads under any other; only speed does.
  */
 import { DENSE_FIXED, DENSE_PER_ENTRY, NATIVE_DENSE_FIXED, NATIVE_DENSE_PER_ENTRY, SPARSE_PER_EDGE, SPARSE_PER_NEURON } from "../kernels/calibration.js";
-import { nativeDenseActive } from "../kernels/native/dense-product.js";
 import type { GraphKernelSupport } from "../kernels/graph/memory.js";
 import { learnableBlocks, type KernelLayout } from "../storage/layout.js";
 import type { Execution, NetworkSpec } from "../spec.js";
@@ -21,15 +20,19 @@ export interface KernelShape {
 
 export type KernelExecution = { readonly kind: "dense" | "sparse"; readonly reason?: string };
 
+/** Whose matrix products a dense kernel's cost is counted for. */
+export type DenseProducts = "wasm" | "native";
+
 /**
  * Whether the cost model calibrated by `npm run bench kernels` prefers the
- * sparse kernel: never for a full layer the language made dense. The dense
- * cost is that of the products that run now: native where they are, WASM
- * otherwise.
+ * sparse kernel: never for a full layer the language made dense. `products`
+ * prices the dense kernel's matrix products: TensorFlow.js's WASM ones (the
+ * default, and what plans are made with, so that a compiled plan is the same
+ * on every machine) or the native ones (native/dense.c).
  */
-export function sparseIsCheaper(shape: KernelShape): boolean {
+export function sparseIsCheaper(shape: KernelShape, products: DenseProducts = "wasm"): boolean {
   if (shape.denseLayer) return false;
-  const native = nativeDenseActive();
+  const native = products === "native";
   const dense = (native ? NATIVE_DENSE_FIXED : DENSE_FIXED) + (native ? NATIVE_DENSE_PER_ENTRY : DENSE_PER_ENTRY) * shape.rows * shape.cols;
   const sparse = SPARSE_PER_EDGE * shape.edges + SPARSE_PER_NEURON * (shape.rows + shape.cols);
   return sparse < dense;

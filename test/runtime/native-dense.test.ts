@@ -8,6 +8,7 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { useBackend } from "../../runtime/backend.js";
+import { sparseIsCheaper } from "../../runtime/binding/cost-model.js";
 import { maskedDense } from "../../runtime/kernels/masked-dense.js";
 import { denseProduct, nativeDenseActive, nativeThreads, setNativeThreads, useNativeDense } from "../../runtime/kernels/native/dense-product.js";
 import { nativeStatus, resetNativeStatus, type NativeBlas } from "../../runtime/kernels/native/load.js";
@@ -97,6 +98,17 @@ describe.skipIf(!built)("native dense products", () => {
     expect(nativeThreads()).toBe(2);
     expectWithinRounding(denseProduct(a, b), one, 512);
     setNativeThreads(before);
+  });
+});
+
+describe("the cost model", () => {
+  it("prices dense kernels on native products below WASM ones, and plans with WASM prices by default", () => {
+    // 256 × 256 with 10,000 connections (15%): sparse beats WASM's dense products, not the native ones.
+    const shape = { denseLayer: false, rows: 256, cols: 256, edges: 10_000 };
+    expect(sparseIsCheaper(shape)).toBe(true);
+    expect(sparseIsCheaper(shape, "wasm")).toBe(true);
+    expect(sparseIsCheaper(shape, "native")).toBe(false);
+    expect(sparseIsCheaper({ denseLayer: false, rows: 1024, cols: 1024, edges: 2000 }, "native")).toBe(true);
   });
 });
 

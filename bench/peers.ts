@@ -42,7 +42,9 @@ export function runPeer(task: Record<string, unknown>, arrays: Arrays = {}): Pee
       throw new Error(`bench: torch_peers.py (${String(task.kind)}) failed:\n${(result.stderr || String(result.error)).trim().split("\n").slice(-8).join("\n")}`);
     return JSON.parse(result.stdout.trim().split("\n").at(-1)!) as PeerResult;
   } finally {
-    rmSync(dir, { recursive: true, force: true });
+    // DSC_PEERS_KEEP=1 keeps the folder, to run torch_peers.py on it by hand.
+    if (process.env.DSC_PEERS_KEEP === "1") console.error(`bench: kept ${dir}`);
+    else rmSync(dir, { recursive: true, force: true });
   }
 }
 

@@ -38,6 +38,8 @@ interface Figures {
   native: { forward: number[]; step: number[] };
   wasm: { forward: number[]; step: number[] };
   peers: PeerResult[];
+  /** Peer runs that failed (timed out on a loaded machine), said under the table. */
+  failures: string[];
 }
 
 const times = (ours: number, theirs: number | undefined): string => (theirs === undefined ? "—" : `${(theirs / ours).toFixed(2)}×`);
@@ -54,12 +56,16 @@ async function measure(n: number, missing: string | undefined, threads: number):
   const labels = Int32Array.from({ length: BATCH }, (_, i) => (i * 7) % 10);
   const logits = tf.tidy(() => model.predict(x).dataSync() as Float32Array);
   const { sizes, arrays } = networkArrays(model, x.dataSync() as Float32Array, labels);
-  const figures: Figures = { native: { forward: [], step: [] }, wasm: { forward: [], step: [] }, peers: [] };
+  const figures: Figures = { native: { forward: [], step: [] }, wasm: { forward: [], step: [] }, peers: [], failures: [] };
   setNativeThreads(threads);
   for (let round = 0; round < ROUNDS; round++) {
     const peer = (): void => {
-      if (missing === undefined)
+      if (missing !== undefined) return;
+      try {
         figures.peers.push(runPeer({ kind: "network", sizes, batch: BATCH, threads, plan: round === 0 && threads === 1, forward: REPS.forward, step: REPS.step }, arrays));
+      } catch (error) {
+        figures.failures.push((error as Error).message);
+      }
     };
     if (round % 2 === 1) peer();
     for (const native of [true, false]) {
@@ -120,6 +126,7 @@ export async function benchPytorch(): Promise<string[]> {
     ]),
     row(["---", "---", "---", "---", "---", "---", "---", "---", "---", "---", "---", "---"]),
   ];
+  const notes: string[] = [];
   for (const n of SIZES) {
     for (const threads of n === 10000 ? [1, 2] : [1]) {
       const { model, figures, logits } = await measure(n, missing, threads);
@@ -149,9 +156,10 @@ export async function benchPytorch(): Promise<string[]> {
         ]),
       );
       console.error(`pytorch: ${lines.at(-1)}`);
+      for (const failure of figures.failures) notes.push(`WS ${n}, ${threads} thread(s): ${failure}`);
       model.dispose();
     }
   }
   setNativeThreads(1);
-  return lines;
+  return notes.length === 0 ? lines : [...lines, "", ...notes];
 }

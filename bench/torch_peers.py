@@ -120,13 +120,7 @@ class CsrPeer:
                 rows, cols, values = rows[order], cols[order], values[order]
                 crow = torch.zeros(net.sizes[t] + 1, dtype=torch.long)
                 crow[1:] = torch.cumsum(torch.bincount(rows, minlength=net.sizes[t]), 0)
-                # The transposed pattern (for the inputs' gradient): the same values, permuted.
-                perm = torch.argsort(cols * net.sizes[t] + rows)
-                crow_t = torch.zeros(net.offsets[t] + 1, dtype=torch.long)
-                crow_t[1:] = torch.cumsum(torch.bincount(cols, minlength=net.offsets[t]), 0)
-                self.depths.append(
-                    {"dense": False, "crow": crow, "col": cols, "rows": rows, "crow_t": crow_t, "col_t": rows[perm], "perm": perm, "w": values.clone(), "lo": 0, "hi": net.offsets[t]}
-                )
+                self.depths.append({"dense": False, "crow": crow, "col": cols, "rows": rows, "w": values.clone(), "lo": 0, "hi": net.offsets[t]})
             self.depths[-1]["b"] = net.bias(t)
         self.parameters = [p for d in self.depths for p in (d["w"], d["b"])]
         for p in self.parameters:
@@ -170,8 +164,9 @@ class CsrPeer:
             else:
                 # Each connection's gradient, dz[target] · h[source] over the batch (faster here than sampled_addmm).
                 d["w"].grad = (dz[d["rows"]] * block[d["col"]]).sum(1)
-                transposed = torch.sparse_csr_tensor(d["crow_t"], d["col_t"], d["w"][d["perm"]], (net.offsets[t], net.sizes[t]))
-                g[: net.offsets[t]] += transposed @ dz
+                # The sources' gradient, scattered onto their rows only (a transposed CSR product would add a
+                # whole [earlier neurons, batch] block per depth, which costs more than the connections here).
+                g.index_add_(0, d["col"], dz[d["rows"]] * d["w"][:, None])
         optimizer.step()
 
 

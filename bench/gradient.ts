@@ -1,19 +1,24 @@
 /**
  * The masked kernel's custom gradient (explicit transposes) against
  * TensorFlow.js's stock gradient of the same expression (transposed matMul),
- * on the current backend: forward and backward of x · (W ⊙ M) + b.
+ * on the current backend: forward and backward of x · (W ⊙ M) + b; the
+ * custom gradient on TensorFlow.js's products and, where the native part is
+ * built, on the native ones.
  */
 import { maskedDense } from "../runtime/kernels/masked-dense.js";
 import { tf, useBackend } from "../runtime/index.js";
+import { nativeDenseActive, setNativeThreads, useNativeDense } from "../runtime/kernels/native/index.js";
 import { medianSeconds, row } from "./timing.js";
 
 export async function benchGradient(): Promise<string[]> {
   await useBackend("wasm");
+  const native = nativeDenseActive();
+  if (native) setNativeThreads(1);
   const lines = [
-    `backend ${tf.getBackend()}, median of 5`,
+    `backend ${tf.getBackend()}, median of 5 after 1${native ? "; native products on one thread" : "; no native part"}`,
     "",
-    row(["batch × in × out", "custom gradient (ms)", "stock gradient (ms)", "speed-up"]),
-    row(["---", "---", "---", "---"]),
+    row(["batch × in × out", "custom, native (ms)", "custom, WASM (ms)", "stock gradient (ms)", "stock / custom WASM", "stock / custom native"]),
+    row(["---", "---", "---", "---", "---", "---"]),
   ];
   for (const [batch, rows, cols] of [
     [32, 784, 128],
@@ -28,9 +33,21 @@ export async function benchGradient(): Promise<string[]> {
       grads.forEach((g) => g.dataSync());
       tf.dispose(grads);
     };
+    const customNative = native ? medianSeconds(gradients((xx, ww) => maskedDense(xx, ww, mask, b))) : undefined;
+    useNativeDense(false);
     const custom = medianSeconds(gradients((xx, ww) => maskedDense(xx, ww, mask, b)));
+    useNativeDense(true);
     const stock = medianSeconds(gradients((xx, ww) => tf.add(tf.matMul(xx, tf.mul(ww, mask) as tf.Tensor2D), b)));
-    lines.push(row([`${batch} × ${rows} × ${cols}`, custom * 1000, stock * 1000, `${(stock / custom).toFixed(1)}×`]));
+    lines.push(
+      row([
+        `${batch} × ${rows} × ${cols}`,
+        customNative === undefined ? "—" : customNative * 1000,
+        custom * 1000,
+        stock * 1000,
+        `${(stock / custom).toFixed(1)}×`,
+        customNative === undefined ? "—" : `${(stock / customNative).toFixed(1)}×`,
+      ]),
+    );
     tf.dispose([x, w, mask, b]);
   }
   return lines;

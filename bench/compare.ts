@@ -52,7 +52,7 @@ const TRAINING_SAMPLES = 2048;
 const TRAINING_BATCH = 32;
 
 // Repetitions inside one process (the same for both builds). More than the
-// benchmarks' own (forward 11, step 5, epochs 3, one warm-up each; builds:
+// benchmarks' own (fusion: forward 7 after 3, step 3 after 1; training: epochs 3 after 1; builds:
 // one, cold): a fresh process starts cold — forward passes keep getting
 // faster for some 50 calls while V8 and WebAssembly tier up — and its start
 // costs more than the timing, so each process warms up and times enough for

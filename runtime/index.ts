@@ -47,7 +47,7 @@ export { extractConnections, extractGraph } from "./extract.js";
 export { extractLayersGraph } from "./extract-layers.js";
 export { modelSummary } from "./summary.js";
 export type { ModelSummary, SummaryParameters, SummaryRow, SummaryTotals } from "./summary.js";
-export type { LayersExtraction } from "./extract-layers.js";
+export type { LayersExtraction, LayersLayer, LayersModelLike } from "./extract-layers.js";
 export type { ConnectionList, ExtractedEdge, ExtractedGraph, ExtractedVertex, ExtractionOrder, ExtractOptions } from "./extract.js";
 export { exportWeights, fileSpec, importWeights, WEIGHTS_FILE_NAME } from "./weights.js";
 export type { WeightsFile } from "./weights.js";

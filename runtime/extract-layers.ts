@@ -84,7 +84,13 @@ export function extractLayersGraph(model: LayersModelLike, options: { readonly t
 }
 
 /** Edges of a Conv2D layer: output (oh, ow, co) reads input (oh·s − pad + dh·d, ow·s − pad + dw·d, ci) through kernel[dh, dw, ci, co]. */
-function addConvolutionEdges(graph: DirectedGraph<ExtractedVertex, ExtractedEdge>, layer: LayersLayer, before: readonly string[], after: readonly string[], threshold: number): void {
+function addConvolutionEdges(
+  graph: DirectedGraph<ExtractedVertex, ExtractedEdge>,
+  layer: LayersLayer,
+  before: readonly string[],
+  after: readonly string[],
+  threshold: number,
+): void {
   const config = layer.getConfig() as unknown as { kernelSize: number[]; strides: number[]; padding: string; dilationRate: number | number[]; dataFormat?: string };
   if (config.dataFormat === "channelsFirst") throw new Error(`extraction: Conv2D layer '${layer.name}' is channels-first; only channels-last is supported`);
   const [, inH, inW, inC] = inputShapeOf(layer) as number[];

@@ -1,6 +1,6 @@
 /**
  * The runtime of `dsc`: generated modules import everything they need from
- * `deepstruct/runtime`.
+ * `@deepstruct/runtime`.
  */
 export { createNetwork } from "./network.js";
 export { useBackend, setWasmPaths } from "./backend.js";

@@ -3,8 +3,8 @@
  * `@deepstruct/runtime`.
  */
 export { createNetwork } from "./network.js";
-export { useBackend, setWasmPaths } from "./backend.js";
-export type { BackendChoice, BackendName, BlockInfo, ExecutionStep, NetworkOptions, LayerInfo, Model, Parameter } from "./model.js";
+export { autoOrder, useBackend, setWasmPaths, type WasmBinaryName, type WasmPaths } from "./backend.js";
+export type { BackendChoice, BackendName, BatchRank, BlockInfo, ExecutionStep, NetworkOptions, LayerInfo, Model, Parameter } from "./model.js";
 export { layerKind } from "./spec.js";
 export type { ActivationName, Execution, BlockSpec, KernelSpec, LayerKind, LayerOrigin, LayerSpec, NetworkSpec } from "./spec.js";
 export { fit, evaluate, predictBatches } from "./training/fit.js";
@@ -63,7 +63,7 @@ export type { Random, RandomState } from "./random.js";
 export { decodeMask, decodeIntegers, encodeMask, encodeIntegers, liveIndices, MaskEncodingError } from "./masks/codec.js";
 /** The TensorFlow.js instance the runtime computes with (use it to build input tensors). */
 export * as tf from "@tensorflow/tfjs-core";
-export type { Rank, Tensor, Tensor1D, Tensor2D, TensorLike, Variable } from "@tensorflow/tfjs-core";
+export type { Rank, Tensor, Tensor1D, Tensor2D, Tensor3D, Tensor4D, TensorLike, Variable } from "@tensorflow/tfjs-core";
 export { blobs, functionDataset, moons, NonFiniteSampleError, spirals, subset, toTensors } from "./datasets/index.js";
 export type { BlobsOptions, Dataset, FunctionDatasetOptions, Interval, Labels, MoonsOptions, SampleFunction, Sampler, SpiralsOptions } from "./datasets/index.js";
 export { DEFAULT_RUNTIME_LIMITS, type RuntimeLimits } from "./limits.js";

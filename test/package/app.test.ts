@@ -1,0 +1,114 @@
+/**
+ * An app that only runs generated models, as a user makes one: the runtime
+ * packed into a tarball and installed from it into a fresh folder (with
+ * TensorFlow.js from the registry), a module `dsc` generated, type-checked by
+ * `tsc --strict` without `skipLibCheck`, compiled and run.
+ */
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createNetwork, tf } from "../../runtime/index.js";
+import { analyze, compile, networkSpec } from "../../src/index.js";
+import { installApp, installedPackages, installedVersion, packWorkspace, repoRoot, run, treeBytes } from "./support.js";
+
+const MB = 1024 * 1024;
+/** The TensorFlow.js packages the runtime computes with: the size an app pays for TensorFlow.js itself. */
+const TFJS_PACKAGES = [
+  "@tensorflow/tfjs-core",
+  "@tensorflow/tfjs-backend-cpu",
+  "@tensorflow/tfjs-backend-wasm",
+  "@tensorflow/tfjs-backend-webgl",
+  "@tensorflow/tfjs-backend-webgpu",
+];
+/** The newest TypeScript whose DOM library agrees with TensorFlow.js's declarations (see the TypeScript 7 test). */
+const TYPESCRIPT_5 = "5.9.3";
+
+const source = readFileSync(join(repoRoot, "examples/mlp.ds"), "utf8");
+const MAIN = `import { tf, type Tensor2D, type Tensor3D } from "@deepstruct/runtime";
+import { createMlp } from "./mlp.js";
+
+const model = await createMlp({ seed: 1 });
+const x = tf.ones([2, 784]);
+const logits: Tensor2D = model.predict(x);
+// @ts-expect-error a batch of outputs of shape [10] is a Tensor2D, not a Tensor3D
+const wrong: Tensor3D = model.predict(x);
+wrong.dispose();
+console.log(JSON.stringify({ backend: model.backend, execution: model.execution, shape: logits.shape, logits: Array.from(logits.dataSync()) }));
+`;
+const TSCONFIG = {
+  compilerOptions: { target: "ES2022", module: "NodeNext", moduleResolution: "NodeNext", strict: true, skipLibCheck: false, outDir: "out", rootDir: "src" },
+  include: ["src"],
+};
+
+let work: string;
+const app = (): string => join(work, "app");
+
+beforeAll(async () => {
+  work = mkdtempSync(join(tmpdir(), "deepstruct-app-"));
+  const tarball = packWorkspace("@deepstruct/runtime", work);
+  for (const dir of ["app", "tfjs", "typescript"]) mkdirSync(join(work, dir));
+  installApp(app(), { "@deepstruct/runtime": `file:${tarball}` });
+  installApp(join(work, "tfjs"), Object.fromEntries(TFJS_PACKAGES.map((name) => [name, installedVersion(app(), name)])));
+  installApp(join(work, "typescript"), { typescript: TYPESCRIPT_5 });
+  mkdirSync(join(app(), "src"));
+  const { code } = await compile(source, { fileName: "mlp.ds" });
+  writeFileSync(join(app(), "src/mlp.ts"), code!);
+  writeFileSync(join(app(), "src/main.ts"), MAIN);
+  writeFileSync(join(app(), "tsconfig.json"), JSON.stringify(TSCONFIG, null, 2));
+}, 600_000);
+
+afterAll(() => {
+  if (work !== undefined) rmSync(work, { recursive: true, force: true });
+});
+
+describe("an app that depends only on @deepstruct/runtime", () => {
+  it("installs TensorFlow.js and at most 5 MB more, none of the compiler's dependencies", () => {
+    const installed = installedPackages(app());
+    for (const compilerOnly of ["deepstruct", "ts-morph", "prettier", "mnist", "chevrotain", "elkjs", "vscode-languageserver", "@tensorflow/tfjs-layers", "cli-progress"]) {
+      expect(installed).not.toContain(compilerOnly);
+    }
+    const appBytes = treeBytes(join(app(), "node_modules"));
+    const tfjsBytes = treeBytes(join(work, "tfjs", "node_modules"));
+    console.log(
+      `app node_modules ${(appBytes / MB).toFixed(1)} MB; TensorFlow.js's packages alone ${(tfjsBytes / MB).toFixed(1)} MB; the difference ${((appBytes - tfjsBytes) / MB).toFixed(2)} MB`,
+    );
+    expect(appBytes - tfjsBytes).toBeLessThanOrEqual(5 * MB);
+  });
+
+  it(`type-checks with tsc --strict and no skipLibCheck (TypeScript ${TYPESCRIPT_5}), predict typed by the output rank`, () => {
+    const tsc = join(work, "typescript/node_modules/typescript/bin/tsc");
+    expect(run("node", [tsc, "-p", "tsconfig.json"], app())).toBe("");
+  });
+
+  it("with TypeScript 7 gets no error from the runtime's declarations, only TensorFlow.js's WebGPU types clashing with TypeScript 7's DOM library", () => {
+    let output = "";
+    try {
+      run(join(repoRoot, "node_modules/.bin/tsc"), ["-p", "tsconfig.json", "--noEmit"], app());
+    } catch (error) {
+      output = (error as Error).message;
+    }
+    const errors = output.split("\n").filter((line) => line.includes("error TS"));
+    // TypeScript 7's DOM library declares WebGPU itself, in other words than the @webgpu/types tfjs-core references; and it no longer includes every @types package, so tfjs-core's global `Long` goes missing.
+    const tfjsOwn = (line: string): boolean =>
+      line.startsWith("node_modules/@webgpu/types/") || /\/lib\.dom\.d\.ts\(/.test(line) || /tfjs-core\/dist\/hash_util\.d\.ts.*Cannot find name 'Long'/.test(line);
+    expect(errors.length).toBeGreaterThan(0);
+    expect(errors.filter((line) => !tfjsOwn(line))).toEqual([]);
+  });
+
+  it("runs the generated model's predict on WASM, as the runtime in this repository computes it", async () => {
+    const out = JSON.parse(run("node", ["out/main.js"], app()).trim().split("\n").at(-1)!) as {
+      backend: string;
+      shape: number[];
+      logits: number[];
+      execution: { backend: string }[];
+    };
+    expect(out.backend).toBe("wasm");
+    expect(out.shape).toEqual([2, 10]);
+    expect(out.execution.every((step) => step.backend === "wasm")).toBe(true);
+    const model = await createNetwork(networkSpec(analyze(source).plans![0]!), { seed: 1, backend: "cpu" });
+    const expected = Array.from(model.predict(tf.ones([2, 784])).dataSync());
+    model.dispose();
+    out.logits.forEach((value, i) => expect(value).toBeCloseTo(expected[i]!, 4));
+  });
+});

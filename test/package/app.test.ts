@@ -5,6 +5,8 @@
  * `tsc --strict` without `skipLibCheck`, compiled and run.
  */
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { gzipSync } from "node:zlib";
+import { build } from "esbuild";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -36,6 +38,12 @@ const wrong: Tensor3D = model.predict(x);
 wrong.dispose();
 console.log(JSON.stringify({ backend: model.backend, execution: model.execution, shape: logits.shape, logits: Array.from(logits.dataSync()) }));
 `;
+/** A web page's entry: the bundle an app ships for one generated model. */
+const WEB = `import { tf } from "@deepstruct/runtime";
+import { createMlp } from "./mlp.js";
+const model = await createMlp({ seed: 1 });
+console.log(model.predict(tf.zeros([1, 784])).shape);
+`;
 const TSCONFIG = {
   compilerOptions: { target: "ES2022", module: "NodeNext", moduleResolution: "NodeNext", strict: true, skipLibCheck: false, outDir: "out", rootDir: "src" },
   include: ["src"],
@@ -55,6 +63,7 @@ beforeAll(async () => {
   const { code } = await compile(source, { fileName: "mlp.ds" });
   writeFileSync(join(app(), "src/mlp.ts"), code!);
   writeFileSync(join(app(), "src/main.ts"), MAIN);
+  writeFileSync(join(app(), "src/web.ts"), WEB);
   writeFileSync(join(app(), "tsconfig.json"), JSON.stringify(TSCONFIG, null, 2));
 }, 600_000);
 
@@ -110,5 +119,34 @@ describe("an app that depends only on @deepstruct/runtime", () => {
     const expected = Array.from(model.predict(tf.ones([2, 784])).dataSync());
     model.dispose();
     out.logits.forEach((value, i) => expect(value).toBeCloseTo(expected[i]!, 4));
+  });
+
+  it("bundles for the browser without tfjs-layers, each backend in its own chunk loaded on use (minified, gzipped: the page's code under 200 KB)", async () => {
+    const result = await build({
+      entryPoints: [join(app(), "src/web.ts")],
+      absWorkingDir: app(),
+      bundle: true,
+      splitting: true,
+      minify: true,
+      format: "esm",
+      platform: "browser",
+      outdir: join(work, "web"),
+      write: false,
+      metafile: true,
+      logLevel: "silent",
+    });
+    const inputs = Object.keys(result.metafile.inputs);
+    expect(inputs.some((path) => path.includes("tfjs-layers"))).toBe(false);
+    const gzipped = new Map(result.outputFiles.map((file) => [file.path.slice(join(work, "web").length + 1), gzipSync(file.contents, { level: 9 }).length]));
+    const chunkOf = (backend: string): string =>
+      Object.entries(result.metafile.outputs)
+        .find(([, output]) => output.entryPoint?.includes(`tfjs-backend-${backend}/`))![0]
+        .replace(/^.*\//, "");
+    const backendChunks = new Map(["webgpu", "webgl", "wasm"].map((name) => [name, chunkOf(name)]));
+    const kb = (bytes: number): string => `${(bytes / 1024).toFixed(0)} KB`;
+    const page = [...gzipped].filter(([name]) => ![...backendChunks.values()].includes(name)).reduce((n, [, bytes]) => n + bytes, 0);
+    const perBackend = [...backendChunks].map(([name, chunk]) => `${name} ${kb(gzipped.get(chunk)!)}`).join(", ");
+    console.log(`gzipped: the page's code ${kb(page)}; + the backend it loads: ${perBackend}`);
+    expect(page).toBeLessThan(200 * 1024);
   });
 });

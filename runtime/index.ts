@@ -1,3 +1,6 @@
+// tfjs-core's declarations name the global `Long` of @types/long without referencing it; TypeScript 6+ (and pnpm's
+// strict layout) no longer bring it in by themselves, so the runtime's declarations do.
+/// <reference types="long" preserve="true" />
 /**
  * The runtime of `dsc`: generated modules import everything they need from
  * `@deepstruct/runtime`.

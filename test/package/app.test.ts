@@ -45,7 +45,16 @@ const model = await createMlp({ seed: 1 });
 console.log(model.predict(tf.zeros([1, 784])).shape);
 `;
 const TSCONFIG = {
-  compilerOptions: { target: "ES2022", module: "NodeNext", moduleResolution: "NodeNext", strict: true, skipLibCheck: false, outDir: "out", rootDir: "src" },
+  compilerOptions: {
+    target: "ES2022",
+    module: "NodeNext",
+    moduleResolution: "NodeNext",
+    strict: true,
+    skipLibCheck: false,
+    typeRoots: ["./node_modules/@types"],
+    outDir: "out",
+    rootDir: "src",
+  },
   include: ["src"],
 };
 
@@ -69,7 +78,10 @@ beforeAll(async () => {
 
 afterAll(() => {
   if (work !== undefined) rmSync(work, { recursive: true, force: true });
-});
+}, 120_000);
+
+/** pnpm (fetched by npx from the registry) installs packages strictly: a package sees only what it declares, and peers are installed for it. */
+const PNPM = ["--yes", "pnpm@10"];
 
 describe("an app that depends only on @deepstruct/runtime", () => {
   it("installs TensorFlow.js and at most 5 MB more, none of the compiler's dependencies", () => {
@@ -90,7 +102,7 @@ describe("an app that depends only on @deepstruct/runtime", () => {
     expect(run("node", [tsc, "-p", "tsconfig.json"], app())).toBe("");
   });
 
-  it("with TypeScript 7 gets no error from the runtime's declarations, only TensorFlow.js's WebGPU types clashing with TypeScript 7's DOM library", () => {
+  it("with TypeScript 7 gets no error from the runtime's declarations, only TensorFlow.js's WebGPU types (@webgpu/types) clashing with TypeScript 7's DOM library", () => {
     let output = "";
     try {
       run(join(repoRoot, "node_modules/.bin/tsc"), ["-p", "tsconfig.json", "--noEmit"], app());
@@ -98,9 +110,8 @@ describe("an app that depends only on @deepstruct/runtime", () => {
       output = (error as Error).message;
     }
     const errors = output.split("\n").filter((line) => line.includes("error TS"));
-    // TypeScript 7's DOM library declares WebGPU itself, in other words than the @webgpu/types tfjs-core references; and it no longer includes every @types package, so tfjs-core's global `Long` goes missing.
-    const tfjsOwn = (line: string): boolean =>
-      line.startsWith("node_modules/@webgpu/types/") || /\/lib\.dom\.d\.ts\(/.test(line) || /tfjs-core\/dist\/hash_util\.d\.ts.*Cannot find name 'Long'/.test(line);
+    // TypeScript 7's DOM library declares WebGPU itself, in other words than the @webgpu/types tfjs-core references.
+    const tfjsOwn = (line: string): boolean => line.startsWith("node_modules/@webgpu/types/") || /\/lib\.dom\.d\.ts\(/.test(line);
     expect(errors.length).toBeGreaterThan(0);
     expect(errors.filter((line) => !tfjsOwn(line))).toEqual([]);
   });
@@ -148,5 +159,19 @@ describe("an app that depends only on @deepstruct/runtime", () => {
     const perBackend = [...backendChunks].map(([name, chunk]) => `${name} ${kb(gzipped.get(chunk)!)}`).join(", ");
     console.log(`gzipped: the page's code ${kb(page)}; + the backend it loads: ${perBackend}`);
     expect(page).toBeLessThan(200 * 1024);
+  });
+
+  it("installs and runs under pnpm too (peer dependencies declared): tsc --strict passes and predict gives the same logits", () => {
+    const dir = join(work, "pnpm-app");
+    mkdirSync(dir);
+    const manifest = JSON.parse(readFileSync(join(app(), "package.json"), "utf8")) as object;
+    writeFileSync(join(dir, "package.json"), JSON.stringify(manifest, null, 2));
+    run("npx", [...PNPM, "install", "--reporter=silent"], dir);
+    mkdirSync(join(dir, "src"));
+    for (const file of ["mlp.ts", "main.ts"]) writeFileSync(join(dir, "src", file), readFileSync(join(app(), "src", file)));
+    writeFileSync(join(dir, "tsconfig.json"), JSON.stringify({ ...TSCONFIG, include: ["src/main.ts"] }, null, 2));
+    expect(run("node", [join(work, "typescript/node_modules/typescript/bin/tsc"), "-p", "tsconfig.json"], dir)).toBe("");
+    const last = (output: string): unknown => JSON.parse(output.trim().split("\n").at(-1)!);
+    expect(last(run("node", ["out/main.js"], dir))).toEqual(last(run("node", ["out/main.js"], app())));
   });
 });

@@ -24,6 +24,7 @@
 import * as tf from "@tensorflow/tfjs-core";
 import "@tensorflow/tfjs-backend-cpu";
 import type { BackendChoice, BackendName } from "./model.js";
+import { keepThreadedFactorySource } from "./threaded-wasm.js";
 
 /** The binaries of `@tensorflow/tfjs-backend-wasm`. */
 export type WasmBinaryName = "tfjs-backend-wasm.wasm" | "tfjs-backend-wasm-simd.wasm" | "tfjs-backend-wasm-threaded-simd.wasm";
@@ -96,6 +97,7 @@ async function load(name: Exclude<BackendName, "cpu">): Promise<void> {
   else if (name === "webgl") await import("@tensorflow/tfjs-backend-webgl");
   else if (name === "wasm") {
     const wasm = await import("@tensorflow/tfjs-backend-wasm");
+    await keepThreadedFactorySource();
     if (wasmPaths !== undefined) wasm.setWasmPaths(wasmPaths as Parameters<typeof wasm.setWasmPaths>[0]);
   } else await loadNative();
 }

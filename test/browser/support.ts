@@ -5,7 +5,8 @@
  * the runtime's sources, and a tiny static server for it that can send the
  * cross-origin-isolation headers (COOP/COEP) the threaded WASM build needs.
  */
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readFileSync, statSync } from "node:fs";
+import { extname, join, normalize } from "node:path";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { fileURLToPath } from "node:url";
@@ -64,6 +65,32 @@ export async function servePage(script: string, options: { readonly isolated: bo
     const wasm = /^\/wasm\/(tfjs-backend-wasm[a-z-]*\.wasm)$/.exec(path);
     if (wasm !== null) return void response.writeHead(200, { "Content-Type": "application/wasm" }).end(readFileSync(new URL(wasm[1]!, WASM_DIR)));
     response.writeHead(404).end();
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as AddressInfo;
+  return { url: `http://127.0.0.1:${port}/`, close: () => new Promise((resolve) => server.close(() => resolve())) };
+}
+
+const CONTENT_TYPES: Readonly<Record<string, string>> = {
+  ".html": "text/html",
+  ".js": "text/javascript",
+  ".wasm": "application/wasm",
+  ".svg": "image/svg+xml",
+  ".bin": "application/octet-stream",
+  ".css": "text/css",
+};
+
+/** Serves the files of a built site (e.g. a Vite `dist` folder), `/` as its index.html; with `isolated`, as {@link servePage}. */
+export async function serveDirectory(root: string, options: { readonly isolated: boolean }): Promise<PageServer> {
+  const server: Server = createServer((request, response) => {
+    if (options.isolated) {
+      response.setHeader("Cross-Origin-Opener-Policy", "same-origin");
+      response.setHeader("Cross-Origin-Embedder-Policy", "require-corp");
+    }
+    const path = new URL(request.url ?? "/", "http://localhost").pathname;
+    const file = join(root, normalize(path === "/" ? "/index.html" : path));
+    if (!file.startsWith(root) || !existsSync(file) || !statSync(file).isFile()) return void response.writeHead(404).end();
+    response.writeHead(200, { "Content-Type": CONTENT_TYPES[extname(file)] ?? "application/octet-stream" }).end(readFileSync(file));
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const { port } = server.address() as AddressInfo;

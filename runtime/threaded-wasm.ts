@@ -4,7 +4,7 @@
  * In a cross-origin-isolated page tfjs-backend-wasm runs threaded, and hands
  * each of its web workers the Emscripten module factory as source text:
  * `"var WasmBackendModuleThreadedSimd = " + factory.toString()`. A minifier
- * (Vite's production build, esbuild --minify) renames the variables the
+ * (Vite's production build does) renames the variables the
  * factory closes over, so the text a worker runs names variables that exist
  * only in the bundle: every worker fails with "e is not defined" and the
  * backend never comes up. The runtime gives the factory the glue's own,

@@ -26,7 +26,12 @@ export function launchChromium(): Promise<Browser> {
 const ROOT = new URL("../../", import.meta.url);
 const WASM_DIR = new URL("node_modules/@tensorflow/tfjs-backend-wasm/dist/", ROOT);
 
-/** Bundles `entry` (module source, resolved from test/browser) for the browser, the runtime taken from its sources as its package name. */
+/**
+ * Bundles `entry` (module source, resolved from test/browser) for the browser,
+ * the runtime taken from its sources as its package name; minified, as an
+ * app ships it. (esbuild's minifier happens to leave the threaded WASM glue
+ * working; Vite's does not, which web-example.test.ts covers.)
+ */
 export async function bundle(entry: string): Promise<string> {
   const result = await build({
     stdin: { contents: entry, resolveDir: fileURLToPath(new URL("test/browser/", ROOT)), loader: "ts" },
@@ -34,6 +39,7 @@ export async function bundle(entry: string): Promise<string> {
     format: "esm",
     platform: "browser",
     target: "es2022",
+    minify: true,
     alias: { "@deepstruct/runtime": fileURLToPath(new URL("runtime/index.ts", ROOT)) },
     write: false,
     logLevel: "silent",

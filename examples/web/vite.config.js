@@ -1,3 +1,4 @@
+import { fileURLToPath } from "node:url";
 import { defineConfig } from "vite";
 
 // Cross-origin isolation (COOP + COEP) lets TensorFlow.js's WASM backend run
@@ -6,7 +7,12 @@ import { defineConfig } from "vite";
 const isolated = process.env.ISOLATED !== "0";
 const headers = isolated ? { "Cross-Origin-Opener-Policy": "same-origin", "Cross-Origin-Embedder-Policy": "require-corp" } : {};
 
+// The repository's test builds the page against the runtime's sources
+// (DEEPSTRUCT_RUNTIME=source), not packages/runtime/dist, which other tests rebuild meanwhile.
+const alias = process.env.DEEPSTRUCT_RUNTIME === "source" ? { "@deepstruct/runtime": fileURLToPath(new URL("../../runtime/index.ts", import.meta.url)) } : {};
+
 export default defineConfig({
+  resolve: { alias },
   server: { headers },
   preview: { headers },
   build: { target: "es2022" },

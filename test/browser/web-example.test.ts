@@ -35,9 +35,10 @@ describe.skipIf(chromiumPath === undefined)("examples/web in headless Chromium",
   let isolated: PageServer;
 
   beforeAll(async () => {
-    // The compiler (for dsc compile and draw) and the runtime package the example imports, then the example's own build.
-    run("npm", ["run", "build", "--silent"], ROOT);
-    run("npm", ["run", "build", "--silent", "--workspace", "deepstruct-web-example"], ROOT);
+    // The compiler the example's assets script runs (bin/dsc.js), then the example's own build, with the
+    // runtime from its sources (test/package rebuilds packages/runtime/dist at the same time).
+    run("npx", ["tsc", "-p", "tsconfig.build.json"], ROOT);
+    run("npm", ["run", "build", "--silent", "--workspace", "deepstruct-web-example"], ROOT, 240_000, { DEEPSTRUCT_RUNTIME: "source" });
     [plain, isolated] = await Promise.all([serveDirectory(DIST, { isolated: false }), serveDirectory(DIST, { isolated: true })]);
     browser = await launchChromium();
   }, 240_000);

@@ -6,9 +6,9 @@ import { fileURLToPath } from "node:url";
 export const repoRoot = fileURLToPath(new URL("../../", import.meta.url));
 
 /** Runs a command; on failure the error carries its output, so a test says what went wrong. */
-export function run(command: string, args: readonly string[], cwd: string, timeout = 240_000): string {
+export function run(command: string, args: readonly string[], cwd: string, timeout = 240_000, env: Readonly<Record<string, string>> = {}): string {
   try {
-    return execFileSync(command, args, { cwd, encoding: "utf8", timeout, stdio: ["ignore", "pipe", "pipe"] });
+    return execFileSync(command, args, { cwd, encoding: "utf8", timeout, stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, ...env } });
   } catch (error) {
     const failed = error as { stdout?: string; stderr?: string; message: string };
     throw new Error(`${command} ${args.join(" ")} (in ${cwd}) failed: ${failed.message}\n${failed.stdout ?? ""}\n${failed.stderr ?? ""}`);

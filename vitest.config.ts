@@ -7,8 +7,8 @@ export default defineConfig({
   resolve: {
     alias: {
       // The more specific entry first: aliases match by prefix, in order.
-      "deepstruct/runtime/files": fileURLToPath(new URL("./runtime/files.ts", import.meta.url)),
-      "deepstruct/runtime": fileURLToPath(new URL("./runtime/index.ts", import.meta.url)),
+      "@deepstruct/runtime/files": fileURLToPath(new URL("./runtime/files.ts", import.meta.url)),
+      "@deepstruct/runtime": fileURLToPath(new URL("./runtime/index.ts", import.meta.url)),
     },
   },
   test: {

@@ -13,10 +13,27 @@
  * [height, width, channels] tensor has index (h · width + w) · channels + c.
  */
 import { DirectedGraph } from "graphology";
-import type { LayersModel, layers as layerTypes } from "@tensorflow/tfjs-layers";
 import type { ExtractedEdge, ExtractedVertex } from "./extract.js";
 
-type Layer = ReturnType<typeof layerTypes.dense>;
+/**
+ * The parts of a tfjs-layers `Layer` extraction reads, said structurally so
+ * the runtime's declarations do not need `@tensorflow/tfjs-layers` installed
+ * (an app that never extracts from Layers models does not have it).
+ */
+export interface LayersLayer {
+  readonly name: string;
+  readonly outputShape: unknown;
+  readonly inboundNodes: readonly { readonly inboundLayers: readonly { readonly name: string }[]; readonly inputShapes: unknown }[];
+  getClassName(): string;
+  getConfig(): object;
+  getWeights(): readonly { dataSync(): ArrayLike<number> }[];
+}
+
+/** The parts of a tfjs-layers `LayersModel` extraction reads; a `LayersModel` is one. */
+export interface LayersModelLike {
+  readonly inputs: readonly { readonly shape: readonly (number | null)[] }[];
+  readonly layers: readonly LayersLayer[];
+}
 
 export interface LayersExtraction {
   readonly graph: DirectedGraph<ExtractedVertex, ExtractedEdge>;
@@ -26,7 +43,7 @@ export interface LayersExtraction {
 
 const PASS_THROUGH = new Set(["InputLayer", "Flatten", "Reshape", "Dropout", "Activation"]);
 
-export function extractLayersGraph(model: LayersModel, options: { readonly threshold?: number } = {}): LayersExtraction {
+export function extractLayersGraph(model: LayersModelLike, options: { readonly threshold?: number } = {}): LayersExtraction {
   const threshold = options.threshold ?? 0;
   const graph = new DirectedGraph<ExtractedVertex, ExtractedEdge>();
   const warnings: string[] = [];
@@ -35,7 +52,7 @@ export function extractLayersGraph(model: LayersModel, options: { readonly thres
   const inputKeys = addNeurons(graph, "input", "input", size(inputShape));
   const last = model.layers.at(-1);
 
-  for (const layer of model.layers as Layer[]) {
+  for (const layer of model.layers) {
     const inbound = layer.inboundNodes[0]?.inboundLayers ?? [];
     if (inbound.length > 1) {
       warnings.push(`layer '${layer.name}' (${layer.getClassName()}) has several inputs, which extraction does not follow; its outputs have no incoming edges`);
@@ -67,8 +84,14 @@ export function extractLayersGraph(model: LayersModel, options: { readonly thres
 }
 
 /** Edges of a Conv2D layer: output (oh, ow, co) reads input (oh·s − pad + dh·d, ow·s − pad + dw·d, ci) through kernel[dh, dw, ci, co]. */
-function addConvolutionEdges(graph: DirectedGraph<ExtractedVertex, ExtractedEdge>, layer: Layer, before: readonly string[], after: readonly string[], threshold: number): void {
-  const config = layer.getConfig() as { kernelSize: number[]; strides: number[]; padding: string; dilationRate: number | number[]; dataFormat?: string };
+function addConvolutionEdges(
+  graph: DirectedGraph<ExtractedVertex, ExtractedEdge>,
+  layer: LayersLayer,
+  before: readonly string[],
+  after: readonly string[],
+  threshold: number,
+): void {
+  const config = layer.getConfig() as unknown as { kernelSize: number[]; strides: number[]; padding: string; dilationRate: number | number[]; dataFormat?: string };
   if (config.dataFormat === "channelsFirst") throw new Error(`extraction: Conv2D layer '${layer.name}' is channels-first; only channels-last is supported`);
   const [, inH, inW, inC] = inputShapeOf(layer) as number[];
   const [, outH, outW, outC] = layer.outputShape as number[];
@@ -109,7 +132,7 @@ function addNeurons(graph: DirectedGraph<ExtractedVertex, ExtractedEdge>, layer:
   });
 }
 
-function kindOf(layer: Layer, last: unknown): ExtractedVertex["kind"] {
+function kindOf(layer: LayersLayer, last: unknown): ExtractedVertex["kind"] {
   return layer === last ? "output" : "hidden";
 }
 
@@ -117,16 +140,16 @@ function size(shape: readonly (number | null)[]): number {
   return shape.reduce<number>((a, b) => a * (b ?? 1), 1);
 }
 
-function outputSize(layer: Layer): number {
+function outputSize(layer: LayersLayer): number {
   return size((layer.outputShape as (number | null)[]).slice(1));
 }
 
 /** The shape of a single-input layer's input; tfjs-layers wraps it in a list. */
-function inputShapeOf(layer: Layer): (number | null)[] {
+function inputShapeOf(layer: LayersLayer): (number | null)[] {
   const shapes = layer.inboundNodes[0]!.inputShapes as (number | null)[] | (number | null)[][];
   return (Array.isArray(shapes[0]) ? shapes[0] : shapes) as (number | null)[];
 }
 
-function inputSizeOf(layer: Layer): number {
+function inputSizeOf(layer: LayersLayer): number {
   return size(inputShapeOf(layer).slice(1));
 }

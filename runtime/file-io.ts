@@ -1,5 +1,5 @@
 /**
- * Reading and writing single files for the Node entry (`deepstruct/runtime/files`):
+ * Reading and writing single files for the Node entry (`@deepstruct/runtime/files`):
  * writes that a crash cannot leave half done, and reads whose errors say
  * what was being loaded and from where.
  */

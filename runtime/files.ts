@@ -1,7 +1,7 @@
 /**
  * Saving and loading weights as files, for Node: `DIR/model.json` and the
  * weight data it names (see `weights.ts`). A separate entry point
- * (`deepstruct/runtime/files`), so browser bundles never meet `node:fs`.
+ * (`@deepstruct/runtime/files`), so browser bundles never meet `node:fs`.
  *
  * A save never leaves a folder that does not load: every file is written
  * under a temporary name, flushed and renamed over its place, and the weight

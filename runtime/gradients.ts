@@ -1,10 +1,12 @@
 /**
  * Registers TensorFlow.js's gradient definitions, which training needs.
  *
- * tfjs-core ships them only as unbundled ES modules with extension-less
- * imports, which Node cannot load; the Node bundle of tfjs-layers carries all
- * of them and registers them in tfjs's process-wide gradient registry when it
- * is loaded. We depend on tfjs-layers anyway (dense baselines in benchmarks,
- * reading graphs out of Layers models), so loading it is the cheapest sound way.
+ * They come from tfjs-core itself, through the package's `#tfjs-gradients`
+ * import (package.json): bundlers building for browsers take the `browser`
+ * condition, tfjs-core's own ES modules (`dist/register_all_gradients.js`),
+ * which share the app's tfjs-core; Node takes the default, the same modules
+ * bundled into runtime/gradients/tfjs-gradients.node.js (see
+ * scripts/gradients-bundle.ts for why Node cannot load them directly).
+ * Either registers into tfjs's process-wide gradient registry on load.
  */
-import "@tensorflow/tfjs-layers";
+import "#tfjs-gradients";

@@ -1,10 +1,13 @@
+// tfjs-core's declarations name the global `Long` of @types/long without referencing it; TypeScript 6+ (and pnpm's
+// strict layout) no longer bring it in by themselves, so the runtime's declarations do.
+/// <reference types="long" preserve="true" />
 /**
  * The runtime of `dsc`: generated modules import everything they need from
- * `deepstruct/runtime`.
+ * `@deepstruct/runtime`.
  */
 export { createNetwork } from "./network.js";
-export { useBackend, setWasmPaths } from "./backend.js";
-export type { BackendChoice, BackendName, BlockInfo, ExecutionStep, NetworkOptions, LayerInfo, Model, Parameter } from "./model.js";
+export { autoOrder, useBackend, setWasmPaths, type WasmBinaryName, type WasmPaths } from "./backend.js";
+export type { BackendChoice, BackendName, BatchRank, BlockInfo, ExecutionStep, NetworkOptions, LayerInfo, Model, Parameter } from "./model.js";
 export { layerKind } from "./spec.js";
 export type { ActivationName, Execution, BlockSpec, KernelSpec, LayerKind, LayerOrigin, LayerSpec, NetworkSpec } from "./spec.js";
 export { fit, evaluate, predictBatches } from "./training/fit.js";
@@ -47,7 +50,7 @@ export { extractConnections, extractGraph } from "./extract.js";
 export { extractLayersGraph } from "./extract-layers.js";
 export { modelSummary } from "./summary.js";
 export type { ModelSummary, SummaryParameters, SummaryRow, SummaryTotals } from "./summary.js";
-export type { LayersExtraction } from "./extract-layers.js";
+export type { LayersExtraction, LayersLayer, LayersModelLike } from "./extract-layers.js";
 export type { ConnectionList, ExtractedEdge, ExtractedGraph, ExtractedVertex, ExtractionOrder, ExtractOptions } from "./extract.js";
 export { exportWeights, fileSpec, importWeights, WEIGHTS_FILE_NAME } from "./weights.js";
 export type { WeightsFile } from "./weights.js";
@@ -63,7 +66,7 @@ export type { Random, RandomState } from "./random.js";
 export { decodeMask, decodeIntegers, encodeMask, encodeIntegers, liveIndices, MaskEncodingError } from "./masks/codec.js";
 /** The TensorFlow.js instance the runtime computes with (use it to build input tensors). */
 export * as tf from "@tensorflow/tfjs-core";
-export type { Rank, Tensor, Tensor1D, Tensor2D, TensorLike, Variable } from "@tensorflow/tfjs-core";
+export type { Rank, Tensor, Tensor1D, Tensor2D, Tensor3D, Tensor4D, TensorLike, Variable } from "@tensorflow/tfjs-core";
 export { blobs, functionDataset, moons, NonFiniteSampleError, spirals, subset, toTensors } from "./datasets/index.js";
 export type { BlobsOptions, Dataset, FunctionDatasetOptions, Interval, Labels, MoonsOptions, SampleFunction, Sampler, SpiralsOptions } from "./datasets/index.js";
 export { DEFAULT_RUNTIME_LIMITS, type RuntimeLimits } from "./limits.js";

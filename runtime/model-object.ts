@@ -5,11 +5,11 @@
  */
 import * as tf from "@tensorflow/tfjs-core";
 import type { Scalar, Tensor, Tensor2D, Variable } from "@tensorflow/tfjs-core";
-import type { Binding, ExecutionStep } from "./binding/bind.js";
+import type { Binding } from "./binding/bind.js";
 import { extractGraph } from "./extract.js";
 import { forwardPass } from "./forward.js";
 import { keepProbability } from "./kernels/learnable-mask.js";
-import type { BackendName, BlockInfo, LayerInfo, Model, Parameter } from "./model.js";
+import type { BackendName, BatchRank, BlockInfo, ExecutionStep, LayerInfo, Model, Parameter } from "./model.js";
 import { blockMask, blockMatrix, blockWeights, liveCount, readVariable, setBlockMask, setBlockWeights, writeVariable } from "./storage/blocks.js";
 import { disposeStore, storeVariables, type KernelStore } from "./storage/kernel-store.js";
 import type { BlockSlice } from "./storage/layout.js";
@@ -75,7 +75,7 @@ export class NetworkModel<I extends readonly number[], O extends readonly number
     this.blocks = parts.blocks;
     this.stores = parts.stores;
     this.binding = parts.binding;
-    this.execution = Object.freeze([...parts.binding.steps]);
+    this.execution = Object.freeze(parts.binding.steps.map((step) => Object.freeze({ ...step, backend: parts.backend })));
     this.planSource = parts.binding.planSource;
     this.parameters = Object.freeze(parts.stores.flatMap(storeVariables).map((p) => Object.freeze({ ...p })));
     for (const store of parts.stores) {
@@ -158,8 +158,9 @@ export class NetworkModel<I extends readonly number[], O extends readonly number
     return tf.tidy(() => forwardPass(this.binding, this.flatInput(method, x), kept, options));
   }
 
-  predict(x: Tensor): Tensor {
-    return this.forward("predict", x, [this.spec.layers.length - 1])[0]!;
+  predict(x: Tensor): Tensor<BatchRank<O>> {
+    // The output layer is [batch, outputSize]: the rank BatchRank<O> names for O = [outputSize].
+    return this.forward("predict", x, [this.spec.layers.length - 1])[0]! as Tensor<BatchRank<O>>;
   }
 
   activations(x: Tensor, layerNames?: readonly string[]): Record<string, Tensor> {
@@ -279,9 +280,9 @@ export class NetworkModel<I extends readonly number[], O extends readonly number
     return evaluate(this, data, options);
   }
 
-  predictBatches(x: Tensor, options?: { readonly batchSize?: number }): Tensor {
+  predictBatches(x: Tensor, options?: { readonly batchSize?: number }): Tensor<BatchRank<O>> {
     this.alive("predictBatches");
-    return predictBatches(this, x, options);
+    return predictBatches(this, x, options) as Tensor<BatchRank<O>>;
   }
 
   extractGraph(options: ExtractOptions): ExtractedGraph {

@@ -1,22 +1,59 @@
 /**
  * The public types of the runtime: what `createNetwork` returns.
  */
-import type { Scalar, Tensor, Variable } from "@tensorflow/tfjs-core";
+import type { Rank, Scalar, Tensor, Variable } from "@tensorflow/tfjs-core";
 import type { ExtractedGraph, ExtractOptions } from "./extract-types.js";
-import type { ExecutionStep } from "./binding/bind.js";
+import type { ExecutionStep as BoundStep } from "./binding/bind.js";
 import type { Execution, LayerKind, LayerOrigin, NetworkSpec } from "./spec.js";
-
-export type { ExecutionStep } from "./binding/bind.js";
 import type { Evaluation, FitOptions, History, TrainingData } from "./training/options.js";
 import type { LossName } from "./training/losses.js";
 import type { ModelSummary } from "./summary.js";
 import type { RuntimeLimits } from "./limits.js";
 
-/** A TensorFlow.js backend the runtime computes on. */
-export type BackendName = "wasm" | "cpu";
+/**
+ * A TensorFlow.js backend the runtime computes on: `webgpu` and `webgl` (GPU,
+ * browsers), `wasm` (WebAssembly, threaded in cross-origin-isolated pages),
+ * `cpu` (plain JavaScript), `tensorflow` (native TensorFlow in Node, from the
+ * optional `@tensorflow/tfjs-node` or `@tensorflow/tfjs-node-gpu`).
+ */
+export type BackendName = "webgpu" | "webgl" | "wasm" | "cpu" | "tensorflow";
 
-/** A backend request: `"auto"` is WASM, falling back to CPU if WASM cannot be initialised. */
+/**
+ * A backend request: `"auto"` is the best that comes up here — in browsers
+ * webgpu, webgl, wasm, cpu; in Node tensorflow (when installed), wasm, cpu.
+ */
 export type BackendChoice = BackendName | "auto";
+
+/**
+ * One step of a forward pass: a `dense` kernel (one layer, a masked matrix
+ * product) or a `graph` kernel (a run of sparse layers, neuron by neuron),
+ * the layers it computes, the backend it runs on, and, for a dense step the
+ * cost model would have run sparse, why it does not.
+ */
+export interface ExecutionStep extends BoundStep {
+  readonly backend: BackendName;
+}
+
+/**
+ * The rank of a batch of tensors each shaped `S`: one more than `S` has, so a
+ * generated model's `predict` returns a `Tensor2D` for its `[outputSize]`
+ * outputs. A shape whose length is not known gives the generic `Rank`.
+ */
+export type BatchRank<S extends readonly number[]> = number extends S["length"]
+  ? Rank
+  : S["length"] extends 0
+    ? Rank.R1
+    : S["length"] extends 1
+      ? Rank.R2
+      : S["length"] extends 2
+        ? Rank.R3
+        : S["length"] extends 3
+          ? Rank.R4
+          : S["length"] extends 4
+            ? Rank.R5
+            : S["length"] extends 5
+              ? Rank.R6
+              : Rank;
 
 /** Options of `createNetwork`. */
 export interface NetworkOptions {
@@ -106,9 +143,9 @@ export interface Model<I extends readonly number[] = readonly number[], O extend
   /**
    * How a forward pass runs, kernel by kernel: a `dense` kernel computes one
    * layer with a masked matrix product; a `graph` kernel computes a run of
-   * sparse layers in one op, neuron by neuron. A dense step that the cost
-   * model would have run sparse says why in `reason` (e.g. a backend the
-   * graph kernel cannot run on).
+   * sparse layers in one op, neuron by neuron; each on `backend`. A dense
+   * step that the cost model would have run sparse says why in `reason`
+   * (e.g. a backend the graph kernel cannot run on, such as webgl).
    */
   readonly execution: readonly ExecutionStep[];
   /** Whether the kernel plan is the compiler's, from the spec, or was made when the model was built because this machine chose otherwise. */
@@ -118,9 +155,11 @@ export interface Model<I extends readonly number[] = readonly number[], O extend
    * Runs the network on a batch. `x` has shape `[batch, ...inputShape]` or
    * `[batch, inputSize]`; non-float input is cast to float32. Returns logits
    * of shape `[batch, outputSize]`; the caller owns (and disposes) the result.
+   * The result's type has the rank of a batch of outputs (`Tensor2D` for a
+   * generated model).
    * @throws Error if `x` has any other shape.
    */
-  predict(x: Tensor): Tensor;
+  predict(x: Tensor): Tensor<BatchRank<O>>;
 
   /**
    * Every layer's activations for a batch, or only those named: the input
@@ -183,7 +222,7 @@ export interface Model<I extends readonly number[] = readonly number[], O extend
   /** Mean loss and accuracy over `data`, computed in batches. */
   evaluate(data: TrainingData, options?: { readonly batchSize?: number; readonly loss?: LossName }): Evaluation;
   /** `predict` in batches (default 256) for inputs too large for one pass. */
-  predictBatches(x: Tensor, options?: { readonly batchSize?: number }): Tensor;
+  predictBatches(x: Tensor, options?: { readonly batchSize?: number }): Tensor<BatchRank<O>>;
 
   /**
    * The network as a graph: neurons (order 0), neuron groups (order 1) or

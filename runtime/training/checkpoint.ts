@@ -1,5 +1,5 @@
 /**
- * Training states as files, for Node (exported from `deepstruct/runtime/files`):
+ * Training states as files, for Node (exported from `@deepstruct/runtime/files`):
  * `DIR/training-state.json` and the binary it names,
  * `training-state-<first 16 hex digits of its SHA-256>.bin`, which holds
  * every Float32Array of the state (optimizer slots, snapshots) one after

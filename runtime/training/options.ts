@@ -76,7 +76,7 @@ export interface FitOptions {
    * Called after every completed epoch (after the `onEpochEnd` callbacks,
    * awaited) with everything needed to continue the run exactly from there:
    * pass it back as `resume` (saveTrainingState and loadTrainingState from
-   * `deepstruct/runtime/files` keep it in files). Not called for an epoch a
+   * `@deepstruct/runtime/files` keep it in files). Not called for an epoch a
    * callback stopped halfway or that ended in a non-finite loss.
    */
   readonly checkpoint?: (state: TrainingState) => void | Promise<void>;

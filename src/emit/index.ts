@@ -7,7 +7,7 @@ import { liveConnections, networkSpec } from "./spec.js";
 export { networkSpec } from "./spec.js";
 
 /** The package name generated modules import the runtime from. */
-export const RUNTIME_MODULE = "deepstruct/runtime";
+export const RUNTIME_MODULE = "@deepstruct/runtime";
 
 export interface EmitOptions {
   /** Named in the module's header; only its base name is written, so output does not depend on where it was built. */

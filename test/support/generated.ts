@@ -4,7 +4,7 @@ import { join } from "node:path";
 // ts-morph carries the TypeScript compiler API (the `typescript` package we type-check with is the native build, which has none).
 import { Project, ts } from "ts-morph";
 
-/** Where tests write generated modules: inside the package, so they resolve `deepstruct/runtime`. */
+/** Where tests write generated modules: inside the package, so they resolve `@deepstruct/runtime`. */
 export const generatedDir = fileURLToPath(new URL("../.generated/", import.meta.url));
 export const runtimeEntry = fileURLToPath(new URL("../../runtime/index.ts", import.meta.url));
 
@@ -29,7 +29,7 @@ export function typeCheck(files: readonly string[]): string[] {
       moduleResolution: ts.ModuleResolutionKind.NodeNext,
       skipLibCheck: true,
       types: ["node"],
-      paths: { "deepstruct/runtime": [runtimeEntry] },
+      paths: { "@deepstruct/runtime": [runtimeEntry] },
     },
     skipAddingFilesFromTsConfig: true,
   });

@@ -2,10 +2,11 @@
  * The Python every generated PyTorch module starts with: the canonical
  * layout of runtime/storage/layout.ts, the masked kernel of
  * runtime/kernels/masked-dense.ts with the scatter of dense-view.ts, the
- * layer norm of runtime/layer-norm.ts, and run folders in weight format 2
- * (runtime/weights.ts, files.ts). It is written out in each module rather
- * than imported so a generated file needs nothing but torch (and numpy,
- * which torch's `.numpy()` uses) to run.
+ * layer norm of runtime/layer-norm.ts, the seeded hash initialisation of
+ * runtime/init.ts, and run folders in weight format 2 (runtime/weights.ts,
+ * files.ts). It is written out in each module rather than imported so a
+ * generated file needs nothing but torch (and numpy, which torch's
+ * `.numpy()` uses) to run.
  */
 export const PRELUDE = String.raw`import base64
 import hashlib
@@ -14,6 +15,7 @@ import os
 import re
 import sys
 
+import numpy as np
 import torch
 from torch import nn
 
@@ -67,6 +69,7 @@ class KernelLayout:
     def __init__(self, spec, kernel):
         layers, blocks = spec["layers"], spec["blocks"]
         entry = spec["kernels"][kernel]
+        self.kernel = kernel
         self.target = entry["target"]
         self.name = layers[self.target]["name"]
         self.cols = cols = layers[self.target]["size"]
@@ -78,6 +81,8 @@ class KernelLayout:
                 rows_of.append(offset + live // cols)
                 cols_of.append(live % cols)
             offset += size
+        # Each connection's fused row and target column, in the order the weight stores them.
+        self.rows_of, self.cols_of = rows_of, cols_of
         self.rows, self.count = offset, len(rows_of)
         per_row = [0] * self.rows
         for row in rows_of:
@@ -93,6 +98,47 @@ class KernelLayout:
         packed = {row: p for p, row in enumerate(self.used_rows)}
         # Each connection's place in the [used rows, cols] matrix the product multiplies.
         self.positions = [packed[r] * cols + c for r, c in zip(rows_of, cols_of)]
+
+
+def _mix(h):
+    """murmur3's 32-bit finaliser on a uint32 array (numpy's uint32 products wrap as Math.imul's do)."""
+    h = h ^ (h >> np.uint32(16))
+    h = h * np.uint32(0x85EBCA6B)
+    h = h ^ (h >> np.uint32(13))
+    h = h * np.uint32(0xC2B2AE35)
+    return h ^ (h >> np.uint32(16))
+
+
+def _imul(values, factor):
+    """Math.imul(values, factor) as uint32, for int64 values below 2**31 (the product fits in int64)."""
+    return ((np.asarray(values, dtype=np.int64) * factor) & 0xFFFFFFFF).astype(np.uint32)
+
+
+def entry_draws(seed, kernel, rows, cols):
+    """runtime/init.ts entryDraw: the uniform draw in [0, 1) of each (row, col) of a kernel, as float64."""
+    h = _mix(np.array([int(seed) & 0xFFFFFFFF], dtype=np.uint32) ^ np.uint32(0x9E3779B9))
+    h = _mix(h ^ _imul([kernel + 1], 0x27D4EB2F))
+    h = _mix(h ^ _imul(np.asarray(rows, dtype=np.int64) + 1, 0x165667B1))
+    h = _mix(h ^ _imul(np.asarray(cols, dtype=np.int64) + 1, 0x85EBCA77))
+    return h.astype(np.float64) / 4294967296.0
+
+
+def initial_weights(seed, layout, activation):
+    """runtime/init.ts: per connection limit * (2 draw - 1), limit = sqrt(6 / fan-in) (relu, elu) or sqrt(3 / fan-in).
+
+    The fan-in is a target neuron's structural connections over all blocks of
+    the kernel. Computed in float64 and rounded once to float32, as the
+    runtime's Float64Array limits times a double draw stored in a
+    Float32Array, so the weights are bit-identical to the runtime's.
+    """
+    cols = np.asarray(layout.cols_of, dtype=np.int64)
+    fan = np.bincount(cols, minlength=layout.cols).astype(np.float64)
+    scale = 6.0 if activation in ("relu", "elu") else 3.0
+    limits = np.zeros(layout.cols)
+    np.sqrt(scale / fan, out=limits, where=fan > 0)
+    draws = entry_draws(seed, layout.kernel, layout.rows_of, cols)
+    values = (limits[cols] * (2.0 * draws - 1.0)).astype(np.float32)
+    return torch.from_numpy(values).reshape(layout.shape)
 
 
 class MaskedKernel(nn.Module):
@@ -237,7 +283,8 @@ class Network(nn.Module):
 
     NAME = None
 
-    def __init__(self, spec=None):
+    def __init__(self, spec=None, seed=0):
+        """The network of spec (default: the one compiled in), weights drawn as createNetwork(spec, {seed}) draws them."""
         super().__init__()
         self.spec = spec if spec is not None else json.loads(_SPECS[self.NAME])
         if self.spec.get("learnable"):
@@ -245,6 +292,19 @@ class Network(nn.Module):
         self.activation = _ACTIVATIONS[self.spec["activation"]]
         self.layouts = [KernelLayout(self.spec, k) for k in range(len(self.spec["kernels"]))]
         self.kernels = nn.ModuleList(MaskedKernel(layout, self._normalised(layout)) for layout in self.layouts)
+        self.initialise(seed)
+
+    @torch.no_grad()
+    def initialise(self, seed):
+        """Weights from the runtime's seeded hash (initial_weights); biases and shifts 0, gains 1; every mask entry live."""
+        for layout, module in zip(self.layouts, self.kernels):
+            if module.weight is not None:
+                module.weight.copy_(initial_weights(seed, layout, self.spec["activation"]))
+                module.mask.fill_(True)
+            module.bias.zero_()
+            if module.gain is not None:
+                module.gain.fill_(1.0)
+                module.shift.zero_()
 
     def _normalised(self, layout):
         kind = self.spec["layers"][layout.target]["origin"]["kind"]

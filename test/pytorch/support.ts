@@ -26,6 +26,27 @@ export function runPython(args: readonly string[], timeout = 240_000): string {
 
 export const SCRIPTS = new URL(".", import.meta.url).pathname;
 
+export const hasTorchrun = hasTorch && spawnSync("torchrun", ["--help"], { stdio: "ignore" }).status === 0;
+
+/**
+ * Debian's torch 1.13 on Python 3.11: torchrun's default `--redirects 0`
+ * parses to None (3.11 no longer iterates the zero member of an IntFlag) and
+ * it fails before starting a worker; any non-zero setting avoids that, and 2
+ * (stderr to a log file and the console) leaves the output as it was.
+ */
+export const TORCHRUN_WORKAROUND = ["--redirects", "2", "--tee", "2"];
+
+/** `torchrun --standalone --nproc_per_node N ARGS…` on loopback (gloo), one thread a process; its stdout, or an Error with its stderr. */
+export function runTorchrun(processes: number, args: readonly string[], logDir: string, timeout = 240_000): string {
+  const result = spawnSync("torchrun", ["--standalone", "--nproc_per_node", String(processes), ...TORCHRUN_WORKAROUND, "--log_dir", logDir, ...args], {
+    encoding: "utf8",
+    timeout,
+    env: { ...process.env, GLOO_SOCKET_IFNAME: "lo", OMP_NUM_THREADS: "1", PYTHON },
+  });
+  if (result.status !== 0) throw new Error(`torchrun ${args.join(" ")} failed (${String(result.status ?? result.signal)}):\n${result.stderr}`);
+  return result.stdout;
+}
+
 /** Compiles an example to `dir/<base name>.py`; returns the path and the plans' specs. */
 export async function compileExample(file: string, dir: string): Promise<{ module: string; specs: ReturnType<typeof networkSpec>[] }> {
   const { plans, diagnostics } = analyze(await readFile(file, "utf8"), { fileName: file });
@@ -36,7 +57,7 @@ export async function compileExample(file: string, dir: string): Promise<{ modul
   return { module, specs: plans.map(networkSpec) };
 }
 
-/** A network with every parameter random and about a fifth of each block's connections masked (their weights 0). */
+/** A network with every parameter random (mask logits too) and about a fifth of each block's connections masked (their weights 0, as are those the logits switch off). */
 export async function randomModel(spec: Parameters<typeof createNetwork>[0], seed: number): Promise<Model> {
   const model = await createNetwork(spec, { backend: "cpu", seed });
   const source = createRandom(seed);
@@ -50,11 +71,15 @@ export async function randomModel(spec: Parameters<typeof createNetwork>[0], see
   for (const p of model.parameters) {
     const kind = p.name.slice(p.name.lastIndexOf(".") + 1);
     if (kind === "weight") continue;
-    const values = Float32Array.from({ length: p.variable.size }, () => (kind === "gain" ? 1 : 0) + (random() - 0.5) * 0.4);
+    // Mask logits are (keep, drop) pairs: keep leans ahead, so about four in five connections stay on.
+    const centre = (i: number): number => (kind === "gain" ? 1 : kind === "maskLogits" && i % 2 === 0 ? 0.15 : 0);
+    const values = Float32Array.from({ length: p.variable.size }, (_, i) => centre(i) + (random() - 0.5) * 0.4);
     const tensor = tf.tensor(values, p.variable.shape, "float32");
     p.variable.assign(tensor);
     tensor.dispose();
   }
+  // The random logits switch some connections off too: their weights become 0 as well.
+  if (spec.learnable !== undefined) for (const block of model.blocks) model.setWeights(block.name, model.getWeights(block.name));
   return model;
 }
 
@@ -98,7 +123,7 @@ export function maxAbsDifference(a: ArrayLike<number>, b: ArrayLike<number>): nu
 }
 
 /** Every entry of a model's file: parameters and masks by name. */
-async function entries(model: Model): Promise<Map<string, Float32Array | Uint8Array>> {
+export async function entries(model: Model): Promise<Map<string, Float32Array | Uint8Array>> {
   const { modelJson, weightData } = await exportWeights(model);
   const decoded = tf.io.decodeWeights(weightData, [...modelJson.weightsManifest[0]!.weights]);
   const out = new Map(Object.entries(decoded).map(([name, t]) => [name, t.dataSync() as Float32Array | Uint8Array]));

@@ -122,10 +122,20 @@ def _starting_model(parser, args):
         parser.error(f"give --run RUN or --network NAME (one of {', '.join(sorted(NETWORKS))})")
     cls = NETWORKS[args.network] if args.network is not None else next(iter(NETWORKS.values()))
     spec = json.loads(_SPECS[cls.NAME])
-    # createNetwork prunes or thins right after drawing; that is schedule work this train does not do.
-    if spec.get("growth") or any(s["kind"] == "oneShot" and s.get("atEpoch") == 0 for s in spec.get("pruning", [])):
-        parser.error(f"network {cls.NAME} prunes or thins at creation: start it from a run folder (--run)")
+    # createNetwork thins a SET/RigL network right after drawing: growth this train does not carry out.
+    if spec.get("growth"):
+        parser.error(f"network {cls.NAME} thins at creation (SET/RigL): start it from a run folder (--run)")
     return cls(seed=args.seed)
+
+
+def _share_masks(model, dist):
+    """Every process takes the first process's masks (gloo broadcasts no bool tensors: as uint8)."""
+    for module in model.kernels:
+        if module.weight is not None:
+            shared = module.mask.to(torch.uint8)
+            dist.broadcast(shared, 0)
+            module.mask.copy_(shared.bool())
+    model.apply_masks()
 
 
 def _distributed(model, DistributedDataParallel):
@@ -138,6 +148,9 @@ def _distributed(model, DistributedDataParallel):
 
 def train(argv):
     """Trains with cross-entropy; masks are re-applied after every step, so masked weights stay exactly 0.
+
+    Pruning schedules act where fit's would (after steps and epochs), on
+    every process from the same weights, the first process's masks shared.
 
     Under torchrun, with DistributedDataParallel; the last global batch of an
     epoch is dropped when it is short, so every process's slice is equal.
@@ -154,8 +167,14 @@ def train(argv):
     rank = dist.get_rank() if world > 1 else 0
     device = torch.device(f"cuda:{os.environ.get('LOCAL_RANK', '0')}" if torch.cuda.is_available() else "cpu")
     model = _starting_model(parser, args)
-    if model.spec.get("pruning") or model.spec.get("growth"):
-        parser.error(f"network {model.NAME} has pruning or growth schedules, which this train does not carry out yet")
+    if model.spec.get("growth"):
+        parser.error(f"network {model.NAME} grows (SET/RigL), which this train does not carry out yet")
+    try:
+        pruning = Pruning(model, model.spec.get("pruning", []))
+    except ValueError as error:
+        parser.error(str(error))
+    if args.run is None:
+        pruning.at_creation()
     model = model.to(device)
     shape = model.spec["inputShape"]
     parts = read_exported(args.data, shape) if args.data is not None else {"train": read_samples(args.x, args.y, shape)}
@@ -165,18 +184,32 @@ def train(argv):
     local = args.batch_size // world
     for epoch in range(args.epochs):
         order = torch.randperm(len(y), generator=torch.Generator().manual_seed(args.seed + epoch))
-        total, steps = 0.0, 0
+        total, steps, began = 0.0, 0, time.perf_counter()
+        pruning.epoch_begin(epoch + 1)
         for start in range(0, len(y) - args.batch_size + 1, args.batch_size):
             rows = order[start + rank * local : start + (rank + 1) * local]
             optimizer.zero_grad()
             loss = nn.functional.cross_entropy(network(x[rows].to(device)), y[rows].to(device))
+            penalty = model.penalty()
+            if penalty is not None:
+                loss = loss + penalty
             loss.backward()
             optimizer.step()
             model.apply_masks()
             total, steps = total + loss.item(), steps + 1
+            if pruning.batch_end() and world > 1:
+                _share_masks(model, dist)
+        if pruning.epoch_end() and world > 1:
+            _share_masks(model, dist)
+        seconds = time.perf_counter() - began
+        if world > 1:
+            # Each process saw its slice of every batch: the epoch's loss is the mean over processes.
+            summed = torch.tensor([total], device=device)
+            dist.all_reduce(summed)
+            total = summed.item() / world
         if rank == 0:
             model.to_run(args.out)
-            report = {"epoch": epoch + 1, "loss": total / max(steps, 1), "processes": world}
+            report = {"epoch": epoch + 1, "loss": total / max(steps, 1), "processes": world, "seconds": round(seconds, 3)}
             if "test" in parts:
                 held_out = evaluate(model, *(t.to(device) for t in parts["test"]))
                 report.update(heldOutLoss=held_out["loss"], heldOutAccuracy=held_out["accuracy"])

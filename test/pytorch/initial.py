@@ -1,5 +1,6 @@
 """The PyTorch half of initial.test.ts: every network of a generated module,
-built from its compiled spec with a seed (no run folder), written as a run
+built from its compiled spec with a seed (no run folder) and pruned as
+createNetwork prunes at creation, written as a run
 folder per network, for the TypeScript runtime to compare with its own
 createNetwork(spec, {seed}).
 
@@ -16,7 +17,10 @@ def main():
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     for name, cls in module.NETWORKS.items():
-        cls(seed=seed).to_run(os.path.join(out, name))
+        model = cls(seed=seed)
+        # As createNetwork does right after drawing: the one-shot pruning of epoch 0.
+        module.Pruning(model, model.spec.get("pruning", [])).at_creation()
+        model.to_run(os.path.join(out, name))
 
 
 if __name__ == "__main__":

@@ -3,9 +3,10 @@
  * (no run folder) has the initial weights the TypeScript runtime draws for
  * that seed — bit for bit, since both compute the hash (runtime/init.ts) in
  * integers and the bound times the draw in float64, rounded once to float32.
- * What createNetwork does after drawing — one-shot pruning at creation and
- * the sparse start of SET/RigL — is the work of schedules, left out here
- * (the generated train refuses to start such a network from scratch).
+ * One-shot pruning at creation (Pruning.at_creation) chooses the runtime's
+ * connections. The sparse start of SET/RigL is growth, not carried out in
+ * PyTorch: left out here (the generated train refuses to start such a
+ * network from scratch).
  */
 import { mkdtemp, readdir, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -15,13 +16,19 @@ import { createNetwork, type NetworkSpec } from "../../runtime/index.js";
 import { loadModel } from "../../runtime/files.js";
 import { compileExample, hasTorch, parameterDifference, runPython, SCRIPTS } from "./support.js";
 
-const examples = (await readdir("examples")).filter((f) => f.endsWith(".ds")).sort();
+// Every example, and networks the examples do not show (learnable masks: test/pytorch/fixtures).
+const FIXTURES = "test/pytorch/fixtures";
+const sources = async (dir: string): Promise<string[]> =>
+  (await readdir(dir))
+    .filter((f) => f.endsWith(".ds"))
+    .sort()
+    .map((f) => join(dir, f));
+const examples = [...(await sources("examples")), ...(await sources(FIXTURES))];
 const SEEDS = [0, 7, 4294967295];
 
-/** The spec without what changes masks after the draw. */
+/** The spec without SET/RigL's sparse start. */
 function drawnOnly(spec: NetworkSpec): NetworkSpec {
-  const { pruning, growth, ...rest } = spec;
-  void pruning;
+  const { growth, ...rest } = spec;
   void growth;
   return rest;
 }
@@ -35,7 +42,7 @@ describe.skipIf(!hasTorch)("Network(seed=S) in PyTorch starts where createNetwor
     async (file) => {
       const dir = await mkdtemp(join(tmpdir(), "ds-pytorch-init-"));
       dirs.push(dir);
-      const { module, specs } = await compileExample(join("examples", file), dir);
+      const { module, specs } = await compileExample(file, dir);
       for (const seed of SEEDS) {
         const out = join(dir, `seed-${seed}`);
         runPython([join(SCRIPTS, "initial.py"), module, String(seed), out]);

@@ -11,6 +11,7 @@ import type { KernelPlan } from "../fuse/plan.js";
 import { networkSpec } from "../emit/spec.js";
 import { networkClass } from "./network.js";
 import { PRELUDE } from "./prelude.js";
+import { GROWTH } from "./growth.js";
 import { PRUNING } from "./pruning.js";
 import { TRAIN } from "./train.js";
 import { className, pyString, wrappedString } from "./python.js";
@@ -43,6 +44,7 @@ export function emitPytorch(plans: readonly KernelPlan[], options: PytorchEmitOp
       ...specs.map((spec) => networkClass(spec, source)),
       table,
       PRUNING,
+      GROWTH,
       TRAIN,
       `# Each network's spec (runtime/spec.ts) as JSON; masks in the compact encoding of runtime/masks/codec.ts.\n_SPECS = {\n${specLines.join("\n")}\n}`,
       'if __name__ == "__main__":\n    main()',

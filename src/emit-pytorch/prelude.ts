@@ -193,6 +193,7 @@ class MaskedKernel(nn.Module):
         positions = torch.tensor(layout.positions, dtype=torch.int64) if len(layout.shape) == 1 else None
         self.register_buffer("positions", positions, persistent=False)
         self._learn(layout, learnable)
+        self.probe = None
 
     def _learn(self, layout, learnable):
         """Learnable masks (spec.learnable): two logits per connection, flags for the connections whose block learns."""
@@ -229,6 +230,9 @@ class MaskedKernel(nn.Module):
     def dense_weight(self):
         """W * M as the [used rows, cols] matrix."""
         effective = self.weight * self.effective_mask()
+        if self.probe is not None:
+            # dense_weight_gradients' zero tensor: its gradient is the product weight's, masked entries included.
+            effective = effective + self.probe
         if self.positions is None:
             return effective.reshape(self.view_shape)
         size = self.view_shape[0] * self.view_shape[1]

@@ -16,9 +16,22 @@ DATA_FREE_SALIENCIES = ("magnitude", "normalizedMagnitude")
 class _Block:
     """A spec block's connections: a slice [first, first + count) of its kernel's weight and mask."""
 
-    def __init__(self, name, target, module, first, count, size):
-        self.name, self.target, self.module = name, target, module
-        self.first, self.count, self.size = first, count, size
+    def __init__(self, name, target, layout, module, first, count, rows):
+        self.name, self.target, self.layout, self.module = name, target, layout, module
+        self.first, self.count, self.rows, self.cols = first, count, rows, layout.cols
+        self.size = rows * layout.cols
+
+    def columns(self):
+        """Each connection's target neuron."""
+        return self.layout.cols_of[self.first : self.first + self.count]
+
+    def set_live(self, live, grown=None):
+        """The block's mask becomes live; grown = (connections, values) sets those weights; masked weights become 0."""
+        with torch.no_grad():
+            self.module.mask.view(-1)[self.first : self.first + self.count] = live
+            if grown is not None:
+                self.module.weight.view(-1)[grown[0] + self.first] = grown[1]
+            self.module.weight.mul_(self.module.mask)
 
     def live(self):
         return self.module.live_mask().reshape(-1)[self.first : self.first + self.count]
@@ -41,12 +54,12 @@ def network_blocks(model):
     places = {}
     for layout, module in zip(model.layouts, model.kernels):
         for name, first, count in layout.block_slices:
-            places[name] = (layout.target, module, first, count)
+            places[name] = (layout, module, first, count)
     layers = model.spec["layers"]
     blocks = []
     for b in model.spec["blocks"]:
-        target, module, first, count = places[b["name"]]
-        blocks.append(_Block(b["name"], target, module, first, count, layers[b["source"]]["size"] * layers[b["target"]]["size"]))
+        layout, module, first, count = places[b["name"]]
+        blocks.append(_Block(b["name"], layout.target, layout, module, first, count, layers[b["source"]]["size"]))
     return blocks
 
 
@@ -107,11 +120,15 @@ class Pruning:
 
     def __init__(self, model, schedules):
         self.model, self.schedules, self.step, self.epoch = model, list(schedules), 0, 0
+
+    def unsupported(self):
+        """Why these schedules cannot be carried out here, or None."""
         for s in self.schedules:
             if s.get("saliency", "magnitude") not in DATA_FREE_SALIENCIES:
-                raise ValueError(f"network {model.NAME}: pruning by {s['saliency']!r} is not carried out here; use one of {DATA_FREE_SALIENCIES}")
+                return f"network {self.model.NAME}: pruning by {s['saliency']!r} is not carried out here; use one of {DATA_FREE_SALIENCIES}"
             if s["kind"] == "iterative" and s.get("rewind", "none") != "none":
-                raise ValueError(f"network {model.NAME}: iterative pruning with rewind is not carried out here")
+                return f"network {self.model.NAME}: iterative pruning with rewind is not carried out here"
+        return None
 
     def _scope(self, s):
         return list(s.get("blocks") or [b["name"] for b in self.model.spec["blocks"]])

@@ -121,21 +121,29 @@ def _starting_model(parser, args):
     if args.network is None and len(NETWORKS) != 1:
         parser.error(f"give --run RUN or --network NAME (one of {', '.join(sorted(NETWORKS))})")
     cls = NETWORKS[args.network] if args.network is not None else next(iter(NETWORKS.values()))
-    spec = json.loads(_SPECS[cls.NAME])
-    # createNetwork thins a SET/RigL network right after drawing: growth this train does not carry out.
-    if spec.get("growth"):
-        parser.error(f"network {cls.NAME} thins at creation (SET/RigL): start it from a run folder (--run)")
     return cls(seed=args.seed)
 
 
+@torch.no_grad()
 def _share_masks(model, dist):
-    """Every process takes the first process's masks (gloo broadcasts no bool tensors: as uint8)."""
+    """Every process takes the first process's masks and weights (gloo broadcasts no bool tensors: masks as uint8)."""
     for module in model.kernels:
         if module.weight is not None:
             shared = module.mask.to(torch.uint8)
             dist.broadcast(shared, 0)
             module.mask.copy_(shared.bool())
+            dist.broadcast(module.weight.data, 0)
     model.apply_masks()
+
+
+def _batch_gradients(model, x, y, world, dist):
+    """RigL's gradients on the step's global batch: each process's slice, averaged over the processes."""
+    gradients = dense_weight_gradients(model, x, y)
+    if world > 1:
+        for values in gradients.values():
+            dist.all_reduce(values)
+            values /= world
+    return gradients
 
 
 def _distributed(model, DistributedDataParallel):
@@ -149,8 +157,10 @@ def _distributed(model, DistributedDataParallel):
 def train(argv):
     """Trains with cross-entropy; masks are re-applied after every step, so masked weights stay exactly 0.
 
-    Pruning schedules act where fit's would (after steps and epochs), on
-    every process from the same weights, the first process's masks shared.
+    Pruning schedules and SET/RigL updates act where fit's would (after
+    steps and epochs), on every process from the same weights (RigL's
+    gradients averaged over the processes), the first process's masks and
+    weights then shared.
 
     Under torchrun, with DistributedDataParallel; the last global batch of an
     epoch is dropped when it is short, so every process's slice is equal.
@@ -167,13 +177,14 @@ def train(argv):
     rank = dist.get_rank() if world > 1 else 0
     device = torch.device(f"cuda:{os.environ.get('LOCAL_RANK', '0')}" if torch.cuda.is_available() else "cpu")
     model = _starting_model(parser, args)
-    if model.spec.get("growth"):
-        parser.error(f"network {model.NAME} grows (SET/RigL), which this train does not carry out yet")
-    try:
-        pruning = Pruning(model, model.spec.get("pruning", []))
-    except ValueError as error:
-        parser.error(str(error))
+    pruning = Pruning(model, model.spec.get("pruning", []))
+    if pruning.unsupported() is not None:
+        parser.error(pruning.unsupported())
+    growth = Growth(model, model.spec["growth"]) if model.spec.get("growth") else None
     if args.run is None:
+        # What createNetwork does right after drawing: SET/RigL's sparse start, then pruning of epoch 0.
+        if growth is not None:
+            growth.sparse_start()
         pruning.at_creation()
     model = model.to(device)
     shape = model.spec["inputShape"]
@@ -189,7 +200,8 @@ def train(argv):
         for start in range(0, len(y) - args.batch_size + 1, args.batch_size):
             rows = order[start + rank * local : start + (rank + 1) * local]
             optimizer.zero_grad()
-            loss = nn.functional.cross_entropy(network(x[rows].to(device)), y[rows].to(device))
+            xb, yb = x[rows].to(device), y[rows].to(device)
+            loss = nn.functional.cross_entropy(network(xb), yb)
             penalty = model.penalty()
             if penalty is not None:
                 loss = loss + penalty
@@ -198,6 +210,8 @@ def train(argv):
             model.apply_masks()
             total, steps = total + loss.item(), steps + 1
             if pruning.batch_end() and world > 1:
+                _share_masks(model, dist)
+            if growth is not None and growth.batch_end(lambda: _batch_gradients(model, xb, yb, world, dist)) and world > 1:
                 _share_masks(model, dist)
         if pruning.epoch_end() and world > 1:
             _share_masks(model, dist)

@@ -9,17 +9,20 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { loadModel } from "../../runtime/files.js";
-import { compileExample, fixedBatch, hasTorchrun, maskedNonZero, parameterDifference, randomModel, runPython, runTorchrun, writeJobFiles } from "./support.js";
+import { compileExample, fixedBatch, hasTorchrun, maskChanges, maskedNonZero, parameterDifference, randomModel, runPython, runTorchrun, writeJobFiles } from "./support.js";
 
 describe.skipIf(!hasTorchrun)("torchrun --nproc_per_node 2 THIS.py train (DDP, gloo)", () => {
   const dirs: string[] = [];
   afterAll(async () => Promise.all(dirs.map((d) => rm(d, { recursive: true, force: true }))));
 
-  // The last case prunes on a schedule: after step 4 and after every epoch (test/pytorch/fixtures/schedules.ds).
+  // Distributed prunes on a schedule (after step 4 and after every epoch); SetErk and RigLSome drop and
+  // regrow connections every 2 and 3 steps (test/pytorch/fixtures).
   it.each([
     { optimizer: "sgd", file: "examples/small_world.ds", network: "SmallWorld" },
     { optimizer: "adam", file: "examples/small_world.ds", network: "SmallWorld" },
     { optimizer: "adam", file: "test/pytorch/fixtures/schedules.ds", network: "Distributed" },
+    { optimizer: "adam", file: "test/pytorch/fixtures/growth.ds", network: "SetErk" },
+    { optimizer: "sgd", file: "test/pytorch/fixtures/growth.ds", network: "RigLSome" },
   ])(
     "ends with a single process's weights and masks ($optimizer, $network, 2 epochs of 6 global batches)",
     async ({ optimizer, file, network }) => {
@@ -66,6 +69,7 @@ describe.skipIf(!hasTorchrun)("torchrun --nproc_per_node 2 THIS.py train (DDP, g
       console.log(`${network}: ${start.liveConnections()} live connections at the start, ${ddp.liveConnections()} after`);
       if (start.spec.pruning !== undefined) expect(pruned).toBeGreaterThan(0);
       else expect(pruned).toBe(0);
+      if (start.spec.growth !== undefined) expect(await maskChanges(start, ddp), "connections moved").toBeGreaterThan(0);
       for (const model of [start, single, ddp]) model.dispose();
     },
     300_000,

@@ -1,6 +1,6 @@
 """The PyTorch half of initial.test.ts: every network of a generated module,
-built from its compiled spec with a seed (no run folder) and pruned as
-createNetwork prunes at creation, written as a run
+built from its compiled spec with a seed (no run folder) thinned and pruned
+as createNetwork does at creation, written as a run
 folder per network, for the TypeScript runtime to compare with its own
 createNetwork(spec, {seed}).
 
@@ -18,7 +18,9 @@ def main():
     spec.loader.exec_module(module)
     for name, cls in module.NETWORKS.items():
         model = cls(seed=seed)
-        # As createNetwork does right after drawing: the one-shot pruning of epoch 0.
+        # As createNetwork does right after drawing: SET/RigL's sparse start, then the one-shot pruning of epoch 0.
+        if model.spec.get("growth"):
+            module.Growth(model, model.spec["growth"]).sparse_start()
         module.Pruning(model, model.spec.get("pruning", [])).at_creation()
         model.to_run(os.path.join(out, name))
 

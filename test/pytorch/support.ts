@@ -138,6 +138,38 @@ export async function parameterDifference(a: Model, b: Model): Promise<number> {
   return Math.max(...[...left].map(([name, values]) => maxAbsDifference(values, right.get(name)!)));
 }
 
+/**
+ * The largest difference over the effective parameters of two models of one
+ * network: weights times masks (what the network computes with), masks and
+ * every other parameter. Where pruning or growth switched a connection off,
+ * the runtime keeps its stored weight and PyTorch sets it to 0; neither uses it.
+ */
+export async function effectiveDifference(a: Model, b: Model): Promise<number> {
+  const effective = async (model: Model): Promise<Map<string, Float32Array | Uint8Array>> => {
+    const all = await entries(model);
+    for (const [name, values] of all) {
+      const mask = all.get(`${name.slice(0, -".weight".length)}.mask`);
+      if (name.endsWith(".weight") && mask !== undefined)
+        all.set(
+          name,
+          Float32Array.from(values, (v, i) => (mask[i] === 0 ? 0 : v)),
+        );
+    }
+    return all;
+  };
+  const [left, right] = [await effective(a), await effective(b)];
+  if ([...right.keys()].join() !== [...left.keys()].join()) throw new Error(`the models' entries differ: ${[...left.keys()].join()} and ${[...right.keys()].join()}`);
+  return Math.max(...[...left].map(([name, values]) => maxAbsDifference(values, right.get(name)!)));
+}
+
+/** Mask entries that differ between two models of one network. */
+export async function maskChanges(a: Model, b: Model): Promise<number> {
+  const [left, right] = [await entries(a), await entries(b)];
+  let changed = 0;
+  for (const [name, values] of left) if (name.endsWith(".mask")) values.forEach((v, i) => (changed += v === right.get(name)![i] ? 0 : 1));
+  return changed;
+}
+
 /** How many weights are not 0 where their mask is 0 (must be none). */
 export async function maskedNonZero(model: Model): Promise<number> {
   const all = await entries(model);

@@ -78,13 +78,14 @@ class KernelLayout:
         self.sources = [blocks[b]["source"] for b in entry["blocks"]]
         rows_of, cols_of, offset = [], [], 0
         # Each block's connections are one slice: (block name, first, count).
-        self.block_slices = []
+        self.block_slices, self.row_offsets = [], {}
         for b in entry["blocks"]:
             size, first = layers[blocks[b]["source"]]["size"], len(rows_of)
             for live in _live_entries(blocks[b]["mask"], size * cols):
                 rows_of.append(offset + live // cols)
                 cols_of.append(live % cols)
             self.block_slices.append((blocks[b]["name"], first, len(rows_of) - first))
+            self.row_offsets[blocks[b]["name"]] = offset
             offset += size
         # Each connection's fused row and target column, in the order the weight stores them.
         self.rows_of, self.cols_of = rows_of, cols_of

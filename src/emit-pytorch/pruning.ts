@@ -10,7 +10,7 @@
  * them), so every process prunes the same connections.
  */
 export const PRUNING = String.raw`# runtime/pruning: what the generated train carries out of a network's pruning schedules.
-DATA_FREE_SALIENCIES = ("magnitude", "normalizedMagnitude")
+DATA_FREE_SALIENCIES = ("magnitude", "normalizedMagnitude", "random")
 
 
 class _Block:
@@ -20,6 +20,12 @@ class _Block:
         self.name, self.target, self.layout, self.module = name, target, layout, module
         self.first, self.count, self.rows, self.cols = first, count, rows, layout.cols
         self.size = rows * layout.cols
+
+    def entries(self):
+        """Each connection's entry in the block's row-major [rows, cols]."""
+        offset, cols = self.layout.row_offsets[self.name], self.cols
+        rows = self.layout.rows_of[self.first : self.first + self.count]
+        return [(r - offset) * cols + c for r, c in zip(rows, self.columns())]
 
     def columns(self):
         """Each connection's target neuron."""
@@ -63,8 +69,20 @@ def network_blocks(model):
     return blocks
 
 
-def _saliency(block, live, kind):
-    """saliency.ts: |w| (magnitude), or |w| / sigma of the block's live weights (normalizedMagnitude), in float64."""
+def _random_saliencies(model, seed):
+    """saliency.ts random: one draw per entry of every block, blocks in spec order, from createRandom(seed)."""
+    random, draws = SeededRandom(seed), {}
+    for block in network_blocks(model):
+        values = torch.tensor([random.next() for _ in range(block.size)], dtype=torch.float64)
+        draws[block.name] = values[torch.tensor(block.entries(), dtype=torch.int64)] if block.count else values[:0]
+    return draws
+
+
+def _saliency(block, live, kind, draws):
+    """saliency.ts: |w| (magnitude), |w| / sigma of the block's live weights (normalizedMagnitude) or the
+    block's random draws, in float64."""
+    if kind == "random":
+        return draws[block.name]
     w = block.weights()
     if kind == "magnitude":
         return w.abs()
@@ -78,11 +96,12 @@ def _saliency(block, live, kind):
     return w.abs() * (1 / sigma)
 
 
-def prune(model, blocks, amount, saliency="magnitude", scope="global"):
+def prune(model, blocks, amount, saliency="magnitude", scope="global", seed=0):
     """prune.ts: switches off the lowest-saliency live connections of the named blocks; returns how many.
 
     amount is ("percent", p) of each group's live connections or ("count", n);
-    scope "global" ranks all the blocks together, "layer" each target layer's on its own.
+    scope "global" ranks all the blocks together, "layer" each target layer's on its own; seed is the
+    random saliency's.
     """
     if saliency not in DATA_FREE_SALIENCIES:
         raise ValueError(f"network {model.NAME}: saliency {saliency!r} is not carried out here; use one of {DATA_FREE_SALIENCIES}")
@@ -91,11 +110,12 @@ def prune(model, blocks, amount, saliency="magnitude", scope="global"):
     for name in blocks:
         block = by_name[name]
         groups.setdefault(block.target if scope == "layer" else "all", []).append(block)
+    draws = _random_saliencies(model, seed) if saliency == "random" else None
     pruned = 0
     for members in groups.values():
         lives = [block.live() for block in members]
         indices = [torch.nonzero(live).reshape(-1) for live in lives]
-        values = torch.cat([_saliency(b, live, saliency)[i] for b, live, i in zip(members, lives, indices)])
+        values = torch.cat([_saliency(b, live, saliency, draws)[i] for b, live, i in zip(members, lives, indices)])
         n = len(values)
         wanted = min(amount[1], n) if amount[0] == "count" else math.floor(amount[1] / 100 * n)
         if wanted <= 0:
@@ -138,7 +158,7 @@ class Pruning:
         return sum(int(b.live().sum()) for b in blocks), sum(b.size for b in blocks)
 
     def _run(self, s, amount):
-        prune(self.model, self._scope(s), amount, s.get("saliency", "magnitude"), s.get("scope", "global"))
+        prune(self.model, self._scope(s), amount, s.get("saliency", "magnitude"), s.get("scope", "global"), s.get("seed", 0))
 
     def _prune_to(self, s, target):
         live, total = self._live_and_total(s)

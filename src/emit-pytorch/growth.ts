@@ -76,7 +76,7 @@ def _erk_densities(blocks, density):
 
 
 class Growth:
-    """dynamic-sparse.ts: sparse_start() at creation, then epoch_begin(e) and batch_end(gradients) after every step.
+    """dynamic-sparse.ts: sparse_start() at creation, then batch_end(gradients) after every step.
 
     batch_end takes a function giving the dense gradients (per block, one value
     per connection) for RigL; it returns whether an update was due (from the

@@ -55,7 +55,7 @@ describe.skipIf(!hasTorchrun)("torchrun --nproc_per_node 2 THIS.py train (DDP, g
         out,
       ];
       runPython([...args(join(dir, "single"))]);
-      const distributed = runTorchrun(2, args(join(dir, "ddp")), join(dir, "logs"));
+      const distributed = await runTorchrun(2, args(join(dir, "ddp")), join(dir, "logs"));
       expect(distributed).toContain('"epoch": 2');
       expect(distributed).toContain('"processes": 2');
       const [single, ddp] = [await loadModel(join(dir, "single"), { backend: "cpu" }), await loadModel(join(dir, "ddp"), { backend: "cpu" })];

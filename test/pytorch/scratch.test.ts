@@ -28,7 +28,7 @@ describe.skipIf(!hasTorchrun)("from scratch under torchrun, back into the TypeSc
     await exportSplit("mnist", small, join(dir, "data"));
     const { module } = await compileExample("examples/small_world.ds", dir);
     const args = [module, "train", "--data", join(dir, "data"), "--epochs", "2", "--batch-size", "32", "--seed", "3", "--out", join(dir, "run")];
-    const printed = runTorchrun(2, args, join(dir, "logs"));
+    const printed = await runTorchrun(2, args, join(dir, "logs"));
     const reports = printed
       .split("\n")
       .filter((line) => line.startsWith("{"))

@@ -4,6 +4,8 @@
  * all random (seeded), with masked weights stored as exactly 0.
  */
 import { spawnSync } from "node:child_process";
+import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { createServer, type AddressInfo } from "node:net";
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { basename, join } from "node:path";
 import * as tf from "@tensorflow/tfjs-core";
@@ -36,15 +38,43 @@ export const hasTorchrun = hasTorch && spawnSync("torchrun", ["--help"], { stdio
  */
 export const TORCHRUN_WORKAROUND = ["--redirects", "2", "--tee", "2"];
 
-/** `torchrun --standalone --nproc_per_node N ARGS…` on loopback (gloo), one thread a process; its stdout, or an Error with its stderr. */
-export function runTorchrun(processes: number, args: readonly string[], logDir: string, timeout = 240_000): string {
-  const result = spawnSync("torchrun", ["--standalone", "--nproc_per_node", String(processes), ...TORCHRUN_WORKAROUND, "--log_dir", logDir, ...args], {
+/**
+ * `torchrun --nproc_per_node N ARGS…` on loopback (gloo), one thread a process; its stdout, or an Error
+ * with its stderr and the workers' logs. Static rendezvous on a free port rather than `--standalone`'s
+ * elastic one: on this shared, loaded machine the elastic agent's keep-alive heartbeats to its store
+ * failed now and then (RendezvousConnectionError), and one machine needs no elasticity.
+ */
+export async function runTorchrun(processes: number, args: readonly string[], logDir: string, timeout = 240_000): Promise<string> {
+  const rendezvous = ["--nnodes", "1", "--node_rank", "0", "--rdzv_backend", "static", "--master_addr", "127.0.0.1", "--master_port", String(await freePort())];
+  const result = spawnSync("torchrun", [...rendezvous, "--nproc_per_node", String(processes), ...TORCHRUN_WORKAROUND, "--log_dir", logDir, ...args], {
     encoding: "utf8",
     timeout,
     env: { ...process.env, GLOO_SOCKET_IFNAME: "lo", OMP_NUM_THREADS: "1", PYTHON },
   });
-  if (result.status !== 0) throw new Error(`torchrun ${args.join(" ")} failed (${String(result.status ?? result.signal)}):\n${result.stderr}`);
+  if (result.status !== 0) {
+    // The workers' own stderr is in the log folder; torchrun's may say only that one failed.
+    throw new Error(`torchrun ${args.join(" ")} failed (${String(result.status ?? result.signal)}):\n${result.stderr}\n${result.stdout}\n${workerLogs(logDir)}`);
+  }
   return result.stdout;
+}
+
+/** A TCP port on 127.0.0.1 that nothing listens on now (the system's choice for port 0). */
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const { port } = server.address() as AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** The end of every file under torchrun's log folder, each named. */
+function workerLogs(dir: string): string {
+  if (!existsSync(dir)) return `(no log folder ${dir})`;
+  const files = readdirSync(dir, { recursive: true, encoding: "utf8" }).filter((f) => statSync(join(dir, f)).isFile());
+  return files.map((f) => `== ${f}\n${readFileSync(join(dir, f), "utf8").slice(-4000)}`).join("\n") || `(no logs in ${dir})`;
 }
 
 /** Compiles an example to `dir/<base name>.py`; returns the path and the plans' specs. */

@@ -48,11 +48,9 @@ class _Block:
     def switch_off(self, live, connections):
         """The block's mask becomes live without these connections (indices within the block), as setMask(getMask
         with them off) does in the runtime; their weights become 0."""
-        with torch.no_grad():
-            live = live.clone()
-            live[connections] = False
-            self.module.mask.view(-1)[self.first : self.first + self.count] = live
-            self.module.weight.view(-1)[connections + self.first] = 0.0
+        live = live.clone()
+        live[connections] = False
+        self.set_live(live)
 
 
 def network_blocks(model):

@@ -20,6 +20,8 @@ Usage:
   dsc train --resume RUN [--epochs N]
                                  continue an interrupted run where its last completed epoch ended
   dsc evaluate RUN --data SOURCE loss and accuracy of a saved run on the training and held-out parts of SOURCE
+  dsc export mnist -o DIR        the MNIST digits as dsc train splits them (8,000 / 2,000), as raw
+                                 float32 / int32 files for a PyTorch module's train --data DIR
   dsc predict RUN --data FILE [-o OUT.csv]
                                  the run's outputs for every sample of FILE, as CSV
   dsc fmt FILE... [--check]      rewrite each FILE in the canonical layout; --check: name the files that would change
@@ -177,6 +179,11 @@ export async function main(argv: readonly string[], io: CliIo = processIo): Prom
       if (values.data === undefined) throw new UsageError("predict needs --data FILE");
       const args = { run: positionals[0]!, data: values.data, backend: backendChoice(values.backend), ...(values.out === undefined ? {} : { out: values.out }) };
       return await (await import("./predict.js")).predictCommand(args, io);
+    }
+    if (command === "export") {
+      const { values, positionals } = parseArgs({ args: [...rest], options: { out: { type: "string", short: "o" } }, allowPositionals: true });
+      if (positionals.length > 1) throw new UsageError(`export takes one data source, got ${positionals.length}`);
+      return await (await import("./export.js")).exportCommand(positionals[0], values.out, io);
     }
     if (command === "evaluate") {
       const { values, positionals } = parseArgs({ args: [...rest], options: { data: { type: "string" }, backend: { type: "string" } }, allowPositionals: true });

@@ -11,6 +11,8 @@ import type { KernelPlan } from "../fuse/plan.js";
 import { networkSpec } from "../emit/spec.js";
 import { networkClass } from "./network.js";
 import { PRELUDE } from "./prelude.js";
+import { GROWTH } from "./growth.js";
+import { PRUNING } from "./pruning.js";
 import { TRAIN } from "./train.js";
 import { className, pyString, wrappedString } from "./python.js";
 
@@ -41,6 +43,8 @@ export function emitPytorch(plans: readonly KernelPlan[], options: PytorchEmitOp
       PRELUDE.trimEnd(),
       ...specs.map((spec) => networkClass(spec, source)),
       table,
+      PRUNING,
+      GROWTH,
       TRAIN,
       `# Each network's spec (runtime/spec.ts) as JSON; masks in the compact encoding of runtime/masks/codec.ts.\n_SPECS = {\n${specLines.join("\n")}\n}`,
       'if __name__ == "__main__":\n    main()',

@@ -2,18 +2,22 @@
  * The Python every generated PyTorch module starts with: the canonical
  * layout of runtime/storage/layout.ts, the masked kernel of
  * runtime/kernels/masked-dense.ts with the scatter of dense-view.ts, the
- * layer norm of runtime/layer-norm.ts, and run folders in weight format 2
- * (runtime/weights.ts, files.ts). It is written out in each module rather
- * than imported so a generated file needs nothing but torch (and numpy,
- * which torch's `.numpy()` uses) to run.
+ * layer norm of runtime/layer-norm.ts, the seeded hash initialisation of
+ * runtime/init.ts, and run folders in weight format 2 (runtime/weights.ts,
+ * files.ts). It is written out in each module rather than imported so a
+ * generated file needs nothing but torch (and numpy, which torch's
+ * `.numpy()` uses) to run.
  */
 export const PRELUDE = String.raw`import base64
 import hashlib
 import json
+import math
 import os
 import re
 import sys
+import time
 
+import numpy as np
 import torch
 from torch import nn
 
@@ -67,17 +71,24 @@ class KernelLayout:
     def __init__(self, spec, kernel):
         layers, blocks = spec["layers"], spec["blocks"]
         entry = spec["kernels"][kernel]
+        self.kernel = kernel
         self.target = entry["target"]
         self.name = layers[self.target]["name"]
         self.cols = cols = layers[self.target]["size"]
         self.sources = [blocks[b]["source"] for b in entry["blocks"]]
         rows_of, cols_of, offset = [], [], 0
+        # Each block's connections are one slice: (block name, first, count).
+        self.block_slices, self.row_offsets = [], {}
         for b in entry["blocks"]:
-            size = layers[blocks[b]["source"]]["size"]
+            size, first = layers[blocks[b]["source"]]["size"], len(rows_of)
             for live in _live_entries(blocks[b]["mask"], size * cols):
                 rows_of.append(offset + live // cols)
                 cols_of.append(live % cols)
+            self.block_slices.append((blocks[b]["name"], first, len(rows_of) - first))
+            self.row_offsets[blocks[b]["name"]] = offset
             offset += size
+        # Each connection's fused row and target column, in the order the weight stores them.
+        self.rows_of, self.cols_of = rows_of, cols_of
         self.rows, self.count = offset, len(rows_of)
         per_row = [0] * self.rows
         for row in rows_of:
@@ -95,6 +106,67 @@ class KernelLayout:
         self.positions = [packed[r] * cols + c for r, c in zip(rows_of, cols_of)]
 
 
+def _mix(h):
+    """murmur3's 32-bit finaliser on a uint32 array (numpy's uint32 products wrap as Math.imul's do)."""
+    h = h ^ (h >> np.uint32(16))
+    h = h * np.uint32(0x85EBCA6B)
+    h = h ^ (h >> np.uint32(13))
+    h = h * np.uint32(0xC2B2AE35)
+    return h ^ (h >> np.uint32(16))
+
+
+def _imul(values, factor):
+    """Math.imul(values, factor) as uint32, for int64 values below 2**31 (the product fits in int64)."""
+    return ((np.asarray(values, dtype=np.int64) * factor) & 0xFFFFFFFF).astype(np.uint32)
+
+
+def entry_draws(seed, kernel, rows, cols):
+    """runtime/init.ts entryDraw: the uniform draw in [0, 1) of each (row, col) of a kernel, as float64."""
+    h = _mix(np.array([int(seed) & 0xFFFFFFFF], dtype=np.uint32) ^ np.uint32(0x9E3779B9))
+    h = _mix(h ^ _imul([kernel + 1], 0x27D4EB2F))
+    h = _mix(h ^ _imul(np.asarray(rows, dtype=np.int64) + 1, 0x165667B1))
+    h = _mix(h ^ _imul(np.asarray(cols, dtype=np.int64) + 1, 0x85EBCA77))
+    return h.astype(np.float64) / 4294967296.0
+
+
+def initial_weights(seed, layout, activation):
+    """runtime/init.ts: per connection limit * (2 draw - 1), limit = sqrt(6 / fan-in) (relu, elu) or sqrt(3 / fan-in).
+
+    The fan-in is a target neuron's structural connections over all blocks of
+    the kernel. Computed in float64 and rounded once to float32, as the
+    runtime's Float64Array limits times a double draw stored in a
+    Float32Array, so the weights are bit-identical to the runtime's.
+    """
+    cols = np.asarray(layout.cols_of, dtype=np.int64)
+    fan = np.bincount(cols, minlength=layout.cols).astype(np.float64)
+    scale = 6.0 if activation in ("relu", "elu") else 3.0
+    limits = np.zeros(layout.cols)
+    np.sqrt(scale / fan, out=limits, where=fan > 0)
+    draws = entry_draws(seed, layout.kernel, layout.rows_of, cols)
+    values = (limits[cols] * (2.0 * draws - 1.0)).astype(np.float32)
+    return torch.from_numpy(values).reshape(layout.shape)
+
+
+class _Harden(torch.autograd.Function):
+    """[p > 0.5] forward, the gradient passed straight through to p (runtime/kernels/learnable-mask.ts)."""
+
+    @staticmethod
+    def forward(context, p):
+        return (p > 0.5).to(p.dtype)
+
+    @staticmethod
+    def backward(context, gradient):
+        return gradient
+
+
+def initial_logits(count, keep, temperature):
+    """runtime/kernels/learnable-mask.ts initialLogits: per connection (keep, drop) = (T ln(k / (1 - k)), 0)."""
+    k = min(max(keep, 1e-4), 1 - 1e-4)
+    logits = torch.zeros(count, 2)
+    logits[:, 0] = temperature * math.log(k / (1 - k))
+    return logits
+
+
 class MaskedKernel(nn.Module):
     """x . (W * M) + b over the source neurons with a connection (runtime/kernels/masked-dense.ts).
 
@@ -104,7 +176,7 @@ class MaskedKernel(nn.Module):
     A masked connection gets exactly zero gradient.
     """
 
-    def __init__(self, layout, normalised):
+    def __init__(self, layout, normalised, learnable=None):
         super().__init__()
         self.cols = layout.cols
         self.view_shape = (len(layout.used_rows), layout.cols)
@@ -121,10 +193,47 @@ class MaskedKernel(nn.Module):
         self.register_buffer("used_rows", rows, persistent=False)
         positions = torch.tensor(layout.positions, dtype=torch.int64) if len(layout.shape) == 1 else None
         self.register_buffer("positions", positions, persistent=False)
+        self._learn(layout, learnable)
+        self.probe = None
+
+    def _learn(self, layout, learnable):
+        """Learnable masks (spec.learnable): two logits per connection, flags for the connections whose block learns."""
+        names = set(learnable["blocks"]) if learnable is not None else set()
+        flags = torch.zeros(layout.count)
+        for name, first, count in layout.block_slices:
+            if name in names:
+                flags[first : first + count] = 1
+        if layout.count == 0 or not bool(flags.any()):
+            self.mask_logits, self.temperature = None, None
+            self.register_buffer("learn_flags", None, persistent=False)
+            return
+        self.temperature = float(learnable["temperature"])
+        logits = initial_logits(layout.count, learnable["keep"], self.temperature)
+        self.mask_logits = nn.Parameter(logits.reshape(*layout.shape, 2))
+        self.register_buffer("learn_flags", flags.reshape(layout.shape), persistent=False)
+
+    def keep_probability(self):
+        """softmax((keep, drop) / temperature)[keep] per connection, in the weight's shape."""
+        return torch.softmax(self.mask_logits / self.temperature, -1)[..., 0]
+
+    def effective_mask(self):
+        """The mask the kernel computes with: static, times the hardened keep probability where a block learns."""
+        if self.mask_logits is None:
+            return self.mask
+        hard = _Harden.apply(self.keep_probability())
+        return self.mask * (1 - self.learn_flags + self.learn_flags * hard)
+
+    @torch.no_grad()
+    def live_mask(self):
+        """The effective mask as booleans: what a run folder stores, as the runtime's getMask gives it."""
+        return self.effective_mask() > 0
 
     def dense_weight(self):
         """W * M as the [used rows, cols] matrix."""
-        effective = self.weight * self.mask
+        effective = self.weight * self.effective_mask()
+        if self.probe is not None:
+            # dense_weight_gradients' zero tensor: its gradient is the product weight's, masked entries included.
+            effective = effective + self.probe
         if self.positions is None:
             return effective.reshape(self.view_shape)
         size = self.view_shape[0] * self.view_shape[1]
@@ -237,14 +346,40 @@ class Network(nn.Module):
 
     NAME = None
 
-    def __init__(self, spec=None):
+    def __init__(self, spec=None, seed=0):
+        """The network of spec (default: the one compiled in), weights drawn as createNetwork(spec, {seed}) draws them."""
         super().__init__()
         self.spec = spec if spec is not None else json.loads(_SPECS[self.NAME])
-        if self.spec.get("learnable"):
-            raise NotImplementedError(f"network {self.NAME}: learnable masks have no PyTorch counterpart yet")
         self.activation = _ACTIVATIONS[self.spec["activation"]]
         self.layouts = [KernelLayout(self.spec, k) for k in range(len(self.spec["kernels"]))]
-        self.kernels = nn.ModuleList(MaskedKernel(layout, self._normalised(layout)) for layout in self.layouts)
+        learnable = self.spec.get("learnable")
+        self.kernels = nn.ModuleList(MaskedKernel(layout, self._normalised(layout), learnable) for layout in self.layouts)
+        self.initialise(seed)
+
+    @torch.no_grad()
+    def initialise(self, seed):
+        """Weights from the runtime's seeded hash (initial_weights); biases and shifts 0, gains 1; every mask entry live."""
+        for layout, module in zip(self.layouts, self.kernels):
+            if module.weight is not None:
+                module.weight.copy_(initial_weights(seed, layout, self.spec["activation"]))
+                module.mask.fill_(True)
+            module.bias.zero_()
+            if module.gain is not None:
+                module.gain.fill_(1.0)
+                module.shift.zero_()
+            if module.mask_logits is not None:
+                learnable = self.spec["learnable"]
+                module.mask_logits.copy_(initial_logits(layout.count, learnable["keep"], module.temperature).reshape(module.mask_logits.shape))
+
+    def penalty(self):
+        """The loss term fit adds for learnable masks: penalty x mean keep probability over the learning connections the static masks allow; None without one."""
+        strength = (self.spec.get("learnable") or {}).get("penalty") or 0
+        learning = [module for module in self.kernels if module.mask_logits is not None]
+        if strength == 0 or not learning:
+            return None
+        kept = sum((module.keep_probability() * module.mask * module.learn_flags).sum() for module in learning)
+        count = sum((module.mask * module.learn_flags).sum() for module in learning)
+        return strength * (kept / count.clamp(min=1))
 
     def _normalised(self, layout):
         kind = self.spec["layers"][layout.target]["origin"]["kind"]
@@ -265,16 +400,23 @@ class Network(nn.Module):
             if module.weight is not None:
                 module.weight.mul_(module.mask)
 
-    def run_entries(self):
-        """(name, tensor) in the order of the run folder: parameters kernel by kernel, then masks."""
+    def run_entries(self, stored=False):
+        """(name, tensor) in the order of the run folder: parameters kernel by kernel, then masks.
+
+        A mask is the one the kernel computes with (static and learned
+        combined, as the runtime saves it); stored=True gives the static mask
+        buffers instead, which loading fills.
+        """
         parameters, masks = [], []
         for layout, module in zip(self.layouts, self.kernels):
             if module.weight is not None:
                 parameters.append((f"{layout.name}.weight", module.weight))
-                masks.append((f"{layout.name}.mask", module.mask))
+                masks.append((f"{layout.name}.mask", module.mask if stored else module.live_mask()))
             parameters.append((f"{layout.name}.bias", module.bias))
             if module.gain is not None:
                 parameters += [(f"{layout.name}.gain", module.gain), (f"{layout.name}.shift", module.shift)]
+            if module.mask_logits is not None:
+                parameters.append((f"{layout.name}.maskLogits", module.mask_logits))
         return parameters + masks
 
     @classmethod
@@ -291,7 +433,7 @@ class Network(nn.Module):
     @torch.no_grad()
     def load_entries(self, entries, where="the entries"):
         """Copies weights and masks in, after checking names, shapes and dtypes all match."""
-        expected = self.run_entries()
+        expected = self.run_entries(stored=True)
         names = [name for name, _ in expected]
         if sorted(names) != sorted(entries):
             missing = sorted(set(names) - set(entries)) or sorted(set(entries) - set(names))

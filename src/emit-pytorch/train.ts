@@ -33,28 +33,117 @@ def from_run(folder):
 
 def read_samples(x_path, y_path, input_shape):
     """Inputs (float32, row-major [samples, *input_shape]) and class indices (int32 [samples]), little-endian."""
-    with open(x_path, "rb") as file:
-        x = torch.frombuffer(bytearray(file.read()), dtype=torch.float32)
-    with open(y_path, "rb") as file:
-        y = torch.frombuffer(bytearray(file.read()), dtype=torch.int32).long()
+    x, y = _read_array(x_path, torch.float32), _read_array(y_path, torch.int32).long()
+    features = _size(input_shape)
+    if len(x) != len(y) * features:
+        raise ValueError(f"{x_path}: {len(x)} values are not {len(y)} samples ({y_path}) of {features} inputs")
     return x.reshape(len(y), *input_shape), y
+
+
+def _read_array(path, dtype, sha256=None):
+    with open(path, "rb") as file:
+        data = bytearray(file.read())
+    if sha256 is not None and hashlib.sha256(data).hexdigest() != sha256:
+        raise ValueError(f"{path}: the data does not match the SHA-256 that samples.json records")
+    if len(data) % 4 != 0:
+        raise ValueError(f"{path}: {len(data)} bytes are not a whole number of 4-byte values")
+    return torch.frombuffer(data, dtype=dtype) if data else torch.zeros(0, dtype=dtype)
+
+
+def _size(shape):
+    size = 1
+    for d in shape:
+        size *= d
+    return size
+
+
+SAMPLES_FORMAT = "deepstruct-samples"
+
+
+def read_exported(folder, input_shape):
+    """The parts ("train", "test") of a folder dsc export wrote, each (x, y), checked against its samples.json."""
+    with open(os.path.join(folder, "samples.json"), encoding="utf-8") as file:
+        manifest = json.load(file)
+    if manifest.get("format") != SAMPLES_FORMAT or manifest.get("formatVersion") != 1:
+        raise ValueError(f"{folder}: samples.json is not a {SAMPLES_FORMAT} manifest of format version 1")
+    if manifest["featureSize"] != _size(input_shape):
+        raise ValueError(f"{folder}: samples have {manifest['featureSize']} inputs, the network takes {_size(input_shape)}")
+    parts = {}
+    for name, part in manifest["parts"].items():
+        x = _read_array(os.path.join(folder, os.path.basename(part["x"])), torch.float32, part["sha256"]["x"])
+        y = _read_array(os.path.join(folder, os.path.basename(part["y"])), torch.int32, part["sha256"]["y"]).long()
+        if len(y) != part["samples"] or len(x) != part["samples"] * manifest["featureSize"]:
+            raise ValueError(f"{folder}: the {name} files do not hold {part['samples']} samples")
+        parts[name] = (x.reshape(len(y), *input_shape), y)
+    return parts
+
+
+@torch.no_grad()
+def evaluate(model, x, y, batch_size=500):
+    """Mean cross-entropy and accuracy (the share of samples whose largest logit is their class), as dsc evaluate gives."""
+    loss, correct = 0.0, 0
+    for start in range(0, len(y), batch_size):
+        logits = model(x[start : start + batch_size])
+        target = y[start : start + batch_size]
+        loss += nn.functional.cross_entropy(logits, target, reduction="sum").item()
+        correct += int((logits.argmax(1) == target).sum())
+    return {"loss": loss / max(len(y), 1), "accuracy": correct / max(len(y), 1)}
 
 
 def _arguments(argv):
     import argparse
 
-    parser = argparse.ArgumentParser(prog="train", description="Train a network of this module from a run folder.")
-    parser.add_argument("--run", required=True, help="the run folder to start from: network, weights and masks")
-    parser.add_argument("--x", required=True, help="inputs: float32 little-endian, [samples, *inputShape]")
-    parser.add_argument("--y", required=True, help="class indices: int32 little-endian, [samples]")
+    parser = argparse.ArgumentParser(prog="train", description="Train a network of this module, from a run folder or from scratch.")
+    start = parser.add_mutually_exclusive_group()
+    start.add_argument("--run", help="the run folder to start from: network, weights and masks")
+    start.add_argument("--network", choices=sorted(NETWORKS), help="start from scratch: weights drawn from --seed as dsc train draws them")
+    parser.add_argument("--data", help="a folder dsc export wrote: trains on its train part, reports its test part")
+    parser.add_argument("--x", help="inputs: float32 little-endian, [samples, *inputShape] (instead of --data)")
+    parser.add_argument("--y", help="class indices: int32 little-endian, [samples] (with --x)")
     parser.add_argument("--epochs", type=int, required=True)
     parser.add_argument("--out", required=True, help="the run folder to write (by the first process, after every epoch)")
     parser.add_argument("--batch-size", type=int, default=32, help="the global batch, split evenly over the processes")
     parser.add_argument("--optimizer", choices=sorted(DEFAULT_LEARNING_RATE), default="adam")
     parser.add_argument("--learning-rate", type=float)
     parser.add_argument("--momentum", type=float, default=0.9, help="for sgd")
-    parser.add_argument("--seed", type=int, default=0, help="the shuffle, the same on every process")
-    return parser, parser.parse_args(argv)
+    parser.add_argument("--seed", type=int, default=0, help="the initial weights (from scratch) and the shuffle, the same on every process")
+    args = parser.parse_args(argv)
+    if (args.data is None) == (args.x is None and args.y is None) or (args.x is None) != (args.y is None):
+        parser.error("give --data DIR (from dsc export) or both --x and --y")
+    if args.epochs < 1 or args.batch_size < 1:
+        parser.error("--epochs and --batch-size must be at least 1")
+    return parser, args
+
+
+def _starting_model(parser, args):
+    if args.run is not None:
+        return from_run(args.run)
+    if args.network is None and len(NETWORKS) != 1:
+        parser.error(f"give --run RUN or --network NAME (one of {', '.join(sorted(NETWORKS))})")
+    cls = NETWORKS[args.network] if args.network is not None else next(iter(NETWORKS.values()))
+    return cls(seed=args.seed)
+
+
+@torch.no_grad()
+def _share_masks(model, dist):
+    """Every process takes the first process's masks and weights (gloo broadcasts no bool tensors: masks as uint8)."""
+    for module in model.kernels:
+        if module.weight is not None:
+            shared = module.mask.to(torch.uint8)
+            dist.broadcast(shared, 0)
+            module.mask.copy_(shared.bool())
+            dist.broadcast(module.weight.data, 0)
+    model.apply_masks()
+
+
+def _batch_gradients(model, x, y, world, dist):
+    """RigL's gradients on the step's global batch: each process's slice, averaged over the processes."""
+    gradients = dense_weight_gradients(model, x, y)
+    if world > 1:
+        for values in gradients.values():
+            dist.all_reduce(values)
+            values /= world
+    return gradients
 
 
 def _distributed(model, DistributedDataParallel):
@@ -67,6 +156,11 @@ def _distributed(model, DistributedDataParallel):
 
 def train(argv):
     """Trains with cross-entropy; masks are re-applied after every step, so masked weights stay exactly 0.
+
+    Pruning schedules and SET/RigL updates act where fit's would (after
+    steps and epochs), on every process from the same weights (RigL's
+    gradients averaged over the processes), the first process's masks and
+    weights then shared.
 
     Under torchrun, with DistributedDataParallel; the last global batch of an
     epoch is dropped when it is short, so every process's slice is equal.
@@ -82,25 +176,58 @@ def train(argv):
         dist.init_process_group("nccl" if torch.cuda.is_available() else "gloo")
     rank = dist.get_rank() if world > 1 else 0
     device = torch.device(f"cuda:{os.environ.get('LOCAL_RANK', '0')}" if torch.cuda.is_available() else "cpu")
-    model = from_run(args.run).to(device)
-    x, y = read_samples(args.x, args.y, model.spec["inputShape"])
+    model = _starting_model(parser, args)
+    pruning = Pruning(model, model.spec.get("pruning", []))
+    if pruning.unsupported() is not None:
+        parser.error(pruning.unsupported())
+    growth = Growth(model, model.spec["growth"]) if model.spec.get("growth") else None
+    if args.run is None:
+        # What createNetwork does right after drawing: SET/RigL's sparse start, then pruning of epoch 0.
+        if growth is not None:
+            growth.sparse_start()
+        pruning.at_creation()
+    model = model.to(device)
+    shape = model.spec["inputShape"]
+    parts = read_exported(args.data, shape) if args.data is not None else {"train": read_samples(args.x, args.y, shape)}
+    x, y = parts["train"]
     network = _distributed(model, DistributedDataParallel) if world > 1 else model
     optimizer = make_optimizer(args.optimizer, model.parameters(), args.learning_rate, args.momentum)
     local = args.batch_size // world
     for epoch in range(args.epochs):
         order = torch.randperm(len(y), generator=torch.Generator().manual_seed(args.seed + epoch))
-        total, steps = 0.0, 0
+        total, steps, began = 0.0, 0, time.perf_counter()
+        pruning.epoch_begin(epoch + 1)
         for start in range(0, len(y) - args.batch_size + 1, args.batch_size):
             rows = order[start + rank * local : start + (rank + 1) * local]
             optimizer.zero_grad()
-            loss = nn.functional.cross_entropy(network(x[rows].to(device)), y[rows].to(device))
+            xb, yb = x[rows].to(device), y[rows].to(device)
+            loss = nn.functional.cross_entropy(network(xb), yb)
+            penalty = model.penalty()
+            if penalty is not None:
+                loss = loss + penalty
             loss.backward()
             optimizer.step()
             model.apply_masks()
             total, steps = total + loss.item(), steps + 1
+            if pruning.batch_end() and world > 1:
+                _share_masks(model, dist)
+            if growth is not None and growth.batch_end(lambda: _batch_gradients(model, xb, yb, world, dist)) and world > 1:
+                _share_masks(model, dist)
+        if pruning.epoch_end() and world > 1:
+            _share_masks(model, dist)
+        seconds = time.perf_counter() - began
+        if world > 1:
+            # Each process saw its slice of every batch: the epoch's loss is the mean over processes.
+            summed = torch.tensor([total], device=device)
+            dist.all_reduce(summed)
+            total = summed.item() / world
         if rank == 0:
             model.to_run(args.out)
-            print(json.dumps({"epoch": epoch + 1, "loss": total / max(steps, 1), "processes": world}), flush=True)
+            report = {"epoch": epoch + 1, "loss": total / max(steps, 1), "processes": world, "seconds": round(seconds, 3)}
+            if "test" in parts:
+                held_out = evaluate(model, *(t.to(device) for t in parts["test"]))
+                report.update(heldOutLoss=held_out["loss"], heldOutAccuracy=held_out["accuracy"])
+            print(json.dumps(report), flush=True)
     if world > 1:
         dist.barrier()
         dist.destroy_process_group()
@@ -109,7 +236,8 @@ def train(argv):
 def main(argv=None):
     argv = sys.argv[1:] if argv is None else argv
     if not argv or argv[0] != "train":
-        print("usage: python3 MODULE.py train --run RUN --x X.bin --y Y.bin --epochs N --out OUT [options]", file=sys.stderr)
+        print("usage: python3 MODULE.py train [--run RUN | --network NAME] (--data DIR | --x X.bin --y Y.bin)", file=sys.stderr)
+        print("         --epochs N --out OUT [options]", file=sys.stderr)
         print("       (torchrun --nproc_per_node N MODULE.py train ... for distributed data parallel)", file=sys.stderr)
         raise SystemExit(2)
     train(argv[1:])`;

@@ -42,6 +42,10 @@ def one_step(module, job, kind, x, y):
         loss = torch.nn.functional.mse_loss(model(x), y)
     else:
         loss = torch.nn.functional.cross_entropy(model(x), y)
+    # Learnable masks' sparsity penalty, which fit adds to the loss as well.
+    penalty = model.penalty()
+    if penalty is not None:
+        loss = loss + penalty
     loss.backward()
     optimizer.step()
     model.apply_masks()

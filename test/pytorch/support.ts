@@ -4,6 +4,8 @@
  * all random (seeded), with masked weights stored as exactly 0.
  */
 import { spawnSync } from "node:child_process";
+import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { createServer, type AddressInfo } from "node:net";
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { basename, join } from "node:path";
 import * as tf from "@tensorflow/tfjs-core";
@@ -26,6 +28,55 @@ export function runPython(args: readonly string[], timeout = 240_000): string {
 
 export const SCRIPTS = new URL(".", import.meta.url).pathname;
 
+export const hasTorchrun = hasTorch && spawnSync("torchrun", ["--help"], { stdio: "ignore" }).status === 0;
+
+/**
+ * Debian's torch 1.13 on Python 3.11: torchrun's default `--redirects 0`
+ * parses to None (3.11 no longer iterates the zero member of an IntFlag) and
+ * it fails before starting a worker; any non-zero setting avoids that, and 2
+ * (stderr to a log file and the console) leaves the output as it was.
+ */
+export const TORCHRUN_WORKAROUND = ["--redirects", "2", "--tee", "2"];
+
+/**
+ * `torchrun --nproc_per_node N ARGS…` on loopback (gloo), one thread a process; its stdout, or an Error
+ * with its stderr and the workers' logs. Static rendezvous on a free port rather than `--standalone`'s
+ * elastic one: on this shared, loaded machine the elastic agent's keep-alive heartbeats to its store
+ * failed now and then (RendezvousConnectionError), and one machine needs no elasticity.
+ */
+export async function runTorchrun(processes: number, args: readonly string[], logDir: string, timeout = 240_000): Promise<string> {
+  const rendezvous = ["--nnodes", "1", "--node_rank", "0", "--rdzv_backend", "static", "--master_addr", "127.0.0.1", "--master_port", String(await freePort())];
+  const result = spawnSync("torchrun", [...rendezvous, "--nproc_per_node", String(processes), ...TORCHRUN_WORKAROUND, "--log_dir", logDir, ...args], {
+    encoding: "utf8",
+    timeout,
+    env: { ...process.env, GLOO_SOCKET_IFNAME: "lo", OMP_NUM_THREADS: "1", PYTHON },
+  });
+  if (result.status !== 0) {
+    // The workers' own stderr is in the log folder; torchrun's may say only that one failed.
+    throw new Error(`torchrun ${args.join(" ")} failed (${String(result.status ?? result.signal)}):\n${result.stderr}\n${result.stdout}\n${workerLogs(logDir)}`);
+  }
+  return result.stdout;
+}
+
+/** A TCP port on 127.0.0.1 that nothing listens on now (the system's choice for port 0). */
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const { port } = server.address() as AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** The end of every file under torchrun's log folder, each named. */
+function workerLogs(dir: string): string {
+  if (!existsSync(dir)) return `(no log folder ${dir})`;
+  const files = readdirSync(dir, { recursive: true, encoding: "utf8" }).filter((f) => statSync(join(dir, f)).isFile());
+  return files.map((f) => `== ${f}\n${readFileSync(join(dir, f), "utf8").slice(-4000)}`).join("\n") || `(no logs in ${dir})`;
+}
+
 /** Compiles an example to `dir/<base name>.py`; returns the path and the plans' specs. */
 export async function compileExample(file: string, dir: string): Promise<{ module: string; specs: ReturnType<typeof networkSpec>[] }> {
   const { plans, diagnostics } = analyze(await readFile(file, "utf8"), { fileName: file });
@@ -36,7 +87,7 @@ export async function compileExample(file: string, dir: string): Promise<{ modul
   return { module, specs: plans.map(networkSpec) };
 }
 
-/** A network with every parameter random and about a fifth of each block's connections masked (their weights 0). */
+/** A network with every parameter random (mask logits too) and about a fifth of each block's connections masked (their weights 0, as are those the logits switch off). */
 export async function randomModel(spec: Parameters<typeof createNetwork>[0], seed: number): Promise<Model> {
   const model = await createNetwork(spec, { backend: "cpu", seed });
   const source = createRandom(seed);
@@ -50,11 +101,15 @@ export async function randomModel(spec: Parameters<typeof createNetwork>[0], see
   for (const p of model.parameters) {
     const kind = p.name.slice(p.name.lastIndexOf(".") + 1);
     if (kind === "weight") continue;
-    const values = Float32Array.from({ length: p.variable.size }, () => (kind === "gain" ? 1 : 0) + (random() - 0.5) * 0.4);
+    // Mask logits are (keep, drop) pairs: keep leans ahead, so about four in five connections stay on.
+    const centre = (i: number): number => (kind === "gain" ? 1 : kind === "maskLogits" && i % 2 === 0 ? 0.15 : 0);
+    const values = Float32Array.from({ length: p.variable.size }, (_, i) => centre(i) + (random() - 0.5) * 0.4);
     const tensor = tf.tensor(values, p.variable.shape, "float32");
     p.variable.assign(tensor);
     tensor.dispose();
   }
+  // The random logits switch some connections off too: their weights become 0 as well.
+  if (spec.learnable !== undefined) for (const block of model.blocks) model.setWeights(block.name, model.getWeights(block.name));
   return model;
 }
 
@@ -98,7 +153,7 @@ export function maxAbsDifference(a: ArrayLike<number>, b: ArrayLike<number>): nu
 }
 
 /** Every entry of a model's file: parameters and masks by name. */
-async function entries(model: Model): Promise<Map<string, Float32Array | Uint8Array>> {
+export async function entries(model: Model): Promise<Map<string, Float32Array | Uint8Array>> {
   const { modelJson, weightData } = await exportWeights(model);
   const decoded = tf.io.decodeWeights(weightData, [...modelJson.weightsManifest[0]!.weights]);
   const out = new Map(Object.entries(decoded).map(([name, t]) => [name, t.dataSync() as Float32Array | Uint8Array]));
@@ -111,6 +166,38 @@ export async function parameterDifference(a: Model, b: Model): Promise<number> {
   const [left, right] = [await entries(a), await entries(b)];
   if ([...right.keys()].join() !== [...left.keys()].join()) throw new Error(`the models' entries differ: ${[...left.keys()].join()} and ${[...right.keys()].join()}`);
   return Math.max(...[...left].map(([name, values]) => maxAbsDifference(values, right.get(name)!)));
+}
+
+/**
+ * The largest difference over the effective parameters of two models of one
+ * network: weights times masks (what the network computes with), masks and
+ * every other parameter. Where pruning or growth switched a connection off,
+ * the runtime keeps its stored weight and PyTorch sets it to 0; neither uses it.
+ */
+export async function effectiveDifference(a: Model, b: Model): Promise<number> {
+  const effective = async (model: Model): Promise<Map<string, Float32Array | Uint8Array>> => {
+    const all = await entries(model);
+    for (const [name, values] of all) {
+      const mask = all.get(`${name.slice(0, -".weight".length)}.mask`);
+      if (name.endsWith(".weight") && mask !== undefined)
+        all.set(
+          name,
+          Float32Array.from(values, (v, i) => (mask[i] === 0 ? 0 : v)),
+        );
+    }
+    return all;
+  };
+  const [left, right] = [await effective(a), await effective(b)];
+  if ([...right.keys()].join() !== [...left.keys()].join()) throw new Error(`the models' entries differ: ${[...left.keys()].join()} and ${[...right.keys()].join()}`);
+  return Math.max(...[...left].map(([name, values]) => maxAbsDifference(values, right.get(name)!)));
+}
+
+/** Mask entries that differ between two models of one network. */
+export async function maskChanges(a: Model, b: Model): Promise<number> {
+  const [left, right] = [await entries(a), await entries(b)];
+  let changed = 0;
+  for (const [name, values] of left) if (name.endsWith(".mask")) values.forEach((v, i) => (changed += v === right.get(name)![i] ? 0 : 1));
+  return changed;
 }
 
 /** How many weights are not 0 where their mask is 0 (must be none). */

@@ -1,0 +1,202 @@
+/**
+ * The Python of pruning schedules (runtime/pruning/schedule.ts, prune.ts,
+ * select.ts, the data-free saliencies of saliency.ts): `Pruning` carries out
+ * a network's schedules at the same points of training as `fit` — one-shot
+ * at creation, after an epoch or a step; iterative after epochs; gradual
+ * after steps — choosing the same connections from the same weights: the
+ * lowest saliencies among live connections, ties pruned in block order,
+ * then by position in the block. Under DDP every process computes the
+ * choice and then takes the first process's masks (train.ts broadcasts
+ * them), so every process prunes the same connections.
+ */
+export const PRUNING = String.raw`# runtime/pruning: what the generated train carries out of a network's pruning schedules.
+DATA_FREE_SALIENCIES = ("magnitude", "normalizedMagnitude", "random")
+
+
+class _Block:
+    """A spec block's connections: a slice [first, first + count) of its kernel's weight and mask."""
+
+    def __init__(self, name, target, layout, module, first, count, rows):
+        self.name, self.target, self.layout, self.module = name, target, layout, module
+        self.first, self.count, self.rows, self.cols = first, count, rows, layout.cols
+        self.size = rows * layout.cols
+
+    def entries(self):
+        """Each connection's entry in the block's row-major [rows, cols]."""
+        offset, cols = self.layout.row_offsets[self.name], self.cols
+        rows = self.layout.rows_of[self.first : self.first + self.count]
+        return [(r - offset) * cols + c for r, c in zip(rows, self.columns())]
+
+    def columns(self):
+        """Each connection's target neuron."""
+        return self.layout.cols_of[self.first : self.first + self.count]
+
+    def set_live(self, live, grown=None):
+        """The block's mask becomes live; grown = (connections, values) sets those weights; masked weights become 0."""
+        with torch.no_grad():
+            self.module.mask.view(-1)[self.first : self.first + self.count] = live
+            if grown is not None:
+                self.module.weight.view(-1)[grown[0] + self.first] = grown[1]
+            self.module.weight.mul_(self.module.mask)
+
+    def live(self):
+        return self.module.live_mask().reshape(-1)[self.first : self.first + self.count]
+
+    def weights(self):
+        return self.module.weight.detach().reshape(-1)[self.first : self.first + self.count].double()
+
+    def switch_off(self, live, connections):
+        """The block's mask becomes live without these connections (indices within the block), as setMask(getMask
+        with them off) does in the runtime; their weights become 0."""
+        live = live.clone()
+        live[connections] = False
+        self.set_live(live)
+
+
+def network_blocks(model):
+    """The spec's blocks in spec order, each with its place in its kernel."""
+    places = {}
+    for layout, module in zip(model.layouts, model.kernels):
+        for name, first, count in layout.block_slices:
+            places[name] = (layout, module, first, count)
+    layers = model.spec["layers"]
+    blocks = []
+    for b in model.spec["blocks"]:
+        layout, module, first, count = places[b["name"]]
+        blocks.append(_Block(b["name"], layout.target, layout, module, first, count, layers[b["source"]]["size"]))
+    return blocks
+
+
+def _random_saliencies(model, seed):
+    """saliency.ts random: one draw per entry of every block, blocks in spec order, from createRandom(seed)."""
+    random, draws = SeededRandom(seed), {}
+    for block in network_blocks(model):
+        values = torch.tensor([random.next() for _ in range(block.size)], dtype=torch.float64)
+        draws[block.name] = values[torch.tensor(block.entries(), dtype=torch.int64)] if block.count else values[:0]
+    return draws
+
+
+def _saliency(block, live, kind, draws):
+    """saliency.ts: |w| (magnitude), |w| / sigma of the block's live weights (normalizedMagnitude) or the
+    block's random draws, in float64."""
+    if kind == "random":
+        return draws[block.name]
+    w = block.weights()
+    if kind == "magnitude":
+        return w.abs()
+    alive = w[live].numpy()
+    count = max(1, len(alive))
+    # Sequential sums (cumsum), as the runtime adds them, so sigma is the same double.
+    total = float(np.cumsum(alive)[-1]) if len(alive) else 0.0
+    squares = float(np.cumsum(alive * alive)[-1]) if len(alive) else 0.0
+    mean = total / count
+    sigma = math.sqrt(max(0.0, squares / count - mean * mean)) or 1.0
+    return w.abs() * (1 / sigma)
+
+
+def prune(model, blocks, amount, saliency="magnitude", scope="global", seed=0):
+    """prune.ts: switches off the lowest-saliency live connections of the named blocks; returns how many.
+
+    amount is ("percent", p) of each group's live connections or ("count", n);
+    scope "global" ranks all the blocks together, "layer" each target layer's on its own; seed is the
+    random saliency's.
+    """
+    if saliency not in DATA_FREE_SALIENCIES:
+        raise ValueError(f"network {model.NAME}: saliency {saliency!r} is not carried out here; use one of {DATA_FREE_SALIENCIES}")
+    by_name = {block.name: block for block in network_blocks(model)}
+    groups = {}
+    for name in blocks:
+        block = by_name[name]
+        groups.setdefault(block.target if scope == "layer" else "all", []).append(block)
+    draws = _random_saliencies(model, seed) if saliency == "random" else None
+    pruned = 0
+    for members in groups.values():
+        lives = [block.live() for block in members]
+        indices = [torch.nonzero(live).reshape(-1) for live in lives]
+        values = torch.cat([_saliency(b, live, saliency, draws)[i] for b, live, i in zip(members, lives, indices)])
+        n = len(values)
+        wanted = min(amount[1], n) if amount[0] == "count" else math.floor(amount[1] / 100 * n)
+        if wanted <= 0:
+            continue
+        # A stable sort: among equal saliencies the earlier candidate goes first, as select.ts lowest breaks ties.
+        chosen = torch.from_numpy(np.argsort(values.numpy(), kind="stable")[:wanted].copy())
+        offset = 0
+        for block, live, connections in zip(members, lives, indices):
+            mine = chosen[(chosen >= offset) & (chosen < offset + len(connections))] - offset
+            block.switch_off(live, connections[mine])
+            offset += len(connections)
+        pruned += wanted
+    return pruned
+
+
+class Pruning:
+    """schedule.ts pruningHooks: call at_creation once, then epoch_begin(e) (from 1), batch_end(), epoch_end().
+
+    batch_end and epoch_end return whether a schedule was due (from the step
+    and epoch counts alone, so every process agrees when to share masks).
+    """
+
+    def __init__(self, model, schedules):
+        self.model, self.schedules, self.step, self.epoch = model, list(schedules), 0, 0
+
+    def unsupported(self):
+        """Why these schedules cannot be carried out here, or None."""
+        for s in self.schedules:
+            if s.get("saliency", "magnitude") not in DATA_FREE_SALIENCIES:
+                return f"network {self.model.NAME}: pruning by {s['saliency']!r} is not carried out here; use one of {DATA_FREE_SALIENCIES}"
+            if s["kind"] == "iterative" and s.get("rewind", "none") != "none":
+                return f"network {self.model.NAME}: iterative pruning with rewind is not carried out here"
+        return None
+
+    def _scope(self, s):
+        return list(s.get("blocks") or [b["name"] for b in self.model.spec["blocks"]])
+
+    def _live_and_total(self, s):
+        blocks = [b for b in network_blocks(self.model) if b.name in self._scope(s)]
+        return sum(int(b.live().sum()) for b in blocks), sum(b.size for b in blocks)
+
+    def _run(self, s, amount):
+        prune(self.model, self._scope(s), amount, s.get("saliency", "magnitude"), s.get("scope", "global"), s.get("seed", 0))
+
+    def _prune_to(self, s, target):
+        live, total = self._live_and_total(s)
+        count = live - math.ceil((1 - target) * total - 1e-9)
+        if count > 0:
+            self._run(s, ("count", count))
+
+    def at_creation(self):
+        """The one-shot schedules of epoch 0, as createNetwork carries them out right after drawing the weights."""
+        for s in self.schedules:
+            if s["kind"] == "oneShot" and s.get("atEpoch") == 0:
+                self._run(s, ("percent", s["percent"]))
+
+    def epoch_begin(self, epoch):
+        self.epoch = epoch
+
+    def batch_end(self):
+        self.step += 1
+        due = False
+        for s in self.schedules:
+            if s["kind"] == "oneShot" and s.get("atStep") == self.step:
+                self._run(s, ("percent", s["percent"]))
+                due = True
+            if s["kind"] == "gradual" and s["start"] <= self.step <= s["end"] and (self.step - s["start"]) % s["every"] == 0:
+                progress = (self.step - s["start"]) / max(1, s["end"] - s["start"])
+                self._prune_to(s, s["final"] + (s["initial"] - s["final"]) * math.pow(1 - progress, 3))
+                due = True
+        return due
+
+    def epoch_end(self):
+        due = False
+        for s in self.schedules:
+            if s["kind"] == "oneShot" and s.get("atEpoch") == self.epoch:
+                self._run(s, ("percent", s["percent"]))
+                due = True
+            first = s.get("start", s.get("every")) if s["kind"] == "iterative" else 0
+            if s["kind"] == "iterative" and self.epoch >= first and (self.epoch - first) % s["every"] == 0:
+                due = True
+                live, total = self._live_and_total(s)
+                if total > 0 and 1 - live / total < s["target"] - 1e-12:
+                    to_target = live - math.ceil((1 - s["target"]) * total - 1e-9)
+                    self._run(s, ("count", min(to_target, math.floor(s["percent"] / 100 * live))))
+        return due`;

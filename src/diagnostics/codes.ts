@@ -66,6 +66,7 @@ export const diagnosticTable = {
   DS2053: { severity: "error", template: "{0} makes a shape that reaches zero: {1}" },
   DS2054: { severity: "error", template: "feature layers need an input [channels, height, width], but network '{0}' has input {1}" },
   DS2055: { severity: "error", template: "flatten() must be the last feature layer" },
+  DS2056: { severity: "error", template: "{0} does not reach conv layer '{1}' yet" },
 
   // 3xxx: building and layering graphs
   DS3001: { severity: "error", template: "graph '{0}' has a cycle: {1}" },

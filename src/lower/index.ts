@@ -4,7 +4,7 @@ import type { ElaboratedProgram, LayeredGraph, MaskFile } from "../elaborate/pro
 import type { LayerOrigin } from "../../runtime/spec.js";
 import type { BlockIR, LayerIR, MaskIR, NetworkIR } from "./ir.js";
 import { applyPolicies } from "./policies.js";
-import { lowerFeatures } from "./features.js";
+import { applyFeatureMasks, lowerFeatures } from "./features.js";
 import { networkFits } from "./size.js";
 import { Budget, DEFAULT_LIMITS } from "../check/limits.js";
 
@@ -75,7 +75,9 @@ function lowerNetwork(network: CheckedNetwork, graphs: ReadonlyMap<string, Layer
   connectAll(exposed, output);
 
   blocks.sort((a, b) => a.target - b.target || a.source - b.source);
-  const policies = applyPolicies(network, layers, blocks, maskFiles, bag);
+  const features = network.features ? applyFeatureMasks(network, lowerFeatures(network.features.layers), bag) : undefined;
+  const convNames = new Set((features ?? []).flatMap((f) => (f.kind === "conv" ? [f.name] : [])));
+  const policies = applyPolicies(network, layers, blocks, maskFiles, bag, convNames);
   return {
     name: network.name,
     inputShape: network.inputShape,
@@ -84,7 +86,7 @@ function lowerNetwork(network: CheckedNetwork, graphs: ReadonlyMap<string, Layer
     activation: network.activation,
     layerNorm: network.layerNorm,
     ...(network.execution ? { execution: network.execution } : {}),
-    ...(network.features ? { features: lowerFeatures(network.features.layers) } : {}),
+    ...(features ? { features } : {}),
     ...policies,
   };
 }

@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { analyze, networkSpec } from "../../src/index.js";
 import { formatDiagnostic } from "../../src/diagnostics/format.js";
 import { emitPytorch } from "../../src/emit-pytorch/index.js";
+import { createNetwork, decodeMask } from "../../runtime/index.js";
 
 const network = (features: string, input = "[1, 28, 28]"): string => `network N {\n  input ${input}\n  features [${features}]\n  dense 8\n  output 2\n}\n`;
 
@@ -43,6 +44,30 @@ describe("features in the compiler", () => {
     expect(errors(network("conv(4, stride=0)"))).toEqual(["n.ds:3:28: error DS2006: 'stride' must be between 1 and 1024, but is 0"]);
     expect(errors(network("conv(4, kernel=[3, 3, 3])"))).toEqual(["n.ds:3:21: error DS2005: 'kernel' expects one integer or [height, width], but got 3 values"]);
     expect(errors(network("conv(4)", "784"))).toEqual(["n.ds:2:9: error DS2054: feature layers need an input [channels, height, width], but network 'N' has input [784]"]);
+  });
+
+  it("masks conv weights at order 0 with mask random(…), only the convs it names, and refuses policies that do not reach convs", async () => {
+    const source = `network N {
+  input [1, 8, 8]
+  features [conv(4, kernel=3), conv(4, kernel=3)]
+  dense 5
+  output 2
+  mask random(density=0.5, seed=3, layers=[conv2, dense1])
+}`;
+    const spec = networkSpec(analyze(source).plans![0]!);
+    const [first, second] = spec.features! as Extract<NonNullable<typeof spec.features>[number], { kind: "conv" }>[];
+    expect(first!.mask).toBeUndefined();
+    const live = decodeMask(second!.mask!, 3 * 3 * 4 * 4);
+    const count = live.reduce((a, b) => a + b, 0);
+    expect(count).toBeGreaterThan(0.35 * 144);
+    expect(count).toBeLessThan(0.65 * 144);
+    expect(spec.blocks[0]!.mask).not.toBe("full");
+    const model = await createNetwork(spec, { backend: "cpu" });
+    expect(Array.from(model.getMask("conv2"))).toEqual(Array.from(live));
+    model.dispose();
+    expect(errors(source.replace("mask random(density=0.5, seed=3, layers=[conv2, dense1])", "prune one_shot(percent=10, layers=[conv1])"))).toEqual([
+      "n.ds:6:37: error DS2056: a pruning schedule does not reach conv layer 'conv1' yet",
+    ]);
   });
 
   it("is refused by the PyTorch target with the layer named", () => {

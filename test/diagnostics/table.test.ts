@@ -59,6 +59,7 @@ const cases: readonly { readonly code: DiagnosticCode; readonly at: string; read
   { code: "DS2054", at: "1:19", source: "network N { input 64 features [conv(4)] output 2 }" },
   { code: "DS2055", at: "1:39", source: "network N { input [1, 8, 8] features [flatten(), conv(4)] output 2 }" },
   { code: "DS2006", at: "1:54", source: "network N { input [1, 8, 8] features [conv(4, stride=0)] output 2 }" },
+  { code: "DS2056", at: "1:79", source: "network N { input [1, 8, 8] features [conv(4)] output 2 mask learnable(layers=[conv1]) }" },
   { code: "DS2027", at: "1:70", source: "network N { input 4 dense 3 output 2 mask random(density=0.5, layers=[dense2]) }" },
   { code: "DS1005", at: "1:78", source: "network N { x " + "[".repeat(64) },
   { code: "DS1006", at: "1:18", source: "graph g = path(n=1e400)" },

@@ -12,6 +12,8 @@ import { maskedConv2d, type ConvGeometry } from "../kernels/conv/masked-conv.js"
 import type { ActivationName } from "../spec.js";
 import { batchNorm } from "./batch-norm.js";
 import { windowGeometry } from "./shapes.js";
+import { pickChannels } from "../kernels/conv/channels.js";
+import { liveChannels } from "./masks.js";
 import type { ConvStore, FeatureStore, WindowStore } from "./store.js";
 
 export interface FeatureOptions {
@@ -36,6 +38,32 @@ export function convGeometry(store: ConvStore): ConvGeometry {
   };
 }
 
+/**
+ * A conv layer. Output channels whose weights are all masked (structured
+ * pruning) are not computed: the convolution runs over the live channels'
+ * filters only, and each pruned channel is its bias alone — exactly what
+ * the full convolution gives with those filters zeroed.
+ */
+function convLayer(x: Tensor4D, store: ConvStore, inputNeedsGradient: boolean): Tensor4D {
+  const live = liveChannels(store);
+  const geometry = convGeometry(store);
+  const channels = store.layer.channels;
+  if (live.length === channels) return maskedConv2d(x, store.weight, store.mask, store.bias, geometry, { inputNeedsGradient });
+  const liveSet = new Set(live);
+  const dead = Array.from({ length: channels }, (_, c) => c).filter((c) => !liveSet.has(c));
+  const [batch, rows, cols] = [x.shape[0], geometry.out[0], geometry.out[1]];
+  const parts: Tensor4D[] = [];
+  if (live.length > 0) {
+    parts.push(maskedConv2d(x, pickChannels(store.weight, live), pickChannels(store.mask, live), pickChannels(store.bias, live), geometry, { inputNeedsGradient }));
+  }
+  parts.push(tf.add(tf.zeros([batch, rows, cols, dead.length]), pickChannels(store.bias, dead)));
+  // Channel c sits at its position among the live ones, or after them among the dead.
+  const position = new Array<number>(channels);
+  live.forEach((c, k) => (position[c] = k));
+  dead.forEach((c, k) => (position[c] = live.length + k));
+  return pickChannels(parts.length === 1 ? parts[0]! : tf.concat4d(parts, 3), position);
+}
+
 function pool(x: Tensor4D, store: WindowStore): Tensor4D {
   const { layer } = store;
   if (layer.kind === "globalAvgPool") return tf.mean(x, [1, 2], true);
@@ -54,7 +82,7 @@ export function featureForward(stores: readonly FeatureStore[], x: Tensor2D, inp
   let maps = tf.transpose(tf.reshape(x, [batch, inputShape[0]!, inputShape[1]!, inputShape[2]!]), [0, 2, 3, 1]) as Tensor4D;
   stores.forEach((store, i) => {
     if (store.kind === "conv") {
-      maps = maskedConv2d(maps, store.weight, store.mask, store.bias, convGeometry(store), { inputNeedsGradient: i > 0 });
+      maps = convLayer(maps, store, i > 0);
     } else if (store.kind === "batchNorm") {
       maps = batchNorm(maps, store, options.training);
     } else {

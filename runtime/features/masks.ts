@@ -13,6 +13,18 @@ export function setConvMask(store: ConvStore, mask: ArrayLike<number>): void {
   const values = tf.tensor4d(Float32Array.from(mask), store.mask.shape, "float32");
   store.mask.assign(values);
   values.dispose();
+  store.liveChannels = undefined;
+}
+
+/** The conv's output channels with at least one live weight, ascending (read from the mask once per change). */
+export function liveChannels(store: ConvStore): readonly number[] {
+  if (store.liveChannels !== undefined) return store.liveChannels;
+  const channels = store.layer.channels;
+  const mask = store.mask.dataSync();
+  const live = new Uint8Array(channels);
+  for (let k = 0; k < mask.length; k++) if (mask[k] !== 0) live[k % channels] = 1;
+  store.liveChannels = Array.from({ length: channels }, (_, c) => c).filter((c) => live[c] === 1);
+  return store.liveChannels;
 }
 
 export function featureInfos(stores: readonly FeatureStore[]): readonly FeatureInfo[] {

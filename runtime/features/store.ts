@@ -21,6 +21,8 @@ export interface ConvStore {
   /** The mask as float32 0/1, a non-trainable variable so setting it never reallocates what kernels read. */
   readonly mask: Variable<tf.Rank.R4>;
   readonly bias: Variable<tf.Rank.R1>;
+  /** Output channels with at least one live weight, read off the mask when it last changed (undefined: not yet read). */
+  liveChannels: readonly number[] | undefined;
 }
 
 export interface NormStore {
@@ -84,7 +86,16 @@ export function createFeatureStores(layers: readonly FeatureLayerSpec[], inputSh
       const shape = [kh, kw, input[0], layer.channels];
       const weight = variable<tf.Rank.R4>(initialConvWeights(seed, i, live, rows, layer.channels, activation), shape, true);
       const mask = variable<tf.Rank.R4>(Float32Array.from(live), shape, false);
-      return { kind: "conv", layer, input, output: shapes[i + 1]!, weight, mask, bias: variable(new Float32Array(layer.channels), [layer.channels], true) };
+      return {
+        kind: "conv",
+        layer,
+        input,
+        output: shapes[i + 1]!,
+        weight,
+        mask,
+        bias: variable(new Float32Array(layer.channels), [layer.channels], true),
+        liveChannels: undefined,
+      };
     });
   } catch (error) {
     tf.dispose(made);

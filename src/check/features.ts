@@ -25,7 +25,8 @@ export interface CheckedFeature {
 const PADDING = { name: "padding", kind: "choice", choices: ["same", "valid"], default: "valid" } as const satisfies ParameterRule;
 const pair = (name: string, fallback?: number): ParameterRule => ({ name, kind: "integers", min: 1, max: 1024, ...(fallback === undefined ? {} : { default: [fallback] }) });
 
-const RULES: Readonly<Record<string, readonly ParameterRule[]>> = {
+/** Each feature layer's parameters, in order (the language server lists them from here). */
+export const featureRules: Readonly<Record<string, readonly ParameterRule[]>> = {
   conv: [{ name: "channels", kind: "integer", min: 1, max: 4096 }, pair("kernel", 3), pair("stride", 1), PADDING, pair("dilation", 1)],
   max_pool: [pair("size", 2), { name: "stride", kind: "integers", min: 1, max: 1024, default: [] }, PADDING],
   avg_pool: [pair("size", 2), { name: "stride", kind: "integers", min: 1, max: 1024, default: [] }, PADDING],
@@ -62,9 +63,9 @@ export function checkFeatureList(value: Value, bag: DiagnosticBag): CheckedFeatu
 
 function checkFeatureCall(call: Call, bag: DiagnosticBag): FeatureDraft | "flatten" | undefined {
   const kind = call.callee.name;
-  const rules = RULES[kind];
+  const rules = featureRules[kind];
   if (rules === undefined) {
-    bag.report("DS2050", call.callee.span, [kind], didYouMean(kind, Object.keys(RULES)));
+    bag.report("DS2050", call.callee.span, [kind], didYouMean(kind, Object.keys(featureRules)));
     return undefined;
   }
   const args = resolveArguments(call, rules, bag);

@@ -77,13 +77,10 @@ export function extractGraph(model: Model, options: ExtractOptions): ExtractedGr
   // Per layer, the vertex key of each neuron at this order.
   const keys = new Map<string, string[]>();
   const single = structureInstances(model.layers).size <= 1;
-  if (model.features.length > 0 && order !== 0) {
-    throw new Error(`${model.name}.extractGraph: order ${order} is not yet supported for networks with feature layers; order 0 is`);
-  }
   for (const layer of model.layers) {
     if (layer.kind === "input" && model.features.length > 0) {
       // Layer 0 is the last feature map: its neurons are that map's vertices.
-      keys.set(layer.name, addFeatureGraph(model, graph, threshold, options.includeInputs !== false));
+      keys.set(layer.name, addFeatureGraph(model, graph, { order, threshold, includeInputs: options.includeInputs !== false }));
       continue;
     }
     if (!keep(layer)) continue;

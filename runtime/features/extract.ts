@@ -1,25 +1,43 @@
 /**
- * Order-0 extraction of the feature layers: every position × channel of
+ * Extraction of the feature layers. Order 0: every position × channel of
  * every feature map a vertex, keyed `LAYER:INDEX` with INDEX = (channel ·
  * height + row) · width + column (channels first, as the user writes shapes,
  * so no two positions share a key whatever the height and width), the input
  * `input:INDEX`. Edges: one per live conv weight use (its weight); a pooling
  * window's taps (weight 1 for max, 1 / window for average); a batch norm's
- * per-neuron scale gain / √(running variance + ε).
+ * per-neuron scale gain / √(running variance + ε). Order 1 merges each
+ * channel's positions into one vertex `LAYER:CHANNEL`, order 2 each map into
+ * `LAYER`; their edges carry the count of the order-0 edges they stand for
+ * and the L2 norm of those weights.
  */
-import type { ExtractedGraph } from "../extract-types.js";
+import type { ExtractedGraph, ExtractionOrder } from "../extract-types.js";
 import { forEachConvTap } from "../kernels/conv/receptive-field.js";
 import type { Model } from "../model.js";
 import type { FeatureLayerSpec } from "../spec.js";
 import { windowGeometry, type ChannelsFirst } from "./shapes.js";
 
-function addMap(graph: ExtractedGraph, layer: string, shape: ChannelsFirst, kind: "input" | "hidden"): string[] {
+/** The vertex key of each neuron of a map at `order`, its vertices added (their `size` counting the neurons merged). */
+function addMap(graph: ExtractedGraph, layer: string, shape: ChannelsFirst, kind: "input" | "hidden", order: ExtractionOrder): string[] {
   const [c, h, w] = shape;
   return Array.from({ length: c * h * w }, (_, index) => {
-    const key = `${layer}:${index}`;
-    graph.addNode(key, { layer, index, kind, size: 1 });
+    const group = order === 0 ? index : order === 1 ? Math.floor(index / (h * w)) : 0;
+    const key = order === 2 ? layer : `${layer}:${group}`;
+    if (graph.hasNode(key)) graph.updateNodeAttribute(key, "size", (size) => (size ?? 0) + 1);
+    else graph.addNode(key, { layer, index: group, kind, size: 1 });
     return key;
   });
+}
+
+type EdgeSink = (source: string, target: string, weight: number) => void;
+
+/** Order 0 adds every edge; orders 1 and 2 count them and sum their squared weights (the norm's root is taken by the caller). */
+function edgeSink(graph: ExtractedGraph, order: ExtractionOrder): EdgeSink {
+  if (order === 0) return (source, target, weight) => graph.addEdge(source, target, { weight });
+  return (source, target, weight) => {
+    const edge = graph.edge(source, target);
+    if (edge === undefined) graph.addEdge(source, target, { connections: 1, norm: weight * weight });
+    else graph.updateEdgeAttributes(edge, (a) => ({ connections: (a.connections ?? 0) + 1, norm: (a.norm ?? 0) + weight * weight }));
+  };
 }
 
 const at = (shape: ChannelsFirst, row: number, col: number, channel: number): number => (channel * shape[1] + row) * shape[2] + col;
@@ -30,34 +48,30 @@ function values(model: Model, name: string): Float32Array {
 }
 
 /** Adds the feature maps and their edges; returns the keys of the last map (layer 0 of the dense part), or of the input when `includeInputs` is off and there is nothing before. */
-export function addFeatureGraph(model: Model, graph: ExtractedGraph, threshold: number, includeInputs: boolean): string[] {
+export function addFeatureGraph(
+  model: Model,
+  graph: ExtractedGraph,
+  options: { readonly order: ExtractionOrder; readonly threshold: number; readonly includeInputs: boolean },
+): string[] {
   const specs = model.spec.features ?? [];
   const input = model.inputShape as unknown as ChannelsFirst;
-  let before = includeInputs ? addMap(graph, "input", input, "input") : undefined;
+  const sink = edgeSink(graph, options.order);
+  let before = options.includeInputs ? addMap(graph, "input", input, "input", options.order) : undefined;
   let shape = input;
   specs.forEach((layer, i) => {
     const info = model.features[i]!;
     const out = info.outputShape;
-    const after = addMap(graph, layer.name, out, "hidden");
-    if (before !== undefined) addLayerEdges(model, graph, layer, shape, out, before, after, threshold);
+    const after = addMap(graph, layer.name, out, "hidden", options.order);
+    if (before !== undefined) addLayerEdges(model, layer, shape, out, before, after, options.threshold, sink);
     before = after;
     shape = out;
   });
   return before ?? [];
 }
 
-function addLayerEdges(
-  model: Model,
-  graph: ExtractedGraph,
-  layer: FeatureLayerSpec,
-  from: ChannelsFirst,
-  to: ChannelsFirst,
-  before: string[],
-  after: string[],
-  threshold: number,
-): void {
+function addLayerEdges(model: Model, layer: FeatureLayerSpec, from: ChannelsFirst, to: ChannelsFirst, before: string[], after: string[], threshold: number, sink: EdgeSink): void {
   const edge = (i: number, o: number, weight: number): void => {
-    if (Math.abs(weight) > threshold) graph.addEdge(before[i]!, after[o]!, { weight });
+    if (Math.abs(weight) > threshold) sink(before[i]!, after[o]!, weight);
   };
   if (layer.kind === "batchNorm") {
     const [gain, variance] = [values(model, `${layer.name}.gain`), values(model, `${layer.name}.runningVariance`)];

@@ -36,7 +36,7 @@ describe.each(CASES)("order-0 extraction of a conv: $label", ({ input, conv }) =
   });
 });
 
-describe("order-0 extraction over a whole feature stack", () => {
+describe("extraction over a whole feature stack", () => {
   it("leaves masked conv weights out, links pools and batch norms, and feeds the dense layer from the last map", async () => {
     const model = await buildModel("network S { input [1, 6, 4] features [conv(2, kernel=3, padding=same), batch_norm(), max_pool(2)] dense 3 output 2 }", { seed: 2 });
     const full = model.extractGraph({ order: 0 });
@@ -50,7 +50,19 @@ describe("order-0 extraction over a whole feature stack", () => {
     expect(pruned.filterEdges((_e, _a, s, t) => s.startsWith("conv1:") && t.startsWith("bn1:")).length).toBe(48);
     expect(pruned.filterEdges((_e, _a, s, t) => s.startsWith("bn1:") && t.startsWith("pool1:")).length).toBe(48);
     expect(pruned.outDegree("pool1:0")).toBe(3);
-    expect(() => model.extractGraph({ order: 1 })).toThrow("order 1 is not yet supported for networks with feature layers");
+    // Orders 1 and 2 merge positions into channels and maps; their edges count the order-0 edges and keep their norm.
+    const byLayer = model.extractGraph({ order: 2 });
+    expect(byLayer.nodes()).toEqual(["input", "conv1", "bn1", "pool1", "dense1", "output"]);
+    expect(byLayer.getEdgeAttribute(byLayer.edge("input", "conv1")!, "connections")).toBe(convEdges(pruned));
+    expect(byLayer.hasEdge("pool1", "dense1")).toBe(true);
+    const byChannel = model.extractGraph({ order: 1 });
+    expect(byChannel.filterNodes((n) => n.startsWith("conv1:"))).toEqual(["conv1:0", "conv1:1"]);
+    const weights = pruned
+      .filterEdges((_e, _a, s, t) => s.startsWith("input:") && t.startsWith("conv1:") && Number(t.slice(6)) < 24)
+      .map((e) => pruned.getEdgeAttribute(e, "weight")!);
+    const edge = byChannel.edge("input:0", "conv1:0")!;
+    expect(byChannel.getEdgeAttribute(edge, "connections")).toBe(weights.length);
+    expect(byChannel.getEdgeAttribute(edge, "norm")).toBeCloseTo(Math.sqrt(weights.reduce((a, w) => a + w * w, 0)), 5);
     model.dispose();
   });
 });

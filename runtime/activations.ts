@@ -1,6 +1,6 @@
 /** The activations a network's hidden layers can use. */
 import * as tf from "@tensorflow/tfjs-core";
-import type { Tensor2D } from "@tensorflow/tfjs-core";
+import type { Tensor } from "@tensorflow/tfjs-core";
 import type { ActivationName } from "./spec.js";
 
 export const ACTIVATIONS: readonly ActivationName[] = ["relu", "tanh", "sigmoid", "elu", "linear"];
@@ -9,7 +9,8 @@ export function isActivation(name: string): name is ActivationName {
   return (ACTIVATIONS as readonly string[]).includes(name);
 }
 
-export function activate(name: ActivationName, x: Tensor2D): Tensor2D {
+/** The activation applied entry by entry, to a layer [batch, neurons] or a feature map alike. */
+export function activate<T extends Tensor>(name: ActivationName, x: T): T {
   switch (name) {
     case "relu":
       return tf.relu(x);

@@ -14,6 +14,7 @@
  */
 import { DirectedGraph } from "graphology";
 import type { ExtractedEdge, ExtractedVertex } from "./extract.js";
+import { forEachConvTap } from "./kernels/conv/receptive-field.js";
 
 /**
  * The parts of a tfjs-layers `Layer` extraction reads, said structurally so
@@ -103,25 +104,11 @@ function addConvolutionEdges(
   const [padTop, padLeft] = [pad(inH!, outH!, kh, sh, dh), pad(inW!, outW!, kw, sw, dw)];
   const kernel = layer.getWeights()[0]!.dataSync();
   if (before.length !== inH! * inW! * inC!) throw new Error(`extraction: Conv2D layer '${layer.name}' expects ${inH! * inW! * inC!} inputs, found ${before.length}`);
-  for (let oh = 0; oh < outH!; oh++) {
-    for (let ow = 0; ow < outW!; ow++) {
-      for (let i = 0; i < kh; i++) {
-        const ih = oh * sh - padTop + i * dh;
-        if (ih < 0 || ih >= inH!) continue;
-        for (let j = 0; j < kw; j++) {
-          const iw = ow * sw - padLeft + j * dw;
-          if (iw < 0 || iw >= inW!) continue;
-          for (let ci = 0; ci < inC!; ci++) {
-            for (let co = 0; co < outC!; co++) {
-              const w = kernel[((i * kw + j) * inC! + ci) * outC! + co]!;
-              if (Math.abs(w) <= threshold) continue;
-              graph.addEdge(before[(ih * inW! + iw) * inC! + ci]!, after[(oh * outW! + ow) * outC! + co]!, { weight: w });
-            }
-          }
-        }
-      }
-    }
-  }
+  const taps = { input: [inH!, inW!, inC!], output: [outH!, outW!, outC!], kernel: [kh, kw], stride: [sh, sw], dilation: [dh, dw], padTop, padLeft } as const;
+  forEachConvTap(taps, ([ih, iw, ci], [oh, ow, co], k) => {
+    const w = kernel[k]!;
+    if (Math.abs(w) > threshold) graph.addEdge(before[(ih * inW! + iw) * inC! + ci]!, after[(oh * outW! + ow) * outC! + co]!, { weight: w });
+  });
 }
 
 function addNeurons(graph: DirectedGraph<ExtractedVertex, ExtractedEdge>, layer: string, kind: ExtractedVertex["kind"], count: number): string[] {

@@ -17,6 +17,7 @@
  * output), `size` (neurons) and `vertex` where there is one.
  */
 import { DirectedGraph } from "graphology";
+import { addFeatureGraph } from "./features/extract.js";
 import type { LayerInfo, Model } from "./model.js";
 import type { ConnectionList, ExtractedEdge, ExtractedGraph, ExtractedVertex, ExtractionOrder, ExtractOptions } from "./extract-types.js";
 
@@ -77,6 +78,11 @@ export function extractGraph(model: Model, options: ExtractOptions): ExtractedGr
   const keys = new Map<string, string[]>();
   const single = structureInstances(model.layers).size <= 1;
   for (const layer of model.layers) {
+    if (layer.kind === "input" && model.features.length > 0) {
+      // Layer 0 is the last feature map: its neurons are that map's vertices.
+      keys.set(layer.name, addFeatureGraph(model, graph, { order, threshold, includeInputs: options.includeInputs !== false }));
+      continue;
+    }
     if (!keep(layer)) continue;
     const layerKeys = neuronKeys(layer, order, single);
     keys.set(layer.name, layerKeys);

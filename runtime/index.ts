@@ -7,7 +7,7 @@
  */
 export { createNetwork } from "./network.js";
 export { autoOrder, useBackend, setWasmPaths, type WasmBinaryName, type WasmPaths } from "./backend.js";
-export type { BackendChoice, BackendName, BatchRank, BlockInfo, ExecutionStep, NetworkOptions, LayerInfo, Model, Parameter } from "./model.js";
+export type { BackendChoice, BackendName, BatchRank, BlockInfo, ExecutionStep, FeatureInfo, NetworkOptions, LayerInfo, Model, Parameter, PredictOptions } from "./model.js";
 export { layerKind } from "./spec.js";
 export type { ActivationName, Execution, BlockSpec, KernelSpec, LayerKind, LayerOrigin, LayerSpec, NetworkSpec } from "./spec.js";
 export { fit, evaluate, predictBatches } from "./training/fit.js";

@@ -9,7 +9,10 @@ import type { Binding } from "./binding/bind.js";
 import { extractGraph } from "./extract.js";
 import { forwardPass } from "./forward.js";
 import { keepProbability } from "./kernels/learnable-mask.js";
-import type { BackendName, BatchRank, BlockInfo, ExecutionStep, LayerInfo, Model, Parameter } from "./model.js";
+import { featureForward } from "./features/forward.js";
+import { convMask, featureInfos, setConvMask } from "./features/masks.js";
+import { disposeFeatureStores, featureParameters, featureState, type ConvStore, type FeatureStore } from "./features/store.js";
+import type { BackendName, BatchRank, BlockInfo, ExecutionStep, FeatureInfo, LayerInfo, Model, Parameter, PredictOptions } from "./model.js";
 import { blockMask, blockMatrix, blockWeights, liveCount, readVariable, setBlockMask, setBlockWeights, writeVariable } from "./storage/blocks.js";
 import { disposeStore, storeVariables, type KernelStore } from "./storage/kernel-store.js";
 import type { BlockSlice } from "./storage/layout.js";
@@ -31,6 +34,8 @@ export interface ModelParts {
   readonly blocks: readonly BlockInfo[];
   readonly stores: readonly KernelStore[];
   readonly binding: Binding;
+  /** The feature layers' stores (empty without `features`). */
+  readonly features: readonly FeatureStore[];
 }
 
 function shapeText(shape: readonly (number | string)[]): string {
@@ -51,9 +56,13 @@ export class NetworkModel<I extends readonly number[], O extends readonly number
   readonly layers: readonly LayerInfo[];
   readonly blocks: readonly BlockInfo[];
   readonly parameters: readonly Parameter[];
+  readonly features: readonly FeatureInfo[];
+  readonly state: readonly Parameter[];
   readonly execution: readonly ExecutionStep[];
   readonly planSource: "compiler" | "runtime";
   private readonly stores: readonly KernelStore[];
+  private readonly featureStores: readonly FeatureStore[];
+  private readonly convs = new Map<string, ConvStore>();
   private readonly binding: Binding;
   private readonly slices = new Map<string, { readonly store: KernelStore; readonly slice: BlockSlice }>();
   private readonly storeOfLayer = new Map<string, KernelStore>();
@@ -77,7 +86,12 @@ export class NetworkModel<I extends readonly number[], O extends readonly number
     this.binding = parts.binding;
     this.execution = Object.freeze(parts.binding.steps.map((step) => Object.freeze({ ...step, backend: parts.backend })));
     this.planSource = parts.binding.planSource;
-    this.parameters = Object.freeze(parts.stores.flatMap(storeVariables).map((p) => Object.freeze({ ...p })));
+    this.featureStores = parts.features;
+    this.features = featureInfos(parts.features);
+    for (const store of parts.features) if (store.kind === "conv") this.convs.set(store.layer.name, store);
+    this.state = Object.freeze(featureState(parts.features).map((p) => Object.freeze(p)));
+    const variables = [...featureParameters(parts.features), ...parts.stores.flatMap(storeVariables)];
+    this.parameters = Object.freeze(variables.map((p) => Object.freeze({ ...p })));
     for (const store of parts.stores) {
       this.storeOfLayer.set(store.targetName, store);
       for (const slice of store.layout.blocks) this.slices.set(slice.name, { store, slice });
@@ -153,14 +167,20 @@ export class NetworkModel<I extends readonly number[], O extends readonly number
     return tf.reshape(x.dtype === "float32" ? x : tf.cast(x, "float32"), [shape[0], this.inputSize]);
   }
 
-  private forward(method: string, x: Tensor, kept: readonly number[]): Tensor2D[] {
+  private forward(method: string, x: Tensor, kept: readonly number[], training = false): Tensor2D[] {
     const options = { activation: this.spec.activation, layerSizes: this.spec.layers.map((l) => l.size), denseGradients: this.denseGradients };
-    return tf.tidy(() => forwardPass(this.binding, this.flatInput(method, x), kept, options));
+    const features = { activation: this.spec.activation, training };
+    return tf.tidy(() => {
+      const flat = this.flatInput(method, x);
+      const input = this.featureStores.length === 0 ? flat : featureForward(this.featureStores, flat, this.spec.inputShape, features);
+      return forwardPass(this.binding, input, kept, options);
+    });
   }
 
-  predict(x: Tensor): Tensor<BatchRank<O>> {
+  predict(x: Tensor, options: PredictOptions = {}): Tensor<BatchRank<O>> {
+    if (options === null || typeof options !== "object") throw new Error(`${this.name}.predict: options must be an object such as { training: true }, got ${String(options)}`);
     // The output layer is [batch, outputSize]: the rank BatchRank<O> names for O = [outputSize].
-    return this.forward("predict", x, [this.spec.layers.length - 1])[0]! as Tensor<BatchRank<O>>;
+    return this.forward("predict", x, [this.spec.layers.length - 1], options.training === true)[0]! as Tensor<BatchRank<O>>;
   }
 
   activations(x: Tensor, layerNames?: readonly string[]): Record<string, Tensor> {
@@ -176,11 +196,20 @@ export class NetworkModel<I extends readonly number[], O extends readonly number
   }
 
   getMask(block: string): Uint8Array {
+    const conv = this.convs.get(block);
+    if (conv !== undefined) return convMask(conv);
     const { store, slice } = this.block("getMask", block);
     return blockMask(store, slice);
   }
 
   setMask(block: string, mask: ArrayLike<number>): void {
+    const conv = this.convs.get(block);
+    if (conv !== undefined) {
+      this.alive("setMask");
+      this.checkValues("setMask", `conv layer '${block}'`, mask, [...conv.mask.shape], "binary");
+      setConvMask(conv, mask);
+      return;
+    }
     const { store, slice } = this.block("setMask", block);
     this.checkValues("setMask", `block '${block}'`, mask, [slice.sourceSize, store.layout.cols], "binary");
     const refused = setBlockMask(store, slice, mask);
@@ -300,5 +329,6 @@ export class NetworkModel<I extends readonly number[], O extends readonly number
     this.disposed = true;
     this.binding.dispose();
     for (const store of this.stores) disposeStore(store);
+    disposeFeatureStores(this.featureStores);
   }
 }

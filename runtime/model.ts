@@ -79,6 +79,20 @@ export interface LayerInfo {
   readonly vertices?: readonly number[];
 }
 
+/** A feature layer: its name (`conv1`, `bn1`, `pool1`, `gap1`), kind and output shape [channels, height, width]. */
+export interface FeatureInfo {
+  readonly name: string;
+  readonly kind: "conv" | "maxPool" | "avgPool" | "globalAvgPool" | "batchNorm";
+  readonly outputShape: readonly [number, number, number];
+  /** For a conv: its weight's and mask's shape `[kernel rows, kernel cols, in channels, out channels]`. */
+  readonly weightShape?: readonly [number, number, number, number];
+}
+
+export interface PredictOptions {
+  /** Training mode for batch norms (default false). */
+  readonly training?: boolean;
+}
+
 /** One block of connections from a source layer to a target layer. */
 export interface BlockInfo {
   readonly name: string;
@@ -136,8 +150,12 @@ export interface Model<I extends readonly number[] = readonly number[], O extend
   readonly layers: readonly LayerInfo[];
   /** Blocks of connections, in the order of the spec. */
   readonly blocks: readonly BlockInfo[];
-  /** Trainable variables, kernel by kernel in execution order. */
+  /** Trainable variables: the feature layers' first, then kernel by kernel in execution order. */
   readonly parameters: readonly Parameter[];
+  /** Feature layers (convolutions, pooling, batch norms) before layer 0, in order; empty for a network without `features`. */
+  readonly features: readonly FeatureInfo[];
+  /** State saved with the weights but never trained: the batch norms' running statistics (`bn1.runningMean`, `bn1.runningVariance`). */
+  readonly state: readonly Parameter[];
   /** The execution the model was built with: `auto` (the cost model's choice per kernel), `dense` or `sparse`. */
   readonly executionMode: Execution;
   /**
@@ -156,10 +174,12 @@ export interface Model<I extends readonly number[] = readonly number[], O extend
    * `[batch, inputSize]`; non-float input is cast to float32. Returns logits
    * of shape `[batch, outputSize]`; the caller owns (and disposes) the result.
    * The result's type has the rank of a batch of outputs (`Tensor2D` for a
-   * generated model).
+   * generated model). With `training`, batch norms normalise by the batch's
+   * statistics and update their running ones (what `fit` does); otherwise
+   * they use the running ones.
    * @throws Error if `x` has any other shape.
    */
-  predict(x: Tensor): Tensor<BatchRank<O>>;
+  predict(x: Tensor, options?: PredictOptions): Tensor<BatchRank<O>>;
 
   /**
    * Every layer's activations for a batch, or only those named: the input
@@ -169,7 +189,7 @@ export interface Model<I extends readonly number[] = readonly number[], O extend
    */
   activations(x: Tensor, layers?: readonly string[]): Record<string, Tensor>;
 
-  /** A copy of a block's 0/1 mask, row-major `[sourceSize, targetSize]`. */
+  /** A copy of a block's 0/1 mask, row-major `[sourceSize, targetSize]`, or of a conv layer's (`conv1`), row-major in its weight's shape `[kernel rows, kernel cols, in channels, out channels]`. */
   getMask(block: string): Uint8Array;
   /**
    * Replaces a block's mask. Weights of connections switched off are kept

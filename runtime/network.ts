@@ -13,6 +13,8 @@ import { NetworkModel } from "./model-object.js";
 import { pruneAtCreation } from "./pruning/schedule.js";
 import { validateSpec } from "./spec-check.js";
 import { createStores, disposeStore } from "./storage/kernel-store.js";
+import type { ChannelsFirst } from "./features/shapes.js";
+import { createFeatureStores, disposeFeatureStores, type FeatureStore } from "./features/store.js";
 import { networkLayout } from "./storage/layout.js";
 import { layerKind, type NetworkSpec } from "./spec.js";
 import { checkLimit, runtimeLimits } from "./limits.js";
@@ -55,12 +57,15 @@ export async function createNetwork<I extends readonly number[] = readonly numbe
     ),
   );
   const stores = createStores(spec, layouts, seed);
+  let features: FeatureStore[] = [];
   let model: NetworkModel<I, O>;
   try {
+    features = withName(spec, () => createFeatureStores(spec.features ?? [], spec.inputShape as unknown as ChannelsFirst, spec.activation, seed));
     const binding = withName(spec, () => bind(spec, stores, executionMode, graphKernelSupport(), limits));
-    model = new NetworkModel<I, O>({ spec, backend, executionMode, layers, blocks: blockInfos(spec), stores, binding });
+    model = new NetworkModel<I, O>({ spec, backend, executionMode, layers, blocks: blockInfos(spec), stores, binding, features });
   } catch (error) {
     for (const store of stores) disposeStore(store);
+    disposeFeatureStores(features);
     throw error;
   }
   if (spec.growth !== undefined) applySparseStart(model, spec.growth);

@@ -4,14 +4,11 @@
  * anything is built from it.
  */
 import { isActivation } from "./activations.js";
+import { expectedInputSize } from "./features/spec-check.js";
 import { layerKind, type LayerOrigin, type NetworkSpec } from "./spec.js";
 
 function shapeText(shape: readonly (number | string)[]): string {
   return `[${shape.join(", ")}]`;
-}
-
-function product(shape: readonly number[]): number {
-  return shape.reduce((a, b) => a * b, 1);
 }
 
 function isOrigin(origin: unknown): origin is LayerOrigin {
@@ -55,8 +52,10 @@ export function validateSpec(spec: NetworkSpec): void {
     if (kind !== expected) fail(`layer ${i} ('${layer.name}') is '${kind}' but must be '${expected}'`);
   });
   const input = layers[0]!;
-  if (input.size !== product(spec.inputShape)) {
-    fail(`input layer '${input.name}' has ${input.size} neurons but the input shape ${shapeText(spec.inputShape)} has ${product(spec.inputShape)}`);
+  const inputSize = expectedInputSize(spec, fail);
+  if (input.size !== inputSize) {
+    const what = spec.features === undefined ? `the input shape ${shapeText(spec.inputShape)} has` : "the feature layers put out";
+    fail(`input layer '${input.name}' has ${input.size} neurons but ${what} ${inputSize}`);
   }
   const blockNames = new Set<string>();
   blocks.forEach((block, i) => {

@@ -77,7 +77,39 @@ export interface NetworkSpec {
   readonly growth?: DynamicSparsity;
   /** The compiler's kernel plan; the runtime runs it when it makes the same choice per kernel. */
   readonly plan?: KernelPlanSpec;
+  /**
+   * Convolutional feature layers applied to the input (shape [channels,
+   * height, width]) before the layers above; layer 0 is then their output,
+   * flattened channels-first. Absent: layer 0 is the input itself.
+   */
+  readonly features?: readonly FeatureLayerSpec[];
 }
+
+/** [height, width] of a window's size, stride or dilation. */
+export type SpatialPair = readonly [number, number];
+
+/**
+ * A feature layer. `conv` weights are stored [kernel height, kernel width,
+ * input channels, output channels] (TensorFlow's HWIO); `mask` lists the live
+ * entries of that shape, row-major (mask codec), and is absent when full.
+ * `activate`: the network's activation follows (a conv directly followed by a
+ * batch norm leaves it to the batch norm).
+ */
+export type FeatureLayerSpec =
+  | {
+      readonly kind: "conv";
+      readonly name: string;
+      readonly channels: number;
+      readonly kernel: SpatialPair;
+      readonly stride: SpatialPair;
+      readonly dilation: SpatialPair;
+      readonly padding: "same" | "valid";
+      readonly activate: boolean;
+      readonly mask?: string;
+    }
+  | { readonly kind: "maxPool" | "avgPool"; readonly name: string; readonly size: SpatialPair; readonly stride: SpatialPair; readonly padding: "same" | "valid" }
+  | { readonly kind: "globalAvgPool"; readonly name: string }
+  | { readonly kind: "batchNorm"; readonly name: string; readonly momentum: number; readonly epsilon: number; readonly activate: boolean };
 
 /**
  * The kernel plan of plan/steps.ts as the compiler writes it. Integer lists

@@ -66,7 +66,7 @@ export function modelSummary(model: Model): ModelSummary {
     return {
       layer: layer.name,
       kind: kindText(layer.origin),
-      shape: i === 0 ? [...model.inputShape] : [layer.size],
+      shape: i === 0 && model.features.length === 0 ? [...model.inputShape] : [layer.size],
       size: layer.size,
       parameters: parametersOf(model, layer.name),
       connections,
@@ -76,6 +76,7 @@ export function modelSummary(model: Model): ModelSummary {
       ...(step?.reason === undefined ? {} : { reason: step.reason }),
     };
   });
+  if (model.features.length > 0) rows.unshift(...featureRows(model));
   const connections = model.liveConnections();
   const possible = model.totalConnections();
   const totals: SummaryTotals = {
@@ -89,6 +90,37 @@ export function modelSummary(model: Model): ModelSummary {
     graphKernels: model.execution.filter((s) => s.kind === "graph").length,
   };
   return { text: summaryText(model, rows, totals), rows, totals };
+}
+
+const FEATURE_KINDS = { conv: "conv", maxPool: "max pool", avgPool: "avg pool", globalAvgPool: "global avg pool", batchNorm: "batch norm" } as const;
+
+/** The input as written, then one row per feature layer: its output map, its parameters, and for a conv its live weights. */
+function featureRows(model: Model): SummaryRow[] {
+  const none = { connections: 0, possibleConnections: 0, sparsity: 0 };
+  const input: SummaryRow = {
+    layer: "input",
+    kind: "input",
+    shape: [...model.inputShape],
+    size: model.inputShape.reduce((a, b) => a * b, 1),
+    parameters: parametersOf(model, "input"),
+    ...none,
+  };
+  return [
+    input,
+    ...model.features.map((f): SummaryRow => {
+      const mask = f.weightShape === undefined ? undefined : model.getMask(f.name);
+      const live = mask === undefined ? 0 : mask.reduce((a, b) => a + b, 0);
+      const weights = mask === undefined ? none : { connections: live, possibleConnections: mask.length, sparsity: 1 - live / mask.length };
+      return {
+        layer: f.name,
+        kind: FEATURE_KINDS[f.kind],
+        shape: [...f.outputShape],
+        size: f.outputShape[0] * f.outputShape[1] * f.outputShape[2],
+        parameters: parametersOf(model, f.name),
+        ...weights,
+      };
+    }),
+  ];
 }
 
 function kindText(origin: LayerOrigin): string {

@@ -64,11 +64,18 @@ function maskName(model: Model, layout: KernelLayout): string {
   return `${model.spec.layers[layout.target]!.name}${MASK_SUFFIX}`;
 }
 
-/** What the model holds, in the order the file stores it: parameters, then masks. */
+/** Feature layers with a mask: the convs, each with its HWIO weight shape. */
+function convShapes(model: Model): { name: string; shape: number[] }[] {
+  return model.features.flatMap((f) => (f.weightShape === undefined ? [] : [{ name: f.name, shape: [...f.weightShape] }]));
+}
+
+/** What the model holds, in the order the file stores it: parameters, then masks, then the feature layers' state and conv masks (absent without features). */
 function expectedEntries(model: Model, layouts: readonly KernelLayout[]): ManifestEntry[] {
   return [
     ...model.parameters.map((p): ManifestEntry => ({ name: p.name, shape: [...p.variable.shape], dtype: "float32" })),
     ...layouts.map((layout): ManifestEntry => ({ name: maskName(model, layout), shape: [...layout.shape], dtype: "bool" })),
+    ...model.state.map((p): ManifestEntry => ({ name: p.name, shape: [...p.variable.shape], dtype: "float32" })),
+    ...convShapes(model).map((c): ManifestEntry => ({ name: `${c.name}${MASK_SUFFIX}`, shape: c.shape, dtype: "bool" })),
   ];
 }
 
@@ -97,8 +104,14 @@ function kernelMask(model: Model, layout: KernelLayout): Uint8Array {
  */
 export async function exportWeights(model: Model): Promise<{ modelJson: WeightsFile; weightData: ArrayBuffer }> {
   const masks = weightedLayouts(model).map((layout) => ({ name: maskName(model, layout), tensor: tf.tensor(kernelMask(model, layout), [...layout.shape], "bool") }));
+  const convMasks = convShapes(model).map((c) => ({ name: `${c.name}${MASK_SUFFIX}`, tensor: tf.tensor(model.getMask(c.name), c.shape, "bool") }));
   try {
-    const named = [...model.parameters.map((p) => ({ name: p.name, tensor: p.variable as tf.Tensor })), ...masks];
+    const named = [
+      ...model.parameters.map((p) => ({ name: p.name, tensor: p.variable as tf.Tensor })),
+      ...masks,
+      ...model.state.map((p) => ({ name: p.name, tensor: p.variable as tf.Tensor })),
+      ...convMasks,
+    ];
     const { data, specs } = await tf.io.encodeWeights(named);
     // Keys in a fixed order, so the same model always gives the same model.json.
     const modelJson: WeightsFile = {
@@ -115,7 +128,7 @@ export async function exportWeights(model: Model): Promise<{ modelJson: WeightsF
     };
     return { modelJson, weightData: data };
   } finally {
-    tf.dispose(masks.map((m) => m.tensor));
+    tf.dispose([...masks, ...convMasks].map((m) => m.tensor));
   }
 }
 
@@ -237,7 +250,8 @@ export async function importWeights(model: Model, modelJson: WeightsFile, weight
   }
   // Everything is checked: masks (which the layout guarantees fit) and weights cannot fail halfway.
   for (const layout of layouts) setKernelMask(model, layout, entries.get(maskName(model, layout))!.values as Uint8Array);
-  for (const parameter of model.parameters) {
+  for (const conv of convShapes(model)) model.setMask(conv.name, entries.get(`${conv.name}${MASK_SUFFIX}`)!.values);
+  for (const parameter of [...model.parameters, ...model.state]) {
     const tensor = tf.tensor(entries.get(parameter.name)!.values, parameter.variable.shape, "float32");
     parameter.variable.assign(tensor);
     tensor.dispose();

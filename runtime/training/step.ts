@@ -33,7 +33,8 @@ export function trainStep(model: Model, optimizer: Optimizer, variables: Variabl
   let cost: Scalar | undefined;
   try {
     const result = tf.variableGrads(() => {
-      const logits = model.predict(batch.x) as Tensor2D;
+      // Training mode: batch norms normalise by the batch and update their running statistics.
+      const logits = model.predict(batch.x, { training: true }) as Tensor2D;
       if (lossName === "crossEntropy") correct = tf.keep(correctCount(logits, batch.y));
       const terms = [lossOf(lossName, logits, batch.y), model.penalty(), l2 > 0 ? l2Penalty(weights, l2) : undefined].filter((t): t is Scalar => t !== undefined);
       return terms.length === 1 ? terms[0]! : (tf.addN(terms) as Scalar);

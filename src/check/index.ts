@@ -3,6 +3,7 @@ import { DiagnosticBag } from "../diagnostics/diagnostic.js";
 import type { Span } from "../diagnostics/span.js";
 import type { Identifier, NetworkDeclaration, Program, Setting, Value } from "../parse/ast.js";
 import { checkScalar } from "./arguments.js";
+import { checkFeatureList, checkFeatureShapes, type CheckedFeature } from "./features.js";
 import { DEFAULT_LIMITS, type Limits } from "./limits.js";
 import { checkDataDeclaration } from "./data.js";
 import { checkGraphDeclaration } from "./graphs.js";
@@ -28,6 +29,7 @@ const SETTINGS = {
   grow: { repeatable: false },
   execution: { repeatable: false },
   prune: { repeatable: true },
+  features: { repeatable: true },
 } as const;
 type SettingName = keyof typeof SETTINGS;
 
@@ -121,6 +123,7 @@ function checkNetwork(declaration: NetworkDeclaration, scope: Scope, bag: Diagno
   let growth: CheckedNetwork["growth"];
   let execution: Execution | undefined;
   let brokenReference = false;
+  const features: CheckedFeature[] = [];
 
   for (const setting of declaration.settings) {
     const key = setting.key.name;
@@ -177,6 +180,11 @@ function checkNetwork(declaration: NetworkDeclaration, scope: Scope, bag: Diagno
         else bag.report("DS2005", value.span, [key, "auto, dense or sparse", describeValue(value)], value.kind === "NameReference" ? didYouMean(value.name, choices) : undefined);
         break;
       }
+      case "features": {
+        if (stages.length > 0) bag.report("DS2051", setting.key.span, [networkName], "features transform the input; write them right after it");
+        features.push(...(checkFeatureList(value, bag) ?? []));
+        break;
+      }
       case "prune": {
         const schedule = checkPruneSchedule(value, bag);
         if (schedule) pruning.push(schedule);
@@ -195,6 +203,10 @@ function checkNetwork(declaration: NetworkDeclaration, scope: Scope, bag: Diagno
   if (!firstOf.has("output")) {
     bag.report("DS2013", declaration.name.span, [networkName], "add a line such as: output 10");
   }
+  const featureSize =
+    features.length > 0 && inputShape !== undefined && bag.errorCount === errorsBefore
+      ? checkFeatureShapes(networkName, inputShape, firstOf.get("input")!.value.span, features, bag)
+      : undefined;
   const errorsAfter = bag.errorCount;
   if (errorsAfter > errorsBefore || brokenReference || inputShape === undefined || outputSize === undefined) return undefined;
   return {
@@ -209,6 +221,7 @@ function checkNetwork(declaration: NetworkDeclaration, scope: Scope, bag: Diagno
     pruning,
     ...(growth ? { growth } : {}),
     ...(execution ? { execution } : {}),
+    ...(featureSize !== undefined ? { features: { layers: features, outputSize: featureSize } } : {}),
   };
 }
 

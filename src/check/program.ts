@@ -1,4 +1,5 @@
 import type { Span } from "../diagnostics/span.js";
+import type { CheckedFeature } from "./features.js";
 import type { Expression } from "../data/expression/expression.js";
 import type { BlobsOptions, Interval, MoonsOptions, Sampler, SpiralsOptions } from "../../runtime/datasets/index.js";
 
@@ -148,6 +149,8 @@ export interface CheckedNetwork {
   readonly execution?: Execution;
   /** The `grow …` line: dynamic sparse training, its blocks still to be resolved. */
   readonly growth?: { readonly config: Omit<DynamicSparsity, "blocks">; readonly layers: LayerSelection };
+  /** `features [...]`: convolutional layers over the input, their shapes checked, and the size of their flattened output. */
+  readonly features?: { readonly layers: readonly CheckedFeature[]; readonly outputSize: number };
 }
 
 /** Layers named in a policy (`layers=[dense1, tree]`): dense layers, structures (all their depths) or `output`; empty means all. */

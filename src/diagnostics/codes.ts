@@ -59,6 +59,15 @@ export const diagnosticTable = {
   DS2045: { severity: "error", template: "'{0}' is {1}, not a function" },
   DS2046: { severity: "error", template: "function '{0}' needs its argument in parentheses, e.g. {0}(x)" },
 
+  // 205x: convolutional feature layers
+  DS2050: { severity: "error", template: "unknown feature layer '{0}'" },
+  DS2051: { severity: "error", template: "'features' must come before the dense layers and structures of network '{0}'" },
+  DS2052: { severity: "error", template: "{0} does not fit its input: {1}" },
+  DS2053: { severity: "error", template: "{0} makes a shape that reaches zero: {1}" },
+  DS2054: { severity: "error", template: "feature layers need an input [channels, height, width], but network '{0}' has input {1}" },
+  DS2055: { severity: "error", template: "flatten() must be the last feature layer" },
+  DS2056: { severity: "error", template: "{0} does not reach conv layer '{1}' yet" },
+
   // 3xxx: building and layering graphs
   DS3001: { severity: "error", template: "graph '{0}' has a cycle: {1}" },
   DS3002: { severity: "warning", template: "layer norm over depth {0} of '{1}' is skipped: it has a single neuron" },

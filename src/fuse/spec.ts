@@ -53,5 +53,6 @@ function baseSpec(network: NetworkIR, kernels: readonly KernelIR[]): NetworkSpec
     ...(network.learnable ? { learnable: network.learnable } : {}),
     ...(network.growth ? { growth: network.growth } : {}),
     ...(network.execution ? { execution: network.execution } : {}),
+    ...(network.features ? { features: network.features } : {}),
   };
 }

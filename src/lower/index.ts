@@ -4,6 +4,7 @@ import type { ElaboratedProgram, LayeredGraph, MaskFile } from "../elaborate/pro
 import type { LayerOrigin } from "../../runtime/spec.js";
 import type { BlockIR, LayerIR, MaskIR, NetworkIR } from "./ir.js";
 import { applyPolicies } from "./policies.js";
+import { applyFeatureMasks, lowerFeatures } from "./features.js";
 import { networkFits } from "./size.js";
 import { Budget, DEFAULT_LIMITS } from "../check/limits.js";
 
@@ -36,9 +37,12 @@ interface Exposed {
 }
 
 function lowerNetwork(network: CheckedNetwork, graphs: ReadonlyMap<string, LayeredGraph>, maskFiles: ReadonlyMap<string, MaskFile>, bag: DiagnosticBag): NetworkIR {
-  const layers: LayerIR[] = [{ name: "input", origin: { kind: "input" }, size: network.inputShape.reduce((a, b) => a * b, 1) }];
+  // With feature layers, layer 0 is their flattened output, named so blocks read "features->dense1".
+  const inputName = network.features ? "features" : "input";
+  const inputSize = network.features?.outputSize ?? network.inputShape.reduce((a, b) => a * b, 1);
+  const layers: LayerIR[] = [{ name: inputName, origin: { kind: "input" }, size: inputSize }];
   const blocks: BlockIR[] = [];
-  const layerNames = new Set<string>(["input"]);
+  const layerNames = new Set<string>([inputName]);
   let exposed: Exposed[] = [{ layer: 0 }];
 
   const addLayer = (layer: Omit<LayerIR, "name">): number => {
@@ -71,7 +75,9 @@ function lowerNetwork(network: CheckedNetwork, graphs: ReadonlyMap<string, Layer
   connectAll(exposed, output);
 
   blocks.sort((a, b) => a.target - b.target || a.source - b.source);
-  const policies = applyPolicies(network, layers, blocks, maskFiles, bag);
+  const features = network.features ? applyFeatureMasks(network, lowerFeatures(network.features.layers), bag) : undefined;
+  const convNames = new Set((features ?? []).flatMap((f) => (f.kind === "conv" ? [f.name] : [])));
+  const policies = applyPolicies(network, layers, blocks, maskFiles, bag, convNames);
   return {
     name: network.name,
     inputShape: network.inputShape,
@@ -80,6 +86,7 @@ function lowerNetwork(network: CheckedNetwork, graphs: ReadonlyMap<string, Layer
     activation: network.activation,
     layerNorm: network.layerNorm,
     ...(network.execution ? { execution: network.execution } : {}),
+    ...(features ? { features } : {}),
     ...policies,
   };
 }

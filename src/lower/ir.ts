@@ -1,5 +1,5 @@
 import type { PruningSchedule } from "../../runtime/pruning/schedule.js";
-import type { ActivationName, Execution, LayerOrigin, LearnableMaskSpec } from "../../runtime/spec.js";
+import type { ActivationName, Execution, FeatureLayerSpec, LayerOrigin, LearnableMaskSpec } from "../../runtime/spec.js";
 import type { DynamicSparsity } from "../../runtime/growing/dynamic-sparse.js";
 
 /**
@@ -22,6 +22,8 @@ export interface NetworkIR {
   readonly execution?: Execution;
   /** Dynamic sparse training (`grow …`). */
   readonly growth?: DynamicSparsity;
+  /** Convolutional layers over the input (`features […]`); layer 0 is then their flattened output. */
+  readonly features?: readonly FeatureLayerSpec[];
 }
 
 export interface LayerIR {

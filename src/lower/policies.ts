@@ -22,12 +22,15 @@ export function applyPolicies(
   blocks: BlockIR[],
   maskFiles: ReadonlyMap<string, MaskFile>,
   bag: DiagnosticBag,
+  /** Conv layers' names: their masks are applied by features.ts, and here they select no block. */
+  convNames: ReadonlySet<string> = new Set(),
 ): { pruning: PruningSchedule[]; learnable?: LearnableMaskSpec; growth?: DynamicSparsity } {
   const named = layersByName(layers);
   const select = (selection: LayerSelection): number[] | undefined => {
     if (selection.names.length === 0) return blocks.map((_, i) => i);
     const targets = new Set<number>();
     for (const name of selection.names) {
+      if (convNames.has(name)) continue;
       const matching = named.get(name) ?? [];
       if (matching.length === 0) {
         bag.report(

@@ -1,5 +1,6 @@
 import type { ActivationName, Execution } from "../../runtime/spec.js";
 import type { ParameterRule } from "../check/arguments.js";
+import { featureRules } from "../check/features.js";
 import { generatorRules } from "../check/generators.js";
 import type { GeneratorName } from "../check/program.js";
 
@@ -12,7 +13,7 @@ import type { GeneratorName } from "../check/program.js";
  */
 
 /** Where a call is written: its context decides which callees it may name. */
-export type CallContext = "graph" | "data" | "mask" | "prune" | "grow" | "proportions";
+export type CallContext = "graph" | "data" | "mask" | "prune" | "grow" | "proportions" | "features";
 
 export interface Word {
   readonly name: string;
@@ -45,6 +46,7 @@ export const SETTINGS: readonly SettingWord[] = [
   { name: "mask", doc: "a mask policy: dense, random(density), file(path) or learnable(keep)", values: "mask" },
   { name: "prune", doc: "a pruning schedule: one_shot, iterative or gradual", values: "prune" },
   { name: "grow", doc: "dynamic sparse training: rigl(…) or set(…)", values: "grow" },
+  { name: "features", doc: "convolutional layers over an input [channels, height, width], before the dense layers: [conv(16, kernel=3), max_pool(2), …]", values: "features" },
 ];
 
 const GENERATOR_DOCS: Record<GeneratorName, string> = {
@@ -74,6 +76,17 @@ const graphOperations: Callee[] = [
   { name: "scalable", doc: "deepstruct's ScalableDAN: each vertex a group of round(p·scale) neurons", parameters: ["graph", "scale", "proportions"] },
   { name: "append", doc: "top stacked on bottom, every sink of bottom feeding every source of top", parameters: ["bottom", "top"] },
 ];
+
+const FEATURE_DOCS: Readonly<Record<string, string>> = {
+  conv: "a masked 2-D convolution: output channels, kernel, stride, padding same|valid, dilation",
+  max_pool: "the maximum over each window (stride defaults to the size)",
+  avg_pool: "the mean over each window (stride defaults to the size)",
+  global_avg_pool: "the mean of each channel over the whole map",
+  batch_norm: "batch normalisation per channel, running statistics saved with the weights",
+  flatten: "optional, last: the features are flattened before the dense layers anyway",
+};
+
+const features: Callee[] = Object.entries(featureRules).map(([name, rules]) => ({ name, doc: FEATURE_DOCS[name] ?? name, parameters: rules.map((r) => r.name), rules }));
 
 const layers = "layers";
 const common = ["saliency", "scope", layers, "seed"];
@@ -110,6 +123,7 @@ export const CALLEES: Readonly<Record<CallContext, readonly Callee[]>> = {
     doc: `${name === "rigl" ? "RigL" : "SET"}: drop and regrow connections every few steps at a fixed sparsity`,
     parameters: ["sparsity", "distribution", "every", "drop", "decay", "stop", "regrow", layers, "seed"],
   })),
+  features,
   proportions: [{ name: "dirichlet", doc: "group proportions drawn from a symmetric Dirichlet(alpha)", parameters: ["alpha", "seed"] }],
 };
 

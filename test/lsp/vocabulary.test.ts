@@ -10,6 +10,7 @@ const PLACES: Record<CallContext, (call: string) => string> = {
   prune: (call) => `network N {\n input 2\n output 1\n prune ${call}\n}`,
   grow: (call) => `network N {\n input 2\n output 1\n grow ${call}\n}`,
   proportions: (call) => `graph g = scalable(path(2), 4, proportions=${call})`,
+  features: (call) => `network N {\n input [1, 8, 8]\n features [${call}]\n output 1\n}`,
 };
 
 /**

@@ -1,0 +1,118 @@
+/**
+ * The masked convolution against tf.layers' conv2d of the same configuration,
+ * in the same run: forward on WASM, and a gradient step (input and weight
+ * gradients) where tf.layers can take one — the WASM backend has no
+ * Conv2DBackpropFilter, so its stock gradient is timed on CPU beside ours on
+ * both. Then a network with half of its conv output channels pruned against
+ * the unpruned one (forward and training step, WASM).
+ */
+import * as layers from "@tensorflow/tfjs-layers";
+import { maskedConv2d } from "../runtime/kernels/conv/masked-conv.js";
+import { createNetwork, tf, useBackend } from "../runtime/index.js";
+import { analyze, networkSpec } from "../src/index.js";
+import { medianSeconds, row } from "./timing.js";
+
+const CONFIGS = [
+  { label: "32 × 28×28×16 → 32, 3×3 same", batch: 32, size: 28, cin: 16, cout: 32 },
+  { label: "32 × 14×14×32 → 64, 3×3 same", batch: 32, size: 14, cin: 32, cout: 64 },
+] as const;
+
+function convTimes(config: (typeof CONFIGS)[number], backend: string): { ours: number; oursStep: number; layersForward: number; layersStep?: number } {
+  const { batch, size, cin, cout } = config;
+  const x = tf.randomUniform([batch, size, size, cin], -1, 1, "float32", 1) as tf.Tensor4D;
+  const layer = layers.layers.conv2d({ filters: cout, kernelSize: 3, padding: "same", useBias: true });
+  layer.apply(x);
+  const [kernel, bias] = layer.getWeights() as [tf.Tensor4D, tf.Tensor1D];
+  const mask = tf.onesLike(kernel) as tf.Tensor4D;
+  const geometry = {
+    kernel: [3, 3],
+    stride: [1, 1],
+    dilation: [1, 1],
+    pad: [
+      [1, 1],
+      [1, 1],
+    ],
+    out: [size, size],
+  } as const;
+  const ours = (xx: tf.Tensor4D, w: tf.Tensor4D): tf.Tensor4D => maskedConv2d(xx, w, mask, bias, geometry, { inputNeedsGradient: true });
+  const step = (f: (xx: tf.Tensor4D, w: tf.Tensor4D) => tf.Tensor) => (): void => {
+    const grads = tf.grads((xx: tf.Tensor, w: tf.Tensor) => tf.sum(f(xx as tf.Tensor4D, w as tf.Tensor4D)))([x, kernel]);
+    grads.forEach((g) => g.dataSync());
+    tf.dispose(grads);
+  };
+  const forward = (f: () => tf.Tensor) => (): void => void tf.tidy(() => f().dataSync());
+  const result = {
+    ours: medianSeconds(forward(() => ours(x, kernel))),
+    oursStep: medianSeconds(step(ours)),
+    layersForward: medianSeconds(forward(() => layer.apply(x) as tf.Tensor)),
+    ...(backend === "cpu" ? { layersStep: medianSeconds(step((xx, w) => tf.add(tf.conv2d(xx, w, 1, "same"), bias))) } : {}),
+  };
+  tf.dispose([x, mask]);
+  layer.dispose();
+  return result;
+}
+
+async function pruningTimes(): Promise<string[]> {
+  const source = "network P { input [1, 28, 28] features [conv(32, kernel=3, padding=same), max_pool(2), conv(64, kernel=3, padding=same), max_pool(2)] dense 128 output 10 }";
+  const spec = networkSpec(analyze(source).plans![0]!);
+  const x = tf.randomUniform([64, 1, 28, 28], 0, 1, "float32", 2);
+  const y = tf.oneHot(
+    tf.tensor1d(
+      Array.from({ length: 64 }, (_, i) => i % 10),
+      "int32",
+    ),
+    10,
+  );
+  const lines: string[] = [];
+  const times: number[][] = [];
+  for (const pruned of [false, true]) {
+    const model = await createNetwork(spec, { backend: "wasm" });
+    if (pruned) {
+      for (const f of model.features.filter((g) => g.weightShape !== undefined)) {
+        const [kh, kw, cin, cout] = f.weightShape!;
+        // Every other output channel of each conv: half the filters.
+        model.setMask(
+          f.name,
+          Uint8Array.from({ length: kh * kw * cin * cout }, (_, k) => ((k % cout) % 2 === 0 ? 1 : 0)),
+        );
+      }
+    }
+    const variables = model.parameters.map((p) => p.variable);
+    const forward = medianSeconds(() => void tf.tidy(() => model.predict(x).dataSync()));
+    const step = medianSeconds(() => {
+      const { value, grads } = tf.variableGrads(() => tf.losses.softmaxCrossEntropy(y, model.predict(x, { training: true })) as tf.Scalar, variables);
+      value.dataSync();
+      tf.dispose([value, ...Object.values(grads)]);
+    });
+    times.push([forward, step]);
+    model.dispose();
+  }
+  const [[f0, s0], [f1, s1]] = times as [[number, number], [number, number]];
+  lines.push(row(["network (batch 64, WASM)", "forward (ms)", "training step (ms)"]), row(["---", "---", "---"]));
+  lines.push(row(["unpruned: conv 32, conv 64, dense 128", f0 * 1000, s0 * 1000]));
+  lines.push(row(["half of each conv's output channels pruned", f1 * 1000, s1 * 1000]));
+  lines.push(row(["speed-up", `${(f0 / f1).toFixed(2)}×`, `${(s0 / s1).toFixed(2)}×`]));
+  tf.dispose([x, y]);
+  return lines;
+}
+
+export async function benchConv(): Promise<string[]> {
+  const lines = [
+    "median of 5",
+    "",
+    row(["backend", "configuration", "masked conv forward (ms)", "tf.layers conv2d forward (ms)", "ratio", "masked conv step (ms)", "stock conv2d step (ms)"]),
+  ];
+  lines.push(row(["---", "---", "---", "---", "---", "---", "---"]));
+  for (const backend of ["wasm", "cpu"] as const) {
+    await useBackend(backend);
+    // The pure-JS CPU backend is about 50× slower: only the smaller configuration, for the stock gradient's step.
+    for (const config of backend === "cpu" ? CONFIGS.slice(1) : CONFIGS) {
+      const t = convTimes(config, backend);
+      const stock = t.layersStep === undefined ? "— (no Conv2DBackpropFilter)" : t.layersStep * 1000;
+      lines.push(row([backend, config.label, t.ours * 1000, t.layersForward * 1000, `${(t.ours / t.layersForward).toFixed(2)}×`, t.oursStep * 1000, stock]));
+    }
+  }
+  await useBackend("wasm");
+  const pruning = await pruningTimes();
+  return [...lines, "", ...pruning];
+}

@@ -1,0 +1,95 @@
+/**
+ * The feature layers' forward pass. What the user writes and the flattened
+ * output are channels first ([channels, height, width], as PyTorch); in
+ * between the maps are NHWC, TensorFlow.js's native layout: the input is
+ * transposed once on the way in and once on the way out, so the flattened
+ * features are ordered channel, row, column.
+ */
+import * as tf from "@tensorflow/tfjs-core";
+import type { Tensor2D, Tensor4D } from "@tensorflow/tfjs-core";
+import { activate } from "../activations.js";
+import { maskedConv2d, type ConvGeometry } from "../kernels/conv/masked-conv.js";
+import type { ActivationName } from "../spec.js";
+import { batchNorm } from "./batch-norm.js";
+import { windowGeometry } from "./shapes.js";
+import { pickChannels } from "../kernels/conv/channels.js";
+import { liveChannels } from "./masks.js";
+import type { ConvStore, FeatureStore, WindowStore } from "./store.js";
+
+export interface FeatureOptions {
+  readonly activation: ActivationName;
+  /** Batch norms use and update batch statistics (true) or use their running ones (false). */
+  readonly training: boolean;
+}
+
+/** The geometry a conv runs with: its window, the padding its `same`/`valid` rule gives, and its outputs. */
+export function convGeometry(store: ConvStore): ConvGeometry {
+  const { layer, input } = store;
+  const { rows, cols } = windowGeometry(input[1], input[2], layer.kernel, layer.stride, layer.dilation, layer.padding);
+  return {
+    kernel: layer.kernel,
+    stride: layer.stride,
+    dilation: layer.dilation,
+    pad: [
+      [rows.before, rows.after],
+      [cols.before, cols.after],
+    ],
+    out: [rows.size, cols.size],
+  };
+}
+
+/**
+ * A conv layer. Output channels whose weights are all masked (structured
+ * pruning) are not computed: the convolution runs over the live channels'
+ * filters only, and each pruned channel is its bias alone — exactly what
+ * the full convolution gives with those filters zeroed.
+ */
+function convLayer(x: Tensor4D, store: ConvStore, inputNeedsGradient: boolean): Tensor4D {
+  const live = liveChannels(store);
+  const geometry = convGeometry(store);
+  const channels = store.layer.channels;
+  if (live.length === channels) return maskedConv2d(x, store.weight, store.mask, store.bias, geometry, { inputNeedsGradient });
+  const liveSet = new Set(live);
+  const dead = Array.from({ length: channels }, (_, c) => c).filter((c) => !liveSet.has(c));
+  const [batch, rows, cols] = [x.shape[0], geometry.out[0], geometry.out[1]];
+  const parts: Tensor4D[] = [];
+  if (live.length > 0) {
+    parts.push(maskedConv2d(x, pickChannels(store.weight, live), pickChannels(store.mask, live), pickChannels(store.bias, live), geometry, { inputNeedsGradient }));
+  }
+  parts.push(tf.add(tf.zeros([batch, rows, cols, dead.length]), pickChannels(store.bias, dead)));
+  // Channel c sits at its position among the live ones, or after them among the dead.
+  const position = new Array<number>(channels);
+  live.forEach((c, k) => (position[c] = k));
+  dead.forEach((c, k) => (position[c] = live.length + k));
+  return pickChannels(parts.length === 1 ? parts[0]! : tf.concat4d(parts, 3), position);
+}
+
+function pool(x: Tensor4D, store: WindowStore): Tensor4D {
+  const { layer } = store;
+  if (layer.kind === "globalAvgPool") return tf.mean(x, [1, 2], true);
+  const size: [number, number] = [layer.size[0], layer.size[1]];
+  const stride: [number, number] = [layer.stride[0], layer.stride[1]];
+  return layer.kind === "maxPool" ? tf.maxPool(x, size, stride, layer.padding) : tf.avgPool(x, size, stride, layer.padding);
+}
+
+/**
+ * The flattened features [batch, channels · height · width] of `x`, a batch
+ * of flattened channels-first samples of `inputShape`. Runs inside the
+ * caller's `tf.tidy`.
+ */
+export function featureForward(stores: readonly FeatureStore[], x: Tensor2D, inputShape: readonly number[], options: FeatureOptions): Tensor2D {
+  const batch = x.shape[0];
+  let maps = tf.transpose(tf.reshape(x, [batch, inputShape[0]!, inputShape[1]!, inputShape[2]!]), [0, 2, 3, 1]) as Tensor4D;
+  stores.forEach((store, i) => {
+    if (store.kind === "conv") {
+      maps = convLayer(maps, store, i > 0);
+    } else if (store.kind === "batchNorm") {
+      maps = batchNorm(maps, store, options.training);
+    } else {
+      maps = pool(maps, store);
+    }
+    if (store.kind !== "window" && store.layer.activate) maps = activate(options.activation, maps);
+  });
+  const [, height, width, channels] = maps.shape;
+  return tf.reshape(tf.transpose(maps, [0, 3, 1, 2]), [batch, channels * height * width]);
+}

@@ -1,0 +1,123 @@
+/**
+ * The masked 2-D convolution: `conv(x, w ⊙ mask) + bias`, NHWC input,
+ * HWIO weight and mask (mask 0/1 as float32), bias per output channel.
+ *
+ * The gradient is written out, from ops every backend has (the WASM backend
+ * has no Conv2DBackpropFilter): the weight gradient is a convolution of the
+ * input with the output gradient (or the patches' product, patches.ts, where
+ * that would need a stride and a dilation both above 1), multiplied by the
+ * mask, so a pruned weight's gradient is exactly zero and no optimizer moves
+ * it; the input gradient is the transposed convolution of the output gradient
+ * with the masked weight. A dilated kernel is run as the same kernel with
+ * zeros between its taps where conv2d or its transpose cannot dilate.
+ */
+import * as tf from "@tensorflow/tfjs-core";
+import "../../gradients.js";
+import type { Tensor, Tensor1D, Tensor4D } from "@tensorflow/tfjs-core";
+import type { SpatialPair } from "../../spec.js";
+import { patches, type Taps } from "./patches.js";
+
+/** A convolution's window and the padding that gives its outputs. */
+export interface ConvGeometry extends Taps {
+  /** [[top, bottom], [left, right]] zero padding of the input. */
+  readonly pad: readonly [SpatialPair, SpatialPair];
+}
+
+export interface ConvOptions {
+  /** Whether anything upstream needs the input's gradient (false for the first layer). */
+  readonly inputNeedsGradient: boolean;
+}
+
+type SaveFunction = (tensors: Tensor[]) => void;
+
+const above1 = (pair: SpatialPair): boolean => pair[0] > 1 || pair[1] > 1;
+
+function padInput(x: Tensor4D, pad: ConvGeometry["pad"]): Tensor4D {
+  const [[top, bottom], [left, right]] = pad;
+  if (top + bottom + left + right === 0) return x;
+  return tf.pad(x, [
+    [0, 0],
+    [top, bottom],
+    [left, right],
+    [0, 0],
+  ]);
+}
+
+/** The kernel with dilation − 1 zeros between its taps: the undilated kernel that computes the same convolution. */
+function spreadKernel(kernel: Tensor4D, dilation: SpatialPair): Tensor4D {
+  if (!above1(dilation)) return kernel;
+  const [kh, kw, cin, cout] = kernel.shape;
+  const [dh, dw] = dilation;
+  const gapped = tf.pad(tf.reshape(kernel, [kh, 1, kw, 1, cin, cout]), [
+    [0, 0],
+    [0, dh - 1],
+    [0, 0],
+    [0, dw - 1],
+    [0, 0],
+    [0, 0],
+  ]);
+  const regular = tf.reshape(gapped, [kh * dh, kw * dw, cin, cout]) as Tensor4D;
+  return tf.slice(regular, [0, 0, 0, 0], [(kh - 1) * dh + 1, (kw - 1) * dw + 1, cin, cout]);
+}
+
+function convolve(padded: Tensor4D, effective: Tensor4D, geometry: ConvGeometry): Tensor4D {
+  const { stride, dilation } = geometry;
+  const strides: [number, number] = [stride[0], stride[1]];
+  if (above1(stride) && above1(dilation)) return tf.conv2d(padded, spreadKernel(effective, dilation), strides, "valid");
+  return tf.conv2d(padded, effective, strides, "valid", "NHWC", [dilation[0], dilation[1]]);
+}
+
+/**
+ * dW[i, j, c, o] = Σ x[b, r·s + i·d, q·s + j·d, c] · dy[b, r, q, o]: a
+ * convolution over the batch with the input's channels as its batch, the
+ * output gradient as its filter, stride d and dilation s.
+ */
+function weightGradient(padded: Tensor4D, dy: Tensor4D, geometry: ConvGeometry): Tensor4D {
+  const [kh, kw] = geometry.kernel;
+  const cin = padded.shape[3];
+  const cout = dy.shape[3];
+  if (above1(geometry.stride) && above1(geometry.dilation)) {
+    const rows = tf.matMul(tf.transpose(patches(padded, geometry)), tf.reshape(dy, [-1, cout]) as tf.Tensor2D);
+    return tf.reshape(rows, [kh, kw, cin, cout]);
+  }
+  const byChannel = tf.transpose(padded, [3, 1, 2, 0]) as Tensor4D;
+  const filter = tf.transpose(dy, [1, 2, 0, 3]) as Tensor4D;
+  const { stride, dilation } = geometry;
+  const full = tf.conv2d(byChannel, filter, [dilation[0], dilation[1]], "valid", "NHWC", [stride[0], stride[1]]);
+  return tf.transpose(tf.slice(full, [0, 0, 0, 0], [cin, kh, kw, cout]), [1, 2, 0, 3]);
+}
+
+/** The input's gradient: the transposed convolution of dy with the masked weight, padding cut away. */
+function inputGradient(dy: Tensor4D, effective: Tensor4D, paddedShape: readonly number[], geometry: ConvGeometry): Tensor4D {
+  const shape = paddedShape as [number, number, number, number];
+  const kernel = spreadKernel(effective, geometry.dilation);
+  const full = tf.conv2dTranspose(dy, kernel, shape, [geometry.stride[0], geometry.stride[1]], "valid");
+  const [[top, bottom], [left, right]] = geometry.pad;
+  if (top + bottom + left + right === 0) return full;
+  return tf.slice(full, [0, top, left, 0], [shape[0], shape[1] - top - bottom, shape[2] - left - right, shape[3]]);
+}
+
+/**
+ * `conv(x, weight ⊙ mask) + bias` with the gradient described above.
+ * @param x - [batch, height, width, in channels].
+ * @param weight - [kernel rows, kernel cols, in channels, out channels]; `mask` the same shape.
+ */
+export function maskedConv2d(x: Tensor4D, weight: Tensor4D, mask: Tensor4D, bias: Tensor1D, geometry: ConvGeometry, options: ConvOptions): Tensor4D {
+  const op = tf.customGrad((input, w, m, b, save) => {
+    const padded = padInput(input as Tensor4D, geometry.pad);
+    const effective = tf.mul(w as Tensor4D, m as Tensor4D) as Tensor4D;
+    (save as SaveFunction)([padded, effective, m as Tensor]);
+    return {
+      value: tf.add(convolve(padded, effective, geometry), b as Tensor1D),
+      gradFunc: (dy, saved) => {
+        const [p, e, maskSaved] = saved as [Tensor4D, Tensor4D, Tensor4D];
+        const gradient = dy as Tensor4D;
+        const dw = tf.mul(weightGradient(p, gradient, geometry), maskSaved);
+        const db = tf.sum(gradient, [0, 1, 2]);
+        const dx = options.inputNeedsGradient ? inputGradient(gradient, e, p.shape, geometry) : tf.zerosLike(input as Tensor);
+        return [dx, dw, tf.zerosLike(maskSaved), db];
+      },
+    };
+  });
+  return op(x, weight, mask, bias) as Tensor4D;
+}

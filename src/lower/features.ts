@@ -1,0 +1,80 @@
+/**
+ * Feature layers as the runtime runs them: each named by its kind and count
+ * (`conv1`, `bn1`, `pool2`, `gap1`), and the network's activation placed
+ * after each conv — after its batch norm when one follows directly, as in
+ * conv → batch norm → relu.
+ */
+import type { CheckedFeature } from "../check/features.js";
+import type { CheckedNetwork, LayerSelection } from "../check/program.js";
+import type { DiagnosticBag } from "../diagnostics/diagnostic.js";
+import { featureShapes, type ChannelsFirst } from "../../runtime/features/shapes.js";
+import { encodeMask } from "../../runtime/masks/codec.js";
+import { createRandom } from "../../runtime/random.js";
+import type { FeatureLayerSpec } from "../../runtime/spec.js";
+
+const PREFIX = { conv: "conv", maxPool: "pool", avgPool: "pool", globalAvgPool: "gap", batchNorm: "bn" } as const;
+
+export function lowerFeatures(features: readonly CheckedFeature[]): FeatureLayerSpec[] {
+  const counts = new Map<string, number>();
+  return features.map(({ layer }, i): FeatureLayerSpec => {
+    const prefix = PREFIX[layer.kind];
+    const index = (counts.get(prefix) ?? 0) + 1;
+    counts.set(prefix, index);
+    const name = `${prefix}${index}`;
+    const nextIsNorm = features[i + 1]?.layer.kind === "batchNorm";
+    // The name first, so the emitted literal reads like the .ds line.
+    if (layer.kind === "conv") return { name, ...layer, activate: !nextIsNorm };
+    if (layer.kind === "batchNorm") return { name, ...layer, activate: features[i - 1]?.layer.kind === "conv" };
+    return { name, ...layer };
+  });
+}
+
+type ConvSpec = Extract<FeatureLayerSpec, { kind: "conv" }>;
+
+/** Whether a `layers=[…]` selection takes in the conv `name`: it names it, or selects everything. */
+function selects(selection: LayerSelection, name: string): boolean {
+  return selection.names.length === 0 || selection.names.includes(name);
+}
+
+/**
+ * `mask random(density, seed)` and `mask dense()` over conv weights (order
+ * 0: each weight of each filter), for the convs their `layers=[…]` names or
+ * for all when it names none. A random mask draws once per weight from its
+ * own stream of `seed`, convs in order, weights row-major in the HWIO shape.
+ * Learnable masks, mask files and pruning schedules that name a conv are
+ * reported: they reach dense blocks only so far.
+ */
+export function applyFeatureMasks(network: CheckedNetwork, layers: readonly FeatureLayerSpec[], bag: DiagnosticBag): FeatureLayerSpec[] {
+  const result = featureShapes(network.inputShape as unknown as ChannelsFirst, layers);
+  if (!("shapes" in result)) return [...layers];
+  const masks = new Map<string, Uint8Array>();
+  layers.forEach((layer, i) => {
+    if (layer.kind === "conv") masks.set(layer.name, new Uint8Array(layer.kernel[0] * layer.kernel[1] * result.shapes[i]![0] * layer.channels).fill(1));
+  });
+  for (const policy of network.masks) {
+    if (policy.kind === "learnable" || policy.kind === "file") {
+      refuseNamed(policy.layers, masks, policy.kind === "learnable" ? "mask learnable(…)" : "mask file(…)", bag);
+      continue;
+    }
+    const random = createRandom(policy.kind === "random" ? policy.seed : 0);
+    for (const [name, live] of masks) {
+      if (!selects(policy.layers, name)) continue;
+      if (policy.kind === "dense") live.fill(1);
+      else for (let k = 0; k < live.length; k++) if (live[k] === 1 && !(random.next() < policy.density)) live[k] = 0;
+    }
+  }
+  for (const { layers: selection } of network.pruning) refuseNamed(selection, masks, "a pruning schedule", bag);
+  if (network.growth) refuseNamed(network.growth.layers, masks, "dynamic sparse training (grow)", bag);
+  return layers.map((layer) => {
+    if (layer.kind !== "conv") return layer;
+    const live = masks.get(layer.name)!;
+    const indices: number[] = [];
+    live.forEach((v, k) => v === 1 && indices.push(k));
+    return indices.length === live.length ? layer : ({ ...layer, mask: encodeMask(live.length, indices) } satisfies ConvSpec);
+  });
+}
+
+function refuseNamed(selection: LayerSelection, convs: ReadonlyMap<string, unknown>, what: string, bag: DiagnosticBag): void {
+  const named = selection.names.find((name) => convs.has(name));
+  if (named !== undefined) bag.report("DS2056", selection.span, [what, named], "it acts on the dense layers and structures; conv weights take mask random(…) and mask dense(…)");
+}

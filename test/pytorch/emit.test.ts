@@ -6,17 +6,17 @@
 import { spawnSync } from "node:child_process";
 import { mkdtemp, readdir, readFile, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { basename, join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { main } from "../../src/cli/main.js";
 import { analyze, emitPytorch } from "../../src/index.js";
 import { capture } from "../support/cli.js";
 import { buildModel } from "../support/models.js";
 import { saveWeights } from "../../runtime/files.js";
-import { hasTorch, PYTHON, runPython } from "./support.js";
+import { hasTorch, PYTHON, pytorchSources, runPython } from "./support.js";
 
 const hasPython = spawnSync(PYTHON, ["--version"], { stdio: "ignore" }).status === 0;
-const examples = (await readdir("examples")).filter((f) => f.endsWith(".ds")).sort();
+const examples = (await pytorchSources("examples")).map((path) => basename(path));
 
 describe("dsc compile --target pytorch", () => {
   it("writes DIR/<base name>.py for every example, the same bytes each time, and names its networks", async () => {
@@ -41,6 +41,12 @@ describe("dsc compile --target pytorch", () => {
     expect(await main(["compile", "--target", "pytorch", ...examples.map((f) => join("examples", f)), "-o", dir], capture())).toBe(0);
     const modules = (await readdir(dir)).map((f) => join(dir, f));
     runPython(["-m", "py_compile", ...modules]);
+  });
+
+  it("refuses a network with convolutional feature layers, naming the first one", async () => {
+    const io = capture();
+    expect(await main(["compile", "--target", "pytorch", "examples/conv.ds", "-o", await mkdtemp(join(tmpdir(), "ds-pytorch-conv-"))], io)).not.toBe(0);
+    expect(io.stderr.join("\n")).toContain("the PyTorch target cannot emit feature layers yet: network 'SmallCnn' has");
   });
 
   it("refuses an unknown target", async () => {

@@ -8,22 +8,17 @@
  * draw) choose the runtime's connections; weights are compared as the
  * networks compute with them (weights times masks), and masks entry for entry.
  */
-import { mkdtemp, readdir, rm } from "node:fs/promises";
+import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { createNetwork } from "../../runtime/index.js";
 import { loadModel } from "../../runtime/files.js";
-import { compileExample, effectiveDifference, hasTorch, parameterDifference, runPython, SCRIPTS } from "./support.js";
+import { compileExample, effectiveDifference, hasTorch, parameterDifference, pytorchSources, runPython, SCRIPTS } from "./support.js";
 
 // Every example, and networks the examples do not show (learnable masks: test/pytorch/fixtures).
 const FIXTURES = "test/pytorch/fixtures";
-const sources = async (dir: string): Promise<string[]> =>
-  (await readdir(dir))
-    .filter((f) => f.endsWith(".ds"))
-    .sort()
-    .map((f) => join(dir, f));
-const examples = [...(await sources("examples")), ...(await sources(FIXTURES))];
+const examples = [...(await pytorchSources("examples")), ...(await pytorchSources(FIXTURES))];
 const SEEDS = [0, 7, 4294967295];
 
 describe.skipIf(!hasTorch)("Network(seed=S) in PyTorch starts where createNetwork(spec, { seed: S }) does", () => {

@@ -23,6 +23,7 @@ import {
   maskedNonZero,
   maxAbsDifference,
   parameterDifference,
+  pytorchSources,
   randomModel,
   runPython,
   SCRIPTS,
@@ -37,12 +38,7 @@ const SETTINGS: Omit<StepSettings, "lossName"> = { l2: 0, weightDecay: 0, clipNo
 
 // Every example, and networks the examples do not show (learnable masks: test/pytorch/fixtures).
 const FIXTURES = "test/pytorch/fixtures";
-const sources = async (dir: string): Promise<string[]> =>
-  (await readdir(dir))
-    .filter((f) => f.endsWith(".ds"))
-    .sort()
-    .map((f) => join(dir, f));
-const examples = [...(await sources("examples")), ...(await sources(FIXTURES))];
+const examples = [...(await pytorchSources("examples")), ...(await pytorchSources(FIXTURES))];
 const figures: string[] = [];
 
 function logits(model: Model, x: Float32Array): Float32Array {

@@ -6,7 +6,7 @@
 import { spawnSync } from "node:child_process";
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { createServer, type AddressInfo } from "node:net";
-import { mkdir, readFile, writeFile } from "node:fs/promises";
+import { mkdir, readdir, readFile, writeFile } from "node:fs/promises";
 import { basename, join } from "node:path";
 import * as tf from "@tensorflow/tfjs-core";
 import { createNetwork, exportWeights, type LossName, type Model } from "../../runtime/index.js";
@@ -210,4 +210,16 @@ export async function maskedNonZero(model: Model): Promise<number> {
     mask.forEach((live, i) => (bad += live === 0 && weight[i] !== 0 ? 1 : 0));
   }
   return bad;
+}
+
+/**
+ * The `.ds` files of `dir` (sorted paths) that the PyTorch target emits. It
+ * has no counterpart of convolutional feature layers yet (it refuses them:
+ * emit.test.ts), so examples with `features` are left out until it has.
+ */
+export async function pytorchSources(dir: string): Promise<string[]> {
+  const files = (await readdir(dir)).filter((f) => f.endsWith(".ds")).sort();
+  const paths = files.map((f) => join(dir, f));
+  const texts = await Promise.all(paths.map((path) => readFile(path, "utf8")));
+  return paths.filter((_, i) => !/^\s*features\s*\[/m.test(texts[i]!));
 }

@@ -15,7 +15,13 @@ export function writeGenerated(name: string, code: string): string {
   return path;
 }
 
-/** Type-checks files as a user's strict project would; returns the messages (empty when clean). */
+/**
+ * Type-checks files as a user's strict project would; returns the messages
+ * (empty when clean). Module resolution is a bundler's: ts-morph creates the
+ * source files it reads without their package's module format, so under
+ * NodeNext it would take the runtime's ES modules for CommonJS. A NodeNext
+ * app against the installed package is test/package/app.test.ts's job.
+ */
 export function typeCheck(files: readonly string[]): string[] {
   // ts-morph's Project brings the standard library declarations with it.
   const project = new Project({
@@ -25,8 +31,8 @@ export function typeCheck(files: readonly string[]): string[] {
       noEmit: true,
       target: ts.ScriptTarget.ES2022,
       lib: ["lib.es2022.d.ts"],
-      module: ts.ModuleKind.NodeNext,
-      moduleResolution: ts.ModuleResolutionKind.NodeNext,
+      module: ts.ModuleKind.ES2022,
+      moduleResolution: ts.ModuleResolutionKind.Bundler,
       skipLibCheck: true,
       types: ["node"],
       paths: { "@deepstruct/runtime": [runtimeEntry] },

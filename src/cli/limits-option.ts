@@ -1,4 +1,4 @@
-import { DEFAULT_LIMITS, type Limits } from "../index.js";
+import { DEFAULT_LIMITS, type Limits } from "../check/limits.js";
 import { UsageError } from "./usage.js";
 
 /** `--limit KEY=N`, repeatable: the compiler's limits (README, "Limits") raised or lowered for one command. */

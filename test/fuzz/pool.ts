@@ -2,6 +2,9 @@ import { fork, type ChildProcess } from "node:child_process";
 import { join } from "node:path";
 import type { WorkerReply } from "./worker.js";
 
+/** The worker's first message, once its modules are loaded (worker.ts). */
+const READY = "ready";
+
 export interface PoolOptions {
   /** Child processes compiling at once. */
   readonly workers: number;
@@ -43,7 +46,7 @@ export class FuzzPool {
   }
 
   constructor(private readonly options: PoolOptions) {
-    for (let i = 0; i < options.workers; i++) this.release(this.spawn());
+    for (let i = 0; i < options.workers; i++) this.spawn();
   }
 
   run(id: number, source: string): Promise<Outcome> {
@@ -83,7 +86,10 @@ export class FuzzPool {
     const slot: Slot = { child, peakRss: 0 };
     let stderr = "";
     child.stderr?.on("data", (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-2000)));
-    child.on("message", (reply: WorkerReply) => {
+    // A child takes inputs once it says its modules are loaded, so loading a
+    // fresh one on a busy machine never counts against an input's budget.
+    child.on("message", (reply: WorkerReply | typeof READY) => {
+      if (reply === READY) return this.release(slot);
       const busy = slot.busy;
       if (busy === undefined || busy.id !== reply.id) return;
       clearTimeout(busy.timer);
@@ -96,8 +102,9 @@ export class FuzzPool {
     child.on("exit", (code, signal) => {
       const busy = slot.busy;
       if (busy === undefined) {
-        // Died while idle: take it out of the idle list and start another.
-        this.idle.splice(this.idle.indexOf(slot), 1);
+        // Died while idle or still loading: take it out of the idle list and start another.
+        const at = this.idle.indexOf(slot);
+        if (at >= 0) this.idle.splice(at, 1);
         this.replace(slot);
         return;
       }
@@ -117,7 +124,7 @@ export class FuzzPool {
     slot.child.removeAllListeners("exit");
     slot.child.kill("SIGKILL");
     this.slots.splice(this.slots.indexOf(slot), 1);
-    this.release(this.spawn());
+    this.spawn();
   }
 
   private acquire(): Promise<Slot> {

@@ -24,6 +24,8 @@ const fileName = resolve(import.meta.dirname, "../../fuzz-input.ds");
 process.on("message", (message: { id: number; source: string }) => {
   void run(message).then((reply) => process.send?.(reply));
 });
+// Modules loaded: the pool starts inputs, and their time budgets, from here (pool.ts, READY).
+process.send?.("ready");
 
 async function run({ id, source }: { id: number; source: string }): Promise<WorkerReply> {
   const started = performance.now();

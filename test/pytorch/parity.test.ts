@@ -17,6 +17,7 @@ import { loadModel } from "../../runtime/files.js";
 import { trainStep, type StepSettings } from "../../runtime/training/step.js";
 import {
   compileExample,
+  zeroGradientBiases,
   entries,
   fixedBatch,
   type Batch,
@@ -63,18 +64,6 @@ async function typescriptStep(run: string, kind: OptimizerName, batch: Batch): P
   tf.dispose([data.x, data.y]);
   optimizer.dispose();
   return model;
-}
-
-/**
- * The biases of convs a batch norm follows: the batch norm subtracts the
- * batch mean, bias included, so their gradient is 0 in exact arithmetic and
- * rounding noise in floats. SGD moves them by lr times that noise (compared
- * at TOLERANCE with the rest); Adam's first step is about ±lr whatever the
- * noise's size, so they are compared apart, within 2 lr.
- */
-function zeroGradientBiases(model: Model): Set<string> {
-  const features = model.spec.features ?? [];
-  return new Set(features.flatMap((layer, i) => (layer.kind === "conv" && features[i + 1]?.kind === "batchNorm" ? [`${layer.name}.bias`] : [])));
 }
 
 interface Job {

@@ -241,3 +241,15 @@ export async function pytorchSources(dir: string): Promise<string[]> {
   const files = (await readdir(dir)).filter((f) => f.endsWith(".ds")).sort();
   return files.map((f) => join(dir, f));
 }
+
+/**
+ * The biases of convs a batch norm follows: the batch norm subtracts the
+ * batch mean, bias included, so their gradient is 0 in exact arithmetic and
+ * rounding noise in floats. SGD moves them by lr times that noise (compared
+ * at TOLERANCE with the rest); Adam's first step is about ±lr whatever the
+ * noise's size, so they are compared apart, within 2 lr a step.
+ */
+export function zeroGradientBiases(model: Model): Set<string> {
+  const features = model.spec.features ?? [];
+  return new Set(features.flatMap((layer, i) => (layer.kind === "conv" && features[i + 1]?.kind === "batchNorm" ? [`${layer.name}.bias`] : [])));
+}

@@ -68,7 +68,6 @@ class MaskedConv(nn.Module):
         self.register_buffer("mask", torch.ones(self.weight.shape, dtype=torch.bool))
         self.bias = nn.Parameter(torch.zeros(layer["channels"]))
         self.pad = window_padding(shape, layer["kernel"], layer["stride"], layer["dilation"], layer["padding"])
-        self.probe = None
 
     def live(self):
         """The live entries of the spec's mask, row-major over the HWIO shape."""
@@ -91,14 +90,10 @@ class MaskedConv(nn.Module):
         """An OIHW tensor seen as HWIO (a view: copying into it writes the tensor)."""
         return tensor.permute(2, 3, 1, 0)
 
-    def dense_weight(self):
-        effective = self.weight * self.mask
-        return effective if self.probe is None else effective + self.probe
-
     def forward(self, x):
         layer = self.layer
         x = nn.functional.pad(x, self.pad)
-        return nn.functional.conv2d(x, self.dense_weight(), self.bias, tuple(layer["stride"]), 0, tuple(layer["dilation"]))
+        return nn.functional.conv2d(x, self.weight * self.mask, self.bias, tuple(layer["stride"]), 0, tuple(layer["dilation"]))
 
 
 def _distributed_world():

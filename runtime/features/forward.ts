@@ -69,7 +69,28 @@ function pool(x: Tensor4D, store: WindowStore): Tensor4D {
   if (layer.kind === "globalAvgPool") return tf.mean(x, [1, 2], true);
   const size: [number, number] = [layer.size[0], layer.size[1]];
   const stride: [number, number] = [layer.stride[0], layer.stride[1]];
-  return layer.kind === "maxPool" ? tf.maxPool(x, size, stride, layer.padding) : tf.avgPool(x, size, stride, layer.padding);
+  if (layer.kind === "maxPool") return tf.maxPool(x, size, stride, layer.padding);
+  const { rows, cols } = windowGeometry(store.input[1], store.input[2], size, stride, [1, 1], layer.padding);
+  if (rows.before + rows.after + cols.before + cols.after === 0) return tf.avgPool(x, size, stride, "valid");
+  return paddedAvgPool(x, size, stride, [
+    [rows.before, rows.after],
+    [cols.before, cols.after],
+  ]);
+}
+
+/**
+ * A `same` average pool as its forward defines it (padding not counted) with
+ * that forward's own gradient: the padded maps' valid window sums over each
+ * window's count of real entries. tf.avgPool's gradient under `same`
+ * padding does not match its forward (test/pytorch/parity.test.ts found the
+ * difference, on a 7×6 map with a 3×3 window and stride 2, against
+ * PyTorch's autograd); the valid pool's does.
+ */
+function paddedAvgPool(x: Tensor4D, size: [number, number], stride: [number, number], padding: [[number, number], [number, number]]): Tensor4D {
+  const pad: [[number, number], [number, number], [number, number], [number, number]] = [[0, 0], padding[0], padding[1], [0, 0]];
+  const sums = tf.avgPool(tf.pad(x, pad), size, stride, "valid");
+  const counts = tf.avgPool(tf.pad(tf.ones([1, x.shape[1], x.shape[2], 1]) as Tensor4D, pad), size, stride, "valid");
+  return tf.div(sums, counts);
 }
 
 /**

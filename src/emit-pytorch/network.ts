@@ -21,11 +21,20 @@ export function networkClass(spec: NetworkSpec, sourceName: string): string {
     `    NAME = ${JSON.stringify(spec.name)}`,
     "",
     "    def forward(self, x):",
-    `        v0 = x.reshape(x.shape[0], -1)  # ${layers[0]!.name} [${layers[0]!.size}]`,
+    `        ${inputLine(spec)}`,
     ...spec.kernels.map((_, k) => `        ${kernelLine(spec, k)}`),
     `        return v${layers.length - 1}`,
   ];
   return lines.join("\n");
+}
+
+/** Layer 0: the input flattened, or the feature layers' maps flattened channel, row, column (Features). */
+function inputLine(spec: NetworkSpec): string {
+  const first = spec.layers[0]!;
+  const features = spec.features ?? [];
+  if (features.length === 0) return `v0 = x.reshape(x.shape[0], -1)  # ${first.name} [${first.size}]`;
+  const kinds = features.map((f) => f.name).join(", ");
+  return `v0 = self.features(x.reshape(x.shape[0], ${spec.inputShape.join(", ")}))  # ${first.name} [${first.size}] <- ${kinds}`;
 }
 
 /** `v3 = self.hidden(2, torch.cat([v0, v2], 1))  # g.d1 [20] <- input, g.d0`, or the output's logits. */

@@ -137,14 +137,19 @@ def initial_weights(seed, layout, activation):
     runtime's Float64Array limits times a double draw stored in a
     Float32Array, so the weights are bit-identical to the runtime's.
     """
-    cols = np.asarray(layout.cols_of, dtype=np.int64)
-    fan = np.bincount(cols, minlength=layout.cols).astype(np.float64)
-    scale = 6.0 if activation in ("relu", "elu") else 3.0
-    limits = np.zeros(layout.cols)
-    np.sqrt(scale / fan, out=limits, where=fan > 0)
-    draws = entry_draws(seed, layout.kernel, layout.rows_of, cols)
-    values = (limits[cols] * (2.0 * draws - 1.0)).astype(np.float32)
+    values = connection_weights(seed, layout.kernel, layout.rows_of, layout.cols_of, layout.cols, activation)
     return torch.from_numpy(values).reshape(layout.shape)
+
+
+def connection_weights(seed, kernel, rows_of, cols_of, cols, activation):
+    """initial_weights' values, float32, of the connections (rows_of[i], cols_of[i]) of a kernel with cols columns."""
+    cols_of = np.asarray(cols_of, dtype=np.int64)
+    fan = np.bincount(cols_of, minlength=cols).astype(np.float64)
+    scale = 6.0 if activation in ("relu", "elu") else 3.0
+    limits = np.zeros(cols)
+    np.sqrt(scale / fan, out=limits, where=fan > 0)
+    draws = entry_draws(seed, kernel, rows_of, cols_of)
+    return (limits[cols_of] * (2.0 * draws - 1.0)).astype(np.float32)
 
 
 class _Harden(torch.autograd.Function):
@@ -334,7 +339,8 @@ def _structure(spec):
     layers = [(layer["name"], layer["size"]) for layer in spec["layers"]]
     blocks = [(b["name"], b["source"], b["target"], b["mask"]) for b in spec["blocks"]]
     kernels = [(k["target"], tuple(k["blocks"])) for k in spec["kernels"]]
-    return layers, blocks, kernels, spec["activation"], spec["layerNorm"]
+    features = json.dumps(spec.get("features"), sort_keys=True)
+    return layers, blocks, kernels, spec["activation"], spec["layerNorm"], features
 
 
 class Network(nn.Module):
@@ -354,11 +360,18 @@ class Network(nn.Module):
         self.layouts = [KernelLayout(self.spec, k) for k in range(len(self.spec["kernels"]))]
         learnable = self.spec.get("learnable")
         self.kernels = nn.ModuleList(MaskedKernel(layout, self._normalised(layout), learnable) for layout in self.layouts)
+        self.features = Features(self.spec) if self.spec.get("features") else None
         self.initialise(seed)
 
     @torch.no_grad()
     def initialise(self, seed):
-        """Weights from the runtime's seeded hash (initial_weights); biases and shifts 0, gains 1; every mask entry live."""
+        """Weights from the runtime's seeded hash (initial_weights); biases and shifts 0, gains 1; every mask entry live.
+
+        Feature layers: conv weights as initialConvWeights draws them (0 where the spec masks them), the spec's masks,
+        running statistics mean 0, variance 1.
+        """
+        if self.features is not None:
+            self.features.initialise(seed, self.spec["activation"])
         for layout, module in zip(self.layouts, self.kernels):
             if module.weight is not None:
                 module.weight.copy_(initial_weights(seed, layout, self.spec["activation"]))
@@ -396,12 +409,15 @@ class Network(nn.Module):
     @torch.no_grad()
     def apply_masks(self):
         """Sets every masked weight to exactly 0 (call after each optimizer step)."""
+        for module in self.features.convs() if self.features is not None else []:
+            module.weight.mul_(module.mask)
         for module in self.kernels:
             if module.weight is not None:
                 module.weight.mul_(module.mask)
 
     def run_entries(self, stored=False):
-        """(name, tensor) in the order of the run folder: parameters kernel by kernel, then masks.
+        """(name, tensor) in the order of the run folder (runtime/weights.ts): feature layers' parameters, then parameters
+        kernel by kernel, then masks, then the batch norms' running statistics and the conv masks.
 
         A mask is the one the kernel computes with (static and learned
         combined, as the runtime saves it); stored=True gives the static mask
@@ -417,7 +433,10 @@ class Network(nn.Module):
                 parameters += [(f"{layout.name}.gain", module.gain), (f"{layout.name}.shift", module.shift)]
             if module.mask_logits is not None:
                 parameters.append((f"{layout.name}.maskLogits", module.mask_logits))
-        return parameters + masks
+        if self.features is None:
+            return parameters + masks
+        features, state, conv_masks = self.features.run_entries()
+        return features + parameters + masks + state + conv_masks
 
     @classmethod
     def from_run(cls, folder):

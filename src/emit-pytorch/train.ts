@@ -80,13 +80,19 @@ def read_exported(folder, input_shape):
 
 @torch.no_grad()
 def evaluate(model, x, y, batch_size=500):
-    """Mean cross-entropy and accuracy (the share of samples whose largest logit is their class), as dsc evaluate gives."""
+    """Mean cross-entropy and accuracy (the share of samples whose largest logit is their class), as dsc evaluate gives.
+
+    In inference mode (batch norms use their running statistics, as dsc evaluate's predict does), then back to training.
+    """
+    was_training = model.training
+    model.eval()
     loss, correct = 0.0, 0
     for start in range(0, len(y), batch_size):
         logits = model(x[start : start + batch_size])
         target = y[start : start + batch_size]
         loss += nn.functional.cross_entropy(logits, target, reduction="sum").item()
         correct += int((logits.argmax(1) == target).sum())
+    model.train(was_training)
     return {"loss": loss / max(len(y), 1), "accuracy": correct / max(len(y), 1)}
 
 

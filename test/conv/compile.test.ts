@@ -70,8 +70,8 @@ describe("features in the compiler", () => {
     ]);
   });
 
-  it("is refused by the PyTorch target with the layer named", () => {
+  it("reaches the PyTorch target, which runs the feature layers before the dense ones (test/pytorch: parity)", () => {
     const { plans } = analyze(network("conv(4)"));
-    expect(() => emitPytorch(plans!)).toThrow("the PyTorch target cannot emit feature layers yet: network 'N' has 'conv1' (conv)");
+    expect(emitPytorch(plans!)).toMatch(/v0 = self\.features\(x\.reshape\(x\.shape\[0\], [\d, ]+\)\)  # \w+ \[\d+\] <- conv1\n/);
   });
 });

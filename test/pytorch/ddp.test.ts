@@ -1,7 +1,8 @@
 /**
  * The generated `train` entry point under torchrun: two processes with DDP
  * on gloo over loopback, on the same global batches, end with the weights a
- * single process ends with; masked weights stay exactly 0; the run folder
+ * single process ends with (batch norms' statistics too: they are the
+ * global batch's); masked weights stay exactly 0; the run folder
  * the first process writes loads into the TypeScript runtime.
  */
 import { mkdtemp, rm } from "node:fs/promises";
@@ -23,6 +24,12 @@ describe.skipIf(!hasTorchrun)("torchrun --nproc_per_node 2 THIS.py train (DDP, g
     { optimizer: "adam", file: "test/pytorch/fixtures/schedules.ds", network: "Distributed" },
     { optimizer: "adam", file: "test/pytorch/fixtures/growth.ds", network: "SetErk" },
     { optimizer: "sgd", file: "test/pytorch/fixtures/growth.ds", network: "RigLSome" },
+    // Batch norm under DDP normalises by the global batch's statistics (all-reduced), so two processes end where one
+    // does, running statistics included; per-process statistics (DDP's default) would not.
+    // SGD: Adam's steps on the biases of convs a batch norm follows are rounding noise (support.ts zeroGradientBiases),
+    // ±lr a step, and they reach the running means; parity.test.ts compares Adam on conv networks one step apart.
+    { optimizer: "sgd", file: "examples/conv.ds", network: "SmallCnn" },
+    { optimizer: "sgd", file: "test/pytorch/fixtures/features.ds", network: "Features" },
   ])(
     "ends with a single process's weights and masks ($optimizer, $network, 2 epochs of 6 global batches)",
     async ({ optimizer, file, network }) => {

@@ -43,10 +43,12 @@ describe("dsc compile --target pytorch", () => {
     runPython(["-m", "py_compile", ...modules]);
   });
 
-  it("refuses a network with convolutional feature layers, naming the first one", async () => {
-    const io = capture();
-    expect(await main(["compile", "--target", "pytorch", "examples/conv.ds", "-o", await mkdtemp(join(tmpdir(), "ds-pytorch-conv-"))], io)).not.toBe(0);
-    expect(io.stderr.join("\n")).toContain("the PyTorch target cannot emit feature layers yet: network 'SmallCnn' has");
+  it("writes a conv network's feature layers as modules before the dense layers", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "ds-pytorch-conv-"));
+    expect(await main(["compile", "--target", "pytorch", "examples/conv.ds", "-o", dir], capture())).toBe(0);
+    const written = await readFile(join(dir, "conv.py"), "utf8");
+    expect(written).toContain("v0 = self.features(x.reshape(x.shape[0], 1, 28, 28))  # features [1568] <- conv1, bn1, pool1, conv2, bn2, pool2");
+    expect(written).toContain("v1 = self.hidden(0, v0)  # dense1 [128] <- features");
   });
 
   it("refuses an unknown target", async () => {

@@ -53,14 +53,22 @@ def one_step(module, job, kind, x, y):
     return loss.item()
 
 
+def write_logits(logits, path):
+    with open(path, "wb") as file:
+        file.write(logits.numpy().astype("<f4").tobytes())
+
+
 def run(module, job):
     model = module.from_run(job["run"])
     x, y = read_batch(job, model)
+    # Inference (batch norms on their running statistics), then training mode (on the batch's), as predict's option says.
+    model.eval()
     with torch.no_grad():
-        logits = model(x)
-    with open(os.path.join(job["out"], "logits.bin"), "wb") as file:
-        file.write(logits.numpy().astype("<f4").tobytes())
+        write_logits(model(x), os.path.join(job["out"], "logits.bin"))
     model.to_run(os.path.join(job["out"], "roundtrip"))
+    model.train()
+    with torch.no_grad():
+        write_logits(model(x), os.path.join(job["out"], "training-logits.bin"))
     return {kind: one_step(module, job, kind, x, y) for kind in ("sgd", "adam")}
 
 

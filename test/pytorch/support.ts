@@ -98,6 +98,16 @@ export async function randomModel(spec: Parameters<typeof createNetwork>[0], see
     // getWeights gives the effective weights, 0 where masked: storing them zeroes the masked ones.
     model.setWeights(block.name, model.getWeights(block.name));
   }
+  // Conv layers too: about a fifth of each filter's weights masked, stored as 0.
+  for (const conv of model.features.filter((f) => f.kind === "conv")) {
+    const mask = model.getMask(conv.name).map((live) => (live === 1 && random() >= 0.2 ? 1 : 0));
+    model.setMask(conv.name, mask);
+    const weight = model.parameters.find((p) => p.name === `${conv.name}.weight`)!.variable;
+    const zeroed = tf.tidy(() => tf.mul(weight, tf.tensor(Float32Array.from(mask), weight.shape, "float32")));
+    weight.assign(zeroed);
+    zeroed.dispose();
+  }
+  randomiseState(model, random);
   for (const p of model.parameters) {
     const kind = p.name.slice(p.name.lastIndexOf(".") + 1);
     if (kind === "weight") continue;
@@ -111,6 +121,20 @@ export async function randomModel(spec: Parameters<typeof createNetwork>[0], see
   // The random logits switch some connections off too: their weights become 0 as well.
   if (spec.learnable !== undefined) for (const block of model.blocks) model.setWeights(block.name, model.getWeights(block.name));
   return model;
+}
+
+/** Batch norms' running statistics: means about 0, variances in [0.5, 1.5), so inference-mode outputs depend on them. */
+function randomiseState(model: Model, random: () => number): void {
+  for (const p of model.state) {
+    const centre = p.name.endsWith(".runningVariance") ? 1 : 0;
+    const tensor = tf.tensor(
+      Float32Array.from({ length: p.variable.size }, () => centre + (random() - 0.5)),
+      p.variable.shape,
+      "float32",
+    );
+    p.variable.assign(tensor);
+    tensor.dispose();
+  }
 }
 
 /**
@@ -161,11 +185,11 @@ export async function entries(model: Model): Promise<Map<string, Float32Array | 
   return out;
 }
 
-/** The largest difference over all parameters of two models of one network. */
-export async function parameterDifference(a: Model, b: Model): Promise<number> {
+/** The largest difference over all parameters of two models of one network (but those named in `except`). */
+export async function parameterDifference(a: Model, b: Model, except: ReadonlySet<string> = new Set()): Promise<number> {
   const [left, right] = [await entries(a), await entries(b)];
   if ([...right.keys()].join() !== [...left.keys()].join()) throw new Error(`the models' entries differ: ${[...left.keys()].join()} and ${[...right.keys()].join()}`);
-  return Math.max(...[...left].map(([name, values]) => maxAbsDifference(values, right.get(name)!)));
+  return Math.max(...[...left].filter(([name]) => !except.has(name)).map(([name, values]) => maxAbsDifference(values, right.get(name)!)));
 }
 
 /**
@@ -212,14 +236,20 @@ export async function maskedNonZero(model: Model): Promise<number> {
   return bad;
 }
 
-/**
- * The `.ds` files of `dir` (sorted paths) that the PyTorch target emits. It
- * has no counterpart of convolutional feature layers yet (it refuses them:
- * emit.test.ts), so examples with `features` are left out until it has.
- */
+/** The `.ds` files of `dir` (sorted paths): the PyTorch target emits every one, feature layers included. */
 export async function pytorchSources(dir: string): Promise<string[]> {
   const files = (await readdir(dir)).filter((f) => f.endsWith(".ds")).sort();
-  const paths = files.map((f) => join(dir, f));
-  const texts = await Promise.all(paths.map((path) => readFile(path, "utf8")));
-  return paths.filter((_, i) => !/^\s*features\s*\[/m.test(texts[i]!));
+  return files.map((f) => join(dir, f));
+}
+
+/**
+ * The biases of convs a batch norm follows: the batch norm subtracts the
+ * batch mean, bias included, so their gradient is 0 in exact arithmetic and
+ * rounding noise in floats. SGD moves them by lr times that noise (compared
+ * at TOLERANCE with the rest); Adam's first step is about ±lr whatever the
+ * noise's size, so they are compared apart, within 2 lr a step.
+ */
+export function zeroGradientBiases(model: Model): Set<string> {
+  const features = model.spec.features ?? [];
+  return new Set(features.flatMap((layer, i) => (layer.kind === "conv" && features[i + 1]?.kind === "batchNorm" ? [`${layer.name}.bias`] : [])));
 }

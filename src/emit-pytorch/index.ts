@@ -54,11 +54,13 @@ export function emitPytorch(plans: readonly KernelPlan[], options: PytorchEmitOp
   );
 }
 
-/** Convolutional feature layers have no PyTorch counterpart here yet: refuse, naming the first one. */
+/** Convolutional feature layers and recurrent layers have no PyTorch counterpart here yet: refuse, naming the first one. */
 function refuseFeatures(specs: readonly NetworkSpec[]): void {
   for (const spec of specs) {
     const layer = spec.features?.[0];
     if (layer !== undefined) throw new Error(`the PyTorch target cannot emit feature layers yet: network '${spec.name}' has '${layer.name}' (${layer.kind})`);
+    if (spec.recurrent !== undefined)
+      throw new Error(`the PyTorch target cannot emit recurrent layers yet: network '${spec.name}' has '${spec.recurrent.kind}1' (${spec.recurrent.kind})`);
   }
 }
 

@@ -42,7 +42,8 @@ export function checkRecurrent(value: Value, bag: DiagnosticBag): CheckedRecurre
   if (args === undefined) return undefined;
   const hidden = args.hidden as readonly number[];
   if (hidden.length === 0) {
-    bag.report("DS2005", value.span, ["hidden", "one hidden size or a list of them, one per layer", "an empty list"]);
+    const argument = value.args.find((a) => a.name?.name === "hidden") ?? value.args[0];
+    bag.report("DS2005", argument?.span ?? value.span, ["hidden", "one hidden size or a list of them, one per layer", "an empty list"]);
     return undefined;
   }
   const activation = (args.activation ?? "tanh") as "tanh" | "relu";

@@ -20,7 +20,11 @@ export interface ForwardOptions {
   readonly layerSizes: readonly number[];
   /** Give every weight its unmasked gradient (for growing connections where it is largest). */
   readonly denseGradients: boolean;
-  /** Layer 0 is computed (feature layers' output) and needs its gradient: kernels reading only layer 0 pass it back too. */
+  /**
+   * Layer 0 is computed from trained parameters (feature or recurrent
+   * layers), so kernels reading it must pass its gradient on; without this
+   * they skip that product, since the raw input needs none.
+   */
   readonly inputNeedsGradient: boolean;
 }
 

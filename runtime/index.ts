@@ -7,9 +7,22 @@
  */
 export { createNetwork } from "./network.js";
 export { autoOrder, useBackend, setWasmPaths, type WasmBinaryName, type WasmPaths } from "./backend.js";
-export type { BackendChoice, BackendName, BatchRank, BlockInfo, ExecutionStep, FeatureInfo, NetworkOptions, LayerInfo, Model, Parameter, PredictOptions } from "./model.js";
+export type {
+  BackendChoice,
+  BackendName,
+  BatchRank,
+  BlockInfo,
+  ExecutionStep,
+  FeatureInfo,
+  NetworkOptions,
+  LayerInfo,
+  Model,
+  Parameter,
+  PredictOptions,
+  RecurrentInfo,
+} from "./model.js";
 export { layerKind } from "./spec.js";
-export type { ActivationName, Execution, BlockSpec, KernelSpec, LayerKind, LayerOrigin, LayerSpec, NetworkSpec } from "./spec.js";
+export type { ActivationName, Execution, BlockSpec, KernelSpec, LayerKind, LayerOrigin, LayerSpec, NetworkSpec, RecurrentKind, RecurrentSpec } from "./spec.js";
 export { fit, evaluate, predictBatches } from "./training/fit.js";
 export type {
   BatchLogs,
@@ -67,6 +80,17 @@ export { decodeMask, decodeIntegers, encodeMask, encodeIntegers, liveIndices, Ma
 /** The TensorFlow.js instance the runtime computes with (use it to build input tensors). */
 export * as tf from "@tensorflow/tfjs-core";
 export type { Rank, Tensor, Tensor1D, Tensor2D, Tensor3D, Tensor4D, TensorLike, Variable } from "@tensorflow/tfjs-core";
-export { blobs, functionDataset, moons, NonFiniteSampleError, spirals, subset, toTensors } from "./datasets/index.js";
-export type { BlobsOptions, Dataset, FunctionDatasetOptions, Interval, Labels, MoonsOptions, SampleFunction, Sampler, SpiralsOptions } from "./datasets/index.js";
+export { blobs, functionDataset, moons, NonFiniteSampleError, spirals, startSymbol, subset, toTensors } from "./datasets/index.js";
+export type {
+  BlobsOptions,
+  Dataset,
+  FunctionDatasetOptions,
+  Interval,
+  Labels,
+  MoonsOptions,
+  SampleFunction,
+  Sampler,
+  SpiralsOptions,
+  StartSymbolOptions,
+} from "./datasets/index.js";
 export { DEFAULT_RUNTIME_LIMITS, type RuntimeLimits } from "./limits.js";

@@ -12,7 +12,9 @@ import { keepProbability } from "./kernels/learnable-mask.js";
 import { featureForward } from "./features/forward.js";
 import { convMask, featureInfos, setConvMask } from "./features/masks.js";
 import { disposeFeatureStores, featureParameters, featureState, type ConvStore, type FeatureStore } from "./features/store.js";
-import type { BackendName, BatchRank, BlockInfo, ExecutionStep, FeatureInfo, LayerInfo, Model, Parameter, PredictOptions } from "./model.js";
+import type { BackendName, BatchRank, BlockInfo, ExecutionStep, FeatureInfo, LayerInfo, Model, Parameter, PredictOptions, RecurrentInfo } from "./model.js";
+import { recurrentForward } from "./recurrent/forward.js";
+import { disposeRecurrentStore, recurrentBlocks, recurrentParameters, setRecurrentMask, type RecurrentStore } from "./recurrent/store.js";
 import { blockMask, blockMatrix, blockWeights, liveCount, readVariable, setBlockMask, setBlockWeights, writeVariable } from "./storage/blocks.js";
 import { disposeStore, storeVariables, type KernelStore } from "./storage/kernel-store.js";
 import type { BlockSlice } from "./storage/layout.js";
@@ -36,6 +38,8 @@ export interface ModelParts {
   readonly binding: Binding;
   /** The feature layers' stores (empty without `features`). */
   readonly features: readonly FeatureStore[];
+  /** The recurrent stack's store (undefined without `recurrent`). */
+  readonly recurrent?: RecurrentStore;
 }
 
 function shapeText(shape: readonly (number | string)[]): string {
@@ -57,12 +61,15 @@ export class NetworkModel<I extends readonly number[], O extends readonly number
   readonly blocks: readonly BlockInfo[];
   readonly parameters: readonly Parameter[];
   readonly features: readonly FeatureInfo[];
+  readonly recurrent: readonly RecurrentInfo[];
   readonly state: readonly Parameter[];
   readonly execution: readonly ExecutionStep[];
   readonly planSource: "compiler" | "runtime";
   private readonly stores: readonly KernelStore[];
   private readonly featureStores: readonly FeatureStore[];
   private readonly convs = new Map<string, ConvStore>();
+  private readonly recurrentStore: RecurrentStore | undefined;
+  private readonly recurrentMasks = new Map<string, ReturnType<typeof recurrentBlocks>[number]>();
   private readonly binding: Binding;
   private readonly slices = new Map<string, { readonly store: KernelStore; readonly slice: BlockSlice }>();
   private readonly storeOfLayer = new Map<string, KernelStore>();
@@ -90,7 +97,10 @@ export class NetworkModel<I extends readonly number[], O extends readonly number
     this.features = featureInfos(parts.features);
     for (const store of parts.features) if (store.kind === "conv") this.convs.set(store.layer.name, store);
     this.state = Object.freeze(featureState(parts.features).map((p) => Object.freeze(p)));
-    const variables = [...featureParameters(parts.features), ...parts.stores.flatMap(storeVariables)];
+    this.recurrentStore = parts.recurrent;
+    for (const block of recurrentBlocks(parts.recurrent)) this.recurrentMasks.set(block.name, block);
+    this.recurrent = recurrentInfos(parts.recurrent);
+    const variables = [...featureParameters(parts.features), ...recurrentParameters(parts.recurrent), ...parts.stores.flatMap(storeVariables)];
     this.parameters = Object.freeze(variables.map((p) => Object.freeze({ ...p })));
     for (const store of parts.stores) {
       this.storeOfLayer.set(store.targetName, store);
@@ -172,12 +182,17 @@ export class NetworkModel<I extends readonly number[], O extends readonly number
       activation: this.spec.activation,
       layerSizes: this.spec.layers.map((l) => l.size),
       denseGradients: this.denseGradients,
-      inputNeedsGradient: this.featureStores.length > 0,
+      inputNeedsGradient: this.featureStores.length > 0 || this.recurrentStore !== undefined,
     };
     const features = { activation: this.spec.activation, training };
     return tf.tidy(() => {
       const flat = this.flatInput(method, x);
-      const input = this.featureStores.length === 0 ? flat : featureForward(this.featureStores, flat, this.spec.inputShape, features);
+      const input =
+        this.recurrentStore !== undefined
+          ? recurrentForward(this.recurrentStore, flat)
+          : this.featureStores.length === 0
+            ? flat
+            : featureForward(this.featureStores, flat, this.spec.inputShape, features);
       return forwardPass(this.binding, input, kept, options);
     });
   }
@@ -203,6 +218,11 @@ export class NetworkModel<I extends readonly number[], O extends readonly number
   getMask(block: string): Uint8Array {
     const conv = this.convs.get(block);
     if (conv !== undefined) return convMask(conv);
+    const recurrent = this.recurrentMasks.get(block);
+    if (recurrent !== undefined) {
+      this.alive("getMask");
+      return Uint8Array.from(recurrent.mask.dataSync());
+    }
     const { store, slice } = this.block("getMask", block);
     return blockMask(store, slice);
   }
@@ -213,6 +233,13 @@ export class NetworkModel<I extends readonly number[], O extends readonly number
       this.alive("setMask");
       this.checkValues("setMask", `conv layer '${block}'`, mask, [...conv.mask.shape], "binary");
       setConvMask(conv, mask);
+      return;
+    }
+    const recurrent = this.recurrentMasks.get(block);
+    if (recurrent !== undefined) {
+      this.alive("setMask");
+      this.checkValues("setMask", `recurrent weight '${block}'`, mask, [...recurrent.mask.shape], "binary");
+      setRecurrentMask(recurrent, mask);
       return;
     }
     const { store, slice } = this.block("setMask", block);
@@ -335,5 +362,19 @@ export class NetworkModel<I extends readonly number[], O extends readonly number
     this.binding.dispose();
     for (const store of this.stores) disposeStore(store);
     disposeFeatureStores(this.featureStores);
+    disposeRecurrentStore(this.recurrentStore);
   }
+}
+
+function recurrentInfos(store: RecurrentStore | undefined): readonly RecurrentInfo[] {
+  return Object.freeze(
+    (store?.layers ?? []).map((l) => {
+      const width = l.gates * l.hidden;
+      const masks = [
+        { name: `${l.name}.input`, shape: [l.inputs, width] as const },
+        { name: `${l.name}.hidden`, shape: [l.hidden, width] as const },
+      ];
+      return Object.freeze({ name: l.name, kind: store!.spec.kind, inputs: l.inputs, hidden: l.hidden, gates: l.gates, masks: Object.freeze(masks) });
+    }),
+  );
 }

@@ -88,6 +88,20 @@ export interface FeatureInfo {
   readonly weightShape?: readonly [number, number, number, number];
 }
 
+/**
+ * A recurrent layer (`lstm1`, `gru2`, `rnn1`): its kind, sizes, and its two
+ * masked weights as blocks `${name}.input` [inputs, gates · hidden] and
+ * `${name}.hidden` [hidden, gates · hidden], which getMask and setMask name.
+ */
+export interface RecurrentInfo {
+  readonly name: string;
+  readonly kind: "rnn" | "gru" | "lstm";
+  readonly inputs: number;
+  readonly hidden: number;
+  readonly gates: number;
+  readonly masks: readonly { readonly name: string; readonly shape: readonly [number, number] }[];
+}
+
 export interface PredictOptions {
   /** Training mode for batch norms (default false). */
   readonly training?: boolean;
@@ -150,10 +164,12 @@ export interface Model<I extends readonly number[] = readonly number[], O extend
   readonly layers: readonly LayerInfo[];
   /** Blocks of connections, in the order of the spec. */
   readonly blocks: readonly BlockInfo[];
-  /** Trainable variables: the feature layers' first, then kernel by kernel in execution order. */
+  /** Trainable variables: the feature or recurrent layers' first, then kernel by kernel in execution order. */
   readonly parameters: readonly Parameter[];
   /** Feature layers (convolutions, pooling, batch norms) before layer 0, in order; empty for a network without `features`. */
   readonly features: readonly FeatureInfo[];
+  /** Recurrent layers before layer 0, in stack order; empty for a network without `recurrent`. */
+  readonly recurrent: readonly RecurrentInfo[];
   /** State saved with the weights but never trained: the batch norms' running statistics (`bn1.runningMean`, `bn1.runningVariance`). */
   readonly state: readonly Parameter[];
   /** The execution the model was built with: `auto` (the cost model's choice per kernel), `dense` or `sparse`. */

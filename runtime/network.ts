@@ -16,6 +16,7 @@ import { createStores, disposeStore } from "./storage/kernel-store.js";
 import type { ChannelsFirst } from "./features/shapes.js";
 import { createFeatureStores, disposeFeatureStores, type FeatureStore } from "./features/store.js";
 import { networkLayout } from "./storage/layout.js";
+import { createRecurrentStore, disposeRecurrentStore, type RecurrentStore } from "./recurrent/store.js";
 import { layerKind, type NetworkSpec } from "./spec.js";
 import { checkLimit, runtimeLimits } from "./limits.js";
 
@@ -58,14 +59,17 @@ export async function createNetwork<I extends readonly number[] = readonly numbe
   );
   const stores = createStores(spec, layouts, seed);
   let features: FeatureStore[] = [];
+  let recurrent: RecurrentStore | undefined;
   let model: NetworkModel<I, O>;
   try {
     features = withName(spec, () => createFeatureStores(spec.features ?? [], spec.inputShape as unknown as ChannelsFirst, spec.activation, seed));
+    if (spec.recurrent !== undefined) recurrent = createRecurrentStore(spec.recurrent, spec.inputShape, seed);
     const binding = withName(spec, () => bind(spec, stores, executionMode, graphKernelSupport(), limits));
-    model = new NetworkModel<I, O>({ spec, backend, executionMode, layers, blocks: blockInfos(spec), stores, binding, features });
+    model = new NetworkModel<I, O>({ spec, backend, executionMode, layers, blocks: blockInfos(spec), stores, binding, features, ...(recurrent ? { recurrent } : {}) });
   } catch (error) {
     for (const store of stores) disposeStore(store);
     disposeFeatureStores(features);
+    disposeRecurrentStore(recurrent);
     throw error;
   }
   if (spec.growth !== undefined) applySparseStart(model, spec.growth);

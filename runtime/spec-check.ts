@@ -5,6 +5,7 @@
  */
 import { isActivation } from "./activations.js";
 import { expectedInputSize } from "./features/spec-check.js";
+import { expectedRecurrentInputSize } from "./recurrent/spec-check.js";
 import { layerKind, type LayerOrigin, type NetworkSpec } from "./spec.js";
 
 function shapeText(shape: readonly (number | string)[]): string {
@@ -52,9 +53,10 @@ export function validateSpec(spec: NetworkSpec): void {
     if (kind !== expected) fail(`layer ${i} ('${layer.name}') is '${kind}' but must be '${expected}'`);
   });
   const input = layers[0]!;
-  const inputSize = expectedInputSize(spec, fail);
+  const inputSize = spec.recurrent === undefined ? expectedInputSize(spec, fail) : expectedRecurrentInputSize(spec, fail);
   if (input.size !== inputSize) {
-    const what = spec.features === undefined ? `the input shape ${shapeText(spec.inputShape)} has` : "the feature layers put out";
+    const made = spec.recurrent === undefined ? "the feature layers put out" : "the recurrent layers put out";
+    const what = spec.features === undefined && spec.recurrent === undefined ? `the input shape ${shapeText(spec.inputShape)} has` : made;
     fail(`input layer '${input.name}' has ${input.size} neurons but ${what} ${inputSize}`);
   }
   const blockNames = new Set<string>();

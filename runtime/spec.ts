@@ -83,6 +83,31 @@ export interface NetworkSpec {
    * flattened channels-first. Absent: layer 0 is the input itself.
    */
   readonly features?: readonly FeatureLayerSpec[];
+  /**
+   * Stacked recurrent layers over an input [steps, features] per sample;
+   * layer 0 is then the last layer's hidden state at the last step
+   * (`output: "last"`) or at every step, flattened step-major (`"all"`).
+   */
+  readonly recurrent?: RecurrentSpec;
+}
+
+export type RecurrentKind = "rnn" | "gru" | "lstm";
+
+/**
+ * A stack of recurrent layers, named `${kind}1`, `${kind}2`, …. Each layer
+ * stores an input weight [inputs, gates · hidden], a hidden weight
+ * [hidden, gates · hidden] and a bias [gates · hidden], gates side by side
+ * (rnn: one; gru: reset, update, candidate; lstm: input, forget, cell,
+ * output), so one product per step computes every gate. `masks` gives per
+ * layer the live entries of those two weights (mask codec), absent when full.
+ */
+export interface RecurrentSpec {
+  readonly kind: RecurrentKind;
+  /** The rnn's nonlinearity; gru and lstm ignore it (their gates fix theirs). */
+  readonly activation: "tanh" | "relu";
+  readonly hidden: readonly number[];
+  readonly output: "last" | "all";
+  readonly masks?: readonly { readonly input?: string; readonly hidden?: string }[];
 }
 
 /** [height, width] of a window's size, stride or dilation. */

@@ -66,7 +66,7 @@ export function modelSummary(model: Model): ModelSummary {
     return {
       layer: layer.name,
       kind: kindText(layer.origin),
-      shape: i === 0 && model.features.length === 0 ? [...model.inputShape] : [layer.size],
+      shape: i === 0 && model.features.length === 0 && model.recurrent.length === 0 ? [...model.inputShape] : [layer.size],
       size: layer.size,
       parameters: parametersOf(model, layer.name),
       connections,

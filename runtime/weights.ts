@@ -64,12 +64,17 @@ function maskName(model: Model, layout: KernelLayout): string {
   return `${model.spec.layers[layout.target]!.name}${MASK_SUFFIX}`;
 }
 
-/** Feature layers with a mask: the convs, each with its HWIO weight shape. */
+/**
+ * Masks outside the dense kernels, named as getMask names them: the convs'
+ * (HWIO weight shape) and the recurrent layers' input and hidden weights'.
+ */
 function convShapes(model: Model): { name: string; shape: number[] }[] {
-  return model.features.flatMap((f) => (f.weightShape === undefined ? [] : [{ name: f.name, shape: [...f.weightShape] }]));
+  const convs = model.features.flatMap((f) => (f.weightShape === undefined ? [] : [{ name: f.name, shape: [...f.weightShape] }]));
+  const recurrent = model.recurrent.flatMap((r) => r.masks.map((m) => ({ name: m.name, shape: [...m.shape] })));
+  return [...convs, ...recurrent];
 }
 
-/** What the model holds, in the order the file stores it: parameters, then masks, then the feature layers' state and conv masks (absent without features). */
+/** What the model holds, in the order the file stores it: parameters, then masks, then the feature layers' state, conv masks and recurrent masks (absent without them). */
 function expectedEntries(model: Model, layouts: readonly KernelLayout[]): ManifestEntry[] {
   return [
     ...model.parameters.map((p): ManifestEntry => ({ name: p.name, shape: [...p.variable.shape], dtype: "float32" })),

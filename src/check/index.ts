@@ -3,6 +3,7 @@ import { DiagnosticBag } from "../diagnostics/diagnostic.js";
 import type { Span } from "../diagnostics/span.js";
 import type { Identifier, NetworkDeclaration, Program, Setting, Value } from "../parse/ast.js";
 import { checkScalar } from "./arguments.js";
+import { checkRecurrent, checkRecurrentInput, type CheckedRecurrent } from "./recurrent.js";
 import { checkFeatureList, checkFeatureShapes, type CheckedFeature } from "./features.js";
 import { DEFAULT_LIMITS, type Limits } from "./limits.js";
 import { checkDataDeclaration } from "./data.js";
@@ -30,6 +31,7 @@ const SETTINGS = {
   execution: { repeatable: false },
   prune: { repeatable: true },
   features: { repeatable: true },
+  recurrent: { repeatable: false },
 } as const;
 type SettingName = keyof typeof SETTINGS;
 
@@ -124,6 +126,7 @@ function checkNetwork(declaration: NetworkDeclaration, scope: Scope, bag: Diagno
   let execution: Execution | undefined;
   let brokenReference = false;
   const features: CheckedFeature[] = [];
+  let recurrent: CheckedRecurrent | undefined;
 
   for (const setting of declaration.settings) {
     const key = setting.key.name;
@@ -185,6 +188,11 @@ function checkNetwork(declaration: NetworkDeclaration, scope: Scope, bag: Diagno
         features.push(...(checkFeatureList(value, bag) ?? []));
         break;
       }
+      case "recurrent": {
+        if (stages.length > 0) bag.report("DS2059", setting.key.span, [networkName], "the recurrent layers read the input sequence; write them right after it");
+        recurrent = checkRecurrent(value, bag);
+        break;
+      }
       case "prune": {
         const schedule = checkPruneSchedule(value, bag);
         if (schedule) pruning.push(schedule);
@@ -207,6 +215,11 @@ function checkNetwork(declaration: NetworkDeclaration, scope: Scope, bag: Diagno
     features.length > 0 && inputShape !== undefined && bag.errorCount === errorsBefore
       ? checkFeatureShapes(networkName, inputShape, firstOf.get("input")!.value.span, features, bag)
       : undefined;
+  if (recurrent !== undefined && features.length > 0) bag.report("DS2060", firstOf.get("recurrent")!.key.span, [networkName]);
+  const recurrentSize =
+    recurrent !== undefined && inputShape !== undefined && bag.errorCount === errorsBefore
+      ? checkRecurrentInput(networkName, inputShape, firstOf.get("input")!.value.span, recurrent, bag)
+      : undefined;
   const errorsAfter = bag.errorCount;
   if (errorsAfter > errorsBefore || brokenReference || inputShape === undefined || outputSize === undefined) return undefined;
   return {
@@ -222,6 +235,7 @@ function checkNetwork(declaration: NetworkDeclaration, scope: Scope, bag: Diagno
     ...(growth ? { growth } : {}),
     ...(execution ? { execution } : {}),
     ...(featureSize !== undefined ? { features: { layers: features, outputSize: featureSize } } : {}),
+    ...(recurrent !== undefined && recurrentSize !== undefined ? { recurrent: { stack: recurrent, outputSize: recurrentSize } } : {}),
   };
 }
 

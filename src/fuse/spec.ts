@@ -54,5 +54,6 @@ function baseSpec(network: NetworkIR, kernels: readonly KernelIR[]): NetworkSpec
     ...(network.growth ? { growth: network.growth } : {}),
     ...(network.execution ? { execution: network.execution } : {}),
     ...(network.features ? { features: network.features } : {}),
+    ...(network.recurrent ? { recurrent: network.recurrent } : {}),
   };
 }

@@ -5,6 +5,7 @@ import type { LayerOrigin } from "../../runtime/spec.js";
 import type { BlockIR, LayerIR, MaskIR, NetworkIR } from "./ir.js";
 import { applyPolicies } from "./policies.js";
 import { applyFeatureMasks, lowerFeatures } from "./features.js";
+import { lowerRecurrent } from "./recurrent.js";
 import { networkFits } from "./size.js";
 import { Budget, DEFAULT_LIMITS } from "../check/limits.js";
 
@@ -38,8 +39,9 @@ interface Exposed {
 
 function lowerNetwork(network: CheckedNetwork, graphs: ReadonlyMap<string, LayeredGraph>, maskFiles: ReadonlyMap<string, MaskFile>, bag: DiagnosticBag): NetworkIR {
   // With feature layers, layer 0 is their flattened output, named so blocks read "features->dense1".
-  const inputName = network.features ? "features" : "input";
-  const inputSize = network.features?.outputSize ?? network.inputShape.reduce((a, b) => a * b, 1);
+  // With recurrent layers, layer 0 is their output ("recurrent->dense1").
+  const inputName = network.features ? "features" : network.recurrent ? "recurrent" : "input";
+  const inputSize = network.features?.outputSize ?? network.recurrent?.outputSize ?? network.inputShape.reduce((a, b) => a * b, 1);
   const layers: LayerIR[] = [{ name: inputName, origin: { kind: "input" }, size: inputSize }];
   const blocks: BlockIR[] = [];
   const layerNames = new Set<string>([inputName]);
@@ -87,6 +89,7 @@ function lowerNetwork(network: CheckedNetwork, graphs: ReadonlyMap<string, Layer
     layerNorm: network.layerNorm,
     ...(network.execution ? { execution: network.execution } : {}),
     ...(features ? { features } : {}),
+    ...(network.recurrent ? { recurrent: lowerRecurrent(network.recurrent.stack) } : {}),
     ...policies,
   };
 }

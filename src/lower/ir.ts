@@ -1,5 +1,5 @@
 import type { PruningSchedule } from "../../runtime/pruning/schedule.js";
-import type { ActivationName, Execution, FeatureLayerSpec, LayerOrigin, LearnableMaskSpec } from "../../runtime/spec.js";
+import type { ActivationName, Execution, FeatureLayerSpec, LayerOrigin, RecurrentSpec, LearnableMaskSpec } from "../../runtime/spec.js";
 import type { DynamicSparsity } from "../../runtime/growing/dynamic-sparse.js";
 
 /**
@@ -24,6 +24,8 @@ export interface NetworkIR {
   readonly growth?: DynamicSparsity;
   /** Convolutional layers over the input (`features […]`); layer 0 is then their flattened output. */
   readonly features?: readonly FeatureLayerSpec[];
+  /** Recurrent layers over the input [steps, features] (`recurrent lstm(…)`); layer 0 is then their output. */
+  readonly recurrent?: RecurrentSpec;
 }
 
 export interface LayerIR {

@@ -1,6 +1,7 @@
 import type { ActivationName, Execution } from "../../runtime/spec.js";
 import type { ParameterRule } from "../check/arguments.js";
 import { featureRules } from "../check/features.js";
+import { recurrentRules } from "../check/recurrent.js";
 import { generatorRules } from "../check/generators.js";
 import type { GeneratorName } from "../check/program.js";
 
@@ -13,7 +14,7 @@ import type { GeneratorName } from "../check/program.js";
  */
 
 /** Where a call is written: its context decides which callees it may name. */
-export type CallContext = "graph" | "data" | "mask" | "prune" | "grow" | "proportions" | "features";
+export type CallContext = "graph" | "data" | "mask" | "prune" | "grow" | "proportions" | "features" | "recurrent";
 
 export interface Word {
   readonly name: string;
@@ -47,6 +48,7 @@ export const SETTINGS: readonly SettingWord[] = [
   { name: "prune", doc: "a pruning schedule: one_shot, iterative or gradual", values: "prune" },
   { name: "grow", doc: "dynamic sparse training: rigl(…) or set(…)", values: "grow" },
   { name: "features", doc: "convolutional layers over an input [channels, height, width], before the dense layers: [conv(16, kernel=3), max_pool(2), …]", values: "features" },
+  { name: "recurrent", doc: "stacked recurrent layers over an input [steps, features], before the dense layers: lstm(hidden=[100, 100])", values: "recurrent" },
 ];
 
 const GENERATOR_DOCS: Record<GeneratorName, string> = {
@@ -88,6 +90,14 @@ const FEATURE_DOCS: Readonly<Record<string, string>> = {
 
 const features: Callee[] = Object.entries(featureRules).map(([name, rules]) => ({ name, doc: FEATURE_DOCS[name] ?? name, parameters: rules.map((r) => r.name), rules }));
 
+const RECURRENT_DOCS: Record<string, string> = {
+  rnn: "masked vanilla RNN layers, h = tanh or relu(x W + h U + b), named rnn1, rnn2, …",
+  gru: "masked GRU layers (reset, update, candidate gates in one product), named gru1, …",
+  lstm: "masked LSTM layers (input, forget, cell, output gates in one product), named lstm1, …",
+};
+
+const recurrent: Callee[] = Object.entries(recurrentRules).map(([name, rules]) => ({ name, doc: RECURRENT_DOCS[name] ?? name, parameters: rules.map((r) => r.name), rules }));
+
 const layers = "layers";
 const common = ["saliency", "scope", layers, "seed"];
 
@@ -124,6 +134,7 @@ export const CALLEES: Readonly<Record<CallContext, readonly Callee[]>> = {
     parameters: ["sparsity", "distribution", "every", "drop", "decay", "stop", "regrow", layers, "seed"],
   })),
   features,
+  recurrent,
   proportions: [{ name: "dirichlet", doc: "group proportions drawn from a symmetric Dirichlet(alpha)", parameters: ["alpha", "seed"] }],
 };
 

@@ -98,9 +98,11 @@ describe("loadData", () => {
   it("refuses other extensions", async () => {
     const txt = join(dir, "data.txt");
     expect((await rejection(loadData(txt, shape))).format()).toBe(
-      `${txt}: error: cannot read '.txt' files; use .csv or .json, mnist, or a data declaration (the file declares no data)`,
+      `${txt}: error: cannot read '.txt' files; use .csv or .json, mnist, start-symbol, or a data declaration (the file declares no data)`,
     );
-    expect((await rejection(loadData("digits", shape))).message).toBe("no data declaration or file 'digits': the file declares no data; or use a .csv or .json file, or mnist");
+    expect((await rejection(loadData("digits", shape))).message).toBe(
+      "no data declaration or file 'digits': the file declares no data; or use a .csv or .json file, mnist or start-symbol",
+    );
   });
 
   it("reads only regular files", async () => {
@@ -131,7 +133,7 @@ describe("loadData", () => {
 
     it("names the declarations there are when the name is none of them", async () => {
       expect((await rejection(loadData("wav", shape, { datasets }))).message).toBe(
-        "no data declaration or file 'wav': its data declarations are 'wave', 'm'; or use a .csv or .json file, or mnist",
+        "no data declaration or file 'wav': its data declarations are 'wave', 'm'; or use a .csv or .json file, mnist or start-symbol",
       );
     });
 

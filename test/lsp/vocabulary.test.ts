@@ -11,6 +11,7 @@ const PLACES: Record<CallContext, (call: string) => string> = {
   grow: (call) => `network N {\n input 2\n output 1\n grow ${call}\n}`,
   proportions: (call) => `graph g = scalable(path(2), 4, proportions=${call})`,
   features: (call) => `network N {\n input [1, 8, 8]\n features [${call}]\n output 1\n}`,
+  recurrent: (call) => `network N {\n input [5, 2]\n recurrent ${call}\n output 1\n}`,
 };
 
 /**

@@ -20,6 +20,8 @@ export interface ForwardOptions {
   readonly layerSizes: readonly number[];
   /** Give every weight its unmasked gradient (for growing connections where it is largest). */
   readonly denseGradients: boolean;
+  /** The input is computed (feature layers), so the kernels reading it pass its gradient on; data needs none. */
+  readonly inputNeedsGradient: boolean;
 }
 
 /**
@@ -58,7 +60,7 @@ export function forwardPass(binding: Binding, x: Tensor2D, kept: readonly number
       const kernel = binding.kernels[step.kernel] as DenseKernel;
       finish(
         kernel.store,
-        denseStep(kernel, () => assemble(step.input), batch, options.denseGradients),
+        denseStep(kernel, () => assemble(step.input), batch, options),
       );
       continue;
     }
@@ -70,7 +72,11 @@ export function forwardPass(binding: Binding, x: Tensor2D, kept: readonly number
       binding.graphMask(step),
       step.structure,
       whole ? step.allExports : step.exports,
-      { activation: step.activates ? options.activation : "linear", inputNeedsGradient: step.readsHiddenLayers, maskWeightGradient: !options.denseGradients },
+      {
+        activation: step.activates ? options.activation : "linear",
+        inputNeedsGradient: step.readsHiddenLayers || options.inputNeedsGradient,
+        maskWeightGradient: !options.denseGradients,
+      },
     );
     // Readers index the usual exports, a prefix of the every-neuron output.
     everyNeuronValues[step.index] = whole ? out : undefined;
@@ -91,11 +97,15 @@ export function forwardPass(binding: Binding, x: Tensor2D, kept: readonly number
 }
 
 /** A dense kernel's pre-activations: the masked product, or the bias alone for a kernel without connections. */
-function denseStep(kernel: DenseKernel, input: () => Tensor2D, batch: number, denseGradients: boolean): Tensor2D {
+function denseStep(kernel: DenseKernel, input: () => Tensor2D, batch: number, forward: ForwardOptions): Tensor2D {
   const { store } = kernel;
   const weight = kernel.weight();
   const bias = store.bias;
   if (weight === undefined) return tf.add(tf.zeros([batch, store.layout.cols]), bias);
-  const options = { inputNeedsGradient: kernel.readsHiddenLayers, denseWeightGradient: denseGradients, maskNeedsGradient: store.learnable !== undefined };
+  const options = {
+    inputNeedsGradient: kernel.readsHiddenLayers || forward.inputNeedsGradient,
+    denseWeightGradient: forward.denseGradients,
+    maskNeedsGradient: store.learnable !== undefined,
+  };
   return maskedDense(input(), weight, kernel.mask(), bias, options);
 }

@@ -168,7 +168,13 @@ export class NetworkModel<I extends readonly number[], O extends readonly number
   }
 
   private forward(method: string, x: Tensor, kept: readonly number[], training = false): Tensor2D[] {
-    const options = { activation: this.spec.activation, layerSizes: this.spec.layers.map((l) => l.size), denseGradients: this.denseGradients };
+    const options = {
+      activation: this.spec.activation,
+      layerSizes: this.spec.layers.map((l) => l.size),
+      denseGradients: this.denseGradients,
+      // The feature layers train through the first layers' input gradient.
+      inputNeedsGradient: this.featureStores.length > 0,
+    };
     const features = { activation: this.spec.activation, training };
     return tf.tidy(() => {
       const flat = this.flatInput(method, x);

@@ -52,7 +52,7 @@ function convTimes(config: (typeof CONFIGS)[number], backend: string): { ours: n
   return result;
 }
 
-async function pruningTimes(): Promise<string[]> {
+export async function pruningTimes(): Promise<string[]> {
   const source = "network P { input [1, 28, 28] features [conv(32, kernel=3, padding=same), max_pool(2), conv(64, kernel=3, padding=same), max_pool(2)] dense 128 output 10 }";
   const spec = networkSpec(analyze(source).plans![0]!);
   const x = tf.randomUniform([64, 1, 28, 28], 0, 1, "float32", 2);

@@ -12,7 +12,7 @@ import { maskedConv2d, type ConvGeometry } from "../kernels/conv/masked-conv.js"
 import type { ActivationName } from "../spec.js";
 import { batchNorm } from "./batch-norm.js";
 import { windowGeometry } from "./shapes.js";
-import { assemble, prunedActivation, prunedConv, prunedNorm, prunedPool, type PrunedMaps } from "./pruned-maps.js";
+import { flattenChannelsFirst, prunedActivation, prunedConv, prunedNorm, prunedPool, type PrunedMaps } from "./pruned-maps.js";
 import { liveChannels } from "./masks.js";
 import type { ConvStore, FeatureStore, WindowStore } from "./store.js";
 
@@ -75,16 +75,14 @@ function fullStep(maps: Tensor4D, store: FeatureStore, first: boolean, options: 
 export function featureForward(stores: readonly FeatureStore[], x: Tensor2D, inputShape: readonly number[], options: FeatureOptions): Tensor2D {
   const batch = x.shape[0];
   const input = tf.transpose(tf.reshape(x, [batch, inputShape[0]!, inputShape[1]!, inputShape[2]!]), [0, 2, 3, 1]) as Tensor4D;
-  let maps: Tensor4D;
   if (everyConvComputes(stores)) {
     const all = Array.from({ length: inputShape[0]! }, (_, c) => c);
     let pruned: PrunedMaps = { values: input, live: all, pruned: [], constants: tf.zeros([0]) };
     stores.forEach((store, i) => (pruned = layerStep(pruned, store, i === 0, options)));
-    maps = assemble(pruned);
-  } else {
-    maps = input;
-    stores.forEach((store, i) => (maps = fullStep(maps, store, i === 0, options)));
+    return flattenChannelsFirst(pruned);
   }
+  let maps = input;
+  stores.forEach((store, i) => (maps = fullStep(maps, store, i === 0, options)));
   const [, height, width, channels] = maps.shape;
   return tf.reshape(tf.transpose(maps, [0, 3, 1, 2]), [batch, channels * height * width]);
 }

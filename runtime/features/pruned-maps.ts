@@ -15,7 +15,7 @@
  * gradients are those of the network with the pruned weights zeroed.
  */
 import * as tf from "@tensorflow/tfjs-core";
-import type { Tensor1D, Tensor4D } from "@tensorflow/tfjs-core";
+import type { Tensor1D, Tensor2D, Tensor3D, Tensor4D } from "@tensorflow/tfjs-core";
 import { activate } from "../activations.js";
 import { pickChannels } from "../kernels/conv/channels.js";
 import { maskedConv2d, type ConvGeometry } from "../kernels/conv/masked-conv.js";
@@ -96,10 +96,18 @@ export function prunedActivation(x: PrunedMaps, activation: ActivationName): Pru
   return { ...x, values: activate(activation, x.values), constants: activate(activation, x.constants) };
 }
 
-/** The full NHWC map, channels back in order. */
-export function assemble(x: PrunedMaps): Tensor4D {
-  if (x.pruned.length === 0) return x.values;
-  const [batch, height, width] = x.values.shape;
-  const constant = tf.mul(tf.ones([batch, height, width, x.pruned.length]), x.constants) as Tensor4D;
-  return pickChannels(tf.concat4d([x.values, constant], 3), positions(x.live, x.pruned));
+/**
+ * The flattened channels-first features [batch, channels · height · width],
+ * channels back in order: picked along the channel axis after the transpose,
+ * so each pick moves a whole height × width plane.
+ */
+export function flattenChannelsFirst(x: PrunedMaps): Tensor2D {
+  const [batch, height, width, liveCount] = x.values.shape;
+  const planes = height * width;
+  const live = tf.reshape(tf.transpose(x.values, [0, 3, 1, 2]), [batch, liveCount, planes]) as Tensor3D;
+  const channels = liveCount + x.pruned.length;
+  if (x.pruned.length === 0) return tf.reshape(live, [batch, channels * planes]);
+  const constant = tf.mul(tf.ones([batch, x.pruned.length, planes]), tf.reshape(x.constants, [1, x.pruned.length, 1])) as Tensor3D;
+  const ordered = pickChannels(tf.concat3d([live, constant], 1), positions(x.live, x.pruned), 1);
+  return tf.reshape(ordered, [batch, channels * planes]);
 }

@@ -15,7 +15,7 @@
  * gradients are those of the network with the pruned weights zeroed.
  */
 import * as tf from "@tensorflow/tfjs-core";
-import type { Tensor1D, Tensor2D, Tensor3D, Tensor4D } from "@tensorflow/tfjs-core";
+import type { Tensor1D, Tensor2D, Tensor4D } from "@tensorflow/tfjs-core";
 import { activate } from "../activations.js";
 import { pickChannels } from "../kernels/conv/channels.js";
 import { maskedConv2d, type ConvGeometry } from "../kernels/conv/masked-conv.js";
@@ -55,16 +55,16 @@ export function prunedConv(x: PrunedMaps, store: ConvStore, geometry: ConvGeomet
   const liveSet = new Set(liveOut);
   const pruned = Array.from({ length: channels }, (_, c) => c).filter((c) => !liveSet.has(c));
   const slice = (t: Tensor4D, inputs: readonly number[]): Tensor4D => pick(pick(t, liveOut, 3), inputs, 2);
-  let values = maskedConv2d(x.values, slice(store.weight, x.live), slice(store.mask, x.live), pick(store.bias, liveOut), geometry, {
-    inputNeedsGradient,
-  });
-  if (x.pruned.length > 0) {
-    const [, height, width] = x.values.shape;
-    const constant = tf.mul(tf.ones([1, height, width, x.pruned.length]), x.constants) as Tensor4D;
-    const noBias = tf.zeros([liveOut.length]) as Tensor1D;
-    const fromPruned = maskedConv2d(constant, slice(store.weight, x.pruned), slice(store.mask, x.pruned), noBias, geometry, { inputNeedsGradient: true });
-    values = tf.add(values, fromPruned);
-  }
+  const bias = pick(store.bias, liveOut);
+  const [, height, width] = x.values.shape;
+  // The pruned inputs' share with the bias: the same for every sample, added where the live conv adds its bias.
+  const offset =
+    x.pruned.length === 0
+      ? bias
+      : maskedConv2d(tf.mul(tf.ones([1, height, width, x.pruned.length]), x.constants) as Tensor4D, slice(store.weight, x.pruned), slice(store.mask, x.pruned), bias, geometry, {
+          inputNeedsGradient: true,
+        });
+  const values = maskedConv2d(x.values, slice(store.weight, x.live), slice(store.mask, x.live), offset, geometry, { inputNeedsGradient });
   return { values, live: liveOut, pruned, constants: pruned.length === 0 ? tf.zeros([0]) : pickChannels(store.bias, pruned) };
 }
 
@@ -96,18 +96,28 @@ export function prunedActivation(x: PrunedMaps, activation: ActivationName): Pru
   return { ...x, values: activate(activation, x.values), constants: activate(activation, x.constants) };
 }
 
+/** The 0/1 matrix [indices, channels] that puts column k of its left operand at channel indices[k]. */
+function placement(indices: readonly number[], channels: number): Tensor2D {
+  const values = new Float32Array(indices.length * channels);
+  indices.forEach((c, k) => (values[k * channels + c] = 1));
+  return tf.tensor2d(values, [indices.length, channels]);
+}
+
 /**
  * The flattened channels-first features [batch, channels · height · width],
- * channels back in order: picked along the channel axis after the transpose,
- * so each pick moves a whole height × width plane.
+ * channels back in order. The live channels are placed by a product with a
+ * 0/1 matrix (exact: each output is one value times 1 plus zeros), the pruned
+ * ones added as a row of their constants: a last-axis gather, the obvious
+ * way, took longer on WASM than the convolutions it followed.
  */
 export function flattenChannelsFirst(x: PrunedMaps): Tensor2D {
   const [batch, height, width, liveCount] = x.values.shape;
-  const planes = height * width;
-  const live = tf.reshape(tf.transpose(x.values, [0, 3, 1, 2]), [batch, liveCount, planes]) as Tensor3D;
   const channels = liveCount + x.pruned.length;
-  if (x.pruned.length === 0) return tf.reshape(live, [batch, channels * planes]);
-  const constant = tf.mul(tf.ones([batch, x.pruned.length, planes]), tf.reshape(x.constants, [1, x.pruned.length, 1])) as Tensor3D;
-  const ordered = pickChannels(tf.concat3d([live, constant], 1), positions(x.live, x.pruned), 1);
-  return tf.reshape(ordered, [batch, channels * planes]);
+  let maps = x.values;
+  if (x.pruned.length > 0) {
+    const placed = tf.matMul(tf.reshape(x.values, [batch * height * width, liveCount]) as Tensor2D, placement(x.live, channels));
+    const constants = tf.matMul(tf.reshape(x.constants, [1, x.pruned.length]) as Tensor2D, placement(x.pruned, channels));
+    maps = tf.reshape(tf.add(placed, constants), [batch, height, width, channels]);
+  }
+  return tf.reshape(tf.transpose(maps, [0, 3, 1, 2]), [batch, channels * height * width]);
 }

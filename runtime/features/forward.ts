@@ -12,7 +12,7 @@ import { maskedConv2d, type ConvGeometry } from "../kernels/conv/masked-conv.js"
 import type { ActivationName } from "../spec.js";
 import { batchNorm } from "./batch-norm.js";
 import { windowGeometry } from "./shapes.js";
-import { pickChannels } from "../kernels/conv/channels.js";
+import { flattenChannelsFirst, prunedActivation, prunedConv, prunedNorm, prunedPool, type PrunedMaps } from "./pruned-maps.js";
 import { liveChannels } from "./masks.js";
 import type { ConvStore, FeatureStore, WindowStore } from "./store.js";
 
@@ -36,32 +36,6 @@ export function convGeometry(store: ConvStore): ConvGeometry {
     ],
     out: [rows.size, cols.size],
   };
-}
-
-/**
- * A conv layer. Output channels whose weights are all masked (structured
- * pruning) are not computed: the convolution runs over the live channels'
- * filters only, and each pruned channel is its bias alone — exactly what
- * the full convolution gives with those filters zeroed.
- */
-function convLayer(x: Tensor4D, store: ConvStore, inputNeedsGradient: boolean): Tensor4D {
-  const live = liveChannels(store);
-  const geometry = convGeometry(store);
-  const channels = store.layer.channels;
-  if (live.length === channels) return maskedConv2d(x, store.weight, store.mask, store.bias, geometry, { inputNeedsGradient });
-  const liveSet = new Set(live);
-  const dead = Array.from({ length: channels }, (_, c) => c).filter((c) => !liveSet.has(c));
-  const [batch, rows, cols] = [x.shape[0], geometry.out[0], geometry.out[1]];
-  const parts: Tensor4D[] = [];
-  if (live.length > 0) {
-    parts.push(maskedConv2d(x, pickChannels(store.weight, live), pickChannels(store.mask, live), pickChannels(store.bias, live), geometry, { inputNeedsGradient }));
-  }
-  parts.push(tf.add(tf.zeros([batch, rows, cols, dead.length]), pickChannels(store.bias, dead)));
-  // Channel c sits at its position among the live ones, or after them among the dead.
-  const position = new Array<number>(channels);
-  live.forEach((c, k) => (position[c] = k));
-  dead.forEach((c, k) => (position[c] = live.length + k));
-  return pickChannels(parts.length === 1 ? parts[0]! : tf.concat4d(parts, 3), position);
 }
 
 function pool(x: Tensor4D, store: WindowStore): Tensor4D {
@@ -93,6 +67,27 @@ function paddedAvgPool(x: Tensor4D, size: [number, number], stride: [number, num
   return tf.div(sums, counts);
 }
 
+/** Whether every conv keeps at least one output channel: then the maps are carried without their pruned channels (pruned-maps.ts). */
+function everyConvComputes(stores: readonly FeatureStore[]): boolean {
+  return stores.every((store) => store.kind !== "conv" || liveChannels(store).length > 0);
+}
+
+function layerStep(maps: PrunedMaps, store: FeatureStore, first: boolean, options: FeatureOptions): PrunedMaps {
+  if (store.kind === "window") return prunedPool(maps, (m) => pool(m, store));
+  const next = store.kind === "conv" ? prunedConv(maps, store, convGeometry(store), liveChannels(store), !first) : prunedNorm(maps, store, options.training);
+  return store.layer.activate ? prunedActivation(next, options.activation) : next;
+}
+
+/** The feature layers over full maps: a conv with no live channel at all is its bias alone, from its masked weights. */
+function fullStep(maps: Tensor4D, store: FeatureStore, first: boolean, options: FeatureOptions): Tensor4D {
+  if (store.kind === "window") return pool(maps, store);
+  const next =
+    store.kind === "conv"
+      ? maskedConv2d(maps, store.weight, store.mask, store.bias, convGeometry(store), { inputNeedsGradient: !first })
+      : batchNorm(maps, store, options.training);
+  return store.layer.activate ? activate(options.activation, next) : next;
+}
+
 /**
  * The flattened features [batch, channels · height · width] of `x`, a batch
  * of flattened channels-first samples of `inputShape`. Runs inside the
@@ -100,17 +95,15 @@ function paddedAvgPool(x: Tensor4D, size: [number, number], stride: [number, num
  */
 export function featureForward(stores: readonly FeatureStore[], x: Tensor2D, inputShape: readonly number[], options: FeatureOptions): Tensor2D {
   const batch = x.shape[0];
-  let maps = tf.transpose(tf.reshape(x, [batch, inputShape[0]!, inputShape[1]!, inputShape[2]!]), [0, 2, 3, 1]) as Tensor4D;
-  stores.forEach((store, i) => {
-    if (store.kind === "conv") {
-      maps = convLayer(maps, store, i > 0);
-    } else if (store.kind === "batchNorm") {
-      maps = batchNorm(maps, store, options.training);
-    } else {
-      maps = pool(maps, store);
-    }
-    if (store.kind !== "window" && store.layer.activate) maps = activate(options.activation, maps);
-  });
+  const input = tf.transpose(tf.reshape(x, [batch, inputShape[0]!, inputShape[1]!, inputShape[2]!]), [0, 2, 3, 1]) as Tensor4D;
+  if (everyConvComputes(stores)) {
+    const all = Array.from({ length: inputShape[0]! }, (_, c) => c);
+    let pruned: PrunedMaps = { values: input, live: all, pruned: [], constants: tf.zeros([0]) };
+    stores.forEach((store, i) => (pruned = layerStep(pruned, store, i === 0, options)));
+    return flattenChannelsFirst(pruned);
+  }
+  let maps = input;
+  stores.forEach((store, i) => (maps = fullStep(maps, store, i === 0, options)));
   const [, height, width, channels] = maps.shape;
   return tf.reshape(tf.transpose(maps, [0, 3, 1, 2]), [batch, channels * height * width]);
 }

@@ -1,5 +1,5 @@
 /**
- * Picking channels (the last axis) by a list of distinct indices, with a
+ * Picking channels (the last axis, or another one) by a list of distinct indices, with a
  * gradient every backend can run: TensorFlow.js's gather gradient needs
  * UnsortedSegmentSum, which the WASM backend lacks. As the indices are
  * distinct, the gradient is itself a gather: each source channel takes its
@@ -9,9 +9,8 @@ import * as tf from "@tensorflow/tfjs-core";
 import "../../gradients.js";
 import type { Tensor } from "@tensorflow/tfjs-core";
 
-/** `t[..., indices]` for distinct `indices` in [0, t's last dimension). */
-export function pickChannels<T extends Tensor>(t: T, indices: readonly number[]): T {
-  const axis = t.rank - 1;
+/** `t[..., indices]` for distinct `indices` in [0, t's last dimension), or along `axis`. */
+export function pickChannels<T extends Tensor>(t: T, indices: readonly number[], axis: number = t.rank - 1): T {
   const size = t.shape[axis]!;
   // Where each source channel went: its position among the picked, or the zero column after them.
   const inverse = new Int32Array(size).fill(indices.length);
@@ -22,7 +21,7 @@ export function pickChannels<T extends Tensor>(t: T, indices: readonly number[])
       value: tf.gather(x as Tensor, tf.tensor1d(Int32Array.from(indices), "int32"), axis),
       gradFunc: (dy) => {
         const g = dy as Tensor;
-        const zeroShape = [...g.shape.slice(0, axis), 1];
+        const zeroShape = g.shape.map((extent, k) => (k === axis ? 1 : extent));
         const padded = tf.concat([g, tf.zeros(zeroShape)], axis);
         return [tf.gather(padded, tf.tensor1d(inverse, "int32"), axis)];
       },

@@ -101,19 +101,20 @@ function inputGradient(dy: Tensor4D, effective: Tensor4D, paddedShape: readonly 
  * `conv(x, weight ⊙ mask) + bias` with the gradient described above.
  * @param x - [batch, height, width, in channels].
  * @param weight - [kernel rows, kernel cols, in channels, out channels]; `mask` the same shape.
+ * @param bias - per output channel, or an offset [1, out height, out width, out channels] the same for every sample.
  */
-export function maskedConv2d(x: Tensor4D, weight: Tensor4D, mask: Tensor4D, bias: Tensor1D, geometry: ConvGeometry, options: ConvOptions): Tensor4D {
+export function maskedConv2d(x: Tensor4D, weight: Tensor4D, mask: Tensor4D, bias: Tensor1D | Tensor4D, geometry: ConvGeometry, options: ConvOptions): Tensor4D {
   const op = tf.customGrad((input, w, m, b, save) => {
     const padded = padInput(input as Tensor4D, geometry.pad);
     const effective = tf.mul(w as Tensor4D, m as Tensor4D) as Tensor4D;
     (save as SaveFunction)([padded, effective, m as Tensor]);
     return {
-      value: tf.add(convolve(padded, effective, geometry), b as Tensor1D),
+      value: tf.add(convolve(padded, effective, geometry), b as Tensor),
       gradFunc: (dy, saved) => {
         const [p, e, maskSaved] = saved as [Tensor4D, Tensor4D, Tensor4D];
         const gradient = dy as Tensor4D;
         const dw = tf.mul(weightGradient(p, gradient, geometry), maskSaved);
-        const db = tf.sum(gradient, [0, 1, 2]);
+        const db = (b as Tensor).rank === 1 ? tf.sum(gradient, [0, 1, 2]) : tf.sum(gradient, 0, true);
         const dx = options.inputNeedsGradient ? inputGradient(gradient, e, p.shape, geometry) : tf.zerosLike(input as Tensor);
         return [dx, dw, tf.zerosLike(maskSaved), db];
       },

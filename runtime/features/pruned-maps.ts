@@ -1,0 +1,123 @@
+/**
+ * Feature maps of a network with pruned output channels, kept without the
+ * pruned channels. A conv's output channel whose weights are all masked is
+ * its bias alone, the same at every position; batch norm, the activation
+ * and pooling keep a channel that is the same everywhere the same
+ * everywhere (max and average pooling of a constant are that constant, with
+ * or without padding, as TensorFlow.js pools ignore padded entries). So a
+ * map is its live channels, computed, and one number per pruned channel.
+ *
+ * The next conv reads the live channels through its filters' live slice;
+ * the pruned channels' contribution does not depend on the sample, so it is
+ * one convolution of a single constant map (the padding makes it differ at
+ * the borders), added to the whole batch. Only the flattened output puts
+ * the channels back in order. Everything is TensorFlow.js ops, so the
+ * gradients are those of the network with the pruned weights zeroed.
+ */
+import * as tf from "@tensorflow/tfjs-core";
+import type { Tensor1D, Tensor2D, Tensor4D } from "@tensorflow/tfjs-core";
+import { activate } from "../activations.js";
+import { pickChannels } from "../kernels/conv/channels.js";
+import { maskedConv2d, type ConvGeometry } from "../kernels/conv/masked-conv.js";
+import type { ActivationName } from "../spec.js";
+import { inferenceNorm, trainingNorm, updateRunning } from "./batch-norm.js";
+import type { ConvStore, NormStore } from "./store.js";
+
+export interface PrunedMaps {
+  /** [batch, height, width, live channels]: the channels `live` names, in that order. */
+  readonly values: Tensor4D;
+  readonly live: readonly number[];
+  /** The pruned channels, each the same at every position: `constants[k]` is channel `pruned[k]`'s value. */
+  readonly pruned: readonly number[];
+  readonly constants: Tensor1D;
+}
+
+/** `t` along `axis` at `indices`, or `t` itself when they are all its channels in order. */
+function pick<T extends tf.Tensor>(t: T, indices: readonly number[], axis: number = t.rank - 1): T {
+  const whole = indices.length === t.shape[axis] && indices.every((c, k) => c === k);
+  return whole ? t : pickChannels(t, indices, axis);
+}
+
+/** Channel c's position in the concatenation of the live channels and then the pruned ones. */
+function positions(live: readonly number[], pruned: readonly number[]): number[] {
+  const position = new Array<number>(live.length + pruned.length);
+  live.forEach((c, k) => (position[c] = k));
+  pruned.forEach((c, k) => (position[c] = live.length + k));
+  return position;
+}
+
+/**
+ * The conv over a pruned map (or a full one: `x` with every channel live),
+ * computing only its `liveOut` output channels; the others are its bias.
+ */
+export function prunedConv(x: PrunedMaps, store: ConvStore, geometry: ConvGeometry, liveOut: readonly number[], inputNeedsGradient: boolean): PrunedMaps {
+  const channels = store.layer.channels;
+  const liveSet = new Set(liveOut);
+  const pruned = Array.from({ length: channels }, (_, c) => c).filter((c) => !liveSet.has(c));
+  const slice = (t: Tensor4D, inputs: readonly number[]): Tensor4D => pick(pick(t, liveOut, 3), inputs, 2);
+  const bias = pick(store.bias, liveOut);
+  const [, height, width] = x.values.shape;
+  // The pruned inputs' share with the bias: the same for every sample, added where the live conv adds its bias.
+  const offset =
+    x.pruned.length === 0
+      ? bias
+      : maskedConv2d(tf.mul(tf.ones([1, height, width, x.pruned.length]), x.constants) as Tensor4D, slice(store.weight, x.pruned), slice(store.mask, x.pruned), bias, geometry, {
+          inputNeedsGradient: true,
+        });
+  const values = maskedConv2d(x.values, slice(store.weight, x.live), slice(store.mask, x.live), offset, geometry, { inputNeedsGradient });
+  return { values, live: liveOut, pruned, constants: pruned.length === 0 ? tf.zeros([0]) : pickChannels(store.bias, pruned) };
+}
+
+/** Batch norm over a pruned map; in training a pruned channel's batch mean is its value and its variance 0. */
+export function prunedNorm(x: PrunedMaps, store: NormStore, training: boolean): PrunedMaps {
+  const { epsilon } = store.layer;
+  const withConstants = (constants: () => Tensor1D): Tensor1D => (x.pruned.length === 0 ? x.constants : constants());
+  if (!training) {
+    const norm = (t: tf.Tensor, channels: readonly number[]): tf.Tensor =>
+      inferenceNorm(t, pick(store.gain, channels), pick(store.shift, channels), pick(store.mean, channels), pick(store.variance, channels), epsilon);
+    return { ...x, values: norm(x.values, x.live) as Tensor4D, constants: withConstants(() => norm(x.constants, x.pruned) as Tensor1D) };
+  }
+  const order = positions(x.live, x.pruned);
+  const values = trainingNorm(x.values, pick(store.gain, x.live), pick(store.shift, x.live), epsilon, (mean, unbiased) => {
+    if (x.pruned.length === 0) return updateRunning(store, mean, unbiased);
+    const all = (live: Tensor1D, prunedPart: Tensor1D): Tensor1D => tf.gather(tf.concat([live, prunedPart]), order);
+    updateRunning(store, all(mean, x.constants), all(unbiased, tf.zeros([x.pruned.length])));
+  });
+  // (c − c) / √(0 + ε) · γ + β: a constant channel normalises to its shift.
+  return { ...x, values, constants: withConstants(() => pickChannels(store.shift, x.pruned)) };
+}
+
+/** A pooling of the live channels; the pruned ones, constant, stay as they are. */
+export function prunedPool(x: PrunedMaps, poolMaps: (maps: Tensor4D) => Tensor4D): PrunedMaps {
+  return { ...x, values: poolMaps(x.values) };
+}
+
+export function prunedActivation(x: PrunedMaps, activation: ActivationName): PrunedMaps {
+  return { ...x, values: activate(activation, x.values), constants: activate(activation, x.constants) };
+}
+
+/** The 0/1 matrix [indices, channels] that puts column k of its left operand at channel indices[k]. */
+function placement(indices: readonly number[], channels: number): Tensor2D {
+  const values = new Float32Array(indices.length * channels);
+  indices.forEach((c, k) => (values[k * channels + c] = 1));
+  return tf.tensor2d(values, [indices.length, channels]);
+}
+
+/**
+ * The flattened channels-first features [batch, channels · height · width],
+ * channels back in order. The live channels are placed by a product with a
+ * 0/1 matrix (exact: each output is one value times 1 plus zeros), the pruned
+ * ones added as a row of their constants: a last-axis gather, the obvious
+ * way, took longer on WASM than the convolutions it followed.
+ */
+export function flattenChannelsFirst(x: PrunedMaps): Tensor2D {
+  const [batch, height, width, liveCount] = x.values.shape;
+  const channels = liveCount + x.pruned.length;
+  let maps = x.values;
+  if (x.pruned.length > 0) {
+    const placed = tf.matMul(tf.reshape(x.values, [batch * height * width, liveCount]) as Tensor2D, placement(x.live, channels));
+    const constants = tf.matMul(tf.reshape(x.constants, [1, x.pruned.length]) as Tensor2D, placement(x.pruned, channels));
+    maps = tf.reshape(tf.add(placed, constants), [batch, height, width, channels]);
+  }
+  return tf.reshape(tf.transpose(maps, [0, 3, 1, 2]), [batch, channels * height * width]);
+}

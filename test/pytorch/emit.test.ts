@@ -47,7 +47,7 @@ describe("dsc compile --target pytorch", () => {
     const dir = await mkdtemp(join(tmpdir(), "ds-pytorch-conv-"));
     expect(await main(["compile", "--target", "pytorch", "examples/conv.ds", "-o", dir], capture())).toBe(0);
     const written = await readFile(join(dir, "conv.py"), "utf8");
-    expect(written).toContain("v0 = self.features(x.reshape(x.shape[0], 1, 28, 28))  # features [1568] <- conv1, bn1, pool1, conv2, bn2, pool2");
+    expect(written).toContain("v0 = self.features(x.reshape(x.shape[0], 1, 28, 28))  # features [576] <- conv1, bn1, pool1, conv2, bn2, pool2, conv3, bn3, pool3");
     expect(written).toContain("v1 = self.hidden(0, v0)  # dense1 [128] <- features");
   });
 

@@ -11,6 +11,7 @@ import { initialWeights } from "../init.js";
 import { decodeMask, FULL_MASK } from "../masks/codec.js";
 import type { ActivationName, FeatureLayerSpec } from "../spec.js";
 import { featureShapes, type ChannelsFirst } from "./shapes.js";
+import { variableMaker } from "../storage/variables.js";
 
 export interface ConvStore {
   readonly kind: "conv";
@@ -56,12 +57,7 @@ export function createFeatureStores(layers: readonly FeatureLayerSpec[], inputSh
   const result = featureShapes(inputShape, layers);
   if (!("shapes" in result)) throw new Error(`feature layer '${layers[result.layer]!.name}': ${result.problem.message}`);
   const { shapes } = result;
-  const made: Variable[] = [];
-  const variable = <R extends tf.Rank>(values: Float32Array, shape: number[], trainable: boolean): Variable<R> => {
-    const v = tf.tidy(() => tf.variable(tf.tensor(values, shape, "float32") as tf.Tensor, trainable)) as unknown as Variable<R>;
-    made.push(v);
-    return v;
-  };
+  const { made, variable } = variableMaker();
   try {
     return layers.map((layer, i): FeatureStore => {
       const input = shapes[i]!;

@@ -10,6 +10,7 @@ import { decodeMask, FULL_MASK } from "../masks/codec.js";
 import { createRandom } from "../random.js";
 import type { RecurrentSpec } from "../spec.js";
 import { recurrentLayerShapes, recurrentNames } from "./shapes.js";
+import { variableMaker } from "../storage/variables.js";
 
 export interface RecurrentLayerStore {
   readonly name: string;
@@ -53,12 +54,7 @@ function initial(seed: number, layer: number, size: number, live: Uint8Array | u
 export function createRecurrentStore(spec: RecurrentSpec, inputShape: readonly number[], seed: number): RecurrentStore {
   const [steps, features] = [inputShape[0]!, inputShape[1]!];
   const names = recurrentNames(spec);
-  const made: Variable[] = [];
-  const variable = <R extends tf.Rank>(values: Float32Array, shape: number[], trainable: boolean): Variable<R> => {
-    const v = tf.tidy(() => tf.variable(tf.tensor(values, shape, "float32") as tf.Tensor, trainable)) as unknown as Variable<R>;
-    made.push(v);
-    return v;
-  };
+  const { made, variable } = variableMaker();
   try {
     const layers = recurrentLayerShapes(spec, features).map(({ inputs, hidden, gates }, i): RecurrentLayerStore => {
       const width = gates * hidden;

@@ -1,0 +1,118 @@
+/**
+ * The recurrent stack against tf.layers' LSTM, in the same run: deepstruct's
+ * `MaskedDeepRNN(1, [100, 100, 1])` — one feature per step, two LSTM layers
+ * of 100, one output — over sequences of 15 steps, batch 100, on WASM. Both
+ * sides take the same forward pass and the same Adam step (TensorFlow.js's
+ * optimizer over each side's own variables, mean squared error), timed as the
+ * least CPU time of interleaved runs. Then the same network with 90% of every
+ * recurrent weight masked against the unmasked one.
+ */
+import * as layers from "@tensorflow/tfjs-layers";
+import { createNetwork, createRandom, tf, useBackend, type Model } from "../runtime/index.js";
+import { analyze, networkSpec } from "../src/index.js";
+import { interleavedMinimum, row } from "./timing.js";
+
+const STEPS = 15;
+const BATCH = 100;
+const HIDDEN = 100;
+const PRUNED_FRACTION = 0.9;
+const REPEATS = 7;
+
+const SOURCE = `network Lstm { input [${STEPS}, 1] recurrent lstm(hidden=[${HIDDEN}, ${HIDDEN}]) output 1 }`;
+
+interface Side {
+  forward: () => tf.Tensor;
+  variables: tf.Variable[];
+}
+
+/**
+ * tf.layers' default recurrent initialiser (orthogonal) needs TensorFlow.js's
+ * chained tensor methods, which the runtime does not register; the
+ * initialiser does not change the timing, so glorotUniform stands in.
+ */
+function layersSide(): { side: Side; dispose: () => void } {
+  const recurrentInitializer = "glorotUniform";
+  const model = layers.sequential({
+    layers: [
+      layers.layers.lstm({ units: HIDDEN, returnSequences: true, inputShape: [STEPS, 1], recurrentInitializer }),
+      layers.layers.lstm({ units: HIDDEN, recurrentInitializer }),
+      layers.layers.dense({ units: 1 }),
+    ],
+  });
+  const x = inputs();
+  const side = { forward: () => model.apply(x, { training: true }) as tf.Tensor, variables: model.trainableWeights.map((w) => w.read() as tf.Variable) };
+  return { side, dispose: () => (model.dispose(), x.dispose()) };
+}
+
+function ourSide(model: Model): Side {
+  const x = inputs();
+  return { forward: () => model.predict(x, { training: true }), variables: model.parameters.map((p) => p.variable) };
+}
+
+/** The same inputs for every side: a fixed seed, so each `inputs()` call makes equal tensors. */
+function inputs(): tf.Tensor3D {
+  return tf.randomUniform([BATCH, STEPS, 1], -1, 1, "float32", 7) as tf.Tensor3D;
+}
+
+/** Masks every recurrent weight of `model` at random, keeping 1 − PRUNED_FRACTION of each, from a fixed seed. */
+function pruneRecurrent(model: Model): void {
+  const random = createRandom(11);
+  for (const layer of model.recurrent) {
+    for (const mask of layer.masks) {
+      const size = mask.shape[0] * mask.shape[1];
+      model.setMask(
+        mask.name,
+        Uint8Array.from({ length: size }, () => (random.uniform(0, 1) < PRUNED_FRACTION ? 0 : 1)),
+      );
+    }
+  }
+}
+
+function runs(side: Side, target: tf.Tensor): { forward: () => void; step: () => void } {
+  const optimizer = tf.train.adam(1e-3);
+  return {
+    forward: () => void tf.tidy(() => side.forward().dataSync()),
+    step: () => {
+      const loss = optimizer.minimize(() => tf.losses.meanSquaredError(target, side.forward()) as tf.Scalar, true, side.variables);
+      loss!.dataSync();
+      loss!.dispose();
+    },
+  };
+}
+
+export async function benchRecurrent(): Promise<string[]> {
+  await useBackend("wasm");
+  const spec = networkSpec(analyze(SOURCE).plans![0]!);
+  const dense = await createNetwork(spec, { backend: "wasm" });
+  const pruned = await createNetwork(spec, { backend: "wasm" });
+  pruneRecurrent(pruned);
+  const reference = layersSide();
+  const target = tf.randomUniform([BATCH, 1], -1, 1, "float32", 8);
+  const sides = [ourSide(dense), reference.side, ourSide(pruned)].map((side) => runs(side, target));
+  const forward = interleavedMinimum(
+    sides.map((s) => s.forward),
+    REPEATS,
+  );
+  const step = interleavedMinimum(
+    sides.map((s) => s.step),
+    REPEATS,
+  );
+  const ms = (seconds: number): number => seconds * 1000;
+  const ratio = (a: number, b: number): string => `${(a / b).toFixed(2)}×`;
+  const lines = [
+    `least CPU time of ${REPEATS} interleaved runs after one warm-up each; LSTM [1 → ${HIDDEN} → ${HIDDEN}] → dense 1, ${STEPS} steps, batch ${BATCH}, WASM, Adam step (TensorFlow.js's optimizer on both sides)`,
+    "",
+    row(["network", "forward (ms)", "Adam step (ms)"]),
+    row(["---", "---", "---"]),
+    row(["tf.layers LSTM stack", ms(forward[1]!), ms(step[1]!)]),
+    row(["dsc recurrent lstm(hidden=[100, 100])", ms(forward[0]!), ms(step[0]!)]),
+    row(["dsc, time against tf.layers", ratio(forward[0]!, forward[1]!), ratio(step[0]!, step[1]!)]),
+    row([`dsc, ${PRUNED_FRACTION * 100}% of every recurrent weight masked`, ms(forward[2]!), ms(step[2]!)]),
+    row(["masked against unmasked (speed-up)", ratio(forward[0]!, forward[2]!), ratio(step[0]!, step[2]!)]),
+  ];
+  dense.dispose();
+  pruned.dispose();
+  reference.dispose();
+  target.dispose();
+  return lines;
+}

@@ -51,6 +51,15 @@ describe("dsc compile --target pytorch", () => {
     expect(written).toContain("v1 = self.hidden(0, v0)  # dense1 [128] <- features");
   });
 
+  it("writes a recurrent network's stack as a module before the dense layers", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "ds-pytorch-recurrent-"));
+    expect(await main(["compile", "--target", "pytorch", "examples/recurrent.ds", "-o", dir], capture())).toBe(0);
+    const written = await readFile(join(dir, "recurrent.py"), "utf8");
+    expect(written).toContain("v0 = self.recurrent(x.reshape(x.shape[0], 20, 1))  # recurrent [64] <- lstm1(64), lstm2(64), output=last");
+    expect(written).toContain("v1 = self.kernels[0](v0)  # output [10] <- recurrent, logits");
+    expect(written).toContain("class MaskedRecurrentLayer(nn.Module):");
+  });
+
   it("refuses an unknown target", async () => {
     const io = capture();
     expect(await main(["compile", "--target", "onnx", "examples/mlp.ds"], io)).toBe(2);

@@ -199,6 +199,7 @@ def train(argv):
     network = _distributed(model, DistributedDataParallel) if world > 1 else model
     optimizer = make_optimizer(args.optimizer, model.parameters(), args.learning_rate, args.momentum)
     local = args.batch_size // world
+    pruning.train_begin()
     for epoch in range(args.epochs):
         order = torch.randperm(len(y), generator=torch.Generator().manual_seed(args.seed + epoch))
         total, steps, began = 0.0, 0, time.perf_counter()

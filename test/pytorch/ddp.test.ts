@@ -30,6 +30,9 @@ describe.skipIf(!hasTorchrun)("torchrun --nproc_per_node 2 THIS.py train (DDP, g
     // ±lr a step, and they reach the running means; parity.test.ts compares Adam on conv networks one step apart.
     { optimizer: "sgd", file: "examples/conv.ds", network: "SmallCnn" },
     { optimizer: "sgd", file: "test/pytorch/fixtures/features.ds", network: "Features" },
+    // Rewinding to the start after epoch 2's pruning; synflow's saliencies after step 2 and every second epoch.
+    { optimizer: "sgd", file: "test/pytorch/fixtures/rewind.ds", network: "RewindInit" },
+    { optimizer: "adam", file: "test/pytorch/fixtures/rewind.ds", network: "Synflow" },
     // Recurrent stacks: the masked cells' weights are parameters like any other, their masks buffers every process reads.
     { optimizer: "adam", file: "test/pytorch/fixtures/recurrent.ds", network: "LstmAll" },
     { optimizer: "sgd", file: "test/pytorch/fixtures/recurrent.ds", network: "GruAll" },

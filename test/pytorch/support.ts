@@ -266,7 +266,8 @@ export async function pytorchSources(dir: string): Promise<string[]> {
  * batch mean, bias included, so their gradient is 0 in exact arithmetic and
  * rounding noise in floats. SGD moves them by lr times that noise (compared
  * at TOLERANCE with the rest); Adam's first step is about ±lr whatever the
- * noise's size, so they are compared apart, within 2 lr a step.
+ * noise's size, so they are compared apart, within 2 lr a step. The
+ * generated module holds them still (their gradient set to exactly 0).
  */
 export function zeroGradientBiases(model: Model): Set<string> {
   const features = model.spec.features ?? [];

@@ -41,10 +41,11 @@ class _Block:
             self.module.weight.mul_(self.module.mask)
 
     def live(self):
-        return self.module.live_mask().reshape(-1)[self.first : self.first + self.count]
+        """On the CPU, as weights(): choosing connections is host work (numpy sorts), wherever the model trains."""
+        return self.module.live_mask().reshape(-1)[self.first : self.first + self.count].cpu()
 
     def weights(self):
-        return self.module.weight.detach().reshape(-1)[self.first : self.first + self.count].double()
+        return self.module.weight.detach().reshape(-1)[self.first : self.first + self.count].double().cpu()
 
     def switch_off(self, live, connections):
         """The block's mask becomes live without these connections (indices within the block), as setMask(getMask

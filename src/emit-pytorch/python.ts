@@ -49,6 +49,8 @@ const RESERVED = new Set([
     "initial_weights",
     "initial_logits",
     "np",
+    "process_group_backend",
+    "training_device",
   ],
   ...["Features", "MaskedConv", "BatchNorm", "Pool", "FEATURE_KERNEL_BASE", "axis_geometry", "window_padding", "feature_shapes"],
   ...["initial_conv_weights", "connection_weights"],

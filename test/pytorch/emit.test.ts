@@ -99,6 +99,22 @@ describe.skipIf(!hasTorch)("from_run", () => {
     expect(() => load(module, `m.from_run(${JSON.stringify(run)})`)).toThrow(/does not match the SHA-256/);
   });
 
+  it("trains over NCCL on the process's GPU where CUDA is, over gloo on the CPU elsewhere", async () => {
+    const { module } = await setUp();
+    const printed = load(
+      module,
+      [
+        "import os, torch",
+        "print(m.process_group_backend(), m.training_device())",
+        // What a machine with GPUs would answer; torchrun sets LOCAL_RANK per process.
+        "torch.cuda.is_available = lambda: True",
+        "os.environ['LOCAL_RANK'] = '1'",
+        "print(m.process_group_backend(), m.training_device())",
+      ].join("\n"),
+    );
+    expect(printed.trim().split("\n")).toEqual(["gloo cpu", "nccl cuda:1"]);
+  });
+
   it("refuses a run folder of another structure", async () => {
     const { module, run } = await setUp();
     expect(() => load(module, `m.Other.from_run(${JSON.stringify(run)})`)).toThrow(/another structure than Other/);

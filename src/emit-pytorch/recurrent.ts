@@ -46,7 +46,6 @@ class MaskedRecurrentLayer(nn.Module):
         self.bias = nn.Parameter(torch.zeros(width))
         self.register_buffer("input_mask", torch.ones(inputs, width, dtype=torch.bool))
         self.register_buffer("hidden_mask", torch.ones(hidden, width, dtype=torch.bool))
-        self.step = {"rnn": self.rnn_step, "gru": self.gru_step, "lstm": self.lstm_step}[kind]
 
     @torch.no_grad()
     def initialise(self, seed, index, masks):
@@ -91,9 +90,10 @@ class MaskedRecurrentLayer(nn.Module):
         products = (x.reshape(batch * steps, inputs) @ w + self.bias).reshape(batch, steps, -1)
         h = x.new_zeros(batch, self.hidden_size)
         c = h if self.kind == "lstm" else None
+        step = {"rnn": self.rnn_step, "gru": self.gru_step, "lstm": self.lstm_step}[self.kind]
         outputs = []
         for t in range(steps):
-            h, c = self.step(products[:, t], h, c, u)
+            h, c = step(products[:, t], h, c, u)
             outputs.append(h)
         return torch.stack(outputs, 1)
 

@@ -1,7 +1,9 @@
 /**
  * `dsc export mnist -o DIR`: the embedded MNIST digits, split as `dsc train
  * --data mnist` splits them (8,000 to train, 2,000 held out, the same
- * samples), as raw little-endian files that the generated PyTorch module's
+ * samples); `dsc export start-symbol -o DIR`: the sequence task of
+ * examples/recurrent.ds, split as `dsc train --data start-symbol` splits it
+ * (1,600 / 400, each sample its 20 steps of one number); as raw little-endian files that the generated PyTorch module's
  * `train --data DIR` reads without conversion:
  *
  *   DIR/train-x.bin, test-x.bin   float32 [samples, featureSize], row-major
@@ -15,7 +17,7 @@ import { createHash } from "node:crypto";
 import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import { writeFileAtomically } from "../../runtime/file-io.js";
-import type { Dataset } from "../data/index.js";
+import { loadData, START_SYMBOL, type Dataset } from "../data/index.js";
 import type { CliIo } from "./main.js";
 import { UsageError } from "./usage.js";
 
@@ -42,6 +44,11 @@ export interface SamplesManifest {
 /** The sources `dsc export` knows; each gives the split `dsc train --data SOURCE` trains and holds out. */
 const SOURCES: Readonly<Record<string, () => Promise<{ train: Dataset; test: Dataset }>>> = {
   mnist: async () => (await import("../data/mnist.js")).mnistSplit(),
+  // The sequences of examples/recurrent.ds: 1,600 to train, 400 held out, as loadData splits them for dsc train.
+  [START_SYMBOL.name]: async () => {
+    const { steps, classes } = START_SYMBOL;
+    return loadData(START_SYMBOL.name, { inputSize: steps, outputSize: classes });
+  },
 };
 
 export async function exportCommand(source: string | undefined, out: string | undefined, io: CliIo): Promise<number> {

@@ -20,8 +20,9 @@ Usage:
   dsc train --resume RUN [--epochs N]
                                  continue an interrupted run where its last completed epoch ended
   dsc evaluate RUN --data SOURCE loss and accuracy of a saved run on the training and held-out parts of SOURCE
-  dsc export mnist -o DIR        the MNIST digits as dsc train splits them (8,000 / 2,000), as raw
-                                 float32 / int32 files for a PyTorch module's train --data DIR
+  dsc export mnist|start-symbol -o DIR
+                                 the data as dsc train splits it (MNIST 8,000 / 2,000, start-symbol 1,600 / 400),
+                                 as raw float32 / int32 files for a PyTorch module's train --data DIR
   dsc predict RUN --data FILE [-o OUT.csv]
                                  the run's outputs for every sample of FILE, as CSV
   dsc fmt FILE... [--check]      rewrite each FILE in the canonical layout; --check: name the files that would change

@@ -189,6 +189,12 @@ class Features(nn.Module):
         made = {"conv": MaskedConv, "batchNorm": BatchNorm}
         self.layers = nn.ModuleList(made.get(layer["kind"], Pool)(layer, shapes[i]) for i, layer in enumerate(self.specs))
         self.activation = _ACTIVATIONS[spec["activation"]]
+        for module, following in zip(self.layers, self.specs[1:]):
+            if isinstance(module, MaskedConv) and following["kind"] == "batchNorm":
+                # The batch norm subtracts the batch mean, this bias included: its gradient is 0 in exact arithmetic and
+                # rounding noise in floats, which Adam would scale up to steps of +-lr (different noise on each process
+                # under DDP). Held at exactly 0, the bias stays where it was loaded, and the running means follow the maps.
+                module.bias.register_hook(torch.zeros_like)
 
     def initialise(self, seed, activation):
         for index, module in enumerate(self.layers):

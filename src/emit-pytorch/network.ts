@@ -28,10 +28,15 @@ export function networkClass(spec: NetworkSpec, sourceName: string): string {
   return lines.join("\n");
 }
 
-/** Layer 0: the input flattened, or the feature layers' maps flattened channel, row, column (Features). */
+/** Layer 0: the input flattened, the feature layers' maps flattened channel, row, column (Features), or the recurrent stack's output (Recurrent). */
 function inputLine(spec: NetworkSpec): string {
   const first = spec.layers[0]!;
   const features = spec.features ?? [];
+  const recurrent = spec.recurrent;
+  if (recurrent !== undefined) {
+    const layers = recurrent.hidden.map((size, i) => `${recurrent.kind}${i + 1}(${size})`).join(", ");
+    return `v0 = self.recurrent(x.reshape(x.shape[0], ${spec.inputShape.join(", ")}))  # ${first.name} [${first.size}] <- ${layers}, output=${recurrent.output}`;
+  }
   if (features.length === 0) return `v0 = x.reshape(x.shape[0], -1)  # ${first.name} [${first.size}]`;
   const kinds = features.map((f) => f.name).join(", ");
   return `v0 = self.features(x.reshape(x.shape[0], ${spec.inputShape.join(", ")}))  # ${first.name} [${first.size}] <- ${kinds}`;

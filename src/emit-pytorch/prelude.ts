@@ -340,7 +340,8 @@ def _structure(spec):
     blocks = [(b["name"], b["source"], b["target"], b["mask"]) for b in spec["blocks"]]
     kernels = [(k["target"], tuple(k["blocks"])) for k in spec["kernels"]]
     features = json.dumps(spec.get("features"), sort_keys=True)
-    return layers, blocks, kernels, spec["activation"], spec["layerNorm"], features
+    recurrent = json.dumps(spec.get("recurrent"), sort_keys=True)
+    return layers, blocks, kernels, spec["activation"], spec["layerNorm"], features, recurrent
 
 
 class Network(nn.Module):
@@ -361,6 +362,7 @@ class Network(nn.Module):
         learnable = self.spec.get("learnable")
         self.kernels = nn.ModuleList(MaskedKernel(layout, self._normalised(layout), learnable) for layout in self.layouts)
         self.features = Features(self.spec) if self.spec.get("features") else None
+        self.recurrent = Recurrent(self.spec) if self.spec.get("recurrent") else None
         self.initialise(seed)
 
     @torch.no_grad()
@@ -368,10 +370,12 @@ class Network(nn.Module):
         """Weights from the runtime's seeded hash (initial_weights); biases and shifts 0, gains 1; every mask entry live.
 
         Feature layers: conv weights as initialConvWeights draws them (0 where the spec masks them), the spec's masks,
-        running statistics mean 0, variance 1.
+        running statistics mean 0, variance 1. Recurrent layers: as createRecurrentStore draws them, with the spec's masks.
         """
         if self.features is not None:
             self.features.initialise(seed, self.spec["activation"])
+        if self.recurrent is not None:
+            self.recurrent.initialise(seed)
         for layout, module in zip(self.layouts, self.kernels):
             if module.weight is not None:
                 module.weight.copy_(initial_weights(seed, layout, self.spec["activation"]))
@@ -411,13 +415,15 @@ class Network(nn.Module):
         """Sets every masked weight to exactly 0 (call after each optimizer step)."""
         for module in self.features.convs() if self.features is not None else []:
             module.weight.mul_(module.mask)
+        if self.recurrent is not None:
+            self.recurrent.apply_masks()
         for module in self.kernels:
             if module.weight is not None:
                 module.weight.mul_(module.mask)
 
     def run_entries(self, stored=False):
-        """(name, tensor) in the order of the run folder (runtime/weights.ts): feature layers' parameters, then parameters
-        kernel by kernel, then masks, then the batch norms' running statistics and the conv masks.
+        """(name, tensor) in the order of the run folder (runtime/weights.ts): feature or recurrent layers' parameters, then
+        parameters kernel by kernel, then masks, then the batch norms' running statistics and the conv or recurrent masks.
 
         A mask is the one the kernel computes with (static and learned
         combined, as the runtime saves it); stored=True gives the static mask
@@ -433,6 +439,9 @@ class Network(nn.Module):
                 parameters += [(f"{layout.name}.gain", module.gain), (f"{layout.name}.shift", module.shift)]
             if module.mask_logits is not None:
                 parameters.append((f"{layout.name}.maskLogits", module.mask_logits))
+        if self.recurrent is not None:
+            recurrent, recurrent_masks = self.recurrent.run_entries()
+            return recurrent + parameters + masks + recurrent_masks
         if self.features is None:
             return parameters + masks
         features, state, conv_masks = self.features.run_entries()

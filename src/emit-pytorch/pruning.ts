@@ -1,16 +1,17 @@
 /**
  * The Python of pruning schedules (runtime/pruning/schedule.ts, prune.ts,
- * select.ts, the data-free saliencies of saliency.ts): `Pruning` carries out
+ * select.ts, the data-free saliencies of saliency.ts, synflow included): `Pruning` carries out
  * a network's schedules at the same points of training as `fit` — one-shot
  * at creation, after an epoch or a step; iterative after epochs; gradual
  * after steps — choosing the same connections from the same weights: the
  * lowest saliencies among live connections, ties pruned in block order,
- * then by position in the block. Under DDP every process computes the
+ * then by position in the block; with rewind, the surviving weights go
+ * back to the schedule's rewind point. Under DDP every process computes the
  * choice and then takes the first process's masks (train.ts broadcasts
  * them), so every process prunes the same connections.
  */
 export const PRUNING = String.raw`# runtime/pruning: what the generated train carries out of a network's pruning schedules.
-DATA_FREE_SALIENCIES = ("magnitude", "normalizedMagnitude", "random")
+DATA_FREE_SALIENCIES = ("magnitude", "normalizedMagnitude", "random", "synflow")
 
 
 class _Block:
@@ -40,10 +41,11 @@ class _Block:
             self.module.weight.mul_(self.module.mask)
 
     def live(self):
-        return self.module.live_mask().reshape(-1)[self.first : self.first + self.count]
+        """On the CPU, as weights(): choosing connections is host work (numpy sorts), wherever the model trains."""
+        return self.module.live_mask().reshape(-1)[self.first : self.first + self.count].cpu()
 
     def weights(self):
-        return self.module.weight.detach().reshape(-1)[self.first : self.first + self.count].double()
+        return self.module.weight.detach().reshape(-1)[self.first : self.first + self.count].double().cpu()
 
     def switch_off(self, live, connections):
         """The block's mask becomes live without these connections (indices within the block), as setMask(getMask
@@ -76,10 +78,38 @@ def _random_saliencies(model, seed):
     return draws
 
 
+def _synflow_saliencies(model):
+    """saliency.ts synflow: |w dR/dw| with R the output sum of the all-ones input through every block's masked |W| (no
+    biases, no nonlinearity), layer by layer as the runtime computes it: float32 products, float64 |w g|."""
+    layers, blocks = model.spec["layers"], network_blocks(model)
+    absolute = []
+    for block in blocks:
+        values = torch.zeros(block.size, dtype=torch.float32)
+        if block.count:
+            values[torch.tensor(block.entries(), dtype=torch.int64)] = block.weights().float().abs() * block.live()
+        absolute.append(values.reshape(block.rows, block.cols).requires_grad_(True))
+    sources = [b["source"] for b in model.spec["blocks"]]
+    activations = [torch.ones(1, layers[0]["size"])]
+    for target in range(1, len(layers)):
+        total = torch.zeros(1, layers[target]["size"])
+        parts = [activations[source] @ a for source, a, block in zip(sources, absolute, blocks) if block.target == target]
+        for i, part in enumerate(parts):
+            total = part if i == 0 else total + part
+        activations.append(total)
+    activations[-1].sum().backward()
+    saliencies = {}
+    for block, a in zip(blocks, absolute):
+        entries = torch.tensor(block.entries(), dtype=torch.int64)
+        gradient = a.grad.reshape(-1)[entries].double() if block.count else torch.zeros(0, dtype=torch.float64)
+        weights = block.weights() * block.live()
+        saliencies[block.name] = (weights * gradient).abs()
+    return saliencies
+
+
 def _saliency(block, live, kind, draws):
-    """saliency.ts: |w| (magnitude), |w| / sigma of the block's live weights (normalizedMagnitude) or the
-    block's random draws, in float64."""
-    if kind == "random":
+    """saliency.ts: |w| (magnitude), |w| / sigma of the block's live weights (normalizedMagnitude), or what was
+    computed for every block at once (random draws, synflow), in float64."""
+    if kind in ("random", "synflow"):
         return draws[block.name]
     w = block.weights()
     if kind == "magnitude":
@@ -108,7 +138,7 @@ def prune(model, blocks, amount, saliency="magnitude", scope="global", seed=0):
     for name in blocks:
         block = by_name[name]
         groups.setdefault(block.target if scope == "layer" else "all", []).append(block)
-    draws = _random_saliencies(model, seed) if saliency == "random" else None
+    draws = _random_saliencies(model, seed) if saliency == "random" else _synflow_saliencies(model) if saliency == "synflow" else None
     pruned = 0
     for members in groups.values():
         lives = [block.live() for block in members]
@@ -129,24 +159,49 @@ def prune(model, blocks, amount, saliency="magnitude", scope="global", seed=0):
     return pruned
 
 
+def _rewind_point(s):
+    """An iterative schedule's rewind point: "init", "epochN", or None (no rewinding)."""
+    rewind = s.get("rewind", "none") if s["kind"] == "iterative" else "none"
+    if rewind == "none":
+        return None
+    return "init" if rewind == "init" else f"epoch{rewind['epoch']}"
+
+
 class Pruning:
-    """schedule.ts pruningHooks: call at_creation once, then epoch_begin(e) (from 1), batch_end(), epoch_end().
+    """schedule.ts pruningHooks: call at_creation once, then train_begin() before the first step, epoch_begin(e) (from
+    1), batch_end() after every step, epoch_end().
 
     batch_end and epoch_end return whether a schedule was due (from the step
     and epoch counts alone, so every process agrees when to share masks).
+    With rewind, every parameter is kept at its rewind point (the start of
+    training, or the end of epoch N before that epoch's pruning) and put back
+    after a pruning that switched connections off, as the lottery-ticket
+    procedure does; masks stay as pruned, optimizer state as it is.
     """
 
     def __init__(self, model, schedules):
         self.model, self.schedules, self.step, self.epoch = model, list(schedules), 0, 0
+        self.snapshots = {}
 
     def unsupported(self):
         """Why these schedules cannot be carried out here, or None."""
         for s in self.schedules:
             if s.get("saliency", "magnitude") not in DATA_FREE_SALIENCIES:
                 return f"network {self.model.NAME}: pruning by {s['saliency']!r} is not carried out here; use one of {DATA_FREE_SALIENCIES}"
-            if s["kind"] == "iterative" and s.get("rewind", "none") != "none":
-                return f"network {self.model.NAME}: iterative pruning with rewind is not carried out here"
         return None
+
+    def _snapshot(self, point):
+        self.snapshots[point] = [p.detach().clone() for p in self.model.parameters()]
+
+    @torch.no_grad()
+    def _rewind(self, point):
+        for parameter, saved in zip(self.model.parameters(), self.snapshots[point]):
+            parameter.copy_(saved)
+        self.model.apply_masks()
+
+    def train_begin(self):
+        if any(_rewind_point(s) == "init" for s in self.schedules):
+            self._snapshot("init")
 
     def _scope(self, s):
         return list(s.get("blocks") or [b["name"] for b in self.model.spec["blocks"]])
@@ -156,7 +211,7 @@ class Pruning:
         return sum(int(b.live().sum()) for b in blocks), sum(b.size for b in blocks)
 
     def _run(self, s, amount):
-        prune(self.model, self._scope(s), amount, s.get("saliency", "magnitude"), s.get("scope", "global"), s.get("seed", 0))
+        return prune(self.model, self._scope(s), amount, s.get("saliency", "magnitude"), s.get("scope", "global"), s.get("seed", 0))
 
     def _prune_to(self, s, target):
         live, total = self._live_and_total(s)
@@ -189,6 +244,9 @@ class Pruning:
     def epoch_end(self):
         due = False
         for s in self.schedules:
+            if _rewind_point(s) == f"epoch{self.epoch}":
+                self._snapshot(f"epoch{self.epoch}")
+        for s in self.schedules:
             if s["kind"] == "oneShot" and s.get("atEpoch") == self.epoch:
                 self._run(s, ("percent", s["percent"]))
                 due = True
@@ -198,5 +256,7 @@ class Pruning:
                 live, total = self._live_and_total(s)
                 if total > 0 and 1 - live / total < s["target"] - 1e-12:
                     to_target = live - math.ceil((1 - s["target"]) * total - 1e-9)
-                    self._run(s, ("count", min(to_target, math.floor(s["percent"] / 100 * live))))
+                    pruned = self._run(s, ("count", min(to_target, math.floor(s["percent"] / 100 * live))))
+                    if pruned > 0 and _rewind_point(s) in self.snapshots:
+                        self._rewind(_rewind_point(s))
         return due`;

@@ -152,6 +152,16 @@ def _batch_gradients(model, x, y, world, dist):
     return gradients
 
 
+def process_group_backend():
+    """NCCL where CUDA GPUs are, gloo on CPUs (only gloo is tested here: the test machines have no GPU)."""
+    return "nccl" if torch.cuda.is_available() else "gloo"
+
+
+def training_device():
+    """The GPU of this process's LOCAL_RANK (torchrun sets it; one GPU a process) where CUDA is, else the CPU."""
+    return torch.device(f"cuda:{os.environ.get('LOCAL_RANK', '0')}") if torch.cuda.is_available() else torch.device("cpu")
+
+
 def _distributed(model, DistributedDataParallel):
     # Every process reads its masks and index buffers from the same run folder, and gloo
     # cannot broadcast bool tensors: DDP syncs only the parameters (and averages their gradients).
@@ -178,10 +188,12 @@ def train(argv):
     world = int(os.environ.get("WORLD_SIZE", "1"))
     if args.batch_size % world != 0:
         parser.error(f"--batch-size {args.batch_size} does not split over {world} processes")
+    device = training_device()
     if world > 1:
-        dist.init_process_group("nccl" if torch.cuda.is_available() else "gloo")
+        if device.type == "cuda":
+            torch.cuda.set_device(device)
+        dist.init_process_group(process_group_backend())
     rank = dist.get_rank() if world > 1 else 0
-    device = torch.device(f"cuda:{os.environ.get('LOCAL_RANK', '0')}" if torch.cuda.is_available() else "cpu")
     model = _starting_model(parser, args)
     pruning = Pruning(model, model.spec.get("pruning", []))
     if pruning.unsupported() is not None:
@@ -199,6 +211,7 @@ def train(argv):
     network = _distributed(model, DistributedDataParallel) if world > 1 else model
     optimizer = make_optimizer(args.optimizer, model.parameters(), args.learning_rate, args.momentum)
     local = args.batch_size // world
+    pruning.train_begin()
     for epoch in range(args.epochs):
         order = torch.randperm(len(y), generator=torch.Generator().manual_seed(args.seed + epoch))
         total, steps, began = 0.0, 0, time.perf_counter()

@@ -10,7 +10,20 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { loadModel } from "../../runtime/files.js";
-import { compileExample, fixedBatch, hasTorchrun, maskChanges, maskedNonZero, parameterDifference, randomModel, runPython, runTorchrun, writeJobFiles } from "./support.js";
+import {
+  entries,
+  compileExample,
+  fixedBatch,
+  hasTorchrun,
+  maskChanges,
+  maskedNonZero,
+  parameterDifference,
+  randomModel,
+  runPython,
+  runTorchrun,
+  writeJobFiles,
+  zeroGradientBiases,
+} from "./support.js";
 
 describe.skipIf(!hasTorchrun)("torchrun --nproc_per_node 2 THIS.py train (DDP, gloo)", () => {
   const dirs: string[] = [];
@@ -26,10 +39,18 @@ describe.skipIf(!hasTorchrun)("torchrun --nproc_per_node 2 THIS.py train (DDP, g
     { optimizer: "sgd", file: "test/pytorch/fixtures/growth.ds", network: "RigLSome" },
     // Batch norm under DDP normalises by the global batch's statistics (all-reduced), so two processes end where one
     // does, running statistics included; per-process statistics (DDP's default) would not.
-    // SGD: Adam's steps on the biases of convs a batch norm follows are rounding noise (support.ts zeroGradientBiases),
-    // ±lr a step, and they reach the running means; parity.test.ts compares Adam on conv networks one step apart.
+    // Adam too: the biases of convs a batch norm follows, whose gradient is rounding noise (support.ts zeroGradientBiases)
+    // that Adam would scale to ±lr a step, differently on each process, are held still by the generated module.
     { optimizer: "sgd", file: "examples/conv.ds", network: "SmallCnn" },
     { optimizer: "sgd", file: "test/pytorch/fixtures/features.ds", network: "Features" },
+    { optimizer: "adam", file: "examples/conv.ds", network: "SmallCnn" },
+    { optimizer: "adam", file: "test/pytorch/fixtures/features.ds", network: "Features" },
+    // Rewinding to the start after epoch 2's pruning; synflow's saliencies after step 2 and every second epoch.
+    { optimizer: "sgd", file: "test/pytorch/fixtures/rewind.ds", network: "RewindInit" },
+    { optimizer: "adam", file: "test/pytorch/fixtures/rewind.ds", network: "Synflow" },
+    // Recurrent stacks: the masked cells' weights are parameters like any other, their masks buffers every process reads.
+    { optimizer: "adam", file: "test/pytorch/fixtures/recurrent.ds", network: "LstmAll" },
+    { optimizer: "sgd", file: "test/pytorch/fixtures/recurrent.ds", network: "GruAll" },
   ])(
     "ends with a single process's weights and masks ($optimizer, $network, 2 epochs of 6 global batches)",
     async ({ optimizer, file, network }) => {
@@ -72,6 +93,8 @@ describe.skipIf(!hasTorchrun)("torchrun --nproc_per_node 2 THIS.py train (DDP, g
       // The weights moved, so the comparison is not of two copies of the start.
       expect(await parameterDifference(start, ddp)).toBeGreaterThan(1e-3);
       expect(await maskedNonZero(ddp)).toBe(0);
+      const [before, after] = [await entries(start), await entries(ddp)];
+      for (const name of zeroGradientBiases(start)) expect(Buffer.from(after.get(name)!.buffer).equals(Buffer.from(before.get(name)!.buffer)), `${name} held still`).toBe(true);
       const pruned = start.liveConnections() - ddp.liveConnections();
       console.log(`${network}: ${start.liveConnections()} live connections at the start, ${ddp.liveConnections()} after`);
       if (start.spec.pruning !== undefined) expect(pruned).toBeGreaterThan(0);

@@ -51,6 +51,15 @@ describe("dsc compile --target pytorch", () => {
     expect(written).toContain("v1 = self.hidden(0, v0)  # dense1 [128] <- features");
   });
 
+  it("writes a recurrent network's stack as a module before the dense layers", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "ds-pytorch-recurrent-"));
+    expect(await main(["compile", "--target", "pytorch", "examples/recurrent.ds", "-o", dir], capture())).toBe(0);
+    const written = await readFile(join(dir, "recurrent.py"), "utf8");
+    expect(written).toContain("v0 = self.recurrent(x.reshape(x.shape[0], 20, 1))  # recurrent [64] <- lstm1(64), lstm2(64), output=last");
+    expect(written).toContain("v1 = self.kernels[0](v0)  # output [10] <- recurrent, logits");
+    expect(written).toContain("class MaskedRecurrentLayer(nn.Module):");
+  });
+
   it("refuses an unknown target", async () => {
     const io = capture();
     expect(await main(["compile", "--target", "onnx", "examples/mlp.ds"], io)).toBe(2);
@@ -88,6 +97,22 @@ describe.skipIf(!hasTorch)("from_run", () => {
     data[0] = data[0]! ^ 1;
     await writeFile(join(run, bin), data);
     expect(() => load(module, `m.from_run(${JSON.stringify(run)})`)).toThrow(/does not match the SHA-256/);
+  });
+
+  it("trains over NCCL on the process's GPU where CUDA is, over gloo on the CPU elsewhere", async () => {
+    const { module } = await setUp();
+    const printed = load(
+      module,
+      [
+        "import os, torch",
+        "print(m.process_group_backend(), m.training_device())",
+        // What a machine with GPUs would answer; torchrun sets LOCAL_RANK per process.
+        "torch.cuda.is_available = lambda: True",
+        "os.environ['LOCAL_RANK'] = '1'",
+        "print(m.process_group_backend(), m.training_device())",
+      ].join("\n"),
+    );
+    expect(printed.trim().split("\n")).toEqual(["gloo cpu", "nccl cuda:1"]);
   });
 
   it("refuses a run folder of another structure", async () => {

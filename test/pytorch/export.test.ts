@@ -12,6 +12,9 @@ import { afterAll, describe, expect, it } from "vitest";
 import { main } from "../../src/cli/main.js";
 import type { SamplesManifest } from "../../src/cli/export.js";
 import { mnistSplit } from "../../src/data/mnist.js";
+import { loadData, START_SYMBOL } from "../../src/data/index.js";
+import { loadModel } from "../../runtime/files.js";
+import * as tf from "@tensorflow/tfjs-core";
 import { capture } from "../support/cli.js";
 import { compileExample, hasTorch, runPython } from "./support.js";
 
@@ -59,7 +62,7 @@ describe("dsc export mnist", () => {
   it("refuses an unknown source and a missing -o with status 2", async () => {
     const io = capture();
     expect(await main(["export", "cifar", "-o", "x"], io)).toBe(2);
-    expect(io.stderr.join("\n")).toContain("export takes a data source: mnist; got 'cifar'");
+    expect(io.stderr.join("\n")).toContain("export takes a data source: mnist, start-symbol; got 'cifar'");
     expect(await main(["export", "mnist"], io)).toBe(2);
     expect(io.stderr.join("\n")).toContain("export needs -o DIR");
   });
@@ -90,5 +93,54 @@ describe("dsc export mnist", () => {
       expect(() => runPython(["-c", script, module, dir])).toThrow(/test-y\.bin: the data does not match the SHA-256 that samples\.json records/);
     },
     120_000,
+  );
+});
+
+describe("dsc export start-symbol", () => {
+  async function exportedSequences(): Promise<string> {
+    const dir = await mkdtemp(join(tmpdir(), "ds-export-seq-"));
+    dirs.push(dir);
+    const io = capture();
+    expect(await main(["export", "start-symbol", "-o", join(dir, "start-symbol")], io), io.stderr.join("\n")).toBe(0);
+    expect(io.stdout.join("\n")).toContain("inputs of 20 and int32 classes, 1600 to train, 400 held out");
+    return join(dir, "start-symbol");
+  }
+
+  it("writes dsc train --data start-symbol's split sample for sample", async () => {
+    const dir = await exportedSequences();
+    const split = await loadData(START_SYMBOL.name, { inputSize: START_SYMBOL.steps, outputSize: START_SYMBOL.classes });
+    for (const part of ["train", "test"] as const) {
+      const [x, y] = [await readFile(join(dir, `${part}-x.bin`)), await readFile(join(dir, `${part}-y.bin`))];
+      const features = Float32Array.from({ length: x.length / 4 }, (_, i) => x.readFloatLE(4 * i));
+      const classes = Int32Array.from({ length: y.length / 4 }, (_, i) => y.readInt32LE(4 * i));
+      const data = split[part];
+      expect(mismatches(features, data.features), `${part} inputs`).toBe(0);
+      expect(mismatches(classes, data.labels.kind === "classes" ? data.labels.classes : new Int32Array(0)), `${part} classes`).toBe(0);
+    }
+  });
+
+  it.skipIf(!hasTorch)(
+    "trains examples/recurrent.ds in the generated module, and the run folder predicts the held-out part in TypeScript as PyTorch reported",
+    async () => {
+      const dir = await exportedSequences();
+      const { module } = await compileExample("examples/recurrent.ds", join(dir, "..", "py"));
+      const run = join(dir, "..", "run");
+      const printed = runPython([module, "train", "--data", dir, "--epochs", "3", "--seed", "1", "--out", run]);
+      const last = JSON.parse(printed.trim().split("\n").at(-1)!) as { epoch: number; heldOutAccuracy: number };
+      expect(last.epoch).toBe(3);
+      // Chance is 10%; the LSTM learns the start symbol within a few epochs.
+      expect(last.heldOutAccuracy).toBeGreaterThan(0.6);
+      const model = await loadModel(run, { backend: "cpu" });
+      const test = (await loadData(START_SYMBOL.name, { inputSize: START_SYMBOL.steps, outputSize: START_SYMBOL.classes })).test;
+      const predicted = tf.tidy(() => tf.argMax(model.predict(tf.tensor(test.features, [test.size, ...model.inputShape])), 1).dataSync());
+      const classes = test.labels.kind === "classes" ? test.labels.classes : new Int32Array(0);
+      const correct = classes.reduce((n, c, i) => n + (predicted[i] === c ? 1 : 0), 0);
+      console.log(
+        `recurrent.ds, 3 epochs in PyTorch: held out ${(100 * last.heldOutAccuracy).toFixed(2)}%, the run folder in TypeScript ${((100 * correct) / test.size).toFixed(2)}%`,
+      );
+      expect(correct / test.size).toBe(last.heldOutAccuracy);
+      model.dispose();
+    },
+    240_000,
   );
 });

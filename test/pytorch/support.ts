@@ -120,6 +120,12 @@ export async function randomModel(spec: Parameters<typeof createNetwork>[0], see
   }
   // The random logits switch some connections off too: their weights become 0 as well.
   if (spec.learnable !== undefined) for (const block of model.blocks) model.setWeights(block.name, model.getWeights(block.name));
+  // Recurrent layers' input and hidden weights: about a fifth masked (setMask stores their weights as 0).
+  for (const mask of model.recurrent.flatMap((layer) => layer.masks))
+    model.setMask(
+      mask.name,
+      model.getMask(mask.name).map((live) => (live === 1 && random() >= 0.2 ? 1 : 0)),
+    );
   return model;
 }
 
@@ -201,9 +207,10 @@ export async function parameterDifference(a: Model, b: Model, except: ReadonlySe
 export async function effectiveDifference(a: Model, b: Model): Promise<number> {
   const effective = async (model: Model): Promise<Map<string, Float32Array | Uint8Array>> => {
     const all = await entries(model);
+    const masks = new Map([...all.keys()].filter((name) => name.endsWith(".mask")).map((name) => [maskedWeight(name, all), all.get(name)!]));
     for (const [name, values] of all) {
-      const mask = all.get(`${name.slice(0, -".weight".length)}.mask`);
-      if (name.endsWith(".weight") && mask !== undefined)
+      const mask = masks.get(name);
+      if (mask !== undefined)
         all.set(
           name,
           Float32Array.from(values, (v, i) => (mask[i] === 0 ? 0 : v)),
@@ -230,21 +237,28 @@ export async function maskedNonZero(model: Model): Promise<number> {
   let bad = 0;
   for (const [name, mask] of all) {
     if (!name.endsWith(".mask")) continue;
-    const weight = all.get(`${name.slice(0, -".mask".length)}.weight`)!;
+    const weight = all.get(maskedWeight(name, all))!;
     mask.forEach((live, i) => (bad += live === 0 && weight[i] !== 0 ? 1 : 0));
   }
   return bad;
 }
 
 /**
- * The `.ds` files of `dir` (sorted paths) that the PyTorch target emits:
- * all but those with recurrent layers, which it refuses for now (emit.test.ts).
+ * The weight a mask entry of a run folder masks: `dense1.mask` and
+ * `conv1.mask` mask `….weight`; a recurrent layer's `lstm1.input.mask` and
+ * `lstm1.hidden.mask` mask `lstm1.inputWeight` and `lstm1.hiddenWeight`.
  */
+export function maskedWeight(mask: string, names: ReadonlyMap<string, unknown>): string {
+  const base = mask.slice(0, -".mask".length);
+  const weight = names.has(`${base}.weight`) ? `${base}.weight` : base.replace(/\.(input|hidden)$/, ".$1Weight");
+  if (!names.has(weight)) throw new Error(`mask '${mask}' masks no weight of the run folder (looked for '${weight}')`);
+  return weight;
+}
+
+/** The `.ds` files of `dir` (sorted paths): the PyTorch target emits every one. */
 export async function pytorchSources(dir: string): Promise<string[]> {
   const files = (await readdir(dir)).filter((f) => f.endsWith(".ds")).sort();
-  const paths = files.map((f) => join(dir, f));
-  const texts = await Promise.all(paths.map((path) => readFile(path, "utf8")));
-  return paths.filter((_, i) => !/^\s*recurrent\s/m.test(texts[i]!));
+  return files.map((f) => join(dir, f));
 }
 
 /**
@@ -252,7 +266,8 @@ export async function pytorchSources(dir: string): Promise<string[]> {
  * batch mean, bias included, so their gradient is 0 in exact arithmetic and
  * rounding noise in floats. SGD moves them by lr times that noise (compared
  * at TOLERANCE with the rest); Adam's first step is about ±lr whatever the
- * noise's size, so they are compared apart, within 2 lr a step.
+ * noise's size, so they are compared apart, within 2 lr a step. The
+ * generated module holds them still (their gradient set to exactly 0).
  */
 export function zeroGradientBiases(model: Model): Set<string> {
   const features = model.spec.features ?? [];

@@ -91,8 +91,8 @@ describe("training and files of recurrent networks", () => {
     ]);
   });
 
-  it("is refused by the PyTorch target with the layer named", () => {
+  it("is emitted by the PyTorch target as its recurrent stack before the dense layers", () => {
     const { plans } = analyze(SOURCE);
-    expect(() => emitPytorch(plans!)).toThrow("the PyTorch target cannot emit recurrent layers yet: network 'R' has 'lstm1' (lstm)");
+    expect(emitPytorch(plans!)).toContain("v0 = self.recurrent(x.reshape(x.shape[0], ");
   });
 });

@@ -19,7 +19,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
-const source = join(root, "native/dense.c");
+const sources = ["dense.c", "graph.c", "graph-napi.c"].map((file) => join(root, "native", file));
 const output = join(root, "native/build/Release/deepstruct_native.node");
 const optional = process.argv.includes("--optional");
 
@@ -32,7 +32,7 @@ const headers = [join(dirname(process.execPath), "../include/node"), "/usr/inclu
 if (headers === undefined) stop(`no node_api.h beside ${process.execPath} nor in /usr/include/node (Debian: apt-get install -y nodejs's headers, libnode-dev)`);
 const cc = process.env.CC ?? "cc";
 mkdirSync(dirname(output), { recursive: true });
-const args = ["-O2", "-shared", "-fPIC", "-Wall", "-Wextra", "-Werror", `-I${headers}`, "-DNODE_GYP_MODULE_NAME=deepstruct_native", source, "-lopenblas", "-o", output];
+const args = ["-O3", "-shared", "-fPIC", "-Wall", "-Wextra", "-Werror", `-I${headers}`, "-DNODE_GYP_MODULE_NAME=deepstruct_native", ...sources, "-lopenblas", "-lm", "-o", output];
 const result = spawnSync(cc, args, { encoding: "utf8" });
 if (result.error !== undefined) stop(`could not run the C compiler '${cc}': ${result.error.message}`);
 if (result.status !== 0) {

@@ -2,6 +2,8 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { useBackend } from "../../runtime/backend.js";
 import { graphWasmModuleText, MODULE_PATH } from "../../scripts/wasm-module.js";
 import { readFileSync } from "node:fs";
+import { afterAll } from "vitest";
+import { nativeStatus, useNativeDense } from "../../runtime/kernels/native/index.js";
 import { ACTIVATIONS, activationCase, growingCase, noInputGradientCase, pickColumns, run } from "./graph-kernel-cases.js";
 import { expectGrowingGradients, expectNoInputGradient, expectPickedColumns, expectReferenceActivations, expectReferenceGradients } from "./graph-kernel-checks.js";
 
@@ -11,10 +13,16 @@ describe("the graph kernel's WebAssembly module", () => {
   });
 });
 
-describe.each(["cpu", "wasm"] as const)("the graph kernel on %s", (backend) => {
+// Native: graph.wat's forward and backward replaced by native/graph.c's, where the addon is built.
+const natives = nativeStatus().available ? [false, true] : [false];
+const runs = (["cpu", "wasm"] as const).flatMap((backend) => natives.map((native) => [backend, native] as const));
+
+describe.each(runs)("the graph kernel on %s (native %s)", (backend, native) => {
   beforeAll(async () => {
     await useBackend(backend);
+    useNativeDense(native);
   });
+  afterAll(() => useNativeDense(true));
 
   describe.each(ACTIVATIONS)("with %s", (activation) => {
     const { c, x, exports } = activationCase(activation);

@@ -21,6 +21,40 @@ export interface NativeBlas {
   threads(): number;
   /** The BLAS build and the CPU kernel it chose. */
   describe(): string;
+  /** graph.wat's `forward` (without its address scratch) on `memory`, the whole heap: see native/graph-napi.c. Absent from builds before it. */
+  graphForward?(
+    memory: Float32Array,
+    xt: number,
+    r: number,
+    h: number,
+    n: number,
+    bp: number,
+    weff: number,
+    bias: number,
+    start: number,
+    source: number,
+    activated: number,
+    kind: number,
+  ): void;
+  /** graph.wat's `backward` on `memory`, blocked over samples. */
+  graphBackward?(
+    memory: Float32Array,
+    g: number,
+    h: number,
+    xt: number,
+    r: number,
+    n: number,
+    bp: number,
+    weff: number,
+    start: number,
+    source: number,
+    activated: number,
+    kind: number,
+    dxt: number,
+    dweff: number,
+    db: number,
+    needInput: number,
+  ): void;
 }
 
 export type NativeStatus = { readonly available: true; readonly blas: NativeBlas; readonly path: string } | { readonly available: false; readonly reason: string };

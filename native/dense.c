@@ -128,6 +128,8 @@ static napi_value describe(napi_env env, napi_callback_info info) {
 /* The graph kernel's entry points (graph-napi.c). */
 napi_value deepstruct_graph_forward(napi_env env, napi_callback_info info);
 napi_value deepstruct_graph_backward(napi_env env, napi_callback_info info);
+/* Adam over many tensors at once (adam.c). */
+napi_value deepstruct_adam_step(napi_env env, napi_callback_info info);
 
 static napi_value init(napi_env env, napi_value exports) {
   napi_property_descriptor properties[] = {
@@ -137,6 +139,7 @@ static napi_value init(napi_env env, napi_value exports) {
       {"describe", NULL, describe, NULL, NULL, NULL, napi_default, NULL},
       {"graphForward", NULL, deepstruct_graph_forward, NULL, NULL, NULL, napi_default, NULL},
       {"graphBackward", NULL, deepstruct_graph_backward, NULL, NULL, NULL, napi_default, NULL},
+      {"adamStep", NULL, deepstruct_adam_step, NULL, NULL, NULL, napi_default, NULL},
   };
   CHECK(env, napi_define_properties(env, exports, sizeof properties / sizeof properties[0], properties));
   return exports;

@@ -2,7 +2,7 @@
   "targets": [
     {
       "target_name": "deepstruct_native",
-      "sources": ["dense.c", "graph.c", "graph-napi.c", "adam.c"],
+      "sources": ["dense.c", "graph.c", "graph-napi.c", "adam.c", "finite.c"],
       "cflags": ["-O3", "-Wall", "-Wextra"],
       "libraries": ["-lopenblas", "-lm"]
     }

@@ -9,6 +9,7 @@ import { isCurrent, keepMade, type Binding, type BindOptions } from "./binding/b
 import { extractGraph } from "./extract.js";
 import { forwardPass } from "./forward.js";
 import { keepProbability } from "./kernels/learnable-mask.js";
+import { nativeNonFiniteIndex } from "./kernels/native/finite.js";
 import { featureForward } from "./features/forward.js";
 import { convMask, featureInfos, setConvMask } from "./features/masks.js";
 import { disposeFeatureStores, featureParameters, featureState, type ConvStore, type FeatureStore } from "./features/store.js";
@@ -169,13 +170,17 @@ export class NetworkModel<I extends readonly number[], O extends readonly number
   /**
    * A NaN or infinite input would come out as NaN logits without a word. On
    * the CPU and WASM backends the values are in host memory, so one scan
-   * (about 2% of a forward pass) finds the first; GPU backends would need a
+   * finds the first (natively in place where the native part runs: see
+   * kernels/native/finite.ts); GPU backends would need a
    * download per call, and there the outputs are left to the caller.
    */
   private checkFinite(method: string, x: Tensor): void {
     if (x.dtype !== "float32" || !HOST_BACKENDS.has(tf.getBackend())) return;
-    const values = x.dataSync() as Float32Array;
     const perSample = this.inputSize;
+    const found = nativeNonFiniteIndex(x);
+    if (found === -1) return;
+    // The native part found one (or cannot look): the JavaScript scan names it.
+    const values = x.dataSync() as Float32Array;
     for (let i = 0; i < values.length; i++) {
       const v = values[i]!;
       // v − v is 0 for every finite v, NaN for NaN and ±Infinity: one subtraction, no call.

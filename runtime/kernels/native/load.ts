@@ -21,6 +21,8 @@ export interface NativeBlas {
   threads(): number;
   /** The BLAS build and the CPU kernel it chose. */
   describe(): string;
+  /** The index of the first NaN or infinite float of `count` at byte `offset` of `memory`, or −1 (native/finite.c). Absent from builds before it. */
+  firstNonFinite?(memory: Float32Array, offset: number, count: number): number;
   /** Adam over many tensors in one call: see native/adam.c. Absent from builds before it. */
   adamStep?(memory: Float32Array, table: Uint32Array, constants: Float32Array): void;
   /** graph.wat's `forward` (without its address scratch) on `memory`, the whole heap: see native/graph-napi.c. Absent from builds before it. */

@@ -10,7 +10,7 @@ import * as layers from "@tensorflow/tfjs-layers";
 import { maskedConv2d } from "../runtime/kernels/conv/masked-conv.js";
 import { createNetwork, tf, useBackend, type Model } from "../runtime/index.js";
 import { analyze, networkSpec } from "../src/index.js";
-import { medianSeconds, row } from "./timing.js";
+import { interleavedMinimum, medianSeconds, row } from "./timing.js";
 
 const CONFIGS = [
   { label: "32 × 28×28×16 → 32, 3×3 same", batch: 32, size: 28, cin: 16, cout: 32 },
@@ -50,22 +50,6 @@ function convTimes(config: (typeof CONFIGS)[number], backend: string): { ours: n
   tf.dispose([x, mask]);
   layer.dispose();
   return result;
-}
-
-/** This process's CPU time (user + system) for one run, in seconds: on a shared machine, wall time mostly measures the others. */
-function cpuSeconds(run: () => void): number {
-  const start = process.cpuUsage();
-  run();
-  const used = process.cpuUsage(start);
-  return (used.user + used.system) / 1e6;
-}
-
-/** The least CPU time of `repeats` runs of each of `runs`, interleaved so load changes hit every side alike (after one warm-up each). */
-function interleavedMinimum(runs: readonly (() => void)[], repeats = 15): number[] {
-  runs.forEach((run) => run());
-  const best = runs.map(() => Number.POSITIVE_INFINITY);
-  for (let r = 0; r < repeats; r++) runs.forEach((run, i) => (best[i] = Math.min(best[i]!, cpuSeconds(run))));
-  return best;
 }
 
 /** The unpruned network, and the same with every other output channel of each conv pruned (half the filters). */

@@ -19,6 +19,7 @@ const benchmarks: Record<string, Benchmark> = {
   generators: async () => (await import("./generators.js")).benchGenerators(),
   gradient: async () => (await import("./gradient.js")).benchGradient(),
   kernels: async () => (await import("./kernels.js")).benchKernels(),
+  lenet: async () => (await import("./lenet.js")).benchLenet(),
   layering: async () => (await import("./layering.js")).benchLayering(),
   pruning: async () => (await import("./pruning.js")).benchPruning(),
   pytorch: async () => (await import("./pytorch.js")).benchPytorch(),

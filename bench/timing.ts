@@ -23,3 +23,19 @@ function format(value: number): string {
   if (Number.isInteger(value)) return value.toLocaleString("en-US");
   return value >= 100 ? value.toFixed(0) : value >= 1 ? value.toFixed(2) : value.toPrecision(3);
 }
+
+/** This process's CPU time (user + system) for one run, in seconds: on a shared machine, wall time mostly measures the others. */
+export function cpuSeconds(run: () => void): number {
+  const start = process.cpuUsage();
+  run();
+  const used = process.cpuUsage(start);
+  return (used.user + used.system) / 1e6;
+}
+
+/** The least CPU time of `repeats` runs of each of `runs`, interleaved so load changes hit every side alike (after one warm-up each). */
+export function interleavedMinimum(runs: readonly (() => void)[], repeats = 15): number[] {
+  runs.forEach((run) => run());
+  const best = runs.map(() => Number.POSITIVE_INFINITY);
+  for (let r = 0; r < repeats; r++) runs.forEach((run, i) => (best[i] = Math.min(best[i]!, cpuSeconds(run))));
+  return best;
+}

@@ -14,6 +14,7 @@
  *   m' = m·β1 + g·(1 − β1),  v' = v·β2 + g²·(1 − β2),
  *   w' = (m'/(1 − β1^t)) / (√(v'/(1 − β2^t)) + ε) · (−lr) + w
  */
+// No contraction into fused multiply-adds, so the rounding is the ops' (the build passes -fno-math-errno, so sqrtf vectorises).
 #pragma GCC optimize("fp-contract=off")
 #include <node_api.h>
 #include <stdbool.h>

@@ -3,7 +3,7 @@
     {
       "target_name": "deepstruct_native",
       "sources": ["dense.c", "graph.c", "graph-napi.c", "adam.c", "finite.c"],
-      "cflags": ["-O3", "-Wall", "-Wextra"],
+      "cflags": ["-O3", "-fno-math-errno", "-Wall", "-Wextra"],
       "libraries": ["-lopenblas", "-lm"]
     }
   ]

@@ -3,6 +3,8 @@
  *
  *   graphForward(memory, xt, r, h, n, bp, weff, bias, start, source, activated, kind)
  *   graphBackward(memory, g, h, xt, r, n, bp, weff, start, source, activated, kind, dxt, dweff, db, needInput)
+ *   graphTransposeIn(memory, x, batch, cols, xt, bp)
+ *   graphPickRows(memory, h, bp, rows, count, out, batch, add)
  *
  * the arguments of graph.wat's `forward` and `backward`: `memory` a
  * Float32Array over the whole WASM heap, every pointer a byte offset into
@@ -18,6 +20,8 @@
 
 napi_value deepstruct_graph_forward(napi_env env, napi_callback_info info);
 napi_value deepstruct_graph_backward(napi_env env, napi_callback_info info);
+napi_value deepstruct_graph_transpose_in(napi_env env, napi_callback_info info);
+napi_value deepstruct_graph_pick_rows(napi_env env, napi_callback_info info);
 
 typedef struct {
   char *base;
@@ -137,5 +141,36 @@ napi_value deepstruct_graph_backward(napi_env env, napi_callback_info info) {
   a.db = region(&memory, w[13], (size_t)a.n);
   if (!memory.ok) return invalid(env, "graphBackward");
   graph_backward(&a);
+  return NULL;
+}
+
+napi_value deepstruct_graph_transpose_in(napi_env env, napi_callback_info info) {
+  Memory memory = {0};
+  uint32_t w[5];
+  if (!arguments(env, info, 5, &memory, w, "graphTransposeIn")) return NULL;
+  memory.ok = true;
+  const float *x = region(&memory, w[0], (size_t)w[1] * w[2]);
+  float *xt = region(&memory, w[3], (size_t)w[2] * w[4]);
+  if (!memory.ok || w[4] < w[1]) return invalid(env, "graphTransposeIn");
+  graph_transpose_in(x, w[1], w[2], xt, w[4]);
+  return NULL;
+}
+
+napi_value deepstruct_graph_pick_rows(napi_env env, napi_callback_info info) {
+  Memory memory = {0};
+  uint32_t w[7];
+  if (!arguments(env, info, 7, &memory, w, "graphPickRows")) return NULL;
+  memory.ok = true;
+  const int32_t *rows = region(&memory, w[2], w[3]);
+  float *out = region(&memory, w[4], (size_t)w[5] * w[3]);
+  if (!memory.ok || w[5] > w[1]) return invalid(env, "graphPickRows");
+  int32_t highest = -1;
+  for (uint32_t j = 0; j < w[3]; j++) {
+    if (rows[j] < 0) return invalid(env, "graphPickRows");
+    if (rows[j] > highest) highest = rows[j];
+  }
+  float *h = region(&memory, w[0], (size_t)(highest + 1) * w[1]);
+  if (!memory.ok) return invalid(env, "graphPickRows");
+  graph_pick_rows(h, w[1], rows, w[3], out, w[5], w[6] != 0);
   return NULL;
 }

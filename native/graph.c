@@ -18,7 +18,14 @@
 
 #include "graph.h"
 
+/*
+ * Samples per block. Measured here (AVX-512, a pruned 784 → 300 layer): the
+ * forward is fastest at 16 (one register per neuron; 44 µs against 60 at 64),
+ * the backward at 64 (85 µs against 123 at 16), where a gradient block is
+ * reused by each connection's dot product and update.
+ */
 #define BLOCK 64
+#define FORWARD_BLOCK 16
 #define CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
 
 /* Activation kinds as graph.wat numbers them: 0 linear, 1 relu, 2 tanh, 3 sigmoid, 4 elu. */
@@ -51,7 +58,7 @@ static inline float *row_of(int32_t s, int32_t r, float *xt, float *h, size_t bp
 /* One neuron's block of `width` samples from offset o: bias plus the weighted sources, activated, into dst. */
 static inline __attribute__((always_inline)) void forward_block(const GraphArgs *a, const int32_t *source, const float *weff, int32_t first, int32_t last,
                                                                float b, int kind, size_t o, float *dst, const int width) {
-  float acc[BLOCK];
+  float acc[FORWARD_BLOCK];
   for (int i = 0; i < width; i++) acc[i] = b;
   for (int32_t q = first; q < last; q++) {
     const float *src = row_of(source[q], a->r, a->xt, a->h, a->bp) + o;
@@ -72,9 +79,7 @@ CLONES void graph_forward(const GraphArgs *a) {
     float *dst = a->h + (size_t)v * a->bp;
     const int kind = v < a->activated ? a->kind : 0;
     const float b = a->bias[v];
-    size_t o = 0;
-    for (; o + BLOCK <= a->bp; o += BLOCK) forward_block(a, source, a->weff, start[v], start[v + 1], b, kind, o, dst + o, BLOCK);
-    for (; o < a->bp; o += 16) forward_block(a, source, a->weff, start[v], start[v + 1], b, kind, o, dst + o, 16);
+    for (size_t o = 0; o < a->bp; o += FORWARD_BLOCK) forward_block(a, source, a->weff, start[v], start[v + 1], b, kind, o, dst + o, FORWARD_BLOCK);
   }
 }
 
@@ -134,5 +139,36 @@ CLONES void graph_backward(const GraphArgs *a) {
     size_t o = 0;
     for (; o + BLOCK <= a->bp; o += BLOCK) backward_block(a, a->start[v], a->start[v + 1], g + o, o, BLOCK);
     for (; o < a->bp; o += 16) backward_block(a, a->start[v], a->start[v + 1], g + o, o, 16);
+  }
+}
+
+/* xt[i][b] = x[b][i] for b < batch, 0 for batch ≤ b < bp: graph.wat's transposeIn, in 16 × 16 tiles. */
+CLONES void graph_transpose_in(const float *x, size_t batch, size_t cols, float *xt, size_t bp) {
+  for (size_t i0 = 0; i0 < cols; i0 += 16) {
+    const size_t i1 = i0 + 16 < cols ? i0 + 16 : cols;
+    for (size_t b0 = 0; b0 < batch; b0 += 16) {
+      const size_t b1 = b0 + 16 < batch ? b0 + 16 : batch;
+      for (size_t i = i0; i < i1; i++)
+        for (size_t b = b0; b < b1; b++) xt[i * bp + b] = x[b * cols + i];
+    }
+    for (size_t i = i0; i < i1; i++)
+      for (size_t b = batch; b < bp; b++) xt[i * bp + b] = 0.0f;
+  }
+}
+
+/* out[b][j] = h[rows[j]][b] for b < batch, or with `add` h[rows[j]][b] += out[b][j]: graph.wat's pickRows, in 16 × 16 tiles. */
+CLONES void graph_pick_rows(float *h, size_t bp, const int32_t *rows, size_t count, float *out, size_t batch, int add) {
+  for (size_t j0 = 0; j0 < count; j0 += 16) {
+    const size_t j1 = j0 + 16 < count ? j0 + 16 : count;
+    for (size_t b0 = 0; b0 < batch; b0 += 16) {
+      const size_t b1 = b0 + 16 < batch ? b0 + 16 : batch;
+      for (size_t j = j0; j < j1; j++) {
+        float *row = h + (size_t)rows[j] * bp;
+        if (add)
+          for (size_t b = b0; b < b1; b++) row[b] += out[b * count + j];
+        else
+          for (size_t b = b0; b < b1; b++) out[b * count + j] = row[b];
+      }
+    }
   }
 }

@@ -25,4 +25,6 @@ typedef struct {
 
 void graph_forward(const GraphArgs *a);
 void graph_backward(const GraphArgs *a);
+void graph_transpose_in(const float *x, size_t batch, size_t cols, float *xt, size_t bp);
+void graph_pick_rows(float *h, size_t bp, const int32_t *rows, size_t count, float *out, size_t batch, int add);
 #endif

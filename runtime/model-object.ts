@@ -206,7 +206,9 @@ export class NetworkModel<I extends readonly number[], O extends readonly number
     if (shape[0] === undefined || (!matchesFull && !matchesFlat)) throw new Error(`${this.name}.${method}: expected input of shape ${expected}, got ${shapeText(shape)}`);
     if (x.dtype === "string") throw new Error(`${this.name}.${method}: expected a numeric tensor, got dtype 'string'`);
     this.checkFinite(method, x);
-    return tf.reshape(x.dtype === "float32" ? x : tf.cast(x, "float32"), [shape[0], this.inputSize]);
+    const floats = x.dtype === "float32" ? x : tf.cast(x, "float32");
+    // Already flat: no reshape, which under a gradient tape would save (copy) the whole batch.
+    return matchesFlat ? (floats as Tensor2D) : tf.reshape(floats, [shape[0], this.inputSize]);
   }
 
   private forward(method: string, x: Tensor, kept: readonly number[], training = false): Tensor2D[] {

@@ -32,7 +32,22 @@ const headers = [join(dirname(process.execPath), "../include/node"), "/usr/inclu
 if (headers === undefined) stop(`no node_api.h beside ${process.execPath} nor in /usr/include/node (Debian: apt-get install -y nodejs's headers, libnode-dev)`);
 const cc = process.env.CC ?? "cc";
 mkdirSync(dirname(output), { recursive: true });
-const args = ["-O3", "-shared", "-fPIC", "-Wall", "-Wextra", "-Werror", `-I${headers}`, "-DNODE_GYP_MODULE_NAME=deepstruct_native", ...sources, "-lopenblas", "-lm", "-o", output];
+const args = [
+  "-O3",
+  "-fno-math-errno",
+  "-shared",
+  "-fPIC",
+  "-Wall",
+  "-Wextra",
+  "-Werror",
+  `-I${headers}`,
+  "-DNODE_GYP_MODULE_NAME=deepstruct_native",
+  ...sources,
+  "-lopenblas",
+  "-lm",
+  "-o",
+  output,
+];
 const result = spawnSync(cc, args, { encoding: "utf8" });
 if (result.error !== undefined) stop(`could not run the C compiler '${cc}': ${result.error.message}`);
 if (result.status !== 0) {

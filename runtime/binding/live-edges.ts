@@ -7,8 +7,9 @@
  * get exactly zero, as the masked kernel gives them. Storage does not change.
  */
 import * as tf from "@tensorflow/tfjs-core";
-import type { Tensor, Tensor1D, Tensor2D } from "@tensorflow/tfjs-core";
-import { columnPick, gatherColumns } from "../kernels/gather-columns.js";
+import type { NamedAttrMap, Tensor, Tensor1D } from "@tensorflow/tfjs-core";
+import { columnPick } from "../kernels/gather-columns.js";
+import { registerWasmKernel } from "../kernels/graph/memory.js";
 import type { KernelStore } from "../storage/kernel-store.js";
 
 export interface LiveEdges {
@@ -33,9 +34,39 @@ export function liveEdges(store: KernelStore): LiveEdges {
   };
 }
 
-/** The live connections' weights, one per live connection, from the store's weight (gradient flows back to it). */
+const GATHER = "DeepstructGatherEntries";
+const SCATTER = "DeepstructScatterEntries";
+
+// Written on the workspace rather than as tf.gather of a reshape: a reshape under a gradient tape saves
+// (copies) the whole weight every step, and the WASM backend's gather has no gradient it can run.
+registerWasmKernel(GATHER, (ws, { x, indices }) => {
+  const count = indices!.shape[0]!;
+  const [from, pick] = [ws.input(x!) / 4, ws.input(indices!) / 4];
+  const out = ws.output([count]);
+  const [f32, i32] = [ws.f32(), ws.i32()];
+  for (let j = 0, at = out.pointer / 4; j < count; j++) f32[at + j] = f32[from + i32[pick + j]!]!;
+  return out.finish();
+});
+
+registerWasmKernel(SCATTER, (ws, { dy, indices }, attrs) => {
+  const count = indices!.shape[0]!;
+  const [from, pick] = [ws.input(dy!) / 4, ws.input(indices!) / 4];
+  const out = ws.output([...(attrs.shape as number[])]);
+  const f32 = ws.f32();
+  const i32 = ws.i32();
+  const at = out.pointer / 4;
+  f32.fill(0, at, at + (attrs.size as number));
+  for (let j = 0; j < count; j++) f32[at + i32[pick + j]!] = f32[from + j]!;
+  return out.finish();
+});
+
+/** The live connections' weights, one per live connection, from the store's weight (gradient flows back to it, zero elsewhere). */
 export function liveWeight(store: KernelStore, live: LiveEdges): Tensor {
   const weight = store.weight!;
-  const row = tf.reshape(weight, [1, weight.size]) as Tensor2D;
-  return tf.reshape(gatherColumns(row, live.pick), [live.pick.size]);
+  const attrs = { shape: [...weight.shape], size: weight.size } as unknown as NamedAttrMap;
+  const op = tf.customGrad((w) => ({
+    value: tf.engine().runKernel(GATHER, { x: w as Tensor, indices: live.pick }) as Tensor,
+    gradFunc: (dy: Tensor) => tf.engine().runKernel(SCATTER, { dy, indices: live.pick }, attrs) as Tensor,
+  }));
+  return op(weight) as Tensor;
 }

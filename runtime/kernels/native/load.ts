@@ -40,6 +40,9 @@ export interface NativeBlas {
     activated: number,
     kind: number,
   ): void;
+  /** graph.wat's `transposeIn` and `pickRows` on `memory`, in tiles. */
+  graphTransposeIn?(memory: Float32Array, x: number, batch: number, cols: number, xt: number, bp: number): void;
+  graphPickRows?(memory: Float32Array, h: number, bp: number, rows: number, count: number, out: number, batch: number, add: number): void;
   /** graph.wat's `backward` on `memory`, blocked over samples. */
   graphBackward?(
     memory: Float32Array,

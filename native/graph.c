@@ -5,12 +5,14 @@
  * neuron-major with rows of bp floats, bp a multiple of 16), so the kernel
  * swaps one for the other per call.
  *
- * Both directions go BLOCK samples at a time: a neuron's block of sums (or
- * of gradients) stays in registers across all its connections, and every
- * connection costs one pass over BLOCK of its source's values — the forward
- * as graph.wat does it, and the backward likewise, which graph.wat does row
- * by row (three rows streamed per connection). The compiler vectorises the
- * inner loops for the best instruction set the CPU has (target_clones).
+ * Both directions go a block of samples at a time: a neuron's block of sums
+ * (or of gradients) stays in registers across all its connections, and each
+ * connection costs one pass over the block of its source's values — the
+ * forward as graph.wat does it, and the backward likewise, which graph.wat
+ * does row by row (three whole rows streamed per connection: its gradient,
+ * its source and the source's gradient). The compiler vectorises the inner
+ * loops for the best instruction set the CPU has (target_clones); sums over
+ * samples keep one running sum per lane, so they vectorise without -ffast-math.
  */
 #include <math.h>
 #include <stdint.h>

@@ -4,7 +4,8 @@ import { graphWasmModuleText, MODULE_PATH } from "../../scripts/wasm-module.js";
 import { readFileSync } from "node:fs";
 import { afterAll } from "vitest";
 import { nativeStatus, useNativeDense } from "../../runtime/kernels/native/index.js";
-import { ACTIVATIONS, activationCase, growingCase, noInputGradientCase, pickColumns, run } from "./graph-kernel-cases.js";
+import { ACTIVATIONS, activationCase, growingCase, noInputGradientCase, pickColumns, randomCase, run } from "./graph-kernel-cases.js";
+import { createRandom } from "../../runtime/random.js";
 import { expectGrowingGradients, expectNoInputGradient, expectPickedColumns, expectReferenceActivations, expectReferenceGradients } from "./graph-kernel-checks.js";
 
 describe("the graph kernel's WebAssembly module", () => {
@@ -54,5 +55,34 @@ describe.each(["cpu", "wasm"] as const)("picking columns on %s", (backend) => {
 
   it("takes the named columns, repeats allowed, and adds the gradient back into each column taken", () => {
     expectPickedColumns(pickColumns());
+  });
+});
+
+describe.runIf(nativeStatus().available)("the native graph kernel against graph.wat's", () => {
+  beforeAll(async () => {
+    await useBackend("wasm");
+  });
+  afterAll(() => useNativeDense(true));
+
+  // 150 samples: padded to 160, two blocks of 64 samples and a tail, where the tests above fit in one block of 16.
+  it.each(ACTIVATIONS)("gives the same outputs and gradients over blocks of samples (%s)", (activation) => {
+    const c = randomCase(31, 9, 3);
+    const random = createRandom(8);
+    const x = Array.from({ length: 150 }, () => Array.from({ length: c.inputs }, () => random.uniform(-1.5, 1.5)));
+    const exports = [0, 4, c.neurons - 1, c.neurons - 2];
+    useNativeDense(true);
+    const native = run(c, x, activation, exports);
+    useNativeDense(false);
+    const wat = run(c, x, activation, exports);
+    const close = (a: readonly number[], b: readonly number[]): void => {
+      expect(a.length).toBe(b.length);
+      const worst = a.reduce((w, v, i) => Math.max(w, Math.abs(v - b[i]!) / (1 + Math.abs(b[i]!))), 0);
+      expect(worst).toBeLessThanOrEqual(1e-5);
+    };
+    close(native.y.flat(), wat.y.flat());
+    close(native.dx, wat.dx);
+    native.dw.forEach((dw, k) => close(dw, wat.dw[k]!));
+    native.db.forEach((db, k) => close(db, wat.db[k]!));
+    expect(native.dx.some((v) => v !== 0)).toBe(true);
   });
 });

@@ -1,0 +1,15 @@
+import { createNetwork, createOptimizer, prune, tf } from "../runtime/index.js";
+import { setNativeThreads } from "../runtime/kernels/native/index.js";
+import { analyze, networkSpec } from "../src/index.js";
+setNativeThreads(1);
+const spec = networkSpec(analyze("network LeNet { input 784 dense 300 dense 100 output 10 }").plans![0]!);
+const x = tf.randomUniform([256, 784], 0, 1, "float32", 1) as tf.Tensor2D;
+const y = tf.oneHot(tf.tensor1d(Int32Array.from({ length: 256 }, (_, i) => (i * 7) % 10), "int32"), 10) as tf.Tensor2D;
+const m = await createNetwork(spec, { backend: "wasm", seed: 0 });
+if (process.argv[2] !== "dense") prune(m, { amount: { percent: 95 } });
+const vars = m.parameters.map((p) => p.variable); const opt = createOptimizer("adam");
+const step = () => { const c = opt.minimize(() => tf.losses.softmaxCrossEntropy(y, m.predict(x)) as tf.Scalar, true, vars); c!.dataSync(); c!.dispose(); };
+for (let i = 0; i < 50; i++) step();
+const s = process.cpuUsage();
+for (let i = 0; i < 2000; i++) step();
+const u = process.cpuUsage(s); console.log("cpu ms per step", (u.user + u.system) / 1000 / 2000);

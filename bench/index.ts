@@ -17,6 +17,7 @@ const benchmarks: Record<string, Benchmark> = {
   extraction: async () => (await import("./extraction.js")).benchExtraction(),
   fusion: async () => (await import("./fusion.js")).benchFusion(),
   generators: async () => (await import("./generators.js")).benchGenerators(),
+  "graph-native": async () => (await import("./graph-native.js")).benchGraphNative(),
   gradient: async () => (await import("./gradient.js")).benchGradient(),
   kernels: async () => (await import("./kernels.js")).benchKernels(),
   lenet: async () => (await import("./lenet.js")).benchLenet(),

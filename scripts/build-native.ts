@@ -1,6 +1,8 @@
 /**
- * `npm run build:native`: builds the optional native part, native/dense.c
- * against OpenBLAS (Debian: `apt-get install -y libopenblas-dev`), into
+ * `npm run build:native`: builds the optional native part — native/dense.c (the
+ * dense products on OpenBLAS), graph.c and graph-napi.c (the graph kernel),
+ * adam.c (the fused Adam step), finite.c (the input check) — against OpenBLAS
+ * (Debian: `apt-get install -y libopenblas-dev`), into
  * native/build/Release/deepstruct_native.node, where
  * runtime/kernels/native/load.ts looks for it.
  *

@@ -13,7 +13,7 @@
  * build of the addon.
  */
 
-/** What native/dense.c exports. */
+/** What the addon exports: native/dense.c's products, and the graph kernel, Adam and input check of graph.c, adam.c and finite.c. */
 export interface NativeBlas {
   /** c[m, n] = op(a) · op(b) (+ bias per row), row-major; op(a) is [m, k], op(b) [k, n]. */
   gemm(transposeA: boolean, transposeB: boolean, m: number, n: number, k: number, a: Float32Array, b: Float32Array, c: Float32Array, bias: Float32Array | null): void;

@@ -115,4 +115,28 @@ describe("re-planning after masks change", () => {
     [model, twin].forEach((m) => m.dispose());
     tf.dispose([x, y, data.y]);
   });
+
+  it("re-plans after a pruning schedule prunes during fit, and trains on from there as the dense plan would", async () => {
+    const source = "network P { input 784 dense 300 dense 100 output 10 prune one_shot(percent=95, epoch=1) }";
+    const spec = networkSpec(analyze(source).plans![0]!);
+    const model = await createNetwork(spec, { backend: "wasm", seed: 3 });
+    const twin = await createNetwork(spec, { backend: "wasm", seed: 3, execution: "dense" });
+    const { x, y } = batch();
+    const labels = tf.argMax(y, 1);
+    expect(model.execution.every((s) => s.kind === "dense")).toBe(true);
+    const options = { epochs: 2, batchSize: 20, shuffle: false } as const;
+    const [ours, theirs] = [await model.fit({ x, y: labels }, options), await twin.fit({ x, y: labels }, options)];
+    expect(model.execution.some((s) => s.kind === "graph")).toBe(true);
+    expect(twin.execution.every((s) => s.kind === "dense")).toBe(true);
+    // Epoch 2 ran on the re-planned kernels: the same losses as the dense plan, to float32 rounding.
+    ours.epochs.forEach((e, i) => expect(Math.abs(e.loss - theirs.epochs[i]!.loss)).toBeLessThanOrEqual(1e-5 * (1 + Math.abs(theirs.epochs[i]!.loss))));
+    expect(ours.epochs.length).toBe(2);
+    expectClose(
+      tf.tidy(() => model.predict(x).dataSync() as Float32Array),
+      tf.tidy(() => twin.predict(x).dataSync() as Float32Array),
+      1e-4,
+    );
+    [model, twin].forEach((m) => m.dispose());
+    tf.dispose([x, y, labels]);
+  });
 });

@@ -18,7 +18,7 @@
  */
 import { loadavg } from "node:os";
 import { createNetwork, tf, useBackend, type Model } from "../runtime/index.js";
-import { nativeDenseActive, nativeStatus, setNativeThreads, useNativeDense } from "../runtime/kernels/native/index.js";
+import { nativeDenseActive, nativeStatus, setNativeThreads, useNativeDense, useNativeGraph } from "../runtime/kernels/native/index.js";
 import { analyze, networkSpec } from "../src/index.js";
 import { median, networkArrays, runPeer, torchMissing, type PeerResult } from "./peers.js";
 import { nativePeak, timeNetwork, type Repetitions } from "./network-timing.js";
@@ -36,6 +36,8 @@ async function build(n: number): Promise<Model> {
 
 interface Figures {
   native: { forward: number[]; step: number[] };
+  /** Native dense products with graph.wat and TensorFlow.js's Adam: the state before the native graph kernel and the fused step. */
+  before: { forward: number[]; step: number[] };
   wasm: { forward: number[]; step: number[] };
   peers: PeerResult[];
   /** Peer runs that failed (timed out on a loaded machine), said under the table. */
@@ -56,7 +58,7 @@ async function measure(n: number, missing: string | undefined, threads: number):
   const labels = Int32Array.from({ length: BATCH }, (_, i) => (i * 7) % 10);
   const logits = tf.tidy(() => model.predict(x).dataSync() as Float32Array);
   const { sizes, arrays } = networkArrays(model, x.dataSync() as Float32Array, labels);
-  const figures: Figures = { native: { forward: [], step: [] }, wasm: { forward: [], step: [] }, peers: [], failures: [] };
+  const figures: Figures = { native: { forward: [], step: [] }, before: { forward: [], step: [] }, wasm: { forward: [], step: [] }, peers: [], failures: [] };
   setNativeThreads(threads);
   for (let round = 0; round < ROUNDS; round++) {
     const peer = (): void => {
@@ -68,16 +70,18 @@ async function measure(n: number, missing: string | undefined, threads: number):
       }
     };
     if (round % 2 === 1) peer();
-    for (const native of [true, false]) {
-      useNativeDense(native);
+    for (const side of ["native", "before", "wasm"] as const) {
+      useNativeDense(side !== "wasm");
+      useNativeGraph(side === "native");
       // A fresh copy each time, so every side starts from the same weights (Adam steps change them).
       const copy = await build(n);
-      const t = timeNetwork(copy, x, labels, REPS);
-      (native ? figures.native : figures.wasm).forward.push(t.forward);
-      (native ? figures.native : figures.wasm).step.push(t.step);
+      const t = timeNetwork(copy, x, labels, REPS, side === "before" ? "tfjs-adam" : "adam");
+      figures[side].forward.push(t.forward);
+      figures[side].step.push(t.step);
       copy.dispose();
     }
     useNativeDense(true);
+    useNativeGraph(true);
     if (round % 2 === 0) peer();
     console.error(
       `pytorch: WS ${n}, ${threads} thread(s), round ${round + 1}/${ROUNDS}: native ${(figures.native.forward.at(-1)! * 1000).toFixed(1)} / ${(figures.native.step.at(-1)! * 1000).toFixed(1)} ms`,
@@ -115,6 +119,7 @@ export async function benchPytorch(): Promise<string[]> {
       "threads",
       "live",
       "ours native fwd / step (ms)",
+      "before: native products, graph.wat, tf's Adam (ms)",
       "ours WASM fwd / step (ms)",
       "PyTorch CSR fwd / step (ms)",
       "deepstruct plan in PyTorch fwd / step (ms)",
@@ -124,13 +129,14 @@ export async function benchPytorch(): Promise<string[]> {
       "% of native peak",
       "max |Δ logits| CSR / plan",
     ]),
-    row(["---", "---", "---", "---", "---", "---", "---", "---", "---", "---", "---", "---"]),
+    row(["---", "---", "---", "---", "---", "---", "---", "---", "---", "---", "---", "---", "---"]),
   ];
   const notes: string[] = [];
   for (const n of SIZES) {
     for (const threads of n === 10000 ? [1, 2] : [1]) {
       const { model, figures, logits } = await measure(n, missing, threads);
       const [nf, ns, wf, ws] = [median(figures.native.forward), median(figures.native.step), median(figures.wasm.forward), median(figures.wasm.step)];
+      const [bf, bs] = [median(figures.before.forward), median(figures.before.step)];
       const [cf, cs, pf, ps] = ["csrForward", "csrStep", "planForward", "planStep"].map((k) => peerMedian(figures.peers, k));
       const live = model.liveConnections();
       const useful = (2 * BATCH * live) / nf / 1e9;
@@ -144,7 +150,8 @@ export async function benchPytorch(): Promise<string[]> {
           `Watts–Strogatz ${n.toLocaleString("en-US")}`,
           threads,
           live,
-          `${(nf * 1000).toFixed(1)} / ${(ns * 1000).toFixed(1)}`,
+          `${(nf * 1000).toFixed(1)} / ${(ns * 1000).toFixed(1)} (step ${(ns / nf).toFixed(2)}× forward)`,
+          `${(bf * 1000).toFixed(1)} / ${(bs * 1000).toFixed(1)} (step ${(bs / bf).toFixed(2)}× forward)`,
           `${(wf * 1000).toFixed(1)} / ${(ws * 1000).toFixed(1)}`,
           cf === undefined ? "—" : `${(cf * 1000).toFixed(1)} / ${(cs! * 1000).toFixed(1)}`,
           pf === undefined ? "—" : `${(pf * 1000).toFixed(0)} / ${(ps! * 1000).toFixed(0)}`,

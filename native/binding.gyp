@@ -2,9 +2,9 @@
   "targets": [
     {
       "target_name": "deepstruct_native",
-      "sources": ["dense.c"],
-      "cflags": ["-O2", "-Wall", "-Wextra"],
-      "libraries": ["-lopenblas"]
+      "sources": ["dense.c", "graph.c", "graph-napi.c", "adam.c", "finite.c"],
+      "cflags": ["-O3", "-fno-math-errno", "-Wall", "-Wextra"],
+      "libraries": ["-lopenblas", "-lm"]
     }
   ]
 }

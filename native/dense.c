@@ -125,12 +125,28 @@ static napi_value describe(napi_env env, napi_callback_info info) {
   return result;
 }
 
+/* The graph kernel's entry points (graph-napi.c). */
+napi_value deepstruct_graph_forward(napi_env env, napi_callback_info info);
+napi_value deepstruct_graph_backward(napi_env env, napi_callback_info info);
+napi_value deepstruct_graph_transpose_in(napi_env env, napi_callback_info info);
+napi_value deepstruct_graph_pick_rows(napi_env env, napi_callback_info info);
+/* Adam over many tensors at once (adam.c). */
+napi_value deepstruct_adam_step(napi_env env, napi_callback_info info);
+/* The input check's scan (finite.c). */
+napi_value deepstruct_first_non_finite(napi_env env, napi_callback_info info);
+
 static napi_value init(napi_env env, napi_value exports) {
   napi_property_descriptor properties[] = {
       {"gemm", NULL, gemm, NULL, NULL, NULL, napi_default, NULL},
       {"setThreads", NULL, set_threads, NULL, NULL, NULL, napi_default, NULL},
       {"threads", NULL, get_threads, NULL, NULL, NULL, napi_default, NULL},
       {"describe", NULL, describe, NULL, NULL, NULL, napi_default, NULL},
+      {"graphForward", NULL, deepstruct_graph_forward, NULL, NULL, NULL, napi_default, NULL},
+      {"graphBackward", NULL, deepstruct_graph_backward, NULL, NULL, NULL, napi_default, NULL},
+      {"graphTransposeIn", NULL, deepstruct_graph_transpose_in, NULL, NULL, NULL, napi_default, NULL},
+      {"graphPickRows", NULL, deepstruct_graph_pick_rows, NULL, NULL, NULL, napi_default, NULL},
+      {"adamStep", NULL, deepstruct_adam_step, NULL, NULL, NULL, napi_default, NULL},
+      {"firstNonFinite", NULL, deepstruct_first_non_finite, NULL, NULL, NULL, napi_default, NULL},
   };
   CHECK(env, napi_define_properties(env, exports, sizeof properties / sizeof properties[0], properties));
   return exports;

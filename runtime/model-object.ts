@@ -5,10 +5,11 @@
  */
 import * as tf from "@tensorflow/tfjs-core";
 import type { Scalar, Tensor, Tensor2D, Variable } from "@tensorflow/tfjs-core";
-import type { Binding } from "./binding/bind.js";
+import { isCurrent, keepMade, type Binding, type BindOptions } from "./binding/bind.js";
 import { extractGraph } from "./extract.js";
 import { forwardPass } from "./forward.js";
 import { keepProbability } from "./kernels/learnable-mask.js";
+import { nativeNonFiniteIndex } from "./kernels/native/finite.js";
 import { featureForward } from "./features/forward.js";
 import { convMask, featureInfos, setConvMask } from "./features/masks.js";
 import { disposeFeatureStores, featureParameters, featureState, type ConvStore, type FeatureStore } from "./features/store.js";
@@ -36,6 +37,8 @@ export interface ModelParts {
   readonly blocks: readonly BlockInfo[];
   readonly stores: readonly KernelStore[];
   readonly binding: Binding;
+  /** Binds the stores again (after masks changed): the same spec, execution, backend support and limits. */
+  readonly rebind: (options?: BindOptions) => Binding;
   /** The feature layers' stores (empty without `features`). */
   readonly features: readonly FeatureStore[];
   /** The recurrent stack's store (undefined without `recurrent`). */
@@ -63,20 +66,22 @@ export class NetworkModel<I extends readonly number[], O extends readonly number
   readonly features: readonly FeatureInfo[];
   readonly recurrent: readonly RecurrentInfo[];
   readonly state: readonly Parameter[];
-  readonly execution: readonly ExecutionStep[];
-  readonly planSource: "compiler" | "runtime";
   private readonly stores: readonly KernelStore[];
   private readonly featureStores: readonly FeatureStore[];
   private readonly convs = new Map<string, ConvStore>();
   private readonly recurrentStore: RecurrentStore | undefined;
   private readonly recurrentMasks = new Map<string, ReturnType<typeof recurrentBlocks>[number]>();
-  private readonly binding: Binding;
+  /** Made again when a mask changed since (see `bound`): the cost model then decides for the live connections. */
+  private binding: Binding;
+  private readonly rebind: (options?: BindOptions) => Binding;
   private readonly slices = new Map<string, { readonly store: KernelStore; readonly slice: BlockSlice }>();
   private readonly storeOfLayer = new Map<string, KernelStore>();
   private readonly inputSize: number;
   private disposed = false;
   /** While set, forward passes give every weight its unmasked gradient (see `denseWeightGradients`). */
   private denseGradients = false;
+  /** While dense gradients are taken from a model whose sparse kernels leave switched-off connections out: one that keeps them. */
+  private fullBinding: Binding | undefined;
 
   constructor(parts: ModelParts) {
     const { spec } = parts;
@@ -91,8 +96,7 @@ export class NetworkModel<I extends readonly number[], O extends readonly number
     this.blocks = parts.blocks;
     this.stores = parts.stores;
     this.binding = parts.binding;
-    this.execution = Object.freeze(parts.binding.steps.map((step) => Object.freeze({ ...step, backend: parts.backend })));
-    this.planSource = parts.binding.planSource;
+    this.rebind = parts.rebind;
     this.featureStores = parts.features;
     this.features = featureInfos(parts.features);
     for (const store of parts.features) if (store.kind === "conv") this.convs.set(store.layer.name, store);
@@ -106,6 +110,30 @@ export class NetworkModel<I extends readonly number[], O extends readonly number
       this.storeOfLayer.set(store.targetName, store);
       for (const slice of store.layout.blocks) this.slices.set(slice.name, { store, slice });
     }
+  }
+
+  /** How a forward pass runs now (re-planned after pruning, schedules or growth changed masks). */
+  get execution(): readonly ExecutionStep[] {
+    const binding = this.bound();
+    return Object.freeze(binding.steps.map((step) => Object.freeze({ ...step, backend: this.backend })));
+  }
+
+  get planSource(): "compiler" | "runtime" {
+    return this.bound().planSource;
+  }
+
+  /**
+   * The binding for the masks as they are: after a mask changed, the kernels
+   * are bound again, so each runs as the cost model decides for its live
+   * connections (a pruned dense layer may go sparse, and back). Outputs and
+   * gradients do not change, only how they are computed.
+   */
+  private bound(): Binding {
+    if (this.disposed || isCurrent(this.binding, this.stores)) return this.binding;
+    const next = keepMade(() => this.rebind());
+    this.binding.dispose();
+    this.binding = next;
+    return next;
   }
 
   private alive(method: string): void {
@@ -142,13 +170,17 @@ export class NetworkModel<I extends readonly number[], O extends readonly number
   /**
    * A NaN or infinite input would come out as NaN logits without a word. On
    * the CPU and WASM backends the values are in host memory, so one scan
-   * (about 2% of a forward pass) finds the first; GPU backends would need a
+   * finds the first (natively in place where the native part runs: see
+   * kernels/native/finite.ts); GPU backends would need a
    * download per call, and there the outputs are left to the caller.
    */
   private checkFinite(method: string, x: Tensor): void {
     if (x.dtype !== "float32" || !HOST_BACKENDS.has(tf.getBackend())) return;
-    const values = x.dataSync() as Float32Array;
     const perSample = this.inputSize;
+    const found = nativeNonFiniteIndex(x);
+    if (found === -1) return;
+    // The native part found one (or cannot look): the JavaScript scan names it.
+    const values = x.dataSync() as Float32Array;
     for (let i = 0; i < values.length; i++) {
       const v = values[i]!;
       // v − v is 0 for every finite v, NaN for NaN and ±Infinity: one subtraction, no call.
@@ -174,7 +206,9 @@ export class NetworkModel<I extends readonly number[], O extends readonly number
     if (shape[0] === undefined || (!matchesFull && !matchesFlat)) throw new Error(`${this.name}.${method}: expected input of shape ${expected}, got ${shapeText(shape)}`);
     if (x.dtype === "string") throw new Error(`${this.name}.${method}: expected a numeric tensor, got dtype 'string'`);
     this.checkFinite(method, x);
-    return tf.reshape(x.dtype === "float32" ? x : tf.cast(x, "float32"), [shape[0], this.inputSize]);
+    const floats = x.dtype === "float32" ? x : tf.cast(x, "float32");
+    // Already flat: no reshape, which under a gradient tape would save (copy) the whole batch.
+    return matchesFlat ? (floats as Tensor2D) : tf.reshape(floats, [shape[0], this.inputSize]);
   }
 
   private forward(method: string, x: Tensor, kept: readonly number[], training = false): Tensor2D[] {
@@ -185,6 +219,8 @@ export class NetworkModel<I extends readonly number[], O extends readonly number
       inputNeedsGradient: this.featureStores.length > 0 || this.recurrentStore !== undefined,
     };
     const features = { activation: this.spec.activation, training };
+    // Under dense gradients every structural connection must be in the kernels, so none is left out.
+    const binding = this.denseGradients ? (this.fullBinding ?? this.bound()) : this.bound();
     return tf.tidy(() => {
       const flat = this.flatInput(method, x);
       const input =
@@ -193,7 +229,7 @@ export class NetworkModel<I extends readonly number[], O extends readonly number
           : this.featureStores.length === 0
             ? flat
             : featureForward(this.featureStores, flat, this.spec.inputShape, features);
-      return forwardPass(this.binding, input, kept, options);
+      return forwardPass(binding, input, kept, options);
     });
   }
 
@@ -294,6 +330,7 @@ export class NetworkModel<I extends readonly number[], O extends readonly number
     const weighted = this.stores.filter((s): s is KernelStore & { weight: Variable } => s.weight !== undefined);
     this.denseGradients = true;
     let gradients: Tensor[];
+    if (this.bound().compacted) this.fullBinding = keepMade(() => this.rebind({ compact: false }));
     try {
       gradients = tf.tidy(() => {
         const { grads } = tf.variableGrads(
@@ -304,6 +341,8 @@ export class NetworkModel<I extends readonly number[], O extends readonly number
       });
     } finally {
       this.denseGradients = false;
+      this.fullBinding?.dispose();
+      this.fullBinding = undefined;
     }
     const values = new Map<KernelStore, Float32Array>(weighted.map((s, i) => [s, gradients[i]!.dataSync() as Float32Array]));
     tf.dispose(gradients);

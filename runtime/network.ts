@@ -4,7 +4,7 @@
  * their canonical layout, bind the kernels to the backend, wrap the Model.
  */
 import { useBackend } from "./backend.js";
-import { bind } from "./binding/bind.js";
+import { bind, type Binding, type BindOptions } from "./binding/bind.js";
 import { applySparseStart } from "./growing/dynamic-sparse.js";
 import { graphKernelSupport } from "./kernels/graph/graph-kernel.js";
 import { decodeIntegers } from "./masks/codec.js";
@@ -64,8 +64,9 @@ export async function createNetwork<I extends readonly number[] = readonly numbe
   try {
     features = withName(spec, () => createFeatureStores(spec.features ?? [], spec.inputShape as unknown as ChannelsFirst, spec.activation, seed));
     if (spec.recurrent !== undefined) recurrent = createRecurrentStore(spec.recurrent, spec.inputShape, seed);
-    const binding = withName(spec, () => bind(spec, stores, executionMode, graphKernelSupport(), limits));
-    model = new NetworkModel<I, O>({ spec, backend, executionMode, layers, blocks: blockInfos(spec), stores, binding, features, ...(recurrent ? { recurrent } : {}) });
+    const rebind = (bindOptions?: BindOptions): Binding => withName(spec, () => bind(spec, stores, executionMode, graphKernelSupport(), limits, bindOptions));
+    const binding = rebind();
+    model = new NetworkModel<I, O>({ spec, backend, executionMode, layers, blocks: blockInfos(spec), stores, binding, rebind, features, ...(recurrent ? { recurrent } : {}) });
   } catch (error) {
     for (const store of stores) disposeStore(store);
     disposeFeatureStores(features);

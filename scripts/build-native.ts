@@ -1,6 +1,8 @@
 /**
- * `npm run build:native`: builds the optional native part, native/dense.c
- * against OpenBLAS (Debian: `apt-get install -y libopenblas-dev`), into
+ * `npm run build:native`: builds the optional native part — native/dense.c (the
+ * dense products on OpenBLAS), graph.c and graph-napi.c (the graph kernel),
+ * adam.c (the fused Adam step), finite.c (the input check) — against OpenBLAS
+ * (Debian: `apt-get install -y libopenblas-dev`), into
  * native/build/Release/deepstruct_native.node, where
  * runtime/kernels/native/load.ts looks for it.
  *
@@ -19,7 +21,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
-const source = join(root, "native/dense.c");
+const sources = ["dense.c", "graph.c", "graph-napi.c", "adam.c", "finite.c"].map((file) => join(root, "native", file));
 const output = join(root, "native/build/Release/deepstruct_native.node");
 const optional = process.argv.includes("--optional");
 
@@ -32,7 +34,22 @@ const headers = [join(dirname(process.execPath), "../include/node"), "/usr/inclu
 if (headers === undefined) stop(`no node_api.h beside ${process.execPath} nor in /usr/include/node (Debian: apt-get install -y nodejs's headers, libnode-dev)`);
 const cc = process.env.CC ?? "cc";
 mkdirSync(dirname(output), { recursive: true });
-const args = ["-O2", "-shared", "-fPIC", "-Wall", "-Wextra", "-Werror", `-I${headers}`, "-DNODE_GYP_MODULE_NAME=deepstruct_native", source, "-lopenblas", "-o", output];
+const args = [
+  "-O3",
+  "-fno-math-errno",
+  "-shared",
+  "-fPIC",
+  "-Wall",
+  "-Wextra",
+  "-Werror",
+  `-I${headers}`,
+  "-DNODE_GYP_MODULE_NAME=deepstruct_native",
+  ...sources,
+  "-lopenblas",
+  "-lm",
+  "-o",
+  output,
+];
 const result = spawnSync(cc, args, { encoding: "utf8" });
 if (result.error !== undefined) stop(`could not run the C compiler '${cc}': ${result.error.message}`);
 if (result.status !== 0) {

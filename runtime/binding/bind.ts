@@ -17,6 +17,8 @@ import type { Execution, NetworkSpec } from "../spec.js";
 import type { GraphKernelSupport } from "../kernels/graph/memory.js";
 import { chooseExecution, type KernelExecution } from "./cost-model.js";
 import { checkLimit, DEFAULT_RUNTIME_LIMITS, type RuntimeLimits } from "../limits.js";
+import { liveCount } from "../storage/blocks.js";
+import { liveEdges, liveWeight, type LiveEdges } from "./live-edges.js";
 
 /** A kernel computed by a masked dense product. */
 export interface DenseKernel {
@@ -52,12 +54,24 @@ export interface Binding {
   readonly steps: readonly ExecutionStep[];
   /** Whether the kernel plan is the compiler's (from the spec) or was made here, for other choices. */
   readonly planSource: "compiler" | "runtime";
+  /** Each store's `version` when bound: a binding made for other masks is made again (see `isCurrent`). */
+  readonly versions: readonly number[];
+  /** Whether some sparse kernel runs only its live connections (so switched-off ones get no gradient at all). */
+  readonly compacted: boolean;
   /** A graph kernel's mask: its members' masks one after another. */
   graphMask(step: GraphStep): Tensor1D;
   dispose(): void;
 }
 
+export interface BindOptions {
+  /** Sparse kernels run only their live connections (default true); false keeps every structural one, for gradients at switched-off connections. */
+  readonly compact?: boolean;
+}
+
 /**
+ * Each kernel runs as the cost model decides for its live connections, so a
+ * pruned kernel may run sparse (over its live connections only) where the
+ * unpruned one ran dense, and back when connections come back.
  * @throws Error when `execution` is "sparse" and the backend cannot run graph kernels.
  */
 export function bind(
@@ -66,8 +80,14 @@ export function bind(
   execution: Execution,
   support: GraphKernelSupport,
   limits: RuntimeLimits = DEFAULT_RUNTIME_LIMITS,
+  options: BindOptions = {},
 ): Binding {
-  const choices = stores.map((store) => chooseExecution(spec, store.layout, execution, support));
+  const live = stores.map((store) => (store.learnable === undefined ? liveCount(store) : store.layout.count));
+  // A kernel with nothing live stays dense: its product is the bias alone, and a graph member needs connections.
+  const choices = stores.map((store, k) => chooseExecution(spec, store.layout, execution, support, live[k]! > 0 ? live[k] : store.layout.count));
+  const compacted = stores.map((store, k): LiveEdges | undefined =>
+    options.compact !== false && choices[k]!.kind === "sparse" && live[k]! < store.layout.count ? liveEdges(store) : undefined,
+  );
   const dense = stores.reduce((n, s, k) => (choices[k]!.kind === "dense" ? n + s.layout.usedRows.length * s.layout.cols : n), 0);
   checkLimit(
     `the matrices of its dense kernels (execution "${execution}")`,
@@ -78,34 +98,31 @@ export function bind(
   );
   const views: DenseView[] = [];
   const masks = new MaskViews();
-  let planSource: Binding["planSource"] = "runtime";
   const kernels = stores.map((store, k): BoundKernel => {
     const readsHiddenLayers = store.layout.blocks.some((b) => b.source !== 0);
+    const few = compacted[k];
+    if (few !== undefined) return { kind: "sparse", store, weight: () => liveWeight(store, few) };
     if (choices[k]!.kind === "sparse") return { kind: "sparse", store, weight: () => store.weight! };
     const view = denseView(store.layout);
     views.push(view);
     return { kind: "dense", store, readsHiddenLayers, weight: () => (store.weight === undefined ? undefined : view(store.weight)), mask: () => masks.dense(store, view) };
   });
-  let plan: ExecutionPlan;
-  try {
-    const kinds = choices.map((c) => c.kind);
-    const planned = plannedKernels(
-      spec,
-      stores.map((s) => s.layout),
-      kinds,
-    );
-    const options = planOptions(spec);
-    // The compiler's plan serves when this machine makes its choices; otherwise the same planner runs here.
-    const compilers = spec.plan !== undefined && spec.plan.kinds === kinds.map((k) => k[0]).join("");
-    plan = bindPlan(compilers ? decodePlan(spec.plan!, planned, options.layerSizes, options.layerNorm) : planSteps(planned, options), planned, options);
-    planSource = compilers ? "compiler" : "runtime";
-  } catch (error) {
+  const disposeMade = (): void => {
     for (const view of views) view.dispose();
+    for (const few of compacted) few?.pick.dispose();
+  };
+  let plan: ExecutionPlan;
+  let planSource: Binding["planSource"];
+  try {
+    ({ plan, planSource } = makePlan(spec, stores, choices, compacted));
+  } catch (error) {
+    disposeMade();
     throw error;
   }
   const steps = executionSteps(plan, stores, choices);
   const membersOf = new Map(plan.steps.flatMap((step) => (step.kind === "graph" ? [[step.index, step.members.map((k) => stores[k]!)] as const] : [])));
-  const graphMask = (step: GraphStep): Tensor1D => masks.graph(step, membersOf.get(step.index)!);
+  const liveOf = new Map(stores.flatMap((store, k) => (compacted[k] === undefined ? [] : [[store, compacted[k]!.pick.size] as const])));
+  const graphMask = (step: GraphStep): Tensor1D => masks.graph(step, membersOf.get(step.index)!, liveOf);
   // Masks are made now, so a model's tensors do not grow at its first forward pass.
   tf.tidy(() => {
     for (const kernel of kernels) if (kernel.kind === "dense" && kernel.store.weight !== undefined) kernel.mask();
@@ -116,13 +133,37 @@ export function bind(
     plan,
     steps,
     planSource,
+    versions: stores.map((s) => s.version),
+    compacted: compacted.some((c) => c !== undefined),
     graphMask,
     dispose: () => {
       plan.dispose();
       masks.dispose();
-      for (const view of views) view.dispose();
+      disposeMade();
     },
   };
+}
+
+/** The kernel plan for these choices: the compiler's where it made the same ones for every structural connection, else made here by the same planner. */
+function makePlan(
+  spec: NetworkSpec,
+  stores: readonly KernelStore[],
+  choices: readonly KernelExecution[],
+  compacted: readonly (LiveEdges | undefined)[],
+): { plan: ExecutionPlan; planSource: Binding["planSource"] } {
+  const kinds = choices.map((c) => c.kind);
+  const planned = plannedKernels(
+    spec,
+    stores.map((s) => s.layout),
+    kinds,
+  ).map((kernel, k) => {
+    const few = compacted[k];
+    return few === undefined ? kernel : { ...kernel, edges: { rows: few.rows, targets: few.targets } };
+  });
+  const options = planOptions(spec);
+  const compilers = spec.plan !== undefined && spec.plan.kinds === kinds.map((k) => k[0]).join("") && compacted.every((c) => c === undefined);
+  const steps = compilers ? decodePlan(spec.plan!, planned, options.layerSizes, options.layerNorm) : planSteps(planned, options);
+  return { plan: bindPlan(steps, planned, options), planSource: compilers ? "compiler" : "runtime" };
 }
 
 function executionSteps(plan: ExecutionPlan, stores: readonly KernelStore[], choices: readonly KernelExecution[]): ExecutionStep[] {
@@ -156,16 +197,19 @@ class MaskViews {
     return view(learnedMask(entry.canonical, learnable.logits, learnable.flagTensor, learnable.temperature));
   }
 
-  graph(step: GraphStep, stores: readonly KernelStore[]): Tensor1D {
+  /** `compacted`: members that run only their live connections, and how many (their mask is all ones). */
+  graph(step: GraphStep, stores: readonly KernelStore[], compacted: ReadonlyMap<KernelStore, number>): Tensor1D {
     const entry = this.graphMasks.get(step.index);
     if (entry !== undefined && entry.versions.every((v, i) => v === stores[i]!.version)) return entry.mask;
     if (entry !== undefined) entry.mask.dispose();
-    const values = new Float32Array(stores.reduce((n, s) => n + s.live.length, 0));
+    const sizes = stores.map((s) => compacted.get(s) ?? s.live.length);
+    const values = new Float32Array(sizes.reduce((n, size) => n + size, 0));
     let offset = 0;
-    for (const store of stores) {
-      values.set(store.live, offset);
-      offset += store.live.length;
-    }
+    stores.forEach((store, i) => {
+      if (compacted.has(store)) values.fill(1, offset, offset + sizes[i]!);
+      else values.set(store.live, offset);
+      offset += sizes[i]!;
+    });
     const mask = tf.keep(tf.tensor1d(values));
     this.graphMasks.set(step.index, { versions: stores.map((s) => s.version), mask });
     return mask;
@@ -176,5 +220,35 @@ class MaskViews {
     for (const entry of this.graphMasks.values()) entry.mask.dispose();
     this.denseMasks.clear();
     this.graphMasks.clear();
+  }
+}
+
+/** Whether `binding` was made for the stores' masks as they are now. */
+export function isCurrent(binding: Binding, stores: readonly KernelStore[]): boolean {
+  return stores.every((s, k) => s.version === binding.versions[k]);
+}
+
+/** The parts of TensorFlow.js's engine `keepMade` uses (not in its public types). */
+interface EngineScopes {
+  startScope(name?: string): void;
+  endScope(result?: unknown): void;
+  readonly state: { readonly activeScope: { readonly track: readonly Tensor[] } | null };
+}
+
+/**
+ * Runs `make` so that every tensor it makes outlives any `tf.tidy` around
+ * the call: a binding made again inside a forward pass (the first after
+ * pruning, often inside the caller's tidy) must not lose its tensors when
+ * that tidy ends.
+ */
+export function keepMade<T>(make: () => T): T {
+  const engine = tf.engine() as unknown as EngineScopes;
+  engine.startScope("deepstruct binding");
+  try {
+    const result = make();
+    for (const tensor of engine.state.activeScope?.track ?? []) tf.keep(tensor);
+    return result;
+  } finally {
+    engine.endScope();
   }
 }

@@ -38,22 +38,28 @@ export function sparseIsCheaper(shape: KernelShape, products: DenseProducts = "w
   return sparse < dense;
 }
 
-/** What the cost model sees of a kernel. */
-export function kernelShape(spec: NetworkSpec, layout: KernelLayout): KernelShape {
-  const denseLayer = spec.layers[layout.target]!.origin.kind !== "structure" && layout.full;
-  return { denseLayer, rows: layout.usedRows.length, cols: layout.cols, edges: layout.count };
+/**
+ * What the cost model sees of a kernel with `live` of its connections
+ * switched on (default all): a pruned kernel runs sparse over its live ones
+ * (see binding/bind.ts), so they are what a sparse kernel costs, and a dense
+ * layer with some pruned is no longer one to keep a matrix regardless.
+ */
+export function kernelShape(spec: NetworkSpec, layout: KernelLayout, live = layout.count): KernelShape {
+  const denseLayer = spec.layers[layout.target]!.origin.kind !== "structure" && layout.full && live === layout.count;
+  return { denseLayer, rows: layout.usedRows.length, cols: layout.cols, edges: live };
 }
 
 /**
- * How a kernel runs: forced by `execution`, or under `auto` the cheaper way.
+ * How a kernel runs: forced by `execution`, or under `auto` the cheaper way
+ * for its `live` connections (default: all).
  * A kernel with learnable masks or without connections runs dense; where the
  * graph kernel cannot run, `auto` falls back to dense and says why.
  * @throws Error when `execution` is "sparse" and the backend cannot run graph kernels.
  */
-export function chooseExecution(spec: NetworkSpec, layout: KernelLayout, execution: Execution, support: GraphKernelSupport): KernelExecution {
+export function chooseExecution(spec: NetworkSpec, layout: KernelLayout, execution: Execution, support: GraphKernelSupport, live = layout.count): KernelExecution {
   if (layout.count === 0) return { kind: "dense" };
   if (learnableBlocks(spec, layout).length > 0) return { kind: "dense", ...(execution === "sparse" ? { reason: "learnable masks run dense" } : {}) };
-  const sparse = execution === "auto" ? sparseIsCheaper(kernelShape(spec, layout)) : execution === "sparse";
+  const sparse = execution === "auto" ? sparseIsCheaper(kernelShape(spec, layout, live)) : execution === "sparse";
   if (!sparse) return { kind: "dense" };
   if (support.available) return { kind: "sparse" };
   if (execution === "sparse") throw new Error(`execution "sparse" cannot run here: ${support.reason}; use "auto" or "dense"`);

@@ -254,12 +254,13 @@ export function graphKernel(x: Tensor2D, members: readonly GraphMember[], mask: 
     const weights = parameters.slice(0, count);
     const biases = parameters.slice(count);
     const [h, out] = tf.engine().runKernel(FORWARD, { x: input!, ...named(weights, biases) }, attrs as unknown as NamedAttrMap) as Tensor[];
-    save([input!, h!]);
+    // The weights are saved too: one may be a view made in the caller's tidy (a pruned kernel's live weights), gone by the backward pass.
+    save([input!, h!, ...weights]);
     return {
       value: out!,
       gradFunc: (dy: Tensor | Tensor[], saved: Tensor[]) => {
-        const [xs, hs] = saved as [Tensor, Tensor];
-        const grads = tf.engine().runKernel(BACKWARD, { dy: dy as Tensor, h: hs, x: xs, ...named(weights, biases) }, attrs as unknown as NamedAttrMap);
+        const [xs, hs, ...ws] = saved as [Tensor, Tensor, ...Tensor[]];
+        const grads = tf.engine().runKernel(BACKWARD, { dy: dy as Tensor, h: hs, x: xs, ...named(ws, biases) }, attrs as unknown as NamedAttrMap);
         return grads as Tensor[];
       },
     };

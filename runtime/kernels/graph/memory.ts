@@ -16,6 +16,7 @@
 import * as tf from "@tensorflow/tfjs-core";
 import type { DataType, KernelBackend, NamedAttrMap, NamedTensorInfoMap, TensorInfo } from "@tensorflow/tfjs-core";
 import { GRAPH_WASM_BASE64, GRAPH_WASM_SHARED_BASE64 } from "./graph-wasm.js";
+import { withNativeGraph } from "../native/graph-code.js";
 
 /** The functions graph.wat exports (pointers are byte offsets, flags 0 or 1). */
 export interface GraphExports {
@@ -218,7 +219,7 @@ export function wasmWorkspace(backend: KernelBackend): Workspace {
   const internals = backend as unknown as WasmBackendInternals;
   const memory = internals.wasm.asm?.memory ?? internals.wasm.wasmMemory;
   if (memory === undefined) throw new Error("graph kernel: the WASM backend does not expose its memory (neither `wasm.asm.memory` nor `wasm.wasmMemory`)");
-  const code = graphCode(memory);
+  const code = withNativeGraph(graphCode(memory), memory);
   const allocated: number[] = [];
   return {
     code,
@@ -255,7 +256,7 @@ export function cpuWorkspace(backend: KernelBackend): Workspace {
   if (webAssembly === undefined) throw new Error("graph kernel: WebAssembly is not available on this platform");
   cpuMemory ??= new webAssembly.Memory({ initial: 16 });
   const memory = cpuMemory;
-  const code = graphCode(memory);
+  const code = withNativeGraph(graphCode(memory), memory);
   // A bump allocator from 16; everything is dropped at release.
   let top = 16;
   const allocate = (bytes: number): number => {

@@ -13,7 +13,7 @@
  * build of the addon.
  */
 
-/** What native/dense.c exports. */
+/** What the addon exports: native/dense.c's products, and the graph kernel, Adam and input check of graph.c, adam.c and finite.c. */
 export interface NativeBlas {
   /** c[m, n] = op(a) · op(b) (+ bias per row), row-major; op(a) is [m, k], op(b) [k, n]. */
   gemm(transposeA: boolean, transposeB: boolean, m: number, n: number, k: number, a: Float32Array, b: Float32Array, c: Float32Array, bias: Float32Array | null): void;
@@ -21,6 +21,47 @@ export interface NativeBlas {
   threads(): number;
   /** The BLAS build and the CPU kernel it chose. */
   describe(): string;
+  /** The index of the first NaN or infinite float of `count` at byte `offset` of `memory`, or −1 (native/finite.c). Absent from builds before it. */
+  firstNonFinite?(memory: Float32Array, offset: number, count: number): number;
+  /** Adam over many tensors in one call: see native/adam.c. Absent from builds before it. */
+  adamStep?(memory: Float32Array, table: Uint32Array, constants: Float32Array): void;
+  /** graph.wat's `forward` (without its address scratch) on `memory`, the whole heap: see native/graph-napi.c. Absent from builds before it. */
+  graphForward?(
+    memory: Float32Array,
+    xt: number,
+    r: number,
+    h: number,
+    n: number,
+    bp: number,
+    weff: number,
+    bias: number,
+    start: number,
+    source: number,
+    activated: number,
+    kind: number,
+  ): void;
+  /** graph.wat's `transposeIn` and `pickRows` on `memory`, in tiles. */
+  graphTransposeIn?(memory: Float32Array, x: number, batch: number, cols: number, xt: number, bp: number): void;
+  graphPickRows?(memory: Float32Array, h: number, bp: number, rows: number, count: number, out: number, batch: number, add: number): void;
+  /** graph.wat's `backward` on `memory`, blocked over samples. */
+  graphBackward?(
+    memory: Float32Array,
+    g: number,
+    h: number,
+    xt: number,
+    r: number,
+    n: number,
+    bp: number,
+    weff: number,
+    start: number,
+    source: number,
+    activated: number,
+    kind: number,
+    dxt: number,
+    dweff: number,
+    db: number,
+    needInput: number,
+  ): void;
 }
 
 export type NativeStatus = { readonly available: true; readonly blas: NativeBlas; readonly path: string } | { readonly available: false; readonly reason: string };

@@ -1,0 +1,90 @@
+/**
+ * The graph kernel's own forward and backward, native (native/graph.c, blocked
+ * over samples) against graph.wat's, on one memory in one process: the kernel
+ * of LeNet-300-100 with 95% of its weights pruned by global magnitude (784 →
+ * 300 → 100 → 10 as one graph kernel: 1,181 + 11,501 + 628 connections drawn
+ * at random, 700 inputs read), batch 256, relu. Each the least CPU time over
+ * 5 interleaved rounds of the mean of 100 calls; the backward's gradient
+ * buffer is restored before each call (outside the timing).
+ */
+import { graphCode, type WasmMemory } from "../runtime/kernels/graph/memory.js";
+import { nativeStatus } from "../runtime/kernels/native/index.js";
+import { createRandom } from "../runtime/random.js";
+import { row } from "./timing.js";
+
+const [R, LAYERS, BP] = [700, [300, 100, 10] as const, 256];
+const FAN_IN = [(v: number) => (v < 281 ? 4 : 3), () => 115, () => 63];
+
+/** Incoming sources per neuron, ascending: each layer from the one before (the first from the inputs). */
+function structure(): { start: number[]; source: number[] } {
+  const random = createRandom(1);
+  const [start, source] = [[0], [] as number[]];
+  let [from, size] = [0, R];
+  LAYERS.forEach((count, layer) => {
+    for (let v = 0; v < count; v++) {
+      const picked = new Set<number>();
+      while (picked.size < FAN_IN[layer]!(v)) picked.add(from + Math.floor(random.next() * size));
+      source.push(...[...picked].sort((a, b) => a - b));
+      start.push(source.length);
+    }
+    [from, size] = [layer === 0 ? R : from + size, count];
+  });
+  return { start, source };
+}
+
+export function benchGraphNative(): string[] {
+  const status = nativeStatus();
+  if (!status.available || status.blas.graphBackward === undefined) return [`the native graph kernel is unavailable (${status.available ? "an older build" : status.reason})`];
+  const blas = status.blas;
+  const memory = new (globalThis as unknown as { WebAssembly: { Memory: new (d: { initial: number }) => WasmMemory } }).WebAssembly.Memory({ initial: 2048 });
+  const code = graphCode(memory);
+  const [f32, i32] = [new Float32Array(memory.buffer), new Int32Array(memory.buffer)];
+  const { start, source } = structure();
+  const [n, edges, activated] = [LAYERS[0] + LAYERS[1] + LAYERS[2], source.length, LAYERS[0] + LAYERS[1]];
+  let top = 64;
+  const alloc = (floats: number): number => [top, (top += Math.ceil(floats / 16) * 64 + 64)][0]!;
+  const [xt, h, weff, bias, starts, sources, addresses] = [alloc(R * BP), alloc(n * BP), alloc(edges), alloc(n), alloc(n + 1), alloc(edges), alloc(edges)];
+  const [g, g0, dxt, dweff, db] = [alloc(n * BP), alloc(n * BP), alloc(R * BP), alloc(edges), alloc(n)];
+  const random = createRandom(2);
+  for (let i = 0; i < R * BP; i++) f32[xt / 4 + i] = random.next();
+  start.forEach((v, i) => (i32[starts / 4 + i] = v));
+  source.forEach((s, q) => ((i32[sources / 4 + q] = s), (f32[weff / 4 + q] = random.uniform(-0.5, 0.5))));
+  code.forward(xt, R, h, n, BP, weff, bias, starts, sources, activated, 1, addresses);
+  for (let i = activated * BP; i < n * BP; i++) f32[g0 / 4 + i] = random.uniform(-0.5, 0.5);
+  const sides = {
+    native: {
+      forward: () => blas.graphForward!(new Float32Array(memory.buffer), xt, R, h, n, BP, weff, bias, starts, sources, activated, 1),
+      backward: () => blas.graphBackward!(new Float32Array(memory.buffer), g, h, xt, R, n, BP, weff, starts, sources, activated, 1, dxt, dweff, db, 0),
+    },
+    wat: {
+      forward: () => code.forward(xt, R, h, n, BP, weff, bias, starts, sources, activated, 1, addresses),
+      backward: () => code.backward(g, h, xt, R, n, BP, weff, starts, sources, activated, 1, dxt, dweff, db, 0),
+    },
+  };
+  const best = { native: { forward: Infinity, backward: Infinity }, wat: { forward: Infinity, backward: Infinity } };
+  for (let round = 0; round < 5; round++) {
+    for (const side of ["native", "wat"] as const) {
+      for (const pass of ["forward", "backward"] as const) {
+        let used = 0;
+        for (let i = 0; i < 100; i++) {
+          if (pass === "backward") f32.copyWithin(g / 4, g0 / 4, g0 / 4 + n * BP);
+          const before = process.cpuUsage();
+          sides[side][pass]();
+          const after = process.cpuUsage(before);
+          used += after.user + after.system;
+        }
+        best[side][pass] = Math.min(best[side][pass], used / 100);
+      }
+    }
+  }
+  const line = (label: string, t: { forward: number; backward: number }): string => row([label, t.forward, t.backward, `${(t.backward / t.forward).toFixed(2)}×`]);
+  return [
+    `${edges.toLocaleString("en-US")} connections, ${n} neurons, ${R} inputs, batch ${BP}; least CPU time of 5 interleaved rounds, mean of 100 calls each`,
+    "",
+    row(["graph kernel", "forward (µs)", "backward (µs)", "backward / forward"]),
+    row(["---", "---", "---", "---"]),
+    line("graph.wat (WASM SIMD, backward row by row)", best.wat),
+    line("native/graph.c (blocked over samples)", best.native),
+    row(["wat / native", `${(best.wat.forward / best.native.forward).toFixed(2)}×`, `${(best.wat.backward / best.native.backward).toFixed(2)}×`, ""]),
+  ];
+}

@@ -1,0 +1,96 @@
+/**
+ * Pruning that pays: LeNet-300-100 (784 → 300 → 100 → 10, relu, batch 256)
+ * dense against the same network with 95% of its weights pruned by global
+ * magnitude, in the same run. The pruned model re-plans after `prune` (a
+ * layer the cost model finds sparse enough runs as a graph kernel over its
+ * live connections); beside it the same masks on a model kept dense
+ * (execution "dense": masks on dense tensors, what pruning libraries do).
+ * Forward pass and Adam step (createOptimizer's, softmax cross-entropy),
+ * one BLAS thread, each the least CPU time of 15 interleaved runs after one
+ * warm-up each (the machine is shared: see bench/timing.ts).
+ */
+import { loadavg } from "node:os";
+import { createNetwork, createOptimizer, prune, tf, type Model } from "../runtime/index.js";
+import { nativeDenseActive, setNativeThreads, useNativeGraph } from "../runtime/kernels/native/index.js";
+import { analyze, networkSpec } from "../src/index.js";
+import { interleavedMinimum, row } from "./timing.js";
+
+const SOURCE = "network LeNet { input 784 dense 300 dense 100 output 10 }";
+const BATCH = 256;
+
+/** LeNet, unpruned or with 95% of its weights pruned by magnitude: over the whole network (`global`) or in each layer (`layer`). */
+async function lenet(pruned: "none" | "global" | "layer", execution: "auto" | "dense"): Promise<Model> {
+  const model = await createNetwork(networkSpec(analyze(SOURCE).plans![0]!), { backend: "wasm", seed: 0, execution });
+  if (pruned !== "none") prune(model, { amount: { percent: 95 }, scope: pruned });
+  return model;
+}
+
+const liveText = (model: Model): string =>
+  model.blocks.map((b) => `${b.name} ${model.liveConnections(b.name).toLocaleString("en-US")}/${(b.sourceSize * b.targetSize).toLocaleString("en-US")}`).join(", ");
+const executionText = (model: Model): string => model.execution.map((s) => `${s.kind}(${s.layers.join(", ")})`).join(", ");
+
+function timers(model: Model, x: tf.Tensor2D, y: tf.Tensor2D, before?: () => void, after?: () => void): { forward: () => void; step: () => void } {
+  const variables = model.parameters.map((p) => p.variable);
+  const optimizer = createOptimizer("adam");
+  return {
+    forward: () => {
+      before?.();
+      tf.tidy(() => void model.predict(x).dataSync());
+      after?.();
+    },
+    step: () => {
+      before?.();
+      const cost = optimizer.minimize(() => tf.losses.softmaxCrossEntropy(y, model.predict(x)) as tf.Scalar, true, variables);
+      cost!.dataSync();
+      cost!.dispose();
+      after?.();
+    },
+  };
+}
+
+export async function benchLenet(): Promise<string[]> {
+  setNativeThreads(1);
+  const load = loadavg()[0]!;
+  const x = tf.randomUniform([BATCH, 784], 0, 1, "float32", 1) as tf.Tensor2D;
+  const y = tf.oneHot(
+    tf.tensor1d(
+      Int32Array.from({ length: BATCH }, (_, i) => (i * 7) % 10),
+      "int32",
+    ),
+    10,
+  ) as tf.Tensor2D;
+  const dense = await lenet("none", "auto");
+  const pruned = await lenet("global", "auto");
+  const masked = await lenet("global", "dense");
+  const layered = await lenet("layer", "auto");
+  // Every row its own model: two rows on one model, run one after the other, found its data in cache (the second ran faster, whichever it was).
+  const onWat = await lenet("global", "auto");
+  const wat = timers(
+    onWat,
+    x,
+    y,
+    () => useNativeGraph(false),
+    () => useNativeGraph(true),
+  );
+  const sides = [
+    { label: "dense (no pruning)", t: timers(dense, x, y) },
+    { label: "95% pruned (global magnitude), re-planned (ours)", t: timers(pruned, x, y) },
+    { label: "the same, graph kernel on graph.wat (native graph kernel off)", t: wat },
+    { label: "the same masks on dense tensors (execution dense)", t: timers(masked, x, y) },
+    { label: "95% of each layer pruned (scope layer), re-planned (ours)", t: timers(layered, x, y) },
+  ];
+  const forward = interleavedMinimum(sides.map((s) => s.t.forward));
+  const step = interleavedMinimum(sides.map((s) => s.t.step));
+  const lines = [
+    `batch ${BATCH}, WASM backend${nativeDenseActive() ? " with the native part (1 BLAS thread)" : ""}; least CPU time of 15 interleaved runs; load average ${load.toFixed(1)} at the start, ${loadavg()[0]!.toFixed(1)} at the end`,
+    `global: live ${liveText(pruned)}; execution ${executionText(pruned)}`,
+    `per layer: live ${liveText(layered)}; execution ${executionText(layered)}`,
+    "",
+    row(["LeNet-300-100", "forward (ms)", "Adam step (ms)", "forward vs dense", "step vs dense"]),
+    row(["---", "---", "---", "---", "---"]),
+    ...sides.map((s, i) => row([s.label, forward[i]! * 1000, step[i]! * 1000, `${(forward[0]! / forward[i]!).toFixed(2)}×`, `${(step[0]! / step[i]!).toFixed(2)}×`])),
+  ];
+  [dense, pruned, onWat, masked, layered].forEach((m) => m.dispose());
+  tf.dispose([x, y]);
+  return lines;
+}

@@ -1,0 +1,176 @@
+/*
+ * The graph kernel's forward and backward (runtime/kernels/graph/graph.wat)
+ * in C, for Node where the native part is built: the same memory layout and
+ * arguments (byte offsets into TensorFlow.js's WASM heap, activations
+ * neuron-major with rows of bp floats, bp a multiple of 16), so the kernel
+ * swaps one for the other per call.
+ *
+ * Both directions go a block of samples at a time: a neuron's block of sums
+ * (or of gradients) stays in registers across all its connections, and each
+ * connection costs one pass over the block of its source's values — the
+ * forward as graph.wat does it, and the backward likewise, which graph.wat
+ * does row by row (three whole rows streamed per connection: its gradient,
+ * its source and the source's gradient). The compiler vectorises the inner
+ * loops for the best instruction set the CPU has (target_clones); sums over
+ * samples keep one running sum per lane, so they vectorise without -ffast-math.
+ */
+#include <math.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "graph.h"
+
+/*
+ * Samples per block. Measured here (AVX-512, a pruned 784 → 300 layer): the
+ * forward is fastest at 16 (one register per neuron; 44 µs against 60 at 64),
+ * the backward at 64 (85 µs against 123 at 16), where a gradient block is
+ * reused by each connection's dot product and update.
+ */
+#define BLOCK 64
+#define FORWARD_BLOCK 16
+#define CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
+
+/* Activation kinds as graph.wat numbers them: 0 linear, 1 relu, 2 tanh, 3 sigmoid, 4 elu. */
+static float activate(float x, int kind) {
+  switch (kind) {
+    case 1: return x > 0.0f ? x : 0.0f;
+    case 2: return tanhf(x);
+    case 3: return 1.0f / (1.0f + expf(-x));
+    case 4: return x > 0.0f ? x : expf(x) - 1.0f;
+    default: return x;
+  }
+}
+
+/* The activation's derivative from its output y. */
+static float slope(float y, int kind) {
+  switch (kind) {
+    case 1: return y > 0.0f ? 1.0f : 0.0f;
+    case 2: return 1.0f - y * y;
+    case 3: return y * (1.0f - y);
+    case 4: return y > 0.0f ? 1.0f : y + 1.0f;
+    default: return 1.0f;
+  }
+}
+
+/* The row of combined source index s: below r a row of the external inputs, else of the kernel's own neurons. */
+static inline float *row_of(int32_t s, int32_t r, float *xt, float *h, size_t bp) {
+  return s < r ? xt + (size_t)s * bp : h + (size_t)(s - r) * bp;
+}
+
+/* One neuron's block of `width` samples from offset o: bias plus the weighted sources, activated, into dst. */
+static inline __attribute__((always_inline)) void forward_block(const GraphArgs *a, const int32_t *source, const float *weff, int32_t first, int32_t last,
+                                                               float b, int kind, size_t o, float *dst, const int width) {
+  float acc[FORWARD_BLOCK];
+  for (int i = 0; i < width; i++) acc[i] = b;
+  for (int32_t q = first; q < last; q++) {
+    const float *src = row_of(source[q], a->r, a->xt, a->h, a->bp) + o;
+    const float w = weff[q];
+    for (int i = 0; i < width; i++) acc[i] += w * src[i];
+  }
+  if (kind == 1)
+    for (int i = 0; i < width; i++) dst[i] = acc[i] > 0.0f ? acc[i] : 0.0f;
+  else if (kind != 0)
+    for (int i = 0; i < width; i++) dst[i] = activate(acc[i], kind);
+  else
+    for (int i = 0; i < width; i++) dst[i] = acc[i];
+}
+
+CLONES void graph_forward(const GraphArgs *a) {
+  const int32_t *start = a->start, *source = a->source;
+  for (int32_t v = 0; v < a->n; v++) {
+    float *dst = a->h + (size_t)v * a->bp;
+    const int kind = v < a->activated ? a->kind : 0;
+    const float b = a->bias[v];
+    for (size_t o = 0; o < a->bp; o += FORWARD_BLOCK) forward_block(a, source, a->weff, start[v], start[v + 1], b, kind, o, dst + o, FORWARD_BLOCK);
+  }
+}
+
+/*
+ * Σ x · y over n (a multiple of 16) floats, in 16 running sums, one per lane:
+ * C may not reorder a float sum, so a single sum would not vectorise.
+ */
+static inline __attribute__((always_inline)) float lane_dot(const float *x, const float *y, size_t n) {
+  float lanes[16] = {0};
+  for (size_t i = 0; i < n; i += 16)
+    for (int j = 0; j < 16; j++) lanes[j] += x[i + j] * y[i + j];
+  float sum = 0.0f;
+  for (int j = 0; j < 16; j++) sum += lanes[j];
+  return sum;
+}
+
+static inline __attribute__((always_inline)) float lane_sum(const float *x, size_t n) {
+  float lanes[16] = {0};
+  for (size_t i = 0; i < n; i += 16)
+    for (int j = 0; j < 16; j++) lanes[j] += x[i + j];
+  float sum = 0.0f;
+  for (int j = 0; j < 16; j++) sum += lanes[j];
+  return sum;
+}
+
+/*
+ * One neuron's block of gradients g (already through the activation): each
+ * connection's weight gradient gains Σ g · source, and the source's gradient
+ * row (an input's when needInput, an earlier neuron's always) gains w · g.
+ */
+static inline __attribute__((always_inline)) void backward_block(const GraphArgs *a, int32_t first, int32_t last, const float *g, size_t o, const int width) {
+  float gb[BLOCK];
+  for (int i = 0; i < width; i++) gb[i] = g[i];
+  for (int32_t q = first; q < last; q++) {
+    const int32_t s = a->source[q];
+    const float *src = row_of(s, a->r, a->xt, a->h, a->bp) + o;
+    a->dweff[q] += lane_dot(gb, src, width);
+    if (a->need_input || s >= a->r) {
+      float *dst = row_of(s, a->r, a->dxt, a->g, a->bp) + o;
+      const float w = a->weff[q];
+      for (int i = 0; i < width; i++) dst[i] += w * gb[i];
+    }
+  }
+}
+
+CLONES void graph_backward(const GraphArgs *a) {
+  memset(a->dweff, 0, sizeof(float) * (size_t)a->start[a->n]);
+  for (int32_t v = a->n - 1; v >= 0; v--) {
+    float *g = a->g + (size_t)v * a->bp;
+    const float *y = a->h + (size_t)v * a->bp;
+    const int kind = v < a->activated ? a->kind : 0;
+    if (kind == 1)
+      for (size_t i = 0; i < a->bp; i++) g[i] = y[i] > 0.0f ? g[i] : 0.0f;
+    else if (kind != 0)
+      for (size_t i = 0; i < a->bp; i++) g[i] *= slope(y[i], kind);
+    a->db[v] = lane_sum(g, a->bp);
+    size_t o = 0;
+    for (; o + BLOCK <= a->bp; o += BLOCK) backward_block(a, a->start[v], a->start[v + 1], g + o, o, BLOCK);
+    for (; o < a->bp; o += 16) backward_block(a, a->start[v], a->start[v + 1], g + o, o, 16);
+  }
+}
+
+/* xt[i][b] = x[b][i] for b < batch, 0 for batch ≤ b < bp: graph.wat's transposeIn, in 16 × 16 tiles. */
+CLONES void graph_transpose_in(const float *x, size_t batch, size_t cols, float *xt, size_t bp) {
+  for (size_t i0 = 0; i0 < cols; i0 += 16) {
+    const size_t i1 = i0 + 16 < cols ? i0 + 16 : cols;
+    for (size_t b0 = 0; b0 < batch; b0 += 16) {
+      const size_t b1 = b0 + 16 < batch ? b0 + 16 : batch;
+      for (size_t i = i0; i < i1; i++)
+        for (size_t b = b0; b < b1; b++) xt[i * bp + b] = x[b * cols + i];
+    }
+    for (size_t i = i0; i < i1; i++)
+      for (size_t b = batch; b < bp; b++) xt[i * bp + b] = 0.0f;
+  }
+}
+
+/* out[b][j] = h[rows[j]][b] for b < batch, or with `add` h[rows[j]][b] += out[b][j]: graph.wat's pickRows, in 16 × 16 tiles. */
+CLONES void graph_pick_rows(float *h, size_t bp, const int32_t *rows, size_t count, float *out, size_t batch, int add) {
+  for (size_t j0 = 0; j0 < count; j0 += 16) {
+    const size_t j1 = j0 + 16 < count ? j0 + 16 : count;
+    for (size_t b0 = 0; b0 < batch; b0 += 16) {
+      const size_t b1 = b0 + 16 < batch ? b0 + 16 : batch;
+      for (size_t j = j0; j < j1; j++) {
+        float *row = h + (size_t)rows[j] * bp;
+        if (add)
+          for (size_t b = b0; b < b1; b++) row[b] += out[b * count + j];
+        else
+          for (size_t b = b0; b < b1; b++) out[b * count + j] = row[b];
+      }
+    }
+  }
+}

@@ -1,0 +1,30 @@
+/* The graph kernel's arguments, resolved from byte offsets to pointers (see graph.c, and graph.wat for their meaning). */
+#ifndef DEEPSTRUCT_GRAPH_H
+#define DEEPSTRUCT_GRAPH_H
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct {
+  float *xt;           /* external inputs [r, bp] */
+  int32_t r;           /* external input rows */
+  float *h;            /* neurons' activations [n, bp] */
+  int32_t n;           /* neurons */
+  size_t bp;           /* samples per row, a multiple of 16 */
+  float *weff;         /* effective weight per incoming connection */
+  const float *bias;   /* per neuron (forward) */
+  const int32_t *start, *source;
+  int32_t activated;   /* neurons below this are activated */
+  int32_t kind;        /* activation */
+  /* backward only */
+  float *g;            /* in: gradient by h; out: by the pre-activations */
+  float *dxt;          /* gradient of the external inputs [r, bp], zeroed, when need_input */
+  float *dweff;        /* gradient per incoming connection */
+  float *db;           /* gradient per bias */
+  int32_t need_input;
+} GraphArgs;
+
+void graph_forward(const GraphArgs *a);
+void graph_backward(const GraphArgs *a);
+void graph_transpose_in(const float *x, size_t batch, size_t cols, float *xt, size_t bp);
+void graph_pick_rows(float *h, size_t bp, const int32_t *rows, size_t count, float *out, size_t batch, int add);
+#endif

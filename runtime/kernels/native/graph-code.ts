@@ -1,0 +1,34 @@
+/**
+ * The graph kernel's forward, backward and layout changes (transposeIn,
+ * pickRows) on the native part (native/graph.c) in place of graph.wat's, where the native part is loaded and on: the same
+ * arguments, byte offsets into the memory the kernel works on, so a call
+ * site cannot tell them apart but for speed (and float32 rounding: the C
+ * code sums blocks of samples, and its exp and tanh are the C library's).
+ * DEEPSTRUCT_NATIVE=0 or useNativeDense(false) turns it off with the dense products.
+ */
+import type { GraphExports, WasmMemory } from "../graph/memory.js";
+import { nativeDenseBlas } from "./dense-product.js";
+
+let enabled = true;
+
+/** Turns the native graph kernel off (false) or back on where available (true), leaving the dense products as they are: for comparing the two in one process. */
+export function useNativeGraph(on: boolean): void {
+  enabled = on;
+}
+
+/** `code` with forward and backward replaced by the native ones, or `code` itself without them. */
+export function withNativeGraph(code: GraphExports, memory: WasmMemory): GraphExports {
+  const blas = enabled ? nativeDenseBlas() : undefined;
+  // An addon built before the graph kernel was added has only the products.
+  if (blas?.graphForward === undefined || blas.graphBackward === undefined || blas.graphTransposeIn === undefined || blas.graphPickRows === undefined) return code;
+  const { graphForward, graphBackward, graphTransposeIn, graphPickRows } = blas;
+  const floats = (): Float32Array => new Float32Array(memory.buffer);
+  return {
+    ...code,
+    transposeIn: (x, batch, cols, xt, bp) => graphTransposeIn(floats(), x, batch, cols, xt, bp),
+    pickRows: (h, bp, rows, count, out, batch, add) => graphPickRows(floats(), h, bp, rows, count, out, batch, add),
+    forward: (xt, r, h, n, bp, weff, bias, start, source, activated, kind) => graphForward(floats(), xt, r, h, n, bp, weff, bias, start, source, activated, kind),
+    backward: (g, h, xt, r, n, bp, weff, start, source, activated, kind, dxt, dweff, db, needInput) =>
+      graphBackward(floats(), g, h, xt, r, n, bp, weff, start, source, activated, kind, dxt, dweff, db, needInput),
+  };
+}

@@ -1,0 +1,124 @@
+/**
+ * Adam in one op per step. TensorFlow.js's AdamOptimizer spends about ten
+ * small ops on every parameter tensor (hundreds of tensors, thousands of ops
+ * a step, each with its own dispatch and temporary); where the native part
+ * is loaded and the backend is WASM, this one hands every tensor's value,
+ * gradient and moments to native/adam.c in a single kernel call, which
+ * writes the new values and moments. The arithmetic is TensorFlow.js's, op
+ * by op in float32 (see adam.c), and the state — moments, β powers,
+ * iterations — lives in the same variables, so saving, loading and
+ * `getWeights` see an ordinary Adam optimizer. Elsewhere it is one.
+ */
+import * as tf from "@tensorflow/tfjs-core";
+import type { DataType, KernelBackend, NamedAttrMap, NamedTensorInfoMap, Tensor, TensorInfo, Variable } from "@tensorflow/tfjs-core";
+import { nativeDenseBlas } from "../kernels/native/dense-product.js";
+import type { NativeBlas } from "../kernels/native/load.js";
+
+const KERNEL = "DeepstructFusedAdam";
+
+/** The optimizer's argument: a list of named gradients or a map of them (tfjs's NamedTensor[] | NamedTensorMap). */
+type VariableGradients = Parameters<tf.AdamOptimizer["applyGradients"]>[0];
+
+/** The parts of AdamOptimizer kept private in its typings. */
+interface AdamState {
+  readonly accBeta1: Variable;
+  readonly accBeta2: Variable;
+  readonly accumulatedFirstMoment: ({ originalName: string; variable: Variable } | undefined)[];
+  readonly accumulatedSecondMoment: ({ originalName: string; variable: Variable } | undefined)[];
+}
+
+/** The parts of the WASM backend used here (as in kernels/native/dense-product.ts). */
+interface WasmBackendInternals {
+  readonly wasm: { readonly asm?: { readonly memory?: { readonly buffer: ArrayBufferLike } }; readonly wasmMemory?: { readonly buffer: ArrayBufferLike } };
+  readonly dataIdMap: { get(dataId: object): { readonly memoryOffset: number } | undefined };
+  makeOutput(shape: number[], dtype: DataType): TensorInfo;
+}
+
+/** Inputs w0, g0, m0, v0, w1, …: outputs every new value, then every new first moment, then every new second moment. */
+function fusedAdamKernel(blas: NativeBlas, backend: KernelBackend, inputs: NamedTensorInfoMap, constants: Float32Array): TensorInfo[] {
+  const internals = backend as unknown as WasmBackendInternals;
+  const count = Object.keys(inputs).length / 4;
+  const offset = (info: TensorInfo): number => internals.dataIdMap.get(info.dataId)!.memoryOffset >>> 0;
+  const outputs: TensorInfo[][] = [[], [], []];
+  const table = new Uint32Array(8 * count);
+  for (let i = 0; i < count; i++) {
+    const w = inputs[`w${i}`]!;
+    const made = outputs.map((list) => {
+      const info = internals.makeOutput([...w.shape], "float32");
+      list.push(info);
+      return offset(info);
+    });
+    const size = w.shape.reduce((a, b) => a * b, 1);
+    table.set([size, offset(w), offset(inputs[`g${i}`]!), offset(inputs[`m${i}`]!), offset(inputs[`v${i}`]!), ...made], 8 * i);
+  }
+  // The view only after every output is allocated: allocating may grow (and so replace) the memory's buffer.
+  const buffer = (internals.wasm.asm?.memory ?? internals.wasm.wasmMemory)!.buffer;
+  blas.adamStep!(new Float32Array(buffer), table, constants);
+  return outputs.flat();
+}
+
+let registered = false;
+
+function register(blas: NativeBlas): void {
+  if (registered) return;
+  registered = true;
+  tf.registerKernel({
+    kernelName: KERNEL,
+    backendName: "wasm",
+    kernelFunc: ({ inputs, backend, attrs }: { inputs: NamedTensorInfoMap; backend: unknown; attrs?: NamedAttrMap }) =>
+      fusedAdamKernel(blas, backend as KernelBackend, inputs, Float32Array.from(attrs!.constants as number[])),
+  });
+}
+
+/** The native part's Adam, when it is loaded, on, and the backend is WASM (where its kernel runs). */
+function fusedBlas(): NativeBlas | undefined {
+  const blas = nativeDenseBlas();
+  return blas?.adamStep !== undefined && tf.getBackend() === "wasm" ? blas : undefined;
+}
+
+/** Whether a FusedAdam step runs as one native op now (else as TensorFlow.js's AdamOptimizer). */
+export function fusedAdamActive(): boolean {
+  return fusedBlas() !== undefined;
+}
+
+export class FusedAdam extends tf.AdamOptimizer {
+  override applyGradients(variableGradients: VariableGradients): void {
+    const blas = fusedBlas();
+    if (blas === undefined) return super.applyGradients(variableGradients);
+    register(blas);
+    const state = this as unknown as AdamState;
+    const list = Array.isArray(variableGradients);
+    const names = list ? variableGradients.map((v) => v.name) : Object.keys(variableGradients);
+    const inputs: Record<string, Tensor> = {};
+    const moments: [Variable, Variable, Variable][] = [];
+    names.forEach((name, i) => {
+      const value = tf.engine().registeredVariables[name]!;
+      // The moments are made as AdamOptimizer makes them, so its getWeights and setWeights find them.
+      state.accumulatedFirstMoment[i] ??= { originalName: `${name}/m`, variable: tf.tidy(() => tf.zerosLike(value).variable(false)) };
+      state.accumulatedSecondMoment[i] ??= { originalName: `${name}/v`, variable: tf.tidy(() => tf.zerosLike(value).variable(false)) };
+      const gradient = list ? variableGradients[i]!.tensor : variableGradients[name];
+      if (gradient == null) return;
+      const [m, v] = [state.accumulatedFirstMoment[i].variable, state.accumulatedSecondMoment[i].variable];
+      const k = moments.length;
+      Object.assign(inputs, { [`w${k}`]: value, [`g${k}`]: gradient, [`m${k}`]: m, [`v${k}`]: v });
+      moments.push([value, m, v]);
+    });
+    const [acc1, acc2] = [state.accBeta1.dataSync()[0]!, state.accBeta2.dataSync()[0]!];
+    // The scalars TensorFlow.js's ops would make, in float32: 1 − β^t from the float32 powers, the rest from the numbers.
+    const constants = [this.beta1, this.beta2, 1 - this.beta1, 1 - this.beta2, Math.fround(1 - acc1), Math.fround(1 - acc2), this.epsilon, -this.learningRate];
+    tf.tidy(() => {
+      if (moments.length > 0) {
+        const made = tf.engine().runKernel(KERNEL, inputs, { constants } as unknown as NamedAttrMap) as Tensor[];
+        const n = moments.length;
+        moments.forEach(([value, m, v], k) => {
+          value.assign(made[k]!);
+          m.assign(made[n + k]!);
+          v.assign(made[2 * n + k]!);
+        });
+      }
+      state.accBeta1.assign(tf.mul(state.accBeta1, this.beta1));
+      state.accBeta2.assign(tf.mul(state.accBeta2, this.beta2));
+    });
+    this.incrementIterations();
+  }
+}

@@ -1,8 +1,9 @@
 /**
  * Binds a network's stores to the backend at hand: each kernel runs dense (a
  * masked product over a view of its connections) or sparse (a member of a
- * graph kernel), as the cost model decides, and the execution plan says how
- * the kernels' inputs are laid out. Bindings own only views — mask tensors
+ * graph kernel: the WebAssembly one on wasm and cpu, the WGSL shader on
+ * webgpu, gathers of stock ops elsewhere), as the cost model decides for
+ * that backend, and the execution plan says how the kernels' inputs are laid out. Bindings own only views — mask tensors
  * and index lists — never a second copy of a weight.
  */
 import * as tf from "@tensorflow/tfjs-core";
@@ -16,6 +17,7 @@ import type { KernelStore } from "../storage/kernel-store.js";
 import type { Execution, NetworkSpec } from "../spec.js";
 import type { GraphKernelSupport } from "../kernels/graph/memory.js";
 import { chooseExecution, type KernelExecution } from "./cost-model.js";
+import { sparseKernelSupport, type SparseKernelName } from "./sparse-kernels.js";
 import { checkLimit, DEFAULT_RUNTIME_LIMITS, type RuntimeLimits } from "../limits.js";
 
 /** A kernel computed by a masked dense product. */
@@ -39,9 +41,14 @@ export interface SparseKernel {
 
 export type BoundKernel = DenseKernel | SparseKernel;
 
+/** What computes a step: a masked matrix product, or the backend's sparse kernel (see sparse-kernels.ts). */
+export type StepKernel = "dense-product" | SparseKernelName;
+
 /** One kernel of a forward pass and the layers it computes; `reason` says why a kernel runs dense that would run sparse. */
 export interface ExecutionStep {
   readonly kind: "dense" | "graph";
+  /** The kernel that runs it: `dense-product`, or for a graph step `graph-kernel` (wasm, cpu), `wgsl` (webgpu) or `gather-ops` (other backends). */
+  readonly kernel: StepKernel;
   readonly layers: readonly string[];
   readonly reason?: string;
 }
@@ -58,15 +65,12 @@ export interface Binding {
 }
 
 /**
- * @throws Error when `execution` is "sparse" and the backend cannot run graph kernels.
+ * Binds for the current TensorFlow.js backend (`graph`: whether the
+ * WebAssembly graph kernel runs on it, from graphKernelSupport()).
+ * @throws Error when `execution` is "sparse" and the backend cannot run sparse kernels.
  */
-export function bind(
-  spec: NetworkSpec,
-  stores: readonly KernelStore[],
-  execution: Execution,
-  support: GraphKernelSupport,
-  limits: RuntimeLimits = DEFAULT_RUNTIME_LIMITS,
-): Binding {
+export function bind(spec: NetworkSpec, stores: readonly KernelStore[], execution: Execution, graph: GraphKernelSupport, limits: RuntimeLimits = DEFAULT_RUNTIME_LIMITS): Binding {
+  const support = sparseKernelSupport(tf.getBackend(), graph);
   const choices = stores.map((store) => chooseExecution(spec, store.layout, execution, support));
   const dense = stores.reduce((n, s, k) => (choices[k]!.kind === "dense" ? n + s.layout.usedRows.length * s.layout.cols : n), 0);
   checkLimit(
@@ -97,13 +101,14 @@ export function bind(
     const options = planOptions(spec);
     // The compiler's plan serves when this machine makes its choices; otherwise the same planner runs here.
     const compilers = spec.plan !== undefined && spec.plan.kinds === kinds.map((k) => k[0]).join("");
-    plan = bindPlan(compilers ? decodePlan(spec.plan!, planned, options.layerSizes, options.layerNorm) : planSteps(planned, options), planned, options);
+    const steps = compilers ? decodePlan(spec.plan!, planned, options.layerSizes, options.layerNorm) : planSteps(planned, options);
+    plan = bindPlan(steps, planned, options, support.kernel);
     planSource = compilers ? "compiler" : "runtime";
   } catch (error) {
     for (const view of views) view.dispose();
     throw error;
   }
-  const steps = executionSteps(plan, stores, choices);
+  const steps = executionSteps(plan, stores, choices, support.kernel);
   const membersOf = new Map(plan.steps.flatMap((step) => (step.kind === "graph" ? [[step.index, step.members.map((k) => stores[k]!)] as const] : [])));
   const graphMask = (step: GraphStep): Tensor1D => masks.graph(step, membersOf.get(step.index)!);
   // Masks are made now, so a model's tensors do not grow at its first forward pass.
@@ -125,11 +130,12 @@ export function bind(
   };
 }
 
-function executionSteps(plan: ExecutionPlan, stores: readonly KernelStore[], choices: readonly KernelExecution[]): ExecutionStep[] {
+function executionSteps(plan: ExecutionPlan, stores: readonly KernelStore[], choices: readonly KernelExecution[], sparseKernel: SparseKernelName): ExecutionStep[] {
   return plan.steps.map((step) => {
     const members = step.kind === "graph" ? step.members : [step.kernel];
     const reason = members.map((k) => choices[k]!.reason).find((r) => r !== undefined);
-    return Object.freeze({ kind: step.kind, layers: Object.freeze(members.map((k) => stores[k]!.targetName)), ...(reason ? { reason } : {}) });
+    const kernel: StepKernel = step.kind === "graph" ? sparseKernel : "dense-product";
+    return Object.freeze({ kind: step.kind, kernel, layers: Object.freeze(members.map((k) => stores[k]!.targetName)), ...(reason ? { reason } : {}) });
   });
 }
 

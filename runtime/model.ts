@@ -176,10 +176,13 @@ export interface Model<I extends readonly number[] = readonly number[], O extend
   readonly executionMode: Execution;
   /**
    * How a forward pass runs, kernel by kernel: a `dense` kernel computes one
-   * layer with a masked matrix product; a `graph` kernel computes a run of
-   * sparse layers in one op, neuron by neuron; each on `backend`. A dense
-   * step that the cost model would have run sparse says why in `reason`
-   * (e.g. a backend the graph kernel cannot run on, such as webgl).
+   * layer with a masked matrix product (`kernel: "dense-product"`); a `graph`
+   * kernel computes a run of sparse layers, on the backend's sparse kernel
+   * (`kernel`): `graph-kernel` (WebAssembly, in one op, neuron by neuron; wasm
+   * and cpu), `wgsl` (a compute shader per layer; webgpu) or `gather-ops`
+   * (stock gathers and sums per layer; webgl and others); each on `backend`.
+   * The cost model chooses per backend. A dense step that it would have run
+   * sparse says why in `reason` (e.g. the graph kernel failing to load).
    */
   readonly execution: readonly ExecutionStep[];
   /** Whether the kernel plan is the compiler's, from the spec, or was made when the model was built because this machine chose otherwise. */

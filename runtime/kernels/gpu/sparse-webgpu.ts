@@ -164,17 +164,19 @@ export function sparseDenseWebGPU(x: Tensor2D, w: Tensor1D, structure: SparseStr
   if (x.shape[1] !== structure.inputs) throw new Error(`sparse WebGPU kernel: x has ${x.shape[1]} columns, the structure ${structure.inputs} inputs`);
   if (w.size !== structure.connections) throw new Error(`sparse WebGPU kernel: ${w.size} weights for ${structure.connections} connections`);
   const s = structure;
-  // The closure keeps x and w for the gradient (customGrad's arguments are (...inputs, save), typed loosely).
-  const op = tf.customGrad((a, b) => {
+  // Saved, not closed over: the inputs may be intermediates of a tidy that ends before the gradient runs.
+  const op = tf.customGrad((a, b, save) => {
     const [input, weights] = [a as tf.Tensor, b as tf.Tensor];
+    (save as (tensors: tf.Tensor[]) => void)([input, weights]);
     const forward = program("forward", ["x", "w", "start", "targetSource", "targetEdge"], [input.shape[0]!, s.outputs], forwardBody);
     return {
       value: run(forward, [input, weights, s.start, s.targetSource, s.targetEdge]),
-      gradFunc: (dy: tf.Tensor) => {
-        const [savedX, savedW] = [input, weights];
+      gradFunc: (dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[]) => {
+        const [savedX, savedW] = saved as [tf.Tensor, tf.Tensor];
+        const g = dy as tf.Tensor;
         const dx = program("input-gradient", ["dy", "w", "sourceStart", "sourceTarget", "sourceEdge"], [savedX.shape[0]!, s.inputs], inputGradientBody);
         const dw = program("weight-gradient", ["dy", "x", "edgeTarget", "edgeSource"], [s.connections], weightGradientBody);
-        return [run(dx, [dy, savedW, s.sourceStart, s.sourceTarget, s.sourceEdge]), run(dw, [dy, savedX, s.target, s.source])];
+        return [run(dx, [g, savedW, s.sourceStart, s.sourceTarget, s.sourceEdge]), run(dw, [g, savedX, s.target, s.source])];
       },
     };
   });

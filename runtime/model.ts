@@ -258,8 +258,14 @@ export interface Model<I extends readonly number[] = readonly number[], O extend
    * strength × the mean keep probability; undefined when there is none.
    */
   penalty(): Scalar | undefined;
-  /** Mean loss and accuracy over `data`, computed in batches. */
+  /** Mean loss and accuracy over `data`, computed in batches; read synchronously (on webgpu prefer {@link evaluateAsync}). */
   evaluate(data: TrainingData, options?: { readonly batchSize?: number; readonly loss?: LossName }): Evaluation;
+  /**
+   * `evaluate`, its result read asynchronously: what GPU backends need (a
+   * synchronous read on webgpu goes through canvases; SwiftShader's WebGPU
+   * answers it with zeros and loses the device). `fit` reads this way.
+   */
+  evaluateAsync(data: TrainingData, options?: { readonly batchSize?: number; readonly loss?: LossName }): Promise<Evaluation>;
   /** `predict` in batches (default 256) for inputs too large for one pass. */
   predictBatches(x: Tensor, options?: { readonly batchSize?: number }): Tensor<BatchRank<O>>;
 

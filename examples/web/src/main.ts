@@ -55,14 +55,15 @@ async function train(model: SmallWorldModel, digits: Digits, chart: LiveChart): 
     callbacks: {
       onBatchEnd: async (logs) => {
         chart.addLoss(logs.loss);
-        if (logs.batch % Math.ceil(logs.batches / 25) === 0 || logs.batch === logs.batches) chart.addAccuracy(model.evaluate(probe).accuracy ?? 0);
+        // Asynchronous reads: on webgpu a synchronous one goes through canvases (and breaks SwiftShader's WebGPU).
+        if (logs.batch % Math.ceil(logs.batches / 25) === 0 || logs.batch === logs.batches) chart.addAccuracy((await model.evaluateAsync(probe)).accuracy ?? 0);
         if (logs.batch % Math.ceil(logs.batches / 100) !== 0) return;
         status(`epoch ${logs.epoch}, batch ${logs.batch} of ${logs.batches}: loss ${logs.loss.toFixed(3)}`);
         await tf.nextFrame();
       },
     },
   });
-  const evaluation = model.evaluate(heldOut);
+  const evaluation = await model.evaluateAsync(heldOut);
   const result: TrainingResult = {
     backend: model.backend,
     threaded: model.backend === "wasm" && tf.env().getBool("WASM_HAS_MULTITHREAD_SUPPORT"),
@@ -77,10 +78,12 @@ async function train(model: SmallWorldModel, digits: Digits, chart: LiveChart): 
   return result;
 }
 
-function classify(model: SmallWorldModel, pad: DrawPad): void {
+async function classify(model: SmallWorldModel, pad: DrawPad): Promise<void> {
   const pixels = pad.pixels();
   if (pixels === undefined) return void (element("guess").textContent = "draw a digit first");
-  const probabilities = tf.tidy(() => tf.softmax(model.predict(tf.tensor2d(pixels, [1, 784]))).dataSync());
+  const output = tf.tidy(() => tf.softmax(model.predict(tf.tensor2d(pixels, [1, 784]))));
+  const probabilities = await output.data();
+  output.dispose();
   const ranked = Array.from(probabilities, (p, digit) => ({ digit, p })).sort((a, b) => b.p - a.p);
   element("guess").textContent = `${ranked[0]!.digit} (${(ranked[0]!.p * 100).toFixed(0)}%), then ${ranked[1]!.digit} (${(ranked[1]!.p * 100).toFixed(0)}%)`;
 }
@@ -103,7 +106,7 @@ async function start(): Promise<void> {
     page.deepstructResult = result;
   };
   element("train").addEventListener("click", () => void run());
-  element("classify").addEventListener("click", () => classify(model, pad));
+  element("classify").addEventListener("click", () => void classify(model, pad));
   element("clear").addEventListener("click", () => pad.clear());
   status(`${digits.count} digits loaded; press Train`);
   if (settings.autotrain) await run();

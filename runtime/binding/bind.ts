@@ -3,8 +3,9 @@
  * masked product over a view of its connections) or sparse (a member of a
  * graph kernel: the WebAssembly one on wasm and cpu, the WGSL shader on
  * webgpu, gathers of stock ops elsewhere), as the cost model decides for
- * that backend, and the execution plan says how the kernels' inputs are laid out. Bindings own only views — mask tensors
- * and index lists — never a second copy of a weight.
+ * that backend, and the execution plan says how the kernels' inputs are
+ * laid out. Bindings own only views — mask tensors and index lists — never
+ * a second copy of a weight.
  */
 import * as tf from "@tensorflow/tfjs-core";
 import type { Tensor, Tensor1D, Tensor2D } from "@tensorflow/tfjs-core";

@@ -71,7 +71,9 @@ export interface Binding {
  * @throws Error when `execution` is "sparse" and the backend cannot run sparse kernels.
  */
 export function bind(spec: NetworkSpec, stores: readonly KernelStore[], execution: Execution, graph: GraphKernelSupport, limits: RuntimeLimits = DEFAULT_RUNTIME_LIMITS): Binding {
-  const support = sparseKernelSupport(tf.getBackend(), graph);
+  const backend = tf.getBackend();
+  const support = sparseKernelSupport(backend, graph);
+  const placement = backend === "webgl" ? "gather" : "scatter";
   const choices = stores.map((store) => chooseExecution(spec, store.layout, execution, support));
   const dense = stores.reduce((n, s, k) => (choices[k]!.kind === "dense" ? n + s.layout.usedRows.length * s.layout.cols : n), 0);
   checkLimit(
@@ -87,7 +89,7 @@ export function bind(spec: NetworkSpec, stores: readonly KernelStore[], executio
   const kernels = stores.map((store, k): BoundKernel => {
     const readsHiddenLayers = store.layout.blocks.some((b) => b.source !== 0);
     if (choices[k]!.kind === "sparse") return { kind: "sparse", store, weight: () => store.weight! };
-    const view = denseView(store.layout);
+    const view = denseView(store.layout, placement);
     views.push(view);
     return { kind: "dense", store, readsHiddenLayers, weight: () => (store.weight === undefined ? undefined : view(store.weight)), mask: () => masks.dense(store, view) };
   });

@@ -1,4 +1,11 @@
 #!/usr/bin/env node
-import { main } from "../dist/src/cli/main.js";
-
-process.exitCode = await main(process.argv.slice(2));
+// `dsc --version` answers from here: resolving each module of the CLI costs a
+// realpath of every file it loads, which on slow file systems was most of its start.
+const [command] = process.argv.slice(2);
+if (command === "--version" || command === "-v") {
+  const { readFileSync } = await import("node:fs");
+  process.stdout.write(`${JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")).version}\n`);
+} else {
+  const { main } = await import("../dist/src/cli/main.js");
+  process.exitCode = await main(process.argv.slice(2));
+}

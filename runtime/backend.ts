@@ -25,6 +25,8 @@ import * as tf from "@tensorflow/tfjs-core";
 import "@tensorflow/tfjs-backend-cpu";
 import type { BackendChoice, BackendName } from "./model.js";
 import { keepThreadedFactorySource } from "./threaded-wasm.js";
+// Named through a variable so bundlers for browsers never try to resolve them.
+import { NATIVE_PACKAGES } from "./native-packages.js";
 
 /** The binaries of `@tensorflow/tfjs-backend-wasm`. */
 export type WasmBinaryName = "tfjs-backend-wasm.wasm" | "tfjs-backend-wasm-simd.wasm" | "tfjs-backend-wasm-threaded-simd.wasm";
@@ -37,9 +39,6 @@ export type WasmBinaryName = "tfjs-backend-wasm.wasm" | "tfjs-backend-wasm-simd.
 export type WasmPaths = string | { readonly [name in WasmBinaryName]?: string };
 
 const BACKEND_NAMES: readonly BackendName[] = ["webgpu", "webgl", "wasm", "cpu", "tensorflow"];
-
-/** The native backend's packages, GPU build first. Named through a variable so bundlers for browsers never try to resolve them. */
-const NATIVE_PACKAGES: readonly string[] = ["@tensorflow/tfjs-node-gpu", "@tensorflow/tfjs-node"];
 
 let wasmPaths: WasmPaths | undefined;
 /** One attempt per backend to bring it up: `undefined` on success, else the reason it failed. */

@@ -1,7 +1,7 @@
 /**
  * One forward pass over a bound network: each step of the execution plan in
  * order, dense kernels as masked products, runs of sparse kernels as graph
- * kernels. Input checks happen at the Model boundary (model-object.ts).
+ * kernels (the WebAssembly one, or member by member on a GPU backend's). Input checks happen at the Model boundary (model-object.ts).
  */
 import * as tf from "@tensorflow/tfjs-core";
 import type { Tensor2D } from "@tensorflow/tfjs-core";
@@ -10,6 +10,7 @@ import type { Binding, DenseKernel, SparseKernel } from "./binding/bind.js";
 import type { GraphStep, InputPlan } from "./binding/execution-plan.js";
 import { gatherColumns } from "./kernels/gather-columns.js";
 import { graphKernel } from "./kernels/graph/graph-kernel.js";
+import { layeredGraphKernel } from "./kernels/gpu/layered-graph.js";
 import { maskedDense } from "./kernels/masked-dense.js";
 import { layerNorm } from "./layer-norm.js";
 import type { KernelStore } from "./storage/kernel-store.js";
@@ -70,18 +71,19 @@ export function forwardPass(binding: Binding, x: Tensor2D, kept: readonly number
     }
     const members = step.members.map((k) => binding.kernels[k] as SparseKernel);
     const whole = everyNeuron.has(step.index);
-    const out = graphKernel(
-      assemble(step.input),
-      members.map((k) => ({ weight: k.weight(), bias: k.store.bias })),
-      binding.graphMask(step),
-      step.structure,
-      whole ? step.allExports : step.exports,
-      {
-        activation: step.activates ? options.activation : "linear",
-        inputNeedsGradient: step.readsHiddenLayers || options.inputNeedsGradient,
-        maskWeightGradient: !options.denseGradients,
-      },
-    );
+    const input = assemble(step.input);
+    const parameters = members.map((k) => ({ weight: k.weight(), bias: k.store.bias }));
+    const exports = whole ? step.allExports : step.exports;
+    const kernelOptions = {
+      activation: step.activates ? options.activation : "linear",
+      inputNeedsGradient: step.readsHiddenLayers || options.inputNeedsGradient,
+      maskWeightGradient: !options.denseGradients,
+    } as const;
+    const structure = step.structure;
+    const out =
+      "product" in structure
+        ? layeredGraphKernel(input, parameters, binding.graphMask(step), structure, exports, kernelOptions)
+        : graphKernel(input, parameters, binding.graphMask(step), structure, exports, kernelOptions);
     // Readers index the usual exports, a prefix of the every-neuron output.
     everyNeuronValues[step.index] = whole ? out : undefined;
     graphValues[step.index] = whole ? tf.slice(out, [0, 0], [batch, step.exports.size]) : out;

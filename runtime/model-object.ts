@@ -21,7 +21,7 @@ import { disposeStore, storeVariables, type KernelStore } from "./storage/kernel
 import type { BlockSlice } from "./storage/layout.js";
 import type { Execution, NetworkSpec } from "./spec.js";
 import { modelSummary, type ModelSummary } from "./summary.js";
-import { evaluate, fit, predictBatches } from "./training/fit.js";
+import { evaluate, evaluateAsync, fit, predictBatches } from "./training/fit.js";
 import { loss as lossOf, type LossName } from "./training/losses.js";
 import type { ExtractOptions, ExtractedGraph } from "./extract-types.js";
 import type { Evaluation, FitOptions, History, TrainingData } from "./training/options.js";
@@ -378,6 +378,11 @@ export class NetworkModel<I extends readonly number[], O extends readonly number
   evaluate(data: TrainingData, options?: { readonly batchSize?: number; readonly loss?: LossName }): Evaluation {
     this.alive("evaluate");
     return evaluate(this, data, options);
+  }
+
+  evaluateAsync(data: TrainingData, options?: { readonly batchSize?: number; readonly loss?: LossName }): Promise<Evaluation> {
+    this.alive("evaluateAsync");
+    return evaluateAsync(this, data, options);
   }
 
   predictBatches(x: Tensor, options?: { readonly batchSize?: number }): Tensor<BatchRank<O>> {

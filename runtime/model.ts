@@ -176,10 +176,13 @@ export interface Model<I extends readonly number[] = readonly number[], O extend
   readonly executionMode: Execution;
   /**
    * How a forward pass runs, kernel by kernel: a `dense` kernel computes one
-   * layer with a masked matrix product; a `graph` kernel computes a run of
-   * sparse layers in one op, neuron by neuron; each on `backend`. A dense
-   * step that the cost model would have run sparse says why in `reason`
-   * (e.g. a backend the graph kernel cannot run on, such as webgl).
+   * layer with a masked matrix product (`kernel: "dense-product"`); a `graph`
+   * kernel computes a run of sparse layers, on the backend's sparse kernel
+   * (`kernel`): `graph-kernel` (WebAssembly, in one op, neuron by neuron; wasm
+   * and cpu), `wgsl` (a compute shader per layer; webgpu) or `gather-ops`
+   * (stock gathers and sums per layer; webgl and others); each on `backend`.
+   * The cost model chooses per backend. A dense step that it would have run
+   * sparse says why in `reason` (e.g. the graph kernel failing to load).
    */
   readonly execution: readonly ExecutionStep[];
   /** Whether the kernel plan is the compiler's, from the spec, or was made when the model was built because this machine chose otherwise. */
@@ -255,8 +258,14 @@ export interface Model<I extends readonly number[] = readonly number[], O extend
    * strength × the mean keep probability; undefined when there is none.
    */
   penalty(): Scalar | undefined;
-  /** Mean loss and accuracy over `data`, computed in batches. */
+  /** Mean loss and accuracy over `data`, computed in batches; read synchronously (on webgpu prefer {@link evaluateAsync}). */
   evaluate(data: TrainingData, options?: { readonly batchSize?: number; readonly loss?: LossName }): Evaluation;
+  /**
+   * `evaluate`, its result read asynchronously: what GPU backends need (a
+   * synchronous read on webgpu goes through canvases; SwiftShader's WebGPU
+   * answers it with zeros and loses the device). `fit` reads this way.
+   */
+  evaluateAsync(data: TrainingData, options?: { readonly batchSize?: number; readonly loss?: LossName }): Promise<Evaluation>;
   /** `predict` in batches (default 256) for inputs too large for one pass. */
   predictBatches(x: Tensor, options?: { readonly batchSize?: number }): Tensor<BatchRank<O>>;
 

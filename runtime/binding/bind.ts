@@ -1,9 +1,11 @@
 /**
  * Binds a network's stores to the backend at hand: each kernel runs dense (a
  * masked product over a view of its connections) or sparse (a member of a
- * graph kernel), as the cost model decides, and the execution plan says how
- * the kernels' inputs are laid out. Bindings own only views — mask tensors
- * and index lists — never a second copy of a weight.
+ * graph kernel: the WebAssembly one on wasm and cpu, the WGSL shader on
+ * webgpu, gathers of stock ops elsewhere), as the cost model decides for
+ * that backend, and the execution plan says how the kernels' inputs are
+ * laid out. Bindings own only views — mask tensors and index lists — never
+ * a second copy of a weight.
  */
 import * as tf from "@tensorflow/tfjs-core";
 import type { Tensor, Tensor1D, Tensor2D } from "@tensorflow/tfjs-core";
@@ -16,6 +18,7 @@ import type { KernelStore } from "../storage/kernel-store.js";
 import type { Execution, NetworkSpec } from "../spec.js";
 import type { GraphKernelSupport } from "../kernels/graph/memory.js";
 import { chooseExecution, type KernelExecution } from "./cost-model.js";
+import { sparseKernelSupport, type SparseKernelName } from "./sparse-kernels.js";
 import { checkLimit, DEFAULT_RUNTIME_LIMITS, type RuntimeLimits } from "../limits.js";
 import { liveCount } from "../storage/blocks.js";
 import { liveEdges, liveWeight, type LiveEdges } from "./live-edges.js";
@@ -41,9 +44,14 @@ export interface SparseKernel {
 
 export type BoundKernel = DenseKernel | SparseKernel;
 
+/** What computes a step: a masked matrix product, or the backend's sparse kernel (see sparse-kernels.ts). */
+export type StepKernel = "dense-product" | SparseKernelName;
+
 /** One kernel of a forward pass and the layers it computes; `reason` says why a kernel runs dense that would run sparse. */
 export interface ExecutionStep {
   readonly kind: "dense" | "graph";
+  /** The kernel that runs it: `dense-product`, or for a graph step `graph-kernel` (wasm, cpu), `wgsl` (webgpu) or `gather-ops` (other backends). */
+  readonly kernel: StepKernel;
   readonly layers: readonly string[];
   readonly reason?: string;
 }
@@ -69,19 +77,24 @@ export interface BindOptions {
 }
 
 /**
- * Each kernel runs as the cost model decides for its live connections, so a
- * pruned kernel may run sparse (over its live connections only) where the
- * unpruned one ran dense, and back when connections come back.
- * @throws Error when `execution` is "sparse" and the backend cannot run graph kernels.
+ * Binds for the current TensorFlow.js backend (`graph`: whether the
+ * WebAssembly graph kernel runs on it, from graphKernelSupport()). Each kernel
+ * runs as the cost model decides for its live connections, so a pruned kernel
+ * may run sparse (over its live connections only) where the unpruned one ran
+ * dense, and back when connections come back.
+ * @throws Error when `execution` is "sparse" and the backend cannot run sparse kernels.
  */
 export function bind(
   spec: NetworkSpec,
   stores: readonly KernelStore[],
   execution: Execution,
-  support: GraphKernelSupport,
+  graph: GraphKernelSupport,
   limits: RuntimeLimits = DEFAULT_RUNTIME_LIMITS,
   options: BindOptions = {},
 ): Binding {
+  const backend = tf.getBackend();
+  const support = sparseKernelSupport(backend, graph);
+  const placement = backend === "webgl" ? "gather" : "scatter";
   const live = stores.map((store) => (store.learnable === undefined ? liveCount(store) : store.layout.count));
   // A kernel with nothing live stays dense: its product is the bias alone, and a graph member needs connections.
   const choices = stores.map((store, k) => chooseExecution(spec, store.layout, execution, support, live[k]! > 0 ? live[k] : store.layout.count));
@@ -103,7 +116,7 @@ export function bind(
     const few = compacted[k];
     if (few !== undefined) return { kind: "sparse", store, weight: () => liveWeight(store, few) };
     if (choices[k]!.kind === "sparse") return { kind: "sparse", store, weight: () => store.weight! };
-    const view = denseView(store.layout);
+    const view = denseView(store.layout, placement);
     views.push(view);
     return { kind: "dense", store, readsHiddenLayers, weight: () => (store.weight === undefined ? undefined : view(store.weight)), mask: () => masks.dense(store, view) };
   });
@@ -114,12 +127,12 @@ export function bind(
   let plan: ExecutionPlan;
   let planSource: Binding["planSource"];
   try {
-    ({ plan, planSource } = makePlan(spec, stores, choices, compacted));
+    ({ plan, planSource } = makePlan(spec, stores, choices, compacted, support.kernel));
   } catch (error) {
     disposeMade();
     throw error;
   }
-  const steps = executionSteps(plan, stores, choices);
+  const steps = executionSteps(plan, stores, choices, support.kernel);
   const membersOf = new Map(plan.steps.flatMap((step) => (step.kind === "graph" ? [[step.index, step.members.map((k) => stores[k]!)] as const] : [])));
   const liveOf = new Map(stores.flatMap((store, k) => (compacted[k] === undefined ? [] : [[store, compacted[k]!.pick.size] as const])));
   const graphMask = (step: GraphStep): Tensor1D => masks.graph(step, membersOf.get(step.index)!, liveOf);
@@ -150,6 +163,7 @@ function makePlan(
   stores: readonly KernelStore[],
   choices: readonly KernelExecution[],
   compacted: readonly (LiveEdges | undefined)[],
+  sparseKernel: SparseKernelName,
 ): { plan: ExecutionPlan; planSource: Binding["planSource"] } {
   const kinds = choices.map((c) => c.kind);
   const planned = plannedKernels(
@@ -163,14 +177,15 @@ function makePlan(
   const options = planOptions(spec);
   const compilers = spec.plan !== undefined && spec.plan.kinds === kinds.map((k) => k[0]).join("") && compacted.every((c) => c === undefined);
   const steps = compilers ? decodePlan(spec.plan!, planned, options.layerSizes, options.layerNorm) : planSteps(planned, options);
-  return { plan: bindPlan(steps, planned, options), planSource: compilers ? "compiler" : "runtime" };
+  return { plan: bindPlan(steps, planned, options, sparseKernel), planSource: compilers ? "compiler" : "runtime" };
 }
 
-function executionSteps(plan: ExecutionPlan, stores: readonly KernelStore[], choices: readonly KernelExecution[]): ExecutionStep[] {
+function executionSteps(plan: ExecutionPlan, stores: readonly KernelStore[], choices: readonly KernelExecution[], sparseKernel: SparseKernelName): ExecutionStep[] {
   return plan.steps.map((step) => {
     const members = step.kind === "graph" ? step.members : [step.kernel];
     const reason = members.map((k) => choices[k]!.reason).find((r) => r !== undefined);
-    return Object.freeze({ kind: step.kind, layers: Object.freeze(members.map((k) => stores[k]!.targetName)), ...(reason ? { reason } : {}) });
+    const kernel: StepKernel = step.kind === "graph" ? sparseKernel : "dense-product";
+    return Object.freeze({ kind: step.kind, kernel, layers: Object.freeze(members.map((k) => stores[k]!.targetName)), ...(reason ? { reason } : {}) });
   });
 }
 

@@ -1,13 +1,19 @@
 /**
  * The one machine-dependent decision of the runtime: whether a kernel runs
- * as a masked dense product or sparse (inside a graph kernel). Storage does
- * not depend on it (see storage/layout.ts), so a model saved under one
+ * as a masked dense product or sparse, and on which sparse kernel. Storage
+ * does not depend on it (see storage/layout.ts), so a model saved under one
  * decision loads under any other; only speed does.
+ *
+ * The sparse kernel follows the backend (sparse-kernels.ts): the WebAssembly
+ * graph kernel on wasm and cpu, the WGSL compute shader on webgpu, gathers
+ * of stock ops elsewhere (webgl, tensorflow). Each is priced against the
+ * dense product on the same backend.
  */
 import { DENSE_FIXED, DENSE_PER_ENTRY, NATIVE_DENSE_FIXED, NATIVE_DENSE_PER_ENTRY, SPARSE_PER_EDGE, SPARSE_PER_NEURON } from "../kernels/calibration.js";
 import type { GraphKernelSupport } from "../kernels/graph/memory.js";
 import { learnableBlocks, type KernelLayout } from "../storage/layout.js";
 import type { Execution, NetworkSpec } from "../spec.js";
+import type { SparseKernelName, SparseSupport } from "./sparse-kernels.js";
 
 /** What the cost model looks at: rows with a connection (those a dense product multiplies), targets, connections. */
 export interface KernelShape {
@@ -20,21 +26,58 @@ export interface KernelShape {
 
 export type KernelExecution = { readonly kind: "dense" | "sparse"; readonly reason?: string };
 
-/** Whose matrix products a dense kernel's cost is counted for. */
-export type DenseProducts = "wasm" | "native";
+/**
+ * Whose kernels a cost is counted for: TensorFlow.js's WASM products against
+ * the graph kernel (the default, and what plans are made with, so that a
+ * compiled plan is the same on every machine), the native products
+ * (native/dense.c) against it, or a GPU backend's matrix product against its
+ * sparse kernel (`webgpu`: the WGSL shader; `ops`: gathers of stock ops).
+ */
+export type DenseProducts = "wasm" | "native" | "webgpu" | "ops";
+
+/** Costs of one forward + backward at batch 256, in a unit of the table's own (only the comparison within a table counts). */
+interface CostTable {
+  readonly denseFixed: number;
+  readonly densePerEntry: number;
+  readonly sparseFixed: number;
+  readonly sparsePerEdge: number;
+  readonly sparsePerNeuron: number;
+}
 
 /**
- * Whether the cost model calibrated by `npm run bench kernels` prefers the
- * sparse kernel: never for a full layer the language made dense. `products`
- * prices the dense kernel's matrix products: TensorFlow.js's WASM ones (the
- * default, and what plans are made with, so that a compiled plan is the same
- * on every machine) or the native ones (native/dense.c).
+ * The GPU tables are priors, not measurements: the only GPU here is
+ * SwiftShader, which emulates one on the CPU and times like a CPU. Unit: one
+ * entry of a dense product (≈ 1.5 ns on a GPU doing 1 TFLOP/s: three
+ * products of 2 × 256 flops per entry). An op costs about 20 µs to launch
+ * (≈ 13,000 entries): a dense kernel runs about five, a sparse member about
+ * ten (slice, mask, product, bias, concatenation; three passes back). A
+ * connection costs 8 entries in the WGSL shader (uncached reads of x where a
+ * tiled product reuses them, so it wins below about 1/8 density) and 20 in
+ * the gather ops (each a pass through a [batch, connections] intermediate).
+ */
+const COSTS: Readonly<Record<DenseProducts, CostTable>> = {
+  wasm: { denseFixed: DENSE_FIXED, densePerEntry: DENSE_PER_ENTRY, sparseFixed: 0, sparsePerEdge: SPARSE_PER_EDGE, sparsePerNeuron: SPARSE_PER_NEURON },
+  native: { denseFixed: NATIVE_DENSE_FIXED, densePerEntry: NATIVE_DENSE_PER_ENTRY, sparseFixed: 0, sparsePerEdge: SPARSE_PER_EDGE, sparsePerNeuron: SPARSE_PER_NEURON },
+  webgpu: { denseFixed: 65_000, densePerEntry: 1, sparseFixed: 130_000, sparsePerEdge: 8, sparsePerNeuron: 0 },
+  ops: { denseFixed: 65_000, densePerEntry: 1, sparseFixed: 130_000, sparsePerEdge: 20, sparsePerNeuron: 0 },
+};
+
+/** The cost table that prices a sparse kernel against the dense product on its backend. */
+export function pricingOf(kernel: SparseKernelName): DenseProducts {
+  return kernel === "graph-kernel" ? "wasm" : kernel === "wgsl" ? "webgpu" : "ops";
+}
+
+/**
+ * Whether the sparse kernel is cheaper than the dense product under the
+ * costs of `products` (default: TensorFlow.js's WASM products against the
+ * graph kernel, calibrated by `npm run bench kernels`): never for a full
+ * layer the language made dense.
  */
 export function sparseIsCheaper(shape: KernelShape, products: DenseProducts = "wasm"): boolean {
   if (shape.denseLayer) return false;
-  const native = products === "native";
-  const dense = (native ? NATIVE_DENSE_FIXED : DENSE_FIXED) + (native ? NATIVE_DENSE_PER_ENTRY : DENSE_PER_ENTRY) * shape.rows * shape.cols;
-  const sparse = SPARSE_PER_EDGE * shape.edges + SPARSE_PER_NEURON * (shape.rows + shape.cols);
+  const c = COSTS[products];
+  const dense = c.denseFixed + c.densePerEntry * shape.rows * shape.cols;
+  const sparse = c.sparseFixed + c.sparsePerEdge * shape.edges + c.sparsePerNeuron * (shape.rows + shape.cols);
   return sparse < dense;
 }
 
@@ -51,15 +94,17 @@ export function kernelShape(spec: NetworkSpec, layout: KernelLayout, live = layo
 
 /**
  * How a kernel runs: forced by `execution`, or under `auto` the cheaper way
- * for its `live` connections (default: all).
- * A kernel with learnable masks or without connections runs dense; where the
- * graph kernel cannot run, `auto` falls back to dense and says why.
- * @throws Error when `execution` is "sparse" and the backend cannot run graph kernels.
+ * on the backend's sparse kernel (`support`; the compiler passes the graph
+ * kernel's `{ available: true }`, priced as WASM) for its `live` connections
+ * (default: all). A kernel with learnable masks or without connections runs
+ * dense; where no sparse kernel can run, `auto` falls back to dense and says why.
+ * @throws Error when `execution` is "sparse" and no sparse kernel can run here.
  */
-export function chooseExecution(spec: NetworkSpec, layout: KernelLayout, execution: Execution, support: GraphKernelSupport, live = layout.count): KernelExecution {
+export function chooseExecution(spec: NetworkSpec, layout: KernelLayout, execution: Execution, support: SparseSupport | GraphKernelSupport, live = layout.count): KernelExecution {
   if (layout.count === 0) return { kind: "dense" };
   if (learnableBlocks(spec, layout).length > 0) return { kind: "dense", ...(execution === "sparse" ? { reason: "learnable masks run dense" } : {}) };
-  const sparse = execution === "auto" ? sparseIsCheaper(kernelShape(spec, layout, live)) : execution === "sparse";
+  const kernel = "kernel" in support ? support.kernel : "graph-kernel";
+  const sparse = execution === "auto" ? sparseIsCheaper(kernelShape(spec, layout, live), pricingOf(kernel)) : execution === "sparse";
   if (!sparse) return { kind: "dense" };
   if (support.available) return { kind: "sparse" };
   if (execution === "sparse") throw new Error(`execution "sparse" cannot run here: ${support.reason}; use "auto" or "dense"`);

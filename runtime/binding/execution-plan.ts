@@ -1,13 +1,16 @@
 /**
  * The kernel plan (plan/steps.ts) made runnable: the tensors a forward pass
  * hands its kernels — each reader's column pick, and per graph kernel its
- * structure (every connection's source and target neuron), the neurons it
- * hands out, and where each layer's neurons are in its output.
+ * structure (every connection's source and target neuron) for the sparse
+ * kernel that runs it, the neurons it hands out, and where each layer's
+ * neurons are in its output.
  */
 import * as tf from "@tensorflow/tfjs-core";
 import type { Tensor1D } from "@tensorflow/tfjs-core";
 import { columnPick } from "../kernels/gather-columns.js";
 import { disposeGraphStructure, graphStructure, type GraphStructure } from "../kernels/graph/graph-kernel.js";
+import { disposeLayeredStructure, layeredStructure, type LayeredStructure } from "../kernels/gpu/layered-graph.js";
+import type { SparseKernelName } from "./sparse-kernels.js";
 import { rowNeuron, type Holder, type KernelPlanSteps, type GraphStepPlan, type PlannedKernel, type PlanOptions } from "../plan/steps.js";
 
 export type { Holder, PlannedKernel } from "../plan/steps.js";
@@ -23,7 +26,8 @@ export interface GraphStep {
   readonly index: number;
   /** Indices of the member kernels, in order. */
   readonly members: readonly number[];
-  readonly structure: GraphStructure;
+  /** The WebAssembly graph kernel's structure, or the member-by-member one of the GPU kernels (gpu/layered-graph.ts). */
+  readonly structure: GraphStructure | LayeredStructure;
   readonly input: InputPlan;
   /** Whether an external source is a computed layer (not the network's input), so the input needs a gradient. */
   readonly readsHiddenLayers: boolean;
@@ -50,8 +54,8 @@ export interface ExecutionPlan {
   dispose(): void;
 }
 
-export function bindPlan(plan: KernelPlanSteps, kernels: readonly PlannedKernel[], options: PlanOptions): ExecutionPlan {
-  const created: (GraphStructure | Tensor1D)[] = [];
+export function bindPlan(plan: KernelPlanSteps, kernels: readonly PlannedKernel[], options: PlanOptions, sparseKernel: SparseKernelName = "graph-kernel"): ExecutionPlan {
+  const created: (GraphStructure | LayeredStructure | Tensor1D)[] = [];
   const inputOf = (input: KernelPlanSteps["steps"][number]["input"]): InputPlan => {
     const pick = input.pick === undefined ? undefined : columnPick(input.pick);
     if (pick) created.push(pick);
@@ -60,7 +64,7 @@ export function bindPlan(plan: KernelPlanSteps, kernels: readonly PlannedKernel[
   try {
     const steps = plan.steps.map((step): DenseStep | GraphStep => {
       if (step.kind === "dense") return { kind: "dense", kernel: step.kernel, input: inputOf(step.input) };
-      const bound = graphStep(step, kernels, options, inputOf(step.input));
+      const bound = graphStep(step, kernels, options, inputOf(step.input), sparseKernel);
       created.push(bound.structure, bound.exports, bound.allExports);
       return bound;
     });
@@ -71,14 +75,15 @@ export function bindPlan(plan: KernelPlanSteps, kernels: readonly PlannedKernel[
   }
 }
 
-function disposeAll(created: readonly (GraphStructure | Tensor1D)[]): void {
+function disposeAll(created: readonly (GraphStructure | LayeredStructure | Tensor1D)[]): void {
   for (const item of created) {
-    if ("members" in item) disposeGraphStructure(item);
-    else item.dispose();
+    if ("product" in item) disposeLayeredStructure(item);
+    else if ("members" in item) disposeGraphStructure(item);
+    else (item as Tensor1D).dispose();
   }
 }
 
-function graphStep(step: GraphStepPlan, kernels: readonly PlannedKernel[], options: PlanOptions, input: InputPlan): GraphStep {
+function graphStep(step: GraphStepPlan, kernels: readonly PlannedKernel[], options: PlanOptions, input: InputPlan, sparseKernel: SparseKernelName): GraphStep {
   const layerOffsets = new Map<number, number>();
   let neurons = 0;
   for (const k of step.members) {
@@ -107,6 +112,7 @@ function graphStep(step: GraphStepPlan, kernels: readonly PlannedKernel[], optio
   const last = kernels[step.members.at(-1)!]!;
   const activates = !options.layerNorm;
   const activated = activates ? neurons - (last.hidden ? 0 : last.size) : 0;
+  const structureInput = { inputs: step.needs.length, activated, members };
   // Exports ascend through the members' neurons, so one walk finds each one's layer.
   const columns = new Map<number, Int32Array>();
   let column = 0;
@@ -120,7 +126,7 @@ function graphStep(step: GraphStepPlan, kernels: readonly PlannedKernel[], optio
     kind: "graph",
     index: step.index,
     members: step.members,
-    structure: graphStructure({ inputs: step.needs.length, activated, members }),
+    structure: sparseKernel === "graph-kernel" ? graphStructure(structureInput) : layeredStructure(structureInput, sparseKernel === "wgsl" ? "wgsl" : "gather-ops"),
     input,
     readsHiddenLayers: step.needs.some(([layer]) => layer !== 0),
     activates,

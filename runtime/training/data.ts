@@ -3,7 +3,7 @@
  * to `[n, inputSize]`, split for validation, drawn in batches, evaluated.
  */
 import * as tf from "@tensorflow/tfjs-core";
-import type { Tensor, Tensor2D } from "@tensorflow/tfjs-core";
+import type { Tensor, Tensor1D, Tensor2D } from "@tensorflow/tfjs-core";
 import type { Model } from "../model.js";
 import type { Random } from "../random.js";
 import { correctCount, loss as lossOf, type LossName } from "./losses.js";
@@ -66,22 +66,43 @@ function checkTargets(where: string, y: Tensor, width: number): void {
   }
 }
 
-export function evaluatePrepared(model: Model, data: Prepared, lossName: LossName, batchSize: number): Evaluation {
-  let lossSum = 0;
-  let correct = 0;
-  for (let start = 0; start < data.samples; start += batchSize) {
-    const size = Math.min(batchSize, data.samples - start);
-    const [batchLoss, batchCorrect] = tf.tidy(() => {
+/** The sums over `data`, in batches, as one tensor [loss × samples, correct], so reading them is one read. */
+function evaluationSums(model: Model, data: Prepared, lossName: LossName, batchSize: number): Tensor1D {
+  return tf.tidy(() => {
+    const sums: Tensor[] = [];
+    for (let start = 0; start < data.samples; start += batchSize) {
+      const size = Math.min(batchSize, data.samples - start);
       const logits = model.predict(tf.slice(data.x, start, size)) as Tensor2D;
       const y = tf.slice(data.y, start, size);
-      const right = lossName === "crossEntropy" ? correctCount(logits, y).dataSync()[0]! : 0;
-      return [lossOf(lossName, logits, y).dataSync()[0]!, right];
-    });
-    lossSum += batchLoss * size;
-    correct += batchCorrect;
+      const right = lossName === "crossEntropy" ? tf.cast(correctCount(logits, y), "float32") : tf.scalar(0);
+      sums.push(tf.stack([tf.mul(lossOf(lossName, logits, y), size), right]));
+    }
+    return tf.sum(tf.stack(sums), 0) as Tensor1D;
+  });
+}
+
+function evaluation(sums: ArrayLike<number>, data: Prepared, lossName: LossName): Evaluation {
+  const loss = sums[0]! / data.samples;
+  return lossName === "crossEntropy" ? { loss, accuracy: sums[1]! / data.samples, samples: data.samples } : { loss, samples: data.samples };
+}
+
+export function evaluatePrepared(model: Model, data: Prepared, lossName: LossName, batchSize: number): Evaluation {
+  const sums = evaluationSums(model, data, lossName, batchSize);
+  try {
+    return evaluation(sums.dataSync(), data, lossName);
+  } finally {
+    sums.dispose();
   }
-  const loss = lossSum / data.samples;
-  return lossName === "crossEntropy" ? { loss, accuracy: correct / data.samples, samples: data.samples } : { loss, samples: data.samples };
+}
+
+/** {@link evaluatePrepared}, reading the sums asynchronously. */
+export async function evaluatePreparedAsync(model: Model, data: Prepared, lossName: LossName, batchSize: number): Promise<Evaluation> {
+  const sums = evaluationSums(model, data, lossName, batchSize);
+  try {
+    return evaluation(await sums.data(), data, lossName);
+  } finally {
+    sums.dispose();
+  }
 }
 
 /** A permutation of 0 … n−1 drawn from `random` (Fisher–Yates, from the end). */

@@ -10,13 +10,13 @@ import "../gradients.js";
 import type { Model } from "../model.js";
 import type { GrowthEvent } from "../growing/dynamic-sparse.js";
 import type { PruningEvent } from "../pruning/schedule.js";
-import { evaluatePrepared, identity, permutation, prepare } from "./data.js";
+import { evaluatePrepared, evaluatePreparedAsync, identity, permutation, prepare } from "./data.js";
 import type { LossName } from "./losses.js";
 import type { EpochLogs, Evaluation, FitOptions, History, TrainingCallbacks, TrainingControl, TrainingData, TrainingState } from "./options.js";
 import { currentLearningRate, setLearningRate } from "./schedules.js";
 import { lossNameOf, positiveInteger, startRun, type Run } from "./setup.js";
 import { saveOptimizer } from "./state.js";
-import { trainStep } from "./step.js";
+import { trainStepTensors } from "./step.js";
 import { exportWeights } from "../weights.js";
 
 export type { BatchLogs, EpochLogs, Evaluation, FitOptions, History, TrainingCallbacks, TrainingControl, TrainingData } from "./options.js";
@@ -30,7 +30,7 @@ export async function fit(model: Model, data: TrainingData, options: FitOptions)
     await each(run, (c) => c.onTrainBegin?.({ epochs, batchesPerEpoch: run.batches, samples: run.train.samples, resumedAfter: run.resumedAfter }));
     for (let epoch = run.history.length + 1; epoch <= epochs && run.stopReason === undefined; epoch++) {
       const totals = await trainEpoch(model, run, epoch, control);
-      const logs = finishEpoch(model, run, epoch, totals);
+      const logs = await finishEpoch(model, run, epoch, totals);
       // A callback may have stopped the epoch halfway: such an epoch neither counts for early stopping nor makes a checkpoint.
       if (totals.complete && run.stopper?.update(model, logs)) run.stopReason = "earlyStopping";
       await each(run, (c) => c.onEpochEnd?.(logs, control));
@@ -86,8 +86,14 @@ async function trainEpoch(model: Model, run: Run, epoch: number, control: Traini
     const batch = { x: tf.gather(train.x, picked), y: tf.gather(train.y, picked) };
     let loss: number;
     try {
+      const read = trainStepTensors(model, optimizer, run.variables, batch, run.step, totals.rate);
       let correct: number;
-      [loss, correct] = trainStep(model, optimizer, run.variables, batch, run.step, totals.rate);
+      try {
+        // Read asynchronously: a synchronous read stalls GPU backends (and breaks SwiftShader's WebGPU, see step.ts).
+        [loss, correct] = await Promise.all([read[0].data().then((v) => v[0] ?? Number.NaN), read[1] ? read[1].data().then((v) => v[0] ?? 0) : 0]);
+      } finally {
+        tf.dispose([read[0], ...(read[1] ? [read[1]] : [])]);
+      }
       if (!Number.isFinite(loss)) throw new Error(nonFiniteLoss(model.name, loss, epoch, b + 1, batches));
       run.steps++;
       totals.seconds += (performance.now() - start) / 1000;
@@ -106,9 +112,9 @@ async function trainEpoch(model: Model, run: Run, epoch: number, control: Traini
 }
 
 /** The epoch's pruning, validation and logs (added to the history). */
-function finishEpoch(model: Model, run: Run, epoch: number, totals: EpochTotals): EpochLogs {
+async function finishEpoch(model: Model, run: Run, epoch: number, totals: EpochTotals): Promise<EpochLogs> {
   run.pruning?.epochEnd();
-  const evaluation = run.validation && evaluatePrepared(model, run.validation, run.settings.loss, 256);
+  const evaluation = run.validation && (await evaluatePreparedAsync(model, run.validation, run.settings.loss, 256));
   const counts = {
     loss: totals.loss / totals.seen,
     accuracy: totals.correct / totals.seen,
@@ -179,16 +185,36 @@ function epochLogs(
   };
 }
 
+export interface EvaluateOptions {
+  readonly batchSize?: number;
+  readonly loss?: LossName;
+}
+
 /** Mean loss (and accuracy for cross-entropy) over `data`, in batches of `batchSize` (default 256). */
-export function evaluate(model: Model, data: TrainingData, options: { readonly batchSize?: number; readonly loss?: LossName } = {}): Evaluation {
-  const where = `${model.name}.evaluate`;
-  const lossName = lossNameOf(where, options.loss);
-  const prepared = prepare(model, data, where, lossName);
+export function evaluate(model: Model, data: TrainingData, options: EvaluateOptions = {}): Evaluation {
+  const { prepared, lossName, batchSize } = evaluationInput(model, data, options, "evaluate");
   try {
-    return evaluatePrepared(model, prepared, lossName, positiveInteger(where, "batchSize", options.batchSize ?? 256));
+    return evaluatePrepared(model, prepared, lossName, batchSize);
   } finally {
     prepared.dispose();
   }
+}
+
+/** {@link evaluate}, reading its result asynchronously (what GPU backends need, see step.ts). */
+export async function evaluateAsync(model: Model, data: TrainingData, options: EvaluateOptions = {}): Promise<Evaluation> {
+  const { prepared, lossName, batchSize } = evaluationInput(model, data, options, "evaluateAsync");
+  try {
+    return await evaluatePreparedAsync(model, prepared, lossName, batchSize);
+  } finally {
+    prepared.dispose();
+  }
+}
+
+function evaluationInput(model: Model, data: TrainingData, options: EvaluateOptions, method: string) {
+  const where = `${model.name}.${method}`;
+  const lossName = lossNameOf(where, options.loss);
+  const batchSize = positiveInteger(where, "batchSize", options.batchSize ?? 256);
+  return { prepared: prepare(model, data, where, lossName), lossName, batchSize };
 }
 
 /** `predict` over `x` in batches of `batchSize` (default 256), so large inputs never make one huge intermediate. */

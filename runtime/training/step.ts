@@ -24,8 +24,21 @@ export interface StepSettings {
   readonly weights: LiveWeights | undefined;
 }
 
-/** One gradient step at `learningRate` (already set on the optimizer); returns the batch's loss and its number of correct predictions. */
-export function trainStep(model: Model, optimizer: Optimizer, variables: Variable[], batch: TrainingData, settings: StepSettings, learningRate: number): [number, number] {
+/**
+ * One gradient step at `learningRate` (already set on the optimizer); returns
+ * the batch's loss and its number of correct predictions as tensors the
+ * caller reads and disposes, so it can read them asynchronously: on webgpu a
+ * synchronous read goes through canvases, which SwiftShader's WebGPU answers
+ * with zeros and then loses the device.
+ */
+export function trainStepTensors(
+  model: Model,
+  optimizer: Optimizer,
+  variables: Variable[],
+  batch: TrainingData,
+  settings: StepSettings,
+  learningRate: number,
+): [Scalar, Scalar | undefined] {
   const { lossName, l2, weightDecay, clipNorm, clipValue } = settings;
   const weights = settings.weights?.current() ?? [];
   let correct: Scalar | undefined;
@@ -49,9 +62,21 @@ export function trainStep(model: Model, optimizer: Optimizer, variables: Variabl
     if (weightDecay > 0) decayWeights(weights, learningRate * weightDecay);
     // As minimize does: one entry per variable, a missing gradient as undefined (the optimizers skip it), so slot i stays variable i's.
     optimizer.applyGradients(variables.map((v, i) => ({ name: v.name, tensor: gradients[i] })) as NamedTensor[]);
-    return [cost.dataSync()[0] ?? Number.NaN, correct?.dataSync()[0] ?? 0];
+    const read: [Scalar, Scalar | undefined] = [cost, correct];
+    [cost, correct] = [undefined, undefined];
+    return read;
   } finally {
     tf.dispose([...gradients.filter((g): g is Tensor => g !== undefined), ...(cost ? [cost] : []), ...(correct ? [correct] : [])]);
     settings.weights?.release(weights);
+  }
+}
+
+/** {@link trainStepTensors}, read synchronously: the batch's loss and number of correct predictions. */
+export function trainStep(model: Model, optimizer: Optimizer, variables: Variable[], batch: TrainingData, settings: StepSettings, learningRate: number): [number, number] {
+  const [cost, correct] = trainStepTensors(model, optimizer, variables, batch, settings, learningRate);
+  try {
+    return [cost.dataSync()[0] ?? Number.NaN, correct?.dataSync()[0] ?? 0];
+  } finally {
+    tf.dispose([cost, ...(correct ? [correct] : [])]);
   }
 }

@@ -1,5 +1,6 @@
 import { parseArgs } from "node:util";
-import type { BackendChoice, ExtractionOrder } from "../../runtime/index.js";
+import type { ExtractionOrder } from "../../runtime/index.js";
+import { backendOption } from "./backend-option.js";
 import { limitsOption } from "./limits-option.js";
 import { UsageError } from "./usage.js";
 
@@ -59,7 +60,9 @@ Options of train:
   --early-stopping P   stop after P epochs without a better held-out loss
   --restore-best       with --early-stopping: keep the best epoch's weights
   --validation-split F validate on the last F of the training samples instead of the held-out part
-  --backend NAME       wasm, cpu or auto (default: wasm, falling back to cpu)
+  --backend NAME       auto (default: tensorflow when @tensorflow/tfjs-node(-gpu) is
+                       installed, else wasm, else cpu), wasm, cpu or tensorflow
+                       (also for evaluate, predict, extract and inspect)
   --limit KEY=N        raise a compiler limit, e.g. --limit connections=20000000
   --no-progress        no progress bar (it is drawn only on a terminal anyway)
 
@@ -117,7 +120,7 @@ export async function main(argv: readonly string[], io: CliIo = processIo): Prom
       });
       if (positionals.length !== 1) throw new UsageError(`${command} takes one path, got ${positionals.length}`);
       const order = values.order === undefined && command === "inspect" ? 0 : extractionOrder(values.order);
-      const backend = backendChoice(values.backend);
+      const backend = backendOption(values.backend);
       if (command === "inspect") return await (await import("./inspect.js")).inspectCommand(positionals[0]!, order, backend, io);
       const threshold = values.threshold === undefined ? undefined : Number(values.threshold);
       if (threshold !== undefined && !Number.isFinite(threshold)) throw new UsageError(`--threshold must be a number, got '${values.threshold}'`);
@@ -178,7 +181,7 @@ export async function main(argv: readonly string[], io: CliIo = processIo): Prom
       });
       if (positionals.length !== 1) throw new UsageError(`predict takes one run folder, got ${positionals.length}`);
       if (values.data === undefined) throw new UsageError("predict needs --data FILE");
-      const args = { run: positionals[0]!, data: values.data, backend: backendChoice(values.backend), ...(values.out === undefined ? {} : { out: values.out }) };
+      const args = { run: positionals[0]!, data: values.data, backend: backendOption(values.backend), ...(values.out === undefined ? {} : { out: values.out }) };
       return await (await import("./predict.js")).predictCommand(args, io);
     }
     if (command === "export") {
@@ -190,7 +193,7 @@ export async function main(argv: readonly string[], io: CliIo = processIo): Prom
       const { values, positionals } = parseArgs({ args: [...rest], options: { data: { type: "string" }, backend: { type: "string" } }, allowPositionals: true });
       if (positionals.length !== 1) throw new UsageError(`evaluate takes one run folder, got ${positionals.length}`);
       if (values.data === undefined) throw new UsageError("evaluate needs --data SOURCE");
-      return await (await import("./evaluate.js")).evaluateCommand({ run: positionals[0]!, data: values.data, backend: backendChoice(values.backend) }, io);
+      return await (await import("./evaluate.js")).evaluateCommand({ run: positionals[0]!, data: values.data, backend: backendOption(values.backend) }, io);
     }
     throw new UsageError(`unknown command '${command}'`);
   } catch (error) {
@@ -229,12 +232,6 @@ export function lineWriter(stream: NodeJS.WritableStream): (text: string) => voi
 function extractionOrder(text: string | undefined): ExtractionOrder {
   if (text === "0" || text === "1" || text === "2") return Number(text) as ExtractionOrder;
   throw new UsageError(text === undefined ? "extract needs --order 0, 1 or 2" : `--order must be 0, 1 or 2, got '${text}'`);
-}
-
-function backendChoice(text: string | undefined): BackendChoice {
-  if (text === undefined) return "auto";
-  if (text === "wasm" || text === "cpu" || text === "auto") return text;
-  throw new UsageError(`--backend must be 'wasm', 'cpu' or 'auto', got '${text}'`);
 }
 
 /** parseArgs reports unknown or malformed options as errors with an ERR_PARSE_ARGS_* code. */

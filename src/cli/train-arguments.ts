@@ -1,6 +1,7 @@
 import { parseArgs } from "node:util";
 import type { BackendChoice, EarlyStoppingOptions, FitOptions, LearningRateSchedule, LossName, OptimizerName, TrainingData } from "../../runtime/index.js";
 import type { Limits } from "../index.js";
+import { backendOption } from "./backend-option.js";
 import { limitsOption } from "./limits-option.js";
 import { UsageError } from "./usage.js";
 
@@ -124,7 +125,7 @@ function runSettings(file: string, data: string, epochs: number, values: Values)
     ...optional("clipValue", number("clip-value", positive)),
     ...optional("earlyStopping", patience === undefined ? undefined : { patience, restoreBest: values["restore-best"] === true }),
     ...optional("validationSplit", number("validation-split", fraction)),
-    backend: oneOf("--backend", values.backend ?? "auto", ["wasm", "cpu", "auto"] as const),
+    backend: backendOption(values.backend),
   };
 }
 

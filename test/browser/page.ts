@@ -7,6 +7,8 @@
 import { setWasmPaths, tf, useBackend, type BackendChoice, type Execution, type Model, type NetworkOptions } from "@deepstruct/runtime";
 
 export interface ProbeRequest {
+  /** Which of the installed networks to build (default: the first). */
+  readonly network?: string;
   readonly backend: BackendChoice;
   readonly execution: Execution;
   readonly batch: number;
@@ -17,7 +19,7 @@ export interface ProbeResult {
   readonly current: string;
   readonly crossOriginIsolated: boolean;
   readonly threaded: boolean;
-  readonly execution: readonly { readonly kind: string; readonly backend: string; readonly reason?: string }[];
+  readonly execution: readonly { readonly kind: string; readonly kernel: string; readonly layers: readonly string[]; readonly backend: string; readonly reason?: string }[];
   readonly predictions: number[];
   readonly gradients: Record<string, number[]>;
 }
@@ -52,10 +54,17 @@ export async function probe(factory: (options: NetworkOptions) => Promise<Model>
   return result;
 }
 
-/** Makes the probe callable from the test (`page.evaluate`); the WASM binaries are served under /wasm/. */
-export function install(factory: (options: NetworkOptions) => Promise<Model>): void {
+type Factory = (options: NetworkOptions) => Promise<Model>;
+
+/** Makes the probe callable from the test (`page.evaluate`) for the networks `factories` names; the WASM binaries are served under /wasm/. */
+export function install(factories: Readonly<Record<string, Factory>>): void {
   setWasmPaths("/wasm/");
   const scope = globalThis as { deepstructProbe?: (request: ProbeRequest) => Promise<ProbeResult>; deepstructBackend?: typeof useBackend };
-  scope.deepstructProbe = (request) => probe(factory, request);
+  scope.deepstructProbe = (request) => {
+    const name = request.network ?? Object.keys(factories)[0]!;
+    const factory = factories[name];
+    if (factory === undefined) throw new Error(`probe: no network '${name}' (installed: ${Object.keys(factories).join(", ")})`);
+    return probe(factory, request);
+  };
   scope.deepstructBackend = useBackend;
 }

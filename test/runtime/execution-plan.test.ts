@@ -15,7 +15,7 @@ const structureLayers = (m: Model): string[] => m.layers.filter((l) => l.name.st
 describe("the execution plan", () => {
   it("under execution sparse runs the whole network as one graph kernel", async () => {
     const model = await buildModel(`${graph}network W { input 6 dense 8 structure g output 3 execution sparse }`);
-    expect(model.execution).toEqual([{ kind: "graph", layers: model.layers.slice(1).map((l) => l.name), backend: model.backend }]);
+    expect(model.execution).toEqual([{ kind: "graph", kernel: "graph-kernel", layers: model.layers.slice(1).map((l) => l.name), backend: model.backend }]);
   });
 
   it("under execution auto runs each kernel the way the cost model says, consecutive sparse ones as one graph kernel", async () => {

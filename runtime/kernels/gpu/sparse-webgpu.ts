@@ -3,14 +3,16 @@
  * GPU counterpart of the graph kernel's inner product, `y = x · (W ⊙ M)`
  * computed over the live connections only.
  *
- * The connections are kept twice, as compressed rows: grouped by target
- * (`start`, `source`: each output sums its incoming connections) for the
- * forward pass and the weight gradient, and grouped by source (`sourceStart`,
- * `sourceTarget`, `sourceEdge`) for the input gradient, so no shader needs
- * atomics. Weights are one value per connection, in target order.
+ * Weights are one value per connection, in the order the connections were
+ * given (a kernel's own order, so its weight vector is used as stored). The
+ * connections are indexed twice, as compressed rows: grouped by target
+ * (`start`, `targetSource`, `targetEdge`: each output sums its incoming
+ * connections) for the forward pass, and grouped by source (`sourceStart`,
+ * `sourceTarget`, `sourceEdge`) for the input gradient; the weight gradient
+ * walks the connections in their own order (`source`, `target`). So no
+ * shader needs atomics, and each writes every output once.
  *
- * Not yet bound by the cost model: `sparseDenseWebGPU` is the op; binding it
- * to the plan's sparse kernels on the webgpu backend is the next step.
+ * layered-graph.ts runs the plan's graph kernels with it on webgpu.
  */
 import * as tf from "@tensorflow/tfjs-core";
 import type { Tensor1D, Tensor2D, TensorInfo } from "@tensorflow/tfjs-core";
@@ -35,10 +37,13 @@ export interface SparseStructure {
   readonly inputs: number;
   readonly outputs: number;
   readonly connections: number;
-  /** Per target, its connections `start[j] … start[j + 1] − 1` (target order). */
-  readonly start: Tensor1D;
+  /** Per connection in the given order: its source and target. */
   readonly source: Tensor1D;
   readonly target: Tensor1D;
+  /** Per target, its connections `start[j] … start[j + 1] − 1` of the target-grouped lists: their sources and their index in the given order. */
+  readonly start: Tensor1D;
+  readonly targetSource: Tensor1D;
+  readonly targetEdge: Tensor1D;
   /** Per source, its connections `sourceStart[i] … sourceStart[i + 1] − 1`: their targets and their index in target order. */
   readonly sourceStart: Tensor1D;
   readonly sourceTarget: Tensor1D;
@@ -67,14 +72,14 @@ function program(name: string, variableNames: string[], outputShape: number[], b
 }
 
 // WGSL reserves \`target\`: the shaders name the connection arrays edgeSource and edgeTarget.
-/** y[b, j] = Σ over j's connections e of x[b, source[e]] · w[e]. */
+/** y[b, j] = Σ over j's connections q of x[b, targetSource[q]] · w[targetEdge[q]]. */
 const forwardBody = `
   let cols = uniforms.outShape[1];
   let b = index / cols;
   let j = index - b * cols;
   let inputs = uniforms.xShape[1];
   var sum = 0.0;
-  for (var e = start[j]; e < start[j + 1]; e++) { sum += x[b * inputs + edgeSource[e]] * w[e]; }
+  for (var q = start[j]; q < start[j + 1]; q++) { sum += x[b * inputs + targetSource[q]] * w[targetEdge[q]]; }
   setOutputAtIndex(index, sum);`;
 
 /** dx[b, i] = Σ over i's connections e of dy[b, target[e]] · w[e]. */
@@ -102,38 +107,56 @@ function run(spec: Program, inputs: readonly TensorInfo[]): tf.Tensor {
   return tf.engine().makeTensorFromTensorInfo(backend.runWebGPUProgram(spec, inputs, "float32"));
 }
 
-/** The structure of a row-major [inputs, outputs] 0/1 mask. */
-export function sparseStructure(mask: ArrayLike<number>, inputs: number, outputs: number): SparseStructure {
-  if (mask.length !== inputs * outputs) throw new Error(`sparse WebGPU kernel: the mask has ${mask.length} entries, expected ${inputs} × ${outputs}`);
-  const start = new Int32Array(outputs + 1);
-  const sourceStart = new Int32Array(inputs + 1);
-  for (let i = 0; i < inputs; i++) for (let j = 0; j < outputs; j++) if (mask[i * outputs + j]) (start[j + 1]!++, sourceStart[i + 1]!++);
-  for (let j = 0; j < outputs; j++) start[j + 1]! += start[j]!;
-  for (let i = 0; i < inputs; i++) sourceStart[i + 1]! += sourceStart[i]!;
-  const count = start[outputs]!;
-  const [source, target, sourceTarget, sourceEdge] = [new Int32Array(count), new Int32Array(count), new Int32Array(count), new Int32Array(count)];
-  const [nextInTarget, nextInSource] = [start.slice(0, outputs), sourceStart.slice(0, inputs)];
-  for (let i = 0; i < inputs; i++) {
-    for (let j = 0; j < outputs; j++) {
-      if (!mask[i * outputs + j]) continue;
-      const e = nextInTarget[j]!++;
-      [source[e], target[e]] = [i, j];
-      const k = nextInSource[i]!++;
-      [sourceTarget[k], sourceEdge[k]] = [j, e];
+/** Prefix sums of per-group counts: group g's entries are `starts[g] … starts[g + 1] − 1`. */
+function groupStarts(groups: number, keys: Int32Array): Int32Array {
+  const starts = new Int32Array(groups + 1);
+  for (const key of keys) starts[key + 1]!++;
+  for (let g = 0; g < groups; g++) starts[g + 1]! += starts[g]!;
+  return starts;
+}
+
+/** The structure of connections `sources[e] → targets[e]`, in that order (the weights' order). */
+export function sparseStructureOfEdges(inputs: number, outputs: number, sources: Int32Array, targets: Int32Array): SparseStructure {
+  if (sources.length !== targets.length) throw new Error(`sparse WebGPU kernel: ${sources.length} sources for ${targets.length} targets`);
+  const count = sources.length;
+  for (let e = 0; e < count; e++) {
+    if (!(sources[e]! >= 0 && sources[e]! < inputs && targets[e]! >= 0 && targets[e]! < outputs)) {
+      throw new Error(`sparse WebGPU kernel: connection ${e} (${sources[e]} → ${targets[e]}) is outside ${inputs} inputs × ${outputs} outputs`);
     }
+  }
+  const start = groupStarts(outputs, targets);
+  const sourceStart = groupStarts(inputs, sources);
+  const [targetSource, targetEdge, sourceTarget, sourceEdge] = [new Int32Array(count), new Int32Array(count), new Int32Array(count), new Int32Array(count)];
+  const [nextInTarget, nextInSource] = [start.slice(0, outputs), sourceStart.slice(0, inputs)];
+  for (let e = 0; e < count; e++) {
+    const q = nextInTarget[targets[e]!]!++;
+    [targetSource[q], targetEdge[q]] = [sources[e]!, e];
+    const k = nextInSource[sources[e]!]!++;
+    [sourceTarget[k], sourceEdge[k]] = [targets[e]!, e];
   }
   const ints = (values: Int32Array): Tensor1D => tf.tensor1d(values, "int32");
   return {
     inputs,
     outputs,
     connections: count,
+    source: ints(sources),
+    target: ints(targets),
     start: ints(start),
-    source: ints(source),
-    target: ints(target),
+    targetSource: ints(targetSource),
+    targetEdge: ints(targetEdge),
     sourceStart: ints(sourceStart),
     sourceTarget: ints(sourceTarget),
     sourceEdge: ints(sourceEdge),
   };
+}
+
+/** The structure of a row-major [inputs, outputs] 0/1 mask, its connections in target order (outputs major, then sources). */
+export function sparseStructure(mask: ArrayLike<number>, inputs: number, outputs: number): SparseStructure {
+  if (mask.length !== inputs * outputs) throw new Error(`sparse WebGPU kernel: the mask has ${mask.length} entries, expected ${inputs} × ${outputs}`);
+  const sources: number[] = [];
+  const targets: number[] = [];
+  for (let j = 0; j < outputs; j++) for (let i = 0; i < inputs; i++) if (mask[i * outputs + j]) (sources.push(i), targets.push(j));
+  return sparseStructureOfEdges(inputs, outputs, Int32Array.from(sources), Int32Array.from(targets));
 }
 
 /** x [batch, inputs] · (the structure's connections with weights w, target order) → [batch, outputs], differentiable in x and w. */
@@ -141,17 +164,19 @@ export function sparseDenseWebGPU(x: Tensor2D, w: Tensor1D, structure: SparseStr
   if (x.shape[1] !== structure.inputs) throw new Error(`sparse WebGPU kernel: x has ${x.shape[1]} columns, the structure ${structure.inputs} inputs`);
   if (w.size !== structure.connections) throw new Error(`sparse WebGPU kernel: ${w.size} weights for ${structure.connections} connections`);
   const s = structure;
-  // The closure keeps x and w for the gradient (customGrad's arguments are (...inputs, save), typed loosely).
-  const op = tf.customGrad((a, b) => {
+  // Saved, not closed over: the inputs may be intermediates of a tidy that ends before the gradient runs.
+  const op = tf.customGrad((a, b, save) => {
     const [input, weights] = [a as tf.Tensor, b as tf.Tensor];
-    const forward = program("forward", ["x", "w", "start", "edgeSource"], [input.shape[0]!, s.outputs], forwardBody);
+    (save as (tensors: tf.Tensor[]) => void)([input, weights]);
+    const forward = program("forward", ["x", "w", "start", "targetSource", "targetEdge"], [input.shape[0]!, s.outputs], forwardBody);
     return {
-      value: run(forward, [input, weights, s.start, s.source]),
-      gradFunc: (dy: tf.Tensor) => {
-        const [savedX, savedW] = [input, weights];
+      value: run(forward, [input, weights, s.start, s.targetSource, s.targetEdge]),
+      gradFunc: (dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[]) => {
+        const [savedX, savedW] = saved as [tf.Tensor, tf.Tensor];
+        const g = dy as tf.Tensor;
         const dx = program("input-gradient", ["dy", "w", "sourceStart", "sourceTarget", "sourceEdge"], [savedX.shape[0]!, s.inputs], inputGradientBody);
         const dw = program("weight-gradient", ["dy", "x", "edgeTarget", "edgeSource"], [s.connections], weightGradientBody);
-        return [run(dx, [dy, savedW, s.sourceStart, s.sourceTarget, s.sourceEdge]), run(dw, [dy, savedX, s.target, s.source])];
+        return [run(dx, [g, savedW, s.sourceStart, s.sourceTarget, s.sourceEdge]), run(dw, [g, savedX, s.target, s.source])];
       },
     };
   });
@@ -159,5 +184,6 @@ export function sparseDenseWebGPU(x: Tensor2D, w: Tensor1D, structure: SparseStr
 }
 
 export function disposeSparseStructure(structure: SparseStructure): void {
-  tf.dispose([structure.start, structure.source, structure.target, structure.sourceStart, structure.sourceTarget, structure.sourceEdge]);
+  const s = structure;
+  tf.dispose([s.source, s.target, s.start, s.targetSource, s.targetEdge, s.sourceStart, s.sourceTarget, s.sourceEdge]);
 }

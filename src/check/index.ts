@@ -218,7 +218,7 @@ function checkNetwork(declaration: NetworkDeclaration, scope: Scope, bag: Diagno
       : undefined;
   if (recurrent !== undefined && features.length > 0) bag.report("DS2060", firstOf.get("recurrent")!.key.span, [networkName]);
   if (recurrent !== undefined && inputShape !== undefined && bag.errorCount === errorsBefore) {
-    checkRecurrentInput(networkName, inputShape, firstOf.get("input")!.value.span, bag);
+    checkRecurrentInput(networkName, inputShape, firstOf.get("input")!.value.span, recurrent, bag);
   }
   const errorsAfter = bag.errorCount;
   if (errorsAfter > errorsBefore || brokenReference || inputShape === undefined || outputSize === undefined) return undefined;

@@ -1,6 +1,7 @@
 /**
  * `recurrent lstm(hidden=[100, 100])`, `recurrent gru(hidden=64, output=all)`,
- * `recurrent rnn(hidden=[32], activation=relu)`, `recurrent rnn(hidden=[g, 64])`:
+ * `recurrent rnn(hidden=[32], activation=relu)`, `recurrent rnn(hidden=[g, 64])`,
+ * `recurrent lstm(hidden=64, padded=true)` (the last feature flags real steps):
  * a stack of recurrent layers over an input [steps, features], before the
  * dense layers. A layer's width is a size or the name of a graph, whose
  * vertices are its hidden neurons and whose edges its hidden-to-hidden
@@ -34,6 +35,7 @@ const MAX_HIDDEN = 65536;
 const COMMON: readonly ParameterRule[] = [
   { name: "hidden", kind: "custom" },
   { name: "output", kind: "choice", choices: ["last", "all"], default: "last" },
+  { name: "padded", kind: "boolean", default: false },
 ];
 
 /** Each recurrent kind's parameters, in order (the language server lists them from here). */
@@ -65,7 +67,8 @@ export function checkRecurrent(value: Value, scope: RecurrentScope, bag: Diagnos
   const hidden = checkWidths(widths, scope, bag);
   if (hidden === undefined) return undefined;
   const activation = (args.activation ?? "tanh") as "tanh" | "relu";
-  return { kind: kind as RecurrentKind, activation, hidden, output: args.output as "last" | "all", span: value.span };
+  const padded = args.padded === true ? { padded: true } : {};
+  return { kind: kind as RecurrentKind, activation, hidden, output: args.output as "last" | "all", ...padded, span: value.span };
 }
 
 /** `hidden=64`, `hidden=[64, 32]`, `hidden=g`, `hidden=[g, 64]`: each item a size or a graph's name. */
@@ -96,10 +99,16 @@ function checkGraphWidth(name: string, span: Span, scope: RecurrentScope, bag: D
 }
 
 /** Whether the input is [steps, features]; reports an input of another shape. */
-export function checkRecurrentInput(networkName: string, inputShape: readonly number[], inputSpan: Span, bag: DiagnosticBag): boolean {
-  if (inputShape.length === 2) return true;
-  bag.report("DS2058", inputSpan, [networkName, `[${inputShape.join(", ")}]`], "write it as [steps, features], e.g. input [20, 1] for sequences of 20 numbers");
-  return false;
+export function checkRecurrentInput(networkName: string, inputShape: readonly number[], inputSpan: Span, stack: CheckedRecurrent, bag: DiagnosticBag): boolean {
+  if (inputShape.length !== 2) {
+    bag.report("DS2058", inputSpan, [networkName, `[${inputShape.join(", ")}]`], "write it as [steps, features], e.g. input [20, 1] for sequences of 20 numbers");
+    return false;
+  }
+  if (stack.padded === true && inputShape[1]! < 2) {
+    bag.report("DS2063", inputSpan, [networkName, `[${inputShape.join(", ")}]`], `add the flag to the features: input [${inputShape[0]}, ${inputShape[1]! + 1}]`);
+    return false;
+  }
+  return true;
 }
 
 /** The graphs a stack takes its layers' connectivity from, by name, each once. */

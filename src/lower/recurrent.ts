@@ -28,6 +28,7 @@ export function lowerRecurrent(stack: CheckedRecurrent, graphs: ReadonlyMap<stri
     activation: stack.activation,
     hidden: layers.map((l) => l.size),
     output: stack.output,
+    ...(stack.padded === true ? { padded: true } : {}),
     ...(masks.some((m) => m.hidden !== undefined) ? { masks } : {}),
   };
 }

@@ -66,6 +66,7 @@ const cases: readonly { readonly code: DiagnosticCode; readonly at: string; read
   { code: "DS2060", at: "1:48", source: "network N { input [1, 8, 8] features [conv(4)] recurrent rnn(hidden=8) output 2 }" },
   { code: "DS2061", at: "2:47", source: 'graph g = file("test/recurrent/fixtures/empty.json")\nnetwork R { input [5, 2] recurrent rnn(hidden=g) output 3 }' },
   { code: "DS2062", at: "2:51", source: "graph g = scalable(path(3), scale=9)\nnetwork R { input [5, 2] recurrent gru(hidden=[3, g]) output 3 }" },
+  { code: "DS2063", at: "1:19", source: "network R { input [5, 1] recurrent lstm(hidden=4, padded=true) output 3 }" },
   { code: "DS2027", at: "1:70", source: "network N { input 4 dense 3 output 2 mask random(density=0.5, layers=[dense2]) }" },
   { code: "DS1005", at: "1:78", source: "network N { x " + "[".repeat(64) },
   { code: "DS1006", at: "1:18", source: "graph g = path(n=1e400)" },

@@ -30,7 +30,8 @@ export interface RecurrentScope {
   readonly allGraphNames: readonly string[];
 }
 
-const MAX_HIDDEN = 65536;
+/** The largest hidden size, written or a graph's vertex count. */
+export const MAX_HIDDEN = 65536;
 
 const COMMON: readonly ParameterRule[] = [
   { name: "hidden", kind: "custom" },

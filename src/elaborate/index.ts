@@ -12,7 +12,7 @@ import { orient } from "./orientation.js";
 import type { ElaboratedProgram, LayeredGraph, MaskFile } from "./program.js";
 import { readMaskFile } from "./mask-files.js";
 import type { RawGraph } from "./raw-graph.js";
-import { recurrentGraphNames } from "../check/recurrent.js";
+import { MAX_HIDDEN, recurrentGraphNames } from "../check/recurrent.js";
 
 export type { ElaboratedProgram, LayeredGraph } from "./program.js";
 
@@ -73,6 +73,10 @@ function recurrentOnlyGraphs(networks: ElaboratedProgram["networks"]): Set<strin
 function recurrentGraphFits(name: string, raw: RawGraph, span: Span, bag: DiagnosticBag): boolean {
   if (raw.ids.length === 0) {
     bag.report("DS2061", span, [name], "a recurrent layer needs at least one hidden neuron; use a graph with vertices");
+    return false;
+  }
+  if (raw.ids.length > MAX_HIDDEN) {
+    bag.report("DS2006", span, [`hidden (the vertices of graph '${name}')`, `at most ${MAX_HIDDEN}`, raw.ids.length]);
     return false;
   }
   if (raw.groupSizes !== undefined) {

@@ -148,6 +148,7 @@ describe("diagnostics for graphs as recurrent connectivity", () => {
     expect(errors("graph g = path(3)\nnetwork R { input [5, 2] recurrent gru(hidden=[3, h]) output 3 }")).toEqual(["DS2003@2:51"]);
     expect(errors("graph g = path(3)\nnetwork R { input [5, 2] recurrent gru(hidden=R) output 3 }")).toEqual(["DS2005@2:47"]);
     expect(errors("graph g = path(3)\nnetwork R { input [5, g] recurrent gru(hidden=g) output 3 }")).toEqual(["DS2005@2:23"]);
+    expect(errors("graph g = path(70000)\nnetwork R { input [5, 2] recurrent rnn(hidden=g) output 3 }")).toEqual(["DS2006@2:47"]);
     const hint = analyze("graph g = path(3)\nnetwork R { input g output 3 }").diagnostics[0]!.hint;
     expect(hint).toContain("recurrent rnn(hidden=g)");
   });

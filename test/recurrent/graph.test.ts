@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { tf, type Model } from "../../runtime/index.js";
@@ -135,6 +136,19 @@ describe("a graph as a recurrent layer's connectivity", () => {
     expect(graph.getEdgeAttribute("rnn1", "rnn1", "connections")).toBe(12); // a ring of 6, both ways
     expect(graph.getEdgeAttribute("input", "rnn1", "connections")).toBe(18);
     expect(graph.getEdgeAttribute("rnn2", "output", "connections")).toBe(8);
+    model.dispose();
+  });
+});
+
+describe("examples/recurrent_small_world.ds", () => {
+  it("keeps 384 of the 4,096 hidden-to-hidden connections of each gate in both layers (9.4%)", async () => {
+    const model = await buildModel(readFileSync("examples/recurrent_small_world.ds", "utf8"), { seed: 0 });
+    for (const layer of ["lstm1", "lstm2"]) {
+      const gates = maskEdges(model, layer, 64, 4);
+      for (const gate of gates) expect(gate.size).toBe(384);
+      expect(gates[3]).toEqual(gates[0]);
+    }
+    expect(model.getMask("lstm1.input").every((m) => m === 1)).toBe(true);
     model.dispose();
   });
 });

@@ -78,6 +78,11 @@ function checkWidths(value: Value, scope: RecurrentScope, bag: DiagnosticBag): R
   const widths: RecurrentWidth[] = [];
   let ok = true;
   for (const item of items) {
+    if (item.kind !== "NameReference" && item.kind !== "NumberLiteral") {
+      bag.report("DS2005", item.span, ["hidden", "a hidden size or the name of a graph", describeValue(item)], "e.g. hidden=64, hidden=[64, 32] or hidden=[g, 64]");
+      ok = false;
+      continue;
+    }
     const width = item.kind === "NameReference" ? checkGraphWidth(item.name, item.span, scope, bag) : checkScalar("hidden", item, "integer", { min: 1, max: MAX_HIDDEN }, bag);
     if (typeof width === "number" || typeof width === "object") widths.push(width);
     else ok = false;

@@ -163,6 +163,10 @@ describe("diagnostics for graphs as recurrent connectivity", () => {
     expect(errors("graph g = path(3)\nnetwork R { input [5, 2] recurrent gru(hidden=R) output 3 }")).toEqual(["DS2005@2:47"]);
     expect(errors("graph g = path(3)\nnetwork R { input [5, g] recurrent gru(hidden=g) output 3 }")).toEqual(["DS2005@2:23"]);
     expect(errors("graph g = path(70000)\nnetwork R { input [5, 2] recurrent rnn(hidden=g) output 3 }")).toEqual(["DS2006@2:47"]);
+    const inline = analyze("network R { input [5, 2] recurrent rnn(hidden=[path(3), 4]) output 3 }").diagnostics;
+    expect(inline.map((d) => `${d.code}@${d.span.start.column}: ${d.message}`)).toEqual([
+      "DS2005@48: 'hidden' expects a hidden size or the name of a graph, but got a call to path(...)",
+    ]);
     const hint = analyze("graph g = path(3)\nnetwork R { input g output 3 }").diagnostics[0]!.hint;
     expect(hint).toContain("recurrent rnn(hidden=g)");
   });

@@ -18,6 +18,7 @@
  */
 import { DirectedGraph } from "graphology";
 import { addFeatureGraph } from "./features/extract.js";
+import { addRecurrentGraph } from "./recurrent/extract.js";
 import type { LayerInfo, Model } from "./model.js";
 import type { ConnectionList, ExtractedEdge, ExtractedGraph, ExtractedVertex, ExtractionOrder, ExtractOptions } from "./extract-types.js";
 
@@ -81,6 +82,11 @@ export function extractGraph(model: Model, options: ExtractOptions): ExtractedGr
     if (layer.kind === "input" && model.features.length > 0) {
       // Layer 0 is the last feature map: its neurons are that map's vertices.
       keys.set(layer.name, addFeatureGraph(model, graph, { order, threshold, includeInputs: options.includeInputs !== false }));
+      continue;
+    }
+    if (layer.kind === "input" && model.recurrent.length > 0) {
+      // Layer 0 is the recurrent stack's output: its neurons are the last recurrent layer's (or every step's of them).
+      keys.set(layer.name, addRecurrentGraph(model, graph, { order, threshold, includeInputs: options.includeInputs !== false }));
       continue;
     }
     if (!keep(layer)) continue;

@@ -80,7 +80,7 @@ export { decodeMask, decodeIntegers, encodeMask, encodeIntegers, liveIndices, Ma
 /** The TensorFlow.js instance the runtime computes with (use it to build input tensors). */
 export * as tf from "@tensorflow/tfjs-core";
 export type { Rank, Tensor, Tensor1D, Tensor2D, Tensor3D, Tensor4D, TensorLike, Variable } from "@tensorflow/tfjs-core";
-export { blobs, functionDataset, moons, NonFiniteSampleError, spirals, startSymbol, subset, toTensors } from "./datasets/index.js";
+export { adding, blobs, functionDataset, moons, NonFiniteSampleError, spirals, startSymbol, subset, toTensors } from "./datasets/index.js";
 export type {
   BlobsOptions,
   Dataset,

@@ -107,6 +107,13 @@ export interface RecurrentSpec {
   readonly activation: "tanh" | "relu";
   readonly hidden: readonly number[];
   readonly output: "last" | "all";
+  /**
+   * Sequences of different lengths: the input's last feature of every step
+   * flags it real (above 0.5) or padding; a padding step leaves every layer's
+   * state as it was (so `output: "last"` is each sample's last real step) and
+   * outputs zeros. The layers read the other features. Absent: every step is real.
+   */
+  readonly padded?: boolean;
   readonly masks?: readonly { readonly input?: string; readonly hidden?: string }[];
 }
 

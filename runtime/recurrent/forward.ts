@@ -43,8 +43,25 @@ function stepOf(kind: RecurrentKind, activation: "tanh" | "relu"): Gates {
   };
 }
 
-/** One layer over `x` [batch, steps, inputs]: every step's hidden state [batch, steps, hidden]. */
-export function recurrentLayer(x: Tensor3D, layer: RecurrentLayerStore, kind: RecurrentKind, activation: "tanh" | "relu"): Tensor3D {
+/** A padding step keeps the state: `real` [batch, 1] is 1 where the step is real, 0 where it is padding. */
+function holdOnPadding(next: StepState, previous: StepState, real: Tensor2D): StepState {
+  const keep = (a: Tensor2D, b: Tensor2D): Tensor2D => tf.add(b, tf.mul(real, tf.sub(a, b)));
+  return { h: keep(next.h, previous.h), ...(next.c !== undefined ? { c: keep(next.c, previous.c!) } : {}) };
+}
+
+/**
+ * One layer over `x` [batch, steps, inputs]: every step's hidden state
+ * [batch, steps, hidden] and the state after the last step. With `real` (per
+ * step [batch, 1], 1 real, 0 padding) a padding step leaves the state as it
+ * was and outputs zeros, so `final` is each sample's last real step's.
+ */
+export function recurrentLayer(
+  x: Tensor3D,
+  layer: RecurrentLayerStore,
+  kind: RecurrentKind,
+  activation: "tanh" | "relu",
+  real?: readonly Tensor2D[],
+): { sequence: Tensor3D; final: Tensor2D } {
   const [batch, steps, inputs] = x.shape;
   const width = layer.gates * layer.hidden;
   const w = tf.mul(layer.inputWeight, layer.inputMask) as Tensor2D;
@@ -55,11 +72,23 @@ export function recurrentLayer(x: Tensor3D, layer: RecurrentLayerStore, kind: Re
   const zeros = tf.zeros([batch, layer.hidden]) as Tensor2D;
   let state: StepState = kind === "lstm" ? { h: zeros, c: zeros } : { h: zeros };
   const outputs: Tensor2D[] = [];
-  for (const xt of perStep) {
-    state = step(xt, state, u);
-    outputs.push(state.h);
-  }
-  return tf.stack(outputs, 1) as Tensor3D;
+  perStep.forEach((xt, t) => {
+    const next = step(xt, state, u);
+    const flag = real?.[t];
+    state = flag === undefined ? next : holdOnPadding(next, state, flag);
+    outputs.push(flag === undefined ? state.h : tf.mul(state.h, flag));
+  });
+  return { sequence: tf.stack(outputs, 1) as Tensor3D, final: state.h };
+}
+
+/** The input [batch, steps, features] split into what the layers read and, with `padded`, each step's real flag [batch, 1] (last feature above 0.5). */
+function splitFlags(sequence: Tensor3D, padded: boolean): { values: Tensor3D; real?: Tensor2D[] } {
+  if (!padded) return { values: sequence };
+  const [batch, steps, features] = sequence.shape;
+  const values = tf.slice(sequence, [0, 0, 0], [batch, steps, features - 1]) as Tensor3D;
+  // step(), not greater(): it has a (zero) gradient, so a gradient to the input passes the flags by.
+  const flags = tf.step(tf.sub(tf.reshape(tf.slice(sequence, [0, 0, features - 1], [batch, steps, 1]), [batch, steps]), 0.5));
+  return { values, real: (tf.unstack(flags, 1) as tf.Tensor1D[]).map((f) => tf.reshape(f, [batch, 1]) as Tensor2D) };
 }
 
 /**
@@ -70,9 +99,9 @@ export function recurrentLayer(x: Tensor3D, layer: RecurrentLayerStore, kind: Re
 export function recurrentForward(store: RecurrentStore, x: Tensor2D): Tensor2D {
   const { spec, steps } = store;
   const batch = x.shape[0];
-  let sequence = tf.reshape(x, [batch, steps, x.shape[1] / steps]) as Tensor3D;
-  for (const layer of store.layers) sequence = recurrentLayer(sequence, layer, spec.kind, spec.activation);
-  const hidden = sequence.shape[2];
-  if (spec.output === "all") return tf.reshape(sequence, [batch, steps * hidden]);
-  return tf.reshape(tf.slice(sequence, [0, steps - 1, 0], [batch, 1, hidden]), [batch, hidden]);
+  const split = splitFlags(tf.reshape(x, [batch, steps, x.shape[1] / steps]) as Tensor3D, spec.padded === true);
+  let sequence = split.values;
+  let final: Tensor2D | undefined;
+  for (const layer of store.layers) ({ sequence, final } = recurrentLayer(sequence, layer, spec.kind, spec.activation, split.real));
+  return spec.output === "all" ? tf.reshape(sequence, [batch, steps * sequence.shape[2]]) : final!;
 }

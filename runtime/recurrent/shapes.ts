@@ -15,7 +15,13 @@ export function recurrentOutputSize(spec: Pick<RecurrentSpec, "hidden" | "output
   return spec.output === "all" ? steps * last : last;
 }
 
-/** Per layer its input width, hidden size and gate count: the two weight shapes follow from them. */
-export function recurrentLayerShapes(spec: Pick<RecurrentSpec, "kind" | "hidden">, features: number): { inputs: number; hidden: number; gates: number }[] {
+/** Features per step the first layer reads: all of the input's but, with `padded`, the last (the step's real-or-padding flag). */
+export function recurrentFeatures(spec: Pick<RecurrentSpec, "padded">, inputFeatures: number): number {
+  return spec.padded === true ? inputFeatures - 1 : inputFeatures;
+}
+
+/** Per layer its input width, hidden size and gate count over inputs of `inputFeatures` per step: the two weight shapes follow from them. */
+export function recurrentLayerShapes(spec: Pick<RecurrentSpec, "kind" | "hidden" | "padded">, inputFeatures: number): { inputs: number; hidden: number; gates: number }[] {
+  const features = recurrentFeatures(spec, inputFeatures);
   return spec.hidden.map((hidden, i) => ({ inputs: i === 0 ? features : spec.hidden[i - 1]!, hidden, gates: GATES[spec.kind] }));
 }

@@ -15,8 +15,10 @@ export function expectedRecurrentInputSize(spec: NetworkSpec, fail: (message: st
   if (!Array.isArray(r.hidden) || r.hidden.length === 0 || !r.hidden.every((h) => Number.isInteger(h) && h >= 1)) {
     fail("recurrent hidden sizes must be a non-empty list of positive integers");
   }
+  if (r.padded !== undefined && typeof r.padded !== "boolean") fail(`recurrent padded must be true or false, got ${String(r.padded)}`);
   if (r.masks !== undefined && (!Array.isArray(r.masks) || r.masks.length !== r.hidden.length)) fail(`recurrent masks must list one entry per layer (${r.hidden.length})`);
   const shape = spec.inputShape;
   if (shape.length !== 2 || !shape.every((d) => Number.isInteger(d) && d >= 1)) fail(`recurrent layers need an input [steps, features], got [${shape.join(", ")}]`);
+  if (r.padded === true && shape[1]! < 2) fail(`padded recurrent layers need at least 2 features per step (the values and the real-step flag), got [${shape.join(", ")}]`);
   return recurrentOutputSize(r, shape[0]!);
 }

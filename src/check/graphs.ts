@@ -168,11 +168,7 @@ function checkEdgeList(graph: string, list: EdgeList, limits: Limits, bag: Diagn
       ok = false;
       continue;
     }
-    if (source === target) {
-      bag.report("DS2019", edge.span, [graph, source], "a network cannot feed a neuron into itself");
-      ok = false;
-      continue;
-    }
+    // A self-loop is kept here: recurrent layers take it (a neuron feeding itself), structures are refused it in elaborate (DS2019).
     const key = edge.directed ? `${source}->${target}` : `${Math.min(source, target)}--${Math.max(source, target)}`;
     if (seen.has(key)) {
       bag.report("DS2020", edge.span, [key, graph]);

@@ -144,7 +144,7 @@ function checkNetwork(declaration: NetworkDeclaration, scope: Scope, bag: Diagno
     const { value } = setting;
     switch (name) {
       case "input":
-        inputShape = checkSizes(key, value, scope.limits.neurons, bag);
+        inputShape = checkSizes(key, value, scope.limits.neurons, scope.allGraphNames, bag);
         break;
       case "output": {
         const size = checkScalar(key, value, "integer", { min: 1, max: scope.limits.neurons }, bag);
@@ -152,7 +152,7 @@ function checkNetwork(declaration: NetworkDeclaration, scope: Scope, bag: Diagno
         break;
       }
       case "dense":
-        for (const size of checkSizes(key, value, scope.limits.neurons, bag) ?? []) stages.push({ kind: "dense", size, span: setting.span });
+        for (const size of checkSizes(key, value, scope.limits.neurons, scope.allGraphNames, bag) ?? []) stages.push({ kind: "dense", size, span: setting.span });
         break;
       case "structure": {
         const graph = checkGraphReference(value, scope, bag);
@@ -190,7 +190,8 @@ function checkNetwork(declaration: NetworkDeclaration, scope: Scope, bag: Diagno
       }
       case "recurrent": {
         if (stages.length > 0) bag.report("DS2059", setting.key.span, [networkName], "the recurrent layers read the input sequence; write them right after it");
-        recurrent = checkRecurrent(value, bag);
+        recurrent = checkRecurrent(value, scope, bag);
+        if (recurrent === undefined) brokenReference = true;
         break;
       }
       case "prune": {
@@ -216,10 +217,9 @@ function checkNetwork(declaration: NetworkDeclaration, scope: Scope, bag: Diagno
       ? checkFeatureShapes(networkName, inputShape, firstOf.get("input")!.value.span, features, bag)
       : undefined;
   if (recurrent !== undefined && features.length > 0) bag.report("DS2060", firstOf.get("recurrent")!.key.span, [networkName]);
-  const recurrentSize =
-    recurrent !== undefined && inputShape !== undefined && bag.errorCount === errorsBefore
-      ? checkRecurrentInput(networkName, inputShape, firstOf.get("input")!.value.span, recurrent, bag)
-      : undefined;
+  if (recurrent !== undefined && inputShape !== undefined && bag.errorCount === errorsBefore) {
+    checkRecurrentInput(networkName, inputShape, firstOf.get("input")!.value.span, recurrent, bag);
+  }
   const errorsAfter = bag.errorCount;
   if (errorsAfter > errorsBefore || brokenReference || inputShape === undefined || outputSize === undefined) return undefined;
   return {
@@ -235,12 +235,12 @@ function checkNetwork(declaration: NetworkDeclaration, scope: Scope, bag: Diagno
     ...(growth ? { growth } : {}),
     ...(execution ? { execution } : {}),
     ...(featureSize !== undefined ? { features: { layers: features, outputSize: featureSize } } : {}),
-    ...(recurrent !== undefined && recurrentSize !== undefined ? { recurrent: { stack: recurrent, outputSize: recurrentSize } } : {}),
+    ...(recurrent !== undefined ? { recurrent } : {}),
   };
 }
 
 /** A positive integer, or a non-empty list of them (a shape, or several dense layers). */
-function checkSizes(key: string, value: Value, max: number, bag: DiagnosticBag): number[] | undefined {
+function checkSizes(key: string, value: Value, max: number, graphs: readonly string[], bag: DiagnosticBag): number[] | undefined {
   const items = value.kind === "ListLiteral" ? value.items : [value];
   if (value.kind === "ListLiteral" && items.length === 0) {
     bag.report("DS2005", value.span, [key, "a positive integer or a list of them", "an empty list"]);
@@ -248,6 +248,12 @@ function checkSizes(key: string, value: Value, max: number, bag: DiagnosticBag):
   }
   const sizes: number[] = [];
   for (const item of items) {
+    if (item.kind === "NameReference" && graphs.includes(item.name)) {
+      // A graph's vertex count is a size only where the graph is the connectivity too: structure g, or a recurrent layer's hidden=g.
+      const use = key === "input" ? "an input is a shape of numbers" : "a graph is a layer through structure g";
+      bag.report("DS2005", item.span, [key, "an integer", `graph '${item.name}'`], `${use}; to make a recurrent layer from it write recurrent rnn(hidden=${item.name})`);
+      return undefined;
+    }
     const size = checkScalar(key, item, "integer", { min: 1, max }, bag);
     if (typeof size !== "number") return undefined;
     sizes.push(size);

@@ -152,8 +152,8 @@ export interface CheckedNetwork {
   readonly growth?: { readonly config: Omit<DynamicSparsity, "blocks">; readonly layers: LayerSelection };
   /** `features [...]`: convolutional layers over the input, their shapes checked, and the size of their flattened output. */
   readonly features?: { readonly layers: readonly CheckedFeature[]; readonly outputSize: number };
-  /** `recurrent lstm(hidden=[…])`: the stack over an input [steps, features], and layer 0's size (the last step's or every step's hidden state). */
-  readonly recurrent?: { readonly stack: CheckedRecurrent; readonly outputSize: number };
+  /** `recurrent lstm(hidden=[…])`: the stack over an input [steps, features]; its sizes are known once its graphs are built (lower). */
+  readonly recurrent?: CheckedRecurrent;
 }
 
 /** Layers named in a policy (`layers=[dense1, tree]`): dense layers, structures (all their depths) or `output`; empty means all. */

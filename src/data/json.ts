@@ -1,4 +1,5 @@
 import { DataError, fitsFloat32, isClass, stripByteOrderMark, type DataShape, type Dataset, type Labels } from "./dataset.js";
+import { sequenceWidth, writeSequence } from "../../runtime/datasets/sequences.js";
 
 /**
  * Reads `{ "features": number[][], "labels": number[] | number[][] }`: per
@@ -19,18 +20,57 @@ export function parseJsonData(text: string, file: string, shape: DataShape): Dat
   if (document === null || typeof document !== "object" || Array.isArray(document)) {
     return fail(`expected an object { "features": [...], "labels": [...] }, found ${describe(document)}`, []);
   }
-  const { features, labels } = document as { features?: unknown; labels?: unknown };
-  if (features === undefined) fail('missing "features", the rows of input values', []);
+  const { labels } = document as { labels?: unknown };
+  const inputs = readInputs(document as InputKeys, shape, fail);
   if (labels === undefined) fail('missing "labels", a class index or a row of targets per sample', []);
-  if (!Array.isArray(features)) return fail(`"features" must be an array of rows, found ${describe(features)}`, ["features"]);
   if (!Array.isArray(labels)) return fail(`"labels" must be an array, found ${describe(labels)}`, ["labels"]);
-  if (features.length === 0) fail('"features" has no samples', ["features"]);
-  if (labels.length !== features.length) fail(`labels has ${labels.length} entries but features has ${features.length}`, ["labels"]);
+  if (labels.length !== inputs.size) fail(`labels has ${labels.length} entries but ${inputs.key} has ${inputs.size}`, ["labels"]);
+  return { size: inputs.size, featureSize: shape.inputSize, features: inputs.values, labels: readLabels(labels, shape.outputSize, fail) };
+}
 
-  const size = features.length;
-  const values = new Float32Array(size * shape.inputSize);
+interface InputKeys {
+  readonly features?: unknown;
+  readonly sequences?: unknown;
+}
+
+/** The samples' inputs: `features` rows of the network's input size, or `sequences` for a recurrent network. */
+function readInputs(document: InputKeys, shape: DataShape, fail: Fail): { size: number; values: Float32Array; key: string } {
+  if (document.sequences !== undefined) return { ...readSequences(document.sequences, shape, fail), key: "sequences" };
+  const { features } = document;
+  if (features === undefined) fail(`missing "features", the rows of input values${shape.sequence ? ', or "sequences", a list of steps per sample' : ""}`, []);
+  if (!Array.isArray(features)) return fail(`"features" must be an array of rows, found ${describe(features)}`, ["features"]);
+  if (features.length === 0) fail('"features" has no samples', ["features"]);
+  const values = new Float32Array(features.length * shape.inputSize);
   features.forEach((row: unknown, i) => readRow(row, ["features", i], shape.inputSize, `the network takes ${shape.inputSize}`, values, i, fail));
-  return { size, featureSize: shape.inputSize, features: values, labels: readLabels(labels, shape.outputSize, fail) };
+  return { size: features.length, values, key: "features" };
+}
+
+/**
+ * `sequences`: per sample a list of 1 to `steps` steps, each a row of the
+ * features a step holds (a plain number when it holds one). Shorter samples
+ * are padded with zeros, and for a `padded=true` network each step gets its
+ * real-step flag: the list's length is the sample's length.
+ */
+function readSequences(sequences: unknown, shape: DataShape, fail: Fail): { size: number; values: Float32Array } {
+  const layout = shape.sequence;
+  if (layout === undefined) return fail('"sequences" are for networks with recurrent layers; this one takes "features" rows', ["sequences"]);
+  if (!Array.isArray(sequences)) return fail(`"sequences" must be an array of samples, found ${describe(sequences)}`, ["sequences"]);
+  if (sequences.length === 0) fail('"sequences" has no samples', ["sequences"]);
+  const { steps, features } = layout;
+  const values = new Float32Array(sequences.length * sequenceWidth(layout));
+  const row = new Float32Array(features);
+  sequences.forEach((sample: unknown, i) => {
+    const path = ["sequences", i];
+    if (!Array.isArray(sample)) return fail(`${pathName(path)} must be an array of steps, found ${describe(sample)}`, path);
+    if (sample.length === 0 || sample.length > steps) fail(`${pathName(path)} has ${sample.length} steps; the network takes 1 to ${steps}`, path);
+    const read = sample.map((step: unknown, t) => {
+      if (features === 1 && !Array.isArray(step)) return [finite(step, [...path, t], fail)];
+      readRow(step, [...path, t], features, `each step holds ${features} features`, row, 0, fail);
+      return Array.from(row);
+    });
+    writeSequence(values, i, sample.length, layout, (t, f) => read[t]![f]!);
+  });
+  return { size: sequences.length, values };
 }
 
 /** The `features` rows of a JSON data file, in order, for `dsc predict`; `labels` may be missing and is not read. */
@@ -41,11 +81,9 @@ export function parseJsonFeatures(text: string, file: string, shape: DataShape):
     const { line, column } = lineAndColumn(body, locate(body, path));
     throw new DataError(message, file, line, column);
   };
-  const features = document !== null && typeof document === "object" && !Array.isArray(document) ? (document as { features?: unknown }).features : undefined;
-  if (!Array.isArray(features) || features.length === 0) return fail('expected an object { "features": [[…], …] } with at least one row', []);
-  const values = new Float32Array(features.length * shape.inputSize);
-  features.forEach((row: unknown, i) => readRow(row, ["features", i], shape.inputSize, `the network takes ${shape.inputSize}`, values, i, fail));
-  return { size: features.length, featureSize: shape.inputSize, features: values };
+  if (document === null || typeof document !== "object" || Array.isArray(document)) return fail('expected an object { "features": [[…], …] } with at least one row', []);
+  const { size, values } = readInputs(document as InputKeys, shape, fail);
+  return { size, featureSize: shape.inputSize, features: values };
 }
 
 /** A path into the document: object keys and array indices. */

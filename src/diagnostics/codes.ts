@@ -71,6 +71,12 @@ export const diagnosticTable = {
   DS2058: { severity: "error", template: "recurrent layers need an input [steps, features], but network '{0}' has input {1}" },
   DS2059: { severity: "error", template: "'recurrent' must come before the dense layers and structures of network '{0}'" },
   DS2060: { severity: "error", template: "network '{0}' has both feature layers and recurrent layers; a network takes one of them" },
+  DS2061: { severity: "error", template: "graph '{0}' has no vertices, so it cannot be a recurrent layer" },
+  DS2062: { severity: "error", template: "graph '{0}' is a scalable family (several neurons per vertex), which a recurrent layer cannot take as its connectivity" },
+  DS2063: {
+    severity: "error",
+    template: "padded recurrent layers read a real-step flag as the last feature of each step, so network '{0}' needs at least 2 features per step, but has input {1}",
+  },
 
   // 3xxx: building and layering graphs
   DS3001: { severity: "error", template: "graph '{0}' has a cycle: {1}" },

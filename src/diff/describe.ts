@@ -13,7 +13,8 @@ export function describeProgram(version: ProgramVersion): string[] {
   const lines: string[] = [];
   for (const declaration of version.declarations) {
     const { name } = declaration;
-    const layered = version.program.graphs.get(name)!;
+    const layered = version.program.graphs.get(name);
+    if (layered === undefined) continue; // a cyclic graph only recurrent layers use has no layering
     lines.push(`graph ${name} = ${sourceText(declaration.source)}`, `graph ${name} layer sizes ${layerSizes(layered).join(" ")}`);
     const edges = layered.graph.mapEdges((_edge, _attributes, source, target): [number, number] => [Number(source), Number(target)]);
     for (const [s, t] of edges.sort((x, y) => x[0] - y[0] || x[1] - y[1])) lines.push(`graph ${name} edge ${s} -> ${t}`);

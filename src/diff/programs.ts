@@ -46,7 +46,8 @@ export function isEmptyDiff(diff: ProgramDiff): boolean {
 
 function graphVersions(version: ProgramVersion): Map<string, GraphVersion> {
   const built = version.program.graphs;
-  return new Map(version.declarations.map((declaration) => [declaration.name, { declaration, layered: built.get(declaration.name)! }]));
+  // A graph only recurrent layers use may have cycles, so it has no layering to compare; it is left out.
+  return new Map(version.declarations.flatMap((declaration) => (built.has(declaration.name) ? [[declaration.name, { declaration, layered: built.get(declaration.name)! }]] : [])));
 }
 
 function networkViews(version: ProgramVersion): Map<string, NetworkView> {

@@ -153,7 +153,7 @@ function relabel(keys: readonly string[], pairs: readonly (readonly [string, str
   for (const [s, t] of pairs) {
     const u = position.get(idOf.get(s)!)!;
     const v = position.get(idOf.get(t)!)!;
-    if (u === v) return { kind: "malformed", reason: `node '${s}' has an edge to itself` };
+    // A self-loop is kept: a recurrent layer takes it; a structure refuses it as a cycle (DS3001).
     const key = directed ? `${u},${v}` : `${Math.min(u, v)},${Math.max(u, v)}`;
     if (seen.has(key)) continue;
     seen.add(key);

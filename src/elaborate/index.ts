@@ -12,6 +12,7 @@ import { orient } from "./orientation.js";
 import type { ElaboratedProgram, LayeredGraph, MaskFile } from "./program.js";
 import { readMaskFile } from "./mask-files.js";
 import type { RawGraph } from "./raw-graph.js";
+import { MAX_HIDDEN, recurrentGraphNames } from "../check/recurrent.js";
 
 export type { ElaboratedProgram, LayeredGraph } from "./program.js";
 
@@ -37,9 +38,20 @@ export function elaborate(program: CheckedProgram, options: ElaborateOptions = {
   const graphs = new Map<string, LayeredGraph>();
   const budget = options.budget ?? new Budget(DEFAULT_LIMITS);
   const builder = new GraphBuilder(options.baseDir ?? process.cwd(), budget, bag);
+  const recurrentOnly = recurrentOnlyGraphs(program.networks);
   for (const graph of program.graphs) {
-    const built = builder.layered(graph);
+    // A graph only recurrent layers use may have cycles and self-loops: layer it where it can be (draw, diff), never reject it.
+    const built = builder.layered(graph, !recurrentOnly.has(graph.name));
     if (built) graphs.set(graph.name, built);
+  }
+  const recurrentGraphs = new Map<string, RawGraph>();
+  const byName = new Map(program.graphs.map((g) => [g.name, g]));
+  for (const network of program.networks) {
+    for (const width of network.recurrent?.hidden ?? []) {
+      if (typeof width === "number" || recurrentGraphs.has(width.graph)) continue;
+      const raw = builder.raw(byName.get(width.graph)!);
+      if (raw !== undefined && recurrentGraphFits(width.graph, raw, width.span, bag)) recurrentGraphs.set(width.graph, raw);
+    }
   }
   const maskFiles = new Map<string, MaskFile>();
   for (const network of program.networks) {
@@ -47,7 +59,31 @@ export function elaborate(program: CheckedProgram, options: ElaborateOptions = {
       if (policy.kind === "file" && !maskFiles.has(policy.path)) maskFiles.set(policy.path, readMaskFile(policy.path, options.baseDir ?? process.cwd(), budget.limits.fileBytes));
     }
   }
-  return { program: { graphs, networks: program.networks, maskFiles }, diagnostics: bag.items };
+  return { program: { graphs, networks: program.networks, maskFiles, recurrentGraphs }, diagnostics: bag.items };
+}
+
+/** Graphs that recurrent layers name and no structure does. */
+function recurrentOnlyGraphs(networks: ElaboratedProgram["networks"]): Set<string> {
+  const recurrent = new Set(networks.flatMap((n) => recurrentGraphNames(n.recurrent)));
+  for (const network of networks) for (const stage of network.stages) if (stage.kind === "structure") recurrent.delete(stage.graph);
+  return recurrent;
+}
+
+/** A graph can be a recurrent layer's connectivity if it has vertices and one neuron per vertex; reports why not at the reference. */
+function recurrentGraphFits(name: string, raw: RawGraph, span: Span, bag: DiagnosticBag): boolean {
+  if (raw.ids.length === 0) {
+    bag.report("DS2061", span, [name], "a recurrent layer needs at least one hidden neuron; use a graph with vertices");
+    return false;
+  }
+  if (raw.ids.length > MAX_HIDDEN) {
+    bag.report("DS2006", span, [`hidden (the vertices of graph '${name}')`, `at most ${MAX_HIDDEN}`, raw.ids.length]);
+    return false;
+  }
+  if (raw.groupSizes !== undefined) {
+    bag.report("DS2062", span, [name], "use the graph it scales (one hidden neuron per vertex), or a size");
+    return false;
+  }
+  return true;
 }
 
 /** The graphs a source is made from. */
@@ -77,15 +113,26 @@ class GraphBuilder {
     private readonly bag: DiagnosticBag,
   ) {}
 
-  layered(graph: CheckedGraph): LayeredGraph | undefined {
+  /** The graph layered; a cycle or self-loop is reported when `feedForward` (the graph may be a structure), else the graph is left out. */
+  layered(graph: CheckedGraph, feedForward: boolean): LayeredGraph | undefined {
     const raw = this.build(graph.source);
     if (raw === undefined) return undefined;
+    const loop = graph.source.kind === "edges" ? graph.source.edges.find((e) => e.source === e.target) : undefined;
+    if (loop !== undefined) {
+      if (feedForward) this.bag.report("DS2019", loop.span, [graph.name, loop.source], "a network cannot feed a neuron into itself (recurrent layers can: rnn(hidden=g))");
+      return undefined;
+    }
     const result = layerRawGraph(graph.name, raw);
     if ("cycle" in result) {
-      reportCycle(graph, result.cycle, this.bag);
+      if (feedForward) reportCycle(graph, result.cycle, this.bag);
       return undefined;
     }
     return result;
+  }
+
+  /** The graph as built, edges as declared (undirected ones once): what a recurrent layer reads. Built once, like every source. */
+  raw(graph: CheckedGraph): RawGraph | undefined {
+    return this.build(graph.source);
   }
 
   /** Operands before operations, with a stack rather than recursion: graphs made from graphs by name may chain thousands deep. */

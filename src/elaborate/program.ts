@@ -1,5 +1,6 @@
 import type { DirectedGraph } from "graphology";
 import type { CheckedNetwork } from "../check/program.js";
+import type { RawGraph } from "./raw-graph.js";
 
 /**
  * A DAG with its layering. Vertex keys are the decimal strings of integer ids
@@ -22,6 +23,8 @@ export interface ElaboratedProgram {
   readonly networks: readonly CheckedNetwork[];
   /** The contents of every `mask file(...)`, by the path as written: masks per block name, or why they cannot be read. */
   readonly maskFiles: ReadonlyMap<string, MaskFile>;
+  /** Graphs named as recurrent layers' widths, unlayered: vertex ids ascending, edges as declared (undirected ones once, self-loops kept). */
+  readonly recurrentGraphs: ReadonlyMap<string, RawGraph>;
 }
 
 export type MaskFile = { readonly masks: Readonly<Record<string, readonly number[]>> } | { readonly problem: string; readonly unreadable: boolean };

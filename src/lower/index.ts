@@ -6,6 +6,7 @@ import type { BlockIR, LayerIR, MaskIR, NetworkIR } from "./ir.js";
 import { applyPolicies } from "./policies.js";
 import { applyFeatureMasks, lowerFeatures } from "./features.js";
 import { lowerRecurrent } from "./recurrent.js";
+import { recurrentOutputSize } from "../../runtime/recurrent/shapes.js";
 import { networkFits } from "./size.js";
 import { Budget, DEFAULT_LIMITS } from "../check/limits.js";
 
@@ -25,7 +26,7 @@ export function lower(program: ElaboratedProgram, budget = new Budget(DEFAULT_LI
   const bag = new DiagnosticBag();
   const networks: NetworkIR[] = [];
   for (const network of program.networks) {
-    if (networkFits(network, program.graphs, budget, bag)) networks.push(lowerNetwork(network, program.graphs, program.maskFiles, bag));
+    if (networkFits(network, program.graphs, budget, bag)) networks.push(lowerNetwork(network, program, bag));
   }
   return { networks, diagnostics: bag.items };
 }
@@ -37,11 +38,13 @@ interface Exposed {
   readonly rows?: readonly number[];
 }
 
-function lowerNetwork(network: CheckedNetwork, graphs: ReadonlyMap<string, LayeredGraph>, maskFiles: ReadonlyMap<string, MaskFile>, bag: DiagnosticBag): NetworkIR {
+function lowerNetwork(network: CheckedNetwork, program: ElaboratedProgram, bag: DiagnosticBag): NetworkIR {
+  const { graphs, maskFiles, recurrentGraphs } = program;
   // With feature layers, layer 0 is their flattened output, named so blocks read "features->dense1".
   // With recurrent layers, layer 0 is their output ("recurrent->dense1").
   const inputName = network.features ? "features" : network.recurrent ? "recurrent" : "input";
-  const inputSize = network.features?.outputSize ?? network.recurrent?.outputSize ?? network.inputShape.reduce((a, b) => a * b, 1);
+  const recurrent = network.recurrent ? lowerRecurrent(network.recurrent, recurrentGraphs) : undefined;
+  const inputSize = network.features?.outputSize ?? (recurrent && recurrentOutputSize(recurrent, network.inputShape[0]!)) ?? network.inputShape.reduce((a, b) => a * b, 1);
   const layers: LayerIR[] = [{ name: inputName, origin: { kind: "input" }, size: inputSize }];
   const blocks: BlockIR[] = [];
   const layerNames = new Set<string>([inputName]);
@@ -89,7 +92,7 @@ function lowerNetwork(network: CheckedNetwork, graphs: ReadonlyMap<string, Layer
     layerNorm: network.layerNorm,
     ...(network.execution ? { execution: network.execution } : {}),
     ...(features ? { features } : {}),
-    ...(network.recurrent ? { recurrent: lowerRecurrent(network.recurrent.stack) } : {}),
+    ...(recurrent ? { recurrent } : {}),
     ...policies,
   };
 }

@@ -98,10 +98,10 @@ describe("loadData", () => {
   it("refuses other extensions", async () => {
     const txt = join(dir, "data.txt");
     expect((await rejection(loadData(txt, shape))).format()).toBe(
-      `${txt}: error: cannot read '.txt' files; use .csv or .json, mnist, start-symbol, or a data declaration (the file declares no data)`,
+      `${txt}: error: cannot read '.txt' files; use .csv or .json, mnist, start-symbol, adding, or a data declaration (the file declares no data)`,
     );
     expect((await rejection(loadData("digits", shape))).message).toBe(
-      "no data declaration or file 'digits': the file declares no data; or use a .csv or .json file, mnist or start-symbol",
+      "no data declaration or file 'digits': the file declares no data; or use a .csv or .json file, mnist, start-symbol or adding",
     );
   });
 
@@ -133,7 +133,7 @@ describe("loadData", () => {
 
     it("names the declarations there are when the name is none of them", async () => {
       expect((await rejection(loadData("wav", shape, { datasets }))).message).toBe(
-        "no data declaration or file 'wav': its data declarations are 'wave', 'm'; or use a .csv or .json file, mnist or start-symbol",
+        "no data declaration or file 'wav': its data declarations are 'wave', 'm'; or use a .csv or .json file, mnist, start-symbol or adding",
       );
     });
 

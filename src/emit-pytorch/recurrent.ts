@@ -84,7 +84,9 @@ class MaskedRecurrentLayer(nn.Module):
         cell = torch.sigmoid(f) * c + torch.sigmoid(i) * torch.tanh(g)
         return torch.sigmoid(o) * torch.tanh(cell), cell
 
-    def forward(self, x):
+    def forward(self, x, real=None):
+        """Every step's hidden state and the state after the last step. With real ([batch, steps, 1], 1 for a real step,
+        0 for padding) a padding step keeps the state and outputs zeros, as forward.ts holdOnPadding."""
         batch, steps, inputs = x.shape
         w, u = self.input_weight * self.input_mask, self.hidden_weight * self.hidden_mask
         products = (x.reshape(batch * steps, inputs) @ w + self.bias).reshape(batch, steps, -1)
@@ -93,9 +95,16 @@ class MaskedRecurrentLayer(nn.Module):
         step = {"rnn": self.rnn_step, "gru": self.gru_step, "lstm": self.lstm_step}[self.kind]
         outputs = []
         for t in range(steps):
-            h, c = step(products[:, t], h, c, u)
-            outputs.append(h)
-        return torch.stack(outputs, 1)
+            next_h, next_c = step(products[:, t], h, c, u)
+            if real is None:
+                h, c = next_h, next_c
+                outputs.append(h)
+                continue
+            flag = real[:, t]
+            h = h + flag * (next_h - h)
+            c = None if next_c is None else c + flag * (next_c - c)
+            outputs.append(h * flag)
+        return torch.stack(outputs, 1), h
 
     @torch.no_grad()
     def apply_masks(self):
@@ -117,7 +126,9 @@ class Recurrent(nn.Module):
         super().__init__()
         self.spec = stack = spec["recurrent"]
         self.steps, features = spec["inputShape"]
-        sizes = [features] + list(stack["hidden"])
+        # shapes.ts recurrentFeatures: with padded, the last feature of each step is its real-or-padding flag.
+        self.padded = stack.get("padded", False)
+        sizes = [features - 1 if self.padded else features] + list(stack["hidden"])
         self.layers = nn.ModuleList(
             MaskedRecurrentLayer(f"{stack['kind']}{i + 1}", stack["kind"], stack["activation"], sizes[i], sizes[i + 1])
             for i in range(len(stack["hidden"]))
@@ -133,9 +144,13 @@ class Recurrent(nn.Module):
             layer.apply_masks()
 
     def forward(self, x):
+        real = None
+        if self.padded:
+            # forward.ts splitFlags: a step is real where its flag is above 0.5.
+            real, x = (x[:, :, -1:] > 0.5).to(x.dtype), x[:, :, :-1]
         for layer in self.layers:
-            x = layer(x)
-        return x.flatten(1) if self.spec["output"] == "all" else x[:, -1]
+            x, final = layer(x, real)
+        return x.flatten(1) if self.spec["output"] == "all" else final
 
     def run_entries(self):
         parameters, masks = [], []

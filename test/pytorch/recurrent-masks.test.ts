@@ -12,6 +12,7 @@ import { createNetwork, type NetworkSpec } from "../../runtime/index.js";
 import { loadModel } from "../../runtime/files.js";
 import { encodeMask } from "../../runtime/masks/codec.js";
 import { createRandom } from "../../runtime/random.js";
+import { recurrentLayerShapes } from "../../runtime/recurrent/shapes.js";
 import { compileExample, effectiveDifference, entries, hasTorch, maskedNonZero, runPython } from "./support.js";
 
 /** Each layer's input and hidden masks, about a third of the entries off, from `seed`. */
@@ -23,12 +24,10 @@ function withRandomMasks(spec: NetworkSpec, seed: number): NetworkSpec {
       size,
       [...Array(size).keys()].filter(() => random.next() >= 1 / 3),
     );
-  const gates = { rnn: 1, gru: 3, lstm: 4 }[recurrent.kind];
-  const features = spec.inputShape[1]!;
-  const masks = recurrent.hidden.map((hidden, i) => {
-    const inputs = i === 0 ? features : recurrent.hidden[i - 1]!;
-    return { input: live(inputs * gates * hidden), hidden: live(hidden * gates * hidden) };
-  });
+  const masks = recurrentLayerShapes(recurrent, spec.inputShape[1]!).map(({ inputs, hidden, gates }) => ({
+    input: live(inputs * gates * hidden),
+    hidden: live(hidden * gates * hidden),
+  }));
   return { ...spec, recurrent: { ...recurrent, masks } };
 }
 

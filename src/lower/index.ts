@@ -5,6 +5,7 @@ import type { LayerOrigin } from "../../runtime/spec.js";
 import type { BlockIR, LayerIR, MaskIR, NetworkIR } from "./ir.js";
 import { applyPolicies } from "./policies.js";
 import { applyFeatureMasks, lowerFeatures } from "./features.js";
+import { lowerCells } from "./cells.js";
 import { lowerRecurrent } from "./recurrent.js";
 import { networkFits } from "./size.js";
 import { Budget, DEFAULT_LIMITS } from "../check/limits.js";
@@ -40,8 +41,9 @@ interface Exposed {
 function lowerNetwork(network: CheckedNetwork, graphs: ReadonlyMap<string, LayeredGraph>, maskFiles: ReadonlyMap<string, MaskFile>, bag: DiagnosticBag): NetworkIR {
   // With feature layers, layer 0 is their flattened output, named so blocks read "features->dense1".
   // With recurrent layers, layer 0 is their output ("recurrent->dense1").
-  const inputName = network.features ? "features" : network.recurrent ? "recurrent" : "input";
-  const inputSize = network.features?.outputSize ?? network.recurrent?.outputSize ?? network.inputShape.reduce((a, b) => a * b, 1);
+  // With cells, layer 0 is their head's pooled channels ("cells->output").
+  const inputName = network.cells ? "cells" : network.features ? "features" : network.recurrent ? "recurrent" : "input";
+  const inputSize = network.cells?.head ?? network.features?.outputSize ?? network.recurrent?.outputSize ?? network.inputShape.reduce((a, b) => a * b, 1);
   const layers: LayerIR[] = [{ name: inputName, origin: { kind: "input" }, size: inputSize }];
   const blocks: BlockIR[] = [];
   const layerNames = new Set<string>([inputName]);
@@ -78,6 +80,7 @@ function lowerNetwork(network: CheckedNetwork, graphs: ReadonlyMap<string, Layer
 
   blocks.sort((a, b) => a.target - b.target || a.source - b.source);
   const features = network.features ? applyFeatureMasks(network, lowerFeatures(network.features.layers), bag) : undefined;
+  const cells = network.cells ? lowerCells(network, network.cells, features ?? [], graphs, bag) : undefined;
   const convNames = new Set((features ?? []).flatMap((f) => (f.kind === "conv" ? [f.name] : [])));
   const policies = applyPolicies(network, layers, blocks, maskFiles, bag, convNames);
   return {
@@ -89,6 +92,7 @@ function lowerNetwork(network: CheckedNetwork, graphs: ReadonlyMap<string, Layer
     layerNorm: network.layerNorm,
     ...(network.execution ? { execution: network.execution } : {}),
     ...(features ? { features } : {}),
+    ...(cells ? { cells } : {}),
     ...(network.recurrent ? { recurrent: lowerRecurrent(network.recurrent.stack) } : {}),
     ...policies,
   };

@@ -56,9 +56,10 @@ export function emitPytorch(plans: readonly KernelPlan[], options: PytorchEmitOp
   );
 }
 
-/** Recurrent layers have no PyTorch counterpart here yet: refuse, naming the first one. */
+/** Recurrent layers and cell networks have no PyTorch counterpart here yet: refuse, naming the first one. */
 function refuseRecurrent(specs: readonly NetworkSpec[]): void {
   for (const spec of specs) {
+    if (spec.cells !== undefined) throw new Error(`the PyTorch target cannot emit cell networks yet: network '${spec.name}' has cells over graph '${spec.cells.graph}'`);
     if (spec.recurrent !== undefined)
       throw new Error(`the PyTorch target cannot emit recurrent layers yet: network '${spec.name}' has '${spec.recurrent.kind}1' (${spec.recurrent.kind})`);
   }

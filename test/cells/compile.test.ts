@@ -3,6 +3,7 @@ import { analyze, networkSpec } from "../../src/index.js";
 import { formatDiagnostic } from "../../src/diagnostics/format.js";
 import { format } from "../../src/format/index.js";
 import { decodeIntegers } from "../../runtime/index.js";
+import { emitPytorch } from "../../src/emit-pytorch/index.js";
 
 function errors(source: string): string[] {
   const { diagnostics } = analyze(source, { fileName: "c.ds" });
@@ -99,5 +100,12 @@ network N { input [1, 6, 6] structure g cells block dense 7 output 2 }`;
   it("keeps a cell declaration through dsc fmt", () => {
     const source = "cell  block=[conv(4,kernel=3),  batch_norm()]\n";
     expect(format(source).text).toBe("cell block = [conv(4, kernel=3), batch_norm()]\n");
+  });
+});
+
+describe("cell networks and the PyTorch target", () => {
+  it("are refused with the network and graph named", () => {
+    const { plans } = analyze("cell c = [conv(2)]\ngraph g = path(2)\nnetwork N { input [1, 6, 6] structure g cells c output 2 }");
+    expect(() => emitPytorch(plans!)).toThrow("the PyTorch target cannot emit cell networks yet: network 'N' has cells over graph 'g'");
   });
 });

@@ -244,7 +244,7 @@ export async function pytorchSources(dir: string): Promise<string[]> {
   const files = (await readdir(dir)).filter((f) => f.endsWith(".ds")).sort();
   const paths = files.map((f) => join(dir, f));
   const texts = await Promise.all(paths.map((path) => readFile(path, "utf8")));
-  return paths.filter((_, i) => !/^\s*recurrent\s/m.test(texts[i]!));
+  return paths.filter((_, i) => !/^\s*(recurrent|cells)\s/m.test(texts[i]!));
 }
 
 /**

@@ -118,4 +118,22 @@ describe("a cell network", () => {
     saved.dispose();
     loaded.dispose();
   });
+
+  it("drops an edge of the extracted cell graph when every weight reading that predecessor is masked", async () => {
+    const model = await buildModel(source, { seed: 2 });
+    const edges = (): string[] =>
+      model
+        .extractGraph({ order: 2 })
+        .mapEdges((_e, _a, s, t) => `${s}->${t}`)
+        .sort();
+    expect(edges()).toEqual(["0->1", "0->2", "1->2", "2->head", "head->output", "input->0"]);
+    // cell2.conv1 reads [cell 0's 2 channels, cell 1's 2 channels]: HWIO, input channel = (k / 2) % 4.
+    model.setMask(
+      "cell2.conv1",
+      Uint8Array.from({ length: 3 * 3 * 4 * 2 }, (_, k) => (Math.floor(k / 2) % 4 < 2 ? 0 : 1)),
+    );
+    expect(edges()).toEqual(["0->1", "1->2", "2->head", "head->output", "input->0"]);
+    expect(() => model.extractGraph({ order: 0 })).toThrow("N.extractGraph: a cell network is extracted at order 2 (its cells and their edges), not order 0");
+    model.dispose();
+  });
 });

@@ -45,6 +45,31 @@ function stemOutput(network: CheckedNetwork, stem: readonly FeatureLayerSpec[]):
   return result.shapes.at(-1)!;
 }
 
+/** Every layer of the cell network, cells in order and then the head. */
+export function cellLayers(cells: CellNetworkSpec): FeatureLayerSpec[] {
+  return [...cells.vertices.flatMap((v) => v.layers), ...cells.head];
+}
+
+/** Each conv's input channels, from the cell network's shapes over the stem's output. */
+export function cellInputChannels(network: CheckedNetwork, stem: readonly FeatureLayerSpec[], cells: CellNetworkSpec): Map<string, number> {
+  const shapes = cellShapes(stemOutput(network, stem), cells);
+  if (!("head" in shapes)) throw new Error("lower: cell shapes were checked");
+  const channels = new Map<string, number>();
+  const add = (layers: readonly FeatureLayerSpec[], shapesOf: readonly (readonly [number, number, number])[]): void =>
+    layers.forEach((layer, i) => layer.kind === "conv" && channels.set(layer.name, shapesOf[i]![0]));
+  for (const v of cells.vertices) add(v.layers, shapes.vertices.get(v.vertex)!);
+  add(cells.head, shapes.head);
+  return channels;
+}
+
+/** `cells` with its layers replaced, in `cellLayers` order, by `layers` (the same layers with their masks). */
+export function withCellLayers(cells: CellNetworkSpec, layers: readonly FeatureLayerSpec[]): CellNetworkSpec {
+  let next = 0;
+  const take = (count: number): FeatureLayerSpec[] => layers.slice(next, (next += count));
+  const vertices = cells.vertices.map((v) => ({ ...v, layers: take(v.layers.length) }));
+  return { ...cells, vertices, head: take(cells.head.length) };
+}
+
 /** The network's cell network and layer 0's size (the head's channels), or undefined after reporting a shape that does not fit. */
 export function lowerCells(
   network: CheckedNetwork,

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { analyze, networkSpec } from "../../src/index.js";
 import { formatDiagnostic } from "../../src/diagnostics/format.js";
 import { format } from "../../src/format/index.js";
-import { decodeIntegers } from "../../runtime/index.js";
+import { decodeIntegers, decodeMask } from "../../runtime/index.js";
 import { emitPytorch } from "../../src/emit-pytorch/index.js";
 
 function errors(source: string): string[] {
@@ -67,6 +67,33 @@ network N { input [1, 6, 6] structure g cells block dense 7 output 2 }`;
       for (const u of v.inputs) expect(seen.has(u)).toBe(true);
       seen.add(v.vertex);
     }
+  });
+
+  it("masks cell convs with mask random(…) when it names no layers, and only the stem conv it names otherwise", () => {
+    const live = (spec: ReturnType<typeof networkSpec>, name: string, size: number): number => {
+      const layer = [...spec.cells!.vertices.flatMap((v) => v.layers), ...spec.cells!.head].find((l) => l.name === name) as { mask?: string };
+      return layer.mask === undefined ? size : decodeMask(layer.mask, size).reduce((a, b) => a + b, 0);
+    };
+    const all = networkSpec(analyze(cellNetwork("conv(4, kernel=3, padding=same)", "structure g\n  cells block\n  mask random(density=0.5, seed=3)")).plans![0]!);
+    // cell2 reads cells 0 and 1 (4 channels each): 3·3·8·4 weights.
+    for (const [name, size] of [
+      ["cell0.conv1", 36],
+      ["cell1.conv1", 144],
+      ["cell2.conv1", 288],
+      ["head.conv", 4 * 64],
+    ] as const) {
+      expect(live(all, name, size)).toBeGreaterThan(size * 0.3);
+      expect(live(all, name, size)).toBeLessThan(size * 0.7);
+    }
+    // A name in layers=[…] is a plain name, so it selects the stem's convs (conv1), never a cell's (cell0.conv1).
+    const text = cellNetwork(
+      "conv(4, kernel=3, padding=same)",
+      "features [conv(2, kernel=3, padding=same)]\n  structure g\n  cells block\n  mask random(density=0.5, seed=3, layers=[conv1])",
+    );
+    const one = networkSpec(analyze(text).plans![0]!);
+    expect((one.features![0] as { mask?: string }).mask).toBeDefined();
+    expect(live(one, "cell0.conv1", 72)).toBe(72);
+    expect(live(one, "head.conv", 256)).toBe(256);
   });
 
   it("reports a cell whose layer does not fit the maps at some vertex, at that layer, naming the vertex", () => {

@@ -37,37 +37,40 @@ describe("a cell network", () => {
     model.dispose();
   });
 
-  it("computes each cell over its predecessors' maps concatenated along channels, smaller maps zero-padded at the bottom and right", async () => {
-    const model = await buildModel(source, { seed: 2 });
-    for (const name of ["cell0.conv1.bias", "cell1.conv1.bias", "cell2.conv1.bias"]) parameter(model, name).assign(tf.tensor1d([0.05, -0.05]));
-    const x = random([3, 1, 8, 8], 1);
-    const y = model.predict(x);
-    const expected = tf.tidy(() => {
-      const cell = (maps: tf.Tensor4D, name: string): tf.Tensor4D => {
-        const conv = tf.conv2d(maps, parameter(model, `${name}.conv1.weight`) as tf.Tensor4D, 1, "same");
-        return tf.maxPool(tf.relu(tf.add(conv, parameter(model, `${name}.conv1.bias`))) as tf.Tensor4D, 2, 2, "valid");
-      };
-      const c0 = cell(tf.transpose(x, [0, 2, 3, 1]) as tf.Tensor4D, "cell0");
-      const c1 = cell(c0, "cell1");
-      const padded = tf.pad(c1, [
-        [0, 0],
-        [0, 2],
-        [0, 2],
-        [0, 0],
-      ]);
-      const c2 = cell(tf.concat([c0, padded], 3), "cell2");
-      const head = tf.add(tf.conv2d(c2, parameter(model, "head.conv.weight") as tf.Tensor4D, 1, "valid"), parameter(model, "head.conv.bias"));
-      // Inference: running mean 0, variance 1, gain 1, shift 0.
-      const pooled = tf.mean(tf.relu(tf.div(head, Math.sqrt(1 + 1e-5))), [1, 2]);
-      const w = tf.tensor2d(model.getWeights("cells->output"), [3, 2]);
-      return tf.add(tf.matMul(pooled as tf.Tensor2D, w), parameter(model, "output.bias"));
-    });
-    const [a, e] = [y.dataSync(), expected.dataSync()];
-    expect(a.length).toBe(6);
-    for (let i = 0; i < a.length; i++) expect(a[i]).toBeCloseTo(e[i]!, 5);
-    tf.dispose([x, y, expected]);
-    model.dispose();
-  });
+  it.each(["cpu", "wasm"] as const)(
+    "computes each cell over its predecessors' maps concatenated along channels, smaller maps zero-padded at the bottom and right (%s)",
+    async (backend) => {
+      const model = await buildModel(source, { seed: 2, backend });
+      for (const name of ["cell0.conv1.bias", "cell1.conv1.bias", "cell2.conv1.bias"]) parameter(model, name).assign(tf.tensor1d([0.05, -0.05]));
+      const x = random([3, 1, 8, 8], 1);
+      const y = model.predict(x);
+      const expected = tf.tidy(() => {
+        const cell = (maps: tf.Tensor4D, name: string): tf.Tensor4D => {
+          const conv = tf.conv2d(maps, parameter(model, `${name}.conv1.weight`) as tf.Tensor4D, 1, "same");
+          return tf.maxPool(tf.relu(tf.add(conv, parameter(model, `${name}.conv1.bias`))) as tf.Tensor4D, 2, 2, "valid");
+        };
+        const c0 = cell(tf.transpose(x, [0, 2, 3, 1]) as tf.Tensor4D, "cell0");
+        const c1 = cell(c0, "cell1");
+        const padded = tf.pad(c1, [
+          [0, 0],
+          [0, 2],
+          [0, 2],
+          [0, 0],
+        ]);
+        const c2 = cell(tf.concat([c0, padded], 3), "cell2");
+        const head = tf.add(tf.conv2d(c2, parameter(model, "head.conv.weight") as tf.Tensor4D, 1, "valid"), parameter(model, "head.conv.bias"));
+        // Inference: running mean 0, variance 1, gain 1, shift 0.
+        const pooled = tf.mean(tf.relu(tf.div(head, Math.sqrt(1 + 1e-5))), [1, 2]);
+        const w = tf.tensor2d(model.getWeights("cells->output"), [3, 2]);
+        return tf.add(tf.matMul(pooled as tf.Tensor2D, w), parameter(model, "output.bias"));
+      });
+      const [a, e] = [y.dataSync(), expected.dataSync()];
+      expect(a.length).toBe(6);
+      for (let i = 0; i < a.length; i++) expect(a[i]).toBeCloseTo(e[i]!, 5);
+      tf.dispose([x, y, expected]);
+      model.dispose();
+    },
+  );
 
   it("trains every live weight of every cell's conv through the graph; a masked weight keeps its value", async () => {
     // tanh rather than relu and average pools rather than max: no unit is dead and no position

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { exportWeights, importWeights, tf, type Model } from "../../runtime/index.js";
+import { createNetwork, exportWeights, importWeights, tf, type Model } from "../../runtime/index.js";
+import { analyze, networkSpec } from "../../src/index.js";
 import { buildModel } from "../support/models.js";
 
 const random = (shape: number[], seed: number): tf.Tensor => tf.randomUniform(shape, 0, 1, "float32", seed);
@@ -138,5 +139,16 @@ describe("a cell network", () => {
     expect(edges()).toEqual(["0->1", "1->2", "2->head", "head->output", "input->0"]);
     expect(() => model.extractGraph({ order: 0 })).toThrow("N.extractGraph: a cell network is extracted at order 2 (its cells and their edges), not order 0");
     model.dispose();
+  });
+});
+
+describe("a cell network spec at the runtime's boundary", () => {
+  it("is refused, naming the cell, when a vertex reads one that does not come before it, or a layer name repeats", async () => {
+    const spec = networkSpec(analyze(source).plans![0]!);
+    const [first, second, third] = spec.cells!.vertices;
+    const reordered = { ...spec, cells: { ...spec.cells!, vertices: [second!, first!, third!] } };
+    await expect(createNetwork(reordered, { backend: "cpu" })).rejects.toThrow("N: invalid network spec: cell 1 reads vertex 0, which does not come before it");
+    const renamed = { ...spec, cells: { ...spec.cells!, vertices: [first!, { ...second!, layers: first!.layers }, third!] } };
+    await expect(createNetwork(renamed, { backend: "cpu" })).rejects.toThrow("cell 1: layer 0 has a missing or repeated name");
   });
 });

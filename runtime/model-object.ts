@@ -38,7 +38,7 @@ export interface ModelParts {
   readonly blocks: readonly BlockInfo[];
   readonly stores: readonly KernelStore[];
   readonly binding: Binding;
-  /** A cell network's stores; its layers are in `features` too, after the stem's. */
+  /** A cell network's stores (its layers follow the stem's in the Model's `features`, parameters and state). */
   readonly cells?: CellStores;
   /** The feature layers' stores (empty without `features`). */
   readonly features: readonly FeatureStore[];

@@ -2,6 +2,7 @@ import { CstParser, type CstNode, type ParserMethod, type TokenType } from "chev
 import {
   allTokens,
   Arrow,
+  Cell,
   Comma,
   Data,
   Edges,
@@ -41,7 +42,12 @@ export class DsParser extends CstParser {
   });
 
   declaration = this.RULE("declaration", () => {
-    this.OR([{ ALT: () => this.SUBRULE(this.graphDeclaration) }, { ALT: () => this.SUBRULE(this.networkDeclaration) }, { ALT: () => this.SUBRULE(this.dataDeclaration) }]);
+    this.OR([
+      { ALT: () => this.SUBRULE(this.graphDeclaration) },
+      { ALT: () => this.SUBRULE(this.networkDeclaration) },
+      { ALT: () => this.SUBRULE(this.dataDeclaration) },
+      { ALT: () => this.SUBRULE(this.cellDeclaration) },
+    ]);
   });
 
   graphDeclaration = this.RULE("graphDeclaration", () => {
@@ -57,6 +63,14 @@ export class DsParser extends CstParser {
     this.CONSUME(Identifier);
     this.CONSUME(Equals);
     this.SUBRULE(this.call);
+  });
+
+  /** `cell NAME = [conv(16, kernel=3, padding=same), batch_norm()]`: the layers every vertex of a cell network runs. */
+  cellDeclaration = this.RULE("cellDeclaration", () => {
+    this.CONSUME(Cell);
+    this.CONSUME(Identifier);
+    this.CONSUME(Equals);
+    this.SUBRULE(this.list);
   });
 
   edgeList = this.RULE("edgeList", () => {
@@ -148,8 +162,9 @@ export const dsParser = new DsParser();
 
 /** What each rule is called in messages such as "'}' cannot start here; expected a value". */
 export const ruleDescriptions: Readonly<Record<string, string>> = {
-  program: "'graph', 'network' or 'data'",
-  declaration: "'graph', 'network' or 'data'",
+  program: "'graph', 'network', 'data' or 'cell'",
+  declaration: "'graph', 'network', 'data' or 'cell'",
+  cellDeclaration: "a list of layers such as [conv(8, kernel=3, padding=same), batch_norm()]",
   dataDeclaration: 'a dataset call such as function("x^2", inputs=[x])',
   graphDeclaration: "a generator call or 'edges { ... }'",
   edgeChain: "'->' or '--'",

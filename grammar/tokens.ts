@@ -20,6 +20,7 @@ const keyword = (word: string): TokenType => createToken({ name: word[0]!.toUppe
 export const Graph = keyword("graph");
 export const Network = keyword("network");
 export const Data = keyword("data");
+export const Cell = keyword("cell");
 export const Edges = keyword("edges");
 export const True = keyword("true");
 export const False = keyword("false");
@@ -56,6 +57,7 @@ export const allTokens: TokenType[] = [
   Graph,
   Network,
   Data,
+  Cell,
   Edges,
   True,
   False,

@@ -19,6 +19,7 @@
 import { DirectedGraph } from "graphology";
 import { addFeatureGraph } from "./features/extract.js";
 import { addRecurrentGraph } from "./recurrent/extract.js";
+import { addCellGraph } from "./cells/extract.js";
 import type { LayerInfo, Model } from "./model.js";
 import type { ConnectionList, ExtractedEdge, ExtractedGraph, ExtractedVertex, ExtractionOrder, ExtractOptions } from "./extract-types.js";
 
@@ -79,6 +80,11 @@ export function extractGraph(model: Model, options: ExtractOptions): ExtractedGr
   const keys = new Map<string, string[]>();
   const single = structureInstances(model.layers).size <= 1;
   for (const layer of model.layers) {
+    if (layer.kind === "input" && model.spec.cells !== undefined) {
+      // Layer 0 is the cell network's head: its cells are order 2's vertices.
+      keys.set(layer.name, addCellGraph(model, graph, model.spec.cells, { order, threshold, includeInputs: options.includeInputs !== false }));
+      continue;
+    }
     if (layer.kind === "input" && model.features.length > 0) {
       // Layer 0 is the last feature map: its neurons are that map's vertices.
       keys.set(layer.name, addFeatureGraph(model, graph, { order, threshold, includeInputs: options.includeInputs !== false }));

@@ -11,6 +11,8 @@ import { forwardPass } from "./forward.js";
 import { keepProbability } from "./kernels/learnable-mask.js";
 import { nativeNonFiniteIndex } from "./kernels/native/finite.js";
 import { featureForward } from "./features/forward.js";
+import { cellForward } from "./cells/forward.js";
+import { disposeCellStores, type CellStores } from "./cells/store.js";
 import { convMask, featureInfos, setConvMask } from "./features/masks.js";
 import { disposeFeatureStores, featureParameters, featureState, type ConvStore, type FeatureStore } from "./features/store.js";
 import type { BackendName, BatchRank, BlockInfo, ExecutionStep, FeatureInfo, LayerInfo, Model, Parameter, PredictOptions, RecurrentInfo } from "./model.js";
@@ -39,6 +41,8 @@ export interface ModelParts {
   readonly binding: Binding;
   /** Binds the stores again (after masks changed): the same spec, execution, backend support and limits. */
   readonly rebind: (options?: BindOptions) => Binding;
+  /** A cell network's stores (its layers follow the stem's in the Model's `features`, parameters and state). */
+  readonly cells?: CellStores;
   /** The feature layers' stores (empty without `features`). */
   readonly features: readonly FeatureStore[];
   /** The recurrent stack's store (undefined without `recurrent`). */
@@ -68,6 +72,7 @@ export class NetworkModel<I extends readonly number[], O extends readonly number
   readonly state: readonly Parameter[];
   private readonly stores: readonly KernelStore[];
   private readonly featureStores: readonly FeatureStore[];
+  private readonly cellStores: CellStores | undefined;
   private readonly convs = new Map<string, ConvStore>();
   private readonly recurrentStore: RecurrentStore | undefined;
   private readonly recurrentMasks = new Map<string, ReturnType<typeof recurrentBlocks>[number]>();
@@ -98,13 +103,16 @@ export class NetworkModel<I extends readonly number[], O extends readonly number
     this.binding = parts.binding;
     this.rebind = parts.rebind;
     this.featureStores = parts.features;
-    this.features = featureInfos(parts.features);
-    for (const store of parts.features) if (store.kind === "conv") this.convs.set(store.layer.name, store);
-    this.state = Object.freeze(featureState(parts.features).map((p) => Object.freeze(p)));
+    this.cellStores = parts.cells;
+    // Every feature layer the model holds: the stem's, then the cells' and the head's.
+    const allFeatures = [...parts.features, ...(parts.cells?.all ?? [])];
+    this.features = featureInfos(allFeatures);
+    for (const store of allFeatures) if (store.kind === "conv") this.convs.set(store.layer.name, store);
+    this.state = Object.freeze(featureState(allFeatures).map((p) => Object.freeze(p)));
     this.recurrentStore = parts.recurrent;
     for (const block of recurrentBlocks(parts.recurrent)) this.recurrentMasks.set(block.name, block);
     this.recurrent = recurrentInfos(parts.recurrent);
-    const variables = [...featureParameters(parts.features), ...recurrentParameters(parts.recurrent), ...parts.stores.flatMap(storeVariables)];
+    const variables = [...featureParameters(allFeatures), ...recurrentParameters(parts.recurrent), ...parts.stores.flatMap(storeVariables)];
     this.parameters = Object.freeze(variables.map((p) => Object.freeze({ ...p })));
     for (const store of parts.stores) {
       this.storeOfLayer.set(store.targetName, store);
@@ -216,7 +224,7 @@ export class NetworkModel<I extends readonly number[], O extends readonly number
       activation: this.spec.activation,
       layerSizes: this.spec.layers.map((l) => l.size),
       denseGradients: this.denseGradients,
-      inputNeedsGradient: this.featureStores.length > 0 || this.recurrentStore !== undefined,
+      inputNeedsGradient: this.featureStores.length > 0 || this.cellStores !== undefined || this.recurrentStore !== undefined,
     };
     const features = { activation: this.spec.activation, training };
     // Under dense gradients every structural connection must be in the kernels, so none is left out.
@@ -226,9 +234,11 @@ export class NetworkModel<I extends readonly number[], O extends readonly number
       const input =
         this.recurrentStore !== undefined
           ? recurrentForward(this.recurrentStore, flat)
-          : this.featureStores.length === 0
-            ? flat
-            : featureForward(this.featureStores, flat, this.spec.inputShape, features);
+          : this.cellStores !== undefined
+            ? cellForward(this.featureStores, this.cellStores, flat, this.spec.inputShape, features)
+            : this.featureStores.length === 0
+              ? flat
+              : featureForward(this.featureStores, flat, this.spec.inputShape, features);
       return forwardPass(binding, input, kept, options);
     });
   }
@@ -406,6 +416,7 @@ export class NetworkModel<I extends readonly number[], O extends readonly number
     this.binding.dispose();
     for (const store of this.stores) disposeStore(store);
     disposeFeatureStores(this.featureStores);
+    disposeCellStores(this.cellStores);
     disposeRecurrentStore(this.recurrentStore);
   }
 }

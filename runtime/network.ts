@@ -15,6 +15,8 @@ import { validateSpec } from "./spec-check.js";
 import { createStores, disposeStore } from "./storage/kernel-store.js";
 import type { ChannelsFirst } from "./features/shapes.js";
 import { createFeatureStores, disposeFeatureStores, type FeatureStore } from "./features/store.js";
+import { createCellStores, disposeCellStores, type CellStores } from "./cells/store.js";
+import { featureShapes } from "./features/shapes.js";
 import { networkLayout } from "./storage/layout.js";
 import { createRecurrentStore, disposeRecurrentStore, type RecurrentStore } from "./recurrent/store.js";
 import { layerKind, type NetworkSpec } from "./spec.js";
@@ -60,22 +62,34 @@ export async function createNetwork<I extends readonly number[] = readonly numbe
   const stores = createStores(spec, layouts, seed);
   let features: FeatureStore[] = [];
   let recurrent: RecurrentStore | undefined;
+  let cells: CellStores | undefined;
   let model: NetworkModel<I, O>;
   try {
     features = withName(spec, () => createFeatureStores(spec.features ?? [], spec.inputShape as unknown as ChannelsFirst, spec.activation, seed));
+    if (spec.cells !== undefined) cells = withName(spec, () => createStemCells(spec, features, seed));
     if (spec.recurrent !== undefined) recurrent = createRecurrentStore(spec.recurrent, spec.inputShape, seed);
     const rebind = (bindOptions?: BindOptions): Binding => withName(spec, () => bind(spec, stores, executionMode, graphKernelSupport(), limits, bindOptions));
     const binding = rebind();
-    model = new NetworkModel<I, O>({ spec, backend, executionMode, layers, blocks: blockInfos(spec), stores, binding, rebind, features, ...(recurrent ? { recurrent } : {}) });
+    const parts = { spec, backend, executionMode, layers, blocks: blockInfos(spec), stores, binding, rebind, features, ...(recurrent ? { recurrent } : {}) };
+    model = new NetworkModel<I, O>({ ...parts, ...(cells ? { cells } : {}) });
   } catch (error) {
     for (const store of stores) disposeStore(store);
     disposeFeatureStores(features);
+    disposeCellStores(cells);
     disposeRecurrentStore(recurrent);
     throw error;
   }
   if (spec.growth !== undefined) applySparseStart(model, spec.growth);
   pruneAtCreation(model, spec.pruning ?? []);
   return model;
+}
+
+/** The cells over the stem's output (the feature layers in front) or over the input. */
+function createStemCells(spec: NetworkSpec, stem: readonly FeatureStore[], seed: number): CellStores {
+  if (spec.recurrent !== undefined) throw new Error("a network has either a cell network or a recurrent stack, not both");
+  const shapes = featureShapes(spec.inputShape as unknown as ChannelsFirst, spec.features ?? []);
+  if (!("shapes" in shapes)) throw new Error("the feature layers do not fit the input");
+  return createCellStores(spec.cells!, shapes.shapes.at(-1)!, spec.activation, seed, stem.length);
 }
 
 /** Runs `make`, prefixing the network's name to the message of an Error it throws. */

@@ -4,6 +4,7 @@
  * tensors from it. Masks and vertex lists are strings in the compact encoding
  * of `masks/codec.ts`.
  */
+import type { CellNetworkSpec } from "./cells/spec.js";
 
 export type ActivationName = "relu" | "tanh" | "sigmoid" | "elu" | "linear";
 
@@ -89,6 +90,12 @@ export interface NetworkSpec {
    * (`output: "last"`) or at every step, flattened step-major (`"all"`).
    */
   readonly recurrent?: RecurrentSpec;
+  /**
+   * A cell network (deepstruct's DeepCellDAN) after the feature layers (or
+   * over the input when there are none); layer 0 is then its head's pooled
+   * channels. See cells/spec.ts.
+   */
+  readonly cells?: CellNetworkSpec;
 }
 
 export type RecurrentKind = "rnn" | "gru" | "lstm";

@@ -88,6 +88,22 @@ function fullStep(maps: Tensor4D, store: FeatureStore, first: boolean, options: 
   return store.layer.activate ? activate(options.activation, next) : next;
 }
 
+/** A batch of flattened channels-first samples of `inputShape` as NHWC maps. */
+export function channelsLastMaps(x: Tensor2D, inputShape: readonly number[]): Tensor4D {
+  return tf.transpose(tf.reshape(x, [x.shape[0], inputShape[0]!, inputShape[1]!, inputShape[2]!]), [0, 2, 3, 1]) as Tensor4D;
+}
+
+/**
+ * The layers of `stores` over NHWC maps, each channel computed (no pruned-channel
+ * shortcut). `readsData`: the maps are the network's input, so the first conv
+ * needs no gradient for them.
+ */
+export function featureMaps(stores: readonly FeatureStore[], maps: Tensor4D, options: FeatureOptions, readsData: boolean): Tensor4D {
+  let next = maps;
+  stores.forEach((store, i) => (next = fullStep(next, store, readsData && i === 0, options)));
+  return next;
+}
+
 /**
  * The flattened features [batch, channels · height · width] of `x`, a batch
  * of flattened channels-first samples of `inputShape`. Runs inside the
@@ -95,15 +111,14 @@ function fullStep(maps: Tensor4D, store: FeatureStore, first: boolean, options: 
  */
 export function featureForward(stores: readonly FeatureStore[], x: Tensor2D, inputShape: readonly number[], options: FeatureOptions): Tensor2D {
   const batch = x.shape[0];
-  const input = tf.transpose(tf.reshape(x, [batch, inputShape[0]!, inputShape[1]!, inputShape[2]!]), [0, 2, 3, 1]) as Tensor4D;
+  const input = channelsLastMaps(x, inputShape);
   if (everyConvComputes(stores)) {
     const all = Array.from({ length: inputShape[0]! }, (_, c) => c);
     let pruned: PrunedMaps = { values: input, live: all, pruned: [], constants: tf.zeros([0]) };
     stores.forEach((store, i) => (pruned = layerStep(pruned, store, i === 0, options)));
     return flattenChannelsFirst(pruned);
   }
-  let maps = input;
-  stores.forEach((store, i) => (maps = fullStep(maps, store, i === 0, options)));
+  const maps = featureMaps(stores, input, options, true);
   const [, height, width, channels] = maps.shape;
   return tf.reshape(tf.transpose(maps, [0, 3, 1, 2]), [batch, channels * height * width]);
 }

@@ -1,6 +1,7 @@
 /** The runtime's check of a spec's feature layers (data from a generated module or a file) before anything is built. */
 import type { FeatureLayerSpec, NetworkSpec } from "../spec.js";
 import { featureShapes, mapSize, type ChannelsFirst } from "./shapes.js";
+import { expectedCellOutputSize } from "../cells/spec-check.js";
 
 const KINDS = new Set(["conv", "maxPool", "avgPool", "globalAvgPool", "batchNorm"]);
 
@@ -8,7 +9,7 @@ function isPair(value: unknown): boolean {
   return Array.isArray(value) && value.length === 2 && value.every((d) => Number.isInteger(d) && d >= 1);
 }
 
-function layerProblem(layer: FeatureLayerSpec): string | undefined {
+export function layerProblem(layer: FeatureLayerSpec): string | undefined {
   if (!KINDS.has(layer.kind)) return `has unknown kind '${String(layer.kind)}'`;
   if (layer.kind === "globalAvgPool") return undefined;
   if (layer.kind === "batchNorm") {
@@ -23,22 +24,25 @@ function layerProblem(layer: FeatureLayerSpec): string | undefined {
 }
 
 /**
- * The size layer 0 must have: the flattened output of the feature layers,
- * or the input's size without them. Calls `fail` for a malformed feature layer.
+ * The size layer 0 must have: the flattened output of the feature layers
+ * (or of the cell network's head after them), or the input's size without
+ * them. Calls `fail` for a malformed feature layer or cell network.
  */
 export function expectedInputSize(spec: NetworkSpec, fail: (message: string) => never): number {
   const size = spec.inputShape.reduce((a, b) => a * b, 1);
-  if (spec.features === undefined) return size;
-  if (!Array.isArray(spec.features)) fail("features must be a list");
+  if (spec.features === undefined && spec.cells === undefined) return size;
+  const features = spec.features ?? [];
+  if (!Array.isArray(features)) fail("features must be a list");
   if (spec.inputShape.length !== 3) fail(`feature layers need an input [channels, height, width], got [${spec.inputShape.join(", ")}]`);
   const names = new Set<string>();
-  spec.features.forEach((layer, i) => {
+  features.forEach((layer, i) => {
     if (typeof layer?.name !== "string" || names.has(layer.name)) fail(`feature layer ${i} has a missing or repeated name`);
     names.add(layer.name);
     const problem = layerProblem(layer);
     if (problem !== undefined) fail(`feature layer '${layer.name}' ${problem}`);
   });
-  const result = featureShapes(spec.inputShape as unknown as ChannelsFirst, spec.features);
-  if (!("shapes" in result)) fail(`feature layer '${spec.features[result.layer]!.name}': ${result.problem.message}`);
+  const result = featureShapes(spec.inputShape as unknown as ChannelsFirst, features);
+  if (!("shapes" in result)) fail(`feature layer '${features[result.layer]!.name}': ${result.problem.message}`);
+  if (spec.cells !== undefined) return expectedCellOutputSize(spec.cells, result.shapes.at(-1)!, names, fail);
   return mapSize(result.shapes.at(-1)!);
 }

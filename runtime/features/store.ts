@@ -52,8 +52,13 @@ function initialConvWeights(seed: number, index: number, live: Uint8Array, rows:
   return initialWeights(seed, FEATURE_KERNEL_BASE + index, live, rows, cols, activation);
 }
 
-/** Stores for every feature layer over an input of `inputShape` (channels first). */
-export function createFeatureStores(layers: readonly FeatureLayerSpec[], inputShape: ChannelsFirst, activation: ActivationName, seed: number): FeatureStore[] {
+/**
+ * Stores for every feature layer over an input of `inputShape` (channels
+ * first). `firstIndex` numbers the first layer among all of the network's
+ * feature layers (a cell network makes one stack per cell), so every conv
+ * draws its initial weights from a stream of its own.
+ */
+export function createFeatureStores(layers: readonly FeatureLayerSpec[], inputShape: ChannelsFirst, activation: ActivationName, seed: number, firstIndex = 0): FeatureStore[] {
   const result = featureShapes(inputShape, layers);
   if (!("shapes" in result)) throw new Error(`feature layer '${layers[result.layer]!.name}': ${result.problem.message}`);
   const { shapes } = result;
@@ -80,7 +85,7 @@ export function createFeatureStores(layers: readonly FeatureLayerSpec[], inputSh
       const size = rows * layer.channels;
       const live = layer.mask === undefined || layer.mask === FULL_MASK ? new Uint8Array(size).fill(1) : decodeMask(layer.mask, size);
       const shape = [kh, kw, input[0], layer.channels];
-      const weight = variable<tf.Rank.R4>(initialConvWeights(seed, i, live, rows, layer.channels, activation), shape, true);
+      const weight = variable<tf.Rank.R4>(initialConvWeights(seed, firstIndex + i, live, rows, layer.channels, activation), shape, true);
       const mask = variable<tf.Rank.R4>(Float32Array.from(live), shape, false);
       return {
         kind: "conv",

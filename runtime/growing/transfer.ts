@@ -14,6 +14,7 @@
  */
 import * as tf from "@tensorflow/tfjs-core";
 import { initLimit } from "../init.js";
+import { transferCells } from "../cells/grow.js";
 import type { LayerInfo, Model } from "../model.js";
 import { createNetwork } from "../network.js";
 import { createRandom } from "../random.js";
@@ -78,6 +79,15 @@ export async function growInto(model: Model, spec: NetworkSpec, options: Transfe
       const values = tf.tensor1d(Float32Array.from({ length: layer.size }, (_, n) => (index[n] === undefined ? (kind === "gain" ? 1 : 0) : old[index[n]!]!)));
       to.variable.assign(values);
       values.dispose();
+    }
+  }
+  if (spec.cells !== undefined || model.spec.cells !== undefined) {
+    try {
+      if (spec.cells === undefined || model.spec.cells === undefined) throw new Error(`growInto: '${model.name}' and '${spec.name}' must both be cell networks, or neither`);
+      transferCells(model, grown, spec.cells, model.spec.cells, options.mode ?? "zero");
+    } catch (error) {
+      grown.dispose();
+      throw error;
     }
   }
   return grown;

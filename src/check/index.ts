@@ -5,6 +5,7 @@ import type { Identifier, NetworkDeclaration, Program, Setting, Value } from "..
 import { checkScalar } from "./arguments.js";
 import { checkRecurrent, checkRecurrentInput, type CheckedRecurrent } from "./recurrent.js";
 import { checkFeatureList, checkFeatureShapes, type CheckedFeature } from "./features.js";
+import { cellStructure, checkCellDeclaration, checkCellReference, DEFAULT_HEAD_CHANNELS, type CheckedCell, type CheckedCells } from "./cells.js";
 import { DEFAULT_LIMITS, type Limits } from "./limits.js";
 import { checkDataDeclaration } from "./data.js";
 import { checkGraphDeclaration } from "./graphs.js";
@@ -32,6 +33,8 @@ const SETTINGS = {
   prune: { repeatable: true },
   features: { repeatable: true },
   recurrent: { repeatable: false },
+  cells: { repeatable: false },
+  head: { repeatable: false },
 } as const;
 type SettingName = keyof typeof SETTINGS;
 
@@ -77,16 +80,24 @@ export function check(program: Program, limits: Limits = DEFAULT_LIMITS): { prog
   }
   const graphNames = new Set(graphs.map((g) => g.name));
 
+  const cells = new Map<string, CheckedCell>();
+  for (const declaration of program.declarations) {
+    if (declaration.kind !== "CellDeclaration" || !isFirstDeclaration(declaration.name, declared)) continue;
+    const cell = checkCellDeclaration(declaration, bag);
+    if (cell !== undefined) cells.set(cell.name, cell);
+  }
+  const allCellNames = [...declared].filter(([, d]) => d.kind === "cell").map(([n]) => n);
+
   const networks: CheckedNetwork[] = [];
   for (const declaration of program.declarations) {
     if (declaration.kind !== "NetworkDeclaration" || !isFirstDeclaration(declaration.name, declared)) continue;
-    const network = checkNetwork(declaration, { declared, graphNames, allGraphNames, limits }, bag);
+    const network = checkNetwork(declaration, { declared, graphNames, allGraphNames, cells, allCellNames, limits }, bag);
     if (network !== undefined) networks.push(network);
   }
   return { program: { graphs, networks, datasets: checkDatasets(program, declared, bag) }, diagnostics: bag.items };
 }
 
-const DECLARATION_KINDS = { GraphDeclaration: "graph", NetworkDeclaration: "network", DataDeclaration: "data" } as const;
+const DECLARATION_KINDS = { GraphDeclaration: "graph", NetworkDeclaration: "network", DataDeclaration: "data", CellDeclaration: "cell" } as const;
 type DeclarationKind = (typeof DECLARATION_KINDS)[keyof typeof DECLARATION_KINDS];
 
 function checkDatasets(program: Program, declared: Map<string, { span: Span }>, bag: DiagnosticBag): CheckedDataset[] {
@@ -108,6 +119,9 @@ interface Scope {
   /** Graphs that passed their own checks. */
   readonly graphNames: ReadonlySet<string>;
   readonly allGraphNames: readonly string[];
+  /** Cells that passed their own checks, and every name declared as a cell. */
+  readonly cells: ReadonlyMap<string, CheckedCell>;
+  readonly allCellNames: readonly string[];
   readonly limits: Limits;
 }
 
@@ -127,6 +141,8 @@ function checkNetwork(declaration: NetworkDeclaration, scope: Scope, bag: Diagno
   let brokenReference = false;
   const features: CheckedFeature[] = [];
   let recurrent: CheckedRecurrent | undefined;
+  let cell: CheckedCell | undefined;
+  let head: number | undefined;
 
   for (const setting of declaration.settings) {
     const key = setting.key.name;
@@ -194,6 +210,15 @@ function checkNetwork(declaration: NetworkDeclaration, scope: Scope, bag: Diagno
         if (recurrent === undefined) brokenReference = true;
         break;
       }
+      case "cells":
+        cell = checkCellReference(value, scope.cells, scope.allCellNames, bag);
+        if (cell === undefined) brokenReference = true;
+        break;
+      case "head": {
+        const size = checkScalar(key, value, "integer", { min: 1, max: 4096 }, bag);
+        if (typeof size === "number") head = size;
+        break;
+      }
       case "prune": {
         const schedule = checkPruneSchedule(value, bag);
         if (schedule) pruning.push(schedule);
@@ -220,13 +245,14 @@ function checkNetwork(declaration: NetworkDeclaration, scope: Scope, bag: Diagno
   if (recurrent !== undefined && inputShape !== undefined && bag.errorCount === errorsBefore) {
     checkRecurrentInput(networkName, inputShape, firstOf.get("input")!.value.span, recurrent, bag);
   }
+  const cells = cellNetwork(networkName, { cell, head, stages, firstOf, inputShape, hasFeatures: features.length > 0 }, bag);
   const errorsAfter = bag.errorCount;
   if (errorsAfter > errorsBefore || brokenReference || inputShape === undefined || outputSize === undefined) return undefined;
   return {
     name: networkName,
     span: declaration.span,
     inputShape,
-    stages,
+    stages: cells?.stages ?? stages,
     outputSize,
     activation,
     layerNorm,
@@ -236,7 +262,45 @@ function checkNetwork(declaration: NetworkDeclaration, scope: Scope, bag: Diagno
     ...(execution ? { execution } : {}),
     ...(featureSize !== undefined ? { features: { layers: features, outputSize: featureSize } } : {}),
     ...(recurrent !== undefined ? { recurrent } : {}),
+    ...(cells ? { cells: cells.cells } : {}),
   };
+}
+
+interface CellSettings {
+  readonly cell: CheckedCell | undefined;
+  readonly head: number | undefined;
+  readonly stages: readonly Stage[];
+  readonly firstOf: ReadonlyMap<SettingName, Setting>;
+  readonly inputShape: readonly number[] | undefined;
+  readonly hasFeatures: boolean;
+}
+
+/** The network's cell network from its `cells`, `head` and `structure` lines, with the stages left after it; undefined without one or after reporting. */
+function cellNetwork(networkName: string, settings: CellSettings, bag: DiagnosticBag): { cells: CheckedCells; stages: Stage[] } | undefined {
+  const { cell, firstOf, inputShape } = settings;
+  const cellsSetting = firstOf.get("cells");
+  if (cellsSetting === undefined) {
+    const headSetting = firstOf.get("head");
+    if (headSetting !== undefined) bag.report("DS2074", headSetting.key.span, [networkName], "add a line such as: cells block");
+    return undefined;
+  }
+  if (cell === undefined) return undefined;
+  if (firstOf.has("recurrent")) {
+    bag.report("DS2005", cellsSetting.key.span, ["cells", "a network without recurrent layers", "a network with them"]);
+    return undefined;
+  }
+  if (inputShape !== undefined && inputShape.length !== 3 && !settings.hasFeatures) {
+    bag.report(
+      "DS2054",
+      firstOf.get("input")!.value.span,
+      [networkName, `[${inputShape.join(", ")}]`],
+      "cells run on maps: write the input channels first, e.g. input [1, 28, 28]",
+    );
+    return undefined;
+  }
+  const structure = cellStructure(networkName, settings.stages, cellsSetting.span, bag);
+  if (structure === undefined) return undefined;
+  return { cells: { cell, graph: structure.graph, head: settings.head ?? DEFAULT_HEAD_CHANNELS, span: cellsSetting.span }, stages: structure.rest };
 }
 
 /** A positive integer, or a non-empty list of them (a shape, or several dense layers). */

@@ -1,6 +1,7 @@
 import type { Span } from "../diagnostics/span.js";
 import type { CheckedFeature } from "./features.js";
 import type { CheckedRecurrent } from "./recurrent.js";
+import type { CheckedCells } from "./cells.js";
 import type { Expression } from "../data/expression/expression.js";
 import type { BlobsOptions, Interval, MoonsOptions, Sampler, SpiralsOptions } from "../../runtime/datasets/index.js";
 
@@ -154,6 +155,8 @@ export interface CheckedNetwork {
   readonly features?: { readonly layers: readonly CheckedFeature[]; readonly outputSize: number };
   /** `recurrent lstm(hidden=[…])`: the stack over an input [steps, features]; its sizes are known once its graphs are built (lower). */
   readonly recurrent?: CheckedRecurrent;
+  /** `structure g` with `cells NAME`: g's vertices are cells (after the feature layers, if any); `stages` then holds only what follows the head. */
+  readonly cells?: CheckedCells;
 }
 
 /** Layers named in a policy (`layers=[dense1, tree]`): dense layers, structures (all their depths) or `output`; empty means all. */

@@ -78,6 +78,14 @@ export const diagnosticTable = {
     template: "padded recurrent layers read a real-step flag as the last feature of each step, so network '{0}' needs at least 2 features per step, but has input {1}",
   },
 
+  // 207x: cell networks (cell declarations, `cells` and `head`)
+  DS2070: { severity: "error", template: "a cell cannot hold {0}: its maps go on to other cells" },
+  DS2071: { severity: "error", template: "cell '{0}' has no conv layer, so its output channels would depend on its inputs" },
+  DS2072: { severity: "error", template: "unknown cell '{0}'" },
+  DS2073: { severity: "error", template: "'cells' in network '{0}' needs exactly one structure, written before any dense layer" },
+  DS2074: { severity: "error", template: "'head' sets the channels of a cell network's head, but network '{0}' has no 'cells'" },
+  DS2075: { severity: "error", template: "{0} of cell '{1}' at vertex {2} of '{3}' does not fit its input: {4}" },
+
   // 3xxx: building and layering graphs
   DS3001: { severity: "error", template: "graph '{0}' has a cycle: {1}" },
   DS3002: { severity: "warning", template: "layer norm over depth {0} of '{1}' is skipped: it has a single neuron" },

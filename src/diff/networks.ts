@@ -1,6 +1,7 @@
 import type { CheckedNetwork } from "../check/program.js";
 import type { KernelPlan } from "../fuse/plan.js";
-import type { NetworkSpec } from "../../runtime/spec.js";
+import type { FeatureLayerSpec, NetworkSpec } from "../../runtime/spec.js";
+import type { CellNetworkSpec } from "../../runtime/cells/spec.js";
 import { decodeIntegers, EMPTY_MASK, FULL_MASK } from "../../runtime/masks/codec.js";
 import { listed, unionInOrder } from "./listed.js";
 import type { BlockChange, BlockConnections, NetworkDiff, NetworkSummary } from "./types.js";
@@ -41,6 +42,7 @@ export function planView(checked: CheckedNetwork, plan: KernelPlan): NetworkView
         checked.pruning.map(({ schedule: { kind, ...fields }, layers }) => callText(kind, { ...fields, layers })),
       ),
       ...(checked.growth === undefined ? [] : [["grow", growthText(checked.growth.config, checked.growth.layers)] as const]),
+      ...convSettings(plan.network.features, plan.network.cells),
     ]),
   };
 }
@@ -63,8 +65,27 @@ export function specView(spec: NetworkSpec): NetworkView {
         (spec.pruning ?? []).map(({ kind, ...fields }) => callText(kind, fields)),
       ),
       ...(spec.growth === undefined ? [] : [["grow", growthText(spec.growth)] as const]),
+      ...convSettings(spec.features, spec.cells),
     ]),
   };
+}
+
+/** A feature layer as text, without its name and mask: `conv(16, kernel=3×3, stride=1×1, dilation=1×1, same)`, `batchNorm`. */
+function layerText(layer: FeatureLayerSpec): string {
+  const pair = (p: readonly number[]): string => p.join("×");
+  if (layer.kind === "conv") return `conv(${layer.channels}, kernel=${pair(layer.kernel)}, stride=${pair(layer.stride)}, dilation=${pair(layer.dilation)}, ${layer.padding})`;
+  if (layer.kind === "maxPool" || layer.kind === "avgPool") return `${layer.kind}(${pair(layer.size)}, stride=${pair(layer.stride)}, ${layer.padding})`;
+  return layer.kind;
+}
+
+/** `features` and `cells` as settings: the feature layers, and per cell network its graph, every cell's layers (widths vary in a scalable graph) and its head. */
+function convSettings(features: readonly FeatureLayerSpec[] | undefined, cells: CellNetworkSpec | undefined): [string, string][] {
+  const stack = (layers: readonly FeatureLayerSpec[]): string => `[${layers.map(layerText).join(", ")}]`;
+  const cellTexts = cells === undefined ? [] : [...new Set(cells.vertices.map((v) => stack(v.layers)))];
+  return [
+    ...(features === undefined ? [] : [["features", stack(features)] as [string, string]]),
+    ...(cells === undefined ? [] : [["cells", `${cells.vertices.length} cells over '${cells.graph}': ${cellTexts.join(" or ")}; head ${stack(cells.head)}`] as [string, string]]),
+  ];
 }
 
 function commonSettings(inputShape: readonly number[], activation: string, layerNorm: boolean, execution: string | undefined): [string, string][] {

@@ -41,8 +41,9 @@ export async function drawNetwork(network: Model | NetworkSpec, options: DrawOpt
   return { svg: renderSvg(scene, layout, { weights: options.weights ?? true }), order };
 }
 
-/** Neurons when they fit, else groups when those fit, else layers. */
+/** Neurons when they fit, else groups when those fit, else layers; a cell network's cells (extracted at order 2 only). */
 export function chooseOrder(model: Model): ExtractionOrder {
+  if (model.spec.cells !== undefined) return 2;
   const neurons = model.layers.reduce((sum, layer) => sum + layer.size, 0);
   if (neurons <= DRAW_LIMITS.nodes && model.liveConnections() <= DRAW_LIMITS.edges) return 0;
   if (groupCount(model) > DRAW_LIMITS.nodes) return 2;

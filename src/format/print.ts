@@ -6,6 +6,8 @@ import { blankLineBefore, type CommentQueue } from "./trivia.js";
 /** A call, list or edge list longer than this breaks into one item per line (the widest one-line declaration of the examples is 116). */
 export const MAX_WIDTH = 120;
 const INDENT = 2;
+/** The keyword each declaration other than a network starts with. */
+const KEYWORD = { GraphDeclaration: "graph", DataDeclaration: "data", CellDeclaration: "cell" } as const;
 
 /** `0 -> 1 -> 3` as written: the AST splits chains into edges, which share the number between them. */
 interface Chain {
@@ -49,7 +51,7 @@ export class Printer {
 
   private declaration(d: ast.Declaration): void {
     if (d.kind === "NetworkDeclaration") return this.network(d);
-    this.out.text(`${d.kind === "GraphDeclaration" ? "graph" : "data"} ${d.name.name} = `);
+    this.out.text(`${KEYWORD[d.kind]} ${d.name.name} = `);
     if (d.value.kind === "EdgeList") this.edgeList(d.value);
     else this.value(d.value, 0);
   }

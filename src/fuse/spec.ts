@@ -54,6 +54,7 @@ function baseSpec(network: NetworkIR, kernels: readonly KernelIR[]): NetworkSpec
     ...(network.growth ? { growth: network.growth } : {}),
     ...(network.execution ? { execution: network.execution } : {}),
     ...(network.features ? { features: network.features } : {}),
+    ...(network.cells ? { cells: network.cells } : {}),
     ...(network.recurrent ? { recurrent: network.recurrent } : {}),
   };
 }

@@ -39,18 +39,23 @@ function selects(selection: LayerSelection, name: string): boolean {
 /**
  * `mask random(density, seed)` and `mask dense()` over conv weights (order
  * 0: each weight of each filter), for the convs their `layers=[…]` names or
- * for all when it names none. A random mask draws once per weight from its
+ * for all when it names none. `inputChannels` gives each conv's input
+ * channels (a cell network's convs read maps made elsewhere in its graph). A random mask draws once per weight from its
  * own stream of `seed`, convs in order, weights row-major in the HWIO shape.
  * Learnable masks, mask files and pruning schedules that name a conv are
  * reported: they reach dense blocks only so far.
  */
-export function applyFeatureMasks(network: CheckedNetwork, layers: readonly FeatureLayerSpec[], bag: DiagnosticBag): FeatureLayerSpec[] {
-  const result = featureShapes(network.inputShape as unknown as ChannelsFirst, layers);
-  if (!("shapes" in result)) return [...layers];
+export function applyFeatureMasks(
+  network: CheckedNetwork,
+  layers: readonly FeatureLayerSpec[],
+  bag: DiagnosticBag,
+  inputChannels: ReadonlyMap<string, number> | undefined = stackInputChannels(network.inputShape as unknown as ChannelsFirst, layers),
+): FeatureLayerSpec[] {
+  if (inputChannels === undefined) return [...layers];
   const masks = new Map<string, Uint8Array>();
-  layers.forEach((layer, i) => {
-    if (layer.kind === "conv") masks.set(layer.name, new Uint8Array(layer.kernel[0] * layer.kernel[1] * result.shapes[i]![0] * layer.channels).fill(1));
-  });
+  for (const layer of layers) {
+    if (layer.kind === "conv") masks.set(layer.name, new Uint8Array(layer.kernel[0] * layer.kernel[1] * inputChannels.get(layer.name)! * layer.channels).fill(1));
+  }
   for (const policy of network.masks) {
     if (policy.kind === "learnable" || policy.kind === "file") {
       refuseNamed(policy.layers, masks, policy.kind === "learnable" ? "mask learnable(…)" : "mask file(…)", bag);
@@ -72,6 +77,13 @@ export function applyFeatureMasks(network: CheckedNetwork, layers: readonly Feat
     live.forEach((v, k) => v === 1 && indices.push(k));
     return indices.length === live.length ? layer : ({ ...layer, mask: encodeMask(live.length, indices) } satisfies ConvSpec);
   });
+}
+
+/** Each conv's input channels in a stack of layers over `input`; undefined when the stack does not fit. */
+export function stackInputChannels(input: ChannelsFirst, layers: readonly FeatureLayerSpec[]): Map<string, number> | undefined {
+  const result = featureShapes(input, layers);
+  if (!("shapes" in result)) return undefined;
+  return new Map(layers.flatMap((layer, i) => (layer.kind === "conv" ? [[layer.name, result.shapes[i]![0]] as const] : [])));
 }
 
 function refuseNamed(selection: LayerSelection, convs: ReadonlyMap<string, unknown>, what: string, bag: DiagnosticBag): void {

@@ -1,10 +1,13 @@
 import type { CheckedNetwork, Stage } from "../check/program.js";
 import { DiagnosticBag, type Diagnostic } from "../diagnostics/diagnostic.js";
 import type { ElaboratedProgram, LayeredGraph, MaskFile } from "../elaborate/program.js";
-import type { LayerOrigin } from "../../runtime/spec.js";
+import type { FeatureLayerSpec, LayerOrigin } from "../../runtime/spec.js";
 import type { BlockIR, LayerIR, MaskIR, NetworkIR } from "./ir.js";
 import { applyPolicies } from "./policies.js";
-import { applyFeatureMasks, lowerFeatures } from "./features.js";
+import { applyFeatureMasks, lowerFeatures, stackInputChannels } from "./features.js";
+import { cellInputChannels, cellLayers, lowerCells, withCellLayers } from "./cells.js";
+import type { CellNetworkSpec } from "../../runtime/cells/spec.js";
+import type { ChannelsFirst } from "../../runtime/features/shapes.js";
 import { lowerRecurrent } from "./recurrent.js";
 import { recurrentOutputSize } from "../../runtime/recurrent/shapes.js";
 import { networkFits } from "./size.js";
@@ -42,9 +45,11 @@ function lowerNetwork(network: CheckedNetwork, program: ElaboratedProgram, bag: 
   const { graphs, maskFiles, recurrentGraphs } = program;
   // With feature layers, layer 0 is their flattened output, named so blocks read "features->dense1".
   // With recurrent layers, layer 0 is their output ("recurrent->dense1").
-  const inputName = network.features ? "features" : network.recurrent ? "recurrent" : "input";
+  // With cells, layer 0 is their head's pooled channels ("cells->output").
+  const inputName = network.cells ? "cells" : network.features ? "features" : network.recurrent ? "recurrent" : "input";
   const recurrent = network.recurrent ? lowerRecurrent(network.recurrent, recurrentGraphs) : undefined;
-  const inputSize = network.features?.outputSize ?? (recurrent && recurrentOutputSize(recurrent, network.inputShape[0]!)) ?? network.inputShape.reduce((a, b) => a * b, 1);
+  const inputSize =
+    network.cells?.head ?? network.features?.outputSize ?? (recurrent && recurrentOutputSize(recurrent, network.inputShape[0]!)) ?? network.inputShape.reduce((a, b) => a * b, 1);
   const layers: LayerIR[] = [{ name: inputName, origin: { kind: "input" }, size: inputSize }];
   const blocks: BlockIR[] = [];
   const layerNames = new Set<string>([inputName]);
@@ -80,8 +85,8 @@ function lowerNetwork(network: CheckedNetwork, program: ElaboratedProgram, bag: 
   connectAll(exposed, output);
 
   blocks.sort((a, b) => a.target - b.target || a.source - b.source);
-  const features = network.features ? applyFeatureMasks(network, lowerFeatures(network.features.layers), bag) : undefined;
-  const convNames = new Set((features ?? []).flatMap((f) => (f.kind === "conv" ? [f.name] : [])));
+  const { features, cells } = lowerConvs(network, graphs, bag);
+  const convNames = new Set([...(features ?? []), ...(cells ? cellLayers(cells) : [])].flatMap((f) => (f.kind === "conv" ? [f.name] : [])));
   const policies = applyPolicies(network, layers, blocks, maskFiles, bag, convNames);
   return {
     name: network.name,
@@ -92,9 +97,20 @@ function lowerNetwork(network: CheckedNetwork, program: ElaboratedProgram, bag: 
     layerNorm: network.layerNorm,
     ...(network.execution ? { execution: network.execution } : {}),
     ...(features ? { features } : {}),
+    ...(cells ? { cells } : {}),
     ...(recurrent ? { recurrent } : {}),
     ...policies,
   };
+}
+
+/** The feature layers and the cell network, their conv masks drawn over all their convs in order (the stem's, the cells', the head's). */
+function lowerConvs(network: CheckedNetwork, graphs: ReadonlyMap<string, LayeredGraph>, bag: DiagnosticBag): { features?: FeatureLayerSpec[]; cells?: CellNetworkSpec } {
+  const stem = network.features ? lowerFeatures(network.features.layers) : [];
+  const cells = network.cells ? lowerCells(network, network.cells, stem, graphs, bag) : undefined;
+  if (cells === undefined) return network.features ? { features: applyFeatureMasks(network, stem, bag) } : {};
+  const channels = new Map([...(stackInputChannels(network.inputShape as unknown as ChannelsFirst, stem) ?? []), ...cellInputChannels(network, stem, cells)]);
+  const masked = applyFeatureMasks(network, [...stem, ...cellLayers(cells)], bag, channels);
+  return { ...(network.features ? { features: masked.slice(0, stem.length) } : {}), cells: withCellLayers(cells, masked.slice(stem.length)) };
 }
 
 interface Builder {

@@ -1,5 +1,6 @@
 import type { PruningSchedule } from "../../runtime/pruning/schedule.js";
 import type { ActivationName, Execution, FeatureLayerSpec, LayerOrigin, RecurrentSpec, LearnableMaskSpec } from "../../runtime/spec.js";
+import type { CellNetworkSpec } from "../../runtime/cells/spec.js";
 import type { DynamicSparsity } from "../../runtime/growing/dynamic-sparse.js";
 
 /**
@@ -24,6 +25,8 @@ export interface NetworkIR {
   readonly growth?: DynamicSparsity;
   /** Convolutional layers over the input (`features […]`); layer 0 is then their flattened output. */
   readonly features?: readonly FeatureLayerSpec[];
+  /** A cell network after the feature layers (or over the input); layer 0 is then its head's pooled channels. */
+  readonly cells?: CellNetworkSpec;
   /** Recurrent layers over the input [steps, features] (`recurrent lstm(…)`); layer 0 is then their output. */
   readonly recurrent?: RecurrentSpec;
 }

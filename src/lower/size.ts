@@ -56,7 +56,7 @@ function structureSize(graph: LayeredGraph): StructureSize {
  * not listed).
  */
 export function networkFits(network: CheckedNetwork, graphs: ReadonlyMap<string, LayeredGraph>, budget: Budget, bag: DiagnosticBag): boolean {
-  const inputSize = network.features?.outputSize ?? network.inputShape.reduce((a, b) => a * b, 1);
+  const inputSize = network.cells?.head ?? network.features?.outputSize ?? network.inputShape.reduce((a, b) => a * b, 1);
   let [neurons, connections, layers, blocks, listed] = [inputSize, 0, 2, 0, 0];
   // What the last stage exposes: its neurons, in how many layers, and whether only some rows of them (a structure's sinks).
   let exposed = { neurons: inputSize, layers: 1, partial: false };

@@ -19,7 +19,8 @@ function describe(analysis: Analysis, found: Located): string | undefined {
     case "declaration": {
       const { declaration } = found;
       if (declaration.kind === "GraphDeclaration") return graphText(analysis, declaration.name.name);
-      const keyword = KEYWORDS.find((k) => k.name === (declaration.kind === "NetworkDeclaration" ? "network" : "data"));
+      const word = declaration.kind === "NetworkDeclaration" ? "network" : declaration.kind === "CellDeclaration" ? "cell" : "data";
+      const keyword = KEYWORDS.find((k) => k.name === word);
       return `${keyword?.name} **${declaration.name.name}** — ${keyword?.doc}`;
     }
     case "setting": {

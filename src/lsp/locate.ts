@@ -16,6 +16,8 @@ export function locate(program: Program, offset: number): Located | undefined {
     if (within(declaration.name.span, offset)) return { kind: "declaration", declaration };
     if (declaration.kind === "NetworkDeclaration") return locateSettings(declaration.settings, offset);
     if (declaration.value.kind === "EdgeList") return undefined;
+    // A cell's layers are feature layers, described as the `features` setting's are.
+    if (declaration.value.kind === "ListLiteral") return locateValue(declaration.value, "features", offset);
     const context = declaration.kind === "DataDeclaration" ? "data" : "graph";
     if (within(declaration.value.callee.span, offset)) return { kind: "callee", call: declaration.value, context, declaration };
     return locateValue(declaration.value, context, offset);

@@ -49,6 +49,8 @@ export const SETTINGS: readonly SettingWord[] = [
   { name: "grow", doc: "dynamic sparse training: rigl(…) or set(…)", values: "grow" },
   { name: "features", doc: "convolutional layers over an input [channels, height, width], before the dense layers: [conv(16, kernel=3), max_pool(2), …]", values: "features" },
   { name: "recurrent", doc: "stacked recurrent layers over an input [steps, features], before the dense layers: lstm(hidden=[100, 100])", values: "recurrent" },
+  { name: "cells", doc: "a cell's name: every vertex of the structure becomes that cell (a cell network, deepstruct's DeepCellDAN)" },
+  { name: "head", doc: "the channels of a cell network's head, the 1×1 conv over its sinks' maps (default 64)" },
 ];
 
 const GENERATOR_DOCS: Record<GeneratorName, string> = {
@@ -142,6 +144,7 @@ export const KEYWORDS: readonly Word[] = [
   { name: "graph", doc: "`graph NAME = generator(…)` or `edges { … }`: a named graph" },
   { name: "network", doc: "`network NAME { settings }`: a network, one setting per line" },
   { name: "data", doc: "`data NAME = moons(…)`: a dataset dsc train --data NAME reads" },
+  { name: "cell", doc: "`cell NAME = [conv(8, kernel=3, padding=same), batch_norm()]`: the layers of every vertex of a cell network" },
 ];
 
 export const EDGES: Word = { name: "edges", doc: "`edges { 0 -> 1 -> 3, 0 -- 2 }`: an edge list, directed (->) or undirected (--)" };

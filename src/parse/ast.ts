@@ -12,7 +12,15 @@ export interface Program {
   readonly span: Span;
 }
 
-export type Declaration = GraphDeclaration | NetworkDeclaration | DataDeclaration;
+export type Declaration = GraphDeclaration | NetworkDeclaration | DataDeclaration | CellDeclaration;
+
+/** `cell NAME = [conv(8, kernel=3, padding=same), batch_norm()]`: the layers of every vertex of a cell network. */
+export interface CellDeclaration {
+  readonly kind: "CellDeclaration";
+  readonly name: Identifier;
+  readonly value: ListLiteral;
+  readonly span: Span;
+}
 
 /** `graph NAME = balanced_tree(r=2, h=3)` or `graph NAME = edges { 0 -> 1 }` */
 export interface GraphDeclaration {

@@ -14,7 +14,8 @@ export function toAst(root: CstNode, text: string): ast.Program {
     const graph = nodes(node, "graphDeclaration")[0];
     const network = nodes(node, "networkDeclaration")[0];
     const data = nodes(node, "dataDeclaration")[0];
-    const declaration = graph ? graphDeclaration(graph) : network ? networkDeclaration(network) : data ? dataDeclaration(data) : undefined;
+    const cell = nodes(node, "cellDeclaration")[0];
+    const declaration = graph ? graphDeclaration(graph) : network ? networkDeclaration(network) : data ? dataDeclaration(data) : cell ? cellDeclaration(cell) : undefined;
     if (declaration) declarations.push(declaration);
   }
   return { kind: "Program", declarations, span: wholeText(text) };
@@ -37,6 +38,15 @@ function dataDeclaration(node: CstNode): ast.DataDeclaration | undefined {
   const value = call && callNode(call);
   if (!keyword || !name || !value) return undefined;
   return { kind: "DataDeclaration", name, value, span: join(tokenSpan(keyword), value.span) };
+}
+
+function cellDeclaration(node: CstNode): ast.CellDeclaration | undefined {
+  const keyword = token(node, "Cell");
+  const name = identifier(token(node, "Identifier"));
+  const list = nodes(node, "list")[0];
+  const value = list && listLiteral(list);
+  if (!keyword || !name || !value) return undefined;
+  return { kind: "CellDeclaration", name, value, span: join(tokenSpan(keyword), value.span) };
 }
 
 function edgeList(node: CstNode): ast.EdgeList | undefined {

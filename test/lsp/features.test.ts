@@ -48,7 +48,7 @@ describe("positions", () => {
 
 describe("completion", () => {
   it("offers keywords at the top level and generators after 'graph NAME ='", () => {
-    expect(labels("|")).toEqual(["graph", "network", "data"]);
+    expect(labels("|")).toEqual(["graph", "network", "data", "cell"]);
     expect(labels("graph g = wat|")).toEqual(expect.arrayContaining(["watts_strogatz", "orient", "scalable", "edges"]));
     expect(labels("data d = |")).toEqual(["function", "moons", "spirals", "blobs"]);
   });

@@ -258,7 +258,10 @@ export function maskedWeight(mask: string, names: ReadonlyMap<string, unknown>):
 /** The `.ds` files of `dir` (sorted paths): the PyTorch target emits every one. */
 export async function pytorchSources(dir: string): Promise<string[]> {
   const files = (await readdir(dir)).filter((f) => f.endsWith(".ds")).sort();
-  return files.map((f) => join(dir, f));
+  const paths = files.map((f) => join(dir, f));
+  const texts = await Promise.all(paths.map((path) => readFile(path, "utf8")));
+  // Cell networks have no PyTorch counterpart yet (the emitter refuses them).
+  return paths.filter((_, i) => !/^\s*cells\s/m.test(texts[i]!));
 }
 
 /**

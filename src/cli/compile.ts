@@ -1,7 +1,9 @@
 import { mkdir } from "node:fs/promises";
-import { writeFileAtomically } from "../../runtime/files.js";
+// file-io, not files.js: files.js loads the runtime's networks and with them TensorFlow.js.
+import { writeFileAtomically } from "../../runtime/file-io.js";
 import { basename, dirname, extname, join } from "node:path";
-import { analyze, compile, type CompileResult, type Limits } from "../index.js";
+import type { Limits } from "../check/limits.js";
+import { analyze, compile, type CompileResult } from "../compile.js";
 import { formatDiagnostic } from "../diagnostics/format.js";
 import type { CliIo } from "./main.js";
 import { readSource } from "./read-source.js";

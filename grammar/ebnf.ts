@@ -1,4 +1,4 @@
-import { Lexer, type ISerializedGast, type TokenType } from "chevrotain";
+import { Lexer, type ISerializedGast, type TokenType } from "./chevrotain.js";
 import { ExpressionName, ExpressionNumber, expressionParser, expressionTokens } from "./expression.js";
 import { dsParser } from "./parser.js";
 import { allTokens, Identifier, NumberLiteral, StringLiteral } from "./tokens.js";

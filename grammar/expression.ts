@@ -1,4 +1,4 @@
-import { createToken, CstParser, Lexer, type TokenType } from "chevrotain";
+import { createToken, CstParser, Lexer, type TokenType } from "./chevrotain.js";
 
 /**
  * The expression language of `function("…")` datasets: numbers, input

@@ -1,4 +1,4 @@
-import { CstParser, type CstNode, type ParserMethod, type TokenType } from "chevrotain";
+import { CstParser, type CstNode, type ParserMethod, type TokenType } from "./chevrotain.js";
 import {
   allTokens,
   Arrow,

@@ -1,4 +1,3 @@
-import * as tf from "@tensorflow/tfjs-core";
 import type { Random } from "../random.js";
 
 /** Targets of a dataset: a class index per sample, or a row of `width` values per sample. */
@@ -10,17 +9,6 @@ export interface Dataset {
   readonly featureSize: number;
   readonly features: Float32Array;
   readonly labels: Labels;
-}
-
-/**
- * The tensors `fit` and `evaluate` take: x `[size, featureSize]`, y int32
- * `[size]` for classes or float32 `[size, width]` for targets. The caller
- * owns (and disposes) them.
- */
-export function toTensors(data: Dataset): { x: tf.Tensor2D; y: tf.Tensor } {
-  const x = tf.tensor2d(data.features, [data.size, data.featureSize]);
-  const y = data.labels.kind === "classes" ? tf.tensor1d(data.labels.classes, "int32") : tf.tensor2d(data.labels.values, [data.size, data.labels.width]);
-  return { x, y };
 }
 
 /** The samples at `indices`, in that order. */

@@ -1,4 +1,5 @@
-import { NonFiniteSampleError, type Interval } from "../../runtime/datasets/index.js";
+// The datasets' own modules, not their index: the index also exports toTensors, which loads TensorFlow.js.
+import { NonFiniteSampleError, type Interval } from "../../runtime/datasets/function.js";
 import { declaredDataset } from "../data/declared.js";
 import { CONSTANTS, expressionSize, firstNonFinite, FUNCTIONS, type Expression } from "../data/expression/expression.js";
 import { parseExpression } from "../data/expression/parse.js";

@@ -1,4 +1,7 @@
-import { blobs, functionDataset, moons, spirals, type Dataset } from "../../runtime/datasets/index.js";
+// The datasets' own modules, not their index: the index also exports toTensors, which loads TensorFlow.js.
+import type { Dataset } from "../../runtime/datasets/dataset.js";
+import { functionDataset } from "../../runtime/datasets/function.js";
+import { blobs, moons, spirals } from "../../runtime/datasets/toy.js";
 import type { DataSource } from "../check/program.js";
 import { evaluate } from "./expression/expression.js";
 

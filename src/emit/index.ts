@@ -60,7 +60,7 @@ function literal(value: unknown, indent: string): string {
 /**
  * A network's statements as text, a blank line before each group. prettier lays
  * them out (long lines broken, spacing), so only their tokens and comments
- * matter here; ts-morph wrote the same five statements from structures at a cost
+ * matter here; ts-morph wrote the same six statements from structures at a cost
  * of 0.4 s of loading TypeScript for each `dsc compile` (docs/benchmarks.md, "Start-up").
  */
 function networkStatements(plan: KernelPlan, specInitializer: string): string[] {

@@ -86,7 +86,7 @@ export async function compile(source: string, options: CompileOptions = {}): Pro
   if (analyzed.plans === undefined) return { diagnostics: analyzed.diagnostics };
   try {
     const sourceName = options.fileName;
-    // Loaded on first use: prettier takes 0.1 s to load, which commands that only analyze never pay.
+    // Loaded on first use: ts-morph and prettier take a second to load, which commands that only analyze never pay.
     const { emit } = await import("./emit/index.js");
     const code = await emit(analyzed.plans, sourceName === undefined ? {} : { sourceName });
     return { code, plans: analyzed.plans, diagnostics: analyzed.diagnostics };

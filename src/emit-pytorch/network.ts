@@ -17,9 +17,13 @@ export function networkClass(spec: NetworkSpec, sourceName: string): string {
   const sizes = layers.slice(1, -1).map((l) => l.size);
   const hidden = sizes.length === 0 ? "no hidden layers" : `hidden layers of ${summarise(sizes)} neurons`;
   const norm = spec.layerNorm ? ", layer norm" : "";
+  const front =
+    spec.cells === undefined
+      ? `${layers[0]!.size} inputs`
+      : `a cell on each of the ${spec.cells.vertices.length} vertices of graph ${spec.cells.graph}, a head of ${layers[0]!.size} channels`;
   const lines = [
     `class ${className(spec.name)}(Network):`,
-    `    """network ${spec.name} (${sourceName}): ${layers[0]!.size} inputs, ${hidden}, ${layers.at(-1)!.size} logits; ${spec.activation}${norm}."""`,
+    `    """network ${spec.name} (${sourceName}): ${front}, ${hidden}, ${layers.at(-1)!.size} logits; ${spec.activation}${norm}."""`,
     "",
     `    NAME = ${JSON.stringify(spec.name)}`,
     "",

@@ -180,15 +180,17 @@ class Pool(nn.Module):
 
 
 class Features(nn.Module):
-    """The feature layers in order, each followed by the network's activation where the spec says so; returns the maps flattened."""
+    """Feature layers in order, each followed by the network's activation where the spec says so; forward returns the maps
+    flattened, maps() the maps themselves. first_index is the number of feature layers before these (a cell's or the
+    head's layers come after the stem's and earlier cells'), so each conv draws its initial weights from its own stream."""
 
-    def __init__(self, spec):
+    def __init__(self, layers, input_shape, activation, first_index=0):
         super().__init__()
-        self.specs = spec["features"]
-        shapes = feature_shapes(spec["inputShape"], self.specs)
+        self.specs, self.first_index, self.activation_name = layers, first_index, activation
+        self.shapes = feature_shapes(input_shape, self.specs)
         made = {"conv": MaskedConv, "batchNorm": BatchNorm}
-        self.layers = nn.ModuleList(made.get(layer["kind"], Pool)(layer, shapes[i]) for i, layer in enumerate(self.specs))
-        self.activation = _ACTIVATIONS[spec["activation"]]
+        self.layers = nn.ModuleList(made.get(layer["kind"], Pool)(layer, self.shapes[i]) for i, layer in enumerate(self.specs))
+        self.activation = _ACTIVATIONS[activation]
         for module, following in zip(self.layers, self.specs[1:]):
             if isinstance(module, MaskedConv) and following["kind"] == "batchNorm":
                 # The batch norm subtracts the batch mean, this bias included: its gradient is 0 in exact arithmetic and
@@ -196,22 +198,25 @@ class Features(nn.Module):
                 # under DDP). Held at exactly 0, the bias stays where it was loaded, and the running means follow the maps.
                 module.bias.register_hook(torch.zeros_like)
 
-    def initialise(self, seed, activation):
+    def initialise(self, seed):
         for index, module in enumerate(self.layers):
             if isinstance(module, MaskedConv):
-                module.initialise(seed, index, activation)
+                module.initialise(seed, self.first_index + index, self.activation_name)
             elif isinstance(module, BatchNorm):
                 module.initialise()
 
     def convs(self):
         return [module for module in self.layers if isinstance(module, MaskedConv)]
 
-    def forward(self, x):
+    def maps(self, x):
         for layer, module in zip(self.specs, self.layers):
             x = module(x)
             if layer.get("activate", False):
                 x = self.activation(x)
-        return x.flatten(1)
+        return x
+
+    def forward(self, x):
+        return self.maps(x).flatten(1)
 
     def run_entries(self):
         """(parameters, state, masks) as the run folder names them: conv weights HWIO, batch norms' running statistics."""

@@ -6,6 +6,9 @@
  * construction (the prelude's Network).
  */
 import type { NetworkSpec } from "../../runtime/spec.js";
+import { featureShapes, type ChannelsFirst } from "../../runtime/features/shapes.js";
+import { cellShapes } from "../../runtime/cells/shapes.js";
+import { sinkVertices } from "../../runtime/cells/spec.js";
 import { className } from "./python.js";
 
 /** The class text for `spec`, from `sourceName` (a base name). */
@@ -14,14 +17,18 @@ export function networkClass(spec: NetworkSpec, sourceName: string): string {
   const sizes = layers.slice(1, -1).map((l) => l.size);
   const hidden = sizes.length === 0 ? "no hidden layers" : `hidden layers of ${summarise(sizes)} neurons`;
   const norm = spec.layerNorm ? ", layer norm" : "";
+  const front =
+    spec.cells === undefined
+      ? `${layers[0]!.size} inputs`
+      : `a cell on each of the ${spec.cells.vertices.length} vertices of graph ${spec.cells.graph}, a head of ${layers[0]!.size} channels`;
   const lines = [
     `class ${className(spec.name)}(Network):`,
-    `    """network ${spec.name} (${sourceName}): ${layers[0]!.size} inputs, ${hidden}, ${layers.at(-1)!.size} logits; ${spec.activation}${norm}."""`,
+    `    """network ${spec.name} (${sourceName}): ${front}, ${hidden}, ${layers.at(-1)!.size} logits; ${spec.activation}${norm}."""`,
     "",
     `    NAME = ${JSON.stringify(spec.name)}`,
     "",
     "    def forward(self, x):",
-    `        ${inputLine(spec)}`,
+    ...(spec.cells === undefined ? [inputLine(spec)] : cellLines(spec)).map((line) => `        ${line}`),
     ...spec.kernels.map((_, k) => `        ${kernelLine(spec, k)}`),
     `        return v${layers.length - 1}`,
   ];
@@ -40,6 +47,45 @@ function inputLine(spec: NetworkSpec): string {
   if (features.length === 0) return `v0 = x.reshape(x.shape[0], -1)  # ${first.name} [${first.size}]`;
   const kinds = features.map((f) => f.name).join(", ");
   return `v0 = self.features(x.reshape(x.shape[0], ${spec.inputShape.join(", ")}))  # ${first.name} [${first.size}] <- ${kinds}`;
+}
+
+/**
+ * Layer 0 of a cell network, one line a cell in the spec's (topological)
+ * order: each reads the stem's maps (a source) or its predecessors' maps
+ * concatenated and padded, and the head reads the sinks'.
+ */
+function cellLines(spec: NetworkSpec): string[] {
+  const cells = spec.cells!;
+  const stem = spec.features ?? [];
+  const input = spec.inputShape as unknown as ChannelsFirst;
+  const reshaped = `x.reshape(x.shape[0], ${spec.inputShape.join(", ")})`;
+  const stemShapes = featureShapes(input, stem);
+  const stemOutput = "shapes" in stemShapes ? stemShapes.shapes.at(-1)! : undefined;
+  const shapes = stemOutput === undefined ? undefined : cellShapes(stemOutput, cells);
+  if (stemOutput === undefined || shapes === undefined || !("head" in shapes))
+    throw new Error(`network '${spec.name}': its cell network's shapes do not fit (the checker reports where)`);
+  const shape = (s: ChannelsFirst): string => `[${s.join(", ")}]`;
+  const lines =
+    stem.length === 0
+      ? [`maps = ${reshaped}  # ${shape(input)}, the input`]
+      : [`maps = self.features.maps(${reshaped})  # ${shape(stemOutput)} <- ${stem.map((l) => l.name).join(", ")}`];
+  for (const cell of cells.vertices) {
+    const reads = cell.inputs.length === 0 ? "maps" : concatenation(cell.inputs);
+    const from = cell.inputs.length === 0 ? (stem.length === 0 ? "the input" : "the feature layers") : cell.inputs.map((u) => `cell${u}`).join(", ");
+    const made = shape(shapes.vertices.get(cell.vertex)!.at(-1)!);
+    lines.push(`cell${cell.vertex} = self.cells["cell${cell.vertex}"].maps(${reads})  # cell${cell.vertex} ${made} <- ${from}`);
+  }
+  const sinks = sinkVertices(cells);
+  const head = cells.head.map((l) => l.name).join(", ");
+  lines.push(
+    `v0 = self.cells["head"](${concatenation(sinks)})  # ${spec.layers[0]!.name} [${spec.layers[0]!.size}] <- ${head} <- sinks ${sinks.map((v) => `cell${v}`).join(", ")}`,
+  );
+  return lines;
+}
+
+/** `cell2` or `concat_padded([cell0, cell1])`. */
+function concatenation(vertices: readonly number[]): string {
+  return vertices.length === 1 ? `cell${vertices[0]}` : `concat_padded([${vertices.map((v) => `cell${v}`).join(", ")}])`;
 }
 
 /** `v3 = self.hidden(2, torch.cat([v0, v2], 1))  # g.d1 [20] <- input, g.d0`, or the output's logits. */

@@ -341,7 +341,8 @@ def _structure(spec):
     kernels = [(k["target"], tuple(k["blocks"])) for k in spec["kernels"]]
     features = json.dumps(spec.get("features"), sort_keys=True)
     recurrent = json.dumps(spec.get("recurrent"), sort_keys=True)
-    return layers, blocks, kernels, spec["activation"], spec["layerNorm"], features, recurrent
+    cells = json.dumps(spec.get("cells"), sort_keys=True)
+    return layers, blocks, kernels, spec["activation"], spec["layerNorm"], features, recurrent, cells
 
 
 class Network(nn.Module):
@@ -361,7 +362,11 @@ class Network(nn.Module):
         self.layouts = [KernelLayout(self.spec, k) for k in range(len(self.spec["kernels"]))]
         learnable = self.spec.get("learnable")
         self.kernels = nn.ModuleList(MaskedKernel(layout, self._normalised(layout), learnable) for layout in self.layouts)
-        self.features = Features(self.spec) if self.spec.get("features") else None
+        activation, stem = self.spec["activation"], self.spec.get("features") or []
+        self.features = Features(stem, self.spec["inputShape"], activation) if stem else None
+        # A cell network's cells and head, over the stem's maps (or the input): feature layers numbered after the stem's.
+        cells_input = self.features.shapes[-1] if stem else self.spec["inputShape"]
+        self.cells = Cells(self.spec["cells"], cells_input, activation, len(stem)) if self.spec.get("cells") else None
         self.recurrent = Recurrent(self.spec) if self.spec.get("recurrent") else None
         self.initialise(seed)
 
@@ -372,8 +377,8 @@ class Network(nn.Module):
         Feature layers: conv weights as initialConvWeights draws them (0 where the spec masks them), the spec's masks,
         running statistics mean 0, variance 1. Recurrent layers: as createRecurrentStore draws them, with the spec's masks.
         """
-        if self.features is not None:
-            self.features.initialise(seed, self.spec["activation"])
+        for stack in self.feature_stacks():
+            stack.initialise(seed)
         if self.recurrent is not None:
             self.recurrent.initialise(seed)
         for layout, module in zip(self.layouts, self.kernels):
@@ -413,7 +418,7 @@ class Network(nn.Module):
     @torch.no_grad()
     def apply_masks(self):
         """Sets every masked weight to exactly 0 (call after each optimizer step)."""
-        for module in self.features.convs() if self.features is not None else []:
+        for module in [conv for stack in self.feature_stacks() for conv in stack.convs()]:
             module.weight.mul_(module.mask)
         if self.recurrent is not None:
             self.recurrent.apply_masks()
@@ -442,10 +447,18 @@ class Network(nn.Module):
         if self.recurrent is not None:
             recurrent, recurrent_masks = self.recurrent.run_entries()
             return recurrent + parameters + masks + recurrent_masks
-        if self.features is None:
-            return parameters + masks
-        features, state, conv_masks = self.features.run_entries()
+        features, state, conv_masks = [], [], []
+        for stack in self.feature_stacks():
+            stack_parameters, stack_state, stack_masks = stack.run_entries()
+            features, state, conv_masks = features + stack_parameters, state + stack_state, conv_masks + stack_masks
         return features + parameters + masks + state + conv_masks
+
+    def feature_stacks(self):
+        """The Features stacks in the runtime's order of feature layers: the stem's, each cell's in the spec's order, the head's."""
+        stem = [self.features] if self.features is not None else []
+        if self.cells is None:
+            return stem
+        return stem + [self.cells[f"cell{cell['vertex']}"] for cell in self.spec["cells"]["vertices"]] + [self.cells["head"]]
 
     @classmethod
     def from_run(cls, folder):

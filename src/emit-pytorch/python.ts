@@ -53,6 +53,7 @@ const RESERVED = new Set([
     "training_device",
   ],
   ...["Features", "MaskedConv", "BatchNorm", "Pool", "FEATURE_KERNEL_BASE", "axis_geometry", "window_padding", "feature_shapes"],
+  ...["Cells", "concat_padded", "concatenated_shape"],
   ...["initial_conv_weights", "connection_weights"],
   ...["Recurrent", "MaskedRecurrentLayer", "RECURRENT_SEED_BASE", "RECURRENT_GATES", "initial_recurrent_values"],
   ...["LAYER_NORM_EPSILON", "WEIGHTS_FORMAT", "WEIGHTS_FORMAT_VERSION", "torch", "nn", "json", "os", "re", "base64", "hashlib", "sys", "time", "math"],

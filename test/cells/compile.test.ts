@@ -131,8 +131,10 @@ network N { input [1, 6, 6] structure g cells block dense 7 output 2 }`;
 });
 
 describe("cell networks and the PyTorch target", () => {
-  it("are refused with the network and graph named", () => {
+  it("are emitted cell by cell (parity and DDP: test/pytorch)", () => {
     const { plans } = analyze("cell c = [conv(2)]\ngraph g = path(2)\nnetwork N { input [1, 6, 6] structure g cells c output 2 }");
-    expect(() => emitPytorch(plans!)).toThrow("the PyTorch target cannot emit cell networks yet: network 'N' has cells over graph 'g'");
+    const written = emitPytorch(plans!);
+    expect(written).toContain("class N(Network):");
+    expect(written).toContain('cell1 = self.cells["cell1"].maps(cell0)  # cell1 [2, 2, 2] <- cell0');
   });
 });

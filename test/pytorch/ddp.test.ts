@@ -51,6 +51,9 @@ describe.skipIf(!hasTorchrun)("torchrun --nproc_per_node 2 THIS.py train (DDP, g
     // Recurrent stacks: the masked cells' weights are parameters like any other, their masks buffers every process reads.
     { optimizer: "adam", file: "test/pytorch/fixtures/recurrent.ds", network: "LstmAll" },
     { optimizer: "sgd", file: "test/pytorch/fixtures/recurrent.ds", network: "GruAll" },
+    // Cell networks: every cell's and the head's batch norms on the global batch, the maps concatenated and padded alike.
+    { optimizer: "adam", file: "test/pytorch/fixtures/cell_networks.ds", network: "Stemmed" },
+    { optimizer: "sgd", file: "test/pytorch/fixtures/cell_networks.ds", network: "Bare" },
   ])(
     "ends with a single process's weights and masks ($optimizer, $network, 2 epochs of 6 global batches)",
     async ({ optimizer, file, network }) => {

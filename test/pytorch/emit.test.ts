@@ -51,6 +51,17 @@ describe("dsc compile --target pytorch", () => {
     expect(written).toContain("v1 = self.hidden(0, v0)  # dense1 [128] <- features");
   });
 
+  it("writes a cell network's forward cell by cell: sources on the stem's maps, the others on their inputs' maps concatenated, the head on the sinks'", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "ds-pytorch-cells-"));
+    expect(await main(["compile", "--target", "pytorch", "test/pytorch/fixtures/cell_networks.ds", "-o", dir], capture())).toBe(0);
+    const written = await readFile(join(dir, "cell_networks.py"), "utf8");
+    expect(written).toContain("maps = self.features.maps(x.reshape(x.shape[0], 2, 12, 10))  # [4, 12, 10] <- conv1, bn1");
+    expect(written).toContain('cell0 = self.cells["cell0"].maps(maps)  # cell0 [3, 6, 5] <- the feature layers');
+    expect(written).toContain('cell2 = self.cells["cell2"].maps(concat_padded([cell0, cell1]))  # cell2 [3, 3, 3] <- cell0, cell1');
+    expect(written).toContain('v0 = self.cells["head"](concat_padded([cell3, cell4]))  # cells [5] <- head.conv, head.bn, head.gap <- sinks cell3, cell4');
+    expect(written).toContain('cell0 = self.cells["cell0"].maps(maps)  # cell0 [3, 6, 5] <- the input');
+  });
+
   it("writes a recurrent network's stack as a module before the dense layers", async () => {
     const dir = await mkdtemp(join(tmpdir(), "ds-pytorch-recurrent-"));
     expect(await main(["compile", "--target", "pytorch", "examples/recurrent.ds", "-o", dir], capture())).toBe(0);

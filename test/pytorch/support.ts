@@ -258,10 +258,7 @@ export function maskedWeight(mask: string, names: ReadonlyMap<string, unknown>):
 /** The `.ds` files of `dir` (sorted paths): the PyTorch target emits every one. */
 export async function pytorchSources(dir: string): Promise<string[]> {
   const files = (await readdir(dir)).filter((f) => f.endsWith(".ds")).sort();
-  const paths = files.map((f) => join(dir, f));
-  const texts = await Promise.all(paths.map((path) => readFile(path, "utf8")));
-  // Cell networks have no PyTorch counterpart yet (the emitter refuses them).
-  return paths.filter((_, i) => !/^\s*cells\s/m.test(texts[i]!));
+  return files.map((f) => join(dir, f));
 }
 
 /**
@@ -273,6 +270,8 @@ export async function pytorchSources(dir: string): Promise<string[]> {
  * generated module holds them still (their gradient set to exactly 0).
  */
 export function zeroGradientBiases(model: Model): Set<string> {
-  const features = model.spec.features ?? [];
-  return new Set(features.flatMap((layer, i) => (layer.kind === "conv" && features[i + 1]?.kind === "batchNorm" ? [`${layer.name}.bias`] : [])));
+  const { features = [], cells } = model.spec;
+  // Every stack of feature layers: the stem's, each cell's and a cell network's head.
+  const stacks = [features, ...(cells?.vertices.map((cell) => cell.layers) ?? []), ...(cells ? [cells.head] : [])];
+  return new Set(stacks.flatMap((layers) => layers.flatMap((layer, i) => (layer.kind === "conv" && layers[i + 1]?.kind === "batchNorm" ? [`${layer.name}.bias`] : []))));
 }

@@ -30,6 +30,7 @@ function specOf(source: string) {
   return networkSpec(plans![0]!);
 }
 
+const CELLS = "cell block = [conv(3, kernel=3, padding=same)]\ngraph g = balanced_tree(2, 1)";
 const live = (mask: Uint8Array): number => mask.reduce((a, b) => a + b, 0);
 
 describe("prune lines reach conv and recurrent weights", () => {
@@ -56,6 +57,7 @@ describe("prune lines reach conv and recurrent weights", () => {
   it("a gradual schedule without layers brings every conv, recurrent and dense weight together to its sparsity in fit", async () => {
     for (const [source, shape] of [
       [conv("prune gradual(final=0.7, start=1, end=4, every=1)"), [1, 8, 8]],
+      [`${CELLS}\nnetwork N { input [1, 6, 6] structure g cells block head 4 dense 5 output 3\n  prune gradual(final=0.7, start=1, end=4, every=1) }`, [1, 6, 6]],
       [lstm("prune gradual(final=0.7, start=1, end=4, every=1)"), [6, 3]],
     ] as const) {
       const model = await createNetwork(specOf(source), { backend: "cpu", seed: 2 });
@@ -82,6 +84,9 @@ describe("prune lines reach conv and recurrent weights", () => {
     ]);
     expect(errors(lstm("prune one_shot(percent=10, saliency=synflow)"))).toEqual(["p.ds:6:9: error DS2056: a synflow pruning schedule does not reach recurrent layer 'lstm1' yet"]);
     expect(errors(conv("prune one_shot(percent=10, saliency=synflow, layers=[dense1, output])"))).toEqual([]);
+    expect(errors(`${CELLS}\nnetwork N { input [1, 6, 6] structure g cells block output 3 prune one_shot(percent=10, saliency=synflow) }`)[0]).toContain(
+      "DS2056: a synflow pruning schedule does not reach conv layer 'cell0.conv1' yet",
+    );
     expect(errors(lstm("prune one_shot(percent=10, layers=[lstm3])"))[0]).toContain("DS2027");
   });
 });

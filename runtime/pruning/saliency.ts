@@ -4,7 +4,10 @@
  * recurrent weights), one value per entry, row-major in its mask's shape.
  *
  * - magnitude: |w|
- * - random: uniform in [0, 1) from the seed
+ * - random: uniform in [0, 1) from the seed, one draw per entry of every
+ *   prunable weight whatever the scope — dense blocks first, in the model's
+ *   order (so a block's draws do not depend on the convs or the scope, as the
+ *   PyTorch target draws them), then convs and recurrent weights
  * - normalizedMagnitude: |w| / σ, σ the standard deviation of the block's live weights
  * - taylor: |w · ∂L/∂w| (first-order Taylor expansion of the loss), summed over the data's batches
  * - obd: Optimal Brain Damage, ½ · h · w² with the diagonal of the Hessian h
@@ -46,14 +49,8 @@ export function computeSaliency(model: Model, name: SaliencyName, options: Salie
   switch (name) {
     case "magnitude":
       return perBlock((w) => scaledMagnitude(w, 1));
-    case "random": {
-      const random = createRandom(options.seed ?? 0);
-      return perBlock((w) => {
-        const s = new Float64Array(w.length);
-        for (let i = 0; i < s.length; i++) s[i] = random.next();
-        return s;
-      });
-    }
+    case "random":
+      return randomSaliency(model, options.seed ?? 0, scope);
     case "normalizedMagnitude":
       return perBlock((w, block) => {
         const mask = model.getMask(block);
@@ -101,6 +98,18 @@ export function computeSaliency(model: Model, name: SaliencyName, options: Salie
     default:
       throw new Error(`unknown saliency '${String(name)}'; expected one of ${SALIENCIES.join(", ")}`);
   }
+}
+
+function randomSaliency(model: Model, seed: number, scope: readonly PrunableWeight[]): Saliencies {
+  const random = createRandom(seed);
+  const all = prunableWeights(model);
+  const draws = new Map<string, Float64Array>();
+  for (const w of [...all.filter((w) => w.kind === "dense"), ...all.filter((w) => w.kind !== "dense")]) {
+    const s = new Float64Array(w.size);
+    for (let i = 0; i < s.length; i++) s[i] = random.next();
+    draws.set(w.name, s);
+  }
+  return new Map(scope.map((w) => [w.name, draws.get(w.name)!]));
 }
 
 /** |w| · factor, by a plain loop: typed-array `from` with a callback costs ~0.3 µs per entry. */

@@ -3,6 +3,7 @@ import { describe, expect, it } from "vitest";
 import { applyMask, computeSaliency, prune, pruneBlock, recomputeMask, startSymbol, tf, toTensors, type Model } from "../../runtime/index.js";
 import { prunableWeights, readWeights, weightVariable } from "../../runtime/pruning/weights.js";
 import { loss as lossOf } from "../../runtime/training/losses.js";
+import { createRandom } from "../../runtime/random.js";
 import { buildModel } from "../support/models.js";
 
 const CONV = "network C { input [1, 8, 8] features [conv(4, kernel=3), max_pool(2), conv(6, kernel=3, padding=same)] dense 5 output 3 }";
@@ -165,6 +166,23 @@ describe("prune reaches conv, cell-conv and recurrent weights", () => {
       tf.dispose([data.x, data.y]);
       model.dispose();
     }
+  });
+
+  it("random draws a block's values the same whatever the scope and the convs before it (as the PyTorch target draws them)", async () => {
+    const withConvs = await buildModel(CONV, { seed: 1 });
+    const all = computeSaliency(withConvs, "random", { seed: 4 });
+    const dense = prunableWeights(withConvs).filter((w) => w.kind === "dense");
+    const alone = computeSaliency(withConvs, "random", { seed: 4 }, dense.slice(1));
+    expect(alone.get("dense1->output")).toEqual(all.get("dense1->output"));
+    // Dense blocks draw first: the first block's values are the stream's first values.
+    const first = all.get("features->dense1")!;
+    const again = computeSaliency(withConvs, "random", { seed: 4 }, dense.slice(0, 1)).get("features->dense1")!;
+    expect(again).toEqual(first);
+    const stream = createRandom(4);
+    expect(Array.from(first)).toEqual(Array.from({ length: first.length }, () => stream.next()));
+    expect(all.get("conv1")!.length).toBe(36);
+    expect(all.get("conv1")).not.toEqual(first.slice(0, 36));
+    withConvs.dispose();
   });
 
   it("refuses synflow over conv and recurrent weights by name, and takes it over the dense blocks alone", async () => {

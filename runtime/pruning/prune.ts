@@ -6,56 +6,49 @@
 import type { Model } from "../model.js";
 import { computeSaliency, SALIENCIES, type SaliencyName, type SaliencyOptions } from "./saliency.js";
 import { lowest, withinBudget } from "./select.js";
+import { liveOf, prunableWeights, readWeights, writeWeights, type PrunableWeight } from "./weights.js";
 
 /** How much to prune: a percentage of the live connections in scope, an exact count, or a saliency budget ("bucket"). */
 export type PruneAmount = { readonly percent: number } | { readonly count: number } | { readonly budget: number };
 
 export interface PruneOptions extends SaliencyOptions {
-  /** A saliency by name (default `"magnitude"`), or the user's own: per block, one value per entry. */
+  /** A saliency by name (default `"magnitude"`), or the user's own: per weight, one value per entry (row-major in its mask's shape). */
   readonly saliency?: SaliencyName | Readonly<Record<string, ArrayLike<number>>>;
   readonly amount: PruneAmount;
-  /** `global` (default): one ranking over all blocks in scope; `layer`: each layer's incoming connections on their own. */
+  /** `global` (default): one ranking over all weights in scope; `layer`: each layer's incoming weights on their own (a conv's; a recurrent layer's input and hidden weights together). */
   readonly scope?: "global" | "layer";
-  /** Blocks that may be pruned (default: all). */
+  /** Weights that may be pruned, as getMask names them: dense blocks, convs (`conv1`, `cell3.conv1`), recurrent weights (`lstm1.input`, `lstm1.hidden`). Default: all. */
   readonly blocks?: readonly string[];
 }
 
 export interface PruneResult {
   /** Connections pruned now. */
   readonly pruned: number;
-  /** Live connections after pruning, over the whole model. */
+  /** Live connections after pruning, over every prunable weight of the model (dense, conv, recurrent). */
   readonly live: number;
   readonly total: number;
   readonly sparsity: number;
 }
 
 /**
- * Prunes the lowest-saliency live connections. Connections already pruned are
- * neither ranked nor counted. Ties are broken by position: earlier block (in
- * the model's block order), then lower index in the block, pruned first.
- * @throws Error for an unknown block, a bad amount, or a user saliency of the wrong shape.
+ * Prunes the lowest-saliency live connections of dense blocks, convs and
+ * recurrent weights. Connections already pruned are neither ranked nor
+ * counted. Ties are broken by position: earlier weight (convs, recurrent
+ * weights, then blocks, each in the model's order), then lower index in it,
+ * pruned first.
+ * @throws Error for an unknown weight, a bad amount, or a user saliency of the wrong shape.
  */
 export function prune(model: Model, options: PruneOptions): PruneResult {
   const where = `${model.name}.prune`;
   if (options === null || typeof options !== "object") throw new Error(`${where}: expected options with an amount, e.g. { amount: { percent: 10 } }, got ${String(options)}`);
-  const known = new Map(model.blocks.map((b) => [b.name, b]));
-  const inScope = (options.blocks ?? model.blocks.map((b) => b.name)).map((name) => {
-    const block = known.get(name);
-    if (block === undefined) throw new Error(`${where}: unknown block '${name}'; blocks are ${[...known.keys()].map((n) => `'${n}'`).join(", ")}`);
-    return block;
-  });
+  const inScope = scopeOf(model, options.blocks, where);
   checkAmount(where, options.amount);
-  const saliency = saliencies(
-    model,
-    options,
-    inScope.map((b) => b.name),
-    where,
-  );
+  const saliency = saliencies(model, options, inScope, where);
 
-  const groups = new Map<string, typeof inScope>();
-  for (const block of inScope) {
-    const key = options.scope === "layer" ? block.target : "all";
-    groups.set(key, [...(groups.get(key) ?? []), block]);
+  const groups = new Map<string, PrunableWeight[]>();
+  for (const weight of inScope) {
+    const key = options.scope === "layer" ? weight.layer : "all";
+    groups.set(key, [...(groups.get(key) ?? []), weight]);
   }
   let pruned = 0;
   for (const blocks of groups.values()) {
@@ -91,8 +84,27 @@ export function prune(model: Model, options: PruneOptions): PruneResult {
     blocks.forEach((b, k) => model.setMask(b.name, masks[k]!));
     pruned += chosen.length;
   }
-  const live = model.liveConnections();
-  const total = model.totalConnections();
+  return result(model, pruned);
+}
+
+/** The weights `names` chooses (default: every prunable one), in the model's order whatever the order of `names`. */
+export function scopeOf(model: Model, names: readonly string[] | undefined, where: string): PrunableWeight[] {
+  const all = prunableWeights(model);
+  if (names === undefined) return all;
+  const known = new Set(all.map((w) => w.name));
+  for (const name of names) {
+    if (!known.has(name)) throw new Error(`${where}: unknown block '${name}'; prunable weights are ${[...known].map((n) => `'${n}'`).join(", ")}`);
+  }
+  const chosen = new Set(names);
+  return all.filter((w) => chosen.has(w.name));
+}
+
+function result(model: Model, pruned: number): PruneResult {
+  let [live, total] = [0, 0];
+  for (const weight of prunableWeights(model)) {
+    live += liveOf(model, weight);
+    total += weight.size;
+  }
   return { pruned, live, total, sparsity: total === 0 ? 0 : 1 - live / total };
 }
 
@@ -104,22 +116,21 @@ function checkAmount(where: string, amount: PruneAmount): void {
   if ("budget" in amount && !(amount.budget >= 0 && Number.isFinite(amount.budget))) throw new Error(`${where}: budget must be a non-negative number, got ${amount.budget}`);
 }
 
-function saliencies(model: Model, options: PruneOptions, blocks: readonly string[], where: string): Map<string, ArrayLike<number>> {
+function saliencies(model: Model, options: PruneOptions, scope: readonly PrunableWeight[], where: string): Map<string, ArrayLike<number>> {
   const chosen = options.saliency ?? "magnitude";
   if (typeof chosen === "string") {
     if (!SALIENCIES.includes(chosen)) throw new Error(`${where}: unknown saliency '${chosen}'; expected one of ${SALIENCIES.join(", ")}`);
-    return computeSaliency(model, chosen, options);
+    return computeSaliency(model, chosen, options, scope);
   }
-  const sizes = new Map(model.blocks.map((b) => [b.name, [b.sourceSize, b.targetSize] as const]));
+  const shapes = new Map(prunableWeights(model).map((w) => [w.name, w.shape]));
   for (const name of Object.keys(chosen)) {
-    if (!sizes.has(name)) throw new Error(`${where}: the saliency names unknown block '${name}'`);
+    if (!shapes.has(name)) throw new Error(`${where}: the saliency names unknown block '${name}'`);
   }
-  for (const block of blocks) {
+  for (const { name: block, size, shape } of scope) {
     const values = chosen[block];
-    const [rows, cols] = sizes.get(block)!;
     if (values === undefined) throw new Error(`${where}: the saliency has no values for block '${block}'`);
-    if (values.length !== rows * cols) {
-      throw new Error(`${where}: the saliency of block '${block}' has ${values.length} values; expected ${rows * cols} ([${rows}, ${cols}], row-major)`);
+    if (values.length !== size) {
+      throw new Error(`${where}: the saliency of block '${block}' has ${values.length} values; expected ${size} ([${shape.join(", ")}], row-major)`);
     }
     for (let i = 0; i < values.length; i++) {
       if (!Number.isFinite(values[i])) throw new Error(`${where}: the saliency of block '${block}' has a non-finite value at ${i}`);
@@ -162,34 +173,40 @@ export function liveNeurons(model: Model, layer: string): number[] {
   return Array.from(live.keys()).filter((n) => live[n] === 1);
 }
 
-/** Order 2: prunes a whole block. */
+/** Order 2: prunes a whole block, conv or recurrent weight. */
 export function pruneBlock(model: Model, block: string): void {
-  const info = model.blocks.find((b) => b.name === block);
-  if (info === undefined) throw new Error(`${model.name}.pruneBlock: unknown block '${block}'`);
-  model.setMask(block, new Uint8Array(info.sourceSize * info.targetSize));
+  const [info] = scopeOf(model, [block], `${model.name}.pruneBlock`);
+  model.setMask(block, new Uint8Array(info!.size));
 }
 
-/** Makes the masks permanent: stored weights of pruned connections become 0, so unmasking them later starts from zero. */
+/** Makes the masks permanent: stored weights of pruned connections (dense, conv, recurrent) become 0, so unmasking them later starts from zero. */
 export function applyMask(model: Model): void {
-  for (const block of model.blocks) model.setWeights(block.name, model.getWeights(block.name));
+  for (const weight of prunableWeights(model)) {
+    if (weight.kind === "dense") {
+      model.setWeights(weight.name, model.getWeights(weight.name));
+      continue;
+    }
+    const values = readWeights(model, weight);
+    const mask = model.getMask(weight.name);
+    for (let i = 0; i < values.length; i++) if (mask[i] === 0) values[i] = 0;
+    writeWeights(model, weight, values);
+  }
 }
 
 /** Prunes every live connection whose |weight| is at most `theta`; pruned connections stay pruned. */
 export function recomputeMask(model: Model, theta: number): PruneResult {
   if (!(theta >= 0) || !Number.isFinite(theta)) throw new Error(`${model.name}.recomputeMask: theta must be a non-negative number, got ${theta}`);
   let pruned = 0;
-  for (const block of model.blocks) {
-    const mask = model.getMask(block.name);
-    const w = model.getWeights(block.name);
+  for (const weight of prunableWeights(model)) {
+    const mask = model.getMask(weight.name);
+    const w = readWeights(model, weight);
     mask.forEach((m, i) => {
       if (m === 1 && Math.abs(w[i]!) <= theta) {
         mask[i] = 0;
         pruned++;
       }
     });
-    model.setMask(block.name, mask);
+    model.setMask(weight.name, mask);
   }
-  const live = model.liveConnections();
-  const total = model.totalConnections();
-  return { pruned, live, total, sparsity: total === 0 ? 0 : 1 - live / total };
+  return result(model, pruned);
 }

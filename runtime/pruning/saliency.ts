@@ -1,10 +1,13 @@
 /**
  * Saliencies: how much each connection matters, lowest pruned first. Every
- * function returns, per block, one value per entry of the block
- * (row-major `[sourceSize, targetSize]`).
+ * function returns, per prunable weight (weights.ts: dense blocks, convs,
+ * recurrent weights), one value per entry, row-major in its mask's shape.
  *
  * - magnitude: |w|
- * - random: uniform in [0, 1) from the seed
+ * - random: uniform in [0, 1) from the seed, one draw per entry of every
+ *   prunable weight whatever the scope — dense blocks first, in the model's
+ *   order (so a block's draws do not depend on the convs or the scope, as the
+ *   PyTorch target draws them), then convs and recurrent weights
  * - normalizedMagnitude: |w| / σ, σ the standard deviation of the block's live weights
  * - taylor: |w · ∂L/∂w| (first-order Taylor expansion of the loss), summed over the data's batches
  * - obd: Optimal Brain Damage, ½ · h · w² with the diagonal of the Hessian h
@@ -12,7 +15,8 @@
  * - snip: |w · ∂L/∂w| on one batch, normalised to sum to 1 (Lee et al. 2019; meant for initialisation)
  * - synflow: |w · ∂R/∂w| with R = 1ᵀ(∏ |W|)1 the network's output sum for an
  *   all-ones input with absolute weights and no non-linearity (Tanaka et al.
- *   2020, one round; data-free)
+ *   2020, one round; data-free) — over the dense blocks only: a conv's or
+ *   recurrent weight's |W| product is not taken yet, so it is refused there
  */
 import * as tf from "@tensorflow/tfjs-core";
 import type { Tensor, Tensor2D } from "@tensorflow/tfjs-core";
@@ -20,7 +24,8 @@ import "../gradients.js";
 import type { Model } from "../model.js";
 import { createRandom } from "../random.js";
 import type { TrainingData } from "../training/options.js";
-import { loss as lossOf, type LossName } from "../training/losses.js";
+import type { LossName } from "../training/losses.js";
+import { prunableWeights, readWeights, weightGradients, type PrunableWeight } from "./weights.js";
 
 export type SaliencyName = "magnitude" | "random" | "normalizedMagnitude" | "taylor" | "obd" | "snip" | "synflow";
 export const SALIENCIES: readonly SaliencyName[] = ["magnitude", "random", "normalizedMagnitude", "taylor", "obd", "snip", "synflow"];
@@ -37,20 +42,15 @@ export interface SaliencyOptions {
 
 export type Saliencies = Map<string, Float64Array>;
 
-export function computeSaliency(model: Model, name: SaliencyName, options: SaliencyOptions = {}): Saliencies {
-  const weights = new Map(model.blocks.map((b) => [b.name, model.getWeights(b.name)]));
+/** The saliency of every weight in `scope` (default: every prunable weight of the model). */
+export function computeSaliency(model: Model, name: SaliencyName, options: SaliencyOptions = {}, scope: readonly PrunableWeight[] = prunableWeights(model)): Saliencies {
+  const weights = new Map(scope.map((w) => [w.name, readWeights(model, w)]));
   const perBlock = (f: (w: Float32Array, block: string) => Float64Array): Saliencies => new Map([...weights].map(([block, w]) => [block, f(w, block)]));
   switch (name) {
     case "magnitude":
       return perBlock((w) => scaledMagnitude(w, 1));
-    case "random": {
-      const random = createRandom(options.seed ?? 0);
-      return perBlock((w) => {
-        const s = new Float64Array(w.length);
-        for (let i = 0; i < s.length; i++) s[i] = random.next();
-        return s;
-      });
-    }
+    case "random":
+      return randomSaliency(model, options.seed ?? 0, scope);
     case "normalizedMagnitude":
       return perBlock((w, block) => {
         const mask = model.getMask(block);
@@ -70,7 +70,7 @@ export function computeSaliency(model: Model, name: SaliencyName, options: Salie
     case "snip": {
       const data = options.data;
       if (data === undefined) throw new Error(`${model.name}: saliency '${name}' needs data ({ x, y }) to take gradients on`);
-      const batches = gradientBatches(model, data, options.loss ?? "crossEntropy", name === "snip" ? Number.POSITIVE_INFINITY : (options.batchSize ?? 64), name === "snip");
+      const batches = gradientBatches(model, data, options.loss ?? "crossEntropy", name === "snip" ? Number.POSITIVE_INFINITY : (options.batchSize ?? 64), name === "snip", scope);
       const result = perBlock((w, block) => {
         const s = new Float64Array(w.length);
         for (const gradients of batches) {
@@ -86,11 +86,30 @@ export function computeSaliency(model: Model, name: SaliencyName, options: Salie
       }
       return result;
     }
-    case "synflow":
+    case "synflow": {
+      const unreached = scope.find((w) => w.kind !== "dense");
+      if (unreached !== undefined) {
+        throw new Error(
+          `${model.name}: saliency 'synflow' reaches the dense blocks only, not ${unreached.kind} weight '${unreached.name}' (its |W| product through ${unreached.kind === "conv" ? "convolutions" : "time"} is not taken yet); choose another saliency or leave it out of the blocks`,
+        );
+      }
       return synflow(model, weights);
+    }
     default:
       throw new Error(`unknown saliency '${String(name)}'; expected one of ${SALIENCIES.join(", ")}`);
   }
+}
+
+function randomSaliency(model: Model, seed: number, scope: readonly PrunableWeight[]): Saliencies {
+  const random = createRandom(seed);
+  const all = prunableWeights(model);
+  const draws = new Map<string, Float64Array>();
+  for (const w of [...all.filter((w) => w.kind === "dense"), ...all.filter((w) => w.kind !== "dense")]) {
+    const s = new Float64Array(w.size);
+    for (let i = 0; i < s.length; i++) s[i] = random.next();
+    draws.set(w.name, s);
+  }
+  return new Map(scope.map((w) => [w.name, draws.get(w.name)!]));
 }
 
 /** |w| · factor, by a plain loop: typed-array `from` with a callback costs ~0.3 µs per entry. */
@@ -100,14 +119,21 @@ function scaledMagnitude(w: Float32Array, factor: number): Float64Array {
   return s;
 }
 
-/** Per batch, the loss gradient of every block's weights (row-major per block, as the model computes it). */
-function gradientBatches(model: Model, data: TrainingData, lossName: LossName, batchSize: number, firstOnly: boolean): Map<string, Float32Array>[] {
+/** Per batch, the loss gradient of every weight in scope (row-major per weight). */
+function gradientBatches(
+  model: Model,
+  data: TrainingData,
+  lossName: LossName,
+  batchSize: number,
+  firstOnly: boolean,
+  scope: readonly PrunableWeight[],
+): Map<string, Float32Array>[] {
   const samples = data.x.shape[0] ?? 0;
   const batches: Map<string, Float32Array>[] = [];
   for (let start = 0; start < samples; start += batchSize) {
     const size = Math.min(batchSize, samples - start);
     const batch = { x: tf.slice(data.x, start, size), y: tf.slice(data.y, start, size) };
-    batches.push(model.denseWeightGradients(batch, lossName));
+    batches.push(weightGradients(model, batch, lossName, scope));
     tf.dispose([batch.x, batch.y]);
     if (firstOnly) break;
   }
@@ -123,7 +149,7 @@ function synflow(model: Model, weights: Map<string, Float32Array>): Saliencies {
   const blocks = model.blocks.map((b) => ({ ...b, source: spec.layers.findIndex((l) => l.name === b.source), target: spec.layers.findIndex((l) => l.name === b.target) }));
   const tensors = blocks.map((b) => {
     const mask = model.getMask(b.name);
-    const w = weights.get(b.name)!;
+    const w = weights.get(b.name) ?? model.getWeights(b.name);
     return tf.variable(
       tf.tensor2d(
         Float32Array.from(w, (v, i) => (mask[i] === 1 ? Math.abs(v) : 0)),
@@ -146,7 +172,7 @@ function synflow(model: Model, weights: Map<string, Float32Array>): Saliencies {
   const result: Saliencies = new Map();
   blocks.forEach((b, i) => {
     const g = grads[i]!.dataSync();
-    const w = weights.get(b.name)!;
+    const w = weights.get(b.name) ?? model.getWeights(b.name);
     const s = new Float64Array(w.length);
     for (let j = 0; j < w.length; j++) s[j] = Math.abs(w[j]! * g[j]!);
     result.set(b.name, s);

@@ -14,10 +14,13 @@
  *   batches from 1), for start ≤ t ≤ end and every `every` steps, the
  *   sparsity of the scope is brought to s_f + (s_0 − s_f)(1 − (t − start)/(end − start))³.
  *
- * Saliencies are the data-free ones (magnitude by default).
+ * Saliencies are the data-free ones (magnitude by default). A schedule's
+ * scope is every prunable weight (dense blocks, convs, recurrent weights:
+ * weights.ts) unless its `blocks` names some.
  */
 import type { Model } from "../model.js";
-import { prune, type PruneOptions } from "./prune.js";
+import { prune, scopeOf, type PruneOptions } from "./prune.js";
+import { liveOf, prunableWeights } from "./weights.js";
 import type { PruningSchedule } from "../spec.js";
 import type { SavedArray } from "../training/options.js";
 import { assignParameters, parameterValues, savedParameters } from "../training/snapshot.js";
@@ -60,11 +63,14 @@ export function pruningHooks(model: Model, schedules: readonly PruningSchedule[]
   const snapshot = (): Float32Array[] => model.parameters.map((p) => Float32Array.from(p.variable.dataSync() as Float32Array));
   // Only rewind points are kept: a copy of every parameter is the size of the model.
   const rewindsToInit = schedules.some((s) => s.kind === "iterative" && s.rewind === "init");
-  const scope = (s: PruningSchedule): string[] => [...(s.blocks ?? model.blocks.map((b) => b.name))];
+  const scope = (s: PruningSchedule): string[] => [...(s.blocks ?? prunableWeights(model).map((w) => w.name))];
+  /** The scope's live and total entries now. */
+  const counts = (s: PruningSchedule): { live: number; total: number } => {
+    const weights = scopeOf(model, s.blocks, `${model.name}: pruning schedule '${s.kind}'`);
+    return { live: weights.reduce((n, w) => n + liveOf(model, w), 0), total: weights.reduce((n, w) => n + w.size, 0) };
+  };
   const scopeSparsity = (s: PruningSchedule): number => {
-    const blocks = model.blocks.filter((b) => scope(s).includes(b.name));
-    const total = blocks.reduce((n, b) => n + b.sourceSize * b.targetSize, 0);
-    const live = blocks.reduce((n, b) => n + model.liveConnections(b.name), 0);
+    const { live, total } = counts(s);
     return total === 0 ? 0 : 1 - live / total;
   };
   const run = (s: PruningSchedule, amount: PruneOptions["amount"]): void => {
@@ -73,9 +79,7 @@ export function pruningHooks(model: Model, schedules: readonly PruningSchedule[]
   };
   /** Prunes the scope up to sparsity `target` (never back). */
   const pruneTo = (s: PruningSchedule, target: number): void => {
-    const blocks = model.blocks.filter((b) => scope(s).includes(b.name));
-    const total = blocks.reduce((n, b) => n + b.sourceSize * b.targetSize, 0);
-    const live = blocks.reduce((n, b) => n + model.liveConnections(b.name), 0);
+    const { live, total } = counts(s);
     const count = live - Math.ceil((1 - target) * total - 1e-9);
     if (count > 0) run(s, { count });
   };
@@ -105,15 +109,13 @@ export function pruningHooks(model: Model, schedules: readonly PruningSchedule[]
         if (s.kind === "oneShot" && s.atEpoch === epoch) run(s, { percent: s.percent });
         const first = s.kind === "iterative" ? (s.start ?? s.every) : 0;
         if (s.kind === "iterative" && epoch >= first && (epoch - first) % s.every === 0 && scopeSparsity(s) < s.target - 1e-12) {
-          const before = model.liveConnections();
-          const blocks = model.blocks.filter((b) => scope(s).includes(b.name));
-          const total = blocks.reduce((n, b) => n + b.sourceSize * b.targetSize, 0);
-          const live = blocks.reduce((n, b) => n + model.liveConnections(b.name), 0);
+          const { live, total } = counts(s);
+          const before = live;
           const toTarget = live - Math.ceil((1 - s.target) * total - 1e-9);
           run(s, { count: Math.min(toTarget, Math.floor((s.percent / 100) * live)) });
           const point = s.rewind === undefined || s.rewind === "none" ? undefined : s.rewind === "init" ? "init" : `epoch${s.rewind.epoch}`;
           const weights = point === undefined ? undefined : snapshots.get(point);
-          if (weights && model.liveConnections() < before) assignParameters(model, weights);
+          if (weights && counts(s).live < before) assignParameters(model, weights);
         }
       }
     },
@@ -133,7 +135,7 @@ export function pruningHooks(model: Model, schedules: readonly PruningSchedule[]
 
 function validate(model: Model, s: PruningSchedule): void {
   const where = `${model.name}: pruning schedule '${s.kind}'`;
-  const known = new Set(model.blocks.map((b) => b.name));
+  const known = new Set(prunableWeights(model).map((w) => w.name));
   for (const block of s.blocks ?? []) if (!known.has(block)) throw new Error(`${where}: unknown block '${block}'`);
   const fraction = (name: string, v: number): void => {
     if (!(v >= 0 && v <= 1)) throw new Error(`${where}: ${name} must be in [0, 1], got ${v}`);

@@ -188,6 +188,21 @@ class Pruning:
         for s in self.schedules:
             if s.get("saliency", "magnitude") not in DATA_FREE_SALIENCIES:
                 return f"network {self.model.NAME}: pruning by {s['saliency']!r} is not carried out here; use one of {DATA_FREE_SALIENCIES}"
+            reached = self._beyond_dense(s)
+            if reached is not None:
+                return f"network {self.model.NAME}: the {s['kind']} schedule reaches {reached}, which only the TypeScript runtime prunes so far; name the dense layers in its layers=[...]"
+        return None
+
+    def _beyond_dense(self, s):
+        """A conv or recurrent weight the schedule's scope holds (runtime/pruning/weights.ts), or None."""
+        dense = {b["name"] for b in self.model.spec["blocks"]}
+        if s.get("blocks") is not None:
+            return next((f"'{name}'" for name in s["blocks"] if name not in dense), None)
+        spec = self.model.spec
+        if spec.get("features") or spec.get("cells"):
+            return "the conv weights (its layers=[...] is left out)"
+        if spec.get("recurrent"):
+            return "the recurrent weights (its layers=[...] is left out)"
         return None
 
     def _snapshot(self, point):

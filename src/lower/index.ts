@@ -9,7 +9,7 @@ import { cellInputChannels, cellLayers, lowerCells, withCellLayers } from "./cel
 import type { CellNetworkSpec } from "../../runtime/cells/spec.js";
 import type { ChannelsFirst } from "../../runtime/features/shapes.js";
 import { lowerRecurrent } from "./recurrent.js";
-import { recurrentOutputSize } from "../../runtime/recurrent/shapes.js";
+import { recurrentNames, recurrentOutputSize } from "../../runtime/recurrent/shapes.js";
 import { networkFits } from "./size.js";
 import { Budget, DEFAULT_LIMITS } from "../check/limits.js";
 
@@ -87,7 +87,7 @@ function lowerNetwork(network: CheckedNetwork, program: ElaboratedProgram, bag: 
   blocks.sort((a, b) => a.target - b.target || a.source - b.source);
   const { features, cells } = lowerConvs(network, graphs, bag);
   const convNames = new Set([...(features ?? []), ...(cells ? cellLayers(cells) : [])].flatMap((f) => (f.kind === "conv" ? [f.name] : [])));
-  const policies = applyPolicies(network, layers, blocks, maskFiles, bag, convNames);
+  const policies = applyPolicies(network, layers, blocks, maskFiles, bag, convNames, recurrent ? recurrentNames(recurrent) : []);
   return {
     name: network.name,
     inputShape: network.inputShape,

@@ -6,6 +6,7 @@ import type { CheckedNetwork, LayerSelection, MaskPolicy } from "../check/progra
 import type { MaskFile } from "../elaborate/program.js";
 import type { DiagnosticBag } from "../diagnostics/diagnostic.js";
 import type { BlockIR, LayerIR, MaskIR } from "./ir.js";
+import { refuseSynflow } from "./features.js";
 
 /**
  * Applies a network's `mask` and `prune` lines to its blocks. A layer name
@@ -14,7 +15,8 @@ import type { BlockIR, LayerIR, MaskIR } from "./ir.js";
  * blocks full, `mask random(density, seed)` keeps each live connection with
  * probability `density` (one draw per live entry, blocks in order), so both
  * are fixed at compile time, as is `mask file(...)`; learnable masks and pruning schedules go to the
- * runtime.
+ * runtime. A schedule's `layers=[…]` may also name convs (their weights) and
+ * recurrent layers (their `.input` and `.hidden` weights).
  */
 export function applyPolicies(
   network: CheckedNetwork,
@@ -24,6 +26,8 @@ export function applyPolicies(
   bag: DiagnosticBag,
   /** Conv layers' names: their masks are applied by features.ts, and here they select no block. */
   convNames: ReadonlySet<string> = new Set(),
+  /** Recurrent layers' names (`lstm1`, …): pruning schedules may name them. */
+  recurrentNames: readonly string[] = [],
 ): { pruning: PruningSchedule[]; learnable?: LearnableMaskSpec; growth?: DynamicSparsity } {
   const named = layersByName(layers);
   const select = (selection: LayerSelection): number[] | undefined => {
@@ -77,10 +81,17 @@ export function applyPolicies(
   }
 
   const pruning: PruningSchedule[] = [];
-  for (const { schedule, layers: selection } of network.pruning) {
-    const selected = select(selection);
+  for (const checked of network.pruning) {
+    const { schedule, layers: selection } = checked;
+    refuseSynflow(checked, recurrentNames, "recurrent layer", bag);
+    const recurrent = selection.names.filter((name) => recurrentNames.includes(name));
+    const others = selection.names.filter((name) => !recurrentNames.includes(name));
+    const convs = others.filter((name) => convNames.has(name));
+    // Only convs and recurrent layers named: no dense block (select would take all for an empty list).
+    const selected = others.length === convs.length ? [] : select({ ...selection, names: others });
     if (selected === undefined) continue;
-    pruning.push(selection.names.length === 0 ? schedule : { ...schedule, blocks: selected.map((b) => blocks[b]!.name) });
+    const weights = [...convs, ...recurrent.flatMap((name) => [`${name}.input`, `${name}.hidden`]), ...selected.map((b) => blocks[b]!.name)];
+    pruning.push(selection.names.length === 0 ? schedule : { ...schedule, blocks: weights });
   }
   let growth: DynamicSparsity | undefined;
   if (network.growth) {

@@ -1,0 +1,52 @@
+/**
+ * The PyTorch target's schedules prune dense blocks only: its trainer
+ * refuses (names) a schedule that reaches a conv or recurrent weight rather
+ * than pruning something other than what the runtime prunes.
+ */
+import { spawnSync } from "node:child_process";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { analyze } from "../../src/index.js";
+import { emitPytorch } from "../../src/emit-pytorch/index.js";
+import { hasTorch, PYTHON } from "../pytorch/support.js";
+
+const network = (name: string, body: string, line: string): string => `network ${name} {\n  ${body}\n  output 3\n  ${line}\n}\n`;
+const CONV = "input [1, 8, 8]\n  features [conv(4, kernel=3), max_pool(2)]\n  dense 5";
+const LSTM = "input [6, 3]\n  recurrent lstm(hidden=[4])\n  dense 5";
+const SOURCE = [
+  network("ConvAll", CONV, "prune one_shot(percent=10, epoch=1)"),
+  network("ConvNamed", CONV, "prune iterative(percent=10, every=1, target=0.5, layers=[conv1])"),
+  network("ConvDense", CONV, "prune one_shot(percent=10, epoch=1, layers=[dense1, output])"),
+  network("LstmAll", LSTM, "prune gradual(final=0.5, start=1, end=4, every=1)"),
+  network("LstmDense", LSTM, "prune gradual(final=0.5, start=1, end=4, every=1, layers=[dense1])"),
+].join("");
+
+describe("the PyTorch target's schedules over conv and recurrent weights", () => {
+  it.skipIf(!hasTorch)(
+    "refuse by name where they reach a conv or recurrent weight, and run over the dense layers",
+    async () => {
+      const { plans, diagnostics } = analyze(SOURCE);
+      expect(diagnostics.filter((d) => d.severity === "error")).toEqual([]);
+      const dir = await mkdtemp(join(tmpdir(), "prune-reach-"));
+      try {
+        await writeFile(join(dir, "nets.py"), emitPytorch(plans!, { sourceName: "nets.ds" }));
+        const script =
+          "import nets\nfor name in ['ConvAll', 'ConvNamed', 'ConvDense', 'LstmAll', 'LstmDense']:\n    m = getattr(nets, name)()\n    print(name, nets.Pruning(m, m.spec.get('pruning', [])).unsupported())\n";
+        const run = spawnSync(PYTHON, ["-c", script], { cwd: dir, encoding: "utf8", timeout: 120_000 });
+        expect(run.stderr).not.toContain("Error");
+        expect(run.stdout.trim().split("\n")).toEqual([
+          "ConvAll network ConvAll: the oneShot schedule reaches the conv weights (its layers=[...] is left out), which only the TypeScript runtime prunes so far; name the dense layers in its layers=[...]",
+          "ConvNamed network ConvNamed: the iterative schedule reaches 'conv1', which only the TypeScript runtime prunes so far; name the dense layers in its layers=[...]",
+          "ConvDense None",
+          "LstmAll network LstmAll: the gradual schedule reaches the recurrent weights (its layers=[...] is left out), which only the TypeScript runtime prunes so far; name the dense layers in its layers=[...]",
+          "LstmDense None",
+        ]);
+      } finally {
+        await rm(dir, { recursive: true, force: true });
+      }
+    },
+    120_000,
+  );
+});

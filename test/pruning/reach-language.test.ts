@@ -1,0 +1,92 @@
+import { describe, expect, it } from "vitest";
+import { analyze, networkSpec } from "../../src/index.js";
+import { formatDiagnostic } from "../../src/diagnostics/format.js";
+import { createNetwork, tf } from "../../runtime/index.js";
+import { prunableWeights } from "../../runtime/pruning/weights.js";
+
+const conv = (lines: string): string => `network C {
+  input [1, 8, 8]
+  features [conv(4, kernel=3), max_pool(2), conv(6, kernel=3, padding=same)]
+  dense 5
+  output 3
+  ${lines}
+}`;
+const lstm = (lines: string): string => `network R {
+  input [6, 3]
+  recurrent lstm(hidden=[8, 5])
+  dense 4
+  output 3
+  ${lines}
+}`;
+
+function errors(source: string): string[] {
+  const { diagnostics } = analyze(source, { fileName: "p.ds" });
+  return diagnostics.filter((d) => d.severity === "error").map((d) => formatDiagnostic(d, source).split("\n")[0]!);
+}
+
+function specOf(source: string) {
+  const { plans, diagnostics } = analyze(source);
+  expect(diagnostics.filter((d) => d.severity === "error")).toEqual([]);
+  return networkSpec(plans![0]!);
+}
+
+const CELLS = "cell block = [conv(3, kernel=3, padding=same)]\ngraph g = balanced_tree(2, 1)";
+const live = (mask: Uint8Array): number => mask.reduce((a, b) => a + b, 0);
+
+describe("prune lines reach conv and recurrent weights", () => {
+  it("layers=[…] resolves convs to their weights and recurrent layers to their input and hidden weights", () => {
+    expect(specOf(conv("prune one_shot(percent=10, layers=[conv2, output])")).pruning![0]!.blocks).toEqual(["conv2", "dense1->output"]);
+    expect(specOf(conv("prune one_shot(percent=10, layers=[conv1])")).pruning![0]!.blocks).toEqual(["conv1"]);
+    expect(specOf(lstm("prune gradual(final=0.5, start=1, end=4, every=1, layers=[lstm2, dense1])")).pruning![0]!.blocks).toEqual([
+      "lstm2.input",
+      "lstm2.hidden",
+      "recurrent->dense1",
+    ]);
+    expect(specOf(lstm("prune one_shot(percent=10)")).pruning![0]!.blocks).toBeUndefined(); // every prunable weight
+  });
+
+  it("a one-shot schedule at creation prunes the conv it names and nothing else", async () => {
+    const model = await createNetwork(specOf(conv("prune one_shot(percent=50, layers=[conv2])")), { backend: "cpu", seed: 1 });
+    const conv2 = model.getMask("conv2");
+    expect(live(conv2)).toBe(conv2.length - Math.floor(conv2.length / 2));
+    expect(live(model.getMask("conv1"))).toBe(36);
+    expect(model.liveConnections()).toBe(model.totalConnections());
+    model.dispose();
+  });
+
+  it("a gradual schedule without layers brings every conv, recurrent and dense weight together to its sparsity in fit", async () => {
+    for (const [source, shape] of [
+      [conv("prune gradual(final=0.7, start=1, end=4, every=1)"), [1, 8, 8]],
+      [`${CELLS}\nnetwork N { input [1, 6, 6] structure g cells block head 4 dense 5 output 3\n  prune gradual(final=0.7, start=1, end=4, every=1) }`, [1, 6, 6]],
+      [lstm("prune gradual(final=0.7, start=1, end=4, every=1)"), [6, 3]],
+    ] as const) {
+      const model = await createNetwork(specOf(source), { backend: "cpu", seed: 2 });
+      const x = tf.randomUniform([16, ...shape], -1, 1, "float32", 5);
+      const y = tf.tensor1d(
+        Array.from({ length: 16 }, (_, i) => i % 3),
+        "int32",
+      );
+      await model.fit({ x, y }, { epochs: 1, batchSize: 4 });
+      const weights = prunableWeights(model);
+      const total = weights.reduce((n, w) => n + w.size, 0);
+      const remaining = weights.reduce((n, w) => n + live(model.getMask(w.name)), 0);
+      expect(remaining).toBe(Math.ceil(0.3 * total - 1e-9));
+      for (const w of weights.filter((w) => w.kind !== "dense")) expect(live(model.getMask(w.name))).toBeLessThan(w.size);
+      tf.dispose([x, y]);
+      model.dispose();
+    }
+  });
+
+  it("refuses synflow where it reaches a conv or a recurrent layer, named or by default, and takes it over the dense layers", () => {
+    expect(errors(conv("prune one_shot(percent=10, saliency=synflow)"))).toEqual(["p.ds:6:9: error DS2056: a synflow pruning schedule does not reach conv layer 'conv1' yet"]);
+    expect(errors(lstm("prune one_shot(percent=10, saliency=synflow, layers=[dense1, lstm2])"))).toEqual([
+      "p.ds:6:55: error DS2056: a synflow pruning schedule does not reach recurrent layer 'lstm2' yet",
+    ]);
+    expect(errors(lstm("prune one_shot(percent=10, saliency=synflow)"))).toEqual(["p.ds:6:9: error DS2056: a synflow pruning schedule does not reach recurrent layer 'lstm1' yet"]);
+    expect(errors(conv("prune one_shot(percent=10, saliency=synflow, layers=[dense1, output])"))).toEqual([]);
+    expect(errors(`${CELLS}\nnetwork N { input [1, 6, 6] structure g cells block output 3 prune one_shot(percent=10, saliency=synflow) }`)[0]).toContain(
+      "DS2056: a synflow pruning schedule does not reach conv layer 'cell0.conv1' yet",
+    );
+    expect(errors(lstm("prune one_shot(percent=10, layers=[lstm3])"))[0]).toContain("DS2027");
+  });
+});

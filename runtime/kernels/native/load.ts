@@ -12,6 +12,7 @@
  * DEEPSTRUCT_NATIVE=0 turns it off; DEEPSTRUCT_NATIVE_PATH names another
  * build of the addon.
  */
+import type { GraphExports } from "../graph/memory.js";
 
 /** What the addon exports: native/dense.c's products, and the graph kernel, Adam and input check of graph.c, adam.c and finite.c. */
 export interface NativeBlas {
@@ -41,28 +42,14 @@ export interface NativeBlas {
     kind: number,
   ): void;
   /** graph.wat's `transposeIn` and `pickRows` on `memory`, in tiles. */
-  graphTransposeIn?(memory: Float32Array, x: number, batch: number, cols: number, xt: number, bp: number): void;
-  graphPickRows?(memory: Float32Array, h: number, bp: number, rows: number, count: number, out: number, batch: number, add: number): void;
+  graphTransposeIn?: OnHeap<GraphExports["transposeIn"]>;
+  graphPickRows?: OnHeap<GraphExports["pickRows"]>;
   /** graph.wat's `backward` on `memory`, blocked over samples. */
-  graphBackward?(
-    memory: Float32Array,
-    g: number,
-    h: number,
-    xt: number,
-    r: number,
-    n: number,
-    bp: number,
-    weff: number,
-    start: number,
-    source: number,
-    activated: number,
-    kind: number,
-    dxt: number,
-    dweff: number,
-    db: number,
-    needInput: number,
-  ): void;
+  graphBackward?: OnHeap<GraphExports["backward"]>;
 }
+
+/** A graph.wat export as the addon takes it: the same arguments after the heap they point into. */
+type OnHeap<F> = F extends (...args: infer A) => void ? (memory: Float32Array, ...args: A) => void : never;
 
 export type NativeStatus = { readonly available: true; readonly blas: NativeBlas; readonly path: string } | { readonly available: false; readonly reason: string };
 

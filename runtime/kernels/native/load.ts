@@ -27,20 +27,7 @@ export interface NativeBlas {
   /** Adam over many tensors in one call: see native/adam.c. Absent from builds before it. */
   adamStep?(memory: Float32Array, table: Uint32Array, constants: Float32Array): void;
   /** graph.wat's `forward` (without its address scratch) on `memory`, the whole heap: see native/graph-napi.c. Absent from builds before it. */
-  graphForward?(
-    memory: Float32Array,
-    xt: number,
-    r: number,
-    h: number,
-    n: number,
-    bp: number,
-    weff: number,
-    bias: number,
-    start: number,
-    source: number,
-    activated: number,
-    kind: number,
-  ): void;
+  graphForward?: (memory: Float32Array, ...args: WithoutLast<Parameters<GraphExports["forward"]>>) => void;
   /** graph.wat's `transposeIn` and `pickRows` on `memory`, in tiles. */
   graphTransposeIn?: OnHeap<GraphExports["transposeIn"]>;
   graphPickRows?: OnHeap<GraphExports["pickRows"]>;
@@ -50,6 +37,8 @@ export interface NativeBlas {
 
 /** A graph.wat export as the addon takes it: the same arguments after the heap they point into. */
 type OnHeap<F> = F extends (...args: infer A) => void ? (memory: Float32Array, ...args: A) => void : never;
+
+type WithoutLast<T extends readonly unknown[]> = T extends readonly [...infer Head, unknown] ? Head : never;
 
 export type NativeStatus = { readonly available: true; readonly blas: NativeBlas; readonly path: string } | { readonly available: false; readonly reason: string };
 

@@ -76,8 +76,8 @@ export function extractGraph(model: Model, options: ExtractOptions): ExtractedGr
 
   const graph: ExtractedGraph = new DirectedGraph();
   const layers = new Map(model.layers.map((layer) => [layer.name, layer]));
-  // Per layer, the vertex key of each neuron at this order.
-  const keys = new Map<string, string[]>();
+  // Per layer, the vertex key of each neuron at this order (none for the input when it is left out).
+  const keys = new Map<string, readonly (string | undefined)[]>();
   const single = structureInstances(model.layers).size <= 1;
   for (const layer of model.layers) {
     if (layer.kind === "input" && model.spec.cells !== undefined) {
@@ -87,7 +87,7 @@ export function extractGraph(model: Model, options: ExtractOptions): ExtractedGr
     }
     if (layer.kind === "input" && model.features.length > 0) {
       // Layer 0 is the last feature map: its neurons are that map's vertices.
-      keys.set(layer.name, addFeatureGraph(model, graph, { order, threshold, includeInputs: options.includeInputs !== false }));
+      keys.set(layer.name, addFeatureGraph(model, graph, { order, threshold, includeInputs: options.includeInputs !== false }).keys);
       continue;
     }
     if (layer.kind === "input" && model.recurrent.length > 0) {
@@ -125,8 +125,9 @@ export function extractGraph(model: Model, options: ExtractOptions): ExtractedGr
       if (mask[i] === 0) continue;
       const w = weights[i]!;
       if (Math.abs(w) <= threshold) continue;
-      const source = sourceKeys[Math.floor(i / cols)]!;
+      const source = sourceKeys[Math.floor(i / cols)];
       const target = targetKeys[i % cols]!;
+      if (source === undefined) continue;
       if (order === 0) {
         graph.addEdge(source, target, { weight: w });
       } else {

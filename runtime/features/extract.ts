@@ -16,22 +16,37 @@ import type { Model } from "../model.js";
 import type { FeatureLayerSpec } from "../spec.js";
 import { windowGeometry, type ChannelsFirst } from "./shapes.js";
 
-/** The vertex key of each neuron of a map at `order`, its vertices added (their `size` counting the neurons merged). */
-function addMap(graph: ExtractedGraph, layer: string, shape: ChannelsFirst, kind: "input" | "hidden", order: ExtractionOrder): string[] {
+/**
+ * The vertex key of each neuron of a map at `order`, its vertices added
+ * (their `size` counting the neurons merged; `vertex` the graph vertex of the
+ * cell the map belongs to, if it does).
+ */
+function addMap(graph: ExtractedGraph, layer: string, shape: ChannelsFirst, kind: "input" | "hidden", order: ExtractionOrder, vertex?: number): string[] {
   const [c, h, w] = shape;
   return Array.from({ length: c * h * w }, (_, index) => {
     const group = order === 0 ? index : order === 1 ? Math.floor(index / (h * w)) : 0;
     const key = order === 2 ? layer : `${layer}:${group}`;
     if (graph.hasNode(key)) graph.updateNodeAttribute(key, "size", (size) => (size ?? 0) + 1);
-    else graph.addNode(key, { layer, index: group, kind, size: 1 });
+    else graph.addNode(key, { layer, index: group, kind, size: 1, ...(vertex === undefined ? {} : { vertex }) });
     return key;
   });
 }
 
-type EdgeSink = (source: string, target: string, weight: number) => void;
+/**
+ * A map's neurons as vertex keys, channels first, with the map's shape. A
+ * key is undefined where the position has no vertex: a zero-padded position
+ * of a cell network's concatenated maps, or a map left out (the input without
+ * `includeInputs`); no edge leaves it.
+ */
+export interface KeyedMap {
+  readonly keys: readonly (string | undefined)[];
+  readonly shape: ChannelsFirst;
+}
+
+export type EdgeSink = (source: string, target: string, weight: number) => void;
 
 /** Order 0 adds every edge; orders 1 and 2 count them and sum their squared weights (the norm's root is taken by the caller). */
-function edgeSink(graph: ExtractedGraph, order: ExtractionOrder): EdgeSink {
+export function edgeSink(graph: ExtractedGraph, order: ExtractionOrder): EdgeSink {
   if (order === 0) return (source, target, weight) => graph.addEdge(source, target, { weight });
   return (source, target, weight) => {
     const edge = graph.edge(source, target);
@@ -47,36 +62,51 @@ function values(model: Model, name: string): Float32Array {
   return found.variable.dataSync() as Float32Array;
 }
 
-/** Adds the feature maps and their edges; returns the keys of the last map (layer 0 of the dense part), or of the input when `includeInputs` is off and there is nothing before. */
+export interface StackOptions {
+  readonly order: ExtractionOrder;
+  readonly threshold: number;
+  readonly sink: EdgeSink;
+  /** The graph vertex of the cell these layers make, for the `vertex` attribute of their maps. */
+  readonly vertex?: number;
+}
+
+/** Adds the maps of `layers` over `input` and the edges into each; returns the last map. */
+export function addFeatureStack(model: Model, graph: ExtractedGraph, layers: readonly FeatureLayerSpec[], input: KeyedMap, options: StackOptions): KeyedMap {
+  let before = input;
+  for (const layer of layers) {
+    const shape = model.features.find((f) => f.name === layer.name)!.outputShape;
+    const after = { keys: addMap(graph, layer.name, shape, "hidden", options.order, options.vertex), shape };
+    addLayerEdges(model, layer, before, after, options);
+    before = after;
+  }
+  return before;
+}
+
+/**
+ * Adds the input and the feature maps in front of the dense part (or of the
+ * cells) with their edges; returns the last map, the input itself when there
+ * are no feature layers (its keys undefined when `includeInputs` is off).
+ */
 export function addFeatureGraph(
   model: Model,
   graph: ExtractedGraph,
   options: { readonly order: ExtractionOrder; readonly threshold: number; readonly includeInputs: boolean },
-): string[] {
-  const specs = model.spec.features ?? [];
-  const input = model.inputShape as unknown as ChannelsFirst;
-  const sink = edgeSink(graph, options.order);
-  let before = options.includeInputs ? addMap(graph, "input", input, "input", options.order) : undefined;
-  let shape = input;
-  specs.forEach((layer, i) => {
-    const info = model.features[i]!;
-    const out = info.outputShape;
-    const after = addMap(graph, layer.name, out, "hidden", options.order);
-    if (before !== undefined) addLayerEdges(model, layer, shape, out, before, after, options.threshold, sink);
-    before = after;
-    shape = out;
-  });
-  return before ?? [];
+): KeyedMap {
+  const shape = model.inputShape as unknown as ChannelsFirst;
+  const input = { keys: options.includeInputs ? addMap(graph, "input", shape, "input", options.order) : [], shape };
+  return addFeatureStack(model, graph, model.spec.features ?? [], input, { ...options, sink: edgeSink(graph, options.order) });
 }
 
-function addLayerEdges(model: Model, layer: FeatureLayerSpec, from: ChannelsFirst, to: ChannelsFirst, before: string[], after: string[], threshold: number, sink: EdgeSink): void {
+function addLayerEdges(model: Model, layer: FeatureLayerSpec, input: KeyedMap, output: KeyedMap, { threshold, sink }: StackOptions): void {
+  const [from, to] = [input.shape, output.shape];
   const edge = (i: number, o: number, weight: number): void => {
-    if (Math.abs(weight) > threshold) sink(before[i]!, after[o]!, weight);
+    const source = input.keys[i];
+    if (source !== undefined && Math.abs(weight) > threshold) sink(source, output.keys[o]!, weight);
   };
   if (layer.kind === "batchNorm") {
     const [gain, variance] = [values(model, `${layer.name}.gain`), values(model, `${layer.name}.runningVariance`)];
     const perChannel = from[1] * from[2];
-    for (let k = 0; k < before.length; k++) {
+    for (let k = 0; k < from[0] * perChannel; k++) {
       const c = Math.floor(k / perChannel);
       edge(k, k, gain[c]! / Math.sqrt(variance[c]! + layer.epsilon));
     }
@@ -84,7 +114,7 @@ function addLayerEdges(model: Model, layer: FeatureLayerSpec, from: ChannelsFirs
   }
   if (layer.kind === "globalAvgPool") {
     const perChannel = from[1] * from[2];
-    for (let k = 0; k < before.length; k++) edge(k, Math.floor(k / perChannel), 1 / perChannel);
+    for (let k = 0; k < from[0] * perChannel; k++) edge(k, Math.floor(k / perChannel), 1 / perChannel);
     return;
   }
   const kernel = layer.kind === "conv" ? layer.kernel : layer.size;

@@ -137,7 +137,11 @@ describe("a cell network", () => {
       Uint8Array.from({ length: 3 * 3 * 4 * 2 }, (_, k) => (Math.floor(k / 2) % 4 < 2 ? 0 : 1)),
     );
     expect(edges()).toEqual(["0->1", "1->2", "2->head", "head->output", "input->0"]);
-    expect(() => model.extractGraph({ order: 0 })).toThrow("N.extractGraph: a cell network is extracted at order 2 (its cells and their edges), not order 0");
+    // At order 0 the same mask leaves no edge from cell 0's last map into cell 2's conv, and keeps cell 1's.
+    const neurons = model.extractGraph({ order: 0 });
+    const into = (layer: string): number => neurons.filterEdges((_e, _a, s, t) => s.startsWith(`${layer}:`) && t.startsWith("cell2.conv1:")).length;
+    expect(into(model.spec.cells!.vertices[0]!.layers.at(-1)!.name)).toBe(0);
+    expect(into(model.spec.cells!.vertices[1]!.layers.at(-1)!.name)).toBeGreaterThan(0);
     model.dispose();
   });
 });

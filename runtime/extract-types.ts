@@ -47,3 +47,13 @@ export interface ConnectionList {
   readonly targets: Uint32Array;
   readonly weights: Float32Array;
 }
+
+/**
+ * Where connection-level extraction writes: layers numbered in the order
+ * they are added (`addLayer` gives the first neuron's global number), and
+ * connections between global numbers.
+ */
+export interface ConnectionSink {
+  addLayer(name: string, size: number): number;
+  add(source: number, target: number, weight: number): void;
+}

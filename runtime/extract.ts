@@ -21,51 +21,11 @@ import { addFeatureGraph } from "./features/extract.js";
 import { addRecurrentGraph } from "./recurrent/extract.js";
 import { addCellGraph } from "./cells/extract.js";
 import type { LayerInfo, Model } from "./model.js";
-import type { ConnectionList, ExtractedEdge, ExtractedGraph, ExtractedVertex, ExtractionOrder, ExtractOptions } from "./extract-types.js";
+import { kept, thresholdOf } from "./extract-connections.js";
+import type { ExtractedGraph, ExtractionOrder, ExtractOptions } from "./extract-types.js";
 
+export { extractConnections } from "./extract-connections.js";
 export type { ConnectionList, ExtractedEdge, ExtractedGraph, ExtractedVertex, ExtractionOrder, ExtractOptions } from "./extract-types.js";
-
-export function extractConnections(model: Model, options: Omit<ExtractOptions, "order"> = {}): ConnectionList {
-  const threshold = thresholdOf(model, options.threshold);
-  const offsets = new Map<string, number>();
-  const layers: { name: string; offset: number; size: number }[] = [];
-  let next = 0;
-  for (const layer of model.layers) {
-    if (!kept(layer, options)) continue;
-    offsets.set(layer.name, next);
-    layers.push({ name: layer.name, offset: next, size: layer.size });
-    next += layer.size;
-  }
-  const blocks = model.blocks.filter((b) => offsets.has(b.source) && offsets.has(b.target));
-  const capacity = blocks.reduce((sum, b) => sum + model.liveConnections(b.name), 0);
-  const sources = new Uint32Array(capacity);
-  const targets = new Uint32Array(capacity);
-  const weights = new Float32Array(capacity);
-  let count = 0;
-  for (const block of blocks) {
-    const mask = model.getMask(block.name);
-    const w = model.getWeights(block.name);
-    const [rowBase, colBase, cols] = [offsets.get(block.source)!, offsets.get(block.target)!, block.targetSize];
-    for (let i = 0; i < mask.length; i++) {
-      if (mask[i] === 0 || Math.abs(w[i]!) <= threshold) continue;
-      const row = (i / cols) | 0;
-      sources[count] = rowBase + row;
-      targets[count] = colBase + (i - row * cols);
-      weights[count++] = w[i]!;
-    }
-  }
-  return { layers, sources: sources.subarray(0, count), targets: targets.subarray(0, count), weights: weights.subarray(0, count) };
-}
-
-function thresholdOf(model: Model, threshold: number | undefined): number {
-  const value = threshold ?? -1;
-  if (!Number.isFinite(value)) throw new Error(`${model.name}.extractGraph: threshold must be a finite number, got ${value}`);
-  return value;
-}
-
-function kept(layer: LayerInfo, options: Omit<ExtractOptions, "order">): boolean {
-  return (layer.kind !== "input" || options.includeInputs !== false) && (layer.kind !== "output" || options.includeOutputs !== false);
-}
 
 export function extractGraph(model: Model, options: ExtractOptions): ExtractedGraph {
   if (options === null || typeof options !== "object") throw new Error(`${model.name}.extractGraph: expected options { order: 0 | 1 | 2, … }, got ${String(options)}`);

@@ -16,8 +16,13 @@
  * Layer 0 of the dense part is the last layer's state at the last step: its
  * neurons are that layer's (`output=last`); with `output=all` layer 0 keeps
  * its own vertices `recurrent:K` (K = step · hidden + I), fed by neuron I with weight 1.
+ *
+ * `extractConnections` lists the same order-0 connections as typed arrays:
+ * layers `input` (the features), then each recurrent layer, then (with
+ * `output=all`) layer 0; a pair joined by several gates' weights is one
+ * entry, its weight their L2 norm (an rnn's, one gate, its signed weight).
  */
-import type { ExtractedGraph, ExtractionOrder } from "../extract-types.js";
+import type { ConnectionSink, ExtractedGraph, ExtractionOrder } from "../extract-types.js";
 import type { Model, RecurrentInfo } from "../model.js";
 
 interface Options {
@@ -97,4 +102,48 @@ export function addRecurrentGraph(model: Model, graph: ExtractedGraph, options: 
     graph.addEdge(e.source, e.target, { connections: e.connections, norm, ...(e.weight !== undefined && order === 0 ? { weight: e.weight } : {}) });
   }
   return layerZero;
+}
+
+/**
+ * The stack's neurons and live connections into `sink`; returns the global
+ * number of layer 0's first neuron (the last recurrent layer's first, unless
+ * every step is the output).
+ */
+export function addRecurrentConnections(model: Model, sink: ConnectionSink, options: { readonly threshold: number; readonly includeInputs: boolean }): number {
+  let before = options.includeInputs ? sink.addLayer("input", model.inputShape[1]!) : undefined;
+  for (const layer of model.recurrent) {
+    const offset = sink.addLayer(layer.name, layer.hidden);
+    if (before !== undefined) addWeightConnections(sink, model, layer, "input", before, offset, options.threshold);
+    addWeightConnections(sink, model, layer, "hidden", offset, offset, options.threshold);
+    before = offset;
+  }
+  const last = model.recurrent.at(-1)!;
+  if (model.spec.recurrent!.output !== "all") return before!;
+  const steps = model.inputShape[0]!;
+  const layerZero = sink.addLayer(model.layers[0]!.name, steps * last.hidden);
+  for (let k = 0; k < steps * last.hidden; k++) sink.add(before! + (k % last.hidden), layerZero + k, 1);
+  return layerZero;
+}
+
+/** One entry per (row, neuron) with a live gate weight above the threshold: the weight itself for one gate, the gates' L2 norm for several. */
+function addWeightConnections(sink: ConnectionSink, model: Model, layer: RecurrentInfo, which: "input" | "hidden", from: number, to: number, threshold: number): void {
+  const mask = model.getMask(`${layer.name}.${which}`);
+  const weights = values(model, `${layer.name}.${which}Weight`);
+  const hidden = layer.hidden;
+  const rows = mask.length / (layer.gates * hidden);
+  const squares = new Float64Array(rows * hidden);
+  const live = new Uint8Array(rows * hidden);
+  for (let i = 0; i < mask.length; i++) {
+    const w = weights[i]!;
+    if (mask[i] === 0 || Math.abs(w) <= threshold) continue;
+    // Entry i is (row, gate · hidden + neuron): its pair is row · hidden + neuron.
+    const pair = Math.floor(i / (layer.gates * hidden)) * hidden + (i % hidden);
+    squares[pair] = layer.gates === 1 ? w : squares[pair]! + w * w;
+    live[pair] = 1;
+  }
+  for (let pair = 0; pair < live.length; pair++) {
+    if (live[pair] === 0) continue;
+    const row = Math.floor(pair / hidden);
+    sink.add(from + row, to + (pair - row * hidden), layer.gates === 1 ? squares[pair]! : Math.sqrt(squares[pair]!));
+  }
 }

@@ -16,6 +16,7 @@ import { disposeCellStores, type CellStores } from "./cells/store.js";
 import { convMask, featureInfos, setConvMask } from "./features/masks.js";
 import { disposeFeatureStores, featureParameters, featureState, type ConvStore, type FeatureStore } from "./features/store.js";
 import type { BackendName, BatchRank, BlockInfo, ExecutionStep, FeatureInfo, LayerInfo, Model, Parameter, PredictOptions, RecurrentInfo } from "./model.js";
+import { liveOf, prunableWeights, type PrunableWeight } from "./pruning/weights.js";
 import { recurrentForward } from "./recurrent/forward.js";
 import { disposeRecurrentStore, recurrentBlocks, recurrentParameters, setRecurrentMask, type RecurrentStore } from "./recurrent/store.js";
 import { blockMask, blockMatrix, blockWeights, liveCount, readVariable, setBlockMask, setBlockWeights, writeVariable } from "./storage/blocks.js";
@@ -319,17 +320,27 @@ export class NetworkModel<I extends readonly number[], O extends readonly number
     writeVariable(store.bias, Float32Array.from(values));
   }
 
-  liveConnections(block?: string): number {
-    if (block === undefined) {
+  /** Every prunable weight's live entries (dense blocks, convs, recurrent weights), or one weight's by the name getMask takes. */
+  liveConnections(weight?: string): number {
+    if (weight === undefined) {
       this.alive("liveConnections");
-      return this.stores.reduce((sum, store) => sum + liveCount(store), 0);
+      return prunableWeights(this).reduce((sum, w) => sum + liveOf(this, w), 0);
     }
-    const { store, slice } = this.block("liveConnections", block);
+    if (this.convs.has(weight) || this.recurrentMasks.has(weight)) return this.getMask(weight).reduce((sum, m) => sum + m, 0);
+    const { store, slice } = this.block("liveConnections", weight);
     return liveCount(store, slice);
   }
 
+  /** Per kind of prunable weight the model has, its live entries. */
+  liveConnectionsByKind(): Partial<Record<PrunableWeight["kind"], number>> {
+    this.alive("liveConnectionsByKind");
+    const counts: Partial<Record<PrunableWeight["kind"], number>> = {};
+    for (const w of prunableWeights(this)) counts[w.kind] = (counts[w.kind] ?? 0) + liveOf(this, w);
+    return counts;
+  }
+
   totalConnections(): number {
-    return this.blocks.reduce((sum, b) => sum + b.sourceSize * b.targetSize, 0);
+    return prunableWeights(this).reduce((sum, w) => sum + w.size, 0);
   }
 
   denseWeightGradients(data: TrainingData, lossName: LossName = "crossEntropy"): Map<string, Float32Array> {

@@ -8,6 +8,7 @@ import type { Execution, LayerKind, LayerOrigin, NetworkSpec } from "./spec.js";
 import type { Evaluation, FitOptions, History, TrainingData } from "./training/options.js";
 import type { LossName } from "./training/losses.js";
 import type { ModelSummary } from "./summary.js";
+import type { PrunableWeight } from "./pruning/weights.js";
 import type { RuntimeLimits } from "./limits.js";
 
 /**
@@ -237,9 +238,15 @@ export interface Model<I extends readonly number[] = readonly number[], O extend
    */
   setBias(layer: string, values: ArrayLike<number>): void;
 
-  /** Live connections of one block, or of the whole network. */
-  liveConnections(block?: string): number;
-  /** Connections the blocks could hold: Σ sourceSize × targetSize. */
+  /**
+   * Live connections: of every prunable weight together (dense blocks,
+   * convs, recurrent input and hidden weights: see pruning/weights.ts), or of
+   * one, named as getMask names it (`dense1->output`, `conv1`, `lstm1.hidden`).
+   */
+  liveConnections(weight?: string): number;
+  /** `liveConnections()` split by the kind of weight, for the kinds the model has. */
+  liveConnectionsByKind(): Partial<Record<PrunableWeight["kind"], number>>;
+  /** Connections the prunable weights could hold: every entry of every mask. */
   totalConnections(): number;
 
   /**

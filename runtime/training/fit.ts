@@ -165,7 +165,8 @@ function epochLogs(
   counts: { loss: number; accuracy: number; learningRate: number; seconds: number; pruningEvents: readonly PruningEvent[]; growthEvents: readonly GrowthEvent[] },
   evaluation: Evaluation | undefined,
 ): EpochLogs {
-  const live = model.liveConnections();
+  const liveByKind = model.liveConnectionsByKind();
+  const live = Object.values(liveByKind).reduce((sum, n) => sum + n, 0);
   const total = model.totalConnections();
   const growth = counts.growthEvents.filter((e) => e.epoch === epoch);
   return {
@@ -177,6 +178,7 @@ function epochLogs(
     learningRate: counts.learningRate,
     seconds: counts.seconds,
     liveConnections: live,
+    liveByKind,
     totalConnections: total,
     sparsity: total === 0 ? 0 : 1 - live / total,
     pruned: counts.pruningEvents.filter((e) => e.epoch === epoch).reduce((n, e) => n + e.pruned, 0),

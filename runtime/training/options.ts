@@ -7,6 +7,7 @@ import type * as tf from "@tensorflow/tfjs-core";
 import type { Tensor } from "@tensorflow/tfjs-core";
 import type { GrowthHooksState } from "../growing/dynamic-sparse.js";
 import type { PruningHooksState } from "../pruning/schedule.js";
+import type { PrunableWeight } from "../pruning/weights.js";
 import type { RandomState } from "../random.js";
 import type { DynamicSparsity, PruningSchedule } from "../spec.js";
 import type { LossName } from "./losses.js";
@@ -158,7 +159,11 @@ export interface EpochLogs {
   readonly learningRate: number;
   /** Wall-clock seconds of the epoch's training steps (validation excluded). */
   readonly seconds: number;
+  /** Live entries of every prunable weight (dense blocks, convs, recurrent weights), after the epoch's pruning and growth. */
   readonly liveConnections: number;
+  /** The same split by kind of weight, for the kinds the model has (absent from histories written before it was kept). */
+  readonly liveByKind?: Partial<Record<PrunableWeight["kind"], number>>;
+  /** Entries of every prunable weight's mask. */
   readonly totalConnections: number;
   /** 1 − live / total, after the epoch's pruning. */
   readonly sparsity: number;

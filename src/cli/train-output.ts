@@ -11,6 +11,18 @@ import type { TrainingReport } from "./train.js";
 export const percent = (v: number | undefined | null): string => (v === undefined || v === null ? "—" : `${(v * 100).toFixed(2)}%`);
 export const count = (v: number): string => v.toLocaleString("en-US");
 
+/** Each kind's live connections, `conv 2,000 + dense 10,345`, when a network has several kinds of prunable weight; undefined otherwise. */
+export function kindShares(byKind: EpochLogs["liveByKind"]): string | undefined {
+  const kinds = Object.entries(byKind ?? {});
+  return kinds.length < 2 ? undefined : kinds.map(([kind, n]) => `${kind} ${count(n)}`).join(" + ");
+}
+
+/** `live 12,345` for one kind of weight, `live 12,345 = conv 2,000 + dense 10,345` for several. */
+function liveText(logs: EpochLogs): string {
+  const shares = kindShares(logs.liveByKind);
+  return `live ${count(logs.liveConnections)}${shares === undefined ? "" : ` = ${shares}`}`;
+}
+
 /** `held-out 93.20%` for classes, `held-out mse 0.8123` for regression. */
 function heldOut(logs: EpochLogs): string {
   if (logs.valAccuracy !== undefined) return `held-out ${percent(logs.valAccuracy)}`;
@@ -20,7 +32,7 @@ function heldOut(logs: EpochLogs): string {
 export function epochLine(logs: EpochLogs, epochs: number): string {
   return (
     `epoch ${logs.epoch}/${epochs}  loss ${logs.loss.toFixed(4)}  ${logs.accuracy === undefined ? "" : `accuracy ${percent(logs.accuracy)}  `}` +
-    `${heldOut(logs)}  live ${count(logs.liveConnections)} (sparsity ${percent(logs.sparsity)})` +
+    `${heldOut(logs)}  ${liveText(logs)} (sparsity ${percent(logs.sparsity)})` +
     `${logs.pruned > 0 ? `, ${count(logs.pruned)} pruned` : ""}` +
     `${logs.regrown > 0 ? `, ${count(logs.dropped)} dropped and regrown` : ""}  ${logs.seconds.toFixed(1)} s`
   );

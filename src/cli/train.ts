@@ -25,7 +25,7 @@ import { readData, type Split } from "./run-data.js";
 import { readSource } from "./read-source.js";
 import { claimRunFolder, type RunFolder } from "./run-folder.js";
 import { fitSettings, type RunSettings, type TrainArguments } from "./train-arguments.js";
-import { count, epochPrinter, progressBar, summary } from "./train-output.js";
+import { count, epochPrinter, kindShares, progressBar, summary } from "./train-output.js";
 import { UsageError } from "./usage.js";
 
 export type { TrainArguments } from "./train-arguments.js";
@@ -99,6 +99,12 @@ export async function trainCommand(args: TrainArguments, io: CliIo): Promise<num
   }
 }
 
+/** ` (conv 2,000 + dense 10,345)` for a model with several kinds of prunable weight, nothing for one. */
+function sharesText(model: Model): string {
+  const shares = kindShares(model.liveConnectionsByKind());
+  return shares === undefined ? "" : ` (${shares})`;
+}
+
 interface Run {
   readonly settings: RunSettings;
   readonly model: Model;
@@ -133,7 +139,7 @@ async function trainOn({ settings, model, split, folder, io, progress, resume }:
   );
   io.out(
     `${model.name} on ${split.description}: ${count(split.train.size)} training and ${count(split.test.size)} held-out samples, ` +
-      `backend ${model.backend}, seed ${settings.seed}, ${count(model.liveConnections())} live connections` +
+      `backend ${model.backend}, seed ${settings.seed}, ${count(model.liveConnections())} live connections${sharesText(model)}` +
       (resume === undefined ? "" : `; resuming after epoch ${resume.epochsCompleted}`),
   );
   const started = performance.now();

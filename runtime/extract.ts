@@ -21,10 +21,18 @@ import { addFeatureGraph } from "./features/extract.js";
 import { addRecurrentGraph } from "./recurrent/extract.js";
 import { addCellGraph } from "./cells/extract.js";
 import type { LayerInfo, Model } from "./model.js";
-import { kept, thresholdOf } from "./extract-connections.js";
-import type { ExtractedGraph, ExtractionOrder, ExtractOptions } from "./extract-types.js";
+import { connectionsOfGraph, kept, listConnections, thresholdOf } from "./extract-connections.js";
+import type { ConnectionList, ExtractedGraph, ExtractionOrder, ExtractOptions } from "./extract-types.js";
 
-export { extractConnections } from "./extract-connections.js";
+/**
+ * Order 0 as typed arrays. Dense and recurrent models are read straight into
+ * them; a model with feature layers or cells goes through its order-0 graph
+ * (the receptive fields are worked out once, in features/extract.ts).
+ */
+export function extractConnections(model: Model, options: Omit<ExtractOptions, "order"> = {}): ConnectionList {
+  if (model.features.length === 0) return listConnections(model, options);
+  return connectionsOfGraph(extractGraph(model, { ...options, order: 0 }));
+}
 export type { ConnectionList, ExtractedEdge, ExtractedGraph, ExtractedVertex, ExtractionOrder, ExtractOptions } from "./extract-types.js";
 
 export function extractGraph(model: Model, options: ExtractOptions): ExtractedGraph {

@@ -327,6 +327,10 @@ export class NetworkModel<I extends readonly number[], O extends readonly number
       return prunableWeights(this).reduce((sum, w) => sum + liveOf(this, w), 0);
     }
     if (this.convs.has(weight) || this.recurrentMasks.has(weight)) return this.getMask(weight).reduce((sum, m) => sum + m, 0);
+    if (!this.slices.has(weight)) {
+      this.alive("liveConnections");
+      throw new Error(`${this.name}.liveConnections: unknown weight '${weight}'; weights are ${quoteList(prunableWeights(this).map((w) => w.name))}`);
+    }
     const { store, slice } = this.block("liveConnections", weight);
     return liveCount(store, slice);
   }

@@ -34,6 +34,7 @@ describe("liveConnections counts every prunable weight", () => {
     });
     expect(model.totalConnections()).toBe(conv + dense);
     expect(model.summary().totals.connections).toBe(model.liveConnections());
+    expect(() => model.liveConnections("conv3")).toThrow("C.liveConnections: unknown weight 'conv3'; weights are 'conv1', 'conv2', 'features->dense1', 'dense1->output'");
     model.dispose();
   });
 

@@ -83,7 +83,8 @@ function convInputs(model: Model): Map<string, { conv: Conv; reads: Map3 }> {
     }
     return before;
   };
-  for (const cell of cells.vertices) made.set(cell.vertex, stack(cell.layers, cell.inputs.length === 0 ? input : concatenate(cell.inputs.map((u) => made.get(u)!))));
+  const front = stack(model.spec.features ?? [], input);
+  for (const cell of cells.vertices) made.set(cell.vertex, stack(cell.layers, cell.inputs.length === 0 ? front : concatenate(cell.inputs.map((u) => made.get(u)!))));
   const read = new Set(cells.vertices.flatMap((v) => v.inputs));
   stack(cells.head, concatenate(cells.vertices.filter((v) => !read.has(v.vertex)).map((v) => made.get(v.vertex)!)));
   return result;
@@ -103,6 +104,12 @@ const SOURCES = [
       graph g = edges { 5 -> 1, 1 -> 7, 5 -> 7, 5 -> 2 }
       network N { input [2, 11, 6] structure g cells c head 2 output 3 }`,
   },
+  {
+    label: "feature layers in front, the sources reading their last map",
+    source: `cell c = [conv(3, kernel=2, stride=2)]
+      graph g = edges { 0 -> 1, 0 -> 2 }
+      network N { input [1, 9, 12] features [conv(2, kernel=3, padding=same), max_pool(2)] structure g cells c head 2 output 2 }`,
+  },
 ];
 
 describe.each(SOURCES)("order-0 extraction of a cell network: $label", ({ source }) => {
@@ -114,7 +121,7 @@ describe.each(SOURCES)("order-0 extraction of a cell network: $label", ({ source
     model.setMask(first, mask);
     const graph = model.extractGraph({ order: 0 });
     const convs = convInputs(model);
-    expect(convs.size).toBe(model.spec.cells!.vertices.length + 1);
+    expect(convs.size).toBe(model.spec.cells!.vertices.length + 1 + (model.spec.features ?? []).filter((l) => l.kind === "conv").length);
     for (const [name, { conv, reads }] of convs) {
       const expected = bruteForceEdges(model, conv, reads);
       expect(expected.length).toBeGreaterThan(0);
@@ -152,7 +159,8 @@ describe.each(SOURCES)("order-0 extraction of a cell network: $label", ({ source
       expect(edge.norm!).toBeCloseTo(Math.sqrt(squares), 5);
     }
     const conv = model.spec.cells!.vertices[0]!.layers[0]!.name;
-    expect(coarse.filterNodes((n) => n.startsWith(`${conv}:`))).toEqual([`${conv}:0`, `${conv}:1`]);
+    const channels = model.features.find((f) => f.name === conv)!.outputShape[0];
+    expect(coarse.filterNodes((n) => n.startsWith(`${conv}:`))).toEqual(Array.from({ length: channels }, (_, c) => `${conv}:${c}`));
     model.dispose();
   });
 });

@@ -44,6 +44,8 @@ describe("learnable masks", () => {
     const plain = await buildModel("network H { input 8 dense 3 output 2 }", { seed: 3 });
     plain.setMask("input->dense1", hard);
     for (const p of plain.parameters) p.variable.assign(model.parameters.find((q) => q.name === p.name)!.variable);
-    expect(Array.from(model.predict(x).dataSync())).toEqual(Array.from(plain.predict(x).dataSync()));
+    // The plain model may run its masked block sparse (the cost model's choice), so sums differ in order: float32 rounding only.
+    const expected = Array.from(plain.predict(x).dataSync());
+    Array.from(model.predict(x).dataSync()).forEach((v, i) => expect(v).toBeCloseTo(expected[i]!, 5));
   });
 });

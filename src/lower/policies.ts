@@ -6,7 +6,6 @@ import type { CheckedNetwork, LayerSelection, MaskPolicy } from "../check/progra
 import type { MaskFile } from "../elaborate/program.js";
 import type { DiagnosticBag } from "../diagnostics/diagnostic.js";
 import type { BlockIR, LayerIR, MaskIR } from "./ir.js";
-import { refuseSynflow } from "./features.js";
 import { lowerSchedule } from "./pruning.js";
 
 /**
@@ -83,7 +82,6 @@ export function applyPolicies(
 
   const pruning: PruningSchedule[] = [];
   for (const checked of network.pruning) {
-    refuseSynflow(checked, recurrentNames, "recurrent layer", bag);
     const names = { network: network.name, convs: convNames, recurrent: recurrentNames, denseBlocks: (s: LayerSelection) => select(s)?.map((b) => blocks[b]!.name) };
     const schedule = lowerSchedule(checked, names, bag);
     if (schedule !== undefined) pruning.push(schedule);

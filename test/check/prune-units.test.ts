@@ -69,6 +69,8 @@ describe("unit= in prune schedules, and layers=[…] naming a cell's conv or a r
     expect(errors(conv("prune one_shot(percent=10, unit=filter)"))[0]).toBe(
       "p.ds:6:35: error DS2005: 'unit' expects one of weight, kernel, channel, neuron, but got the name 'filter'",
     );
+    // A dotted name needs a name after each dot.
+    expect(errors(lstm("prune one_shot(percent=10, layers=[lstm1.])"))[0]).toBe("p.ds:6:44: error DS1002: expected a name but found ']'");
     // An unknown name is the unknown-layer error, whatever the unit.
     expect(errors(lstm("prune one_shot(percent=10, unit=neuron, layers=[lstm3.hidden])"))[0]).toContain("DS2027: network 'R' has no layer 'lstm3.hidden'");
   });

@@ -4,6 +4,7 @@ import {
   Arrow,
   Cell,
   Comma,
+  Dot,
   Data,
   Edges,
   Equals,
@@ -114,9 +115,13 @@ export class DsParser extends CstParser {
     ]);
   });
 
-  /** A bare name as a value: a graph, or a word such as `relu`. */
+  /** A bare name as a value: a graph, a word such as `relu`, or a dotted one such as `cell3.conv1` (a layer inside a cell, a recurrent layer's weight). */
   name = this.RULE("name", () => {
     this.CONSUME(Identifier);
+    this.MANY(() => {
+      this.CONSUME(Dot);
+      this.CONSUME2(Identifier);
+    });
   });
 
   list = this.RULE("list", () => {

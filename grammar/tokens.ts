@@ -41,6 +41,8 @@ export const UnterminatedString = createToken({
   label: "a string",
 });
 
+/** Joins the parts of a dotted name such as `cell3.conv1` or `lstm1.hidden` (after NumberLiteral, so `.5` stays a number). */
+export const Dot = createToken({ name: "Dot", pattern: /\./, label: "'.'" });
 export const Equals = createToken({ name: "Equals", pattern: /=/, label: "'='" });
 export const Comma = createToken({ name: "Comma", pattern: /,/, label: "','" });
 export const LBrace = createToken({ name: "LBrace", pattern: /\{/, label: "'{'" });
@@ -67,6 +69,7 @@ export const allTokens: TokenType[] = [
   NumberLiteral,
   StringLiteral,
   UnterminatedString,
+  Dot,
   Equals,
   Comma,
   LBrace,

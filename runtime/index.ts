@@ -49,6 +49,7 @@ export { LOSSES } from "./training/losses.js";
 export type { LossName } from "./training/losses.js";
 export { applyMask, liveNeurons, prune, pruneBlock, pruneNeurons, recomputeMask } from "./pruning/prune.js";
 export { pruneChannels, pruneConvUnits, type ConvUnit, type ConvUnitOptions } from "./pruning/conv-units.js";
+export { PRUNE_UNITS, UNIT_FITS, type PruneUnit } from "./pruning/units.js";
 export { prunableWeights, type PrunableWeight } from "./pruning/weights.js";
 export type { PruneAmount, PruneOptions, PruneResult } from "./pruning/prune.js";
 export { growNeurons } from "./growing/neurons.js";

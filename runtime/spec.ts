@@ -195,8 +195,20 @@ export interface LearnableMaskSpec {
 /** The saliency a pruning schedule ranks connections by. */
 export type ScheduleSaliency = "magnitude" | "random" | "normalizedMagnitude" | "synflow";
 
+/**
+ * What a pruning ranks and removes whole (pruning/units.ts): `weight` one entry
+ * (order 0, the default); `kernel` one input × output channel kernel of a
+ * conv; `channel` a conv's whole output channel; `neuron` a dense layer's
+ * neuron (its incoming weights) or a recurrent layer's hidden neuron (its
+ * incoming input and hidden weights across every gate). A unit's saliency is
+ * the sum of its live entries'.
+ */
+export type PruneUnit = "weight" | "kernel" | "channel" | "neuron";
+
 interface ScheduleCommon {
   readonly saliency?: ScheduleSaliency;
+  /** What is pruned whole (default `weight`); with `blocks` left out, the scope is every weight the unit fits. */
+  readonly unit?: PruneUnit;
   readonly scope?: "global" | "layer";
   /** Blocks the schedule may prune (default: all). */
   readonly blocks?: readonly string[];

@@ -6,6 +6,7 @@
 import type { Model } from "../model.js";
 import { computeSaliency, SALIENCIES, type SaliencyName, type SaliencyOptions } from "./saliency.js";
 import { lowest, withinBudget } from "./select.js";
+import { fitsUnit, PRUNE_UNITS, pruneUnits, UNIT_FITS, type PruneUnit } from "./units.js";
 import { liveOf, prunableWeights, readWeights, writeWeights, type PrunableWeight } from "./weights.js";
 
 /** How much to prune: a percentage of the live connections in scope, an exact count, or a saliency budget ("bucket"). */
@@ -19,6 +20,8 @@ export interface PruneOptions extends SaliencyOptions {
   readonly scope?: "global" | "layer";
   /** Weights that may be pruned, as getMask names them: dense blocks, convs (`conv1`, `cell3.conv1`), recurrent weights (`lstm1.input`, `lstm1.hidden`). Default: all. */
   readonly blocks?: readonly string[];
+  /** What is ranked and pruned whole (units.ts; default `weight`): the amount then counts units, and `blocks` left out means every weight the unit fits. */
+  readonly unit?: PruneUnit;
 }
 
 export interface PruneResult {
@@ -32,16 +35,18 @@ export interface PruneResult {
 
 /**
  * Prunes the lowest-saliency live connections of dense blocks, convs and
- * recurrent weights. Connections already pruned are neither ranked nor
+ * recurrent weights, one by one or (with `unit`) as whole kernels, channels
+ * or neurons (units.ts). Connections already pruned are neither ranked nor
  * counted. Ties are broken by position: earlier weight (convs, recurrent
  * weights, then blocks, each in the model's order), then lower index in it,
  * pruned first.
- * @throws Error for an unknown weight, a bad amount, or a user saliency of the wrong shape.
+ * @throws Error for an unknown weight, one the unit does not fit, a bad amount, or a user saliency of the wrong shape.
  */
 export function prune(model: Model, options: PruneOptions): PruneResult {
   const where = `${model.name}.prune`;
   if (options === null || typeof options !== "object") throw new Error(`${where}: expected options with an amount, e.g. { amount: { percent: 10 } }, got ${String(options)}`);
-  const inScope = scopeOf(model, options.blocks, where);
+  const unit = options.unit ?? "weight";
+  const inScope = unitScope(model, options.blocks, unit, where);
   checkAmount(where, options.amount);
   const saliency = saliencies(model, options, inScope, where);
 
@@ -52,39 +57,59 @@ export function prune(model: Model, options: PruneOptions): PruneResult {
   }
   let pruned = 0;
   for (const blocks of groups.values()) {
-    // Candidates: the live entries of the group's blocks, in block order then
-    // index order, kept in typed arrays (a model may hold tens of millions).
-    const masks = blocks.map((b) => model.getMask(b.name));
-    const liveIndices = masks.map((mask) => {
-      let count = 0;
-      for (const m of mask) count += m;
-      const indices = new Uint32Array(count);
-      let next = 0;
-      for (let i = 0; i < mask.length; i++) if (mask[i] === 1) indices[next++] = i;
-      return indices;
-    });
-    const offsets = [0];
-    for (const indices of liveIndices) offsets.push(offsets.at(-1)! + indices.length);
-    const candidates = new Float64Array(offsets.at(-1)!);
-    blocks.forEach((b, k) => {
-      const s = saliency.get(b.name)!;
-      const indices = liveIndices[k]!;
-      for (let j = 0; j < indices.length; j++) candidates[offsets[k]! + j] = s[indices[j]!]!;
-    });
-    const amount = options.amount;
-    const chosen =
-      "budget" in amount
-        ? withinBudget(candidates, amount.budget)
-        : lowest(candidates, "count" in amount ? Math.min(amount.count, candidates.length) : Math.floor((amount.percent / 100) * candidates.length));
-    let k = 0;
-    for (const c of chosen) {
-      while (c >= offsets[k + 1]!) k++;
-      masks[k]![liveIndices[k]![c - offsets[k]!]!] = 0;
-    }
-    blocks.forEach((b, k) => model.setMask(b.name, masks[k]!));
-    pruned += chosen.length;
+    pruned += unit === "weight" ? pruneEntries(model, blocks, saliency, options.amount) : pruneUnits(model, blocks, unit, saliency, options.amount);
   }
   return result(model, pruned);
+}
+
+/** Prunes the lowest-saliency live entries of `blocks` ranked together; returns how many. */
+function pruneEntries(model: Model, blocks: readonly PrunableWeight[], saliency: ReadonlyMap<string, ArrayLike<number>>, amount: PruneAmount): number {
+  // Candidates: the live entries of the group's blocks, in block order then
+  // index order, kept in typed arrays (a model may hold tens of millions).
+  const masks = blocks.map((b) => model.getMask(b.name));
+  const liveIndices = masks.map((mask) => {
+    let count = 0;
+    for (const m of mask) count += m;
+    const indices = new Uint32Array(count);
+    let next = 0;
+    for (let i = 0; i < mask.length; i++) if (mask[i] === 1) indices[next++] = i;
+    return indices;
+  });
+  const offsets = [0];
+  for (const indices of liveIndices) offsets.push(offsets.at(-1)! + indices.length);
+  const candidates = new Float64Array(offsets.at(-1)!);
+  blocks.forEach((b, k) => {
+    const s = saliency.get(b.name)!;
+    const indices = liveIndices[k]!;
+    for (let j = 0; j < indices.length; j++) candidates[offsets[k]! + j] = s[indices[j]!]!;
+  });
+  const chosen =
+    "budget" in amount
+      ? withinBudget(candidates, amount.budget)
+      : lowest(candidates, "count" in amount ? Math.min(amount.count, candidates.length) : Math.floor((amount.percent / 100) * candidates.length));
+  let k = 0;
+  for (const c of chosen) {
+    while (c >= offsets[k + 1]!) k++;
+    masks[k]![liveIndices[k]![c - offsets[k]!]!] = 0;
+  }
+  blocks.forEach((b, k) => model.setMask(b.name, masks[k]!));
+  return chosen.length;
+}
+
+/**
+ * The weights a pruning by `unit` reaches: those `names` chooses, each of a
+ * kind the unit fits, or (names left out) every prunable weight the unit fits.
+ * @throws Error for an unknown unit or name, a named weight the unit does not fit, or no weight it fits.
+ */
+export function unitScope(model: Model, names: readonly string[] | undefined, unit: PruneUnit, where: string): PrunableWeight[] {
+  if (!PRUNE_UNITS.includes(unit)) throw new Error(`${where}: unknown unit '${String(unit)}'; expected one of ${PRUNE_UNITS.join(", ")}`);
+  const scope = scopeOf(model, names, where);
+  const kinds = UNIT_FITS[unit];
+  const misfit = names === undefined ? undefined : scope.find((w) => !fitsUnit(unit, w));
+  if (misfit !== undefined) throw new Error(`${where}: unit '${unit}' groups ${kinds.join(" and ")} weights, and '${misfit.name}' is a ${misfit.kind} weight`);
+  const fitting = scope.filter((w) => fitsUnit(unit, w));
+  if (fitting.length === 0 && scope.length > 0) throw new Error(`${where}: unit '${unit}' groups ${kinds.join(" and ")} weights, and the model has none`);
+  return fitting;
 }
 
 /** The weights `names` chooses (default: every prunable one), in the model's order whatever the order of `names`. */

@@ -13,18 +13,18 @@
  * - obd: Optimal Brain Damage, ½ · h · w² with the diagonal of the Hessian h
  *   approximated by the empirical Fisher information, the mean over batches of (∂L/∂w)²
  * - snip: |w · ∂L/∂w| on one batch, normalised to sum to 1 (Lee et al. 2019; meant for initialisation)
- * - synflow: |w · ∂R/∂w| with R = 1ᵀ(∏ |W|)1 the network's output sum for an
- *   all-ones input with absolute weights and no non-linearity (Tanaka et al.
- *   2020, one round; data-free) — over the dense blocks only: a conv's or
- *   recurrent weight's |W| product is not taken yet, so it is refused there
+ * - synflow: |w · ∂R/∂w| with R = 1ᵀ(∏ |W|)1 the output sum of the network's
+ *   |θ| version for an all-ones input (Tanaka et al. 2020, one round;
+ *   data-free), through dense blocks, convs, cells and recurrent layers:
+ *   synflow.ts says how each layer enters it
  */
 import * as tf from "@tensorflow/tfjs-core";
-import type { Tensor, Tensor2D } from "@tensorflow/tfjs-core";
 import "../gradients.js";
 import type { Model } from "../model.js";
 import { createRandom } from "../random.js";
 import type { TrainingData } from "../training/options.js";
 import type { LossName } from "../training/losses.js";
+import { synflow } from "./synflow.js";
 import { prunableWeights, readWeights, weightGradients, type PrunableWeight } from "./weights.js";
 
 export type SaliencyName = "magnitude" | "random" | "normalizedMagnitude" | "taylor" | "obd" | "snip" | "synflow";
@@ -86,15 +86,8 @@ export function computeSaliency(model: Model, name: SaliencyName, options: Salie
       }
       return result;
     }
-    case "synflow": {
-      const unreached = scope.find((w) => w.kind !== "dense");
-      if (unreached !== undefined) {
-        throw new Error(
-          `${model.name}: saliency 'synflow' reaches the dense blocks only, not ${unreached.kind} weight '${unreached.name}' (its |W| product through ${unreached.kind === "conv" ? "convolutions" : "time"} is not taken yet); choose another saliency or leave it out of the blocks`,
-        );
-      }
+    case "synflow":
       return synflow(model, weights);
-    }
     default:
       throw new Error(`unknown saliency '${String(name)}'; expected one of ${SALIENCIES.join(", ")}`);
   }
@@ -138,45 +131,4 @@ function gradientBatches(
     if (firstOnly) break;
   }
   return batches;
-}
-
-/**
- * SynFlow over the blocks (whatever kernels run them): every block's masked
- * |W| as a constant-free linear map, layer by layer from an all-ones input.
- */
-function synflow(model: Model, weights: Map<string, Float32Array>): Saliencies {
-  const { spec } = model;
-  const blocks = model.blocks.map((b) => ({ ...b, source: spec.layers.findIndex((l) => l.name === b.source), target: spec.layers.findIndex((l) => l.name === b.target) }));
-  const tensors = blocks.map((b) => {
-    const mask = model.getMask(b.name);
-    const w = weights.get(b.name) ?? model.getWeights(b.name);
-    return tf.variable(
-      tf.tensor2d(
-        Float32Array.from(w, (v, i) => (mask[i] === 1 ? Math.abs(v) : 0)),
-        [b.sourceSize, b.targetSize],
-      ),
-      true,
-    );
-  });
-  const grads = tf.tidy(() => {
-    const { grads: g } = tf.variableGrads(() => {
-      const activations: (Tensor2D | undefined)[] = [tf.ones([1, spec.layers[0]!.size])];
-      for (let target = 1; target < spec.layers.length; target++) {
-        const parts = blocks.map((b, i) => (b.target === target ? tf.matMul(activations[b.source]!, tensors[i]!) : undefined)).filter((t): t is Tensor2D => t !== undefined);
-        activations[target] = parts.length === 0 ? tf.zeros([1, spec.layers[target]!.size]) : (tf.addN(parts) as Tensor2D);
-      }
-      return tf.sum(activations[spec.layers.length - 1]!);
-    }, tensors);
-    return tensors.map((t) => g[t.name]! as Tensor);
-  });
-  const result: Saliencies = new Map();
-  blocks.forEach((b, i) => {
-    const g = grads[i]!.dataSync();
-    const w = weights.get(b.name) ?? model.getWeights(b.name);
-    const s = new Float64Array(w.length);
-    for (let j = 0; j < w.length; j++) s[j] = Math.abs(w[j]! * g[j]!);
-    result.set(b.name, s);
-  });
-  tf.dispose([...grads, ...tensors]);
-  return result;
 }

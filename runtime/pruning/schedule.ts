@@ -16,11 +16,15 @@
  *
  * Saliencies are the data-free ones (magnitude by default). A schedule's
  * scope is every prunable weight (dense blocks, convs, recurrent weights:
- * weights.ts) unless its `blocks` names some.
+ * weights.ts) unless its `blocks` names some. With a `unit` other than
+ * `weight` (units.ts) it prunes whole kernels, channels or neurons, its scope
+ * left out is every weight the unit fits, and percentages, sparsities and
+ * targets count units, not entries.
  */
 import type { Model } from "../model.js";
-import { prune, scopeOf, type PruneOptions } from "./prune.js";
-import { liveOf, prunableWeights } from "./weights.js";
+import { prune, unitScope, type PruneOptions } from "./prune.js";
+import { unitCounts, type PruneUnit } from "./units.js";
+import { liveOf, prunableWeights, type PrunableWeight } from "./weights.js";
 import type { PruningSchedule } from "../spec.js";
 import type { SavedArray } from "../training/options.js";
 import { assignParameters, parameterValues, savedParameters } from "../training/snapshot.js";
@@ -63,10 +67,12 @@ export function pruningHooks(model: Model, schedules: readonly PruningSchedule[]
   const snapshot = (): Float32Array[] => model.parameters.map((p) => Float32Array.from(p.variable.dataSync() as Float32Array));
   // Only rewind points are kept: a copy of every parameter is the size of the model.
   const rewindsToInit = schedules.some((s) => s.kind === "iterative" && s.rewind === "init");
-  const scope = (s: PruningSchedule): string[] => [...(s.blocks ?? prunableWeights(model).map((w) => w.name))];
-  /** The scope's live and total entries now. */
+  const unitOf = (s: PruningSchedule): PruneUnit => s.unit ?? "weight";
+  const weightsOf = (s: PruningSchedule): PrunableWeight[] => unitScope(model, s.blocks, unitOf(s), `${model.name}: pruning schedule '${s.kind}'`);
+  /** The scope's live and total units (entries, for unit weight) now. */
   const counts = (s: PruningSchedule): { live: number; total: number } => {
-    const weights = scopeOf(model, s.blocks, `${model.name}: pruning schedule '${s.kind}'`);
+    const weights = weightsOf(s);
+    if (unitOf(s) !== "weight") return unitCounts(model, weights, unitOf(s));
     return { live: weights.reduce((n, w) => n + liveOf(model, w), 0), total: weights.reduce((n, w) => n + w.size, 0) };
   };
   const scopeSparsity = (s: PruningSchedule): number => {
@@ -74,7 +80,8 @@ export function pruningHooks(model: Model, schedules: readonly PruningSchedule[]
     return total === 0 ? 0 : 1 - live / total;
   };
   const run = (s: PruningSchedule, amount: PruneOptions["amount"]): void => {
-    const result = prune(model, { amount, saliency: s.saliency ?? "magnitude", scope: s.scope ?? "global", blocks: scope(s), seed: s.seed ?? 0 });
+    const blocks = weightsOf(s).map((w) => w.name);
+    const result = prune(model, { amount, saliency: s.saliency ?? "magnitude", scope: s.scope ?? "global", blocks, unit: unitOf(s), seed: s.seed ?? 0 });
     events.push({ epoch, step, pruned: result.pruned, sparsity: result.sparsity });
   };
   /** Prunes the scope up to sparsity `target` (never back). */
@@ -137,6 +144,7 @@ function validate(model: Model, s: PruningSchedule): void {
   const where = `${model.name}: pruning schedule '${s.kind}'`;
   const known = new Set(prunableWeights(model).map((w) => w.name));
   for (const block of s.blocks ?? []) if (!known.has(block)) throw new Error(`${where}: unknown block '${block}'`);
+  unitScope(model, s.blocks, s.unit ?? "weight", where);
   const fraction = (name: string, v: number): void => {
     if (!(v >= 0 && v <= 1)) throw new Error(`${where}: ${name} must be in [0, 1], got ${v}`);
   };
@@ -163,6 +171,7 @@ export function pruneAtCreation(model: Model, schedules: readonly PruningSchedul
   for (const s of schedules) {
     if (s.kind !== "oneShot" || s.atEpoch !== 0) continue;
     validate(model, s);
-    prune(model, { amount: { percent: s.percent }, saliency: s.saliency ?? "magnitude", scope: s.scope ?? "global", ...(s.blocks ? { blocks: s.blocks } : {}), seed: s.seed ?? 0 });
+    const options = { amount: { percent: s.percent }, saliency: s.saliency ?? "magnitude", scope: s.scope ?? "global", unit: s.unit ?? "weight", seed: s.seed ?? 0 } as const;
+    prune(model, { ...options, ...(s.blocks ? { blocks: s.blocks } : {}) });
   }
 }

@@ -22,15 +22,26 @@ export interface PrunableWeight {
   /** Row-major shape of its mask: [source, target] for a block, HWIO for a conv, [rows, gates · hidden] for a recurrent weight. */
   readonly shape: readonly number[];
   readonly size: number;
+  /** Neurons the weight feeds (a dense block's targets, a conv's output channels, a recurrent layer's hidden neurons): the last axis holds `gates` of them side by side. */
+  readonly neurons: number;
 }
 
 export function prunableWeights(model: Model): PrunableWeight[] {
-  const dense = model.blocks.map((b): PrunableWeight => ({ name: b.name, kind: "dense", layer: b.target, shape: [b.sourceSize, b.targetSize], size: b.sourceSize * b.targetSize }));
+  const dense = model.blocks.map((b): PrunableWeight => ({
+    name: b.name,
+    kind: "dense",
+    layer: b.target,
+    shape: [b.sourceSize, b.targetSize],
+    size: b.sourceSize * b.targetSize,
+    neurons: b.targetSize,
+  }));
   const convs = model.features.flatMap((f): PrunableWeight[] =>
-    f.kind === "conv" && f.weightShape !== undefined ? [{ name: f.name, kind: "conv", layer: f.name, shape: f.weightShape, size: f.weightShape.reduce((a, b) => a * b, 1) }] : [],
+    f.kind === "conv" && f.weightShape !== undefined
+      ? [{ name: f.name, kind: "conv", layer: f.name, shape: f.weightShape, size: f.weightShape.reduce((a, b) => a * b, 1), neurons: f.weightShape[3] }]
+      : [],
   );
   const recurrent = model.recurrent.flatMap((r) =>
-    r.masks.map((m): PrunableWeight => ({ name: m.name, kind: "recurrent", layer: r.name, shape: m.shape, size: m.shape[0] * m.shape[1] })),
+    r.masks.map((m): PrunableWeight => ({ name: m.name, kind: "recurrent", layer: r.name, shape: m.shape, size: m.shape[0] * m.shape[1], neurons: r.hidden })),
   );
   return [...convs, ...recurrent, ...dense];
 }

@@ -1,6 +1,8 @@
 import type { DynamicSparsity } from "../../runtime/growing/dynamic-sparse.js";
 import type { PruningSchedule, ScheduleSaliency } from "../../runtime/pruning/schedule.js";
+import type { PruneUnit } from "../../runtime/spec.js";
 import type { DiagnosticBag } from "../diagnostics/diagnostic.js";
+import type { Span } from "../diagnostics/span.js";
 import type { Call, Value } from "../parse/ast.js";
 import { resolveArguments, type ArgumentValue, type ParameterRule } from "./arguments.js";
 import type { CheckedNetwork, CheckedSchedule, LayerSelection, MaskPolicy } from "./program.js";
@@ -14,11 +16,13 @@ const percent: ParameterRule = { name: "percent", kind: "number", min: Number.MI
 // Choices are typed by the runtime's declarations: the language offers these values, the runtime declares what they may be.
 const saliencies = ["magnitude", "random", "normalizedMagnitude", "synflow"] as const satisfies readonly ScheduleSaliency[];
 const scopes = ["global", "layer"] as const satisfies readonly NonNullable<PruningSchedule["scope"]>[];
+const units = ["weight", "kernel", "channel", "neuron"] as const satisfies readonly PruneUnit[];
 const common: readonly ParameterRule[] = [
   { name: "saliency", kind: "choice", choices: saliencies, default: "magnitude" },
   { name: "scope", kind: "choice", choices: scopes, default: "global" },
   layers,
   seed,
+  { name: "unit", kind: "choice", choices: units, default: "weight" },
 ];
 
 const maskRules = {
@@ -70,7 +74,13 @@ export function checkPruneSchedule(value: Value, bag: DiagnosticBag): CheckedSch
   const policy = policyCall("prune", value, pruneRules, bag);
   if (policy === undefined) return undefined;
   const { kind, call, args, selection } = policy;
-  const shared = { saliency: args["saliency"], scope: args["scope"], seed: args["seed"] } as Pick<CheckedSchedule["schedule"], "saliency" | "scope" | "seed">;
+  const unit = args["unit"] as PruneUnit;
+  // unit=weight is the runtime's default: left out of the spec, so schedules without a unit emit as before.
+  const shared = { saliency: args["saliency"], scope: args["scope"], seed: args["seed"], ...(unit === "weight" ? {} : { unit }) } as Pick<
+    CheckedSchedule["schedule"],
+    "saliency" | "scope" | "seed" | "unit"
+  >;
+  const unitSpan = call.args.find((a) => a.name?.name === "unit")?.span ?? call.span;
   switch (kind) {
     case "one_shot": {
       const [epoch, step] = [args["epoch"] as number, args["step"] as number];
@@ -79,14 +89,14 @@ export function checkPruneSchedule(value: Value, bag: DiagnosticBag): CheckedSch
         return undefined;
       }
       // Without an epoch or a step, the network is pruned as it is created (epoch 0).
-      return { layers: selection, schedule: { kind: "oneShot", percent: args["percent"] as number, ...(step > 0 ? { atStep: step } : { atEpoch: epoch }), ...shared } };
+      return { layers: selection, unitSpan, schedule: { kind: "oneShot", percent: args["percent"] as number, ...(step > 0 ? { atStep: step } : { atEpoch: epoch }), ...shared } };
     }
     case "iterative": {
       const rewind = checkRewind(args["rewind"]!, bag);
       if (rewind === undefined) return undefined;
       const start = args["start"] as number;
       const schedule = { kind: "iterative", percent: args["percent"] as number, every: args["every"] as number, target: args["target"] as number, rewind, ...shared } as const;
-      return { layers: selection, schedule: start > 0 ? { ...schedule, start } : schedule };
+      return { layers: selection, unitSpan, schedule: start > 0 ? { ...schedule, start } : schedule };
     }
     case "gradual": {
       const [start, end] = [args["start"] as number, args["end"] as number];
@@ -95,7 +105,7 @@ export function checkPruneSchedule(value: Value, bag: DiagnosticBag): CheckedSch
         return undefined;
       }
       const schedule = { kind: "gradual", initial: args["initial"] as number, final: args["final"] as number, start, end, every: args["every"] as number, ...shared } as const;
-      return { layers: selection, schedule };
+      return { layers: selection, unitSpan, schedule };
     }
   }
 }
@@ -137,14 +147,16 @@ function layerSelection(value: unknown, call: Call, bag: DiagnosticBag): LayerSe
   const v = value as Value;
   const items = v.kind === "ListLiteral" ? v.items : [v];
   const names: string[] = [];
+  const spans: Span[] = [];
   for (const item of items) {
     if (item.kind !== "NameReference") {
       bag.report("DS2005", item.span, ["layers", "layer names such as dense1, a structure's graph name, or output", describeValue(item)]);
       return undefined;
     }
     names.push(item.name);
+    spans.push(item.span);
   }
-  return { names, span: v.span };
+  return { names, span: v.span, spans };
 }
 
 const growRule: readonly ParameterRule[] = [

@@ -163,6 +163,8 @@ export interface CheckedNetwork {
 export interface LayerSelection {
   readonly names: readonly string[];
   readonly span: Span;
+  /** Each name's own span, in the order of `names` (absent for a selection nobody wrote). */
+  readonly spans?: readonly Span[];
 }
 
 export type MaskPolicy =
@@ -178,6 +180,8 @@ export type ScheduleWithoutBlocks = PruningSchedule extends infer S ? (S extends
 export interface CheckedSchedule {
   readonly schedule: ScheduleWithoutBlocks;
   readonly layers: LayerSelection;
+  /** Where its `unit=…` is written (the call's span when left out): lower reports a unit that fits no weight of the network there. */
+  readonly unitSpan?: Span;
 }
 
 export type Stage = DenseStage | StructureStage;

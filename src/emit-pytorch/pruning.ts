@@ -188,6 +188,12 @@ class Pruning:
         for s in self.schedules:
             if s.get("saliency", "magnitude") not in DATA_FREE_SALIENCIES:
                 return f"network {self.model.NAME}: pruning by {s['saliency']!r} is not carried out here; use one of {DATA_FREE_SALIENCIES}"
+            if s.get("unit", "weight") != "weight":
+                return (f"network {self.model.NAME}: the {s['kind']} schedule prunes whole units (unit={s['unit']}), "
+                        "which only the TypeScript runtime does so far; leave its unit out")
+            if s.get("saliency") == "synflow" and any(self.model.spec.get(k) for k in ("features", "cells", "recurrent")):
+                return (f"network {self.model.NAME}: the {s['kind']} schedule's synflow flows through conv or recurrent layers, "
+                        "which only the TypeScript runtime computes so far; take saliency=magnitude, random or normalizedMagnitude")
             reached = self._beyond_dense(s)
             if reached is not None:
                 return f"network {self.model.NAME}: the {s['kind']} schedule reaches {reached}, which only the TypeScript runtime prunes so far; name the dense layers in its layers=[...]"

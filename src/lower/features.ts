@@ -5,7 +5,7 @@
  * conv → batch norm → relu.
  */
 import type { CheckedFeature } from "../check/features.js";
-import type { CheckedNetwork, CheckedSchedule, LayerSelection } from "../check/program.js";
+import type { CheckedNetwork, LayerSelection } from "../check/program.js";
 import type { DiagnosticBag } from "../diagnostics/diagnostic.js";
 import { featureShapes, type ChannelsFirst } from "../../runtime/features/shapes.js";
 import { encodeMask } from "../../runtime/masks/codec.js";
@@ -44,7 +44,7 @@ function selects(selection: LayerSelection, name: string): boolean {
  * own stream of `seed`, convs in order, weights row-major in the HWIO shape.
  * Learnable masks, mask files and `grow` that name a conv are reported:
  * they reach dense blocks only so far; pruning schedules reach convs (the
- * runtime ranks their weights), but synflow does not (see synflowReach).
+ * runtime ranks their weights, synflow included).
  */
 export function applyFeatureMasks(
   network: CheckedNetwork,
@@ -69,7 +69,6 @@ export function applyFeatureMasks(
       else for (let k = 0; k < live.length; k++) if (live[k] === 1 && !(random.next() < policy.density)) live[k] = 0;
     }
   }
-  for (const schedule of network.pruning) refuseSynflow(schedule, [...masks.keys()], "conv layer", bag);
   if (network.growth) refuseNamed(network.growth.layers, masks, "dynamic sparse training (grow)", bag);
   return layers.map((layer) => {
     if (layer.kind !== "conv") return layer;
@@ -91,23 +90,4 @@ function refuseNamed(selection: LayerSelection, convs: ReadonlyMap<string, unkno
   const named = selection.names.find((name) => convs.has(name));
   if (named !== undefined)
     bag.report("DS2056", selection.span, [what, `conv layer '${named}'`], "it acts on the dense layers and structures; conv weights take mask random(…) and mask dense(…)");
-}
-
-/**
- * A synflow schedule whose scope holds one of `layers` (convs or recurrent
- * layers: named, or every weight when it names none): the runtime's synflow
- * takes |W| products through dense blocks only, so it is refused here rather
- * than at training time.
- */
-export function refuseSynflow(checked: CheckedSchedule, layers: readonly string[], what: string, bag: DiagnosticBag): void {
-  if (checked.schedule.saliency !== "synflow") return;
-  const { names, span } = checked.layers;
-  const reached = names.length === 0 ? layers[0] : names.find((name) => layers.includes(name));
-  if (reached === undefined) return;
-  bag.report(
-    "DS2056",
-    span,
-    ["a synflow pruning schedule", `${what} '${reached}'`],
-    "synflow takes |W| products through dense layers only: name the dense layers in layers=[…], or take saliency=magnitude, random or normalizedMagnitude",
-  );
 }

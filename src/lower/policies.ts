@@ -6,7 +6,7 @@ import type { CheckedNetwork, LayerSelection, MaskPolicy } from "../check/progra
 import type { MaskFile } from "../elaborate/program.js";
 import type { DiagnosticBag } from "../diagnostics/diagnostic.js";
 import type { BlockIR, LayerIR, MaskIR } from "./ir.js";
-import { refuseSynflow } from "./features.js";
+import { lowerSchedule } from "./pruning.js";
 
 /**
  * Applies a network's `mask` and `prune` lines to its blocks. A layer name
@@ -82,16 +82,9 @@ export function applyPolicies(
 
   const pruning: PruningSchedule[] = [];
   for (const checked of network.pruning) {
-    const { schedule, layers: selection } = checked;
-    refuseSynflow(checked, recurrentNames, "recurrent layer", bag);
-    const recurrent = selection.names.filter((name) => recurrentNames.includes(name));
-    const others = selection.names.filter((name) => !recurrentNames.includes(name));
-    const convs = others.filter((name) => convNames.has(name));
-    // Only convs and recurrent layers named: no dense block (select would take all for an empty list).
-    const selected = others.length === convs.length ? [] : select({ ...selection, names: others });
-    if (selected === undefined) continue;
-    const weights = [...convs, ...recurrent.flatMap((name) => [`${name}.input`, `${name}.hidden`]), ...selected.map((b) => blocks[b]!.name)];
-    pruning.push(selection.names.length === 0 ? schedule : { ...schedule, blocks: weights });
+    const names = { network: network.name, convs: convNames, recurrent: recurrentNames, denseBlocks: (s: LayerSelection) => select(s)?.map((b) => blocks[b]!.name) };
+    const schedule = lowerSchedule(checked, names, bag);
+    if (schedule !== undefined) pruning.push(schedule);
   }
   let growth: DynamicSparsity | undefined;
   if (network.growth) {

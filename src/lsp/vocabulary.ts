@@ -101,7 +101,7 @@ const RECURRENT_DOCS: Record<string, string> = {
 const recurrent: Callee[] = Object.entries(recurrentRules).map(([name, rules]) => ({ name, doc: RECURRENT_DOCS[name] ?? name, parameters: rules.map((r) => r.name), rules }));
 
 const layers = "layers";
-const common = ["saliency", "scope", layers, "seed"];
+const common = ["saliency", "scope", layers, "seed", "unit"];
 
 export const CALLEES: Readonly<Record<CallContext, readonly Callee[]>> = {
   graph: [...generators, ...graphOperations],

@@ -107,8 +107,10 @@ function valueOf(node: CstNode): ast.Value | undefined {
   const call = nodes(node, "call")[0];
   if (call) return callNode(call);
   const name = nodes(node, "name")[0];
-  const id = name && identifier(token(name, "Identifier"));
-  return id ? { kind: "NameReference", name: id.name, span: id.span } : undefined;
+  const parts = name ? tokens(name, "Identifier") : [];
+  // A dotted name is one reference: its parts joined by dots, spanning all of them.
+  if (parts.length === 0) return undefined;
+  return { kind: "NameReference", name: parts.map((t) => t.image).join("."), span: join(tokenSpan(parts[0]!), tokenSpan(parts.at(-1)!)) };
 }
 
 function listLiteral(node: CstNode): ast.ListLiteral | undefined {

@@ -61,7 +61,7 @@ describe("completion", () => {
   });
 
   it("offers a call's remaining argument names, and graphs where a graph goes", () => {
-    expect(labels("network N {\n  prune gradual(final=0.9, |)\n}")).toEqual(["initial", "start", "end", "every", "saliency", "scope", "layers", "seed"]);
+    expect(labels("network N {\n  prune gradual(final=0.9, |)\n}")).toEqual(["initial", "start", "end", "every", "saliency", "scope", "layers", "seed", "unit"]);
     expect(labels("graph t = path(3)\ngraph o = orient(|")).toEqual(expect.arrayContaining(["graph", "rule", "t", "watts_strogatz"]));
     expect(labels("graph g = erdos_renyi(30, 0.2, |")).toEqual(["seed", "directed", "fast"]);
   });

@@ -1,7 +1,8 @@
 /**
- * The PyTorch target's schedules prune dense blocks only: its trainer
- * refuses (names) a schedule that reaches a conv or recurrent weight rather
- * than pruning something other than what the runtime prunes.
+ * The PyTorch target's schedules prune dense blocks only, weight by weight:
+ * its trainer refuses (names) a schedule that reaches a conv or recurrent
+ * weight, prunes by unit, or takes synflow through convs or recurrent layers,
+ * rather than pruning something other than what the runtime prunes.
  */
 import { spawnSync } from "node:child_process";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
@@ -21,6 +22,8 @@ const SOURCE = [
   network("ConvDense", CONV, "prune one_shot(percent=10, epoch=1, layers=[dense1, output])"),
   network("LstmAll", LSTM, "prune gradual(final=0.5, start=1, end=4, every=1)"),
   network("LstmDense", LSTM, "prune gradual(final=0.5, start=1, end=4, every=1, layers=[dense1])"),
+  network("ConvSynflow", CONV, "prune one_shot(percent=10, epoch=1, saliency=synflow, layers=[dense1, output])"),
+  network("DenseNeurons", "input 6\n  dense 5", "prune one_shot(percent=10, epoch=1, unit=neuron)"),
 ].join("");
 
 describe("the PyTorch target's schedules over conv and recurrent weights", () => {
@@ -33,7 +36,7 @@ describe("the PyTorch target's schedules over conv and recurrent weights", () =>
       try {
         await writeFile(join(dir, "nets.py"), emitPytorch(plans!, { sourceName: "nets.ds" }));
         const script =
-          "import nets\nfor name in ['ConvAll', 'ConvNamed', 'ConvDense', 'LstmAll', 'LstmDense']:\n    m = getattr(nets, name)()\n    print(name, nets.Pruning(m, m.spec.get('pruning', [])).unsupported())\n";
+          "import nets\nfor name in ['ConvAll', 'ConvNamed', 'ConvDense', 'LstmAll', 'LstmDense', 'ConvSynflow', 'DenseNeurons']:\n    m = getattr(nets, name)()\n    print(name, nets.Pruning(m, m.spec.get('pruning', [])).unsupported())\n";
         const run = spawnSync(PYTHON, ["-c", script], { cwd: dir, encoding: "utf8", timeout: 120_000 });
         expect(run.stderr).not.toContain("Error");
         expect(run.stdout.trim().split("\n")).toEqual([
@@ -42,6 +45,8 @@ describe("the PyTorch target's schedules over conv and recurrent weights", () =>
           "ConvDense None",
           "LstmAll network LstmAll: the gradual schedule reaches the recurrent weights (its layers=[...] is left out), which only the TypeScript runtime prunes so far; name the dense layers in its layers=[...]",
           "LstmDense None",
+          "ConvSynflow network ConvSynflow: the oneShot schedule's synflow flows through conv or recurrent layers, which only the TypeScript runtime computes so far; take saliency=magnitude, random or normalizedMagnitude",
+          "DenseNeurons network DenseNeurons: the oneShot schedule prunes whole units (unit=neuron), which only the TypeScript runtime does so far; leave its unit out",
         ]);
       } finally {
         await rm(dir, { recursive: true, force: true });

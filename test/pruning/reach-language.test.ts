@@ -78,16 +78,12 @@ describe("prune lines reach conv and recurrent weights", () => {
     }
   });
 
-  it("refuses synflow where it reaches a conv or a recurrent layer, named or by default, and takes it over the dense layers", () => {
-    expect(errors(conv("prune one_shot(percent=10, saliency=synflow)"))).toEqual(["p.ds:6:9: error DS2056: a synflow pruning schedule does not reach conv layer 'conv1' yet"]);
-    expect(errors(lstm("prune one_shot(percent=10, saliency=synflow, layers=[dense1, lstm2])"))).toEqual([
-      "p.ds:6:55: error DS2056: a synflow pruning schedule does not reach recurrent layer 'lstm2' yet",
-    ]);
-    expect(errors(lstm("prune one_shot(percent=10, saliency=synflow)"))).toEqual(["p.ds:6:9: error DS2056: a synflow pruning schedule does not reach recurrent layer 'lstm1' yet"]);
+  it("takes synflow where it reaches a conv or a recurrent layer, named or by default, as over the dense layers", () => {
+    expect(errors(conv("prune one_shot(percent=10, saliency=synflow)"))).toEqual([]);
+    expect(errors(lstm("prune one_shot(percent=10, saliency=synflow, layers=[dense1, lstm2])"))).toEqual([]);
+    expect(errors(lstm("prune one_shot(percent=10, saliency=synflow)"))).toEqual([]);
     expect(errors(conv("prune one_shot(percent=10, saliency=synflow, layers=[dense1, output])"))).toEqual([]);
-    expect(errors(`${CELLS}\nnetwork N { input [1, 6, 6] structure g cells block output 3 prune one_shot(percent=10, saliency=synflow) }`)[0]).toContain(
-      "DS2056: a synflow pruning schedule does not reach conv layer 'cell0.conv1' yet",
-    );
+    expect(errors(`${CELLS}\nnetwork N { input [1, 6, 6] structure g cells block output 3 prune one_shot(percent=10, saliency=synflow) }`)).toEqual([]);
     expect(errors(lstm("prune one_shot(percent=10, layers=[lstm3])"))[0]).toContain("DS2027");
   });
 });

@@ -73,6 +73,22 @@ class CooAutogradPeer(torch.nn.Module):
         return h.t()
 
 
+def step_agreement(net, lr=0.5):
+    """One SGD step of the CSR peer's hand-written backward and of COO autograd from the same weights: the largest
+    difference of their logits afterwards, and how far the step moved them (equal gradients: the first ~1e-6)."""
+    csr, coo = CsrPeer(net), CooAutogradPeer(net)
+    with torch.no_grad():
+        before = coo(net.x)
+        csr.step(net.x, net.labels, torch.optim.SGD(csr.parameters, lr=lr))
+    sgd = torch.optim.SGD(coo.parameters(), lr=lr)
+    sgd.zero_grad()
+    torch.nn.functional.cross_entropy(coo(net.x), net.labels).backward()
+    sgd.step()
+    with torch.no_grad():
+        after_coo, after_csr = coo(net.x), csr.logits(net.x)
+    return {"stepDifference": float((after_coo - after_csr).abs().max()), "stepMoved": float((after_coo - before).abs().max())}
+
+
 def lenet_task(directory, task):
     """LeNet dense in torch.nn, and our pruned network (its live connections) two sparse ways; forward and Adam step."""
     net = Network(directory, task)
@@ -93,7 +109,7 @@ def lenet_task(directory, task):
         seconds["csrStep"] = least_cpu_seconds(lambda: csr.step(net.x, net.labels, csr_adam), *timing)
     seconds["denseStep"] = least_cpu_seconds(adam_step(dense, lambda: loss(dense(net.x), net.labels)), *timing)
     seconds["cooStep"] = least_cpu_seconds(adam_step(coo, lambda: loss(coo(net.x), net.labels)), *timing)
-    return {"seconds": seconds, **logits}
+    return {"seconds": seconds, **logits, **step_agreement(net)}
 
 
 def conv_layer_times(config, timing):

@@ -52,7 +52,9 @@ function convRuns(config: (typeof CONFIGS)[number]): ConvRuns {
     grads.forEach((g) => g.dataSync());
     tf.dispose(grads);
   };
-  const forward = (f: () => tf.Tensor) => (): void => void tf.tidy(() => f().dataSync());
+  // Read back through a sum: reading a fresh output this large off the WASM backend (3.2 MB) costs about 1 s of CPU
+  // by itself, for any op (tf.add of the same shape too), far more than the convolution; a scalar read costs nothing.
+  const forward = (f: () => tf.Tensor) => (): void => void tf.tidy(() => tf.sum(f()).dataSync());
   return {
     ours: forward(() => ours(x, kernel)),
     oursStep: step(ours),

@@ -123,7 +123,8 @@ export async function lenetPeers(): Promise<string[]> {
   const faster = (coo: string, csr: string): { label: string; s: number | undefined } => {
     const [a, b] = [peer?.[coo], peer?.[csr]];
     if (a === undefined || b === undefined) return { label: "—", s: undefined };
-    return a <= b ? { label: "COO, autograd", s: a } : { label: "CSR, hand-written backward", s: b };
+    const step = coo.endsWith("Step");
+    return a <= b ? { label: step ? "COO, autograd" : "COO", s: a } : { label: step ? "CSR, hand-written backward" : "CSR", s: b };
   };
   const [sf, ss] = [faster("cooForward", "csrForward"), faster("cooStep", "csrStep")];
   const agreement = (key: string): string => (result?.[key] === undefined ? "—" : maxDifference(logits, result[key] as number[]).toExponential(1));

@@ -4,12 +4,15 @@
  * gradients) where tf.layers can take one — the WASM backend has no
  * Conv2DBackpropFilter, so its stock gradient is timed on CPU beside ours on
  * both. Then a network with half of its conv output channels pruned against
- * the unpruned one (forward and training step, WASM, by CPU time).
+ * the unpruned one (forward and training step, WASM, by CPU time). Then
+ * both against PyTorch (convPeers), where Debian's torch is installed.
  */
+import { loadavg } from "node:os";
 import * as layers from "@tensorflow/tfjs-layers";
 import { maskedConv2d } from "../runtime/kernels/conv/masked-conv.js";
 import { createNetwork, tf, useBackend, type Model } from "../runtime/index.js";
 import { analyze, networkSpec } from "../src/index.js";
+import { interleavedWithPeer, peerRatio } from "./peers.js";
 import { interleavedMinimum, medianSeconds, row } from "./timing.js";
 
 const CONFIGS = [
@@ -17,7 +20,16 @@ const CONFIGS = [
   { label: "32 × 14×14×32 → 64, 3×3 same", batch: 32, size: 14, cin: 32, cout: 64 },
 ] as const;
 
-function convTimes(config: (typeof CONFIGS)[number], backend: string): { ours: number; oursStep: number; layersForward: number; layersStep?: number } {
+interface ConvRuns {
+  ours: () => void;
+  oursStep: () => void;
+  layersForward: () => void;
+  /** TensorFlow.js's stock conv2d gradient (no Conv2DBackpropFilter on WASM: CPU only). */
+  stockStep: () => void;
+  dispose: () => void;
+}
+
+function convRuns(config: (typeof CONFIGS)[number]): ConvRuns {
   const { batch, size, cin, cout } = config;
   const x = tf.randomUniform([batch, size, size, cin], -1, 1, "float32", 1) as tf.Tensor4D;
   const layer = layers.layers.conv2d({ filters: cout, kernelSize: 3, padding: "same", useBias: true });
@@ -40,15 +52,30 @@ function convTimes(config: (typeof CONFIGS)[number], backend: string): { ours: n
     grads.forEach((g) => g.dataSync());
     tf.dispose(grads);
   };
-  const forward = (f: () => tf.Tensor) => (): void => void tf.tidy(() => f().dataSync());
-  const result = {
-    ours: medianSeconds(forward(() => ours(x, kernel))),
-    oursStep: medianSeconds(step(ours)),
-    layersForward: medianSeconds(forward(() => layer.apply(x) as tf.Tensor)),
-    ...(backend === "cpu" ? { layersStep: medianSeconds(step((xx, w) => tf.add(tf.conv2d(xx, w, 1, "same"), bias))) } : {}),
+  // Read back through a sum: reading a fresh output this large off the WASM backend (3.2 MB) costs about 1 s of CPU
+  // by itself, for any op (tf.add of the same shape too), far more than the convolution; a scalar read costs nothing.
+  const forward = (f: () => tf.Tensor) => (): void => void tf.tidy(() => tf.sum(f()).dataSync());
+  return {
+    ours: forward(() => ours(x, kernel)),
+    oursStep: step(ours),
+    layersForward: forward(() => layer.apply(x) as tf.Tensor),
+    stockStep: step((xx, w) => tf.add(tf.conv2d(xx, w, 1, "same"), bias)),
+    dispose: () => {
+      tf.dispose([x, mask]);
+      layer.dispose();
+    },
   };
-  tf.dispose([x, mask]);
-  layer.dispose();
+}
+
+function convTimes(config: (typeof CONFIGS)[number], backend: string): { ours: number; oursStep: number; layersForward: number; layersStep?: number } {
+  const runs = convRuns(config);
+  const result = {
+    ours: medianSeconds(runs.ours),
+    oursStep: medianSeconds(runs.oursStep),
+    layersForward: medianSeconds(runs.layersForward),
+    ...(backend === "cpu" ? { layersStep: medianSeconds(runs.stockStep) } : {}),
+  };
+  runs.dispose();
   return result;
 }
 
@@ -71,14 +98,17 @@ async function pruningPair(spec: ReturnType<typeof networkSpec>): Promise<Model[
   return models;
 }
 
-export async function pruningTimes(): Promise<string[]> {
-  const source =
-    "network P { input [1, 28, 28] features [conv(32, kernel=3, padding=same), batch_norm(), max_pool(2), conv(64, kernel=3, padding=same), batch_norm(), max_pool(2)] dense 128 output 10 }";
-  const spec = networkSpec(analyze(source).plans![0]!);
-  const x = tf.randomUniform([64, 1, 28, 28], 0, 1, "float32", 2);
+const PRUNING_SOURCE =
+  "network P { input [1, 28, 28] features [conv(32, kernel=3, padding=same), batch_norm(), max_pool(2), conv(64, kernel=3, padding=same), batch_norm(), max_pool(2)] dense 128 output 10 }";
+const PRUNING_BATCH = 64;
+
+/** The unpruned and the half-pruned network's forward pass and training step (gradients of every parameter, no update). */
+async function pruningRuns(): Promise<{ forward: (() => void)[]; step: (() => void)[]; dispose: () => void }> {
+  const spec = networkSpec(analyze(PRUNING_SOURCE).plans![0]!);
+  const x = tf.randomUniform([PRUNING_BATCH, 1, 28, 28], 0, 1, "float32", 2);
   const y = tf.oneHot(
     tf.tensor1d(
-      Array.from({ length: 64 }, (_, i) => i % 10),
+      Array.from({ length: PRUNING_BATCH }, (_, i) => i % 10),
       "int32",
     ),
     10,
@@ -91,19 +121,83 @@ export async function pruningTimes(): Promise<string[]> {
     value.dataSync();
     tf.dispose([value, ...Object.values(grads)]);
   };
-  const [f0, f1] = interleavedMinimum(models.map(forward)) as [number, number];
-  const [s0, s1] = interleavedMinimum(models.map(step)) as [number, number];
+  return {
+    forward: models.map(forward),
+    step: models.map(step),
+    dispose: () => {
+      models.forEach((m) => m.dispose());
+      tf.dispose([x, y]);
+    },
+  };
+}
+
+export async function pruningTimes(): Promise<string[]> {
+  const runs = await pruningRuns();
+  const [f0, f1] = interleavedMinimum(runs.forward) as [number, number];
+  const [s0, s1] = interleavedMinimum(runs.step) as [number, number];
   const lines = [
     "least CPU time of 15 interleaved runs",
     "",
-    row(["network (batch 64, WASM)", "forward (ms)", "training step (ms)"]),
+    row([`network (batch ${PRUNING_BATCH}, WASM)`, "forward (ms)", "training step (ms)"]),
     row(["---", "---", "---"]),
     row(["unpruned: conv 32, bn, conv 64, bn, dense 128", f0 * 1000, s0 * 1000]),
     row(["half of each conv's output channels pruned", f1 * 1000, s1 * 1000]),
     row(["speed-up", `${(f0 / f1).toFixed(2)}×`, `${(s0 / s1).toFixed(2)}×`]),
   ];
-  models.forEach((m) => m.dispose());
-  tf.dispose([x, y]);
+  runs.dispose();
+  return lines;
+}
+
+/**
+ * PyTorch peers (bench/torch_model_peers.py, 1 thread, NCHW): torch.nn.Conv2d of each configuration, and the network
+ * unpruned and with half its channels pruned — the latter as what it is in PyTorch at its fastest, a dense network of
+ * half the channels (conv 16, conv 32). Ours on WASM, by least CPU time, in rounds alternating with the peer's.
+ */
+export async function convPeers(): Promise<string[]> {
+  await useBackend("wasm");
+  const layersRuns = CONFIGS.map(convRuns);
+  const networks = await pruningRuns();
+  const ours = [...layersRuns.flatMap((r) => [r.ours, r.oursStep]), ...networks.forward, ...networks.step];
+  const task = {
+    kind: "conv",
+    configs: CONFIGS.map(({ batch, size, cin, cout }) => ({ batch, size, cin, cout })),
+    networks: { unpruned: [32, 64], half: [16, 32] },
+    batch: PRUNING_BATCH,
+  };
+  const { ours: t, peer, note } = interleavedWithPeer(ours, task);
+  const ms = (s: number | undefined): string | number => (s === undefined ? "—" : s * 1000);
+  const n = CONFIGS.length * 2;
+  const lines = [
+    `against PyTorch (load average ${loadavg()[0]!.toFixed(1)} at the start): least CPU time of 3 rounds × 5 runs (after one warm-up per round) on each side, rounds alternating; ours on WASM, PyTorch 1 thread`,
+    ...(note === undefined ? [] : [note]),
+    "",
+    row(["", "dsc forward (ms)", "PyTorch forward (ms)", "dsc / PyTorch", "dsc step (ms)", "PyTorch step (ms)", "dsc / PyTorch"]),
+    row(["---", "---", "---", "---", "---", "---", "---"]),
+    ...CONFIGS.map((config, i) =>
+      row([
+        `${config.label}: masked conv / torch.nn.Conv2d (input and weight gradients of the sum)`,
+        t[2 * i]! * 1000,
+        ms(peer?.[`layer${i}Forward`]),
+        peerRatio(t[2 * i]!, peer?.[`layer${i}Forward`]),
+        t[2 * i + 1]! * 1000,
+        ms(peer?.[`layer${i}Step`]),
+        peerRatio(t[2 * i + 1]!, peer?.[`layer${i}Step`]),
+      ]),
+    ),
+    ...["unpruned", "half"].map((name, j) =>
+      row([
+        j === 0 ? "network unpruned (conv 32, conv 64): ours / torch.nn, training step = gradients" : "half the channels pruned: ours / torch.nn with conv 16, conv 32",
+        t[n + j]! * 1000,
+        ms(peer?.[`${name}Forward`]),
+        peerRatio(t[n + j]!, peer?.[`${name}Forward`]),
+        t[n + 2 + j]! * 1000,
+        ms(peer?.[`${name}Step`]),
+        peerRatio(t[n + 2 + j]!, peer?.[`${name}Step`]),
+      ]),
+    ),
+  ];
+  layersRuns.forEach((r) => r.dispose());
+  networks.dispose();
   return lines;
 }
 
@@ -125,5 +219,5 @@ export async function benchConv(): Promise<string[]> {
   }
   await useBackend("wasm");
   const pruning = await pruningTimes();
-  return [...lines, "", ...pruning];
+  return [...lines, "", ...pruning, "", ...(await convPeers())];
 }

@@ -20,11 +20,17 @@ const benchmarks: Record<string, Benchmark> = {
   "graph-native": async () => (await import("./graph-native.js")).benchGraphNative(),
   gradient: async () => (await import("./gradient.js")).benchGradient(),
   kernels: async () => (await import("./kernels.js")).benchKernels(),
-  lenet: async () => (await import("./lenet.js")).benchLenet(),
+  lenet: async () => {
+    const lenet = await import("./lenet.js");
+    return [...(await lenet.benchLenet()), "", ...(await lenet.lenetPeers())];
+  },
   layering: async () => (await import("./layering.js")).benchLayering(),
   pruning: async () => (await import("./pruning.js")).benchPruning(),
   pytorch: async () => (await import("./pytorch.js")).benchPytorch(),
-  recurrent: async () => (await import("./recurrent.js")).benchRecurrent(),
+  recurrent: async () => {
+    const recurrent = await import("./recurrent.js");
+    return [...(await recurrent.benchRecurrent()), "", ...(await recurrent.recurrentPeers())];
+  },
   threads: async () => (await import("./threads.js")).benchThreads(),
   training: async () => (await import("./training.js")).benchTraining(),
 };

@@ -13,6 +13,7 @@ import { loadavg } from "node:os";
 import { createNetwork, createOptimizer, prune, tf, type Model } from "../runtime/index.js";
 import { nativeDenseActive, setNativeThreads, useNativeGraph } from "../runtime/kernels/native/index.js";
 import { analyze, networkSpec } from "../src/index.js";
+import { interleavedWithPeer, networkArrays, peerRatio } from "./peers.js";
 import { interleavedMinimum, row } from "./timing.js";
 
 const SOURCE = "network LeNet { input 784 dense 300 dense 100 output 10 }";
@@ -91,6 +92,69 @@ export async function benchLenet(): Promise<string[]> {
     ...sides.map((s, i) => row([s.label, forward[i]! * 1000, step[i]! * 1000, `${(forward[0]! / forward[i]!).toFixed(2)}×`, `${(step[0]! / step[i]!).toFixed(2)}×`])),
   ];
   [dense, pruned, onWat, masked, layered].forEach((m) => m.dispose());
+  tf.dispose([x, y]);
+  return lines;
+}
+
+// ---- PyTorch peers (bench/torch_model_peers.py through bench/peers.ts), apart from benchLenet above ----
+
+const maxDifference = (a: ArrayLike<number>, b: readonly number[]): number => Array.from(a).reduce((worst, v, i) => Math.max(worst, Math.abs(v - b[i]!)), 0);
+
+/**
+ * Dense LeNet against torch.nn (Linear, ReLU), and the 95%-pruned one against our very pruned network in PyTorch —
+ * its live connections as one sparse matrix per layer, the faster of torch.sparse.mm on COO with autograd's backward
+ * and CSR with a hand-written one — forward and Adam step, batch 256, one thread each, by least CPU time in rounds
+ * alternating with PyTorch's (interleavedWithPeer).
+ */
+export async function lenetPeers(): Promise<string[]> {
+  setNativeThreads(1);
+  const load = loadavg()[0]!;
+  const x = tf.randomUniform([BATCH, 784], 0, 1, "float32", 1) as tf.Tensor2D;
+  const labels = Int32Array.from({ length: BATCH }, (_, i) => (i * 7) % 10);
+  const y = tf.oneHot(tf.tensor1d(labels, "int32"), 10) as tf.Tensor2D;
+  const dense = await lenet("none", "auto");
+  const pruned = await lenet("global", "auto");
+  const logits = tf.tidy(() => pruned.predict(x).dataSync() as Float32Array);
+  const { sizes, arrays } = networkArrays(pruned, x.dataSync() as Float32Array, labels);
+  const [d, p] = [timers(dense, x, y), timers(pruned, x, y)];
+  const { ours, peer, result, note } = interleavedWithPeer([d.forward, p.forward, d.step, p.step], { kind: "lenet", sizes, batch: BATCH }, arrays);
+  const ms = (s: number | undefined): string => (s === undefined ? "—" : (s * 1000).toFixed(2));
+  const cell = (s: number | undefined): string | number => (s === undefined ? "—" : s * 1000);
+  const faster = (coo: string, csr: string): { label: string; s: number | undefined } => {
+    const [a, b] = [peer?.[coo], peer?.[csr]];
+    if (a === undefined || b === undefined) return { label: "—", s: undefined };
+    const step = coo.endsWith("Step");
+    return a <= b ? { label: step ? "COO, autograd" : "COO", s: a } : { label: step ? "CSR, hand-written backward" : "CSR", s: b };
+  };
+  const [sf, ss] = [faster("cooForward", "csrForward"), faster("cooStep", "csrStep")];
+  const agreement = (key: string): string => (result?.[key] === undefined ? "—" : maxDifference(logits, result[key] as number[]).toExponential(1));
+  const lines = [
+    `against PyTorch: least CPU time of 3 rounds × 5 runs (after one warm-up per round) on each side, rounds alternating; ours WASM${nativeDenseActive() ? " with the native part" : ""}, 1 thread; PyTorch 1 thread; load average ${load.toFixed(1)} at the start, ${loadavg()[0]!.toFixed(1)} at the end`,
+    `PyTorch's pruned network: COO / CSR forward ${ms(peer?.cooForward)} / ${ms(peer?.csrForward)} ms, step ${ms(peer?.cooStep)} / ${ms(peer?.csrStep)} ms; max |Δ logits| against ours COO / CSR ${agreement("cooLogits")} / ${agreement("csrLogits")}`,
+    ...(note === undefined ? [] : [note]),
+    "",
+    row(["LeNet-300-100, batch 256", "dsc forward (ms)", "PyTorch forward (ms)", "dsc / PyTorch", "dsc Adam step (ms)", "PyTorch Adam step (ms)", "dsc / PyTorch"]),
+    row(["---", "---", "---", "---", "---", "---", "---"]),
+    row([
+      "dense: ours / torch.nn.Linear",
+      ours[0]! * 1000,
+      cell(peer?.denseForward),
+      peerRatio(ours[0]!, peer?.denseForward),
+      ours[2]! * 1000,
+      cell(peer?.denseStep),
+      peerRatio(ours[2]!, peer?.denseStep),
+    ]),
+    row([
+      `95% pruned: ours re-planned / torch.sparse (forward ${sf.label}, step ${ss.label})`,
+      ours[1]! * 1000,
+      cell(sf.s),
+      peerRatio(ours[1]!, sf.s),
+      ours[3]! * 1000,
+      cell(ss.s),
+      peerRatio(ours[3]!, ss.s),
+    ]),
+  ];
+  [dense, pruned].forEach((m) => m.dispose());
   tf.dispose([x, y]);
   return lines;
 }

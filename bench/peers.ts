@@ -11,6 +11,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { extractConnections, type Model } from "../runtime/index.js";
+import { interleavedMinimum } from "./timing.js";
 
 const SCRIPT = fileURLToPath(new URL("./torch_peers.py", import.meta.url));
 const python = (): string => process.env.TORCH_PYTHON ?? "/usr/bin/python3";
@@ -69,4 +70,50 @@ export function networkArrays(model: Model, x: Float32Array, labels: Int32Array)
 export function median(values: readonly number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.floor(sorted.length / 2)]!;
+}
+
+/** Ours and a PyTorch peer (bench/torch_model_peers.py) by least CPU time, in alternating rounds: see interleavedWithPeer. */
+export interface PeerRounds {
+  /** Least CPU seconds of each of our runs, over every round. */
+  ours: number[];
+  /** Least CPU seconds of each of the peer's figures, over every round; undefined where torch is missing or the peer failed. */
+  peer: Record<string, number> | undefined;
+  /** The peer's last answer besides its times (logits, parameter counts), or why it was not measured. */
+  result: PeerResult | undefined;
+  note: string | undefined;
+}
+
+/**
+ * Times `ours` (interleavedMinimum) and the peer `task` in `rounds` alternating rounds, ours first in even rounds and the
+ * peer first in odd ones, each side `repeats` runs after one warm-up per round: the same warm-up and repetitions on both
+ * sides, and drift of the shared machine reaches both. Each figure is its least CPU time over all rounds.
+ */
+export function interleavedWithPeer(ours: readonly (() => void)[], task: Record<string, unknown>, arrays: Arrays = {}, rounds = 3, repeats = 5): PeerRounds {
+  const best = ours.map(() => Number.POSITIVE_INFINITY);
+  let peer: Record<string, number> | undefined;
+  let result: PeerResult | undefined;
+  let note = torchMissing();
+  const runPeerRound = (): void => {
+    if (note !== undefined) return;
+    try {
+      result = runPeer({ threads: 1, ...task, warmup: 1, repeats }, arrays);
+    } catch (error) {
+      note = (error as Error).message;
+      peer = undefined;
+      return;
+    }
+    const seconds = result.seconds as Record<string, number>;
+    peer = Object.fromEntries(Object.entries(seconds).map(([name, s]) => [name, Math.min(s, peer?.[name] ?? Number.POSITIVE_INFINITY)]));
+  };
+  for (let round = 0; round < rounds; round++) {
+    if (round % 2 === 1) runPeerRound();
+    interleavedMinimum(ours, repeats).forEach((s, i) => (best[i] = Math.min(best[i]!, s)));
+    if (round % 2 === 0) runPeerRound();
+  }
+  return { ours: best, peer, result, note };
+}
+
+/** "dsc / PyTorch" as a ratio of times (below 1: ours is faster), or a dash where the peer was not measured. */
+export function peerRatio(ours: number, peer: number | undefined): string {
+  return peer === undefined ? "—" : `${(ours / peer).toFixed(2)}×`;
 }

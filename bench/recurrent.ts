@@ -8,9 +8,11 @@
  * least CPU time of interleaved runs. Then the same network with 90% of every
  * recurrent weight masked against the unmasked one.
  */
+import { loadavg } from "node:os";
 import * as layers from "@tensorflow/tfjs-layers";
 import { createNetwork, createOptimizer, createRandom, tf, useBackend, type Model } from "../runtime/index.js";
 import { analyze, networkSpec } from "../src/index.js";
+import { interleavedWithPeer, peerRatio } from "./peers.js";
 import { interleavedMinimum, row } from "./timing.js";
 
 const STEPS = 15;
@@ -114,6 +116,36 @@ export async function benchRecurrent(): Promise<string[]> {
   dense.dispose();
   pruned.dispose();
   reference.dispose();
+  target.dispose();
+  return lines;
+}
+
+// ---- PyTorch peer (bench/torch_model_peers.py through bench/peers.ts), apart from benchRecurrent above ----
+
+/**
+ * The unmasked stack against torch.nn.LSTM (1 input, 2 layers of 100, batch first) and a torch.nn.Linear on its last
+ * step: forward and Adam step on mean squared error, one thread each, by least CPU time in rounds alternating with
+ * PyTorch's (interleavedWithPeer).
+ */
+export async function recurrentPeers(): Promise<string[]> {
+  await useBackend("wasm");
+  const load = loadavg()[0]!;
+  const model = await createNetwork(networkSpec(analyze(SOURCE).plans![0]!), { backend: "wasm" });
+  const target = tf.randomUniform([BATCH, 1], -1, 1, "float32", 8);
+  const ours = runs(ourSide(model), target, createOptimizer("adam"));
+  const task = { kind: "lstm", inputs: 1, hidden: HIDDEN, layers: 2, outputs: 1, steps: STEPS, batch: BATCH };
+  const { ours: t, peer, note } = interleavedWithPeer([ours.forward, ours.step], task);
+  const ms = (s: number | undefined): string | number => (s === undefined ? "—" : s * 1000);
+  const lines = [
+    `against PyTorch: least CPU time of 3 rounds × 5 runs (after one warm-up per round) on each side, rounds alternating; ours WASM, PyTorch 1 thread; load average ${load.toFixed(1)} at the start, ${loadavg()[0]!.toFixed(1)} at the end`,
+    ...(note === undefined ? [] : [note]),
+    "",
+    row([`LSTM [1, ${HIDDEN}, ${HIDDEN}, 1], ${STEPS} steps, batch ${BATCH}`, "dsc (ms)", "PyTorch torch.nn.LSTM (ms)", "dsc / PyTorch"]),
+    row(["---", "---", "---", "---"]),
+    row(["forward", t[0]! * 1000, ms(peer?.forward), peerRatio(t[0]!, peer?.forward)]),
+    row(["Adam step", t[1]! * 1000, ms(peer?.step), peerRatio(t[1]!, peer?.step)]),
+  ];
+  model.dispose();
   target.dispose();
   return lines;
 }

@@ -17,6 +17,9 @@ Tasks (kind):
   dense     a dense network of given layer sizes: epochs of Adam steps, seconds per step.
   kthvalue  torch.kthvalue of |w| over given weights (global magnitude pruning's threshold).
   peak      torch.mm 256 x 1024 x 1024 (the BLAS's sgemm), seconds.
+  lenet, conv, lstm
+            the peers of `bench lenet`, `bench conv` and `bench recurrent`, by
+            least CPU time: see bench/torch_model_peers.py.
 
 Every timing: `warmup` untimed runs, then the median of `repeats`.
 """
@@ -248,6 +251,10 @@ def main():
         result = kthvalue_task(directory, task)
     elif kind == "peak":
         result = peak_task(task)
+    elif kind in ("lenet", "conv", "lstm"):
+        import torch_model_peers
+
+        result = {"lenet": lambda: torch_model_peers.lenet_task(directory, task), "conv": lambda: torch_model_peers.conv_task(task), "lstm": lambda: torch_model_peers.lstm_task(task)}[kind]()
     else:
         raise SystemExit(f"torch_peers.py: unknown task kind {kind!r}")
     result["torch"] = torch.__version__

@@ -7,6 +7,8 @@
  */
 export { createNetwork } from "./network.js";
 export { autoOrder, useBackend, setWasmPaths, type WasmBinaryName, type WasmPaths } from "./backend.js";
+// Whether the native dense products run (the addon built at install, or why not): an app can say which it got.
+export { nativeStatus, type NativeBlas, type NativeStatus } from "./kernels/native/index.js";
 export type {
   BackendChoice,
   BackendName,

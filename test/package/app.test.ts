@@ -4,7 +4,8 @@
  * TensorFlow.js from the registry), a module `dsc` generated, type-checked by
  * `tsc --strict` without `skipLibCheck`, compiled and run.
  */
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { gzipSync } from "node:zlib";
 import { build } from "esbuild";
 import { tmpdir } from "node:os";
@@ -27,7 +28,7 @@ const TFJS_PACKAGES = [
 const TYPESCRIPT_5 = "5.9.3";
 
 const source = readFileSync(join(repoRoot, "examples/mlp.ds"), "utf8");
-const MAIN = `import { tf, type Tensor2D, type Tensor3D } from "@deepstruct/runtime";
+const MAIN = `import { nativeStatus, tf, type Tensor2D, type Tensor3D } from "@deepstruct/runtime";
 import { createMlp } from "./mlp.js";
 
 const model = await createMlp({ seed: 1 });
@@ -36,7 +37,10 @@ const logits: Tensor2D = model.predict(x);
 // @ts-expect-error a batch of outputs of shape [10] is a Tensor2D, not a Tensor3D
 const wrong: Tensor3D = model.predict(x);
 wrong.dispose();
-console.log(JSON.stringify({ backend: model.backend, execution: model.execution, shape: logits.shape, logits: Array.from(logits.dataSync()) }));
+const values = Array.from(logits.dataSync());
+const native = nativeStatus();
+console.log(JSON.stringify({ native: native.available ? native.path : null }));
+console.log(JSON.stringify({ backend: model.backend, execution: model.execution, shape: logits.shape, logits: values }));
 `;
 /** A web page's entry: the bundle an app ships for one generated model. */
 const WEB = `import { tf } from "@deepstruct/runtime";
@@ -59,6 +63,27 @@ const TSCONFIG = {
 };
 
 let work: string;
+
+interface MainRun {
+  /** The addon the runtime loaded, or null where it runs on TensorFlow.js's kernels. */
+  native: string | null;
+  logits: number[];
+  /** What the run wrote to stderr, line by line. */
+  warnings: string[];
+}
+
+/** Runs the app's out/main.js, keeping its stderr (the runtime's one-line notes go there). */
+function runMain(dir: string, env: Readonly<Record<string, string>> = {}): MainRun {
+  const result = spawnSync("node", ["out/main.js"], { cwd: dir, encoding: "utf8", timeout: 120_000, env: { ...process.env, ...env } });
+  if (result.status !== 0) throw new Error(`node out/main.js (in ${dir}) failed:\n${result.stdout}\n${result.stderr}`);
+  const [status, out] = result.stdout
+    .trim()
+    .split("\n")
+    .slice(-2)
+    .map((line) => JSON.parse(line) as Record<string, unknown>);
+  const warnings = result.stderr.split("\n").filter((line) => line !== "");
+  return { native: status!.native as string | null, logits: out!.logits as number[], warnings };
+}
 const app = (): string => join(work, "app");
 
 beforeAll(async () => {
@@ -177,6 +202,9 @@ describe("an app that depends only on @deepstruct/runtime", () => {
     mkdirSync(dir);
     const manifest = JSON.parse(readFileSync(join(app(), "package.json"), "utf8")) as object;
     writeFileSync(join(dir, "package.json"), JSON.stringify(manifest, null, 2));
+    // pnpm 10 runs no dependency's install script unless allowed, and the runtime's builds the addon. An app names it in
+    // onlyBuiltDependencies; pnpm 10.34 matches no name against a file: tarball, so here every build is allowed.
+    writeFileSync(join(dir, "pnpm-workspace.yaml"), "dangerouslyAllowAllBuilds: true\n");
     run("npx", [...PNPM, "install", "--reporter=silent"], dir);
     mkdirSync(join(dir, "src"));
     for (const file of ["mlp.ts", "main.ts"]) writeFileSync(join(dir, "src", file), readFileSync(join(app(), "src", file)));
@@ -184,5 +212,41 @@ describe("an app that depends only on @deepstruct/runtime", () => {
     expect(run("node", [join(work, "typescript/node_modules/typescript/bin/tsc"), "-p", "tsconfig.json"], dir)).toBe("");
     const last = (output: string): unknown => JSON.parse(output.trim().split("\n").at(-1)!);
     expect(last(run("node", ["out/main.js"], dir))).toEqual(last(run("node", ["out/main.js"], app())));
+    expect(runMain(dir).native).toMatch(/\/native\/build\/Release\/deepstruct_native\.node$/);
+  });
+
+  describe("the native addon", () => {
+    const addon = (): string => join(app(), "node_modules/@deepstruct/runtime/native/build/Release/deepstruct_native.node");
+
+    it("is built when the app installs the runtime, and the app's model runs on it (no message)", () => {
+      const { native, warnings } = runMain(app());
+      expect(native).toBe(addon());
+      expect(warnings).toEqual([]);
+    });
+
+    it("when its build fails, the install script exits 0 with one message; without the addon the model falls back to WASM with one message and the same logits", () => {
+      const withNative = runMain(app());
+      const aside = `${addon()}.aside`;
+      renameSync(addon(), aside);
+      try {
+        const install = spawnSync("node", ["install.js"], {
+          cwd: join(app(), "node_modules/@deepstruct/runtime"),
+          encoding: "utf8",
+          env: { ...process.env, CC: "/nonexistent/cc" },
+        });
+        expect(install.status).toBe(0);
+        const lines = install.stderr.split("\n").filter((line) => line !== "");
+        expect(lines).toEqual([expect.stringMatching(/^build:native: could not run the C compiler '\/nonexistent\/cc': .* \(optional: the runtime uses WASM\)$/)]);
+        expect(existsSync(addon())).toBe(false);
+        const fallback = runMain(app());
+        expect(fallback.native).toBeNull();
+        expect(fallback.warnings).toEqual([
+          `deepstruct: native dense products off (the addon is not built (no ${addon()}; npm rebuild @deepstruct/runtime builds it)); using TensorFlow.js's kernels`,
+        ]);
+        fallback.logits.forEach((value, i) => expect(value).toBeCloseTo(withNative.logits[i]!, 4));
+      } finally {
+        renameSync(aside, addon());
+      }
+    });
   });
 });

@@ -9,6 +9,11 @@
  * TensorFlow.js's own products: the results agree within float32 rounding
  * either way, only speed differs.
  *
+ * The packaged runtime (@deepstruct/runtime) ships the addon's C sources and
+ * builds them when an app installs it (packages/runtime/install.js), into
+ * native/build/Release/ beside its dist/, where the first candidate below
+ * points; in the repository `npm run build:native` builds native/build/.
+ *
  * DEEPSTRUCT_NATIVE=0 turns it off; DEEPSTRUCT_NATIVE_PATH names another
  * build of the addon.
  */
@@ -68,6 +73,17 @@ function candidates(node: NodeParts): string[] {
   return ["../../../", "../../../../"].map((up) => new URL(up + ADDON, `file://${node.here}`).pathname);
 }
 
+/** How to build the addon: the packaged runtime builds it at install (package.json's install script), the repository by its own script. */
+function buildHint(node: NodeParts): string {
+  try {
+    const manifest = node.require(new URL("../../../package.json", `file://${node.here}`).pathname) as { name?: string };
+    if (manifest.name === "@deepstruct/runtime") return "npm rebuild @deepstruct/runtime";
+  } catch {
+    // No package.json there: the repository's sources or its dist.
+  }
+  return "npm run build:native";
+}
+
 /** A 2 × 3 by 3 × 2 product, plain and both ways transposed, against the sums written out. */
 function selfTest(blas: NativeBlas): string | undefined {
   const a = Float32Array.of(1, 2, 3, 4, 5, 6);
@@ -87,7 +103,7 @@ function load(): NativeStatus {
   if (node.env.DEEPSTRUCT_NATIVE === "0") return { available: false, reason: "turned off by DEEPSTRUCT_NATIVE=0" };
   const paths = candidates(node);
   const path = paths.find(node.exists);
-  if (path === undefined) return { available: false, reason: `the addon is not built (no ${paths[0]}; npm run build:native builds it)` };
+  if (path === undefined) return { available: false, reason: `the addon is not built (no ${paths[0]}; ${buildHint(node)} builds it)` };
   let blas: NativeBlas;
   try {
     blas = node.require(path) as NativeBlas;

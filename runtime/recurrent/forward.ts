@@ -9,6 +9,18 @@ import * as tf from "@tensorflow/tfjs-core";
 import type { Tensor2D, Tensor3D } from "@tensorflow/tfjs-core";
 import type { RecurrentKind } from "../spec.js";
 import type { RecurrentLayerStore, RecurrentStore } from "./store.js";
+import { throughTime } from "./through-time.js";
+
+let stockGradient = false;
+
+/**
+ * Runs the layers as TensorFlow.js ops per step with its stock gradient (true)
+ * or as one op per layer with the hand-written gradient through time (false,
+ * the default): for comparing the two in one process.
+ */
+export function useStockRecurrentGradient(on: boolean): void {
+  stockGradient = on;
+}
 
 interface StepState {
   readonly h: Tensor2D;
@@ -49,23 +61,19 @@ function holdOnPadding(next: StepState, previous: StepState, real: Tensor2D): St
   return { h: keep(next.h, previous.h), ...(next.c !== undefined ? { c: keep(next.c, previous.c!) } : {}) };
 }
 
-/**
- * One layer over `x` [batch, steps, inputs]: every step's hidden state
- * [batch, steps, hidden] and the state after the last step. With `real` (per
- * step [batch, 1], 1 real, 0 padding) a padding step leaves the state as it
- * was and outputs zeros, so `final` is each sample's last real step's.
- */
-export function recurrentLayer(
+/** The layer as TensorFlow.js ops per step, for its stock gradient. */
+function stockLayer(
   x: Tensor3D,
   layer: RecurrentLayerStore,
   kind: RecurrentKind,
   activation: "tanh" | "relu",
-  real?: readonly Tensor2D[],
+  w: Tensor2D,
+  u: Tensor2D,
+  flags?: Tensor2D,
 ): { sequence: Tensor3D; final: Tensor2D } {
   const [batch, steps, inputs] = x.shape;
   const width = layer.gates * layer.hidden;
-  const w = tf.mul(layer.inputWeight, layer.inputMask) as Tensor2D;
-  const u = tf.mul(layer.hiddenWeight, layer.hiddenMask) as Tensor2D;
+  const real = flags === undefined ? undefined : (tf.split(flags, steps, 1) as Tensor2D[]);
   const xw = tf.reshape(tf.add(tf.matMul(tf.reshape(x, [batch * steps, inputs]), w), layer.bias), [batch, steps, width]) as Tensor3D;
   const perStep = tf.unstack(xw, 1) as Tensor2D[];
   const step = stepOf(kind, activation);
@@ -81,14 +89,39 @@ export function recurrentLayer(
   return { sequence: tf.stack(outputs, 1) as Tensor3D, final: state.h };
 }
 
-/** The input [batch, steps, features] split into what the layers read and, with `padded`, each step's real flag [batch, 1] (last feature above 0.5). */
-function splitFlags(sequence: Tensor3D, padded: boolean): { values: Tensor3D; real?: Tensor2D[] } {
+/**
+ * One layer over `x` [batch, steps, inputs]: every step's hidden state
+ * [batch, steps, hidden] and the state after the last step. With `flags`
+ * [batch, steps] (1 real, 0 padding) a padding step leaves the state as it
+ * was and outputs zeros, so `final` is each sample's last real step's.
+ * Weights enter masked once per pass, so a masked weight's gradient is exactly 0.
+ */
+export function recurrentLayer(
+  x: Tensor3D,
+  layer: RecurrentLayerStore,
+  kind: RecurrentKind,
+  activation: "tanh" | "relu",
+  flags?: Tensor2D,
+): { sequence: Tensor3D; final: Tensor2D } {
+  const w = tf.mul(layer.inputWeight, layer.inputMask) as Tensor2D;
+  const u = tf.mul(layer.hiddenWeight, layer.hiddenMask) as Tensor2D;
+  if (stockGradient) return stockLayer(x, layer, kind, activation, w, u, flags);
+  const [batch, steps] = x.shape;
+  const states = throughTime({ x, w, u, bias: layer.bias, ...(flags !== undefined ? { real: flags } : {}) }, kind, activation);
+  return {
+    sequence: tf.slice(states, [0, 0, 0], [batch, steps, layer.hidden]) as Tensor3D,
+    final: tf.reshape(tf.slice(states, [0, steps, 0], [batch, 1, layer.hidden]), [batch, layer.hidden]) as Tensor2D,
+  };
+}
+
+/** The input [batch, steps, features] split into what the layers read and, with `padded`, the steps' real flags [batch, steps] (last feature above 0.5). */
+function splitFlags(sequence: Tensor3D, padded: boolean): { values: Tensor3D; real?: Tensor2D } {
   if (!padded) return { values: sequence };
   const [batch, steps, features] = sequence.shape;
   const values = tf.slice(sequence, [0, 0, 0], [batch, steps, features - 1]) as Tensor3D;
   // step(), not greater(): it has a (zero) gradient, so a gradient to the input passes the flags by.
   const flags = tf.step(tf.sub(tf.reshape(tf.slice(sequence, [0, 0, features - 1], [batch, steps, 1]), [batch, steps]), 0.5));
-  return { values, real: (tf.unstack(flags, 1) as tf.Tensor1D[]).map((f) => tf.reshape(f, [batch, 1]) as Tensor2D) };
+  return { values, real: flags as Tensor2D };
 }
 
 /**

@@ -1,0 +1,153 @@
+/**
+ * A recurrent layer over a whole sequence as one op with a hand-written
+ * gradient through time (tf.customGrad). TensorFlow.js's stock gradient of
+ * the per-step product h·U takes matMul's transposed forms, each many times
+ * slower on WASM than the plain product (DESIGN.md); here the backward runs
+ * each step's dz · Uᵀ against Uᵀ transposed once, and the weights' gradients
+ * as single products over all steps at the end: Xᵀ · dZ and Hᵀ · dZ over
+ * [batch · steps] rows (natively, with the transposes inside BLAS, where the
+ * addon runs).
+ *
+ * The op's output is [batch, steps + 1, hidden]: every step's output (zeros
+ * at padding steps), then the state after the last step, so one tensor
+ * carries both and a slice of it has the stock gradient.
+ */
+import * as tf from "@tensorflow/tfjs-core";
+import type { Tensor, Tensor1D, Tensor2D, Tensor3D } from "@tensorflow/tfjs-core";
+import { denseProduct } from "../kernels/native/dense-product.js";
+import { cellOf, type Cell, type CellState } from "./cells.js";
+
+export interface ThroughTimeInput {
+  /** [batch, steps, inputs] */
+  readonly x: Tensor3D;
+  /** The masked input weight [inputs, gates · hidden]. */
+  readonly w: Tensor2D;
+  /** The masked hidden weight [hidden, gates · hidden]. */
+  readonly u: Tensor2D;
+  readonly bias: Tensor1D;
+  /** [batch, steps]: 1 at a real step, 0 at padding; absent when every step is real. */
+  readonly real?: Tensor2D;
+}
+
+/** What the forward keeps per step for the backward: the state before it and the cell's own. */
+interface StepRecord {
+  readonly previous: CellState;
+  readonly saved: Tensor2D[];
+}
+
+/** A padding step keeps the state: `real` [batch, 1] is 1 where the step is real. */
+function hold(next: CellState, previous: CellState, real: Tensor2D): CellState {
+  const keep = (a: Tensor2D, b: Tensor2D): Tensor2D => tf.add(b, tf.mul(real, tf.sub(a, b)));
+  return { h: keep(next.h, previous.h), ...(next.c !== undefined ? { c: keep(next.c, previous.c!) } : {}) };
+}
+
+function runForward(
+  cell: Cell,
+  isLstm: boolean,
+  { x, w, u, bias }: ThroughTimeInput,
+  real: readonly Tensor2D[] | undefined,
+): { outputs: Tensor2D[]; final: Tensor2D; records: StepRecord[] } {
+  const [batch, steps, inputs] = x.shape;
+  const hidden = u.shape[0];
+  const xw = tf.reshape(denseProduct(tf.reshape(x, [batch * steps, inputs]) as Tensor2D, w, { bias }), [batch, steps, u.shape[1]]) as Tensor3D;
+  const zeros = tf.zeros([batch, hidden]) as Tensor2D;
+  let state: CellState = isLstm ? { h: zeros, c: zeros } : { h: zeros };
+  const outputs: Tensor2D[] = [];
+  const records: StepRecord[] = [];
+  (tf.unstack(xw, 1) as Tensor2D[]).forEach((xt, t) => {
+    const { next, saved } = cell.forward(xt, state, u);
+    records.push({ previous: state, saved });
+    const flag = real?.[t];
+    state = flag === undefined ? next : hold(next, state, flag);
+    outputs.push(flag === undefined ? state.h : (tf.mul(state.h, flag) as Tensor2D));
+  });
+  return { outputs, final: state.h, records };
+}
+
+/** The saved tensors as one list (what customGrad's `save` keeps) and back. */
+function flatten(records: readonly StepRecord[]): Tensor[] {
+  return records.flatMap((r) => [r.previous.h, ...(r.previous.c !== undefined ? [r.previous.c] : []), ...r.saved]);
+}
+
+function unflatten(saved: readonly Tensor[], steps: number, isLstm: boolean): StepRecord[] {
+  const per = saved.length / steps;
+  return Array.from({ length: steps }, (_, t) => {
+    const part = saved.slice(t * per, (t + 1) * per) as Tensor2D[];
+    const previous = isLstm ? { h: part[0]!, c: part[1]! } : { h: part[0]! };
+    return { previous, saved: part.slice(isLstm ? 2 : 1) };
+  });
+}
+
+interface Backward {
+  readonly dInputs: Tensor2D[];
+  readonly dHiddens: Tensor2D[];
+}
+
+/** Back through the steps from the last: each step's pre-activation gradients, input side and hidden side. */
+function runBackward(cell: Cell, records: readonly StepRecord[], u: Tensor2D, dy: Tensor3D, real: readonly Tensor2D[] | undefined): Backward {
+  const steps = records.length;
+  const perStep = tf.unstack(dy, 1) as Tensor2D[];
+  let dh = perStep[steps]!;
+  let dc = records[0]!.previous.c === undefined ? undefined : (tf.zerosLike(dh) as Tensor2D);
+  const dInputs: Tensor2D[] = new Array<Tensor2D>(steps);
+  const dHiddens: Tensor2D[] = new Array<Tensor2D>(steps);
+  for (let t = steps - 1; t >= 0; t--) {
+    const flag = real?.[t];
+    const total = tf.add(dh, flag === undefined ? perStep[t]! : tf.mul(perStep[t]!, flag)) as Tensor2D;
+    // At a padding step the gradient passes to the previous state untouched, and none enters the cell.
+    const into = (g: Tensor2D): Tensor2D => (flag === undefined ? g : tf.mul(g, flag));
+    const past = (g: Tensor2D): Tensor2D | undefined => (flag === undefined ? undefined : tf.sub(g, tf.mul(g, flag)));
+    const step = cell.backward(records[t]!.saved, records[t]!.previous, { dh: into(total), ...(dc !== undefined ? { dc: into(dc) } : {}) });
+    dInputs[t] = step.dInput;
+    dHiddens[t] = step.dHidden;
+    if (t === 0) break;
+    const parts = [denseProduct(step.dHidden, u, { transposeB: true }), step.dhDirect, past(total)].filter((p): p is Tensor2D => p !== undefined);
+    dh = parts.length === 1 ? parts[0]! : (tf.addN(parts) as Tensor2D);
+    if (dc !== undefined) dc = flag === undefined ? step.dc! : (tf.add(step.dc!, past(dc)!) as Tensor2D);
+  }
+  return { dInputs, dHiddens };
+}
+
+/** Rows [batch · steps, width] of per-step [batch, width] tensors, batch-major as x is. */
+const rows = (perStep: readonly Tensor2D[]): Tensor2D => {
+  const [batch, width] = perStep[0]!.shape;
+  return tf.reshape(tf.stack(perStep as Tensor2D[], 1), [batch * perStep.length, width]) as Tensor2D;
+};
+
+function weightGradients(input: ThroughTimeInput, records: readonly StepRecord[], back: Backward): Tensor[] {
+  const [batch, steps, inputs] = input.x.shape;
+  const dInput = rows(back.dInputs);
+  const dHidden = back.dHiddens.every((d, t) => d === back.dInputs[t]) ? dInput : rows(back.dHiddens);
+  const dx = tf.reshape(denseProduct(dInput, input.w, { transposeB: true }), [batch, steps, inputs]);
+  const dw = denseProduct(tf.reshape(input.x, [batch * steps, inputs]) as Tensor2D, dInput, { transposeA: true });
+  const du = denseProduct(rows(records.map((r) => r.previous.h)), dHidden, { transposeA: true });
+  const grads: Tensor[] = [dx, dw, du, tf.sum(dInput, 0)];
+  return input.real === undefined ? grads : [...grads, tf.zerosLike(input.real)];
+}
+
+/** [batch, steps + 1, hidden]: every step's output, then the final state; gradients through time by hand. */
+export function throughTime(input: ThroughTimeInput, kind: "rnn" | "gru" | "lstm", activation: "tanh" | "relu"): Tensor3D {
+  const cell = cellOf(kind, activation);
+  const isLstm = kind === "lstm";
+  const steps = input.x.shape[1];
+  const split = (real: Tensor2D | undefined): Tensor2D[] | undefined => (real === undefined ? undefined : (tf.split(real, steps, 1) as Tensor2D[]));
+  const op = tf.customGrad((...args: (Tensor | tf.GradSaveFunc)[]) => {
+    const save = args.pop() as tf.GradSaveFunc;
+    const given = args as Tensor[];
+    const [x, w, u, bias, real] = given as [Tensor3D, Tensor2D, Tensor2D, Tensor1D, Tensor2D | undefined];
+    const { outputs, final, records } = runForward(cell, isLstm, { x, w, u, bias }, split(real));
+    // The inputs are saved too: they may be intermediates of the caller's tidy, gone by the time the gradient runs.
+    save([...given, ...flatten(records)]);
+    return {
+      value: tf.stack([...outputs, final], 1) as Tensor3D,
+      gradFunc: (dy: Tensor, saved: Tensor[]) => {
+        const [sx, sw, su, sb, sreal] = saved as [Tensor3D, Tensor2D, Tensor2D, Tensor1D, Tensor2D | undefined];
+        const kept = unflatten(saved.slice(given.length), steps, isLstm);
+        const back = runBackward(cell, kept, su, dy as Tensor3D, split(given.length > 4 ? sreal : undefined));
+        return weightGradients({ x: sx, w: sw, u: su, bias: sb, ...(given.length > 4 ? { real: sreal! } : {}) }, kept, back);
+      },
+    };
+  });
+  const args: Tensor[] = [input.x, input.w, input.u, input.bias, ...(input.real !== undefined ? [input.real] : [])];
+  return op(...args) as Tensor3D;
+}

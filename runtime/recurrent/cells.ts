@@ -6,6 +6,7 @@
  */
 import * as tf from "@tensorflow/tfjs-core";
 import type { Tensor2D } from "@tensorflow/tfjs-core";
+import { splitEqually } from "../kernels/heap-split.js";
 import type { RecurrentKind } from "../spec.js";
 
 export interface CellState {
@@ -57,14 +58,11 @@ function rnnCell(activation: "tanh" | "relu"): Cell {
 }
 
 function lstmForward(xt: Tensor2D, { h, c }: CellState, u: Tensor2D): { next: CellState; saved: Tensor2D[] } {
-  const z = tf.add(xt, tf.matMul(h, u)) as Tensor2D;
-  const hidden = h.shape[1];
-  // One sigmoid over all four gates (the cell candidate's quarter unused) and one tanh over the candidate's: two ops, not four.
-  const [i, f, , o] = tf.split(tf.sigmoid(z), 4, 1) as Tensor2D[];
-  const g = tf.tanh(tf.slice(z, [0, 2 * hidden], [-1, hidden])) as Tensor2D;
-  const cell = tf.add(tf.mul(f!, c!), tf.mul(i!, g)) as Tensor2D;
+  const [zi, zf, zg, zo] = splitEqually(tf.add(xt, tf.matMul(h, u)) as Tensor2D, 4, 1);
+  const [i, f, g, o]: Tensor2D[] = [tf.sigmoid(zi!), tf.sigmoid(zf!), tf.tanh(zg!), tf.sigmoid(zo!)];
+  const cell = tf.add(tf.mul(f!, c!), tf.mul(i!, g!)) as Tensor2D;
   const squashed = tf.tanh(cell) as Tensor2D;
-  return { next: { h: tf.mul(o!, squashed), c: cell }, saved: [i!, f!, g, o!, squashed] };
+  return { next: { h: tf.mul(o!, squashed), c: cell }, saved: [i!, f!, g!, o!, squashed] };
 }
 
 function lstmBackward([i, f, g, o, squashed]: readonly Tensor2D[], previous: CellState, { dh, dc }: StateGradient): StepGradient {
@@ -82,8 +80,8 @@ function lstmBackward([i, f, g, o, squashed]: readonly Tensor2D[], previous: Cel
 }
 
 function gruForward(xt: Tensor2D, { h }: CellState, u: Tensor2D): { next: CellState; saved: Tensor2D[] } {
-  const [xr, xz, xn] = tf.split(xt, 3, 1) as Tensor2D[];
-  const [hr, hz, hn] = tf.split(tf.matMul(h, u), 3, 1) as Tensor2D[];
+  const [xr, xz, xn] = splitEqually(xt, 3, 1);
+  const [hr, hz, hn] = splitEqually(tf.matMul(h, u) as Tensor2D, 3, 1);
   const r = tf.sigmoid(tf.add(xr!, hr!)) as Tensor2D;
   const z = tf.sigmoid(tf.add(xz!, hz!)) as Tensor2D;
   const n = tf.tanh(tf.add(xn!, tf.mul(r, hn!))) as Tensor2D;

@@ -62,16 +62,10 @@ function holdOnPadding(next: StepState, previous: StepState, real: Tensor2D): St
 }
 
 /** The layer as TensorFlow.js ops per step, for its stock gradient. */
-function stockLayer(
-  x: Tensor3D,
-  layer: RecurrentLayerStore,
-  kind: RecurrentKind,
-  activation: "tanh" | "relu",
-  w: Tensor2D,
-  u: Tensor2D,
-  flags?: Tensor2D,
-): { sequence: Tensor3D; final: Tensor2D } {
+function stockLayer(x: Tensor3D, layer: RecurrentLayerStore, kind: RecurrentKind, activation: "tanh" | "relu", flags?: Tensor2D): { sequence: Tensor3D; final: Tensor2D } {
   const [batch, steps, inputs] = x.shape;
+  const w = tf.mul(layer.inputWeight, layer.inputMask) as Tensor2D;
+  const u = tf.mul(layer.hiddenWeight, layer.hiddenMask) as Tensor2D;
   const width = layer.gates * layer.hidden;
   const real = flags === undefined ? undefined : (tf.split(flags, steps, 1) as Tensor2D[]);
   const xw = tf.reshape(tf.add(tf.matMul(tf.reshape(x, [batch * steps, inputs]), w), layer.bias), [batch, steps, width]) as Tensor3D;
@@ -89,31 +83,6 @@ function stockLayer(
   return { sequence: tf.stack(outputs, 1) as Tensor3D, final: state.h };
 }
 
-/**
- * One layer over `x` [batch, steps, inputs]: every step's hidden state
- * [batch, steps, hidden] and the state after the last step. With `flags`
- * [batch, steps] (1 real, 0 padding) a padding step leaves the state as it
- * was and outputs zeros, so `final` is each sample's last real step's.
- * Weights enter masked once per pass, so a masked weight's gradient is exactly 0.
- */
-export function recurrentLayer(
-  x: Tensor3D,
-  layer: RecurrentLayerStore,
-  kind: RecurrentKind,
-  activation: "tanh" | "relu",
-  flags?: Tensor2D,
-): { sequence: Tensor3D; final: Tensor2D } {
-  const w = tf.mul(layer.inputWeight, layer.inputMask) as Tensor2D;
-  const u = tf.mul(layer.hiddenWeight, layer.hiddenMask) as Tensor2D;
-  if (stockGradient) return stockLayer(x, layer, kind, activation, w, u, flags);
-  const [batch, steps] = x.shape;
-  const states = throughTime({ x, w, u, bias: layer.bias, ...(flags !== undefined ? { real: flags } : {}) }, kind, activation);
-  return {
-    sequence: tf.slice(states, [0, 0, 0], [batch, steps, layer.hidden]) as Tensor3D,
-    final: tf.reshape(tf.slice(states, [0, steps, 0], [batch, 1, layer.hidden]), [batch, layer.hidden]) as Tensor2D,
-  };
-}
-
 /** The input [batch, steps, features] split into what the layers read and, with `padded`, the steps' real flags [batch, steps] (last feature above 0.5). */
 function splitFlags(sequence: Tensor3D, padded: boolean): { values: Tensor3D; real?: Tensor2D } {
   if (!padded) return { values: sequence };
@@ -124,6 +93,37 @@ function splitFlags(sequence: Tensor3D, padded: boolean): { values: Tensor3D; re
   return { values, real: flags as Tensor2D };
 }
 
+/** The last layer's every step [batch, steps, hidden], made only when asked for, and its final state [batch, hidden]. */
+interface StackOutput {
+  readonly sequence: () => Tensor3D;
+  readonly final: Tensor2D;
+}
+
+/** The stack batch-major as TensorFlow.js ops per step. */
+function stockStack(store: RecurrentStore, values: Tensor3D, flags: Tensor2D | undefined): StackOutput {
+  let sequence = values;
+  let final: Tensor2D | undefined;
+  for (const layer of store.layers) ({ sequence, final } = stockLayer(sequence, layer, store.spec.kind, store.spec.activation, flags));
+  return { sequence: () => sequence, final: final! };
+}
+
+/** The stack time-major, one op per layer with the hand-written gradient through time; in and out batch-major. Weights enter masked once per pass. */
+function throughTimeStack(store: RecurrentStore, values: Tensor3D, flags: Tensor2D | undefined): StackOutput {
+  const [batch, steps] = values.shape;
+  const real = flags === undefined ? undefined : (tf.reshape(tf.transpose(flags), [steps, batch, 1]) as Tensor3D);
+  let x = tf.transpose(values, [1, 0, 2]) as Tensor3D;
+  let final: Tensor2D | undefined;
+  for (const layer of store.layers) {
+    const w = tf.mul(layer.inputWeight, layer.inputMask) as Tensor2D;
+    const u = tf.mul(layer.hiddenWeight, layer.hiddenMask) as Tensor2D;
+    const states = throughTime({ x, w, u, bias: layer.bias, ...(real !== undefined ? { real } : {}) }, store.spec.kind, store.spec.activation);
+    x = tf.slice(states, [0, 0, 0], [steps, batch, layer.hidden]);
+    final = tf.reshape(tf.slice(states, [steps, 0, 0], [1, batch, layer.hidden]), [batch, layer.hidden]);
+  }
+  const sequence = x;
+  return { sequence: () => tf.transpose(sequence, [1, 0, 2]), final: final! };
+}
+
 /**
  * Layer 0 of the network for `x` [batch, steps · features] (the flattened
  * input): the last layer's hidden state at the last step [batch, hidden], or
@@ -132,9 +132,9 @@ function splitFlags(sequence: Tensor3D, padded: boolean): { values: Tensor3D; re
 export function recurrentForward(store: RecurrentStore, x: Tensor2D): Tensor2D {
   const { spec, steps } = store;
   const batch = x.shape[0];
-  const split = splitFlags(tf.reshape(x, [batch, steps, x.shape[1] / steps]) as Tensor3D, spec.padded === true);
-  let sequence = split.values;
-  let final: Tensor2D | undefined;
-  for (const layer of store.layers) ({ sequence, final } = recurrentLayer(sequence, layer, spec.kind, spec.activation, split.real));
-  return spec.output === "all" ? tf.reshape(sequence, [batch, steps * sequence.shape[2]]) : final!;
+  const { values, real } = splitFlags(tf.reshape(x, [batch, steps, x.shape[1] / steps]) as Tensor3D, spec.padded === true);
+  const { sequence, final } = stockGradient ? stockStack(store, values, real) : throughTimeStack(store, values, real);
+  if (spec.output !== "all") return final;
+  const every = sequence();
+  return tf.reshape(every, [batch, steps * every.shape[2]]);
 }

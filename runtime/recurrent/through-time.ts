@@ -8,25 +8,28 @@
  * [batch · steps] rows (natively, with the transposes inside BLAS, where the
  * addon runs).
  *
- * The op's output is [batch, steps + 1, hidden]: every step's output (zeros
- * at padding steps), then the state after the last step, so one tensor
- * carries both and a slice of it has the stock gradient.
+ * The op works time-major, [steps, batch, …], so that a step is a contiguous
+ * slice (unstacking batch-major [batch, steps, …] per step cost more than the
+ * step's product on WASM). Its output is [steps + 1, batch, hidden]: every
+ * step's output (zeros at padding steps), then the state after the last
+ * step, so one tensor carries both and a slice of it has the stock gradient.
  */
 import * as tf from "@tensorflow/tfjs-core";
 import type { Tensor, Tensor1D, Tensor2D, Tensor3D } from "@tensorflow/tfjs-core";
-import { denseProduct } from "../kernels/native/dense-product.js";
+import { splitEqually } from "../kernels/heap-split.js";
+import { denseProduct, nativeDenseActive } from "../kernels/native/dense-product.js";
 import { cellOf, type Cell, type CellState } from "./cells.js";
 
 export interface ThroughTimeInput {
-  /** [batch, steps, inputs] */
+  /** Time-major [steps, batch, inputs]: each step's rows contiguous, so a step is a plain slice. */
   readonly x: Tensor3D;
   /** The masked input weight [inputs, gates · hidden]. */
   readonly w: Tensor2D;
   /** The masked hidden weight [hidden, gates · hidden]. */
   readonly u: Tensor2D;
   readonly bias: Tensor1D;
-  /** [batch, steps]: 1 at a real step, 0 at padding; absent when every step is real. */
-  readonly real?: Tensor2D;
+  /** [steps, batch, 1]: 1 at a real step, 0 at padding; absent when every step is real. */
+  readonly real?: Tensor3D;
 }
 
 /** What the forward keeps per step for the backward: the state before it and the cell's own. */
@@ -47,14 +50,14 @@ function runForward(
   { x, w, u, bias }: ThroughTimeInput,
   real: readonly Tensor2D[] | undefined,
 ): { outputs: Tensor2D[]; final: Tensor2D; records: StepRecord[] } {
-  const [batch, steps, inputs] = x.shape;
+  const [steps, batch, inputs] = x.shape;
   const hidden = u.shape[0];
-  const xw = tf.reshape(denseProduct(tf.reshape(x, [batch * steps, inputs]) as Tensor2D, w, { bias }), [batch, steps, u.shape[1]]) as Tensor3D;
+  const xw = denseProduct(tf.reshape(x, [steps * batch, inputs]) as Tensor2D, w, { bias });
   const zeros = tf.zeros([batch, hidden]) as Tensor2D;
   let state: CellState = isLstm ? { h: zeros, c: zeros } : { h: zeros };
   const outputs: Tensor2D[] = [];
   const records: StepRecord[] = [];
-  (tf.unstack(xw, 1) as Tensor2D[]).forEach((xt, t) => {
+  splitEqually(xw, steps, 0).forEach((xt, t) => {
     const { next, saved } = cell.forward(xt, state, u);
     records.push({ previous: state, saved });
     const flag = real?.[t];
@@ -83,14 +86,22 @@ interface Backward {
   readonly dHiddens: Tensor2D[];
 }
 
+/** d · Uᵀ: natively with the transpose inside BLAS, else against Uᵀ made once per backward, not per step. */
+function timesTransposed(u: Tensor2D): (d: Tensor2D) => Tensor2D {
+  if (nativeDenseActive()) return (d) => denseProduct(d, u, { transposeB: true });
+  const transposed = tf.transpose(u) as Tensor2D;
+  return (d) => tf.matMul(d, transposed);
+}
+
 /** Back through the steps from the last: each step's pre-activation gradients, input side and hidden side. */
 function runBackward(cell: Cell, records: readonly StepRecord[], u: Tensor2D, dy: Tensor3D, real: readonly Tensor2D[] | undefined): Backward {
   const steps = records.length;
-  const perStep = tf.unstack(dy, 1) as Tensor2D[];
+  const perStep = splitEqually(tf.reshape(dy, [(steps + 1) * dy.shape[1], dy.shape[2]]) as Tensor2D, steps + 1, 0);
   let dh = perStep[steps]!;
   let dc = records[0]!.previous.c === undefined ? undefined : (tf.zerosLike(dh) as Tensor2D);
   const dInputs: Tensor2D[] = new Array<Tensor2D>(steps);
   const dHiddens: Tensor2D[] = new Array<Tensor2D>(steps);
+  const throughU = timesTransposed(u);
   for (let t = steps - 1; t >= 0; t--) {
     const flag = real?.[t];
     const total = tf.add(dh, flag === undefined ? perStep[t]! : tf.mul(perStep[t]!, flag)) as Tensor2D;
@@ -101,47 +112,44 @@ function runBackward(cell: Cell, records: readonly StepRecord[], u: Tensor2D, dy
     dInputs[t] = step.dInput;
     dHiddens[t] = step.dHidden;
     if (t === 0) break;
-    const parts = [denseProduct(step.dHidden, u, { transposeB: true }), step.dhDirect, past(total)].filter((p): p is Tensor2D => p !== undefined);
+    const parts = [throughU(step.dHidden), step.dhDirect, past(total)].filter((p): p is Tensor2D => p !== undefined);
     dh = parts.length === 1 ? parts[0]! : (tf.addN(parts) as Tensor2D);
     if (dc !== undefined) dc = flag === undefined ? step.dc! : (tf.add(step.dc!, past(dc)!) as Tensor2D);
   }
   return { dInputs, dHiddens };
 }
 
-/** Rows [batch · steps, width] of per-step [batch, width] tensors, batch-major as x is. */
-const rows = (perStep: readonly Tensor2D[]): Tensor2D => {
-  const [batch, width] = perStep[0]!.shape;
-  return tf.reshape(tf.stack(perStep as Tensor2D[], 1), [batch * perStep.length, width]) as Tensor2D;
-};
+/** Rows [steps · batch, width] of per-step [batch, width] tensors, time-major as x is: one contiguous concat. */
+const rows = (perStep: readonly Tensor2D[]): Tensor2D => tf.concat(perStep as Tensor2D[], 0);
 
 function weightGradients(input: ThroughTimeInput, records: readonly StepRecord[], back: Backward): Tensor[] {
-  const [batch, steps, inputs] = input.x.shape;
+  const [steps, batch, inputs] = input.x.shape;
   const dInput = rows(back.dInputs);
   const dHidden = back.dHiddens.every((d, t) => d === back.dInputs[t]) ? dInput : rows(back.dHiddens);
-  const dx = tf.reshape(denseProduct(dInput, input.w, { transposeB: true }), [batch, steps, inputs]);
-  const dw = denseProduct(tf.reshape(input.x, [batch * steps, inputs]) as Tensor2D, dInput, { transposeA: true });
+  const dx = tf.reshape(denseProduct(dInput, input.w, { transposeB: true }), [steps, batch, inputs]);
+  const dw = denseProduct(tf.reshape(input.x, [steps * batch, inputs]) as Tensor2D, dInput, { transposeA: true });
   const du = denseProduct(rows(records.map((r) => r.previous.h)), dHidden, { transposeA: true });
   const grads: Tensor[] = [dx, dw, du, tf.sum(dInput, 0)];
   return input.real === undefined ? grads : [...grads, tf.zerosLike(input.real)];
 }
 
-/** [batch, steps + 1, hidden]: every step's output, then the final state; gradients through time by hand. */
+/** Time-major [steps + 1, batch, hidden]: every step's output, then the final state; gradients through time by hand. */
 export function throughTime(input: ThroughTimeInput, kind: "rnn" | "gru" | "lstm", activation: "tanh" | "relu"): Tensor3D {
   const cell = cellOf(kind, activation);
   const isLstm = kind === "lstm";
-  const steps = input.x.shape[1];
-  const split = (real: Tensor2D | undefined): Tensor2D[] | undefined => (real === undefined ? undefined : (tf.split(real, steps, 1) as Tensor2D[]));
+  const steps = input.x.shape[0];
+  const split = (real: Tensor3D | undefined): Tensor2D[] | undefined => (real === undefined ? undefined : splitEqually(tf.reshape(real, [-1, 1]) as Tensor2D, steps, 0));
   const op = tf.customGrad((...args: (Tensor | tf.GradSaveFunc)[]) => {
     const save = args.pop() as tf.GradSaveFunc;
     const given = args as Tensor[];
-    const [x, w, u, bias, real] = given as [Tensor3D, Tensor2D, Tensor2D, Tensor1D, Tensor2D | undefined];
+    const [x, w, u, bias, real] = given as [Tensor3D, Tensor2D, Tensor2D, Tensor1D, Tensor3D | undefined];
     const { outputs, final, records } = runForward(cell, isLstm, { x, w, u, bias }, split(real));
     // The inputs are saved too: they may be intermediates of the caller's tidy, gone by the time the gradient runs.
     save([...given, ...flatten(records)]);
     return {
-      value: tf.stack([...outputs, final], 1) as Tensor3D,
+      value: tf.stack([...outputs, final]) as Tensor3D,
       gradFunc: (dy: Tensor, saved: Tensor[]) => {
-        const [sx, sw, su, sb, sreal] = saved as [Tensor3D, Tensor2D, Tensor2D, Tensor1D, Tensor2D | undefined];
+        const [sx, sw, su, sb, sreal] = saved as [Tensor3D, Tensor2D, Tensor2D, Tensor1D, Tensor3D | undefined];
         const kept = unflatten(saved.slice(given.length), steps, isLstm);
         const back = runBackward(cell, kept, su, dy as Tensor3D, split(given.length > 4 ? sreal : undefined));
         return weightGradients({ x: sx, w: sw, u: su, bias: sb, ...(given.length > 4 ? { real: sreal! } : {}) }, kept, back);

@@ -7,6 +7,7 @@
 import * as tf from "@tensorflow/tfjs-core";
 import type { Tensor2D } from "@tensorflow/tfjs-core";
 import { splitEqually } from "../kernels/heap-split.js";
+import { denseProduct } from "../kernels/native/dense-product.js";
 import type { RecurrentKind } from "../spec.js";
 
 export interface CellState {
@@ -46,7 +47,7 @@ const tanhSlope = (t: Tensor2D): Tensor2D => tf.sub(1, tf.square(t));
 function rnnCell(activation: "tanh" | "relu"): Cell {
   return {
     forward: (xt, { h }, u) => {
-      const next = (activation === "relu" ? tf.relu : tf.tanh)(tf.add(xt, tf.matMul(h, u))) as Tensor2D;
+      const next = (activation === "relu" ? tf.relu : tf.tanh)(tf.add(xt, denseProduct(h, u))) as Tensor2D;
       return { next: { h: next }, saved: [next] };
     },
     backward: ([next], _previous, { dh }) => {
@@ -58,7 +59,7 @@ function rnnCell(activation: "tanh" | "relu"): Cell {
 }
 
 function lstmForward(xt: Tensor2D, { h, c }: CellState, u: Tensor2D): { next: CellState; saved: Tensor2D[] } {
-  const [zi, zf, zg, zo] = splitEqually(tf.add(xt, tf.matMul(h, u)) as Tensor2D, 4, 1);
+  const [zi, zf, zg, zo] = splitEqually(tf.add(xt, denseProduct(h, u)) as Tensor2D, 4, 1);
   const [i, f, g, o]: Tensor2D[] = [tf.sigmoid(zi!), tf.sigmoid(zf!), tf.tanh(zg!), tf.sigmoid(zo!)];
   const cell = tf.add(tf.mul(f!, c!), tf.mul(i!, g!)) as Tensor2D;
   const squashed = tf.tanh(cell) as Tensor2D;
@@ -81,7 +82,7 @@ function lstmBackward([i, f, g, o, squashed]: readonly Tensor2D[], previous: Cel
 
 function gruForward(xt: Tensor2D, { h }: CellState, u: Tensor2D): { next: CellState; saved: Tensor2D[] } {
   const [xr, xz, xn] = splitEqually(xt, 3, 1);
-  const [hr, hz, hn] = splitEqually(tf.matMul(h, u) as Tensor2D, 3, 1);
+  const [hr, hz, hn] = splitEqually(denseProduct(h, u) as Tensor2D, 3, 1);
   const r = tf.sigmoid(tf.add(xr!, hr!)) as Tensor2D;
   const z = tf.sigmoid(tf.add(xz!, hz!)) as Tensor2D;
   const n = tf.tanh(tf.add(xn!, tf.mul(r, hn!))) as Tensor2D;

@@ -6,10 +6,13 @@
  * (each side's own Adam at its fastest: the runtime's, fused where the
  * native part runs, and TensorFlow.js's for tf.layers), timed as the
  * least CPU time of interleaved runs. Then the same network with 90% of every
- * recurrent weight masked against the unmasked one.
+ * recurrent weight masked against the unmasked one, and the unmasked one run
+ * as TensorFlow.js ops per step with their stock gradient (the runtime's
+ * path before its hand-written gradient through time), in the same runs.
  */
 import * as layers from "@tensorflow/tfjs-layers";
 import { createNetwork, createOptimizer, createRandom, tf, useBackend, type Model } from "../runtime/index.js";
+import { useStockRecurrentGradient } from "../runtime/recurrent/forward.js";
 import { analyze, networkSpec } from "../src/index.js";
 import { interleavedMinimum, row } from "./timing.js";
 
@@ -69,7 +72,25 @@ function pruneRecurrent(model: Model): void {
   }
 }
 
-function runs(side: Side, target: tf.Tensor, optimizer: tf.Optimizer): { forward: () => void; step: () => void } {
+interface Runs {
+  forward: () => void;
+  step: () => void;
+}
+
+/** `runs` with the recurrent layers on their stock gradient while each run lasts. */
+function onStockGradient({ forward, step }: Runs): Runs {
+  const stock = (run: () => void) => () => {
+    useStockRecurrentGradient(true);
+    try {
+      run();
+    } finally {
+      useStockRecurrentGradient(false);
+    }
+  };
+  return { forward: stock(forward), step: stock(step) };
+}
+
+function runs(side: Side, target: tf.Tensor, optimizer: tf.Optimizer): Runs {
   return {
     forward: () => void tf.tidy(() => side.forward().dataSync()),
     step: () => {
@@ -89,7 +110,12 @@ export async function benchRecurrent(): Promise<string[]> {
   const reference = layersSide();
   const target = tf.randomUniform([BATCH, 1], -1, 1, "float32", 8);
   // Each side at its fastest: ours with the runtime's Adam (fused where the native part runs), tf.layers with TensorFlow.js's.
-  const sides = [runs(ourSide(dense), target, createOptimizer("adam")), runs(reference.side, target, tf.train.adam(1e-3)), runs(ourSide(pruned), target, createOptimizer("adam"))];
+  const sides = [
+    runs(ourSide(dense), target, createOptimizer("adam")),
+    runs(reference.side, target, tf.train.adam(1e-3)),
+    runs(ourSide(pruned), target, createOptimizer("adam")),
+    onStockGradient(runs(ourSide(dense), target, createOptimizer("adam"))),
+  ];
   const forward = interleavedMinimum(
     sides.map((s) => s.forward),
     REPEATS,
@@ -110,6 +136,8 @@ export async function benchRecurrent(): Promise<string[]> {
     row(["dsc, time against tf.layers", ratio(forward[0]!, forward[1]!), ratio(step[0]!, step[1]!)]),
     row([`dsc, ${PRUNED_FRACTION * 100}% of every recurrent weight masked`, ms(forward[2]!), ms(step[2]!)]),
     row(["masked against unmasked (speed-up)", ratio(forward[0]!, forward[2]!), ratio(step[0]!, step[2]!)]),
+    row(["dsc as ops per step, stock gradient (before)", ms(forward[3]!), ms(step[3]!)]),
+    row(["hand-written through time against stock (speed-up)", ratio(forward[3]!, forward[0]!), ratio(step[3]!, step[0]!)]),
   ];
   dense.dispose();
   pruned.dispose();

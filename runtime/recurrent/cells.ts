@@ -7,7 +7,6 @@
 import * as tf from "@tensorflow/tfjs-core";
 import type { Tensor2D } from "@tensorflow/tfjs-core";
 import { splitEqually } from "../kernels/heap-split.js";
-import { denseProduct } from "../kernels/native/dense-product.js";
 import type { RecurrentKind } from "../spec.js";
 
 export interface CellState {
@@ -34,8 +33,9 @@ export interface StepGradient {
 }
 
 export interface Cell {
-  /** The new state from `xt` [batch, gates · hidden], the previous state and the hidden weight; `saved` is what `backward` reads. */
-  forward(xt: Tensor2D, state: CellState, u: Tensor2D): { next: CellState; saved: Tensor2D[] };
+  readonly gates: number;
+  /** The new state from `xt` [batch, gates · hidden], the previous state and the hidden product (h ↦ h · U); `saved` is what `backward` reads. */
+  forward(xt: Tensor2D, state: CellState, times: (h: Tensor2D) => Tensor2D): { next: CellState; saved: Tensor2D[] };
   backward(saved: readonly Tensor2D[], previous: CellState, gradient: StateGradient): StepGradient;
 }
 
@@ -46,8 +46,9 @@ const tanhSlope = (t: Tensor2D): Tensor2D => tf.sub(1, tf.square(t));
 
 function rnnCell(activation: "tanh" | "relu"): Cell {
   return {
-    forward: (xt, { h }, u) => {
-      const next = (activation === "relu" ? tf.relu : tf.tanh)(tf.add(xt, denseProduct(h, u))) as Tensor2D;
+    gates: 1,
+    forward: (xt, { h }, times) => {
+      const next = (activation === "relu" ? tf.relu : tf.tanh)(tf.add(xt, times(h))) as Tensor2D;
       return { next: { h: next }, saved: [next] };
     },
     backward: ([next], _previous, { dh }) => {
@@ -58,8 +59,8 @@ function rnnCell(activation: "tanh" | "relu"): Cell {
   };
 }
 
-function lstmForward(xt: Tensor2D, { h, c }: CellState, u: Tensor2D): { next: CellState; saved: Tensor2D[] } {
-  const [zi, zf, zg, zo] = splitEqually(tf.add(xt, denseProduct(h, u)) as Tensor2D, 4, 1);
+function lstmForward(xt: Tensor2D, { h, c }: CellState, times: (h: Tensor2D) => Tensor2D): { next: CellState; saved: Tensor2D[] } {
+  const [zi, zf, zg, zo] = splitEqually(tf.add(xt, times(h)) as Tensor2D, 4, 1);
   const [i, f, g, o]: Tensor2D[] = [tf.sigmoid(zi!), tf.sigmoid(zf!), tf.tanh(zg!), tf.sigmoid(zo!)];
   const cell = tf.add(tf.mul(f!, c!), tf.mul(i!, g!)) as Tensor2D;
   const squashed = tf.tanh(cell) as Tensor2D;
@@ -80,9 +81,9 @@ function lstmBackward([i, f, g, o, squashed]: readonly Tensor2D[], previous: Cel
   return { dInput: dz, dHidden: dz, dc: tf.mul(dCell, f!) };
 }
 
-function gruForward(xt: Tensor2D, { h }: CellState, u: Tensor2D): { next: CellState; saved: Tensor2D[] } {
+function gruForward(xt: Tensor2D, { h }: CellState, times: (h: Tensor2D) => Tensor2D): { next: CellState; saved: Tensor2D[] } {
   const [xr, xz, xn] = splitEqually(xt, 3, 1);
-  const [hr, hz, hn] = splitEqually(denseProduct(h, u) as Tensor2D, 3, 1);
+  const [hr, hz, hn] = splitEqually(times(h) as Tensor2D, 3, 1);
   const r = tf.sigmoid(tf.add(xr!, hr!)) as Tensor2D;
   const z = tf.sigmoid(tf.add(xz!, hz!)) as Tensor2D;
   const n = tf.tanh(tf.add(xn!, tf.mul(r, hn!))) as Tensor2D;
@@ -99,5 +100,5 @@ function gruBackward([r, z, n, hn]: readonly Tensor2D[], previous: CellState, { 
 /** The cell of a kind; `activation` is the rnn's. */
 export function cellOf(kind: RecurrentKind, activation: "tanh" | "relu"): Cell {
   if (kind === "rnn") return rnnCell(activation);
-  return kind === "lstm" ? { forward: lstmForward, backward: lstmBackward } : { forward: gruForward, backward: gruBackward };
+  return kind === "lstm" ? { gates: 4, forward: lstmForward, backward: lstmBackward } : { gates: 3, forward: gruForward, backward: gruBackward };
 }

@@ -9,6 +9,7 @@ import * as tf from "@tensorflow/tfjs-core";
 import type { Tensor2D, Tensor3D } from "@tensorflow/tfjs-core";
 import type { RecurrentKind } from "../spec.js";
 import type { RecurrentLayerStore, RecurrentStore } from "./store.js";
+import { sparseHiddenEntries } from "./hidden-product.js";
 import { throughTime } from "./through-time.js";
 
 let stockGradient = false;
@@ -116,7 +117,9 @@ function throughTimeStack(store: RecurrentStore, values: Tensor3D, flags: Tensor
   for (const layer of store.layers) {
     const w = tf.mul(layer.inputWeight, layer.inputMask) as Tensor2D;
     const u = tf.mul(layer.hiddenWeight, layer.hiddenMask) as Tensor2D;
-    const states = throughTime({ x, w, u, bias: layer.bias, ...(real !== undefined ? { real } : {}) }, store.spec.kind, store.spec.activation);
+    const hiddenEntries = sparseHiddenEntries(layer);
+    const input = { x, w, u, bias: layer.bias, ...(real !== undefined ? { real } : {}), ...(hiddenEntries !== undefined ? { hiddenEntries } : {}) };
+    const states = throughTime(input, store.spec.kind, store.spec.activation);
     x = tf.slice(states, [0, 0, 0], [steps, batch, layer.hidden]);
     final = tf.reshape(tf.slice(states, [steps, 0, 0], [1, batch, layer.hidden]), [batch, layer.hidden]);
   }

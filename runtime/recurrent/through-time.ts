@@ -17,8 +17,9 @@
 import * as tf from "@tensorflow/tfjs-core";
 import type { Tensor, Tensor1D, Tensor2D, Tensor3D } from "@tensorflow/tfjs-core";
 import { splitEqually } from "../kernels/heap-split.js";
-import { denseProduct, nativeDenseActive } from "../kernels/native/dense-product.js";
+import { denseProduct } from "../kernels/native/dense-product.js";
 import { cellOf, type Cell, type CellState } from "./cells.js";
+import { hiddenProduct, type HiddenProduct } from "./hidden-product.js";
 
 export interface ThroughTimeInput {
   /** Time-major [steps, batch, inputs]: each step's rows contiguous, so a step is a plain slice. */
@@ -30,6 +31,8 @@ export interface ThroughTimeInput {
   readonly bias: Tensor1D;
   /** [steps, batch, 1]: 1 at a real step, 0 at padding; absent when every step is real. */
   readonly real?: Tensor3D;
+  /** U's live entries (row-major) when the hidden product runs sparse (hidden-product.ts). */
+  readonly hiddenEntries?: Int32Array;
 }
 
 /** What the forward keeps per step for the backward: the state before it and the cell's own. */
@@ -47,18 +50,19 @@ function hold(next: CellState, previous: CellState, real: Tensor2D): CellState {
 function runForward(
   cell: Cell,
   isLstm: boolean,
-  { x, w, u, bias }: ThroughTimeInput,
+  { x, w, bias }: ThroughTimeInput,
+  { times }: HiddenProduct,
   real: readonly Tensor2D[] | undefined,
 ): { outputs: Tensor2D[]; final: Tensor2D; records: StepRecord[] } {
   const [steps, batch, inputs] = x.shape;
-  const hidden = u.shape[0];
+  const hidden = w.shape[1] / cell.gates;
   const xw = denseProduct(tf.reshape(x, [steps * batch, inputs]) as Tensor2D, w, { bias });
   const zeros = tf.zeros([batch, hidden]) as Tensor2D;
   let state: CellState = isLstm ? { h: zeros, c: zeros } : { h: zeros };
   const outputs: Tensor2D[] = [];
   const records: StepRecord[] = [];
   splitEqually(xw, steps, 0).forEach((xt, t) => {
-    const { next, saved } = cell.forward(xt, state, u);
+    const { next, saved } = cell.forward(xt, state, times);
     records.push({ previous: state, saved });
     const flag = real?.[t];
     state = flag === undefined ? next : hold(next, state, flag);
@@ -86,22 +90,14 @@ interface Backward {
   readonly dHiddens: Tensor2D[];
 }
 
-/** d · Uᵀ: natively with the transpose inside BLAS, else against Uᵀ made once per backward, not per step. */
-function timesTransposed(u: Tensor2D): (d: Tensor2D) => Tensor2D {
-  if (nativeDenseActive()) return (d) => denseProduct(d, u, { transposeB: true });
-  const transposed = tf.transpose(u) as Tensor2D;
-  return (d) => tf.matMul(d, transposed);
-}
-
 /** Back through the steps from the last: each step's pre-activation gradients, input side and hidden side. */
-function runBackward(cell: Cell, records: readonly StepRecord[], u: Tensor2D, dy: Tensor3D, real: readonly Tensor2D[] | undefined): Backward {
+function runBackward(cell: Cell, records: readonly StepRecord[], { timesTransposed }: HiddenProduct, dy: Tensor3D, real: readonly Tensor2D[] | undefined): Backward {
   const steps = records.length;
   const perStep = splitEqually(tf.reshape(dy, [(steps + 1) * dy.shape[1], dy.shape[2]]) as Tensor2D, steps + 1, 0);
   let dh = perStep[steps]!;
   let dc = records[0]!.previous.c === undefined ? undefined : (tf.zerosLike(dh) as Tensor2D);
   const dInputs: Tensor2D[] = new Array<Tensor2D>(steps);
   const dHiddens: Tensor2D[] = new Array<Tensor2D>(steps);
-  const throughU = timesTransposed(u);
   for (let t = steps - 1; t >= 0; t--) {
     const flag = real?.[t];
     const total = tf.add(dh, flag === undefined ? perStep[t]! : tf.mul(perStep[t]!, flag)) as Tensor2D;
@@ -112,7 +108,7 @@ function runBackward(cell: Cell, records: readonly StepRecord[], u: Tensor2D, dy
     dInputs[t] = step.dInput;
     dHiddens[t] = step.dHidden;
     if (t === 0) break;
-    const parts = [throughU(step.dHidden), step.dhDirect, past(total)].filter((p): p is Tensor2D => p !== undefined);
+    const parts = [timesTransposed(step.dHidden), step.dhDirect, past(total)].filter((p): p is Tensor2D => p !== undefined);
     dh = parts.length === 1 ? parts[0]! : (tf.addN(parts) as Tensor2D);
     if (dc !== undefined) dc = flag === undefined ? step.dc! : (tf.add(step.dc!, past(dc)!) as Tensor2D);
   }
@@ -143,7 +139,7 @@ export function throughTime(input: ThroughTimeInput, kind: "rnn" | "gru" | "lstm
     const save = args.pop() as tf.GradSaveFunc;
     const given = args as Tensor[];
     const [x, w, u, bias, real] = given as [Tensor3D, Tensor2D, Tensor2D, Tensor1D, Tensor3D | undefined];
-    const { outputs, final, records } = runForward(cell, isLstm, { x, w, u, bias }, split(real));
+    const { outputs, final, records } = runForward(cell, isLstm, { x, w, u, bias }, hiddenProduct(u, input.hiddenEntries), split(real));
     // The inputs are saved too: they may be intermediates of the caller's tidy, gone by the time the gradient runs.
     save([...given, ...flatten(records)]);
     return {
@@ -151,7 +147,7 @@ export function throughTime(input: ThroughTimeInput, kind: "rnn" | "gru" | "lstm
       gradFunc: (dy: Tensor, saved: Tensor[]) => {
         const [sx, sw, su, sb, sreal] = saved as [Tensor3D, Tensor2D, Tensor2D, Tensor1D, Tensor3D | undefined];
         const kept = unflatten(saved.slice(given.length), steps, isLstm);
-        const back = runBackward(cell, kept, su, dy as Tensor3D, split(given.length > 4 ? sreal : undefined));
+        const back = runBackward(cell, kept, hiddenProduct(su, input.hiddenEntries), dy as Tensor3D, split(given.length > 4 ? sreal : undefined));
         return weightGradients({ x: sx, w: sw, u: su, bias: sb, ...(given.length > 4 ? { real: sreal! } : {}) }, kept, back);
       },
     };

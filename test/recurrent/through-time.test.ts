@@ -1,6 +1,8 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { tf, type Model } from "../../runtime/index.js";
+import { useNativeDense } from "../../runtime/kernels/native/dense-product.js";
 import { useStockRecurrentGradient } from "../../runtime/recurrent/forward.js";
+import { sparseHiddenIsCheaper } from "../../runtime/recurrent/hidden-product.js";
 import { buildModel } from "../support/models.js";
 
 const STEPS = 6;
@@ -116,4 +118,50 @@ describe("the hand-written gradient through time against TensorFlow.js's stock o
     tf.dispose(x);
     model.dispose();
   });
+});
+
+/** The kernels one forward pass runs, by name. */
+async function kernelsOf(model: Model, x: tf.Tensor): Promise<string[]> {
+  const profile = await tf.profile(() => void tf.tidy(() => model.predict(x).dataSync()));
+  return profile.kernels.map((k) => k.name);
+}
+
+describe("a pruned hidden weight's product on the graph kernel (WASM without the native BLAS)", () => {
+  afterEach(() => {
+    useStockRecurrentGradient(false);
+    useNativeDense(true);
+  });
+
+  it("is priced sparse at a tenth of [100, 400] live, dense when full or small", () => {
+    expect(sparseHiddenIsCheaper(100, 400, 4000)).toBe(true);
+    expect(sparseHiddenIsCheaper(100, 400, 40000)).toBe(false);
+    expect(sparseHiddenIsCheaper(5, 20, 10)).toBe(false);
+  });
+
+  for (const kind of ["lstm", "gru"]) {
+    it(`${kind}(hidden=100) with 90% of the hidden weight masked runs sparse, equal to the stock path within 1e-5`, async () => {
+      useNativeDense(false);
+      const model = await buildModel(`network S { input [${STEPS}, ${FEATURES}] recurrent ${kind}(hidden=100) output 2 }`, { seed: 6, backend: "wasm" });
+      const x = inputs(false);
+      expect(await kernelsOf(model, x)).not.toContain("DeepstructGraph");
+      const mask = model.recurrent[0]!.masks.find((m) => m.name.endsWith(".hidden"))!;
+      model.setMask(
+        mask.name,
+        Uint8Array.from({ length: mask.shape[0] * mask.shape[1] }, (_, k) => ((k * 7919) % 10 === 0 ? 1 : 0)),
+      );
+      expect(await kernelsOf(model, x)).toContain("DeepstructGraph");
+      const stock = run(model, x, true);
+      const ours = run(model, x, false);
+      const before = tf.memory().numTensors;
+      run(model, x, false);
+      expect(tf.memory().numTensors).toBe(before);
+      expectClose(ours.output, stock.output, "output");
+      for (const [name, expected] of stock.gradients) expectClose(ours.gradients.get(name)!, expected, name);
+      const live = model.getMask(mask.name);
+      const gradient = ours.gradients.get(`${model.recurrent[0]!.name}.hiddenWeight`)!;
+      expect(Array.from(live.keys()).every((k) => live[k] === 1 || gradient[k] === 0)).toBe(true);
+      tf.dispose(x);
+      model.dispose();
+    });
+  }
 });

@@ -12,7 +12,9 @@
  */
 import * as layers from "@tensorflow/tfjs-layers";
 import { createNetwork, createOptimizer, createRandom, tf, useBackend, type Model } from "../runtime/index.js";
+import { denseProduct, nativeDenseActive } from "../runtime/kernels/native/dense-product.js";
 import { useStockRecurrentGradient } from "../runtime/recurrent/forward.js";
+import { hiddenProduct } from "../runtime/recurrent/hidden-product.js";
 import { analyze, networkSpec } from "../src/index.js";
 import { interleavedMinimum, row } from "./timing.js";
 
@@ -101,6 +103,44 @@ function runs(side: Side, target: tf.Tensor, optimizer: tf.Optimizer): Runs {
   };
 }
 
+/**
+ * One step's hidden product h [batch, hidden] · U [hidden, 4 · hidden] with
+ * 1 − PRUNED_FRACTION of U live, each way the runtime can run it: what the
+ * pruned network's per-step choice (recurrent/hidden-product.ts) rests on.
+ */
+function hiddenProductLines(): string[] {
+  const width = 4 * HIDDEN;
+  const random = createRandom(12);
+  const live = Float32Array.from({ length: HIDDEN * width }, () => (random.uniform(0, 1) < PRUNED_FRACTION ? 0 : 1));
+  const entries = Int32Array.from(Array.from(live.keys()).filter((k) => live[k] === 1));
+  const u = tf.mul(tf.randomUniform([HIDDEN, width], -0.1, 0.1, "float32", 9), tf.tensor2d(live, [HIDDEN, width])) as tf.Tensor2D;
+  const h = tf.randomUniform([BATCH, HIDDEN], -1, 1, "float32", 10) as tf.Tensor2D;
+  const products = 30;
+  const repeated = (product: () => tf.Tensor) => () =>
+    tf.tidy(() => {
+      for (let i = 1; i < products; i++) product();
+      product().dataSync();
+    });
+  const ways: [string, () => void][] = [
+    ["graph kernel over the live entries", repeated(() => hiddenProduct(u, entries).times(h))],
+    ["TensorFlow.js's WASM matMul, dense", repeated(() => tf.matMul(h, u))],
+    ...(nativeDenseActive() ? [["native BLAS, dense", repeated(() => denseProduct(h, u))] as [string, () => void]] : []),
+  ];
+  const times = interleavedMinimum(
+    ways.map(([, run]) => run),
+    REPEATS,
+  );
+  tf.dispose([u, h]);
+  return [
+    "",
+    `one step's hidden product [${BATCH}, ${HIDDEN}] · [${HIDDEN}, ${width}] with ${entries.length} of ${HIDDEN * width} entries live; least CPU time of ${REPEATS} interleaved runs of ${products} products`,
+    "",
+    row(["product", "µs per product"]),
+    row(["---", "---"]),
+    ...ways.map(([name], i) => row([name, (times[i]! / products) * 1e6])),
+  ];
+}
+
 export async function benchRecurrent(): Promise<string[]> {
   await useBackend("wasm");
   const spec = networkSpec(analyze(SOURCE).plans![0]!);
@@ -143,5 +183,5 @@ export async function benchRecurrent(): Promise<string[]> {
   pruned.dispose();
   reference.dispose();
   target.dispose();
-  return lines;
+  return [...lines, ...hiddenProductLines()];
 }

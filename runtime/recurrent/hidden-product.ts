@@ -69,5 +69,11 @@ export function hiddenProduct(u: Tensor2D, entries: Int32Array | undefined): Hid
   const source = entries.map((k) => Math.floor(k / cols));
   const target = entries.map((k) => k % cols);
   const weight = tf.gather(tf.reshape(u, [-1]), tf.tensor1d(entries, "int32")) as Tensor1D;
-  return { times: sparseProduct(rows, cols, source, target, weight), timesTransposed: sparseProduct(cols, rows, target, source, weight) };
+  // Each structure is built when first used: a forward pass without a gradient needs only the first.
+  let forward: ((h: Tensor2D) => Tensor2D) | undefined;
+  let backward: ((d: Tensor2D) => Tensor2D) | undefined;
+  return {
+    times: (h) => (forward ??= sparseProduct(rows, cols, source, target, weight))(h),
+    timesTransposed: (d) => (backward ??= sparseProduct(cols, rows, target, source, weight))(d),
+  };
 }

@@ -1,9 +1,15 @@
 /**
- * The recurrent stack's forward pass, batch first. Per layer the input
- * product of every step and gate is one matMul over [batch · steps, inputs];
- * each step then adds one product of the hidden state with the hidden weight
- * [hidden, gates · hidden], all gates at once. Weights enter masked
- * (weight ⊙ mask), so a masked weight's gradient is exactly 0.
+ * The recurrent stack's forward pass, batch first in and out. Per layer the
+ * input product of every step and gate is one product over [batch · steps,
+ * inputs]; each step then adds one product of the hidden state with the
+ * hidden weight [hidden, gates · hidden], all gates at once. Weights enter
+ * masked (weight ⊙ mask), once per pass, so a masked weight's gradient is
+ * exactly 0.
+ *
+ * By default each layer is one op with a hand-written gradient through time
+ * (through-time.ts, time-major inside); `useStockRecurrentGradient(true)`
+ * runs the same equations as TensorFlow.js ops per step with their stock
+ * gradient, the reference the tests hold the op to.
  */
 import * as tf from "@tensorflow/tfjs-core";
 import type { Tensor2D, Tensor3D } from "@tensorflow/tfjs-core";

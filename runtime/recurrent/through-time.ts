@@ -135,23 +135,28 @@ export function throughTime(input: ThroughTimeInput, kind: "rnn" | "gru" | "lstm
   const isLstm = kind === "lstm";
   const steps = input.x.shape[0];
   const split = (real: Tensor3D | undefined): Tensor2D[] | undefined => (real === undefined ? undefined : splitEqually(tf.reshape(real, [-1, 1]) as Tensor2D, steps, 0));
+  const padded = input.real !== undefined;
+  const tensors: Tensor[] = [input.x, input.w, input.u, input.bias, ...(padded ? [input.real!] : [])];
+  // The op's inputs in the order above, from its arguments or from what it saved.
+  const inputOf = (list: readonly Tensor[]): ThroughTimeInput => {
+    const [x, w, u, bias, real] = list as [Tensor3D, Tensor2D, Tensor2D, Tensor1D, Tensor3D];
+    return { x, w, u, bias, ...(padded ? { real } : {}) };
+  };
   const op = tf.customGrad((...args: (Tensor | tf.GradSaveFunc)[]) => {
     const save = args.pop() as tf.GradSaveFunc;
-    const given = args as Tensor[];
-    const [x, w, u, bias, real] = given as [Tensor3D, Tensor2D, Tensor2D, Tensor1D, Tensor3D | undefined];
-    const { outputs, final, records } = runForward(cell, isLstm, { x, w, u, bias }, hiddenProduct(u, input.hiddenEntries), split(real));
+    const given = inputOf(args as Tensor[]);
+    const { outputs, final, records } = runForward(cell, isLstm, given, hiddenProduct(given.u, input.hiddenEntries), split(given.real));
     // The inputs are saved too: they may be intermediates of the caller's tidy, gone by the time the gradient runs.
-    save([...given, ...flatten(records)]);
+    save([...(args as Tensor[]), ...flatten(records)]);
     return {
       value: tf.stack([...outputs, final]) as Tensor3D,
       gradFunc: (dy: Tensor, saved: Tensor[]) => {
-        const [sx, sw, su, sb, sreal] = saved as [Tensor3D, Tensor2D, Tensor2D, Tensor1D, Tensor3D | undefined];
-        const kept = unflatten(saved.slice(given.length), steps, isLstm);
-        const back = runBackward(cell, kept, hiddenProduct(su, input.hiddenEntries), dy as Tensor3D, split(given.length > 4 ? sreal : undefined));
-        return weightGradients({ x: sx, w: sw, u: su, bias: sb, ...(given.length > 4 ? { real: sreal! } : {}) }, kept, back);
+        const kept = inputOf(saved);
+        const records = unflatten(saved.slice(tensors.length), steps, isLstm);
+        const back = runBackward(cell, records, hiddenProduct(kept.u, input.hiddenEntries), dy as Tensor3D, split(kept.real));
+        return weightGradients(kept, records, back);
       },
     };
   });
-  const args: Tensor[] = [input.x, input.w, input.u, input.bias, ...(input.real !== undefined ? [input.real] : [])];
-  return op(...args) as Tensor3D;
+  return op(...tensors) as Tensor3D;
 }

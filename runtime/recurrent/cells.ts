@@ -7,6 +7,7 @@
 import * as tf from "@tensorflow/tfjs-core";
 import type { Tensor2D } from "@tensorflow/tfjs-core";
 import { splitEqually } from "../kernels/heap-split.js";
+import { lstmStepBackward, lstmStepBackwardAvailable } from "../kernels/lstm-backward.js";
 import type { RecurrentKind } from "../spec.js";
 
 export interface CellState {
@@ -68,6 +69,10 @@ function lstmForward(xt: Tensor2D, { h, c }: CellState, times: (h: Tensor2D) => 
 }
 
 function lstmBackward([i, f, g, o, squashed]: readonly Tensor2D[], previous: CellState, { dh, dc }: StateGradient): StepGradient {
+  if (lstmStepBackwardAvailable()) {
+    const step = lstmStepBackward({ i: i!, f: f!, g: g!, o: o!, squashed: squashed!, previousCell: previous.c!, dh, dc: dc! });
+    return { dInput: step.dz, dHidden: step.dz, dc: step.dc };
+  }
   const dCell = tf.add(dc!, tf.mul(tf.mul(dh, o!), tanhSlope(squashed!))) as Tensor2D;
   const dz = tf.concat(
     [

@@ -6,11 +6,16 @@
  * (each side's own Adam at its fastest: the runtime's, fused where the
  * native part runs, and TensorFlow.js's for tf.layers), timed as the
  * least CPU time of interleaved runs. Then the same network with 90% of every
- * recurrent weight masked against the unmasked one.
+ * recurrent weight masked against the unmasked one, and the unmasked one run
+ * as TensorFlow.js ops per step with their stock gradient (the runtime's
+ * path before its hand-written gradient through time), in the same runs.
  */
 import { loadavg } from "node:os";
 import * as layers from "@tensorflow/tfjs-layers";
 import { createNetwork, createOptimizer, createRandom, tf, useBackend, type Model } from "../runtime/index.js";
+import { denseProduct, nativeDenseActive } from "../runtime/kernels/native/dense-product.js";
+import { useStockRecurrentGradient } from "../runtime/recurrent/forward.js";
+import { hiddenProduct } from "../runtime/recurrent/hidden-product.js";
 import { analyze, networkSpec } from "../src/index.js";
 import { interleavedWithPeer, peerRatio } from "./peers.js";
 import { interleavedMinimum, row } from "./timing.js";
@@ -71,7 +76,25 @@ function pruneRecurrent(model: Model): void {
   }
 }
 
-function runs(side: Side, target: tf.Tensor, optimizer: tf.Optimizer): { forward: () => void; step: () => void } {
+interface Runs {
+  forward: () => void;
+  step: () => void;
+}
+
+/** `runs` with the recurrent layers on their stock gradient while each run lasts. */
+function onStockGradient({ forward, step }: Runs): Runs {
+  const stock = (run: () => void) => () => {
+    useStockRecurrentGradient(true);
+    try {
+      run();
+    } finally {
+      useStockRecurrentGradient(false);
+    }
+  };
+  return { forward: stock(forward), step: stock(step) };
+}
+
+function runs(side: Side, target: tf.Tensor, optimizer: tf.Optimizer): Runs {
   return {
     forward: () => void tf.tidy(() => side.forward().dataSync()),
     step: () => {
@@ -80,6 +103,46 @@ function runs(side: Side, target: tf.Tensor, optimizer: tf.Optimizer): { forward
       loss!.dispose();
     },
   };
+}
+
+/**
+ * One step's hidden product h [batch, hidden] · U [hidden, 4 · hidden] with
+ * 1 − PRUNED_FRACTION of U live, each way the runtime can run it: what the
+ * pruned network's per-step choice (recurrent/hidden-product.ts) rests on.
+ */
+function hiddenProductLines(): string[] {
+  const width = 4 * HIDDEN;
+  const random = createRandom(12);
+  const live = Float32Array.from({ length: HIDDEN * width }, () => (random.uniform(0, 1) < PRUNED_FRACTION ? 0 : 1));
+  const entries = Int32Array.from(Array.from(live.keys()).filter((k) => live[k] === 1));
+  const u = tf.mul(tf.randomUniform([HIDDEN, width], -0.1, 0.1, "float32", 9), tf.tensor2d(live, [HIDDEN, width])) as tf.Tensor2D;
+  const h = tf.randomUniform([BATCH, HIDDEN], -1, 1, "float32", 10) as tf.Tensor2D;
+  const products = 30;
+  // Each run sets its product up once, as a forward pass does per layer (for the graph kernel: the live weights and the structure).
+  const repeated = (setUp: () => (h: tf.Tensor2D) => tf.Tensor) => () =>
+    tf.tidy(() => {
+      const product = setUp();
+      for (let i = 1; i < products; i++) product(h);
+      product(h).dataSync();
+    });
+  const ways: [string, () => void][] = [
+    ["graph kernel over the live entries", repeated(() => hiddenProduct(u, entries).times)],
+    ["TensorFlow.js's WASM matMul, dense", repeated(() => (x) => tf.matMul(x, u))],
+    ...(nativeDenseActive() ? [["native BLAS, dense", repeated(() => (x) => denseProduct(x, u))] as [string, () => void]] : []),
+  ];
+  const times = interleavedMinimum(
+    ways.map(([, run]) => run),
+    REPEATS,
+  );
+  tf.dispose([u, h]);
+  return [
+    "",
+    `one step's hidden product [${BATCH}, ${HIDDEN}] · [${HIDDEN}, ${width}] with ${entries.length} of ${HIDDEN * width} entries live; least CPU time of ${REPEATS} interleaved runs of ${products} products after one set-up each (a layer's steps)`,
+    "",
+    row(["product", "µs per product"]),
+    row(["---", "---"]),
+    ...ways.map(([name], i) => row([name, (times[i]! / products) * 1e6])),
+  ];
 }
 
 export async function benchRecurrent(): Promise<string[]> {
@@ -91,7 +154,12 @@ export async function benchRecurrent(): Promise<string[]> {
   const reference = layersSide();
   const target = tf.randomUniform([BATCH, 1], -1, 1, "float32", 8);
   // Each side at its fastest: ours with the runtime's Adam (fused where the native part runs), tf.layers with TensorFlow.js's.
-  const sides = [runs(ourSide(dense), target, createOptimizer("adam")), runs(reference.side, target, tf.train.adam(1e-3)), runs(ourSide(pruned), target, createOptimizer("adam"))];
+  const sides = [
+    runs(ourSide(dense), target, createOptimizer("adam")),
+    runs(reference.side, target, tf.train.adam(1e-3)),
+    runs(ourSide(pruned), target, createOptimizer("adam")),
+    onStockGradient(runs(ourSide(dense), target, createOptimizer("adam"))),
+  ];
   const forward = interleavedMinimum(
     sides.map((s) => s.forward),
     REPEATS,
@@ -112,12 +180,14 @@ export async function benchRecurrent(): Promise<string[]> {
     row(["dsc, time against tf.layers", ratio(forward[0]!, forward[1]!), ratio(step[0]!, step[1]!)]),
     row([`dsc, ${PRUNED_FRACTION * 100}% of every recurrent weight masked`, ms(forward[2]!), ms(step[2]!)]),
     row(["masked against unmasked (speed-up)", ratio(forward[0]!, forward[2]!), ratio(step[0]!, step[2]!)]),
+    row(["dsc as ops per step, stock gradient (before)", ms(forward[3]!), ms(step[3]!)]),
+    row(["hand-written through time against stock (speed-up)", ratio(forward[3]!, forward[0]!), ratio(step[3]!, step[0]!)]),
   ];
   dense.dispose();
   pruned.dispose();
   reference.dispose();
   target.dispose();
-  return lines;
+  return [...lines, ...hiddenProductLines()];
 }
 
 // ---- PyTorch peer (bench/torch_model_peers.py through bench/peers.ts), apart from benchRecurrent above ----

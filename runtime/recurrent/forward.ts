@@ -1,14 +1,33 @@
 /**
- * The recurrent stack's forward pass, batch first. Per layer the input
- * product of every step and gate is one matMul over [batch · steps, inputs];
- * each step then adds one product of the hidden state with the hidden weight
- * [hidden, gates · hidden], all gates at once. Weights enter masked
- * (weight ⊙ mask), so a masked weight's gradient is exactly 0.
+ * The recurrent stack's forward pass, batch first in and out. Per layer the
+ * input product of every step and gate is one product over [batch · steps,
+ * inputs]; each step then adds one product of the hidden state with the
+ * hidden weight [hidden, gates · hidden], all gates at once. Weights enter
+ * masked (weight ⊙ mask), once per pass, so a masked weight's gradient is
+ * exactly 0.
+ *
+ * By default each layer is one op with a hand-written gradient through time
+ * (through-time.ts, time-major inside); `useStockRecurrentGradient(true)`
+ * runs the same equations as TensorFlow.js ops per step with their stock
+ * gradient, the reference the tests hold the op to.
  */
 import * as tf from "@tensorflow/tfjs-core";
 import type { Tensor2D, Tensor3D } from "@tensorflow/tfjs-core";
 import type { RecurrentKind } from "../spec.js";
 import type { RecurrentLayerStore, RecurrentStore } from "./store.js";
+import { sparseHiddenEntries } from "./hidden-product.js";
+import { throughTime } from "./through-time.js";
+
+let stockGradient = false;
+
+/**
+ * Runs the layers as TensorFlow.js ops per step with its stock gradient (true)
+ * or as one op per layer with the hand-written gradient through time (false,
+ * the default): for comparing the two in one process.
+ */
+export function useStockRecurrentGradient(on: boolean): void {
+  stockGradient = on;
+}
 
 interface StepState {
   readonly h: Tensor2D;
@@ -49,23 +68,13 @@ function holdOnPadding(next: StepState, previous: StepState, real: Tensor2D): St
   return { h: keep(next.h, previous.h), ...(next.c !== undefined ? { c: keep(next.c, previous.c!) } : {}) };
 }
 
-/**
- * One layer over `x` [batch, steps, inputs]: every step's hidden state
- * [batch, steps, hidden] and the state after the last step. With `real` (per
- * step [batch, 1], 1 real, 0 padding) a padding step leaves the state as it
- * was and outputs zeros, so `final` is each sample's last real step's.
- */
-export function recurrentLayer(
-  x: Tensor3D,
-  layer: RecurrentLayerStore,
-  kind: RecurrentKind,
-  activation: "tanh" | "relu",
-  real?: readonly Tensor2D[],
-): { sequence: Tensor3D; final: Tensor2D } {
+/** The layer as TensorFlow.js ops per step, for its stock gradient. */
+function stockLayer(x: Tensor3D, layer: RecurrentLayerStore, kind: RecurrentKind, activation: "tanh" | "relu", flags?: Tensor2D): { sequence: Tensor3D; final: Tensor2D } {
   const [batch, steps, inputs] = x.shape;
-  const width = layer.gates * layer.hidden;
   const w = tf.mul(layer.inputWeight, layer.inputMask) as Tensor2D;
   const u = tf.mul(layer.hiddenWeight, layer.hiddenMask) as Tensor2D;
+  const width = layer.gates * layer.hidden;
+  const real = flags === undefined ? undefined : (tf.split(flags, steps, 1) as Tensor2D[]);
   const xw = tf.reshape(tf.add(tf.matMul(tf.reshape(x, [batch * steps, inputs]), w), layer.bias), [batch, steps, width]) as Tensor3D;
   const perStep = tf.unstack(xw, 1) as Tensor2D[];
   const step = stepOf(kind, activation);
@@ -81,14 +90,47 @@ export function recurrentLayer(
   return { sequence: tf.stack(outputs, 1) as Tensor3D, final: state.h };
 }
 
-/** The input [batch, steps, features] split into what the layers read and, with `padded`, each step's real flag [batch, 1] (last feature above 0.5). */
-function splitFlags(sequence: Tensor3D, padded: boolean): { values: Tensor3D; real?: Tensor2D[] } {
+/** The input [batch, steps, features] split into what the layers read and, with `padded`, the steps' real flags [batch, steps] (last feature above 0.5). */
+function splitFlags(sequence: Tensor3D, padded: boolean): { values: Tensor3D; real?: Tensor2D } {
   if (!padded) return { values: sequence };
   const [batch, steps, features] = sequence.shape;
   const values = tf.slice(sequence, [0, 0, 0], [batch, steps, features - 1]) as Tensor3D;
   // step(), not greater(): it has a (zero) gradient, so a gradient to the input passes the flags by.
   const flags = tf.step(tf.sub(tf.reshape(tf.slice(sequence, [0, 0, features - 1], [batch, steps, 1]), [batch, steps]), 0.5));
-  return { values, real: (tf.unstack(flags, 1) as tf.Tensor1D[]).map((f) => tf.reshape(f, [batch, 1]) as Tensor2D) };
+  return { values, real: flags as Tensor2D };
+}
+
+/** The last layer's every step [batch, steps, hidden], made only when asked for, and its final state [batch, hidden]. */
+interface StackOutput {
+  readonly sequence: () => Tensor3D;
+  readonly final: Tensor2D;
+}
+
+/** The stack batch-major as TensorFlow.js ops per step. */
+function stockStack(store: RecurrentStore, values: Tensor3D, flags: Tensor2D | undefined): StackOutput {
+  let sequence = values;
+  let final: Tensor2D | undefined;
+  for (const layer of store.layers) ({ sequence, final } = stockLayer(sequence, layer, store.spec.kind, store.spec.activation, flags));
+  return { sequence: () => sequence, final: final! };
+}
+
+/** The stack time-major, one op per layer with the hand-written gradient through time; in and out batch-major. Weights enter masked once per pass. */
+function throughTimeStack(store: RecurrentStore, values: Tensor3D, flags: Tensor2D | undefined): StackOutput {
+  const [batch, steps] = values.shape;
+  const real = flags === undefined ? undefined : (tf.reshape(tf.transpose(flags), [steps, batch, 1]) as Tensor3D);
+  let x = tf.transpose(values, [1, 0, 2]) as Tensor3D;
+  let final: Tensor2D | undefined;
+  for (const layer of store.layers) {
+    const w = tf.mul(layer.inputWeight, layer.inputMask) as Tensor2D;
+    const u = tf.mul(layer.hiddenWeight, layer.hiddenMask) as Tensor2D;
+    const hiddenEntries = sparseHiddenEntries(layer);
+    const input = { x, w, u, bias: layer.bias, ...(real !== undefined ? { real } : {}), ...(hiddenEntries !== undefined ? { hiddenEntries } : {}) };
+    const states = throughTime(input, store.spec.kind, store.spec.activation);
+    x = tf.slice(states, [0, 0, 0], [steps, batch, layer.hidden]);
+    final = tf.reshape(tf.slice(states, [steps, 0, 0], [1, batch, layer.hidden]), [batch, layer.hidden]);
+  }
+  const sequence = x;
+  return { sequence: () => tf.transpose(sequence, [1, 0, 2]), final: final! };
 }
 
 /**
@@ -99,9 +141,9 @@ function splitFlags(sequence: Tensor3D, padded: boolean): { values: Tensor3D; re
 export function recurrentForward(store: RecurrentStore, x: Tensor2D): Tensor2D {
   const { spec, steps } = store;
   const batch = x.shape[0];
-  const split = splitFlags(tf.reshape(x, [batch, steps, x.shape[1] / steps]) as Tensor3D, spec.padded === true);
-  let sequence = split.values;
-  let final: Tensor2D | undefined;
-  for (const layer of store.layers) ({ sequence, final } = recurrentLayer(sequence, layer, spec.kind, spec.activation, split.real));
-  return spec.output === "all" ? tf.reshape(sequence, [batch, steps * sequence.shape[2]]) : final!;
+  const { values, real } = splitFlags(tf.reshape(x, [batch, steps, x.shape[1] / steps]) as Tensor3D, spec.padded === true);
+  const { sequence, final } = stockGradient ? stockStack(store, values, real) : throughTimeStack(store, values, real);
+  if (spec.output !== "all") return final;
+  const every = sequence();
+  return tf.reshape(every, [batch, steps * every.shape[2]]);
 }

@@ -56,7 +56,7 @@ describe("model.summary()", () => {
         ["output", [2], 2 * 2 + 2, 4, 0, "dense"],
       ]);
       expect(totals).toMatchObject({ layers: 4, neurons: 11, connections: 22, possibleConnections: 22, sparsity: 0 });
-      expect(totals.parameters).toEqual({ weights: 22, biases: 7, norm: 10, maskLogits: 0, total: 39 });
+      expect(totals.parameters).toEqual({ weights: 22, biases: 7, norm: 10, maskLogits: 0, total: 39, nonTrainable: 0 });
     } finally {
       model.dispose();
     }
@@ -160,7 +160,7 @@ describe("dsc summary", () => {
   it("prints the summary of examples/small_world.ds", async () => {
     const io = capture();
     expect(await main(["summary", join(import.meta.dirname, "..", "..", "examples", "small_world.ds")], io)).toBe(0);
-    expect(io.stdout[0]).toContain("Total params: 244,106 (weights 243,072, biases 1,034)");
+    expect(io.stdout[0]).toContain("Total params: 244,106 (weights 243,072, biases 1,034)\nTrainable params: 244,106\nNon-trainable params: 0\n");
   });
 
   it("prints a run folder's saved model, its pruned masks included", async () => {

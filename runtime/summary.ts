@@ -53,7 +53,9 @@ export interface SummaryRow {
 
 export interface SummaryTotals {
   readonly layers: number;
+  /** Activations of every row (a feature map's channels · height · width, a recurrent layer's steps · hidden). */
   readonly neurons: number;
+  /** The rows' sum: `total` is every entry of `model.parameters`, `nonTrainable` every entry of `model.state`. */
   readonly parameters: SummaryParameters;
   readonly connections: number;
   readonly possibleConnections: number;

@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -161,6 +161,14 @@ describe("dsc summary", () => {
     const io = capture();
     expect(await main(["summary", join(import.meta.dirname, "..", "..", "examples", "small_world.ds")], io)).toBe(0);
     expect(io.stdout[0]).toContain("Total params: 244,106 (weights 243,072, biases 1,034)\nTrainable params: 244,106\nNon-trainable params: 0\n");
+  });
+
+  it("prints README's example table of examples/mlp.ds as it stands there", async () => {
+    const readme = readFileSync(join(import.meta.dirname, "..", "..", "README.md"), "utf8");
+    const shown = /\n\$ dsc summary examples\/mlp\.ds\n([^`]*)\n```/.exec(readme)?.[1];
+    const io = capture();
+    expect(await main(["summary", join(import.meta.dirname, "..", "..", "examples", "mlp.ds")], io)).toBe(0);
+    expect(io.stdout).toEqual([shown]);
   });
 
   it("prints examples/recurrent.ds's LSTM layers and examples/cells.ds's cells, head and running statistics", async () => {

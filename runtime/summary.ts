@@ -197,11 +197,15 @@ function sumParameters(all: readonly SummaryParameters[]): SummaryParameters {
 
 const COLUMNS = ["Layer (kind)", "Shape", "Param #", "Connections", "Sparsity", "Kernel"] as const;
 
-/** A recurrent layer's kind says its gates and its two weights' shapes. */
+/** A recurrent layer's kind says its gate count; its weights' shapes go on a line of their own under its row, keeping the columns narrow. */
 function layerText(row: SummaryRow): string {
   const r = row.recurrent;
-  const kind = r === undefined ? row.kind : `${row.kind}, ${r.gates} gate${r.gates === 1 ? "" : "s"}: input [${r.inputWeights.join(", ")}], hidden [${r.hiddenWeights.join(", ")}]`;
-  return `${row.layer} (${kind})`;
+  return `${row.layer} (${r === undefined ? row.kind : `${row.kind}, ${r.gates} gate${r.gates === 1 ? "" : "s"}`})`;
+}
+
+function detailLines(row: SummaryRow): string[] {
+  const r = row.recurrent;
+  return r === undefined ? [] : [`  input weights [${r.inputWeights.join(", ")}], hidden weights [${r.hiddenWeights.join(", ")}]`];
 }
 
 /** Keras's layout: a rule of `_` under the title and between rows, `=` around the body, then the totals. */
@@ -226,7 +230,7 @@ function summaryText(model: Model, rows: readonly SummaryRow[], totals: SummaryT
     rule("_"),
     line(COLUMNS),
     rule("="),
-    ...cells.flatMap((row, i) => (i === 0 ? [line(row)] : [rule("_"), line(row)])),
+    ...cells.flatMap((row, i) => [...(i === 0 ? [] : [rule("_")]), line(row), ...detailLines(rows[i]!)]),
     rule("="),
     ...parameterLines(rows, totals.parameters),
     `Live connections: ${count(totals.connections)} of ${count(totals.possibleConnections)} (sparsity ${percent(totals.sparsity)})`,

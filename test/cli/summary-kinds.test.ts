@@ -107,11 +107,12 @@ describe("model.summary() of recurrent layers", () => {
       const pruned = expectSummaryTrue(model)[2]!;
       expect(pruned.connections).toBe(5 * gates * 4 + (4 * gates * 4) / 2);
       expect(pruned.sparsity).toBeCloseTo((4 * gates * 4) / 2 / (5 * gates * 4 + 4 * gates * 4), 12);
-      const line = model
-        .summary()
-        .text.split("\n")
-        .find((l) => l.startsWith(`${kind}2 (`));
-      expect(line).toMatch(new RegExp(`^${kind}2 \\(${kind}, ${gates} gates?: input \\[5, ${gates * 4}\\], hidden \\[4, ${gates * 4}\\]\\) +\\[6, 4\\] `));
+      const lines = model.summary().text.split("\n");
+      const at = lines.findIndex((l) => l.startsWith(`${kind}2 (`));
+      const line = lines[at];
+      expect(line).toMatch(new RegExp(`^${kind}2 \\(${kind}, ${gates} gates?\\) +\\[6, 4\\] `));
+      expect(lines[at + 1]).toBe(`  input weights [5, ${gates * 4}], hidden weights [4, ${gates * 4}]`);
+      expect(lines.filter((l) => l.length > lines[1]!.length)).toEqual([]);
       expect(line).toContain(`${pruned.connections} / ${pruned.possibleConnections}`);
     } finally {
       model.dispose();

@@ -163,12 +163,17 @@ describe("dsc summary", () => {
     expect(io.stdout[0]).toContain("Total params: 244,106 (weights 243,072, biases 1,034)\nTrainable params: 244,106\nNon-trainable params: 0\n");
   });
 
-  it("prints README's example table of examples/mlp.ds as it stands there", async () => {
+  it("prints README's example tables of examples/mlp.ds and examples/recurrent.ds as they stand there", async () => {
     const readme = readFileSync(join(import.meta.dirname, "..", "..", "README.md"), "utf8");
-    const shown = /\n\$ dsc summary examples\/mlp\.ds\n([^`]*)\n```/.exec(readme)?.[1];
+    const mlp = /\n\$ dsc summary examples\/mlp\.ds\n([^`]*)\n```/.exec(readme)?.[1];
     const io = capture();
     expect(await main(["summary", join(import.meta.dirname, "..", "..", "examples", "mlp.ds")], io)).toBe(0);
-    expect(io.stdout).toEqual([shown]);
+    expect(io.stdout).toEqual([mlp]);
+    const recurrent = /`dsc summary examples\/recurrent\.ds`[^`]*```\n([^`]*\n)```/.exec(readme)?.[1];
+    expect(recurrent).toMatch(/^input \(input\)[^]*\nTotal params: /);
+    const lstm = capture();
+    expect(await main(["summary", join(import.meta.dirname, "..", "..", "examples", "recurrent.ds")], lstm)).toBe(0);
+    expect(lstm.stdout[0]).toContain(recurrent);
   });
 
   it("prints examples/recurrent.ds's LSTM layers and examples/cells.ds's cells, head and running statistics", async () => {
@@ -176,7 +181,9 @@ describe("dsc summary", () => {
     expect(await main(["summary", join(import.meta.dirname, "..", "..", "examples", "recurrent.ds")], recurrent)).toBe(0);
     const lines = recurrent.stdout[0]!.split("\n");
     // lstm1: 1 input and 64 hidden rows of 4 · 64 gate columns, 256 biases; lstm2 reads lstm1's 64; the output 64 · 10 + 10.
-    expect(lines.find((l) => l.startsWith("lstm1 ("))).toMatch(/^lstm1 \(lstm, 4 gates: input \[1, 256\], hidden \[64, 256\]\) +\[20, 64\] +16,896 +16,640 \/ 16,640 +0\.0%$/);
+    const lstm1 = lines.findIndex((l) => l.startsWith("lstm1 ("));
+    expect(lines[lstm1]).toMatch(/^lstm1 \(lstm, 4 gates\) +\[20, 64\] +16,896 +16,640 \/ 16,640 +0\.0%$/);
+    expect(lines[lstm1 + 1]).toBe("  input weights [1, 256], hidden weights [64, 256]");
     expect(lines.find((l) => l.startsWith("lstm2 ("))).toMatch(/ 33,024 +32,768 \/ 32,768 +0\.0%$/);
     expect(lines).toContain("Total params: 50,570 (weights 50,048, biases 522)");
     const cells = capture();
@@ -220,7 +227,7 @@ describe("dsc summary", () => {
       expect(await main(["summary", dir], io)).toBe(0);
       expect(io.stdout).toEqual([model.summary().text]);
       // gru1: 2 · 9 input and 9 of 27 hidden connections live; the output's 3 · 2.
-      expect(io.stdout[0]).toMatch(/\ngru1 \(gru, 3 gates: input \[2, 9\], hidden \[3, 9\]\) +\[4, 3\] +\d+ +27 \/ 45 +40\.0%\n/);
+      expect(io.stdout[0]).toMatch(/\ngru1 \(gru, 3 gates\) +\[4, 3\] +\d+ +27 \/ 45 +40\.0%\n {2}input weights \[2, 9\], hidden weights \[3, 9\]\n/);
       expect(io.stdout[0]).toContain("Live connections: 33 of 51");
     } finally {
       model.dispose();

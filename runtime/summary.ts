@@ -137,7 +137,7 @@ function frontRows(model: Model): SummaryRow[] {
     ...connectionsOf(0, 0),
   };
   const features = model.features.map((f): SummaryRow => {
-    const possible = f.weightShape === undefined ? 0 : model.getMask(f.name).length;
+    const possible = f.weightShape === undefined ? 0 : f.weightShape.reduce((a, b) => a * b, 1);
     return {
       layer: f.name,
       kind: FEATURE_KINDS[f.kind],

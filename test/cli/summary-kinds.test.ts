@@ -138,3 +138,22 @@ describe("model.summary() of batch norms", () => {
     }
   });
 });
+
+describe("model.summary() of learnable masks and layer norms", () => {
+  it("counts each layer's mask logits and norm gains and shifts in its row and in the totals", async () => {
+    const model = await buildModel("network L {\n  input 4\n  dense [3, 2]\n  output 2\n  layer_norm true\n  mask learnable()\n}");
+    try {
+      const rows = expectSummaryTrue(model);
+      // Two logits per connection: 4·3, 3·2 and 2·2 connections; layer norms on the two hidden layers.
+      expect(rows.map((r) => [r.parameters.maskLogits, r.parameters.norm])).toEqual([
+        [0, 0],
+        [2 * 12, 2 * 3],
+        [2 * 6, 2 * 2],
+        [2 * 4, 0],
+      ]);
+      expect(model.summary().text).toContain("Total params: 83 (weights 22, biases 7, layer norm 10, mask logits 44)");
+    } finally {
+      model.dispose();
+    }
+  });
+});

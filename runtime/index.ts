@@ -67,7 +67,7 @@ export type { Saliencies, SaliencyName, SaliencyOptions } from "./pruning/salien
 export { extractConnections, extractGraph } from "./extract.js";
 export { extractLayersGraph } from "./extract-layers.js";
 export { modelSummary } from "./summary.js";
-export type { ModelSummary, SummaryParameters, SummaryRow, SummaryTotals } from "./summary.js";
+export type { ModelSummary, SummaryParameters, SummaryRecurrent, SummaryRow, SummaryTotals } from "./summary.js";
 export type { LayersExtraction, LayersLayer, LayersModelLike } from "./extract-layers.js";
 export type { ConnectionList, ExtractedEdge, ExtractedGraph, ExtractedVertex, ExtractionOrder, ExtractOptions } from "./extract.js";
 export { exportWeights, fileSpec, importWeights, WEIGHTS_FILE_NAME } from "./weights.js";

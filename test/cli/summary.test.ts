@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -56,7 +56,7 @@ describe("model.summary()", () => {
         ["output", [2], 2 * 2 + 2, 4, 0, "dense"],
       ]);
       expect(totals).toMatchObject({ layers: 4, neurons: 11, connections: 22, possibleConnections: 22, sparsity: 0 });
-      expect(totals.parameters).toEqual({ weights: 22, biases: 7, norm: 10, maskLogits: 0, total: 39 });
+      expect(totals.parameters).toEqual({ weights: 22, biases: 7, norm: 10, maskLogits: 0, total: 39, nonTrainable: 0 });
     } finally {
       model.dispose();
     }
@@ -160,7 +160,39 @@ describe("dsc summary", () => {
   it("prints the summary of examples/small_world.ds", async () => {
     const io = capture();
     expect(await main(["summary", join(import.meta.dirname, "..", "..", "examples", "small_world.ds")], io)).toBe(0);
-    expect(io.stdout[0]).toContain("Total params: 244,106 (weights 243,072, biases 1,034)");
+    expect(io.stdout[0]).toContain("Total params: 244,106 (weights 243,072, biases 1,034)\nTrainable params: 244,106\nNon-trainable params: 0\n");
+  });
+
+  it("prints README's example tables of examples/mlp.ds and examples/recurrent.ds as they stand there", async () => {
+    const readme = readFileSync(join(import.meta.dirname, "..", "..", "README.md"), "utf8");
+    const mlp = /\n\$ dsc summary examples\/mlp\.ds\n([^`]*)\n```/.exec(readme)?.[1];
+    const io = capture();
+    expect(await main(["summary", join(import.meta.dirname, "..", "..", "examples", "mlp.ds")], io)).toBe(0);
+    expect(io.stdout).toEqual([mlp]);
+    const recurrent = /`dsc summary examples\/recurrent\.ds`[^`]*```\n([^`]*\n)```/.exec(readme)?.[1];
+    expect(recurrent).toMatch(/^input \(input\)[^]*\nTotal params: /);
+    const lstm = capture();
+    expect(await main(["summary", join(import.meta.dirname, "..", "..", "examples", "recurrent.ds")], lstm)).toBe(0);
+    expect(lstm.stdout[0]).toContain(recurrent);
+  });
+
+  it("prints examples/recurrent.ds's LSTM layers and examples/cells.ds's cells, head and running statistics", async () => {
+    const recurrent = capture();
+    expect(await main(["summary", join(import.meta.dirname, "..", "..", "examples", "recurrent.ds")], recurrent)).toBe(0);
+    const lines = recurrent.stdout[0]!.split("\n");
+    // lstm1: 1 input and 64 hidden rows of 4 · 64 gate columns, 256 biases; lstm2 reads lstm1's 64; the output 64 · 10 + 10.
+    const lstm1 = lines.findIndex((l) => l.startsWith("lstm1 ("));
+    expect(lines[lstm1]).toMatch(/^lstm1 \(lstm, 4 gates\) +\[20, 64\] +16,896 +16,640 \/ 16,640 +0\.0%$/);
+    expect(lines[lstm1 + 1]).toBe("  input weights [1, 256], hidden weights [64, 256]");
+    expect(lines.find((l) => l.startsWith("lstm2 ("))).toMatch(/ 33,024 +32,768 \/ 32,768 +0\.0%$/);
+    expect(lines).toContain("Total params: 50,570 (weights 50,048, biases 522)");
+    const cells = capture();
+    expect(await main(["summary", join(import.meta.dirname, "..", "..", "examples", "cells.ds")], cells)).toBe(0);
+    const text = cells.stdout[0]!;
+    expect(text.split("\n").filter((l) => /^cell\d+\.(conv1 \(conv|bn1 \(batch norm)\)/.test(l))).toHaveLength(2 * 16);
+    expect(text).toMatch(/\nhead\.conv \(conv\) +\[64, 7, 7\] +2,112 +2,048 \/ 2,048 /);
+    expect(text).toMatch(/\nhead\.bn \(batch norm\) +\[64, 7, 7\] +256\n/);
+    expect(text).toContain("Non-trainable params: 480 (batch-norm running means and variances)");
   });
 
   it("prints a run folder's saved model, its pruned masks included", async () => {
@@ -176,6 +208,27 @@ describe("dsc summary", () => {
       expect(await main(["summary", dir], io)).toBe(0);
       expect(io.stdout).toEqual([model.summary().text]);
       expect(io.stdout[0]).toContain("Live connections: 15 of 22");
+    } finally {
+      model.dispose();
+    }
+  });
+
+  it("prints a run folder's recurrent model with its pruned hidden weights", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "dsc-summary-run-"));
+    const model = await buildModel("network R {\n  input [4, 2]\n  recurrent gru(hidden=[3])\n  output 2\n}");
+    try {
+      // gru1's hidden weight is [3, 9]: keep its first row only.
+      model.setMask(
+        "gru1.hidden",
+        Array.from({ length: 27 }, (_, i) => (i < 9 ? 1 : 0)),
+      );
+      await saveWeights(model, dir);
+      const io = capture();
+      expect(await main(["summary", dir], io)).toBe(0);
+      expect(io.stdout).toEqual([model.summary().text]);
+      // gru1: 2 · 9 input and 9 of 27 hidden connections live; the output's 3 · 2.
+      expect(io.stdout[0]).toMatch(/\ngru1 \(gru, 3 gates\) +\[4, 3\] +\d+ +27 \/ 45 +40\.0%\n {2}input weights \[2, 9\], hidden weights \[3, 9\]\n/);
+      expect(io.stdout[0]).toContain("Live connections: 33 of 51");
     } finally {
       model.dispose();
     }

@@ -73,7 +73,7 @@ describe("training and files of recurrent networks", () => {
     const model = await buildModel(SOURCE, { seed: 1 });
     expect(() => model.setMask("lstm1.hidden", new Uint8Array(8 * 32).fill(2))).toThrow("R.setMask: recurrent weight 'lstm1.hidden' entry 0 is 2; a mask holds only 0 and 1");
     expect(() => model.setMask("lstm1.hidden", new Uint8Array(3))).toThrow("expects 256 entries ([8, 32]), got 3");
-    expect(model.summary().rows[0]).toMatchObject({ layer: "recurrent", shape: [5], size: 5 });
+    expect(model.summary().rows.find((r) => r.layer === "recurrent")).toMatchObject({ kind: "input", shape: [5], size: 5 });
     const wrong = tf.zeros([2, 5, 3]);
     expect(() => model.predict(wrong)).toThrow("R.predict: expected input of shape [batch, 6, 3] or [batch, 18], got [2, 5, 3]");
     wrong.dispose();

@@ -153,19 +153,14 @@ function memberTable(ws: Workspace, inputs: NamedTensorInfoMap, a: Attributes, g
   return table;
 }
 
-/** x [batch, r] into a zero-padded [r, bp] scratch. */
-function transposedInput(ws: Workspace, x: TensorInfo, bp: number): number {
-  const [batch, r] = x.shape as [number, number];
-  const xt = ws.scratch(4 * r * bp);
-  ws.code.transposeIn(ws.input(x), batch, r, xt, bp);
-  return xt;
-}
-
 function forwardKernel(ws: Workspace, inputs: NamedTensorInfoMap, a: Attributes): TensorInfo[] {
   const x = inputs.x!;
   const [batch, r] = x.shape as [number, number];
   const bp = paddedBatch(batch);
-  const xt = transposedInput(ws, x, bp);
+  // x [batch, r] as the zero-padded [r, bp] the kernel reads: an output, so the backward pass reads it again instead of transposing x a second time.
+  const xtOut = ws.output([r, bp]);
+  const xt = xtOut.pointer;
+  ws.code.transposeIn(ws.input(x), batch, r, xt, bp);
   const edges = inputs.source!.shape[0]!;
   const weff = ws.scratch(4 * edges);
   const bias = ws.scratch(4 * a.neurons);
@@ -176,13 +171,12 @@ function forwardKernel(ws: Workspace, inputs: NamedTensorInfoMap, a: Attributes)
   const count = inputs.exports!.shape[0]!;
   const out = ws.output([batch, count]);
   ws.code.pickRows(h.pointer, bp, ws.input(inputs.exports!), count, out.pointer, batch, 0);
-  return [h.finish(), out.finish()];
+  return [h.finish(), out.finish(), xtOut.finish()];
 }
 
 function backwardKernel(ws: Workspace, inputs: NamedTensorInfoMap, a: Attributes): TensorInfo[] {
-  const x = inputs.x!;
-  const [batch, r] = x.shape as [number, number];
-  const bp = paddedBatch(batch);
+  const [r, bp] = inputs.xt!.shape as [number, number];
+  const batch = inputs.dy!.shape[0]!;
   const edges = inputs.source!.shape[0]!;
   // Each weight's gradient takes the weight's own shape: a full member's [rows, cols] is its connections row-major.
   const dw = Array.from({ length: a.members }, (_, k) => ws.output([...inputs[`w${k}`]!.shape]));
@@ -194,7 +188,7 @@ function backwardKernel(ws: Workspace, inputs: NamedTensorInfoMap, a: Attributes
   const g = ws.scratch(4 * a.neurons * bp);
   const exports = ws.input(inputs.exports!);
   ws.code.pickRows(g, bp, exports, inputs.exports!.shape[0]!, ws.input(inputs.dy!), batch, 1);
-  const xt = transposedInput(ws, x, bp);
+  const xt = ws.input(inputs.xt!);
   const dxt = a.needInput ? ws.scratch(4 * r * bp) : 0;
   const dweff = ws.scratch(4 * edges);
   const db = ws.scratch(4 * a.neurons);
@@ -253,14 +247,14 @@ export function graphKernel(x: Tensor2D, members: readonly GraphMember[], mask: 
     const [input, ...parameters] = args as Tensor[];
     const weights = parameters.slice(0, count);
     const biases = parameters.slice(count);
-    const [h, out] = tf.engine().runKernel(FORWARD, { x: input!, ...named(weights, biases) }, attrs as unknown as NamedAttrMap) as Tensor[];
+    const [h, out, xt] = tf.engine().runKernel(FORWARD, { x: input!, ...named(weights, biases) }, attrs as unknown as NamedAttrMap) as Tensor[];
     // The weights are saved too: one may be a view made in the caller's tidy (a pruned kernel's live weights), gone by the backward pass.
-    save([input!, h!, ...weights]);
+    save([xt!, h!, ...weights]);
     return {
       value: out!,
       gradFunc: (dy: Tensor | Tensor[], saved: Tensor[]) => {
-        const [xs, hs, ...ws] = saved as [Tensor, Tensor, ...Tensor[]];
-        const grads = tf.engine().runKernel(BACKWARD, { dy: dy as Tensor, h: hs, x: xs, ...named(ws, biases) }, attrs as unknown as NamedAttrMap);
+        const [xts, hs, ...ws] = saved as [Tensor, Tensor, ...Tensor[]];
+        const grads = tf.engine().runKernel(BACKWARD, { dy: dy as Tensor, h: hs, xt: xts, ...named(ws, biases) }, attrs as unknown as NamedAttrMap);
         return grads as Tensor[];
       },
     };

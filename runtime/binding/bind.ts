@@ -21,7 +21,7 @@ import { chooseExecution, type KernelExecution } from "./cost-model.js";
 import { sparseKernelSupport, type SparseKernelName } from "./sparse-kernels.js";
 import { checkLimit, DEFAULT_RUNTIME_LIMITS, type RuntimeLimits } from "../limits.js";
 import { liveCount } from "../storage/blocks.js";
-import { liveEdges, liveWeight, type LiveEdges } from "./live-edges.js";
+import { liveEdges, liveWeight, recordLiveEntries, type LiveEdges } from "./live-edges.js";
 
 /** A kernel computed by a masked dense product. */
 export interface DenseKernel {
@@ -120,9 +120,11 @@ export function bind(
     views.push(view);
     return { kind: "dense", store, readsHiddenLayers, weight: () => (store.weight === undefined ? undefined : view(store.weight)), mask: () => masks.dense(store, view) };
   });
+  const forget = stores.flatMap((store, k) => (compacted[k] === undefined || store.weight === undefined ? [] : [recordLiveEntries(store.weight, compacted[k]!.pick)]));
   const disposeMade = (): void => {
     for (const view of views) view.dispose();
     for (const few of compacted) few?.pick.dispose();
+    for (const f of forget) f();
   };
   let plan: ExecutionPlan;
   let planSource: Binding["planSource"];

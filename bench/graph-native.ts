@@ -8,9 +8,13 @@
  * buffer is restored before each call (outside the timing).
  */
 import { graphCode, type WasmMemory } from "../runtime/kernels/graph/memory.js";
-import { nativeStatus } from "../runtime/kernels/native/index.js";
+import { nativeStatus, useNativeGraph } from "../runtime/kernels/native/index.js";
 import { createRandom } from "../runtime/random.js";
-import { row } from "./timing.js";
+import { disposeGraphStructure, graphKernel, graphStructure } from "../runtime/kernels/graph/graph-kernel.js";
+import { SPARSE_PER_EDGE, SPARSE_PER_NEURON } from "../runtime/kernels/calibration.js";
+import { tf, useBackend } from "../runtime/index.js";
+import { leastSquares } from "./kernels.js";
+import { interleavedMinimum, row } from "./timing.js";
 
 const [R, LAYERS, BP] = [700, [300, 100, 10] as const, 256];
 const FAN_IN = [(v: number) => (v < 281 ? 4 : 3), () => 115, () => 63];
@@ -32,7 +36,8 @@ function structure(): { start: number[]; source: number[] } {
   return { start, source };
 }
 
-export function benchGraphNative(): string[] {
+/** The kernel alone, native against graph.wat, on one memory. */
+function kernelAlone(): string[] {
   const status = nativeStatus();
   if (!status.available || status.blas.graphBackward === undefined) return [`the native graph kernel is unavailable (${status.available ? "an older build" : status.reason})`];
   const blas = status.blas;
@@ -87,4 +92,88 @@ export function benchGraphNative(): string[] {
     line("native/graph.c (blocked over samples)", best.native),
     row(["wat / native", `${(best.wat.forward / best.native.forward).toFixed(2)}×`, `${(best.wat.backward / best.native.backward).toFixed(2)}×`, ""]),
   ];
+}
+
+/*
+ * Second table: the native graph kernel's rates for the cost model: one forward + backward
+ * of a graph kernel (one depth of sparse connections, batch 256, through
+ * TensorFlow.js, as bench/kernels.ts times it) at the sizes and densities
+ * bench/kernels.ts calibrates graph.wat on, with the native kernel on and off
+ * in interleaved runs (least CPU time of 7), each fitted to
+ *
+ *   sparse ≈ ε + β·edges + γ·(rows + cols).
+ *
+ * The machine is shared, so the native constants for
+ * runtime/kernels/calibration.ts are graph.wat's quiet ones scaled by this
+ * run's own native / graph.wat ratios of β and γ.
+ */
+const BATCH = 256;
+const SIZES = [
+  [32, 32],
+  [128, 64],
+  [256, 256],
+  [1024, 256],
+  [1024, 1024],
+] as const;
+
+/** One forward + backward of a one-depth graph kernel over `rows` inputs and `cols` neurons at `density`. */
+function sparseStep(rows: number, cols: number, density: number, random: { next(): number }): { step: () => void; edges: number; dispose: () => void } {
+  const [sources, targets] = [[] as number[], [] as number[]];
+  for (let i = 0; i < rows * cols; i++) {
+    if (random.next() < density) [sources.push(Math.floor(i / cols)), targets.push(i % cols)];
+  }
+  const x = tf.randomUniform([BATCH, rows], -1, 1, "float32", 2) as tf.Tensor2D;
+  const b = tf.zeros([cols]) as tf.Tensor1D;
+  const w = tf.randomUniform([sources.length], -1, 1, "float32", 4) as tf.Tensor1D;
+  const m = tf.ones([sources.length]) as tf.Tensor1D;
+  const s = graphStructure({ inputs: rows, activated: 0, members: [{ neurons: cols, sources: Int32Array.from(sources), targets: Int32Array.from(targets) }] });
+  const exports = tf.tensor1d(
+    Int32Array.from({ length: cols }, (_, i) => i),
+    "int32",
+  );
+  const step = (): void => {
+    const f = (xx: tf.Tensor, ww: tf.Tensor): tf.Scalar => tf.sum(graphKernel(xx as tf.Tensor2D, [{ weight: ww, bias: b }], m, s, exports, { activation: "linear" }));
+    const grads = tf.grads(f)([x, w]);
+    grads.forEach((g) => g.dataSync());
+    tf.dispose(grads);
+  };
+  return { step, edges: sources.length, dispose: () => (tf.dispose([x, b, w, m, exports]), disposeGraphStructure(s)) };
+}
+
+/** The calibration table and the constants it gives. */
+async function calibration(): Promise<string[]> {
+  await useBackend("wasm");
+  const random = createRandom(1);
+  const [native, wat] = [[] as number[][], [] as number[][]];
+  const lines = [row(["rows × cols", "density", "edges", "native (ms)", "graph.wat (ms)", "wat / native"]), row(["---", "---", "---", "---", "---", "---"])];
+  for (const [rows, cols] of SIZES) {
+    for (const density of [0.005, 0.02, 0.05, 0.1, 0.3]) {
+      const { step, edges, dispose } = sparseStep(rows, cols, density, random);
+      const onWat = (): void => {
+        useNativeGraph(false);
+        step();
+        useNativeGraph(true);
+      };
+      const [tNative, tWat] = interleavedMinimum([step, onWat], 7);
+      native.push([1, edges, rows + cols, tNative!]);
+      wat.push([1, edges, rows + cols, tWat!]);
+      lines.push(row([`${rows} × ${cols}`, density, edges, tNative! * 1000, tWat! * 1000, `${(tWat! / tNative!).toFixed(2)}×`]));
+      dispose();
+    }
+  }
+  const [, betaNative, gammaNative] = leastSquares(native) as [number, number, number];
+  const [, betaWat, gammaWat] = leastSquares(wat) as [number, number, number];
+  const ns = (seconds: number): string => (seconds * 1e9).toFixed(1);
+  return [
+    ...lines,
+    "",
+    `fit: native ${ns(betaNative)} ns per edge + ${ns(gammaNative)} ns per neuron; graph.wat ${ns(betaWat)} + ${ns(gammaWat)}`,
+    `scaled to the quiet calibration: NATIVE_SPARSE_PER_EDGE = ${((SPARSE_PER_EDGE * betaNative) / betaWat).toFixed(1)}, NATIVE_SPARSE_PER_NEURON = ${((SPARSE_PER_NEURON * gammaNative) / gammaWat).toFixed(1)}`,
+  ];
+}
+
+export async function benchGraphNative(): Promise<string[]> {
+  const alone = kernelAlone();
+  if (alone.length === 1) return alone;
+  return [...alone, "", ...(await calibration())];
 }

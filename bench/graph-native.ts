@@ -3,12 +3,14 @@
  * over samples) against graph.wat's, on one memory in one process: the kernel
  * of LeNet-300-100 with 95% of its weights pruned by global magnitude (784 →
  * 300 → 100 → 10 as one graph kernel: 1,181 + 11,501 + 628 connections drawn
- * at random, 700 inputs read), batch 256, relu. Each the least CPU time over
- * 5 interleaved rounds of the mean of 100 calls; the backward's gradient
- * buffer is restored before each call (outside the timing).
+ * at random, 700 inputs read), batch 256, relu; the native kernel on one
+ * thread and split over samples on two. Each the least CPU time (summed over
+ * threads) and the least wall time over 5 interleaved rounds of the mean of
+ * 100 calls; the backward's gradient buffer is restored before each call
+ * (outside the timing). Then the native kernel's calibration (below).
  */
 import { graphCode, type WasmMemory } from "../runtime/kernels/graph/memory.js";
-import { nativeStatus, useNativeGraph } from "../runtime/kernels/native/index.js";
+import { nativeStatus, setNativeThreads, useNativeGraph } from "../runtime/kernels/native/index.js";
 import { createRandom } from "../runtime/random.js";
 import { disposeGraphStructure, graphKernel, graphStructure } from "../runtime/kernels/graph/graph-kernel.js";
 import { SPARSE_PER_EDGE, SPARSE_PER_NEURON } from "../runtime/kernels/calibration.js";
@@ -56,41 +58,51 @@ function kernelAlone(): string[] {
   source.forEach((s, q) => ((i32[sources / 4 + q] = s), (f32[weff / 4 + q] = random.uniform(-0.5, 0.5))));
   code.forward(xt, R, h, n, BP, weff, bias, starts, sources, activated, 1, addresses);
   for (let i = activated * BP; i < n * BP; i++) f32[g0 / 4 + i] = random.uniform(-0.5, 0.5);
-  const sides = {
-    native: {
-      forward: () => blas.graphForward!(new Float32Array(memory.buffer), xt, R, h, n, BP, weff, bias, starts, sources, activated, 1),
-      backward: () => blas.graphBackward!(new Float32Array(memory.buffer), g, h, xt, R, n, BP, weff, starts, sources, activated, 1, dxt, dweff, db, 0),
-    },
-    wat: {
+  const native = {
+    forward: () => blas.graphForward!(new Float32Array(memory.buffer), xt, R, h, n, BP, weff, bias, starts, sources, activated, 1),
+    backward: () => blas.graphBackward!(new Float32Array(memory.buffer), g, h, xt, R, n, BP, weff, starts, sources, activated, 1, dxt, dweff, db, 0),
+  };
+  const sides = [
+    {
+      label: "graph.wat (WASM SIMD, backward row by row)",
+      threads: 1,
       forward: () => code.forward(xt, R, h, n, BP, weff, bias, starts, sources, activated, 1, addresses),
       backward: () => code.backward(g, h, xt, R, n, BP, weff, starts, sources, activated, 1, dxt, dweff, db, 0),
     },
-  };
-  const best = { native: { forward: Infinity, backward: Infinity }, wat: { forward: Infinity, backward: Infinity } };
+    { label: "native/graph.c (blocked over samples), 1 thread", threads: 1, ...native },
+    { label: "native/graph.c, 2 threads (split over samples)", threads: 2, ...native },
+  ];
+  const best = sides.map(() => ({ forward: { cpu: Infinity, wall: Infinity }, backward: { cpu: Infinity, wall: Infinity } }));
   for (let round = 0; round < 5; round++) {
-    for (const side of ["native", "wat"] as const) {
+    sides.forEach((side, k) => {
+      setNativeThreads(side.threads);
       for (const pass of ["forward", "backward"] as const) {
-        let used = 0;
+        let [cpu, wall] = [0, 0];
         for (let i = 0; i < 100; i++) {
           if (pass === "backward") f32.copyWithin(g / 4, g0 / 4, g0 / 4 + n * BP);
-          const before = process.cpuUsage();
-          sides[side][pass]();
+          const [before, start] = [process.cpuUsage(), process.hrtime.bigint()];
+          side[pass]();
+          wall += Number(process.hrtime.bigint() - start) / 1000;
           const after = process.cpuUsage(before);
-          used += after.user + after.system;
+          cpu += after.user + after.system;
         }
-        best[side][pass] = Math.min(best[side][pass], used / 100);
+        best[k]![pass] = { cpu: Math.min(best[k]![pass].cpu, cpu / 100), wall: Math.min(best[k]![pass].wall, wall / 100) };
       }
-    }
+    });
   }
-  const line = (label: string, t: { forward: number; backward: number }): string => row([label, t.forward, t.backward, `${(t.backward / t.forward).toFixed(2)}×`]);
+  setNativeThreads(1);
+  const [wat, one, two] = best as [(typeof best)[0], (typeof best)[0], (typeof best)[0]];
+  const ratio = (a: number, b: number): string => `${(a / b).toFixed(2)}×`;
   return [
-    `${edges.toLocaleString("en-US")} connections, ${n} neurons, ${R} inputs, batch ${BP}; least CPU time of 5 interleaved rounds, mean of 100 calls each`,
+    `${edges.toLocaleString("en-US")} connections, ${n} neurons, ${R} inputs, batch ${BP}; least CPU time (all threads) and least wall time of 5 interleaved rounds, mean of 100 calls each`,
     "",
-    row(["graph kernel", "forward (µs)", "backward (µs)", "backward / forward"]),
-    row(["---", "---", "---", "---"]),
-    line("graph.wat (WASM SIMD, backward row by row)", best.wat),
-    line("native/graph.c (blocked over samples)", best.native),
-    row(["wat / native", `${(best.wat.forward / best.native.forward).toFixed(2)}×`, `${(best.wat.backward / best.native.backward).toFixed(2)}×`, ""]),
+    row(["graph kernel", "forward CPU (µs)", "forward wall (µs)", "backward CPU (µs)", "backward wall (µs)", "backward / forward (CPU)"]),
+    row(["---", "---", "---", "---", "---", "---"]),
+    ...sides.map((side, k) =>
+      row([side.label, best[k]!.forward.cpu, best[k]!.forward.wall, best[k]!.backward.cpu, best[k]!.backward.wall, ratio(best[k]!.backward.cpu, best[k]!.forward.cpu)]),
+    ),
+    row(["wat / native (1 thread, CPU)", ratio(wat.forward.cpu, one.forward.cpu), "", ratio(wat.backward.cpu, one.backward.cpu), "", ""]),
+    row(["2 threads against 1 (wall)", "", ratio(one.forward.wall, two.forward.wall), "", ratio(one.backward.wall, two.backward.wall), ""]),
   ];
 }
 

@@ -33,6 +33,8 @@ export interface NativeBlas {
   graphPickRows?: OnHeap<GraphExports["pickRows"]>;
   /** graph.wat's `backward` on `memory`, blocked over samples. */
   graphBackward?: OnHeap<GraphExports["backward"]>;
+  /** The threads the native graph kernel's forward and backward split `edges` connections over `bp` samples into (the BLAS's thread count, where the work is large enough). */
+  graphThreads?(edges: number, bp: number): [number, number];
 }
 
 /** A graph.wat export as the addon takes it: the same arguments after the heap they point into. */

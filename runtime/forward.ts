@@ -72,7 +72,7 @@ export function forwardPass(binding: Binding, x: Tensor2D, kept: readonly number
     const members = step.members.map((k) => binding.kernels[k] as SparseKernel);
     const whole = everyNeuron.has(step.index);
     const input = assemble(step.input);
-    const parameters = members.map((k) => ({ weight: k.weight(), bias: k.store.bias }));
+    const parameters = members.map((k) => ({ weight: k.weight(), bias: k.store.bias, ...(k.pick === undefined ? {} : { pick: k.pick }) }));
     const exports = whole ? step.allExports : step.exports;
     const kernelOptions = {
       activation: step.activates ? options.activation : "linear",

@@ -40,6 +40,8 @@ export interface SparseKernel {
   readonly kind: "sparse";
   readonly store: KernelStore;
   weight(): Tensor;
+  /** Where the kernel runs only its live connections on the graph kernel: which entries of `weight()` (the store's whole weight) those are, picked inside the kernel. */
+  readonly pick?: Tensor1D;
 }
 
 export type BoundKernel = DenseKernel | SparseKernel;
@@ -114,6 +116,8 @@ export function bind(
   const kernels = stores.map((store, k): BoundKernel => {
     const readsHiddenLayers = store.layout.blocks.some((b) => b.source !== 0);
     const few = compacted[k];
+    // The graph kernel picks the live weights itself (no op before it); the other sparse kernels take them gathered.
+    if (few !== undefined && support.kernel === "graph-kernel") return { kind: "sparse", store, weight: () => store.weight!, pick: few.pick };
     if (few !== undefined) return { kind: "sparse", store, weight: () => liveWeight(store, few) };
     if (choices[k]!.kind === "sparse") return { kind: "sparse", store, weight: () => store.weight! };
     const view = denseView(store.layout, placement);

@@ -1,7 +1,7 @@
 /*
  * Adam over many parameter tensors in one call (runtime/training/fused-adam.ts):
  *
- *   adamStep(memory, table, constants)
+ *   adamUpdate(memory, table, constants)
  *
  * `memory` a Float32Array over the whole WASM heap; `table` a Uint32Array of
  * 10 words per tensor — its size, then byte offsets of its value, gradient,
@@ -87,17 +87,17 @@ napi_value deepstruct_adam_step(napi_env env, napi_callback_info info) {
   float *heap, *constants;
   uint32_t *table;
   size_t floats, words, count;
-  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc != 3) return thrown(env, "deepstruct native: adamStep takes (memory, table, constants)");
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc != 3) return thrown(env, "deepstruct native: adamUpdate takes (memory, table, constants)");
   if (!typed(env, argv[0], napi_float32_array, (void **)&heap, &floats) || !typed(env, argv[1], napi_uint32_array, (void **)&table, &words) ||
       !typed(env, argv[2], napi_float32_array, (void **)&constants, &count) || words % ROW != 0 || count != 8)
-    return thrown(env, "deepstruct native: adamStep needs a Float32Array memory, a Uint32Array table of 10 words per tensor and 8 Float32 constants");
+    return thrown(env, "deepstruct native: adamUpdate needs a Float32Array memory, a Uint32Array table of 10 words per tensor and 8 Float32 constants");
   const AdamConstants k = {constants[0], constants[1], constants[2], constants[3], constants[4], constants[5], constants[6], constants[7]};
   char *base = (char *)heap;
   // Every region is checked before any is written.
   for (size_t t = 0; t < words; t += ROW)
     if (!row_fits(table + t, base, 4 * floats)) {
       char message[160];
-      snprintf(message, sizeof message, "deepstruct native: adamStep: tensor %zu's regions lie outside the memory, are misaligned, or its entries are not its own", t / ROW);
+      snprintf(message, sizeof message, "deepstruct native: adamUpdate: tensor %zu's regions lie outside the memory, are misaligned, or its entries are not its own", t / ROW);
       return thrown(env, message);
     }
   for (size_t t = 0; t < words; t += ROW) {

@@ -147,7 +147,7 @@ static napi_value init(napi_env env, napi_value exports) {
       {"graphThreads", NULL, deepstruct_graph_threads, NULL, NULL, NULL, napi_default, NULL},
       {"graphTransposeIn", NULL, deepstruct_graph_transpose_in, NULL, NULL, NULL, napi_default, NULL},
       {"graphPickRows", NULL, deepstruct_graph_pick_rows, NULL, NULL, NULL, napi_default, NULL},
-      {"adamStep", NULL, deepstruct_adam_step, NULL, NULL, NULL, napi_default, NULL},
+      {"adamUpdate", NULL, deepstruct_adam_step, NULL, NULL, NULL, napi_default, NULL},
       {"firstNonFinite", NULL, deepstruct_first_non_finite, NULL, NULL, NULL, napi_default, NULL},
   };
   CHECK(env, napi_define_properties(env, exports, sizeof properties / sizeof properties[0], properties));

@@ -77,11 +77,11 @@ function fusedAdamKernel(blas: NativeBlas, backend: KernelBackend, inputs: Named
   }
   // The view only after every output is allocated: allocating may grow (and so replace) the memory's buffer.
   const buffer = (internals.wasm.asm?.memory ?? internals.wasm.wasmMemory)!.buffer;
-  blas.adamStep!(new Float32Array(buffer), table, Float32Array.from(a.constants));
+  blas.adamUpdate!(new Float32Array(buffer), table, Float32Array.from(a.constants));
   return outputs.flat();
 }
 
-/** Words per tensor in adamStep's table (native/adam.c). */
+/** Words per tensor in adamUpdate's table (native/adam.c). */
 const ROW = 10;
 
 let registered = false;
@@ -100,7 +100,7 @@ function register(blas: NativeBlas): void {
 /** The native part's Adam, when it is loaded, on, and the backend is WASM (where its kernel runs). */
 function fusedBlas(): NativeBlas | undefined {
   const blas = nativeDenseBlas();
-  return blas?.adamStep !== undefined && tf.getBackend() === "wasm" ? blas : undefined;
+  return blas?.adamUpdate !== undefined && tf.getBackend() === "wasm" ? blas : undefined;
 }
 
 /** Whether a FusedAdam step runs as one native op now (else as TensorFlow.js's AdamOptimizer). */

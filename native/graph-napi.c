@@ -185,9 +185,8 @@ napi_value deepstruct_graph_threads(napi_env env, napi_callback_info info) {
       napi_get_value_uint32(env, argv[1], &bp) != napi_ok)
     return thrown(env, "deepstruct native: graphThreads takes (edges, bp), two non-negative integers");
   if (napi_create_array_with_length(env, 2, &result) != napi_ok) return NULL;
-  const size_t blocks[2] = {16, 64};
   for (uint32_t i = 0; i < 2; i++) {
-    if (napi_create_int32(env, graph_threads(edges, bp, blocks[i]), &count) != napi_ok || napi_set_element(env, result, i, count) != napi_ok) return NULL;
+    if (napi_create_int32(env, graph_threads(edges, bp), &count) != napi_ok || napi_set_element(env, result, i, count) != napi_ok) return NULL;
   }
   return result;
 }

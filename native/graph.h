@@ -28,8 +28,8 @@ typedef struct {
 /* Over all samples, split across the BLAS's thread count (openblas_set_num_threads) where the work is large enough. */
 void graph_forward(const GraphArgs *a);
 void graph_backward(const GraphArgs *a);
-/* The threads a pass over `edges` connections and bp samples in blocks of `block` runs on (forward 16, backward 64). */
-int graph_threads(size_t edges, size_t bp, size_t block);
+/* The threads a pass (either direction) over `edges` connections and bp samples runs on. */
+int graph_threads(size_t edges, size_t bp);
 void graph_transpose_in(const float *x, size_t batch, size_t cols, float *xt, size_t bp);
 void graph_pick_rows(float *h, size_t bp, const int32_t *rows, size_t count, float *out, size_t batch, int add);
 #endif

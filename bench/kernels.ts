@@ -116,7 +116,7 @@ export async function benchKernels(): Promise<string[]> {
 }
 
 /** Least squares: coefficients c minimising Σ (Σ_j c_j x_j − t)² over rows [x_1, …, x_k, t], by the normal equations. */
-function leastSquares(points: readonly number[][]): number[] {
+export function leastSquares(points: readonly number[][]): number[] {
   const k = points[0]!.length - 1;
   // Augmented normal equations [XᵀX | Xᵀt], solved by Gaussian elimination with partial pivoting.
   const a = Array.from({ length: k }, (_, i) => Array.from({ length: k + 1 }, (_, j) => points.reduce((sum, p) => sum + p[i]! * p[j]!, 0)));

@@ -1,11 +1,14 @@
 /*
  * Adam over many parameter tensors in one call (runtime/training/fused-adam.ts):
  *
- *   adamStep(memory, table, constants)
+ *   adamUpdate(memory, table, constants)
  *
  * `memory` a Float32Array over the whole WASM heap; `table` a Uint32Array of
- * 8 words per tensor — its size, then byte offsets of its value, gradient,
- * first and second moment, and of the new value and moments to write;
+ * 10 words per tensor — its size, then byte offsets of its value, gradient,
+ * first and second moment, and of the new value and moments to write (the
+ * same three offsets again: updated in place), then the byte offset of an
+ * int32 list of the entries to update and its length (0 and 0: every entry;
+ * else the others keep their value and moments);
  * `constants` a Float32Array [beta1, beta2, 1 − beta1, 1 − beta2,
  * 1 − beta1^t, 1 − beta2^t, epsilon, −learningRate]. Each element follows
  * TensorFlow.js's AdamOptimizer op by op, in float32 and without fused
@@ -20,6 +23,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <string.h>
 
 napi_value deepstruct_adam_step(napi_env env, napi_callback_info info);
 
@@ -27,15 +31,27 @@ typedef struct {
   float b1, b2, c1, c2, bias1, bias2, eps, rate;
 } AdamConstants;
 
-__attribute__((target_clones("avx512f", "avx2", "default"))) static void adam(size_t n, const float *restrict w, const float *restrict g, const float *restrict m,
-                                                                               const float *restrict v, float *restrict w2, float *restrict m2, float *restrict v2,
-                                                                               AdamConstants k) {
-  for (size_t i = 0; i < n; i++) {
-    const float first = m[i] * k.b1 + g[i] * k.c1;
-    const float second = v[i] * k.b2 + (g[i] * g[i]) * k.c2;
-    m2[i] = first;
-    v2[i] = second;
-    w2[i] = ((first / k.bias1) / (__builtin_sqrtf(second / k.bias2) + k.eps)) * k.rate + w[i];
+#define CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
+
+/* One element's update, in place: the four arrays are distinct. */
+#define ADAM_ELEMENT(i)                                                           \
+  do {                                                                            \
+    const float first = m[i] * k.b1 + g[i] * k.c1;                                \
+    const float second = v[i] * k.b2 + (g[i] * g[i]) * k.c2;                      \
+    m[i] = first;                                                                 \
+    v[i] = second;                                                                \
+    w[i] = ((first / k.bias1) / (__builtin_sqrtf(second / k.bias2) + k.eps)) * k.rate + w[i]; \
+  } while (0)
+
+CLONES static void adam(size_t n, float *restrict w, const float *restrict g, float *restrict m, float *restrict v, AdamConstants k) {
+  for (size_t i = 0; i < n; i++) ADAM_ELEMENT(i);
+}
+
+/* Only the entries at `at` (a kernel's live connections: the others' gradient is zero and they stay as they are). */
+static void adam_at(size_t count, const int32_t *at, float *restrict w, const float *restrict g, float *restrict m, float *restrict v, AdamConstants k) {
+  for (size_t j = 0; j < count; j++) {
+    const size_t i = (size_t)at[j];
+    ADAM_ELEMENT(i);
   }
 }
 
@@ -50,33 +66,50 @@ static bool typed(napi_env env, napi_value value, napi_typedarray_type want, voi
   return napi_is_typedarray(env, value, &is) == napi_ok && is && napi_get_typedarray_info(env, value, &type, length, data, NULL, NULL) == napi_ok && type == want;
 }
 
+#define ROW 10
+
+/* Whether tensor row e's regions lie inside the heap, are aligned, and its entry list names entries of it. */
+static bool row_fits(const uint32_t *e, const char *base, size_t bytes) {
+  const size_t n = e[0];
+  for (int r = 1; r < 8; r++)
+    if (e[r] % 4 != 0 || (size_t)e[r] + 4 * n > bytes) return false;
+  if (e[9] == 0) return true;
+  if (e[8] % 4 != 0 || (size_t)e[8] + 4 * (size_t)e[9] > bytes) return false;
+  const int32_t *at = (const int32_t *)(base + e[8]);
+  for (size_t j = 0; j < e[9]; j++)
+    if (at[j] < 0 || (size_t)at[j] >= n) return false;
+  return true;
+}
+
 napi_value deepstruct_adam_step(napi_env env, napi_callback_info info) {
   napi_value argv[3];
   size_t argc = 3;
   float *heap, *constants;
   uint32_t *table;
   size_t floats, words, count;
-  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc != 3) return thrown(env, "deepstruct native: adamStep takes (memory, table, constants)");
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc != 3) return thrown(env, "deepstruct native: adamUpdate takes (memory, table, constants)");
   if (!typed(env, argv[0], napi_float32_array, (void **)&heap, &floats) || !typed(env, argv[1], napi_uint32_array, (void **)&table, &words) ||
-      !typed(env, argv[2], napi_float32_array, (void **)&constants, &count) || words % 8 != 0 || count != 8)
-    return thrown(env, "deepstruct native: adamStep needs a Float32Array memory, a Uint32Array table of 8 words per tensor and 8 Float32 constants");
+      !typed(env, argv[2], napi_float32_array, (void **)&constants, &count) || words % ROW != 0 || count != 8)
+    return thrown(env, "deepstruct native: adamUpdate needs a Float32Array memory, a Uint32Array table of 10 words per tensor and 8 Float32 constants");
   const AdamConstants k = {constants[0], constants[1], constants[2], constants[3], constants[4], constants[5], constants[6], constants[7]};
-  const size_t bytes = 4 * floats;
-  // Every region is checked before any is written.
-  for (size_t t = 0; t < words; t += 8) {
-    const size_t n = table[t];
-    for (int r = 1; r < 8; r++)
-      if (table[t + r] % 4 != 0 || (size_t)table[t + r] + 4 * n > bytes) {
-        char message[160];
-        snprintf(message, sizeof message, "deepstruct native: adamStep: tensor %zu's region %d lies outside the memory or is misaligned", t / 8, r);
-        return thrown(env, message);
-      }
-  }
   char *base = (char *)heap;
-  for (size_t t = 0; t < words; t += 8) {
+  // Every region is checked before any is written.
+  for (size_t t = 0; t < words; t += ROW)
+    if (!row_fits(table + t, base, 4 * floats)) {
+      char message[160];
+      snprintf(message, sizeof message, "deepstruct native: adamUpdate: tensor %zu's regions lie outside the memory, are misaligned, or its entries are not its own", t / ROW);
+      return thrown(env, message);
+    }
+  for (size_t t = 0; t < words; t += ROW) {
     const uint32_t *e = table + t;
-    adam(e[0], (float *)(base + e[1]), (float *)(base + e[2]), (float *)(base + e[3]), (float *)(base + e[4]), (float *)(base + e[5]), (float *)(base + e[6]),
-         (float *)(base + e[7]), k);
+    float *w = (float *)(base + e[5]), *m = (float *)(base + e[6]), *v = (float *)(base + e[7]);
+    // Into new tensors: start from copies of the old ones.
+    if (e[5] != e[1]) memcpy(w, base + e[1], 4 * (size_t)e[0]);
+    if (e[6] != e[3]) memcpy(m, base + e[3], 4 * (size_t)e[0]);
+    if (e[7] != e[4]) memcpy(v, base + e[4], 4 * (size_t)e[0]);
+    const float *g = (const float *)(base + e[2]);
+    if (e[9] == 0) adam(e[0], w, g, m, v, k);
+    else adam_at(e[9], (const int32_t *)(base + e[8]), w, g, m, v, k);
   }
   return NULL;
 }

@@ -5,6 +5,7 @@
  *   graphBackward(memory, g, h, xt, r, n, bp, weff, start, source, activated, kind, dxt, dweff, db, needInput)
  *   graphTransposeIn(memory, x, batch, cols, xt, bp)
  *   graphPickRows(memory, h, bp, rows, count, out, batch, add)
+ *   graphThreads(edges, bp) — the threads the forward and backward run on, [forward, backward]
  *
  * the arguments of graph.wat's `forward` and `backward`: `memory` a
  * Float32Array over the whole WASM heap, every pointer a byte offset into
@@ -22,6 +23,7 @@ napi_value deepstruct_graph_forward(napi_env env, napi_callback_info info);
 napi_value deepstruct_graph_backward(napi_env env, napi_callback_info info);
 napi_value deepstruct_graph_transpose_in(napi_env env, napi_callback_info info);
 napi_value deepstruct_graph_pick_rows(napi_env env, napi_callback_info info);
+napi_value deepstruct_graph_threads(napi_env env, napi_callback_info info);
 
 typedef struct {
   char *base;
@@ -173,4 +175,18 @@ napi_value deepstruct_graph_pick_rows(napi_env env, napi_callback_info info) {
   if (!memory.ok) return invalid(env, "graphPickRows");
   graph_pick_rows(h, w[1], rows, w[3], out, w[5], w[6] != 0);
   return NULL;
+}
+
+napi_value deepstruct_graph_threads(napi_env env, napi_callback_info info) {
+  napi_value argv[2], result, count;
+  size_t argc = 2;
+  uint32_t edges = 0, bp = 0;
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc != 2 || napi_get_value_uint32(env, argv[0], &edges) != napi_ok ||
+      napi_get_value_uint32(env, argv[1], &bp) != napi_ok)
+    return thrown(env, "deepstruct native: graphThreads takes (edges, bp), two non-negative integers");
+  if (napi_create_array_with_length(env, 2, &result) != napi_ok) return NULL;
+  for (uint32_t i = 0; i < 2; i++) {
+    if (napi_create_int32(env, graph_threads(edges, bp), &count) != napi_ok || napi_set_element(env, result, i, count) != napi_ok) return NULL;
+  }
+  return result;
 }

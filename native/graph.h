@@ -21,10 +21,15 @@ typedef struct {
   float *dweff;        /* gradient per incoming connection */
   float *db;           /* gradient per bias */
   int32_t need_input;
+  /* the samples [o0, o1) this call works on (multiples of 16; graph_forward and graph_backward set them) */
+  size_t o0, o1;
 } GraphArgs;
 
+/* Over all samples, split across the BLAS's thread count (openblas_set_num_threads) where the work is large enough. */
 void graph_forward(const GraphArgs *a);
 void graph_backward(const GraphArgs *a);
+/* The threads a pass (either direction) over `edges` connections and bp samples runs on. */
+int graph_threads(size_t edges, size_t bp);
 void graph_transpose_in(const float *x, size_t batch, size_t cols, float *xt, size_t bp);
 void graph_pick_rows(float *h, size_t bp, const int32_t *rows, size_t count, float *out, size_t batch, int add);
 #endif

@@ -72,7 +72,7 @@ export function forwardPass(binding: Binding, x: Tensor2D, kept: readonly number
     const members = step.members.map((k) => binding.kernels[k] as SparseKernel);
     const whole = everyNeuron.has(step.index);
     const input = assemble(step.input);
-    const parameters = members.map((k) => ({ weight: k.weight(), bias: k.store.bias }));
+    const parameters = members.map((k) => ({ weight: k.weight(), bias: k.store.bias, ...(k.pick === undefined ? {} : { pick: k.pick }) }));
     const exports = whole ? step.allExports : step.exports;
     const kernelOptions = {
       activation: step.activates ? options.activation : "linear",
@@ -96,7 +96,12 @@ export function forwardPass(binding: Binding, x: Tensor2D, kept: readonly number
     const step = plan.steps.find((s): s is GraphStep => s.kind === "graph" && s.index === holder.graph)!;
     const size = options.layerSizes[i]!;
     // The output layer goes out whole and in order; other layers come from the every-neuron block.
-    if (i === outputIndex) return tf.slice(graphValues[holder.graph]!, [0, step.columns.get(i)![0]!], [batch, size]);
+    if (i === outputIndex) {
+      // Often the kernel hands out the output layer alone: then it is the kernel's output as it is, no slice (nor its gradient's pad).
+      const out = graphValues[holder.graph]!;
+      const first = step.columns.get(i)![0]!;
+      return first === 0 && out.shape[1] === size ? out : tf.slice(out, [0, first], [batch, size]);
+    }
     return tf.slice(everyNeuronValues[holder.graph]!, [0, step.exports.size + step.layerOffsets.get(i)!], [batch, size]);
   };
   return kept.map(valueOf);

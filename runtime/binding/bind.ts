@@ -21,7 +21,7 @@ import { chooseExecution, type KernelExecution } from "./cost-model.js";
 import { sparseKernelSupport, type SparseKernelName } from "./sparse-kernels.js";
 import { checkLimit, DEFAULT_RUNTIME_LIMITS, type RuntimeLimits } from "../limits.js";
 import { liveCount } from "../storage/blocks.js";
-import { liveEdges, liveWeight, type LiveEdges } from "./live-edges.js";
+import { liveEdges, liveWeight, recordLiveEntries, type LiveEdges } from "./live-edges.js";
 
 /** A kernel computed by a masked dense product. */
 export interface DenseKernel {
@@ -40,6 +40,8 @@ export interface SparseKernel {
   readonly kind: "sparse";
   readonly store: KernelStore;
   weight(): Tensor;
+  /** Where the kernel runs only its live connections on the graph kernel: which entries of `weight()` (the store's whole weight) those are, picked inside the kernel. */
+  readonly pick?: Tensor1D;
 }
 
 export type BoundKernel = DenseKernel | SparseKernel;
@@ -114,15 +116,19 @@ export function bind(
   const kernels = stores.map((store, k): BoundKernel => {
     const readsHiddenLayers = store.layout.blocks.some((b) => b.source !== 0);
     const few = compacted[k];
+    // The graph kernel picks the live weights itself (no op before it); the other sparse kernels take them gathered.
+    if (few !== undefined && support.kernel === "graph-kernel") return { kind: "sparse", store, weight: () => store.weight!, pick: few.pick };
     if (few !== undefined) return { kind: "sparse", store, weight: () => liveWeight(store, few) };
     if (choices[k]!.kind === "sparse") return { kind: "sparse", store, weight: () => store.weight! };
     const view = denseView(store.layout, placement);
     views.push(view);
     return { kind: "dense", store, readsHiddenLayers, weight: () => (store.weight === undefined ? undefined : view(store.weight)), mask: () => masks.dense(store, view) };
   });
+  const forget = stores.flatMap((store, k) => (compacted[k] === undefined || store.weight === undefined ? [] : [recordLiveEntries(store.weight, compacted[k]!.pick)]));
   const disposeMade = (): void => {
     for (const view of views) view.dispose();
     for (const few of compacted) few?.pick.dispose();
+    for (const f of forget) f();
   };
   let plan: ExecutionPlan;
   let planSource: Binding["planSource"];

@@ -9,7 +9,16 @@
  * of stock ops elsewhere (webgl, tensorflow). Each is priced against the
  * dense product on the same backend.
  */
-import { DENSE_FIXED, DENSE_PER_ENTRY, NATIVE_DENSE_FIXED, NATIVE_DENSE_PER_ENTRY, SPARSE_PER_EDGE, SPARSE_PER_NEURON } from "../kernels/calibration.js";
+import {
+  DENSE_FIXED,
+  DENSE_PER_ENTRY,
+  NATIVE_DENSE_FIXED,
+  NATIVE_DENSE_PER_ENTRY,
+  NATIVE_SPARSE_PER_EDGE,
+  NATIVE_SPARSE_PER_NEURON,
+  SPARSE_PER_EDGE,
+  SPARSE_PER_NEURON,
+} from "../kernels/calibration.js";
 import type { GraphKernelSupport } from "../kernels/graph/memory.js";
 import { learnableBlocks, type KernelLayout } from "../storage/layout.js";
 import type { Execution, NetworkSpec } from "../spec.js";
@@ -28,12 +37,14 @@ export type KernelExecution = { readonly kind: "dense" | "sparse"; readonly reas
 
 /**
  * Whose kernels a cost is counted for: TensorFlow.js's WASM products against
- * the graph kernel (the default, and what plans are made with, so that a
- * compiled plan is the same on every machine), the native products
- * (native/dense.c) against it, or a GPU backend's matrix product against its
- * sparse kernel (`webgpu`: the WGSL shader; `ops`: gathers of stock ops).
+ * graph.wat (the default, and what plans are made with, so that a compiled
+ * plan is the same on every machine), the native part's products
+ * (native/dense.c) against its graph kernel (native/graph.c: `native`) or
+ * against graph.wat (`native-products`, with the native graph kernel off), or
+ * a GPU backend's matrix product against its sparse kernel (`webgpu`: the
+ * WGSL shader; `ops`: gathers of stock ops).
  */
-export type DenseProducts = "wasm" | "native" | "webgpu" | "ops";
+export type DenseProducts = "wasm" | "native" | "native-products" | "webgpu" | "ops";
 
 /** Costs of one forward + backward at batch 256, in a unit of the table's own (only the comparison within a table counts). */
 interface CostTable {
@@ -57,7 +68,14 @@ interface CostTable {
  */
 const COSTS: Readonly<Record<DenseProducts, CostTable>> = {
   wasm: { denseFixed: DENSE_FIXED, densePerEntry: DENSE_PER_ENTRY, sparseFixed: 0, sparsePerEdge: SPARSE_PER_EDGE, sparsePerNeuron: SPARSE_PER_NEURON },
-  native: { denseFixed: NATIVE_DENSE_FIXED, densePerEntry: NATIVE_DENSE_PER_ENTRY, sparseFixed: 0, sparsePerEdge: SPARSE_PER_EDGE, sparsePerNeuron: SPARSE_PER_NEURON },
+  native: {
+    denseFixed: NATIVE_DENSE_FIXED,
+    densePerEntry: NATIVE_DENSE_PER_ENTRY,
+    sparseFixed: 0,
+    sparsePerEdge: NATIVE_SPARSE_PER_EDGE,
+    sparsePerNeuron: NATIVE_SPARSE_PER_NEURON,
+  },
+  "native-products": { denseFixed: NATIVE_DENSE_FIXED, densePerEntry: NATIVE_DENSE_PER_ENTRY, sparseFixed: 0, sparsePerEdge: SPARSE_PER_EDGE, sparsePerNeuron: SPARSE_PER_NEURON },
   webgpu: { denseFixed: 65_000, densePerEntry: 1, sparseFixed: 130_000, sparsePerEdge: 8, sparsePerNeuron: 0 },
   ops: { denseFixed: 65_000, densePerEntry: 1, sparseFixed: 130_000, sparsePerEdge: 20, sparsePerNeuron: 0 },
 };
@@ -94,8 +112,9 @@ export function kernelShape(spec: NetworkSpec, layout: KernelLayout, live = layo
 
 /**
  * How a kernel runs: forced by `execution`, or under `auto` the cheaper way
- * on the backend's sparse kernel (`support`; the compiler passes the graph
- * kernel's `{ available: true }`, priced as WASM) for its `live` connections
+ * on the backend's sparse kernel (`support`, priced by its `pricing`: the
+ * runtime's binding prices the native part's kernels where they run; the
+ * compiler passes the graph kernel's `{ available: true }`, priced as WASM) for its `live` connections
  * (default: all). A kernel with learnable masks or without connections runs
  * dense; where no sparse kernel can run, `auto` falls back to dense and says why.
  * @throws Error when `execution` is "sparse" and no sparse kernel can run here.
@@ -104,7 +123,8 @@ export function chooseExecution(spec: NetworkSpec, layout: KernelLayout, executi
   if (layout.count === 0) return { kind: "dense" };
   if (learnableBlocks(spec, layout).length > 0) return { kind: "dense", ...(execution === "sparse" ? { reason: "learnable masks run dense" } : {}) };
   const kernel = "kernel" in support ? support.kernel : "graph-kernel";
-  const sparse = execution === "auto" ? sparseIsCheaper(kernelShape(spec, layout, live), pricingOf(kernel)) : execution === "sparse";
+  const pricing = "pricing" in support && support.pricing !== undefined ? support.pricing : pricingOf(kernel);
+  const sparse = execution === "auto" ? sparseIsCheaper(kernelShape(spec, layout, live), pricing) : execution === "sparse";
   if (!sparse) return { kind: "dense" };
   if (support.available) return { kind: "sparse" };
   if (execution === "sparse") throw new Error(`execution "sparse" cannot run here: ${support.reason}; use "auto" or "dense"`);

@@ -13,3 +13,9 @@ export const NATIVE_DENSE_FIXED = 452440.0;
 export const NATIVE_DENSE_PER_ENTRY = 18.8;
 export const SPARSE_PER_EDGE = 125.4;
 export const SPARSE_PER_NEURON = 3483.0;
+// The native graph kernel (native/graph.c): `npm run bench graph-native` (its second table) times one
+// forward + backward of the graph kernel at bench kernels' sizes with native/graph.c and with graph.wat in
+// interleaved runs and fits both; these are the WASM constants above scaled by that run's native / graph.wat
+// ratios (2026-12-01 21:30 UTC, load average 10: per edge 109.5 / 148.7 ns, per neuron 1959.8 / 3243.9 ns).
+export const NATIVE_SPARSE_PER_EDGE = 92.3;
+export const NATIVE_SPARSE_PER_NEURON = 2104.2;

@@ -8,11 +8,22 @@
  * by op in float32 (see adam.c), and the state — moments, β powers,
  * iterations — lives in the same variables, so saving, loading and
  * `getWeights` see an ordinary Adam optimizer. Elsewhere it is one.
+ *
+ * Two departures, both for pruned networks: a tensor whose value and moments
+ * no other tensor shares data with (so no one can see the difference) is
+ * updated in place rather than into new tensors; and the weight of a kernel
+ * bound to run only its live connections (binding/live-edges.ts) has only
+ * those entries updated — their gradient is zero elsewhere, and the
+ * switched-off connections keep their value and moments where TensorFlow.js's
+ * Adam would go on moving them by their old momentum. The outputs do not
+ * depend on it (those connections are masked), and a step then costs what
+ * the live connections cost.
  */
 import * as tf from "@tensorflow/tfjs-core";
 import type { DataType, KernelBackend, NamedAttrMap, NamedTensorInfoMap, Tensor, TensorInfo, Variable } from "@tensorflow/tfjs-core";
 import { nativeDenseBlas } from "../kernels/native/dense-product.js";
 import type { NativeBlas } from "../kernels/native/load.js";
+import { liveEntries } from "../binding/live-edges.js";
 
 const KERNEL = "DeepstructFusedAdam";
 
@@ -34,28 +45,44 @@ interface WasmBackendInternals {
   makeOutput(shape: number[], dtype: DataType): TensorInfo;
 }
 
-/** Inputs w0, g0, m0, v0, w1, …: outputs every new value, then every new first moment, then every new second moment. */
-function fusedAdamKernel(blas: NativeBlas, backend: KernelBackend, inputs: NamedTensorInfoMap, constants: Float32Array): TensorInfo[] {
+/** Per tensor (in input order): whether it is updated in place, and whether an entry list `e{k}` names the entries to update. */
+interface AdamAttributes {
+  readonly constants: number[];
+  readonly inPlace: boolean[];
+  readonly listed: boolean[];
+}
+
+/**
+ * Inputs w0, g0, m0, v0, (e0,) w1, …: outputs, for the tensors not updated in
+ * place, every new value, then every new first moment, then every new second moment.
+ */
+function fusedAdamKernel(blas: NativeBlas, backend: KernelBackend, inputs: NamedTensorInfoMap, a: AdamAttributes): TensorInfo[] {
   const internals = backend as unknown as WasmBackendInternals;
-  const count = Object.keys(inputs).length / 4;
+  const count = a.inPlace.length;
   const offset = (info: TensorInfo): number => internals.dataIdMap.get(info.dataId)!.memoryOffset >>> 0;
   const outputs: TensorInfo[][] = [[], [], []];
-  const table = new Uint32Array(8 * count);
+  const table = new Uint32Array(ROW * count);
   for (let i = 0; i < count; i++) {
-    const w = inputs[`w${i}`]!;
-    const made = outputs.map((list) => {
-      const info = internals.makeOutput([...w.shape], "float32");
-      list.push(info);
-      return offset(info);
-    });
-    const size = w.shape.reduce((a, b) => a * b, 1);
-    table.set([size, offset(w), offset(inputs[`g${i}`]!), offset(inputs[`m${i}`]!), offset(inputs[`v${i}`]!), ...made], 8 * i);
+    const [w, m, v] = [inputs[`w${i}`]!, inputs[`m${i}`]!, inputs[`v${i}`]!];
+    const made = a.inPlace[i]
+      ? [w, m, v].map(offset)
+      : outputs.map((list) => {
+          const info = internals.makeOutput([...w.shape], "float32");
+          list.push(info);
+          return offset(info);
+        });
+    const size = w.shape.reduce((x, y) => x * y, 1);
+    const entries = a.listed[i] ? inputs[`e${i}`]! : undefined;
+    table.set([size, offset(w), offset(inputs[`g${i}`]!), offset(m), offset(v), ...made, entries ? offset(entries) : 0, entries?.shape[0] ?? 0], ROW * i);
   }
   // The view only after every output is allocated: allocating may grow (and so replace) the memory's buffer.
   const buffer = (internals.wasm.asm?.memory ?? internals.wasm.wasmMemory)!.buffer;
-  blas.adamStep!(new Float32Array(buffer), table, constants);
+  blas.adamUpdate!(new Float32Array(buffer), table, Float32Array.from(a.constants));
   return outputs.flat();
 }
+
+/** Words per tensor in adamUpdate's table (native/adam.c). */
+const ROW = 10;
 
 let registered = false;
 
@@ -66,14 +93,14 @@ function register(blas: NativeBlas): void {
     kernelName: KERNEL,
     backendName: "wasm",
     kernelFunc: ({ inputs, backend, attrs }: { inputs: NamedTensorInfoMap; backend: unknown; attrs?: NamedAttrMap }) =>
-      fusedAdamKernel(blas, backend as KernelBackend, inputs, Float32Array.from(attrs!.constants as number[])),
+      fusedAdamKernel(blas, backend as KernelBackend, inputs, attrs as unknown as AdamAttributes),
   });
 }
 
 /** The native part's Adam, when it is loaded, on, and the backend is WASM (where its kernel runs). */
 function fusedBlas(): NativeBlas | undefined {
   const blas = nativeDenseBlas();
-  return blas?.adamStep !== undefined && tf.getBackend() === "wasm" ? blas : undefined;
+  return blas?.adamUpdate !== undefined && tf.getBackend() === "wasm" ? blas : undefined;
 }
 
 /** Whether a FusedAdam step runs as one native op now (else as TensorFlow.js's AdamOptimizer). */
@@ -90,7 +117,10 @@ export class FusedAdam extends tf.AdamOptimizer {
     const list = Array.isArray(variableGradients);
     const names = list ? variableGradients.map((v) => v.name) : Object.keys(variableGradients);
     const inputs: Record<string, Tensor> = {};
-    const moments: [Variable, Variable, Variable][] = [];
+    const tensors: { value: Variable; m: Variable; v: Variable; inPlace: boolean; listed: boolean }[] = [];
+    const backend = tf.backend() as unknown as { refCount(dataId: object): number };
+    // A tensor no other tensor shares data with (the usual case after the first step) is updated in place.
+    const alone = (t: Tensor): boolean => backend.refCount(t.dataId) === 1;
     names.forEach((name, i) => {
       const value = tf.engine().registeredVariables[name]!;
       // The moments are made as AdamOptimizer makes them, so its getWeights and setWeights find them.
@@ -99,18 +129,21 @@ export class FusedAdam extends tf.AdamOptimizer {
       const gradient = list ? variableGradients[i]!.tensor : variableGradients[name];
       if (gradient == null) return;
       const [m, v] = [state.accumulatedFirstMoment[i].variable, state.accumulatedSecondMoment[i].variable];
-      const k = moments.length;
-      Object.assign(inputs, { [`w${k}`]: value, [`g${k}`]: gradient, [`m${k}`]: m, [`v${k}`]: v });
-      moments.push([value, m, v]);
+      const k = tensors.length;
+      const entries = liveEntries(value);
+      Object.assign(inputs, { [`w${k}`]: value, [`g${k}`]: gradient, [`m${k}`]: m, [`v${k}`]: v }, entries ? { [`e${k}`]: entries } : {});
+      tensors.push({ value, m, v, inPlace: alone(value) && alone(m) && alone(v), listed: entries !== undefined });
     });
     const [acc1, acc2] = [state.accBeta1.dataSync()[0]!, state.accBeta2.dataSync()[0]!];
     // The scalars TensorFlow.js's ops would make, in float32: 1 − β^t from the float32 powers, the rest from the numbers.
     const constants = [this.beta1, this.beta2, 1 - this.beta1, 1 - this.beta2, Math.fround(1 - acc1), Math.fround(1 - acc2), this.epsilon, -this.learningRate];
     tf.tidy(() => {
-      if (moments.length > 0) {
-        const made = tf.engine().runKernel(KERNEL, inputs, { constants } as unknown as NamedAttrMap) as Tensor[];
-        const n = moments.length;
-        moments.forEach(([value, m, v], k) => {
+      if (tensors.length > 0) {
+        const attrs: AdamAttributes = { constants, inPlace: tensors.map((t) => t.inPlace), listed: tensors.map((t) => t.listed) };
+        const made = tf.engine().runKernel(KERNEL, inputs, attrs as unknown as NamedAttrMap) as Tensor[];
+        const copied = tensors.filter((t) => !t.inPlace);
+        const n = copied.length;
+        copied.forEach(({ value, m, v }, k) => {
           value.assign(made[k]!);
           m.assign(made[n + k]!);
           v.assign(made[2 * n + k]!);

@@ -7,6 +7,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { tf, useBackend } from "../../runtime/index.js";
 import { nativeStatus } from "../../runtime/kernels/native/index.js";
 import { FusedAdam, fusedAdamActive } from "../../runtime/training/fused-adam.js";
+import { recordLiveEntries } from "../../runtime/binding/live-edges.js";
 
 const SHAPES = [[37, 5], [5], [1000], [3, 4, 2]] as const;
 
@@ -68,5 +69,43 @@ describe.runIf(nativeStatus().available)("fused Adam's op count", () => {
     const stock = await kernels(tf.train.adam(0.01, 0.9, 0.999, 1e-7), "count-stock-");
     expect(fused).toBeLessThanOrEqual(5);
     expect(stock).toBeGreaterThanOrEqual(10 * SHAPES.length);
+  });
+});
+
+describe.runIf(nativeStatus().available)("fused Adam over a pruned kernel's live entries", () => {
+  it("updates exactly the recorded entries as TensorFlow.js's Adam does, leaves the others' value and moments, and never writes data another tensor shares", async () => {
+    await useBackend("wasm");
+    const start = tf.randomNormal([40, 25], 0, 1, "float32", 7);
+    const [ours, theirs] = [tf.variable(start, true, "live-ours"), tf.variable(start, true, "live-theirs")];
+    const live = [0, 3, 4, 99, 500, 999];
+    const pick = tf.tensor1d(live, "int32");
+    const forget = recordLiveEntries(ours, pick);
+    const [fused, stock] = [new FusedAdam(0.05, 0.8, 0.95, 1e-6), tf.train.adam(0.05, 0.8, 0.95, 1e-6)];
+    const held: tf.Tensor[] = [];
+    let heldValues: number[] = [];
+    for (let step = 0; step < 4; step++) {
+      // Zero outside the live entries, as a compacted kernel's gradient is.
+      const values = new Float32Array(1000);
+      live.forEach((e, j) => (values[e] = Math.sin(step * 7 + j) * 3));
+      const gradient = tf.tensor2d(values, [40, 25]);
+      // A tensor sharing the variable's data (a reshape) must keep its values: that step cannot write in place.
+      if (step === 2) {
+        held.push(tf.reshape(ours, [1000]));
+        heldValues = Array.from(ours.dataSync());
+      }
+      fused.applyGradients([{ name: ours.name, tensor: gradient }]);
+      stock.applyGradients([{ name: theirs.name, tensor: gradient }]);
+      gradient.dispose();
+    }
+    const [mine, stocks, first] = [ours.dataSync(), theirs.dataSync(), start.dataSync()];
+    for (let e = 0; e < 1000; e++) expect(mine[e]).toBe(live.includes(e) ? stocks[e] : first[e]);
+    expect(Array.from(held[0]!.dataSync())).toEqual(heldValues);
+    expect(heldValues).not.toEqual(Array.from(mine));
+    const [m] = await fused.getWeights().then((w) => w.filter((x) => x.name === "live-ours/m").map((x) => x.tensor.dataSync()));
+    expect(m!.filter((v) => v !== 0).length).toBe(live.length);
+    forget();
+    tf.dispose([start, ours, theirs, pick, ...held]);
+    fused.dispose();
+    stock.dispose();
   });
 });

@@ -101,6 +101,13 @@ export interface GraphMember {
   /** One value per connection, in the member's order: a vector, or a full member's [rows, cols] matrix. */
   readonly weight: Tensor;
   readonly bias: Tensor1D;
+  /**
+   * The member runs only these entries of `weight` (int32, one per connection
+   * of the structure, in its order): a pruned kernel's live connections,
+   * picked inside the kernel rather than by an op before it. The weight's
+   * gradient then has its full shape, zero off the pick.
+   */
+  readonly pick?: Tensor1D;
 }
 
 export interface GraphKernelOptions {
@@ -116,6 +123,8 @@ const paddedBatch = (batch: number): number => Math.ceil(batch / 16) * 16;
 
 interface Attributes {
   readonly members: number;
+  /** Per member, whether it runs a pick `p{k}` of its weight's entries. */
+  readonly picked: readonly boolean[];
   readonly neurons: number;
   readonly activated: number;
   readonly kind: number;
@@ -124,7 +133,9 @@ interface Attributes {
 }
 
 function attributes(attrs: NamedAttrMap): Attributes {
-  return attrs as unknown as Attributes;
+  // Without `picked` (callers of the kernel itself), no member picks.
+  const a = attrs as unknown as Partial<Attributes>;
+  return a.picked === undefined ? ({ ...a, picked: [] } as unknown as Attributes) : (a as Attributes);
 }
 
 /** Words per member in the table graph.wat reads the member kernels' parameters from. */
@@ -140,32 +151,50 @@ function memberTable(ws: Workspace, inputs: NamedTensorInfoMap, a: Attributes, g
   const words = new Int32Array(TABLE_WORDS * a.members);
   const mask = ws.input(inputs.mask!);
   const slots = ws.input(inputs.slots!);
+  const picks: { weight: number; pick: number; live: number; count: number }[] = [];
   let offset = 0;
   for (let k = 0; k < a.members; k++) {
     const weight = inputs[`w${k}`]!;
     const bias = inputs[`b${k}`]!;
-    const edges = weight.shape.reduce((a, b) => a * b, 1);
-    words.set([ws.input(weight), mask + 4 * offset, slots + 4 * offset, edges, ws.input(bias), bias.shape[0]!, gradients?.dw[k] ?? 0, gradients?.db[k] ?? 0], TABLE_WORDS * k);
+    const pick = a.picked[k] ? inputs[`p${k}`]! : undefined;
+    const edges = pick?.shape[0] ?? weight.shape.reduce((a, b) => a * b, 1);
+    // A picked member reads (and its gradient is written to) a scratch of its live entries.
+    const live = pick === undefined ? ws.input(weight) : ws.scratch(4 * edges);
+    if (pick !== undefined) picks.push({ weight: ws.input(weight), pick: ws.input(pick), live, count: edges });
+    const dw = gradients === undefined || pick === undefined ? (gradients?.dw[k] ?? 0) : ws.scratch(4 * edges);
+    words.set([live, mask + 4 * offset, slots + 4 * offset, edges, ws.input(bias), bias.shape[0]!, dw, gradients?.db[k] ?? 0], TABLE_WORDS * k);
     offset += edges;
   }
+  const [f32, i32] = [ws.f32(), ws.i32()];
+  for (const { weight, pick, live, count } of picks) for (let j = 0; j < count; j++) f32[live / 4 + j] = f32[weight / 4 + i32[pick / 4 + j]!]!;
   const table = ws.scratch(4 * words.length);
   ws.i32().set(words, table / 4);
   return table;
 }
 
-/** x [batch, r] into a zero-padded [r, bp] scratch. */
-function transposedInput(ws: Workspace, x: TensorInfo, bp: number): number {
-  const [batch, r] = x.shape as [number, number];
-  const xt = ws.scratch(4 * r * bp);
-  ws.code.transposeIn(ws.input(x), batch, r, xt, bp);
-  return xt;
+/** A picked member's gradient, from the scratch takeGradients wrote, scattered into its full-shape output (zero elsewhere). */
+function scatterPicked(ws: Workspace, inputs: NamedTensorInfoMap, a: Attributes, table: number, dw: readonly { readonly pointer: number }[]): void {
+  for (let k = 0; k < a.members; k++) {
+    if (!a.picked[k]) continue;
+    const size = inputs[`w${k}`]!.shape.reduce((x, y) => x * y, 1);
+    // The address before the views: on the CPU backend taking an input may grow the memory.
+    const pick = ws.input(inputs[`p${k}`]!) / 4;
+    const [f32, i32] = [ws.f32(), ws.i32()];
+    const [from, count] = [i32[table / 4 + TABLE_WORDS * k + 6]! / 4, i32[table / 4 + TABLE_WORDS * k + 3]!];
+    const at = dw[k]!.pointer / 4;
+    f32.fill(0, at, at + size);
+    for (let j = 0; j < count; j++) f32[at + i32[pick + j]!] = f32[from + j]!;
+  }
 }
 
 function forwardKernel(ws: Workspace, inputs: NamedTensorInfoMap, a: Attributes): TensorInfo[] {
   const x = inputs.x!;
   const [batch, r] = x.shape as [number, number];
   const bp = paddedBatch(batch);
-  const xt = transposedInput(ws, x, bp);
+  // x [batch, r] as the zero-padded [r, bp] the kernel reads: an output, so the backward pass reads it again instead of transposing x a second time.
+  const xtOut = ws.output([r, bp]);
+  const xt = xtOut.pointer;
+  ws.code.transposeIn(ws.input(x), batch, r, xt, bp);
   const edges = inputs.source!.shape[0]!;
   const weff = ws.scratch(4 * edges);
   const bias = ws.scratch(4 * a.neurons);
@@ -176,13 +205,12 @@ function forwardKernel(ws: Workspace, inputs: NamedTensorInfoMap, a: Attributes)
   const count = inputs.exports!.shape[0]!;
   const out = ws.output([batch, count]);
   ws.code.pickRows(h.pointer, bp, ws.input(inputs.exports!), count, out.pointer, batch, 0);
-  return [h.finish(), out.finish()];
+  return [h.finish(), out.finish(), xtOut.finish()];
 }
 
 function backwardKernel(ws: Workspace, inputs: NamedTensorInfoMap, a: Attributes): TensorInfo[] {
-  const x = inputs.x!;
-  const [batch, r] = x.shape as [number, number];
-  const bp = paddedBatch(batch);
+  const [r, bp] = inputs.xt!.shape as [number, number];
+  const batch = inputs.dy!.shape[0]!;
   const edges = inputs.source!.shape[0]!;
   // Each weight's gradient takes the weight's own shape: a full member's [rows, cols] is its connections row-major.
   const dw = Array.from({ length: a.members }, (_, k) => ws.output([...inputs[`w${k}`]!.shape]));
@@ -194,7 +222,7 @@ function backwardKernel(ws: Workspace, inputs: NamedTensorInfoMap, a: Attributes
   const g = ws.scratch(4 * a.neurons * bp);
   const exports = ws.input(inputs.exports!);
   ws.code.pickRows(g, bp, exports, inputs.exports!.shape[0]!, ws.input(inputs.dy!), batch, 1);
-  const xt = transposedInput(ws, x, bp);
+  const xt = ws.input(inputs.xt!);
   const dxt = a.needInput ? ws.scratch(4 * r * bp) : 0;
   const dweff = ws.scratch(4 * edges);
   const db = ws.scratch(4 * a.neurons);
@@ -212,6 +240,7 @@ function backwardKernel(ws: Workspace, inputs: NamedTensorInfoMap, a: Attributes
     ws.f32().fill(0, dx.pointer / 4, dx.pointer / 4 + batch * r);
   }
   ws.code.takeGradients(table, a.members, dweff, db, a.masked ? 1 : 0);
+  scatterPicked(ws, inputs, a, table, dw);
   return [dx.finish(), ...dw.map((o) => o.finish()), ...dbs.map((o) => o.finish())];
 }
 
@@ -234,6 +263,7 @@ export function graphKernel(x: Tensor2D, members: readonly GraphMember[], mask: 
   const count = members.length;
   const attrs: Attributes = {
     members: count,
+    picked: members.map((m) => m.pick !== undefined),
     neurons: structure.neurons,
     activated: structure.activated,
     kind: ACTIVATION_KIND[options.activation],
@@ -242,6 +272,12 @@ export function graphKernel(x: Tensor2D, members: readonly GraphMember[], mask: 
   };
   if (mask.size !== structure.slots.size) throw new Error(`graph kernel: the mask has ${mask.size} entries, the structure ${structure.slots.size} connections`);
   const statics: Record<string, Tensor> = { start: structure.start, source: structure.source, exports, mask, slots: structure.slots };
+  members.forEach((m, k) => {
+    if (m.pick === undefined) return;
+    if (m.pick.size !== structure.members[k]!.edges)
+      throw new Error(`graph kernel: member ${k} picks ${m.pick.size} entries, the structure has ${structure.members[k]!.edges} connections`);
+    statics[`p${k}`] = m.pick;
+  });
   const named = (weights: readonly Tensor[], biases: readonly Tensor[]): Record<string, Tensor> => {
     const map: Record<string, Tensor> = { ...statics };
     weights.forEach((w, k) => (map[`w${k}`] = w));
@@ -253,14 +289,14 @@ export function graphKernel(x: Tensor2D, members: readonly GraphMember[], mask: 
     const [input, ...parameters] = args as Tensor[];
     const weights = parameters.slice(0, count);
     const biases = parameters.slice(count);
-    const [h, out] = tf.engine().runKernel(FORWARD, { x: input!, ...named(weights, biases) }, attrs as unknown as NamedAttrMap) as Tensor[];
+    const [h, out, xt] = tf.engine().runKernel(FORWARD, { x: input!, ...named(weights, biases) }, attrs as unknown as NamedAttrMap) as Tensor[];
     // The weights are saved too: one may be a view made in the caller's tidy (a pruned kernel's live weights), gone by the backward pass.
-    save([input!, h!, ...weights]);
+    save([xt!, h!, ...weights]);
     return {
       value: out!,
       gradFunc: (dy: Tensor | Tensor[], saved: Tensor[]) => {
-        const [xs, hs, ...ws] = saved as [Tensor, Tensor, ...Tensor[]];
-        const grads = tf.engine().runKernel(BACKWARD, { dy: dy as Tensor, h: hs, x: xs, ...named(ws, biases) }, attrs as unknown as NamedAttrMap);
+        const [xts, hs, ...ws] = saved as [Tensor, Tensor, ...Tensor[]];
+        const grads = tf.engine().runKernel(BACKWARD, { dy: dy as Tensor, h: hs, xt: xts, ...named(ws, biases) }, attrs as unknown as NamedAttrMap);
         return grads as Tensor[];
       },
     };

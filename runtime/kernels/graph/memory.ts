@@ -17,6 +17,7 @@ import * as tf from "@tensorflow/tfjs-core";
 import type { DataType, KernelBackend, NamedAttrMap, NamedTensorInfoMap, TensorInfo } from "@tensorflow/tfjs-core";
 import { GRAPH_WASM_BASE64, GRAPH_WASM_SHARED_BASE64 } from "./graph-wasm.js";
 import { withNativeGraph } from "../native/graph-code.js";
+import { shareIdentityOnWasm } from "../shared-identity.js";
 
 /** The functions graph.wat exports (pointers are byte offsets, flags 0 or 1). */
 export interface GraphExports {
@@ -220,6 +221,7 @@ export function wasmWorkspace(backend: KernelBackend): Workspace {
   const memory = internals.wasm.asm?.memory ?? internals.wasm.wasmMemory;
   if (memory === undefined) throw new Error("graph kernel: the WASM backend does not expose its memory (neither `wasm.asm.memory` nor `wasm.wasmMemory`)");
   const code = withNativeGraph(graphCode(memory), memory);
+  shareIdentityOnWasm();
   const allocated: number[] = [];
   return {
     code,

@@ -8,6 +8,7 @@
  */
 import type { GraphExports, WasmMemory } from "../graph/memory.js";
 import { nativeDenseBlas } from "./dense-product.js";
+import type { NativeBlas } from "./load.js";
 
 let enabled = true;
 
@@ -16,12 +17,17 @@ export function useNativeGraph(on: boolean): void {
   enabled = on;
 }
 
+/** Whether the native graph kernel runs now (loaded, on, and the build has it), where the graph kernel runs. */
+export function nativeGraphActive(): boolean {
+  const blas = enabled ? nativeDenseBlas() : undefined;
+  return blas?.graphForward !== undefined && blas.graphBackward !== undefined && blas.graphTransposeIn !== undefined && blas.graphPickRows !== undefined;
+}
+
 /** `code` with forward and backward replaced by the native ones, or `code` itself without them. */
 export function withNativeGraph(code: GraphExports, memory: WasmMemory): GraphExports {
-  const blas = enabled ? nativeDenseBlas() : undefined;
   // An addon built before the graph kernel was added has only the products.
-  if (blas?.graphForward === undefined || blas.graphBackward === undefined || blas.graphTransposeIn === undefined || blas.graphPickRows === undefined) return code;
-  const { graphForward, graphBackward, graphTransposeIn, graphPickRows } = blas;
+  if (!nativeGraphActive()) return code;
+  const { graphForward, graphBackward, graphTransposeIn, graphPickRows } = nativeDenseBlas()! as Required<NativeBlas>;
   const floats = (): Float32Array => new Float32Array(memory.buffer);
   return {
     ...code,

@@ -29,8 +29,11 @@ export interface NativeBlas {
   describe(): string;
   /** The index of the first NaN or infinite float of `count` at byte `offset` of `memory`, or −1 (native/finite.c). Absent from builds before it. */
   firstNonFinite?(memory: Float32Array, offset: number, count: number): number;
-  /** Adam over many tensors in one call: see native/adam.c. Absent from builds before it. */
-  adamStep?(memory: Float32Array, table: Uint32Array, constants: Float32Array): void;
+  /**
+   * Adam over many tensors in one call, in place or into new tensors, over every entry or listed ones: see native/adam.c.
+   * Absent from builds before it (whose `adamStep` took 8-word rows, and is left unused).
+   */
+  adamUpdate?(memory: Float32Array, table: Uint32Array, constants: Float32Array): void;
   /** graph.wat's `forward` (without its address scratch) on `memory`, the whole heap: see native/graph-napi.c. Absent from builds before it. */
   graphForward?: (memory: Float32Array, ...args: WithoutLast<Parameters<GraphExports["forward"]>>) => void;
   /** graph.wat's `transposeIn` and `pickRows` on `memory`, in tiles. */
@@ -38,6 +41,8 @@ export interface NativeBlas {
   graphPickRows?: OnHeap<GraphExports["pickRows"]>;
   /** graph.wat's `backward` on `memory`, blocked over samples. */
   graphBackward?: OnHeap<GraphExports["backward"]>;
+  /** The threads the native graph kernel's forward and backward split `edges` connections over `bp` samples into (the BLAS's thread count, where the work is large enough). */
+  graphThreads?(edges: number, bp: number): [number, number];
 }
 
 /** A graph.wat export as the addon takes it: the same arguments after the heap they point into. */

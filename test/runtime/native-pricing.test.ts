@@ -1,0 +1,85 @@
+/**
+ * Where the native part runs, the binding prices kernels by its measured
+ * rates (runtime/kernels/calibration.ts's NATIVE_* constants), not by
+ * graph.wat's against TensorFlow.js's WASM products: the plan flips from
+ * sparse to dense at the native crossover, which lies far below the WASM one
+ * (the native products are about four times faster, the native graph kernel
+ * about one and a half).
+ */
+import { afterEach, beforeAll, describe, expect, it } from "vitest";
+import { sparseIsCheaper } from "../../runtime/binding/cost-model.js";
+import { sparseKernelSupport } from "../../runtime/binding/sparse-kernels.js";
+import {
+  DENSE_FIXED,
+  DENSE_PER_ENTRY,
+  NATIVE_DENSE_FIXED,
+  NATIVE_DENSE_PER_ENTRY,
+  NATIVE_SPARSE_PER_EDGE,
+  NATIVE_SPARSE_PER_NEURON,
+  SPARSE_PER_EDGE,
+  SPARSE_PER_NEURON,
+} from "../../runtime/kernels/calibration.js";
+import { nativeStatus, useNativeDense, useNativeGraph } from "../../runtime/kernels/native/index.js";
+import { createNetwork, prune, useBackend, type Model } from "../../runtime/index.js";
+import { analyze, networkSpec } from "../../src/index.js";
+
+const [ROWS, COLS] = [784, 300];
+
+/** The connections at which sparse and dense cost the same for a ROWS × COLS kernel, under the given constants. */
+const crossover = (fixed: number, perEntry: number, perEdge: number, perNeuron: number): number => (fixed + perEntry * ROWS * COLS - perNeuron * (ROWS + COLS)) / perEdge;
+const NATIVE_CROSSOVER = crossover(NATIVE_DENSE_FIXED, NATIVE_DENSE_PER_ENTRY, NATIVE_SPARSE_PER_EDGE, NATIVE_SPARSE_PER_NEURON);
+const WASM_CROSSOVER = crossover(DENSE_FIXED, DENSE_PER_ENTRY, SPARSE_PER_EDGE, SPARSE_PER_NEURON);
+
+const shape = (edges: number) => ({ denseLayer: false, rows: ROWS, cols: COLS, edges });
+
+describe("native pricing of a 784 × 300 kernel", () => {
+  it("flips from sparse to dense at the native crossover, far below the WASM one", () => {
+    expect(NATIVE_CROSSOVER).toBeGreaterThan(0);
+    expect(WASM_CROSSOVER).toBeGreaterThan(2 * NATIVE_CROSSOVER);
+    expect(sparseIsCheaper(shape(Math.floor(NATIVE_CROSSOVER)), "native")).toBe(true);
+    expect(sparseIsCheaper(shape(Math.ceil(NATIVE_CROSSOVER) + 1), "native")).toBe(false);
+    // Between the two crossovers graph.wat against WASM's products still runs sparse.
+    expect(sparseIsCheaper(shape(Math.ceil(NATIVE_CROSSOVER) + 1), "wasm")).toBe(true);
+    expect(sparseIsCheaper(shape(Math.ceil(WASM_CROSSOVER) + 1), "wasm")).toBe(false);
+    // Native products against graph.wat (the native graph kernel off): between the two.
+    const mixed = crossover(NATIVE_DENSE_FIXED, NATIVE_DENSE_PER_ENTRY, SPARSE_PER_EDGE, SPARSE_PER_NEURON);
+    expect(sparseIsCheaper(shape(Math.floor(mixed)), "native-products")).toBe(true);
+    expect(sparseIsCheaper(shape(Math.ceil(mixed) + 1), "native-products")).toBe(false);
+  });
+});
+
+describe.runIf(nativeStatus().available)("a model's binding where the native part runs", () => {
+  beforeAll(async () => {
+    await useBackend("wasm");
+  });
+  afterEach(() => {
+    useNativeDense(true);
+    useNativeGraph(true);
+  });
+
+  const lenet = async (percent: number): Promise<Model> => {
+    const model = await createNetwork(networkSpec(analyze("network LeNet { input 784 dense 300 dense 100 output 10 }").plans![0]!), { backend: "wasm", seed: 0 });
+    prune(model, { amount: { percent }, scope: "layer" });
+    return model;
+  };
+  const firstLayer = (model: Model): string => model.execution.find((s) => s.layers.includes("dense1"))!.kind;
+
+  it("prices by the native rates: a first layer between the two crossovers runs dense natively and sparse on WASM's products", async () => {
+    expect(sparseKernelSupport("wasm", { available: true })).toEqual({ available: true, kernel: "graph-kernel", pricing: "native" });
+    // 80% pruned: 47,040 of 235,200 live, above the native crossover (about 28,000) and below the WASM one (about 109,000).
+    const live = Math.round(0.2 * ROWS * COLS);
+    expect(live).toBeGreaterThan(NATIVE_CROSSOVER);
+    expect(live).toBeLessThan(WASM_CROSSOVER);
+    const native = await lenet(80);
+    expect(firstLayer(native)).toBe("dense");
+    useNativeDense(false);
+    expect(sparseKernelSupport("wasm", { available: true })).toEqual({ available: true, kernel: "graph-kernel", pricing: "wasm" });
+    const wasm = await lenet(80);
+    expect(firstLayer(wasm)).toBe("graph");
+    // 95% pruned (11,760 live): below both, sparse either way.
+    useNativeDense(true);
+    const sparse = await lenet(95);
+    expect(firstLayer(sparse)).toBe("graph");
+    [native, wasm, sparse].forEach((m) => m.dispose());
+  });
+});

@@ -45,6 +45,8 @@ const RESERVED = new Set([
     "dense_weight_gradients",
     "prune",
     "network_blocks",
+    "prunable_weights",
+    "masked_weights",
     "DATA_FREE_SALIENCIES",
     "initial_weights",
     "initial_logits",

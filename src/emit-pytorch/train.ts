@@ -132,13 +132,13 @@ def _starting_model(parser, args):
 
 @torch.no_grad()
 def _share_masks(model, dist):
-    """Every process takes the first process's masks and weights (gloo broadcasts no bool tensors: masks as uint8)."""
-    for module in model.kernels:
-        if module.weight is not None:
-            shared = module.mask.to(torch.uint8)
-            dist.broadcast(shared, 0)
-            module.mask.copy_(shared.bool())
-            dist.broadcast(module.weight.data, 0)
+    """Every process takes the first process's masks and weights, dense, conv and recurrent (gloo broadcasts no bool
+    tensors: masks as uint8)."""
+    for mask, weight in masked_weights(model):
+        shared = mask.to(torch.uint8)
+        dist.broadcast(shared, 0)
+        mask.copy_(shared.bool())
+        dist.broadcast(weight.data, 0)
     model.apply_masks()
 
 

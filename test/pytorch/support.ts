@@ -231,6 +231,13 @@ export async function maskChanges(a: Model, b: Model): Promise<number> {
   return changed;
 }
 
+/** Live entries over every mask of a model's file: dense blocks, convs and recurrent weights. */
+export async function liveEntries(model: Model): Promise<number> {
+  let live = 0;
+  for (const [name, mask] of await entries(model)) if (name.endsWith(".mask")) for (const m of mask) live += m;
+  return live;
+}
+
 /** How many weights are not 0 where their mask is 0 (must be none). */
 export async function maskedNonZero(model: Model): Promise<number> {
   const all = await entries(model);

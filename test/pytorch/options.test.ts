@@ -5,7 +5,8 @@
  * and the module's `train` take the same settings from the same run folder
  * on the same samples (one batch an epoch, so the shuffle's order cannot
  * matter) and end with the same parameters, masks and running statistics
- * within 1e-5, after the same number of epochs, at the same rates.
+ * within 1e-5, after the same number of epochs, at the same rates; two
+ * processes under torchrun (Features, and the run that stops early) too.
  */
 import * as tf from "@tensorflow/tfjs-core";
 import { mkdtemp, rm } from "node:fs/promises";
@@ -21,6 +22,8 @@ import {
   entries,
   fixedBatch,
   hasTorch,
+  hasTorchrun,
+  runTorchrun,
   parameterDifference,
   randomModel,
   runPython,
@@ -41,6 +44,8 @@ interface Case {
   /** What dsc train's same flags give fit (src/cli/train-arguments.ts fitSettings). */
   readonly options: Omit<FitOptions, "epochs" | "batchSize" | "loss" | "seed" | "shuffle" | "validationData">;
   readonly stops?: boolean;
+  /** Also under torchrun with 2 processes (16 samples each): the same weights and the same stopping epoch. */
+  readonly distributed?: boolean;
 }
 
 const CASES: readonly Case[] = [
@@ -50,6 +55,7 @@ const CASES: readonly Case[] = [
     epochs: 6,
     flags: ["--optimizer", "sgd", "--lr", "0.05", "--lr-schedule", "step:2:0.5", "--warmup", "1", "--weight-decay", "0.3", "--l2", "0.01", "--clip-norm", "0.5"],
     options: { optimizer: { kind: "sgd", learningRate: 0.05 }, learningRate: { kind: "step", every: 2, factor: 0.5, warmupEpochs: 1 }, weightDecay: 0.3, l2: 0.01, clipNorm: 0.5 },
+    distributed: true,
   },
   {
     file: "test/pytorch/fixtures/recurrent.ds",
@@ -73,6 +79,7 @@ const CASES: readonly Case[] = [
     flags: ["--optimizer", "adam", "--lr", "0.1", "--early-stopping", "1", "--restore-best"],
     options: { optimizer: { kind: "adam", learningRate: 0.1 }, earlyStopping: { patience: 1, restoreBest: true } },
     stops: true,
+    distributed: true,
   },
 ];
 
@@ -99,7 +106,7 @@ describe.skipIf(!hasTorch)("dsc train's options in the generated train give the 
 
   it.each(CASES)(
     "$network of $file, $epochs epochs of one batch: $flags",
-    async ({ file, network, epochs, flags, options, stops }) => {
+    async ({ file, network, epochs, flags, options, stops, distributed }) => {
       const dir = await mkdtemp(join(tmpdir(), "ds-pytorch-options-"));
       dirs.push(dir);
       const { module, specs } = await compileExample(file, dir);
@@ -148,6 +155,16 @@ describe.skipIf(!hasTorch)("dsc train's options in the generated train give the 
       for (const name of zeroGradientBiases(start)) {
         expect(Buffer.from(after.get(name)!.buffer).equals(Buffer.from(before.get(name)!.buffer)), `${name} held by PyTorch`).toBe(true);
         expect(Buffer.from(ours.get(name)!.buffer).equals(Buffer.from(before.get(name)!.buffer)), `${name} held by the runtime`).toBe(true);
+      }
+      if (distributed === true && hasTorchrun) {
+        const ddpPrinted = await runTorchrun(2, [...args, ...flags, "--out", join(dir, "ddp")], join(dir, "logs"));
+        const ddpEpochs = ddpPrinted.split("\n").filter((line) => line.startsWith("{")).length;
+        const ddp = await loadModel(join(dir, "ddp"), { backend: "cpu" });
+        const ddpDifference = await effectiveDifference(model, ddp);
+        console.log(`${network}: 2 processes, ${ddpEpochs} epochs, weights ${ddpDifference.toExponential(1)} from the runtime's`);
+        expect(ddpEpochs).toBe(history.epochs.length);
+        expect(ddpDifference, `${network}: parameters after training, 2 processes`).toBeLessThan(TOLERANCE);
+        ddp.dispose();
       }
       for (const m of [model, start, theirs]) m.dispose();
     },

@@ -12,6 +12,7 @@ type NamedTensor = Parameters<Optimizer["setWeights"]>[0][number];
 import { correctCount, loss as lossOf, type LossName } from "./losses.js";
 import type { TrainingData } from "./options.js";
 import { clipGradients, decayWeights, l2Penalty, type LiveWeights } from "./regularization.js";
+import { batchNormedConvBiases } from "../features/held-biases.js";
 
 /** What a step does besides the loss's gradient. */
 export interface StepSettings {
@@ -53,7 +54,11 @@ export function trainStepTensors(
       return terms.length === 1 ? terms[0]! : (tf.addN(terms) as Scalar);
     }, variables);
     cost = result.value;
-    gradients = variables.map((v) => result.grads[v.name]);
+    gradients = holdBatchNormedBiases(
+      model,
+      variables,
+      variables.map((v) => result.grads[v.name]),
+    );
     if (clipNorm !== undefined || clipValue !== undefined) {
       const clipped = clipGradients(gradients, clipNorm, clipValue);
       tf.dispose(gradients.filter((g): g is Tensor => g !== undefined));
@@ -69,6 +74,19 @@ export function trainStepTensors(
     tf.dispose([...gradients.filter((g): g is Tensor => g !== undefined), ...(cost ? [cost] : []), ...(correct ? [correct] : [])]);
     settings.weights?.release(weights);
   }
+}
+
+/** The gradients with those of convs' biases a batch norm follows (features/held-biases.ts) replaced by exact zeros. */
+function holdBatchNormedBiases(model: Model, variables: readonly Variable[], gradients: (Tensor | undefined)[]): (Tensor | undefined)[] {
+  const held = batchNormedConvBiases(model.spec);
+  if (held.size === 0) return gradients;
+  const heldVariables = new Set(model.parameters.filter((p) => held.has(p.name)).map((p) => p.variable));
+  return gradients.map((g, i) => {
+    if (g === undefined || !heldVariables.has(variables[i]!)) return g;
+    const zero = tf.zerosLike(g);
+    g.dispose();
+    return zero;
+  });
 }
 
 /** {@link trainStepTensors}, read synchronously: the batch's loss and number of correct predictions. */

@@ -16,6 +16,7 @@ import { CELLS } from "./cells.js";
 import { RECURRENT } from "./recurrent.js";
 import { GROWTH } from "./growth.js";
 import { PRUNING } from "./pruning.js";
+import { OPTIONS } from "./options.js";
 import { TRAIN } from "./train.js";
 import { className, pyString, wrappedString } from "./python.js";
 
@@ -51,6 +52,7 @@ export function emitPytorch(plans: readonly KernelPlan[], options: PytorchEmitOp
       table,
       PRUNING,
       GROWTH,
+      OPTIONS,
       TRAIN,
       `# Each network's spec (runtime/spec.ts) as JSON; masks in the compact encoding of runtime/masks/codec.ts.\n_SPECS = {\n${specLines.join("\n")}\n}`,
       'if __name__ == "__main__":\n    main()',

@@ -1,14 +1,19 @@
 /**
  * The Python of pruning schedules (runtime/pruning/schedule.ts, prune.ts,
- * select.ts, the data-free saliencies of saliency.ts, synflow included): `Pruning` carries out
- * a network's schedules at the same points of training as `fit` — one-shot
- * at creation, after an epoch or a step; iterative after epochs; gradual
- * after steps — choosing the same connections from the same weights: the
- * lowest saliencies among live connections, ties pruned in block order,
- * then by position in the block; with rewind, the surviving weights go
- * back to the schedule's rewind point. Under DDP every process computes the
- * choice and then takes the first process's masks (train.ts broadcasts
- * them), so every process prunes the same connections.
+ * select.ts, weights.ts, the data-free saliencies of saliency.ts, synflow
+ * included): `Pruning` carries out a network's schedules at the same points
+ * of training as `fit` — one-shot at creation, after an epoch or a step;
+ * iterative after epochs; gradual after steps — choosing the same
+ * connections from the same weights. Every prunable weight of the runtime is
+ * reached (`prunable_weights`: convs of the stem, the cells and the head,
+ * recurrent layers' input and hidden weights, then the dense blocks, the
+ * order of weights.ts prunableWeights): the lowest saliencies among live
+ * entries, ties pruned in that order, then by position in the weight, a
+ * conv's positions row-major HWIO (the runtime's layout, not PyTorch's
+ * OIHW); with rewind, the surviving weights go back to the schedule's rewind
+ * point. Under DDP every process computes the choice and then takes the
+ * first process's masks (train.ts broadcasts them), so every process prunes
+ * the same connections.
  */
 export const PRUNING = String.raw`# runtime/pruning: what the generated train carries out of a network's pruning schedules.
 DATA_FREE_SALIENCIES = ("magnitude", "normalizedMagnitude", "random", "synflow")
@@ -17,10 +22,18 @@ DATA_FREE_SALIENCIES = ("magnitude", "normalizedMagnitude", "random", "synflow")
 class _Block:
     """A spec block's connections: a slice [first, first + count) of its kernel's weight and mask."""
 
+    kind = "dense"
+
     def __init__(self, name, target, layout, module, first, count, rows):
         self.name, self.target, self.layout, self.module = name, target, layout, module
         self.first, self.count, self.rows, self.cols = first, count, rows, layout.cols
         self.size = rows * layout.cols
+        # Layer scope ranks a dense layer's incoming blocks together.
+        self.layer = layout.name
+
+    def from_entries(self, values):
+        """Per-entry values (row-major [rows, cols]) as live() and weights() index them: per connection."""
+        return values[torch.tensor(self.entries(), dtype=torch.int64)] if self.count else values[:0]
 
     def entries(self):
         """Each connection's entry in the block's row-major [rows, cols]."""
@@ -69,12 +82,65 @@ def network_blocks(model):
     return blocks
 
 
+class _Tensor:
+    """A conv's or recurrent weight's entries, row-major in the runtime's mask shape (weights.ts): HWIO for a conv, whose
+    PyTorch weight is OIHW (runtime_view gives the HWIO view), [rows, gates * hidden] for a recurrent weight."""
+
+    def __init__(self, name, kind, layer, weight, mask, runtime_view):
+        self.name, self.kind, self.layer = name, kind, layer
+        self.weight, self.mask, self.runtime_view = weight, mask, runtime_view
+        self.size = mask.numel()
+
+    def from_entries(self, values):
+        return values
+
+    def live(self):
+        return self.runtime_view(self.mask).reshape(-1).cpu()
+
+    def weights(self):
+        return self.runtime_view(self.weight.detach()).reshape(-1).double().cpu()
+
+    def switch_off(self, live, connections):
+        """The mask without these entries; their weights become 0."""
+        live = live.clone()
+        live[connections] = False
+        with torch.no_grad():
+            view = self.runtime_view(self.mask)
+            view.copy_(live.reshape(view.shape).to(self.mask.device))
+            self.weight.mul_(self.mask)
+
+
+def prunable_weights(model):
+    """weights.ts prunableWeights: every conv (stem, cells in the spec's order, head), every recurrent layer's input and
+    hidden weights, then the dense blocks in spec order; layer scope groups a recurrent layer's two weights together."""
+    convs = [
+        _Tensor(layer["name"], "conv", layer["name"], module.weight, module.mask, MaskedConv.hwio_view)
+        for stack in model.feature_stacks()
+        for layer, module in zip(stack.specs, stack.layers)
+        if isinstance(module, MaskedConv)
+    ]
+    recurrent = []
+    for layer in model.recurrent.layers if model.recurrent is not None else []:
+        recurrent.append(_Tensor(f"{layer.name}.input", "recurrent", layer.name, layer.input_weight, layer.input_mask, lambda t: t))
+        recurrent.append(_Tensor(f"{layer.name}.hidden", "recurrent", layer.name, layer.hidden_weight, layer.hidden_mask, lambda t: t))
+    return convs + recurrent + network_blocks(model)
+
+
+def masked_weights(model):
+    """(mask, weight) of every masked weight (dense kernels, convs, recurrent weights): what every process takes from the
+    first under DDP after a pruning or growth update."""
+    kernels = [(module.mask, module.weight) for module in model.kernels if module.weight is not None]
+    return [(w.mask, w.weight) for w in prunable_weights(model) if w.kind != "dense"] + kernels
+
+
 def _random_saliencies(model, seed):
-    """saliency.ts random: one draw per entry of every block, blocks in spec order, from createRandom(seed)."""
+    """saliency.ts random: one draw per entry of every prunable weight from createRandom(seed), the dense blocks first
+    in spec order, then the convs and recurrent weights in prunable_weights' order, whatever the scope."""
     random, draws = SeededRandom(seed), {}
-    for block in network_blocks(model):
-        values = torch.tensor([random.next() for _ in range(block.size)], dtype=torch.float64)
-        draws[block.name] = values[torch.tensor(block.entries(), dtype=torch.int64)] if block.count else values[:0]
+    weights = prunable_weights(model)
+    for weight in [w for w in weights if w.kind == "dense"] + [w for w in weights if w.kind != "dense"]:
+        values = torch.tensor([random.next() for _ in range(weight.size)], dtype=torch.float64)
+        draws[weight.name] = weight.from_entries(values)
     return draws
 
 
@@ -106,12 +172,12 @@ def _synflow_saliencies(model):
     return saliencies
 
 
-def _saliency(block, live, kind, draws):
-    """saliency.ts: |w| (magnitude), |w| / sigma of the block's live weights (normalizedMagnitude), or what was
-    computed for every block at once (random draws, synflow), in float64."""
+def _saliency(weight, live, kind, draws):
+    """saliency.ts: |w| (magnitude), |w| / sigma of the weight's live entries (normalizedMagnitude), or what was
+    computed for every weight at once (random draws, synflow), in float64."""
     if kind in ("random", "synflow"):
-        return draws[block.name]
-    w = block.weights()
+        return draws[weight.name]
+    w = weight.weights()
     if kind == "magnitude":
         return w.abs()
     alive = w[live].numpy()
@@ -125,25 +191,34 @@ def _saliency(block, live, kind, draws):
 
 
 def prune(model, blocks, amount, saliency="magnitude", scope="global", seed=0):
-    """prune.ts: switches off the lowest-saliency live connections of the named blocks; returns how many.
+    """prune.ts: switches off the lowest-saliency live entries of the named weights (dense blocks, convs, recurrent
+    weights, as getMask names them); returns how many.
 
-    amount is ("percent", p) of each group's live connections or ("count", n);
-    scope "global" ranks all the blocks together, "layer" each target layer's on its own; seed is the
-    random saliency's.
+    amount is ("percent", p) of each group's live entries or ("count", n);
+    scope "global" ranks all the weights together, "layer" each layer's on its
+    own (a dense layer's incoming blocks, a conv, a recurrent layer's two
+    weights); seed is the random saliency's. Candidates go in the model's
+    order of weights whatever the order of the names, so ties fall as the runtime's.
     """
     if saliency not in DATA_FREE_SALIENCIES:
         raise ValueError(f"network {model.NAME}: saliency {saliency!r} is not carried out here; use one of {DATA_FREE_SALIENCIES}")
-    by_name = {block.name: block for block in network_blocks(model)}
+    weights = prunable_weights(model)
+    unknown = sorted(set(blocks) - {w.name for w in weights})
+    if unknown:
+        raise ValueError(f"network {model.NAME}: unknown block {unknown[0]!r}; prunable weights are {[w.name for w in weights]}")
+    in_scope = [w for w in weights if w.name in set(blocks)]
+    beyond = next((w for w in in_scope if w.kind != "dense"), None)
+    if saliency == "synflow" and beyond is not None:
+        raise ValueError(f"network {model.NAME}: saliency 'synflow' reaches the dense blocks only, not {beyond.kind} weight {beyond.name!r}")
     groups = {}
-    for name in blocks:
-        block = by_name[name]
-        groups.setdefault(block.target if scope == "layer" else "all", []).append(block)
+    for weight in in_scope:
+        groups.setdefault(weight.layer if scope == "layer" else "all", []).append(weight)
     draws = _random_saliencies(model, seed) if saliency == "random" else _synflow_saliencies(model) if saliency == "synflow" else None
     pruned = 0
     for members in groups.values():
-        lives = [block.live() for block in members]
+        lives = [weight.live() for weight in members]
         indices = [torch.nonzero(live).reshape(-1) for live in lives]
-        values = torch.cat([_saliency(b, live, saliency, draws)[i] for b, live, i in zip(members, lives, indices)])
+        values = torch.cat([_saliency(w, live, saliency, draws)[i] for w, live, i in zip(members, lives, indices)])
         n = len(values)
         wanted = min(amount[1], n) if amount[0] == "count" else math.floor(amount[1] / 100 * n)
         if wanted <= 0:
@@ -151,9 +226,9 @@ def prune(model, blocks, amount, saliency="magnitude", scope="global", seed=0):
         # A stable sort: among equal saliencies the earlier candidate goes first, as select.ts lowest breaks ties.
         chosen = torch.from_numpy(np.argsort(values.numpy(), kind="stable")[:wanted].copy())
         offset = 0
-        for block, live, connections in zip(members, lives, indices):
+        for weight, live, connections in zip(members, lives, indices):
             mine = chosen[(chosen >= offset) & (chosen < offset + len(connections))] - offset
-            block.switch_off(live, connections[mine])
+            weight.switch_off(live, connections[mine])
             offset += len(connections)
         pruned += wanted
     return pruned
@@ -194,21 +269,10 @@ class Pruning:
             if s.get("saliency") == "synflow" and any(self.model.spec.get(k) for k in ("features", "cells", "recurrent")):
                 return (f"network {self.model.NAME}: the {s['kind']} schedule's synflow flows through conv or recurrent layers, "
                         "which only the TypeScript runtime computes so far; take saliency=magnitude, random or normalizedMagnitude")
-            reached = self._beyond_dense(s)
-            if reached is not None:
-                return f"network {self.model.NAME}: the {s['kind']} schedule reaches {reached}, which only the TypeScript runtime prunes so far; name the dense layers in its layers=[...]"
-        return None
-
-    def _beyond_dense(self, s):
-        """A conv or recurrent weight the schedule's scope holds (runtime/pruning/weights.ts), or None."""
-        dense = {b["name"] for b in self.model.spec["blocks"]}
-        if s.get("blocks") is not None:
-            return next((f"'{name}'" for name in s["blocks"] if name not in dense), None)
-        spec = self.model.spec
-        if spec.get("features") or spec.get("cells"):
-            return "the conv weights (its layers=[...] is left out)"
-        if spec.get("recurrent"):
-            return "the recurrent weights (its layers=[...] is left out)"
+            known = {w.name for w in prunable_weights(self.model)}
+            unknown = [name for name in s.get("blocks") or [] if name not in known]
+            if unknown:
+                return f"network {self.model.NAME}: the {s['kind']} schedule names {unknown[0]!r}, which is no prunable weight of it"
         return None
 
     def _snapshot(self, point):
@@ -225,11 +289,16 @@ class Pruning:
             self._snapshot("init")
 
     def _scope(self, s):
-        return list(s.get("blocks") or [b["name"] for b in self.model.spec["blocks"]])
+        """The schedule's weights by name: its blocks, or every prunable weight (schedule.ts scope)."""
+        return list(s["blocks"]) if s.get("blocks") is not None else [w.name for w in prunable_weights(self.model)]
+
+    def _weights(self, s):
+        scope = set(self._scope(s))
+        return [w for w in prunable_weights(self.model) if w.name in scope]
 
     def _live_and_total(self, s):
-        blocks = [b for b in network_blocks(self.model) if b.name in self._scope(s)]
-        return sum(int(b.live().sum()) for b in blocks), sum(b.size for b in blocks)
+        weights = self._weights(s)
+        return sum(int(w.live().sum()) for w in weights), sum(w.size for w in weights)
 
     def _run(self, s, amount):
         return prune(self.model, self._scope(s), amount, s.get("saliency", "magnitude"), s.get("scope", "global"), s.get("seed", 0))

@@ -110,15 +110,46 @@ def _arguments(argv):
     parser.add_argument("--out", required=True, help="the run folder to write (by the first process, after every epoch)")
     parser.add_argument("--batch-size", type=int, default=32, help="the global batch, split evenly over the processes")
     parser.add_argument("--optimizer", choices=sorted(DEFAULT_LEARNING_RATE), default="adam")
-    parser.add_argument("--learning-rate", type=float)
+    parser.add_argument("--lr", "--learning-rate", dest="learning_rate", type=float, help="the optimizer's rate (default adam 0.001, sgd 0.01)")
     parser.add_argument("--momentum", type=float, default=0.9, help="for sgd")
     parser.add_argument("--seed", type=int, default=0, help="the initial weights (from scratch) and the shuffle, the same on every process")
+    parser.add_argument("--lr-schedule", help="constant (default), step:EVERY:FACTOR (e.g. step:10:0.5) or cosine[:MINIMUM]")
+    parser.add_argument("--warmup", type=int, help="linear learning-rate warm-up over the first N epochs")
+    parser.add_argument("--weight-decay", type=float, default=0.0, help="decoupled weight decay (AdamW) on the connections' weights")
+    parser.add_argument("--l2", type=float, default=0.0, help="L2 penalty X * sum w^2 on the connections' weights, added to the loss")
+    parser.add_argument("--clip-norm", type=float, help="rescale the gradients when their global norm exceeds X")
+    parser.add_argument("--clip-value", type=float, help="clip every gradient entry to [-X, X]")
+    parser.add_argument("--early-stopping", type=int, metavar="P", help="stop after P epochs without a better held-out loss (needs --data)")
+    parser.add_argument("--restore-best", action="store_true", help="with --early-stopping: keep the best epoch's weights")
     args = parser.parse_args(argv)
+    _check_arguments(parser, args)
+    return parser, args
+
+
+def _check_arguments(parser, args):
+    """dsc train's checks on the same flags, each naming the flag."""
     if (args.data is None) == (args.x is None and args.y is None) or (args.x is None) != (args.y is None):
         parser.error("give --data DIR (from dsc export) or both --x and --y")
     if args.epochs < 1 or args.batch_size < 1:
         parser.error("--epochs and --batch-size must be at least 1")
-    return parser, args
+    for flag, value in (("--lr", args.learning_rate), ("--clip-norm", args.clip_norm), ("--clip-value", args.clip_value)):
+        if value is not None and not 0 < value < math.inf:
+            parser.error(f"{flag} must be a positive number, got {value}")
+    for flag, value in (("--weight-decay", args.weight_decay), ("--l2", args.l2)):
+        if not 0 <= value < math.inf:
+            parser.error(f"{flag} must be a non-negative number, got {value}")
+    if args.warmup is not None and args.warmup < 1:
+        parser.error(f"--warmup must be an integer >= 1, got {args.warmup}")
+    if args.lr_schedule is not None:
+        args.schedule = parse_lr_schedule(args.lr_schedule)
+        if args.schedule is None:
+            parser.error(f"--lr-schedule must be constant, step:EVERY:FACTOR (e.g. step:10:0.5) or cosine[:MINIMUM], got {args.lr_schedule!r}")
+    else:
+        args.schedule = None
+    if args.early_stopping is not None and (args.early_stopping < 0 or args.data is None):
+        parser.error("--early-stopping P takes an integer >= 0 and --data DIR, whose test part is the held-out loss it watches")
+    if args.restore_best and args.early_stopping is None:
+        parser.error("--restore-best goes with --early-stopping P")
 
 
 def _starting_model(parser, args):
@@ -132,13 +163,13 @@ def _starting_model(parser, args):
 
 @torch.no_grad()
 def _share_masks(model, dist):
-    """Every process takes the first process's masks and weights (gloo broadcasts no bool tensors: masks as uint8)."""
-    for module in model.kernels:
-        if module.weight is not None:
-            shared = module.mask.to(torch.uint8)
-            dist.broadcast(shared, 0)
-            module.mask.copy_(shared.bool())
-            dist.broadcast(module.weight.data, 0)
+    """Every process takes the first process's masks and weights, dense, conv and recurrent (gloo broadcasts no bool
+    tensors: masks as uint8)."""
+    for mask, weight in masked_weights(model):
+        shared = mask.to(torch.uint8)
+        dist.broadcast(shared, 0)
+        mask.copy_(shared.bool())
+        dist.broadcast(weight.data, 0)
     model.apply_masks()
 
 
@@ -170,9 +201,63 @@ def _distributed(model, DistributedDataParallel):
     return DistributedDataParallel(model, broadcast_buffers=False)
 
 
+def _step(model, network, optimizer, batch, rate, args):
+    """One optimizer step as runtime/training/step.ts takes it: the loss (with the learnable masks' penalty and the L2
+    term), its gradients (averaged over the processes by DDP), clipping, decoupled weight decay, the optimizer's step at
+    this step's rate, the masks re-applied. Returns the loss."""
+    xb, yb = batch
+    set_learning_rate(optimizer, rate)
+    optimizer.zero_grad()
+    loss = nn.functional.cross_entropy(network(xb), yb)
+    penalty = model.penalty()
+    if penalty is not None:
+        loss = loss + penalty
+    if args.l2 > 0:
+        loss = loss + l2_penalty(model, args.l2)
+    loss.backward()
+    if args.clip_norm is not None or args.clip_value is not None:
+        clip_gradients(list(model.parameters()), args.clip_norm, args.clip_value)
+    if args.weight_decay > 0:
+        decay_weights(model, rate * args.weight_decay)
+    optimizer.step()
+    model.apply_masks()
+    return loss.item()
+
+
+def _start(argv):
+    """The process group (under torchrun), the starting network with what createNetwork does after drawing, the data."""
+    import torch.distributed as dist
+
+    parser, args = _arguments(argv)
+    world = int(os.environ.get("WORLD_SIZE", "1"))
+    if args.batch_size % world != 0:
+        parser.error(f"--batch-size {args.batch_size} does not split over {world} processes")
+    device = training_device()
+    if world > 1:
+        if device.type == "cuda":
+            torch.cuda.set_device(device)
+        dist.init_process_group(process_group_backend())
+    model = _starting_model(parser, args)
+    pruning = Pruning(model, model.spec.get("pruning", []))
+    if pruning.unsupported() is not None:
+        parser.error(pruning.unsupported())
+    growth = Growth(model, model.spec["growth"]) if model.spec.get("growth") else None
+    if args.run is None:
+        # What createNetwork does right after drawing: SET/RigL's sparse start, then pruning of epoch 0.
+        if growth is not None:
+            growth.sparse_start()
+        pruning.at_creation()
+    shape = model.spec["inputShape"]
+    parts = read_exported(args.data, shape) if args.data is not None else {"train": read_samples(args.x, args.y, shape)}
+    return args, world, device, model.to(device), pruning, growth, parts
+
+
 def train(argv):
     """Trains with cross-entropy; masks are re-applied after every step, so masked weights stay exactly 0.
 
+    The rate follows --lr-schedule and --warmup step by step; --l2,
+    --weight-decay, --clip-norm and --clip-value act in each step as in
+    dsc train; --early-stopping watches the held-out loss after every epoch.
     Pruning schedules and SET/RigL updates act where fit's would (after
     steps and epochs), on every process from the same weights (RigL's
     gradients averaged over the processes), the first process's masks and
@@ -184,50 +269,26 @@ def train(argv):
     import torch.distributed as dist
     from torch.nn.parallel import DistributedDataParallel
 
-    parser, args = _arguments(argv)
-    world = int(os.environ.get("WORLD_SIZE", "1"))
-    if args.batch_size % world != 0:
-        parser.error(f"--batch-size {args.batch_size} does not split over {world} processes")
-    device = training_device()
-    if world > 1:
-        if device.type == "cuda":
-            torch.cuda.set_device(device)
-        dist.init_process_group(process_group_backend())
+    args, world, device, model, pruning, growth, parts = _start(argv)
     rank = dist.get_rank() if world > 1 else 0
-    model = _starting_model(parser, args)
-    pruning = Pruning(model, model.spec.get("pruning", []))
-    if pruning.unsupported() is not None:
-        parser.error(pruning.unsupported())
-    growth = Growth(model, model.spec["growth"]) if model.spec.get("growth") else None
-    if args.run is None:
-        # What createNetwork does right after drawing: SET/RigL's sparse start, then pruning of epoch 0.
-        if growth is not None:
-            growth.sparse_start()
-        pruning.at_creation()
-    model = model.to(device)
-    shape = model.spec["inputShape"]
-    parts = read_exported(args.data, shape) if args.data is not None else {"train": read_samples(args.x, args.y, shape)}
     x, y = parts["train"]
     network = _distributed(model, DistributedDataParallel) if world > 1 else model
     optimizer = make_optimizer(args.optimizer, model.parameters(), args.learning_rate, args.momentum)
-    local = args.batch_size // world
+    local, batches = args.batch_size // world, len(y) // args.batch_size
+    base = DEFAULT_LEARNING_RATE[args.optimizer] if args.learning_rate is None else args.learning_rate
+    rates = learning_rates(base, args.schedule, args.warmup, args.epochs, batches)
+    stopper = EarlyStopping(args.early_stopping, args.restore_best) if args.early_stopping is not None else None
     pruning.train_begin()
+    step = 0
     for epoch in range(args.epochs):
         order = torch.randperm(len(y), generator=torch.Generator().manual_seed(args.seed + epoch))
-        total, steps, began = 0.0, 0, time.perf_counter()
+        total, began = 0.0, time.perf_counter()
         pruning.epoch_begin(epoch + 1)
-        for start in range(0, len(y) - args.batch_size + 1, args.batch_size):
+        for start in range(0, batches * args.batch_size, args.batch_size):
             rows = order[start + rank * local : start + (rank + 1) * local]
-            optimizer.zero_grad()
             xb, yb = x[rows].to(device), y[rows].to(device)
-            loss = nn.functional.cross_entropy(network(xb), yb)
-            penalty = model.penalty()
-            if penalty is not None:
-                loss = loss + penalty
-            loss.backward()
-            optimizer.step()
-            model.apply_masks()
-            total, steps = total + loss.item(), steps + 1
+            total += _step(model, network, optimizer, (xb, yb), rates(step), args)
+            step += 1
             if pruning.batch_end() and world > 1:
                 _share_masks(model, dist)
             if growth is not None and growth.batch_end(lambda: _batch_gradients(model, xb, yb, world, dist)) and world > 1:
@@ -240,13 +301,20 @@ def train(argv):
             summed = torch.tensor([total], device=device)
             dist.all_reduce(summed)
             total = summed.item() / world
+        report = {"epoch": epoch + 1, "loss": total / max(batches, 1), "processes": world, "seconds": round(seconds, 3)}
+        report["learningRate"] = rates(step - 1) if step > 0 else rates(0)
+        # Every process evaluates when early stopping needs it (the same weights everywhere, so the same decision).
+        if "test" in parts and (rank == 0 or stopper is not None):
+            held_out = evaluate(model, *(t.to(device) for t in parts["test"]))
+            report.update(heldOutLoss=held_out["loss"], heldOutAccuracy=held_out["accuracy"])
+        stop = stopper is not None and stopper.update(model, epoch + 1, report["heldOutLoss"])
+        if stop:
+            report.update(stopped="earlyStopping", bestEpoch=stopper.best_epoch, restored=stopper.snapshot is not None)
         if rank == 0:
             model.to_run(args.out)
-            report = {"epoch": epoch + 1, "loss": total / max(steps, 1), "processes": world, "seconds": round(seconds, 3)}
-            if "test" in parts:
-                held_out = evaluate(model, *(t.to(device) for t in parts["test"]))
-                report.update(heldOutLoss=held_out["loss"], heldOutAccuracy=held_out["accuracy"])
             print(json.dumps(report), flush=True)
+        if stop:
+            break
     if world > 1:
         dist.barrier()
         dist.destroy_process_group()

@@ -15,6 +15,7 @@ import {
   compileExample,
   fixedBatch,
   hasTorchrun,
+  liveEntries,
   maskChanges,
   maskedNonZero,
   parameterDifference,
@@ -54,6 +55,11 @@ describe.skipIf(!hasTorchrun)("torchrun --nproc_per_node 2 THIS.py train (DDP, g
     // Cell networks: every cell's and the head's batch norms on the global batch, the maps concatenated and padded alike.
     { optimizer: "adam", file: "test/pytorch/fixtures/cell_networks.ds", network: "Stemmed" },
     { optimizer: "sgd", file: "test/pytorch/fixtures/cell_networks.ds", network: "Bare" },
+    // Pruning schedules over convs (by layer; random over a named conv and dense layer), cell convs and recurrent weights:
+    // every process takes the first's masks, conv and recurrent ones too, and the pruned weights stay exactly 0.
+    { optimizer: "adam", file: "test/pytorch/fixtures/prune_weights.ds", network: "ConvPruned" },
+    { optimizer: "sgd", file: "test/pytorch/fixtures/prune_weights.ds", network: "CellPruned" },
+    { optimizer: "adam", file: "test/pytorch/fixtures/prune_weights.ds", network: "LstmPruned" },
   ])(
     "ends with a single process's weights and masks ($optimizer, $network, 2 epochs of 6 global batches)",
     async ({ optimizer, file, network }) => {
@@ -98,8 +104,8 @@ describe.skipIf(!hasTorchrun)("torchrun --nproc_per_node 2 THIS.py train (DDP, g
       expect(await maskedNonZero(ddp)).toBe(0);
       const [before, after] = [await entries(start), await entries(ddp)];
       for (const name of zeroGradientBiases(start)) expect(Buffer.from(after.get(name)!.buffer).equals(Buffer.from(before.get(name)!.buffer)), `${name} held still`).toBe(true);
-      const pruned = start.liveConnections() - ddp.liveConnections();
-      console.log(`${network}: ${start.liveConnections()} live connections at the start, ${ddp.liveConnections()} after`);
+      const pruned = (await liveEntries(start)) - (await liveEntries(ddp));
+      console.log(`${network}: ${await liveEntries(start)} live mask entries at the start (dense, conv, recurrent), ${await liveEntries(ddp)} after`);
       if (start.spec.pruning !== undefined) expect(pruned).toBeGreaterThan(0);
       else expect(pruned).toBe(0);
       if (start.spec.growth !== undefined) expect(await maskChanges(start, ddp), "connections moved").toBeGreaterThan(0);

@@ -2,8 +2,10 @@
  * Pruning schedules in the generated module choose what the runtime
  * chooses: from the same weights and masks, driven through the same points
  * of training (epochs, steps), every schedule of test/pytorch/fixtures/
- * schedules.ds and of examples/pruning.ds leaves the same masks, entry for
- * entry, after every epoch. Schedules that rewind, and synflow's
+ * schedules.ds, of fixtures/prune_weights.ds (convs of a stem, of cells
+ * and a head, recurrent layers' input and hidden weights, beside dense
+ * blocks; once with every weight rounded to tenths, so ties decide) and of
+ * examples/pruning.ds leaves the same masks, entry for entry, after every epoch. Schedules that rewind, and synflow's
  * saliencies, depend on how the weights moved: their networks
  * (fixtures/rewind.ds, pruning.ds's Ticket) take one SGD step on a fixed
  * batch before every step's hooks, on both sides, and end with the same
@@ -25,11 +27,24 @@ import { compileExample, effectiveDifference, entries, fixedBatch, hasTorch, max
 const EPOCHS = 5;
 // Steps per epoch: enough for pruning.ds's Gradual, which starts at step 100 and passes the masks' 20% at step 200.
 // `train`: one SGD step (learning rate TRAIN_RATE, no momentum) on a fixed batch before every step's hooks.
-const SOURCES: readonly { readonly file: string; readonly skip: readonly string[]; readonly steps: number; readonly train: boolean }[] = [
+// `ties`: every weight rounded to a multiple of 0.1 first, so many saliencies are equal and the order of the
+// candidates decides (a conv's entries in the runtime's HWIO order, not PyTorch's OIHW).
+interface Source {
+  readonly file: string;
+  readonly skip: readonly string[];
+  readonly steps: number;
+  readonly train: boolean;
+  readonly ties?: boolean;
+}
+const SOURCES: readonly Source[] = [
   { file: "test/pytorch/fixtures/schedules.ds", skip: [], steps: 3, train: false },
   { file: "examples/pruning.ds", skip: ["Ticket"], steps: 60, train: false },
   { file: "test/pytorch/fixtures/rewind.ds", skip: [], steps: 3, train: true },
   { file: "examples/pruning.ds", skip: ["Pruned", "SparseSmallWorld", "Gradual"], steps: 3, train: true },
+  // Convs (stem, cells, head), recurrent layers' input and hidden weights, with the dense blocks.
+  { file: "test/pytorch/fixtures/prune_weights.ds", skip: [], steps: 3, train: false },
+  { file: "test/pytorch/fixtures/prune_weights.ds", skip: [], steps: 3, train: true },
+  { file: "test/pytorch/fixtures/prune_weights.ds", skip: [], steps: 3, train: false, ties: true },
 ];
 const TRAIN_RATE = 0.05;
 const BATCH = 32;
@@ -56,6 +71,16 @@ function sgdStep(model: Model, data: { x: tf.Tensor; y: tf.Tensor }): void {
   optimizer.dispose();
 }
 
+/** Every weight (dense, conv, recurrent) rounded to a multiple of 0.1: masked ones stay 0, live ones tie often. */
+function roundWeights(model: Model): void {
+  for (const p of model.parameters) {
+    if (!/(\.weight|Weight)$/.test(p.name)) continue;
+    const rounded = tf.tidy(() => tf.div(tf.round(tf.mul(p.variable, 10)), 10));
+    p.variable.assign(rounded);
+    rounded.dispose();
+  }
+}
+
 const rewindsToInit = (schedules: readonly PruningSchedule[]): boolean => schedules.some((s) => s.kind === "iterative" && s.rewind === "init");
 
 /** The largest difference from `start` over the parameters of `after`, weights where `after`'s masks keep them: 0 right after a rewind to the start. */
@@ -76,8 +101,8 @@ describe.skipIf(!hasTorch)("pruning schedules in PyTorch choose the runtime's co
   afterAll(async () => Promise.all(dirs.map((d) => rm(d, { recursive: true, force: true }))));
 
   it.each(SOURCES)(
-    "every schedule of $file but $skip, 5 epochs of $steps steps (trained: $train), masks after each epoch",
-    async ({ file, skip, steps, train }) => {
+    "every schedule of $file but $skip, 5 epochs of $steps steps (trained: $train, ties: $ties), masks after each epoch",
+    async ({ file, skip, steps, train, ties }) => {
       const dir = await mkdtemp(join(tmpdir(), "ds-pytorch-pruning-"));
       dirs.push(dir);
       const { module, specs } = await compileExample(file, dir);
@@ -87,6 +112,7 @@ describe.skipIf(!hasTorch)("pruning schedules in PyTorch choose the runtime's co
       const jobs = [];
       for (const [i, spec] of chosen.entries()) {
         const model = await randomModel(spec, 21 + i);
+        if (ties === true) roundWeights(model);
         const out = join(dir, spec.name);
         const batch = fixedBatch(model, BATCH, 5 + i);
         const files = await writeJobFiles(model, batch, out);

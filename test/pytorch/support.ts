@@ -12,6 +12,7 @@ import * as tf from "@tensorflow/tfjs-core";
 import { createNetwork, exportWeights, type LossName, type Model } from "../../runtime/index.js";
 import { saveWeights } from "../../runtime/files.js";
 import { createRandom } from "../../runtime/random.js";
+import { batchNormedConvBiases } from "../../runtime/features/held-biases.js";
 import { analyze, networkSpec } from "../../src/index.js";
 import { emitPytorch } from "../../src/emit-pytorch/index.js";
 
@@ -231,6 +232,13 @@ export async function maskChanges(a: Model, b: Model): Promise<number> {
   return changed;
 }
 
+/** Live entries over every mask of a model's file: dense blocks, convs and recurrent weights. */
+export async function liveEntries(model: Model): Promise<number> {
+  let live = 0;
+  for (const [name, mask] of await entries(model)) if (name.endsWith(".mask")) for (const m of mask) live += m;
+  return live;
+}
+
 /** How many weights are not 0 where their mask is 0 (must be none). */
 export async function maskedNonZero(model: Model): Promise<number> {
   const all = await entries(model);
@@ -264,14 +272,10 @@ export async function pytorchSources(dir: string): Promise<string[]> {
 /**
  * The biases of convs a batch norm follows: the batch norm subtracts the
  * batch mean, bias included, so their gradient is 0 in exact arithmetic and
- * rounding noise in floats. SGD moves them by lr times that noise (compared
- * at TOLERANCE with the rest); Adam's first step is about ±lr whatever the
- * noise's size, so they are compared apart, within 2 lr a step. The
- * generated module holds them still (their gradient set to exactly 0).
+ * rounding noise in floats, which Adam would scale up to ±lr a step. Both
+ * the runtime (features/held-biases.ts) and the generated module give them
+ * an exact 0 gradient, so every step leaves them bit for bit where they were.
  */
 export function zeroGradientBiases(model: Model): Set<string> {
-  const { features = [], cells } = model.spec;
-  // Every stack of feature layers: the stem's, each cell's and a cell network's head.
-  const stacks = [features, ...(cells?.vertices.map((cell) => cell.layers) ?? []), ...(cells ? [cells.head] : [])];
-  return new Set(stacks.flatMap((layers) => layers.flatMap((layer, i) => (layer.kind === "conv" && layers[i + 1]?.kind === "batchNorm" ? [`${layer.name}.bias`] : []))));
+  return batchNormedConvBiases(model.spec);
 }

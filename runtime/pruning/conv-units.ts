@@ -16,7 +16,7 @@ export type ConvUnit = "channel" | "kernel";
 export interface ConvUnitOptions extends SaliencyOptions {
   readonly unit: ConvUnit;
   /** A percentage of the live units in scope, or an exact count of them. */
-  readonly amount: Exclude<PruneAmount, { budget: number }>;
+  readonly amount: Exclude<PruneAmount, { budget: number } | { sparsity: number }>;
   readonly saliency?: SaliencyName;
   /** `global` (default): one ranking over the units of every conv in scope; `layer`: each conv's on its own. */
   readonly scope?: "global" | "layer";

@@ -6,11 +6,17 @@
 import type { Model } from "../model.js";
 import { computeSaliency, SALIENCIES, type SaliencyName, type SaliencyOptions } from "./saliency.js";
 import { lowest, withinBudget } from "./select.js";
-import { fitsUnit, PRUNE_UNITS, pruneUnits, UNIT_FITS, type PruneUnit } from "./units.js";
+import { fitsUnit, PRUNE_UNITS, pruneUnits, UNIT_FITS, unitCounts, type PruneUnit, type UnitAmount } from "./units.js";
 import { liveOf, prunableWeights, readWeights, writeWeights, type PrunableWeight } from "./weights.js";
 
-/** How much to prune: a percentage of the live connections in scope, an exact count, or a saliency budget ("bucket"). */
-export type PruneAmount = { readonly percent: number } | { readonly count: number } | { readonly budget: number };
+/**
+ * How much to prune: a percentage of the live connections in scope, an exact
+ * count, a saliency budget ("bucket"), or up to a sparsity — each group (the
+ * scope, or under layer scope each layer) brought to `sparsity` of its
+ * units pruned, never back, taking at most `atMostPercent` of its live units
+ * (what the iterative and gradual schedules ask for).
+ */
+export type PruneAmount = { readonly percent: number } | { readonly count: number } | { readonly budget: number } | { readonly sparsity: number; readonly atMostPercent?: number };
 
 export interface PruneOptions extends SaliencyOptions {
   /** A saliency by name (default `"magnitude"`), or the user's own: per weight, one value per entry (row-major in its mask's shape). */
@@ -50,20 +56,40 @@ export function prune(model: Model, options: PruneOptions): PruneResult {
   checkAmount(where, options.amount);
   const saliency = saliencies(model, options, inScope, where);
 
-  const groups = new Map<string, PrunableWeight[]>();
-  for (const weight of inScope) {
-    const key = options.scope === "layer" ? weight.layer : "all";
-    groups.set(key, [...(groups.get(key) ?? []), weight]);
-  }
   let pruned = 0;
-  for (const blocks of groups.values()) {
-    pruned += unit === "weight" ? pruneEntries(model, blocks, saliency, options.amount) : pruneUnits(model, blocks, unit, saliency, options.amount);
+  for (const blocks of rankingGroups(inScope, options.scope ?? "global")) {
+    const amount = "sparsity" in options.amount ? { count: countToSparsity(model, blocks, unit, options.amount) } : options.amount;
+    pruned += unit === "weight" ? pruneEntries(model, blocks, saliency, amount) : pruneUnits(model, blocks, unit, saliency, amount);
   }
   return result(model, pruned);
 }
 
+/** The groups ranked on their own: the whole scope, or under layer scope each layer's weights (in the scope's order). */
+export function rankingGroups(weights: readonly PrunableWeight[], scope: "global" | "layer"): PrunableWeight[][] {
+  const groups = new Map<string, PrunableWeight[]>();
+  for (const weight of weights) {
+    const key = scope === "layer" ? weight.layer : "all";
+    groups.set(key, [...(groups.get(key) ?? []), weight]);
+  }
+  return [...groups.values()];
+}
+
+/** A group's live and total units (entries, for unit weight). */
+export function liveUnits(model: Model, weights: readonly PrunableWeight[], unit: PruneUnit): { live: number; total: number } {
+  if (unit !== "weight") return unitCounts(model, weights, unit);
+  return { live: weights.reduce((n, w) => n + liveOf(model, w), 0), total: weights.reduce((n, w) => n + w.size, 0) };
+}
+
+/** How many of a group's live units to prune to bring it to `sparsity` (never back), at most `atMostPercent` of them. */
+function countToSparsity(model: Model, weights: readonly PrunableWeight[], unit: PruneUnit, amount: { readonly sparsity: number; readonly atMostPercent?: number }): number {
+  const { live, total } = liveUnits(model, weights, unit);
+  const toTarget = live - Math.ceil((1 - amount.sparsity) * total - 1e-9);
+  const capped = amount.atMostPercent === undefined ? toTarget : Math.min(toTarget, Math.floor((amount.atMostPercent / 100) * live));
+  return Math.max(0, capped);
+}
+
 /** Prunes the lowest-saliency live entries of `blocks` ranked together; returns how many. */
-function pruneEntries(model: Model, blocks: readonly PrunableWeight[], saliency: ReadonlyMap<string, ArrayLike<number>>, amount: PruneAmount): number {
+function pruneEntries(model: Model, blocks: readonly PrunableWeight[], saliency: ReadonlyMap<string, ArrayLike<number>>, amount: UnitAmount): number {
   // Candidates: the live entries of the group's blocks, in block order then
   // index order, kept in typed arrays (a model may hold tens of millions).
   const masks = blocks.map((b) => model.getMask(b.name));
@@ -134,11 +160,18 @@ function result(model: Model, pruned: number): PruneResult {
 }
 
 function checkAmount(where: string, amount: PruneAmount): void {
-  const kinds = amount !== null && typeof amount === "object" ? ["percent", "count", "budget"].filter((k) => k in amount) : [];
-  if (kinds.length !== 1) throw new Error(`${where}: amount must be one of { percent }, { count } or { budget }, got ${JSON.stringify(amount) ?? String(amount)}`);
+  const kinds = amount !== null && typeof amount === "object" ? ["percent", "count", "budget", "sparsity"].filter((k) => k in amount) : [];
+  if (kinds.length !== 1) throw new Error(`${where}: amount must be one of { percent }, { count }, { budget } or { sparsity }, got ${JSON.stringify(amount) ?? String(amount)}`);
+  if ("sparsity" in amount) return checkSparsityAmount(where, amount);
   if ("percent" in amount && !(amount.percent >= 0 && amount.percent <= 100)) throw new Error(`${where}: percent must be in [0, 100], got ${amount.percent}`);
   if ("count" in amount && !(Number.isInteger(amount.count) && amount.count >= 0)) throw new Error(`${where}: count must be a non-negative integer, got ${amount.count}`);
   if ("budget" in amount && !(amount.budget >= 0 && Number.isFinite(amount.budget))) throw new Error(`${where}: budget must be a non-negative number, got ${amount.budget}`);
+}
+
+function checkSparsityAmount(where: string, amount: { readonly sparsity: number; readonly atMostPercent?: number }): void {
+  if (!(amount.sparsity >= 0 && amount.sparsity <= 1)) throw new Error(`${where}: sparsity must be in [0, 1], got ${amount.sparsity}`);
+  const most = amount.atMostPercent;
+  if (most !== undefined && !(most >= 0 && most <= 100)) throw new Error(`${where}: atMostPercent must be in [0, 100], got ${most}`);
 }
 
 function saliencies(model: Model, options: PruneOptions, scope: readonly PrunableWeight[], where: string): Map<string, ArrayLike<number>> {

@@ -22,9 +22,9 @@
  * targets count units, not entries.
  */
 import type { Model } from "../model.js";
-import { prune, unitScope, type PruneOptions } from "./prune.js";
-import { unitCounts, type PruneUnit } from "./units.js";
-import { liveOf, prunableWeights, type PrunableWeight } from "./weights.js";
+import { liveUnits, prune, rankingGroups, unitScope, type PruneOptions } from "./prune.js";
+import type { PruneUnit } from "./units.js";
+import { prunableWeights, type PrunableWeight } from "./weights.js";
 import type { PruningSchedule } from "../spec.js";
 import type { SavedArray } from "../training/options.js";
 import { assignParameters, parameterValues, savedParameters } from "../training/snapshot.js";
@@ -69,26 +69,21 @@ export function pruningHooks(model: Model, schedules: readonly PruningSchedule[]
   const rewindsToInit = schedules.some((s) => s.kind === "iterative" && s.rewind === "init");
   const unitOf = (s: PruningSchedule): PruneUnit => s.unit ?? "weight";
   const weightsOf = (s: PruningSchedule): PrunableWeight[] => unitScope(model, s.blocks, unitOf(s), `${model.name}: pruning schedule '${s.kind}'`);
-  /** The scope's live and total units (entries, for unit weight) now. */
-  const counts = (s: PruningSchedule): { live: number; total: number } => {
-    const weights = weightsOf(s);
-    if (unitOf(s) !== "weight") return unitCounts(model, weights, unitOf(s));
-    return { live: weights.reduce((n, w) => n + liveOf(model, w), 0), total: weights.reduce((n, w) => n + w.size, 0) };
-  };
-  const scopeSparsity = (s: PruningSchedule): number => {
-    const { live, total } = counts(s);
-    return total === 0 ? 0 : 1 - live / total;
-  };
-  const run = (s: PruningSchedule, amount: PruneOptions["amount"]): void => {
+  /** Whether a unit must go for the scope to reach `target` sparsity — under layer scope, for some layer (each reaches it on its own). */
+  const belowTarget = (s: PruningSchedule, target: number): boolean =>
+    rankingGroups(weightsOf(s), s.scope ?? "global").some((group) => {
+      const { live, total } = liveUnits(model, group, unitOf(s));
+      return live - Math.ceil((1 - target) * total - 1e-9) > 0;
+    });
+  const run = (s: PruningSchedule, amount: PruneOptions["amount"]): number => {
     const blocks = weightsOf(s).map((w) => w.name);
     const result = prune(model, { amount, saliency: s.saliency ?? "magnitude", scope: s.scope ?? "global", blocks, unit: unitOf(s), seed: s.seed ?? 0 });
     events.push({ epoch, step, pruned: result.pruned, sparsity: result.sparsity });
+    return result.pruned;
   };
-  /** Prunes the scope up to sparsity `target` (never back). */
+  /** Prunes the scope (each layer, under layer scope) up to sparsity `target` (never back). */
   const pruneTo = (s: PruningSchedule, target: number): void => {
-    const { live, total } = counts(s);
-    const count = live - Math.ceil((1 - target) * total - 1e-9);
-    if (count > 0) run(s, { count });
+    if (belowTarget(s, target)) run(s, { sparsity: target });
   };
 
   return {
@@ -115,14 +110,11 @@ export function pruningHooks(model: Model, schedules: readonly PruningSchedule[]
       for (const s of schedules) {
         if (s.kind === "oneShot" && s.atEpoch === epoch) run(s, { percent: s.percent });
         const first = s.kind === "iterative" ? (s.start ?? s.every) : 0;
-        if (s.kind === "iterative" && epoch >= first && (epoch - first) % s.every === 0 && scopeSparsity(s) < s.target - 1e-12) {
-          const { live, total } = counts(s);
-          const before = live;
-          const toTarget = live - Math.ceil((1 - s.target) * total - 1e-9);
-          run(s, { count: Math.min(toTarget, Math.floor((s.percent / 100) * live)) });
+        if (s.kind === "iterative" && epoch >= first && (epoch - first) % s.every === 0 && belowTarget(s, s.target)) {
+          const pruned = run(s, { sparsity: s.target, atMostPercent: s.percent });
           const point = s.rewind === undefined || s.rewind === "none" ? undefined : s.rewind === "init" ? "init" : `epoch${s.rewind.epoch}`;
           const weights = point === undefined ? undefined : snapshots.get(point);
-          if (weights && counts(s).live < before) assignParameters(model, weights);
+          if (weights && pruned > 0) assignParameters(model, weights);
         }
       }
     },

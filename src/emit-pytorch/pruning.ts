@@ -194,7 +194,9 @@ def prune(model, blocks, amount, saliency="magnitude", scope="global", seed=0):
     """prune.ts: switches off the lowest-saliency live entries of the named weights (dense blocks, convs, recurrent
     weights, as getMask names them); returns how many.
 
-    amount is ("percent", p) of each group's live entries or ("count", n);
+    amount is ("percent", p) of each group's live entries, ("count", n), or
+    ("sparsity", t, p): each group brought to sparsity t (never back), taking at
+    most p percent of its live entries (p None: no cap);
     scope "global" ranks all the weights together, "layer" each layer's on its
     own (a dense layer's incoming blocks, a conv, a recurrent layer's two
     weights); seed is the random saliency's. Candidates go in the model's
@@ -210,17 +212,18 @@ def prune(model, blocks, amount, saliency="magnitude", scope="global", seed=0):
     beyond = next((w for w in in_scope if w.kind != "dense"), None)
     if saliency == "synflow" and beyond is not None:
         raise ValueError(f"network {model.NAME}: saliency 'synflow' reaches the dense blocks only, not {beyond.kind} weight {beyond.name!r}")
-    groups = {}
-    for weight in in_scope:
-        groups.setdefault(weight.layer if scope == "layer" else "all", []).append(weight)
+    groups = _ranking_groups(in_scope, scope)
     draws = _random_saliencies(model, seed) if saliency == "random" else _synflow_saliencies(model) if saliency == "synflow" else None
     pruned = 0
-    for members in groups.values():
+    for members in groups:
         lives = [weight.live() for weight in members]
         indices = [torch.nonzero(live).reshape(-1) for live in lives]
         values = torch.cat([_saliency(w, live, saliency, draws)[i] for w, live, i in zip(members, lives, indices)])
         n = len(values)
-        wanted = min(amount[1], n) if amount[0] == "count" else math.floor(amount[1] / 100 * n)
+        if amount[0] == "sparsity":
+            wanted = _to_sparsity(n, sum(w.size for w in members), amount[1], amount[2])
+        else:
+            wanted = min(amount[1], n) if amount[0] == "count" else math.floor(amount[1] / 100 * n)
         if wanted <= 0:
             continue
         # A stable sort: among equal saliencies the earlier candidate goes first, as select.ts lowest breaks ties.
@@ -232,6 +235,22 @@ def prune(model, blocks, amount, saliency="magnitude", scope="global", seed=0):
             offset += len(connections)
         pruned += wanted
     return pruned
+
+
+def _ranking_groups(weights, scope):
+    """prune.ts rankingGroups: the whole scope, or under layer scope each layer's weights, in order."""
+    groups = {}
+    for weight in weights:
+        groups.setdefault(weight.layer if scope == "layer" else "all", []).append(weight)
+    return list(groups.values())
+
+
+def _to_sparsity(live, total, target, at_most_percent):
+    """prune.ts countToSparsity: how many of a group's live entries bring it to sparsity target, at most that percent of them."""
+    wanted = live - math.ceil((1 - target) * total - 1e-9)
+    if at_most_percent is not None:
+        wanted = min(wanted, math.floor(at_most_percent / 100 * live))
+    return max(0, wanted)
 
 
 def _rewind_point(s):
@@ -296,18 +315,17 @@ class Pruning:
         scope = set(self._scope(s))
         return [w for w in prunable_weights(self.model) if w.name in scope]
 
-    def _live_and_total(self, s):
-        weights = self._weights(s)
-        return sum(int(w.live().sum()) for w in weights), sum(w.size for w in weights)
+    def _below_target(self, s, target):
+        """schedule.ts belowTarget: whether an entry must go for the scope (under layer scope, some layer) to reach target."""
+        groups = _ranking_groups(self._weights(s), s.get("scope", "global"))
+        return any(_to_sparsity(sum(int(w.live().sum()) for w in g), sum(w.size for w in g), target, None) > 0 for g in groups)
 
     def _run(self, s, amount):
         return prune(self.model, self._scope(s), amount, s.get("saliency", "magnitude"), s.get("scope", "global"), s.get("seed", 0))
 
     def _prune_to(self, s, target):
-        live, total = self._live_and_total(s)
-        count = live - math.ceil((1 - target) * total - 1e-9)
-        if count > 0:
-            self._run(s, ("count", count))
+        if self._below_target(s, target):
+            self._run(s, ("sparsity", target, None))
 
     def at_creation(self):
         """The one-shot schedules of epoch 0, as createNetwork carries them out right after drawing the weights."""
@@ -343,10 +361,8 @@ class Pruning:
             first = s.get("start", s.get("every")) if s["kind"] == "iterative" else 0
             if s["kind"] == "iterative" and self.epoch >= first and (self.epoch - first) % s["every"] == 0:
                 due = True
-                live, total = self._live_and_total(s)
-                if total > 0 and 1 - live / total < s["target"] - 1e-12:
-                    to_target = live - math.ceil((1 - s["target"]) * total - 1e-9)
-                    pruned = self._run(s, ("count", min(to_target, math.floor(s["percent"] / 100 * live))))
+                if self._below_target(s, s["target"]):
+                    pruned = self._run(s, ("sparsity", s["target"], s["percent"]))
                     if pruned > 0 and _rewind_point(s) in self.snapshots:
                         self._rewind(_rewind_point(s))
         return due`;

@@ -15,8 +15,19 @@ import type { Tensor2D, Tensor4D } from "@tensorflow/tfjs-core";
 import { channelsLastMaps, featureMaps, prunedFeatureMaps, skipsPrunedChannels, type FeatureOptions } from "../features/forward.js";
 import { flattenChannelsFirst, fullMaps, type PrunedMaps } from "../features/pruned-maps.js";
 import type { FeatureStore } from "../features/store.js";
-import { concatPadded, concatPrunedPadded } from "./pruned-concat.js";
+import { concatPrunedPadded, padBottomRight } from "./pruned-concat.js";
 import type { CellStores } from "./store.js";
+
+/** `maps` side by side along channels, each padded with zeros below and to the right to the largest height and width. */
+export function concatPadded(maps: readonly Tensor4D[]): Tensor4D {
+  if (maps.length === 1) return maps[0]!;
+  const height = Math.max(...maps.map((m) => m.shape[1]));
+  const width = Math.max(...maps.map((m) => m.shape[2]));
+  return tf.concat(
+    maps.map((m) => padBottomRight(m, height, width)),
+    3,
+  );
+}
 
 /** How one kind of map goes through a stack and a concatenation: full maps, or pruned ones. */
 interface MapKind<M> {

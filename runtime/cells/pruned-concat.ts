@@ -1,8 +1,8 @@
 /**
- * The cells' concatenation along channels, each map zero-padded at the
- * bottom and right to the largest height and width: of full maps, and of
- * pruned ones (features/pruned-maps.ts), whose pruned channels stay out of
- * the computed maps. A padded pruned channel is its value where its map
+ * The cells' concatenation along channels (forward.ts concatPadded), each
+ * map zero-padded at the bottom and right to the largest height and width,
+ * of pruned maps (features/pruned-maps.ts), whose pruned channels stay out
+ * of the computed maps. A padded pruned channel is its value where its map
  * was and zero below and to the right: no longer the same everywhere, so
  * then the pruned channels become one [1, height, width, pruned] map.
  */
@@ -11,7 +11,7 @@ import type { Tensor4D } from "@tensorflow/tfjs-core";
 import { isUniform, type PrunedMaps } from "../features/pruned-maps.js";
 
 /** `map` padded with zeros below and to the right to `height` × `width`. */
-function padBottomRight(map: Tensor4D, height: number, width: number): Tensor4D {
+export function padBottomRight(map: Tensor4D, height: number, width: number): Tensor4D {
   if (map.shape[1] === height && map.shape[2] === width) return map;
   return tf.pad(map, [
     [0, 0],
@@ -19,17 +19,6 @@ function padBottomRight(map: Tensor4D, height: number, width: number): Tensor4D 
     [0, width - map.shape[2]],
     [0, 0],
   ]);
-}
-
-/** `maps` side by side along channels, each padded with zeros below and to the right to the largest height and width. */
-export function concatPadded(maps: readonly Tensor4D[]): Tensor4D {
-  if (maps.length === 1) return maps[0]!;
-  const height = Math.max(...maps.map((m) => m.shape[1]));
-  const width = Math.max(...maps.map((m) => m.shape[2]));
-  return tf.concat(
-    maps.map((m) => padBottomRight(m, height, width)),
-    3,
-  );
 }
 
 /** The pruned channels of `maps`, concatenated in their order, as constants or (a padded one among them) as one map. */
@@ -42,7 +31,7 @@ function concatConstants(maps: readonly PrunedMaps[], height: number, width: num
   return withPruned.length === 1 ? part(withPruned[0]!) : tf.concat(withPruned.map(part), 3);
 }
 
-/** Pruned maps side by side along channels, as concatPadded puts full ones: channel c of map i is channel c + (channels of the maps before i). */
+/** Pruned maps side by side along channels, as forward.ts's concatPadded puts full ones: channel c of map i is channel c + (channels of the maps before i). */
 export function concatPrunedPadded(maps: readonly PrunedMaps[]): PrunedMaps {
   if (maps.length === 1) return maps[0]!;
   const height = Math.max(...maps.map((m) => m.values.shape[1]));
@@ -50,7 +39,10 @@ export function concatPrunedPadded(maps: readonly PrunedMaps[]): PrunedMaps {
   const offsets: number[] = [];
   maps.reduce((offset, m) => (offsets.push(offset), offset + m.live.length + m.pruned.length), 0);
   return {
-    values: concatPadded(maps.map((m) => m.values)),
+    values: tf.concat(
+      maps.map((m) => padBottomRight(m.values, height, width)),
+      3,
+    ),
     live: maps.flatMap((m, i) => m.live.map((c) => c + offsets[i]!)),
     pruned: maps.flatMap((m, i) => m.pruned.map((c) => c + offsets[i]!)),
     constants: concatConstants(maps, height, width),

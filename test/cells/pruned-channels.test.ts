@@ -3,7 +3,7 @@
  * cells, in the head's conv) runs without them: its outputs, gradients and
  * batch-norm running statistics are those of the same network computing
  * every channel with the pruned weights zeroed, and its convs are handed
- * only their live filters.
+ * only their live filters (all of them when some conv has none live).
  */
 import { describe, expect, it, vi } from "vitest";
 import { tf, type Model } from "../../runtime/index.js";
@@ -61,7 +61,7 @@ function channelMask(model: Model, conv: string, channels: readonly number[], sp
  * batch norm divides their rounding by √(ε + 0), 316× at the default ε,
  * and ε = 0.1 in the cells keeps that within 1e-5.
  */
-async function pair(backend: "cpu" | "wasm" = "cpu"): Promise<{ pruned: Model; zeroed: Model }> {
+async function pair(backend: "cpu" | "wasm" = "cpu", pruning: Record<string, readonly number[]> = PRUNED): Promise<{ pruned: Model; zeroed: Model }> {
   const [pruned, zeroed] = [await buildModel(SOURCE, { seed: 3, backend }), await buildModel(SOURCE, { seed: 3, backend })] as [Model, Model];
   pruned.parameters
     .filter((p) => /\.(bias|gain|shift)$/.test(p.name))
@@ -71,7 +71,7 @@ async function pair(backend: "cpu" | "wasm" = "cpu"): Promise<{ pruned: Model; z
       p.variable.assign(p.name.endsWith(".gain") ? sixteenths(8, 24) : p.name.endsWith(".shift") ? sixteenths(1, 8) : sixteenths(-8, 8));
       variable(zeroed, p.name).assign(p.variable);
     });
-  for (const [conv, channels] of Object.entries(PRUNED)) {
+  for (const [conv, channels] of Object.entries(pruning)) {
     const mask = channelMask(pruned, conv, channels, conv !== "head.conv");
     pruned.setMask(conv, mask);
     const weight = variable(zeroed, `${conv}.weight`);
@@ -151,6 +151,22 @@ describe("a cell network with pruned output channels", () => {
     for (const training of [false, true]) {
       expect(computed(zeroed, training)).toBe(all);
       expect(computed(pruned, training)).toBe(all - prunedCount);
+    }
+    tf.dispose(x);
+    pruned.dispose();
+    zeroed.dispose();
+  });
+
+  it("computes every channel when some conv has none live, with the same outputs in both modes", async () => {
+    const { pruned, zeroed } = await pair("cpu", { ...PRUNED, "cell3.conv1": [0, 1, 2, 3] });
+    const x = tf.randomUniform([BATCH, 2, 8, 8], 0, 1, "float32", 1);
+    calls.length = 0;
+    tf.dispose(pruned.predict(x));
+    expect(calls.filter(([batch]) => batch === BATCH).reduce((n, [, filters]) => n + filters, 0)).toBe(pruned.features.reduce((n, f) => n + (f.weightShape?.[3] ?? 0), 0));
+    for (const training of [true, false]) {
+      const [p, z] = [pruned.predict(x, { training }), zeroed.predict(x, { training })];
+      expect(maxDifference(p, z)).toBeLessThan(1e-5);
+      tf.dispose([p, z]);
     }
     tf.dispose(x);
     pruned.dispose();

@@ -13,6 +13,7 @@
 type Benchmark = () => string[] | Promise<string[]>;
 
 const benchmarks: Record<string, Benchmark> = {
+  "cell-pruning": async () => (await import("./cell-pruning.js")).benchCellPruning(),
   conv: async () => (await import("./conv.js")).benchConv(),
   extraction: async () => (await import("./extraction.js")).benchExtraction(),
   fusion: async () => (await import("./fusion.js")).benchFusion(),

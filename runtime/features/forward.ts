@@ -12,7 +12,7 @@ import { maskedConv2d, type ConvGeometry } from "../kernels/conv/masked-conv.js"
 import type { ActivationName } from "../spec.js";
 import { batchNorm } from "./batch-norm.js";
 import { windowGeometry } from "./shapes.js";
-import { flattenChannelsFirst, prunedActivation, prunedConv, prunedNorm, prunedPool, type PrunedMaps } from "./pruned-maps.js";
+import { flattenChannelsFirst, fullMaps, prunedActivation, prunedConv, prunedNorm, prunedPool, type PrunedMaps } from "./pruned-maps.js";
 import { liveChannels } from "./masks.js";
 import type { ConvStore, FeatureStore, WindowStore } from "./store.js";
 
@@ -67,8 +67,13 @@ function paddedAvgPool(x: Tensor4D, size: [number, number], stride: [number, num
   return tf.div(sums, counts);
 }
 
-/** Whether every conv keeps at least one output channel: then the maps are carried without their pruned channels (pruned-maps.ts). */
-function everyConvComputes(stores: readonly FeatureStore[]): boolean {
+/**
+ * Whether `stores` (a feature stack, or every stack of a cell network) run
+ * without their pruned channels (pruned-maps.ts): when every conv keeps at
+ * least one output channel. The one rule for feature stacks and cells;
+ * `options`, how the pass runs, is where a rule on it belongs.
+ */
+export function skipsPrunedChannels(stores: readonly FeatureStore[], _options: FeatureOptions): boolean {
   return stores.every((store) => store.kind !== "conv" || liveChannels(store).length > 0);
 }
 
@@ -86,6 +91,13 @@ function fullStep(maps: Tensor4D, store: FeatureStore, first: boolean, options: 
       ? maskedConv2d(maps, store.weight, store.mask, store.bias, convGeometry(store), { inputNeedsGradient: !first })
       : batchNorm(maps, store, options.training);
   return store.layer.activate ? activate(options.activation, next) : next;
+}
+
+/** The layers of `stores` over pruned maps, computing only live channels. `readsData`: as for featureMaps. */
+export function prunedFeatureMaps(stores: readonly FeatureStore[], maps: PrunedMaps, options: FeatureOptions, readsData: boolean): PrunedMaps {
+  let next = maps;
+  stores.forEach((store, i) => (next = layerStep(next, store, readsData && i === 0, options)));
+  return next;
 }
 
 /** A batch of flattened channels-first samples of `inputShape` as NHWC maps. */
@@ -112,12 +124,7 @@ export function featureMaps(stores: readonly FeatureStore[], maps: Tensor4D, opt
 export function featureForward(stores: readonly FeatureStore[], x: Tensor2D, inputShape: readonly number[], options: FeatureOptions): Tensor2D {
   const batch = x.shape[0];
   const input = channelsLastMaps(x, inputShape);
-  if (everyConvComputes(stores)) {
-    const all = Array.from({ length: inputShape[0]! }, (_, c) => c);
-    let pruned: PrunedMaps = { values: input, live: all, pruned: [], constants: tf.zeros([0]) };
-    stores.forEach((store, i) => (pruned = layerStep(pruned, store, i === 0, options)));
-    return flattenChannelsFirst(pruned);
-  }
+  if (skipsPrunedChannels(stores, options)) return flattenChannelsFirst(prunedFeatureMaps(stores, fullMaps(input), options, true));
   const maps = featureMaps(stores, input, options, true);
   const [, height, width, channels] = maps.shape;
   return tf.reshape(tf.transpose(maps, [0, 3, 1, 2]), [batch, channels * height * width]);

@@ -7,6 +7,13 @@
  * or without padding, as TensorFlow.js pools ignore padded entries). So a
  * map is its live channels, computed, and one number per pruned channel.
  *
+ * A cell network's concatenation zero-pads smaller maps at the bottom and
+ * right: a pruned channel so padded is no longer the same everywhere, but
+ * it is still the same for every sample. Then the pruned channels are kept
+ * as one map [1, height, width, pruned] for the whole batch, which batch
+ * norm, the activation and pooling carry on as a batch of one (batch norm's
+ * statistics over it are the batch's: every sample holds the same values).
+ *
  * The next conv reads the live channels through its filters' live slice;
  * the pruned channels' contribution does not depend on the sample, so it is
  * one convolution of a single constant map (the padding makes it differ at
@@ -27,15 +34,57 @@ export interface PrunedMaps {
   /** [batch, height, width, live channels]: the channels `live` names, in that order. */
   readonly values: Tensor4D;
   readonly live: readonly number[];
-  /** The pruned channels, each the same at every position: `constants[k]` is channel `pruned[k]`'s value. */
   readonly pruned: readonly number[];
-  readonly constants: Tensor1D;
+  /**
+   * The pruned channels' values, the same for every sample: [1, 1, 1, pruned]
+   * when each is the same at every position too (`constants[k]` is channel
+   * `pruned[k]`'s value), else [1, height, width, pruned].
+   */
+  readonly constants: Tensor4D;
+}
+
+/** `maps` with every channel live: where a pruned stack starts. */
+export function fullMaps(maps: Tensor4D): PrunedMaps {
+  return { values: maps, live: Array.from({ length: maps.shape[3] }, (_, c) => c), pruned: [], constants: tf.zeros([1, 1, 1, 0]) };
+}
+
+/** One value per channel as constants the same at every position. */
+function uniform(values: Tensor1D): Tensor4D {
+  return tf.reshape(values, [1, 1, 1, values.shape[0]]);
+}
+
+/** Whether the pruned channels are each the same at every position. */
+export function isUniform(x: PrunedMaps): boolean {
+  return x.constants.shape[1] === 1 && x.constants.shape[2] === 1;
+}
+
+/**
+ * `t` along `axis` at `indices`. pickChannels' gradient exists for WASM,
+ * which cannot take a gather's; with no gradient being recorded (inference)
+ * a plain gather does, without the custom gradient's scope, which cost a
+ * cell network's forward about a fifth of its time.
+ */
+function gatherChannels<T extends tf.Tensor>(t: T, indices: readonly number[], axis: number = t.rank - 1): T {
+  return tf.engine().isTapeOn() ? pickChannels(t, indices, axis) : (tf.gather(t, Array.from(indices), axis) as T);
 }
 
 /** `t` along `axis` at `indices`, or `t` itself when they are all its channels in order. */
 function pick<T extends tf.Tensor>(t: T, indices: readonly number[], axis: number = t.rank - 1): T {
   const whole = indices.length === t.shape[axis] && indices.every((c, k) => c === k);
-  return whole ? t : pickChannels(t, indices, axis);
+  return whole ? t : gatherChannels(t, indices, axis);
+}
+
+/**
+ * The [rows, cols, inputs, outputs] part of an HWIO kernel: one gather over
+ * its flattened in × out axis, where picking each axis in turn took two (on
+ * WASM a gather costs about what a small conv does).
+ */
+function pickKernel(t: Tensor4D, inputs: readonly number[], outputs: readonly number[]): Tensor4D {
+  const [rows, cols, cin, cout] = t.shape;
+  const whole = (indices: readonly number[], size: number): boolean => indices.length === size && indices.every((c, k) => c === k);
+  if (whole(inputs, cin) && whole(outputs, cout)) return t;
+  const entries = inputs.flatMap((i) => outputs.map((o) => i * cout + o));
+  return tf.reshape(gatherChannels(tf.reshape(t, [rows * cols, cin * cout]), entries, 1), [rows, cols, inputs.length, outputs.length]);
 }
 
 /** Channel c's position in the concatenation of the live channels and then the pruned ones. */
@@ -54,7 +103,7 @@ export function prunedConv(x: PrunedMaps, store: ConvStore, geometry: ConvGeomet
   const channels = store.layer.channels;
   const liveSet = new Set(liveOut);
   const pruned = Array.from({ length: channels }, (_, c) => c).filter((c) => !liveSet.has(c));
-  const slice = (t: Tensor4D, inputs: readonly number[]): Tensor4D => pick(pick(t, liveOut, 3), inputs, 2);
+  const slice = (t: Tensor4D, inputs: readonly number[]): Tensor4D => pickKernel(t, inputs, liveOut);
   const bias = pick(store.bias, liveOut);
   const [, height, width] = x.values.shape;
   // The pruned inputs' share with the bias: the same for every sample, added where the live conv adds its bias.
@@ -65,31 +114,43 @@ export function prunedConv(x: PrunedMaps, store: ConvStore, geometry: ConvGeomet
           inputNeedsGradient: true,
         });
   const values = maskedConv2d(x.values, slice(store.weight, x.live), slice(store.mask, x.live), offset, geometry, { inputNeedsGradient });
-  return { values, live: liveOut, pruned, constants: pruned.length === 0 ? tf.zeros([0]) : pickChannels(store.bias, pruned) };
+  return { values, live: liveOut, pruned, constants: pruned.length === 0 ? tf.zeros([1, 1, 1, 0]) : uniform(gatherChannels(store.bias, pruned)) };
 }
 
-/** Batch norm over a pruned map; in training a pruned channel's batch mean is its value and its variance 0. */
+/**
+ * The pruned channels' batch statistics: their map's, as every sample holds
+ * the same values; the unbiased variance counts every sample's positions.
+ * For constants the same everywhere, the mean is each value and the variance 0.
+ */
+function constantStatistics(constants: Tensor4D, batch: number): { mean: Tensor1D; variance: Tensor1D; unbiased: Tensor1D } {
+  const count = batch * constants.shape[1] * constants.shape[2];
+  const { mean, variance } = tf.moments(constants, [0, 1, 2]) as { mean: Tensor1D; variance: Tensor1D };
+  return { mean, variance, unbiased: count > 1 ? tf.mul(variance, count / (count - 1)) : variance };
+}
+
+/** Batch norm over a pruned map; in training the pruned channels are normalised by their own statistics (a constant one to its shift). */
 export function prunedNorm(x: PrunedMaps, store: NormStore, training: boolean): PrunedMaps {
   const { epsilon } = store.layer;
-  const withConstants = (constants: () => Tensor1D): Tensor1D => (x.pruned.length === 0 ? x.constants : constants());
   if (!training) {
-    const norm = (t: tf.Tensor, channels: readonly number[]): tf.Tensor =>
-      inferenceNorm(t, pick(store.gain, channels), pick(store.shift, channels), pick(store.mean, channels), pick(store.variance, channels), epsilon);
-    return { ...x, values: norm(x.values, x.live) as Tensor4D, constants: withConstants(() => norm(x.constants, x.pruned) as Tensor1D) };
+    // inferenceNorm's own scale, over every channel once, then picked: one gather fewer per part, the same rounding.
+    const scale = tf.mul(store.gain, tf.rsqrt(tf.add(store.variance, epsilon)));
+    const norm = <T extends tf.Tensor>(t: T, channels: readonly number[]): T =>
+      tf.add(tf.mul(tf.sub(t, pick(store.mean, channels)), pick(scale, channels)), pick(store.shift, channels)) as T;
+    return { ...x, values: norm(x.values, x.live), constants: x.pruned.length === 0 ? x.constants : norm(x.constants, x.pruned) };
   }
+  const [gain, shift] = [pick(store.gain, x.live), pick(store.shift, x.live)];
+  if (x.pruned.length === 0) return { ...x, values: trainingNorm(x.values, gain, shift, epsilon, (mean, unbiased) => updateRunning(store, mean, unbiased)) };
+  const stats = constantStatistics(x.constants, x.values.shape[0]);
   const order = positions(x.live, x.pruned);
-  const values = trainingNorm(x.values, pick(store.gain, x.live), pick(store.shift, x.live), epsilon, (mean, unbiased) => {
-    if (x.pruned.length === 0) return updateRunning(store, mean, unbiased);
-    const all = (live: Tensor1D, prunedPart: Tensor1D): Tensor1D => tf.gather(tf.concat([live, prunedPart]), order);
-    updateRunning(store, all(mean, x.constants), all(unbiased, tf.zeros([x.pruned.length])));
-  });
-  // (c − c) / √(0 + ε) · γ + β: a constant channel normalises to its shift.
-  return { ...x, values, constants: withConstants(() => pickChannels(store.shift, x.pruned)) };
+  const all = (live: Tensor1D, prunedPart: Tensor1D): Tensor1D => tf.gather(tf.concat([live, prunedPart]), order);
+  const values = trainingNorm(x.values, gain, shift, epsilon, (mean, unbiased) => updateRunning(store, all(mean, stats.mean), all(unbiased, stats.unbiased)));
+  const constants = inferenceNorm(x.constants, gatherChannels(store.gain, x.pruned), gatherChannels(store.shift, x.pruned), stats.mean, stats.variance, epsilon);
+  return { ...x, values, constants };
 }
 
-/** A pooling of the live channels; the pruned ones, constant, stay as they are. */
+/** A pooling of the live channels; pruned ones the same everywhere stay as they are, pruned maps are pooled alike. */
 export function prunedPool(x: PrunedMaps, poolMaps: (maps: Tensor4D) => Tensor4D): PrunedMaps {
-  return { ...x, values: poolMaps(x.values) };
+  return { ...x, values: poolMaps(x.values), constants: isUniform(x) ? x.constants : poolMaps(x.constants) };
 }
 
 export function prunedActivation(x: PrunedMaps, activation: ActivationName): PrunedMaps {
@@ -116,8 +177,10 @@ export function flattenChannelsFirst(x: PrunedMaps): Tensor2D {
   let maps = x.values;
   if (x.pruned.length > 0) {
     const placed = tf.matMul(tf.reshape(x.values, [batch * height * width, liveCount]) as Tensor2D, placement(x.live, channels));
-    const constants = tf.matMul(tf.reshape(x.constants, [1, x.pruned.length]) as Tensor2D, placement(x.pruned, channels));
-    maps = tf.reshape(tf.add(placed, constants), [batch, height, width, channels]);
+    // [positions, channels]: one row added to every position, or (a padded map) a row per position, added to every sample.
+    const [, rows, cols] = x.constants.shape;
+    const constants = tf.matMul(tf.reshape(x.constants, [rows * cols, x.pruned.length]) as Tensor2D, placement(x.pruned, channels));
+    maps = tf.reshape(tf.add(tf.reshape(placed, [batch, height * width, channels]), constants), [batch, height, width, channels]);
   }
   return tf.reshape(tf.transpose(maps, [0, 3, 1, 2]), [batch, channels * height * width]);
 }

@@ -226,14 +226,14 @@ export class NetworkModel<I extends readonly number[], O extends readonly number
       denseGradients: this.denseGradients,
       inputNeedsGradient: this.featureStores.length > 0 || this.cellStores !== undefined || this.recurrentStore !== undefined,
     };
-    const features = { activation: this.spec.activation, training };
+    const features = { activation: this.spec.activation, training, denseWeightGradient: this.denseGradients };
     // Under dense gradients every structural connection must be in the kernels, so none is left out.
     const binding = this.denseGradients ? (this.fullBinding ?? this.bound()) : this.bound();
     return tf.tidy(() => {
       const flat = this.flatInput(method, x);
       const input =
         this.recurrentStore !== undefined
-          ? recurrentForward(this.recurrentStore, flat)
+          ? recurrentForward(this.recurrentStore, flat, this.denseGradients)
           : this.cellStores !== undefined
             ? cellForward(this.featureStores, this.cellStores, flat, this.spec.inputShape, features)
             : this.featureStores.length === 0
@@ -338,29 +338,31 @@ export class NetworkModel<I extends readonly number[], O extends readonly number
       throw new Error(`${this.name}.denseWeightGradients: expected { x, y } with two tensors`);
     }
     const weighted = this.stores.filter((s): s is KernelStore & { weight: Variable } => s.weight !== undefined);
+    // Conv and recurrent weights are stored in their masks' shapes, so their gradients are already row-major per mask.
+    const shaped = [...[...this.convs].map(([name, c]) => [name, c.weight] as const), ...[...this.recurrentMasks].map(([name, r]) => [name, r.weight] as const)];
+    const variables: Variable[] = [...weighted.map((s) => s.weight), ...shaped.map(([, v]) => v)];
     this.denseGradients = true;
     let gradients: Tensor[];
     if (this.bound().compacted) this.fullBinding = keepMade(() => this.rebind({ compact: false }));
     try {
       gradients = tf.tidy(() => {
-        const { grads } = tf.variableGrads(
-          () => lossOf(lossName, this.predict(data.x) as Tensor2D, data.y),
-          weighted.map((s) => s.weight),
-        );
-        return weighted.map((s) => grads[s.weight.name]!);
+        const { grads } = tf.variableGrads(() => lossOf(lossName, this.predict(data.x) as Tensor2D, data.y), variables);
+        return variables.map((v) => grads[v.name]!);
       });
     } finally {
       this.denseGradients = false;
       this.fullBinding?.dispose();
       this.fullBinding = undefined;
     }
-    const values = new Map<KernelStore, Float32Array>(weighted.map((s, i) => [s, gradients[i]!.dataSync() as Float32Array]));
+    const read = gradients.map((g) => g.dataSync() as Float32Array);
     tf.dispose(gradients);
+    const values = new Map<KernelStore, Float32Array>(weighted.map((s, i) => [s, read[i]!]));
     const result = new Map<string, Float32Array>();
     for (const [name, { store, slice }] of this.slices) {
       const perConnection = values.get(store);
       if (perConnection !== undefined) result.set(name, blockMatrix(store, slice, perConnection));
     }
+    shaped.forEach(([name], i) => result.set(name, read[weighted.length + i]!));
     return result;
   }
 

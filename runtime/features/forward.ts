@@ -20,6 +20,8 @@ export interface FeatureOptions {
   readonly activation: ActivationName;
   /** Batch norms use and update batch statistics (true) or use their running ones (false). */
   readonly training: boolean;
+  /** Conv weights get their gradient at every entry, masked ones too (Model.denseWeightGradients; default false). */
+  readonly denseWeightGradient?: boolean;
 }
 
 /** The geometry a conv runs with: its window, the padding its `same`/`valid` rule gives, and its outputs. */
@@ -83,7 +85,10 @@ function fullStep(maps: Tensor4D, store: FeatureStore, first: boolean, options: 
   if (store.kind === "window") return pool(maps, store);
   const next =
     store.kind === "conv"
-      ? maskedConv2d(maps, store.weight, store.mask, store.bias, convGeometry(store), { inputNeedsGradient: !first })
+      ? maskedConv2d(maps, store.weight, store.mask, store.bias, convGeometry(store), {
+          inputNeedsGradient: !first,
+          denseWeightGradient: options.denseWeightGradient === true,
+        })
       : batchNorm(maps, store, options.training);
   return store.layer.activate ? activate(options.activation, next) : next;
 }
@@ -112,7 +117,8 @@ export function featureMaps(stores: readonly FeatureStore[], maps: Tensor4D, opt
 export function featureForward(stores: readonly FeatureStore[], x: Tensor2D, inputShape: readonly number[], options: FeatureOptions): Tensor2D {
   const batch = x.shape[0];
   const input = channelsLastMaps(x, inputShape);
-  if (everyConvComputes(stores)) {
+  // Dense weight gradients need every channel computed: a pruned channel's weights get a gradient too.
+  if (options.denseWeightGradient !== true && everyConvComputes(stores)) {
     const all = Array.from({ length: inputShape[0]! }, (_, c) => c);
     let pruned: PrunedMaps = { values: input, live: all, pruned: [], constants: tf.zeros([0]) };
     stores.forEach((store, i) => (pruned = layerStep(pruned, store, i === 0, options)));

@@ -3,7 +3,9 @@
  * product of every step and gate is one matMul over [batch · steps, inputs];
  * each step then adds one product of the hidden state with the hidden weight
  * [hidden, gates · hidden], all gates at once. Weights enter masked
- * (weight ⊙ mask), so a masked weight's gradient is exactly 0.
+ * (weight ⊙ mask), so a masked weight's gradient is exactly 0 — except under
+ * `denseWeightGradient`, where the gradient passes the mask unmasked (what
+ * RigL ranks where to regrow by; the forward is the same).
  */
 import * as tf from "@tensorflow/tfjs-core";
 import type { Tensor2D, Tensor3D } from "@tensorflow/tfjs-core";
@@ -14,6 +16,16 @@ interface StepState {
   readonly h: Tensor2D;
   /** The lstm's cell; absent for rnn and gru. */
   readonly c?: Tensor2D;
+}
+
+/** w ⊙ m whose gradient for w is the product's own gradient at every entry, masked ones too. */
+const unmaskedGradient = tf.customGrad((w, m, save) => {
+  void save;
+  return { value: tf.mul(w as Tensor2D, m as Tensor2D), gradFunc: (dy: tf.Tensor) => [dy, tf.zerosLike(m as Tensor2D)] };
+});
+
+function maskedWeight(weight: Tensor2D, mask: Tensor2D, denseWeightGradient: boolean): Tensor2D {
+  return (denseWeightGradient ? unmaskedGradient(weight, mask) : tf.mul(weight, mask)) as Tensor2D;
 }
 
 type Gates = (xt: Tensor2D, state: StepState, u: Tensor2D) => StepState;
@@ -61,11 +73,12 @@ export function recurrentLayer(
   kind: RecurrentKind,
   activation: "tanh" | "relu",
   real?: readonly Tensor2D[],
+  denseWeightGradient = false,
 ): { sequence: Tensor3D; final: Tensor2D } {
   const [batch, steps, inputs] = x.shape;
   const width = layer.gates * layer.hidden;
-  const w = tf.mul(layer.inputWeight, layer.inputMask) as Tensor2D;
-  const u = tf.mul(layer.hiddenWeight, layer.hiddenMask) as Tensor2D;
+  const w = maskedWeight(layer.inputWeight, layer.inputMask, denseWeightGradient);
+  const u = maskedWeight(layer.hiddenWeight, layer.hiddenMask, denseWeightGradient);
   const xw = tf.reshape(tf.add(tf.matMul(tf.reshape(x, [batch * steps, inputs]), w), layer.bias), [batch, steps, width]) as Tensor3D;
   const perStep = tf.unstack(xw, 1) as Tensor2D[];
   const step = stepOf(kind, activation);
@@ -95,13 +108,14 @@ function splitFlags(sequence: Tensor3D, padded: boolean): { values: Tensor3D; re
  * Layer 0 of the network for `x` [batch, steps · features] (the flattened
  * input): the last layer's hidden state at the last step [batch, hidden], or
  * at every step [batch, steps · hidden]. Runs inside the caller's `tf.tidy`.
+ * `denseWeightGradient`: the weights' gradients at every entry, masked ones too.
  */
-export function recurrentForward(store: RecurrentStore, x: Tensor2D): Tensor2D {
+export function recurrentForward(store: RecurrentStore, x: Tensor2D, denseWeightGradient = false): Tensor2D {
   const { spec, steps } = store;
   const batch = x.shape[0];
   const split = splitFlags(tf.reshape(x, [batch, steps, x.shape[1] / steps]) as Tensor3D, spec.padded === true);
   let sequence = split.values;
   let final: Tensor2D | undefined;
-  for (const layer of store.layers) ({ sequence, final } = recurrentLayer(sequence, layer, spec.kind, spec.activation, split.real));
+  for (const layer of store.layers) ({ sequence, final } = recurrentLayer(sequence, layer, spec.kind, spec.activation, split.real, denseWeightGradient));
   return spec.output === "all" ? tf.reshape(sequence, [batch, steps * sequence.shape[2]]) : final!;
 }

@@ -26,6 +26,8 @@ export interface ConvGeometry extends Taps {
 export interface ConvOptions {
   /** Whether anything upstream needs the input's gradient (false for the first layer). */
   readonly inputNeedsGradient: boolean;
+  /** The weight gradient at every entry, masked ones too (RigL ranks where to regrow by it); default false: masked entries get 0. */
+  readonly denseWeightGradient?: boolean;
 }
 
 type SaveFunction = (tensors: Tensor[]) => void;
@@ -113,7 +115,8 @@ export function maskedConv2d(x: Tensor4D, weight: Tensor4D, mask: Tensor4D, bias
       gradFunc: (dy, saved) => {
         const [p, e, maskSaved] = saved as [Tensor4D, Tensor4D, Tensor4D];
         const gradient = dy as Tensor4D;
-        const dw = tf.mul(weightGradient(p, gradient, geometry), maskSaved);
+        const full = weightGradient(p, gradient, geometry);
+        const dw = options.denseWeightGradient === true ? full : tf.mul(full, maskSaved);
         const db = (b as Tensor).rank === 1 ? tf.sum(gradient, [0, 1, 2]) : tf.sum(gradient, 0, true);
         const dx = options.inputNeedsGradient ? inputGradient(gradient, e, p.shape, geometry) : tf.zerosLike(input as Tensor);
         return [dx, dw, tf.zerosLike(maskSaved), db];

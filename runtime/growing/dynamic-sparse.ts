@@ -64,7 +64,7 @@ export function applySparseStart(model: Model, config: DynamicSparsity): void {
     shuffle(allowed, random);
     const mask = new Uint8Array(weight.size);
     for (const j of allowed.slice(0, Math.min(keep, allowed.length))) mask[j] = 1;
-    model.setMask(weight.name, mask);
+    setMasked(model, weight, mask, readWeights(model, weight));
   });
 }
 
@@ -172,10 +172,22 @@ function updateWeight(model: Model, scoped: ScopedWeight, fraction: number, grad
   const fanIn = new Uint32Array(cols);
   mask.forEach((m, i) => m === 1 && fanIn[i % cols]!++);
   for (const i of grow) next[i] = config.regrow === "random" ? random.uniform(-1, 1) * initLimit(model.spec.activation, fanIn[i % cols]!) : 0;
-  // Weights first: setting a recurrent mask then zeroes the dropped entries in storage, as pruning leaves them.
-  writeWeights(model, weight, next);
-  model.setMask(weight.name, mask);
+  setMasked(model, weight, mask, next);
   return k;
+}
+
+/**
+ * A weight's new mask and values, the values stored 0 wherever the mask is 0
+ * (every kind alike: a connection growth switches off keeps nothing, and one
+ * it switches on starts from what the update chose).
+ */
+function setMasked(model: Model, weight: PrunableWeight, mask: Uint8Array, values: Float32Array): void {
+  writeWeights(
+    model,
+    weight,
+    values.map((v, i) => (mask[i] === 1 ? v : 0)),
+  );
+  model.setMask(weight.name, mask);
 }
 
 function shuffle<T>(items: T[], random: Random): void {

@@ -42,9 +42,9 @@ function selects(selection: LayerSelection, name: string): boolean {
  * for all when it names none. `inputChannels` gives each conv's input
  * channels (a cell network's convs read maps made elsewhere in its graph). A random mask draws once per weight from its
  * own stream of `seed`, convs in order, weights row-major in the HWIO shape.
- * Learnable masks, mask files and `grow` that name a conv are reported:
- * they reach dense blocks only so far; pruning schedules reach convs (the
- * runtime ranks their weights), but synflow does not (see synflowReach).
+ * Learnable masks and mask files that name a conv are reported: they reach
+ * dense blocks only so far; pruning schedules and `grow` reach convs (the
+ * runtime ranks their weights), but synflow does not (see refuseSynflow).
  */
 export function applyFeatureMasks(
   network: CheckedNetwork,
@@ -70,7 +70,6 @@ export function applyFeatureMasks(
     }
   }
   for (const schedule of network.pruning) refuseSynflow(schedule, [...masks.keys()], "conv layer", bag);
-  if (network.growth) refuseNamed(network.growth.layers, masks, "dynamic sparse training (grow)", bag);
   return layers.map((layer) => {
     if (layer.kind !== "conv") return layer;
     const live = masks.get(layer.name)!;

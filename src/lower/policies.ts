@@ -7,6 +7,7 @@ import type { MaskFile } from "../elaborate/program.js";
 import type { DiagnosticBag } from "../diagnostics/diagnostic.js";
 import type { BlockIR, LayerIR, MaskIR } from "./ir.js";
 import { refuseSynflow } from "./features.js";
+import { closestName } from "../check/suggest.js";
 
 /**
  * Applies a network's `mask` and `prune` lines to its blocks. A layer name
@@ -15,8 +16,8 @@ import { refuseSynflow } from "./features.js";
  * blocks full, `mask random(density, seed)` keeps each live connection with
  * probability `density` (one draw per live entry, blocks in order), so both
  * are fixed at compile time, as is `mask file(...)`; learnable masks and pruning schedules go to the
- * runtime. A schedule's `layers=[…]` may also name convs (their weights) and
- * recurrent layers (their `.input` and `.hidden` weights).
+ * runtime. A schedule's or a grow line's `layers=[…]` may also name convs
+ * (their weights) and recurrent layers (their `.input` and `.hidden` weights).
  */
 export function applyPolicies(
   network: CheckedNetwork,
@@ -37,15 +38,9 @@ export function applyPolicies(
       if (convNames.has(name)) continue;
       const matching = named.get(name) ?? [];
       if (matching.length === 0) {
-        bag.report(
-          "DS2027",
-          selection.span,
-          [network.name, name],
-          `its layers are ${layers
-            .slice(1)
-            .map((l) => l.name)
-            .join(", ")}`,
-        );
+        const known = [...layers.slice(1).map((l) => l.name), ...convNames, ...recurrentNames];
+        const closest = closestName(name, [...known, ...named.keys()]);
+        bag.report("DS2027", selection.span, [network.name, name], closest === undefined ? `its layers are ${known.join(", ")}` : `did you mean '${closest}'?`);
         return undefined;
       }
       for (const layer of matching) targets.add(layer);
@@ -53,6 +48,16 @@ export function applyPolicies(
     const chosen: number[] = [];
     blocks.forEach((block, b) => targets.has(block.target) && chosen.push(b));
     return chosen;
+  };
+  /** What a prune or grow line's `layers=[…]` reaches: named convs' weights, named recurrent layers' `.input` and `.hidden`, the blocks entering the other names. */
+  const weightsNamed = (selection: LayerSelection): string[] | undefined => {
+    const recurrent = selection.names.filter((name) => recurrentNames.includes(name));
+    const others = selection.names.filter((name) => !recurrentNames.includes(name));
+    const convs = others.filter((name) => convNames.has(name));
+    // Only convs and recurrent layers named: no dense block (select would take all for an empty list).
+    const selected = others.length === convs.length ? [] : select({ ...selection, names: others });
+    if (selected === undefined) return undefined;
+    return [...convs, ...recurrent.flatMap((name) => [`${name}.input`, `${name}.hidden`]), ...selected.map((b) => blocks[b]!.name)];
   };
 
   let learnable: LearnableMaskSpec | undefined;
@@ -84,21 +89,15 @@ export function applyPolicies(
   for (const checked of network.pruning) {
     const { schedule, layers: selection } = checked;
     refuseSynflow(checked, recurrentNames, "recurrent layer", bag);
-    const recurrent = selection.names.filter((name) => recurrentNames.includes(name));
-    const others = selection.names.filter((name) => !recurrentNames.includes(name));
-    const convs = others.filter((name) => convNames.has(name));
-    // Only convs and recurrent layers named: no dense block (select would take all for an empty list).
-    const selected = others.length === convs.length ? [] : select({ ...selection, names: others });
-    if (selected === undefined) continue;
-    const weights = [...convs, ...recurrent.flatMap((name) => [`${name}.input`, `${name}.hidden`]), ...selected.map((b) => blocks[b]!.name)];
+    const weights = weightsNamed(selection);
+    if (weights === undefined) continue;
     pruning.push(selection.names.length === 0 ? schedule : { ...schedule, blocks: weights });
   }
   let growth: DynamicSparsity | undefined;
   if (network.growth) {
-    const selected = select(network.growth.layers);
-    if (selected !== undefined) {
-      growth = network.growth.layers.names.length === 0 ? network.growth.config : { ...network.growth.config, blocks: selected.map((b) => blocks[b]!.name) };
-    }
+    // Growth reaches what pruning reaches: every weight when it names none.
+    const weights = weightsNamed(network.growth.layers);
+    if (weights !== undefined) growth = network.growth.layers.names.length === 0 ? network.growth.config : { ...network.growth.config, blocks: weights };
   }
   return { pruning, ...(learnable ? { learnable } : {}), ...(growth ? { growth } : {}) };
 }

@@ -14,6 +14,7 @@ import { batchNorm } from "./batch-norm.js";
 import { windowGeometry } from "./shapes.js";
 import { flattenChannelsFirst, prunedActivation, prunedConv, prunedNorm, prunedPool, type PrunedMaps } from "./pruned-maps.js";
 import { liveChannels } from "./masks.js";
+import { effectiveMask, type LearnedMasks } from "../masks/learned.js";
 import type { ConvStore, FeatureStore, WindowStore } from "./store.js";
 
 export interface FeatureOptions {
@@ -22,6 +23,8 @@ export interface FeatureOptions {
   readonly training: boolean;
   /** Conv weights get their gradient at every entry, masked ones too (Model.denseWeightGradients; default false). */
   readonly denseWeightGradient?: boolean;
+  /** Convs whose masks learn, by name (masks/learned.ts). */
+  readonly learned?: LearnedMasks;
 }
 
 /** The geometry a conv runs with: its window, the padding its `same`/`valid` rule gives, and its outputs. */
@@ -80,16 +83,19 @@ function layerStep(maps: PrunedMaps, store: FeatureStore, first: boolean, option
   return store.layer.activate ? prunedActivation(next, options.activation) : next;
 }
 
+function convStep(maps: Tensor4D, store: ConvStore, first: boolean, options: FeatureOptions): Tensor4D {
+  const learned = options.learned?.get(store.layer.name);
+  return maskedConv2d(maps, store.weight, effectiveMask(store.mask, learned), store.bias, convGeometry(store), {
+    inputNeedsGradient: !first,
+    denseWeightGradient: options.denseWeightGradient === true,
+    maskNeedsGradient: learned !== undefined,
+  });
+}
+
 /** The feature layers over full maps: a conv with no live channel at all is its bias alone, from its masked weights. */
 function fullStep(maps: Tensor4D, store: FeatureStore, first: boolean, options: FeatureOptions): Tensor4D {
   if (store.kind === "window") return pool(maps, store);
-  const next =
-    store.kind === "conv"
-      ? maskedConv2d(maps, store.weight, store.mask, store.bias, convGeometry(store), {
-          inputNeedsGradient: !first,
-          denseWeightGradient: options.denseWeightGradient === true,
-        })
-      : batchNorm(maps, store, options.training);
+  const next = store.kind === "conv" ? convStep(maps, store, first, options) : batchNorm(maps, store, options.training);
   return store.layer.activate ? activate(options.activation, next) : next;
 }
 
@@ -117,8 +123,8 @@ export function featureMaps(stores: readonly FeatureStore[], maps: Tensor4D, opt
 export function featureForward(stores: readonly FeatureStore[], x: Tensor2D, inputShape: readonly number[], options: FeatureOptions): Tensor2D {
   const batch = x.shape[0];
   const input = channelsLastMaps(x, inputShape);
-  // Dense weight gradients need every channel computed: a pruned channel's weights get a gradient too.
-  if (options.denseWeightGradient !== true && everyConvComputes(stores)) {
+  // Dense weight gradients need every channel computed (a pruned channel's weights get a gradient too), and so do learned masks.
+  if (options.denseWeightGradient !== true && (options.learned?.size ?? 0) === 0 && everyConvComputes(stores)) {
     const all = Array.from({ length: inputShape[0]! }, (_, c) => c);
     let pruned: PrunedMaps = { values: input, live: all, pruned: [], constants: tf.zeros([0]) };
     stores.forEach((store, i) => (pruned = layerStep(pruned, store, i === 0, options)));

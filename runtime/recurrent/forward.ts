@@ -11,6 +11,7 @@ import * as tf from "@tensorflow/tfjs-core";
 import type { Tensor2D, Tensor3D } from "@tensorflow/tfjs-core";
 import type { RecurrentKind } from "../spec.js";
 import type { RecurrentLayerStore, RecurrentStore } from "./store.js";
+import { effectiveMask, type LearnedMasks } from "../masks/learned.js";
 
 interface StepState {
   readonly h: Tensor2D;
@@ -26,6 +27,13 @@ const unmaskedGradient = tf.customGrad((w, m, save) => {
 
 function maskedWeight(weight: Tensor2D, mask: Tensor2D, denseWeightGradient: boolean): Tensor2D {
   return (denseWeightGradient ? unmaskedGradient(weight, mask) : tf.mul(weight, mask)) as Tensor2D;
+}
+
+export interface RecurrentOptions {
+  /** The weights' gradients at every entry, masked ones too (Model.denseWeightGradients). */
+  readonly denseWeightGradient?: boolean;
+  /** Weights whose masks learn (`lstm1.input`, `lstm1.hidden`; masks/learned.ts): their masks get a gradient through weight ⊙ mask. */
+  readonly learned?: LearnedMasks;
 }
 
 type Gates = (xt: Tensor2D, state: StepState, u: Tensor2D) => StepState;
@@ -73,12 +81,13 @@ export function recurrentLayer(
   kind: RecurrentKind,
   activation: "tanh" | "relu",
   real?: readonly Tensor2D[],
-  denseWeightGradient = false,
+  options: RecurrentOptions = {},
 ): { sequence: Tensor3D; final: Tensor2D } {
   const [batch, steps, inputs] = x.shape;
   const width = layer.gates * layer.hidden;
-  const w = maskedWeight(layer.inputWeight, layer.inputMask, denseWeightGradient);
-  const u = maskedWeight(layer.hiddenWeight, layer.hiddenMask, denseWeightGradient);
+  const dense = options.denseWeightGradient === true;
+  const w = maskedWeight(layer.inputWeight, effectiveMask(layer.inputMask, options.learned?.get(`${layer.name}.input`)), dense);
+  const u = maskedWeight(layer.hiddenWeight, effectiveMask(layer.hiddenMask, options.learned?.get(`${layer.name}.hidden`)), dense);
   const xw = tf.reshape(tf.add(tf.matMul(tf.reshape(x, [batch * steps, inputs]), w), layer.bias), [batch, steps, width]) as Tensor3D;
   const perStep = tf.unstack(xw, 1) as Tensor2D[];
   const step = stepOf(kind, activation);
@@ -108,14 +117,13 @@ function splitFlags(sequence: Tensor3D, padded: boolean): { values: Tensor3D; re
  * Layer 0 of the network for `x` [batch, steps · features] (the flattened
  * input): the last layer's hidden state at the last step [batch, hidden], or
  * at every step [batch, steps · hidden]. Runs inside the caller's `tf.tidy`.
- * `denseWeightGradient`: the weights' gradients at every entry, masked ones too.
  */
-export function recurrentForward(store: RecurrentStore, x: Tensor2D, denseWeightGradient = false): Tensor2D {
+export function recurrentForward(store: RecurrentStore, x: Tensor2D, options: RecurrentOptions = {}): Tensor2D {
   const { spec, steps } = store;
   const batch = x.shape[0];
   const split = splitFlags(tf.reshape(x, [batch, steps, x.shape[1] / steps]) as Tensor3D, spec.padded === true);
   let sequence = split.values;
   let final: Tensor2D | undefined;
-  for (const layer of store.layers) ({ sequence, final } = recurrentLayer(sequence, layer, spec.kind, spec.activation, split.real, denseWeightGradient));
+  for (const layer of store.layers) ({ sequence, final } = recurrentLayer(sequence, layer, spec.kind, spec.activation, split.real, options));
   return spec.output === "all" ? tf.reshape(sequence, [batch, steps * sequence.shape[2]]) : final!;
 }

@@ -42,9 +42,9 @@ function selects(selection: LayerSelection, name: string): boolean {
  * for all when it names none. `inputChannels` gives each conv's input
  * channels (a cell network's convs read maps made elsewhere in its graph). A random mask draws once per weight from its
  * own stream of `seed`, convs in order, weights row-major in the HWIO shape.
- * Learnable masks and mask files that name a conv are reported: they reach
- * dense blocks only so far; pruning schedules and `grow` reach convs (the
- * runtime ranks their weights), but synflow does not (see refuseSynflow).
+ * Mask files that name a conv are reported: they reach dense blocks only so
+ * far; learnable masks, pruning schedules and `grow` reach convs (the
+ * runtime learns or ranks their weights), but synflow does not (see refuseSynflow).
  */
 export function applyFeatureMasks(
   network: CheckedNetwork,
@@ -58,8 +58,9 @@ export function applyFeatureMasks(
     if (layer.kind === "conv") masks.set(layer.name, new Uint8Array(layer.kernel[0] * layer.kernel[1] * inputChannels.get(layer.name)! * layer.channels).fill(1));
   }
   for (const policy of network.masks) {
-    if (policy.kind === "learnable" || policy.kind === "file") {
-      refuseNamed(policy.layers, masks, policy.kind === "learnable" ? "mask learnable(…)" : "mask file(…)", bag);
+    if (policy.kind === "learnable") continue; // learned at run time (policies.ts names its weights)
+    if (policy.kind === "file") {
+      refuseNamed(policy.layers, masks, "mask file(…)", bag);
       continue;
     }
     const random = createRandom(policy.kind === "random" ? policy.seed : 0);

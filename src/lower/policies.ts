@@ -62,12 +62,15 @@ export function applyPolicies(
 
   let learnable: LearnableMaskSpec | undefined;
   for (const policy of network.masks) {
-    const selected = select(policy.layers);
-    if (selected === undefined) continue;
     if (policy.kind === "learnable") {
-      learnable = { blocks: selected.map((b) => blocks[b]!.name), keep: policy.keep, temperature: policy.temperature, penalty: policy.penalty };
+      // Named, or every weight: convs', recurrent layers' and the blocks'.
+      const all = [...convNames, ...recurrentNames.flatMap((name) => [`${name}.input`, `${name}.hidden`]), ...blocks.map((b) => b.name)];
+      const weights = policy.layers.names.length === 0 ? all : weightsNamed(policy.layers);
+      if (weights !== undefined) learnable = { blocks: weights, keep: policy.keep, temperature: policy.temperature, penalty: policy.penalty };
       continue;
     }
+    const selected = select(policy.layers);
+    if (selected === undefined) continue;
     if (policy.kind === "file") {
       applyMaskFile(policy, maskFiles.get(policy.path)!, selected, layers, blocks, bag);
       continue;

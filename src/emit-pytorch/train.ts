@@ -199,6 +199,8 @@ def train(argv):
     if pruning.unsupported() is not None:
         parser.error(pruning.unsupported())
     growth = Growth(model, model.spec["growth"]) if model.spec.get("growth") else None
+    if growth is not None and growth.unsupported() is not None:
+        parser.error(growth.unsupported())
     if args.run is None:
         # What createNetwork does right after drawing: SET/RigL's sparse start, then pruning of epoch 0.
         if growth is not None:

@@ -49,14 +49,18 @@ export function applyPolicies(
     blocks.forEach((block, b) => targets.has(block.target) && chosen.push(b));
     return chosen;
   };
-  /** What a prune or grow line's `layers=[…]` reaches: named convs' weights, named recurrent layers' `.input` and `.hidden`, the blocks entering the other names. */
+  /** The blocks a line selects: every block when it names nothing; else those entering its names other than convs and recurrent layers (none if it names only those). */
+  const blocksNamed = (selection: LayerSelection): number[] | undefined => {
+    if (selection.names.length === 0) return select(selection);
+    const others = selection.names.filter((name) => !convNames.has(name) && !recurrentNames.includes(name));
+    return others.length === 0 ? [] : select({ ...selection, names: others });
+  };
+  /** What a named prune, grow or learnable line reaches: named convs' weights, named recurrent layers' `.input` and `.hidden`, the blocks entering the other names. */
   const weightsNamed = (selection: LayerSelection): string[] | undefined => {
-    const recurrent = selection.names.filter((name) => recurrentNames.includes(name));
-    const others = selection.names.filter((name) => !recurrentNames.includes(name));
-    const convs = others.filter((name) => convNames.has(name));
-    // Only convs and recurrent layers named: no dense block (select would take all for an empty list).
-    const selected = others.length === convs.length ? [] : select({ ...selection, names: others });
+    const selected = blocksNamed(selection);
     if (selected === undefined) return undefined;
+    const convs = selection.names.filter((name) => convNames.has(name));
+    const recurrent = selection.names.filter((name) => recurrentNames.includes(name));
     return [...convs, ...recurrent.flatMap((name) => [`${name}.input`, `${name}.hidden`]), ...selected.map((b) => blocks[b]!.name)];
   };
 
@@ -69,7 +73,7 @@ export function applyPolicies(
       if (weights !== undefined) learnable = { blocks: weights, keep: policy.keep, temperature: policy.temperature, penalty: policy.penalty };
       continue;
     }
-    const selected = select(policy.layers);
+    const selected = blocksNamed(policy.layers);
     if (selected === undefined) continue;
     if (policy.kind === "file") {
       applyMaskFile(policy, maskFiles.get(policy.path)!, selected, layers, blocks, bag);

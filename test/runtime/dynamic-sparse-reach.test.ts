@@ -3,6 +3,7 @@ import { describe, expect, it } from "vitest";
 import { applySparseStart, createNetwork, dynamicSparseHooks, tf, type DynamicSparsity, type Model, type Tensor2D } from "../../runtime/index.js";
 import { prunableWeights, readWeights, weightVariable, writeWeights, type PrunableWeight } from "../../runtime/pruning/weights.js";
 import { loss } from "../../runtime/training/losses.js";
+import { restoreSnapshot, takeSnapshot } from "../../runtime/training/snapshot.js";
 import { analyze, networkSpec } from "../../src/index.js";
 
 const CONV = `network C {
@@ -166,6 +167,26 @@ describe.each(cases)("dynamic sparse training over %s", (_, source) => {
     expect(b).toEqual(a);
     expect(c.masks).not.toEqual(a.masks);
   }, 60_000);
+});
+
+describe.each(cases)("snapshots of %s (early stopping's best epoch, training states)", (_, source) => {
+  it("bring back the conv and recurrent masks and weights growth moved since", async () => {
+    const model = await createNetwork(specOf(source), { backend: "cpu", seed: 3 });
+    const config: DynamicSparsity = { method: "rigl", sparsity: 0.6, every: 1, dropFraction: 0.5, decay: "constant", stop: 10 };
+    applySparseStart(model, config);
+    const weights = reached(model);
+    const masks = weights.map((w) => model.getMask(w.name));
+    const values = weights.map((w) => readWeights(model, w));
+    const snapshot = takeSnapshot(model);
+    const batch = batchFor(model, 7);
+    dynamicSparseHooks(model, config).batchEnd(batch);
+    expect(weights.map((w) => model.getMask(w.name))).not.toEqual(masks);
+    restoreSnapshot(model, snapshot, "the test's snapshot");
+    expect(weights.map((w) => model.getMask(w.name))).toEqual(masks);
+    expect(weights.map((w) => readWeights(model, w))).toEqual(values);
+    tf.dispose([batch.x, batch.y]);
+    model.dispose();
+  });
 });
 
 describe("the sparse start over conv weights", () => {

@@ -1,7 +1,7 @@
 /**
- * The PyTorch target's growth acts on dense blocks only: its trainer refuses
- * (names) a grow line that reaches a conv or recurrent weight rather than
- * growing something other than what the runtime grows.
+ * The PyTorch target's growth and learnable masks act on dense blocks only:
+ * its trainer refuses (names) a grow or learnable line that reaches a conv or
+ * recurrent weight rather than doing something other than what the runtime does.
  */
 import { spawnSync } from "node:child_process";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
@@ -22,6 +22,8 @@ const SOURCE = [
   network("ConvDense", CONV, "grow rigl(sparsity=0.5, stop=10, layers=[dense1, output])"),
   network("LstmAll", LSTM, "grow set(sparsity=0.5, stop=10)"),
   network("LstmDense", LSTM, "grow rigl(sparsity=0.5, stop=10, layers=[dense1])"),
+  network("LearnConv", CONV, "mask learnable()"),
+  network("LearnDense", CONV, "mask learnable(layers=[dense1])"),
 ].join("");
 
 describe("the PyTorch target's growth over conv and recurrent weights", () => {
@@ -33,7 +35,7 @@ describe("the PyTorch target's growth over conv and recurrent weights", () => {
       const dir = await mkdtemp(join(tmpdir(), "grow-reach-"));
       try {
         await writeFile(join(dir, "nets.py"), emitPytorch(plans!, { sourceName: "nets.ds" }));
-        const script = `import nets\nfor name in ${JSON.stringify(NAMES)}:\n    m = getattr(nets, name)()\n    print(name, nets.Growth(m, m.spec['growth']).unsupported())\n`;
+        const script = `import nets\nfor name in ${JSON.stringify(NAMES)}:\n    m = getattr(nets, name)()\n    print(name, nets.Growth(m, m.spec['growth']).unsupported())\nfor name in ['LearnConv', 'LearnDense']:\n    print(name, nets.learnable_unsupported(getattr(nets, name)()))\n`;
         const run = spawnSync(PYTHON, ["-c", script], { cwd: dir, encoding: "utf8", timeout: 120_000 });
         expect(run.stderr).not.toContain("Error");
         const tail = "which only the TypeScript runtime grows so far; name the dense layers in its layers=[...]";
@@ -43,6 +45,8 @@ describe("the PyTorch target's growth over conv and recurrent weights", () => {
           "ConvDense None",
           `LstmAll network LstmAll: grow reaches the recurrent weights (its layers=[...] is left out), ${tail}`,
           "LstmDense None",
+          "LearnConv network LearnConv: mask learnable reaches 'conv1', which only the TypeScript runtime learns so far; name the dense layers in its layers=[...]",
+          "LearnDense None",
         ]);
       } finally {
         await rm(dir, { recursive: true, force: true });

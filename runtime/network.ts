@@ -70,7 +70,13 @@ export async function createNetwork<I extends readonly number[] = readonly numbe
     features = withName(spec, () => createFeatureStores(spec.features ?? [], spec.inputShape as unknown as ChannelsFirst, spec.activation, seed));
     if (spec.cells !== undefined) cells = withName(spec, () => createStemCells(spec, features, seed));
     if (spec.recurrent !== undefined) recurrent = createRecurrentStore(spec.recurrent, spec.inputShape, seed);
-    learned = createLearnedMasks(spec.learnable, maskedWeights([...features, ...(cells?.all ?? [])], recurrent));
+    learned = withName(spec, () =>
+      createLearnedMasks(
+        spec.learnable,
+        maskedWeights([...features, ...(cells?.all ?? [])], recurrent),
+        spec.blocks.map((b) => b.name),
+      ),
+    );
     const rebind = (bindOptions?: BindOptions): Binding => withName(spec, () => bind(spec, stores, executionMode, graphKernelSupport(), limits, bindOptions));
     const binding = rebind();
     const parts = { spec, backend, executionMode, layers, blocks: blockInfos(spec), stores, binding, rebind, features, learned, ...(recurrent ? { recurrent } : {}) };

@@ -22,11 +22,21 @@ export interface LearnedMask {
 /** Learned masks by weight name; empty when the spec learns none outside dense blocks. */
 export type LearnedMasks = ReadonlyMap<string, LearnedMask>;
 
-/** Logits for each of `weights` (name and mask shape) that `learnable` names. */
-export function createLearnedMasks(learnable: LearnableMaskSpec | undefined, weights: readonly { name: string; shape: readonly number[] }[]): Map<string, LearnedMask> {
+/**
+ * Logits for each of `weights` (name and mask shape) that `learnable` names.
+ * @throws Error for a name that is neither one of `weights` nor one of `denseBlocks` (whose masks their kernel stores learn).
+ */
+export function createLearnedMasks(
+  learnable: LearnableMaskSpec | undefined,
+  weights: readonly { name: string; shape: readonly number[] }[],
+  denseBlocks: readonly string[],
+): Map<string, LearnedMask> {
   const result = new Map<string, LearnedMask>();
   if (learnable === undefined) return result;
   const named = new Set(learnable.blocks);
+  const known = [...denseBlocks, ...weights.map((w) => w.name)];
+  const unknown = learnable.blocks.find((name) => !known.includes(name));
+  if (unknown !== undefined) throw new Error(`learnable masks name unknown weight '${unknown}'; the weights are ${known.map((n) => `'${n}'`).join(", ")}`);
   for (const { name, shape } of weights) {
     if (!named.has(name)) continue;
     const size = shape.reduce((a, b) => a * b, 1);

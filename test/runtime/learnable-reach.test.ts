@@ -98,6 +98,15 @@ describe.each(cases)("learnable masks over %s", (_, source, plainSource, weights
   });
 });
 
+describe("learnable masks in a spec", () => {
+  it("refuse a name that is no weight of the network, listing the weights", async () => {
+    const spec = specOf(gru("mask learnable(layers=[gru1])"));
+    await expect(createNetwork({ ...spec, learnable: { ...spec.learnable!, blocks: ["gru1.hiden"] } }, { backend: "cpu" })).rejects.toThrow(
+      "R: learnable masks name unknown weight 'gru1.hiden'; the weights are 'recurrent->output', 'gru1.input', 'gru1.hidden', 'gru2.input', 'gru2.hidden'",
+    );
+  });
+});
+
 describe("mask learnable(…) in the language", () => {
   it("names convs and recurrent weights, and without layers every weight", () => {
     expect(specOf(conv("mask learnable(layers=[conv2])")).learnable!.blocks).toEqual(["conv2"]);

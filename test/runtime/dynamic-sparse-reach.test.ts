@@ -150,6 +150,27 @@ describe.each(cases)("dynamic sparse training over %s", (_, source) => {
     model.dispose();
   }, 60_000);
 
+  it("gives every entry, masked ones too, the same dense gradient on the WASM backend as on the CPU", async () => {
+    const gradients = async (backend: "cpu" | "wasm"): Promise<Map<string, Float32Array>> => {
+      const model = await createNetwork(specOf(source), { backend, seed: 4 });
+      expect(model.backend).toBe(backend);
+      applySparseStart(model, { method: "rigl", sparsity: 0.5, every: 1, dropFraction: 0.3, stop: 10 });
+      const batch = batchFor(model, 8);
+      const result = model.denseWeightGradients(batch);
+      tf.dispose([batch.x, batch.y]);
+      model.dispose();
+      return result;
+    };
+    const cpu = await gradients("cpu");
+    const wasm = await gradients("wasm");
+    expect([...wasm.keys()]).toEqual([...cpu.keys()]);
+    for (const [name, g] of cpu) {
+      const other = wasm.get(name)!;
+      g.forEach((v, k) => expect(Math.abs(other[k]! - v)).toBeLessThan(1e-5 + 1e-4 * Math.abs(v)));
+      expect(g.some((v) => v !== 0)).toBe(true);
+    }
+  }, 60_000);
+
   it("gives identical masks and weights for the same seeds, and another sparse start for another seed", async () => {
     const run = async (seed: number): Promise<{ masks: Uint8Array[]; values: Float32Array[] }> => {
       const model = await createNetwork(specOf(source), { backend: "cpu", seed: 1 });

@@ -56,8 +56,8 @@ export function applySparseStart(model: Model, config: DynamicSparsity): void {
   validate(model, config);
   const scope = scopeOf(model, config);
   const random = createRandom(config.seed ?? 0);
-  const blocks = scope.map((s) => s.weight);
-  const densities = config.distribution === "erk" ? erkDensities(blocks, 1 - config.sparsity) : blocks.map(() => 1 - config.sparsity);
+  const weights = scope.map((s) => s.weight);
+  const densities = config.distribution === "erk" ? erkDensities(weights, 1 - config.sparsity) : weights.map(() => 1 - config.sparsity);
   scope.forEach(({ weight, allowed: structure }, i) => {
     const allowed = Array.from(structure.keys()).filter((j) => structure[j] === 1);
     const keep = Math.round(densities[i]! * weight.size);
@@ -69,16 +69,16 @@ export function applySparseStart(model: Model, config: DynamicSparsity): void {
 }
 
 /** ERK densities: ε · Σ shape / Π shape, ε chosen for the overall density, weights that would exceed 1 made dense. */
-function erkDensities(blocks: readonly PrunableWeight[], density: number): number[] {
-  const raw = blocks.map((b) => b.shape.reduce((a, d) => a + d, 0) / b.size);
+function erkDensities(weights: readonly PrunableWeight[], density: number): number[] {
+  const raw = weights.map((w) => w.shape.reduce((a, d) => a + d, 0) / w.size);
   const dense = new Set<number>();
-  const budget = density * blocks.reduce((n, b) => n + b.size, 0);
+  const budget = density * weights.reduce((n, b) => n + b.size, 0);
   for (;;) {
-    const fixed = [...dense].reduce((n, i) => n + blocks[i]!.size, 0);
-    const scaled = blocks.reduce((n, b, i) => n + (dense.has(i) ? 0 : raw[i]! * b.size), 0);
+    const fixed = [...dense].reduce((n, i) => n + weights[i]!.size, 0);
+    const scaled = weights.reduce((n, b, i) => n + (dense.has(i) ? 0 : raw[i]! * b.size), 0);
     const epsilon = (budget - fixed) / scaled;
-    const over = blocks.findIndex((_, i) => !dense.has(i) && epsilon * raw[i]! > 1);
-    if (over === -1) return blocks.map((_, i) => (dense.has(i) ? 1 : epsilon * raw[i]!));
+    const over = weights.findIndex((_, i) => !dense.has(i) && epsilon * raw[i]! > 1);
+    if (over === -1) return weights.map((_, i) => (dense.has(i) ? 1 : epsilon * raw[i]!));
     dense.add(over);
   }
 }
@@ -102,7 +102,7 @@ export interface GrowthHooks {
 
 export function dynamicSparseHooks(model: Model, config: DynamicSparsity, events: GrowthEvent[] = []): GrowthHooks {
   validate(model, config);
-  const blocks = scopeOf(model, config);
+  const scope = scopeOf(model, config);
   let random = createRandom((config.seed ?? 0) + 1);
   let step = 0;
   let epoch = 0;
@@ -117,8 +117,8 @@ export function dynamicSparseHooks(model: Model, config: DynamicSparsity, events
       const gradients = config.method === "rigl" ? model.denseWeightGradients(batch) : undefined;
       let dropped = 0;
       let regrown = 0;
-      for (const block of blocks) {
-        const result = updateWeight(model, block, fraction, gradients?.get(block.weight.name), random, config);
+      for (const scoped of scope) {
+        const result = updateWeight(model, scoped, fraction, gradients?.get(scoped.weight.name), random, config);
         dropped += result;
         regrown += result;
       }

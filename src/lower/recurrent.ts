@@ -85,7 +85,7 @@ export function applyRecurrentMasks(
     const [input, hidden] = [encoded(`${layer}.input`), encoded(`${layer}.hidden`)];
     return { ...(input === undefined ? {} : { input }), ...(hidden === undefined ? {} : { hidden }) };
   });
-  const { masks: _, ...rest } = spec;
-  void _;
-  return masks.some((m) => m.input !== undefined || m.hidden !== undefined) ? { ...rest, masks } : rest;
+  // The spec's `masks` is absent when every weight is full.
+  const { masks: before, ...rest } = spec;
+  return masks.some((m) => m.input !== undefined || m.hidden !== undefined) || before !== undefined ? { ...rest, masks } : rest;
 }

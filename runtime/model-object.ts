@@ -18,6 +18,7 @@ import { disposeFeatureStores, featureParameters, featureState, type ConvStore, 
 import type { BackendName, BatchRank, BlockInfo, ExecutionStep, FeatureInfo, LayerInfo, Model, Parameter, PredictOptions, RecurrentInfo } from "./model.js";
 import { liveOf, prunableWeights, type PrunableWeight } from "./pruning/weights.js";
 import { recurrentForward } from "./recurrent/forward.js";
+import { currentMask, disposeLearnedMasks, keptAndAllowed, learnedParameters, type LearnedMasks } from "./masks/learned.js";
 import { disposeRecurrentStore, recurrentBlocks, recurrentParameters, setRecurrentMask, type RecurrentStore } from "./recurrent/store.js";
 import { blockMask, blockMatrix, blockWeights, liveCount, readVariable, setBlockMask, setBlockWeights, writeVariable } from "./storage/blocks.js";
 import { disposeStore, storeVariables, type KernelStore } from "./storage/kernel-store.js";
@@ -48,6 +49,8 @@ export interface ModelParts {
   readonly features: readonly FeatureStore[];
   /** The recurrent stack's store (undefined without `recurrent`). */
   readonly recurrent?: RecurrentStore;
+  /** Learnable masks over conv and recurrent weights, by weight name (empty without). */
+  readonly learned: LearnedMasks;
 }
 
 function shapeText(shape: readonly (number | string)[]): string {
@@ -77,6 +80,7 @@ export class NetworkModel<I extends readonly number[], O extends readonly number
   private readonly convs = new Map<string, ConvStore>();
   private readonly recurrentStore: RecurrentStore | undefined;
   private readonly recurrentMasks = new Map<string, ReturnType<typeof recurrentBlocks>[number]>();
+  private readonly learned: LearnedMasks;
   /** Made again when a mask changed since (see `bound`): the cost model then decides for the live connections. */
   private binding: Binding;
   private readonly rebind: (options?: BindOptions) => Binding;
@@ -113,7 +117,8 @@ export class NetworkModel<I extends readonly number[], O extends readonly number
     this.recurrentStore = parts.recurrent;
     for (const block of recurrentBlocks(parts.recurrent)) this.recurrentMasks.set(block.name, block);
     this.recurrent = recurrentInfos(parts.recurrent);
-    const variables = [...featureParameters(allFeatures), ...recurrentParameters(parts.recurrent), ...parts.stores.flatMap(storeVariables)];
+    this.learned = parts.learned;
+    const variables = [...featureParameters(allFeatures), ...recurrentParameters(parts.recurrent), ...learnedParameters(parts.learned), ...parts.stores.flatMap(storeVariables)];
     this.parameters = Object.freeze(variables.map((p) => Object.freeze({ ...p })));
     for (const store of parts.stores) {
       this.storeOfLayer.set(store.targetName, store);
@@ -227,14 +232,14 @@ export class NetworkModel<I extends readonly number[], O extends readonly number
       denseGradients: this.denseGradients,
       inputNeedsGradient: this.featureStores.length > 0 || this.cellStores !== undefined || this.recurrentStore !== undefined,
     };
-    const features = { activation: this.spec.activation, training };
+    const features = { activation: this.spec.activation, training, denseWeightGradient: this.denseGradients, learned: this.learned };
     // Under dense gradients every structural connection must be in the kernels, so none is left out.
     const binding = this.denseGradients ? (this.fullBinding ?? this.bound()) : this.bound();
     return tf.tidy(() => {
       const flat = this.flatInput(method, x);
       const input =
         this.recurrentStore !== undefined
-          ? recurrentForward(this.recurrentStore, flat)
+          ? recurrentForward(this.recurrentStore, flat, { denseWeightGradient: this.denseGradients, learned: this.learned })
           : this.cellStores !== undefined
             ? cellForward(this.featureStores, this.cellStores, flat, this.spec.inputShape, features)
             : this.featureStores.length === 0
@@ -264,11 +269,11 @@ export class NetworkModel<I extends readonly number[], O extends readonly number
 
   getMask(block: string): Uint8Array {
     const conv = this.convs.get(block);
-    if (conv !== undefined) return convMask(conv);
+    if (conv !== undefined) return currentMask(convMask(conv), this.learned.get(block));
     const recurrent = this.recurrentMasks.get(block);
     if (recurrent !== undefined) {
       this.alive("getMask");
-      return Uint8Array.from(recurrent.mask.dataSync());
+      return currentMask(Uint8Array.from(recurrent.mask.dataSync()), this.learned.get(block));
     }
     const { store, slice } = this.block("getMask", block);
     return blockMask(store, slice);
@@ -353,42 +358,46 @@ export class NetworkModel<I extends readonly number[], O extends readonly number
       throw new Error(`${this.name}.denseWeightGradients: expected { x, y } with two tensors`);
     }
     const weighted = this.stores.filter((s): s is KernelStore & { weight: Variable } => s.weight !== undefined);
+    // Conv and recurrent weights are stored in their masks' shapes, so their gradients are already row-major per mask.
+    const shaped = [...[...this.convs].map(([name, c]) => [name, c.weight] as const), ...[...this.recurrentMasks].map(([name, r]) => [name, r.weight] as const)];
+    const variables: Variable[] = [...weighted.map((s) => s.weight), ...shaped.map(([, v]) => v)];
     this.denseGradients = true;
     let gradients: Tensor[];
     if (this.bound().compacted) this.fullBinding = keepMade(() => this.rebind({ compact: false }));
     try {
       gradients = tf.tidy(() => {
-        const { grads } = tf.variableGrads(
-          () => lossOf(lossName, this.predict(data.x) as Tensor2D, data.y),
-          weighted.map((s) => s.weight),
-        );
-        return weighted.map((s) => grads[s.weight.name]!);
+        const { grads } = tf.variableGrads(() => lossOf(lossName, this.predict(data.x) as Tensor2D, data.y), variables);
+        return variables.map((v) => grads[v.name]!);
       });
     } finally {
       this.denseGradients = false;
       this.fullBinding?.dispose();
       this.fullBinding = undefined;
     }
-    const values = new Map<KernelStore, Float32Array>(weighted.map((s, i) => [s, gradients[i]!.dataSync() as Float32Array]));
+    const read = gradients.map((g) => g.dataSync() as Float32Array);
     tf.dispose(gradients);
+    const values = new Map<KernelStore, Float32Array>(weighted.map((s, i) => [s, read[i]!]));
     const result = new Map<string, Float32Array>();
     for (const [name, { store, slice }] of this.slices) {
       const perConnection = values.get(store);
       if (perConnection !== undefined) result.set(name, blockMatrix(store, slice, perConnection));
     }
+    shaped.forEach(([name], i) => result.set(name, read[weighted.length + i]!));
     return result;
   }
 
   penalty(): Scalar | undefined {
     const strength = this.spec.learnable?.penalty ?? 0;
     const learning = this.stores.filter((s) => s.learnable !== undefined);
-    if (strength === 0 || learning.length === 0) return undefined;
+    if (strength === 0 || learning.length + this.learned.size === 0) return undefined;
     return tf.tidy(() => {
       // Mean keep probability over the learnable connections the static masks allow.
-      const parts = learning.map((s) => {
+      const dense = learning.map((s) => {
         const allowed = tf.mul(tf.tensor(Float32Array.from(s.live), [...s.layout.shape]), s.learnable!.flagTensor);
         return [tf.sum(tf.mul(keepProbability(s.learnable!.logits, s.learnable!.temperature), allowed)), tf.sum(allowed)] as const;
       });
+      const staticMask = (name: string): Tensor => this.convs.get(name)?.mask ?? this.recurrentMasks.get(name)!.mask;
+      const parts = [...dense, ...keptAndAllowed(this.learned, staticMask)];
       const kept = tf.addN(parts.map(([p]) => p));
       const count = tf.addN(parts.map(([, c]) => c));
       return tf.mul(strength, tf.div(kept, tf.maximum(count, 1))) as Scalar;
@@ -433,6 +442,7 @@ export class NetworkModel<I extends readonly number[], O extends readonly number
     disposeFeatureStores(this.featureStores);
     disposeCellStores(this.cellStores);
     disposeRecurrentStore(this.recurrentStore);
+    disposeLearnedMasks(this.learned);
   }
 }
 

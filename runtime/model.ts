@@ -256,8 +256,11 @@ export interface Model<I extends readonly number[] = readonly number[], O extend
    */
   fit(data: TrainingData, options: FitOptions): Promise<History>;
   /**
-   * The loss gradient of every connection's weight on one batch, pruned
-   * connections included (row-major per block): where growing would help most.
+   * The loss gradient of every weight on one batch, masked entries included,
+   * by the names getMask takes: per block row-major `[sourceSize,
+   * targetSize]`, per conv (`conv1`, `cell3.conv1`) row-major HWIO, per
+   * recurrent weight (`lstm1.input`, `lstm1.hidden`) row-major `[rows,
+   * gates · hidden]`: where growing would help most.
    */
   denseWeightGradients(data: TrainingData, loss?: LossName): Map<string, Float32Array>;
   /**

@@ -18,7 +18,8 @@ import { createFeatureStores, disposeFeatureStores, type FeatureStore } from "./
 import { createCellStores, disposeCellStores, type CellStores } from "./cells/store.js";
 import { featureShapes } from "./features/shapes.js";
 import { networkLayout } from "./storage/layout.js";
-import { createRecurrentStore, disposeRecurrentStore, type RecurrentStore } from "./recurrent/store.js";
+import { createRecurrentStore, disposeRecurrentStore, recurrentBlocks, type RecurrentStore } from "./recurrent/store.js";
+import { createLearnedMasks, disposeLearnedMasks, type LearnedMasks } from "./masks/learned.js";
 import { layerKind, type NetworkSpec } from "./spec.js";
 import { checkLimit, runtimeLimits } from "./limits.js";
 
@@ -63,25 +64,40 @@ export async function createNetwork<I extends readonly number[] = readonly numbe
   let features: FeatureStore[] = [];
   let recurrent: RecurrentStore | undefined;
   let cells: CellStores | undefined;
+  let learned: LearnedMasks = new Map();
   let model: NetworkModel<I, O>;
   try {
     features = withName(spec, () => createFeatureStores(spec.features ?? [], spec.inputShape as unknown as ChannelsFirst, spec.activation, seed));
     if (spec.cells !== undefined) cells = withName(spec, () => createStemCells(spec, features, seed));
     if (spec.recurrent !== undefined) recurrent = createRecurrentStore(spec.recurrent, spec.inputShape, seed);
+    learned = withName(spec, () =>
+      createLearnedMasks(
+        spec.learnable,
+        maskedWeights([...features, ...(cells?.all ?? [])], recurrent),
+        spec.blocks.map((b) => b.name),
+      ),
+    );
     const rebind = (bindOptions?: BindOptions): Binding => withName(spec, () => bind(spec, stores, executionMode, graphKernelSupport(), limits, bindOptions));
     const binding = rebind();
-    const parts = { spec, backend, executionMode, layers, blocks: blockInfos(spec), stores, binding, rebind, features, ...(recurrent ? { recurrent } : {}) };
+    const parts = { spec, backend, executionMode, layers, blocks: blockInfos(spec), stores, binding, rebind, features, learned, ...(recurrent ? { recurrent } : {}) };
     model = new NetworkModel<I, O>({ ...parts, ...(cells ? { cells } : {}) });
   } catch (error) {
     for (const store of stores) disposeStore(store);
     disposeFeatureStores(features);
     disposeCellStores(cells);
     disposeRecurrentStore(recurrent);
+    disposeLearnedMasks(learned);
     throw error;
   }
   if (spec.growth !== undefined) applySparseStart(model, spec.growth);
   pruneAtCreation(model, spec.pruning ?? []);
   return model;
+}
+
+/** Conv and recurrent weights by the names getMask takes, with their masks' shapes: what learnable masks may name outside dense blocks. */
+function maskedWeights(features: readonly FeatureStore[], recurrent: RecurrentStore | undefined): { name: string; shape: readonly number[] }[] {
+  const convs = features.flatMap((f) => (f.kind === "conv" ? [{ name: f.layer.name, shape: f.mask.shape }] : []));
+  return [...convs, ...recurrentBlocks(recurrent).map((b) => ({ name: b.name, shape: b.mask.shape }))];
 }
 
 /** The cells over the stem's output (the feature layers in front) or over the input. */

@@ -14,12 +14,17 @@ import { batchNorm } from "./batch-norm.js";
 import { windowGeometry } from "./shapes.js";
 import { flattenChannelsFirst, fullMaps, prunedActivation, prunedConv, prunedNorm, prunedPool, type PrunedMaps } from "./pruned-maps.js";
 import { liveChannels } from "./masks.js";
+import { effectiveMask, type LearnedMasks } from "../masks/learned.js";
 import type { ConvStore, FeatureStore, WindowStore } from "./store.js";
 
 export interface FeatureOptions {
   readonly activation: ActivationName;
   /** Batch norms use and update batch statistics (true) or use their running ones (false). */
   readonly training: boolean;
+  /** Conv weights get their gradient at every entry, masked ones too (Model.denseWeightGradients; default false). */
+  readonly denseWeightGradient?: boolean;
+  /** Convs whose masks learn, by name (masks/learned.ts). */
+  readonly learned?: LearnedMasks;
 }
 
 /** The geometry a conv runs with: its window, the padding its `same`/`valid` rule gives, and its outputs. */
@@ -73,7 +78,9 @@ function paddedAvgPool(x: Tensor4D, size: [number, number], stride: [number, num
  * least one output channel. The one rule for feature stacks and cells;
  * `options`, how the pass runs, is where a rule on it belongs.
  */
-export function skipsPrunedChannels(stores: readonly FeatureStore[], _options: FeatureOptions): boolean {
+export function skipsPrunedChannels(stores: readonly FeatureStore[], options: FeatureOptions): boolean {
+  // Dense weight gradients need every channel computed (a pruned channel's weights get a gradient too), and so do learned masks.
+  if (options.denseWeightGradient === true || (options.learned?.size ?? 0) > 0) return false;
   return stores.every((store) => store.kind !== "conv" || liveChannels(store).length > 0);
 }
 
@@ -83,13 +90,19 @@ function layerStep(maps: PrunedMaps, store: FeatureStore, first: boolean, option
   return store.layer.activate ? prunedActivation(next, options.activation) : next;
 }
 
+function convStep(maps: Tensor4D, store: ConvStore, first: boolean, options: FeatureOptions): Tensor4D {
+  const learned = options.learned?.get(store.layer.name);
+  return maskedConv2d(maps, store.weight, effectiveMask(store.mask, learned), store.bias, convGeometry(store), {
+    inputNeedsGradient: !first,
+    denseWeightGradient: options.denseWeightGradient === true,
+    maskNeedsGradient: learned !== undefined,
+  });
+}
+
 /** The feature layers over full maps: a conv with no live channel at all is its bias alone, from its masked weights. */
 function fullStep(maps: Tensor4D, store: FeatureStore, first: boolean, options: FeatureOptions): Tensor4D {
   if (store.kind === "window") return pool(maps, store);
-  const next =
-    store.kind === "conv"
-      ? maskedConv2d(maps, store.weight, store.mask, store.bias, convGeometry(store), { inputNeedsGradient: !first })
-      : batchNorm(maps, store, options.training);
+  const next = store.kind === "conv" ? convStep(maps, store, first, options) : batchNorm(maps, store, options.training);
   return store.layer.activate ? activate(options.activation, next) : next;
 }
 

@@ -1,22 +1,29 @@
 /**
  * Dynamic sparse training at a fixed sparsity: SET (Mocanu et al. 2018) and
- * RigL (Evci et al. 2020). Every `every` steps up to step `stop`, each block
- * drops the fraction f_t of its live connections with the smallest |w| and
- * regrows as many among the connections that were inactive before the update
- * (and that its structure allows): RigL where the loss gradient on the
- * current batch is largest in magnitude, SET at random. f_t is `dropFraction`
- * (constant) or dropFraction/2 · (1 + cos(π t / stop)) (cosine). The number
- * of live connections never changes.
+ * RigL (Evci et al. 2020), over every weight pruning reaches
+ * (pruning/weights.ts `prunableWeights`: dense blocks, convs of the feature
+ * stack, the cells and the head, recurrent `.input` and `.hidden` weights),
+ * or those the spec's `blocks` names. Every `every` steps up to step `stop`,
+ * each weight drops the fraction f_t of its live entries with the smallest
+ * |w| and regrows as many among the entries that were inactive before the
+ * update (and that its structure allows: masks/structure.ts): RigL where the
+ * loss gradient on the current batch is largest in magnitude (the model's
+ * denseWeightGradients, which every kind's kernel gives at masked entries
+ * too), SET at random. f_t is `dropFraction` (constant) or
+ * dropFraction/2 · (1 + cos(π t / stop)) (cosine). The number of live
+ * entries never changes.
  *
- * The sparse start is drawn when the network is created: each block gets a
- * density — the same for all (`uniform`) or ∝ (fan-in + fan-out)/(fan-in ·
- * fan-out) (`erk`, Erdős–Rényi(-Kernel) for dense layers), scaled so the
- * overall sparsity is `sparsity` and capped at 1 — and keeps that share of
- * its structural connections, chosen at random from the seed.
+ * The sparse start is drawn when the network is created: each weight gets a
+ * density — the same for all (`uniform`) or ∝ Σ shape / Π shape (`erk`:
+ * (n_in + n_out)/(n_in · n_out) for a block or a recurrent weight, the
+ * kernel form (k_h + k_w + c_in + c_out)/(k_h · k_w · c_in · c_out) for a
+ * conv), scaled so the overall sparsity is `sparsity` and capped at 1 — and
+ * keeps that share of its structural entries, chosen at random from the seed.
  */
 import { initLimit } from "../init.js";
-import { decodeMask } from "../masks/codec.js";
+import { structuralMask } from "../masks/structure.js";
 import type { Model } from "../model.js";
+import { prunableWeights, readWeights, writeWeights, type PrunableWeight } from "../pruning/weights.js";
 import { createRandom, restoreRandom, type Random, type RandomState } from "../random.js";
 import type { TrainingData } from "../training/options.js";
 import { lowest } from "../pruning/select.js";
@@ -31,49 +38,47 @@ export interface GrowthEvent {
   readonly regrown: number;
 }
 
-/** Blocks in scope with what their structure allows (the spec's masks). */
-function scopeOf(model: Model, config: DynamicSparsity): { name: string; size: number; cols: number; allowed: Uint8Array }[] {
-  const wanted = new Set(config.blocks ?? model.blocks.map((b) => b.name));
-  return model.spec.blocks
-    .filter((b) => wanted.has(b.name))
-    .map((b) => {
-      const rows = model.spec.layers[b.source]!.size;
-      const cols = model.spec.layers[b.target]!.size;
-      return { name: b.name, size: rows * cols, cols, allowed: decodeMask(b.mask, rows * cols) };
-    });
+/** A weight in scope with what its structure allows. */
+interface ScopedWeight {
+  readonly weight: PrunableWeight;
+  readonly allowed: Uint8Array;
 }
 
-/** Draws the sparse start. @throws Error for a sparsity outside [0, 1) or an unknown block. */
+/** The weights in scope, in prunableWeights' order (convs, recurrent, dense). */
+function scopeOf(model: Model, config: DynamicSparsity): ScopedWeight[] {
+  const all = prunableWeights(model);
+  const wanted = new Set(config.blocks ?? all.map((w) => w.name));
+  return all.filter((w) => wanted.has(w.name)).map((weight) => ({ weight, allowed: structuralMask(model.spec, weight) }));
+}
+
+/** Draws the sparse start. @throws Error for a sparsity outside [0, 1) or an unknown weight. */
 export function applySparseStart(model: Model, config: DynamicSparsity): void {
   validate(model, config);
-  const blocks = scopeOf(model, config);
+  const scope = scopeOf(model, config);
   const random = createRandom(config.seed ?? 0);
-  const densities = config.distribution === "erk" ? erkDensities(model, blocks, 1 - config.sparsity) : blocks.map(() => 1 - config.sparsity);
-  blocks.forEach((block, i) => {
-    const allowed = Array.from(block.allowed.keys()).filter((j) => block.allowed[j] === 1);
-    const keep = Math.round(densities[i]! * block.size);
+  const weights = scope.map((s) => s.weight);
+  const densities = config.distribution === "erk" ? erkDensities(weights, 1 - config.sparsity) : weights.map(() => 1 - config.sparsity);
+  scope.forEach(({ weight, allowed: structure }, i) => {
+    const allowed = Array.from(structure.keys()).filter((j) => structure[j] === 1);
+    const keep = Math.round(densities[i]! * weight.size);
     shuffle(allowed, random);
-    const mask = new Uint8Array(block.size);
+    const mask = new Uint8Array(weight.size);
     for (const j of allowed.slice(0, Math.min(keep, allowed.length))) mask[j] = 1;
-    model.setMask(block.name, mask);
+    setMasked(model, weight, mask, readWeights(model, weight));
   });
 }
 
-/** ERK densities: ε · (n_in + n_out)/(n_in · n_out), ε chosen for the overall density, blocks that would exceed 1 made dense. */
-function erkDensities(model: Model, blocks: readonly { name: string; size: number }[], density: number): number[] {
-  const info = new Map(model.blocks.map((b) => [b.name, b]));
-  const raw = blocks.map((b) => {
-    const { sourceSize, targetSize } = info.get(b.name)!;
-    return (sourceSize + targetSize) / (sourceSize * targetSize);
-  });
+/** ERK densities: ε · Σ shape / Π shape, ε chosen for the overall density, weights that would exceed 1 made dense. */
+function erkDensities(weights: readonly PrunableWeight[], density: number): number[] {
+  const raw = weights.map((w) => w.shape.reduce((a, d) => a + d, 0) / w.size);
   const dense = new Set<number>();
-  const budget = density * blocks.reduce((n, b) => n + b.size, 0);
+  const budget = density * weights.reduce((n, b) => n + b.size, 0);
   for (;;) {
-    const fixed = [...dense].reduce((n, i) => n + blocks[i]!.size, 0);
-    const scaled = blocks.reduce((n, b, i) => n + (dense.has(i) ? 0 : raw[i]! * b.size), 0);
+    const fixed = [...dense].reduce((n, i) => n + weights[i]!.size, 0);
+    const scaled = weights.reduce((n, b, i) => n + (dense.has(i) ? 0 : raw[i]! * b.size), 0);
     const epsilon = (budget - fixed) / scaled;
-    const over = blocks.findIndex((_, i) => !dense.has(i) && epsilon * raw[i]! > 1);
-    if (over === -1) return blocks.map((_, i) => (dense.has(i) ? 1 : epsilon * raw[i]!));
+    const over = weights.findIndex((_, i) => !dense.has(i) && epsilon * raw[i]! > 1);
+    if (over === -1) return weights.map((_, i) => (dense.has(i) ? 1 : epsilon * raw[i]!));
     dense.add(over);
   }
 }
@@ -97,7 +102,7 @@ export interface GrowthHooks {
 
 export function dynamicSparseHooks(model: Model, config: DynamicSparsity, events: GrowthEvent[] = []): GrowthHooks {
   validate(model, config);
-  const blocks = scopeOf(model, config);
+  const scope = scopeOf(model, config);
   let random = createRandom((config.seed ?? 0) + 1);
   let step = 0;
   let epoch = 0;
@@ -112,8 +117,8 @@ export function dynamicSparseHooks(model: Model, config: DynamicSparsity, events
       const gradients = config.method === "rigl" ? model.denseWeightGradients(batch) : undefined;
       let dropped = 0;
       let regrown = 0;
-      for (const block of blocks) {
-        const result = updateBlock(model, block, fraction, gradients?.get(block.name), random, config);
+      for (const scoped of scope) {
+        const result = updateWeight(model, scoped, fraction, gradients?.get(scoped.weight.name), random, config);
         dropped += result;
         regrown += result;
       }
@@ -129,27 +134,21 @@ export function dynamicSparseHooks(model: Model, config: DynamicSparsity, events
   };
 }
 
-/** One block's drop-and-grow; returns how many connections moved. */
-function updateBlock(
-  model: Model,
-  block: { name: string; size: number; cols: number; allowed: Uint8Array },
-  fraction: number,
-  gradient: Float32Array | undefined,
-  random: Random,
-  config: DynamicSparsity,
-): number {
-  const mask = model.getMask(block.name);
-  const weights = model.getWeights(block.name);
+/** One weight's drop-and-grow; returns how many entries moved. */
+function updateWeight(model: Model, scoped: ScopedWeight, fraction: number, gradient: Float32Array | undefined, random: Random, config: DynamicSparsity): number {
+  const { weight, allowed } = scoped;
+  const mask = model.getMask(weight.name);
+  const values = readWeights(model, weight);
   const live: number[] = [];
   const inactive: number[] = [];
   mask.forEach((m, i) => {
     if (m === 1) live.push(i);
-    else if (block.allowed[i] === 1) inactive.push(i);
+    else if (allowed[i] === 1) inactive.push(i);
   });
   const k = Math.min(Math.floor(fraction * live.length), inactive.length);
   if (k === 0) return 0;
   const drop = lowest(
-    Float64Array.from(live, (i) => Math.abs(weights[i]!)),
+    Float64Array.from(live, (i) => Math.abs(values[i]!)),
     k,
   );
   let grow: number[];
@@ -166,16 +165,29 @@ function updateBlock(
   }
   for (const c of drop) mask[live[c]!] = 0;
   for (const i of grow) mask[i] = 1;
-  // Regrown weights: zero, or drawn like the initialisation for the target neuron's new fan-in.
-  const next = Float32Array.from(weights);
-  const fanIn = new Uint32Array(block.cols);
-  mask.forEach((m, i) => m === 1 && fanIn[i % block.cols]!++);
-  for (const i of grow) {
-    next[i] = config.regrow === "random" ? random.uniform(-1, 1) * initLimit(model.spec.activation, fanIn[i % block.cols]!) : 0;
-  }
-  model.setMask(block.name, mask);
-  model.setWeights(block.name, next);
+  // Regrown weights: zero, or drawn like the initialisation for the target's new fan-in
+  // (the last axis is the target in every kind: a block's neuron, a conv's output channel, a recurrent gate unit).
+  const cols = weight.shape.at(-1)!;
+  const next = Float32Array.from(values);
+  const fanIn = new Uint32Array(cols);
+  mask.forEach((m, i) => m === 1 && fanIn[i % cols]!++);
+  for (const i of grow) next[i] = config.regrow === "random" ? random.uniform(-1, 1) * initLimit(model.spec.activation, fanIn[i % cols]!) : 0;
+  setMasked(model, weight, mask, next);
   return k;
+}
+
+/**
+ * A weight's new mask and values, the values stored 0 wherever the mask is 0
+ * (every kind alike: a connection growth switches off keeps nothing, and one
+ * it switches on starts from what the update chose).
+ */
+function setMasked(model: Model, weight: PrunableWeight, mask: Uint8Array, values: Float32Array): void {
+  writeWeights(
+    model,
+    weight,
+    values.map((v, i) => (mask[i] === 1 ? v : 0)),
+  );
+  model.setMask(weight.name, mask);
 }
 
 function shuffle<T>(items: T[], random: Random): void {
@@ -191,6 +203,8 @@ function validate(model: Model, config: DynamicSparsity): void {
   if (!(config.dropFraction > 0 && config.dropFraction <= 1)) throw new Error(`${where}: the drop fraction must be in (0, 1], got ${config.dropFraction}`);
   if (!(Number.isInteger(config.every) && config.every >= 1)) throw new Error(`${where}: every must be a positive integer, got ${config.every}`);
   if (!(Number.isInteger(config.stop) && config.stop >= 1)) throw new Error(`${where}: stop must be a positive integer, got ${config.stop}`);
-  const known = new Set(model.blocks.map((b) => b.name));
-  for (const block of config.blocks ?? []) if (!known.has(block)) throw new Error(`${where}: unknown block '${block}'`);
+  const known = prunableWeights(model).map((w) => w.name);
+  for (const block of config.blocks ?? []) {
+    if (!known.includes(block)) throw new Error(`${where}: unknown weight '${block}'; the weights growth reaches are ${known.map((n) => `'${n}'`).join(", ")}`);
+  }
 }

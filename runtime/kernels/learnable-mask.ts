@@ -30,8 +30,7 @@ export function keepProbability(logits: Tensor, temperature: number): Tensor {
  * keep probability where it does. All three share the weight's shape.
  */
 export function learnedMask(staticMask: Tensor, logits: Tensor, flags: Tensor, temperature: number): Tensor {
-  const hard = harden(keepProbability(logits, temperature));
-  return tf.mul(staticMask, tf.add(tf.sub(1, flags), tf.mul(flags, hard)));
+  return tf.mul(staticMask, tf.add(tf.sub(1, flags), tf.mul(flags, hardKeep(logits, temperature))));
 }
 
 /** Initial logits of `count` connections for a keep probability k at temperature T: keep = T · ln(k / (1 − k)), drop = 0. */
@@ -41,4 +40,9 @@ export function initialLogits(count: number, keep: number, temperature: number):
   const keepLogit = temperature * Math.log(k / (1 - k));
   for (let i = 0; i < count; i++) values[2 * i] = keepLogit;
   return values;
+}
+
+/** The hardened keep probability [p > 0.5] of logits `[...shape, 2]`, shaped `shape`, whose gradient reaches p straight through. */
+export function hardKeep(logits: Tensor, temperature: number): Tensor {
+  return harden(keepProbability(logits, temperature));
 }

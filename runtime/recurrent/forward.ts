@@ -4,7 +4,10 @@
  * inputs]; each step then adds one product of the hidden state with the
  * hidden weight [hidden, gates · hidden], all gates at once. Weights enter
  * masked (weight ⊙ mask), once per pass, so a masked weight's gradient is
- * exactly 0.
+ * exactly 0 — except under `denseWeightGradient`, where the gradient passes
+ * the mask unmasked (what RigL ranks where to regrow by; the forward is the
+ * same). A learned mask (masks/learned.ts) enters as the mask, and gets its
+ * gradient through weight ⊙ mask.
  *
  * By default each layer is one op with a hand-written gradient through time
  * (through-time.ts, time-major inside); `useStockRecurrentGradient(true)`
@@ -17,6 +20,7 @@ import type { RecurrentKind } from "../spec.js";
 import type { RecurrentLayerStore, RecurrentStore } from "./store.js";
 import { sparseHiddenEntries } from "./hidden-product.js";
 import { throughTime } from "./through-time.js";
+import { effectiveMask, type LearnedMasks } from "../masks/learned.js";
 
 let stockGradient = false;
 
@@ -33,6 +37,28 @@ interface StepState {
   readonly h: Tensor2D;
   /** The lstm's cell; absent for rnn and gru. */
   readonly c?: Tensor2D;
+}
+
+/** w ⊙ m whose gradient for w is the product's own gradient at every entry, masked ones too. */
+const unmaskedGradient = tf.customGrad((w, m, save) => {
+  void save;
+  return { value: tf.mul(w as Tensor2D, m as Tensor2D), gradFunc: (dy: tf.Tensor) => [dy, tf.zerosLike(m as Tensor2D)] };
+});
+
+export interface RecurrentOptions {
+  /** The weights' gradients at every entry, masked ones too (Model.denseWeightGradients). */
+  readonly denseWeightGradient?: boolean;
+  /** Weights whose masks learn (`lstm1.input`, `lstm1.hidden`; masks/learned.ts): their masks get a gradient through weight ⊙ mask. */
+  readonly learned?: LearnedMasks;
+}
+
+/** A layer's input and hidden weights as they enter the products: masked by the static or learned mask, once per pass. */
+function maskedWeights(layer: RecurrentLayerStore, options: RecurrentOptions): { w: Tensor2D; u: Tensor2D } {
+  const masked = (weight: Tensor2D, mask: Tensor2D, name: string): Tensor2D => {
+    const m = effectiveMask(mask, options.learned?.get(`${layer.name}.${name}`));
+    return (options.denseWeightGradient === true ? unmaskedGradient(weight, m) : tf.mul(weight, m)) as Tensor2D;
+  };
+  return { w: masked(layer.inputWeight, layer.inputMask, "input"), u: masked(layer.hiddenWeight, layer.hiddenMask, "hidden") };
 }
 
 type Gates = (xt: Tensor2D, state: StepState, u: Tensor2D) => StepState;
@@ -69,10 +95,9 @@ function holdOnPadding(next: StepState, previous: StepState, real: Tensor2D): St
 }
 
 /** The layer as TensorFlow.js ops per step, for its stock gradient. */
-function stockLayer(x: Tensor3D, layer: RecurrentLayerStore, kind: RecurrentKind, activation: "tanh" | "relu", flags?: Tensor2D): { sequence: Tensor3D; final: Tensor2D } {
+function stockLayer(x: Tensor3D, layer: RecurrentLayerStore, kind: RecurrentKind, activation: "tanh" | "relu", flags: Tensor2D | undefined, options: RecurrentOptions): { sequence: Tensor3D; final: Tensor2D } {
   const [batch, steps, inputs] = x.shape;
-  const w = tf.mul(layer.inputWeight, layer.inputMask) as Tensor2D;
-  const u = tf.mul(layer.hiddenWeight, layer.hiddenMask) as Tensor2D;
+  const { w, u } = maskedWeights(layer, options);
   const width = layer.gates * layer.hidden;
   const real = flags === undefined ? undefined : (tf.split(flags, steps, 1) as Tensor2D[]);
   const xw = tf.reshape(tf.add(tf.matMul(tf.reshape(x, [batch * steps, inputs]), w), layer.bias), [batch, steps, width]) as Tensor3D;
@@ -107,22 +132,22 @@ interface StackOutput {
 }
 
 /** The stack batch-major as TensorFlow.js ops per step. */
-function stockStack(store: RecurrentStore, values: Tensor3D, flags: Tensor2D | undefined): StackOutput {
+function stockStack(store: RecurrentStore, values: Tensor3D, flags: Tensor2D | undefined, options: RecurrentOptions): StackOutput {
   let sequence = values;
   let final: Tensor2D | undefined;
-  for (const layer of store.layers) ({ sequence, final } = stockLayer(sequence, layer, store.spec.kind, store.spec.activation, flags));
+  for (const layer of store.layers) ({ sequence, final } = stockLayer(sequence, layer, store.spec.kind, store.spec.activation, flags, options));
   return { sequence: () => sequence, final: final! };
 }
 
 /** The stack time-major, one op per layer with the hand-written gradient through time; in and out batch-major. Weights enter masked once per pass. */
-function throughTimeStack(store: RecurrentStore, values: Tensor3D, flags: Tensor2D | undefined): StackOutput {
+function throughTimeStack(store: RecurrentStore, values: Tensor3D, flags: Tensor2D | undefined, options: RecurrentOptions): StackOutput {
   const [batch, steps] = values.shape;
   const real = flags === undefined ? undefined : (tf.reshape(tf.transpose(flags), [steps, batch, 1]) as Tensor3D);
   let x = tf.transpose(values, [1, 0, 2]) as Tensor3D;
   let final: Tensor2D | undefined;
   for (const layer of store.layers) {
-    const w = tf.mul(layer.inputWeight, layer.inputMask) as Tensor2D;
-    const u = tf.mul(layer.hiddenWeight, layer.hiddenMask) as Tensor2D;
+    const { w, u } = maskedWeights(layer, options);
+    // The static mask's live entries hold a learned mask's too: u is 0 wherever either is.
     const hiddenEntries = sparseHiddenEntries(layer);
     const input = { x, w, u, bias: layer.bias, ...(real !== undefined ? { real } : {}), ...(hiddenEntries !== undefined ? { hiddenEntries } : {}) };
     const states = throughTime(input, store.spec.kind, store.spec.activation);
@@ -138,11 +163,11 @@ function throughTimeStack(store: RecurrentStore, values: Tensor3D, flags: Tensor
  * input): the last layer's hidden state at the last step [batch, hidden], or
  * at every step [batch, steps · hidden]. Runs inside the caller's `tf.tidy`.
  */
-export function recurrentForward(store: RecurrentStore, x: Tensor2D): Tensor2D {
+export function recurrentForward(store: RecurrentStore, x: Tensor2D, options: RecurrentOptions = {}): Tensor2D {
   const { spec, steps } = store;
   const batch = x.shape[0];
   const { values, real } = splitFlags(tf.reshape(x, [batch, steps, x.shape[1] / steps]) as Tensor3D, spec.padded === true);
-  const { sequence, final } = stockGradient ? stockStack(store, values, real) : throughTimeStack(store, values, real);
+  const { sequence, final } = stockGradient ? stockStack(store, values, real, options) : throughTimeStack(store, values, real, options);
   if (spec.output !== "all") return final;
   const every = sequence();
   return tf.reshape(every, [batch, steps * every.shape[2]]);

@@ -6,6 +6,7 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { decodeMask, encodeMask, liveIndices } from "../masks/codec.js";
 import type { Model } from "../model.js";
+import { prunableWeights } from "../pruning/weights.js";
 import type { ModelSnapshot, SavedArray } from "./options.js";
 
 /** `values` (one array per parameter, in `model.parameters` order) named and shaped as the model's parameters. */
@@ -40,10 +41,11 @@ export function assignParameters(model: Model, values: readonly Float32Array[]):
   });
 }
 
+/** Masks of every prunable weight (dense blocks, convs, recurrent weights): growth and pruning change them all. */
 export function takeSnapshot(model: Model): ModelSnapshot {
   return {
     parameters: savedParameters(model),
-    masks: model.blocks.map((b) => ({ block: b.name, mask: encodeMask(b.sourceSize * b.targetSize, liveIndices(model.getMask(b.name))) })),
+    masks: prunableWeights(model).map((w) => ({ block: w.name, mask: encodeMask(w.size, liveIndices(model.getMask(w.name))) })),
   };
 }
 
@@ -56,14 +58,18 @@ export function takeSnapshot(model: Model): ModelSnapshot {
 export function restoreSnapshot(model: Model, snapshot: ModelSnapshot, what: string): void {
   const values = parameterValues(model, snapshot.parameters, what);
   const saved = new Map((Array.isArray(snapshot.masks) ? snapshot.masks : []).map((m) => [m.block, m.mask]));
-  const masks = model.blocks.map((b) => {
-    const mask = saved.get(b.name);
-    if (typeof mask !== "string") throw new Error(`${what} has no mask for block '${b.name}'`);
-    return decodeMask(mask, b.sourceSize * b.targetSize);
+  // A snapshot taken before conv and recurrent masks were kept has only the blocks': those weights keep their masks.
+  const masks = prunableWeights(model).flatMap((w) => {
+    const mask = saved.get(w.name);
+    if (typeof mask !== "string") {
+      if (w.kind === "dense") throw new Error(`${what} has no mask for block '${w.name}'`);
+      return [];
+    }
+    return [{ name: w.name, mask: decodeMask(mask, w.size) }];
   });
   assignParameters(model, values);
-  model.blocks.forEach((b, i) => {
-    const now = model.getMask(b.name);
-    if (now.some((m, j) => m !== masks[i]![j])) model.setMask(b.name, masks[i]!);
-  });
+  for (const { name, mask } of masks) {
+    const now = model.getMask(name);
+    if (now.some((m, j) => m !== mask[j])) model.setMask(name, mask);
+  }
 }

@@ -66,7 +66,7 @@ export const diagnosticTable = {
   DS2053: { severity: "error", template: "{0} makes a shape that reaches zero: {1}" },
   DS2054: { severity: "error", template: "feature layers need an input [channels, height, width], but network '{0}' has input {1}" },
   DS2055: { severity: "error", template: "flatten() must be the last feature layer" },
-  DS2056: { severity: "error", template: "{0} does not reach {1} yet" },
+  // DS2056 (a policy that did not reach conv or recurrent weights yet) is retired: every policy reaches them.
   DS2057: { severity: "error", template: "unknown recurrent layer kind '{0}'; kinds are rnn, gru, lstm" },
   DS2058: { severity: "error", template: "recurrent layers need an input [steps, features], but network '{0}' has input {1}" },
   DS2059: { severity: "error", template: "'recurrent' must come before the dense layers and structures of network '{0}'" },

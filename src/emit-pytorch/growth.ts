@@ -89,6 +89,20 @@ class Growth:
         self.blocks = [b for b in network_blocks(model) if b.name in wanted]
         self.random = SeededRandom(config.get("seed", 0) + 1)
 
+    def unsupported(self):
+        """Why this growth cannot be carried out here, or None: the runtime's also reaches conv and recurrent weights."""
+        dense = {b["name"] for b in self.model.spec["blocks"]}
+        spec, blocks = self.model.spec, self.config.get("blocks")
+        if blocks is not None:
+            reached = next((f"'{name}'" for name in blocks if name not in dense), None)
+        elif spec.get("features") or spec.get("cells"):
+            reached = "the conv weights (its layers=[...] is left out)"
+        else:
+            reached = "the recurrent weights (its layers=[...] is left out)" if spec.get("recurrent") else None
+        if reached is None:
+            return None
+        return f"network {self.model.NAME}: grow reaches {reached}, which only the TypeScript runtime grows so far; name the dense layers in its layers=[...]"
+
     def sparse_start(self):
         """applySparseStart: each block keeps a density's share of its structural connections, chosen from the seed."""
         config, random = self.config, SeededRandom(self.config.get("seed", 0))

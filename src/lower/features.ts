@@ -5,11 +5,12 @@
  * conv → batch norm → relu.
  */
 import type { CheckedFeature } from "../check/features.js";
-import type { CheckedNetwork, LayerSelection } from "../check/program.js";
+import type { CheckedNetwork } from "../check/program.js";
 import type { DiagnosticBag } from "../diagnostics/diagnostic.js";
 import { featureShapes, type ChannelsFirst } from "../../runtime/features/shapes.js";
 import { encodeMask } from "../../runtime/masks/codec.js";
-import { createRandom } from "../../runtime/random.js";
+import type { MaskFile } from "../elaborate/program.js";
+import { applyWeightMasks, type NamedWeightMask } from "./weight-masks.js";
 import type { FeatureLayerSpec } from "../../runtime/spec.js";
 
 const PREFIX = { conv: "conv", maxPool: "pool", avgPool: "pool", globalAvgPool: "gap", batchNorm: "bn" } as const;
@@ -31,48 +32,34 @@ export function lowerFeatures(features: readonly CheckedFeature[]): FeatureLayer
 
 type ConvSpec = Extract<FeatureLayerSpec, { kind: "conv" }>;
 
-/** Whether a `layers=[…]` selection takes in the conv `name`: it names it, or selects everything. */
-function selects(selection: LayerSelection, name: string): boolean {
-  return selection.names.length === 0 || selection.names.includes(name);
-}
-
 /**
- * `mask random(density, seed)` and `mask dense()` over conv weights (order
- * 0: each weight of each filter), for the convs their `layers=[…]` names or
- * for all when it names none. `inputChannels` gives each conv's input
- * channels (a cell network's convs read maps made elsewhere in its graph). A random mask draws once per weight from its
- * own stream of `seed`, convs in order, weights row-major in the HWIO shape.
- * Learnable masks, mask files and `grow` that name a conv are reported:
- * they reach dense blocks only so far; pruning schedules reach convs (the
- * runtime ranks their weights, synflow included).
+ * `mask dense()`, `mask random(density, seed)` and `mask file(path)` over
+ * conv weights (order 0: each weight of each filter), for the convs their
+ * `layers=[…]` names or for all when it names none (weight-masks.ts: a random
+ * mask draws once per live weight from its own stream of `seed`, convs in
+ * order, weights row-major in the HWIO shape; a file holds each conv's mask
+ * under its name in that order). `inputChannels` gives each conv's input
+ * channels (a cell network's convs read maps made elsewhere in its graph).
+ * Learnable masks, pruning schedules (synflow included) and `grow` reach
+ * convs at run time.
  */
 export function applyFeatureMasks(
   network: CheckedNetwork,
   layers: readonly FeatureLayerSpec[],
+  maskFiles: ReadonlyMap<string, MaskFile>,
   bag: DiagnosticBag,
   inputChannels: ReadonlyMap<string, number> | undefined = stackInputChannels(network.inputShape as unknown as ChannelsFirst, layers),
 ): FeatureLayerSpec[] {
   if (inputChannels === undefined) return [...layers];
-  const masks = new Map<string, Uint8Array>();
+  const masks = new Map<string, NamedWeightMask>();
   for (const layer of layers) {
-    if (layer.kind === "conv") masks.set(layer.name, new Uint8Array(layer.kernel[0] * layer.kernel[1] * inputChannels.get(layer.name)! * layer.channels).fill(1));
+    if (layer.kind === "conv")
+      masks.set(layer.name, { layer: layer.name, live: new Uint8Array(layer.kernel[0] * layer.kernel[1] * inputChannels.get(layer.name)! * layer.channels).fill(1) });
   }
-  for (const policy of network.masks) {
-    if (policy.kind === "learnable" || policy.kind === "file") {
-      refuseNamed(policy.layers, masks, policy.kind === "learnable" ? "mask learnable(…)" : "mask file(…)", bag);
-      continue;
-    }
-    const random = createRandom(policy.kind === "random" ? policy.seed : 0);
-    for (const [name, live] of masks) {
-      if (!selects(policy.layers, name)) continue;
-      if (policy.kind === "dense") live.fill(1);
-      else for (let k = 0; k < live.length; k++) if (live[k] === 1 && !(random.next() < policy.density)) live[k] = 0;
-    }
-  }
-  if (network.growth) refuseNamed(network.growth.layers, masks, "dynamic sparse training (grow)", bag);
+  applyWeightMasks(network.masks, masks, maskFiles, bag);
   return layers.map((layer) => {
     if (layer.kind !== "conv") return layer;
-    const live = masks.get(layer.name)!;
+    const { live } = masks.get(layer.name)!;
     const indices: number[] = [];
     live.forEach((v, k) => v === 1 && indices.push(k));
     return indices.length === live.length ? layer : ({ ...layer, mask: encodeMask(live.length, indices) } satisfies ConvSpec);
@@ -84,10 +71,4 @@ export function stackInputChannels(input: ChannelsFirst, layers: readonly Featur
   const result = featureShapes(input, layers);
   if (!("shapes" in result)) return undefined;
   return new Map(layers.flatMap((layer, i) => (layer.kind === "conv" ? [[layer.name, result.shapes[i]![0]] as const] : [])));
-}
-
-function refuseNamed(selection: LayerSelection, convs: ReadonlyMap<string, unknown>, what: string, bag: DiagnosticBag): void {
-  const named = selection.names.find((name) => convs.has(name));
-  if (named !== undefined)
-    bag.report("DS2056", selection.span, [what, `conv layer '${named}'`], "it acts on the dense layers and structures; conv weights take mask random(…) and mask dense(…)");
 }

@@ -8,7 +8,7 @@ import { applyFeatureMasks, lowerFeatures, stackInputChannels } from "./features
 import { cellInputChannels, cellLayers, lowerCells, withCellLayers } from "./cells.js";
 import type { CellNetworkSpec } from "../../runtime/cells/spec.js";
 import type { ChannelsFirst } from "../../runtime/features/shapes.js";
-import { lowerRecurrent } from "./recurrent.js";
+import { applyRecurrentMasks, lowerRecurrent } from "./recurrent.js";
 import { recurrentNames, recurrentOutputSize } from "../../runtime/recurrent/shapes.js";
 import { networkFits } from "./size.js";
 import { Budget, DEFAULT_LIMITS } from "../check/limits.js";
@@ -47,7 +47,7 @@ function lowerNetwork(network: CheckedNetwork, program: ElaboratedProgram, bag: 
   // With recurrent layers, layer 0 is their output ("recurrent->dense1").
   // With cells, layer 0 is their head's pooled channels ("cells->output").
   const inputName = network.cells ? "cells" : network.features ? "features" : network.recurrent ? "recurrent" : "input";
-  const recurrent = network.recurrent ? lowerRecurrent(network.recurrent, recurrentGraphs) : undefined;
+  const recurrent = network.recurrent ? applyRecurrentMasks(lowerRecurrent(network.recurrent, recurrentGraphs), network.inputShape[1]!, network.masks, maskFiles, bag) : undefined;
   const inputSize =
     network.cells?.head ?? network.features?.outputSize ?? (recurrent && recurrentOutputSize(recurrent, network.inputShape[0]!)) ?? network.inputShape.reduce((a, b) => a * b, 1);
   const layers: LayerIR[] = [{ name: inputName, origin: { kind: "input" }, size: inputSize }];
@@ -85,7 +85,7 @@ function lowerNetwork(network: CheckedNetwork, program: ElaboratedProgram, bag: 
   connectAll(exposed, output);
 
   blocks.sort((a, b) => a.target - b.target || a.source - b.source);
-  const { features, cells } = lowerConvs(network, graphs, bag);
+  const { features, cells } = lowerConvs(network, graphs, maskFiles, bag);
   const convNames = new Set([...(features ?? []), ...(cells ? cellLayers(cells) : [])].flatMap((f) => (f.kind === "conv" ? [f.name] : [])));
   const policies = applyPolicies(network, layers, blocks, maskFiles, bag, convNames, recurrent ? recurrentNames(recurrent) : []);
   return {
@@ -104,12 +104,17 @@ function lowerNetwork(network: CheckedNetwork, program: ElaboratedProgram, bag: 
 }
 
 /** The feature layers and the cell network, their conv masks drawn over all their convs in order (the stem's, the cells', the head's). */
-function lowerConvs(network: CheckedNetwork, graphs: ReadonlyMap<string, LayeredGraph>, bag: DiagnosticBag): { features?: FeatureLayerSpec[]; cells?: CellNetworkSpec } {
+function lowerConvs(
+  network: CheckedNetwork,
+  graphs: ReadonlyMap<string, LayeredGraph>,
+  maskFiles: ReadonlyMap<string, MaskFile>,
+  bag: DiagnosticBag,
+): { features?: FeatureLayerSpec[]; cells?: CellNetworkSpec } {
   const stem = network.features ? lowerFeatures(network.features.layers) : [];
   const cells = network.cells ? lowerCells(network, network.cells, stem, graphs, bag) : undefined;
-  if (cells === undefined) return network.features ? { features: applyFeatureMasks(network, stem, bag) } : {};
+  if (cells === undefined) return network.features ? { features: applyFeatureMasks(network, stem, maskFiles, bag) } : {};
   const channels = new Map([...(stackInputChannels(network.inputShape as unknown as ChannelsFirst, stem) ?? []), ...cellInputChannels(network, stem, cells)]);
-  const masked = applyFeatureMasks(network, [...stem, ...cellLayers(cells)], bag, channels);
+  const masked = applyFeatureMasks(network, [...stem, ...cellLayers(cells)], maskFiles, bag, channels);
   return { ...(network.features ? { features: masked.slice(0, stem.length) } : {}), cells: withCellLayers(cells, masked.slice(stem.length)) };
 }
 

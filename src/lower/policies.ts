@@ -6,6 +6,7 @@ import type { CheckedNetwork, LayerSelection, MaskPolicy } from "../check/progra
 import type { MaskFile } from "../elaborate/program.js";
 import type { DiagnosticBag } from "../diagnostics/diagnostic.js";
 import type { BlockIR, LayerIR, MaskIR } from "./ir.js";
+import { closestName } from "../check/suggest.js";
 import { lowerSchedule } from "./pruning.js";
 
 /**
@@ -15,8 +16,8 @@ import { lowerSchedule } from "./pruning.js";
  * blocks full, `mask random(density, seed)` keeps each live connection with
  * probability `density` (one draw per live entry, blocks in order), so both
  * are fixed at compile time, as is `mask file(...)`; learnable masks and pruning schedules go to the
- * runtime. A schedule's `layers=[…]` may also name convs (their weights) and
- * recurrent layers (their `.input` and `.hidden` weights).
+ * runtime. A schedule's or a grow line's `layers=[…]` may also name convs
+ * (their weights) and recurrent layers (their `.input` and `.hidden` weights).
  */
 export function applyPolicies(
   network: CheckedNetwork,
@@ -37,15 +38,9 @@ export function applyPolicies(
       if (convNames.has(name)) continue;
       const matching = named.get(name) ?? [];
       if (matching.length === 0) {
-        bag.report(
-          "DS2027",
-          selection.span,
-          [network.name, name],
-          `its layers are ${layers
-            .slice(1)
-            .map((l) => l.name)
-            .join(", ")}`,
-        );
+        const known = [...layers.slice(1).map((l) => l.name), ...convNames, ...recurrentNames];
+        const closest = closestName(name, [...known, ...named.keys()]);
+        bag.report("DS2027", selection.span, [network.name, name], closest === undefined ? `its layers are ${known.join(", ")}` : `did you mean '${closest}'?`);
         return undefined;
       }
       for (const layer of matching) targets.add(layer);
@@ -54,15 +49,34 @@ export function applyPolicies(
     blocks.forEach((block, b) => targets.has(block.target) && chosen.push(b));
     return chosen;
   };
+  /** The blocks a line selects: every block when it names nothing; else those entering its names other than convs and recurrent layers (none if it names only those). */
+  const recurrentWeight = (name: string): boolean => /^(.+)\.(input|hidden)$/.test(name) && recurrentNames.includes(name.replace(/\.(input|hidden)$/, ""));
+  const blocksNamed = (selection: LayerSelection): number[] | undefined => {
+    if (selection.names.length === 0) return select(selection);
+    const others = selection.names.filter((name) => !convNames.has(name) && !recurrentNames.includes(name) && !recurrentWeight(name));
+    return others.length === 0 ? [] : select({ ...selection, names: others });
+  };
+  /** What a named prune, grow or learnable line reaches: named convs' weights, named recurrent layers' `.input` and `.hidden`, the blocks entering the other names. */
+  const weightsNamed = (selection: LayerSelection): string[] | undefined => {
+    const selected = blocksNamed(selection);
+    if (selected === undefined) return undefined;
+    const convs = selection.names.filter((name) => convNames.has(name));
+    const recurrent = selection.names.filter((name) => recurrentNames.includes(name) || recurrentWeight(name));
+    const weights = recurrent.flatMap((name) => (recurrentWeight(name) ? [name] : [`${name}.input`, `${name}.hidden`]));
+    return [...convs, ...weights, ...selected.map((b) => blocks[b]!.name)];
+  };
 
   let learnable: LearnableMaskSpec | undefined;
   for (const policy of network.masks) {
-    const selected = select(policy.layers);
-    if (selected === undefined) continue;
     if (policy.kind === "learnable") {
-      learnable = { blocks: selected.map((b) => blocks[b]!.name), keep: policy.keep, temperature: policy.temperature, penalty: policy.penalty };
+      // Named, or every weight: convs', recurrent layers' and the blocks'.
+      const all = [...convNames, ...recurrentNames.flatMap((name) => [`${name}.input`, `${name}.hidden`]), ...blocks.map((b) => b.name)];
+      const weights = policy.layers.names.length === 0 ? all : weightsNamed(policy.layers);
+      if (weights !== undefined) learnable = { blocks: weights, keep: policy.keep, temperature: policy.temperature, penalty: policy.penalty };
       continue;
     }
+    const selected = blocksNamed(policy.layers);
+    if (selected === undefined) continue;
     if (policy.kind === "file") {
       applyMaskFile(policy, maskFiles.get(policy.path)!, selected, layers, blocks, bag);
       continue;
@@ -88,10 +102,9 @@ export function applyPolicies(
   }
   let growth: DynamicSparsity | undefined;
   if (network.growth) {
-    const selected = select(network.growth.layers);
-    if (selected !== undefined) {
-      growth = network.growth.layers.names.length === 0 ? network.growth.config : { ...network.growth.config, blocks: selected.map((b) => blocks[b]!.name) };
-    }
+    // Growth reaches what pruning reaches: every weight when it names none.
+    const weights = weightsNamed(network.growth.layers);
+    if (weights !== undefined) growth = network.growth.layers.names.length === 0 ? network.growth.config : { ...network.growth.config, blocks: weights };
   }
   return { pruning, ...(learnable ? { learnable } : {}), ...(growth ? { growth } : {}) };
 }

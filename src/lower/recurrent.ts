@@ -8,8 +8,12 @@
  */
 import type { CheckedRecurrent } from "../check/recurrent.js";
 import type { RawGraph } from "../elaborate/raw-graph.js";
-import { encodeMask } from "../../runtime/masks/codec.js";
-import { GATES } from "../../runtime/recurrent/shapes.js";
+import { decodeMask, encodeMask, FULL_MASK, liveIndices } from "../../runtime/masks/codec.js";
+import { GATES, recurrentLayerShapes, recurrentNames } from "../../runtime/recurrent/shapes.js";
+import type { MaskPolicy } from "../check/program.js";
+import type { MaskFile } from "../elaborate/program.js";
+import type { DiagnosticBag } from "../diagnostics/diagnostic.js";
+import { applyWeightMasks, type NamedWeightMask } from "./weight-masks.js";
 import type { RecurrentSpec } from "../../runtime/spec.js";
 
 type Masks = NonNullable<RecurrentSpec["masks"]>;
@@ -47,4 +51,41 @@ export function recurrentHiddenLive(graph: RawGraph, gates: number): Uint32Array
     if (!graph.directed) connect(v, u);
   }
   return Uint32Array.from(live).sort();
+}
+
+/**
+ * A network's `mask dense/random/file` lines over the stack's weights
+ * (`lstm1.input`, `lstm1.hidden`; weight-masks.ts), over what the stack
+ * already has (a graph-made hidden weight's graph): `layers=[lstm1]` takes
+ * both of a layer's weights, no `layers` every layer's. A random mask draws
+ * from its own stream, weights in order (each layer's input, then hidden).
+ */
+export function applyRecurrentMasks(
+  spec: RecurrentSpec,
+  inputFeatures: number,
+  policies: readonly MaskPolicy[],
+  maskFiles: ReadonlyMap<string, MaskFile>,
+  bag: DiagnosticBag,
+): RecurrentSpec {
+  if (policies.every((p) => p.kind === "learnable")) return spec;
+  const names = recurrentNames(spec);
+  const weights = new Map<string, NamedWeightMask>();
+  recurrentLayerShapes(spec, inputFeatures).forEach(({ inputs, hidden, gates }, i) => {
+    const layer = names[i]!;
+    weights.set(`${layer}.input`, { layer, live: decodeMask(spec.masks?.[i]?.input ?? FULL_MASK, inputs * gates * hidden) });
+    weights.set(`${layer}.hidden`, { layer, live: decodeMask(spec.masks?.[i]?.hidden ?? FULL_MASK, hidden * gates * hidden) });
+  });
+  applyWeightMasks(policies, weights, maskFiles, bag);
+  const encoded = (name: string): string | undefined => {
+    const { live } = weights.get(name)!;
+    const text = encodeMask(live.length, liveIndices(live));
+    return text === FULL_MASK ? undefined : text;
+  };
+  const masks: Masks = names.map((layer) => {
+    const [input, hidden] = [encoded(`${layer}.input`), encoded(`${layer}.hidden`)];
+    return { ...(input === undefined ? {} : { input }), ...(hidden === undefined ? {} : { hidden }) };
+  });
+  // The spec's `masks` is absent when every weight is full.
+  const { masks: before, ...rest } = spec;
+  return masks.some((m) => m.input !== undefined || m.hidden !== undefined) || before !== undefined ? { ...rest, masks } : rest;
 }

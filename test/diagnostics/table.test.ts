@@ -59,7 +59,6 @@ const cases: readonly { readonly code: DiagnosticCode; readonly at: string; read
   { code: "DS2054", at: "1:19", source: "network N { input 64 features [conv(4)] output 2 }" },
   { code: "DS2055", at: "1:39", source: "network N { input [1, 8, 8] features [flatten(), conv(4)] output 2 }" },
   { code: "DS2006", at: "1:54", source: "network N { input [1, 8, 8] features [conv(4, stride=0)] output 2 }" },
-  { code: "DS2056", at: "1:79", source: "network N { input [1, 8, 8] features [conv(4)] output 2 mask learnable(layers=[conv1]) }" },
   { code: "DS2057", at: "1:37", source: "network N { input [20, 1] recurrent lstn(hidden=8) output 2 }" },
   { code: "DS2058", at: "1:19", source: "network N { input 20 recurrent lstm(hidden=8) output 2 }" },
   { code: "DS2059", at: "1:35", source: "network N { input [20, 1] dense 4 recurrent gru(hidden=8) output 2 }" },

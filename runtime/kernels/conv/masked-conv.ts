@@ -26,6 +26,10 @@ export interface ConvGeometry extends Taps {
 export interface ConvOptions {
   /** Whether anything upstream needs the input's gradient (false for the first layer). */
   readonly inputNeedsGradient: boolean;
+  /** The weight gradient at every entry, masked ones too (RigL ranks where to regrow by it); default false: masked entries get 0. */
+  readonly denseWeightGradient?: boolean;
+  /** Learnable masks: the mask gets its gradient too, dW ⊙ weight (default false: none). */
+  readonly maskNeedsGradient?: boolean;
 }
 
 type SaveFunction = (tensors: Tensor[]) => void;
@@ -107,16 +111,18 @@ export function maskedConv2d(x: Tensor4D, weight: Tensor4D, mask: Tensor4D, bias
   const op = tf.customGrad((input, w, m, b, save) => {
     const padded = padInput(input as Tensor4D, geometry.pad);
     const effective = tf.mul(w as Tensor4D, m as Tensor4D) as Tensor4D;
-    (save as SaveFunction)([padded, effective, m as Tensor]);
+    (save as SaveFunction)([padded, effective, m as Tensor, w as Tensor]);
     return {
       value: tf.add(convolve(padded, effective, geometry), b as Tensor),
       gradFunc: (dy, saved) => {
-        const [p, e, maskSaved] = saved as [Tensor4D, Tensor4D, Tensor4D];
+        const [p, e, maskSaved, weightSaved] = saved as [Tensor4D, Tensor4D, Tensor4D, Tensor4D];
         const gradient = dy as Tensor4D;
-        const dw = tf.mul(weightGradient(p, gradient, geometry), maskSaved);
+        const full = weightGradient(p, gradient, geometry);
+        const dw = options.denseWeightGradient === true ? full : tf.mul(full, maskSaved);
         const db = (b as Tensor).rank === 1 ? tf.sum(gradient, [0, 1, 2]) : tf.sum(gradient, 0, true);
         const dx = options.inputNeedsGradient ? inputGradient(gradient, e, p.shape, geometry) : tf.zerosLike(input as Tensor);
-        return [dx, dw, tf.zerosLike(maskSaved), db];
+        const dm = options.maskNeedsGradient === true ? tf.mul(full, weightSaved) : tf.zerosLike(maskSaved);
+        return [dx, dw, dm, db];
       },
     };
   });

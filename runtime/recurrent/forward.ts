@@ -95,7 +95,14 @@ function holdOnPadding(next: StepState, previous: StepState, real: Tensor2D): St
 }
 
 /** The layer as TensorFlow.js ops per step, for its stock gradient. */
-function stockLayer(x: Tensor3D, layer: RecurrentLayerStore, kind: RecurrentKind, activation: "tanh" | "relu", flags: Tensor2D | undefined, options: RecurrentOptions): { sequence: Tensor3D; final: Tensor2D } {
+function stockLayer(
+  x: Tensor3D,
+  layer: RecurrentLayerStore,
+  kind: RecurrentKind,
+  activation: "tanh" | "relu",
+  flags: Tensor2D | undefined,
+  options: RecurrentOptions,
+): { sequence: Tensor3D; final: Tensor2D } {
   const [batch, steps, inputs] = x.shape;
   const { w, u } = maskedWeights(layer, options);
   const width = layer.gates * layer.hidden;

@@ -36,22 +36,45 @@ export interface Timed {
  */
 export type TimedOptimizer = "adam" | "tfjs-adam" | "sgd";
 
-export function timeForwardAndStep(net: Timed, x: tf.Tensor2D, labels: Int32Array, reps: Repetitions, optimizer: TimedOptimizer = "adam"): { forward: number; step: number } {
+/** A forward pass and an Adam (or SGD) step of `net` on one batch, as runs to time; dispose() frees what they hold. */
+export interface ForwardAndStepRuns {
+  readonly forward: () => void;
+  readonly step: () => void;
+  readonly dispose: () => void;
+}
+
+/** One step of `train` on softmax cross-entropy against the one-hot `y`, the loss read back as a trainer reads it. */
+export function stepRun(net: Timed, x: tf.Tensor2D, y: tf.Tensor, train: tf.Optimizer): () => void {
+  return () => {
+    const cost = train.minimize(() => tf.losses.softmaxCrossEntropy(y, net.forward(x)), true, net.variables);
+    cost?.dataSync();
+    cost?.dispose();
+  };
+}
+
+export function optimizerOf(name: TimedOptimizer): tf.Optimizer {
+  return name === "adam" ? createOptimizer("adam") : name === "tfjs-adam" ? tf.train.adam(0.001) : tf.train.sgd(0.01);
+}
+
+export function forwardAndStepRuns(net: Timed, x: tf.Tensor2D, labels: Int32Array, optimizer: TimedOptimizer = "adam"): ForwardAndStepRuns {
   const classes = tf.tidy(() => net.forward(x).shape[1]);
   const y = tf.tidy(() => tf.oneHot(tf.tensor1d(labels, "int32"), classes));
-  const forward = medianOf(() => tf.tidy(() => void net.forward(x).dataSync()), reps.forward.warmup, reps.forward.repeats);
-  const train = optimizer === "adam" ? createOptimizer("adam") : optimizer === "tfjs-adam" ? tf.train.adam(0.001) : tf.train.sgd(0.01);
-  const step = medianOf(
-    () => {
-      const cost = train.minimize(() => tf.losses.softmaxCrossEntropy(y, net.forward(x)), true, net.variables);
-      cost?.dataSync();
-      cost?.dispose();
+  const train = optimizerOf(optimizer);
+  return {
+    forward: () => tf.tidy(() => void net.forward(x).dataSync()),
+    step: stepRun(net, x, y, train),
+    dispose: () => {
+      train.dispose();
+      y.dispose();
     },
-    reps.step.warmup,
-    reps.step.repeats,
-  );
-  train.dispose();
-  y.dispose();
+  };
+}
+
+export function timeForwardAndStep(net: Timed, x: tf.Tensor2D, labels: Int32Array, reps: Repetitions, optimizer: TimedOptimizer = "adam"): { forward: number; step: number } {
+  const runs = forwardAndStepRuns(net, x, labels, optimizer);
+  const forward = medianOf(runs.forward, reps.forward.warmup, reps.forward.repeats);
+  const step = medianOf(runs.step, reps.step.warmup, reps.step.repeats);
+  runs.dispose();
   return { forward, step };
 }
 
@@ -59,12 +82,17 @@ export function timeNetwork(model: Model, x: tf.Tensor2D, labels: Int32Array, re
   return timeForwardAndStep({ forward: (input) => model.predict(input) as tf.Tensor2D, variables: model.parameters.map((p) => p.variable) }, x, labels, reps, optimizer);
 }
 
-/** Seconds of the native sgemm 256 × 1024 × 1024 on the BLAS's current threads (median of 21 after 5). */
-export function nativePeak(): number {
+/** One native sgemm 256 × 1024 × 1024 on the BLAS's current threads, as a run to time (the machine's peak). */
+export function nativePeakRun(): () => void {
   const status = nativeStatus();
   if (!status.available) throw new Error(`bench: no native peak without the native part (${status.reason})`);
   const a = Float32Array.from({ length: 256 * 1024 }, (_, i) => ((i * 7919) % 1000) / 1000);
   const b = Float32Array.from({ length: 1024 * 1024 }, (_, i) => ((i * 104729) % 1000) / 1000);
   const c = new Float32Array(256 * 1024);
-  return medianOf(() => status.blas.gemm(false, false, 256, 1024, 1024, a, b, c, null), 5, 21);
+  return () => status.blas.gemm(false, false, 256, 1024, 1024, a, b, c, null);
+}
+
+/** Seconds of the native sgemm 256 × 1024 × 1024 on the BLAS's current threads (median of 21 after 5). */
+export function nativePeak(): number {
+  return medianOf(nativePeakRun(), 5, 21);
 }

@@ -83,31 +83,53 @@ export interface PeerRounds {
   note: string | undefined;
 }
 
+/** How interleavedWithPeer measures each side: the real ones by default, fakes in the tests. */
+export interface PeerSides {
+  /** Least CPU seconds of each of `runs` over `repeats` runs after one warm-up each (interleavedMinimum). */
+  readonly ours: (runs: readonly (() => void)[], repeats: number) => number[];
+  /** One round of the peer (runPeer): its answer carries `seconds`, the least CPU time of each of its figures. */
+  readonly peer: (task: Record<string, unknown>, arrays: Arrays) => PeerResult;
+  /** Why the peer cannot run here, or undefined (torchMissing). */
+  readonly missing: () => string | undefined;
+}
+
+const REAL_SIDES: PeerSides = { ours: interleavedMinimum, peer: runPeer, missing: torchMissing };
+
 /**
- * Times `ours` (interleavedMinimum) and the peer `task` in `rounds` alternating rounds, ours first in even rounds and the
- * peer first in odd ones, each side `repeats` runs after one warm-up per round: the same warm-up and repetitions on both
- * sides, and drift of the shared machine reaches both. Each figure is its least CPU time over all rounds.
+ * Times `ours` and the peer `task` in `rounds` alternating rounds, ours first in even rounds and the peer first in odd
+ * ones, each side `repeats` runs after one warm-up per round: the same warm-up and repetitions on both sides, and drift
+ * of the shared machine reaches both. Each figure is its least CPU time over all rounds (a figure the peer gives in
+ * some rounds only keeps its least over those). Every benchmark with a PyTorch peer times it this way.
  */
-export function interleavedWithPeer(ours: readonly (() => void)[], task: Record<string, unknown>, arrays: Arrays = {}, rounds = 3, repeats = 5): PeerRounds {
+export function interleavedWithPeer(
+  ours: readonly (() => void)[],
+  task: Record<string, unknown>,
+  arrays: Arrays = {},
+  rounds = 3,
+  repeats = 5,
+  sides: Partial<PeerSides> = {},
+): PeerRounds {
+  const { ours: measureOurs, peer: measurePeer, missing } = { ...REAL_SIDES, ...sides };
   const best = ours.map(() => Number.POSITIVE_INFINITY);
   let peer: Record<string, number> | undefined;
   let result: PeerResult | undefined;
-  let note = torchMissing();
+  let note = missing();
   const runPeerRound = (): void => {
     if (note !== undefined) return;
     try {
-      result = runPeer({ threads: 1, ...task, warmup: 1, repeats }, arrays);
+      result = measurePeer({ threads: 1, ...task, warmup: 1, repeats }, arrays);
     } catch (error) {
       note = (error as Error).message;
       peer = undefined;
       return;
     }
-    const seconds = result.seconds as Record<string, number>;
-    peer = Object.fromEntries(Object.entries(seconds).map(([name, s]) => [name, Math.min(s, peer?.[name] ?? Number.POSITIVE_INFINITY)]));
+    const least: Record<string, number> = { ...peer };
+    for (const [name, s] of Object.entries(result.seconds as Record<string, number>)) least[name] = Math.min(s, least[name] ?? Number.POSITIVE_INFINITY);
+    peer = least;
   };
   for (let round = 0; round < rounds; round++) {
     if (round % 2 === 1) runPeerRound();
-    interleavedMinimum(ours, repeats).forEach((s, i) => (best[i] = Math.min(best[i]!, s)));
+    measureOurs(ours, repeats).forEach((s, i) => (best[i] = Math.min(best[i]!, s)));
     if (round % 2 === 0) runPeerRound();
   }
   return { ours: best, peer, result, note };

@@ -3,57 +3,84 @@
  * 1 s). Baseline, same run: the plain way — every |w| into one array, a full
  * sort, the threshold read off at the percentile; and, where Debian's torch
  * is installed, torch.kthvalue of |w| over the same weights (one thread), the
- * rank selection a PyTorch pruning library runs. Each the median of 3 after 1.
+ * rank selection a PyTorch pruning library runs. Timed as every benchmark
+ * with a PyTorch peer is (bench/peers.ts interleavedWithPeer): rounds
+ * alternate ours and PyTorch's, each one warm-up and the same number of runs
+ * per side, each figure its least CPU time over all rounds.
  */
+import { loadavg } from "node:os";
 import { createNetwork, prune, type Model } from "../runtime/index.js";
 import { analyze, networkSpec } from "../src/index.js";
-import { runPeer, torchMissing } from "./peers.js";
-import { medianOf } from "./network-timing.js";
-import { row } from "./timing.js";
+import { interleavedWithPeer } from "./peers.js";
+import { cpuSeconds, row } from "./timing.js";
+
+const ROUNDS = 3;
+const REPEATS = 3;
+
+/**
+ * interleavedMinimum with `reset` before every run, untimed: prune() changes the masks it ranks, so each of its runs
+ * starts again from the full network.
+ */
+function leastAfterReset(reset: () => void): (runs: readonly (() => void)[], repeats: number) => number[] {
+  return (runs, repeats) => {
+    const best = runs.map(() => Number.POSITIVE_INFINITY);
+    for (let r = -1; r < repeats; r++) {
+      runs.forEach((run, i) => {
+        reset();
+        const seconds = cpuSeconds(run);
+        if (r >= 0) best[i] = Math.min(best[i]!, seconds); // r = -1: the warm-up
+      });
+    }
+    return best;
+  };
+}
 
 export async function benchPruning(): Promise<string[]> {
   const { plans } = analyze("network Big { input 4000 dense 2500 output 4 }", { limits: { connections: 20_000_000 } });
-  const missing = torchMissing();
+  const model: Model = await createNetwork(networkSpec(plans![0]!), { backend: "cpu", seed: 0 });
+  const total = model.totalConnections();
+  const blocks = model.blocks.map((b) => b.name);
+  const full = blocks.map((name) => new Uint8Array(model.getMask(name).length).fill(1));
+  const reset = (): void => blocks.forEach((name, i) => model.setMask(name, full[i]!));
+  const weights = new Float32Array(total);
+  let next = 0;
+  for (const name of blocks) {
+    const w = model.getWeights(name);
+    weights.set(w, next);
+    next += w.length;
+  }
   const lines = [
+    `uptime load ${loadavg()
+      .map((l) => l.toFixed(2))
+      .join(" ")} at the start; least CPU time over ${ROUNDS} interleaved rounds of 1 warm-up and ${REPEATS} runs per side; PyTorch on 1 thread`,
+    "",
     row(["weights", "percent", "prune() (s)", "sort baseline (s)", "torch.kthvalue (s)", "sort / prune()", "kthvalue / prune()"]),
     row(["---", "---", "---", "---", "---", "---", "---"]),
   ];
+  let note: string | undefined;
   for (const percent of [10, 50, 90]) {
-    const model: Model = await createNetwork(networkSpec(plans![0]!), { backend: "cpu", seed: 0 });
-    const total = model.totalConnections();
-    const blocks = model.blocks.map((b) => model.getWeights(b.name));
-    let threshold: number | undefined;
-    const baseline = medianOf(
-      () => {
-        const all = new Float64Array(total);
-        let next = 0;
-        for (const w of blocks) for (const v of w) all[next++] = Math.abs(v);
-        all.sort();
-        threshold = all[Math.floor((percent / 100) * total)];
-      },
-      1,
-      3,
-    );
-    if (threshold === undefined) throw new Error("bench: no threshold");
     const k = Math.floor((percent / 100) * total);
-    const weights = new Float32Array(total);
-    let next = 0;
-    for (const w of blocks) weights.set(w, (next += w.length) - w.length);
-    const peer = missing === undefined ? runPeer({ kind: "kthvalue", k: Math.max(1, k), threads: 1, warmup: 1, repeats: 3 }, { "weights.bin": weights }) : undefined;
-    // prune() changes the model, so each timed run gets a fresh one (built outside the timing).
-    const times: number[] = [];
-    for (let i = 0; i < 4; i++) {
-      const fresh = i === 0 ? model : await createNetwork(networkSpec(plans![0]!), { backend: "cpu", seed: 0 });
-      const start = performance.now();
-      const result = prune(fresh, { amount: { percent } });
-      if (i > 0) times.push((performance.now() - start) / 1000);
-      if (result.pruned !== k) throw new Error("bench: wrong count pruned");
-      fresh.dispose();
-    }
-    const ours = times.sort((a, b) => a - b)[1]!;
-    const kth = peer?.seconds as number | undefined;
-    lines.push(row([total, percent, ours, baseline, kth ?? "—", `${(baseline / ours).toFixed(1)}×`, kth === undefined ? "—" : `${(kth / ours).toFixed(2)}×`]));
+    const sortBaseline = (): void => {
+      const all = new Float64Array(total);
+      for (let i = 0; i < total; i++) all[i] = Math.abs(weights[i]!);
+      all.sort();
+      if (!(all[k]! >= 0)) throw new Error("bench: no threshold");
+    };
+    const ours = (): void => {
+      if (prune(model, { amount: { percent } }).pruned !== k) throw new Error("bench: wrong count pruned");
+    };
+    const rounds = interleavedWithPeer([ours, sortBaseline], { kind: "kthvalue", k: Math.max(1, k) }, { "weights.bin": weights }, ROUNDS, REPEATS, {
+      ours: leastAfterReset(reset),
+    });
+    const [pruneSeconds, sortSeconds] = rounds.ours as [number, number];
+    const kth = rounds.peer?.kthvalue;
+    note ??= rounds.note;
+    lines.push(
+      row([total, percent, pruneSeconds, sortSeconds, kth ?? "—", `${(sortSeconds / pruneSeconds).toFixed(1)}×`, kth === undefined ? "—" : `${(kth / pruneSeconds).toFixed(2)}×`]),
+    );
+    console.error(`pruning: ${lines.at(-1)}`);
   }
-  if (missing !== undefined) lines.push("", missing);
+  model.dispose();
+  if (note !== undefined) lines.push("", note);
   return lines;
 }

@@ -7,23 +7,11 @@ is the least CPU time (time.process_time, this process, one torch thread) of
 `repeats` runs after `warmup` untimed ones, as bench/timing.ts's
 interleavedMinimum takes ours. Returns {"seconds": {name: s}, ...}.
 """
-import time
 
 import numpy as np
 import torch
 
-from torch_peers import CsrPeer, Network
-
-
-def least_cpu_seconds(run, warmup, repeats):
-    for _ in range(warmup):
-        run()
-    best = float("inf")
-    for _ in range(repeats):
-        start = time.process_time()
-        run()
-        best = min(best, time.process_time() - start)
-    return best
+from torch_peers import CsrPeer, Network, least_cpu_seconds
 
 
 def adam_step(model, loss_of):

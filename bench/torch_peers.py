@@ -21,7 +21,11 @@ Tasks (kind):
             the peers of `bench lenet`, `bench conv` and `bench recurrent`, by
             least CPU time: see bench/torch_model_peers.py.
 
-Every timing: `warmup` untimed runs, then the median of `repeats`.
+Every timing: `warmup` untimed runs, then the least CPU time (time.process_time,
+this process, on `threads` torch threads) of `repeats`, as bench/timing.ts's
+interleavedMinimum takes ours; one round at a time, bench/peers.ts's
+interleavedWithPeer alternating it with a round of ours. Every task answers
+{"seconds": {figure: s}, ...}.
 """
 import json
 import os
@@ -32,15 +36,15 @@ import numpy as np
 import torch
 
 
-def median_seconds(run, warmup, repeats):
+def least_cpu_seconds(run, warmup, repeats):
     for _ in range(warmup):
         run()
-    times = []
+    best = float("inf")
     for _ in range(repeats):
-        start = time.perf_counter()
+        start = time.process_time()
         run()
-        times.append(time.perf_counter() - start)
-    return sorted(times)[len(times) // 2]
+        best = min(best, time.process_time() - start)
+    return best
 
 
 def load(directory, name, dtype):
@@ -182,7 +186,8 @@ def network_task(directory, task):
     forward, parameters = plan_peer(net)
     with torch.no_grad():
         result["planLogits"] = forward(net.x).flatten().tolist()
-    fw, st = task["forward"], task["step"]
+    warmup, repeats = task["warmup"], task["repeats"]
+    seconds = {}
     if task.get("plan", True):
         adam = torch.optim.Adam(parameters, lr=1e-3)
 
@@ -192,17 +197,18 @@ def network_task(directory, task):
             adam.step()
 
         with torch.no_grad():
-            result["planForward"] = median_seconds(lambda: forward(net.x), fw["warmup"], fw["repeats"])
-        result["planStep"] = median_seconds(plan_step, st["warmup"], st["repeats"])
+            seconds["planForward"] = least_cpu_seconds(lambda: forward(net.x), warmup, repeats)
+        seconds["planStep"] = least_cpu_seconds(plan_step, warmup, repeats)
     adam = torch.optim.Adam(csr.parameters, lr=1e-3)
     with torch.no_grad():
-        result["csrForward"] = median_seconds(lambda: csr.forward(net.x), fw["warmup"], fw["repeats"])
-        result["csrStep"] = median_seconds(lambda: csr.step(net.x, net.labels, adam), st["warmup"], st["repeats"])
+        seconds["csrForward"] = least_cpu_seconds(lambda: csr.forward(net.x), warmup, repeats)
+        seconds["csrStep"] = least_cpu_seconds(lambda: csr.step(net.x, net.labels, adam), warmup, repeats)
+    result["seconds"] = seconds
     return result
 
 
 def dense_task(task):
-    """Epochs of `samples` random samples in batches of `batch`, Adam, no shuffle: the median epoch over its steps."""
+    """Epochs of `samples` random samples in batches of `batch`, Adam, no shuffle: the least epoch over its steps."""
     sizes, batch, samples = task["sizes"], task["batch"], task["samples"]
     torch.manual_seed(0)
     layers = []
@@ -222,19 +228,20 @@ def dense_task(task):
             adam.step()
 
     steps = -(-samples // batch)
-    return {"step": median_seconds(epoch, task["warmup"], task["repeats"]) / steps, "parameters": sum(p.numel() for p in model.parameters())}
+    step = least_cpu_seconds(epoch, task["warmup"], task["repeats"]) / steps
+    return {"seconds": {"step": step}, "parameters": sum(p.numel() for p in model.parameters())}
 
 
 def kthvalue_task(directory, task):
     w = load(directory, "weights.bin", np.float32)
     k = task["k"]
-    seconds = median_seconds(lambda: torch.kthvalue(w.abs(), k), task["warmup"], task["repeats"])
-    return {"seconds": seconds, "threshold": float(torch.kthvalue(w.abs(), k).values)}
+    seconds = least_cpu_seconds(lambda: torch.kthvalue(w.abs(), k), task["warmup"], task["repeats"])
+    return {"seconds": {"kthvalue": seconds}, "threshold": float(torch.kthvalue(w.abs(), k).values)}
 
 
 def peak_task(task):
     a, b = torch.rand(256, 1024), torch.rand(1024, 1024)
-    return {"seconds": median_seconds(lambda: a @ b, task["warmup"], task["repeats"])}
+    return {"seconds": {"peak": least_cpu_seconds(lambda: a @ b, task["warmup"], task["repeats"])}}
 
 
 def main():

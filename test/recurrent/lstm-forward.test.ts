@@ -13,7 +13,7 @@ function expectClose(actual: tf.Tensor, expected: tf.Tensor, what: string): void
   expect(worst, what).toBeLessThan(1e-6);
 }
 
-describe("one LSTM step forward as one kernel", () => {
+describe("one LSTM step forward on the fused kernels", () => {
   for (const backend of ["wasm", "cpu"] as const) {
     it(`equals the cell as TensorFlow.js ops on ${backend}`, async () => {
       await useBackend(backend);

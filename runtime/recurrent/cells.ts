@@ -8,7 +8,6 @@ import * as tf from "@tensorflow/tfjs-core";
 import type { Tensor2D } from "@tensorflow/tfjs-core";
 import { splitEqually } from "../kernels/heap-split.js";
 import { lstmStepBackward, lstmStepBackwardAvailable } from "../kernels/lstm-backward.js";
-import { lstmStepForward, lstmStepForwardAvailable } from "../kernels/lstm-forward.js";
 import type { RecurrentKind } from "../spec.js";
 
 export interface CellState {
@@ -62,10 +61,6 @@ function rnnCell(activation: "tanh" | "relu"): Cell {
 }
 
 function lstmForward(xt: Tensor2D, { h, c }: CellState, times: (h: Tensor2D) => Tensor2D): { next: CellState; saved: Tensor2D[] } {
-  if (lstmStepForwardAvailable()) {
-    const step = lstmStepForward({ xt, hu: times(h), previousCell: c! });
-    return { next: { h: step.h, c: step.c }, saved: [step.i, step.f, step.g, step.o, step.squashed] };
-  }
   const [zi, zf, zg, zo] = splitEqually(tf.add(xt, times(h)) as Tensor2D, 4, 1);
   const [i, f, g, o]: Tensor2D[] = [tf.sigmoid(zi!), tf.sigmoid(zf!), tf.tanh(zg!), tf.sigmoid(zo!)];
   const cell = tf.add(tf.mul(f!, c!), tf.mul(i!, g!)) as Tensor2D;

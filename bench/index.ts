@@ -28,10 +28,7 @@ const benchmarks: Record<string, Benchmark> = {
   layering: async () => (await import("./layering.js")).benchLayering(),
   pruning: async () => (await import("./pruning.js")).benchPruning(),
   pytorch: async () => (await import("./pytorch.js")).benchPytorch(),
-  recurrent: async () => {
-    const recurrent = await import("./recurrent.js");
-    return [...(await recurrent.benchRecurrent()), "", ...(await recurrent.recurrentPeers())];
-  },
+  recurrent: async () => (await import("./recurrent.js")).benchRecurrent(),
   threads: async () => (await import("./threads.js")).benchThreads(),
   training: async () => (await import("./training.js")).benchTraining(),
 };

@@ -5,10 +5,13 @@
  * sides take the same forward pass and an Adam step on mean squared error
  * (each side's own Adam at its fastest: the runtime's, fused where the
  * native part runs, and TensorFlow.js's for tf.layers), timed as the
- * least CPU time of interleaved runs. Then the same network with 90% of every
- * recurrent weight masked against the unmasked one, and the unmasked one run
- * as TensorFlow.js ops per step with their stock gradient (the runtime's
- * path before its hand-written gradient through time), in the same runs.
+ * least CPU time of interleaved runs, in rounds alternating with PyTorch's
+ * torch.nn.LSTM (bench/torch_model_peers.py kind "lstm", through
+ * bench/peers.ts's interleavedWithPeer, 1 thread). Then the same network with
+ * 90% of every recurrent weight masked against the unmasked one, and the
+ * unmasked one run as TensorFlow.js ops per step with their stock gradient
+ * (the runtime's path before its hand-written gradient through time), in the
+ * same runs.
  */
 import { loadavg } from "node:os";
 import * as layers from "@tensorflow/tfjs-layers";
@@ -160,24 +163,26 @@ export async function benchRecurrent(): Promise<string[]> {
     runs(ourSide(pruned), target, createOptimizer("adam")),
     onStockGradient(runs(ourSide(dense), target, createOptimizer("adam"))),
   ];
-  const forward = interleavedMinimum(
-    sides.map((s) => s.forward),
-    REPEATS,
-  );
-  const step = interleavedMinimum(
-    sides.map((s) => s.step),
-    REPEATS,
-  );
+  // One interleavedWithPeer over every side's forward and step: the PyTorch peer's rounds alternate with these same runs.
+  const task = { kind: "lstm", inputs: 1, hidden: HIDDEN, layers: 2, outputs: 1, steps: STEPS, batch: BATCH };
+  const load = loadavg()[0]!;
+  const { ours: times, peer, note } = interleavedWithPeer([...sides.map((s) => s.forward), ...sides.map((s) => s.step)], task);
+  const forward = times.slice(0, sides.length);
+  const step = times.slice(sides.length);
   const ms = (seconds: number): number => seconds * 1000;
+  const peerMs = (seconds: number | undefined): string | number => (seconds === undefined ? "—" : ms(seconds));
   const ratio = (a: number, b: number): string => `${(a / b).toFixed(2)}×`;
   const lines = [
-    `least CPU time of ${REPEATS} interleaved runs after one warm-up each; LSTM [1 → ${HIDDEN} → ${HIDDEN}] → dense 1, ${STEPS} steps, batch ${BATCH}, WASM, Adam step at learning rate 0.001 (the runtime's Adam for dsc, TensorFlow.js's for tf.layers)`,
+    `least CPU time of 3 rounds × 5 interleaved runs (one warm-up per round), rounds alternating with PyTorch's (1 thread); LSTM [1 → ${HIDDEN} → ${HIDDEN}] → dense 1, ${STEPS} steps, batch ${BATCH}, WASM, Adam step at learning rate 0.001 (the runtime's Adam for dsc, TensorFlow.js's for tf.layers, torch.optim.Adam for PyTorch); load average ${load.toFixed(1)} at the start, ${loadavg()[0]!.toFixed(1)} at the end`,
+    ...(note === undefined ? [] : [note]),
     "",
     row(["network", "forward (ms)", "Adam step (ms)"]),
     row(["---", "---", "---"]),
     row(["tf.layers LSTM stack", ms(forward[1]!), ms(step[1]!)]),
     row(["dsc recurrent lstm(hidden=[100, 100])", ms(forward[0]!), ms(step[0]!)]),
     row(["dsc, time against tf.layers", ratio(forward[0]!, forward[1]!), ratio(step[0]!, step[1]!)]),
+    row(["PyTorch torch.nn.LSTM (1 thread)", peerMs(peer?.forward), peerMs(peer?.step)]),
+    row(["dsc, time against PyTorch", peerRatio(forward[0]!, peer?.forward), peerRatio(step[0]!, peer?.step)]),
     row([`dsc, ${PRUNED_FRACTION * 100}% of every recurrent weight masked`, ms(forward[2]!), ms(step[2]!)]),
     row(["masked against unmasked (speed-up)", ratio(forward[0]!, forward[2]!), ratio(step[0]!, step[2]!)]),
     row(["dsc as ops per step, stock gradient (before)", ms(forward[3]!), ms(step[3]!)]),
@@ -188,34 +193,4 @@ export async function benchRecurrent(): Promise<string[]> {
   reference.dispose();
   target.dispose();
   return [...lines, ...hiddenProductLines()];
-}
-
-// ---- PyTorch peer (bench/torch_model_peers.py through bench/peers.ts), apart from benchRecurrent above ----
-
-/**
- * The unmasked stack against torch.nn.LSTM (1 input, 2 layers of 100, batch first) and a torch.nn.Linear on its last
- * step: forward and Adam step on mean squared error, one thread each, by least CPU time in rounds alternating with
- * PyTorch's (interleavedWithPeer).
- */
-export async function recurrentPeers(): Promise<string[]> {
-  await useBackend("wasm");
-  const load = loadavg()[0]!;
-  const model = await createNetwork(networkSpec(analyze(SOURCE).plans![0]!), { backend: "wasm" });
-  const target = tf.randomUniform([BATCH, 1], -1, 1, "float32", 8);
-  const ours = runs(ourSide(model), target, createOptimizer("adam"));
-  const task = { kind: "lstm", inputs: 1, hidden: HIDDEN, layers: 2, outputs: 1, steps: STEPS, batch: BATCH };
-  const { ours: t, peer, note } = interleavedWithPeer([ours.forward, ours.step], task);
-  const ms = (s: number | undefined): string | number => (s === undefined ? "—" : s * 1000);
-  const lines = [
-    `against PyTorch: least CPU time of 3 rounds × 5 runs (after one warm-up per round) on each side, rounds alternating; ours WASM, PyTorch 1 thread; load average ${load.toFixed(1)} at the start, ${loadavg()[0]!.toFixed(1)} at the end`,
-    ...(note === undefined ? [] : [note]),
-    "",
-    row([`LSTM [1, ${HIDDEN}, ${HIDDEN}, 1], ${STEPS} steps, batch ${BATCH}`, "dsc (ms)", "PyTorch torch.nn.LSTM (ms)", "dsc / PyTorch"]),
-    row(["---", "---", "---", "---"]),
-    row(["forward", t[0]! * 1000, ms(peer?.forward), peerRatio(t[0]!, peer?.forward)]),
-    row(["Adam step", t[1]! * 1000, ms(peer?.step), peerRatio(t[1]!, peer?.step)]),
-  ];
-  model.dispose();
-  target.dispose();
-  return lines;
 }

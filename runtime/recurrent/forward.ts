@@ -19,6 +19,7 @@ import type { Tensor2D, Tensor3D } from "@tensorflow/tfjs-core";
 import type { RecurrentKind } from "../spec.js";
 import type { RecurrentLayerStore, RecurrentStore } from "./store.js";
 import { sparseHiddenEntries } from "./hidden-product.js";
+import { sliceRows } from "../kernels/heap-split.js";
 import { throughTime } from "./through-time.js";
 import { effectiveMask, type LearnedMasks } from "../masks/learned.js";
 
@@ -158,8 +159,10 @@ function throughTimeStack(store: RecurrentStore, values: Tensor3D, flags: Tensor
     const hiddenEntries = sparseHiddenEntries(layer);
     const input = { x, w, u, bias: layer.bias, ...(real !== undefined ? { real } : {}), ...(hiddenEntries !== undefined ? { hiddenEntries } : {}) };
     const states = throughTime(input, store.spec.kind, store.spec.activation);
-    x = tf.slice(states, [0, 0, 0], [steps, batch, layer.hidden]);
-    final = tf.reshape(tf.slice(states, [steps, 0, 0], [1, batch, layer.hidden]), [batch, layer.hidden]);
+    // Row blocks on the heap: WASM's Slice would copy all of `states` out of the heap for each of the two.
+    const rows = tf.reshape(states, [(steps + 1) * batch, layer.hidden]) as Tensor2D;
+    x = tf.reshape(sliceRows(rows, 0, steps * batch), [steps, batch, layer.hidden]);
+    final = sliceRows(rows, steps * batch, batch);
   }
   const sequence = x;
   return { sequence: () => tf.transpose(sequence, [1, 0, 2]), final: final! };

@@ -38,6 +38,10 @@ export interface NativeBlas {
   graphPickRows?: OnHeap<GraphExports["pickRows"]>;
   /** graph.wat's `backward` on `memory`, blocked over samples. */
   graphBackward?: OnHeap<GraphExports["backward"]>;
+  /** The convolution as im2col × weight (native/conv.c); `geometry` as conv.c describes it. Absent from builds before it. */
+  convForward?(geometry: Int32Array, x: Float32Array, w: Float32Array, bias: Float32Array | null, y: Float32Array): void;
+  convFilterGradient?(geometry: Int32Array, x: Float32Array, dy: Float32Array, dw: Float32Array): void;
+  convInputGradient?(geometry: Int32Array, dy: Float32Array, w: Float32Array, dx: Float32Array): void;
 }
 
 /** A graph.wat export as the addon takes it: the same arguments after the heap they point into. */

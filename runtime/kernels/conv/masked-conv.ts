@@ -145,7 +145,7 @@ function nativeConvResult(native: NativeConv, input: Tensor4D, w: Tensor4D, m: T
       const gradient = dy as Tensor4D;
       const dw = tf.mul(native.filterGradient(x, gradient), maskSaved);
       const dx = options.inputNeedsGradient ? native.inputGradient(gradient, e) : tf.zerosLike(x);
-      return [dx, dw, tf.zerosLike(maskSaved), biasGradient(gradient, b)];
+      return [dx, dw, tf.zerosLike(maskSaved), perChannel ? native.biasGradient(gradient) : biasGradient(gradient, b)];
     },
   };
 }

@@ -15,7 +15,9 @@
  *
  * The patches are built for a block of samples at a time (at most
  * BLOCK_FLOATS floats, at least one sample), so memory stays bounded at any
- * batch size; the filter gradient sums the blocks' products in place.
+ * batch size; the filter gradient sums the blocks' products in place. The
+ * buffer is kept for the next call (block()), so a thread holds at most one
+ * block's worth, 16 MB.
  */
 #include <cblas.h>
 #include <node_api.h>
@@ -144,14 +146,27 @@ static void col2im(const Geometry *g, const float *cols, int32_t first, int32_t 
   }
 }
 
+/*
+ * The patches' buffer, kept between calls and grown as needed (one per
+ * thread: a worker may load the addon too). A fresh malloc of this size is a
+ * fresh mmap, whose first touch of every page faulted on each call.
+ */
+static _Thread_local float *scratch = NULL;
+static _Thread_local size_t scratch_floats = 0;
+
 /* Samples per block of patches, and the block's buffer (NULL, an exception pending, when it cannot be allocated). */
 static float *block(napi_env env, const Geometry *g, const char *name, int32_t *samples) {
   const size_t per_sample = (size_t)g->out_rows * g->out_cols * patch_width(g);
   const size_t fit = per_sample == 0 ? 1 : BLOCK_FLOATS / per_sample;
   *samples = fit < 1 ? 1 : fit > (size_t)g->batch ? g->batch : (int32_t)fit;
-  float *cols = malloc(sizeof(float) * per_sample * (size_t)*samples);
-  if (cols == NULL) fail(env, name, "out of memory for the patches");
-  return cols;
+  const size_t needed = per_sample * (size_t)*samples;
+  if (needed > scratch_floats) {
+    float *grown = realloc(scratch, sizeof(float) * needed);
+    if (grown == NULL) return fail(env, name, "out of memory for the patches"), NULL;
+    scratch = grown;
+    scratch_floats = needed;
+  }
+  return scratch;
 }
 
 napi_value deepstruct_conv_forward(napi_env env, napi_callback_info info) {
@@ -179,7 +194,6 @@ napi_value deepstruct_conv_forward(napi_env env, napi_callback_info info) {
     im2col(&g, x, first, count, cols);
     cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, m, g.out, width, 1.0f, cols, width, w, g.out, bias != NULL ? 1.0f : 0.0f, out, g.out);
   }
-  free(cols);
   return NULL;
 }
 
@@ -201,7 +215,6 @@ napi_value deepstruct_conv_filter_gradient(napi_env env, napi_callback_info info
     cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, width, g.out, m, 1.0f, cols, width, dy + (size_t)first * per_sample * g.out, g.out,
                 first == 0 ? 0.0f : 1.0f, dw, g.out);
   }
-  free(cols);
   return NULL;
 }
 
@@ -223,6 +236,5 @@ napi_value deepstruct_conv_input_gradient(napi_env env, napi_callback_info info)
     cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, m, width, g.out, 1.0f, dy + (size_t)first * per_sample * g.out, g.out, w, g.out, 0.0f, cols, width);
     col2im(&g, cols, first, count, dx);
   }
-  free(cols);
   return NULL;
 }

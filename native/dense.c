@@ -135,6 +135,10 @@ napi_value deepstruct_graph_pick_rows(napi_env env, napi_callback_info info);
 napi_value deepstruct_adam_step(napi_env env, napi_callback_info info);
 /* The input check's scan (finite.c). */
 napi_value deepstruct_first_non_finite(napi_env env, napi_callback_info info);
+/* The convolution's products as im2col × weight (conv.c). */
+napi_value deepstruct_conv_forward(napi_env env, napi_callback_info info);
+napi_value deepstruct_conv_filter_gradient(napi_env env, napi_callback_info info);
+napi_value deepstruct_conv_input_gradient(napi_env env, napi_callback_info info);
 
 static napi_value init(napi_env env, napi_value exports) {
   napi_property_descriptor properties[] = {
@@ -149,6 +153,9 @@ static napi_value init(napi_env env, napi_value exports) {
       {"graphPickRows", NULL, deepstruct_graph_pick_rows, NULL, NULL, NULL, napi_default, NULL},
       {"adamUpdate", NULL, deepstruct_adam_step, NULL, NULL, NULL, napi_default, NULL},
       {"firstNonFinite", NULL, deepstruct_first_non_finite, NULL, NULL, NULL, napi_default, NULL},
+      {"convForward", NULL, deepstruct_conv_forward, NULL, NULL, NULL, napi_default, NULL},
+      {"convFilterGradient", NULL, deepstruct_conv_filter_gradient, NULL, NULL, NULL, napi_default, NULL},
+      {"convInputGradient", NULL, deepstruct_conv_input_gradient, NULL, NULL, NULL, napi_default, NULL},
   };
   CHECK(env, napi_define_properties(env, exports, sizeof properties / sizeof properties[0], properties));
   return exports;

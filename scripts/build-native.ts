@@ -1,7 +1,8 @@
 /**
  * `npm run build:native`: builds the optional native part — native/dense.c (the
  * dense products on OpenBLAS), graph.c and graph-napi.c (the graph kernel),
- * adam.c (the fused Adam step), finite.c (the input check) — against OpenBLAS
+ * adam.c (the fused Adam step), finite.c (the input check), conv.c (the
+ * convolution as im2col × weight) — against OpenBLAS
  * (Debian: `apt-get install -y libopenblas-dev`), into
  * native/build/Release/deepstruct_native.node, where
  * runtime/kernels/native/load.ts looks for it.
@@ -26,7 +27,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
-const sources = ["dense.c", "graph.c", "graph-napi.c", "adam.c", "finite.c"].map((file) => join(root, "native", file));
+const sources = ["dense.c", "graph.c", "graph-napi.c", "adam.c", "finite.c", "conv.c"].map((file) => join(root, "native", file));
 const output = join(root, "native/build/Release/deepstruct_native.node");
 const optional = process.argv.includes("--optional");
 

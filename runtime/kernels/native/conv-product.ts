@@ -1,0 +1,188 @@
+/**
+ * The masked convolution's forward and gradients as im2col × weight on the
+ * native BLAS (native/conv.c), where the addon is loaded, on and built with
+ * them, and the backend is TensorFlow.js's WASM or CPU backend. On WASM the
+ * addon reads and writes the backend's heap in place, as the dense products
+ * do (dense-product.ts); the padding is never stored (a tap outside the input
+ * reads zero), and the patches live only inside one call.
+ *
+ * Measured on the 28×28×16 → 32 layer (docs/benchmarks.md): TensorFlow.js's
+ * WASM Conv2DBackpropInput alone took 103 of the step's ~136 ms of CPU; here
+ * the input gradient is one product and a col2im.
+ *
+ * These are kernels without gradients of their own: masked-conv.ts calls
+ * them inside its customGrad, which supplies the gradient.
+ */
+import * as tf from "@tensorflow/tfjs-core";
+import type { DataType, KernelBackend, NamedAttrMap, NamedTensorInfoMap, Tensor, Tensor1D, Tensor4D, TensorInfo } from "@tensorflow/tfjs-core";
+import type { SpatialPair } from "../../spec.js";
+import { denseProduct, nativeDenseBlas } from "./dense-product.js";
+import type { NativeBlas } from "./load.js";
+
+/** Where a convolution's windows sit: masked-conv.ts's ConvGeometry has these fields. */
+export interface NativeConvWindow {
+  readonly kernel: SpatialPair;
+  readonly stride: SpatialPair;
+  readonly dilation: SpatialPair;
+  /** [[top, bottom], [left, right]]: only top and left matter, the output size fixes the rest. */
+  readonly pad: readonly [SpatialPair, SpatialPair];
+  readonly out: SpatialPair;
+}
+
+/** The three native products on tensors; see native/conv.c. */
+export interface NativeConv {
+  /** conv(x, w) + bias (per output channel), NHWC x, HWIO w. */
+  forward(x: Tensor4D, w: Tensor4D, bias: Tensor1D | undefined): Tensor4D;
+  /** The weight's gradient, HWIO, from the input and the output's gradient. */
+  filterGradient(x: Tensor4D, dy: Tensor4D): Tensor4D;
+  /** The input's gradient, the input's shape, from the output's gradient and the weight. */
+  inputGradient(dy: Tensor4D, w: Tensor4D): Tensor4D;
+  /** The per-channel bias's gradient, Σ dy over batch, rows and columns: onesᵀ · dy on the BLAS (0.5 ms against tf.sum's 2.1 for the 28×28×32 maps of batch 32). */
+  biasGradient(dy: Tensor4D): Tensor1D;
+}
+
+type ConvExports = Required<Pick<NativeBlas, "convForward" | "convFilterGradient" | "convInputGradient">>;
+
+/** The parts of the WASM backend used here (as in dense-product.ts). */
+interface WasmBackendInternals {
+  readonly wasm: { readonly asm?: { readonly memory?: { readonly buffer: ArrayBufferLike } }; readonly wasmMemory?: { readonly buffer: ArrayBufferLike } };
+  readonly dataIdMap: { get(dataId: object): { readonly memoryOffset: number } | undefined };
+  makeOutput(shape: number[], dtype: DataType): TensorInfo;
+}
+
+interface CpuBackendInternals {
+  readSync(dataId: object): ArrayLike<number>;
+  makeTensorInfo(shape: number[], dtype: DataType, values: Float32Array): TensorInfo;
+}
+
+/** A native call on the kernel's inputs (in order, null where absent) and its one output, each as floats. */
+type NativeCall = (inputs: (Float32Array | null)[], output: Float32Array) => void;
+
+const size = (shape: readonly number[]): number => shape.reduce((a, b) => a * b, 1);
+
+/** Runs `call` on the backend's own memory: the WASM heap in place, or the CPU backend's arrays. */
+function onBackend(backendName: string, backend: KernelBackend, inputs: (TensorInfo | undefined)[], shape: number[], call: NativeCall): TensorInfo {
+  if (backendName === "wasm") {
+    const internals = backend as unknown as WasmBackendInternals;
+    const out = internals.makeOutput(shape, "float32");
+    // Views only after the output is allocated: allocating may grow (and so replace) the memory's buffer.
+    const buffer = (internals.wasm.asm?.memory ?? internals.wasm.wasmMemory)!.buffer;
+    const view = (info: TensorInfo): Float32Array => new Float32Array(buffer, internals.dataIdMap.get(info.dataId)!.memoryOffset >>> 0, size(info.shape));
+    call(
+      inputs.map((info) => (info === undefined ? null : view(info))),
+      view(out),
+    );
+    return out;
+  }
+  const internals = backend as unknown as CpuBackendInternals;
+  const floats = (info: TensorInfo): Float32Array => {
+    const values = internals.readSync(info.dataId);
+    return values instanceof Float32Array ? values : Float32Array.from(values);
+  };
+  const out = new Float32Array(size(shape));
+  call(
+    inputs.map((info) => (info === undefined ? null : floats(info))),
+    out,
+  );
+  return internals.makeTensorInfo(shape, "float32", out);
+}
+
+/** conv.c's geometry: batch, rows, cols, in, out rows, out cols, out, kh, kw, sh, sw, dh, dw, top, left. */
+function geometryOf(input: readonly number[], outChannels: number, window: NativeConvWindow): number[] {
+  const [batch, rows, cols, channels] = input as [number, number, number, number];
+  const { kernel, stride, dilation, pad, out } = window;
+  return [batch, rows, cols, channels, out[0], out[1], outChannels, kernel[0], kernel[1], stride[0], stride[1], dilation[0], dilation[1], pad[0][0], pad[1][0]];
+}
+
+interface Attributes {
+  /** conv.c's geometry (geometryOf). */
+  readonly geometry: number[];
+}
+
+const FORWARD = "DeepstructNativeConvForward";
+const FILTER = "DeepstructNativeConvFilterGradient";
+const INPUT = "DeepstructNativeConvInputGradient";
+
+/** Each kernel: its inputs' names, its output's shape from the geometry, and the native call. */
+function kernels(conv: ConvExports): readonly [string, readonly string[], (g: number[]) => number[], (g: Int32Array) => NativeCall][] {
+  return [
+    [
+      FORWARD,
+      ["x", "w", "bias"],
+      (g) => [g[0]!, g[4]!, g[5]!, g[6]!],
+      (g) =>
+        ([x, w, bias], y) =>
+          conv.convForward(g, x!, w!, bias ?? null, y),
+    ],
+    [
+      FILTER,
+      ["x", "dy"],
+      (g) => [g[7]!, g[8]!, g[3]!, g[6]!],
+      (g) =>
+        ([x, dy], dw) =>
+          conv.convFilterGradient(g, x!, dy!, dw),
+    ],
+    [
+      INPUT,
+      ["dy", "w"],
+      (g) => [g[0]!, g[1]!, g[2]!, g[3]!],
+      (g) =>
+        ([dy, w], dx) =>
+          conv.convInputGradient(g, dy!, w!, dx),
+    ],
+  ];
+}
+
+let registered = false;
+
+function register(conv: ConvExports): void {
+  if (registered) return;
+  registered = true;
+  for (const [kernelName, names, outShape, native] of kernels(conv)) {
+    for (const backendName of ["wasm", "cpu"]) {
+      tf.registerKernel({
+        kernelName,
+        backendName,
+        kernelFunc: ({ inputs, backend, attrs }: { inputs: NamedTensorInfoMap; backend: unknown; attrs?: NamedAttrMap }) => {
+          const { geometry } = attrs as unknown as Attributes;
+          const g = Int32Array.from(geometry);
+          return onBackend(
+            backendName,
+            backend as KernelBackend,
+            names.map((name) => inputs[name]),
+            outShape(geometry),
+            native(g),
+          );
+        },
+      });
+    }
+  }
+}
+
+let enabled = true;
+
+/** Turns the native convolution off (false) or back on where available (true), leaving the dense products as they are: for comparing the two in one process. */
+export function useNativeConv(on: boolean): void {
+  enabled = on;
+}
+
+/** The native products for this convolution, or undefined where they cannot run (off, no addon or an older one, another backend, an empty tensor). */
+export function nativeConv(input: readonly number[], weight: readonly number[], window: NativeConvWindow): NativeConv | undefined {
+  const blas = enabled ? nativeDenseBlas() : undefined;
+  if (blas?.convForward === undefined || blas.convFilterGradient === undefined || blas.convInputGradient === undefined) return undefined;
+  const geometry = geometryOf(input, weight[3]!, window);
+  if (geometry.slice(0, 13).some((v) => v < 1) || window.pad[0][0] < 0 || window.pad[1][0] < 0) return undefined;
+  register(blas as NativeBlas & ConvExports);
+  const attrs = { geometry } as unknown as NamedAttrMap;
+  const run = (name: string, inputs: Record<string, Tensor>): Tensor4D => tf.engine().runKernel(name, inputs, attrs) as Tensor4D;
+  return {
+    forward: (x, w, bias) => run(FORWARD, { x, w, ...(bias === undefined ? {} : { bias }) }),
+    filterGradient: (x, dy) => run(FILTER, { x, dy }),
+    inputGradient: (dy, w) => run(INPUT, { dy, w }),
+    biasGradient: (dy) =>
+      tf.tidy(() => {
+        const rows = size(dy.shape.slice(0, 3));
+        return tf.reshape(denseProduct(tf.ones([rows, 1]), tf.reshape(dy, [rows, dy.shape[3]]), { transposeA: true }), [dy.shape[3]]);
+      }),
+  };
+}

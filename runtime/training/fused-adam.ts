@@ -24,6 +24,7 @@ import type { DataType, KernelBackend, NamedAttrMap, NamedTensorInfoMap, Tensor,
 import { nativeDenseBlas } from "../kernels/native/dense-product.js";
 import type { NativeBlas } from "../kernels/native/load.js";
 import { liveEntries } from "../binding/live-edges.js";
+import { heapOffset, wasmHeap, type WasmBackendInternals } from "../kernels/backend-memory.js";
 
 const KERNEL = "DeepstructFusedAdam";
 
@@ -36,13 +37,6 @@ interface AdamState {
   readonly accBeta2: Variable;
   readonly accumulatedFirstMoment: ({ originalName: string; variable: Variable } | undefined)[];
   readonly accumulatedSecondMoment: ({ originalName: string; variable: Variable } | undefined)[];
-}
-
-/** The parts of the WASM backend used here (as in kernels/native/dense-product.ts). */
-interface WasmBackendInternals {
-  readonly wasm: { readonly asm?: { readonly memory?: { readonly buffer: ArrayBufferLike } }; readonly wasmMemory?: { readonly buffer: ArrayBufferLike } };
-  readonly dataIdMap: { get(dataId: object): { readonly memoryOffset: number } | undefined };
-  makeOutput(shape: number[], dtype: DataType): TensorInfo;
 }
 
 /** Per tensor (in input order): whether it is updated in place, and whether an entry list `e{k}` names the entries to update. */
@@ -59,7 +53,7 @@ interface AdamAttributes {
 function fusedAdamKernel(blas: NativeBlas, backend: KernelBackend, inputs: NamedTensorInfoMap, a: AdamAttributes): TensorInfo[] {
   const internals = backend as unknown as WasmBackendInternals;
   const count = a.inPlace.length;
-  const offset = (info: TensorInfo): number => internals.dataIdMap.get(info.dataId)!.memoryOffset >>> 0;
+  const offset = (info: TensorInfo): number => heapOffset(internals, info)!;
   const outputs: TensorInfo[][] = [[], [], []];
   const table = new Uint32Array(ROW * count);
   for (let i = 0; i < count; i++) {
@@ -75,9 +69,8 @@ function fusedAdamKernel(blas: NativeBlas, backend: KernelBackend, inputs: Named
     const entries = a.listed[i] ? inputs[`e${i}`]! : undefined;
     table.set([size, offset(w), offset(inputs[`g${i}`]!), offset(m), offset(v), ...made, entries ? offset(entries) : 0, entries?.shape[0] ?? 0], ROW * i);
   }
-  // The view only after every output is allocated: allocating may grow (and so replace) the memory's buffer.
-  const buffer = (internals.wasm.asm?.memory ?? internals.wasm.wasmMemory)!.buffer;
-  blas.adamUpdate!(new Float32Array(buffer), table, Float32Array.from(a.constants));
+  // The view only after every output is allocated (wasmHeap).
+  blas.adamUpdate!(new Float32Array(wasmHeap(internals)), table, Float32Array.from(a.constants));
   return outputs.flat();
 }
 

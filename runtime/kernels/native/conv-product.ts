@@ -18,6 +18,7 @@ import type { DataType, KernelBackend, NamedAttrMap, NamedTensorInfoMap, Tensor,
 import type { SpatialPair } from "../../spec.js";
 import { denseProduct, nativeDenseBlas } from "./dense-product.js";
 import type { NativeBlas } from "./load.js";
+import { onBackend, type NativeCall } from "../backend-memory.js";
 
 /** Where a convolution's windows sit: masked-conv.ts's ConvGeometry has these fields. */
 export interface NativeConvWindow {
@@ -42,50 +43,6 @@ export interface NativeConv {
 }
 
 type ConvExports = Required<Pick<NativeBlas, "convForward" | "convFilterGradient" | "convInputGradient">>;
-
-/** The parts of the WASM backend used here (as in dense-product.ts). */
-interface WasmBackendInternals {
-  readonly wasm: { readonly asm?: { readonly memory?: { readonly buffer: ArrayBufferLike } }; readonly wasmMemory?: { readonly buffer: ArrayBufferLike } };
-  readonly dataIdMap: { get(dataId: object): { readonly memoryOffset: number } | undefined };
-  makeOutput(shape: number[], dtype: DataType): TensorInfo;
-}
-
-interface CpuBackendInternals {
-  readSync(dataId: object): ArrayLike<number>;
-  makeTensorInfo(shape: number[], dtype: DataType, values: Float32Array): TensorInfo;
-}
-
-/** A native call on the kernel's inputs (in order, null where absent) and its one output, each as floats. */
-type NativeCall = (inputs: (Float32Array | null)[], output: Float32Array) => void;
-
-const size = (shape: readonly number[]): number => shape.reduce((a, b) => a * b, 1);
-
-/** Runs `call` on the backend's own memory: the WASM heap in place, or the CPU backend's arrays. */
-function onBackend(backendName: string, backend: KernelBackend, inputs: (TensorInfo | undefined)[], shape: number[], call: NativeCall): TensorInfo {
-  if (backendName === "wasm") {
-    const internals = backend as unknown as WasmBackendInternals;
-    const out = internals.makeOutput(shape, "float32");
-    // Views only after the output is allocated: allocating may grow (and so replace) the memory's buffer.
-    const buffer = (internals.wasm.asm?.memory ?? internals.wasm.wasmMemory)!.buffer;
-    const view = (info: TensorInfo): Float32Array => new Float32Array(buffer, internals.dataIdMap.get(info.dataId)!.memoryOffset >>> 0, size(info.shape));
-    call(
-      inputs.map((info) => (info === undefined ? null : view(info))),
-      view(out),
-    );
-    return out;
-  }
-  const internals = backend as unknown as CpuBackendInternals;
-  const floats = (info: TensorInfo): Float32Array => {
-    const values = internals.readSync(info.dataId);
-    return values instanceof Float32Array ? values : Float32Array.from(values);
-  };
-  const out = new Float32Array(size(shape));
-  call(
-    inputs.map((info) => (info === undefined ? null : floats(info))),
-    out,
-  );
-  return internals.makeTensorInfo(shape, "float32", out);
-}
 
 /** conv.c's geometry: batch, rows, cols, in, out rows, out cols, out, kh, kw, sh, sw, dh, dw, top, left. */
 function geometryOf(input: readonly number[], outChannels: number, window: NativeConvWindow): number[] {
@@ -181,8 +138,9 @@ export function nativeConv(input: readonly number[], weight: readonly number[], 
     inputGradient: (dy, w) => run(INPUT, { dy, w }),
     biasGradient: (dy) =>
       tf.tidy(() => {
-        const rows = size(dy.shape.slice(0, 3));
-        return tf.reshape(denseProduct(tf.ones([rows, 1]), tf.reshape(dy, [rows, dy.shape[3]]), { transposeA: true }), [dy.shape[3]]);
+        const [batch, rows, cols, channels] = dy.shape;
+        const positions = batch * rows * cols;
+        return tf.reshape(denseProduct(tf.ones([positions, 1]), tf.reshape(dy, [positions, channels]), { transposeA: true }), [channels]);
       }),
   };
 }

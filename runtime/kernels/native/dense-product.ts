@@ -10,8 +10,9 @@
  * TensorFlow.js's path keeps the explicit transposes (see masked-dense.ts).
  */
 import * as tf from "@tensorflow/tfjs-core";
-import type { DataType, KernelBackend, NamedAttrMap, NamedTensorInfoMap, Tensor, Tensor1D, Tensor2D, TensorInfo } from "@tensorflow/tfjs-core";
+import type { KernelBackend, NamedAttrMap, NamedTensorInfoMap, Tensor, Tensor1D, Tensor2D, TensorInfo } from "@tensorflow/tfjs-core";
 import { nativeStatus, type NativeBlas } from "./load.js";
+import { onBackend } from "../backend-memory.js";
 
 const KERNEL = "DeepstructNativeMatMul";
 
@@ -20,19 +21,6 @@ export interface ProductOptions {
   readonly transposeB?: boolean;
   /** Added to every row of the product. */
   readonly bias?: Tensor1D;
-}
-
-/** The parts of the WASM backend used here (as in graph/memory.ts). */
-interface WasmBackendInternals {
-  readonly wasm: { readonly asm?: { readonly memory?: { readonly buffer: ArrayBufferLike } }; readonly wasmMemory?: { readonly buffer: ArrayBufferLike } };
-  readonly dataIdMap: { get(dataId: object): { readonly memoryOffset: number } | undefined };
-  makeOutput(shape: number[], dtype: DataType): TensorInfo;
-}
-
-/** The parts of the CPU backend used here. */
-interface CpuBackendInternals {
-  readSync(dataId: object): ArrayLike<number>;
-  makeTensorInfo(shape: number[], dtype: DataType, values: Float32Array): TensorInfo;
 }
 
 interface Attributes {
@@ -52,28 +40,11 @@ function dimensions({ a, b, bias }: NamedTensorInfoMap, { transposeA, transposeB
   return [m, n, k];
 }
 
-function wasmProduct(blas: NativeBlas, backend: KernelBackend, inputs: NamedTensorInfoMap, attrs: Attributes): TensorInfo {
-  const internals = backend as unknown as WasmBackendInternals;
+function product(backendName: string, blas: NativeBlas, backend: KernelBackend, inputs: NamedTensorInfoMap, attrs: Attributes): TensorInfo {
   const [m, n, k] = dimensions(inputs, attrs);
-  const out = internals.makeOutput([m, n], "float32");
-  // Views only after the output is allocated: allocating may grow (and so replace) the memory's buffer.
-  const buffer = (internals.wasm.asm?.memory ?? internals.wasm.wasmMemory)!.buffer;
-  const view = (info: TensorInfo, length: number): Float32Array => new Float32Array(buffer, internals.dataIdMap.get(info.dataId)!.memoryOffset >>> 0, length);
-  const bias = inputs.bias === undefined ? null : view(inputs.bias, n);
-  blas.gemm(attrs.transposeA, attrs.transposeB, m, n, k, view(inputs.a!, m * k), view(inputs.b!, k * n), view(out, m * n), bias);
-  return out;
-}
-
-function cpuProduct(blas: NativeBlas, backend: KernelBackend, inputs: NamedTensorInfoMap, attrs: Attributes): TensorInfo {
-  const internals = backend as unknown as CpuBackendInternals;
-  const [m, n, k] = dimensions(inputs, attrs);
-  const floats = (info: TensorInfo): Float32Array => {
-    const values = internals.readSync(info.dataId);
-    return values instanceof Float32Array ? values : Float32Array.from(values);
-  };
-  const c = new Float32Array(m * n);
-  blas.gemm(attrs.transposeA, attrs.transposeB, m, n, k, floats(inputs.a!), floats(inputs.b!), c, inputs.bias === undefined ? null : floats(inputs.bias));
-  return internals.makeTensorInfo([m, n], "float32", c);
+  return onBackend(backendName, backend, [inputs.a, inputs.b, inputs.bias], [m, n], ([a, b, bias], c) =>
+    blas.gemm(attrs.transposeA, attrs.transposeB, m, n, k, a!, b!, c, bias ?? null),
+  );
 }
 
 let registered = false;
@@ -81,15 +52,12 @@ let registered = false;
 function register(blas: NativeBlas): void {
   if (registered) return;
   registered = true;
-  for (const [backendName, product] of [
-    ["wasm", wasmProduct],
-    ["cpu", cpuProduct],
-  ] as const) {
+  for (const backendName of ["wasm", "cpu"]) {
     tf.registerKernel({
       kernelName: KERNEL,
       backendName,
       kernelFunc: ({ inputs, backend, attrs }: { inputs: NamedTensorInfoMap; backend: unknown; attrs?: NamedAttrMap }) =>
-        product(blas, backend as KernelBackend, inputs, attrs as unknown as Attributes),
+        product(backendName, blas, backend as KernelBackend, inputs, attrs as unknown as Attributes),
     });
   }
 }

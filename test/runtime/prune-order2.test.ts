@@ -176,3 +176,41 @@ describe("what a pruned gate and a pruned layer compute", () => {
     model.dispose();
   });
 });
+
+describe("unit=layer's sum favours small layers, and what ranks layers by their mean instead", () => {
+  it("magnitude and normalizedMagnitude prune the smallest layer; a saliency of |w| over its layer's live entries ranks by mean |w|", async () => {
+    const scales: Record<string, number> = { dense1: 0.1, dense2: 0.3, output: 0.2 };
+    const build = async (): Promise<Model> => {
+      const model = await buildModel(DENSE, { seed: 37 });
+      for (const w of prunableWeights(model))
+        model.setWeights(
+          w.name,
+          Float32Array.from({ length: w.size }, (_, i) => (i % 2 === 0 ? 1 : -1) * scales[w.layer]!),
+        );
+      return model;
+    };
+    const prunedLayer = (model: Model): string[] => [
+      ...new Set(
+        prunableWeights(model)
+          .filter((w) => sum(model.getMask(w.name)) === 0)
+          .map((w) => w.layer),
+      ),
+    ];
+    // Σ|w|: dense1 42 × 0.1 = 4.2, dense2 35 × 0.3 = 10.5, output 15 × 0.2 = 3: the output layer goes, though its weights are not the smallest.
+    const byMagnitude = await build();
+    prune(byMagnitude, { amount: { count: 1 }, unit: "layer" });
+    expect(prunedLayer(byMagnitude)).toEqual(["output"]);
+    // |w| / σ is about 1 for every entry here, so the sum is about the entry count: the smallest layer goes again.
+    const byNormalized = await build();
+    prune(byNormalized, { amount: { count: 1 }, unit: "layer", saliency: "normalizedMagnitude" });
+    expect(prunedLayer(byNormalized)).toEqual(["output"]);
+    // The mean: each entry's |w| divided by its layer's live entries.
+    const byMean = await build();
+    const entries = new Map<string, number>();
+    for (const w of prunableWeights(byMean)) entries.set(w.layer, (entries.get(w.layer) ?? 0) + sum(byMean.getMask(w.name)));
+    const saliency = Object.fromEntries(prunableWeights(byMean).map((w) => [w.name, Float64Array.from(byMean.getWeights(w.name), (v) => Math.abs(v) / entries.get(w.layer)!)]));
+    prune(byMean, { amount: { count: 1 }, unit: "layer", saliency });
+    expect(prunedLayer(byMean)).toEqual(["dense1"]);
+    [byMagnitude, byNormalized, byMean].forEach((m) => m.dispose());
+  });
+});

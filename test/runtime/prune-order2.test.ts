@@ -90,6 +90,8 @@ describe("order-2 units: whole gates of recurrent layers and whole layers, ranke
   it.each([
     ["convs and dense layers", CONV, 25],
     ["recurrent and dense layers", recurrent("gru"), 26],
+    // Depths fed by several blocks (skip connections): a layer's blocks are one unit.
+    ["a structure's depths, run sparse", "graph g = random_dag(12, 4, 0.5, seed=2)\nnetwork S { input 5 structure g output 3 execution sparse }", 27],
   ] as const)("unit=layer over %s: the layers of lowest Σ|w| go whole, a percentage counting layers", async (_, source, seed) => {
     const model = await buildModel(source, { seed });
     const weights = prunableWeights(model);

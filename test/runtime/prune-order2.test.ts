@@ -216,3 +216,15 @@ describe("unit=layer's sum favours small layers, and what ranks layers by their 
     [byMagnitude, byNormalized, byMean].forEach((m) => m.dispose());
   });
 });
+
+describe("unit=layer under layer scope in prune()", () => {
+  it("ranks each layer alone: a count of 1 prunes every layer in scope, a share below 100% of one unit none", async () => {
+    const model = await buildModel(DENSE, { seed: 38 });
+    expect(prune(model, { amount: { percent: 50 }, unit: "layer", scope: "layer" }).pruned).toBe(0);
+    const blocks = prunableWeights(model).filter((w) => w.layer !== "output");
+    const result = prune(model, { amount: { count: 1 }, unit: "layer", scope: "layer", blocks: blocks.map((w) => w.name) });
+    expect(result.pruned).toBe(42 + 35);
+    for (const w of prunableWeights(model)) expect(sum(model.getMask(w.name))).toBe(w.layer === "output" ? w.size : 0);
+    model.dispose();
+  });
+});

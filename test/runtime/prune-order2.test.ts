@@ -228,3 +228,22 @@ describe("unit=layer under layer scope in prune()", () => {
     model.dispose();
   });
 });
+
+describe("a pruned conv layer", () => {
+  it.each(["conv1", "conv2"])("%s pruned whole gives exactly the network with its kernel zeroed (every channel from its bias)", async (conv) => {
+    const [pruned, zeroed] = [await buildModel(CONV, { seed: 39 }), await buildModel(CONV, { seed: 39 })];
+    prune(pruned, { amount: { count: 1 }, unit: "layer", blocks: [conv] });
+    expect(sum(pruned.getMask(conv))).toBe(0);
+    const weight = prunableWeights(zeroed).find((w) => w.name === conv)!;
+    const variable = weightVariable(zeroed, weight);
+    variable.assign(tf.zerosLike(variable));
+    const bias = zeroed.parameters.find((p) => p.name === `${conv}.bias`)!.variable;
+    // A bias away from 0, the same in both, so "computed from its bias" and "left out" differ.
+    for (const model of [pruned, zeroed]) model.parameters.find((p) => p.name === `${conv}.bias`)!.variable.assign(tf.linspace(-0.5, 0.7, bias.shape[0]!));
+    const x = tf.randomUniform([3, 2, 7, 7], -1, 1, "float32", 40);
+    const [a, b] = [pruned.predict(x), zeroed.predict(x)];
+    expect(Math.max(...tf.abs(tf.sub(a, b)).dataSync())).toBeLessThan(1e-6);
+    tf.dispose([x, a, b]);
+    [pruned, zeroed].forEach((m) => m.dispose());
+  });
+});

@@ -200,10 +200,12 @@ export type ScheduleSaliency = "magnitude" | "random" | "normalizedMagnitude" | 
  * (order 0, the default); `kernel` one input × output channel kernel of a
  * conv; `channel` a conv's whole output channel; `neuron` a dense layer's
  * neuron (its incoming weights) or a recurrent layer's hidden neuron (its
- * incoming input and hidden weights across every gate). A unit's saliency is
- * the sum of its live entries'.
+ * incoming input and hidden weights across every gate); `gate` one gate of a
+ * recurrent layer (its columns in both weights); `layer` a layer's incoming
+ * weights, all together (order 2). A unit's saliency is the sum of its live
+ * entries'.
  */
-export type PruneUnit = "weight" | "kernel" | "channel" | "neuron";
+export type PruneUnit = "weight" | "kernel" | "channel" | "neuron" | "gate" | "layer";
 
 interface ScheduleCommon {
   readonly saliency?: ScheduleSaliency;

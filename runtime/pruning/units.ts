@@ -7,13 +7,25 @@
  *   live weight is then not computed, features/pruned-maps.ts);
  * - `neuron`: a neuron of a dense layer (its incoming weights, from every
  *   block entering the layer) or a hidden neuron of a recurrent layer (its
- *   incoming input and hidden weights across every gate, both weights together).
+ *   incoming input and hidden weights across every gate, both weights together);
+ *
+ * and the order-2 units take a whole matrix or layer:
+ *
+ * - `gate`: one gate of a recurrent layer, its columns [g · hidden,
+ *   (g + 1) · hidden) in both the input and the hidden weight (an rnn has 1,
+ *   a gru 3: reset, update, candidate, an lstm 4: input, forget, cell,
+ *   output). The gate stays and its bias stays: a pruned lstm forget gate
+ *   computes f = σ(b_f) at every step, a constant, not f = 0;
+ * - `layer`: a layer's incoming weights as one unit: a dense layer's incoming
+ *   blocks together, a conv, a recurrent layer's two weights. A pruned dense
+ *   layer computes its activation of its bias alone.
  *
  * A unit belongs to a layer (PrunableWeight.layer) and is numbered within it;
  * its saliency is the sum of its live entries' (for magnitude: its L1 norm),
  * as deepstruct's structured pruning sums a group's saliencies; a unit is live
- * while one of its entries is. Ties are broken by position: the earlier
- * layer, then the lower unit number.
+ * while one of its entries is. Under magnitude the sum favours pruning small
+ * layers and narrow gates first (fewer entries, smaller sum). Ties are broken
+ * by position: the earlier layer, then the lower unit number.
  */
 import type { Model } from "../model.js";
 import type { PruneUnit } from "../spec.js";
@@ -22,7 +34,7 @@ import type { PrunableWeight } from "./weights.js";
 
 export type { PruneUnit } from "../spec.js";
 
-export const PRUNE_UNITS: readonly PruneUnit[] = ["weight", "kernel", "channel", "neuron"];
+export const PRUNE_UNITS: readonly PruneUnit[] = ["weight", "kernel", "channel", "neuron", "gate", "layer"];
 
 /** The kinds of weight each unit groups. */
 export const UNIT_FITS: Readonly<Record<PruneUnit, readonly PrunableWeight["kind"][]>> = {
@@ -30,6 +42,8 @@ export const UNIT_FITS: Readonly<Record<PruneUnit, readonly PrunableWeight["kind
   kernel: ["conv"],
   channel: ["conv"],
   neuron: ["dense", "recurrent"],
+  gate: ["recurrent"],
+  layer: ["dense", "conv", "recurrent"],
 };
 
 export function fitsUnit(unit: PruneUnit, weight: PrunableWeight): boolean {
@@ -39,7 +53,10 @@ export function fitsUnit(unit: PruneUnit, weight: PrunableWeight): boolean {
 /** How many units of `unit` a weight's layer has, and the unit of each entry (row-major in the mask's shape). */
 export function unitIndexer(unit: PruneUnit, weight: PrunableWeight): { readonly count: number; readonly of: (entry: number) => number } {
   if (unit === "weight") return { count: weight.size, of: (i) => i };
+  if (unit === "layer") return { count: 1, of: () => 0 };
   const columns = weight.shape.at(-1)!;
+  // A recurrent weight's columns are `gates` blocks of `neurons` (hidden) columns each: gate g is block g.
+  if (unit === "gate") return { count: columns / weight.neurons, of: (i) => Math.floor((i % columns) / weight.neurons) };
   if (unit === "kernel") {
     const inputs = weight.shape[2]!;
     return { count: inputs * columns, of: (i) => (Math.floor(i / columns) % inputs) * columns + (i % columns) };

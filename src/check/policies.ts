@@ -16,7 +16,7 @@ const percent: ParameterRule = { name: "percent", kind: "number", min: Number.MI
 // Choices are typed by the runtime's declarations: the language offers these values, the runtime declares what they may be.
 const saliencies = ["magnitude", "random", "normalizedMagnitude", "synflow"] as const satisfies readonly ScheduleSaliency[];
 const scopes = ["global", "layer"] as const satisfies readonly NonNullable<PruningSchedule["scope"]>[];
-const units = ["weight", "kernel", "channel", "neuron"] as const satisfies readonly PruneUnit[];
+const units = ["weight", "kernel", "channel", "neuron", "gate", "layer"] as const satisfies readonly PruneUnit[];
 const common: readonly ParameterRule[] = [
   { name: "saliency", kind: "choice", choices: saliencies, default: "magnitude" },
   { name: "scope", kind: "choice", choices: scopes, default: "global" },
@@ -32,7 +32,8 @@ const maskRules = {
   learnable: [fraction("keep", 0.9), { name: "temperature", kind: "number", min: Number.MIN_VALUE, default: 1 }, { name: "penalty", kind: "number", min: 0, default: 0 }, layers],
 } as const satisfies Record<string, readonly ParameterRule[]>;
 
-const pruneRules = {
+/** The prune schedules' parameters, exported for the language server's vocabulary (src/lsp/vocabulary.ts). */
+export const pruneRules = {
   one_shot: [percent, { name: "epoch", kind: "integer", min: 0, default: 0 }, { name: "step", kind: "integer", min: 1, default: 0 }, ...common],
   iterative: [
     percent,
@@ -81,6 +82,11 @@ export function checkPruneSchedule(value: Value, bag: DiagnosticBag): CheckedSch
     "saliency" | "scope" | "seed" | "unit"
   >;
   const unitSpan = call.args.find((a) => a.name?.name === "unit")?.span ?? call.span;
+  if (unit === "layer" && args["scope"] === "layer") {
+    // Each layer is one unit: ranked on its own it has nothing to rank against, and a share of one unit rounds to none.
+    bag.report("DS2006", call.args.find((a) => a.name?.name === "scope")?.span ?? call.span, ["scope", "global with unit=layer (layers are ranked against each other)", "layer"]);
+    return undefined;
+  }
   switch (kind) {
     case "one_shot": {
       const [epoch, step] = [args["epoch"] as number, args["step"] as number];

@@ -4,7 +4,8 @@
  * `cell3.conv1`, the head's `head.conv`), a recurrent layer as both its
  * weights (`lstm1` → `lstm1.input`, `lstm1.hidden`) or one of them by name,
  * and dense layers and graphs as the blocks entering them — and its `unit`
- * checked against the kinds of weight in that scope (runtime/pruning/units.ts).
+ * checked against the kinds of weight in that scope (runtime/pruning/units.ts):
+ * `unit=gate` naming a dense layer or a conv is DS2005 at that name.
  */
 import type { PruningSchedule } from "../../runtime/pruning/schedule.js";
 import { UNIT_FITS } from "../../runtime/pruning/units.js";
@@ -28,7 +29,12 @@ const HINTS: Readonly<Record<PruneUnit, string>> = {
   kernel: "kernels are units of convs: name conv layers in layers=[…], or take unit=neuron for dense and recurrent layers",
   channel: "channels are units of convs: name conv layers in layers=[…], or take unit=neuron for dense and recurrent layers",
   neuron: "neurons are units of dense and recurrent layers: name those in layers=[…], or take unit=channel or unit=kernel for convs",
+  gate: "gates are units of recurrent layers (rnn, gru, lstm): name those in layers=[…], or take unit=neuron for dense layers or unit=channel for convs",
+  layer: "",
 };
+
+/** What the network has of each kind a unit may need (every network has dense blocks: at least its output's). */
+const NEEDS: Readonly<Record<"conv" | "recurrent", string>> = { conv: "a network with conv layers", recurrent: "a network with recurrent layers" };
 
 /** The kind of weight a name selects, and the weights it stands for. */
 function classify(name: string, names: PruningNames): { kind: PrunableWeight["kind"]; weights: string[]; what: string } {
@@ -46,8 +52,9 @@ export function lowerSchedule(checked: CheckedSchedule, names: PruningNames, bag
   const fits = UNIT_FITS[unit];
   if (selection.names.length === 0) {
     // Left out, the scope is every weight the unit fits (the runtime picks them): there must be one.
-    if (fits.includes("dense") || names.convs.size > 0) return schedule;
-    bag.report("DS2005", checked.unitSpan ?? selection.span, [`unit=${unit}`, "a network with conv layers", `network '${names.network}', which has none`], HINTS[unit]);
+    if (fits.includes("dense") || (fits.includes("conv") && names.convs.size > 0) || (fits.includes("recurrent") && names.recurrent.length > 0)) return schedule;
+    const needed = fits.includes("conv") ? NEEDS.conv : NEEDS.recurrent;
+    bag.report("DS2005", checked.unitSpan ?? selection.span, [`unit=${unit}`, needed, `network '${names.network}', which has none`], HINTS[unit]);
     return undefined;
   }
   const classified = selection.names.map((name) => classify(name, names));

@@ -1,6 +1,7 @@
 import type { ActivationName, Execution } from "../../runtime/spec.js";
 import type { ParameterRule } from "../check/arguments.js";
 import { featureRules } from "../check/features.js";
+import { pruneRules } from "../check/policies.js";
 import { recurrentRules } from "../check/recurrent.js";
 import { generatorRules } from "../check/generators.js";
 import type { GeneratorName } from "../check/program.js";
@@ -8,7 +9,7 @@ import type { GeneratorName } from "../check/program.js";
 /**
  * What the editor says about the language's words: one table, so hover and
  * completion never disagree. Generator parameters come from src/check's own
- * rules; the other calls' parameter lists are written here because src/check
+ * rules (as do features, recurrent layers and prune schedules); the other calls' parameter lists are written here because src/check
  * does not export them, and test/lsp/vocabulary.test.ts compares each list
  * with what the checker accepts, so they cannot drift.
  */
@@ -101,7 +102,13 @@ const RECURRENT_DOCS: Record<string, string> = {
 const recurrent: Callee[] = Object.entries(recurrentRules).map(([name, rules]) => ({ name, doc: RECURRENT_DOCS[name] ?? name, parameters: rules.map((r) => r.name), rules }));
 
 const layers = "layers";
-const common = ["saliency", "scope", layers, "seed", "unit"];
+
+/** What each schedule does; its parameters and their rules (unit=weight|kernel|channel|neuron|gate|layer among them, shown on hover) are the checker's. */
+const PRUNE_DOCS: Readonly<Record<string, string>> = {
+  one_shot: "prune percent of the connections once, at an epoch or step",
+  iterative: "prune percent every few epochs until a target density, optionally rewinding",
+  gradual: "Zhu and Gupta's gradual pruning from initial to final sparsity between start and end",
+};
 
 export const CALLEES: Readonly<Record<CallContext, readonly Callee[]>> = {
   graph: [...generators, ...graphOperations],
@@ -117,19 +124,7 @@ export const CALLEES: Readonly<Record<CallContext, readonly Callee[]>> = {
     { name: "random", doc: "a seeded random mask keeping a density of connections", parameters: ["density", "seed", layers] },
     { name: "learnable", doc: "a mask learnt with the weights (straight-through), keeping about keep", parameters: ["keep", "temperature", "penalty", layers] },
   ],
-  prune: [
-    { name: "one_shot", doc: "prune percent of the connections once, at an epoch or step", parameters: ["percent", "epoch", "step", ...common] },
-    {
-      name: "iterative",
-      doc: "prune percent every few epochs until a target density, optionally rewinding",
-      parameters: ["percent", "every", "target", "start", "rewind", ...common],
-    },
-    {
-      name: "gradual",
-      doc: "Zhu and Gupta's gradual pruning from initial to final sparsity between start and end",
-      parameters: ["initial", "final", "start", "end", "every", ...common],
-    },
-  ],
+  prune: Object.entries(pruneRules).map(([name, rules]) => ({ name, doc: PRUNE_DOCS[name] ?? name, parameters: rules.map((r) => r.name), rules })),
   grow: ["rigl", "set"].map((name) => ({
     name,
     doc: `${name === "rigl" ? "RigL" : "SET"}: drop and regrow connections every few steps at a fixed sparsity`,

@@ -67,7 +67,7 @@ describe("unit= in prune schedules, and layers=[…] naming a cell's conv or a r
       "hint: channels are units of convs: name conv layers in layers=[…], or take unit=neuron for dense and recurrent layers",
     ]);
     expect(errors(conv("prune one_shot(percent=10, unit=filter)"))[0]).toBe(
-      "p.ds:6:35: error DS2005: 'unit' expects one of weight, kernel, channel, neuron, but got the name 'filter'",
+      "p.ds:6:35: error DS2005: 'unit' expects one of weight, kernel, channel, neuron, gate, layer, but got the name 'filter'",
     );
     // A dotted name needs a name after each dot.
     expect(errors(lstm("prune one_shot(percent=10, layers=[lstm1.])"))[0]).toBe("p.ds:6:44: error DS1002: expected a name but found ']'");

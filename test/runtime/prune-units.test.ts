@@ -158,7 +158,7 @@ describe("prune by unit: whole kernels, channels and neurons, ranked by the sum 
     expect(() => prune(model, { amount: { count: 1 }, unit: "neuron", blocks: ["conv2"] })).toThrow(
       "unit 'neuron' groups dense and recurrent weights, and 'conv2' is a conv weight",
     );
-    expect(() => prune(model, { amount: { count: 1 }, unit: "gate" as Unit })).toThrow("unknown unit 'gate'; expected one of weight, kernel, channel, neuron");
+    expect(() => prune(model, { amount: { count: 1 }, unit: "filter" as Unit })).toThrow("unknown unit 'filter'; expected one of weight, kernel, channel, neuron, gate, layer");
     const dense = await buildModel(DENSE);
     expect(() => prune(dense, { amount: { count: 1 }, unit: "kernel" })).toThrow("D.prune: unit 'kernel' groups conv weights, and the model has none");
     [model, dense].forEach((m) => m.dispose());

@@ -5,7 +5,7 @@
  */
 import type { Model } from "../model.js";
 import { computeSaliency, magnitudes, SALIENCIES, type SaliencyName, type SaliencyOptions } from "./saliency.js";
-import { lowestCut, switchOffCut, withinBudget, type MaskedSegment } from "./select.js";
+import { lowestCut, rankedRange, switchOffCut, withinBudget, type MaskedSegment } from "./select.js";
 import { fitsUnit, PRUNE_UNITS, pruneUnits, UNIT_FITS, unitCounts, type PruneUnit, type UnitAmount } from "./units.js";
 import { liveOf, prunableWeights, readWeights, writeWeights, type PrunableWeight } from "./weights.js";
 
@@ -107,11 +107,11 @@ function pruneEntries(model: Model, blocks: readonly PrunableWeight[], saliency:
 
 /** The lowest live entries, a count or a percentage of them, switched off; how many per segment. */
 function switchOffLowest(segments: readonly MaskedSegment[], amount: { readonly count: number } | { readonly percent: number }): number[] {
-  let live = 0;
-  for (const { mask } of segments) for (let i = 0; i < mask.length; i++) live += mask[i]!;
+  const range = rankedRange(segments);
+  const live = range.count;
   const count = "count" in amount ? Math.min(amount.count, live) : Math.floor((amount.percent / 100) * live);
   if (count === 0) return segments.map(() => 0);
-  if (count < live) return switchOffCut(segments, lowestCut(segments, count));
+  if (count < live) return switchOffCut(segments, lowestCut(segments, count, range));
   return segments.map(({ mask }) => {
     let on = 0;
     for (let i = 0; i < mask.length; i++) on += mask[i]!;

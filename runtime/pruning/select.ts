@@ -52,8 +52,8 @@ export function lowest(saliency: Float32Array | Float64Array, count: number): Ui
  * bucket than the threshold's is below it — the count below comes from the
  * histogram and the threshold's bucket, without another pass.
  */
-export function lowestCut(segments: readonly Segment[], count: number): Cut {
-  const { min, max } = rangeOf(segments);
+export function lowestCut(segments: readonly Segment[], count: number, range: RankedRange = rankedRange(segments)): Cut {
+  const { min, max } = range;
   if (min === max) return { threshold: min, ties: count };
   const scale = (BUCKETS - 1) / (max - min);
   const counts = histogram(segments, min, scale);
@@ -90,18 +90,27 @@ export function switchOffCut(segments: readonly MaskedSegment[], cut: Cut): numb
   });
 }
 
-function rangeOf(segments: readonly Segment[]): { min: number; max: number } {
+/** The ranked values' smallest and largest, and how many are ranked. */
+export interface RankedRange {
+  readonly min: number;
+  readonly max: number;
+  readonly count: number;
+}
+
+export function rankedRange(segments: readonly Segment[]): RankedRange {
   let min = Infinity;
   let max = -Infinity;
+  let count = 0;
   for (const { values, mask } of segments) {
     for (let i = 0; i < values.length; i++) {
       if (mask !== undefined && mask[i] === 0) continue;
+      count++;
       const v = values[i]!;
       if (v < min) min = v;
       if (v > max) max = v;
     }
   }
-  return { min, max };
+  return { min, max, count };
 }
 
 function histogram(segments: readonly Segment[], min: number, scale: number): Uint32Array {

@@ -4,8 +4,8 @@
  * permanent and recomputing them from a magnitude threshold.
  */
 import type { Model } from "../model.js";
-import { computeSaliency, SALIENCIES, type SaliencyName, type SaliencyOptions } from "./saliency.js";
-import { lowest, withinBudget } from "./select.js";
+import { computeSaliency, magnitudes, SALIENCIES, type SaliencyName, type SaliencyOptions } from "./saliency.js";
+import { lowestCut, rankedRange, switchOffCut, withinBudget, type MaskedSegment } from "./select.js";
 import { fitsUnit, PRUNE_UNITS, pruneUnits, UNIT_FITS, unitCounts, type PruneUnit, type UnitAmount } from "./units.js";
 import { liveOf, prunableWeights, readWeights, writeWeights, type PrunableWeight } from "./weights.js";
 
@@ -88,38 +88,67 @@ function countToSparsity(model: Model, weights: readonly PrunableWeight[], unit:
   return Math.max(0, capped);
 }
 
-/** Prunes the lowest-saliency live entries of `blocks` ranked together; returns how many. */
+/**
+ * Prunes the lowest-saliency live entries of `blocks` ranked together; returns
+ * how many. A count or percentage is ranked where the entries lie (each
+ * block's saliency under its mask: select.ts lowestCut), a budget over the
+ * live entries gathered into one array; only the masks that change are set
+ * again (setMask marks a block for re-planning, which the next forward pass
+ * does once for all of them).
+ */
 function pruneEntries(model: Model, blocks: readonly PrunableWeight[], saliency: ReadonlyMap<string, ArrayLike<number>>, amount: UnitAmount): number {
-  // Candidates: the live entries of the group's blocks, in block order then
-  // index order, kept in typed arrays (a model may hold tens of millions).
-  const masks = blocks.map((b) => model.getMask(b.name));
-  const liveIndices = masks.map((mask) => {
-    let count = 0;
-    for (const m of mask) count += m;
-    const indices = new Uint32Array(count);
-    let next = 0;
-    for (let i = 0; i < mask.length; i++) if (mask[i] === 1) indices[next++] = i;
-    return indices;
-  });
-  const offsets = [0];
-  for (const indices of liveIndices) offsets.push(offsets.at(-1)! + indices.length);
-  const candidates = new Float64Array(offsets.at(-1)!);
+  const segments = blocks.map((b) => ({ values: rankable(saliency.get(b.name)!), mask: model.getMask(b.name) }));
+  const off = "budget" in amount ? switchOffWithinBudget(segments, amount.budget) : switchOffLowest(segments, amount);
   blocks.forEach((b, k) => {
-    const s = saliency.get(b.name)!;
-    const indices = liveIndices[k]!;
-    for (let j = 0; j < indices.length; j++) candidates[offsets[k]! + j] = s[indices[j]!]!;
+    if (off[k]! > 0) model.setMask(b.name, segments[k]!.mask);
   });
-  const chosen =
-    "budget" in amount
-      ? withinBudget(candidates, amount.budget)
-      : lowest(candidates, "count" in amount ? Math.min(amount.count, candidates.length) : Math.floor((amount.percent / 100) * candidates.length));
+  return off.reduce((a, b) => a + b, 0);
+}
+
+/** The lowest live entries, a count or a percentage of them, switched off; how many per segment. */
+function switchOffLowest(segments: readonly MaskedSegment[], amount: { readonly count: number } | { readonly percent: number }): number[] {
+  const range = rankedRange(segments);
+  const live = range.count;
+  const count = "count" in amount ? Math.min(amount.count, live) : Math.floor((amount.percent / 100) * live);
+  if (count === 0) return segments.map(() => 0);
+  if (count < live) return switchOffCut(segments, lowestCut(segments, count, range));
+  return segments.map(({ mask }) => {
+    let on = 0;
+    for (let i = 0; i < mask.length; i++) on += mask[i]!;
+    mask.fill(0);
+    return on;
+  });
+}
+
+/** Saliencies as a typed array the ranking reads fast (a user's plain array is copied once). */
+function rankable(values: ArrayLike<number>): Float32Array | Float64Array {
+  return values instanceof Float32Array || values instanceof Float64Array ? values : Float64Array.from(values);
+}
+
+/** The bucket strategy (select.ts withinBudget) over the live entries, in segment then index order; how many switched off per segment. */
+function switchOffWithinBudget(segments: readonly MaskedSegment[], budget: number): number[] {
+  const live = segments.map(({ mask }) => liveIndices(mask));
+  const offsets = [0];
+  for (const indices of live) offsets.push(offsets.at(-1)! + indices.length);
+  const candidates = new Float64Array(offsets.at(-1)!);
+  segments.forEach(({ values }, k) => live[k]!.forEach((i, j) => (candidates[offsets[k]! + j] = values[i]!)));
+  const off = segments.map(() => 0);
   let k = 0;
-  for (const c of chosen) {
+  for (const c of withinBudget(candidates, budget)) {
     while (c >= offsets[k + 1]!) k++;
-    masks[k]![liveIndices[k]![c - offsets[k]!]!] = 0;
+    segments[k]!.mask[live[k]![c - offsets[k]!]!] = 0;
+    off[k]!++;
   }
-  blocks.forEach((b, k) => model.setMask(b.name, masks[k]!));
-  return chosen.length;
+  return off;
+}
+
+function liveIndices(mask: Uint8Array): Uint32Array {
+  let count = 0;
+  for (let i = 0; i < mask.length; i++) count += mask[i]!;
+  const indices = new Uint32Array(count);
+  let next = 0;
+  for (let i = 0; i < mask.length; i++) if (mask[i] === 1) indices[next++] = i;
+  return indices;
 }
 
 /**
@@ -178,7 +207,7 @@ function saliencies(model: Model, options: PruneOptions, scope: readonly Prunabl
   const chosen = options.saliency ?? "magnitude";
   if (typeof chosen === "string") {
     if (!SALIENCIES.includes(chosen)) throw new Error(`${where}: unknown saliency '${chosen}'; expected one of ${SALIENCIES.join(", ")}`);
-    return computeSaliency(model, chosen, options, scope);
+    return chosen === "magnitude" ? magnitudes(model, scope) : computeSaliency(model, chosen, options, scope);
   }
   const shapes = new Map(prunableWeights(model).map((w) => [w.name, w.shape]));
   for (const name of Object.keys(chosen)) {

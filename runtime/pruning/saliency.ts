@@ -105,6 +105,21 @@ function randomSaliency(model: Model, seed: number, scope: readonly PrunableWeig
   return new Map(scope.map((w) => [w.name, draws.get(w.name)!]));
 }
 
+/**
+ * The magnitude saliency as prune() ranks it: |w| in place in the copy
+ * readWeights hands out, as 32-bit floats — the same values computeSaliency's
+ * 64-bit ones hold (|w| of a float32 is one), without a second array.
+ */
+export function magnitudes(model: Model, scope: readonly PrunableWeight[]): Map<string, Float32Array> {
+  return new Map(
+    scope.map((weight) => {
+      const w = readWeights(model, weight);
+      for (let i = 0; i < w.length; i++) w[i] = Math.abs(w[i]!);
+      return [weight.name, w];
+    }),
+  );
+}
+
 /** |w| · factor, by a plain loop: typed-array `from` with a callback costs ~0.3 µs per entry. */
 function scaledMagnitude(w: Float32Array, factor: number): Float64Array {
   const s = new Float64Array(w.length);

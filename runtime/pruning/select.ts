@@ -1,27 +1,139 @@
 /**
  * Choosing the connections to prune: the `count` lowest saliencies, with ties
  * broken by position (a lower candidate index is pruned first), in time
- * linear in the candidates (quickselect), not a full sort.
+ * linear in the candidates (a histogram, then quickselect inside one of its
+ * buckets), not a full sort. The ranking runs over segments — several arrays
+ * ranked as one sequence, each with the mask of its entries in the ranking —
+ * so prune() ranks the live entries of its weights where they lie, without
+ * gathering them into one array first.
  */
+
+/** Values ranked as one sequence, in segment order: the entries whose mask is 1 (no mask: every entry). */
+export interface Segment {
+  readonly values: Float32Array | Float64Array;
+  readonly mask?: Uint8Array;
+}
+
+/** A segment whose mask is given (what prune() ranks and switches off). */
+export type MaskedSegment = Segment & { readonly mask: Uint8Array };
+
+/** Where the lowest `count` end: every ranked value below `threshold`, and the first `ties` (in sequence order) equal to it. */
+export interface Cut {
+  readonly threshold: number;
+  readonly ties: number;
+}
+
+const BUCKETS = 65536;
+
+/** The indices of the `count` lowest values, ties by position, ascending. */
 export function lowest(saliency: Float32Array | Float64Array, count: number): Uint32Array {
   const n = saliency.length;
   if (count <= 0) return new Uint32Array(0);
   if (count >= n) return Uint32Array.from({ length: n }, (_, i) => i);
-  const threshold = kthValue(saliency, count - 1);
-  let below = 0;
-  for (let i = 0; i < n; i++) if (saliency[i]! < threshold) below++;
+  const { threshold, ties } = lowestCut([{ values: saliency }], count);
   const chosen = new Uint32Array(count);
   let next = 0;
-  let ties = count - below;
+  let left = ties;
   for (let i = 0; i < n && next < count; i++) {
     const s = saliency[i]!;
     if (s < threshold) chosen[next++] = i;
-    else if (s === threshold && ties > 0) {
+    else if (s === threshold && left > 0) {
       chosen[next++] = i;
-      ties--;
+      left--;
     }
   }
   return chosen;
+}
+
+/**
+ * The cut of the `count` lowest ranked values of `segments` (0 < count <
+ * ranked values): the count-th smallest value and how many equal to it are
+ * taken. The bucket of a value is monotone in it, so every value of a lower
+ * bucket than the threshold's is below it — the count below comes from the
+ * histogram and the threshold's bucket, without another pass.
+ */
+export function lowestCut(segments: readonly Segment[], count: number, range: RankedRange = rankedRange(segments)): Cut {
+  const { min, max } = range;
+  if (min === max) return { threshold: min, ties: count };
+  const scale = (BUCKETS - 1) / (max - min);
+  const counts = histogram(segments, min, scale);
+  const k = count - 1;
+  let bucket = 0;
+  let before = 0;
+  while (before + counts[bucket]! <= k) before += counts[bucket++]!;
+  const inside = bucketValues(segments, min, scale, bucket, counts[bucket]!);
+  const threshold = kthSmallest(inside, k - before);
+  let below = before;
+  for (let i = 0; i < inside.length; i++) if (inside[i]! < threshold) below++;
+  return { threshold, ties: count - below };
+}
+
+/**
+ * Switches off the entries `cut` takes: in each segment's mask, 0 at every
+ * ranked entry below the threshold and at the first `ties` equal to it.
+ * @returns how many entries it switched off in each segment.
+ */
+export function switchOffCut(segments: readonly MaskedSegment[], cut: Cut): number[] {
+  const { threshold } = cut;
+  let ties = cut.ties;
+  return segments.map(({ values, mask }) => {
+    let off = 0;
+    for (let i = 0; i < values.length; i++) {
+      if (mask[i] === 0) continue;
+      const v = values[i]!;
+      if (v < threshold || (v === threshold && ties-- > 0)) {
+        mask[i] = 0;
+        off++;
+      }
+    }
+    return off;
+  });
+}
+
+/** The ranked values' smallest and largest, and how many are ranked. */
+export interface RankedRange {
+  readonly min: number;
+  readonly max: number;
+  readonly count: number;
+}
+
+export function rankedRange(segments: readonly Segment[]): RankedRange {
+  let min = Infinity;
+  let max = -Infinity;
+  let count = 0;
+  for (const { values, mask } of segments) {
+    for (let i = 0; i < values.length; i++) {
+      if (mask !== undefined && mask[i] === 0) continue;
+      count++;
+      const v = values[i]!;
+      if (v < min) min = v;
+      if (v > max) max = v;
+    }
+  }
+  return { min, max, count };
+}
+
+function histogram(segments: readonly Segment[], min: number, scale: number): Uint32Array {
+  const counts = new Uint32Array(BUCKETS);
+  for (const { values, mask } of segments) {
+    for (let i = 0; i < values.length; i++) {
+      if (mask !== undefined && mask[i] === 0) continue;
+      counts[((values[i]! - min) * scale) | 0]!++;
+    }
+  }
+  return counts;
+}
+
+function bucketValues(segments: readonly Segment[], min: number, scale: number, bucket: number, size: number): Float64Array {
+  const inside = new Float64Array(size);
+  let next = 0;
+  for (const { values, mask } of segments) {
+    for (let i = 0; i < values.length; i++) {
+      if (mask !== undefined && mask[i] === 0) continue;
+      if ((((values[i]! - min) * scale) | 0) === bucket) inside[next++] = values[i]!;
+    }
+  }
+  return inside;
 }
 
 /**
@@ -41,31 +153,9 @@ export function withinBudget(saliency: Float32Array | Float64Array, budget: numb
   return order.slice(0, taken).sort();
 }
 
-/**
- * The k-th smallest value (0-based) without reordering `values`: a histogram
- * of 65,536 buckets between the minimum and the maximum finds the bucket that
- * holds it in two passes, and quickselect finishes inside that bucket only.
- */
+/** The k-th smallest value (0-based) without reordering `values`. */
 export function kthValue(values: Float32Array | Float64Array, k: number): number {
-  let min = Infinity;
-  let max = -Infinity;
-  for (let i = 0; i < values.length; i++) {
-    const v = values[i]!;
-    if (v < min) min = v;
-    if (v > max) max = v;
-  }
-  if (min === max) return min;
-  const buckets = 65536;
-  const scale = (buckets - 1) / (max - min);
-  const counts = new Uint32Array(buckets);
-  for (let i = 0; i < values.length; i++) counts[((values[i]! - min) * scale) | 0]!++;
-  let bucket = 0;
-  let before = 0;
-  while (before + counts[bucket]! <= k) before += counts[bucket++]!;
-  const inside = new Float64Array(counts[bucket]!);
-  let next = 0;
-  for (let i = 0; i < values.length; i++) if ((((values[i]! - min) * scale) | 0) === bucket) inside[next++] = values[i]!;
-  return kthSmallest(inside, k - before);
+  return lowestCut([{ values }], k + 1).threshold;
 }
 
 /** The k-th smallest value (0-based) by Hoare-partition quickselect with median-of-three pivots; reorders `values`. */

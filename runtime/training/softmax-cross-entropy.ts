@@ -87,7 +87,8 @@ type SaveFunction = (tensors: Tensor[]) => void;
 export function fusedSoftmaxCrossEntropy(logits: Tensor2D, rows: Tensor2D): Scalar | undefined {
   if (!(BACKENDS as readonly string[]).includes(tf.getBackend())) return undefined;
   if (logits.shape.join() !== rows.shape.join()) throw new Error(`softmax cross-entropy: logits [${logits.shape}] and targets [${rows.shape}] differ in shape`);
-  const targets = rows.dtype === "float32" ? rows : tf.cast(rows, "float32");
+  // The kernel reads the targets as numbers whatever their type (one-hot rows are int32): no cast op.
+  const targets = rows.dtype === "float32" || rows.dtype === "int32" ? rows : tf.cast(rows, "float32");
   const op = tf.customGrad((z, save) => {
     const [loss, gradient] = tf.engine().runKernel(KERNEL, { logits: z as Tensor, rows: targets }) as Tensor[];
     (save as SaveFunction)([gradient!]);

@@ -69,7 +69,7 @@ describe.each(["wasm", "cpu"] as const)("softmax cross-entropy as one kernel on 
     tf.dispose([z, y]);
   });
 
-  it("is what loss('crossEntropy') runs, for class indices too, in two kernels a step", () => {
+  it("is what loss('crossEntropy') runs, for class indices and int32 one-hot rows too, in two kernels a step", () => {
     const z = tf.randomNormal([12, 3], 0, 2, "float32", 5) as tf.Tensor2D;
     const labels = tf.tensor1d(
       Array.from({ length: 12 }, (_, i) => i % 3),
@@ -77,19 +77,25 @@ describe.each(["wasm", "cpu"] as const)("softmax cross-entropy as one kernel on 
     );
     const expected = composed(z, tf.oneHot(labels, 3) as tf.Tensor2D);
     expect(Math.abs(loss("crossEntropy", z, labels).dataSync()[0]! - expected.dataSync()[0]!)).toBeLessThan(1e-6);
-    const rows = tf.cast(tf.oneHot(labels, 3), "float32") as tf.Tensor2D;
+    // tf.oneHot's int32 rows, read as they are (no cast).
+    const rows = tf.oneHot(labels, 3) as tf.Tensor2D;
+    const [, reference] = lossAndGradient(composed, z, tf.cast(rows, "float32") as tf.Tensor2D, 1);
+    let gradient: tf.Tensor | undefined;
     const kernels: string[] = [];
     const original = tf.engine().runKernel.bind(tf.engine());
     tf.engine().runKernel = ((name: string, ...rest: unknown[]) => (kernels.push(name), (original as (...a: unknown[]) => unknown)(name, ...rest))) as typeof original;
     try {
       const { value, grads } = tf.valueAndGrads((logits: tf.Tensor) => loss("crossEntropy", logits as tf.Tensor2D, rows))([z]);
-      tf.dispose([value, ...grads]);
+      [gradient] = grads;
+      value.dispose();
     } finally {
       tf.engine().runKernel = original;
     }
     expect(kernels).toContain("DeepstructSoftmaxCrossEntropy");
     // The loss and its gradient, then the gradient times the incoming one: against about thirty kernels composed.
     expect(kernels.filter((k) => k !== "Identity")).toEqual(["DeepstructSoftmaxCrossEntropy", "Multiply"]);
+    expect(worst(gradient!, reference)).toBeLessThan(1e-6);
+    tf.dispose([gradient!, reference]);
   });
 
   it("says where the shapes differ", () => {

@@ -5,7 +5,8 @@
  * layer the cost model finds sparse enough runs as a graph kernel over its
  * live connections); beside it the same masks on a model kept dense
  * (execution "dense": masks on dense tensors, what pruning libraries do).
- * Forward pass and Adam step (createOptimizer's, softmax cross-entropy),
+ * Forward pass and Adam step (createOptimizer's, on the runtime's softmax
+ * cross-entropy, what `fit` steps on: one kernel for loss and gradient),
  * one BLAS thread, each the least CPU time of 41 interleaved runs after ten
  * warm-up rounds (the machine is shared: see bench/timing.ts; 15 runs after
  * one warm-up swung 20% between runs of the same code at load 8).
@@ -13,6 +14,7 @@
 import { loadavg } from "node:os";
 import { createNetwork, createOptimizer, prune, tf, type Model } from "../runtime/index.js";
 import { nativeDenseActive, setNativeThreads, useNativeGraph } from "../runtime/kernels/native/index.js";
+import { loss } from "../runtime/training/losses.js";
 import { analyze, networkSpec } from "../src/index.js";
 import { interleavedWithPeer, networkArrays, peerRatio } from "./peers.js";
 import { interleavedMinimum, row } from "./timing.js";
@@ -43,7 +45,7 @@ function timers(model: Model, x: tf.Tensor2D, y: tf.Tensor2D, before?: () => voi
     },
     step: () => {
       before?.();
-      const cost = optimizer.minimize(() => tf.losses.softmaxCrossEntropy(y, model.predict(x)) as tf.Scalar, true, variables);
+      const cost = optimizer.minimize(() => loss("crossEntropy", model.predict(x) as tf.Tensor2D, y), true, variables);
       cost!.dataSync();
       cost!.dispose();
       after?.();

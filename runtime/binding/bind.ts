@@ -16,7 +16,7 @@ import { planSteps } from "../plan/steps.js";
 import { bindPlan, type ExecutionPlan, type GraphStep } from "./execution-plan.js";
 import type { KernelStore } from "../storage/kernel-store.js";
 import type { Execution, NetworkSpec } from "../spec.js";
-import type { GraphKernelSupport } from "../kernels/graph/memory.js";
+import { releaseHeld, type GraphKernelSupport } from "../kernels/graph/memory.js";
 import { chooseExecution, type KernelExecution } from "./cost-model.js";
 import { sparseKernelSupport, type SparseKernelName } from "./sparse-kernels.js";
 import { checkLimit, DEFAULT_RUNTIME_LIMITS, type RuntimeLimits } from "../limits.js";
@@ -127,7 +127,8 @@ export function bind(
   const forget = stores.flatMap((store, k) => (compacted[k] === undefined || store.weight === undefined ? [] : [recordLiveEntries(store.weight, compacted[k]!.pick)]));
   const disposeMade = (): void => {
     for (const view of views) view.dispose();
-    for (const few of compacted) few?.pick.dispose();
+    // The graph kernel's held gradient buffer for a pick (kernels/graph/memory.ts) goes with it.
+    for (const few of compacted) if (few !== undefined) (releaseHeld(few.pick.dataId), few.pick.dispose());
     for (const f of forget) f();
   };
   let plan: ExecutionPlan;

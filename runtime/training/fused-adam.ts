@@ -74,6 +74,17 @@ function fusedAdamKernel(blas: NativeBlas, backend: KernelBackend, inputs: Named
   return outputs.flat();
 }
 
+/** Writes `value` over a float32 scalar's data on the WASM heap, where `alone` says no other tensor shares it; false where it cannot. */
+function writeScalarInPlace(scalar: Variable, value: number, alone: (t: Tensor) => boolean): boolean {
+  if (scalar.size !== 1 || scalar.dtype !== "float32" || !alone(scalar)) return false;
+  const internals = tf.backend() as unknown as WasmBackendInternals;
+  const data = internals.dataIdMap.get(scalar.dataId);
+  const memory = internals.wasm.asm?.memory ?? internals.wasm.wasmMemory;
+  if (data === undefined || memory === undefined) return false;
+  new Float32Array(memory.buffer, data.memoryOffset >>> 0, 1)[0] = value;
+  return true;
+}
+
 /** Words per tensor in adamUpdate's table (native/adam.c). */
 const ROW = 10;
 
@@ -142,8 +153,13 @@ export class FusedAdam extends tf.AdamOptimizer {
           v.assign(made[2 * n + k]!);
         });
       }
-      state.accBeta1.assign(tf.mul(state.accBeta1, this.beta1));
-      state.accBeta2.assign(tf.mul(state.accBeta2, this.beta2));
+      // The β powers times β, as TensorFlow.js's float32 multiply gives them: in place where no other tensor shares them (two ops and assigns fewer a step).
+      for (const [power, beta, now] of [
+        [state.accBeta1, this.beta1, acc1],
+        [state.accBeta2, this.beta2, acc2],
+      ] as const) {
+        if (!writeScalarInPlace(power, Math.fround(now * Math.fround(beta)), alone)) power.assign(tf.mul(power, beta));
+      }
     });
     this.incrementIterations();
   }

@@ -6,6 +6,7 @@
  */
 import * as tf from "@tensorflow/tfjs-core";
 import type { Scalar, Tensor, Tensor2D } from "@tensorflow/tfjs-core";
+import { fusedSoftmaxCrossEntropy } from "./softmax-cross-entropy.js";
 
 export type LossName = "crossEntropy" | "mse";
 
@@ -17,7 +18,8 @@ export function loss(name: LossName, logits: Tensor2D, targets: Tensor): Scalar 
   const rows = targets.rank === 1 ? tf.oneHot(tf.cast(targets, "int32"), outputSize) : targets;
   switch (name) {
     case "crossEntropy":
-      return tf.mean(tf.neg(tf.sum(tf.mul(rows, tf.logSoftmax(logits)), 1)));
+      // One kernel (loss and gradient) on wasm and cpu; the composed ops elsewhere.
+      return fusedSoftmaxCrossEntropy(logits, rows as Tensor2D) ?? tf.mean(tf.neg(tf.sum(tf.mul(rows, tf.logSoftmax(logits)), 1)));
     case "mse":
       return tf.mean(tf.square(tf.sub(logits, rows)));
   }

@@ -66,12 +66,28 @@ export interface Workspace {
   input(info: TensorInfo): number;
   /** A new output tensor of `shape`: its address now, its TensorInfo once written. */
   output(shape: number[], dtype?: DataType): { readonly pointer: number; finish(): TensorInfo };
+  /**
+   * On the WASM backend, an output whose data is a float32 buffer of `shape`
+   * held across calls under `key` (zeroed when made), handed out with one more
+   * reference rather than copied: for outputs mostly zero whose zeros never
+   * move (a pruned weight's gradient, written at its live entries only; a
+   * gradient of zeros). With `writes`, undefined while a tensor handed out
+   * before is still alive, so no one sees a buffer change under them; undefined
+   * on the CPU backend. `zeroed`: nothing was written to it since it was made.
+   */
+  held?(key: object, shape: readonly number[], writes: boolean): HeldOutput | undefined;
   /** `bytes` of zeroed scratch space, freed by `release`. */
   scratch(bytes: number): number;
   /** The memory as floats or integers (views are renewed when memory grows). */
   f32(): Float32Array;
   i32(): Int32Array;
   release(): void;
+}
+
+export interface HeldOutput {
+  readonly pointer: number;
+  readonly zeroed: boolean;
+  finish(): TensorInfo;
 }
 
 /** The parts of the WebAssembly API this file uses (the project's type libraries do not include the DOM's). */
@@ -96,6 +112,44 @@ interface WasmBackendInternals {
   };
   readonly dataIdMap: { get(dataId: object): { readonly memoryOffset: number } | undefined };
   makeOutput(shape: number[], dtype: DataType): TensorInfo;
+  refCount(dataId: object): number;
+  incRef(dataId: object): void;
+  disposeData(dataId: object): boolean;
+}
+
+/** Buffers held for `Workspace.held`, by key, with the backend they live on and whether one has been written to. */
+const heldBuffers = new WeakMap<object, { info: TensorInfo; backend: WasmBackendInternals; written: boolean }>();
+
+/** Frees the buffer held under `key`, if any (its last reference: a tensor handed out and still alive keeps the data until it is disposed). */
+export function releaseHeld(key: object): void {
+  const held = heldBuffers.get(key);
+  if (held === undefined) return;
+  heldBuffers.delete(key);
+  held.backend.disposeData(held.info.dataId);
+}
+
+function heldOutput(internals: WasmBackendInternals, memory: WasmMemory, key: object, shape: readonly number[], writes: boolean): HeldOutput | undefined {
+  let held = heldBuffers.get(key);
+  if (held !== undefined && held.info.shape.join() !== shape.join()) (releaseHeld(key), (held = undefined));
+  if (held === undefined) {
+    const info = internals.makeOutput([...shape], "float32");
+    const at = internals.dataIdMap.get(info.dataId)!.memoryOffset >>> 0;
+    new Uint8Array(memory.buffer, at, bytesOf(shape)).fill(0);
+    held = { info, backend: internals, written: false };
+    heldBuffers.set(key, held);
+  } else if (writes && internals.refCount(held.info.dataId) > 1) return undefined;
+  const entry = held;
+  const zeroed = !entry.written;
+  if (writes) entry.written = true;
+  const pointer = internals.dataIdMap.get(entry.info.dataId)!.memoryOffset >>> 0;
+  return {
+    pointer,
+    zeroed,
+    finish: () => {
+      internals.incRef(entry.info.dataId);
+      return { dataId: entry.info.dataId, shape: entry.info.shape, dtype: "float32" };
+    },
+  };
 }
 
 /** The parts of the CPU backend this file uses. */
@@ -234,6 +288,7 @@ export function wasmWorkspace(backend: KernelBackend): Workspace {
       const info = internals.makeOutput(shape, dtype);
       return { pointer: internals.dataIdMap.get(info.dataId)!.memoryOffset >>> 0, finish: () => info };
     },
+    held: (key, shape, writes) => heldOutput(internals, memory, key, shape, writes),
     scratch: (bytes) => {
       // Addresses past 2 GiB come back from the allocator as negative int32s.
       const pointer = internals.wasm._malloc(Math.max(bytes, 4)) >>> 0;

@@ -17,8 +17,12 @@ describe("the runtime's boundary", () => {
     const model = await buildModel("network M { input 4 dense 3 output 2 }");
     const live = model.liveConnections();
     expect(() => prune(model, undefined as unknown as PruneOptions)).toThrow("M.prune: expected options with an amount, e.g. { amount: { percent: 10 } }, got undefined");
-    expect(() => prune(model, { amount: undefined } as unknown as PruneOptions)).toThrow("M.prune: amount must be one of { percent }, { count } or { budget }, got undefined");
+    expect(() => prune(model, { amount: undefined } as unknown as PruneOptions)).toThrow(
+      "M.prune: amount must be one of { percent }, { count }, { budget } or { sparsity }, got undefined",
+    );
     expect(() => prune(model, { amount: { percent: 10, count: 3 } } as unknown as PruneOptions)).toThrow('got {"percent":10,"count":3}');
+    expect(() => prune(model, { amount: { sparsity: 1.5 } })).toThrow("M.prune: sparsity must be in [0, 1], got 1.5");
+    expect(() => prune(model, { amount: { sparsity: 0.5, atMostPercent: 120 } })).toThrow("M.prune: atMostPercent must be in [0, 100], got 120");
     expect(model.liveConnections()).toBe(live);
   });
 

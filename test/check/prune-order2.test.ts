@@ -1,37 +1,13 @@
 import { describe, expect, it } from "vitest";
-import { analyze, networkSpec } from "../../src/index.js";
-import { formatDiagnostic } from "../../src/diagnostics/format.js";
 import { analyzeDocument } from "../../src/lsp/analysis.js";
 import { hover } from "../../src/lsp/hover.js";
 import { createNetwork, tf } from "../../runtime/index.js";
 import { prunableWeights } from "../../runtime/pruning/weights.js";
+import { convNetwork, errorLines, lstmNetwork, specOf } from "../support/policy-networks.js";
 
-const conv = (line: string): string => `network C {
-  input [1, 8, 8]
-  features [conv(4, kernel=3), max_pool(2)]
-  dense 5
-  output 3
-  ${line}
-}`;
-const lstm = (line: string): string => `network R {
-  input [6, 3]
-  recurrent lstm(hidden=[8, 5])
-  dense 4
-  output 3
-  ${line}
-}`;
-
-/** Each error as its first formatted line (file:line:col: error CODE: message) and its hint. */
-function errors(source: string): string[] {
-  const { diagnostics } = analyze(source, { fileName: "p.ds" });
-  return diagnostics.filter((d) => d.severity === "error").flatMap((d) => [formatDiagnostic(d, source).split("\n")[0]!, `hint: ${d.hint ?? ""}`]);
-}
-
-function specOf(source: string) {
-  const { plans, diagnostics } = analyze(source);
-  expect(diagnostics.filter((d) => d.severity === "error")).toEqual([]);
-  return networkSpec(plans![0]!);
-}
+const errors = (source: string): string[] => errorLines(source, { hints: true });
+const conv = (line: string): string => convNetwork(line, "conv(4, kernel=3), max_pool(2)");
+const lstm = lstmNetwork;
 
 const live = (mask: Uint8Array): number => mask.reduce((a, b) => a + b, 0);
 const GATE_HINT = "hint: gates are units of recurrent layers (rnn, gru, lstm): name those in layers=[…], or take unit=neuron for dense layers or unit=channel for convs";

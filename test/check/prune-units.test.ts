@@ -1,37 +1,14 @@
 import { describe, expect, it } from "vitest";
-import { analyze, networkSpec } from "../../src/index.js";
-import { formatDiagnostic } from "../../src/diagnostics/format.js";
 import { createNetwork, tf } from "../../runtime/index.js";
 import { prunableWeights } from "../../runtime/pruning/weights.js";
+import { convNetwork, errorLines, lstmNetwork, specOf } from "../support/policy-networks.js";
 
-const conv = (line: string): string => `network C {
-  input [1, 8, 8]
-  features [conv(4, kernel=3), max_pool(2), conv(6, kernel=3, padding=same)]
-  dense 5
-  output 3
-  ${line}
-}`;
-const lstm = (line: string): string => `network R {
-  input [6, 3]
-  recurrent lstm(hidden=[8, 5])
-  dense 4
-  output 3
-  ${line}
-}`;
+const errors = (source: string): string[] => errorLines(source, { hints: true });
+const conv = convNetwork;
+const lstm = lstmNetwork;
+
 const CELLS = "cell block = [conv(3, kernel=3, padding=same), conv(2, kernel=1)]\ngraph g = balanced_tree(2, 1)";
 const cells = (line: string): string => `${CELLS}\nnetwork N { input [1, 6, 6] structure g cells block head 4 dense 5 output 3\n  ${line} }`;
-
-/** Each error as its first formatted line (file:line:col: error CODE: message) and its hint. */
-function errors(source: string): string[] {
-  const { diagnostics } = analyze(source, { fileName: "p.ds" });
-  return diagnostics.filter((d) => d.severity === "error").flatMap((d) => [formatDiagnostic(d, source).split("\n")[0]!, `hint: ${d.hint ?? ""}`]);
-}
-
-function specOf(source: string) {
-  const { plans, diagnostics } = analyze(source);
-  expect(diagnostics.filter((d) => d.severity === "error")).toEqual([]);
-  return networkSpec(plans![0]!);
-}
 
 const live = (mask: Uint8Array): number => mask.reduce((a, b) => a + b, 0);
 

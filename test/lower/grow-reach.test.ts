@@ -1,34 +1,17 @@
 /** `grow` lines over conv and recurrent layers: what `layers=[…]` resolves to, what the network starts with, and misspelt names. */
 import { describe, expect, it } from "vitest";
-import { analyze, networkSpec } from "../../src/index.js";
+import { analyze } from "../../src/index.js";
 import { formatDiagnostic } from "../../src/diagnostics/format.js";
 import { createNetwork } from "../../runtime/index.js";
+import { convNetwork, lstmNetwork, specOf } from "../support/policy-networks.js";
 
-const conv = (line: string): string => `network C {
-  input [1, 8, 8]
-  features [conv(4, kernel=3), max_pool(2), conv(6, kernel=3, padding=same)]
-  dense 5
-  output 3
-  ${line}
-}`;
-const lstm = (line: string): string => `network R {
-  input [6, 3]
-  recurrent lstm(hidden=[8, 5])
-  dense 4
-  output 3
-  ${line}
-}`;
+const conv = convNetwork;
+const lstm = lstmNetwork;
 
 function diagnosticsOf(source: string): { text: string[]; hints: (string | undefined)[] } {
   const { diagnostics } = analyze(source, { fileName: "g.ds" });
   const errors = diagnostics.filter((d) => d.severity === "error");
   return { text: errors.map((d) => formatDiagnostic(d, source).split("\n")[0]!), hints: errors.map((d) => d.hint) };
-}
-
-function specOf(source: string) {
-  const { plans, diagnostics } = analyze(source);
-  expect(diagnostics.filter((d) => d.severity === "error")).toEqual([]);
-  return networkSpec(plans![0]!);
 }
 
 const live = (mask: Uint8Array): number => mask.reduce((a, b) => a + b, 0);

@@ -28,6 +28,7 @@ import { pickChannels } from "../kernels/conv/channels.js";
 import { maskedConv2d, type ConvGeometry } from "../kernels/conv/masked-conv.js";
 import type { ActivationName } from "../spec.js";
 import { inferenceNorm, trainingNorm, updateRunning } from "./batch-norm.js";
+import { remembered, rememberedConstant } from "./remembered.js";
 import type { ConvStore, NormStore } from "./store.js";
 
 export interface PrunedMaps {
@@ -95,26 +96,48 @@ function positions(live: readonly number[], pruned: readonly number[]): number[]
   return position;
 }
 
+/** A conv's live filters over `inputs` (a slice of its masked weight): one gather, remembered while weight, mask and channels stay. */
+function filters(store: ConvStore, inputs: readonly number[], liveOut: readonly number[], slot: string): Tensor4D {
+  const from = [store.weight, store.mask, inputs.join(), liveOut.join()];
+  return remembered(store, slot, from, () => pickKernel(tf.mul(store.weight, store.mask) as Tensor4D, inputs, liveOut));
+}
+
+/** Ones of `filters`' shape: the mask maskedConv2d gets with a masked weight's slice (the slice's gradient takes the mask). */
+function onesLike(store: ConvStore, filters: Tensor4D): Tensor4D {
+  return rememberedConstant(store, `ones ${filters.shape.join()}`, [], () => tf.ones(filters.shape) as Tensor4D);
+}
+
+/**
+ * The conv's bias for its live outputs plus its pruned inputs' share of
+ * them, the same for every sample: one convolution of a single constant
+ * map (the padding makes it differ at the borders). Remembered while the
+ * parameters and the constants it reads stay, so inference skips it.
+ */
+function liveOffset(x: PrunedMaps, store: ConvStore, geometry: ConvGeometry, liveOut: readonly number[]): Tensor1D | Tensor4D {
+  const bias = remembered(store, "bias", [store.bias, liveOut.join()], () => pick(store.bias, liveOut));
+  if (x.pruned.length === 0) return bias;
+  const [, height, width] = x.values.shape;
+  const from = [store.weight, store.mask, store.bias, x.constants, x.pruned.join(), liveOut.join(), height, width];
+  return remembered(store, "offset", from, () => {
+    const constantMap = tf.mul(tf.ones([1, height, width, x.pruned.length]), x.constants) as Tensor4D;
+    const sliced = filters(store, x.pruned, liveOut, "pruned filters");
+    return maskedConv2d(constantMap, sliced, onesLike(store, sliced), bias, geometry, { inputNeedsGradient: true });
+  });
+}
+
 /**
  * The conv over a pruned map (or a full one: `x` with every channel live),
  * computing only its `liveOut` output channels; the others are its bias.
+ * Its filters are its masked weight's live slice, handed over with a mask
+ * of ones: one gather per slice where weight and mask took one each.
  */
 export function prunedConv(x: PrunedMaps, store: ConvStore, geometry: ConvGeometry, liveOut: readonly number[], inputNeedsGradient: boolean): PrunedMaps {
-  const channels = store.layer.channels;
   const liveSet = new Set(liveOut);
-  const pruned = Array.from({ length: channels }, (_, c) => c).filter((c) => !liveSet.has(c));
-  const slice = (t: Tensor4D, inputs: readonly number[]): Tensor4D => pickKernel(t, inputs, liveOut);
-  const bias = pick(store.bias, liveOut);
-  const [, height, width] = x.values.shape;
-  // The pruned inputs' share with the bias: the same for every sample, added where the live conv adds its bias.
-  const offset =
-    x.pruned.length === 0
-      ? bias
-      : maskedConv2d(tf.mul(tf.ones([1, height, width, x.pruned.length]), x.constants) as Tensor4D, slice(store.weight, x.pruned), slice(store.mask, x.pruned), bias, geometry, {
-          inputNeedsGradient: true,
-        });
-  const values = maskedConv2d(x.values, slice(store.weight, x.live), slice(store.mask, x.live), offset, geometry, { inputNeedsGradient });
-  return { values, live: liveOut, pruned, constants: pruned.length === 0 ? tf.zeros([1, 1, 1, 0]) : uniform(gatherChannels(store.bias, pruned)) };
+  const pruned = Array.from({ length: store.layer.channels }, (_, c) => c).filter((c) => !liveSet.has(c));
+  const sliced = filters(store, x.live, liveOut, "live filters");
+  const values = maskedConv2d(x.values, sliced, onesLike(store, sliced), liveOffset(x, store, geometry, liveOut), geometry, { inputNeedsGradient });
+  const constants = pruned.length === 0 ? tf.zeros([1, 1, 1, 0]) : remembered(store, "constants", [store.bias, pruned.join()], () => uniform(gatherChannels(store.bias, pruned)));
+  return { values, live: liveOut, pruned, constants: constants as Tensor4D };
 }
 
 /**
@@ -128,16 +151,30 @@ function constantStatistics(constants: Tensor4D, batch: number): { mean: Tensor1
   return { mean, variance, unbiased: count > 1 ? tf.mul(variance, count / (count - 1)) : variance };
 }
 
+/**
+ * Inference batch norm folded to x · scale + offset (scale = gain / √(variance + ε),
+ * offset = shift − mean · scale) for `channels`, the parameters remembered
+ * per mask and parameter change: two kernels per part and no gathers.
+ */
+function inferencePrunedNorm(x: PrunedMaps, store: NormStore): PrunedMaps {
+  const { epsilon } = store.layer;
+  const parameters = [store.gain, store.shift, store.mean, store.variance];
+  const scaleOf = (): Tensor1D => tf.mul(store.gain, tf.rsqrt(tf.add(store.variance, epsilon)));
+  const norm = <T extends tf.Tensor>(t: T, channels: readonly number[], part: string): T => {
+    const from = [...parameters, channels.join()];
+    const scale = remembered(store, `${part} scale`, from, () => pick(scaleOf(), channels));
+    const offset = remembered(store, `${part} offset`, from, () => pick(tf.sub(store.shift, tf.mul(store.mean, scaleOf())) as Tensor1D, channels));
+    return tf.add(tf.mul(t, scale), offset) as T;
+  };
+  if (x.pruned.length === 0) return { ...x, values: norm(x.values, x.live, "live") };
+  const constants = remembered(store, "constants", [...parameters, x.constants, x.pruned.join()], () => norm(x.constants, x.pruned, "pruned"));
+  return { ...x, values: norm(x.values, x.live, "live"), constants };
+}
+
 /** Batch norm over a pruned map; in training the pruned channels are normalised by their own statistics (a constant one to its shift). */
 export function prunedNorm(x: PrunedMaps, store: NormStore, training: boolean): PrunedMaps {
   const { epsilon } = store.layer;
-  if (!training) {
-    // inferenceNorm's own scale, over every channel once, then picked: one gather fewer per part, the same rounding.
-    const scale = tf.mul(store.gain, tf.rsqrt(tf.add(store.variance, epsilon)));
-    const norm = <T extends tf.Tensor>(t: T, channels: readonly number[]): T =>
-      tf.add(tf.mul(tf.sub(t, pick(store.mean, channels)), pick(scale, channels)), pick(store.shift, channels)) as T;
-    return { ...x, values: norm(x.values, x.live), constants: x.pruned.length === 0 ? x.constants : norm(x.constants, x.pruned) };
-  }
+  if (!training) return inferencePrunedNorm(x, store);
   const [gain, shift] = [pick(store.gain, x.live), pick(store.shift, x.live)];
   if (x.pruned.length === 0) return { ...x, values: trainingNorm(x.values, gain, shift, epsilon, (mean, unbiased) => updateRunning(store, mean, unbiased)) };
   const stats = constantStatistics(x.constants, x.values.shape[0]);
@@ -148,13 +185,16 @@ export function prunedNorm(x: PrunedMaps, store: NormStore, training: boolean): 
   return { ...x, values, constants };
 }
 
-/** A pooling of the live channels; pruned ones the same everywhere stay as they are, pruned maps are pooled alike. */
-export function prunedPool(x: PrunedMaps, poolMaps: (maps: Tensor4D) => Tensor4D): PrunedMaps {
-  return { ...x, values: poolMaps(x.values), constants: isUniform(x) ? x.constants : poolMaps(x.constants) };
+/** A pooling of the live channels; pruned ones the same everywhere stay as they are, pruned maps are pooled alike (remembered by `owner`, the pool's store). */
+export function prunedPool(x: PrunedMaps, poolMaps: (maps: Tensor4D) => Tensor4D, owner: object): PrunedMaps {
+  const constants = isUniform(x) ? x.constants : remembered(owner, "pooled", [x.constants], () => poolMaps(x.constants));
+  return { ...x, values: poolMaps(x.values), constants };
 }
 
-export function prunedActivation(x: PrunedMaps, activation: ActivationName): PrunedMaps {
-  return { ...x, values: activate(activation, x.values), constants: activate(activation, x.constants) };
+/** The activation of the live channels and of the constants (remembered by `owner`, the store that activates). */
+export function prunedActivation(x: PrunedMaps, activation: ActivationName, owner: object): PrunedMaps {
+  const constants = remembered(owner, "activated", [x.constants, activation], () => activate(activation, x.constants));
+  return { ...x, values: activate(activation, x.values), constants };
 }
 
 /** The 0/1 matrix [indices, channels] that puts column k of its left operand at channel indices[k]. */
@@ -171,15 +211,18 @@ function placement(indices: readonly number[], channels: number): Tensor2D {
  * ones added as a row of their constants: a last-axis gather, the obvious
  * way, took longer on WASM than the convolutions it followed.
  */
-export function flattenChannelsFirst(x: PrunedMaps): Tensor2D {
+export function flattenChannelsFirst(x: PrunedMaps, owner: object): Tensor2D {
   const [batch, height, width, liveCount] = x.values.shape;
   const channels = liveCount + x.pruned.length;
   let maps = x.values;
   if (x.pruned.length > 0) {
-    const placed = tf.matMul(tf.reshape(x.values, [batch * height * width, liveCount]) as Tensor2D, placement(x.live, channels));
+    const livePlacement = rememberedConstant(owner, "live placement", [x.live.join(), channels], () => placement(x.live, channels));
+    const placed = tf.matMul(tf.reshape(x.values, [batch * height * width, liveCount]) as Tensor2D, livePlacement);
     // [positions, channels]: one row added to every position, or (a padded map) a row per position, added to every sample.
     const [, rows, cols] = x.constants.shape;
-    const constants = tf.matMul(tf.reshape(x.constants, [rows * cols, x.pruned.length]) as Tensor2D, placement(x.pruned, channels));
+    const constants = remembered(owner, "placed constants", [x.constants, x.pruned.join(), channels], () =>
+      tf.matMul(tf.reshape(x.constants, [rows * cols, x.pruned.length]) as Tensor2D, placement(x.pruned, channels)),
+    );
     maps = tf.reshape(tf.add(tf.reshape(placed, [batch, height * width, channels]), constants), [batch, height, width, channels]);
   }
   return tf.reshape(tf.transpose(maps, [0, 3, 1, 2]), [batch, channels * height * width]);

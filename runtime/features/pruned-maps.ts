@@ -24,8 +24,9 @@
 import * as tf from "@tensorflow/tfjs-core";
 import type { Tensor1D, Tensor2D, Tensor4D } from "@tensorflow/tfjs-core";
 import { activate } from "../activations.js";
-import { pickChannels } from "../kernels/conv/channels.js";
 import { maskedConv2d, type ConvGeometry } from "../kernels/conv/masked-conv.js";
+import { gatherChannels, pick } from "./channel-picks.js";
+import { filters, liveOffset, onesLike } from "./constant-inputs.js";
 import type { ActivationName } from "../spec.js";
 import { inferenceNorm, trainingNorm, updateRunning } from "./batch-norm.js";
 import { remembered, rememberedConstant } from "./remembered.js";
@@ -59,70 +60,12 @@ export function isUniform(x: PrunedMaps): boolean {
   return x.constants.shape[1] === 1 && x.constants.shape[2] === 1;
 }
 
-/**
- * `t` along `axis` at `indices`. pickChannels' gradient exists for WASM,
- * which cannot take a gather's; with no gradient being recorded (inference)
- * a plain gather does, without the custom gradient's scope, which cost a
- * cell network's forward about a fifth of its time.
- */
-function gatherChannels<T extends tf.Tensor>(t: T, indices: readonly number[], axis: number = t.rank - 1): T {
-  return tf.engine().isTapeOn() ? pickChannels(t, indices, axis) : (tf.gather(t, Array.from(indices), axis) as T);
-}
-
-/** `t` along `axis` at `indices`, or `t` itself when they are all its channels in order. */
-function pick<T extends tf.Tensor>(t: T, indices: readonly number[], axis: number = t.rank - 1): T {
-  const whole = indices.length === t.shape[axis] && indices.every((c, k) => c === k);
-  return whole ? t : gatherChannels(t, indices, axis);
-}
-
-/**
- * The [rows, cols, inputs, outputs] part of an HWIO kernel: one gather over
- * its flattened in × out axis, where picking each axis in turn took two (on
- * WASM a gather costs about what a small conv does).
- */
-function pickKernel(t: Tensor4D, inputs: readonly number[], outputs: readonly number[]): Tensor4D {
-  const [rows, cols, cin, cout] = t.shape;
-  const whole = (indices: readonly number[], size: number): boolean => indices.length === size && indices.every((c, k) => c === k);
-  if (whole(inputs, cin) && whole(outputs, cout)) return t;
-  const entries = inputs.flatMap((i) => outputs.map((o) => i * cout + o));
-  return tf.reshape(gatherChannels(tf.reshape(t, [rows * cols, cin * cout]), entries, 1), [rows, cols, inputs.length, outputs.length]);
-}
-
 /** Channel c's position in the concatenation of the live channels and then the pruned ones. */
 function positions(live: readonly number[], pruned: readonly number[]): number[] {
   const position = new Array<number>(live.length + pruned.length);
   live.forEach((c, k) => (position[c] = k));
   pruned.forEach((c, k) => (position[c] = live.length + k));
   return position;
-}
-
-/** A conv's live filters over `inputs` (a slice of its masked weight): one gather, remembered while weight, mask and channels stay. */
-function filters(store: ConvStore, inputs: readonly number[], liveOut: readonly number[], slot: string): Tensor4D {
-  const from = [store.weight, store.mask, inputs.join(), liveOut.join()];
-  return remembered(store, slot, from, () => pickKernel(tf.mul(store.weight, store.mask) as Tensor4D, inputs, liveOut));
-}
-
-/** Ones of `filters`' shape: the mask maskedConv2d gets with a masked weight's slice (the slice's gradient takes the mask). */
-function onesLike(store: ConvStore, filters: Tensor4D): Tensor4D {
-  return rememberedConstant(store, `ones ${filters.shape.join()}`, [], () => tf.ones(filters.shape) as Tensor4D);
-}
-
-/**
- * The conv's bias for its live outputs plus its pruned inputs' share of
- * them, the same for every sample: one convolution of a single constant
- * map (the padding makes it differ at the borders). Remembered while the
- * parameters and the constants it reads stay, so inference skips it.
- */
-function liveOffset(x: PrunedMaps, store: ConvStore, geometry: ConvGeometry, liveOut: readonly number[]): Tensor1D | Tensor4D {
-  const bias = remembered(store, "bias", [store.bias, liveOut.join()], () => pick(store.bias, liveOut));
-  if (x.pruned.length === 0) return bias;
-  const [, height, width] = x.values.shape;
-  const from = [store.weight, store.mask, store.bias, x.constants, x.pruned.join(), liveOut.join(), height, width];
-  return remembered(store, "offset", from, () => {
-    const constantMap = tf.mul(tf.ones([1, height, width, x.pruned.length]), x.constants) as Tensor4D;
-    const sliced = filters(store, x.pruned, liveOut, "pruned filters");
-    return maskedConv2d(constantMap, sliced, onesLike(store, sliced), bias, geometry, { inputNeedsGradient: true });
-  });
 }
 
 /**
@@ -135,7 +78,7 @@ export function prunedConv(x: PrunedMaps, store: ConvStore, geometry: ConvGeomet
   const liveSet = new Set(liveOut);
   const pruned = Array.from({ length: store.layer.channels }, (_, c) => c).filter((c) => !liveSet.has(c));
   const sliced = filters(store, x.live, liveOut, "live filters");
-  const values = maskedConv2d(x.values, sliced, onesLike(store, sliced), liveOffset(x, store, geometry, liveOut), geometry, { inputNeedsGradient });
+  const values = maskedConv2d(x.values, sliced, onesLike(store, sliced), liveOffset(x.values, x.pruned, x.constants, store, geometry, liveOut), geometry, { inputNeedsGradient });
   const constants = pruned.length === 0 ? tf.zeros([1, 1, 1, 0]) : remembered(store, "constants", [store.bias, pruned.join()], () => uniform(gatherChannels(store.bias, pruned)));
   return { values, live: liveOut, pruned, constants: constants as Tensor4D };
 }

@@ -21,9 +21,9 @@ import { remembered, rememberedConstant } from "./remembered.js";
 import type { ConvStore } from "./store.js";
 
 /** A conv's filters over `inputs` for `liveOut` (a slice of its masked weight): one gather, remembered while weight, mask and channels stay. */
-export function filters(store: ConvStore, inputs: readonly number[], liveOut: readonly number[], slot: string): Tensor4D {
+export function filters(store: ConvStore, inputs: readonly number[], liveOut: readonly number[], slot: "live filters" | "pruned filters"): Tensor4D {
   const from = [store.weight, store.mask, inputs.join(), liveOut.join()];
-  return remembered(store, slot, from, () => pickKernel(tf.mul(store.weight, store.mask) as Tensor4D, inputs, liveOut));
+  return remembered(store, slot, from, () => pickKernel(tf.mul(store.weight, store.mask) as Tensor4D, inputs, liveOut, store, slot));
 }
 
 /** Ones of `filters`' shape: the mask maskedConv2d gets with a masked weight's slice (the slice's gradient takes the mask). */
@@ -83,7 +83,7 @@ export function liveOffset(
   geometry: ConvGeometry,
   liveOut: readonly number[],
 ): Tensor1D | Tensor4D {
-  const bias = remembered(store, "bias", [store.bias, liveOut.join()], () => pick(store.bias, liveOut));
+  const bias = remembered(store, "bias", [store.bias, liveOut.join()], () => pick(store.bias, liveOut, store, "live"));
   if (pruned.length === 0) return bias;
   const [, height, width] = values.shape;
   const from = [store.weight, store.mask, store.bias, constants, pruned.join(), liveOut.join(), height, width];

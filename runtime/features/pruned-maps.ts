@@ -79,7 +79,8 @@ export function prunedConv(x: PrunedMaps, store: ConvStore, geometry: ConvGeomet
   const pruned = Array.from({ length: store.layer.channels }, (_, c) => c).filter((c) => !liveSet.has(c));
   const sliced = filters(store, x.live, liveOut, "live filters");
   const values = maskedConv2d(x.values, sliced, onesLike(store, sliced), liveOffset(x.values, x.pruned, x.constants, store, geometry, liveOut), geometry, { inputNeedsGradient });
-  const constants = pruned.length === 0 ? tf.zeros([1, 1, 1, 0]) : remembered(store, "constants", [store.bias, pruned.join()], () => uniform(gatherChannels(store.bias, pruned)));
+  const constants =
+    pruned.length === 0 ? tf.zeros([1, 1, 1, 0]) : remembered(store, "constants", [store.bias, pruned.join()], () => uniform(gatherChannels(store.bias, pruned, store, "pruned")));
   return { values, live: liveOut, pruned, constants: constants as Tensor4D };
 }
 
@@ -103,10 +104,10 @@ function inferencePrunedNorm(x: PrunedMaps, store: NormStore): PrunedMaps {
   const { epsilon } = store.layer;
   const parameters = [store.gain, store.shift, store.mean, store.variance];
   const scaleOf = (): Tensor1D => tf.mul(store.gain, tf.rsqrt(tf.add(store.variance, epsilon)));
-  const norm = <T extends tf.Tensor>(t: T, channels: readonly number[], part: string): T => {
+  const norm = <T extends tf.Tensor>(t: T, channels: readonly number[], role: "live" | "pruned"): T => {
     const from = [...parameters, channels.join()];
-    const scale = remembered(store, `${part} scale`, from, () => pick(scaleOf(), channels));
-    const offset = remembered(store, `${part} offset`, from, () => pick(tf.sub(store.shift, tf.mul(store.mean, scaleOf())) as Tensor1D, channels));
+    const scale = remembered(store, `${role} scale`, from, () => pick(scaleOf(), channels, store, role));
+    const offset = remembered(store, `${role} offset`, from, () => pick(tf.sub(store.shift, tf.mul(store.mean, scaleOf())) as Tensor1D, channels, store, role));
     return tf.add(tf.mul(t, scale), offset) as T;
   };
   if (x.pruned.length === 0) return { ...x, values: norm(x.values, x.live, "live") };
@@ -118,13 +119,20 @@ function inferencePrunedNorm(x: PrunedMaps, store: NormStore): PrunedMaps {
 export function prunedNorm(x: PrunedMaps, store: NormStore, training: boolean): PrunedMaps {
   const { epsilon } = store.layer;
   if (!training) return inferencePrunedNorm(x, store);
-  const [gain, shift] = [pick(store.gain, x.live), pick(store.shift, x.live)];
+  const [gain, shift] = [pick(store.gain, x.live, store, "live"), pick(store.shift, x.live, store, "live")];
   if (x.pruned.length === 0) return { ...x, values: trainingNorm(x.values, gain, shift, epsilon, (mean, unbiased) => updateRunning(store, mean, unbiased)) };
   const stats = constantStatistics(x.constants, x.values.shape[0]);
   const order = positions(x.live, x.pruned);
   const all = (live: Tensor1D, prunedPart: Tensor1D): Tensor1D => tf.gather(tf.concat([live, prunedPart]), order);
   const values = trainingNorm(x.values, gain, shift, epsilon, (mean, unbiased) => updateRunning(store, all(mean, stats.mean), all(unbiased, stats.unbiased)));
-  const constants = inferenceNorm(x.constants, gatherChannels(store.gain, x.pruned), gatherChannels(store.shift, x.pruned), stats.mean, stats.variance, epsilon);
+  const constants = inferenceNorm(
+    x.constants,
+    gatherChannels(store.gain, x.pruned, store, "pruned"),
+    gatherChannels(store.shift, x.pruned, store, "pruned"),
+    stats.mean,
+    stats.variance,
+    epsilon,
+  );
   return { ...x, values, constants };
 }
 

@@ -87,12 +87,30 @@ export function prunedConv(x: PrunedMaps, store: ConvStore, geometry: ConvGeomet
 /**
  * The pruned channels' batch statistics: their map's, as every sample holds
  * the same values; the unbiased variance counts every sample's positions.
- * For constants the same everywhere, the mean is each value and the variance 0.
+ * Constants the same everywhere are their own mean, with variance 0.
  */
 function constantStatistics(constants: Tensor4D, batch: number): { mean: Tensor1D; variance: Tensor1D; unbiased: Tensor1D } {
+  const pruned = constants.shape[3];
+  if (constants.shape[1] === 1 && constants.shape[2] === 1) {
+    const zero = tf.zeros([pruned]) as Tensor1D;
+    return { mean: tf.reshape(constants, [pruned]), variance: zero, unbiased: zero };
+  }
   const count = batch * constants.shape[1] * constants.shape[2];
   const { mean, variance } = tf.moments(constants, [0, 1, 2]) as { mean: Tensor1D; variance: Tensor1D };
   return { mean, variance, unbiased: count > 1 ? tf.mul(variance, count / (count - 1)) : variance };
+}
+
+/**
+ * The pruned channels after a training-mode norm with `stats` their own
+ * statistics. One the same everywhere is its mean, so normalised it is 0
+ * and the norm gives its shift, whose gradient is all there is (none goes
+ * back to the constant: exactly the zeroed network's); a padded one is
+ * normalised by its map's statistics.
+ */
+function trainingConstants(x: PrunedMaps, store: NormStore, stats: { mean: Tensor1D; variance: Tensor1D }): Tensor4D {
+  const shift = gatherChannels(store.shift, x.pruned, store, "pruned");
+  if (isUniform(x)) return uniform(shift);
+  return inferenceNorm(x.constants, gatherChannels(store.gain, x.pruned, store, "pruned"), shift, stats.mean, stats.variance, store.layer.epsilon);
 }
 
 /**
@@ -125,14 +143,7 @@ export function prunedNorm(x: PrunedMaps, store: NormStore, training: boolean): 
   const order = positions(x.live, x.pruned);
   const all = (live: Tensor1D, prunedPart: Tensor1D): Tensor1D => tf.gather(tf.concat([live, prunedPart]), order);
   const values = trainingNorm(x.values, gain, shift, epsilon, (mean, unbiased) => updateRunning(store, all(mean, stats.mean), all(unbiased, stats.unbiased)));
-  const constants = inferenceNorm(
-    x.constants,
-    gatherChannels(store.gain, x.pruned, store, "pruned"),
-    gatherChannels(store.shift, x.pruned, store, "pruned"),
-    stats.mean,
-    stats.variance,
-    epsilon,
-  );
+  const constants = trainingConstants(x, store, stats);
   return { ...x, values, constants };
 }
 

@@ -27,8 +27,8 @@ export function filters(store: ConvStore, inputs: readonly number[], liveOut: re
 }
 
 /** Ones of `filters`' shape: the mask maskedConv2d gets with a masked weight's slice (the slice's gradient takes the mask). */
-export function onesLike(store: ConvStore, filters: Tensor4D): Tensor4D {
-  return rememberedConstant(store, `ones ${filters.shape.join()}`, [], () => tf.ones(filters.shape) as Tensor4D);
+export function onesLike(store: ConvStore, filters: Tensor4D, role: "live filters" | "pruned filters"): Tensor4D {
+  return rememberedConstant(store, `ones for ${role}`, [filters.shape.join()], () => tf.ones(filters.shape) as Tensor4D);
 }
 
 /** coverage[q, t]: 1 where tap t of output position q reads inside the height × width input, 0 where it reads padding; null when none does. */
@@ -66,7 +66,7 @@ function uniformShare(constants: Tensor4D, sliced: Tensor4D, bias: Tensor1D, geo
   if (coverage === null) return tf.add(bias, tf.sum(shares, 0)) as Tensor1D;
   const [oh, ow] = geometry.out;
   const taps = shares.shape[0];
-  const matrix = rememberedConstant(store, `coverage ${height},${width}`, [], () => tf.tensor2d(coverage, [oh * ow, taps]));
+  const matrix = rememberedConstant(store, "coverage", [height, width], () => tf.tensor2d(coverage, [oh * ow, taps]));
   return tf.add(tf.reshape(tf.matMul(matrix, shares), [1, oh, ow, shares.shape[1]]), bias) as Tensor4D;
 }
 
@@ -90,6 +90,6 @@ export function liveOffset(
   return remembered(store, "offset", from, () => {
     const sliced = filters(store, pruned, liveOut, "pruned filters");
     if (constants.shape[1] === 1 && constants.shape[2] === 1) return uniformShare(constants, sliced, bias, geometry, height, width, store);
-    return maskedConv2d(constants, sliced, onesLike(store, sliced), bias, geometry, { inputNeedsGradient: true });
+    return maskedConv2d(constants, sliced, onesLike(store, sliced, "pruned filters"), bias, geometry, { inputNeedsGradient: true });
   });
 }

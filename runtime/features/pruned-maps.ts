@@ -78,7 +78,9 @@ export function prunedConv(x: PrunedMaps, store: ConvStore, geometry: ConvGeomet
   const liveSet = new Set(liveOut);
   const pruned = Array.from({ length: store.layer.channels }, (_, c) => c).filter((c) => !liveSet.has(c));
   const sliced = filters(store, x.live, liveOut, "live filters");
-  const values = maskedConv2d(x.values, sliced, onesLike(store, sliced), liveOffset(x.values, x.pruned, x.constants, store, geometry, liveOut), geometry, { inputNeedsGradient });
+  const values = maskedConv2d(x.values, sliced, onesLike(store, sliced, "live filters"), liveOffset(x.values, x.pruned, x.constants, store, geometry, liveOut), geometry, {
+    inputNeedsGradient,
+  });
   const constants =
     pruned.length === 0 ? tf.zeros([1, 1, 1, 0]) : remembered(store, "constants", [store.bias, pruned.join()], () => uniform(gatherChannels(store.bias, pruned, store, "pruned")));
   return { values, live: liveOut, pruned, constants: constants as Tensor4D };

@@ -7,6 +7,11 @@
  * the same remembered tensors upstream and the same channel lists. So an
  * inference pass recomputes only what changed since the last one.
  *
+ * An entry holds a tensor sharing each tensor dependency's data (a clone):
+ * so the data stays while the entry stands (no new data can take its
+ * identity), and training/fused-adam.ts, which updates in place only data
+ * no other tensor holds, gives those variables new data instead.
+ *
  * Only with no gradient being recorded: a remembered tensor is outside the
  * tape, and a gradient must reach the parameters it came from.
  */
@@ -18,7 +23,13 @@ export type Dependency = Tensor | string | number;
 
 interface Entry {
   readonly from: readonly unknown[];
+  /** Clones of the tensor dependencies: they share their data, which keeps it from being updated in place. */
+  readonly witnesses: readonly Tensor[];
   readonly value: Tensor;
+}
+
+function release(entry: Entry): void {
+  tf.dispose([entry.value, ...entry.witnesses]);
 }
 
 const entries = new WeakMap<object, Map<string, Entry>>();
@@ -39,10 +50,11 @@ function recall<T extends Tensor>(owner: object, slot: string, from: readonly De
   const keys = from.map(identity);
   const entry = slots.get(slot);
   if (entry !== undefined && !entry.value.isDisposed && entry.from.length === keys.length && entry.from.every((k, i) => k === keys[i])) return entry.value as T;
-  entry?.value.dispose();
+  if (entry !== undefined) release(entry);
   // A clone (it shares the data) so that disposing this slot's tensor never disposes one `compute` handed back unchanged.
   const value = tf.keep(tf.tidy(() => tf.clone(compute())));
-  slots.set(slot, { from: keys, value });
+  const witnesses = from.filter((d): d is Tensor => typeof d === "object").map((d) => tf.keep(tf.clone(d)));
+  slots.set(slot, { from: keys, witnesses, value });
   return value;
 }
 
@@ -63,6 +75,6 @@ export function rememberedConstant<T extends Tensor>(owner: object, slot: string
 
 /** Disposes what `owner` remembers (its store is being disposed). */
 export function forget(owner: object): void {
-  entries.get(owner)?.forEach((entry) => entry.value.dispose());
+  entries.get(owner)?.forEach(release);
   entries.delete(owner);
 }

@@ -16,10 +16,15 @@
  *
  * The next conv reads the live channels through its filters' live slice;
  * the pruned channels' contribution does not depend on the sample, so it is
- * one convolution of a single constant map (the padding makes it differ at
- * the borders), added to the whole batch. Only the flattened output puts
- * the channels back in order. Everything is TensorFlow.js ops, so the
- * gradients are those of the network with the pruned weights zeroed.
+ * computed once and added to the whole batch where the bias is
+ * (constant-inputs.ts). Only the flattened output puts the channels back in
+ * order. Everything is TensorFlow.js ops, so the gradients are those of the
+ * network with the pruned weights zeroed.
+ *
+ * What depends on the parameters alone (filter slices, that contribution,
+ * the pruned channels' constants, inference batch norm's folded scale and
+ * shift) is remembered between passes while no gradient is recorded
+ * (remembered.ts), so an inference pass computes only the live channels.
  */
 import * as tf from "@tensorflow/tfjs-core";
 import type { Tensor1D, Tensor2D, Tensor4D } from "@tensorflow/tfjs-core";

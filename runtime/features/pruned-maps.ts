@@ -162,7 +162,7 @@ export function prunedPool(x: PrunedMaps, poolMaps: (maps: Tensor4D) => Tensor4D
 
 /** The activation of the live channels and of the constants (remembered by `owner`, the store that activates). */
 export function prunedActivation(x: PrunedMaps, activation: ActivationName, owner: object): PrunedMaps {
-  const constants = remembered(owner, "activated", [x.constants, activation], () => activate(activation, x.constants));
+  const constants = x.pruned.length === 0 ? x.constants : remembered(owner, "activated", [x.constants, activation], () => activate(activation, x.constants));
   return { ...x, values: activate(activation, x.values), constants };
 }
 

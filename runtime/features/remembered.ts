@@ -7,10 +7,9 @@
  * the same remembered tensors upstream and the same channel lists. So an
  * inference pass recomputes only what changed since the last one.
  *
- * An entry holds a tensor sharing each tensor dependency's data (a clone):
- * so the data stays while the entry stands (no new data can take its
- * identity), and training/fused-adam.ts, which updates in place only data
- * no other tensor holds, gives those variables new data instead.
+ * An entry holds a tensor sharing each variable dependency's data (a
+ * clone): training/fused-adam.ts, which updates in place only data no other
+ * tensor holds, then gives those variables new data instead.
  *
  * Only with no gradient being recorded: a remembered tensor is outside the
  * tape, and a gradient must reach the parameters it came from.
@@ -23,7 +22,7 @@ export type Dependency = Tensor | string | number;
 
 interface Entry {
   readonly from: readonly unknown[];
-  /** Clones of the tensor dependencies: they share their data, which keeps it from being updated in place. */
+  /** Clones of the variable dependencies: they share their data, which keeps it from being updated in place. */
   readonly witnesses: readonly Tensor[];
   readonly value: Tensor;
 }
@@ -53,7 +52,8 @@ function recall<T extends Tensor>(owner: object, slot: string, from: readonly De
   if (entry !== undefined) release(entry);
   // A clone (it shares the data) so that disposing this slot's tensor never disposes one `compute` handed back unchanged.
   const value = tf.keep(tf.tidy(() => tf.clone(compute())));
-  const witnesses = from.filter((d): d is Tensor => typeof d === "object").map((d) => tf.keep(tf.clone(d)));
+  // Only variables are written in place; a remembered tensor upstream keeps its identity by `keys` holding its data id.
+  const witnesses = from.filter((d): d is tf.Variable => d instanceof tf.Variable).map((d) => tf.keep(tf.clone(d)));
   slots.set(slot, { from: keys, witnesses, value });
   return value;
 }

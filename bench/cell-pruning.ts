@@ -4,6 +4,8 @@
  * loses all of them) against the unpruned network: forward and training
  * step on WASM, least CPU time of interleaved runs. The pruned network
  * computes only its live channels, in the stem, the cells and the head.
+ * Also the kernels one pass runs (tf.profile, after the timed runs): on a
+ * shared machine the firmer figure beside the times.
  */
 import { readFileSync } from "node:fs";
 import { createNetwork, prune, tf, type Model } from "../runtime/index.js";
@@ -48,6 +50,13 @@ export async function benchCellPruning(): Promise<string[]> {
   const models = [unpruned, pruned];
   const [f0, f1] = interleavedMinimum(models.map(forward), 9) as [number, number];
   const [s0, s1] = interleavedMinimum(models.map(step), 9) as [number, number];
+  const kernels = async (run: () => void): Promise<string> => {
+    const { kernels: ran } = await tf.profile(run);
+    return `${ran.length} kernels, ${ran.filter((k) => k.name === "GatherV2").length} gathers`;
+  };
+  // A step moves the running statistics, so the first inference pass after it recomputes what it remembered; the next does not.
+  const counted: string[][] = [];
+  for (const model of models) counted.push([await kernels(step(model)), await kernels(forward(model)), await kernels(forward(model))]);
   const lines = [
     "least CPU time of 9 interleaved runs",
     "",
@@ -56,6 +65,11 @@ export async function benchCellPruning(): Promise<string[]> {
     row([`unpruned: ${channels} conv output channels`, f0 * 1000, s0 * 1000]),
     row([`unit=channel, 50% per layer: ${live} of ${channels} computed`, f1 * 1000, s1 * 1000]),
     row(["speed-up", `${(f0 / f1).toFixed(2)}×`, `${(s0 / s1).toFixed(2)}×`]),
+    "",
+    row(["one pass (tf.profile)", "training step", "forward after a step", "forward again"]),
+    row(["---", "---", "---", "---"]),
+    row(["unpruned", ...counted[0]!]),
+    row(["pruned", ...counted[1]!]),
   ];
   models.forEach((m) => m.dispose());
   tf.dispose([x, y]);

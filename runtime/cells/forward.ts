@@ -32,7 +32,8 @@ export function concatPadded(maps: readonly Tensor4D[]): Tensor4D {
 /** How one kind of map goes through a stack and a concatenation: full maps, or pruned ones. */
 interface MapKind<M> {
   readonly stack: (stores: readonly FeatureStore[], maps: M, options: FeatureOptions, readsData: boolean) => M;
-  readonly concat: (maps: readonly M[]) => M;
+  /** `owner`: the first store of the stack that reads the concatenation (pruned maps remember their constants by it). */
+  readonly concat: (maps: readonly M[], owner: object) => M;
 }
 
 const FULL: MapKind<Tensor4D> = { stack: featureMaps, concat: concatPadded };
@@ -44,10 +45,23 @@ function headMaps<M>(kind: MapKind<M>, stem: readonly FeatureStore[], cells: Cel
   const made = new Map<number, M>();
   for (const cell of cells.spec.vertices) {
     const source = cell.inputs.length === 0;
-    const reads = source ? base : kind.concat(cell.inputs.map((u) => made.get(u)!));
+    const reads = source
+      ? base
+      : kind.concat(
+          cell.inputs.map((u) => made.get(u)!),
+          cells.cells.get(cell.vertex)![0]!,
+        );
     made.set(cell.vertex, kind.stack(cells.cells.get(cell.vertex)!, reads, options, source && stem.length === 0));
   }
-  return kind.stack(cells.head, kind.concat(cells.sinks.map((v) => made.get(v)!)), options, false);
+  return kind.stack(
+    cells.head,
+    kind.concat(
+      cells.sinks.map((v) => made.get(v)!),
+      cells.head[0]!,
+    ),
+    options,
+    false,
+  );
 }
 
 /**
@@ -58,7 +72,8 @@ function headMaps<M>(kind: MapKind<M>, stem: readonly FeatureStore[], cells: Cel
 export function cellForward(stem: readonly FeatureStore[], cells: CellStores, x: Tensor2D, inputShape: readonly number[], options: FeatureOptions): Tensor2D {
   const input = channelsLastMaps(x, inputShape);
   // The head ends in a global average pool: its flattened maps are [batch, channels].
-  if (skipsPrunedChannels([...stem, ...cells.all], options)) return flattenChannelsFirst(headMaps(PRUNED, stem, cells, fullMaps(input), options));
+  if (skipsPrunedChannels([...stem, ...cells.all], options))
+    return flattenChannelsFirst(headMaps(PRUNED, stem, cells, fullMaps(input), options), cells.head[cells.head.length - 1]!);
   const pooled = headMaps(FULL, stem, cells, input, options);
   return tf.reshape(pooled, [x.shape[0], pooled.shape[3]]);
 }

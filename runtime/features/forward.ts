@@ -85,9 +85,9 @@ export function skipsPrunedChannels(stores: readonly FeatureStore[], options: Fe
 }
 
 function layerStep(maps: PrunedMaps, store: FeatureStore, first: boolean, options: FeatureOptions): PrunedMaps {
-  if (store.kind === "window") return prunedPool(maps, (m) => pool(m, store));
+  if (store.kind === "window") return prunedPool(maps, (m) => pool(m, store), store);
   const next = store.kind === "conv" ? prunedConv(maps, store, convGeometry(store), liveChannels(store), !first) : prunedNorm(maps, store, options.training);
-  return store.layer.activate ? prunedActivation(next, options.activation) : next;
+  return store.layer.activate ? prunedActivation(next, options.activation, store) : next;
 }
 
 function convStep(maps: Tensor4D, store: ConvStore, first: boolean, options: FeatureOptions): Tensor4D {
@@ -137,7 +137,7 @@ export function featureMaps(stores: readonly FeatureStore[], maps: Tensor4D, opt
 export function featureForward(stores: readonly FeatureStore[], x: Tensor2D, inputShape: readonly number[], options: FeatureOptions): Tensor2D {
   const batch = x.shape[0];
   const input = channelsLastMaps(x, inputShape);
-  if (skipsPrunedChannels(stores, options)) return flattenChannelsFirst(prunedFeatureMaps(stores, fullMaps(input), options, true));
+  if (skipsPrunedChannels(stores, options)) return flattenChannelsFirst(prunedFeatureMaps(stores, fullMaps(input), options, true), stores[stores.length - 1]!);
   const maps = featureMaps(stores, input, options, true);
   const [, height, width, channels] = maps.shape;
   return tf.reshape(tf.transpose(maps, [0, 3, 1, 2]), [batch, channels * height * width]);

@@ -16,18 +16,25 @@
  *
  * The next conv reads the live channels through its filters' live slice;
  * the pruned channels' contribution does not depend on the sample, so it is
- * one convolution of a single constant map (the padding makes it differ at
- * the borders), added to the whole batch. Only the flattened output puts
- * the channels back in order. Everything is TensorFlow.js ops, so the
- * gradients are those of the network with the pruned weights zeroed.
+ * computed once and added to the whole batch where the bias is
+ * (constant-inputs.ts). Only the flattened output puts the channels back in
+ * order. Everything is TensorFlow.js ops, so the gradients are those of the
+ * network with the pruned weights zeroed.
+ *
+ * What depends on the parameters alone (filter slices, that contribution,
+ * the pruned channels' constants, inference batch norm's folded scale and
+ * shift) is remembered between passes while no gradient is recorded
+ * (remembered.ts), so an inference pass computes only the live channels.
  */
 import * as tf from "@tensorflow/tfjs-core";
 import type { Tensor1D, Tensor2D, Tensor4D } from "@tensorflow/tfjs-core";
 import { activate } from "../activations.js";
-import { pickChannels } from "../kernels/conv/channels.js";
 import { maskedConv2d, type ConvGeometry } from "../kernels/conv/masked-conv.js";
+import { gatherChannels, pick } from "./channel-picks.js";
+import { filters, liveOffset, onesLike } from "./constant-inputs.js";
 import type { ActivationName } from "../spec.js";
 import { inferenceNorm, trainingNorm, updateRunning } from "./batch-norm.js";
+import { remembered, rememberedConstant } from "./remembered.js";
 import type { ConvStore, NormStore } from "./store.js";
 
 export interface PrunedMaps {
@@ -58,35 +65,6 @@ export function isUniform(x: PrunedMaps): boolean {
   return x.constants.shape[1] === 1 && x.constants.shape[2] === 1;
 }
 
-/**
- * `t` along `axis` at `indices`. pickChannels' gradient exists for WASM,
- * which cannot take a gather's; with no gradient being recorded (inference)
- * a plain gather does, without the custom gradient's scope, which cost a
- * cell network's forward about a fifth of its time.
- */
-function gatherChannels<T extends tf.Tensor>(t: T, indices: readonly number[], axis: number = t.rank - 1): T {
-  return tf.engine().isTapeOn() ? pickChannels(t, indices, axis) : (tf.gather(t, Array.from(indices), axis) as T);
-}
-
-/** `t` along `axis` at `indices`, or `t` itself when they are all its channels in order. */
-function pick<T extends tf.Tensor>(t: T, indices: readonly number[], axis: number = t.rank - 1): T {
-  const whole = indices.length === t.shape[axis] && indices.every((c, k) => c === k);
-  return whole ? t : gatherChannels(t, indices, axis);
-}
-
-/**
- * The [rows, cols, inputs, outputs] part of an HWIO kernel: one gather over
- * its flattened in × out axis, where picking each axis in turn took two (on
- * WASM a gather costs about what a small conv does).
- */
-function pickKernel(t: Tensor4D, inputs: readonly number[], outputs: readonly number[]): Tensor4D {
-  const [rows, cols, cin, cout] = t.shape;
-  const whole = (indices: readonly number[], size: number): boolean => indices.length === size && indices.every((c, k) => c === k);
-  if (whole(inputs, cin) && whole(outputs, cout)) return t;
-  const entries = inputs.flatMap((i) => outputs.map((o) => i * cout + o));
-  return tf.reshape(gatherChannels(tf.reshape(t, [rows * cols, cin * cout]), entries, 1), [rows, cols, inputs.length, outputs.length]);
-}
-
 /** Channel c's position in the concatenation of the live channels and then the pruned ones. */
 function positions(live: readonly number[], pruned: readonly number[]): number[] {
   const position = new Array<number>(live.length + pruned.length);
@@ -98,63 +76,94 @@ function positions(live: readonly number[], pruned: readonly number[]): number[]
 /**
  * The conv over a pruned map (or a full one: `x` with every channel live),
  * computing only its `liveOut` output channels; the others are its bias.
+ * Its filters are its masked weight's live slice, handed over with a mask
+ * of ones: one gather per slice where weight and mask took one each.
  */
 export function prunedConv(x: PrunedMaps, store: ConvStore, geometry: ConvGeometry, liveOut: readonly number[], inputNeedsGradient: boolean): PrunedMaps {
-  const channels = store.layer.channels;
   const liveSet = new Set(liveOut);
-  const pruned = Array.from({ length: channels }, (_, c) => c).filter((c) => !liveSet.has(c));
-  const slice = (t: Tensor4D, inputs: readonly number[]): Tensor4D => pickKernel(t, inputs, liveOut);
-  const bias = pick(store.bias, liveOut);
-  const [, height, width] = x.values.shape;
-  // The pruned inputs' share with the bias: the same for every sample, added where the live conv adds its bias.
-  const offset =
-    x.pruned.length === 0
-      ? bias
-      : maskedConv2d(tf.mul(tf.ones([1, height, width, x.pruned.length]), x.constants) as Tensor4D, slice(store.weight, x.pruned), slice(store.mask, x.pruned), bias, geometry, {
-          inputNeedsGradient: true,
-        });
-  const values = maskedConv2d(x.values, slice(store.weight, x.live), slice(store.mask, x.live), offset, geometry, { inputNeedsGradient });
-  return { values, live: liveOut, pruned, constants: pruned.length === 0 ? tf.zeros([1, 1, 1, 0]) : uniform(gatherChannels(store.bias, pruned)) };
+  const pruned = Array.from({ length: store.layer.channels }, (_, c) => c).filter((c) => !liveSet.has(c));
+  const sliced = filters(store, x.live, liveOut, "live filters");
+  const values = maskedConv2d(x.values, sliced, onesLike(store, sliced, "live filters"), liveOffset(x.values, x.pruned, x.constants, store, geometry, liveOut), geometry, {
+    inputNeedsGradient,
+  });
+  const constants =
+    pruned.length === 0 ? tf.zeros([1, 1, 1, 0]) : remembered(store, "constants", [store.bias, pruned.join()], () => uniform(gatherChannels(store.bias, pruned, store, "pruned")));
+  return { values, live: liveOut, pruned, constants: constants as Tensor4D };
 }
 
 /**
  * The pruned channels' batch statistics: their map's, as every sample holds
  * the same values; the unbiased variance counts every sample's positions.
- * For constants the same everywhere, the mean is each value and the variance 0.
+ * Constants the same everywhere are their own mean, with variance 0.
  */
 function constantStatistics(constants: Tensor4D, batch: number): { mean: Tensor1D; variance: Tensor1D; unbiased: Tensor1D } {
+  const pruned = constants.shape[3];
+  if (constants.shape[1] === 1 && constants.shape[2] === 1) {
+    const zero = tf.zeros([pruned]) as Tensor1D;
+    return { mean: tf.reshape(constants, [pruned]), variance: zero, unbiased: zero };
+  }
   const count = batch * constants.shape[1] * constants.shape[2];
   const { mean, variance } = tf.moments(constants, [0, 1, 2]) as { mean: Tensor1D; variance: Tensor1D };
   return { mean, variance, unbiased: count > 1 ? tf.mul(variance, count / (count - 1)) : variance };
 }
 
+/**
+ * The pruned channels after a training-mode norm with `stats` their own
+ * statistics. One the same everywhere is its mean, so normalised it is 0
+ * and the norm gives its shift, whose gradient is all there is (none goes
+ * back to the constant: exactly the zeroed network's); a padded one is
+ * normalised by its map's statistics.
+ */
+function trainingConstants(x: PrunedMaps, store: NormStore, stats: { mean: Tensor1D; variance: Tensor1D }): Tensor4D {
+  const shift = gatherChannels(store.shift, x.pruned, store, "pruned");
+  if (isUniform(x)) return uniform(shift);
+  return inferenceNorm(x.constants, gatherChannels(store.gain, x.pruned, store, "pruned"), shift, stats.mean, stats.variance, store.layer.epsilon);
+}
+
+/**
+ * Inference batch norm folded to x · scale + offset (scale = gain / √(variance + ε),
+ * offset = shift − mean · scale) for `channels`, the parameters remembered
+ * per mask and parameter change: two kernels per part and no gathers.
+ */
+function inferencePrunedNorm(x: PrunedMaps, store: NormStore): PrunedMaps {
+  const { epsilon } = store.layer;
+  const parameters = [store.gain, store.shift, store.mean, store.variance];
+  const scaleOf = (): Tensor1D => tf.mul(store.gain, tf.rsqrt(tf.add(store.variance, epsilon)));
+  const norm = <T extends tf.Tensor>(t: T, channels: readonly number[], role: "live" | "pruned"): T => {
+    const from = [...parameters, channels.join()];
+    const scale = remembered(store, `${role} scale`, from, () => pick(scaleOf(), channels, store, role));
+    const offset = remembered(store, `${role} offset`, from, () => pick(tf.sub(store.shift, tf.mul(store.mean, scaleOf())) as Tensor1D, channels, store, role));
+    return tf.add(tf.mul(t, scale), offset) as T;
+  };
+  if (x.pruned.length === 0) return { ...x, values: norm(x.values, x.live, "live") };
+  const constants = remembered(store, "constants", [...parameters, x.constants, x.pruned.join()], () => norm(x.constants, x.pruned, "pruned"));
+  return { ...x, values: norm(x.values, x.live, "live"), constants };
+}
+
 /** Batch norm over a pruned map; in training the pruned channels are normalised by their own statistics (a constant one to its shift). */
 export function prunedNorm(x: PrunedMaps, store: NormStore, training: boolean): PrunedMaps {
   const { epsilon } = store.layer;
-  if (!training) {
-    // inferenceNorm's own scale, over every channel once, then picked: one gather fewer per part, the same rounding.
-    const scale = tf.mul(store.gain, tf.rsqrt(tf.add(store.variance, epsilon)));
-    const norm = <T extends tf.Tensor>(t: T, channels: readonly number[]): T =>
-      tf.add(tf.mul(tf.sub(t, pick(store.mean, channels)), pick(scale, channels)), pick(store.shift, channels)) as T;
-    return { ...x, values: norm(x.values, x.live), constants: x.pruned.length === 0 ? x.constants : norm(x.constants, x.pruned) };
-  }
-  const [gain, shift] = [pick(store.gain, x.live), pick(store.shift, x.live)];
+  if (!training) return inferencePrunedNorm(x, store);
+  const [gain, shift] = [pick(store.gain, x.live, store, "live"), pick(store.shift, x.live, store, "live")];
   if (x.pruned.length === 0) return { ...x, values: trainingNorm(x.values, gain, shift, epsilon, (mean, unbiased) => updateRunning(store, mean, unbiased)) };
   const stats = constantStatistics(x.constants, x.values.shape[0]);
   const order = positions(x.live, x.pruned);
   const all = (live: Tensor1D, prunedPart: Tensor1D): Tensor1D => tf.gather(tf.concat([live, prunedPart]), order);
   const values = trainingNorm(x.values, gain, shift, epsilon, (mean, unbiased) => updateRunning(store, all(mean, stats.mean), all(unbiased, stats.unbiased)));
-  const constants = inferenceNorm(x.constants, gatherChannels(store.gain, x.pruned), gatherChannels(store.shift, x.pruned), stats.mean, stats.variance, epsilon);
+  const constants = trainingConstants(x, store, stats);
   return { ...x, values, constants };
 }
 
-/** A pooling of the live channels; pruned ones the same everywhere stay as they are, pruned maps are pooled alike. */
-export function prunedPool(x: PrunedMaps, poolMaps: (maps: Tensor4D) => Tensor4D): PrunedMaps {
-  return { ...x, values: poolMaps(x.values), constants: isUniform(x) ? x.constants : poolMaps(x.constants) };
+/** A pooling of the live channels; pruned ones the same everywhere stay as they are, pruned maps are pooled alike (remembered by `owner`, the pool's store). */
+export function prunedPool(x: PrunedMaps, poolMaps: (maps: Tensor4D) => Tensor4D, owner: object): PrunedMaps {
+  const constants = isUniform(x) ? x.constants : remembered(owner, "pooled", [x.constants], () => poolMaps(x.constants));
+  return { ...x, values: poolMaps(x.values), constants };
 }
 
-export function prunedActivation(x: PrunedMaps, activation: ActivationName): PrunedMaps {
-  return { ...x, values: activate(activation, x.values), constants: activate(activation, x.constants) };
+/** The activation of the live channels and of the constants (remembered by `owner`, the store that activates). */
+export function prunedActivation(x: PrunedMaps, activation: ActivationName, owner: object): PrunedMaps {
+  const constants = x.pruned.length === 0 ? x.constants : remembered(owner, "activated", [x.constants, activation], () => activate(activation, x.constants));
+  return { ...x, values: activate(activation, x.values), constants };
 }
 
 /** The 0/1 matrix [indices, channels] that puts column k of its left operand at channel indices[k]. */
@@ -171,15 +180,18 @@ function placement(indices: readonly number[], channels: number): Tensor2D {
  * ones added as a row of their constants: a last-axis gather, the obvious
  * way, took longer on WASM than the convolutions it followed.
  */
-export function flattenChannelsFirst(x: PrunedMaps): Tensor2D {
+export function flattenChannelsFirst(x: PrunedMaps, owner: object): Tensor2D {
   const [batch, height, width, liveCount] = x.values.shape;
   const channels = liveCount + x.pruned.length;
   let maps = x.values;
   if (x.pruned.length > 0) {
-    const placed = tf.matMul(tf.reshape(x.values, [batch * height * width, liveCount]) as Tensor2D, placement(x.live, channels));
+    const livePlacement = rememberedConstant(owner, "live placement", [x.live.join(), channels], () => placement(x.live, channels));
+    const placed = tf.matMul(tf.reshape(x.values, [batch * height * width, liveCount]) as Tensor2D, livePlacement);
     // [positions, channels]: one row added to every position, or (a padded map) a row per position, added to every sample.
     const [, rows, cols] = x.constants.shape;
-    const constants = tf.matMul(tf.reshape(x.constants, [rows * cols, x.pruned.length]) as Tensor2D, placement(x.pruned, channels));
+    const constants = remembered(owner, "placed constants", [x.constants, x.pruned.join(), channels], () =>
+      tf.matMul(tf.reshape(x.constants, [rows * cols, x.pruned.length]) as Tensor2D, placement(x.pruned, channels)),
+    );
     maps = tf.reshape(tf.add(tf.reshape(placed, [batch, height * width, channels]), constants), [batch, height, width, channels]);
   }
   return tf.reshape(tf.transpose(maps, [0, 3, 1, 2]), [batch, channels * height * width]);

@@ -12,6 +12,7 @@ import { decodeMask, FULL_MASK } from "../masks/codec.js";
 import type { ActivationName, FeatureLayerSpec } from "../spec.js";
 import { featureShapes, type ChannelsFirst } from "./shapes.js";
 import { variableMaker } from "../storage/variables.js";
+import { forget } from "./remembered.js";
 
 export interface ConvStore {
   readonly kind: "conv";
@@ -129,6 +130,7 @@ function named(layer: string, what: string, variable: Variable): { name: string;
 
 export function disposeFeatureStores(stores: readonly FeatureStore[]): void {
   for (const s of stores) {
+    forget(s); // what the pruned forward remembered for it (features/remembered.ts)
     if (s.kind === "conv") tf.dispose([s.weight, s.mask, s.bias]);
     if (s.kind === "batchNorm") tf.dispose([s.gain, s.shift, s.mean, s.variance]);
   }

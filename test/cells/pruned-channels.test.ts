@@ -172,4 +172,83 @@ describe("a cell network with pruned output channels", () => {
     pruned.dispose();
     zeroed.dispose();
   });
+  it("an inference pass after the first reads what the first remembered: no gathers, no tensors kept beyond it, all freed with the model", async () => {
+    const x = tf.randomUniform([BATCH, 2, 8, 8], 0, 1, "float32", 1);
+    const base = tf.memory().numTensors;
+    const unused = await pair();
+    unused.pruned.dispose();
+    unused.zeroed.dispose();
+    // What building, setting up and disposing a pair leaves (pair's own temporaries): the same again below, nothing more.
+    const leftByPair = tf.memory().numTensors - base;
+    const beforePair = tf.memory().numTensors;
+    const { pruned, zeroed } = await pair();
+    const gathers = async (): Promise<number> => (await tf.profile(() => tf.dispose(pruned.predict(x)))).kernels.filter((k) => k.name === "GatherV2").length;
+    expect(await gathers()).toBeGreaterThan(0);
+    const kept = tf.memory().numTensors;
+    expect(await gathers()).toBe(0);
+    expect(tf.memory().numTensors).toBe(kept);
+    // A changed mask is read afresh: its conv's filters and every constant downstream of it.
+    pruned.setMask("cell1.conv1", channelMask(pruned, "cell1.conv1", [0, 1], true));
+    expect(await gathers()).toBeGreaterThan(0);
+    expect(tf.memory().numTensors).toBe(kept);
+    pruned.dispose();
+    zeroed.dispose();
+    expect(tf.memory().numTensors - beforePair).toBe(leftByPair);
+    tf.dispose(x);
+  });
+
+  it("recomputes what it remembered when parameters, masks or running statistics change, matching the zeroed network each time", async () => {
+    const { pruned, zeroed } = await pair();
+    const x = tf.randomUniform([BATCH, 2, 8, 8], 0, 1, "float32", 1);
+    const agree = (): void => {
+      const [p, z] = [pruned.predict(x), zeroed.predict(x)];
+      expect(maxDifference(p, z)).toBeLessThan(1e-5);
+      tf.dispose([p, z]);
+    };
+    agree();
+    // As an optimizer would: new values for a pruned conv's bias (its constants) and a norm's shift, in both networks.
+    for (const [name, value] of [
+      ["cell0.conv1.bias", 0.25],
+      ["cell2.bn1.shift", -0.125],
+    ] as const) {
+      const changed = tf.add(variable(pruned, name), value);
+      [pruned, zeroed].forEach((m) => variable(m, name).assign(changed));
+      changed.dispose();
+    }
+    agree();
+    // Another channel pruned: the pruned network's mask, the zeroed network's weights.
+    const mask = channelMask(pruned, "cell3.conv1", [2], false);
+    pruned.setMask("cell3.conv1", mask);
+    const weight = variable(zeroed, "cell3.conv1.weight");
+    weight.assign(tf.mul(weight, tf.tensor(mask, weight.shape, "float32")));
+    agree();
+    // A training-mode pass outside any gradient moves the running statistics that inference then reads.
+    tf.dispose([pruned.predict(x, { training: true }), zeroed.predict(x, { training: true })]);
+    agree();
+    tf.dispose(x);
+    pruned.dispose();
+    zeroed.dispose();
+  });
+  it("reads the parameters an optimizer step left, in place or not: inference after fitting equals a pass computed afresh", async () => {
+    for (const backend of ["cpu", "wasm"] as const) {
+      const { pruned, zeroed } = await pair(backend);
+      zeroed.dispose();
+      const x = tf.randomUniform([BATCH, 2, 8, 8], 0, 1, "float32", 1);
+      const y = tf.oneHot(tf.tensor1d([0, 1, 2, 0, 1, 2], "int32"), 3);
+      tf.dispose(pruned.predict(x)); // remembers the starting parameters
+      // Adam: on WASM with the native part loaded, fused-adam.ts updates data no other tensor holds in place.
+      await pruned.fit({ x, y }, { epochs: 2, batchSize: BATCH, optimizer: { kind: "adam", learningRate: 0.05 }, seed: 1 });
+      const remembered = pruned.predict(x);
+      // While a gradient is recorded nothing is remembered: the output from the parameters as they are now.
+      let afresh: tf.Tensor | undefined;
+      tf.variableGrads(() => {
+        const out = pruned.predict(x);
+        afresh = tf.keep(tf.clone(out));
+        return tf.sum(out) as tf.Scalar;
+      }, [pruned.parameters[0]!.variable]);
+      expect([backend, maxDifference(remembered, afresh!)]).toEqual([backend, expect.closeTo(0, 6)]);
+      tf.dispose([x, y, remembered, afresh!]);
+      pruned.dispose();
+    }
+  });
 });

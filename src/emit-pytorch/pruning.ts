@@ -105,6 +105,12 @@ class _Tensor:
         self.size, self.neurons, self.structure, self.probe = self.mask.numel(), neurons, structure, probe
         self.count, self.shape = self.size, tuple(self.runtime_view(self.mask).shape)
         self.cols = self.shape[-1]
+        # Where a LearnedMask of this weight sits (attach_learned_masks): the conv, or the recurrent layer's which_learned.
+        self.learned_slot = (probe[0], "learned" if kind == "conv" else probe[1].replace("_probe", "_learned"))
+
+    def learned(self):
+        """The weight's LearnedMask, or None."""
+        return getattr(*self.learned_slot, None)
 
     def from_entries(self, values):
         return values
@@ -126,8 +132,12 @@ class _Tensor:
             return inputs * columns, (entries // columns % inputs) * columns + entries % columns, entries
         return columns, entries % columns, entries
 
+    @torch.no_grad()
     def live(self):
-        return self.runtime_view(self.mask).reshape(-1).cpu()
+        """The mask computed with (the runtime's getMask: static, and where it learns, keep probability above 0.5)."""
+        live = self.runtime_view(self.mask)
+        learned = self.learned()
+        return (live if learned is None else live & (learned.keep_probability() > 0.5)).reshape(-1).cpu()
 
     def weights(self):
         return self.runtime_view(self.weight.detach()).reshape(-1).double().cpu()

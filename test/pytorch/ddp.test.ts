@@ -60,6 +60,16 @@ describe.skipIf(!hasTorchrun)("torchrun --nproc_per_node 2 THIS.py train (DDP, g
     { optimizer: "adam", file: "test/pytorch/fixtures/prune_weights.ds", network: "ConvPruned" },
     { optimizer: "sgd", file: "test/pytorch/fixtures/prune_weights.ds", network: "CellPruned" },
     { optimizer: "adam", file: "test/pytorch/fixtures/prune_weights.ds", network: "LstmPruned" },
+    // Whole channels, kernels and neurons (units.ts), of convs, dense and recurrent layers.
+    { optimizer: "adam", file: "test/pytorch/fixtures/prune_units.ds", network: "ConvUnits" },
+    { optimizer: "sgd", file: "test/pytorch/fixtures/prune_units.ds", network: "LstmUnits" },
+    // SET and RigL over convs (RigL's gradients of every entry all-reduced) and recurrent weights.
+    { optimizer: "sgd", file: "test/pytorch/fixtures/growth_weights.ds", network: "ConvSet" },
+    { optimizer: "adam", file: "test/pytorch/fixtures/growth_weights.ds", network: "CellRigL" },
+    { optimizer: "sgd", file: "test/pytorch/fixtures/growth_weights.ds", network: "LstmRigL" },
+    // Learnable masks over convs and recurrent weights: their logits are parameters DDP averages like the others.
+    { optimizer: "adam", file: "test/pytorch/fixtures/learnable_weights.ds", network: "LearnedConvs" },
+    { optimizer: "sgd", file: "test/pytorch/fixtures/learnable_weights.ds", network: "LearnedLstm" },
   ])(
     "ends with a single process's weights and masks ($optimizer, $network, 2 epochs of 6 global batches)",
     async ({ optimizer, file, network }) => {

@@ -202,9 +202,32 @@ def _random_saliencies(model, seed):
     return draws
 
 
+def _recurrent_flow(model):
+    """synflow.ts recurrentFront: the recurrent stack linearised over one all-ones sequence, h_t = sum over the gates of
+    (x_t |W_in| + h_(t-1) |W_h|) under the masks; returns the layer-0 values and the |W| tensors by weight name."""
+    absolute, steps = {}, model.spec["inputShape"][0]
+    layers = model.recurrent.layers
+    sequence = [torch.ones(1, layers[0].inputs) for _ in range(steps)]
+    for layer in layers:
+        w, u = (
+            (getattr(layer, f"{which}_weight").detach().abs() * getattr(layer, f"{which}_mask")).requires_grad_(True)
+            for which in ("input", "hidden")
+        )
+        absolute[f"{layer.name}.input"], absolute[f"{layer.name}.hidden"] = w, u
+        h, gates = torch.zeros(1, layer.hidden_size), w.shape[1] // layer.hidden_size
+        states = []
+        for xt in sequence:
+            h = ((xt @ w) + (h @ u)).reshape(1, gates, layer.hidden_size).sum(1)
+            states.append(h)
+        sequence = states
+    front = torch.stack(sequence, 1).reshape(1, -1) if model.recurrent.spec["output"] == "all" else sequence[-1]
+    return front, absolute
+
+
 def _synflow_saliencies(model):
     """saliency.ts synflow: |w dR/dw| with R the output sum of the all-ones input through every block's masked |W| (no
-    biases, no nonlinearity), layer by layer as the runtime computes it: float32 products, float64 |w g|."""
+    biases, no nonlinearity), layer by layer as the runtime computes it: float32 products, float64 |w g|; a recurrent
+    stack in front flows linearised (_recurrent_flow)."""
     layers, blocks = model.spec["layers"], network_blocks(model)
     absolute = []
     for block in blocks:
@@ -213,7 +236,8 @@ def _synflow_saliencies(model):
             values[torch.tensor(block.entries(), dtype=torch.int64)] = block.weights().float().abs() * block.live()
         absolute.append(values.reshape(block.rows, block.cols).requires_grad_(True))
     sources = [b["source"] for b in model.spec["blocks"]]
-    activations = [torch.ones(1, layers[0]["size"])]
+    front, recurrent = _recurrent_flow(model) if model.recurrent is not None else (torch.ones(1, layers[0]["size"]), {})
+    activations = [front]
     for target in range(1, len(layers)):
         total = torch.zeros(1, layers[target]["size"])
         parts = [activations[source] @ a for source, a, block in zip(sources, absolute, blocks) if block.target == target]
@@ -222,6 +246,10 @@ def _synflow_saliencies(model):
         activations.append(total)
     activations[-1].sum().backward()
     saliencies = {}
+    for weight in prunable_weights(model):
+        if weight.name in recurrent:
+            gradient = recurrent[weight.name].grad.reshape(-1).double()
+            saliencies[weight.name] = (weight.weights() * gradient).abs()
     for block, a in zip(blocks, absolute):
         entries = torch.tensor(block.entries(), dtype=torch.int64)
         gradient = a.grad.reshape(-1)[entries].double() if block.count else torch.zeros(0, dtype=torch.float64)
@@ -286,9 +314,9 @@ def prune(model, blocks, amount, saliency="magnitude", scope="global", seed=0, u
     if saliency not in DATA_FREE_SALIENCIES:
         raise ValueError(f"network {model.NAME}: saliency {saliency!r} is not carried out here; use one of {DATA_FREE_SALIENCIES}")
     in_scope = unit_scope(model, blocks, unit)
-    beyond = next((w for w in in_scope if w.kind != "dense"), None)
+    beyond = next((w for w in in_scope if w.kind == "conv"), None)
     if saliency == "synflow" and beyond is not None:
-        raise ValueError(f"network {model.NAME}: saliency 'synflow' reaches the dense blocks only, not {beyond.kind} weight {beyond.name!r}")
+        raise ValueError(f"network {model.NAME}: saliency 'synflow' reaches dense blocks and recurrent weights only, not conv {beyond.name!r}")
     draws = _random_saliencies(model, seed) if saliency == "random" else _synflow_saliencies(model) if saliency == "synflow" else None
     pruned = 0
     for members in _ranking_groups(in_scope, scope):
@@ -411,8 +439,8 @@ class Pruning:
         for s in self.schedules:
             if s.get("saliency", "magnitude") not in DATA_FREE_SALIENCIES:
                 return f"network {self.model.NAME}: pruning by {s['saliency']!r} is not carried out here; use one of {DATA_FREE_SALIENCIES}"
-            if s.get("saliency") == "synflow" and any(self.model.spec.get(k) for k in ("features", "cells", "recurrent")):
-                return (f"network {self.model.NAME}: the {s['kind']} schedule's synflow flows through conv or recurrent layers, "
+            if s.get("saliency") == "synflow" and any(self.model.spec.get(k) for k in ("features", "cells")):
+                return (f"network {self.model.NAME}: the {s['kind']} schedule's synflow flows through conv layers, "
                         "which only the TypeScript runtime computes so far; take saliency=magnitude, random or normalizedMagnitude")
             known = {w.name for w in prunable_weights(self.model)}
             unknown = [name for name in s.get("blocks") or [] if name not in known]

@@ -46,7 +46,7 @@ describe("the PyTorch target's schedules over conv and recurrent weights", () =>
           "ConvDense None",
           "LstmAll None",
           "LstmDense None",
-          "ConvSynflow network ConvSynflow: the oneShot schedule's synflow flows through conv or recurrent layers, which only the TypeScript runtime computes so far; take saliency=magnitude, random or normalizedMagnitude",
+          "ConvSynflow network ConvSynflow: the oneShot schedule's synflow flows through conv layers, which only the TypeScript runtime computes so far; take saliency=magnitude, random or normalizedMagnitude",
           "DenseNeurons None",
         ]);
       } finally {

@@ -67,6 +67,8 @@ describe.skipIf(!hasTorchrun)("torchrun --nproc_per_node 2 THIS.py train (DDP, g
     { optimizer: "sgd", file: "test/pytorch/fixtures/growth_weights.ds", network: "ConvSet" },
     { optimizer: "adam", file: "test/pytorch/fixtures/growth_weights.ds", network: "CellRigL" },
     { optimizer: "sgd", file: "test/pytorch/fixtures/growth_weights.ds", network: "LstmRigL" },
+    // Synflow through a recurrent stack (linearised), every process taking the first's masks.
+    { optimizer: "adam", file: "test/pytorch/fixtures/synflow_recurrent.ds", network: "LstmSynflow" },
     // Learnable masks over convs and recurrent weights: their logits are parameters DDP averages like the others.
     { optimizer: "adam", file: "test/pytorch/fixtures/learnable_weights.ds", network: "LearnedConvs" },
     { optimizer: "sgd", file: "test/pytorch/fixtures/learnable_weights.ds", network: "LearnedLstm" },

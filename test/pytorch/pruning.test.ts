@@ -51,6 +51,9 @@ const SOURCES: readonly Source[] = [
   { file: "test/pytorch/fixtures/prune_units.ds", skip: [], steps: 3, train: false },
   { file: "test/pytorch/fixtures/prune_units.ds", skip: [], steps: 3, train: true },
   { file: "test/pytorch/fixtures/prune_units.ds", skip: [], steps: 3, train: false, ties: true },
+  // Synflow through recurrent layers (linearised), on into the dense blocks.
+  { file: "test/pytorch/fixtures/synflow_recurrent.ds", skip: [], steps: 3, train: false },
+  { file: "test/pytorch/fixtures/synflow_recurrent.ds", skip: [], steps: 3, train: true },
 ];
 const TRAIN_RATE = 0.05;
 const BATCH = 32;

@@ -68,6 +68,10 @@ class MaskedConv(nn.Module):
         self.register_buffer("mask", torch.ones(self.weight.shape, dtype=torch.bool))
         self.bias = nn.Parameter(torch.zeros(layer["channels"]))
         self.pad = window_padding(shape, layer["kernel"], layer["stride"], layer["dilation"], layer["padding"])
+        # A zero tensor added to W * M while RigL asks for the gradient of every entry, masked ones too.
+        self.probe = None
+        # A LearnedMask where the spec's learnable masks name this conv (attach_learned_masks).
+        self.learned = None
 
     def live(self):
         """The live entries of the spec's mask, row-major over the HWIO shape."""
@@ -85,6 +89,15 @@ class MaskedConv(nn.Module):
         self.hwio_view(self.mask).copy_(flags.reshape(self.hwio))
         self.bias.zero_()
 
+    def effective_mask(self):
+        """The static mask, times the hardened keep probability where the mask learns."""
+        return self.mask if self.learned is None else self.mask * self.learned.hard()
+
+    @torch.no_grad()
+    def current_mask(self):
+        """The mask computed with now, as booleans (the runtime's getMask, currentMask)."""
+        return self.effective_mask() > 0
+
     @staticmethod
     def hwio_view(tensor):
         """An OIHW tensor seen as HWIO (a view: copying into it writes the tensor)."""
@@ -93,7 +106,9 @@ class MaskedConv(nn.Module):
     def forward(self, x):
         layer = self.layer
         x = nn.functional.pad(x, self.pad)
-        return nn.functional.conv2d(x, self.weight * self.mask, self.bias, tuple(layer["stride"]), 0, tuple(layer["dilation"]))
+        effective = self.weight * self.effective_mask()
+        effective = effective if self.probe is None else effective + self.probe
+        return nn.functional.conv2d(x, effective, self.bias, tuple(layer["stride"]), 0, tuple(layer["dilation"]))
 
 
 def _distributed_world():
@@ -218,14 +233,15 @@ class Features(nn.Module):
     def forward(self, x):
         return self.maps(x).flatten(1)
 
-    def run_entries(self):
-        """(parameters, state, masks) as the run folder names them: conv weights HWIO, batch norms' running statistics."""
+    def run_entries(self, stored=False):
+        """(parameters, state, masks) as the run folder names them: conv weights HWIO, batch norms' running statistics;
+        a conv's mask the one it computes with (learned included), or with stored=True the static buffer loading fills."""
         parameters, state, masks = [], [], []
         for layer, module in zip(self.specs, self.layers):
             name = layer["name"]
             if isinstance(module, MaskedConv):
                 parameters += [(f"{name}.weight", MaskedConv.hwio_view(module.weight)), (f"{name}.bias", module.bias)]
-                masks.append((f"{name}.mask", MaskedConv.hwio_view(module.mask)))
+                masks.append((f"{name}.mask", MaskedConv.hwio_view(module.mask if stored else module.current_mask())))
             elif isinstance(module, BatchNorm):
                 parameters += [(f"{name}.gain", module.gain), (f"{name}.shift", module.shift)]
                 state += [(f"{name}.runningMean", module.running_mean), (f"{name}.runningVariance", module.running_variance)]

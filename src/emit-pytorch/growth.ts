@@ -2,7 +2,8 @@
  * The Python of dynamic sparse training (runtime/growing/dynamic-sparse.ts)
  * and of the runtime's seeded random source (runtime/random.ts: sfc32
  * seeded through splitmix32, draw for draw): the sparse start a SET or RigL
- * network is created with, and the drop-and-grow updates after steps. The
+ * network is created with, and the drop-and-grow updates after steps, over
+ * every weight pruning reaches (dense blocks, convs, recurrent weights). The
  * updates choose what the runtime chooses from the same weights, masks,
  * gradients and random stream; under DDP, the gradient RigL ranks by is
  * all-reduced first, and the first process's masks and weights are shared.
@@ -62,58 +63,49 @@ def _js_round(x):
     return math.floor(x + 0.5)
 
 
-def _erk_densities(blocks, density):
-    raw = [(b.rows + b.cols) / (b.rows * b.cols) for b in blocks]
-    dense, budget = set(), density * sum(b.size for b in blocks)
+def _erk_densities(weights, density):
+    """ERK: epsilon * sum(shape) / prod(shape) in the runtime's shapes ([rows, cols], HWIO, [rows, gates * hidden])."""
+    raw = [sum(w.shape) / w.size for w in weights]
+    dense, budget = set(), density * sum(w.size for w in weights)
     while True:
-        fixed = sum(blocks[i].size for i in dense)
-        scaled = sum(0 if i in dense else raw[i] * b.size for i, b in enumerate(blocks))
+        fixed = sum(weights[i].size for i in dense)
+        scaled = sum(0 if i in dense else raw[i] * w.size for i, w in enumerate(weights))
         epsilon = (budget - fixed) / scaled
-        over = next((i for i in range(len(blocks)) if i not in dense and epsilon * raw[i] > 1), -1)
+        over = next((i for i in range(len(weights)) if i not in dense and epsilon * raw[i] > 1), -1)
         if over == -1:
-            return [1 if i in dense else epsilon * raw[i] for i in range(len(blocks))]
+            return [1 if i in dense else epsilon * raw[i] for i in range(len(weights))]
         dense.add(over)
 
 
 class Growth:
-    """dynamic-sparse.ts: sparse_start() at creation, then batch_end(gradients) after every step.
+    """dynamic-sparse.ts: sparse_start() at creation, then batch_end(gradients) after every step, over every weight
+    pruning reaches (convs, recurrent weights, dense blocks, in prunable_weights' order) or those the spec names.
 
-    batch_end takes a function giving the dense gradients (per block, one value
-    per connection) for RigL; it returns whether an update was due (from the
-    step count alone, so every process agrees when to share masks).
+    batch_end takes a function giving the dense gradients (per weight, one value
+    per candidate) for RigL; it returns whether an update was due (from the step
+    count alone, so every process agrees when to share masks).
     """
 
     def __init__(self, model, config):
         self.model, self.config, self.step = model, config, 0
-        wanted = set(config.get("blocks") or [b["name"] for b in model.spec["blocks"]])
-        self.blocks = [b for b in network_blocks(model) if b.name in wanted]
+        self.names = set(config.get("blocks") or [w.name for w in prunable_weights(model)])
         self.random = SeededRandom(config.get("seed", 0) + 1)
 
-    def unsupported(self):
-        """Why this growth cannot be carried out here, or None: the runtime's also reaches conv and recurrent weights."""
-        dense = {b["name"] for b in self.model.spec["blocks"]}
-        spec, blocks = self.model.spec, self.config.get("blocks")
-        if blocks is not None:
-            reached = next((f"'{name}'" for name in blocks if name not in dense), None)
-        elif spec.get("features") or spec.get("cells"):
-            reached = "the conv weights (its layers=[...] is left out)"
-        else:
-            reached = "the recurrent weights (its layers=[...] is left out)" if spec.get("recurrent") else None
-        if reached is None:
-            return None
-        return f"network {self.model.NAME}: grow reaches {reached}, which only the TypeScript runtime grows so far; name the dense layers in its layers=[...]"
+    def _scope(self):
+        """The weights in scope, looked up afresh (moving the model to a device replaces its buffers)."""
+        return [w for w in prunable_weights(self.model) if w.name in self.names]
 
     def sparse_start(self):
-        """applySparseStart: each block keeps a density's share of its structural connections, chosen from the seed."""
+        """applySparseStart: each weight keeps a density's share of its structural entries, chosen from the seed."""
         config, random = self.config, SeededRandom(self.config.get("seed", 0))
-        density = 1 - config["sparsity"]
-        densities = _erk_densities(self.blocks, density) if config.get("distribution") == "erk" else [density] * len(self.blocks)
-        for block, share in zip(self.blocks, densities):
-            order = list(range(block.count))  # connections, in the order of their entries
-            _shuffle(order, random)
-            live = torch.zeros(block.count, dtype=torch.bool)
-            live[order[: min(_js_round(share * block.size), block.count)]] = True
-            block.set_live(live)
+        density, weights = 1 - config["sparsity"], self._scope()
+        densities = _erk_densities(weights, density) if config.get("distribution") == "erk" else [density] * len(weights)
+        for weight, share in zip(weights, densities):
+            allowed = weight.allowed()  # candidates, in the order of their entries
+            _shuffle(allowed, random)
+            live = torch.zeros(weight.count, dtype=torch.bool)
+            live[allowed[: min(_js_round(share * weight.size), len(allowed))]] = True
+            weight.set_live(live)
         self.model.apply_masks()
 
     def batch_end(self, gradients):
@@ -125,19 +117,22 @@ class Growth:
         if config.get("decay", "constant") != "constant":
             fraction = fraction / 2 * (1 + math.cos(math.pi * self.step / config["stop"]))
         dense = gradients() if config["method"] == "rigl" else None
-        for block in self.blocks:
-            self._update(block, fraction, None if dense is None else dense[block.name])
+        for weight in self._scope():
+            self._update(weight, fraction, None if dense is None else dense[weight.name].cpu())
         return True
 
-    def _update(self, block, fraction, gradient):
-        """updateBlock: drop the k smallest |w| of the live, grow k of the inactive (largest |gradient|, or at random)."""
-        live_mask = block.live()
+    def _update(self, weight, fraction, gradient):
+        """updateWeight: drop the k smallest |w| of the live, grow k of the inactive its structure allows (largest
+        |gradient|, or at random)."""
+        live_mask = weight.live()
+        allowed = torch.zeros(weight.count, dtype=torch.bool)
+        allowed[torch.tensor(weight.allowed(), dtype=torch.int64)] = True
         live = torch.nonzero(live_mask).reshape(-1)
-        inactive = torch.nonzero(~live_mask).reshape(-1)
+        inactive = torch.nonzero(~live_mask & allowed).reshape(-1)
         k = min(math.floor(fraction * len(live)), len(inactive))
         if k == 0:
             return
-        drop = live[_lowest(block.weights()[live].abs(), k)]
+        drop = live[_lowest(weight.weights()[live].abs(), k)]
         if gradient is not None:
             grow = inactive[_lowest(-gradient.double()[inactive].abs(), k)]
         else:
@@ -149,27 +144,46 @@ class Growth:
         live_mask[grow] = True
         values = torch.zeros(k)
         if self.config.get("regrow", "zero") == "random":
-            columns = torch.tensor(block.columns(), dtype=torch.int64)
-            fan_in = torch.bincount(columns[live_mask], minlength=block.cols)
+            columns = torch.as_tensor(weight.columns(), dtype=torch.int64)
+            fan_in = torch.bincount(columns[live_mask], minlength=weight.cols)
             activation = self.model.spec["activation"]
-            # Drawn in the order the runtime draws: grown connections by position.
+            # Drawn in the order the runtime draws: grown entries as chosen.
             values = torch.tensor([self.random.uniform(-1, 1) * _init_limit(activation, int(fan_in[columns[g]])) for g in grow.tolist()])
-        block.set_live(live_mask, grown=(grow, values))
+        weight.set_live(live_mask, grown=(grow, values))
+
+
+def _zero_probes(model, tensors):
+    """Zero tensors to add to every masked weight product, whose gradients are the product's, masked entries included."""
+    weighted = [module for module in model.kernels if module.weight is not None]
+    probes = [torch.zeros_like(module.weight) for module in weighted] + [torch.zeros_like(t.weight) for t in tensors]
+    for probe in probes:
+        probe.requires_grad_(True)
+    owners = [(module, "probe") for module in weighted] + [t.probe for t in tensors]
+    return weighted, owners, probes
 
 
 def dense_weight_gradients(model, x, y):
-    """Model.denseWeightGradients: per block, the mean cross-entropy's gradient of every connection's weight in
-    the product (W * M), masked connections included: where growing would help most."""
-    weighted = [module for module in model.kernels if module.weight is not None]
-    for module in weighted:
-        module.probe = torch.zeros_like(module.weight, requires_grad=True)
+    """Model.denseWeightGradients: per prunable weight (a block's per connection, a conv's or recurrent weight's per
+    entry in the runtime's order), the mean cross-entropy's gradient of the product W * M, masked entries included:
+    where growing would help most. In inference mode, as the runtime's predict (batch norm's running statistics)."""
+    tensors = [w for w in prunable_weights(model) if w.kind != "dense"]
+    weighted, owners, probes = _zero_probes(model, tensors)
+    was_training = model.training
+    model.eval()
     try:
+        for (owner, attribute), probe in zip(owners, probes):
+            setattr(owner, attribute, probe)
         loss = nn.functional.cross_entropy(model(x), y)
-        gradients = dict(zip(weighted, torch.autograd.grad(loss, [module.probe for module in weighted])))
+        found = torch.autograd.grad(loss, probes)
     finally:
-        for module in weighted:
-            module.probe = None
-    return {b.name: gradients[b.module].reshape(-1)[b.first : b.first + b.count] for b in network_blocks(model)}
+        for owner, attribute in owners:
+            setattr(owner, attribute, None)
+        model.train(was_training)
+    kernels = dict(zip(weighted, found))
+    result = {t.name: t.runtime_view(g).reshape(-1).contiguous() for t, g in zip(tensors, found[len(weighted) :])}
+    for b in network_blocks(model):
+        result[b.name] = kernels[b.module].reshape(-1)[b.first : b.first + b.count].contiguous()
+    return result
 
 
 def _lowest(values, k):

@@ -172,6 +172,39 @@ def initial_logits(count, keep, temperature):
     return logits
 
 
+class LearnedMask(nn.Module):
+    """runtime/masks/learned.ts: the learnable mask of a conv or recurrent weight, two logits (keep, drop) per entry in
+    the runtime's shape ([...HWIO, 2] for a conv, [rows, gates * hidden, 2] for a recurrent weight), as files save them;
+    to_torch turns the runtime's layout into the weight's (a conv's HWIO into OIHW)."""
+
+    def __init__(self, shape, learnable, to_torch):
+        super().__init__()
+        self.temperature, self.to_torch = float(learnable["temperature"]), to_torch
+        size = math.prod(shape)
+        self.logits = nn.Parameter(initial_logits(size, learnable["keep"], self.temperature).reshape(*shape, 2))
+
+    def keep_probability(self):
+        """softmax((keep, drop) / temperature)[keep] per entry, in the runtime's shape."""
+        return torch.softmax(self.logits / self.temperature, -1)[..., 0]
+
+    def hard(self):
+        """The hardened keep probability in the weight's layout (straight-through gradient to the logits)."""
+        return self.to_torch(_Harden.apply(self.keep_probability()))
+
+
+def attach_learned_masks(model):
+    """The spec's learnable masks over conv and recurrent weights (dense blocks learn in their kernels): a LearnedMask on
+    the layer of each weight learnable.blocks names (MaskedConv.learned, MaskedRecurrentLayer.input_learned and
+    hidden_learned), which its forward multiplies into the static mask."""
+    learnable = model.spec.get("learnable")
+    names = set((learnable or {}).get("blocks") or [])
+    for weight in prunable_weights(model):
+        if weight.kind != "dense" and weight.name in names:
+            owner, attribute = weight.learned_slot
+            to_torch = (lambda t: t.permute(3, 2, 0, 1)) if weight.kind == "conv" else (lambda t: t)
+            setattr(owner, attribute, LearnedMask(weight.shape, learnable, to_torch))
+
+
 class MaskedKernel(nn.Module):
     """x . (W * M) + b over the source neurons with a connection (runtime/kernels/masked-dense.ts).
 
@@ -368,6 +401,7 @@ class Network(nn.Module):
         cells_input = self.features.shapes[-1] if stem else self.spec["inputShape"]
         self.cells = Cells(self.spec["cells"], cells_input, activation, len(stem)) if self.spec.get("cells") else None
         self.recurrent = Recurrent(self.spec) if self.spec.get("recurrent") else None
+        attach_learned_masks(self)
         self.initialise(seed)
 
     @torch.no_grad()
@@ -397,10 +431,12 @@ class Network(nn.Module):
         """The loss term fit adds for learnable masks: penalty x mean keep probability over the learning connections the static masks allow; None without one."""
         strength = (self.spec.get("learnable") or {}).get("penalty") or 0
         learning = [module for module in self.kernels if module.mask_logits is not None]
-        if strength == 0 or not learning:
+        learned = [w for w in prunable_weights(self) if w.kind != "dense" and w.learned() is not None]
+        if strength == 0 or not learning + learned:
             return None
-        kept = sum((module.keep_probability() * module.mask * module.learn_flags).sum() for module in learning)
-        count = sum((module.mask * module.learn_flags).sum() for module in learning)
+        parts = [(module.keep_probability() * module.mask * module.learn_flags, module.mask * module.learn_flags) for module in learning]
+        parts += [(w.learned().keep_probability() * w.runtime_view(w.mask), w.runtime_view(w.mask).float()) for w in learned]
+        kept, count = sum(p.sum() for p, _ in parts), sum(a.sum() for _, a in parts)
         return strength * (kept / count.clamp(min=1))
 
     def _normalised(self, layout):
@@ -418,8 +454,11 @@ class Network(nn.Module):
     @torch.no_grad()
     def apply_masks(self):
         """Sets every masked weight to exactly 0 (call after each optimizer step)."""
+        # A conv or recurrent weight whose mask learns keeps the weights it masks, as the runtime's stores do (their
+        # gradient is 0 there): loading takes the saved, combined mask as the static one.
         for module in [conv for stack in self.feature_stacks() for conv in stack.convs()]:
-            module.weight.mul_(module.mask)
+            if module.learned is None:
+                module.weight.mul_(module.mask)
         if self.recurrent is not None:
             self.recurrent.apply_masks()
         for module in self.kernels:
@@ -444,14 +483,16 @@ class Network(nn.Module):
                 parameters += [(f"{layout.name}.gain", module.gain), (f"{layout.name}.shift", module.shift)]
             if module.mask_logits is not None:
                 parameters.append((f"{layout.name}.maskLogits", module.mask_logits))
+        # learnedParameters: the conv and recurrent weights' mask logits, between their layers' parameters and the kernels'.
+        learned = [(f"{w.name}.maskLogits", w.learned().logits) for w in prunable_weights(self) if w.kind != "dense" and w.learned() is not None]
         if self.recurrent is not None:
-            recurrent, recurrent_masks = self.recurrent.run_entries()
-            return recurrent + parameters + masks + recurrent_masks
+            recurrent, recurrent_masks = self.recurrent.run_entries(stored)
+            return recurrent + learned + parameters + masks + recurrent_masks
         features, state, conv_masks = [], [], []
         for stack in self.feature_stacks():
-            stack_parameters, stack_state, stack_masks = stack.run_entries()
+            stack_parameters, stack_state, stack_masks = stack.run_entries(stored)
             features, state, conv_masks = features + stack_parameters, state + stack_state, conv_masks + stack_masks
-        return features + parameters + masks + state + conv_masks
+        return features + learned + parameters + masks + state + conv_masks
 
     def feature_stacks(self):
         """The Features stacks in the runtime's order of feature layers: the stem's, each cell's in the spec's order, the head's."""

@@ -11,7 +11,9 @@
  * entries, ties pruned in that order, then by position in the weight, a
  * conv's positions row-major HWIO (the runtime's layout, not PyTorch's
  * OIHW); with rewind, the surviving weights go back to the schedule's rewind
- * point. Under DDP every process computes the choice and then takes the
+ * point. With a unit (runtime/pruning/units.ts: a conv's kernel or channel,
+ * a dense or recurrent neuron) whole units go, ranked by their live entries'
+ * summed saliency, and amounts count units. Under DDP every process computes the choice and then takes the
  * first process's masks (train.ts broadcasts them), so every process prunes
  * the same connections.
  */
@@ -27,7 +29,7 @@ class _Block:
     def __init__(self, name, target, layout, module, first, count, rows):
         self.name, self.target, self.layout, self.module = name, target, layout, module
         self.first, self.count, self.rows, self.cols = first, count, rows, layout.cols
-        self.size = rows * layout.cols
+        self.size, self.shape = rows * layout.cols, (rows, layout.cols)
         # Layer scope ranks a dense layer's incoming blocks together.
         self.layer = layout.name
 
@@ -41,9 +43,19 @@ class _Block:
         rows = self.layout.rows_of[self.first : self.first + self.count]
         return [(r - offset) * cols + c for r, c in zip(rows, self.columns())]
 
+    def allowed(self):
+        """The candidates growth may switch on: every connection of the block (its structure)."""
+        return list(range(self.count))
+
     def columns(self):
         """Each connection's target neuron."""
         return self.layout.cols_of[self.first : self.first + self.count]
+
+    def units(self, unit):
+        """units.ts unitIndexer over the block's connections: how many units its layer has, each connection's unit (a
+        neuron is its target), and the order of its entries (row-major, as the runtime sums a unit's saliencies)."""
+        order = np.argsort(np.array(self.entries(), dtype=np.int64), kind="stable")
+        return self.cols, np.array(self.columns(), dtype=np.int64), order
 
     def set_live(self, live, grown=None):
         """The block's mask becomes live; grown = (connections, values) sets those weights; masked weights become 0."""
@@ -84,45 +96,91 @@ def network_blocks(model):
 
 class _Tensor:
     """A conv's or recurrent weight's entries, row-major in the runtime's mask shape (weights.ts): HWIO for a conv, whose
-    PyTorch weight is OIHW (runtime_view gives the HWIO view), [rows, gates * hidden] for a recurrent weight."""
+    PyTorch weight is OIHW (runtime_view gives the HWIO view), [rows, gates * hidden] for a recurrent weight. structure
+    is the spec's mask of it (masks/structure.ts, encoded; None: full), owner and probe where RigL's zero tensor goes."""
 
-    def __init__(self, name, kind, layer, weight, mask, runtime_view):
+    def __init__(self, name, kind, layer, parts, neurons, structure, probe):
         self.name, self.kind, self.layer = name, kind, layer
-        self.weight, self.mask, self.runtime_view = weight, mask, runtime_view
-        self.size = mask.numel()
+        self.weight, self.mask, self.runtime_view = parts
+        self.size, self.neurons, self.structure, self.probe = self.mask.numel(), neurons, structure, probe
+        self.count, self.shape = self.size, tuple(self.runtime_view(self.mask).shape)
+        self.cols = self.shape[-1]
+        # Where a LearnedMask of this weight sits (attach_learned_masks): the conv, or the recurrent layer's which_learned.
+        self.learned_slot = (probe[0], "learned" if kind == "conv" else probe[1].replace("_probe", "_learned"))
+
+    def learned(self):
+        """The weight's LearnedMask, or None."""
+        return getattr(*self.learned_slot, None)
 
     def from_entries(self, values):
         return values
 
+    def allowed(self):
+        """The entries growth may switch on: those of the spec's mask, in row-major order."""
+        return list(_live_entries(self.structure or "full", self.size))
+
+    def columns(self):
+        """Each entry's target (the last axis: a conv's output channel, a recurrent gate unit)."""
+        return np.arange(self.size, dtype=np.int64) % self.cols
+
+    def units(self, unit):
+        """units.ts unitIndexer: how many units the layer has and each entry's (kernel: input channel x output channel of
+        the HWIO entry; channel, neuron: the last axis modulo the neurons, a recurrent weight's gates side by side)."""
+        entries, columns = np.arange(self.size, dtype=np.int64), self.neurons
+        if unit == "kernel":
+            inputs = self.shape[2]
+            return inputs * columns, (entries // columns % inputs) * columns + entries % columns, entries
+        return columns, entries % columns, entries
+
+    @torch.no_grad()
     def live(self):
-        return self.runtime_view(self.mask).reshape(-1).cpu()
+        """The mask computed with (the runtime's getMask: static, and where it learns, keep probability above 0.5)."""
+        live = self.runtime_view(self.mask)
+        learned = self.learned()
+        return (live if learned is None else live & (learned.keep_probability() > 0.5)).reshape(-1).cpu()
 
     def weights(self):
         return self.runtime_view(self.weight.detach()).reshape(-1).double().cpu()
+
+    @torch.no_grad()
+    def set_live(self, live, grown=None):
+        """The mask becomes live (runtime order); grown = (entries, values) sets those weights; masked weights become 0."""
+        view = self.runtime_view(self.mask)
+        view.copy_(live.reshape(view.shape).to(self.mask.device))
+        if grown is not None:
+            values = self.runtime_view(self.weight.detach()).reshape(-1).clone()
+            values[grown[0].to(values.device)] = grown[1].to(values)
+            self.runtime_view(self.weight.data).copy_(values.reshape(view.shape))
+        self.weight.mul_(self.mask)
 
     def switch_off(self, live, connections):
         """The mask without these entries; their weights become 0."""
         live = live.clone()
         live[connections] = False
-        with torch.no_grad():
-            view = self.runtime_view(self.mask)
-            view.copy_(live.reshape(view.shape).to(self.mask.device))
-            self.weight.mul_(self.mask)
+        self.set_live(live)
 
 
 def prunable_weights(model):
     """weights.ts prunableWeights: every conv (stem, cells in the spec's order, head), every recurrent layer's input and
     hidden weights, then the dense blocks in spec order; layer scope groups a recurrent layer's two weights together."""
     convs = [
-        _Tensor(layer["name"], "conv", layer["name"], module.weight, module.mask, MaskedConv.hwio_view)
+        _Tensor(
+            layer["name"], "conv", layer["name"], (module.weight, module.mask, MaskedConv.hwio_view), module.weight.shape[0],
+            layer.get("mask"), (module, "probe"),
+        )
         for stack in model.feature_stacks()
         for layer, module in zip(stack.specs, stack.layers)
         if isinstance(module, MaskedConv)
     ]
     recurrent = []
-    for layer in model.recurrent.layers if model.recurrent is not None else []:
-        recurrent.append(_Tensor(f"{layer.name}.input", "recurrent", layer.name, layer.input_weight, layer.input_mask, lambda t: t))
-        recurrent.append(_Tensor(f"{layer.name}.hidden", "recurrent", layer.name, layer.hidden_weight, layer.hidden_mask, lambda t: t))
+    layers = model.recurrent.layers if model.recurrent is not None else []
+    masks = (model.recurrent.spec.get("masks") or []) if model.recurrent is not None else []
+    for index, layer in enumerate(layers):
+        structures = (masks[index] if index < len(masks) else None) or {}
+        for which in ("input", "hidden"):
+            parts = (getattr(layer, f"{which}_weight"), getattr(layer, f"{which}_mask"), lambda t: t)
+            name, probe = f"{layer.name}.{which}", (layer, f"{which}_probe")
+            recurrent.append(_Tensor(name, "recurrent", layer.name, parts, layer.hidden_size, structures.get(which), probe))
     return convs + recurrent + network_blocks(model)
 
 
@@ -144,9 +202,32 @@ def _random_saliencies(model, seed):
     return draws
 
 
+def _recurrent_flow(model):
+    """synflow.ts recurrentFront: the recurrent stack linearised over one all-ones sequence, h_t = sum over the gates of
+    (x_t |W_in| + h_(t-1) |W_h|) under the masks; returns the layer-0 values and the |W| tensors by weight name."""
+    absolute, steps = {}, model.spec["inputShape"][0]
+    layers = model.recurrent.layers
+    sequence = [torch.ones(1, layers[0].inputs) for _ in range(steps)]
+    for layer in layers:
+        w, u = (
+            (getattr(layer, f"{which}_weight").detach().abs() * getattr(layer, f"{which}_mask")).requires_grad_(True)
+            for which in ("input", "hidden")
+        )
+        absolute[f"{layer.name}.input"], absolute[f"{layer.name}.hidden"] = w, u
+        h, gates = torch.zeros(1, layer.hidden_size), w.shape[1] // layer.hidden_size
+        states = []
+        for xt in sequence:
+            h = ((xt @ w) + (h @ u)).reshape(1, gates, layer.hidden_size).sum(1)
+            states.append(h)
+        sequence = states
+    front = torch.stack(sequence, 1).reshape(1, -1) if model.recurrent.spec["output"] == "all" else sequence[-1]
+    return front, absolute
+
+
 def _synflow_saliencies(model):
     """saliency.ts synflow: |w dR/dw| with R the output sum of the all-ones input through every block's masked |W| (no
-    biases, no nonlinearity), layer by layer as the runtime computes it: float32 products, float64 |w g|."""
+    biases, no nonlinearity), layer by layer as the runtime computes it: float32 products, float64 |w g|; a recurrent
+    stack in front flows linearised (_recurrent_flow)."""
     layers, blocks = model.spec["layers"], network_blocks(model)
     absolute = []
     for block in blocks:
@@ -155,7 +236,8 @@ def _synflow_saliencies(model):
             values[torch.tensor(block.entries(), dtype=torch.int64)] = block.weights().float().abs() * block.live()
         absolute.append(values.reshape(block.rows, block.cols).requires_grad_(True))
     sources = [b["source"] for b in model.spec["blocks"]]
-    activations = [torch.ones(1, layers[0]["size"])]
+    front, recurrent = _recurrent_flow(model) if model.recurrent is not None else (torch.ones(1, layers[0]["size"]), {})
+    activations = [front]
     for target in range(1, len(layers)):
         total = torch.zeros(1, layers[target]["size"])
         parts = [activations[source] @ a for source, a, block in zip(sources, absolute, blocks) if block.target == target]
@@ -164,6 +246,10 @@ def _synflow_saliencies(model):
         activations.append(total)
     activations[-1].sum().backward()
     saliencies = {}
+    for weight in prunable_weights(model):
+        if weight.name in recurrent:
+            gradient = recurrent[weight.name].grad.reshape(-1).double()
+            saliencies[weight.name] = (weight.weights() * gradient).abs()
     for block, a in zip(blocks, absolute):
         entries = torch.tensor(block.entries(), dtype=torch.int64)
         gradient = a.grad.reshape(-1)[entries].double() if block.count else torch.zeros(0, dtype=torch.float64)
@@ -190,13 +276,36 @@ def _saliency(weight, live, kind, draws):
     return w.abs() * (1 / sigma)
 
 
-def prune(model, blocks, amount, saliency="magnitude", scope="global", seed=0):
-    """prune.ts: switches off the lowest-saliency live entries of the named weights (dense blocks, convs, recurrent
-    weights, as getMask names them); returns how many.
+UNIT_FITS = {"weight": ("dense", "conv", "recurrent"), "kernel": ("conv",), "channel": ("conv",), "neuron": ("dense", "recurrent")}
 
-    amount is ("percent", p) of each group's live entries, ("count", n), or
-    ("sparsity", t, p): each group brought to sparsity t (never back), taking at
-    most p percent of its live entries (p None: no cap);
+
+def unit_scope(model, names, unit):
+    """prune.ts unitScope: the weights names chooses (None: every prunable weight the unit fits), in the model's order."""
+    if unit not in UNIT_FITS:
+        raise ValueError(f"network {model.NAME}: unknown unit {unit!r}; expected one of {list(UNIT_FITS)}")
+    weights = prunable_weights(model)
+    unknown = sorted(set(names or []) - {w.name for w in weights})
+    if unknown:
+        raise ValueError(f"network {model.NAME}: unknown block {unknown[0]!r}; prunable weights are {[w.name for w in weights]}")
+    scope = weights if names is None else [w for w in weights if w.name in set(names)]
+    kinds = UNIT_FITS[unit]
+    misfit = None if names is None else next((w for w in scope if w.kind not in kinds), None)
+    if misfit is not None:
+        raise ValueError(f"network {model.NAME}: unit {unit!r} groups {' and '.join(kinds)} weights, and {misfit.name!r} is a {misfit.kind} weight")
+    fitting = [w for w in scope if w.kind in kinds]
+    if not fitting and scope:
+        raise ValueError(f"network {model.NAME}: unit {unit!r} groups {' and '.join(kinds)} weights, and the model has none")
+    return fitting
+
+
+def prune(model, blocks, amount, saliency="magnitude", scope="global", seed=0, unit="weight"):
+    """prune.ts: switches off the lowest-saliency live entries (or with unit kernel, channel or neuron, whole units, as
+    units.ts) of the named weights (dense blocks, convs, recurrent weights, as getMask names them; None: every one the
+    unit fits); returns how many entries.
+
+    amount is ("percent", p) of each group's live entries or units, ("count", n),
+    or ("sparsity", t, p): each group brought to sparsity t (never back), taking
+    at most p percent of its live entries or units (p None: no cap);
     scope "global" ranks all the weights together, "layer" each layer's on its
     own (a dense layer's incoming blocks, a conv, a recurrent layer's two
     weights); seed is the random saliency's. Candidates go in the model's
@@ -204,36 +313,84 @@ def prune(model, blocks, amount, saliency="magnitude", scope="global", seed=0):
     """
     if saliency not in DATA_FREE_SALIENCIES:
         raise ValueError(f"network {model.NAME}: saliency {saliency!r} is not carried out here; use one of {DATA_FREE_SALIENCIES}")
-    weights = prunable_weights(model)
-    unknown = sorted(set(blocks) - {w.name for w in weights})
-    if unknown:
-        raise ValueError(f"network {model.NAME}: unknown block {unknown[0]!r}; prunable weights are {[w.name for w in weights]}")
-    in_scope = [w for w in weights if w.name in set(blocks)]
-    beyond = next((w for w in in_scope if w.kind != "dense"), None)
+    in_scope = unit_scope(model, blocks, unit)
+    beyond = next((w for w in in_scope if w.kind == "conv"), None)
     if saliency == "synflow" and beyond is not None:
-        raise ValueError(f"network {model.NAME}: saliency 'synflow' reaches the dense blocks only, not {beyond.kind} weight {beyond.name!r}")
-    groups = _ranking_groups(in_scope, scope)
+        raise ValueError(f"network {model.NAME}: saliency 'synflow' reaches dense blocks and recurrent weights only, not conv {beyond.name!r}")
     draws = _random_saliencies(model, seed) if saliency == "random" else _synflow_saliencies(model) if saliency == "synflow" else None
     pruned = 0
-    for members in groups:
+    for members in _ranking_groups(in_scope, scope):
         lives = [weight.live() for weight in members]
-        indices = [torch.nonzero(live).reshape(-1) for live in lives]
-        values = torch.cat([_saliency(w, live, saliency, draws)[i] for w, live, i in zip(members, lives, indices)])
-        n = len(values)
-        if amount[0] == "sparsity":
-            wanted = _to_sparsity(n, sum(w.size for w in members), amount[1], amount[2])
+        values = [_saliency(w, live, saliency, draws) for w, live in zip(members, lives)]
+        if unit == "weight":
+            pruned += _prune_entries(members, lives, values, amount)
         else:
-            wanted = min(amount[1], n) if amount[0] == "count" else math.floor(amount[1] / 100 * n)
-        if wanted <= 0:
-            continue
-        # A stable sort: among equal saliencies the earlier candidate goes first, as select.ts lowest breaks ties.
-        chosen = torch.from_numpy(np.argsort(values.numpy(), kind="stable")[:wanted].copy())
-        offset = 0
-        for weight, live, connections in zip(members, lives, indices):
-            mine = chosen[(chosen >= offset) & (chosen < offset + len(connections))] - offset
-            weight.switch_off(live, connections[mine])
-            offset += len(connections)
-        pruned += wanted
+            pruned += _prune_units(_units_by_layer(members, lives, unit, values), amount)
+    return pruned
+
+
+def _wanted(amount, live, total):
+    """How many of a group's live candidates (entries or units) the amount takes."""
+    if amount[0] == "sparsity":
+        return _to_sparsity(live, total, amount[1], amount[2])
+    return min(amount[1], live) if amount[0] == "count" else math.floor(amount[1] / 100 * live)
+
+
+def _prune_entries(members, lives, saliencies, amount):
+    """prune.ts pruneEntries: the group's lowest-saliency live entries, ranked together."""
+    indices = [torch.nonzero(live).reshape(-1) for live in lives]
+    values = torch.cat([s[i] for s, i in zip(saliencies, indices)])
+    wanted = _wanted(amount, len(values), sum(w.size for w in members))
+    if wanted <= 0:
+        return 0
+    # A stable sort: among equal saliencies the earlier candidate goes first, as select.ts lowest breaks ties.
+    chosen = torch.from_numpy(np.argsort(values.numpy(), kind="stable")[:wanted].copy())
+    offset = 0
+    for weight, live, connections in zip(members, lives, indices):
+        mine = chosen[(chosen >= offset) & (chosen < offset + len(connections))] - offset
+        weight.switch_off(live, connections[mine])
+        offset += len(connections)
+    return wanted
+
+
+def _units_by_layer(members, lives, unit, saliencies=None):
+    """units.ts unitsByLayer: per layer (in the order of its first weight) its weights (with their lives and each entry's
+    unit), each unit's saliency summed over its live entries (float64, entry after entry in row-major order, as the
+    runtime adds them), and whether a unit is live (one of its entries is)."""
+    layers = {}
+    for k, (weight, live) in enumerate(zip(members, lives)):
+        count, of, order = weight.units(unit)
+        layer = layers.setdefault(weight.layer, {"weights": [], "sums": np.zeros(count), "live": np.zeros(count, dtype=bool)})
+        layer["weights"].append((weight, live, of))
+        alive = order[live.numpy()[order]]
+        layer["live"][of[alive]] = True
+        if saliencies is not None:
+            np.add.at(layer["sums"], of[alive], saliencies[k].numpy()[alive])
+    return list(layers.values())
+
+
+def _unit_counts(layers):
+    """units.ts unitCounts: live and total units."""
+    return sum(int(layer["live"].sum()) for layer in layers), sum(len(layer["live"]) for layer in layers)
+
+
+def _prune_units(layers, amount):
+    """units.ts pruneUnits: the lowest summed saliencies among live units, ties to the earlier layer then the lower
+    unit; every entry of a chosen unit is switched off. Returns how many live entries that was."""
+    owners = [(k, u) for k, layer in enumerate(layers) for u in np.nonzero(layer["live"])[0].tolist()]
+    candidates = np.array([layers[k]["sums"][u] for k, u in owners], dtype=np.float64)
+    wanted = _wanted(amount, *_unit_counts(layers))
+    chosen = np.argsort(candidates, kind="stable")[: max(0, wanted)]
+    dropped = [set() for _ in layers]
+    for c in chosen.tolist():
+        dropped[owners[c][0]].add(owners[c][1])
+    pruned = 0
+    for layer, units in zip(layers, dropped):
+        for weight, live, of in layer["weights"] if units else []:
+            off = torch.from_numpy(np.isin(of, np.array(sorted(units), dtype=np.int64))) & live
+            connections = torch.nonzero(off).reshape(-1)
+            weight.switch_off(live, connections)
+            pruned += len(connections)
     return pruned
 
 
@@ -282,11 +439,8 @@ class Pruning:
         for s in self.schedules:
             if s.get("saliency", "magnitude") not in DATA_FREE_SALIENCIES:
                 return f"network {self.model.NAME}: pruning by {s['saliency']!r} is not carried out here; use one of {DATA_FREE_SALIENCIES}"
-            if s.get("unit", "weight") != "weight":
-                return (f"network {self.model.NAME}: the {s['kind']} schedule prunes whole units (unit={s['unit']}), "
-                        "which only the TypeScript runtime does so far; leave its unit out")
-            if s.get("saliency") == "synflow" and any(self.model.spec.get(k) for k in ("features", "cells", "recurrent")):
-                return (f"network {self.model.NAME}: the {s['kind']} schedule's synflow flows through conv or recurrent layers, "
+            if s.get("saliency") == "synflow" and any(self.model.spec.get(k) for k in ("features", "cells")):
+                return (f"network {self.model.NAME}: the {s['kind']} schedule's synflow flows through conv layers, "
                         "which only the TypeScript runtime computes so far; take saliency=magnitude, random or normalizedMagnitude")
             known = {w.name for w in prunable_weights(self.model)}
             unknown = [name for name in s.get("blocks") or [] if name not in known]
@@ -307,21 +461,23 @@ class Pruning:
         if any(_rewind_point(s) == "init" for s in self.schedules):
             self._snapshot("init")
 
-    def _scope(self, s):
-        """The schedule's weights by name: its blocks, or every prunable weight (schedule.ts scope)."""
-        return list(s["blocks"]) if s.get("blocks") is not None else [w.name for w in prunable_weights(self.model)]
-
-    def _weights(self, s):
-        scope = set(self._scope(s))
-        return [w for w in prunable_weights(self.model) if w.name in scope]
-
     def _below_target(self, s, target):
-        """schedule.ts belowTarget: whether an entry must go for the scope (under layer scope, some layer) to reach target."""
-        groups = _ranking_groups(self._weights(s), s.get("scope", "global"))
-        return any(_to_sparsity(sum(int(w.live().sum()) for w in g), sum(w.size for w in g), target, None) > 0 for g in groups)
+        """schedule.ts belowTarget: whether an entry (or unit) must go for the scope (under layer scope, some layer) to
+        reach target; a schedule's scope left out is every prunable weight its unit fits."""
+        unit = s.get("unit", "weight")
+        for group in _ranking_groups(unit_scope(self.model, s.get("blocks"), unit), s.get("scope", "global")):
+            lives = [w.live() for w in group]
+            if unit == "weight":
+                live, total = sum(int(live.sum()) for live in lives), sum(w.size for w in group)
+            else:
+                live, total = _unit_counts(_units_by_layer(group, lives, unit))
+            if _to_sparsity(live, total, target, None) > 0:
+                return True
+        return False
 
     def _run(self, s, amount):
-        return prune(self.model, self._scope(s), amount, s.get("saliency", "magnitude"), s.get("scope", "global"), s.get("seed", 0))
+        saliency, scope, seed = s.get("saliency", "magnitude"), s.get("scope", "global"), s.get("seed", 0)
+        return prune(self.model, s.get("blocks"), amount, saliency, scope, seed, s.get("unit", "weight"))
 
     def _prune_to(self, s, target):
         if self._below_target(s, target):

@@ -46,6 +46,10 @@ class MaskedRecurrentLayer(nn.Module):
         self.bias = nn.Parameter(torch.zeros(width))
         self.register_buffer("input_mask", torch.ones(inputs, width, dtype=torch.bool))
         self.register_buffer("hidden_mask", torch.ones(hidden, width, dtype=torch.bool))
+        # Zero tensors added to W * M while RigL asks for the gradient of every entry, masked ones too.
+        self.input_probe = self.hidden_probe = None
+        # LearnedMasks where the spec's learnable masks name the input or hidden weight (attach_learned_masks).
+        self.input_learned = self.hidden_learned = None
 
     @torch.no_grad()
     def initialise(self, seed, index, masks):
@@ -88,7 +92,9 @@ class MaskedRecurrentLayer(nn.Module):
         """Every step's hidden state and the state after the last step. With real ([batch, steps, 1], 1 for a real step,
         0 for padding) a padding step keeps the state and outputs zeros, as forward.ts holdOnPadding."""
         batch, steps, inputs = x.shape
-        w, u = self.input_weight * self.input_mask, self.hidden_weight * self.hidden_mask
+        w, u = self.input_weight * self.effective_mask("input"), self.hidden_weight * self.effective_mask("hidden")
+        if self.input_probe is not None:
+            w, u = w + self.input_probe, u + self.hidden_probe
         products = (x.reshape(batch * steps, inputs) @ w + self.bias).reshape(batch, steps, -1)
         h = x.new_zeros(batch, self.hidden_size)
         c = h if self.kind == "lstm" else None
@@ -106,16 +112,28 @@ class MaskedRecurrentLayer(nn.Module):
             outputs.append(h * flag)
         return torch.stack(outputs, 1), h
 
+    def effective_mask(self, which):
+        """The input or hidden weight's static mask, times the hardened keep probability where it learns."""
+        mask, learned = getattr(self, f"{which}_mask"), getattr(self, f"{which}_learned")
+        return mask if learned is None else mask * learned.hard()
+
     @torch.no_grad()
     def apply_masks(self):
-        self.input_weight.mul_(self.input_mask)
-        self.hidden_weight.mul_(self.hidden_mask)
+        """Masked weights become 0, but where the mask learns (Network.apply_masks says why)."""
+        for which in ("input", "hidden"):
+            if getattr(self, f"{which}_learned") is None:
+                getattr(self, f"{which}_weight").mul_(getattr(self, f"{which}_mask"))
 
-    def run_entries(self):
-        """(parameters, masks) as the run folder names them (store.ts recurrentParameters, recurrentBlocks)."""
+    def run_entries(self, stored=False):
+        """(parameters, masks) as the run folder names them (store.ts recurrentParameters, recurrentBlocks); the masks
+        those computed with (learned included), or with stored=True the static buffers loading fills."""
         parameters = [(f"{self.name}.inputWeight", self.input_weight), (f"{self.name}.hiddenWeight", self.hidden_weight)]
         parameters.append((f"{self.name}.bias", self.bias))
-        return parameters, [(f"{self.name}.input.mask", self.input_mask), (f"{self.name}.hidden.mask", self.hidden_mask)]
+        masks = [(f"{self.name}.{which}.mask", getattr(self, f"{which}_mask")) for which in ("input", "hidden")]
+        if not stored:
+            with torch.no_grad():
+                masks = [(name, self.effective_mask(which) > 0) for (name, _), which in zip(masks, ("input", "hidden"))]
+        return parameters, masks
 
 
 class Recurrent(nn.Module):
@@ -152,10 +170,10 @@ class Recurrent(nn.Module):
             x, final = layer(x, real)
         return x.flatten(1) if self.spec["output"] == "all" else final
 
-    def run_entries(self):
+    def run_entries(self, stored=False):
         parameters, masks = [], []
         for layer in self.layers:
-            layer_parameters, layer_masks = layer.run_entries()
+            layer_parameters, layer_masks = layer.run_entries(stored)
             parameters, masks = parameters + layer_parameters, masks + layer_masks
         return parameters, masks
 `;

@@ -152,15 +152,6 @@ def _check_arguments(parser, args):
         parser.error("--restore-best goes with --early-stopping P")
 
 
-def learnable_unsupported(model):
-    """Why the spec's learnable masks cannot be carried out here, or None: the runtime's also reach conv and recurrent weights."""
-    dense = {b["name"] for b in model.spec["blocks"]}
-    beyond = [name for name in (model.spec.get("learnable") or {}).get("blocks", []) if name not in dense]
-    if not beyond:
-        return None
-    return f"network {model.NAME}: mask learnable reaches '{beyond[0]}', which only the TypeScript runtime learns so far; name the dense layers in its layers=[...]"
-
-
 def _starting_model(parser, args):
     if args.run is not None:
         return from_run(args.run)
@@ -251,10 +242,6 @@ def _start(argv):
     if pruning.unsupported() is not None:
         parser.error(pruning.unsupported())
     growth = Growth(model, model.spec["growth"]) if model.spec.get("growth") else None
-    if growth is not None and growth.unsupported() is not None:
-        parser.error(growth.unsupported())
-    if learnable_unsupported(model) is not None:
-        parser.error(learnable_unsupported(model))
     if args.run is None:
         # What createNetwork does right after drawing: SET/RigL's sparse start, then pruning of epoch 0.
         if growth is not None:

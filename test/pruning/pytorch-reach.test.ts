@@ -1,7 +1,7 @@
 /**
  * The PyTorch target's schedules prune every prunable weight, entry by entry
- * (test/pytorch/pruning.test.ts compares the masks with the runtime's); its
- * trainer refuses (names) a schedule that prunes by unit or takes synflow
+ * or by unit (test/pytorch/pruning.test.ts compares the masks with the
+ * runtime's); its trainer refuses (names) a schedule that takes synflow
  * through convs or recurrent layers, rather than pruning something other than
  * what the runtime prunes.
  */
@@ -29,7 +29,7 @@ const SOURCE = [
 
 describe("the PyTorch target's schedules over conv and recurrent weights", () => {
   it.skipIf(!hasTorch)(
-    "run over conv, recurrent and dense weights, and refuse by name a unit or a synflow through convs",
+    "run over conv, recurrent and dense weights, by unit too, and refuse by name a synflow through convs",
     async () => {
       const { plans, diagnostics } = analyze(SOURCE);
       expect(diagnostics.filter((d) => d.severity === "error")).toEqual([]);
@@ -46,8 +46,8 @@ describe("the PyTorch target's schedules over conv and recurrent weights", () =>
           "ConvDense None",
           "LstmAll None",
           "LstmDense None",
-          "ConvSynflow network ConvSynflow: the oneShot schedule's synflow flows through conv or recurrent layers, which only the TypeScript runtime computes so far; take saliency=magnitude, random or normalizedMagnitude",
-          "DenseNeurons network DenseNeurons: the oneShot schedule prunes whole units (unit=neuron), which only the TypeScript runtime does so far; leave its unit out",
+          "ConvSynflow network ConvSynflow: the oneShot schedule's synflow flows through conv layers, which only the TypeScript runtime computes so far; take saliency=magnitude, random or normalizedMagnitude",
+          "DenseNeurons None",
         ]);
       } finally {
         await rm(dir, { recursive: true, force: true });

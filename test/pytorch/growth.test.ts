@@ -17,6 +17,8 @@ import { compileExample, effectiveDifference, fixedBatch, maskChanges, hasTorch,
 
 const SOURCES: readonly { readonly file: string; readonly steps: number }[] = [
   { file: "test/pytorch/fixtures/growth.ds", steps: 12 },
+  // Convs of a feature stack, of cells and a head, recurrent input and hidden weights, beside dense blocks.
+  { file: "test/pytorch/fixtures/growth_weights.ds", steps: 12 },
   // Updates every 100 steps there.
   { file: "examples/growing.ds", steps: 300 },
 ];

@@ -4,7 +4,9 @@
  * of training (epochs, steps), every schedule of test/pytorch/fixtures/
  * schedules.ds, of fixtures/prune_weights.ds (convs of a stem, of cells
  * and a head, recurrent layers' input and hidden weights, beside dense
- * blocks; once with every weight rounded to tenths, so ties decide) and of
+ * blocks; once with every weight rounded to tenths, so ties decide), of
+ * fixtures/prune_units.ds (whole kernels, channels, dense and recurrent
+ * neurons, the same three ways) and of
  * examples/pruning.ds leaves the same masks, entry for entry, after every epoch. Schedules that rewind, and synflow's
  * saliencies, depend on how the weights moved: their networks
  * (fixtures/rewind.ds, pruning.ds's Ticket) take one SGD step on a fixed
@@ -45,6 +47,13 @@ const SOURCES: readonly Source[] = [
   { file: "test/pytorch/fixtures/prune_weights.ds", skip: [], steps: 3, train: false },
   { file: "test/pytorch/fixtures/prune_weights.ds", skip: [], steps: 3, train: true },
   { file: "test/pytorch/fixtures/prune_weights.ds", skip: [], steps: 3, train: false, ties: true },
+  // Whole kernels, channels and neurons (units.ts): summed saliencies, ties to the earlier layer then the lower unit.
+  { file: "test/pytorch/fixtures/prune_units.ds", skip: [], steps: 3, train: false },
+  { file: "test/pytorch/fixtures/prune_units.ds", skip: [], steps: 3, train: true },
+  { file: "test/pytorch/fixtures/prune_units.ds", skip: [], steps: 3, train: false, ties: true },
+  // Synflow through recurrent layers (linearised), on into the dense blocks.
+  { file: "test/pytorch/fixtures/synflow_recurrent.ds", skip: [], steps: 3, train: false },
+  { file: "test/pytorch/fixtures/synflow_recurrent.ds", skip: [], steps: 3, train: true },
 ];
 const TRAIN_RATE = 0.05;
 const BATCH = 32;

@@ -1,7 +1,9 @@
 /**
- * The PyTorch target's growth and learnable masks act on dense blocks only:
- * its trainer refuses (names) a grow or learnable line that reaches a conv or
- * recurrent weight rather than doing something other than what the runtime does.
+ * The PyTorch target's growth reaches what the runtime's does: every conv,
+ * recurrent and dense weight, or those a grow line names
+ * (test/pytorch/growth.test.ts compares its choices with the runtime's);
+ * its learnable masks reach conv weights too (a LearnedMask on the conv),
+ * and only the weights the line names.
  */
 import { spawnSync } from "node:child_process";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
@@ -26,27 +28,26 @@ const SOURCE = [
   network("LearnDense", CONV, "mask learnable(layers=[dense1])"),
 ].join("");
 
-describe("the PyTorch target's growth over conv and recurrent weights", () => {
+describe("the PyTorch target's growth and learnable masks over conv and recurrent weights", () => {
   it.skipIf(!hasTorch)(
-    "is refused by name where it reaches a conv or recurrent weight, and runs over the dense layers",
+    "grows every weight or the named ones, and learns the masks of the convs a learnable line reaches",
     async () => {
       const { plans, diagnostics } = analyze(SOURCE);
       expect(diagnostics.filter((d) => d.severity === "error")).toEqual([]);
       const dir = await mkdtemp(join(tmpdir(), "grow-reach-"));
       try {
         await writeFile(join(dir, "nets.py"), emitPytorch(plans!, { sourceName: "nets.ds" }));
-        const script = `import nets\nfor name in ${JSON.stringify(NAMES)}:\n    m = getattr(nets, name)()\n    print(name, nets.Growth(m, m.spec['growth']).unsupported())\nfor name in ['LearnConv', 'LearnDense']:\n    print(name, nets.learnable_unsupported(getattr(nets, name)()))\n`;
+        const script = `import nets\nfor name in ${JSON.stringify(NAMES)}:\n    m = getattr(nets, name)()\n    print(name, [w.name for w in nets.Growth(m, m.spec['growth'])._scope()])\nfor name in ['LearnConv', 'LearnDense']:\n    print(name, [w.name for w in nets.prunable_weights(getattr(nets, name)()) if w.kind != 'dense' and w.learned() is not None])\n`;
         const run = spawnSync(PYTHON, ["-c", script], { cwd: dir, encoding: "utf8", timeout: 120_000 });
         expect(run.stderr).not.toContain("Error");
-        const tail = "which only the TypeScript runtime grows so far; name the dense layers in its layers=[...]";
         expect(run.stdout.trim().split("\n")).toEqual([
-          `ConvAll network ConvAll: grow reaches the conv weights (its layers=[...] is left out), ${tail}`,
-          `ConvNamed network ConvNamed: grow reaches 'conv1', ${tail}`,
-          "ConvDense None",
-          `LstmAll network LstmAll: grow reaches the recurrent weights (its layers=[...] is left out), ${tail}`,
-          "LstmDense None",
-          "LearnConv network LearnConv: mask learnable reaches 'conv1', which only the TypeScript runtime learns so far; name the dense layers in its layers=[...]",
-          "LearnDense None",
+          "ConvAll ['conv1', 'features->dense1', 'dense1->output']",
+          "ConvNamed ['conv1']",
+          "ConvDense ['features->dense1', 'dense1->output']",
+          "LstmAll ['lstm1.input', 'lstm1.hidden', 'recurrent->dense1', 'dense1->output']",
+          "LstmDense ['recurrent->dense1']",
+          "LearnConv ['conv1']",
+          "LearnDense []",
         ]);
       } finally {
         await rm(dir, { recursive: true, force: true });

@@ -439,6 +439,9 @@ class Pruning:
         for s in self.schedules:
             if s.get("saliency", "magnitude") not in DATA_FREE_SALIENCIES:
                 return f"network {self.model.NAME}: pruning by {s['saliency']!r} is not carried out here; use one of {DATA_FREE_SALIENCIES}"
+            if s.get("unit", "weight") not in UNIT_FITS:
+                return (f"network {self.model.NAME}: the {s['kind']} schedule prunes by unit={s['unit']}, which only the TypeScript "
+                        f"runtime does so far; take unit={', '.join(UNIT_FITS)}")
             if s.get("saliency") == "synflow" and any(self.model.spec.get(k) for k in ("features", "cells")):
                 return (f"network {self.model.NAME}: the {s['kind']} schedule's synflow flows through conv layers, "
                         "which only the TypeScript runtime computes so far; take saliency=magnitude, random or normalizedMagnitude")

@@ -25,11 +25,12 @@ const SOURCE = [
   network("LstmDense", LSTM, "prune gradual(final=0.5, start=1, end=4, every=1, layers=[dense1])"),
   network("ConvSynflow", CONV, "prune one_shot(percent=10, epoch=1, saliency=synflow, layers=[dense1, output])"),
   network("DenseNeurons", "input 6\n  dense 5", "prune one_shot(percent=10, epoch=1, unit=neuron)"),
+  network("LstmGates", LSTM, "prune one_shot(percent=25, epoch=1, unit=gate)"),
 ].join("");
 
 describe("the PyTorch target's schedules over conv and recurrent weights", () => {
   it.skipIf(!hasTorch)(
-    "run over conv, recurrent and dense weights, by unit too, and refuse by name a synflow through convs",
+    "run over conv, recurrent and dense weights, by unit too, and refuse by name a synflow through convs and the order-2 units",
     async () => {
       const { plans, diagnostics } = analyze(SOURCE);
       expect(diagnostics.filter((d) => d.severity === "error")).toEqual([]);
@@ -37,7 +38,7 @@ describe("the PyTorch target's schedules over conv and recurrent weights", () =>
       try {
         await writeFile(join(dir, "nets.py"), emitPytorch(plans!, { sourceName: "nets.ds" }));
         const script =
-          "import nets\nfor name in ['ConvAll', 'ConvNamed', 'ConvDense', 'LstmAll', 'LstmDense', 'ConvSynflow', 'DenseNeurons']:\n    m = getattr(nets, name)()\n    print(name, nets.Pruning(m, m.spec.get('pruning', [])).unsupported())\n";
+          "import nets\nfor name in ['ConvAll', 'ConvNamed', 'ConvDense', 'LstmAll', 'LstmDense', 'ConvSynflow', 'DenseNeurons', 'LstmGates']:\n    m = getattr(nets, name)()\n    print(name, nets.Pruning(m, m.spec.get('pruning', [])).unsupported())\n";
         const run = spawnSync(PYTHON, ["-c", script], { cwd: dir, encoding: "utf8", timeout: 120_000 });
         expect(run.stderr).not.toContain("Error");
         expect(run.stdout.trim().split("\n")).toEqual([
@@ -48,6 +49,7 @@ describe("the PyTorch target's schedules over conv and recurrent weights", () =>
           "LstmDense None",
           "ConvSynflow network ConvSynflow: the oneShot schedule's synflow flows through conv layers, which only the TypeScript runtime computes so far; take saliency=magnitude, random or normalizedMagnitude",
           "DenseNeurons None",
+          "LstmGates network LstmGates: the oneShot schedule prunes by unit=gate, which only the TypeScript runtime does so far; take unit=weight, kernel, channel, neuron",
         ]);
       } finally {
         await rm(dir, { recursive: true, force: true });

@@ -4,10 +4,13 @@
  * a comment renders the same.
  */
 
+/** Where text was written (`span`, a selection's `spans`, a `unitSpan`): never part of what a value is. */
+const isSpanKey = (key: string): boolean => key === "span" || key === "spans" || key.endsWith("Span");
+
 /** `random(density=0.5, seed=3, layers=[dense1])` for `{ kind: "random", density: 0.5, seed: 3, layers: { names: ["dense1"] } }`. */
 export function callText(head: string, fields: Readonly<Record<string, unknown>>): string {
   const parts = Object.entries(fields)
-    .filter(([key, value]) => key !== "span" && value !== undefined && !isEmptySelection(value))
+    .filter(([key, value]) => !isSpanKey(key) && value !== undefined && !isEmptySelection(value))
     .map(([key, value]) => `${key}=${valueText(value)}`);
   return `${head}(${parts.join(", ")})`;
 }
@@ -25,9 +28,9 @@ export function valueText(value: unknown): string {
   return callText(typeof kind === "string" ? kind : "", rest);
 }
 
-/** A `layers=[…]` selection: its names and the span they were written at. */
+/** A `layers=[…]` selection: its names and the spans they were written at. */
 function isSelection(record: Record<string, unknown>): record is { names: readonly string[] } {
-  return Array.isArray(record.names) && Object.keys(record).every((key) => key === "names" || key === "span");
+  return Array.isArray(record.names) && Object.keys(record).every((key) => key === "names" || isSpanKey(key));
 }
 
 /** An empty selection means every block: leaving it out reads as the .ds file does. */

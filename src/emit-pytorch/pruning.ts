@@ -224,6 +224,67 @@ def _recurrent_flow(model):
     return front, absolute
 
 
+def _max_pool_flow(x, layer, pad):
+    """max pooling as TensorFlow.js's maxPool gradient routes it (an all-ones input ties every window): to each window's
+    first entry, row-major, that holds its maximum, never a padded one; the pooled value is that entry, and the gradient
+    goes to it alone. Chosen here rather than left to max_pool2d's backward, whose choice among ties is its own."""
+    (kh, kw), stride = layer["size"], tuple(layer["stride"])
+    padded = nn.functional.pad(x, pad, value=-math.inf)
+    channels, rows, cols = padded.shape[1], (padded.shape[2] - kh) // stride[0] + 1, (padded.shape[3] - kw) // stride[1] + 1
+    windows = nn.functional.unfold(padded, (kh, kw), stride=stride).reshape(channels, kh * kw, rows * cols)
+    with torch.no_grad():
+        top = windows.max(1, keepdim=True).values
+        first = (windows == top).to(torch.int64).argmax(1, keepdim=True)
+    return windows.gather(1, first).reshape(1, channels, rows, cols)
+
+
+def _stack_flow(stack, x, absolute):
+    """synflow.ts convFront over one Features stack: each conv's |W| under its mask without bias (its |W| kept in
+    absolute by name for the gradient), batch norm as |gain| over identity statistics (variance 1 - eps, as float32),
+    pooling as the network has it, no activation."""
+    for layer, module in zip(stack.specs, stack.layers):
+        if isinstance(module, MaskedConv):
+            weight = (module.weight.detach().abs() * module.current_mask()).requires_grad_(True)
+            absolute[layer["name"]] = weight
+            x = nn.functional.conv2d(nn.functional.pad(x, module.pad), weight, None, tuple(layer["stride"]), 0, tuple(layer["dilation"]))
+        elif isinstance(module, BatchNorm):
+            variance = torch.full_like(module.gain, 1 - module.epsilon) + module.epsilon
+            x = x * (module.gain.detach().abs() * torch.rsqrt(variance))[:, None, None]
+        elif layer["kind"] == "maxPool":
+            x = _max_pool_flow(x, layer, module.pad)
+        else:
+            x = module(x)
+    return x
+
+
+def _conv_flow(model):
+    """synflow.ts convFront: one all-ones input through the stem and the cells (inputs concatenated along channels,
+    zero-padded bottom and right, the head over the sinks) linearised by _stack_flow; returns the layer-0 values
+    (flattened as the network flattens its maps) and the |W| tensors by conv name."""
+    absolute = {}
+    x = torch.ones(1, *model.spec["inputShape"])
+    if model.features is not None:
+        x = _stack_flow(model.features, x, absolute)
+    if model.cells is not None:
+        vertices, made = model.spec["cells"]["vertices"], {}
+        for cell in vertices:
+            reads = concat_padded([made[u] for u in cell["inputs"]]) if cell["inputs"] else x
+            made[cell["vertex"]] = _stack_flow(model.cells[f"cell{cell['vertex']}"], reads, absolute)
+        read = {u for cell in vertices for u in cell["inputs"]}
+        x = _stack_flow(model.cells["head"], concat_padded([made[c["vertex"]] for c in vertices if c["vertex"] not in read]), absolute)
+    return x.flatten(1), absolute
+
+
+def _front_flow(model):
+    """The |θ| network's layer-0 values and the |W| tensors in front of the dense blocks (recurrent stack, or feature
+    layers and cells), by weight name."""
+    if model.recurrent is not None:
+        return _recurrent_flow(model)
+    if model.features is not None or model.cells is not None:
+        return _conv_flow(model)
+    return torch.ones(1, model.spec["layers"][0]["size"]), {}
+
+
 def _synflow_saliencies(model):
     """saliency.ts synflow: |w dR/dw| with R the output sum of the all-ones input through every block's masked |W| (no
     biases, no nonlinearity), layer by layer as the runtime computes it: float32 products, float64 |w g|; a recurrent
@@ -236,7 +297,7 @@ def _synflow_saliencies(model):
             values[torch.tensor(block.entries(), dtype=torch.int64)] = block.weights().float().abs() * block.live()
         absolute.append(values.reshape(block.rows, block.cols).requires_grad_(True))
     sources = [b["source"] for b in model.spec["blocks"]]
-    front, recurrent = _recurrent_flow(model) if model.recurrent is not None else (torch.ones(1, layers[0]["size"]), {})
+    front, recurrent = _front_flow(model)
     activations = [front]
     for target in range(1, len(layers)):
         total = torch.zeros(1, layers[target]["size"])
@@ -248,7 +309,7 @@ def _synflow_saliencies(model):
     saliencies = {}
     for weight in prunable_weights(model):
         if weight.name in recurrent:
-            gradient = recurrent[weight.name].grad.reshape(-1).double()
+            gradient = weight.runtime_view(recurrent[weight.name].grad).reshape(-1).double()
             saliencies[weight.name] = (weight.weights() * gradient).abs()
     for block, a in zip(blocks, absolute):
         entries = torch.tensor(block.entries(), dtype=torch.int64)
@@ -314,9 +375,6 @@ def prune(model, blocks, amount, saliency="magnitude", scope="global", seed=0, u
     if saliency not in DATA_FREE_SALIENCIES:
         raise ValueError(f"network {model.NAME}: saliency {saliency!r} is not carried out here; use one of {DATA_FREE_SALIENCIES}")
     in_scope = unit_scope(model, blocks, unit)
-    beyond = next((w for w in in_scope if w.kind == "conv"), None)
-    if saliency == "synflow" and beyond is not None:
-        raise ValueError(f"network {model.NAME}: saliency 'synflow' reaches dense blocks and recurrent weights only, not conv {beyond.name!r}")
     draws = _random_saliencies(model, seed) if saliency == "random" else _synflow_saliencies(model) if saliency == "synflow" else None
     pruned = 0
     for members in _ranking_groups(in_scope, scope):
@@ -442,9 +500,6 @@ class Pruning:
             if s.get("unit", "weight") not in UNIT_FITS:
                 return (f"network {self.model.NAME}: the {s['kind']} schedule prunes by unit={s['unit']}, which only the TypeScript "
                         f"runtime does so far; take unit={', '.join(UNIT_FITS)}")
-            if s.get("saliency") == "synflow" and any(self.model.spec.get(k) for k in ("features", "cells")):
-                return (f"network {self.model.NAME}: the {s['kind']} schedule's synflow flows through conv layers, "
-                        "which only the TypeScript runtime computes so far; take saliency=magnitude, random or normalizedMagnitude")
             known = {w.name for w in prunable_weights(self.model)}
             unknown = [name for name in s.get("blocks") or [] if name not in known]
             if unknown:

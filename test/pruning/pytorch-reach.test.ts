@@ -1,9 +1,9 @@
 /**
  * The PyTorch target's schedules prune every prunable weight, entry by entry
  * or by unit (test/pytorch/pruning.test.ts compares the masks with the
- * runtime's); its trainer refuses (names) a schedule that takes synflow
- * through convs or recurrent layers, rather than pruning something other than
- * what the runtime prunes.
+ * runtime's), synflow through convs and recurrent layers included; its
+ * trainer refuses (names) a schedule by the order-2 units (gate, layer),
+ * rather than pruning something other than what the runtime prunes.
  */
 import { spawnSync } from "node:child_process";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
@@ -30,7 +30,7 @@ const SOURCE = [
 
 describe("the PyTorch target's schedules over conv and recurrent weights", () => {
   it.skipIf(!hasTorch)(
-    "run over conv, recurrent and dense weights, by unit too, and refuse by name a synflow through convs and the order-2 units",
+    "run over conv, recurrent and dense weights, by unit too, synflow through convs too, and refuse by name the order-2 units",
     async () => {
       const { plans, diagnostics } = analyze(SOURCE);
       expect(diagnostics.filter((d) => d.severity === "error")).toEqual([]);
@@ -47,7 +47,7 @@ describe("the PyTorch target's schedules over conv and recurrent weights", () =>
           "ConvDense None",
           "LstmAll None",
           "LstmDense None",
-          "ConvSynflow network ConvSynflow: the oneShot schedule's synflow flows through conv layers, which only the TypeScript runtime computes so far; take saliency=magnitude, random or normalizedMagnitude",
+          "ConvSynflow None",
           "DenseNeurons None",
           "LstmGates network LstmGates: the oneShot schedule prunes by unit=gate, which only the TypeScript runtime does so far; take unit=weight, kernel, channel, neuron",
         ]);

@@ -69,6 +69,9 @@ describe.skipIf(!hasTorchrun)("torchrun --nproc_per_node 2 THIS.py train (DDP, g
     { optimizer: "sgd", file: "test/pytorch/fixtures/growth_weights.ds", network: "LstmRigL" },
     // Synflow through a recurrent stack (linearised), every process taking the first's masks.
     { optimizer: "adam", file: "test/pytorch/fixtures/synflow_recurrent.ds", network: "LstmSynflow" },
+    // Synflow through convs, batch norm, max pooling and cells.
+    { optimizer: "adam", file: "test/pytorch/fixtures/synflow_conv.ds", network: "ConvMaxSynflow" },
+    { optimizer: "sgd", file: "test/pytorch/fixtures/synflow_conv.ds", network: "CellSynflow" },
     // Learnable masks over convs and recurrent weights: their logits are parameters DDP averages like the others.
     { optimizer: "adam", file: "test/pytorch/fixtures/learnable_weights.ds", network: "LearnedConvs" },
     { optimizer: "sgd", file: "test/pytorch/fixtures/learnable_weights.ds", network: "LearnedLstm" },

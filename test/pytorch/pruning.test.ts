@@ -54,6 +54,10 @@ const SOURCES: readonly Source[] = [
   // Synflow through recurrent layers (linearised), on into the dense blocks.
   { file: "test/pytorch/fixtures/synflow_recurrent.ds", skip: [], steps: 3, train: false },
   { file: "test/pytorch/fixtures/synflow_recurrent.ds", skip: [], steps: 3, train: true },
+  // Synflow through convs, batch norm, max and average pooling and cells, on into the dense blocks.
+  { file: "test/pytorch/fixtures/synflow_conv.ds", skip: [], steps: 3, train: false },
+  { file: "test/pytorch/fixtures/synflow_conv.ds", skip: [], steps: 3, train: true },
+  { file: "test/pytorch/fixtures/synflow_conv.ds", skip: [], steps: 3, train: false, ties: true },
 ];
 const TRAIN_RATE = 0.05;
 const BATCH = 32;

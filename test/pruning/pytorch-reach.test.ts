@@ -49,7 +49,7 @@ describe("the PyTorch target's schedules over conv and recurrent weights", () =>
           "LstmDense None",
           "ConvSynflow network ConvSynflow: the oneShot schedule's synflow flows through conv layers, which only the TypeScript runtime computes so far; take saliency=magnitude, random or normalizedMagnitude",
           "DenseNeurons None",
-          "LstmGates network LstmGates: the oneShot schedule prunes by unit=gate, which only the TypeScript runtime does so far; take unit=weight, kernel, channel, neuron",
+          "LstmGates None",
         ]);
       } finally {
         await rm(dir, { recursive: true, force: true });

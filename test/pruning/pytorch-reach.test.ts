@@ -30,7 +30,7 @@ const SOURCE = [
 
 describe("the PyTorch target's schedules over conv and recurrent weights", () => {
   it.skipIf(!hasTorch)(
-    "run over conv, recurrent and dense weights, by unit too, and refuse by name a synflow through convs and the order-2 units",
+    "run over conv, recurrent and dense weights, by unit (order-2 gates and layers too), and refuse by name a synflow through convs",
     async () => {
       const { plans, diagnostics } = analyze(SOURCE);
       expect(diagnostics.filter((d) => d.severity === "error")).toEqual([]);

@@ -12,7 +12,7 @@
  * conv's positions row-major HWIO (the runtime's layout, not PyTorch's
  * OIHW); with rewind, the surviving weights go back to the schedule's rewind
  * point. With a unit (runtime/pruning/units.ts: a conv's kernel or channel,
- * a dense or recurrent neuron) whole units go, ranked by their live entries'
+ * a dense or recurrent neuron, a recurrent gate, a whole layer) whole units go, ranked by their live entries'
  * summed saliency, and amounts count units. Under DDP every process computes the choice and then takes the
  * first process's masks (train.ts broadcasts them), so every process prunes
  * the same connections.
@@ -55,6 +55,8 @@ class _Block:
         """units.ts unitIndexer over the block's connections: how many units its layer has, each connection's unit (a
         neuron is its target), and the order of its entries (row-major, as the runtime sums a unit's saliencies)."""
         order = np.argsort(np.array(self.entries(), dtype=np.int64), kind="stable")
+        if unit == "layer":
+            return 1, np.zeros(self.count, dtype=np.int64), order
         return self.cols, np.array(self.columns(), dtype=np.int64), order
 
     def set_live(self, live, grown=None):
@@ -125,8 +127,13 @@ class _Tensor:
 
     def units(self, unit):
         """units.ts unitIndexer: how many units the layer has and each entry's (kernel: input channel x output channel of
-        the HWIO entry; channel, neuron: the last axis modulo the neurons, a recurrent weight's gates side by side)."""
+        the HWIO entry; channel, neuron: the last axis modulo the neurons, a recurrent weight's gates side by side; gate:
+        the block of neurons columns the entry's column falls in; layer: one unit, the whole weight)."""
         entries, columns = np.arange(self.size, dtype=np.int64), self.neurons
+        if unit == "layer":
+            return 1, np.zeros(self.size, dtype=np.int64), entries
+        if unit == "gate":
+            return self.cols // columns, entries % self.cols // columns, entries
         if unit == "kernel":
             inputs = self.shape[2]
             return inputs * columns, (entries // columns % inputs) * columns + entries % columns, entries
@@ -337,7 +344,14 @@ def _saliency(weight, live, kind, draws):
     return w.abs() * (1 / sigma)
 
 
-UNIT_FITS = {"weight": ("dense", "conv", "recurrent"), "kernel": ("conv",), "channel": ("conv",), "neuron": ("dense", "recurrent")}
+UNIT_FITS = {
+    "weight": ("dense", "conv", "recurrent"),
+    "kernel": ("conv",),
+    "channel": ("conv",),
+    "neuron": ("dense", "recurrent"),
+    "gate": ("recurrent",),
+    "layer": ("dense", "conv", "recurrent"),
+}
 
 
 def unit_scope(model, names, unit):
@@ -360,7 +374,7 @@ def unit_scope(model, names, unit):
 
 
 def prune(model, blocks, amount, saliency="magnitude", scope="global", seed=0, unit="weight"):
-    """prune.ts: switches off the lowest-saliency live entries (or with unit kernel, channel or neuron, whole units, as
+    """prune.ts: switches off the lowest-saliency live entries (or with unit kernel, channel, neuron, gate or layer, whole units, as
     units.ts) of the named weights (dense blocks, convs, recurrent weights, as getMask names them; None: every one the
     unit fits); returns how many entries.
 
@@ -497,9 +511,6 @@ class Pruning:
         for s in self.schedules:
             if s.get("saliency", "magnitude") not in DATA_FREE_SALIENCIES:
                 return f"network {self.model.NAME}: pruning by {s['saliency']!r} is not carried out here; use one of {DATA_FREE_SALIENCIES}"
-            if s.get("unit", "weight") not in UNIT_FITS:
-                return (f"network {self.model.NAME}: the {s['kind']} schedule prunes by unit={s['unit']}, which only the TypeScript "
-                        f"runtime does so far; take unit={', '.join(UNIT_FITS)}")
             known = {w.name for w in prunable_weights(self.model)}
             unknown = [name for name in s.get("blocks") or [] if name not in known]
             if unknown:

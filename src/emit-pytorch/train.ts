@@ -119,8 +119,9 @@ def _arguments(argv):
     parser.add_argument("--l2", type=float, default=0.0, help="L2 penalty X * sum w^2 on the connections' weights, added to the loss")
     parser.add_argument("--clip-norm", type=float, help="rescale the gradients when their global norm exceeds X")
     parser.add_argument("--clip-value", type=float, help="clip every gradient entry to [-X, X]")
-    parser.add_argument("--early-stopping", type=int, metavar="P", help="stop after P epochs without a better held-out loss (needs --data)")
+    parser.add_argument("--early-stopping", type=int, metavar="P", help="stop after P epochs without a better held-out loss (needs --data or --validation-split)")
     parser.add_argument("--restore-best", action="store_true", help="with --early-stopping: keep the best epoch's weights")
+    parser.add_argument("--validation-split", type=float, metavar="F", help="validate on the last F of the training samples instead of the held-out part")
     args = parser.parse_args(argv)
     _check_arguments(parser, args)
     return parser, args
@@ -146,8 +147,10 @@ def _check_arguments(parser, args):
             parser.error(f"--lr-schedule must be constant, step:EVERY:FACTOR (e.g. step:10:0.5) or cosine[:MINIMUM], got {args.lr_schedule!r}")
     else:
         args.schedule = None
-    if args.early_stopping is not None and (args.early_stopping < 0 or args.data is None):
-        parser.error("--early-stopping P takes an integer >= 0 and --data DIR, whose test part is the held-out loss it watches")
+    if args.validation_split is not None and not 0 < args.validation_split < 1:
+        parser.error(f"--validation-split must be a fraction strictly between 0 and 1, got {args.validation_split}")
+    if args.early_stopping is not None and (args.early_stopping < 0 or (args.data is None and args.validation_split is None)):
+        parser.error("--early-stopping P takes an integer >= 0 and --data DIR (whose test part is the held-out loss it watches) or --validation-split F")
     if args.restore_best and args.early_stopping is None:
         parser.error("--restore-best goes with --early-stopping P")
 
@@ -249,7 +252,18 @@ def _start(argv):
         pruning.at_creation()
     shape = model.spec["inputShape"]
     parts = read_exported(args.data, shape) if args.data is not None else {"train": read_samples(args.x, args.y, shape)}
+    if args.validation_split is not None:
+        parts["train"], parts["validation"] = _split_off(parser, *parts["train"], args.validation_split)
     return args, world, device, model.to(device), pruning, growth, parts
+
+
+def _split_off(parser, x, y, fraction):
+    """data.ts splitOff (Keras's validation_split): the first floor(n * (1 - fraction)) samples train, the rest, in
+    their order, are held out; before any shuffle, so the same samples on every process and every epoch."""
+    kept = math.floor(len(y) * (1 - fraction))
+    if kept == 0 or kept == len(y):
+        parser.error(f"--validation-split {fraction} of {len(y)} samples leaves {'no sample to train on' if kept == 0 else 'no sample to validate on'}")
+    return (x[:kept], y[:kept]), (x[kept:], y[kept:])
 
 
 def train(argv):
@@ -257,7 +271,9 @@ def train(argv):
 
     The rate follows --lr-schedule and --warmup step by step; --l2,
     --weight-decay, --clip-norm and --clip-value act in each step as in
-    dsc train; --early-stopping watches the held-out loss after every epoch.
+    dsc train; --early-stopping watches the held-out loss after every epoch
+    (with --validation-split, the loss of the training samples' last part, as
+    fit's validationSplit; --data's test part is then still reported).
     Pruning schedules and SET/RigL updates act where fit's would (after
     steps and epochs), on every process from the same weights (RigL's
     gradients averaged over the processes), the first process's masks and
@@ -307,7 +323,11 @@ def train(argv):
         if "test" in parts and (rank == 0 or stopper is not None):
             held_out = evaluate(model, *(t.to(device) for t in parts["test"]))
             report.update(heldOutLoss=held_out["loss"], heldOutAccuracy=held_out["accuracy"])
-        stop = stopper is not None and stopper.update(model, epoch + 1, report["heldOutLoss"])
+        if "validation" in parts and (rank == 0 or stopper is not None):
+            validation = evaluate(model, *(t.to(device) for t in parts["validation"]))
+            report.update(validationLoss=validation["loss"], validationAccuracy=validation["accuracy"])
+        watched = report.get("validationLoss", report.get("heldOutLoss"))
+        stop = stopper is not None and stopper.update(model, epoch + 1, watched)
         if stop:
             report.update(stopped="earlyStopping", bestEpoch=stopper.best_epoch, restored=stopper.snapshot is not None)
         if rank == 0:

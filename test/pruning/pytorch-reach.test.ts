@@ -30,7 +30,7 @@ const SOURCE = [
 
 describe("the PyTorch target's schedules over conv and recurrent weights", () => {
   it.skipIf(!hasTorch)(
-    "run over conv, recurrent and dense weights, by unit too, synflow through convs too, and refuse by name the order-2 units",
+    "run over conv, recurrent and dense weights, by every unit (order-2 gates and layers too), synflow through convs too",
     async () => {
       const { plans, diagnostics } = analyze(SOURCE);
       expect(diagnostics.filter((d) => d.severity === "error")).toEqual([]);
@@ -49,7 +49,7 @@ describe("the PyTorch target's schedules over conv and recurrent weights", () =>
           "LstmDense None",
           "ConvSynflow None",
           "DenseNeurons None",
-          "LstmGates network LstmGates: the oneShot schedule prunes by unit=gate, which only the TypeScript runtime does so far; take unit=weight, kernel, channel, neuron",
+          "LstmGates None",
         ]);
       } finally {
         await rm(dir, { recursive: true, force: true });

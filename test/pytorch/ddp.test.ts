@@ -63,6 +63,9 @@ describe.skipIf(!hasTorchrun)("torchrun --nproc_per_node 2 THIS.py train (DDP, g
     // Whole channels, kernels and neurons (units.ts), of convs, dense and recurrent layers.
     { optimizer: "adam", file: "test/pytorch/fixtures/prune_units.ds", network: "ConvUnits" },
     { optimizer: "sgd", file: "test/pytorch/fixtures/prune_units.ds", network: "LstmUnits" },
+    // Whole gates of recurrent layers and whole layers (units.ts, order 2).
+    { optimizer: "sgd", file: "test/pytorch/fixtures/prune_gates_layers.ds", network: "LstmGates" },
+    { optimizer: "adam", file: "test/pytorch/fixtures/prune_gates_layers.ds", network: "ConvLayers" },
     // SET and RigL over convs (RigL's gradients of every entry all-reduced) and recurrent weights.
     { optimizer: "sgd", file: "test/pytorch/fixtures/growth_weights.ds", network: "ConvSet" },
     { optimizer: "adam", file: "test/pytorch/fixtures/growth_weights.ds", network: "CellRigL" },

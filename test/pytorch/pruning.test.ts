@@ -6,7 +6,8 @@
  * and a head, recurrent layers' input and hidden weights, beside dense
  * blocks; once with every weight rounded to tenths, so ties decide), of
  * fixtures/prune_units.ds (whole kernels, channels, dense and recurrent
- * neurons, the same three ways) and of
+ * neurons, the same three ways), of fixtures/prune_gates_layers.ds (whole
+ * recurrent gates and whole layers, the same three ways) and of
  * examples/pruning.ds leaves the same masks, entry for entry, after every epoch. Schedules that rewind, and synflow's
  * saliencies, depend on how the weights moved: their networks
  * (fixtures/rewind.ds, pruning.ds's Ticket) take one SGD step on a fixed
@@ -51,6 +52,10 @@ const SOURCES: readonly Source[] = [
   { file: "test/pytorch/fixtures/prune_units.ds", skip: [], steps: 3, train: false },
   { file: "test/pytorch/fixtures/prune_units.ds", skip: [], steps: 3, train: true },
   { file: "test/pytorch/fixtures/prune_units.ds", skip: [], steps: 3, train: false, ties: true },
+  // Whole gates of recurrent layers and whole layers (units.ts, order 2), the same three ways.
+  { file: "test/pytorch/fixtures/prune_gates_layers.ds", skip: [], steps: 3, train: false },
+  { file: "test/pytorch/fixtures/prune_gates_layers.ds", skip: [], steps: 3, train: true },
+  { file: "test/pytorch/fixtures/prune_gates_layers.ds", skip: [], steps: 3, train: false, ties: true },
   // Synflow through recurrent layers (linearised), on into the dense blocks.
   { file: "test/pytorch/fixtures/synflow_recurrent.ds", skip: [], steps: 3, train: false },
   { file: "test/pytorch/fixtures/synflow_recurrent.ds", skip: [], steps: 3, train: true },

@@ -3,33 +3,11 @@ import { prune, tf, type Model } from "../../runtime/index.js";
 import { loss } from "../../runtime/training/losses.js";
 import { prunableWeights, readWeights, weightVariable, type PrunableWeight } from "../../runtime/pruning/weights.js";
 import { buildModel } from "../support/models.js";
+import { rankedUnits, unitOfEntry } from "../support/unit-oracle.js";
 
 const recurrent = (kind: string): string => `network R { input [4, 3] recurrent ${kind}(hidden=[6, 5]) dense 4 output 3 }`;
 const CONV = "network C { input [2, 7, 7] features [conv(4, kernel=3), max_pool(2), conv(5, kernel=2, padding=same)] dense [6, 5] output 3 }";
 const DENSE = "network D { input 6 dense [7, 5] output 3 }";
-
-/** Brute force from the definitions: an entry's gate is its column's block of `hidden` columns; a layer is one unit. */
-function unitOfEntry(unit: "gate" | "layer", w: PrunableWeight, entry: number): number {
-  return unit === "layer" ? 0 : Math.floor((entry % w.shape[1]!) / w.neurons);
-}
-
-/** Every live unit as `${layer}#${unit}`, ranked as pruning ranks them: Σ|w| of its live entries, then layer order, then unit number. */
-function rankedUnits(model: Model, unit: "gate" | "layer", weights: readonly PrunableWeight[]): string[] {
-  const layers = [...new Set(weights.map((w) => w.layer))];
-  const sums = new Map<string, { s: number; layer: number; u: number }>();
-  for (const w of weights) {
-    const values = readWeights(model, w);
-    model.getMask(w.name).forEach((m, i) => {
-      if (m === 0) return;
-      const u = unitOfEntry(unit, w, i);
-      const key = `${w.layer}#${u}`;
-      const known = sums.get(key) ?? { s: 0, layer: layers.indexOf(w.layer), u };
-      known.s += Math.abs(values[i]!);
-      sums.set(key, known);
-    });
-  }
-  return [...sums].sort(([, a], [, b]) => a.s - b.s || a.layer - b.layer || a.u - b.u).map(([key]) => key);
-}
 
 /** The units with no live entry, sorted. */
 function deadUnits(model: Model, unit: "gate" | "layer", weights: readonly PrunableWeight[]): string[] {

@@ -2,39 +2,13 @@ import { describe, expect, it } from "vitest";
 import { prune, tf, type Model } from "../../runtime/index.js";
 import { prunableWeights, readWeights, weightVariable, type PrunableWeight } from "../../runtime/pruning/weights.js";
 import { buildModel } from "../support/models.js";
+import { rankedUnits, unitOfEntry } from "../support/unit-oracle.js";
 
 type Unit = "kernel" | "channel" | "neuron";
 
 const CONV = "network C { input [2, 7, 7] features [conv(4, kernel=3), max_pool(2), conv(5, kernel=2, padding=same)] dense 5 output 3 }";
 const DENSE = "network D { input 6 dense [7, 5] output 3 }";
 const recurrent = (kind: string): string => `network R { input [4, 3] recurrent ${kind}(hidden=[6, 5]) dense 4 output 3 }`;
-
-/** Brute force, straight from the definitions: the unit of entry (row-major) of a weight, by its coordinates. */
-function unitOfEntry(unit: Unit, w: PrunableWeight, entry: number): number {
-  const columns = w.shape.at(-1)!;
-  const column = entry % columns;
-  if (unit === "kernel") return (Math.floor(entry / columns) % w.shape[2]!) * columns + column;
-  // channel: the output channel; neuron: the target neuron (a recurrent column is gate · hidden + neuron).
-  return w.kind === "recurrent" ? column % w.neurons : column;
-}
-
-/** Every live unit of `weights` as `${layer}#${unit}` with its live entries' Σ|w|, in the order pruning ranks them (saliency, then position). */
-function rankedUnits(model: Model, unit: Unit, weights: readonly PrunableWeight[]): string[] {
-  const sums = new Map<string, { s: number; layer: number; u: number }>();
-  const layers = [...new Set(weights.map((w) => w.layer))];
-  for (const w of weights) {
-    const values = readWeights(model, w);
-    model.getMask(w.name).forEach((m, i) => {
-      if (m === 0) return;
-      const u = unitOfEntry(unit, w, i);
-      const key = `${w.layer}#${u}`;
-      const known = sums.get(key) ?? { s: 0, layer: layers.indexOf(w.layer), u };
-      known.s += Math.abs(values[i]!);
-      sums.set(key, known);
-    });
-  }
-  return [...sums].sort(([, a], [, b]) => a.s - b.s || a.layer - b.layer || a.u - b.u).map(([key]) => key);
-}
 
 /** Units of `weights` with every entry pruned, and whether every unit is either wholly live or wholly pruned. */
 function unitStates(model: Model, unit: Unit, weights: readonly PrunableWeight[]): { dead: string[]; whole: boolean } {

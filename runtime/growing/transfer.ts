@@ -1,61 +1,114 @@
 /**
  * Growing a structure: moving a trained model into a larger version of its
  * network — typically a scalable family at a larger scale, `scalable(g,
- * scale=s)` → `scalable(g, scale=s′)` — keeping the trained weights of
+ * scale=s)` → `scalable(g, scale=s′)` — keeping the trained state of
  * everything that existed.
  *
  * Neurons correspond by identity: in a layer made from a graph, the i-th
  * neuron of vertex v's group is (v, i); elsewhere the i-th neuron of the
- * layer. Connections between corresponding neurons keep their weight and mask
- * (pruned stays pruned); connections into new neurons are drawn like the
- * initialisation; connections out of new neurons start at 0 (`zero`, which
- * preserves the function when the network has no layer norm) or are drawn
- * too (`fresh`). Biases of new neurons start at 0.
+ * layer. Connections between corresponding neurons keep their weight, their
+ * mask (pruned stays pruned, live stays live) and their learned mask logits
+ * (carried-logits.ts: the static mask and the logits both, so the grown
+ * network computes with the old mask and its learning goes on from there);
+ * connections into new neurons are drawn like the initialisation;
+ * connections out of new neurons start at 0 (`zero`, which preserves the
+ * function when the network has no layer norm) or are drawn too (`fresh`).
+ * Biases of new neurons start at 0, layer-norm gains at 1 and shifts at 0.
+ * New connections keep what the grown network was made with: its static
+ * mask and its fresh logits (the spec's keep probability), so they start as
+ * in a fresh network of that kind. Feature layers, cells and recurrent
+ * layers carry theirs the same way (feature-transfer.ts, cells/grow.ts,
+ * recurrent-transfer.ts).
  */
 import * as tf from "@tensorflow/tfjs-core";
 import { initLimit } from "../init.js";
 import { transferCells } from "../cells/grow.js";
-import type { LayerInfo, Model } from "../model.js";
+import type { BlockInfo, LayerInfo, Model } from "../model.js";
 import { createNetwork } from "../network.js";
-import { createRandom } from "../random.js";
+import { createRandom, type Random } from "../random.js";
 import type { NetworkSpec } from "../spec.js";
+import { forEachBlockConnection, networkLayout } from "../storage/layout.js";
+import { openLearnedMasks, type CarriedLogits } from "./carried-logits.js";
+import { transferStem } from "./feature-transfer.js";
+import { transferRecurrent } from "./recurrent-transfer.js";
 
 export interface TransferOptions {
   readonly mode?: "zero" | "fresh";
   readonly seed?: number;
 }
 
+/** For each neuron of a grown layer, the same neuron of the old layer (undefined: new), by layer name. */
+type Neurons = ReadonlyMap<string, readonly (number | undefined)[]>;
+
 export async function growInto(model: Model, spec: NetworkSpec, options: TransferOptions = {}): Promise<Model> {
   const grown = await createNetwork(spec, { backend: model.backend, seed: options.seed ?? 0, execution: model.executionMode });
-  const random = createRandom((options.seed ?? 0) + 104729);
-  const oldIndex = new Map(
-    grown.layers.map((layer) => [
-      layer.name,
-      correspondence(
-        layer,
-        model.layers.find((l) => l.name === layer.name),
-      ),
-    ]),
-  );
+  const mode = options.mode ?? "zero";
+  let logits: CarriedLogits | undefined;
+  try {
+    logits = openLearnedMasks(model, grown);
+    const neurons: Neurons = new Map(
+      grown.layers.map((layer) => [
+        layer.name,
+        correspondence(
+          layer,
+          model.layers.find((l) => l.name === layer.name),
+        ),
+      ]),
+    );
+    transferBlocks(model, grown, neurons, mode, createRandom((options.seed ?? 0) + 104729), logits);
+    transferLayers(model, grown, neurons);
+    if (spec.cells !== undefined || model.spec.cells !== undefined) {
+      if (spec.cells === undefined || model.spec.cells === undefined) throw new Error(`growInto: '${model.name}' and '${spec.name}' must both be cell networks, or neither`);
+      transferCells(model, grown, spec.cells, model.spec.cells, mode, logits);
+    } else transferStem(model, grown, mode === "zero", logits);
+    transferRecurrent(model, grown, logits);
+    logits.commit();
+  } catch (error) {
+    grown.dispose();
+    throw error;
+  } finally {
+    logits?.release();
+  }
+  return grown;
+}
+
+/** Per block, its connections' indices in its kernel (−1 off the structure) by row-major entry, and the kernel's layer: where its logits are. */
+function connectionIndices(spec: NetworkSpec): Map<string, { readonly layer: string; readonly at: Int32Array }> {
+  const result = new Map<string, { layer: string; at: Int32Array }>();
+  for (const layout of networkLayout(spec)) {
+    for (const slice of layout.blocks) {
+      const at = new Int32Array(slice.sourceSize * layout.cols).fill(-1);
+      forEachBlockConnection(layout, slice, (e, entry) => (at[entry] = e));
+      result.set(slice.name, { layer: spec.layers[layout.target]!.name, at });
+    }
+  }
+  return result;
+}
+
+function transferBlocks(old: Model, grown: Model, neurons: Neurons, mode: "zero" | "fresh", random: Random, logits: CarriedLogits): void {
+  const [oldIndex, newIndex] = [connectionIndices(old.spec), connectionIndices(grown.spec)];
   for (const block of grown.blocks) {
-    const old = model.blocks.find((b) => b.name === block.name);
-    const rows = oldIndex.get(block.source)!;
-    const cols = oldIndex.get(block.target)!;
-    const oldWeights = old ? model.getWeights(old.name) : undefined;
-    const oldMask = old ? model.getMask(old.name) : undefined;
+    const before = old.blocks.find((b) => b.name === block.name);
+    const { layer, at } = newIndex.get(block.name)!;
+    const [rows, cols] = [neurons.get(block.source)!, neurons.get(block.target)!];
+    const oldWeights = before ? old.getWeights(before.name) : undefined;
+    const oldMask = before ? old.getMask(before.name) : undefined;
+    const oldAt = before ? oldIndex.get(before.name)!.at : undefined;
+    // Learned masks are held open while growing (carried-logits.ts): these are the static masks and the weights under them.
     const mask = grown.getMask(block.name);
     const weights = new Float32Array(block.sourceSize * block.targetSize);
-    const fanIn = new Uint32Array(block.targetSize);
-    mask.forEach((m, i) => m === 1 && fanIn[i % block.targetSize]!++);
+    const fanIn = fanIns(block, mask);
     for (let r = 0; r < block.sourceSize; r++) {
       for (let c = 0; c < block.targetSize; c++) {
         const i = r * block.targetSize + c;
         const [or, oc] = [rows[r], cols[c]];
-        if (old && or !== undefined && oc !== undefined) {
-          weights[i] = oldWeights![or * old.targetSize + oc]!;
-          if (oldMask![or * old.targetSize + oc] === 0) mask[i] = 0;
-        } else if (oc === undefined || options.mode === "fresh") {
-          const limit = initLimit(model.spec.activation, fanIn[c]!);
+        if (before && or !== undefined && oc !== undefined) {
+          const j = or * before.targetSize + oc;
+          weights[i] = oldWeights![j]!;
+          mask[i] = at[i]! >= 0 ? oldMask![j]! : 0;
+          if (at[i]! >= 0 && oldAt![j]! >= 0) logits.carry(layer, at[i]!, oldAt![j]!);
+        } else if (oc === undefined || mode === "fresh") {
+          const limit = initLimit(old.spec.activation, fanIn[c]!);
           weights[i] = random.uniform(-limit, limit);
         }
       }
@@ -63,34 +116,34 @@ export async function growInto(model: Model, spec: NetworkSpec, options: Transfe
     grown.setMask(block.name, mask);
     grown.setWeights(block.name, weights);
   }
+}
+
+function fanIns(block: BlockInfo, mask: Uint8Array): Uint32Array {
+  const fanIn = new Uint32Array(block.targetSize);
+  mask.forEach((m, i) => m === 1 && fanIn[i % block.targetSize]!++);
+  return fanIn;
+}
+
+/** Biases and layer-norm gains and shifts, neuron by neuron. */
+function transferLayers(old: Model, grown: Model, neurons: Neurons): void {
   for (const layer of grown.layers) {
-    if (layer.kind === "input" || !model.layers.some((l) => l.name === layer.name)) continue;
-    const index = oldIndex.get(layer.name)!;
-    const before = model.getBias(layer.name);
+    if (layer.kind === "input" || !old.layers.some((l) => l.name === layer.name)) continue;
+    const index = neurons.get(layer.name)!;
+    const before = old.getBias(layer.name);
     grown.setBias(
       layer.name,
       Float32Array.from({ length: layer.size }, (_, n) => (index[n] === undefined ? 0 : before[index[n]!]!)),
     );
     for (const kind of ["gain", "shift"]) {
-      const from = model.parameters.find((p) => p.name === `${layer.name}.${kind}`);
+      const from = old.parameters.find((p) => p.name === `${layer.name}.${kind}`);
       const to = grown.parameters.find((p) => p.name === `${layer.name}.${kind}`);
       if (!from || !to) continue;
-      const old = from.variable.dataSync();
-      const values = tf.tensor1d(Float32Array.from({ length: layer.size }, (_, n) => (index[n] === undefined ? (kind === "gain" ? 1 : 0) : old[index[n]!]!)));
-      to.variable.assign(values);
-      values.dispose();
+      const values = from.variable.dataSync();
+      const carried = tf.tensor1d(Float32Array.from({ length: layer.size }, (_, n) => (index[n] === undefined ? (kind === "gain" ? 1 : 0) : values[index[n]!]!)));
+      to.variable.assign(carried);
+      carried.dispose();
     }
   }
-  if (spec.cells !== undefined || model.spec.cells !== undefined) {
-    try {
-      if (spec.cells === undefined || model.spec.cells === undefined) throw new Error(`growInto: '${model.name}' and '${spec.name}' must both be cell networks, or neither`);
-      transferCells(model, grown, spec.cells, model.spec.cells, options.mode ?? "zero");
-    } catch (error) {
-      grown.dispose();
-      throw error;
-    }
-  }
-  return grown;
 }
 
 /** For each neuron of the new layer, the index of the same neuron in the old layer (undefined for a new one). */

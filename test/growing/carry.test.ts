@@ -282,3 +282,30 @@ describe("growInto carries a recurrent stack", () => {
     small.dispose();
   });
 });
+
+describe("growInto under a sparse start", () => {
+  const source = (scale: number): string => `graph s = scalable(balanced_tree(2, 1), scale=${scale}, proportions=[2, 1, 1])
+    network S { input 6  structure s  output 2  grow set(sparsity=0.5, every=10, drop=0.3, stop=100) }`;
+
+  it("carries the old masks exactly, whatever sparse start the grown network drew, and keeps the outputs", async () => {
+    const small = await createNetwork(spec(source(8)), { backend: "cpu", seed: 1 });
+    const big = await growInto(small, spec(source(16)), { seed: 2 });
+    expectSameOutputs(small, big, 13);
+    let live = 0;
+    for (const block of small.blocks) {
+      const [rows, cols] = [neuronMap(small, big, block.source), neuronMap(small, big, block.target)];
+      const [oldMask, newMask, newCols] = [small.getMask(block.name), big.getMask(block.name), big.blocks.find((b) => b.name === block.name)!.targetSize];
+      for (let r = 0; r < rows.length; r++) {
+        for (let c = 0; c < cols.length; c++) {
+          const [or, oc] = [rows[r], cols[c]];
+          if (or === undefined || oc === undefined) continue;
+          expect(newMask[r * newCols + c], `${block.name} (${r}, ${c})`).toBe(oldMask[or * block.targetSize + oc]);
+          live += oldMask[or * block.targetSize + oc]!;
+        }
+      }
+    }
+    expect(live).toBe(small.liveConnections());
+    small.dispose();
+    big.dispose();
+  });
+});

@@ -28,7 +28,8 @@ import { createNetwork } from "../network.js";
 import { createRandom, type Random } from "../random.js";
 import type { NetworkSpec } from "../spec.js";
 import { forEachBlockConnection, networkLayout } from "../storage/layout.js";
-import { openLearnedMasks, type CarriedLogits } from "./carried-logits.js";
+import { carriedLogits, type CarriedLogits } from "./carried-logits.js";
+import { withLearnedMasksOpen } from "../masks/static.js";
 import { transferStem } from "./feature-transfer.js";
 import { transferRecurrent } from "./recurrent-transfer.js";
 
@@ -43,33 +44,36 @@ type Neurons = ReadonlyMap<string, readonly (number | undefined)[]>;
 export async function growInto(model: Model, spec: NetworkSpec, options: TransferOptions = {}): Promise<Model> {
   const grown = await createNetwork(spec, { backend: model.backend, seed: options.seed ?? 0, execution: model.executionMode });
   const mode = options.mode ?? "zero";
-  let logits: CarriedLogits | undefined;
   try {
-    logits = openLearnedMasks(model, grown);
-    const neurons: Neurons = new Map(
-      grown.layers.map((layer) => [
-        layer.name,
-        correspondence(
-          layer,
-          model.layers.find((l) => l.name === layer.name),
-        ),
-      ]),
-    );
-    transferBlocks(model, grown, neurons, mode, createRandom((options.seed ?? 0) + 104729), logits);
-    transferLayers(model, grown, neurons);
-    if (spec.cells !== undefined || model.spec.cells !== undefined) {
-      if (spec.cells === undefined || model.spec.cells === undefined) throw new Error(`growInto: '${model.name}' and '${spec.name}' must both be cell networks, or neither`);
-      transferCells(model, grown, spec.cells, model.spec.cells, mode, logits);
-    } else transferStem(model, grown, mode === "zero", logits);
-    transferRecurrent(model, grown, logits);
+    const logits = carriedLogits(model, grown);
+    withLearnedMasksOpen(model, () => withLearnedMasksOpen(grown, () => transfer(model, grown, mode, options.seed ?? 0, logits)));
     logits.commit();
   } catch (error) {
     grown.dispose();
     throw error;
-  } finally {
-    logits?.release();
   }
   return grown;
+}
+
+/** Every weight, mask, logit, bias and statistic of `old` into `grown`, with both networks' learned masks held open. */
+function transfer(old: Model, grown: Model, mode: "zero" | "fresh", seed: number, logits: CarriedLogits): void {
+  const neurons: Neurons = new Map(
+    grown.layers.map((layer) => [
+      layer.name,
+      correspondence(
+        layer,
+        old.layers.find((l) => l.name === layer.name),
+      ),
+    ]),
+  );
+  transferBlocks(old, grown, neurons, mode, createRandom(seed + 104729), logits);
+  transferLayers(old, grown, neurons);
+  const [cells, oldCells] = [grown.spec.cells, old.spec.cells];
+  if (cells !== undefined || oldCells !== undefined) {
+    if (cells === undefined || oldCells === undefined) throw new Error(`growInto: '${old.name}' and '${grown.name}' must both be cell networks, or neither`);
+    transferCells(old, grown, cells, oldCells, mode, logits);
+  } else transferStem(old, grown, mode === "zero", logits);
+  transferRecurrent(old, grown, logits);
 }
 
 /** Per block, its connections' indices in its kernel (−1 off the structure) by row-major entry, and the kernel's layer: where its logits are. */

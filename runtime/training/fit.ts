@@ -18,6 +18,7 @@ import { lossNameOf, positiveInteger, startRun, type Run } from "./setup.js";
 import { saveOptimizer } from "./state.js";
 import { trainStepTensors } from "./step.js";
 import { exportWeights } from "../weights.js";
+import { learningWeights, staticMasks } from "../masks/static.js";
 
 export type { BatchLogs, EpochLogs, Evaluation, FitOptions, History, TrainingCallbacks, TrainingControl, TrainingData } from "./options.js";
 
@@ -144,6 +145,7 @@ async function trainingState(model: Model, run: Run, epoch: number): Promise<Tra
       run.optimizer,
       model.parameters.map((p) => p.name),
     ),
+    ...(learningWeights(model).length > 0 ? { staticMasks: staticMasks(model) } : {}),
     ...(run.pruning ? { pruning: run.pruning.save() } : {}),
     ...(run.growth ? { growth: run.growth.save() } : {}),
     ...(run.stopper ? { earlyStopping: run.stopper.save() } : {}),

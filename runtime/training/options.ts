@@ -253,6 +253,14 @@ export interface TrainingState {
   /** The batch-order random source after the last completed epoch's draw. */
   readonly batchOrder: RandomState;
   readonly optimizer: OptimizerState;
+  /**
+   * The static masks (0/1) beneath the model's learned masks, by the names
+   * getMask takes (masks/static.ts). Weight files keep the mask computed with,
+   * in which an entry the logits closed is 0; the resumed run puts these back,
+   * so such an entry can open again as it could in the run that was saved.
+   * Absent when no mask learns.
+   */
+  readonly staticMasks?: readonly SavedArray[];
   readonly pruning?: PruningHooksState;
   readonly growth?: GrowthHooksState;
   readonly earlyStopping?: EarlyStoppingState;

@@ -13,12 +13,13 @@ import { prepare, splitOff, type Prepared } from "./data.js";
 import { earlyStopper, type EarlyStopper } from "./early-stopping.js";
 import { LOSSES, type LossName } from "./losses.js";
 import { createOptimizer, disposeOptimizer } from "./optimizers.js";
-import type { EpochLogs, FitOptions, TrainingCallbacks, TrainingData, TrainingState } from "./options.js";
+import type { EpochLogs, FitOptions, SavedArray, TrainingCallbacks, TrainingData, TrainingState } from "./options.js";
 import { liveWeights } from "./regularization.js";
 import { currentLearningRate, learningRates, type LearningRates } from "./schedules.js";
 import { checkResume, restoreOptimizer, type RunSettings } from "./state.js";
 import type { StepSettings } from "./step.js";
 import { exportWeights } from "../weights.js";
+import { learningWeights } from "../masks/static.js";
 
 /** A run of `fit`, ready for its first (or next) epoch. */
 export interface Run {
@@ -138,6 +139,18 @@ function makeRun(model: Model, options: FitOptions, parts: Parts): Run {
   };
 }
 
+/** The static masks beneath learned ones, as the state saved them (the model's weight file holds the combined masks). */
+function restoreStaticMasks(where: string, model: Model, saved: readonly SavedArray[]): void {
+  const learning = new Map(learningWeights(model).map((w) => [w.name, w.shape]));
+  for (const { name, shape, values } of saved) {
+    const expected = learning.get(name);
+    if (expected === undefined || expected.join() !== shape.join() || !(values instanceof Float32Array)) {
+      throw new Error(`${where}: resume: the state has a static mask for '${String(name)}' [${String(shape)}], which is no learned mask of this model of that shape`);
+    }
+    model.setMask(name, values);
+  }
+}
+
 /** Puts a saved state back into a fresh run. */
 async function resume(model: Model, run: Run, state: TrainingState): Promise<void> {
   const { where } = run;
@@ -153,6 +166,7 @@ async function resume(model: Model, run: Run, state: TrainingState): Promise<voi
     return has;
   };
   await restoreOptimizer(where, run.optimizer, state.optimizer, run.variables);
+  restoreStaticMasks(where, model, state.staticMasks ?? []);
   if (part("pruning schedule", run.pruning !== undefined, state.pruning)) run.pruning!.restore(state.pruning!);
   if (part("dynamic sparse training", run.growth !== undefined, state.growth)) run.growth!.restore(state.growth!);
   if (part("early stopping", run.stopper !== undefined, state.earlyStopping)) run.stopper!.restore(state.earlyStopping!);

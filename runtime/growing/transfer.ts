@@ -29,7 +29,7 @@ import { createRandom, type Random } from "../random.js";
 import type { NetworkSpec } from "../spec.js";
 import { forEachBlockConnection, networkLayout } from "../storage/layout.js";
 import { carriedLogits, type CarriedLogits } from "./carried-logits.js";
-import { withLearnedMasksOpen } from "../masks/static.js";
+import { maskLogits, withLearnedMasksOpen } from "../masks/static.js";
 import { transferStem } from "./feature-transfer.js";
 import { transferRecurrent } from "./recurrent-transfer.js";
 
@@ -46,7 +46,9 @@ export async function growInto(model: Model, spec: NetworkSpec, options: Transfe
   const mode = options.mode ?? "zero";
   try {
     const logits = carriedLogits(model, grown);
-    withLearnedMasksOpen(model, () => withLearnedMasksOpen(grown, () => transfer(model, grown, mode, options.seed ?? 0, logits)));
+    // Only the old masks that learn in the grown network too: one that stops learning carries the mask computed with.
+    const learning = new Set(maskLogits(grown).keys());
+    withLearnedMasksOpen(model, () => withLearnedMasksOpen(grown, () => transfer(model, grown, mode, options.seed ?? 0, logits)), learning);
     logits.commit();
   } catch (error) {
     grown.dispose();

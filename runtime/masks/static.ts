@@ -25,9 +25,14 @@ export function assignValues(parameter: Parameter, values: Float32Array): void {
   tensor.dispose();
 }
 
-/** Runs `read` with every learned mask of `model` held open, then gives the model its logits back (whatever `read` does). */
-export function withLearnedMasksOpen<T>(model: Model, read: () => T): T {
-  const held = [...maskLogits(model).values()].map((parameter) => ({ parameter, values: parameter.variable.dataSync().slice() as Float32Array }));
+/**
+ * Runs `read` with the learned masks of `model` held open (every one, or those
+ * of `only`, named as maskLogits names them), then gives the model its logits
+ * back, whatever `read` does.
+ */
+export function withLearnedMasksOpen<T>(model: Model, read: () => T, only?: ReadonlySet<string>): T {
+  const opened = [...maskLogits(model)].filter(([name]) => only === undefined || only.has(name));
+  const held = opened.map(([, parameter]) => ({ parameter, values: parameter.variable.dataSync().slice() as Float32Array }));
   try {
     for (const { parameter, values } of held) {
       assignValues(

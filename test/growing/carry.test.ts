@@ -309,3 +309,20 @@ describe("growInto under a sparse start", () => {
     big.dispose();
   });
 });
+
+describe("growInto into a network whose masks no longer learn", () => {
+  const source = (scale: number, line: string): string => `graph s = scalable(balanced_tree(2, 1), scale=${scale}, proportions=[2, 1, 1])
+    network F { input [1, 6, 6]  features [conv(3, kernel=3)]  structure s  output 2  ${line} }`;
+
+  it("carries the masks the old network computed with, so the outputs stay", async () => {
+    const small = await createNetwork(spec(source(8, LEARNABLE)), { backend: "cpu", seed: 1 });
+    learnMasks(small, 6);
+    const big = await growInto(small, spec(source(16, "")), { seed: 2 });
+    expect(big.parameters.some((p) => p.name.endsWith(".maskLogits"))).toBe(false);
+    expect(Array.from(big.getMask("conv1"))).toEqual(Array.from(small.getMask("conv1")));
+    expect(small.getMask("conv1").some((m) => m === 0)).toBe(true);
+    expectSameOutputs(small, big, 15);
+    small.dispose();
+    big.dispose();
+  });
+});

@@ -4,7 +4,7 @@ import { diffNetwork, specView } from "./networks.js";
 import type { DiffOptions } from "./programs.js";
 import type { RunBlockDiff, RunDiff, WeightMovement } from "./types.js";
 
-/** A block of a saved model: its mask and effective weights, row-major [sourceSize, targetSize]. */
+/** A masked weight of a saved model (a dense block, a conv, a recurrent weight): its mask and weights, row-major [sourceSize, targetSize]. */
 export interface RunBlock {
   readonly name: string;
   readonly sourceSize: number;

@@ -41,6 +41,12 @@ export interface TransferOptions {
 /** For each neuron of a grown layer, the same neuron of the old layer (undefined: new), by layer name. */
 type Neurons = ReadonlyMap<string, readonly (number | undefined)[]>;
 
+/**
+ * A new network of `spec` holding `model`'s trained state wherever its neurons, channels and entries existed.
+ * `model` keeps its own state (its learned masks are held open while it is read, and their logits put back as they were).
+ * @throws Error (after freeing the new network) for layers that cannot correspond: cell networks over other graphs, a conv
+ * or batch norm the old network lacks, feature layers or recurrent layers of other shapes.
+ */
 export async function growInto(model: Model, spec: NetworkSpec, options: TransferOptions = {}): Promise<Model> {
   const grown = await createNetwork(spec, { backend: model.backend, seed: options.seed ?? 0, execution: model.executionMode });
   const mode = options.mode ?? "zero";

@@ -6,7 +6,9 @@
  * and its learned mask logits (carried-logits.ts); weights into new channels keep the grown network's drawn
  * values, its static mask and its fresh logits; weights out of new channels
  * start at 0 (`zero`, which keeps the outputs in inference) or stay drawn
- * (`fresh`). Biases and batch norms keep their values per channel; a new
+ * (`fresh`); an output channel with no live weight (a pruned filter) gets
+ * none from new input channels either, so it stays pruned and is still not
+ * computed. Biases and batch norms keep their values per channel; a new
  * channel's are a fresh layer's (bias 0; gain 1, shift 0, running mean 0,
  * running variance 1: the identity a batch norm starts as).
  */
@@ -47,6 +49,13 @@ function convShapes(old: Model, grown: Model, name: string): [WeightShape, Weigh
   return [oldShape, shape];
 }
 
+/** 1 for each output channel of an HWIO mask with no live entry (a pruned filter). */
+function prunedChannels(mask: Uint8Array, channels: number): Uint8Array {
+  const live = new Uint8Array(channels);
+  mask.forEach((m, k) => m === 1 && (live[k % channels] = 1));
+  return live.map((l) => 1 - l);
+}
+
 /** A conv's weights, mask, logits and bias from old to grown through `inputs`; returns its output channel map. */
 function transferConv(old: Model, grown: Model, name: string, inputs: ChannelMap, zero: boolean, logits: CarriedLogits): ChannelMap {
   const [[, , oldIn, oldOut], [kh, kw, cin, cout]] = convShapes(old, grown, name);
@@ -54,6 +63,7 @@ function transferConv(old: Model, grown: Model, name: string, inputs: ChannelMap
   const values = weight.dataSync().slice() as Float32Array;
   const mask = grown.getMask(name);
   const oldMask = old.getMask(name);
+  const pruned = prunedChannels(oldMask, oldOut);
   for (let tap = 0; tap < kh * kw; tap++) {
     for (let i = 0; i < cin; i++) {
       for (let o = 0; o < Math.min(cout, oldOut); o++) {
@@ -61,6 +71,8 @@ function transferConv(old: Model, grown: Model, name: string, inputs: ChannelMap
         const from = inputs[i];
         if (from === undefined) {
           if (zero) values[k] = 0;
+          // A pruned output channel stays pruned, new inputs included, so it is still not computed.
+          if (pruned[o] === 1) mask[k] = 0;
           continue;
         }
         const j = (tap * oldIn + from) * oldOut + o;

@@ -9,7 +9,7 @@
  * the carried weights off and change the outputs.
  */
 import { describe, expect, it } from "vitest";
-import { createNetwork, createRandom, growInto, networkLayout, tf, type Model } from "../../runtime/index.js";
+import { createNetwork, createRandom, growInto, networkLayout, pruneChannels, tf, type Model } from "../../runtime/index.js";
 import { initialLogits } from "../../runtime/kernels/learnable-mask.js";
 import type { NetworkSpec } from "../../runtime/spec.js";
 import { forEachBlockConnection } from "../../runtime/storage/layout.js";
@@ -322,6 +322,29 @@ describe("growInto into a network whose masks no longer learn", () => {
     expect(Array.from(big.getMask("conv1"))).toEqual(Array.from(small.getMask("conv1")));
     expect(small.getMask("conv1").some((m) => m === 0)).toBe(true);
     expectSameOutputs(small, big, 15);
+    small.dispose();
+    big.dispose();
+  });
+});
+
+describe("growInto with a pruned filter", () => {
+  const source = (scale: number): string => `
+    cell block = [conv(4, kernel=3, padding=same), batch_norm()]
+    graph base = edges { 0 -> 1, 0 -> 2, 1 -> 3, 2 -> 3 }
+    graph g = scalable(base, scale=${scale})
+    network N { input [1, 6, 6]  features [conv(3, kernel=3, padding=same)]  structure g  cells block  head 5  output 3 }`;
+
+  it("keeps it pruned over the new input channels too, and the outputs", async () => {
+    const small = await createNetwork(spec(source(8)), { backend: "cpu", seed: 1 });
+    moveStatistics(small, 0);
+    pruneChannels(small, "cell3.conv1", [1]);
+    const big = await growInto(small, spec(source(16)), { seed: 2 });
+    expectSameOutputs(small, big, 17);
+    // cell3 reads cells 1 and 2: 4 input channels at scale 8, 8 at 16; output channel 1 has no live weight in either.
+    const [kh, kw, cin, cout] = big.features.find((f) => f.name === "cell3.conv1")!.weightShape!;
+    const mask = big.getMask("cell3.conv1");
+    const live = (o: number): number => Array.from({ length: kh * kw * cin }, (_, r) => mask[r * cout + o]!).reduce((a, b) => a + b, 0);
+    expect([live(0), live(1), live(2)]).toEqual([kh * kw * cin, 0, kh * kw * cin]);
     small.dispose();
     big.dispose();
   });

@@ -13,7 +13,9 @@
  * connections into new neurons are drawn like the initialisation;
  * connections out of new neurons start at 0 (`zero`, which preserves the
  * function when the network has no layer norm) or are drawn too (`fresh`).
- * Biases of new neurons start at 0, layer-norm gains at 1 and shifts at 0.
+ * A pruned neuron (structural inputs, none live) gets no live input from new
+ * neurons either, so it stays pruned. Biases of new neurons start at 0,
+ * layer-norm gains at 1 and shifts at 0.
  * New connections keep what the grown network was made with: its static
  * mask and its fresh logits (the spec's keep probability), so they start as
  * in a fresh network of that kind. Feature layers, cells and recurrent
@@ -99,6 +101,7 @@ function connectionIndices(spec: NetworkSpec): Map<string, { readonly layer: str
 
 function transferBlocks(old: Model, grown: Model, neurons: Neurons, mode: "zero" | "fresh", random: Random, logits: CarriedLogits): void {
   const [oldIndex, newIndex] = [connectionIndices(old.spec), connectionIndices(grown.spec)];
+  const pruned = prunedNeurons(old, oldIndex);
   for (const block of grown.blocks) {
     const before = old.blocks.find((b) => b.name === block.name);
     const { layer, at } = newIndex.get(block.name)!;
@@ -119,7 +122,11 @@ function transferBlocks(old: Model, grown: Model, neurons: Neurons, mode: "zero"
           weights[i] = oldWeights![j]!;
           mask[i] = at[i]! >= 0 ? oldMask![j]! : 0;
           if (at[i]! >= 0 && oldAt![j]! >= 0) logits.carry(layer, at[i]!, oldAt![j]!);
-        } else if (oc === undefined || mode === "fresh") {
+          continue;
+        }
+        // A pruned neuron stays pruned, new inputs included.
+        if (oc !== undefined && pruned.get(block.target)?.[oc] === 1) mask[i] = 0;
+        if (oc === undefined || mode === "fresh") {
           const limit = initLimit(old.spec.activation, fanIn[c]!);
           weights[i] = random.uniform(-limit, limit);
         }
@@ -128,6 +135,23 @@ function transferBlocks(old: Model, grown: Model, neurons: Neurons, mode: "zero"
     grown.setMask(block.name, mask);
     grown.setWeights(block.name, weights);
   }
+}
+
+/** Per layer of `old`, 1 for each neuron whose structure has incoming connections but none of them is live (pruned as a neuron). */
+function prunedNeurons(old: Model, index: ReturnType<typeof connectionIndices>): Map<string, Uint8Array> {
+  const counts = new Map<string, { structural: Uint32Array; live: Uint32Array }>();
+  for (const block of old.blocks) {
+    const size = old.layers.find((l) => l.name === block.target)!.size;
+    const entry = counts.get(block.target) ?? { structural: new Uint32Array(size), live: new Uint32Array(size) };
+    counts.set(block.target, entry);
+    const [mask, at] = [old.getMask(block.name), index.get(block.name)!.at];
+    at.forEach((e, i) => {
+      if (e < 0) return;
+      entry.structural[i % block.targetSize]!++;
+      entry.live[i % block.targetSize]! += mask[i]!;
+    });
+  }
+  return new Map([...counts].map(([layer, { structural, live }]) => [layer, Uint8Array.from(structural, (n, c) => (n > 0 && live[c] === 0 ? 1 : 0))]));
 }
 
 function fanIns(block: BlockInfo, mask: Uint8Array): Uint32Array {

@@ -9,7 +9,7 @@
  * the carried weights off and change the outputs.
  */
 import { describe, expect, it } from "vitest";
-import { createNetwork, createRandom, growInto, networkLayout, pruneChannels, tf, type Model } from "../../runtime/index.js";
+import { createNetwork, createRandom, growInto, networkLayout, pruneChannels, pruneNeurons, tf, type Model } from "../../runtime/index.js";
 import { initialLogits } from "../../runtime/kernels/learnable-mask.js";
 import type { NetworkSpec } from "../../runtime/spec.js";
 import { forEachBlockConnection } from "../../runtime/storage/layout.js";
@@ -345,6 +345,27 @@ describe("growInto with a pruned filter", () => {
     const mask = big.getMask("cell3.conv1");
     const live = (o: number): number => Array.from({ length: kh * kw * cin }, (_, r) => mask[r * cout + o]!).reduce((a, b) => a + b, 0);
     expect([live(0), live(1), live(2)]).toEqual([kh * kw * cin, 0, kh * kw * cin]);
+    small.dispose();
+    big.dispose();
+  });
+});
+
+describe("growInto with a pruned neuron", () => {
+  const source = (scale: number): string => `graph s = scalable(balanced_tree(2, 1), scale=${scale}, proportions=[2, 1, 1])
+    network P { input 5  structure s  dense 3  output 2 }`;
+
+  it("keeps it pruned over the new neurons' connections too, and the outputs", async () => {
+    const small = await createNetwork(spec(source(8)), { backend: "cpu", seed: 1 });
+    // s.d1 holds vertices 1 and 2; its neuron 0 is vertex 1's first, which stays neuron 0 at scale 16.
+    pruneNeurons(small, "s.d1", [0]);
+    const big = await growInto(small, spec(source(16)), { seed: 2 });
+    expectSameOutputs(small, big, 19);
+    const incoming = big.blocks.filter((b) => b.target === "s.d1");
+    expect(incoming.length).toBeGreaterThan(0);
+    const liveInto = (neuron: number): number =>
+      incoming.reduce((n, b) => n + Array.from({ length: b.sourceSize }, (_, r) => big.getMask(b.name)[r * b.targetSize + neuron]!).reduce((x, y) => x + y, 0), 0);
+    expect(liveInto(0)).toBe(0);
+    expect(liveInto(1)).toBeGreaterThan(0);
     small.dispose();
     big.dispose();
   });

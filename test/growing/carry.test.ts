@@ -88,7 +88,7 @@ function expectBatchNormCarried(small: Model, big: Model, name: string, oldChann
   }
 }
 
-describe("growInto carries a cell network's learned conv masks", () => {
+describe.each(["cpu", "wasm"] as const)("growInto carries a cell network's learned conv masks (%s)", (backend) => {
   const source = (scale: number): string => `
     cell block = [conv(4, kernel=3, padding=same), batch_norm(), conv(4, kernel=3, padding=same), batch_norm()]
     graph base = edges { 0 -> 1, 0 -> 2, 1 -> 3, 2 -> 3, 0 -> 3 }
@@ -96,7 +96,7 @@ describe("growInto carries a cell network's learned conv masks", () => {
     network N { input [1, 6, 6]  features [conv(3, kernel=3, padding=same), batch_norm()]  structure g  cells block  head 5  output 3  ${LEARNABLE} }`;
 
   async function grown(): Promise<[Model, Model]> {
-    const small = await createNetwork(spec(source(8)), { backend: "cpu", seed: 1 });
+    const small = await createNetwork(spec(source(8)), { backend, seed: 1 });
     moveStatistics(small, 0);
     // A static mask pruned by hand beneath the learned one (read open: keep = 0.3 closes every entry of a fresh network).
     openMasks(small);

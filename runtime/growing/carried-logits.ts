@@ -16,7 +16,8 @@
  * written back by `setMask` would leave them no way to open.)
  */
 import type { Model } from "../model.js";
-import { assignValues, maskLogits } from "../masks/static.js";
+import { maskLogits } from "../masks/static.js";
+import { writeVariable } from "../storage/blocks.js";
 
 export interface CarriedLogits {
   /** Gives entry `to` of `weight`'s logits in the grown network the old network's pair at entry `from`, if both networks learn that weight's mask. */
@@ -37,7 +38,7 @@ export function carriedLogits(old: Model, grown: Model): CarriedLogits {
       target[2 * to + 1] = source[2 * from + 1]!;
     },
     commit() {
-      for (const { parameter, values } of after.values()) assignValues(parameter, values);
+      for (const { parameter, values } of after.values()) writeVariable(parameter.variable, values);
     },
   };
 }

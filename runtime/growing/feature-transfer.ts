@@ -16,6 +16,7 @@ import * as tf from "@tensorflow/tfjs-core";
 import type { Model } from "../model.js";
 import type { FeatureLayerSpec } from "../spec.js";
 import type { CarriedLogits } from "./carried-logits.js";
+import { writeVariable } from "../storage/blocks.js";
 
 /** For each channel of a map in the grown model, the same channel in the old model (undefined: new). */
 export type ChannelMap = readonly (number | undefined)[];
@@ -25,12 +26,6 @@ export const leadingChannels = (size: number, old: number): ChannelMap => Array.
 
 function variableOf(model: Model, name: string): tf.Variable | undefined {
   return (model.parameters.find((p) => p.name === name) ?? model.state.find((p) => p.name === name))?.variable;
-}
-
-function assign(variable: tf.Variable, values: Float32Array): void {
-  const tensor = tf.tensor(values, variable.shape, "float32");
-  variable.assign(tensor);
-  tensor.dispose();
 }
 
 /** A conv's weight shape, HWIO. */
@@ -82,7 +77,7 @@ function transferConv(old: Model, grown: Model, name: string, inputs: ChannelMap
       }
     }
   }
-  assign(weight, values);
+  writeVariable(weight, values);
   grown.setMask(name, mask);
   const outputs = leadingChannels(cout, oldOut);
   copyPerChannel(old, grown, `${name}.bias`, outputs, 0);
@@ -92,7 +87,7 @@ function transferConv(old: Model, grown: Model, name: string, inputs: ChannelMap
 /** A per-channel vector (bias, gain, shift, running statistics): old values where the channel existed, `fill` elsewhere. */
 function copyPerChannel(old: Model, grown: Model, name: string, channels: ChannelMap, fill: number): void {
   const before = variableOf(old, name)!.dataSync();
-  assign(
+  writeVariable(
     variableOf(grown, name)!,
     Float32Array.from(channels, (c) => (c === undefined ? fill : before[c]!)),
   );

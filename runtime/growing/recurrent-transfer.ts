@@ -5,9 +5,9 @@
  * one, entry for entry. A stack of other kinds or sizes is refused: its
  * neurons would have no correspondence to follow.
  */
-import * as tf from "@tensorflow/tfjs-core";
 import type { Model, RecurrentInfo } from "../model.js";
 import type { CarriedLogits } from "./carried-logits.js";
+import { writeVariable } from "../storage/blocks.js";
 
 const describe = (layer: RecurrentInfo | undefined): string => (layer === undefined ? "no such layer" : `${layer.kind}, ${layer.inputs} inputs, ${layer.hidden} hidden`);
 
@@ -25,10 +25,7 @@ function checkSameStack(old: Model, grown: Model): void {
 
 function copyParameter(old: Model, grown: Model, name: string): void {
   const from = old.parameters.find((p) => p.name === name)!.variable;
-  const to = grown.parameters.find((p) => p.name === name)!.variable;
-  const values = tf.tensor(from.dataSync(), to.shape, "float32");
-  to.assign(values);
-  values.dispose();
+  writeVariable(grown.parameters.find((p) => p.name === name)!.variable, from.dataSync() as Float32Array);
 }
 
 /** Copies every recurrent layer's parameters, masks and logits from `old` into `grown`. */

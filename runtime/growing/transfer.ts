@@ -22,13 +22,13 @@
  * layers carry theirs the same way (feature-transfer.ts, cells/grow.ts,
  * recurrent-transfer.ts).
  */
-import * as tf from "@tensorflow/tfjs-core";
 import { initLimit } from "../init.js";
 import { transferCells } from "../cells/grow.js";
 import type { BlockInfo, LayerInfo, Model } from "../model.js";
 import { createNetwork } from "../network.js";
 import { createRandom, type Random } from "../random.js";
 import type { NetworkSpec } from "../spec.js";
+import { writeVariable } from "../storage/blocks.js";
 import { forEachBlockConnection, networkLayout } from "../storage/layout.js";
 import { carriedLogits, type CarriedLogits } from "./carried-logits.js";
 import { maskLogits, withLearnedMasksOpen } from "../masks/static.js";
@@ -175,9 +175,10 @@ function transferLayers(old: Model, grown: Model, neurons: Neurons): void {
       const to = grown.parameters.find((p) => p.name === `${layer.name}.${kind}`);
       if (!from || !to) continue;
       const values = from.variable.dataSync();
-      const carried = tf.tensor1d(Float32Array.from({ length: layer.size }, (_, n) => (index[n] === undefined ? (kind === "gain" ? 1 : 0) : values[index[n]!]!)));
-      to.variable.assign(carried);
-      carried.dispose();
+      writeVariable(
+        to.variable,
+        Float32Array.from({ length: layer.size }, (_, n) => (index[n] === undefined ? (kind === "gain" ? 1 : 0) : values[index[n]!]!)),
+      );
     }
   }
 }

@@ -8,21 +8,15 @@
  * logit 1, drop logit 0 — for the moment they read, and putting the logits
  * back after.
  */
-import * as tf from "@tensorflow/tfjs-core";
 import type { Model, Parameter } from "../model.js";
 import type { SavedArray } from "../training/options.js";
+import { writeVariable } from "../storage/blocks.js";
 
 const SUFFIX = ".maskLogits";
 
 /** Every `…maskLogits` parameter of `model`, by the name before the suffix (a conv, a recurrent weight, or a dense kernel's layer). */
 export function maskLogits(model: Model): Map<string, Parameter> {
   return new Map(model.parameters.filter((p) => p.name.endsWith(SUFFIX)).map((p) => [p.name.slice(0, -SUFFIX.length), p]));
-}
-
-export function assignValues(parameter: Parameter, values: Float32Array): void {
-  const tensor = tf.tensor(values, parameter.variable.shape, "float32");
-  parameter.variable.assign(tensor);
-  tensor.dispose();
 }
 
 /**
@@ -35,14 +29,14 @@ export function withLearnedMasksOpen<T>(model: Model, read: () => T, only?: Read
   const held = opened.map(([, parameter]) => ({ parameter, values: parameter.variable.dataSync().slice() as Float32Array }));
   try {
     for (const { parameter, values } of held) {
-      assignValues(
-        parameter,
+      writeVariable(
+        parameter.variable,
         Float32Array.from(values, (_, i) => (i % 2 === 0 ? 1 : 0)),
       );
     }
     return read();
   } finally {
-    for (const { parameter, values } of held) assignValues(parameter, values);
+    for (const { parameter, values } of held) writeVariable(parameter.variable, values);
   }
 }
 

@@ -29,7 +29,7 @@ export type MagnitudeSelection = { readonly off: Float64Array; readonly live: Fl
 /**
  * Switches off, in `masks`, the `count(live)` lowest-|w| live entries of
  * `values` (segment by segment: values[s] and masks[s] of one length), live
- * the entries whose mask is not 0, ties by position.
+ * the entries whose mask is 1 (masks hold 0s and 1s), ties by position.
  */
 export function switchOffLowestMagnitudes(
   values: readonly Float32Array[],

@@ -51,7 +51,8 @@ export const JS_PASSES: SelectPasses = {
       const mask = masks[s]!;
       for (let i = 0; i < bits.length; i++) {
         const key = bits[i]! & 0x7fffffff;
-        if (mask[i] !== 0 && key >>> 16 === high) counts[key & 0xffff]!++;
+        // The bucket test first: it is rarely true, while a test of a pruned mask would miss at random.
+        if (key >>> 16 === high && mask[i] === 1) counts[key & 0xffff]!++;
       }
     });
   },

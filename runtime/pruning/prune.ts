@@ -46,8 +46,9 @@ export interface PruneResult {
  * or neurons (units.ts). Connections already pruned are neither ranked nor
  * counted. Ties are broken by position: earlier weight (convs, recurrent
  * weights, then blocks, each in the model's order), then lower index in it,
- * pruned first.
- * @throws Error for an unknown weight, one the unit does not fit, a bad amount, or a user saliency of the wrong shape.
+ * pruned first. Single connections by magnitude (the default) are ranked on
+ * the stored weights and switched off in the stored masks (magnitudes.ts).
+ * @throws Error for an unknown weight, one the unit does not fit, a bad amount, a user saliency of the wrong shape, or a live weight that is NaN under magnitude pruning.
  */
 export function prune(model: Model, options: PruneOptions): PruneResult {
   const where = `${model.name}.prune`;
@@ -64,7 +65,7 @@ export function prune(model: Model, options: PruneOptions): PruneResult {
   for (const blocks of rankingGroups(inScope, options.scope ?? "global")) {
     const amount = "sparsity" in options.amount ? { count: countToSparsity(model, blocks, unit, options.amount) } : options.amount;
     if (saliency !== undefined) pruned += unit === "weight" ? pruneEntries(model, blocks, saliency, amount) : pruneUnits(model, blocks, unit, saliency, amount);
-    else if (!("budget" in amount)) pruned += pruneMagnitudes(model, blocks, amount, liveAfter, where);
+    else if (!("budget" in amount)) pruned += pruneMagnitudes(model, blocks, amount, liveAfter, where); // (byMagnitude has no budget)
   }
   return result(model, pruned, liveAfter);
 }

@@ -15,7 +15,9 @@ Tasks (kind):
             hand-written backward.
             Also the logits of both, to check they are our network.
   dense     a dense network of given layer sizes: epochs of Adam steps, seconds per step.
-  kthvalue  torch.kthvalue of |w| over given weights (global magnitude pruning's threshold).
+  kthvalue  torch.kthvalue of |w| over given weights (global magnitude pruning's threshold);
+            with "blocks", also torch.nn.utils.prune.global_unstructured (L1Unstructured)
+            over those weights as one nn.Linear per block, the whole pruning call.
   peak      torch.mm 256 x 1024 x 1024 (the BLAS's sgemm), seconds.
   lenet, conv, lstm
             the peers of `bench lenet`, `bench conv` and `bench recurrent`, by
@@ -236,7 +238,42 @@ def kthvalue_task(directory, task):
     w = load(directory, "weights.bin", np.float32)
     k = task["k"]
     seconds = least_cpu_seconds(lambda: torch.kthvalue(w.abs(), k), task["warmup"], task["repeats"])
-    return {"seconds": {"kthvalue": seconds}, "threshold": float(torch.kthvalue(w.abs(), k).values)}
+    result = {"seconds": {"kthvalue": seconds}, "threshold": float(torch.kthvalue(w.abs(), k).values)}
+    if "blocks" in task:
+        result["seconds"]["globalUnstructured"], result["pruned"] = global_unstructured_seconds(w, task)
+    return result
+
+
+def global_unstructured_seconds(w, task):
+    """torch.nn.utils.prune.global_unstructured with L1Unstructured pruning task["k"] of the weights, one nn.Linear per
+    block ([source, target] row-major in `w`, in order), each run on fresh unpruned modules (made untimed): the
+    whole call a PyTorch user makes, from ranking to the masks and the reparametrised weights."""
+    from torch.nn.utils import prune
+
+    shapes = task["blocks"]
+    modules = []
+
+    def reset():
+        modules.clear()
+        offset = 0
+        for rows, cols in shapes:
+            linear = torch.nn.Linear(rows, cols, bias=False)
+            with torch.no_grad():
+                linear.weight.copy_(w[offset : offset + rows * cols].view(rows, cols).t())
+            modules.append(linear)
+            offset += rows * cols
+
+    def run():
+        prune.global_unstructured([(m, "weight") for m in modules], pruning_method=prune.L1Unstructured, amount=task["k"])
+
+    best = float("inf")
+    for r in range(task["warmup"] + task["repeats"]):
+        reset()
+        start = time.process_time()
+        run()
+        if r >= task["warmup"]:
+            best = min(best, time.process_time() - start)
+    return best, int(sum(int((m.weight_mask == 0).sum()) for m in modules))
 
 
 def peak_task(task):

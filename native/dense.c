@@ -139,6 +139,10 @@ napi_value deepstruct_first_non_finite(napi_env env, napi_callback_info info);
 napi_value deepstruct_conv_forward(napi_env env, napi_callback_info info);
 napi_value deepstruct_conv_filter_gradient(napi_env env, napi_callback_info info);
 napi_value deepstruct_conv_input_gradient(napi_env env, napi_callback_info info);
+/* Magnitude pruning's radix selection passes (select.c). */
+napi_value deepstruct_select_histogram_high(napi_env env, napi_callback_info info);
+napi_value deepstruct_select_histogram_low(napi_env env, napi_callback_info info);
+napi_value deepstruct_select_switch_off(napi_env env, napi_callback_info info);
 
 static napi_value init(napi_env env, napi_value exports) {
   napi_property_descriptor properties[] = {
@@ -156,6 +160,9 @@ static napi_value init(napi_env env, napi_value exports) {
       {"convForward", NULL, deepstruct_conv_forward, NULL, NULL, NULL, napi_default, NULL},
       {"convFilterGradient", NULL, deepstruct_conv_filter_gradient, NULL, NULL, NULL, napi_default, NULL},
       {"convInputGradient", NULL, deepstruct_conv_input_gradient, NULL, NULL, NULL, napi_default, NULL},
+      {"selectHistogramHigh", NULL, deepstruct_select_histogram_high, NULL, NULL, NULL, napi_default, NULL},
+      {"selectHistogramLow", NULL, deepstruct_select_histogram_low, NULL, NULL, NULL, napi_default, NULL},
+      {"selectSwitchOff", NULL, deepstruct_select_switch_off, NULL, NULL, NULL, napi_default, NULL},
   };
   CHECK(env, napi_define_properties(env, exports, sizeof properties / sizeof properties[0], properties));
   return exports;

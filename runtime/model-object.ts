@@ -16,11 +16,12 @@ import { disposeCellStores, type CellStores } from "./cells/store.js";
 import { convMask, featureInfos, setConvMask } from "./features/masks.js";
 import { disposeFeatureStores, featureParameters, featureState, type ConvStore, type FeatureStore } from "./features/store.js";
 import type { BackendName, BatchRank, BlockInfo, ExecutionStep, FeatureInfo, LayerInfo, Model, Parameter, PredictOptions, RecurrentInfo } from "./model.js";
+import { registerStoredBlocks } from "./pruning/in-place.js";
 import { liveOf, prunableWeights, type PrunableWeight } from "./pruning/weights.js";
 import { recurrentForward } from "./recurrent/forward.js";
 import { currentMask, disposeLearnedMasks, keptAndAllowed, learnedParameters, type LearnedMasks } from "./masks/learned.js";
 import { disposeRecurrentStore, recurrentBlocks, recurrentParameters, setRecurrentMask, type RecurrentStore } from "./recurrent/store.js";
-import { blockMask, blockMatrix, blockWeights, liveCount, readVariable, setBlockMask, setBlockWeights, writeVariable } from "./storage/blocks.js";
+import { blockMask, blockMatrix, blockWeights, liveCount, readVariable, setBlockMask, setBlockWeights, storedBlock, writeVariable } from "./storage/blocks.js";
 import { disposeStore, storeVariables, type KernelStore } from "./storage/kernel-store.js";
 import type { BlockSlice } from "./storage/layout.js";
 import type { Execution, NetworkSpec } from "./spec.js";
@@ -124,6 +125,11 @@ export class NetworkModel<I extends readonly number[], O extends readonly number
       this.storeOfLayer.set(store.targetName, store);
       for (const slice of store.layout.blocks) this.slices.set(slice.name, { store, slice });
     }
+    // Magnitude pruning reads the weights and writes the masks in place (pruning/in-place.ts); a disposed model has none.
+    registerStoredBlocks(this, (block) => {
+      const found = this.slices.get(block);
+      return found === undefined || this.disposed ? undefined : storedBlock(found.store, found.slice);
+    });
   }
 
   /** How a forward pass runs now (re-planned after pruning, schedules or growth changed masks). */

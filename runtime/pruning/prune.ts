@@ -5,6 +5,7 @@
  */
 import type { Model } from "../model.js";
 import { computeSaliency, magnitudes, SALIENCIES, type SaliencyName, type SaliencyOptions } from "./saliency.js";
+import { countOf, pruneMagnitudes } from "./magnitudes.js";
 import { lowestCut, rankedRange, switchOffCut, withinBudget, type MaskedSegment } from "./select.js";
 import { fitsUnit, PRUNE_UNITS, pruneUnits, UNIT_FITS, unitCounts, type PruneUnit, type UnitAmount } from "./units.js";
 import { liveOf, prunableWeights, readWeights, writeWeights, type PrunableWeight } from "./weights.js";
@@ -45,8 +46,9 @@ export interface PruneResult {
  * or neurons (units.ts). Connections already pruned are neither ranked nor
  * counted. Ties are broken by position: earlier weight (convs, recurrent
  * weights, then blocks, each in the model's order), then lower index in it,
- * pruned first.
- * @throws Error for an unknown weight, one the unit does not fit, a bad amount, or a user saliency of the wrong shape.
+ * pruned first. Single connections by magnitude (the default) are ranked on
+ * the stored weights and switched off in the stored masks (magnitudes.ts).
+ * @throws Error for an unknown weight, one the unit does not fit, a bad amount, a user saliency of the wrong shape, or a live weight that is NaN under magnitude pruning.
  */
 export function prune(model: Model, options: PruneOptions): PruneResult {
   const where = `${model.name}.prune`;
@@ -54,14 +56,18 @@ export function prune(model: Model, options: PruneOptions): PruneResult {
   const unit = options.unit ?? "weight";
   const inScope = unitScope(model, options.blocks, unit, where);
   checkAmount(where, options.amount);
-  const saliency = saliencies(model, options, inScope, where);
+  // Magnitudes by count or percentage are ranked on the weights where they lie (pruneMagnitudes): no saliency arrays.
+  const byMagnitude = unit === "weight" && (options.saliency ?? "magnitude") === "magnitude" && !("budget" in options.amount);
+  const saliency = byMagnitude ? undefined : saliencies(model, options, inScope, where);
 
   let pruned = 0;
+  const liveAfter = new Map<string, number>();
   for (const blocks of rankingGroups(inScope, options.scope ?? "global")) {
     const amount = "sparsity" in options.amount ? { count: countToSparsity(model, blocks, unit, options.amount) } : options.amount;
-    pruned += unit === "weight" ? pruneEntries(model, blocks, saliency, amount) : pruneUnits(model, blocks, unit, saliency, amount);
+    if (saliency !== undefined) pruned += unit === "weight" ? pruneEntries(model, blocks, saliency, amount) : pruneUnits(model, blocks, unit, saliency, amount);
+    else if (!("budget" in amount)) pruned += pruneMagnitudes(model, blocks, amount, liveAfter, where); // (byMagnitude has no budget)
   }
-  return result(model, pruned);
+  return result(model, pruned, liveAfter);
 }
 
 /** The groups ranked on their own: the whole scope, or under layer scope each layer's weights (in the scope's order). */
@@ -109,7 +115,7 @@ function pruneEntries(model: Model, blocks: readonly PrunableWeight[], saliency:
 function switchOffLowest(segments: readonly MaskedSegment[], amount: { readonly count: number } | { readonly percent: number }): number[] {
   const range = rankedRange(segments);
   const live = range.count;
-  const count = "count" in amount ? Math.min(amount.count, live) : Math.floor((amount.percent / 100) * live);
+  const count = countOf(amount, live);
   if (count === 0) return segments.map(() => 0);
   if (count < live) return switchOffCut(segments, lowestCut(segments, count, range));
   return segments.map(({ mask }) => {
@@ -179,10 +185,11 @@ export function scopeOf(model: Model, names: readonly string[] | undefined, wher
   return all.filter((w) => chosen.has(w.name));
 }
 
-function result(model: Model, pruned: number): PruneResult {
+/** The result after pruning `pruned`; `liveAfter` has the live entries of the weights the ranking already counted. */
+function result(model: Model, pruned: number, liveAfter: ReadonlyMap<string, number> = new Map()): PruneResult {
   let [live, total] = [0, 0];
   for (const weight of prunableWeights(model)) {
-    live += liveOf(model, weight);
+    live += liveAfter.get(weight.name) ?? liveOf(model, weight);
     total += weight.size;
   }
   return { pruned, live, total, sparsity: total === 0 ? 0 : 1 - live / total };

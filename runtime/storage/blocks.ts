@@ -78,6 +78,33 @@ export function blockWeights(store: KernelStore, slice: BlockSlice): Float32Arra
   return out;
 }
 
+/** A block's weights and static mask where the store keeps them (see storedBlock). */
+export interface StoredBlock {
+  /** The kernel's weight variable; the block's values are its connections first … first + live.length − 1, entry = connection − first. */
+  readonly weight: tf.Variable;
+  readonly first: number;
+  /** The block's slice of the static mask, in place: writing it changes the block's mask. */
+  readonly live: Uint8Array;
+  /** Marks the mask changed after `live` was written, as setBlockMask does (views remake themselves, the binding re-plans). */
+  changed(): void;
+}
+
+/**
+ * The block's storage in place, for code that reads every weight and writes
+ * the mask (pruning): where every entry of the block is one connection of
+ * its slice, in order, and no mask of the kernel is learned (the mask
+ * computed with is then the static one); else undefined.
+ */
+export function storedBlock(store: KernelStore, slice: BlockSlice): StoredBlock | undefined {
+  if (store.weight === undefined || store.learnable !== undefined || !denseSlice(store, slice)) return undefined;
+  return {
+    weight: store.weight,
+    first: slice.first,
+    live: store.live.subarray(slice.first, slice.first + slice.count),
+    changed: () => void store.version++,
+  };
+}
+
 /** Stores the block's weights at its connections; entries off the structure have no place and are not kept. */
 export function setBlockWeights(store: KernelStore, slice: BlockSlice, values: ArrayLike<number>): void {
   if (store.weight === undefined) return;

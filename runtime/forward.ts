@@ -53,8 +53,8 @@ export function forwardPass(binding: Binding, x: Tensor2D, kept: readonly number
     const joined = parts.length === 1 ? parts[0]! : tf.concat2d(parts, 1);
     return input.pick ? gatherColumns(joined, input.pick) : joined;
   };
-  const finish = (store: KernelStore, pre: Tensor2D): void => {
-    if (store.hidden) {
+  const finish = (store: KernelStore, pre: Tensor2D, activated = false): void => {
+    if (store.hidden && !activated) {
       if (store.gain !== undefined && store.shift !== undefined) pre = layerNorm(pre, store.gain, store.shift);
       pre = activate(options.activation, pre);
     }
@@ -63,9 +63,12 @@ export function forwardPass(binding: Binding, x: Tensor2D, kept: readonly number
   for (const step of plan.steps) {
     if (step.kind === "dense") {
       const kernel = binding.kernels[step.kernel] as DenseKernel;
+      // ReLU goes inside the dense kernel where nothing (layer norm) comes between it and the product.
+      const relu = kernel.store.hidden && options.activation === "relu" && kernel.store.gain === undefined;
       finish(
         kernel.store,
-        denseStep(kernel, () => assemble(step.input), batch, options),
+        denseStep(kernel, () => assemble(step.input), batch, options, relu),
+        relu,
       );
       continue;
     }
@@ -107,16 +110,20 @@ export function forwardPass(binding: Binding, x: Tensor2D, kept: readonly number
   return kept.map(valueOf);
 }
 
-/** A dense kernel's pre-activations: the masked product, or the bias alone for a kernel without connections. */
-function denseStep(kernel: DenseKernel, input: () => Tensor2D, batch: number, forward: ForwardOptions): Tensor2D {
+/** A dense kernel's pre-activations (with `relu`, its activations): the masked product, or the bias alone for a kernel without connections. */
+function denseStep(kernel: DenseKernel, input: () => Tensor2D, batch: number, forward: ForwardOptions, relu: boolean): Tensor2D {
   const { store } = kernel;
   const weight = kernel.weight();
   const bias = store.bias;
-  if (weight === undefined) return tf.add(tf.zeros([batch, store.layout.cols]), bias);
+  if (weight === undefined) {
+    const constant = tf.add(tf.zeros([batch, store.layout.cols]), bias) as Tensor2D;
+    return relu ? tf.relu(constant) : constant;
+  }
   const options = {
     inputNeedsGradient: kernel.readsHiddenLayers || forward.inputNeedsGradient,
     denseWeightGradient: forward.denseGradients,
     maskNeedsGradient: store.learnable !== undefined,
+    relu,
   };
   return maskedDense(input(), weight, kernel.mask(), bias, options);
 }

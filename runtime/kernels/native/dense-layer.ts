@@ -17,6 +17,7 @@ import type { DataType, KernelBackend, NamedAttrMap, NamedTensorInfoMap, Tensor,
 import { heapOffset, wasmHeap, type WasmBackendInternals } from "../backend-memory.js";
 import { nativeDenseBlas } from "./dense-product.js";
 import type { NativeBlas } from "./load.js";
+import { saveForBackward } from "../saved-tensors.js";
 
 const FORWARD = "DeepstructDenseLayer";
 const BACKWARD = "DeepstructDenseLayerGrad";
@@ -166,14 +167,15 @@ export function nativeDenseLayer(x: Tensor2D, w: Tensor2D, mask: Tensor2D | unde
   const masks: Record<string, Tensor> = mask === undefined ? {} : { mask };
   const op = tf.customGrad((xx, ww, bb, save) => {
     const y = tf.engine().runKernel(FORWARD, { x: xx as Tensor, w: ww as Tensor, bias: bb as Tensor, ...masks }, named) as Tensor2D;
-    // The mask too: a caller's mask may be made inside the differentiated function, gone by the backward pass.
-    (save as SaveFunction)([xx as Tensor, ww as Tensor, ...(attrs.relu ? [y] : []), ...(mask === undefined ? [] : [mask])]);
+    // The mask too, unless kept (a binding's): a caller's may be made inside the differentiated function, gone by the backward pass.
+    const restore = saveForBackward(save as SaveFunction, [xx as Tensor, ww as Tensor, ...(mask === undefined ? [] : [mask]), ...(attrs.relu ? [y] : [])]);
     return {
       value: y,
       gradFunc: (dy: Tensor | Tensor[], saved: Tensor[]) => {
-        const [input, weight] = saved as [Tensor2D, Tensor2D];
-        const output: Record<string, Tensor> = attrs.relu ? { y: saved[2]! } : {};
-        const kept: Record<string, Tensor> = mask === undefined ? {} : { mask: saved[saved.length - 1]! };
+        const all = restore(saved);
+        const [input, weight] = all as [Tensor2D, Tensor2D];
+        const output: Record<string, Tensor> = attrs.relu ? { y: all[all.length - 1]! } : {};
+        const kept: Record<string, Tensor> = mask === undefined ? {} : { mask: all[2]! };
         const grads = tf.engine().runKernel(BACKWARD, { dy: dy as Tensor, x: input, w: weight, ...output, ...kept }, named) as Tensor[];
         return attrs.needInput ? grads : [tf.zerosLike(input), ...grads];
       },

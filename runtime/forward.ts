@@ -12,6 +12,7 @@ import { gatherColumns } from "./kernels/gather-columns.js";
 import { graphKernel } from "./kernels/graph/graph-kernel.js";
 import { layeredGraphKernel } from "./kernels/gpu/layered-graph.js";
 import { maskedDense } from "./kernels/masked-dense.js";
+import { nativeDenseActive } from "./kernels/native/dense-product.js";
 import { layerNorm } from "./layer-norm.js";
 import type { KernelStore } from "./storage/kernel-store.js";
 import type { ActivationName } from "./spec.js";
@@ -41,6 +42,8 @@ export function forwardPass(binding: Binding, x: Tensor2D, kept: readonly number
   const layerValues = new Array<Tensor2D | undefined>(options.layerSizes.length);
   const graphValues = new Array<Tensor2D | undefined>(plan.steps.length);
   const everyNeuronValues = new Array<Tensor2D | undefined>(plan.steps.length);
+  // Graph steps whose value is [neurons, batch], for their one dense reader.
+  const neuronMajor = new Set<number>();
   layerValues[0] = x;
   // A hidden layer inside a graph kernel is handed out whole only when asked for.
   const everyNeuron = new Set<number>();
@@ -65,9 +68,11 @@ export function forwardPass(binding: Binding, x: Tensor2D, kept: readonly number
       const kernel = binding.kernels[step.kernel] as DenseKernel;
       // ReLU goes inside the dense kernel where nothing (layer norm) comes between it and the product.
       const relu = kernel.store.hidden && options.activation === "relu" && kernel.store.gain === undefined;
+      const [part] = step.input.parts;
+      const transposed = step.input.parts.length === 1 && part!.kind === "graph" && neuronMajor.has(part!.graph);
       finish(
         kernel.store,
-        denseStep(kernel, () => assemble(step.input), batch, options, relu),
+        denseStep(kernel, () => assemble(step.input), batch, options, { relu, transposed }),
         relu,
       );
       continue;
@@ -77,12 +82,16 @@ export function forwardPass(binding: Binding, x: Tensor2D, kept: readonly number
     const input = assemble(step.input);
     const parameters = members.map((k) => ({ weight: k.weight(), bias: k.store.bias, ...(k.pick === undefined ? {} : { pick: k.pick }) }));
     const exports = whole ? step.allExports : step.exports;
+    const structure = step.structure;
+    // Handed to its dense reader as the kernel lays it out, where that reader multiplies it transposed (the native products).
+    const major = step.neuronMajor && !whole && batch % 16 === 0 && !("product" in structure) && nativeDenseActive();
+    if (major) neuronMajor.add(step.index);
     const kernelOptions = {
       activation: step.activates ? options.activation : "linear",
       inputNeedsGradient: step.readsHiddenLayers || options.inputNeedsGradient,
       maskWeightGradient: !options.denseGradients,
+      neuronMajor: major,
     } as const;
-    const structure = step.structure;
     const out =
       "product" in structure
         ? layeredGraphKernel(input, parameters, binding.graphMask(step), structure, exports, kernelOptions)
@@ -111,7 +120,7 @@ export function forwardPass(binding: Binding, x: Tensor2D, kept: readonly number
 }
 
 /** A dense kernel's pre-activations (with `relu`, its activations): the masked product, or the bias alone for a kernel without connections. */
-function denseStep(kernel: DenseKernel, input: () => Tensor2D, batch: number, forward: ForwardOptions, relu: boolean): Tensor2D {
+function denseStep(kernel: DenseKernel, input: () => Tensor2D, batch: number, forward: ForwardOptions, { relu, transposed }: { relu: boolean; transposed: boolean }): Tensor2D {
   const { store } = kernel;
   const weight = kernel.weight();
   const bias = store.bias;
@@ -124,6 +133,7 @@ function denseStep(kernel: DenseKernel, input: () => Tensor2D, batch: number, fo
     denseWeightGradient: forward.denseGradients,
     maskNeedsGradient: store.learnable !== undefined,
     relu,
+    inputTransposed: transposed,
   };
   return maskedDense(input(), weight, kernel.mask(), bias, options);
 }

@@ -89,14 +89,20 @@ export interface MaskedDenseOptions {
   readonly denseWeightGradient?: boolean;
   /** Apply ReLU to the result (default false): inside the kernel where the native products run (see native/dense-layer.ts). */
   readonly relu?: boolean;
+  /** `x` comes transposed, [inputs, batch] (a graph kernel's neuron-major output), and its gradient goes back so. */
+  readonly inputTransposed?: boolean;
 }
 
 export function maskedDense(x: Tensor2D, w: Tensor2D, mask: Tensor2D, bias: Tensor1D, options: MaskedDenseOptions = {}): Tensor2D {
   if (!options.denseWeightGradient && !options.maskNeedsGradient) {
-    const fused = nativeDenseLayer(x, w, mask, bias, { relu: options.relu === true, inputNeedsGradient: options.inputNeedsGradient !== false });
+    const fused = nativeDenseLayer(x, w, mask, bias, {
+      relu: options.relu === true,
+      inputNeedsGradient: options.inputNeedsGradient !== false,
+      inputTransposed: options.inputTransposed === true,
+    });
     if (fused !== undefined) return fused;
   }
-  const product = composed(x, w, mask, bias, options);
+  const product = composed(options.inputTransposed ? tf.transpose(x) : x, w, mask, bias, options);
   return options.relu ? tf.relu(product) : product;
 }
 

@@ -28,6 +28,8 @@ interface Attributes {
   readonly relu: boolean;
   /** Whether the backward pass computes the input's gradient. */
   readonly needInput: boolean;
+  /** Whether x comes transposed, [inputs, batch] (a graph kernel's neurons as they lie in it), and its gradient goes back so. */
+  readonly transposed: boolean;
 }
 
 /** The backend calls used here, not in KernelBackend's public types. */
@@ -75,16 +77,19 @@ function memoryOf(backendName: string, kernelBackend: KernelBackend): Memory {
   };
 }
 
+/** [batch, inputs] of x, as given or transposed. */
+const sizes = (x: TensorInfo, a: Attributes): [number, number] => (a.transposed ? [x.shape[1]!, x.shape[0]!] : [x.shape[0]!, x.shape[1]!]);
+
 /** `w ⊙ mask`, or `w` itself without a mask (then not to be disposed). */
 const effectiveWeight = (memory: Memory, w: TensorInfo, mask: TensorInfo | undefined): TensorInfo => (mask === undefined ? w : memory.run("Multiply", { a: w, b: mask }));
 
 function forwardKernel(blas: NativeBlas, memory: Memory, inputs: NamedTensorInfoMap, a: Attributes): TensorInfo {
   const { x, w, mask, bias } = inputs as Record<string, TensorInfo>;
-  const [batch, k] = x!.shape as [number, number];
+  const [batch, k] = sizes(x!, a);
   const n = w!.shape[1]!;
   const effective = effectiveWeight(memory, w!, mask);
   const product = memory.alloc([batch, n]);
-  blas.gemm(false, false, batch, n, k, memory.floats(x!), memory.floats(effective), memory.floats(product), memory.floats(bias!));
+  blas.gemm(a.transposed, false, batch, n, k, memory.floats(x!), memory.floats(effective), memory.floats(product), memory.floats(bias!));
   if (effective !== w) memory.dispose(effective);
   if (!a.relu) return product;
   const y = memory.run("Relu", { x: product });
@@ -98,7 +103,7 @@ const onesOf = (batch: number): Float32Array => (ones.length >= batch ? ones : (
 
 function backwardKernel(blas: NativeBlas, memory: Memory, inputs: NamedTensorInfoMap, a: Attributes): TensorInfo[] {
   const { dy, x, y, w, mask } = inputs as Record<string, TensorInfo>;
-  const [batch, k] = x!.shape as [number, number];
+  const [batch, k] = sizes(x!, a);
   const n = w!.shape[1]!;
   // ReLU's gradient: dy where the output is positive (ReLU's step of its output is that of its input).
   const step = a.relu ? memory.run("Step", { x: y! }, { alpha: 0 }) : undefined;
@@ -106,11 +111,13 @@ function backwardKernel(blas: NativeBlas, memory: Memory, inputs: NamedTensorInf
   if (step !== undefined) memory.dispose(step);
   const effective = a.needInput ? effectiveWeight(memory, w!, mask) : undefined;
   const [db, product] = [memory.alloc([n]), memory.alloc([k, n])];
-  const dx = a.needInput ? memory.alloc([batch, k]) : undefined;
+  const dx = a.needInput ? memory.alloc([...x!.shape]) : undefined;
   const gf = memory.floats(g);
   blas.gemm(false, false, 1, n, batch, onesOf(batch), gf, memory.floats(db), null);
-  blas.gemm(true, false, k, n, batch, memory.floats(x!), gf, memory.floats(product), null);
-  if (dx !== undefined) blas.gemm(false, true, batch, k, n, gf, memory.floats(effective!), memory.floats(dx), null);
+  // dw = xᵀ · g; dx = g · effᵀ, or transposed, dxᵀ = eff · gᵀ.
+  blas.gemm(!a.transposed, false, k, n, batch, memory.floats(x!), gf, memory.floats(product), null);
+  if (dx !== undefined && a.transposed) blas.gemm(false, true, k, batch, n, memory.floats(effective!), gf, memory.floats(dx), null);
+  else if (dx !== undefined) blas.gemm(false, true, batch, k, n, gf, memory.floats(effective!), memory.floats(dx), null);
   if (effective !== undefined && effective !== w) memory.dispose(effective);
   if (g !== dy) memory.dispose(g);
   // A pruned connection's gradient is exactly zero, so no optimizer ever moves it.
@@ -148,6 +155,8 @@ export interface DenseLayerOptions {
   readonly relu?: boolean;
   /** Whether anything upstream needs the gradient of `x` (default true); without it its gradient is zeros. */
   readonly inputNeedsGradient?: boolean;
+  /** `x` comes transposed, [inputs, batch], and its gradient goes back so (default false). */
+  readonly inputTransposed?: boolean;
 }
 
 /**
@@ -159,10 +168,11 @@ export interface DenseLayerOptions {
 export function nativeDenseLayer(x: Tensor2D, w: Tensor2D, mask: Tensor2D | undefined, bias: Tensor1D, options: DenseLayerOptions = {}): Tensor2D | undefined {
   const blas = nativeDenseBlas();
   if (blas === undefined || [x, w, bias, ...(mask === undefined ? [] : [mask])].some((t) => t.dtype !== "float32")) return undefined;
-  if (x.shape[1] !== w.shape[0] || bias.shape[0] !== w.shape[1] || (mask !== undefined && mask.shape.join() !== w.shape.join()))
+  const inputs = options.inputTransposed ? x.shape[0] : x.shape[1];
+  if (inputs !== w.shape[0] || bias.shape[0] !== w.shape[1] || (mask !== undefined && mask.shape.join() !== w.shape.join()))
     throw new Error(`native dense layer: x [${x.shape}], w [${w.shape}], mask [${mask?.shape ?? "none"}] and bias [${bias.shape}] do not fit`);
   register(blas);
-  const attrs: Attributes = { relu: options.relu === true, needInput: options.inputNeedsGradient !== false };
+  const attrs: Attributes = { relu: options.relu === true, needInput: options.inputNeedsGradient !== false, transposed: options.inputTransposed === true };
   const named = attrs as unknown as NamedAttrMap;
   const masks: Record<string, Tensor> = mask === undefined ? {} : { mask };
   const op = tf.customGrad((xx, ww, bb, save) => {

@@ -77,30 +77,16 @@ export function forwardPass(binding: Binding, x: Tensor2D, kept: readonly number
       );
       continue;
     }
-    const members = step.members.map((k) => binding.kernels[k] as SparseKernel);
     const whole = everyNeuron.has(step.index);
-    const input = assemble(step.input);
-    const parameters = members.map((k) => ({ weight: k.weight(), bias: k.store.bias, ...(k.pick === undefined ? {} : { pick: k.pick }) }));
-    const exports = whole ? step.allExports : step.exports;
-    const structure = step.structure;
     // Handed to its dense reader as the kernel lays it out, where that reader multiplies it transposed (the native products).
-    const major = step.neuronMajor && !whole && batch % 16 === 0 && !("product" in structure) && nativeDenseActive();
+    const major = step.neuronMajor && !whole && batch % 16 === 0 && !("product" in step.structure) && nativeDenseActive();
     if (major) neuronMajor.add(step.index);
-    const kernelOptions = {
-      activation: step.activates ? options.activation : "linear",
-      inputNeedsGradient: step.readsHiddenLayers || options.inputNeedsGradient,
-      maskWeightGradient: !options.denseGradients,
-      neuronMajor: major,
-    } as const;
-    const out =
-      "product" in structure
-        ? layeredGraphKernel(input, parameters, binding.graphMask(step), structure, exports, kernelOptions)
-        : graphKernel(input, parameters, binding.graphMask(step), structure, exports, kernelOptions);
+    const out = graphStep(binding, step, assemble(step.input), { whole, neuronMajor: major }, options);
     // Readers index the usual exports, a prefix of the every-neuron output.
     everyNeuronValues[step.index] = whole ? out : undefined;
     graphValues[step.index] = whole ? tf.slice(out, [0, 0], [batch, step.exports.size]) : out;
     // Without activation inside, the kernel is one layer's pre-activations, in order.
-    if (!step.activates) finish(members[0]!.store, out);
+    if (!step.activates) finish(binding.kernels[step.members[0]!]!.store, out);
   }
   const valueOf = (i: number): Tensor2D => {
     const holder = plan.holders[i]!;
@@ -117,6 +103,23 @@ export function forwardPass(binding: Binding, x: Tensor2D, kept: readonly number
     return tf.slice(everyNeuronValues[holder.graph]!, [0, step.exports.size + step.layerOffsets.get(i)!], [batch, size]);
   };
   return kept.map(valueOf);
+}
+
+/** A graph step's output: its usual exports, or with `whole` every neuron after them; with `neuronMajor` as [neurons, batch]. */
+function graphStep(binding: Binding, step: GraphStep, input: Tensor2D, how: { whole: boolean; neuronMajor: boolean }, options: ForwardOptions): Tensor2D {
+  const members = step.members.map((k) => binding.kernels[k] as SparseKernel);
+  const parameters = members.map((k) => ({ weight: k.weight(), bias: k.store.bias, ...(k.pick === undefined ? {} : { pick: k.pick }) }));
+  const exports = how.whole ? step.allExports : step.exports;
+  const kernelOptions = {
+    activation: step.activates ? options.activation : "linear",
+    inputNeedsGradient: step.readsHiddenLayers || options.inputNeedsGradient,
+    maskWeightGradient: !options.denseGradients,
+    neuronMajor: how.neuronMajor,
+  } as const;
+  const structure = step.structure;
+  return "product" in structure
+    ? layeredGraphKernel(input, parameters, binding.graphMask(step), structure, exports, kernelOptions)
+    : graphKernel(input, parameters, binding.graphMask(step), structure, exports, kernelOptions);
 }
 
 /** A dense kernel's pre-activations (with `relu`, its activations): the masked product, or the bias alone for a kernel without connections. */

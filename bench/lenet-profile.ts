@@ -9,7 +9,7 @@
  * A kernel called from inside another (the loss's Softmax) counts in both.
  */
 import { createNetwork, createOptimizer, prune, tf } from "../runtime/index.js";
-import { setNativeThreads } from "../runtime/kernels/native/index.js";
+import { setNativeThreads, useNativeGraph } from "../runtime/kernels/native/index.js";
 import { loss } from "../runtime/training/losses.js";
 import { analyze, networkSpec } from "../src/index.js";
 import { loadavg } from "node:os";
@@ -20,6 +20,7 @@ const scope = (process.argv[2] ?? "global") as "global" | "layer" | "none";
 const mode = process.argv[3] ?? "step";
 
 setNativeThreads(1);
+if (process.argv[4] === "wat") useNativeGraph(false);
 const model = await createNetwork(networkSpec(analyze(SOURCE).plans![0]!), { backend: "wasm", seed: 0, execution: "auto" });
 if (scope !== "none") prune(model, { amount: { percent: 95 }, scope });
 const x = tf.randomUniform([256, 784], 0, 1, "float32", 1) as tf.Tensor2D;
@@ -81,3 +82,4 @@ console.log(`${scope} ${mode}, execution ${model.execution.map((s) => `${s.kind}
 console.log("| kernel | calls | least CPU time (µs) |\n| --- | --- | --- |");
 for (const [name, e] of [...byName].sort((a, b) => b[1].us - a[1].us)) console.log(`| ${name} | ${e.calls} | ${e.us} |`);
 console.log(`| all kernels | ${least!.length} | ${total} |\n| the whole ${mode} | | ${whole} |`);
+if (process.env.SEQUENCE === "1") console.log(least!.map(([n, us]) => `${n} ${us}`).join("\n"));

@@ -12,6 +12,7 @@ import { gatherColumns } from "./kernels/gather-columns.js";
 import { graphKernel } from "./kernels/graph/graph-kernel.js";
 import { layeredGraphKernel } from "./kernels/gpu/layered-graph.js";
 import { maskedDense } from "./kernels/masked-dense.js";
+import { nativeDenseActive } from "./kernels/native/dense-product.js";
 import { layerNorm } from "./layer-norm.js";
 import type { KernelStore } from "./storage/kernel-store.js";
 import type { ActivationName } from "./spec.js";
@@ -41,6 +42,8 @@ export function forwardPass(binding: Binding, x: Tensor2D, kept: readonly number
   const layerValues = new Array<Tensor2D | undefined>(options.layerSizes.length);
   const graphValues = new Array<Tensor2D | undefined>(plan.steps.length);
   const everyNeuronValues = new Array<Tensor2D | undefined>(plan.steps.length);
+  // Graph steps whose value is [neurons, batch], for their one dense reader.
+  const neuronMajor = new Set<number>();
   layerValues[0] = x;
   // A hidden layer inside a graph kernel is handed out whole only when asked for.
   const everyNeuron = new Set<number>();
@@ -53,8 +56,8 @@ export function forwardPass(binding: Binding, x: Tensor2D, kept: readonly number
     const joined = parts.length === 1 ? parts[0]! : tf.concat2d(parts, 1);
     return input.pick ? gatherColumns(joined, input.pick) : joined;
   };
-  const finish = (store: KernelStore, pre: Tensor2D): void => {
-    if (store.hidden) {
+  const finish = (store: KernelStore, pre: Tensor2D, activated = false): void => {
+    if (store.hidden && !activated) {
       if (store.gain !== undefined && store.shift !== undefined) pre = layerNorm(pre, store.gain, store.shift);
       pre = activate(options.activation, pre);
     }
@@ -63,32 +66,27 @@ export function forwardPass(binding: Binding, x: Tensor2D, kept: readonly number
   for (const step of plan.steps) {
     if (step.kind === "dense") {
       const kernel = binding.kernels[step.kernel] as DenseKernel;
+      // ReLU goes inside the dense kernel where nothing (layer norm) comes between it and the product.
+      const relu = kernel.store.hidden && options.activation === "relu" && kernel.store.gain === undefined;
+      const [part] = step.input.parts;
+      const transposed = step.input.parts.length === 1 && part!.kind === "graph" && neuronMajor.has(part!.graph);
       finish(
         kernel.store,
-        denseStep(kernel, () => assemble(step.input), batch, options),
+        denseStep(kernel, () => assemble(step.input), batch, options, { relu, transposed }),
+        relu,
       );
       continue;
     }
-    const members = step.members.map((k) => binding.kernels[k] as SparseKernel);
     const whole = everyNeuron.has(step.index);
-    const input = assemble(step.input);
-    const parameters = members.map((k) => ({ weight: k.weight(), bias: k.store.bias, ...(k.pick === undefined ? {} : { pick: k.pick }) }));
-    const exports = whole ? step.allExports : step.exports;
-    const kernelOptions = {
-      activation: step.activates ? options.activation : "linear",
-      inputNeedsGradient: step.readsHiddenLayers || options.inputNeedsGradient,
-      maskWeightGradient: !options.denseGradients,
-    } as const;
-    const structure = step.structure;
-    const out =
-      "product" in structure
-        ? layeredGraphKernel(input, parameters, binding.graphMask(step), structure, exports, kernelOptions)
-        : graphKernel(input, parameters, binding.graphMask(step), structure, exports, kernelOptions);
+    // Handed to its dense reader as the kernel lays it out, where that reader multiplies it transposed (the native products).
+    const major = step.neuronMajor && !whole && batch % 16 === 0 && !("product" in step.structure) && nativeDenseActive();
+    if (major) neuronMajor.add(step.index);
+    const out = graphStep(binding, step, assemble(step.input), { whole, neuronMajor: major }, options);
     // Readers index the usual exports, a prefix of the every-neuron output.
     everyNeuronValues[step.index] = whole ? out : undefined;
     graphValues[step.index] = whole ? tf.slice(out, [0, 0], [batch, step.exports.size]) : out;
     // Without activation inside, the kernel is one layer's pre-activations, in order.
-    if (!step.activates) finish(members[0]!.store, out);
+    if (!step.activates) finish(binding.kernels[step.members[0]!]!.store, out);
   }
   const valueOf = (i: number): Tensor2D => {
     const holder = plan.holders[i]!;
@@ -107,16 +105,38 @@ export function forwardPass(binding: Binding, x: Tensor2D, kept: readonly number
   return kept.map(valueOf);
 }
 
-/** A dense kernel's pre-activations: the masked product, or the bias alone for a kernel without connections. */
-function denseStep(kernel: DenseKernel, input: () => Tensor2D, batch: number, forward: ForwardOptions): Tensor2D {
+/** A graph step's output: its usual exports, or with `whole` every neuron after them; with `neuronMajor` as [neurons, batch]. */
+function graphStep(binding: Binding, step: GraphStep, input: Tensor2D, how: { whole: boolean; neuronMajor: boolean }, options: ForwardOptions): Tensor2D {
+  const members = step.members.map((k) => binding.kernels[k] as SparseKernel);
+  const parameters = members.map((k) => ({ weight: k.weight(), bias: k.store.bias, ...(k.pick === undefined ? {} : { pick: k.pick }) }));
+  const exports = how.whole ? step.allExports : step.exports;
+  const kernelOptions = {
+    activation: step.activates ? options.activation : "linear",
+    inputNeedsGradient: step.readsHiddenLayers || options.inputNeedsGradient,
+    maskWeightGradient: !options.denseGradients,
+    neuronMajor: how.neuronMajor,
+  } as const;
+  const structure = step.structure;
+  return "product" in structure
+    ? layeredGraphKernel(input, parameters, binding.graphMask(step), structure, exports, kernelOptions)
+    : graphKernel(input, parameters, binding.graphMask(step), structure, exports, kernelOptions);
+}
+
+/** A dense kernel's pre-activations (with `relu`, its activations): the masked product, or the bias alone for a kernel without connections. */
+function denseStep(kernel: DenseKernel, input: () => Tensor2D, batch: number, forward: ForwardOptions, { relu, transposed }: { relu: boolean; transposed: boolean }): Tensor2D {
   const { store } = kernel;
   const weight = kernel.weight();
   const bias = store.bias;
-  if (weight === undefined) return tf.add(tf.zeros([batch, store.layout.cols]), bias);
+  if (weight === undefined) {
+    const constant = tf.add(tf.zeros([batch, store.layout.cols]), bias) as Tensor2D;
+    return relu ? tf.relu(constant) : constant;
+  }
   const options = {
     inputNeedsGradient: kernel.readsHiddenLayers || forward.inputNeedsGradient,
     denseWeightGradient: forward.denseGradients,
     maskNeedsGradient: store.learnable !== undefined,
+    relu,
+    inputTransposed: transposed,
   };
   return maskedDense(input(), weight, kernel.mask(), bias, options);
 }

@@ -39,6 +39,14 @@ export interface GraphStep {
   /** Every neuron handed out after the usual exports, for `activations` of a layer inside: its columns start at `exports.size`. */
   readonly allExports: Tensor1D;
   readonly layerOffsets: ReadonlyMap<number, number>;
+  /**
+   * Whether the kernel may hand out its neurons as they lie in it, neuron-major
+   * ([neurons, batch]), to its one reader, a dense kernel that multiplies them
+   * transposed: it hands out every neuron in order, activated, none of them
+   * the network's output, and nothing else reads them. Saves transposing
+   * them out and their gradient back in.
+   */
+  readonly neuronMajor: boolean;
 }
 
 export interface DenseStep {
@@ -68,13 +76,28 @@ export function bindPlan(plan: KernelPlanSteps, kernels: readonly PlannedKernel[
       const input = folded === undefined ? inputOf(step.input) : { parts: step.input.parts, pick: undefined };
       const bound = graphStep(step, kernels, options, input, sparseKernel, folded);
       created.push(bound.structure, bound.exports, bound.allExports);
-      return bound;
+      return { ...bound, neuronMajor: sparseKernel === "graph-kernel" && bound.activates && handsOutWhole(step, kernels) && soleDenseReader(plan, step.index) };
     });
     return { steps, holders: plan.holders, dispose: () => disposeAll(created) };
   } catch (error) {
     disposeAll(created);
     throw error;
   }
+}
+
+/** Whether a graph step hands out every neuron it computes, in order, all of them activated hidden ones. */
+function handsOutWhole(step: GraphStepPlan, kernels: readonly PlannedKernel[]): boolean {
+  const neurons = step.members.reduce((n, k) => n + kernels[k]!.size, 0);
+  return kernels[step.members.at(-1)!]!.hidden && step.exports.length === neurons && step.exports.every((v, i) => v === i);
+}
+
+/** Whether the graph step's output is read by one step only, a dense one, as its whole input. */
+function soleDenseReader(plan: KernelPlanSteps, graph: number): boolean {
+  const reads = (parts: readonly Holder[]): boolean => parts.some((p) => p.kind === "graph" && p.graph === graph);
+  const readers = plan.steps.filter((s) => reads(s.input.parts));
+  if (readers.length !== 1 || readers[0]!.kind !== "dense") return false;
+  const { parts, pick } = readers[0]!.input;
+  return parts.length === 1 && pick === undefined;
 }
 
 function disposeAll(created: readonly (GraphStructure | LayeredStructure | Tensor1D)[]): void {
@@ -108,7 +131,7 @@ function graphStep(
   input: InputPlan,
   sparseKernel: SparseKernelName,
   folded?: { columns: readonly number[]; width: number },
-): GraphStep {
+): Omit<GraphStep, "neuronMajor"> {
   const layerOffsets = new Map<number, number>();
   let neurons = 0;
   for (const k of step.members) {

@@ -19,6 +19,7 @@
 import * as tf from "@tensorflow/tfjs-core";
 import "../gradients.js";
 import { denseProduct } from "./native/dense-product.js";
+import { nativeDenseLayer } from "./native/dense-layer.js";
 import type { Tensor, Tensor1D, Tensor2D } from "@tensorflow/tfjs-core";
 
 type Gradients = [Tensor, Tensor, Tensor, Tensor];
@@ -86,9 +87,27 @@ export interface MaskedDenseOptions {
   readonly maskNeedsGradient?: boolean;
   /** Return the unmasked weight gradient, for growing connections where the gradient is largest. */
   readonly denseWeightGradient?: boolean;
+  /** Apply ReLU to the result (default false): inside the kernel where the native products run (see native/dense-layer.ts). */
+  readonly relu?: boolean;
+  /** `x` comes transposed, [inputs, batch] (a graph kernel's neuron-major output), and its gradient goes back so. */
+  readonly inputTransposed?: boolean;
 }
 
 export function maskedDense(x: Tensor2D, w: Tensor2D, mask: Tensor2D, bias: Tensor1D, options: MaskedDenseOptions = {}): Tensor2D {
+  if (!options.denseWeightGradient && !options.maskNeedsGradient) {
+    const fused = nativeDenseLayer(x, w, mask, bias, {
+      relu: options.relu === true,
+      inputNeedsGradient: options.inputNeedsGradient !== false,
+      inputTransposed: options.inputTransposed === true,
+    });
+    if (fused !== undefined) return fused;
+  }
+  const product = composed(options.inputTransposed ? tf.transpose(x) : x, w, mask, bias, options);
+  return options.relu ? tf.relu(product) : product;
+}
+
+/** The masked product of stock ops and the native (or TensorFlow.js's) products, with one of the custom gradients above. */
+function composed(x: Tensor2D, w: Tensor2D, mask: Tensor2D, bias: Tensor1D, options: MaskedDenseOptions): Tensor2D {
   const op = options.denseWeightGradient
     ? withDenseWeightGradient
     : options.maskNeedsGradient

@@ -19,6 +19,7 @@ import * as tf from "@tensorflow/tfjs-core";
 import type { NamedAttrMap, NamedTensorInfoMap, Tensor, Tensor1D, Tensor2D, TensorInfo } from "@tensorflow/tfjs-core";
 import type { ActivationName } from "../../spec.js";
 import { graphKernelSupport, registerWasmKernel, releaseHeld, type Workspace } from "./memory.js";
+import { saveForBackward } from "../saved-tensors.js";
 
 /**
  * `graphKernelSupport()`: for the current backend, `{ available: true }` or
@@ -117,6 +118,12 @@ export interface GraphKernelOptions {
   readonly inputNeedsGradient?: boolean;
   /** False gives switched-off connections their gradient too, for growing where it is largest (default true). */
   readonly maskWeightGradient?: boolean;
+  /**
+   * Hand out the neurons as they lie in the kernel, [neurons, batch] (default
+   * false): for a reader that multiplies them transposed. Needs every neuron
+   * exported in order and a batch that is a multiple of 16 (no padding).
+   */
+  readonly neuronMajor?: boolean;
 }
 
 /** Inside the kernel the batch is padded to a multiple of 16: four 4-float SIMD registers per step. */
@@ -131,6 +138,8 @@ interface Attributes {
   readonly kind: number;
   readonly needInput: boolean;
   readonly masked: boolean;
+  /** The output is the kernel's own [neurons, batch] activations, and the incoming gradient is in that layout too. */
+  readonly neuronMajor: boolean;
 }
 
 function attributes(attrs: NamedAttrMap): Attributes {
@@ -166,8 +175,8 @@ function memberTable(ws: Workspace, inputs: NamedTensorInfoMap, a: Attributes, g
     words.set([live, mask + 4 * offset, slots + 4 * offset, edges, ws.input(bias), bias.shape[0]!, dw, gradients?.db[k] ?? 0], TABLE_WORDS * k);
     offset += edges;
   }
-  const [f32, i32] = [ws.f32(), ws.i32()];
-  for (const { weight, pick, live, count } of picks) for (let j = 0; j < count; j++) f32[live / 4 + j] = f32[weight / 4 + i32[pick / 4 + j]!]!;
+  // live[j] = weight[pick[j]]: graph.wat's column gather of a one-row matrix (a JavaScript loop took ~2 ns an entry).
+  for (const { weight, pick, live, count } of picks) ws.code.gatherColumns(weight, 1, 0, pick, count, live);
   const table = ws.scratch(4 * words.length);
   ws.i32().set(words, table / 4);
   return table;
@@ -223,6 +232,7 @@ function forwardKernel(ws: Workspace, inputs: NamedTensorInfoMap, a: Attributes)
   const addresses = ws.scratch(4 * edges);
   const h = ws.output([a.neurons, bp]);
   ws.code.forward(xt, r, h.pointer, a.neurons, bp, weff, bias, ws.input(inputs.start!), ws.input(inputs.source!), a.activated, a.kind, addresses);
+  if (a.neuronMajor) return [h.finish(), xtOut.finish()];
   const count = inputs.exports!.shape[0]!;
   const out = ws.output([batch, count]);
   ws.code.pickRows(h.pointer, bp, ws.input(inputs.exports!), count, out.pointer, batch, 0);
@@ -240,8 +250,11 @@ function backwardKernel(ws: Workspace, inputs: NamedTensorInfoMap, a: Attributes
   const bias = ws.scratch(4 * a.neurons);
   ws.code.placeParameters(table, a.members, weff, bias);
   const g = ws.scratch(4 * a.neurons * bp);
-  const exports = ws.input(inputs.exports!);
-  ws.code.pickRows(g, bp, exports, inputs.exports!.shape[0]!, ws.input(inputs.dy!), batch, 1);
+  // Neuron-major, the incoming gradient is g as it is (the kernel then writes over its copy).
+  // The address before the view: on the CPU backend taking an input may grow the memory.
+  const dy = ws.input(inputs.dy!) / 4;
+  if (a.neuronMajor) ws.f32().copyWithin(g / 4, dy, dy + a.neurons * bp);
+  else ws.code.pickRows(g, bp, ws.input(inputs.exports!), inputs.exports!.shape[0]!, dy * 4, batch, 1);
   const xt = ws.input(inputs.xt!);
   const dxt = a.needInput ? ws.scratch(4 * r * bp) : 0;
   const dweff = ws.scratch(4 * edges);
@@ -291,7 +304,12 @@ export function graphKernel(x: Tensor2D, members: readonly GraphMember[], mask: 
     kind: ACTIVATION_KIND[options.activation],
     needInput: options.inputNeedsGradient !== false,
     masked: options.maskWeightGradient !== false,
+    neuronMajor: options.neuronMajor === true,
   };
+  if (attrs.neuronMajor && (x.shape[0] % 16 !== 0 || exports.size !== structure.neurons))
+    throw new Error(
+      `graph kernel: a neuron-major output needs a batch that is a multiple of 16 (got ${x.shape[0]}) and every neuron exported (${exports.size} of ${structure.neurons})`,
+    );
   if (mask.size !== structure.slots.size) throw new Error(`graph kernel: the mask has ${mask.size} entries, the structure ${structure.slots.size} connections`);
   const statics: Record<string, Tensor> = { start: structure.start, source: structure.source, exports, mask, slots: structure.slots };
   members.forEach((m, k) => {
@@ -311,13 +329,14 @@ export function graphKernel(x: Tensor2D, members: readonly GraphMember[], mask: 
     const [input, ...parameters] = args as Tensor[];
     const weights = parameters.slice(0, count);
     const biases = parameters.slice(count);
-    const [h, out, xt] = tf.engine().runKernel(FORWARD, { x: input!, ...named(weights, biases) }, attrs as unknown as NamedAttrMap) as Tensor[];
-    // The weights are saved too: one may be a view made in the caller's tidy (a pruned kernel's live weights), gone by the backward pass.
-    save([xt!, h!, ...weights]);
+    const outputs = tf.engine().runKernel(FORWARD, { x: input!, ...named(weights, biases) }, attrs as unknown as NamedAttrMap) as Tensor[];
+    const [h, out, xt] = attrs.neuronMajor ? [outputs[0], outputs[0], outputs[1]] : outputs;
+    // A weight that is a view made in the caller's tidy (a pruned kernel's live weights) is saved, gone by the backward pass; a variable is read as it is.
+    const restore = saveForBackward(save, [xt!, h!, ...weights]);
     return {
       value: out!,
       gradFunc: (dy: Tensor | Tensor[], saved: Tensor[]) => {
-        const [xts, hs, ...ws] = saved as [Tensor, Tensor, ...Tensor[]];
+        const [xts, hs, ...ws] = restore(saved) as [Tensor, Tensor, ...Tensor[]];
         const grads = tf.engine().runKernel(BACKWARD, { dy: dy as Tensor, h: hs, xt: xts, ...named(ws, biases) }, attrs as unknown as NamedAttrMap);
         return grads as Tensor[];
       },

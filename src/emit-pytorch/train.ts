@@ -111,7 +111,7 @@ def _arguments(argv):
     parser.add_argument("--y", help="class indices: int32 little-endian, [samples] (with --x)")
     parser.add_argument("--epochs", type=int, required=True)
     parser.add_argument("--out", required=True, help="the run folder to write (by the first process, after every epoch)")
-    parser.add_argument("--batch-size", type=int, default=32, help="the global batch, split evenly over the processes")
+    parser.add_argument("--batch-size", type=int, default=32, help="the global batch, split over the processes as evenly as it can be")
     parser.add_argument("--optimizer", choices=sorted(DEFAULT_LEARNING_RATE), default="adam")
     parser.add_argument("--lr", "--learning-rate", dest="learning_rate", type=float, help="the optimizer's rate (default adam 0.001, sgd 0.01)")
     parser.add_argument("--momentum", type=float, default=0.9, help="for sgd")

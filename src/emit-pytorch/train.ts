@@ -125,7 +125,12 @@ def _arguments(argv):
     parser.add_argument("--early-stopping", type=int, metavar="P", help="stop after P epochs without a better held-out loss (needs --data or --validation-split)")
     parser.add_argument("--restore-best", action="store_true", help="with --early-stopping: keep the best epoch's weights")
     parser.add_argument("--validation-split", type=float, metavar="F", help="validate on the last F of the training samples instead of the held-out part")
+    # torch.distributed.launch (deprecated for torchrun) passes --local-rank (--local_rank before torch 2.0) unless
+    # --use-env; torchrun sets LOCAL_RANK, which training_device reads. Accepted, and LOCAL_RANK set from it if unset.
+    parser.add_argument("--local-rank", "--local_rank", dest="local_rank", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    if args.local_rank is not None:
+        os.environ.setdefault("LOCAL_RANK", str(args.local_rank))
     _check_arguments(parser, args)
     return parser, args
 
@@ -190,8 +195,11 @@ def _batch_gradients(model, x, y, count, world, dist):
 
 
 def process_group_backend():
-    """NCCL where CUDA GPUs are, gloo on CPUs (only gloo is tested here: the test machines have no GPU)."""
-    return "nccl" if torch.cuda.is_available() else "gloo"
+    """NCCL where CUDA GPUs are and torch was built with it, else gloo (only gloo is run here: the test machines have
+    no GPU). Asked of torch, not read off its version."""
+    import torch.distributed as dist
+
+    return "nccl" if torch.cuda.is_available() and dist.is_nccl_available() else "gloo"
 
 
 def training_device():
@@ -199,12 +207,19 @@ def training_device():
     return torch.device(f"cuda:{os.environ.get('LOCAL_RANK', '0')}") if torch.cuda.is_available() else torch.device("cpu")
 
 
-def _distributed(model, DistributedDataParallel):
+def _distributed(model, DistributedDataParallel, device):
+    """DDP over the model's parameters only, on the process's GPU (device_ids) where it trains on one."""
     # Every process reads its masks and index buffers from the same run folder, and gloo
     # cannot broadcast bool tensors: DDP syncs only the parameters (and averages their gradients).
     buffers = [name for name, _ in model.named_buffers()]
-    DistributedDataParallel._set_params_and_buffers_to_ignore_for_model(model, buffers)
-    return DistributedDataParallel(model, broadcast_buffers=False)
+    ignore = getattr(DistributedDataParallel, "_set_params_and_buffers_to_ignore_for_model", None)
+    if ignore is not None:
+        ignore(model, buffers)
+    else:
+        # The attribute that (private) method sets, which DDP reads, for a release without the method.
+        model._ddp_params_and_buffers_to_ignore = buffers
+    placed = {"device_ids": [device.index]} if device.type == "cuda" else {}
+    return DistributedDataParallel(model, broadcast_buffers=False, **placed)
 
 
 def _step(model, network, optimizer, batch, rate, args):
@@ -220,7 +235,8 @@ def _step(model, network, optimizer, batch, rate, args):
     """
     xb, yb, count, world = batch
     set_learning_rate(optimizer, rate)
-    optimizer.zero_grad()
+    # Zeros, not None (torch 2's default): every parameter takes its optimizer step on every release alike.
+    optimizer.zero_grad(set_to_none=False)
     summed = nn.functional.cross_entropy(network(xb), yb, reduction="sum")
     # Divided (not multiplied by the reciprocal), so one process's loss is exactly cross_entropy's mean.
     loss, terms = summed / (count / world), []
@@ -320,7 +336,7 @@ def train(argv):
     args, world, device, model, pruning, growth, parts = _start(argv)
     rank = dist.get_rank() if world > 1 else 0
     x, y = parts["train"]
-    network = _distributed(model, DistributedDataParallel) if world > 1 else model
+    network = _distributed(model, DistributedDataParallel, device) if world > 1 else model
     optimizer = make_optimizer(args.optimizer, model.parameters(), args.learning_rate, args.momentum)
     batches = -(-len(y) // args.batch_size)
     base = DEFAULT_LEARNING_RATE[args.optimizer] if args.learning_rate is None else args.learning_rate

@@ -163,9 +163,13 @@ class BatchNorm(nn.Module):
         if world == 1:
             mean = x.mean((0, 2, 3))
             return mean, (x - mean[:, None, None]).square().mean((0, 2, 3)), count
+        import torch.distributed as dist
         from torch.distributed.nn.functional import all_reduce
 
-        count *= world
+        # The processes' shares of a batch may differ (its short last batch): the count is the global one.
+        counted = torch.tensor([float(count)], dtype=torch.float64, device=x.device)
+        dist.all_reduce(counted)
+        count = counted.item()
         mean = all_reduce(x.sum((0, 2, 3))) / count
         return mean, all_reduce((x - mean[:, None, None]).square().sum((0, 2, 3))) / count, count
 

@@ -162,10 +162,13 @@ def _zero_probes(model, tensors):
     return weighted, owners, probes
 
 
-def dense_weight_gradients(model, x, y):
+def dense_weight_gradients(model, x, y, count=None):
     """Model.denseWeightGradients: per prunable weight (a block's per connection, a conv's or recurrent weight's per
     entry in the runtime's order), the mean cross-entropy's gradient of the product W * M, masked entries included:
-    where growing would help most. In inference mode, as the runtime's predict (batch norm's running statistics)."""
+    where growing would help most. In inference mode, as the runtime's predict (batch norm's running statistics).
+
+    count (default: x's samples) is what the summed cross-entropy is divided by: under DDP the global batch's size,
+    so the processes' gradients add up to the global batch's mean."""
     tensors = [w for w in prunable_weights(model) if w.kind != "dense"]
     weighted, owners, probes = _zero_probes(model, tensors)
     was_training = model.training
@@ -173,7 +176,7 @@ def dense_weight_gradients(model, x, y):
     try:
         for (owner, attribute), probe in zip(owners, probes):
             setattr(owner, attribute, probe)
-        loss = nn.functional.cross_entropy(model(x), y)
+        loss = nn.functional.cross_entropy(model(x), y, reduction="sum") / (len(y) if count is None else count)
         found = torch.autograd.grad(loss, probes)
     finally:
         for owner, attribute in owners:

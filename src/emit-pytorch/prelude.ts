@@ -9,6 +9,7 @@
  * `.numpy()` uses) to run.
  */
 export const PRELUDE = String.raw`import base64
+import copy
 import hashlib
 import json
 import math

@@ -62,9 +62,11 @@ class _Block:
     def set_live(self, live, grown=None):
         """The block's mask becomes live; grown = (connections, values) sets those weights; masked weights become 0."""
         with torch.no_grad():
-            self.module.mask.view(-1)[self.first : self.first + self.count] = live
+            # live and grown are host tensors (choosing is host work); the model may be on a GPU.
+            device = self.module.mask.device
+            self.module.mask.view(-1)[self.first : self.first + self.count] = live.to(device)
             if grown is not None:
-                self.module.weight.view(-1)[grown[0] + self.first] = grown[1]
+                self.module.weight.view(-1)[(grown[0] + self.first).to(device)] = grown[1].to(self.module.weight)
             self.module.weight.mul_(self.module.mask)
 
     def live(self):
@@ -295,7 +297,12 @@ def _front_flow(model):
 def _synflow_saliencies(model):
     """saliency.ts synflow: |w dR/dw| with R the output sum of the all-ones input through every block's masked |W| (no
     biases, no nonlinearity), layer by layer as the runtime computes it: float32 products, float64 |w g|; a recurrent
-    stack in front flows linearised (_recurrent_flow)."""
+    stack in front flows linearised (_recurrent_flow).
+
+    On a GPU the flow runs on a CPU copy of the network (its all-ones inputs are made on the CPU, and choosing
+    connections is host work anyway); the saliencies are by weight name, so they apply to the network itself."""
+    if next(model.parameters()).device.type != "cpu":
+        model = copy.deepcopy(model).cpu()
     layers, blocks = model.spec["layers"], network_blocks(model)
     absolute = []
     for block in blocks:

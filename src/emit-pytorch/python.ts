@@ -65,7 +65,7 @@ const RESERVED = new Set([
   ...["Cells", "concat_padded", "concatenated_shape"],
   ...["initial_conv_weights", "connection_weights"],
   ...["Recurrent", "MaskedRecurrentLayer", "RECURRENT_SEED_BASE", "RECURRENT_GATES", "initial_recurrent_values"],
-  ...["LAYER_NORM_EPSILON", "WEIGHTS_FORMAT", "WEIGHTS_FORMAT_VERSION", "torch", "nn", "json", "os", "re", "base64", "hashlib", "sys", "time", "math"],
+  ...["LAYER_NORM_EPSILON", "WEIGHTS_FORMAT", "WEIGHTS_FORMAT_VERSION", "torch", "nn", "json", "copy", "os", "re", "base64", "hashlib", "sys", "time", "math"],
   ...["False", "None", "True", "and", "as", "assert", "async", "await", "break", "class", "continue", "def", "del", "elif", "else"],
   ...["except", "finally", "for", "from", "global", "if", "import", "in", "is", "lambda", "nonlocal", "not", "or", "pass", "raise"],
   ...["return", "try", "while", "with", "yield", "match", "case"],

@@ -1,10 +1,13 @@
 /**
  * The Python after the networks: the runtime's optimizers, `from_run` over
  * the module's networks, and `train`, the entry point `torchrun` starts (DDP
- * over gloo on CPUs, NCCL on GPUs; one process without torchrun). Every
- * process draws the same shuffle from the seed and takes its equal slice of
- * each global batch, so DDP's average of the slices' mean gradients is the
- * global batch's mean gradient, and the weights follow a single process's.
+ * over gloo on CPUs, NCCL on GPUs; one process without torchrun). Batches
+ * are fit's: the runtime's seeded shuffle, ceil(samples / batch size) of them
+ * an epoch, the last one short. Every process takes its share of each
+ * global batch (as even as can be), and its loss is its samples' summed
+ * cross-entropy over the global batch's count (times the processes, which
+ * DDP's average divides out), so the averaged gradient is the global batch's
+ * mean gradient whatever the shares, and the weights follow fit's.
  */
 export const TRAIN = String.raw`# runtime/training/optimizers.ts. tfjs's Adam (tfjs-core adam_optimizer.ts) divides the
 # bias-corrected first moment by sqrt(bias-corrected second moment) + epsilon, as
@@ -108,7 +111,7 @@ def _arguments(argv):
     parser.add_argument("--y", help="class indices: int32 little-endian, [samples] (with --x)")
     parser.add_argument("--epochs", type=int, required=True)
     parser.add_argument("--out", required=True, help="the run folder to write (by the first process, after every epoch)")
-    parser.add_argument("--batch-size", type=int, default=32, help="the global batch, split evenly over the processes")
+    parser.add_argument("--batch-size", type=int, default=32, help="the global batch, split over the processes as evenly as it can be")
     parser.add_argument("--optimizer", choices=sorted(DEFAULT_LEARNING_RATE), default="adam")
     parser.add_argument("--lr", "--learning-rate", dest="learning_rate", type=float, help="the optimizer's rate (default adam 0.001, sgd 0.01)")
     parser.add_argument("--momentum", type=float, default=0.9, help="for sgd")
@@ -122,7 +125,12 @@ def _arguments(argv):
     parser.add_argument("--early-stopping", type=int, metavar="P", help="stop after P epochs without a better held-out loss (needs --data or --validation-split)")
     parser.add_argument("--restore-best", action="store_true", help="with --early-stopping: keep the best epoch's weights")
     parser.add_argument("--validation-split", type=float, metavar="F", help="validate on the last F of the training samples instead of the held-out part")
+    # torch.distributed.launch (deprecated for torchrun) passes --local-rank (--local_rank before torch 2.0) unless
+    # --use-env; torchrun sets LOCAL_RANK, which training_device reads. Accepted, and LOCAL_RANK set from it if unset.
+    parser.add_argument("--local-rank", "--local_rank", dest="local_rank", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    if args.local_rank is not None:
+        os.environ.setdefault("LOCAL_RANK", str(args.local_rank))
     _check_arguments(parser, args)
     return parser, args
 
@@ -176,19 +184,22 @@ def _share_masks(model, dist):
     model.apply_masks()
 
 
-def _batch_gradients(model, x, y, world, dist):
-    """RigL's gradients on the step's global batch: each process's slice, averaged over the processes."""
-    gradients = dense_weight_gradients(model, x, y)
+def _batch_gradients(model, x, y, count, world, dist):
+    """RigL's gradients on the step's global batch of count samples: each process's share summed over its samples and
+    divided by count, then summed over the processes (so uneven shares, and an empty one, weigh by their samples)."""
+    gradients = dense_weight_gradients(model, x, y, count)
     if world > 1:
         for values in gradients.values():
             dist.all_reduce(values)
-            values /= world
     return gradients
 
 
 def process_group_backend():
-    """NCCL where CUDA GPUs are, gloo on CPUs (only gloo is tested here: the test machines have no GPU)."""
-    return "nccl" if torch.cuda.is_available() else "gloo"
+    """NCCL where CUDA GPUs are and torch was built with it, else gloo (only gloo is run here: the test machines have
+    no GPU). Asked of torch, not read off its version."""
+    import torch.distributed as dist
+
+    return "nccl" if torch.cuda.is_available() and dist.is_nccl_available() else "gloo"
 
 
 def training_device():
@@ -196,27 +207,46 @@ def training_device():
     return torch.device(f"cuda:{os.environ.get('LOCAL_RANK', '0')}") if torch.cuda.is_available() else torch.device("cpu")
 
 
-def _distributed(model, DistributedDataParallel):
+def _distributed(model, DistributedDataParallel, device):
+    """DDP over the model's parameters only, on the process's GPU (device_ids) where it trains on one."""
     # Every process reads its masks and index buffers from the same run folder, and gloo
     # cannot broadcast bool tensors: DDP syncs only the parameters (and averages their gradients).
     buffers = [name for name, _ in model.named_buffers()]
-    DistributedDataParallel._set_params_and_buffers_to_ignore_for_model(model, buffers)
-    return DistributedDataParallel(model, broadcast_buffers=False)
+    ignore = getattr(DistributedDataParallel, "_set_params_and_buffers_to_ignore_for_model", None)
+    if ignore is not None:
+        ignore(model, buffers)
+    else:
+        # The attribute that (private) method sets, which DDP reads, for a release without the method.
+        model._ddp_params_and_buffers_to_ignore = buffers
+    placed = {"device_ids": [device.index]} if device.type == "cuda" else {}
+    return DistributedDataParallel(model, broadcast_buffers=False, **placed)
 
 
 def _step(model, network, optimizer, batch, rate, args):
     """One optimizer step as runtime/training/step.ts takes it: the loss (with the learnable masks' penalty and the L2
     term), its gradients (averaged over the processes by DDP), clipping, decoupled weight decay, the optimizer's step at
-    this step's rate, the masks re-applied. Returns the loss."""
-    xb, yb = batch
+    this step's rate, the masks re-applied.
+
+    batch is (x, y, count, world): this process's share of a global batch of count samples over world processes. Its
+    cross-entropy is summed and divided by count / world, so DDP's mean over the processes is the global batch's mean,
+    each sample weighing alike however unevenly the batch split (a process with no sample adds 0). The penalties are
+    the whole batch's on every process, so their mean is themselves. Returns this share's part of count times fit's
+    batch loss (the summed cross-entropy plus its samples times the penalties); over the processes these add up to it.
+    """
+    xb, yb, count, world = batch
     set_learning_rate(optimizer, rate)
-    optimizer.zero_grad()
-    loss = nn.functional.cross_entropy(network(xb), yb)
+    # Zeros, not None (torch 2's default): every parameter takes its optimizer step on every release alike.
+    optimizer.zero_grad(set_to_none=False)
+    summed = nn.functional.cross_entropy(network(xb), yb, reduction="sum")
+    # Divided (not multiplied by the reciprocal), so one process's loss is exactly cross_entropy's mean.
+    loss, terms = summed / (count / world), []
     penalty = model.penalty()
     if penalty is not None:
-        loss = loss + penalty
+        terms.append(penalty)
     if args.l2 > 0:
-        loss = loss + l2_penalty(model, args.l2)
+        terms.append(l2_penalty(model, args.l2))
+    for term in terms:
+        loss = loss + term
     loss.backward()
     if args.clip_norm is not None or args.clip_value is not None:
         clip_gradients(list(model.parameters()), args.clip_norm, args.clip_value)
@@ -224,7 +254,7 @@ def _step(model, network, optimizer, batch, rate, args):
         decay_weights(model, rate * args.weight_decay)
     optimizer.step()
     model.apply_masks()
-    return loss.item()
+    return summed.item() + len(yb) * sum(term.item() for term in terms)
 
 
 def _start(argv):
@@ -233,8 +263,6 @@ def _start(argv):
 
     parser, args = _arguments(argv)
     world = int(os.environ.get("WORLD_SIZE", "1"))
-    if args.batch_size % world != 0:
-        parser.error(f"--batch-size {args.batch_size} does not split over {world} processes")
     device = training_device()
     if world > 1:
         if device.type == "cuda":
@@ -255,6 +283,20 @@ def _start(argv):
     if args.validation_split is not None:
         parts["train"], parts["validation"] = _split_off(parser, *parts["train"], args.validation_split)
     return args, world, device, model.to(device), pruning, growth, parts
+
+
+def _permutation(n, random):
+    """data.ts permutation: 0 ... n-1 shuffled by Fisher-Yates from the end with the runtime's random source, as fit
+    draws each epoch's batch order."""
+    order = list(range(n))
+    _shuffle(order, random)
+    return torch.tensor(order, dtype=torch.long)
+
+
+def _share(count, rank, world):
+    """Where process rank's share of a global batch of count samples begins: floor(rank * count / world), so the
+    shares differ by at most one sample (and a process gets none when count < world)."""
+    return rank * count // world
 
 
 def _split_off(parser, x, y, fraction):
@@ -279,8 +321,14 @@ def train(argv):
     gradients averaged over the processes), the first process's masks and
     weights then shared.
 
-    Under torchrun, with DistributedDataParallel; the last global batch of an
-    epoch is dropped when it is short, so every process's slice is equal.
+    Batches are fit's (fit.ts trainEpoch): each epoch a permutation drawn
+    from the runtime's random source seeded with --seed (one stream over the
+    whole run), cut into ceil(samples / batch size) batches, the last one
+    short when the batch size does not divide the samples; its loss is the
+    mean over its own samples, and it counts as a step for the rate, the
+    warm-up, pruning and growth. Under torchrun, with
+    DistributedDataParallel, each process takes its share of every global
+    batch (_share), weighed by its samples (_step).
     """
     import torch.distributed as dist
     from torch.nn.parallel import DistributedDataParallel
@@ -288,36 +336,38 @@ def train(argv):
     args, world, device, model, pruning, growth, parts = _start(argv)
     rank = dist.get_rank() if world > 1 else 0
     x, y = parts["train"]
-    network = _distributed(model, DistributedDataParallel) if world > 1 else model
+    network = _distributed(model, DistributedDataParallel, device) if world > 1 else model
     optimizer = make_optimizer(args.optimizer, model.parameters(), args.learning_rate, args.momentum)
-    local, batches = args.batch_size // world, len(y) // args.batch_size
+    batches = -(-len(y) // args.batch_size)
     base = DEFAULT_LEARNING_RATE[args.optimizer] if args.learning_rate is None else args.learning_rate
     rates = learning_rates(base, args.schedule, args.warmup, args.epochs, batches)
     stopper = EarlyStopping(args.early_stopping, args.restore_best) if args.early_stopping is not None else None
     pruning.train_begin()
-    step = 0
+    step, shuffle = 0, SeededRandom(args.seed)
     for epoch in range(args.epochs):
-        order = torch.randperm(len(y), generator=torch.Generator().manual_seed(args.seed + epoch))
+        order = _permutation(len(y), shuffle)
         total, began = 0.0, time.perf_counter()
         pruning.epoch_begin(epoch + 1)
-        for start in range(0, batches * args.batch_size, args.batch_size):
-            rows = order[start + rank * local : start + (rank + 1) * local]
+        for start in range(0, len(y), args.batch_size):
+            count = min(args.batch_size, len(y) - start)
+            rows = order[start + _share(count, rank, world) : start + _share(count, rank + 1, world)]
             xb, yb = x[rows].to(device), y[rows].to(device)
-            total += _step(model, network, optimizer, (xb, yb), rates(step), args)
+            total += _step(model, network, optimizer, (xb, yb, count, world), rates(step), args)
             step += 1
             if pruning.batch_end() and world > 1:
                 _share_masks(model, dist)
-            if growth is not None and growth.batch_end(lambda: _batch_gradients(model, xb, yb, world, dist)) and world > 1:
+            if growth is not None and growth.batch_end(lambda: _batch_gradients(model, xb, yb, count, world, dist)) and world > 1:
                 _share_masks(model, dist)
         if pruning.epoch_end() and world > 1:
             _share_masks(model, dist)
         seconds = time.perf_counter() - began
         if world > 1:
-            # Each process saw its slice of every batch: the epoch's loss is the mean over processes.
-            summed = torch.tensor([total], device=device)
+            # Each process saw its share of every batch: the shares' sums add up to the epoch's.
+            summed = torch.tensor([total], dtype=torch.float64, device=device)
             dist.all_reduce(summed)
-            total = summed.item() / world
-        report = {"epoch": epoch + 1, "loss": total / max(batches, 1), "processes": world, "seconds": round(seconds, 3)}
+            total = summed.item()
+        # fit's epoch loss: each batch's loss weighed by its samples, over the samples.
+        report = {"epoch": epoch + 1, "loss": total / len(y), "processes": world, "seconds": round(seconds, 3)}
         report["learningRate"] = rates(step - 1) if step > 0 else rates(0)
         # Every process evaluates when early stopping needs it (the same weights everywhere, so the same decision).
         if "test" in parts and (rank == 0 or stopper is not None):

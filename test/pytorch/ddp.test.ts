@@ -68,7 +68,10 @@ describe.skipIf(!hasTorchrun)("torchrun --nproc_per_node 2 THIS.py train (DDP, g
     { optimizer: "adam", file: "test/pytorch/fixtures/prune_gates_layers.ds", network: "ConvLayers" },
     // SET and RigL over convs (RigL's gradients of every entry all-reduced) and recurrent weights.
     { optimizer: "sgd", file: "test/pytorch/fixtures/growth_weights.ds", network: "ConvSet" },
-    { optimizer: "adam", file: "test/pytorch/fixtures/growth_weights.ds", network: "CellRigL" },
+    // CellRigL under SGD: RigL leaves head.conv's output channel 1 one live 1×1 weight, which the head's batch norm
+    // makes scale-invariant (its true gradient is ~0, through epsilon only), so autograd gives it rounding noise
+    // (1e-7 to 1e-8, different on 1 and 2 processes) that Adam turns into steps of about lr (2.1e-5 apart after 6).
+    { optimizer: "sgd", file: "test/pytorch/fixtures/growth_weights.ds", network: "CellRigL" },
     { optimizer: "sgd", file: "test/pytorch/fixtures/growth_weights.ds", network: "LstmRigL" },
     // Synflow through a recurrent stack (linearised), every process taking the first's masks.
     { optimizer: "adam", file: "test/pytorch/fixtures/synflow_recurrent.ds", network: "LstmSynflow" },

@@ -115,15 +115,19 @@ describe.skipIf(!hasTorch)("from_run", () => {
     const printed = load(
       module,
       [
-        "import os, torch",
+        "import os, torch, torch.distributed as dist",
         "print(m.process_group_backend(), m.training_device())",
         // What a machine with GPUs would answer; torchrun sets LOCAL_RANK per process.
         "torch.cuda.is_available = lambda: True",
         "os.environ['LOCAL_RANK'] = '1'",
+        // A torch built without NCCL (Debian's is one): gloo, still on the GPU.
+        "dist.is_nccl_available = lambda: False",
+        "print(m.process_group_backend(), m.training_device())",
+        "dist.is_nccl_available = lambda: True",
         "print(m.process_group_backend(), m.training_device())",
       ].join("\n"),
     );
-    expect(printed.trim().split("\n")).toEqual(["gloo cpu", "nccl cuda:1"]);
+    expect(printed.trim().split("\n")).toEqual(["gloo cpu", "gloo cuda:1", "nccl cuda:1"]);
   });
 
   it("refuses a run folder of another structure", async () => {

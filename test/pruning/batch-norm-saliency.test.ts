@@ -9,7 +9,8 @@
  */
 import { describe, expect, it } from "vitest";
 import { computeSaliency, prune, tf, type Model } from "../../runtime/index.js";
-import { prunableWeights, readWeights } from "../../runtime/pruning/weights.js";
+import { prunableWeights, readWeights, weightVariable } from "../../runtime/pruning/weights.js";
+import { loss } from "../../runtime/training/losses.js";
 import { createRandom } from "../../runtime/random.js";
 import { buildModel } from "../support/models.js";
 
@@ -229,6 +230,43 @@ describe("gradient saliencies of a conv that batch norm follows, against a float
     expect(agree).toBeGreaterThanOrEqual(count - 2);
     expect(pruned.filter((k) => k.startsWith("conv1")).length).toBeGreaterThan(0);
     tf.dispose([data.x, data.y]);
+    model.dispose();
+  });
+
+  it("a cell network's convs too: |w · ∂L/∂w| of the training-mode loss (tf.grad of predict in training mode), running statistics kept", async () => {
+    const model = await buildModel(
+      "cell block = [conv(4, kernel=3, padding=same), batch_norm()]\ngraph g = balanced_tree(2, 1)\nnetwork N { input [1, 6, 6] structure g cells block head 5 output 3 }",
+      { seed: 6 },
+    );
+    const random = createRandom(12);
+    const samples = 12;
+    const data = {
+      x: tf.tensor(
+        Float32Array.from({ length: samples * 36 }, () => random.next()),
+        [samples, 1, 6, 6],
+      ),
+      y: tf.tensor1d(
+        Array.from({ length: samples }, (_, n) => n % 3),
+        "int32",
+      ),
+    };
+    const convs = prunableWeights(model).filter((w) => w.kind === "conv");
+    expect(convs.length).toBeGreaterThan(3);
+    const before = running(model);
+    const variables = convs.map((w) => weightVariable(model, w));
+    const gradients = tf.variableGrads(() => loss("crossEntropy", model.predict(data.x, { training: true }) as tf.Tensor2D, data.y), variables).grads;
+    const expected = convs.map((w, i) => {
+      const g = gradients[variables[i]!.name]!.dataSync();
+      return Array.from(readWeights(model, w), (v, k) => Math.abs(v * g[k]!));
+    });
+    model.state.forEach((s, i) => s.variable.assign(tf.tensor1d(before[i]!)));
+    const scores = computeSaliency(model, "taylor", { data, batchSize: samples }, convs);
+    convs.forEach((w, i) => {
+      const got = scores.get(w.name)!;
+      expected[i]!.forEach((e, k) => expect(got[k], `${w.name}[${k}]`).toBeCloseTo(e, 6));
+    });
+    expect(running(model)).toEqual(before);
+    tf.dispose([data.x, data.y, ...Object.values(gradients)]);
     model.dispose();
   });
 });

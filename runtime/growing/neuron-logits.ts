@@ -41,6 +41,8 @@ export function logitCarrier(model: Model, grown: Model, layer: string, split: r
   const [oldIndex, newIndex] = [connectionIndices(model.spec), connectionIndices(grown.spec)];
   return (name, old, base) => {
     const kernelLayer = name.slice(0, -SUFFIX.length);
+    // A conv's or recurrent weight's logits keep their shape: carried whole.
+    if (!model.blocks.some((block) => newIndex.get(block.name)!.layer === kernelLayer)) return Float32Array.from(old);
     const next = Float32Array.from(base);
     for (const block of model.blocks) {
       const { layer: target, at } = newIndex.get(block.name)!;

@@ -27,6 +27,7 @@ import { withLearnedMasksOpen } from "../masks/static.js";
 import type { Model } from "../model.js";
 import { createNetwork } from "../network.js";
 import { writeVariable } from "../storage/blocks.js";
+import { prunableWeights } from "../pruning/weights.js";
 import { createRandom, type Random } from "../random.js";
 import { fromFused, networkLayout, toFused } from "../storage/layout.js";
 import type { NetworkSpec } from "../spec.js";
@@ -44,7 +45,11 @@ export interface GrowNeuronsOptions {
   readonly optimizer?: tf.Optimizer;
 }
 
-/** @throws Error for a layer that is not a dense hidden layer, bad counts, or a preserving mode with layer norm. */
+/**
+ * Feature layers (convs, batch norms: their running statistics too), cells and recurrent layers, which a dense
+ * hidden layer's size does not shape, are carried unchanged, masks and learned logits included.
+ * @throws Error for a layer that is not a dense hidden layer, bad counts, or a preserving mode with layer norm.
+ */
 export async function growNeurons(model: Model, layerName: string, options: GrowNeuronsOptions): Promise<Model> {
   const where = `${model.name}.growNeurons`;
   const spec = model.spec;
@@ -82,6 +87,7 @@ export async function growNeurons(model: Model, layerName: string, options: Grow
     parameter.variable.assign(tensor);
     tensor.dispose();
   }
+  for (const statistic of grown.state) writeVariable(statistic.variable, model.state.find((s) => s.name === statistic.name)!.variable.dataSync() as Float32Array);
   // Static masks, beneath learned ones: both networks' learned masks are held open while they are read and written.
   withLearnedMasksOpen(model, () => withLearnedMasksOpen(grown, () => carryMasks(model, grown, layerName, split)));
   if (options.optimizer) await migrateOptimizer(options.optimizer, model, grown, carry, logits);
@@ -93,6 +99,8 @@ export async function growNeurons(model: Model, layerName: string, options: Grow
  * masked like the neuron they copy, so a pruned connection's kept weight does not come back to life.
  */
 function carryMasks(model: Model, grown: Model, layerName: string, split: readonly number[]): void {
+  // Convs' and recurrent weights' masks keep their shapes.
+  for (const weight of prunableWeights(model)) if (weight.kind !== "dense") grown.setMask(weight.name, model.getMask(weight.name));
   for (const block of model.blocks) {
     const info = grown.blocks.find((b) => b.name === block.name)!;
     const old = model.getMask(block.name);
@@ -123,7 +131,9 @@ function carrier(spec: NetworkSpec, grownSpec: NetworkSpec, l: number, added: nu
   const [oldLayouts, newLayouts] = [networkLayout(spec), networkLayout(grownSpec)];
   return (name, values, fill, pad = 0) => {
     const [target, kind] = [name.slice(0, name.lastIndexOf(".")), name.slice(name.lastIndexOf(".") + 1)];
-    const k = kernelOf.get(target)!;
+    const k = kernelOf.get(target);
+    // Not a dense kernel's (a conv's, a batch norm's, a recurrent layer's): its shape does not follow a dense layer's size.
+    if (k === undefined) return Float32Array.from(values);
     const kernel = spec.kernels[k]!;
     if (kind !== "weight") return kernel.target === l ? padVector(values, added, pad) : Float32Array.from(values);
     const touched = kernel.target === l || kernel.blocks.some((b) => spec.blocks[b]!.source === l);

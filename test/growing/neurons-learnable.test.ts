@@ -168,3 +168,50 @@ describe("growNeurons over learnable masks", () => {
     optimizer.dispose();
   });
 });
+
+describe("growNeurons after a conv stem or a recurrent layer", () => {
+  const everything = (model: Model): Map<string, number[]> => new Map([...model.parameters, ...model.state].map((p) => [p.name, Array.from(p.variable.dataSync())]));
+
+  it.each([
+    ["conv stem with batch norm", `network C { input [1, 6, 6] features [conv(3, kernel=3), batch_norm(), max_pool(2)] dense 4 output 2 mask learnable(keep=${KEEP}) }`, "conv1"],
+    ["gru", `network R { input [4, 3] recurrent gru(hidden=[4]) dense 4 output 2 mask learnable(keep=${KEEP}) }`, "gru1.hidden"],
+  ])("%s: its weights, statistics, static mask and logits carried unchanged, the dense ones as before, and the outputs kept", async (_, source, masked) => {
+    const small = await buildModel(source, { seed: 7 });
+    for (const p of small.parameters.filter((q) => q.name.endsWith(".maskLogits")))
+      p.variable.assign(
+        tf.tensor(
+          Float32Array.from({ length: p.variable.size }, (_, i) => (i % 2 === 0 ? 1 : 0)),
+          p.variable.shape,
+        ),
+      );
+    small.setMask(
+      masked,
+      small.getMask(masked).map((m, i) => (i % 4 === 0 ? 0 : m)),
+    );
+    const random = createRandom(8);
+    for (const p of small.parameters.filter((q) => q.name.endsWith(".maskLogits")))
+      p.variable.assign(
+        tf.tensor(
+          Float32Array.from({ length: p.variable.size }, () => random.uniform(-2, 2)),
+          p.variable.shape,
+        ),
+      );
+    const input = tf.randomUniform([5, ...small.inputShape], 0, 1, "float32", 9);
+    for (let i = 0; i < 3; i++) tf.dispose(small.predict(input, { training: true })); // running statistics away from 0 and 1
+    const big = await growNeurons(small, "dense1", { mode: "zero", count: 2, seed: 3 });
+    const [before, after] = [everything(small), everything(big)];
+    const unchanged = [...before.keys()].filter((name) => !name.startsWith("dense1.") && !name.startsWith("output."));
+    expect(unchanged.length).toBeGreaterThan(2);
+    for (const name of unchanged) expect(after.get(name), name).toEqual(before.get(name));
+    expect(staticMask(big, masked)).toEqual(staticMask(small, masked));
+    expect(staticMask(small, masked).filter((m) => m === 0).length).toBeGreaterThan(0);
+    expectCarried(small, big, (block, r, c) => {
+      if (block.endsWith("->dense1")) return c < 4 ? [r, c] : undefined;
+      if (block === "dense1->output") return r < 4 ? [r, c] : undefined;
+      return [r, c];
+    });
+    const [a, b] = [small.predict(input).dataSync(), big.predict(input).dataSync()];
+    a.forEach((v, i) => expect(b[i]).toBeCloseTo(v, 5));
+    tf.dispose(input);
+  });
+});

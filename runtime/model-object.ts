@@ -358,7 +358,7 @@ export class NetworkModel<I extends readonly number[], O extends readonly number
     return prunableWeights(this).reduce((sum, w) => sum + w.size, 0);
   }
 
-  denseWeightGradients(data: TrainingData, lossName: LossName = "crossEntropy"): Map<string, Float32Array> {
+  denseWeightGradients(data: TrainingData, lossName: LossName = "crossEntropy", options: PredictOptions = {}): Map<string, Float32Array> {
     this.alive("denseWeightGradients");
     if (data === null || typeof data !== "object" || !(data.x instanceof tf.Tensor) || !(data.y instanceof tf.Tensor)) {
       throw new Error(`${this.name}.denseWeightGradients: expected { x, y } with two tensors`);
@@ -372,7 +372,7 @@ export class NetworkModel<I extends readonly number[], O extends readonly number
     if (this.bound().compacted) this.fullBinding = keepMade(() => this.rebind({ compact: false }));
     try {
       gradients = tf.tidy(() => {
-        const { grads } = tf.variableGrads(() => lossOf(lossName, this.predict(data.x) as Tensor2D, data.y), variables);
+        const { grads } = tf.variableGrads(() => lossOf(lossName, this.predict(data.x, options) as Tensor2D, data.y), variables);
         return variables.map((v) => grads[v.name]!);
       });
     } finally {

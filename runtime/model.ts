@@ -260,9 +260,11 @@ export interface Model<I extends readonly number[] = readonly number[], O extend
    * by the names getMask takes: per block row-major `[sourceSize,
    * targetSize]`, per conv (`conv1`, `cell3.conv1`) row-major HWIO, per
    * recurrent weight (`lstm1.input`, `lstm1.hidden`) row-major `[rows,
-   * gates · hidden]`: where growing would help most.
+   * gates · hidden]`: where growing would help most. With `training`,
+   * batch norms normalise by the batch's statistics (the loss `fit`
+   * trains) and update their running ones, as `predict` does.
    */
-  denseWeightGradients(data: TrainingData, loss?: LossName): Map<string, Float32Array>;
+  denseWeightGradients(data: TrainingData, loss?: LossName, options?: PredictOptions): Map<string, Float32Array>;
   /**
    * The extra loss term `fit` adds: the learnable masks' sparsity penalty,
    * strength × the mean keep probability; undefined when there is none.

@@ -13,15 +13,25 @@
  * Function preservation needs the layer without layer normalisation (new
  * neurons would change the normalisation statistics), so preserving modes
  * refuse networks with layer_norm.
+ *
+ * Learnable masks grow too: the static masks beneath them (read with the
+ * learned masks held open, masks/static.ts) carry as static masks do, and
+ * the logits carry connection by connection (neuron-logits.ts); a new
+ * neuron's connections start with a fresh network's logits, a split copy's
+ * with those of the neuron it copies.
  */
 import * as tf from "@tensorflow/tfjs-core";
 import { initLimit } from "../init.js";
 import { decodeMask, encodeMask } from "../masks/codec.js";
+import { withLearnedMasksOpen } from "../masks/static.js";
 import type { Model } from "../model.js";
 import { createNetwork } from "../network.js";
+import { writeVariable } from "../storage/blocks.js";
+import { prunableWeights } from "../pruning/weights.js";
 import { createRandom, type Random } from "../random.js";
 import { fromFused, networkLayout, toFused } from "../storage/layout.js";
 import type { NetworkSpec } from "../spec.js";
+import { entrySource, isMaskLogits, logitCarrier, type LogitCarrier } from "./neuron-logits.js";
 
 export interface GrowNeuronsOptions {
   readonly mode: "zero" | "split" | "fresh";
@@ -35,7 +45,11 @@ export interface GrowNeuronsOptions {
   readonly optimizer?: tf.Optimizer;
 }
 
-/** @throws Error for a layer that is not a dense hidden layer, bad counts, or a preserving mode with layer norm. */
+/**
+ * Feature layers (convs, batch norms: their running statistics too), cells and recurrent layers, which a dense
+ * hidden layer's size does not shape, are carried unchanged, masks and learned logits included.
+ * @throws Error for a layer that is not a dense hidden layer, bad counts, or a preserving mode with layer norm.
+ */
 export async function growNeurons(model: Model, layerName: string, options: GrowNeuronsOptions): Promise<Model> {
   const where = `${model.name}.growNeurons`;
   const spec = model.spec;
@@ -51,19 +65,21 @@ export async function growNeurons(model: Model, layerName: string, options: Grow
   if (!Number.isInteger(added) || added < 1) throw new Error(`${where}: add at least one neuron (count, or split for mode split)`);
   for (const j of split) if (!Number.isInteger(j) || j < 0 || j >= layer.size) throw new Error(`${where}: layer '${layerName}' has neurons 0 … ${layer.size - 1}, not ${j}`);
   if (options.mode !== "fresh" && spec.layerNorm) throw new Error(`${where}: mode '${options.mode}' preserves the function only without layer_norm; use mode 'fresh'`);
-  if (spec.learnable?.blocks.some((b) => spec.blocks.some((x) => x.name === b && (x.source === l || x.target === l)))) {
-    throw new Error(`${where}: '${layerName}' has learnable masks, which cannot grow`);
-  }
 
   const grownSpec = grow(spec, l, added);
   const grown = await createNetwork(grownSpec, { backend: model.backend, seed: options.seed ?? 0, execution: model.executionMode });
   const carry = carrier(spec, grownSpec, l, added);
   const random = createRandom((options.seed ?? 0) + 7919);
   const oldSize = layer.size;
+  const logits = logitCarrier(model, grown, layerName, split);
   for (const parameter of grown.parameters) {
     const old = model.parameters.find((p) => p.name === parameter.name);
     if (old === undefined) continue;
     const values = old.variable.dataSync() as Float32Array;
+    if (isMaskLogits(parameter.name)) {
+      writeVariable(parameter.variable, logits(parameter.name, values, parameter.variable.dataSync() as Float32Array));
+      continue;
+    }
     const kind = parameter.name.slice(parameter.name.lastIndexOf(".") + 1);
     const next = carry(parameter.name, values, (fused, k) => fillNew(fused, { k, l, spec, oldSize, added, split, mode: options.mode, random }), kind === "gain" ? 1 : 0);
     if (kind === "bias" && layer.name === parameter.name.slice(0, -".bias".length) && options.mode === "split") split.forEach((j, n) => (next[oldSize + n] = values[j]!));
@@ -71,23 +87,33 @@ export async function growNeurons(model: Model, layerName: string, options: Grow
     parameter.variable.assign(tensor);
     tensor.dispose();
   }
-  // Masks as they were (pruning and dynamic sparsity included); new connections live, or in split mode
-  // masked like the neuron they copy, so a pruned connection's kept weight does not come back to life.
+  for (const statistic of grown.state) writeVariable(statistic.variable, model.state.find((s) => s.name === statistic.name)!.variable.dataSync() as Float32Array);
+  // Static masks, beneath learned ones: both networks' learned masks are held open while they are read and written.
+  withLearnedMasksOpen(model, () => withLearnedMasksOpen(grown, () => carryMasks(model, grown, layerName, split)));
+  if (options.optimizer) await migrateOptimizer(options.optimizer, model, grown, carry, logits);
+  return grown;
+}
+
+/**
+ * Masks as they were (pruning and dynamic sparsity included); new connections live, or in split mode
+ * masked like the neuron they copy, so a pruned connection's kept weight does not come back to life.
+ */
+function carryMasks(model: Model, grown: Model, layerName: string, split: readonly number[]): void {
+  // Convs' and recurrent weights' masks keep their shapes.
+  for (const weight of prunableWeights(model)) if (weight.kind !== "dense") grown.setMask(weight.name, model.getMask(weight.name));
   for (const block of model.blocks) {
     const info = grown.blocks.find((b) => b.name === block.name)!;
     const old = model.getMask(block.name);
-    const copyOf = (index: number, size: number, isLayer: boolean): number => (index < size ? index : isLayer && split.length > 0 ? split[index - size]! : -1);
+    const source = entrySource(block, layerName, split);
     const mask = new Uint8Array(info.sourceSize * info.targetSize);
     for (let r = 0; r < info.sourceSize; r++) {
       for (let c = 0; c < info.targetSize; c++) {
-        const [or, oc] = [copyOf(r, block.sourceSize, block.source === layerName), copyOf(c, block.targetSize, block.target === layerName)];
-        mask[r * info.targetSize + c] = or < 0 || oc < 0 ? 1 : old[or * block.targetSize + oc]!;
+        const from = source(r, c);
+        mask[r * info.targetSize + c] = from < 0 ? 1 : old[from]!;
       }
     }
     grown.setMask(block.name, mask);
   }
-  if (options.optimizer) await migrateOptimizer(options.optimizer, model, grown, carry);
-  return grown;
 }
 
 /**
@@ -105,7 +131,9 @@ function carrier(spec: NetworkSpec, grownSpec: NetworkSpec, l: number, added: nu
   const [oldLayouts, newLayouts] = [networkLayout(spec), networkLayout(grownSpec)];
   return (name, values, fill, pad = 0) => {
     const [target, kind] = [name.slice(0, name.lastIndexOf(".")), name.slice(name.lastIndexOf(".") + 1)];
-    const k = kernelOf.get(target)!;
+    const k = kernelOf.get(target);
+    // Not a dense kernel's (a conv's, a batch norm's, a recurrent layer's): its shape does not follow a dense layer's size.
+    if (k === undefined) return Float32Array.from(values);
     const kernel = spec.kernels[k]!;
     if (kind !== "weight") return kernel.target === l ? padVector(values, added, pad) : Float32Array.from(values);
     const touched = kernel.target === l || kernel.blocks.some((b) => spec.blocks[b]!.source === l);
@@ -227,10 +255,10 @@ function padVector(values: Float32Array, added: number, fill: number): Float32Ar
 /**
  * Rewrites an optimizer's per-variable state for the grown model: each state
  * tensor (`VARIABLE/m`, `/v`, `/momentum`, …) is renamed to the grown model's
- * variable and carried like its variable, new entries 0, in the grown model's
+ * variable and carried like its variable, new entries 0 (mask logits' too), in the grown model's
  * parameter order, which is the order `fit` hands variables to the optimizer.
  */
-async function migrateOptimizer(optimizer: tf.Optimizer, model: Model, grown: Model, carry: Carrier): Promise<void> {
+async function migrateOptimizer(optimizer: tf.Optimizer, model: Model, grown: Model, carry: Carrier, logits: LogitCarrier): Promise<void> {
   const state = await optimizer.getWeights();
   if (state.length === 0) return;
   const iterations = state[0]!.name === "iter" ? state[0] : undefined;
@@ -241,7 +269,9 @@ async function migrateOptimizer(optimizer: tf.Optimizer, model: Model, grown: Mo
     for (const parameter of grown.parameters) {
       const old = model.parameters.find((p) => p.name === parameter.name);
       const slot = old && slots.find((s) => s.name === `${old.variable.name}/${suffix}`);
-      const values = slot === undefined ? new Float32Array(parameter.variable.size) : carry(parameter.name, slot.tensor.dataSync() as Float32Array);
+      const fresh = new Float32Array(parameter.variable.size);
+      const held = slot?.tensor.dataSync() as Float32Array | undefined;
+      const values = held === undefined ? fresh : isMaskLogits(parameter.name) ? logits(parameter.name, held, fresh) : carry(parameter.name, held);
       migrated.push({ name: `${parameter.variable.name}/${suffix}`, tensor: tf.tensor(values, parameter.variable.shape) });
     }
   }

@@ -87,7 +87,7 @@ function transfer(old: Model, grown: Model, mode: "zero" | "fresh", seed: number
 }
 
 /** Per block, its connections' indices in its kernel (−1 off the structure) by row-major entry, and the kernel's layer: where its logits are. */
-function connectionIndices(spec: NetworkSpec): Map<string, { readonly layer: string; readonly at: Int32Array }> {
+export function connectionIndices(spec: NetworkSpec): Map<string, { readonly layer: string; readonly at: Int32Array }> {
   const result = new Map<string, { layer: string; at: Int32Array }>();
   for (const layout of networkLayout(spec)) {
     for (const slice of layout.blocks) {

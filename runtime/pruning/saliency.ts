@@ -10,6 +10,11 @@
  *   PyTorch target draws them), then convs and recurrent weights
  * - normalizedMagnitude: |w| / σ, σ the standard deviation of the block's live weights
  * - taylor: |w · ∂L/∂w| (first-order Taylor expansion of the loss), summed over the data's batches
+ *   (for taylor, obd and snip, L is the loss `fit` trains: batch norms
+ *   normalise by each batch's own statistics, as PyTorch's modules do in
+ *   train mode; the running statistics are left as they were. Inference
+ *   mode would rank a fresh network's convs by a batch norm that is still
+ *   the identity, one that training never runs)
  * - obd: Optimal Brain Damage, ½ · h · w² with the diagonal of the Hessian h
  *   approximated by the empirical Fisher information, the mean over batches of (∂L/∂w)²
  * - snip: |w · ∂L/∂w| on one batch, normalised to sum to 1 (Lee et al. 2019; meant for initialisation)
@@ -25,7 +30,7 @@ import { createRandom } from "../random.js";
 import type { TrainingData } from "../training/options.js";
 import type { LossName } from "../training/losses.js";
 import { synflow } from "./synflow.js";
-import { prunableWeights, readWeights, weightGradients, type PrunableWeight } from "./weights.js";
+import { keepingState, prunableWeights, readWeights, weightGradients, type PrunableWeight } from "./weights.js";
 
 export type SaliencyName = "magnitude" | "random" | "normalizedMagnitude" | "taylor" | "obd" | "snip" | "synflow";
 export const SALIENCIES: readonly SaliencyName[] = ["magnitude", "random", "normalizedMagnitude", "taylor", "obd", "snip", "synflow"];
@@ -127,7 +132,7 @@ function scaledMagnitude(w: Float32Array, factor: number): Float64Array {
   return s;
 }
 
-/** Per batch, the loss gradient of every weight in scope (row-major per weight). */
+/** Per batch, the training-mode loss gradient of every weight in scope (row-major per weight); the running statistics are kept. */
 function gradientBatches(
   model: Model,
   data: TrainingData,
@@ -138,12 +143,14 @@ function gradientBatches(
 ): Map<string, Float32Array>[] {
   const samples = data.x.shape[0] ?? 0;
   const batches: Map<string, Float32Array>[] = [];
-  for (let start = 0; start < samples; start += batchSize) {
-    const size = Math.min(batchSize, samples - start);
-    const batch = { x: tf.slice(data.x, start, size), y: tf.slice(data.y, start, size) };
-    batches.push(weightGradients(model, batch, lossName, scope));
-    tf.dispose([batch.x, batch.y]);
-    if (firstOnly) break;
-  }
+  keepingState(model, () => {
+    for (let start = 0; start < samples; start += batchSize) {
+      const size = Math.min(batchSize, samples - start);
+      const batch = { x: tf.slice(data.x, start, size), y: tf.slice(data.y, start, size) };
+      batches.push(weightGradients(model, batch, lossName, scope, { training: true }));
+      tf.dispose([batch.x, batch.y]);
+      if (firstOnly) break;
+    }
+  });
   return batches;
 }

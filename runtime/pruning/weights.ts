@@ -9,7 +9,7 @@
  */
 import * as tf from "@tensorflow/tfjs-core";
 import type { Tensor2D, Variable } from "@tensorflow/tfjs-core";
-import type { Model } from "../model.js";
+import type { Model, PredictOptions } from "../model.js";
 import type { TrainingData } from "../training/options.js";
 import { loss as lossOf, type LossName } from "../training/losses.js";
 
@@ -79,19 +79,42 @@ export function liveOf(model: Model, weight: PrunableWeight): number {
  * weight: dense blocks' through `denseWeightGradients` (pruned connections
  * included), convs' and recurrent weights' straight from their variables
  * (their kernels mask the gradient, so it is 0 at pruned entries, which
- * pruning never ranks).
+ * pruning never ranks). `options` as for predict: with `training`, batch
+ * norms normalise by the batch and update their running statistics (see
+ * keepingState).
  */
-export function weightGradients(model: Model, batch: TrainingData, lossName: LossName, weights: readonly PrunableWeight[]): Map<string, Float32Array> {
+export function weightGradients(
+  model: Model,
+  batch: TrainingData,
+  lossName: LossName,
+  weights: readonly PrunableWeight[],
+  options: PredictOptions = {},
+): Map<string, Float32Array> {
   const result = new Map<string, Float32Array>();
-  if (weights.some((w) => w.kind === "dense")) for (const [name, g] of model.denseWeightGradients(batch, lossName)) result.set(name, g);
+  if (weights.some((w) => w.kind === "dense")) for (const [name, g] of model.denseWeightGradients(batch, lossName, options)) result.set(name, g);
   const others = weights.filter((w) => w.kind !== "dense");
   if (others.length === 0) return result;
   const variables = others.map((w) => weightVariable(model, w));
   const gradients = tf.tidy(() => {
-    const { grads } = tf.variableGrads(() => lossOf(lossName, model.predict(batch.x) as Tensor2D, batch.y), variables);
+    const { grads } = tf.variableGrads(() => lossOf(lossName, model.predict(batch.x, options) as Tensor2D, batch.y), variables);
     return variables.map((v) => grads[v.name]!);
   });
   others.forEach((w, i) => result.set(w.name, Float32Array.from(gradients[i]!.dataSync())));
   tf.dispose(gradients);
   return result;
+}
+
+/**
+ * Runs `f` and puts the model's state (the batch norms' running statistics)
+ * back as it was, whatever happens: a saliency read in training mode must
+ * not move the statistics the network is evaluated with.
+ */
+export function keepingState<T>(model: Model, f: () => T): T {
+  const saved = model.state.map((s) => tf.clone(s.variable));
+  try {
+    return f();
+  } finally {
+    model.state.forEach((s, i) => s.variable.assign(saved[i]!));
+    tf.dispose(saved);
+  }
 }

@@ -142,6 +142,7 @@ function withOutput(value: Tensor4D, options: ConvOptions, save: SaveFunction, t
 function tfConv(input: Tensor4D, w: Tensor4D, m: Tensor4D, b: Tensor, geometry: ConvGeometry, options: ConvOptions, save: SaveFunction): ConvResult {
   const padded = padInput(input, geometry.pad);
   const effective = tf.mul(w, m) as Tensor4D;
+  // Not tf.fused.conv2d: the WASM backend's FusedConv2D checks the bias's data's shape, which a reshaped bias does not have.
   const sum = tf.add(convolve(padded, effective, geometry), b) as Tensor4D;
   return {
     value: withOutput(options.relu === true ? tf.relu(sum) : sum, options, save, [padded, effective, m, w]),

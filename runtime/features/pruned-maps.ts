@@ -30,7 +30,7 @@ import * as tf from "@tensorflow/tfjs-core";
 import type { Tensor1D, Tensor2D, Tensor4D } from "@tensorflow/tfjs-core";
 import { activate } from "../activations.js";
 import { maskedConv2d, type ConvGeometry } from "../kernels/conv/masked-conv.js";
-import { gatherChannels, pick } from "./channel-picks.js";
+import { constantProduct, gatherChannels, pick } from "./channel-picks.js";
 import { filters, liveOffset, onesLike } from "./constant-inputs.js";
 import type { ActivationName } from "../spec.js";
 import { inferenceNorm, trainingNorm, updateRunning } from "./batch-norm.js";
@@ -189,7 +189,7 @@ export function flattenChannelsFirst(x: PrunedMaps, owner: object): Tensor2D {
   let maps = x.values;
   if (x.pruned.length > 0) {
     const livePlacement = rememberedConstant(owner, "live placement", [x.live.join(), channels], () => placement(x.live, channels));
-    const placed = tf.matMul(tf.reshape(x.values, [batch * height * width, liveCount]) as Tensor2D, livePlacement);
+    const placed = constantProduct(tf.reshape(x.values, [batch * height * width, liveCount]) as Tensor2D, livePlacement);
     // [positions, channels]: one row added to every position, or (a padded map) a row per position, added to every sample.
     const [, rows, cols] = x.constants.shape;
     const constants = remembered(owner, "placed constants", [x.constants, x.pruned.join(), channels], () =>

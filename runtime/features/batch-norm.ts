@@ -14,20 +14,13 @@
 import * as tf from "@tensorflow/tfjs-core";
 import "../gradients.js";
 import type { Tensor, Tensor1D, Tensor2D, Tensor4D } from "@tensorflow/tfjs-core";
-import { denseProduct } from "../kernels/native/dense-product.js";
 import type { NormStore } from "./store.js";
 
 type SaveFunction = (tensors: Tensor[]) => void;
 
-/**
- * Per-channel means of an [entries, channels] matrix, as [1, channels]. The
- * products with the row of ones run on the native BLAS where it is loaded
- * (dense-product.ts): TensorFlow.js's WASM BatchMatMul took 4.7 ms for
- * [1, 50176] · [50176, 32], the bench network's first norm (38 of the
- * unpruned step's 158 ms for its 8 products).
- */
+/** Per-channel means of an [entries, channels] matrix, as [1, channels]. */
 function channelMeans(ones: Tensor2D, values: Tensor2D): Tensor2D {
-  return tf.div(denseProduct(ones, values), values.shape[0]);
+  return tf.div(tf.matMul(ones, values), values.shape[0]);
 }
 
 /** The batch's per-channel mean and unbiased variance, [channels] each, handed over to update the running statistics. */
@@ -55,8 +48,8 @@ export function trainingNorm(x: Tensor4D, gain: Tensor1D, shift: Tensor1D, epsil
       gradFunc: (dy, saved) => {
         const [xhat, inv, g, row] = saved as [Tensor2D, Tensor2D, Tensor1D, Tensor2D];
         const flatDy = tf.reshape(dy as Tensor, [count, channels]) as Tensor2D;
-        const dShift = denseProduct(row, flatDy);
-        const dGain = denseProduct(row, tf.mul(flatDy, xhat) as Tensor2D);
+        const dShift = tf.matMul(row, flatDy);
+        const dGain = tf.matMul(row, tf.mul(flatDy, xhat) as Tensor2D);
         // dx = γ / σ · (dy − mean(dy) − x̂ · mean(dy · x̂)).
         const inner = tf.sub(tf.sub(flatDy, tf.div(dShift, count)), tf.mul(xhat, tf.div(dGain, count)));
         const dx = tf.reshape(tf.mul(inner, tf.mul(inv, g)), shape);

@@ -103,7 +103,7 @@ const PRUNING_SOURCE =
 const PRUNING_BATCH = 64;
 
 /** The unpruned and the half-pruned network's forward pass and training step (gradients of every parameter, no update). */
-async function pruningRuns(): Promise<{ forward: (() => void)[]; step: (() => void)[]; dispose: () => void }> {
+export async function pruningRuns(): Promise<{ forward: (() => void)[]; step: (() => void)[]; dispose: () => void }> {
   const spec = networkSpec(analyze(PRUNING_SOURCE).plans![0]!);
   const x = tf.randomUniform([PRUNING_BATCH, 1, 28, 28], 0, 1, "float32", 2);
   const y = tf.oneHot(

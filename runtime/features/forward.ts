@@ -12,10 +12,11 @@ import { maskedConv2d, type ConvGeometry } from "../kernels/conv/masked-conv.js"
 import type { ActivationName } from "../spec.js";
 import { batchNorm } from "./batch-norm.js";
 import { windowGeometry } from "./shapes.js";
-import { flattenChannelsFirst, fullMaps, prunedActivation, prunedConv, prunedNorm, prunedPool, type PrunedMaps } from "./pruned-maps.js";
+import { biasConstants, flattenChannelsFirst, fullMaps, normedConstants, prunedActivation, prunedConv, prunedNorm, prunedPool, type PrunedMaps } from "./pruned-maps.js";
+import { foldedConvNorm } from "./norm-fold.js";
 import { liveChannels } from "./masks.js";
 import { effectiveMask, type LearnedMasks } from "../masks/learned.js";
-import type { ConvStore, FeatureStore, WindowStore } from "./store.js";
+import type { ConvStore, FeatureStore, NormStore, WindowStore } from "./store.js";
 
 export interface FeatureOptions {
   readonly activation: ActivationName;
@@ -86,8 +87,25 @@ export function skipsPrunedChannels(stores: readonly FeatureStore[], options: Fe
 
 function layerStep(maps: PrunedMaps, store: FeatureStore, first: boolean, options: FeatureOptions): PrunedMaps {
   if (store.kind === "window") return prunedPool(maps, (m) => pool(m, store), store);
-  const next = store.kind === "conv" ? prunedConv(maps, store, convGeometry(store), liveChannels(store), !first) : prunedNorm(maps, store, options.training);
-  return store.layer.activate ? prunedActivation(next, options.activation, store) : next;
+  // A relu after a conv runs inside its product; the constants are activated apart (valuesDone).
+  const relu = store.kind === "conv" && store.layer.activate && options.activation === "relu";
+  const next = store.kind === "conv" ? prunedConv(maps, store, convGeometry(store), liveChannels(store), !first, relu) : prunedNorm(maps, store, options.training);
+  return store.layer.activate ? prunedActivation(next, options.activation, store, relu) : next;
+}
+
+/** Whether `conv` and the layer after it run as one convolution with the norm folded in (norm-fold.ts): an inference norm right after a conv that does not activate. */
+function foldsNorm(conv: ConvStore, following: FeatureStore | undefined, options: FeatureOptions): following is NormStore {
+  return !conv.layer.activate && following?.kind === "batchNorm" && !options.training;
+}
+
+/** A conv and the inference norm after it (and the norm's activation) over pruned maps, as one convolution. */
+function foldedStep(maps: PrunedMaps, conv: ConvStore, norm: NormStore, first: boolean, options: FeatureOptions): PrunedMaps {
+  const liveOut = liveChannels(conv);
+  const relu = norm.layer.activate && options.activation === "relu";
+  const values = foldedConvNorm(maps, conv, norm, convGeometry(conv), liveOut, { inputNeedsGradient: !first, relu });
+  const convOut = { values, live: liveOut, ...biasConstants(conv, liveOut) };
+  const next = { ...convOut, constants: normedConstants(convOut, norm) };
+  return norm.layer.activate ? prunedActivation(next, options.activation, norm, relu) : next;
 }
 
 function convStep(maps: Tensor4D, store: ConvStore, first: boolean, options: FeatureOptions): Tensor4D {
@@ -109,7 +127,14 @@ function fullStep(maps: Tensor4D, store: FeatureStore, first: boolean, options: 
 /** The layers of `stores` over pruned maps, computing only live channels. `readsData`: as for featureMaps. */
 export function prunedFeatureMaps(stores: readonly FeatureStore[], maps: PrunedMaps, options: FeatureOptions, readsData: boolean): PrunedMaps {
   let next = maps;
-  stores.forEach((store, i) => (next = layerStep(next, store, readsData && i === 0, options)));
+  for (let i = 0; i < stores.length; i++) {
+    const [store, following] = [stores[i]!, stores[i + 1]];
+    const first = readsData && i === 0;
+    if (store.kind === "conv" && foldsNorm(store, following, options)) {
+      next = foldedStep(next, store, following, first, options);
+      i++; // the norm ran inside the conv
+    } else next = layerStep(next, store, first, options);
+  }
   return next;
 }
 

@@ -30,10 +30,11 @@ import * as tf from "@tensorflow/tfjs-core";
 import type { Tensor1D, Tensor2D, Tensor4D } from "@tensorflow/tfjs-core";
 import { activate } from "../activations.js";
 import { maskedConv2d, type ConvGeometry } from "../kernels/conv/masked-conv.js";
-import { gatherChannels, pick } from "./channel-picks.js";
+import { constantProduct, gatherChannels, pick } from "./channel-picks.js";
 import { filters, liveOffset, onesLike } from "./constant-inputs.js";
 import type { ActivationName } from "../spec.js";
 import { inferenceNorm, trainingNorm, updateRunning } from "./batch-norm.js";
+import { foldedNorm } from "./norm-fold.js";
 import { remembered, rememberedConstant } from "./remembered.js";
 import type { ConvStore, NormStore } from "./store.js";
 
@@ -73,22 +74,28 @@ function positions(live: readonly number[], pruned: readonly number[]): number[]
   return position;
 }
 
+/** A conv's output channels other than `liveOut`, and their values: its bias, the same everywhere (remembered by the store). */
+export function biasConstants(store: ConvStore, liveOut: readonly number[]): Pick<PrunedMaps, "pruned" | "constants"> {
+  const liveSet = new Set(liveOut);
+  const pruned = Array.from({ length: store.layer.channels }, (_, c) => c).filter((c) => !liveSet.has(c));
+  const constants =
+    pruned.length === 0 ? tf.zeros([1, 1, 1, 0]) : remembered(store, "constants", [store.bias, pruned.join()], () => uniform(gatherChannels(store.bias, pruned, store, "pruned")));
+  return { pruned, constants: constants as Tensor4D };
+}
+
 /**
  * The conv over a pruned map (or a full one: `x` with every channel live),
  * computing only its `liveOut` output channels; the others are its bias.
  * Its filters are its masked weight's live slice, handed over with a mask
  * of ones: one gather per slice where weight and mask took one each.
+ * `relu`: the live channels come out through relu (the constants do not:
+ * prunedActivation's `valuesDone`).
  */
-export function prunedConv(x: PrunedMaps, store: ConvStore, geometry: ConvGeometry, liveOut: readonly number[], inputNeedsGradient: boolean): PrunedMaps {
-  const liveSet = new Set(liveOut);
-  const pruned = Array.from({ length: store.layer.channels }, (_, c) => c).filter((c) => !liveSet.has(c));
+export function prunedConv(x: PrunedMaps, store: ConvStore, geometry: ConvGeometry, liveOut: readonly number[], inputNeedsGradient: boolean, relu = false): PrunedMaps {
   const sliced = filters(store, x.live, liveOut, "live filters");
-  const values = maskedConv2d(x.values, sliced, onesLike(store, sliced, "live filters"), liveOffset(x.values, x.pruned, x.constants, store, geometry, liveOut), geometry, {
-    inputNeedsGradient,
-  });
-  const constants =
-    pruned.length === 0 ? tf.zeros([1, 1, 1, 0]) : remembered(store, "constants", [store.bias, pruned.join()], () => uniform(gatherChannels(store.bias, pruned, store, "pruned")));
-  return { values, live: liveOut, pruned, constants: constants as Tensor4D };
+  const offset = liveOffset(x.values, x.pruned, x.constants, store, geometry, liveOut);
+  const values = maskedConv2d(x.values, sliced, onesLike(store, sliced, "live filters"), offset, geometry, { inputNeedsGradient, relu });
+  return { values, live: liveOut, ...biasConstants(store, liveOut) };
 }
 
 /**
@@ -120,24 +127,20 @@ function trainingConstants(x: PrunedMaps, store: NormStore, stats: { mean: Tenso
   return inferenceNorm(x.constants, gatherChannels(store.gain, x.pruned, store, "pruned"), shift, stats.mean, stats.variance, store.layer.epsilon);
 }
 
-/**
- * Inference batch norm folded to x · scale + offset (scale = gain / √(variance + ε),
- * offset = shift − mean · scale) for `channels`, the parameters remembered
- * per mask and parameter change: two kernels per part and no gathers.
- */
+/** The pruned channels' constants through inference batch norm (folded as foldedNorm gives it), remembered while the parameters and constants stay. */
+export function normedConstants(x: PrunedMaps, store: NormStore): Tensor4D {
+  if (x.pruned.length === 0) return x.constants;
+  const from = [store.gain, store.shift, store.mean, store.variance, x.constants, x.pruned.join()];
+  return remembered(store, "constants", from, () => {
+    const { scale, offset } = foldedNorm(store, x.pruned, "pruned");
+    return tf.add(tf.mul(x.constants, scale), offset) as Tensor4D;
+  });
+}
+
+/** Inference batch norm folded to x · scale + offset (norm-fold.ts): two kernels per part and no gathers. */
 function inferencePrunedNorm(x: PrunedMaps, store: NormStore): PrunedMaps {
-  const { epsilon } = store.layer;
-  const parameters = [store.gain, store.shift, store.mean, store.variance];
-  const scaleOf = (): Tensor1D => tf.mul(store.gain, tf.rsqrt(tf.add(store.variance, epsilon)));
-  const norm = <T extends tf.Tensor>(t: T, channels: readonly number[], role: "live" | "pruned"): T => {
-    const from = [...parameters, channels.join()];
-    const scale = remembered(store, `${role} scale`, from, () => pick(scaleOf(), channels, store, role));
-    const offset = remembered(store, `${role} offset`, from, () => pick(tf.sub(store.shift, tf.mul(store.mean, scaleOf())) as Tensor1D, channels, store, role));
-    return tf.add(tf.mul(t, scale), offset) as T;
-  };
-  if (x.pruned.length === 0) return { ...x, values: norm(x.values, x.live, "live") };
-  const constants = remembered(store, "constants", [...parameters, x.constants, x.pruned.join()], () => norm(x.constants, x.pruned, "pruned"));
-  return { ...x, values: norm(x.values, x.live, "live"), constants };
+  const { scale, offset } = foldedNorm(store, x.live, "live");
+  return { ...x, values: tf.add(tf.mul(x.values, scale), offset) as Tensor4D, constants: normedConstants(x, store) };
 }
 
 /** Batch norm over a pruned map; in training the pruned channels are normalised by their own statistics (a constant one to its shift). */
@@ -160,10 +163,10 @@ export function prunedPool(x: PrunedMaps, poolMaps: (maps: Tensor4D) => Tensor4D
   return { ...x, values: poolMaps(x.values), constants };
 }
 
-/** The activation of the live channels and of the constants (remembered by `owner`, the store that activates). */
-export function prunedActivation(x: PrunedMaps, activation: ActivationName, owner: object): PrunedMaps {
+/** The activation of the live channels (unless `valuesDone`: the conv applied it) and of the constants (remembered by `owner`, the store that activates). */
+export function prunedActivation(x: PrunedMaps, activation: ActivationName, owner: object, valuesDone = false): PrunedMaps {
   const constants = x.pruned.length === 0 ? x.constants : remembered(owner, "activated", [x.constants, activation], () => activate(activation, x.constants));
-  return { ...x, values: activate(activation, x.values), constants };
+  return { ...x, values: valuesDone ? x.values : activate(activation, x.values), constants };
 }
 
 /** The 0/1 matrix [indices, channels] that puts column k of its left operand at channel indices[k]. */
@@ -186,7 +189,7 @@ export function flattenChannelsFirst(x: PrunedMaps, owner: object): Tensor2D {
   let maps = x.values;
   if (x.pruned.length > 0) {
     const livePlacement = rememberedConstant(owner, "live placement", [x.live.join(), channels], () => placement(x.live, channels));
-    const placed = tf.matMul(tf.reshape(x.values, [batch * height * width, liveCount]) as Tensor2D, livePlacement);
+    const placed = constantProduct(tf.reshape(x.values, [batch * height * width, liveCount]) as Tensor2D, livePlacement);
     // [positions, channels]: one row added to every position, or (a padded map) a row per position, added to every sample.
     const [, rows, cols] = x.constants.shape;
     const constants = remembered(owner, "placed constants", [x.constants, x.pruned.join(), channels], () =>

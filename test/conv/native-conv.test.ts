@@ -31,6 +31,29 @@ const CASES: readonly (ReferenceConv & { readonly label: string })[] = [
   { label: "2×3 stride (2, 3) dilation 2, uneven padding", input: [2, 9, 11, 2], kernel: [2, 3], stride: [2, 3], dilation: [2, 2], pad: pad(1, 0, 0, 1), outChannels: 3 },
   // 64 × 64 outputs × 3·3·64 taps: 2.4 M floats of patches a sample, so each sample is a block of its own (conv.c's BLOCK_FLOATS).
   { label: "several blocks of patches", input: [2, 64, 64, 64], kernel: [3, 3], stride: [1, 1], dilation: [1, 1], pad: pad(1, 1, 1, 1), outChannels: 3 },
+  // One input channel at column stride 1: conv.c builds the patches transposed (single_channel_rows), a run per tap and output row.
+  { label: "1 channel, 3×3 same (patches transposed)", input: [3, 9, 8, 1], kernel: [3, 3], stride: [1, 1], dilation: [1, 1], pad: pad(1, 1, 1, 1), outChannels: 5 },
+  {
+    label: "1 channel, 3×2 stride (2, 1) dilation (1, 2), uneven padding (patches transposed)",
+    input: [2, 10, 9, 1],
+    kernel: [3, 2],
+    stride: [2, 1],
+    dilation: [1, 2],
+    pad: pad(1, 0, 2, 1),
+    outChannels: 4,
+  },
+  // A kernel wider than the padded-away columns on both sides: taps of a row fall off the left and the right at once.
+  {
+    label: "1 channel, 1×5 on 3 columns, padding 2 (patches transposed)",
+    input: [2, 4, 3, 1],
+    kernel: [1, 5],
+    stride: [1, 1],
+    dilation: [1, 1],
+    pad: pad(0, 0, 2, 2),
+    outChannels: 2,
+  },
+  // 150 × 150 outputs × 81 taps: 1.8 M floats a sample, 2 samples to a block, so the 3 samples take two blocks.
+  { label: "1 channel, several blocks (patches transposed)", input: [3, 150, 150, 1], kernel: [9, 9], stride: [1, 1], dilation: [1, 1], pad: pad(4, 4, 4, 4), outChannels: 2 },
 ];
 
 const geometryOf = (conv: ReferenceConv): ConvGeometry => ({ kernel: conv.kernel, stride: conv.stride, dilation: conv.dilation, pad: conv.pad, out: outputSize(conv) });
@@ -65,13 +88,19 @@ function inputs(conv: ReferenceConv, offsetBias: boolean): Inputs {
   };
 }
 
-/** The output and the gradients of Σ output · dy for x, w and the bias, natively or not. */
-function results(native: boolean, conv: ReferenceConv, t: Inputs): Float32Array[] {
+/**
+ * The output and the gradients of Σ output · dy for x, w and the bias, natively or not. `relu`: "fused", the
+ * convolution's own option; "after", tf.relu of its output (TensorFlow.js's gradient of relu, the oracle for the fused one).
+ */
+function results(native: boolean, conv: ReferenceConv, t: Inputs, relu: "none" | "fused" | "after" = "none"): Float32Array[] {
   useNativeConv(native);
   try {
     return tf.tidy(() => {
-      const run = (x: tf.Tensor, w: tf.Tensor, b: tf.Tensor): tf.Tensor4D =>
-        maskedConv2d(x as tf.Tensor4D, w as tf.Tensor4D, t.mask, b as tf.Tensor1D, geometryOf(conv), { inputNeedsGradient: true });
+      const run = (x: tf.Tensor, w: tf.Tensor, b: tf.Tensor): tf.Tensor4D => {
+        const options = { inputNeedsGradient: true, relu: relu === "fused" };
+        const y = maskedConv2d(x as tf.Tensor4D, w as tf.Tensor4D, t.mask, b as tf.Tensor1D, geometryOf(conv), options);
+        return relu === "after" ? tf.relu(y) : y;
+      };
       const grads = tf.grads((x: tf.Tensor, w: tf.Tensor, b: tf.Tensor) => tf.sum(tf.mul(run(x, w, b), t.dy)))([t.x, t.w, t.bias]);
       return [run(t.x, t.w, t.bias), ...grads].map((g) => g.dataSync() as Float32Array);
     });
@@ -125,6 +154,20 @@ describe.skipIf(!built).each(["wasm", "cpu"] as const)("the native masked convol
     }
   });
 
+  describe.each(CASES.filter((c) => c.input[1] < 64))("$label with relu in the product", (conv) => {
+    it("gives tf.relu of the plain convolution and its gradients within 1e-5, natively and on the fallback", async () => {
+      await useBackend(backend);
+      const t = inputs(conv, true);
+      const oracle = results(false, conv, t, "after");
+      const output = oracle[0]!;
+      // Enough of both signs that the gradient's cut at 0 is tested.
+      expect(output.filter((v) => v === 0).length).toBeGreaterThan(output.length / 5);
+      expect(output.filter((v) => v > 0).length).toBeGreaterThan(output.length / 5);
+      for (const native of [true, false]) results(native, conv, t, "fused").forEach((values, i) => expectAgree(values, oracle[i]!));
+      tf.dispose(Object.values(t));
+    });
+  });
+
   it("runs the native kernels when the addon is loaded, and TensorFlow.js's when turned off", async () => {
     await useBackend(backend);
     const conv = CASES[1]!;
@@ -165,6 +208,22 @@ describe.skipIf(!built)("the addon's convolution entry points", () => {
     const negativePad = Int32Array.from(geometry);
     negativePad[13] = -1;
     expect(() => blas!.convForward!(negativePad, x, w, null, y)).toThrow(/must not be negative/);
+  });
+
+  it("refuses a bias of neither [out] nor [out rows, out cols, out] floats, and a relu flag that is not a boolean", () => {
+    expect(() => blas!.convForward!(geometry, x, w, new Float32Array(5), y)).toThrow(/convForward: bias must have out or out rows · out cols · out floats/);
+    expect(() => blas!.convForward!(geometry, x, w, null, y, 1 as unknown as boolean)).toThrow(/convForward: relu must be a boolean/);
+  });
+
+  it("adds a bias per output position, the same for every sample, and cuts at 0 with relu", () => {
+    const two = Int32Array.from(geometry);
+    two[0] = 2;
+    const offsets = Float32Array.from({ length: 48 }, (_, k) => k - 24);
+    const out = new Float32Array(96);
+    blas!.convForward!(two, new Float32Array(64), w, offsets, out, true);
+    expect(Array.from(out)).toEqual([...offsets, ...offsets].map((v) => Math.max(0, v)));
+    blas!.convForward!(two, new Float32Array(64), w, offsets, out, false);
+    expect(Array.from(out)).toEqual([...offsets, ...offsets]);
   });
 
   it("computes a single tap by hand: the centre weight 1 copies channel 0 to output 2, the bias added", () => {

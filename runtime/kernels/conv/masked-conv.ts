@@ -37,6 +37,8 @@ export interface ConvOptions {
   readonly denseWeightGradient?: boolean;
   /** Learnable masks: the mask gets its gradient too, dW ⊙ weight (default false: none). */
   readonly maskNeedsGradient?: boolean;
+  /** max(0, ·) of the sum, in the same kernel where the native convolution runs (default false). */
+  readonly relu?: boolean;
 }
 
 type SaveFunction = (tensors: Tensor[]) => void;
@@ -125,16 +127,28 @@ function weightAndMaskGradients(full: Tensor4D, mask: Tensor4D, weight: Tensor4D
   return [dw, options.maskNeedsGradient === true ? tf.mul(full, weight) : tf.zerosLike(mask)];
 }
 
+/** The gradient reaching the sum: dy, or where a relu followed, dy where the output is positive and 0 elsewhere (as tf.relu's own gradient). */
+function beforeRelu(dy: Tensor, y: Tensor | undefined): Tensor4D {
+  return (y === undefined ? dy : tf.mul(dy, tf.step(y))) as Tensor4D;
+}
+
+/** Saves `tensors` and, where a relu follows, the output last (beforeRelu reads it). */
+function withOutput(value: Tensor4D, options: ConvOptions, save: SaveFunction, tensors: Tensor[]): Tensor4D {
+  save(options.relu === true ? [...tensors, value] : tensors);
+  return value;
+}
+
 /** The convolution from TensorFlow.js's ops, every backend: padding stored, the gradients as described above. */
 function tfConv(input: Tensor4D, w: Tensor4D, m: Tensor4D, b: Tensor, geometry: ConvGeometry, options: ConvOptions, save: SaveFunction): ConvResult {
   const padded = padInput(input, geometry.pad);
   const effective = tf.mul(w, m) as Tensor4D;
-  save([padded, effective, m, w]);
+  // Not tf.fused.conv2d: the WASM backend's FusedConv2D checks the bias's data's shape, which a reshaped bias does not have.
+  const sum = tf.add(convolve(padded, effective, geometry), b) as Tensor4D;
   return {
-    value: tf.add(convolve(padded, effective, geometry), b) as Tensor4D,
+    value: withOutput(options.relu === true ? tf.relu(sum) : sum, options, save, [padded, effective, m, w]),
     gradFunc: (dy, saved) => {
-      const [p, e, maskSaved, weightSaved] = saved as [Tensor4D, Tensor4D, Tensor4D, Tensor4D];
-      const gradient = dy as Tensor4D;
+      const [p, e, maskSaved, weightSaved, y] = saved as [Tensor4D, Tensor4D, Tensor4D, Tensor4D, Tensor4D?];
+      const gradient = beforeRelu(dy, y);
       const [dw, dm] = weightAndMaskGradients(weightGradient(p, gradient, geometry), maskSaved, weightSaved, options);
       const dx = options.inputNeedsGradient ? inputGradient(gradient, e, p.shape, geometry) : tf.zerosLike(input);
       return [dx, dw, dm, biasGradient(gradient, b)];
@@ -145,14 +159,14 @@ function tfConv(input: Tensor4D, w: Tensor4D, m: Tensor4D, b: Tensor, geometry: 
 /** The same on the native BLAS (native/conv.c): im2col × masked weight forward, patchesᵀ · dy and col2im(dy · weightᵀ) backward. */
 function nativeConvResult(native: NativeConv, input: Tensor4D, w: Tensor4D, m: Tensor4D, b: Tensor, options: ConvOptions, save: SaveFunction): ConvResult {
   const effective = tf.mul(w, m) as Tensor4D;
-  save([input, effective, m, w]);
   const perChannel = b.rank === 1;
-  const y = native.forward(input, effective, perChannel ? (b as Tensor1D) : undefined);
+  // An offset bias goes into the product as its start too (conv.c takes [out rows, out cols, out] per sample).
+  const y = native.forward(input, effective, b as Tensor1D | Tensor4D, options.relu === true);
   return {
-    value: perChannel ? y : (tf.add(y, b) as Tensor4D),
+    value: withOutput(y, options, save, [input, effective, m, w]),
     gradFunc: (dy, saved) => {
-      const [x, e, maskSaved, weightSaved] = saved as [Tensor4D, Tensor4D, Tensor4D, Tensor4D];
-      const gradient = dy as Tensor4D;
+      const [x, e, maskSaved, weightSaved, out] = saved as [Tensor4D, Tensor4D, Tensor4D, Tensor4D, Tensor4D?];
+      const gradient = beforeRelu(dy, out);
       const [dw, dm] = weightAndMaskGradients(native.filterGradient(x, gradient), maskSaved, weightSaved, options);
       const dx = options.inputNeedsGradient ? native.inputGradient(gradient, e) : tf.zerosLike(x);
       return [dx, dw, dm, perChannel ? native.biasGradient(gradient) : biasGradient(gradient, b)];

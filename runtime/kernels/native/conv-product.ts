@@ -32,8 +32,12 @@ export interface NativeConvWindow {
 
 /** The three native products on tensors; see native/conv.c. */
 export interface NativeConv {
-  /** conv(x, w) + bias (per output channel), NHWC x, HWIO w. */
-  forward(x: Tensor4D, w: Tensor4D, bias: Tensor1D | undefined): Tensor4D;
+  /**
+   * conv(x, w) + bias, NHWC x, HWIO w; the bias per output channel or an
+   * offset [1, out rows, out cols, out] the same for every sample; with
+   * `relu`, max(0, ·) of that, in the same pass over the output.
+   */
+  forward(x: Tensor4D, w: Tensor4D, bias: Tensor1D | Tensor4D | undefined, relu: boolean): Tensor4D;
   /** The weight's gradient, HWIO, from the input and the output's gradient. */
   filterGradient(x: Tensor4D, dy: Tensor4D): Tensor4D;
   /** The input's gradient, the input's shape, from the output's gradient and the weight. */
@@ -54,6 +58,8 @@ function geometryOf(input: readonly number[], outChannels: number, window: Nativ
 interface Attributes {
   /** conv.c's geometry (geometryOf). */
   readonly geometry: number[];
+  /** The forward's: whether relu follows. */
+  readonly relu: boolean;
 }
 
 const FORWARD = "DeepstructNativeConvForward";
@@ -61,15 +67,15 @@ const FILTER = "DeepstructNativeConvFilterGradient";
 const INPUT = "DeepstructNativeConvInputGradient";
 
 /** Each kernel: its inputs' names, its output's shape from the geometry, and the native call. */
-function kernels(conv: ConvExports): readonly [string, readonly string[], (g: number[]) => number[], (g: Int32Array) => NativeCall][] {
+function kernels(conv: ConvExports): readonly [string, readonly string[], (g: number[]) => number[], (g: Int32Array, attrs: Attributes) => NativeCall][] {
   return [
     [
       FORWARD,
       ["x", "w", "bias"],
       (g) => [g[0]!, g[4]!, g[5]!, g[6]!],
-      (g) =>
+      (g, { relu }) =>
         ([x, w, bias], y) =>
-          conv.convForward(g, x!, w!, bias ?? null, y),
+          conv.convForward(g, x!, w!, bias ?? null, y, relu),
     ],
     [
       FILTER,
@@ -101,14 +107,14 @@ function register(conv: ConvExports): void {
         kernelName,
         backendName,
         kernelFunc: ({ inputs, backend, attrs }: { inputs: NamedTensorInfoMap; backend: unknown; attrs?: NamedAttrMap }) => {
-          const { geometry } = attrs as unknown as Attributes;
-          const g = Int32Array.from(geometry);
+          const attributes = attrs as unknown as Attributes;
+          const g = Int32Array.from(attributes.geometry);
           return onBackend(
             backendName,
             backend as KernelBackend,
             names.map((name) => inputs[name]),
-            outShape(geometry),
-            native(g),
+            outShape(attributes.geometry),
+            native(g, attributes),
           );
         },
       });
@@ -130,10 +136,10 @@ export function nativeConv(input: readonly number[], weight: readonly number[], 
   const geometry = geometryOf(input, weight[3]!, window);
   if (geometry.slice(0, 13).some((v) => v < 1) || window.pad[0][0] < 0 || window.pad[1][0] < 0) return undefined;
   register(blas as NativeBlas & ConvExports);
-  const attrs = { geometry } as unknown as NamedAttrMap;
-  const run = (name: string, inputs: Record<string, Tensor>): Tensor4D => tf.engine().runKernel(name, inputs, attrs) as Tensor4D;
+  const run = (name: string, inputs: Record<string, Tensor>, relu = false): Tensor4D =>
+    tf.engine().runKernel(name, inputs, { geometry, relu } as unknown as NamedAttrMap) as Tensor4D;
   return {
-    forward: (x, w, bias) => run(FORWARD, { x, w, ...(bias === undefined ? {} : { bias }) }),
+    forward: (x, w, bias, relu) => run(FORWARD, { x, w, ...(bias === undefined ? {} : { bias }) }, relu),
     filterGradient: (x, dy) => run(FILTER, { x, dy }),
     inputGradient: (dy, w) => run(INPUT, { dy, w }),
     biasGradient: (dy) =>

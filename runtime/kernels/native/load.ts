@@ -44,7 +44,8 @@ export interface NativeBlas {
   /** The threads the native graph kernel's forward and backward split `edges` connections over `bp` samples into (the BLAS's thread count, where the work is large enough). */
   graphThreads?(edges: number, bp: number): [number, number];
   /** The convolution as im2col × weight (native/conv.c); `geometry` as conv.c describes it. Absent from builds before it. */
-  convForward?(geometry: Int32Array, x: Float32Array, w: Float32Array, bias: Float32Array | null, y: Float32Array): void;
+  /** `bias`: per output channel, or per output position ([out rows, out cols, out]); `relu`: max(0, ·) applied to the output (absent: false). */
+  convForward?(geometry: Int32Array, x: Float32Array, w: Float32Array, bias: Float32Array | null, y: Float32Array, relu?: boolean): void;
   convFilterGradient?(geometry: Int32Array, x: Float32Array, dy: Float32Array, dw: Float32Array): void;
   convInputGradient?(geometry: Int32Array, dy: Float32Array, w: Float32Array, dx: Float32Array): void;
 }

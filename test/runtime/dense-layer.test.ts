@@ -109,7 +109,7 @@ describe.skipIf(!built)("the fused native dense layer", () => {
       },
     });
     const tensors = tf.memory().numTensors;
-    let profile: tf.ProfileInfo;
+    let profile: Awaited<ReturnType<typeof tf.profile>>;
     try {
       profile = await tf.profile(() => tf.dispose(tf.grads(loss)([c.x, c.w, c.b])));
     } finally {

@@ -47,11 +47,28 @@ CLONES static void adam(size_t n, float *restrict w, const float *restrict g, fl
   for (size_t i = 0; i < n; i++) ADAM_ELEMENT(i);
 }
 
-/* Only the entries at `at` (a kernel's live connections: the others' gradient is zero and they stay as they are). */
+/* Entries listed per block of adam_at: gathered, updated by the vectorised loop above, scattered back. */
+#define AT_BLOCK 64
+
+/*
+ * Only the entries at `at` (a kernel's live connections: the others' gradient is zero and they stay as they are),
+ * in blocks gathered into contiguous buffers so that `adam` runs vectorised on them (element by element its square
+ * root and divisions ran scalar: 11,760 listed entries of a pruned LeNet's first layer took longer than 30,000
+ * whole ones). The same operations on each element, so the same results to the bit.
+ */
 static void adam_at(size_t count, const int32_t *at, float *restrict w, const float *restrict g, float *restrict m, float *restrict v, AdamConstants k) {
-  for (size_t j = 0; j < count; j++) {
-    const size_t i = (size_t)at[j];
-    ADAM_ELEMENT(i);
+  float bw[AT_BLOCK], bg[AT_BLOCK], bm[AT_BLOCK], bv[AT_BLOCK];
+  for (size_t j0 = 0; j0 < count; j0 += AT_BLOCK) {
+    const size_t n = count - j0 < AT_BLOCK ? count - j0 : AT_BLOCK;
+    for (size_t j = 0; j < n; j++) {
+      const size_t i = (size_t)at[j0 + j];
+      bw[j] = w[i], bg[j] = g[i], bm[j] = m[i], bv[j] = v[i];
+    }
+    adam(n, bw, bg, bm, bv, k);
+    for (size_t j = 0; j < n; j++) {
+      const size_t i = (size_t)at[j0 + j];
+      w[i] = bw[j], m[i] = bm[j], v[i] = bv[j];
+    }
   }
 }
 

@@ -6,16 +6,27 @@
  */
 export const DENSE_FIXED = 445376.3;
 export const DENSE_PER_ENTRY = 72.4;
-// Native: from a run of 2026-12-01 on a machine others were loading (load average 7), whose absolute
-// figures were 2.5-5x the quiet ones above; scaled by that run's own native / WASM ratios (fixed 1.02,
-// per entry 47.4 / 182.3), so that both sets share the quiet calibration.
-export const NATIVE_DENSE_FIXED = 452440.0;
+// Native: NATIVE_DENSE_PER_ENTRY from a run of 2026-12-01 on a machine others were loading (load average 7),
+// scaled by that run's native / WASM ratio (47.4 / 182.3), so that both sets share the quiet calibration; on
+// 2026-12-02 the fused dense layer measured 18.6 ns an entry (least CPU of 300 forward + backward passes, batch
+// 256, load 5: 118 µs at 100 × 10, 657 µs at 300 × 100). NATIVE_DENSE_FIXED was 452,440 ns (the unfused layer:
+// three kernels forward, eight back); the fused layer costs 110-127 µs at 16 × 16 and 100 × 10 where a lone
+// graph kernel of the same connections costs 84 µs + 0.6 µs a neuron (fit over 16 × 16 … 256 × 256), so a
+// dense kernel's fixed cost above a sparse one is 26 µs against a lone graph kernel and up to ~110 µs against
+// connections merged into a neighbour's graph kernel (whose fixed cost is then shared). 70 µs is chosen inside
+// that range, where the pruned LeNet-300-100's two cases come out as measured: its output layer alone (628 of
+// 1,000 live, global pruning) runs dense, 1,196 -> 1,125 µs a step; inside the per-layer graph kernel (50
+// live) it stays sparse, as dense it cost 1,304 -> 1,420 µs.
+export const NATIVE_DENSE_FIXED = 70000.0;
 export const NATIVE_DENSE_PER_ENTRY = 18.8;
 export const SPARSE_PER_EDGE = 125.4;
 export const SPARSE_PER_NEURON = 3483.0;
 // The native graph kernel (native/graph.c): `npm run bench graph-native` (its second table) times one
 // forward + backward of the graph kernel at bench kernels' sizes with native/graph.c and with graph.wat in
-// interleaved runs and fits both; these are the WASM constants above scaled by that run's native / graph.wat
-// ratios (2026-12-01 21:30 UTC, load average 10: per edge 109.5 / 148.7 ns, per neuron 1959.8 / 3243.9 ns).
+// interleaved runs and fits both; the per-edge cost is the WASM constant above scaled by that run's native /
+// graph.wat ratio (2026-12-01 21:30 UTC, load average 10: per edge 109.5 / 148.7 ns). The per-neuron cost was
+// scaled so too (1959.8 / 3243.9 ns: 2104.2) and is now the 0.6 µs a neuron of the 2026-12-02 fit above: at
+// 2,104 ns the per-layer LeNet's dense2 (1,500 live of 30,000) priced sparse only while the dense fixed cost
+// stayed above 416 µs.
 export const NATIVE_SPARSE_PER_EDGE = 92.3;
-export const NATIVE_SPARSE_PER_NEURON = 2104.2;
+export const NATIVE_SPARSE_PER_NEURON = 600.0;

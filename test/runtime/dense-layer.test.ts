@@ -5,7 +5,8 @@
  * TensorFlow.js's own gradients) within float32 rounding, with and without
  * ReLU, on WASM and CPU; the same call with the native part off (what
  * DEEPSTRUCT_NATIVE=0 gives) composes ops and agrees too; pruned
- * connections get exactly zero gradient; and the fused kernels are what run.
+ * connections get exactly zero gradient; the fused kernels are what run, and
+ * the backward pass takes the masked weight from the forward pass.
  */
 import * as tf from "@tensorflow/tfjs-core";
 import { describe, expect, it } from "vitest";
@@ -91,12 +92,33 @@ describe.skipIf(!built)("the fused native dense layer", () => {
     }
   }
 
-  it("runs one kernel forward and one back in place of the composed ops, and without a mask multiplies the weight as it is", async () => {
+  it("runs one kernel forward and one back in place of the composed ops, masks the weight once, and without a mask multiplies the weight as it is", async () => {
     await useBackend("wasm");
     const c = makeCase(16, 24, 8);
     const loss = (xx: tf.Tensor, ww: tf.Tensor, bb: tf.Tensor): tf.Scalar =>
       tf.sum(tf.mul(maskedDense(xx as tf.Tensor2D, ww as tf.Tensor2D, c.mask, bb as tf.Tensor1D, { relu: true }), c.weights));
-    const profile = await tf.profile(() => tf.dispose(tf.grads(loss)([c.x, c.w, c.b])));
+    // The backend's Multiply of [24, 8] operands (called by the fused kernels directly, so not in the profile).
+    const multiply = tf.getKernel("Multiply", "wasm")!;
+    let weightProducts = 0;
+    tf.unregisterKernel("Multiply", "wasm");
+    tf.registerKernel({
+      ...multiply,
+      kernelFunc: (args) => {
+        if ((args.inputs.a as tf.TensorInfo).shape.join() === "24,8") weightProducts++;
+        return multiply.kernelFunc(args);
+      },
+    });
+    const tensors = tf.memory().numTensors;
+    let profile: Awaited<ReturnType<typeof tf.profile>>;
+    try {
+      profile = await tf.profile(() => tf.dispose(tf.grads(loss)([c.x, c.w, c.b])));
+    } finally {
+      tf.unregisterKernel("Multiply", "wasm");
+      tf.registerKernel(multiply);
+    }
+    // w ⊙ mask once, in the forward pass (the backward reads it from there), and the weight gradient's mask.
+    expect(weightProducts).toBe(2);
+    expect(tf.memory().numTensors).toBe(tensors);
     const names = profile.kernels.map((k) => k.name);
     expect(names.filter((n) => n.startsWith("DeepstructDenseLayer"))).toEqual(["DeepstructDenseLayer", "DeepstructDenseLayerGrad"]);
     for (const composed of ["Relu", "Step", "ZerosLike", "DeepstructNativeMatMul"]) expect(names).not.toContain(composed);

@@ -2,7 +2,7 @@
  * A graph kernel hands its neurons to its one dense reader as they lie in it,
  * [neurons, batch], and the dense kernel multiplies them transposed
  * (execution-plan.ts `neuronMajor`, native/dense-layer.ts): on the globally
- * 95%-pruned LeNet-300-100 (graph(dense1), dense(dense2), graph(output)) at
+ * 95%-pruned LeNet-300-100 (graph(dense1), dense(dense2), dense(output)) at
  * batches that are multiples of 16. Outputs and every gradient equal those of
  * the same masks run dense within float32 rounding, on WASM and CPU; with the
  * native products off (as DEEPSTRUCT_NATIVE=0) the usual layout runs, and
@@ -43,7 +43,7 @@ describe.skipIf(!nativeStatus().available)("neuron-major hand-off from a graph k
       await useBackend(backend);
       const model = await lenet(backend, "auto");
       prune(model, { amount: { percent: 95 } });
-      expect(model.execution.map((s) => `${s.kind}(${s.layers.join()})`)).toEqual(["graph(dense1)", "dense(dense2)", "graph(output)"]);
+      expect(model.execution.map((s) => `${s.kind}(${s.layers.join()})`)).toEqual(["graph(dense1)", "dense(dense2)", "dense(output)"]);
       const twin = await lenet(backend, "dense");
       for (const b of model.blocks) twin.setMask(b.name, model.getMask(b.name));
       const x = tf.randomUniform([BATCH, 784], -1, 1, "float32", 6) as tf.Tensor2D;

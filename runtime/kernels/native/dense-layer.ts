@@ -83,18 +83,23 @@ const sizes = (x: TensorInfo, a: Attributes): [number, number] => (a.transposed 
 /** `w ⊙ mask`, or `w` itself without a mask (then not to be disposed). */
 const effectiveWeight = (memory: Memory, w: TensorInfo, mask: TensorInfo | undefined): TensorInfo => (mask === undefined ? w : memory.run("Multiply", { a: w, b: mask }));
 
-function forwardKernel(blas: NativeBlas, memory: Memory, inputs: NamedTensorInfoMap, a: Attributes): TensorInfo {
+/** Whether the forward kernel hands out `w ⊙ mask` too, for the backward pass's input gradient (rather than that making it again). */
+const keepsEffective = (a: Attributes, masked: boolean): boolean => masked && a.needInput;
+
+/** `[y]`, or `[y, w ⊙ mask]` (keepsEffective). */
+function forwardKernel(blas: NativeBlas, memory: Memory, inputs: NamedTensorInfoMap, a: Attributes): TensorInfo[] {
   const { x, w, mask, bias } = inputs as Record<string, TensorInfo>;
   const [batch, k] = sizes(x!, a);
   const n = w!.shape[1]!;
   const effective = effectiveWeight(memory, w!, mask);
   const product = memory.alloc([batch, n]);
   blas.gemm(a.transposed, false, batch, n, k, memory.floats(x!), memory.floats(effective), memory.floats(product), memory.floats(bias!));
-  if (effective !== w) memory.dispose(effective);
-  if (!a.relu) return product;
+  const kept = keepsEffective(a, mask !== undefined) ? [effective] : [];
+  if (effective !== w && kept.length === 0) memory.dispose(effective);
+  if (!a.relu) return [product, ...kept];
   const y = memory.run("Relu", { x: product });
   memory.dispose(product);
-  return y;
+  return [y, ...kept];
 }
 
 /** A row of `batch` ones, for the bias gradient as a product: onesᵀ · g sums g over the batch. */
@@ -102,14 +107,14 @@ let ones = new Float32Array(0);
 const onesOf = (batch: number): Float32Array => (ones.length >= batch ? ones : (ones = new Float32Array(batch).fill(1))).subarray(0, batch);
 
 function backwardKernel(blas: NativeBlas, memory: Memory, inputs: NamedTensorInfoMap, a: Attributes): TensorInfo[] {
-  const { dy, x, y, w, mask } = inputs as Record<string, TensorInfo>;
+  const { dy, x, y, w, mask, effective: given } = inputs as Record<string, TensorInfo>;
   const [batch, k] = sizes(x!, a);
   const n = w!.shape[1]!;
   // ReLU's gradient: dy where the output is positive (ReLU's step of its output is that of its input).
   const step = a.relu ? memory.run("Step", { x: y! }, { alpha: 0 }) : undefined;
   const g = step === undefined ? dy! : memory.run("Multiply", { a: dy!, b: step });
   if (step !== undefined) memory.dispose(step);
-  const effective = a.needInput ? effectiveWeight(memory, w!, mask) : undefined;
+  const effective = a.needInput ? (given ?? effectiveWeight(memory, w!, mask)) : undefined;
   const [db, product] = [memory.alloc([n]), memory.alloc([k, n])];
   const dx = a.needInput ? memory.alloc([...x!.shape]) : undefined;
   const gf = memory.floats(g);
@@ -118,7 +123,7 @@ function backwardKernel(blas: NativeBlas, memory: Memory, inputs: NamedTensorInf
   blas.gemm(!a.transposed, false, k, n, batch, memory.floats(x!), gf, memory.floats(product), null);
   if (dx !== undefined && a.transposed) blas.gemm(false, true, k, batch, n, memory.floats(effective!), gf, memory.floats(dx), null);
   else if (dx !== undefined) blas.gemm(false, true, batch, k, n, gf, memory.floats(effective!), memory.floats(dx), null);
-  if (effective !== undefined && effective !== w) memory.dispose(effective);
+  if (effective !== undefined && effective !== w && effective !== given) memory.dispose(effective);
   if (g !== dy) memory.dispose(g);
   // A pruned connection's gradient is exactly zero, so no optimizer ever moves it.
   const dw = mask === undefined ? product : memory.run("Multiply", { a: product, b: mask });
@@ -173,21 +178,21 @@ export function nativeDenseLayer(x: Tensor2D, w: Tensor2D, mask: Tensor2D | unde
     throw new Error(`native dense layer: x [${x.shape}], w [${w.shape}], mask [${mask?.shape ?? "none"}] and bias [${bias.shape}] do not fit`);
   register(blas);
   const attrs: Attributes = { relu: options.relu === true, needInput: options.inputNeedsGradient !== false, transposed: options.inputTransposed === true };
-  const named = attrs as unknown as NamedAttrMap;
+  const attrsMap = attrs as unknown as NamedAttrMap;
   const masks: Record<string, Tensor> = mask === undefined ? {} : { mask };
   const op = tf.customGrad((xx, ww, bb, save) => {
-    const y = tf.engine().runKernel(FORWARD, { x: xx as Tensor, w: ww as Tensor, bias: bb as Tensor, ...masks }, named) as Tensor2D;
+    const [y, effective] = tf.engine().runKernel(FORWARD, { x: xx as Tensor, w: ww as Tensor, bias: bb as Tensor, ...masks }, attrsMap) as Tensor2D[];
     // The mask too, unless kept (a binding's): a caller's may be made inside the differentiated function, gone by the backward pass.
-    const restore = saveForBackward(save as SaveFunction, [xx as Tensor, ww as Tensor, ...(mask === undefined ? [] : [mask]), ...(attrs.relu ? [y] : [])]);
+    const parts: Record<string, Tensor> = { x: xx as Tensor, w: ww as Tensor, ...masks, ...(effective === undefined ? {} : { effective }), ...(attrs.relu ? { y: y! } : {}) };
+    const names = Object.keys(parts);
+    const restore = saveForBackward(save as SaveFunction, Object.values(parts));
     return {
-      value: y,
+      value: y!,
       gradFunc: (dy: Tensor | Tensor[], saved: Tensor[]) => {
         const all = restore(saved);
-        const [input, weight] = all as [Tensor2D, Tensor2D];
-        const output: Record<string, Tensor> = attrs.relu ? { y: all[all.length - 1]! } : {};
-        const kept: Record<string, Tensor> = mask === undefined ? {} : { mask: all[2]! };
-        const grads = tf.engine().runKernel(BACKWARD, { dy: dy as Tensor, x: input, w: weight, ...output, ...kept }, named) as Tensor[];
-        return attrs.needInput ? grads : [tf.zerosLike(input), ...grads];
+        const named: Record<string, Tensor> = Object.fromEntries(names.map((name, i) => [name, all[i]!]));
+        const grads = tf.engine().runKernel(BACKWARD, { dy: dy as Tensor, ...named }, attrsMap) as Tensor[];
+        return attrs.needInput ? grads : [tf.zerosLike(named.x!), ...grads];
       },
     };
   });

@@ -1,0 +1,98 @@
+/**
+ * The graph kernels' scratch space on WASM (runtime/kernels/graph/memory.ts
+ * scratchSpace): one block of the backend's heap kept from call to call.
+ * Each scratch is zeroed however the last call left the block, the scratches
+ * of one call do not overlap, a later call reuses the block (no allocator
+ * call), a call wanting more grows it, and a kernel run inside another's
+ * workspace gets memory apart from the outer one's.
+ */
+import { describe, expect, it } from "vitest";
+import * as tf from "@tensorflow/tfjs-core";
+import type { NamedAttrMap, TensorInfo } from "@tensorflow/tfjs-core";
+import { useBackend } from "../../runtime/index.js";
+import { registerWasmKernel, type Workspace } from "../../runtime/kernels/graph/memory.js";
+
+const DIRTY = "TestScratchDirty";
+const NESTED = "TestScratchNested";
+
+/** Per scratch of `sizes` (bytes): its address, and whether it read all zeros; then each is filled with 7s. */
+function takeAndDirty(ws: Workspace, sizes: readonly number[]): { pointers: number[]; zeroed: boolean } {
+  const pointers = sizes.map((bytes) => ws.scratch(bytes));
+  const bytes = new Uint8Array(ws.f32().buffer);
+  const zeroed = pointers.every((p, i) => bytes.subarray(p, p + sizes[i]!).every((b) => b === 0));
+  pointers.forEach((p, i) => bytes.fill(7, p, p + sizes[i]!));
+  return { pointers, zeroed };
+}
+
+/** The scratches' addresses and a zero flag as an int32 output: [zeroed, ...pointers]. */
+function report(ws: Workspace, pointers: readonly number[], zeroed: boolean): TensorInfo {
+  const out = ws.output([pointers.length + 1], "int32");
+  ws.i32().set([zeroed ? 1 : 0, ...pointers], out.pointer / 4);
+  return out.finish();
+}
+
+registerWasmKernel(DIRTY, (ws, _inputs, attrs) => {
+  const { pointers, zeroed } = takeAndDirty(ws, attrs.sizes as number[]);
+  return report(ws, pointers, zeroed);
+});
+
+// Takes a scratch, runs DIRTY inside its own workspace, and checks its scratch is still 7s afterwards.
+registerWasmKernel(NESTED, (ws, inputs, attrs) => {
+  const { pointers } = takeAndDirty(ws, [256]);
+  const inner = tf.getKernel(DIRTY, "wasm")!.kernelFunc({ inputs, backend: tf.backend(), attrs }) as TensorInfo;
+  const untouched = new Uint8Array(ws.f32().buffer).subarray(pointers[0]!, pointers[0]! + 256).every((b) => b === 7);
+  const innerValues = Array.from(tf.engine().makeTensorFromTensorInfo(inner).dataSync());
+  return report(ws, [...pointers, ...innerValues.slice(1)], untouched && innerValues[0] === 1);
+});
+
+const run = (kernel: string, sizes: readonly number[]): number[] =>
+  tf.tidy(() => Array.from((tf.engine().runKernel(kernel, { x: tf.zeros([1]) }, { sizes } as unknown as NamedAttrMap) as tf.Tensor).dataSync()));
+
+const overlaps = (pointers: readonly number[], sizes: readonly number[]): boolean =>
+  pointers.some((p, i) => pointers.some((q, j) => i !== j && p < q + sizes[j]! && q < p + sizes[i]!));
+
+describe("graph kernel scratch space on WASM", () => {
+  it("hands out zeroed, separate scratches from one block kept across calls, and grows it", async () => {
+    await useBackend("wasm");
+    const sizes = [40, 4096, 3, 1000];
+    // The first call makes the block (a fresh process's first call, or a block too small from an earlier test).
+    const first = run(DIRTY, [...sizes, 200_000]);
+    const second = run(DIRTY, sizes);
+    const third = run(DIRTY, sizes);
+    expect(first[0]).toBe(1);
+    // The block the call before left full of 7s is zero again.
+    expect([second[0], third[0]]).toEqual([1, 1]);
+    expect(overlaps(second.slice(1), sizes)).toBe(false);
+    // The same block, cut the same way, in 16-byte steps.
+    expect(third.slice(1)).toEqual(second.slice(1));
+    expect(second.slice(2).map((p, i) => p - second[i + 1]!)).toEqual([48, 4096, 16]);
+    const wasm = (tf.backend() as unknown as { wasm: { _malloc(bytes: number): number } }).wasm;
+    const malloc = wasm._malloc;
+    // The allocator's calls of at least 40 bytes: the scratches' (the input and the output here are smaller).
+    let calls = 0;
+    wasm._malloc = (bytes) => (bytes >= 40 && calls++, malloc(bytes));
+    try {
+      run(DIRTY, sizes);
+      expect(calls).toBe(0);
+      const larger = [...sizes, 400_000];
+      const grown = run(DIRTY, larger);
+      expect(grown[0]).toBe(1);
+      expect(overlaps(grown.slice(1), larger)).toBe(false);
+      calls = 0;
+      const again = run(DIRTY, larger);
+      expect(calls).toBe(0);
+      expect(again[0]).toBe(1);
+    } finally {
+      wasm._malloc = malloc;
+    }
+  });
+
+  it("gives a kernel run inside another's workspace memory apart from the outer scratch", async () => {
+    await useBackend("wasm");
+    const sizes = [512, 64];
+    const values = run(NESTED, sizes);
+    expect(values[0]).toBe(1);
+    const [outer, ...inner] = values.slice(1);
+    expect(overlaps([outer!, ...inner], [256, ...sizes])).toBe(false);
+  });
+});

@@ -29,6 +29,7 @@ import { structuralMask } from "../masks/structure.js";
 import type { Model } from "../model.js";
 import { keepingState, prunableWeights, readWeights, writeWeights, type PrunableWeight } from "../pruning/weights.js";
 import { createRandom, restoreRandom, type Random, type RandomState } from "../random.js";
+import type { LossName } from "../training/losses.js";
 import type { TrainingData } from "../training/options.js";
 import { lowest } from "../pruning/select.js";
 import type { DynamicSparsity } from "../spec.js";
@@ -104,7 +105,8 @@ export interface GrowthHooks {
   restore(state: GrowthHooksState): void;
 }
 
-export function dynamicSparseHooks(model: Model, config: DynamicSparsity, events: GrowthEvent[] = []): GrowthHooks {
+/** `lossName`: the loss fit trains, whose gradient RigL ranks by. */
+export function dynamicSparseHooks(model: Model, config: DynamicSparsity, events: GrowthEvent[] = [], lossName: LossName = "crossEntropy"): GrowthHooks {
   validate(model, config);
   const scope = scopeOf(model, config);
   let random = createRandom((config.seed ?? 0) + 1);
@@ -118,7 +120,7 @@ export function dynamicSparseHooks(model: Model, config: DynamicSparsity, events
       step++;
       if (step % config.every !== 0 || step > config.stop) return;
       const fraction = config.decay === "constant" ? config.dropFraction : (config.dropFraction / 2) * (1 + Math.cos((Math.PI * step) / config.stop));
-      const gradients = config.method === "rigl" ? trainingGradients(model, batch) : undefined;
+      const gradients = config.method === "rigl" ? trainingGradients(model, batch, lossName) : undefined;
       let dropped = 0;
       let regrown = 0;
       for (const scoped of scope) {
@@ -139,8 +141,8 @@ export function dynamicSparseHooks(model: Model, config: DynamicSparsity, events
 }
 
 /** RigL's gradient at every entry: the training-mode loss on `batch`, the running statistics left as they were. */
-function trainingGradients(model: Model, batch: TrainingData): Map<string, Float32Array> {
-  return keepingState(model, () => model.denseWeightGradients(batch, "crossEntropy", { training: true }));
+function trainingGradients(model: Model, batch: TrainingData, lossName: LossName): Map<string, Float32Array> {
+  return keepingState(model, () => model.denseWeightGradients(batch, lossName, { training: true }));
 }
 
 /** One weight's drop-and-grow; returns how many entries moved. */

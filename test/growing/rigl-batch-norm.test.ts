@@ -10,7 +10,7 @@
 import { describe, expect, it } from "vitest";
 import { createNetwork, dynamicSparseHooks, applySparseStart, tf, type DynamicSparsity, type Model, type Tensor2D } from "../../runtime/index.js";
 import { prunableWeights, readWeights, weightVariable, writeWeights, type PrunableWeight } from "../../runtime/pruning/weights.js";
-import { loss } from "../../runtime/training/losses.js";
+import { loss, type LossName } from "../../runtime/training/losses.js";
 import { buildModel } from "../support/models.js";
 
 const SOURCE = `network C {
@@ -42,7 +42,7 @@ function batchFor(model: Model): Batch {
  * model whose copy of `weight` has a full mask and the effective values (0
  * where `model` masks), so it computes the same outputs.
  */
-async function referenceGradient(model: Model, weight: PrunableWeight, batch: Batch, training: boolean): Promise<Float32Array> {
+async function referenceGradient(model: Model, weight: PrunableWeight, batch: Batch, training: boolean, lossName: LossName = "crossEntropy"): Promise<Float32Array> {
   const copy = await createNetwork(model.spec, { backend: "cpu", seed: 9 });
   for (const p of [...model.parameters, ...model.state]) [...copy.parameters, ...copy.state].find((q) => q.name === p.name)!.variable.assign(p.variable);
   for (const w of prunableWeights(model)) copy.setMask(w.name, model.getMask(w.name));
@@ -54,7 +54,7 @@ async function referenceGradient(model: Model, weight: PrunableWeight, batch: Ba
     readWeights(model, weight).map((v, i) => (mask[i] === 1 ? v : 0)),
   );
   const variable = weightVariable(copy, weight);
-  const gradient = tf.tidy(() => tf.variableGrads(() => loss("crossEntropy", copy.predict(batch.x, { training }) as Tensor2D, batch.y), [variable]).grads[variable.name]!);
+  const gradient = tf.tidy(() => tf.variableGrads(() => loss(lossName, copy.predict(batch.x, { training }) as Tensor2D, batch.y), [variable]).grads[variable.name]!);
   const values = Float32Array.from(gradient.dataSync());
   gradient.dispose();
   copy.dispose();
@@ -98,6 +98,31 @@ describe("RigL through batch norm", () => {
     });
     expect(stateOf(model)).toEqual(statistics);
     tf.dispose([batch.x, batch.y]);
+    model.dispose();
+  }, 60_000);
+
+  it("ranks by the gradient of the loss fit trains (mse here), through fit", async () => {
+    const model = await buildModel(SOURCE, { seed: 3 });
+    applySparseStart(model, CONFIG);
+    const batch = batchFor(model);
+    const weights = prunableWeights(model).filter((w) => w.kind === "conv");
+    const before = weights.map((w) => model.getMask(w.name));
+    const k = before.map((m) => Math.floor(CONFIG.dropFraction * m.reduce((a, b) => a + b, 0)));
+    const targets = { x: batch.x, y: tf.cast(tf.oneHot(batch.y as tf.Tensor1D, 3), "float32") }; // mse's
+    const grownBy = async (lossName: LossName, data: Batch): Promise<number[][]> => {
+      const gradients = await Promise.all(weights.map((w) => referenceGradient(model, w, data, true, lossName)));
+      return before.map((m, i) => largestInactive(m, gradients[i]!, k[i]!));
+    };
+    const expected = await grownBy("mse", targets);
+    expect(await grownBy("crossEntropy", batch)).not.toEqual(expected);
+    // One SGD step at a learning rate of 1e-12 on the whole batch (fit takes no 0): it moves no weight by more than
+    // rounding, so RigL ranks (to ranking precision) the gradient the reference took.
+    await model.fit(targets, { epochs: 1, batchSize: SAMPLES, shuffle: false, loss: "mse", optimizer: "sgd", learningRate: 1e-12, growth: CONFIG });
+    weights.forEach((w, i) => {
+      const now = model.getMask(w.name);
+      expect(Array.from(now.keys()).filter((j) => before[i]![j] === 0 && now[j] === 1)).toEqual(expected[i]);
+    });
+    tf.dispose([batch.x, batch.y, targets.y]);
     model.dispose();
   }, 60_000);
 });

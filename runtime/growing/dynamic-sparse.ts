@@ -9,7 +9,11 @@
  * update (and that its structure allows: masks/structure.ts): RigL where the
  * loss gradient on the current batch is largest in magnitude (the model's
  * denseWeightGradients, which every kind's kernel gives at masked entries
- * too), SET at random. f_t is `dropFraction` (constant) or
+ * too), SET at random. RigL's gradient is the training-mode loss's, the one
+ * fit's step takes: batch norms normalise the batch by its own statistics
+ * (a fresh network's running statistics would make them the identity), and
+ * the running statistics are put back afterwards (keepingState), so the
+ * update does not count the batch twice. f_t is `dropFraction` (constant) or
  * dropFraction/2 · (1 + cos(π t / stop)) (cosine). The number of live
  * entries never changes.
  *
@@ -23,8 +27,9 @@
 import { initLimit } from "../init.js";
 import { structuralMask } from "../masks/structure.js";
 import type { Model } from "../model.js";
-import { prunableWeights, readWeights, writeWeights, type PrunableWeight } from "../pruning/weights.js";
+import { keepingState, prunableWeights, readWeights, writeWeights, type PrunableWeight } from "../pruning/weights.js";
 import { createRandom, restoreRandom, type Random, type RandomState } from "../random.js";
+import type { LossName } from "../training/losses.js";
 import type { TrainingData } from "../training/options.js";
 import { lowest } from "../pruning/select.js";
 import type { DynamicSparsity } from "../spec.js";
@@ -100,7 +105,8 @@ export interface GrowthHooks {
   restore(state: GrowthHooksState): void;
 }
 
-export function dynamicSparseHooks(model: Model, config: DynamicSparsity, events: GrowthEvent[] = []): GrowthHooks {
+/** `lossName`: the loss fit trains, whose gradient RigL ranks by. */
+export function dynamicSparseHooks(model: Model, config: DynamicSparsity, events: GrowthEvent[] = [], lossName: LossName = "crossEntropy"): GrowthHooks {
   validate(model, config);
   const scope = scopeOf(model, config);
   let random = createRandom((config.seed ?? 0) + 1);
@@ -114,7 +120,7 @@ export function dynamicSparseHooks(model: Model, config: DynamicSparsity, events
       step++;
       if (step % config.every !== 0 || step > config.stop) return;
       const fraction = config.decay === "constant" ? config.dropFraction : (config.dropFraction / 2) * (1 + Math.cos((Math.PI * step) / config.stop));
-      const gradients = config.method === "rigl" ? model.denseWeightGradients(batch) : undefined;
+      const gradients = config.method === "rigl" ? trainingGradients(model, batch, lossName) : undefined;
       let dropped = 0;
       let regrown = 0;
       for (const scoped of scope) {
@@ -132,6 +138,11 @@ export function dynamicSparseHooks(model: Model, config: DynamicSparsity, events
       random = restoreRandom(state.random);
     },
   };
+}
+
+/** RigL's gradient at every entry: the training-mode loss on `batch`, the running statistics left as they were. */
+function trainingGradients(model: Model, batch: TrainingData, lossName: LossName): Map<string, Float32Array> {
+  return keepingState(model, () => model.denseWeightGradients(batch, lossName, { training: true }));
 }
 
 /** One weight's drop-and-grow; returns how many entries moved. */

@@ -127,7 +127,7 @@ function makeRun(model: Model, options: FitOptions, parts: Parts): Run {
     },
     pruning: schedules.length > 0 ? pruningHooks(model, schedules, pruningEvents) : undefined,
     pruningEvents,
-    growth: growthConfig === undefined ? undefined : dynamicSparseHooks(model, growthConfig, growthEvents),
+    growth: growthConfig === undefined ? undefined : dynamicSparseHooks(model, growthConfig, growthEvents, parts.lossName),
     growthEvents,
     checkpoint: options.checkpoint,
     random: createRandom(parts.settings.seed),

@@ -5,8 +5,10 @@
  * network is created with, and the drop-and-grow updates after steps, over
  * every weight pruning reaches (dense blocks, convs, recurrent weights). The
  * updates choose what the runtime chooses from the same weights, masks,
- * gradients and random stream; under DDP, the gradient RigL ranks by is
- * all-reduced first, and the first process's masks and weights are shared.
+ * gradients and random stream; RigL's gradient is the train-mode loss's (batch
+ * norms over the batch, running statistics put back), as the runtime's; under
+ * DDP, the gradient RigL ranks by is all-reduced first, and the first
+ * process's masks and weights are shared.
  */
 export const GROWTH = String.raw`# runtime/random.ts and runtime/growing/dynamic-sparse.ts.
 _UINT32 = 0xFFFFFFFF
@@ -162,17 +164,37 @@ def _zero_probes(model, tensors):
     return weighted, owners, probes
 
 
+def _training_mode(model):
+    """Puts model in train mode and returns what puts it back: every module's previous mode, and every batch norm's
+    running statistics (ours, and torch's running_mean, running_var and num_batches_tracked) as they were, as the
+    runtime's keepingState: a gradient read in train mode must not count the batch into the statistics."""
+    norms = (BatchNorm, nn.modules.batchnorm._BatchNorm)
+    modes = [(module, module.training) for module in model.modules()]
+    saved = [(b, b.detach().clone()) for module in model.modules() if isinstance(module, norms) for b in module.buffers(recurse=False)]
+    model.train()
+
+    def restore():
+        with torch.no_grad():
+            for buffer, value in saved:
+                buffer.copy_(value)
+        for module, mode in modes:
+            module.training = mode
+
+    return restore
+
+
 def dense_weight_gradients(model, x, y, count=None):
-    """Model.denseWeightGradients: per prunable weight (a block's per connection, a conv's or recurrent weight's per
-    entry in the runtime's order), the mean cross-entropy's gradient of the product W * M, masked entries included:
-    where growing would help most. In inference mode, as the runtime's predict (batch norm's running statistics).
+    """Model.denseWeightGradients as RigL takes it: per prunable weight (a block's per connection, a conv's or
+    recurrent weight's per entry in the runtime's order), the mean cross-entropy's gradient of the product W * M,
+    masked entries included: where growing would help most. In train mode, the loss a step takes (batch norms normalise
+    the batch by its own statistics, the global batch's under DDP), the running statistics and modes put back after.
 
     count (default: x's samples) is what the summed cross-entropy is divided by: under DDP the global batch's size,
-    so the processes' gradients add up to the global batch's mean."""
+    so the processes' gradients add up to the global batch's mean. Every process calls it on its share (its batch
+    norms all-reduce the batch's moments), and each puts its own statistics back."""
     tensors = [w for w in prunable_weights(model) if w.kind != "dense"]
     weighted, owners, probes = _zero_probes(model, tensors)
-    was_training = model.training
-    model.eval()
+    restore = _training_mode(model)
     try:
         for (owner, attribute), probe in zip(owners, probes):
             setattr(owner, attribute, probe)
@@ -181,7 +203,7 @@ def dense_weight_gradients(model, x, y, count=None):
     finally:
         for owner, attribute in owners:
             setattr(owner, attribute, None)
-        model.train(was_training)
+        restore()
     kernels = dict(zip(weighted, found))
     result = {t.name: t.runtime_view(g).reshape(-1).contiguous() for t, g in zip(tensors, found[len(weighted) :])}
     for b in network_blocks(model):

@@ -4,7 +4,9 @@
  * fixed batch (RigL ranking the dense gradients on it), every network of
  * test/pytorch/fixtures/growth.ds and examples/growing.ds ends with the same
  * masks, entry for entry, and the same effective weights (regrown ones drawn
- * from the runtime's random stream). The sparse start is in initial.test.ts.
+ * from the runtime's random stream), RigL's gradient taken in training mode
+ * (batch norms over the batch) with the running statistics put back. The
+ * sparse start is in initial.test.ts.
  */
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -12,6 +14,7 @@ import { join } from "node:path";
 import * as tf from "@tensorflow/tfjs-core";
 import { afterAll, describe, expect, it } from "vitest";
 import { loadModel } from "../../runtime/files.js";
+import type { Model } from "../../runtime/index.js";
 import { dynamicSparseHooks } from "../../runtime/growing/dynamic-sparse.js";
 import { compileExample, effectiveDifference, fixedBatch, maskChanges, hasTorch, randomModel, runPython, SCRIPTS, writeJobFiles } from "./support.js";
 
@@ -22,6 +25,8 @@ const SOURCES: readonly { readonly file: string; readonly steps: number }[] = [
   // Updates every 100 steps there.
   { file: "examples/growing.ds", steps: 300 },
 ];
+
+const statisticsOf = (model: Model): Record<string, Float32Array> => Object.fromEntries(model.state.map((s) => [s.name, Float32Array.from(s.variable.dataSync())]));
 
 describe.skipIf(!hasTorch)("SET and RigL in PyTorch choose the runtime's connections", () => {
   const dirs: string[] = [];
@@ -60,6 +65,8 @@ describe.skipIf(!hasTorch)("SET and RigL in PyTorch choose the runtime's connect
         expect(difference, spec.name).toBeLessThan(1e-6);
         // Connections moved, so the agreement is not of two untouched masks.
         expect(moved, spec.name).toBeGreaterThan(0);
+        // RigL's train-mode gradient moved no batch norm's running statistics, in either target.
+        for (const model of [theirs, ours[i]!]) expect(statisticsOf(model), spec.name).toEqual(statisticsOf(start));
         for (const model of [start, theirs, ours[i]!]) model.dispose();
       }
       console.log(figures.join("\n"));

@@ -1,7 +1,7 @@
 /** SET and RigL over conv and recurrent weights: constant live counts, exact zeros, RigL's choice against an independent gradient, seeds. */
 import { describe, expect, it } from "vitest";
 import { applySparseStart, createNetwork, dynamicSparseHooks, tf, type DynamicSparsity, type Model, type Tensor2D } from "../../runtime/index.js";
-import { prunableWeights, readWeights, weightVariable, writeWeights, type PrunableWeight } from "../../runtime/pruning/weights.js";
+import { keepingState, prunableWeights, readWeights, weightVariable, writeWeights, type PrunableWeight } from "../../runtime/pruning/weights.js";
 import { loss } from "../../runtime/training/losses.js";
 import { restoreSnapshot, takeSnapshot } from "../../runtime/training/snapshot.js";
 import { analyze, networkSpec } from "../../src/index.js";
@@ -46,10 +46,12 @@ const reached = (model: Model): PrunableWeight[] => prunableWeights(model).filte
 const count = (mask: Uint8Array): number => mask.reduce((a, b) => a + b, 0);
 
 /**
- * The loss gradient of `weight` at every entry, taken without the runtime's
- * dense-gradient path: a copy of the model whose copy of `weight` has a full
- * mask and the effective values (0 where `model` masks), so it computes the
- * same outputs, and tf.variableGrads on that copy's variable.
+ * The training-mode loss gradient of `weight` at every entry (RigL's: batch
+ * norms normalise the batch by its own statistics, as fit's step does),
+ * taken without the runtime's dense-gradient path: a copy of the model whose
+ * copy of `weight` has a full mask and the effective values (0 where `model`
+ * masks), so it computes the same outputs, and tf.variableGrads on that
+ * copy's variable.
  */
 async function independentGradient(source: string, model: Model, weight: PrunableWeight, batch: { x: tf.Tensor; y: tf.Tensor }): Promise<Float32Array> {
   const copy = await createNetwork(specOf(source), { backend: "cpu", seed: 9 });
@@ -63,7 +65,7 @@ async function independentGradient(source: string, model: Model, weight: Prunabl
     readWeights(model, weight).map((v, i) => (mask[i] === 1 ? v : 0)),
   );
   const variable = weightVariable(copy, weight);
-  const gradient = tf.tidy(() => tf.variableGrads(() => loss("crossEntropy", copy.predict(batch.x) as Tensor2D, batch.y), [variable]).grads[variable.name]!);
+  const gradient = tf.tidy(() => tf.variableGrads(() => loss("crossEntropy", copy.predict(batch.x, { training: true }) as Tensor2D, batch.y), [variable]).grads[variable.name]!);
   const values = Float32Array.from(gradient.dataSync());
   gradient.dispose();
   copy.dispose();
@@ -114,7 +116,7 @@ describe.each(cases)("dynamic sparse training over %s", (_, source) => {
     60_000,
   );
 
-  it("RigL regrows exactly the inactive entries with the largest |gradient| of an independent dense gradient, at 0", async () => {
+  it("RigL regrows exactly the inactive entries with the largest |gradient| of an independent training-mode dense gradient, at 0", async () => {
     const model = await createNetwork(specOf(source), { backend: "cpu", seed: 2 });
     const config: DynamicSparsity = { method: "rigl", sparsity: 0.7, every: 1, dropFraction: 0.25, decay: "constant", stop: 10 };
     applySparseStart(model, config);
@@ -122,7 +124,7 @@ describe.each(cases)("dynamic sparse training over %s", (_, source) => {
     const weights = reached(model);
     const before = weights.map((w) => model.getMask(w.name));
     const reference = await Promise.all(weights.map((w) => independentGradient(source, model, w, batch)));
-    const ours = model.denseWeightGradients(batch);
+    const ours = keepingState(model, () => model.denseWeightGradients(batch, "crossEntropy", { training: true }));
     const ranked = weights.map((w, i) => {
       const g = ours.get(w.name)!;
       reference[i]!.forEach((r, k) => expect(g[k]).toBeCloseTo(r, 5));

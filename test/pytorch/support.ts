@@ -15,21 +15,31 @@ import { createRandom } from "../../runtime/random.js";
 import { batchNormedConvBiases } from "../../runtime/features/held-biases.js";
 import { analyze, networkSpec } from "../../src/index.js";
 import { emitPytorch } from "../../src/emit-pytorch/index.js";
+import { runPythonProcess } from "../support/warm-python.js";
 
 export const PYTHON = "/usr/bin/python3";
 
-export const hasTorch = spawnSync(PYTHON, ["-c", "import torch"], { stdio: "ignore" }).status === 0;
+/** Whether `python3 -c CODE` succeeds; in the warm Python, which every later run of the file then uses. */
+function pythonSucceeds(code: string): boolean {
+  return runPythonProcess(PYTHON, ["-c", code], { timeout: 240_000, maxBuffer: 1 << 20 }).status === 0;
+}
 
-/** Runs a Python script (in test/pytorch unless a path is given) and returns its stdout; throws with its stderr if it fails. */
+export const hasTorch = pythonSucceeds("import torch");
+
+/**
+ * Runs `python3 ARGS…` and returns its stdout; throws with its stderr if it fails. In a fork of a Python
+ * that has imported torch already (test/support/warm-python.ts), so torch is not imported again each time.
+ */
 export function runPython(args: readonly string[], timeout = 240_000): string {
-  const result = spawnSync(PYTHON, [...args], { encoding: "utf8", timeout, maxBuffer: 64 << 20 });
+  const result = runPythonProcess(PYTHON, args, { timeout, maxBuffer: 64 << 20 });
   if (result.status !== 0) throw new Error(`python3 ${args.join(" ")} failed (${String(result.status ?? result.signal)}):\n${result.stderr}`);
   return result.stdout;
 }
 
 export const SCRIPTS = new URL(".", import.meta.url).pathname;
 
-export const hasTorchrun = hasTorch && spawnSync("torchrun", ["--help"], { stdio: "ignore" }).status === 0;
+// Not `torchrun --help`, which imports torch once more in every file: torchrun on the PATH, and the module it runs.
+export const hasTorchrun = hasTorch && spawnSync("sh", ["-c", "command -v torchrun"], { stdio: "ignore" }).status === 0 && pythonSucceeds("import torch.distributed.run");
 
 /**
  * Debian's torch 1.13 on Python 3.11: torchrun's default `--redirects 0`

@@ -15,7 +15,7 @@ import { createRandom } from "../../runtime/random.js";
 import { batchNormedConvBiases } from "../../runtime/features/held-biases.js";
 import { analyze, networkSpec } from "../../src/index.js";
 import { emitPytorch } from "../../src/emit-pytorch/index.js";
-import { runPythonProcess } from "../support/warm-python.js";
+import { runPythonProcess, torchrunWorkersWarm } from "../support/warm-python.js";
 
 export const PYTHON = "/usr/bin/python3";
 
@@ -68,7 +68,7 @@ export async function runTorchrun(processes: number, args: readonly string[], lo
   const result = spawnSync("torchrun", [...rendezvous, "--nproc_per_node", String(processes), ...TORCHRUN_WORKAROUND, ...TORCHRUN_POLL, "--log_dir", logDir, ...args], {
     encoding: "utf8",
     timeout,
-    env: { ...process.env, GLOO_SOCKET_IFNAME: "lo", OMP_NUM_THREADS: "1", PYTHON },
+    env: { ...process.env, GLOO_SOCKET_IFNAME: "lo", OMP_NUM_THREADS: "1", PYTHON, ...torchrunWorkersWarm(PYTHON) },
   });
   if (result.status !== 0) {
     // The workers' own stderr is in the log folder; torchrun's may say only that one failed.

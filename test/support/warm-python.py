@@ -3,8 +3,8 @@ run is a fork of that process, so it starts as a fresh interpreter would
 (its own module namespace, argv, working directory, environment and exit
 status) without paying `import torch` again (1-2 s of CPU each time).
 
-    warm-python.py serve SOCKET              import torch, then fork a child per request
-                                             (exits when the process that started it is gone)
+    warm-python.py serve SOCKET              import torch, then fork a child per request, several
+                                             at a time (exits when the process that started it is gone)
     warm-python.py run SOCKET ARGS...        run `python3 ARGS...` in the server: `-c CODE ...`,
                                              `-m MODULE ...` or `SCRIPT ...`; the client's stdout and
                                              stderr are the run's, its exit status the run's
@@ -33,50 +33,51 @@ def serve(path):
     listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     listener.bind(path + ".tmp")
     os.rename(path + ".tmp", path)  # the socket appears only once it is ready
-    listener.listen(4)
-    listener.settimeout(1.0)
+    listener.listen(8)
+    runs = {}  # a running child's pid -> its client's connection
     try:
         while os.getppid() == parent:
-            try:
-                connection, _ = listener.accept()
-            except socket.timeout:
-                continue
-            with connection:
-                handle(connection, listener)
+            # Several runs at a time: torchrun's workers (PYTHON_EXEC) must all be up to meet.
+            readable, _, _ = select.select([listener, *runs.values()], [], [], 0.02)
+            for ready in readable:
+                if ready is listener:
+                    connection, _ = listener.accept()
+                    runs[start(connection, listener, runs)] = connection
+                elif ready.recv(1, socket.MSG_PEEK) == b"":
+                    # The client is gone (its caller's timeout killed it): so goes its run.
+                    os.kill(next(pid for pid, c in runs.items() if c is ready), signal.SIGKILL)
+            reap(runs)
     finally:
         os.unlink(path)
 
 
-def handle(connection, listener):
-    connection.settimeout(None)
+def start(connection, listener, runs):
     message, fds, _, _ = socket.recv_fds(connection, 1 << 20, 2)
-    request = json.loads(message)
     child = os.fork()
     if child == 0:
         signal.signal(signal.SIGTERM, signal.SIG_DFL)
-        listener.close()
-        connection.close()
-        run_child(request, fds)
+        # Not a copy of any connection: a client sees the end of its reply only when no process holds its socket.
+        for held in [listener, connection, *runs.values()]:
+            held.close()
+        run_child(json.loads(message), fds)
     for fd in fds:
         os.close(fd)
-    status = wait_or_kill(child, connection)
-    try:
-        connection.sendall(json.dumps(status).encode())
-    except OSError:
-        pass  # the client was killed (its caller's timeout): nobody is waiting for the status
+    return child
 
 
-def wait_or_kill(child, connection):
-    """The child's exit code or signal; if the client goes away first, the child is killed."""
-    while True:
-        pid, status = os.waitpid(child, os.WNOHANG)
-        if pid == child:
-            if os.WIFSIGNALED(status):
-                return {"signal": os.WTERMSIG(status)}
-            return {"code": os.WEXITSTATUS(status)}
-        readable, _, _ = select.select([connection], [], [], 0.02)
-        if readable and connection.recv(1, socket.MSG_PEEK) == b"":
-            os.kill(child, signal.SIGKILL)
+def reap(runs):
+    """Sends every ended run's exit code or signal to its client."""
+    while runs:
+        pid, status = os.waitpid(-1, os.WNOHANG)
+        if pid == 0:
+            return
+        connection = runs.pop(pid)
+        reply = {"signal": os.WTERMSIG(status)} if os.WIFSIGNALED(status) else {"code": os.WEXITSTATUS(status)}
+        try:
+            connection.sendall(json.dumps(reply).encode())
+        except OSError:
+            pass  # the client was killed: nobody is waiting for the status
+        connection.close()
 
 
 def run_child(request, fds):
@@ -85,6 +86,9 @@ def run_child(request, fds):
     os.chdir(request["cwd"])
     os.environ.clear()
     os.environ.update(request["env"])
+    if "OMP_NUM_THREADS" in os.environ and "torch" in sys.modules:
+        # A fresh interpreter's torch reads it when imported; this one was imported before the run's environment.
+        sys.modules["torch"].set_num_threads(int(os.environ["OMP_NUM_THREADS"]))
     sys.stdout = os.fdopen(1, "w", buffering=1 if os.isatty(1) else -1, closefd=False)
     sys.stderr = os.fdopen(2, "w", buffering=1, closefd=False)
     os._exit(run_as_main(request["argv"]))
@@ -96,6 +100,8 @@ def run_as_main(argv):
     import runpy
     import traceback
 
+    while argv[0] == "-u":  # torchrun starts its workers unbuffered; they flush what they print
+        argv = argv[1:]
     try:
         if argv[0] == "-c":
             sys.argv, sys.path[0] = ["-c", *argv[2:]], ""

@@ -15,6 +15,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const SCRIPT = fileURLToPath(new URL("./warm-python.py", import.meta.url));
+const EXEC = fileURLToPath(new URL("./warm-python-exec", import.meta.url));
 
 export interface PythonRunOptions {
   readonly timeout: number;
@@ -40,4 +41,13 @@ export function runPythonProcess(python: string, args: readonly string[], option
   if (process.env.DS_COLD_PYTHON === "1") return spawnSync(python, [...args], spawnOptions);
   // -S: the client needs only the standard library, not site-packages.
   return spawnSync(python, ["-S", SCRIPT, "run", serverSocket(python), ...args], spawnOptions);
+}
+
+/**
+ * The environment that makes torchrun start its workers in the warm Python (torchrun runs
+ * `$PYTHON_EXEC -u SCRIPT …`); none with DS_COLD_PYTHON=1.
+ */
+export function torchrunWorkersWarm(python: string): Record<string, string> {
+  if (process.env.DS_COLD_PYTHON === "1") return {};
+  return { PYTHON_EXEC: EXEC, DS_WARM_PYTHON: python, DS_WARM_PYTHON_SOCKET: serverSocket(python) };
 }

@@ -13,6 +13,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "pool.h"
 
@@ -184,6 +185,24 @@ static napi_value get_threads(napi_env env, napi_callback_info info) {
   return result;
 }
 
+/*
+ * criticalSeconds(): the calling thread's CPU seconds so far, with each pool
+ * job's share of it (its pieces and its spin for the workers') replaced by the
+ * job's time on free cores (pool_times): for benchmarks, the critical path on
+ * free cores, which others' load on a shared machine hides from the wall
+ * clock. On one thread, the thread's CPU time.
+ */
+static napi_value critical_seconds(napi_env env, napi_callback_info info) {
+  struct timespec t;
+  double caller, shared;
+  napi_value result;
+  (void)info;
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
+  pool_times(&caller, &shared);
+  CHECK(env, napi_create_double(env, (double)t.tv_sec + 1e-9 * (double)t.tv_nsec - caller + shared, &result));
+  return result;
+}
+
 /* describe(): the BLAS's build and the kernel it chose for this CPU, e.g. "OpenBLAS 0.3.21 … (SkylakeX)". */
 static napi_value describe(napi_env env, napi_callback_info info) {
   char text[512];
@@ -226,6 +245,7 @@ static napi_value init(napi_env env, napi_value exports) {
       {"gemmPieces", NULL, gemm_pieces, NULL, NULL, NULL, napi_default, NULL},
       {"setThreads", NULL, set_threads, NULL, NULL, NULL, napi_default, NULL},
       {"threads", NULL, get_threads, NULL, NULL, NULL, napi_default, NULL},
+      {"criticalSeconds", NULL, critical_seconds, NULL, NULL, NULL, napi_default, NULL},
       {"describe", NULL, describe, NULL, NULL, NULL, napi_default, NULL},
       {"graphForward", NULL, deepstruct_graph_forward, NULL, NULL, NULL, napi_default, NULL},
       {"graphBackward", NULL, deepstruct_graph_backward, NULL, NULL, NULL, napi_default, NULL},

@@ -18,7 +18,6 @@
  * while every slot is IDLE.
  */
 #include <pthread.h>
-#include <sched.h>
 #include <stdatomic.h>
 #include <time.h>
 
@@ -32,6 +31,7 @@ typedef struct {
   void *context;
   size_t count;
   atomic_size_t next, done;
+  _Atomic long long piece_sum_ns, piece_max_ns; /* the pieces' CPU: all of them, and the longest */
 } Job;
 
 typedef struct {
@@ -47,29 +47,37 @@ static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_mutex_t owner = PTHREAD_MUTEX_INITIALIZER;
 static atomic_int wanted = 1;
 static int started = 0; /* workers started, under `owner` */
+/* Over every job run on more than one thread: the caller's CPU in them, and each one's time on free cores (pool_times). */
+static _Atomic long long caller_ns = 0, shared_ns = 0;
 
 static inline void relax(void) { __builtin_ia32_pause(); }
 
-/* The caller's wait for a worker in the middle of a piece: a spin, yielding the core now and then (the worker may be waiting for it). */
+/* The caller's wait for a worker in the middle of a piece: a spin (a piece takes µs to ms; a sleep and wake-up would cost tens of µs). */
 static void wait_for(atomic_size_t *value, size_t target) {
-  for (int spins = 1; atomic_load(value) < target; spins++) {
-    relax();
-    if (spins % 1024 == 0) sched_yield();
-  }
+  while (atomic_load(value) < target) relax();
 }
 
-static long long now_ns(void) {
+static long long clock_ns(clockid_t clock) {
   struct timespec t;
-  clock_gettime(CLOCK_MONOTONIC, &t);
+  clock_gettime(clock, &t);
   return (long long)t.tv_sec * 1000000000LL + t.tv_nsec;
 }
 
-/* Runs the job's pieces until none is left to claim. */
+static long long now_ns(void) { return clock_ns(CLOCK_MONOTONIC); }
+static long long cpu_ns(void) { return clock_ns(CLOCK_THREAD_CPUTIME_ID); }
+
+/* Runs the job's pieces until none is left to claim, timing each (its thread's CPU in it). */
 static void work(void) {
   for (;;) {
     const size_t i = atomic_fetch_add(&job.next, 1);
     if (i >= job.count) return;
+    const long long start = cpu_ns();
     job.task(job.context, i);
+    const long long used = cpu_ns() - start;
+    atomic_fetch_add(&job.piece_sum_ns, used);
+    long long longest = atomic_load(&job.piece_max_ns);
+    while (used > longest && !atomic_compare_exchange_weak(&job.piece_max_ns, &longest, used)) {
+    }
     atomic_fetch_add(&job.done, 1);
   }
 }
@@ -99,6 +107,11 @@ static void *worker(void *p) {
     atomic_store(&slot->state, IDLE);
   }
   return NULL;
+}
+
+void pool_times(double *caller, double *shared) {
+  *caller = 1e-9 * (double)caller_ns;
+  *shared = 1e-9 * (double)shared_ns;
 }
 
 void pool_set_threads(int threads) {
@@ -138,7 +151,10 @@ void pool_run(PoolTask task, void *context, size_t count) {
   job.task = task, job.context = context, job.count = count;
   atomic_store(&job.next, 0);
   atomic_store(&job.done, 0);
+  atomic_store(&job.piece_sum_ns, 0);
+  atomic_store(&job.piece_max_ns, 0);
   for (int t = 1; t <= helpers; t++) post(&slots[t]);
+  const long long start = cpu_ns();
   work();
   for (int t = 1; t <= helpers; t++) {
     int expected = POSTED;
@@ -148,5 +164,9 @@ void pool_run(PoolTask task, void *context, size_t count) {
   wait_for(&job.done, count);
   for (int t = 1; t <= helpers; t++)
     while (atomic_load(&slots[t].state) != IDLE) relax();
+  /* On free cores: the pieces shared evenly over the threads, or the longest one. */
+  const long long even = atomic_load(&job.piece_sum_ns) / (helpers + 1), longest = atomic_load(&job.piece_max_ns);
+  caller_ns += cpu_ns() - start;
+  shared_ns += even > longest ? even : longest;
   pthread_mutex_unlock(&owner);
 }

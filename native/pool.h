@@ -27,6 +27,17 @@ int pool_threads(void);
 void pool_run(PoolTask task, void *context, size_t count);
 
 /*
+ * Seconds, over every job run on more than one thread so far: the caller's
+ * CPU in them (its pieces and its spin while workers finish theirs), and the
+ * sum of each job's time on free cores — its pieces' CPU shared evenly over
+ * its threads, or its longest piece's if more. The caller's CPU, less the
+ * first, plus the second, is its critical path on free cores (but for the
+ * workers' wake-ups), whatever others' load does to the wall clock and to
+ * which thread got which piece (bench/threads.ts).
+ */
+void pool_times(double *caller, double *shared);
+
+/*
  * C[m, n] = op(A) · op(B) + beta · C, row-major (cblas_sgemm's arguments
  * without the order and alpha, 1), split over the pool in pieces of rows or
  * columns where it is large enough (dense.c).

@@ -28,6 +28,11 @@ export interface NativeBlas {
   threads(): number;
   /** The pieces the pool splits an m × n × k product into on the current thread count (1: one sgemm). Absent from builds before the pool. */
   gemmPieces?(m: number, n: number, k: number): number;
+  /**
+   * The calling thread's CPU seconds, each pool job's share replaced by its longest thread's CPU in it: for benchmarks, the critical
+   * path as free cores would run it (native/dense.c). Absent from builds before the pool.
+   */
+  criticalSeconds?(): number;
   /** The BLAS build and the CPU kernel it chose. */
   describe(): string;
   /** The index of the first NaN or infinite float of `count` at byte `offset` of `memory`, or −1 (native/finite.c). Absent from builds before it. */

@@ -15,7 +15,6 @@
  * samples keep one running sum per lane, so they vectorise without -ffast-math.
  */
 #include <math.h>
-#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <stdint.h>
@@ -79,18 +78,15 @@ static inline __attribute__((always_inline)) void forward_block(const GraphArgs 
     for (int i = 0; i < width; i++) dst[i] = acc[i];
 }
 
-/* Neurons [first, last) over samples [o0, o1). */
-CLONES static void forward_neurons(const GraphArgs *a, int32_t first, int32_t last) {
+CLONES static void forward_range(const GraphArgs *a) {
   const int32_t *start = a->start, *source = a->source;
-  for (int32_t v = first; v < last; v++) {
+  for (int32_t v = 0; v < a->n; v++) {
     float *dst = a->h + (size_t)v * a->bp;
     const int kind = v < a->activated ? a->kind : 0;
     const float b = a->bias[v];
     for (size_t o = a->o0; o < a->o1; o += FORWARD_BLOCK) forward_block(a, source, a->weff, start[v], start[v + 1], b, kind, o, dst + o, FORWARD_BLOCK);
   }
 }
-
-static void forward_range(const GraphArgs *a) { forward_neurons(a, 0, a->n); }
 
 /*
  * Σ x · y over n (a multiple of 16) floats, in 16 running sums, one per lane:
@@ -160,7 +156,11 @@ CLONES static void backward_range(const GraphArgs *a) {
  * per connection, and parts of 64 samples (256 bytes) made a one-thread
  * backward take 2× the CPU of whole rows of 256 (WS 10,000: 8–10 against 4 ms),
  * 128 samples 1.3–1.5×. Worth it only from about a million multiply-adds
- * (connections × samples).
+ * (connections × samples). A forward over neurons instead, in waves (runs of
+ * neurons none of which reads another), keeps whole rows, but a worker
+ * preempted inside a wave holds the other threads at the wave's end: on the
+ * 95%-pruned LeNet kernel at load 10–12 its two threads took 0.39–0.63× one
+ * thread's wall, against 0.94–1.57× for two sample halves (bench graph-native).
  *
  * The backward's pieces each sum their weight and bias gradients into a
  * buffer of their own (the first into the outputs), added up in piece order
@@ -187,65 +187,6 @@ static GraphArgs piece_of(const GraphArgs *a, size_t i, size_t pieces) {
   return piece;
 }
 
-/*
- * The forward splits over neurons instead where it can: a run of consecutive
- * neurons none of which reads another is a wave, whose neurons the threads
- * take a few at a time, each over all samples; a thread starts the next wave
- * when every neuron of this one is done. Splitting the samples halves each
- * random row a connection reads, and two pieces of 128 samples took as much
- * CPU each as one of 256 (WS 10,000, on one thread one after the other:
- * 3.3 against 1.5 ms); whole rows keep the forward's CPU that of one thread.
- * Waves of fewer than WAVE_MIN neurons on average (a chain) split over samples.
- */
-#define WAVE_MIN 32
-#define WAVE_CLAIM 8
-
-typedef struct {
-  const GraphArgs *a;
-  const int32_t *wave; /* wave w: neurons wave[w] … wave[w + 1] − 1 */
-  size_t waves;
-  atomic_int *next, *done; /* per wave: neurons claimed, neurons finished */
-} WaveJob;
-
-/* One thread's part of the waves: neurons claimed WAVE_CLAIM at a time, then a wait for the wave's last. */
-static void wave_piece(void *context, size_t thread) {
-  const WaveJob *job = context;
-  (void)thread;
-  for (size_t w = 0; w < job->waves; w++) {
-    const int32_t first = job->wave[w], count = job->wave[w + 1] - first;
-    for (int32_t i; (i = atomic_fetch_add(&job->next[w], WAVE_CLAIM)) < count;) {
-      const int32_t last = i + WAVE_CLAIM < count ? i + WAVE_CLAIM : count;
-      forward_neurons(job->a, first + i, first + last);
-      atomic_fetch_add(&job->done[w], last - i);
-    }
-    while (atomic_load(&job->done[w]) < count) __builtin_ia32_pause();
-  }
-}
-
-/* The waves' starts (n + 1 words at most, the last n), in a buffer of the calling thread's; 0 waves when memory runs out. */
-static size_t waves_of(const GraphArgs *a, int32_t **wave, atomic_int **counters) {
-  static _Thread_local int32_t *starts = NULL;
-  static _Thread_local atomic_int *count = NULL;
-  static _Thread_local int32_t capacity = 0;
-  if (a->n + 1 > capacity) {
-    int32_t *s = realloc(starts, sizeof(int32_t) * (size_t)(a->n + 1));
-    if (s != NULL) starts = s;
-    atomic_int *c = s == NULL ? NULL : realloc(count, sizeof(atomic_int) * 2 * (size_t)(a->n + 1));
-    if (c == NULL) return 0;
-    count = c, capacity = a->n + 1;
-  }
-  size_t waves = 0;
-  for (int32_t v = 0; v < a->n; v++) {
-    bool reads_wave = v == 0;
-    for (int32_t q = a->start[v]; q < a->start[v + 1] && !reads_wave; q++) reads_wave = a->source[q] >= a->r + starts[waves - 1];
-    if (reads_wave) starts[waves++] = v;
-  }
-  starts[waves] = a->n;
-  for (size_t w = 0; w < 2 * waves; w++) atomic_init(&count[w], 0);
-  *wave = starts, *counters = count;
-  return waves;
-}
-
 typedef struct {
   const GraphArgs *a;
   size_t pieces;
@@ -262,12 +203,6 @@ void graph_forward(const GraphArgs *a) {
   all.o0 = 0, all.o1 = a->bp;
   ForwardJob job = {&all, pieces_of((size_t)a->start[a->n], a->bp)};
   if (job.pieces == 1) return forward_range(&all);
-  WaveJob waves = {&all, NULL, 0, NULL, NULL};
-  waves.waves = waves_of(a, (int32_t **)&waves.wave, &waves.next);
-  if (waves.waves > 0 && (size_t)a->n >= WAVE_MIN * waves.waves) {
-    waves.done = waves.next + waves.waves;
-    return pool_run(wave_piece, &waves, (size_t)pool_threads());
-  }
   pool_run(forward_piece, &job, job.pieces);
 }
 

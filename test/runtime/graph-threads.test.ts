@@ -1,7 +1,7 @@
 /**
  * The native graph kernel split across the native part's threads
- * (native/graph.c on native/pool.c: the forward over neurons in waves, the
- * backward over samples): outputs and every gradient equal the one-thread
+ * (native/graph.c on native/pool.c, split over samples, one piece per
+ * thread): outputs and every gradient equal the one-thread
  * kernel's within float32 rounding (the pieces' partial sums of the weight
  * and bias gradients are added at the end, so only their grouping differs),
  * for a batch that splits into unequal parts and a tail.

@@ -3,8 +3,8 @@
  * products and graph kernel alike), in one run: the sgemm 256 × 1024 × 1024
  * and Watts–Strogatz 10,000 as the structure of 784 → 10, batch 256, forward
  * pass and Adam step, ours only. One network; the thread count alternates
- * every run (1, 2, 2, 1, 1, 2, …), so a change of the machine's load reaches
- * both sides alike. Each side's figures: its least and median wall time (what
+ * in rounds of a few runs (1, 2, 2, 1, …), so a change of the machine's load
+ * reaches both sides alike. Each side's figures: its least and median wall time (what
  * a second thread gains: on a shared machine the least is the run the others
  * disturbed least); its least critical path (the main thread's CPU time with
  * each pool job's share replaced by the job's longest thread's CPU: what the
@@ -36,22 +36,24 @@ function timed(run: () => void, criticalSeconds: () => number): [number, number,
   return [(performance.now() - start) / 1000, criticalSeconds() - critical, (used.user + used.system) / 1e6];
 }
 
-/** `repeats` runs on each thread count after `warmup` on each, the order of the two alternating in pairs. */
-function alternating(run: () => void, warmup: number, repeats: number, criticalSeconds: () => number): Side[] {
+/**
+ * `rounds` rounds, each of `perRound` timed runs on each thread count after `warmup` untimed ones, the order of the two
+ * alternating by round. The warm-up after each switch matters: a second thread that starts on a core whose caches hold
+ * none of the network runs its pieces slower (every run alternating, two threads' forward critical path was 8.8 ms at load
+ * 3.3, against 6.1–7.5 ms in runs of eight).
+ */
+function alternating(run: () => void, warmup: number, rounds: number, perRound: number, criticalSeconds: () => number): Side[] {
   const sides = THREADS.map((): Side => ({ wall: [], critical: [], cpu: [] }));
-  for (let i = 0; i < warmup; i++)
-    for (const t of THREADS) {
-      setNativeThreads(t);
-      run();
-    }
-  for (let i = 0; i < repeats; i++) {
-    const order = i % 2 === 0 ? [0, 1] : [1, 0];
-    for (const s of order) {
+  for (let round = 0; round < rounds; round++) {
+    for (const s of round % 2 === 0 ? [0, 1] : [1, 0]) {
       setNativeThreads(THREADS[s]!);
-      const [wall, critical, cpu] = timed(run, criticalSeconds);
-      sides[s]!.wall.push(wall);
-      sides[s]!.critical.push(critical);
-      sides[s]!.cpu.push(cpu);
+      for (let i = 0; i < warmup; i++) run();
+      for (let i = 0; i < perRound; i++) {
+        const [wall, critical, cpu] = timed(run, criticalSeconds);
+        sides[s]!.wall.push(wall);
+        sides[s]!.critical.push(critical);
+        sides[s]!.cpu.push(cpu);
+      }
     }
   }
   return sides;
@@ -77,9 +79,9 @@ export async function benchThreads(): Promise<string[]> {
   const model = await createNetwork(networkSpec(plans![0]!), { backend: "wasm", seed: 0 });
   const runs = forwardAndStepRuns({ forward: (input) => model.predict(input) as tf.Tensor2D, variables: model.parameters.map((p) => p.variable) }, x, labels);
   const critical = status.blas.criticalSeconds?.bind(status.blas) ?? (() => NaN);
-  const peak = alternating(nativePeakRun(), 5, 21, critical);
-  const forward = alternating(runs.forward, 3, 15, critical);
-  const step = alternating(runs.step, 2, 10, critical);
+  const peak = alternating(nativePeakRun(), 3, 6, 4, critical);
+  const forward = alternating(runs.forward, 2, 6, 3, critical);
+  const step = alternating(runs.step, 2, 5, 2, critical);
   runs.dispose();
   model.dispose();
   x.dispose();

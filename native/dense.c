@@ -7,11 +7,15 @@
  * Every length is checked here, at the boundary, before BLAS reads a byte.
  */
 #include <cblas.h>
+#include <pthread.h>
 #include <node_api.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
+
+#include "pool.h"
 
 /* OpenBLAS's own entry points for its thread pool and build (not in cblas.h of every BLAS). */
 extern void openblas_set_num_threads(int threads);
@@ -57,6 +61,74 @@ static bool dimension(napi_env env, napi_value value, const char *name, int32_t 
 }
 
 /*
+ * The products split over the pool (pool.h) in pieces of rows or of columns
+ * of C, each one single-threaded sgemm: by columns where op(A) is the smaller
+ * operand (each piece packs op(A) again and its own columns of op(B)), else by
+ * rows. Two pieces per thread, so a thread that starts late leaves its second
+ * to the others; each piece at least PIECE_MIN rows or columns, and none below
+ * SPLIT_WORK multiply-adds (~20 µs on one core), where the split costs more
+ * than it saves. The pieces depend on the thread count only, so a product is
+ * the same bits from run to run (across thread counts within float32
+ * rounding: OpenBLAS blocks a smaller product differently).
+ */
+#define SPLIT_WORK (1u << 21)
+#define PIECE_MIN 32
+
+typedef struct {
+  bool ta, tb, by_columns;
+  int m, n, k, lda, ldb, ldc, width;
+  const float *a, *b;
+  float beta;
+  float *c;
+} Product;
+
+static void product_piece(void *context, size_t i) {
+  const Product *p = context;
+  const int first = (int)i * p->width;
+  const CBLAS_TRANSPOSE ta = p->ta ? CblasTrans : CblasNoTrans, tb = p->tb ? CblasTrans : CblasNoTrans;
+  if (p->by_columns) {
+    const int width = p->n - first < p->width ? p->n - first : p->width;
+    const float *b = p->tb ? p->b + (size_t)first * p->ldb : p->b + first;
+    cblas_sgemm(CblasRowMajor, ta, tb, p->m, width, p->k, 1.0f, p->a, p->lda, b, p->ldb, p->beta, p->c + first, p->ldc);
+  } else {
+    const int height = p->m - first < p->width ? p->m - first : p->width;
+    const float *a = p->ta ? p->a + first : p->a + (size_t)first * p->lda;
+    cblas_sgemm(CblasRowMajor, ta, tb, height, p->n, p->k, 1.0f, a, p->lda, p->b, p->ldb, p->beta, p->c + (size_t)first * p->ldc, p->ldc);
+  }
+}
+
+/* The pieces of an m × n × k product (1: not split), and each piece's rows or columns (`width`, a multiple of 16, the last piece the rest). */
+static int product_pieces(int m, int n, int k, bool by_columns, int *width) {
+  const int extent = by_columns ? n : m, threads = pool_threads();
+  int pieces = 2 * threads;
+  if (pieces > extent / PIECE_MIN) pieces = extent / PIECE_MIN;
+  if (threads == 1 || pieces < 2 || (double)m * n * k < SPLIT_WORK) return 1;
+  *width = ((extent + pieces - 1) / pieces + 15) / 16 * 16;
+  return (extent + *width - 1) / *width;
+}
+
+void pool_sgemm(bool transpose_a, bool transpose_b, int m, int n, int k, const float *a, int lda, const float *b, int ldb, float beta, float *c, int ldc) {
+  Product p = {transpose_a, transpose_b, m <= n, m, n, k, lda, ldb, ldc, 0, a, b, beta, c};
+  const int pieces = product_pieces(m, n, k, p.by_columns, &p.width);
+  if (pieces == 1)
+    cblas_sgemm(CblasRowMajor, transpose_a ? CblasTrans : CblasNoTrans, transpose_b ? CblasTrans : CblasNoTrans, m, n, k, 1.0f, a, lda, b, ldb, beta, c, ldc);
+  else
+    pool_run(product_piece, &p, (size_t)pieces);
+}
+
+/* gemmPieces(m, n, k): the pieces the pool splits that product into on the current thread count (1: not split). */
+static napi_value gemm_pieces(napi_env env, napi_callback_info info) {
+  size_t argc = 3;
+  napi_value argv[3], result;
+  int32_t m, n, k, width = 0;
+  CHECK(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  if (argc != 3) return fail(env, "deepstruct native: gemmPieces takes 3 arguments (m, n, k)");
+  if (!dimension(env, argv[0], "m", &m) || !dimension(env, argv[1], "n", &n) || !dimension(env, argv[2], "k", &k)) return NULL;
+  CHECK(env, napi_create_int32(env, product_pieces(m, n, k, m <= n, &width), &result));
+  return result;
+}
+
+/*
  * gemm(transposeA, transposeB, m, n, k, a, b, c, bias | null):
  * c[m, n] = op(a) · op(b) (+ bias on every row), row-major, where op(a) is
  * [m, k] (a stored [k, m] when transposed) and op(b) is [k, n].
@@ -90,13 +162,11 @@ static napi_value gemm(napi_env env, napi_callback_info info) {
     if (bias == NULL) memset(c, 0, sizeof(float) * (size_t)m * n);
     return NULL;
   }
-  if (m > 0 && n > 0)
-    cblas_sgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans, m, n, k, 1.0f, a, ta ? m : k, b, tb ? k : n,
-                bias != NULL ? 1.0f : 0.0f, c, n);
+  if (m > 0 && n > 0) pool_sgemm(ta, tb, m, n, k, a, ta ? m : k, b, tb ? k : n, bias != NULL ? 1.0f : 0.0f, c, n);
   return NULL;
 }
 
-/* setThreads(n): the BLAS's thread count (1 … the machine's cores). */
+/* setThreads(n): the pool's thread count (1 … the machine's cores; at most POOL_MAX_THREADS), for the products and the graph kernel alike. */
 static napi_value set_threads(napi_env env, napi_callback_info info) {
   size_t argc = 1;
   napi_value argv[1];
@@ -104,14 +174,32 @@ static napi_value set_threads(napi_env env, napi_callback_info info) {
   CHECK(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
   if (argc != 1 || napi_get_value_int32(env, argv[0], &threads) != napi_ok || threads < 1)
     return fail(env, "deepstruct native: setThreads needs a positive integer");
-  openblas_set_num_threads(threads);
+  pool_set_threads(threads);
   return NULL;
 }
 
 static napi_value get_threads(napi_env env, napi_callback_info info) {
   napi_value result;
   (void)info;
-  CHECK(env, napi_create_int32(env, openblas_get_num_threads(), &result));
+  CHECK(env, napi_create_int32(env, pool_threads(), &result));
+  return result;
+}
+
+/*
+ * criticalSeconds(): the calling thread's CPU seconds so far, with each pool
+ * job's share of it (its pieces and its spin for the workers') replaced by the
+ * job's time on free cores (pool_times): for benchmarks, the critical path on
+ * free cores, which others' load on a shared machine hides from the wall
+ * clock. On one thread, the thread's CPU time.
+ */
+static napi_value critical_seconds(napi_env env, napi_callback_info info) {
+  struct timespec t;
+  double caller, shared;
+  napi_value result;
+  (void)info;
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
+  pool_times(&caller, &shared);
+  CHECK(env, napi_create_double(env, (double)t.tv_sec + 1e-9 * (double)t.tv_nsec - caller + shared, &result));
   return result;
 }
 
@@ -144,11 +232,24 @@ napi_value deepstruct_select_histogram_high(napi_env env, napi_callback_info inf
 napi_value deepstruct_select_histogram_low(napi_env env, napi_callback_info info);
 napi_value deepstruct_select_switch_off(napi_env env, napi_callback_info info);
 
+/*
+ * The pool starts with OpenBLAS's thread count (all cores, or OPENBLAS_NUM_THREADS),
+ * and OpenBLAS runs single-threaded from here on, inside the pool's pieces.
+ */
+static void threads_once(void) {
+  pool_set_threads(openblas_get_num_threads());
+  openblas_set_num_threads(1);
+}
+
 static napi_value init(napi_env env, napi_value exports) {
+  static pthread_once_t once = PTHREAD_ONCE_INIT;
+  pthread_once(&once, threads_once);
   napi_property_descriptor properties[] = {
       {"gemm", NULL, gemm, NULL, NULL, NULL, napi_default, NULL},
+      {"gemmPieces", NULL, gemm_pieces, NULL, NULL, NULL, napi_default, NULL},
       {"setThreads", NULL, set_threads, NULL, NULL, NULL, napi_default, NULL},
       {"threads", NULL, get_threads, NULL, NULL, NULL, napi_default, NULL},
+      {"criticalSeconds", NULL, critical_seconds, NULL, NULL, NULL, napi_default, NULL},
       {"describe", NULL, describe, NULL, NULL, NULL, napi_default, NULL},
       {"graphForward", NULL, deepstruct_graph_forward, NULL, NULL, NULL, napi_default, NULL},
       {"graphBackward", NULL, deepstruct_graph_backward, NULL, NULL, NULL, napi_default, NULL},

@@ -15,14 +15,13 @@
  * samples keep one running sum per lane, so they vectorise without -ffast-math.
  */
 #include <math.h>
-#include <pthread.h>
-#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <stdint.h>
 #include <string.h>
 
 #include "graph.h"
+#include "pool.h"
 
 /*
  * Samples per block. Measured here (AVX-512, a pruned 784 → 300 layer): the
@@ -149,104 +148,115 @@ CLONES static void backward_range(const GraphArgs *a) {
 }
 
 /*
- * Both directions split over samples: the threads take chunks of 64 samples
- * (whole blocks of both directions: their rows' own columns, so no two write
- * the same cache line; each chunk reads the structure once more, 8 bytes a
- * connection against its 256 of samples) one at a time from a shared counter, so a thread
- * whose core is busy elsewhere leaves its share to the others instead of
- * holding them up; the backward's extra threads sum their weight and bias
- * gradients into buffers of their own, added at the end. Worth a thread's
- * start (~20 µs) only from about a million multiply-adds (connections ×
- * samples).
+ * Both directions split over samples, one contiguous piece per thread (a
+ * multiple of 16 samples), run on the addon's pool (pool.c), which hands a
+ * piece to whichever thread is free, so a thread whose core is busy elsewhere
+ * leaves its piece to the others. Not smaller pieces: a connection's source
+ * is an earlier neuron anywhere, so each piece reads its part of a random row
+ * per connection, and parts of 64 samples (256 bytes) made a one-thread
+ * backward take 2× the CPU of whole rows of 256 (WS 10,000: 8–10 against 4 ms),
+ * 128 samples 1.3–1.5×. Worth it only from about a million multiply-adds
+ * (connections × samples). A forward over neurons instead, in waves (runs of
+ * neurons none of which reads another), keeps whole rows, but a worker
+ * preempted inside a wave holds the other threads at the wave's end: on the
+ * 95%-pruned LeNet kernel at load 10–12 its two threads took 0.39–0.63× one
+ * thread's wall, against 0.94–1.57× for two sample halves (bench graph-native).
+ *
+ * The backward's pieces each sum their weight and bias gradients into a
+ * buffer of their own (the first into the outputs), added up in piece order
+ * at the end: the same bits from run to run on a given thread count (across
+ * thread counts the grouping of the sums, so float32 rounding, differs).
  */
-#define MAX_THREADS 8
 #define SPLIT_WORK (1u << 20)
-#define CHUNK 64
 
-extern int openblas_get_num_threads(void);
+/* The pieces a pass over `edges` connections and bp samples runs in, one per thread. */
+static size_t pieces_of(size_t edges, size_t bp) {
+  const size_t threads = (size_t)pool_threads();
+  if (edges * bp < SPLIT_WORK) return 1;
+  return threads < bp / 16 ? threads : bp / 16;
+}
 
-typedef void (*RangeFunction)(const GraphArgs *);
+int graph_threads(size_t edges, size_t bp) { return (int)pieces_of(edges, bp); }
+
+/* The samples of piece i of `pieces`. */
+static GraphArgs piece_of(const GraphArgs *a, size_t i, size_t pieces) {
+  const size_t width = (a->bp / 16 + pieces - 1) / pieces * 16;
+  GraphArgs piece = *a;
+  piece.o0 = i * width < a->bp ? i * width : a->bp;
+  piece.o1 = piece.o0 + width < a->bp ? piece.o0 + width : a->bp;
+  return piece;
+}
+
 typedef struct {
-  GraphArgs args;
-  RangeFunction run;
-  size_t chunk;
-  atomic_size_t *next;
-} Part;
+  const GraphArgs *a;
+  size_t pieces;
+} ForwardJob;
 
-/* Runs chunks of the samples, claimed from the shared counter, until none is left. */
-static void *run_part(void *p) {
-  Part *part = p;
-  GraphArgs a = part->args;
-  for (;;) {
-    const size_t o0 = atomic_fetch_add(part->next, part->chunk);
-    if (o0 >= a.bp) return NULL;
-    a.o0 = o0;
-    a.o1 = o0 + part->chunk < a.bp ? o0 + part->chunk : a.bp;
-    part->run(&a);
-  }
-}
-
-int graph_threads(size_t edges, size_t bp) {
-  int threads = openblas_get_num_threads();
-  if (threads > MAX_THREADS) threads = MAX_THREADS;
-  const size_t chunks = (bp + CHUNK - 1) / CHUNK;
-  if ((size_t)threads > chunks) threads = (int)chunks;
-  if (edges * bp < SPLIT_WORK) threads = 1;
-  return threads < 1 ? 1 : threads;
-}
-
-static int threads_for(const GraphArgs *a) { return graph_threads((size_t)a->start[a->n], a->bp); }
-
-/* Runs `run` over the samples in chunks on `threads` threads, this one among them (a thread that cannot start leaves its chunks to the others). */
-static void split(const GraphArgs *a, RangeFunction run, int threads, float **dweff, float **db) {
-  Part parts[MAX_THREADS];
-  pthread_t ids[MAX_THREADS];
-  bool started[MAX_THREADS] = {false};
-  atomic_size_t next = 0;
-  for (int t = 0; t < threads; t++) {
-    parts[t] = (Part){*a, run, CHUNK, &next};
-    if (dweff != NULL && t > 0) parts[t].args.dweff = dweff[t], parts[t].args.db = db[t];
-  }
-  for (int t = 1; t < threads; t++) started[t] = pthread_create(&ids[t], NULL, run_part, &parts[t]) == 0;
-  run_part(&parts[0]);
-  for (int t = 1; t < threads; t++)
-    if (started[t]) pthread_join(ids[t], NULL);
+static void forward_piece(void *context, size_t i) {
+  const ForwardJob *job = context;
+  const GraphArgs piece = piece_of(job->a, i, job->pieces);
+  forward_range(&piece);
 }
 
 void graph_forward(const GraphArgs *a) {
   GraphArgs all = *a;
   all.o0 = 0, all.o1 = a->bp;
-  const int threads = threads_for(a);
-  if (threads == 1) return forward_range(&all);
-  split(&all, forward_range, threads, NULL, NULL);
+  ForwardJob job = {&all, pieces_of((size_t)a->start[a->n], a->bp)};
+  if (job.pieces == 1) return forward_range(&all);
+  pool_run(forward_piece, &job, job.pieces);
+}
+
+typedef struct {
+  const GraphArgs *a;
+  size_t pieces;
+  float *partials; /* pieces − 1 buffers of edges + n floats */
+  size_t stride;
+} BackwardJob;
+
+static void backward_piece(void *context, size_t i) {
+  const BackwardJob *job = context;
+  GraphArgs piece = piece_of(job->a, i, job->pieces);
+  if (i > 0) piece.dweff = job->partials + (i - 1) * job->stride, piece.db = piece.dweff + (size_t)job->a->start[job->a->n];
+  memset(piece.dweff, 0, sizeof(float) * (size_t)job->a->start[job->a->n]);
+  memset(piece.db, 0, sizeof(float) * (size_t)job->a->n);
+  backward_range(&piece);
+}
+
+/* The calling thread's buffer for the pieces' gradients, grown as needed and kept (a fresh large one faults its pages in on every call); NULL when memory runs out. */
+static float *partials(size_t floats) {
+  static _Thread_local float *buffer = NULL;
+  static _Thread_local size_t capacity = 0;
+  if (floats > capacity) {
+    float *grown = realloc(buffer, sizeof(float) * floats);
+    if (grown == NULL) return NULL;
+    buffer = grown, capacity = floats;
+  }
+  return buffer;
 }
 
 void graph_backward(const GraphArgs *a) {
   GraphArgs all = *a;
   all.o0 = 0, all.o1 = a->bp;
-  int threads = threads_for(a);
-  const size_t edges = (size_t)a->start[a->n];
-  memset(a->dweff, 0, sizeof(float) * edges);
-  memset(a->db, 0, sizeof(float) * (size_t)a->n);
-  float *dweff[MAX_THREADS] = {NULL}, *db[MAX_THREADS] = {NULL};
-  for (int t = 1; t < threads; t++) {
-    dweff[t] = calloc(edges + (size_t)a->n, sizeof(float));
-    if (dweff[t] == NULL) threads = t;
-    else db[t] = dweff[t] + edges;
+  const size_t edges = (size_t)a->start[a->n], stride = edges + (size_t)a->n, pieces = pieces_of(edges, a->bp);
+  float *buffer = pieces > 1 ? partials((pieces - 1) * stride) : NULL;
+  if (buffer == NULL) {
+    memset(a->dweff, 0, sizeof(float) * edges);
+    memset(a->db, 0, sizeof(float) * (size_t)a->n);
+    return backward_range(&all);
   }
-  if (threads == 1) backward_range(&all);
-  else split(&all, backward_range, threads, dweff, db);
-  for (int t = 1; t < threads; t++) {
-    for (size_t q = 0; q < edges; q++) a->dweff[q] += dweff[t][q];
-    for (int32_t v = 0; v < a->n; v++) a->db[v] += db[t][v];
+  BackwardJob job = {&all, pieces, buffer, stride};
+  pool_run(backward_piece, &job, pieces);
+  for (size_t p = 0; p + 1 < pieces; p++) {
+    const float *dweff = buffer + p * stride, *db = dweff + edges;
+    for (size_t q = 0; q < edges; q++) a->dweff[q] += dweff[q];
+    for (int32_t v = 0; v < a->n; v++) a->db[v] += db[v];
   }
-  for (int t = 1; t < MAX_THREADS; t++) free(dweff[t]);
 }
 
-/* xt[i][b] = x[b][i] for b < batch, 0 for batch ≤ b < bp: graph.wat's transposeIn, in 16 × 16 tiles. */
-CLONES void graph_transpose_in(const float *x, size_t batch, size_t cols, float *xt, size_t bp) {
-  for (size_t i0 = 0; i0 < cols; i0 += 16) {
-    const size_t i1 = i0 + 16 < cols ? i0 + 16 : cols;
+/* xt[i][b] = x[b][i] for columns i0 ≤ i < i1 (i0 a multiple of 16), zero-padded from batch to bp, in 16 × 16 tiles. */
+CLONES static void transpose_columns(const float *x, size_t batch, size_t cols, float *xt, size_t bp, size_t first, size_t last) {
+  for (size_t i0 = first; i0 < last; i0 += 16) {
+    const size_t i1 = i0 + 16 < last ? i0 + 16 : last;
     for (size_t b0 = 0; b0 < batch; b0 += 16) {
       const size_t b1 = b0 + 16 < batch ? b0 + 16 : batch;
       for (size_t i = i0; i < i1; i++)
@@ -257,12 +267,12 @@ CLONES void graph_transpose_in(const float *x, size_t batch, size_t cols, float 
   }
 }
 
-/* out[b][j] = h[rows[j]][b] for b < batch, or with `add` h[rows[j]][b] += out[b][j]: graph.wat's pickRows, in 16 × 16 tiles. */
-CLONES void graph_pick_rows(float *h, size_t bp, const int32_t *rows, size_t count, float *out, size_t batch, int add) {
+/* pickRows for samples b0 ≤ b < b1 (b0 a multiple of 16), in 16 × 16 tiles. */
+CLONES static void pick_samples(float *h, size_t bp, const int32_t *rows, size_t count, float *out, int add, size_t first, size_t last) {
   for (size_t j0 = 0; j0 < count; j0 += 16) {
     const size_t j1 = j0 + 16 < count ? j0 + 16 : count;
-    for (size_t b0 = 0; b0 < batch; b0 += 16) {
-      const size_t b1 = b0 + 16 < batch ? b0 + 16 : batch;
+    for (size_t b0 = first; b0 < last; b0 += 16) {
+      const size_t b1 = b0 + 16 < last ? b0 + 16 : last;
       for (size_t j = j0; j < j1; j++) {
         float *row = h + (size_t)rows[j] * bp;
         if (add)
@@ -272,4 +282,55 @@ CLONES void graph_pick_rows(float *h, size_t bp, const int32_t *rows, size_t cou
       }
     }
   }
+}
+
+/*
+ * The layout changes split too, from LAYOUT_SPLIT floats (a 256 × 784 input's
+ * transpose took ~0.4 ms of a 9 ms forward on one thread): the transpose over
+ * columns, pickRows over samples (so an added row named twice is only ever
+ * one thread's).
+ */
+#define LAYOUT_SPLIT (1u << 16)
+
+typedef struct {
+  const float *x;
+  float *h, *out;
+  const int32_t *rows;
+  size_t batch, cols, bp, count, width;
+  int add;
+} Layout;
+
+static void transpose_piece(void *context, size_t i) {
+  const Layout *l = context;
+  const size_t first = i * l->width;
+  if (first < l->cols) transpose_columns(l->x, l->batch, l->cols, l->h, l->bp, first, first + l->width < l->cols ? first + l->width : l->cols);
+}
+
+static void pick_piece(void *context, size_t i) {
+  const Layout *l = context;
+  const size_t first = i * l->width;
+  if (first < l->batch) pick_samples(l->h, l->bp, l->rows, l->count, l->out, l->add, first, first + l->width < l->batch ? first + l->width : l->batch);
+}
+
+/* Pieces of `extent` for `floats` moved: one per thread, each a multiple of 16 wide (`width`), or 1. */
+static size_t layout_pieces(size_t extent, size_t floats, size_t *width) {
+  const size_t threads = (size_t)pool_threads(), pieces = floats < LAYOUT_SPLIT ? 1 : threads < (extent + 15) / 16 ? threads : (extent + 15) / 16;
+  *width = ((extent + 15) / 16 + pieces - 1) / pieces * 16;
+  return pieces;
+}
+
+/* xt[i][b] = x[b][i] for b < batch, 0 for batch ≤ b < bp: graph.wat's transposeIn. */
+void graph_transpose_in(const float *x, size_t batch, size_t cols, float *xt, size_t bp) {
+  Layout l = {.x = x, .h = xt, .batch = batch, .cols = cols, .bp = bp};
+  const size_t pieces = layout_pieces(cols, batch * cols, &l.width);
+  if (pieces == 1) return transpose_columns(x, batch, cols, xt, bp, 0, cols);
+  pool_run(transpose_piece, &l, pieces);
+}
+
+/* out[b][j] = h[rows[j]][b] for b < batch, or with `add` h[rows[j]][b] += out[b][j]: graph.wat's pickRows. */
+void graph_pick_rows(float *h, size_t bp, const int32_t *rows, size_t count, float *out, size_t batch, int add) {
+  Layout l = {.h = h, .out = out, .rows = rows, .batch = batch, .bp = bp, .count = count, .add = add};
+  const size_t pieces = layout_pieces(batch, batch * count, &l.width);
+  if (pieces == 1) return pick_samples(h, bp, rows, count, out, add, 0, batch);
+  pool_run(pick_piece, &l, pieces);
 }

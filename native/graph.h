@@ -25,7 +25,7 @@ typedef struct {
   size_t o0, o1;
 } GraphArgs;
 
-/* Over all samples, split across the BLAS's thread count (openblas_set_num_threads) where the work is large enough. */
+/* Over all samples, split across the pool's threads (pool.h) where the work is large enough. */
 void graph_forward(const GraphArgs *a);
 void graph_backward(const GraphArgs *a);
 /* The threads a pass (either direction) over `edges` connections and bp samples runs on. */

@@ -27,7 +27,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
-const sources = ["dense.c", "graph.c", "graph-napi.c", "adam.c", "finite.c", "conv.c", "select.c"].map((file) => join(root, "native", file));
+const sources = ["dense.c", "pool.c", "graph.c", "graph-napi.c", "adam.c", "finite.c", "conv.c", "select.c"].map((file) => join(root, "native", file));
 const output = join(root, "native/build/Release/deepstruct_native.node");
 const optional = process.argv.includes("--optional");
 

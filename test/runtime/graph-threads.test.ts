@@ -1,9 +1,10 @@
 /**
- * The native graph kernel split over samples across threads (native/graph.c,
- * as many as the BLAS's thread count): outputs and every gradient equal the
- * one-thread kernel's within float32 rounding (the threads' partial sums of
- * the weight and bias gradients are added at the end, so only their order
- * differs), for a batch that splits into unequal parts and a tail.
+ * The native graph kernel split across the native part's threads
+ * (native/graph.c on native/pool.c, split over samples, one piece per
+ * thread): outputs and every gradient equal the one-thread
+ * kernel's within float32 rounding (the pieces' partial sums of the weight
+ * and bias gradients are added at the end, so only their grouping differs),
+ * for a batch that splits into unequal parts and a tail.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { graphKernel, graphStructure, disposeGraphStructure } from "../../runtime/kernels/graph/graph-kernel.js";

@@ -98,13 +98,13 @@ export function denseProduct(a: Tensor2D, b: Tensor2D, options: ProductOptions =
   });
 }
 
-/** The BLAS's thread count, or undefined without the native part. */
+/** The native part's thread count (its pool's, for products and graph kernel alike), or undefined without the native part. */
 export function nativeThreads(): number | undefined {
   const status = nativeStatus();
   return status.available ? status.blas.threads() : undefined;
 }
 
-/** Sets the BLAS's thread count (1 … cores); a no-op without the native part. */
+/** Sets the native part's thread count (1 … cores; the pool has at most 8); a no-op without the native part. */
 export function setNativeThreads(threads: number): void {
   if (!Number.isInteger(threads) || threads < 1) throw new RangeError(`setNativeThreads: threads must be a positive integer, got ${threads}`);
   const status = nativeStatus();

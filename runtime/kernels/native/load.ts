@@ -23,8 +23,16 @@ import type { GraphExports } from "../graph/memory.js";
 export interface NativeBlas {
   /** c[m, n] = op(a) · op(b) (+ bias per row), row-major; op(a) is [m, k], op(b) [k, n]. */
   gemm(transposeA: boolean, transposeB: boolean, m: number, n: number, k: number, a: Float32Array, b: Float32Array, c: Float32Array, bias: Float32Array | null): void;
+  /** The thread count of the addon's pool (native/pool.c), which the products and the graph kernel share; OpenBLAS itself runs single-threaded inside it. */
   setThreads(threads: number): void;
   threads(): number;
+  /** The pieces the pool splits an m × n × k product into on the current thread count (1: one sgemm). Absent from builds before the pool. */
+  gemmPieces?(m: number, n: number, k: number): number;
+  /**
+   * The calling thread's CPU seconds, each pool job's share replaced by its longest thread's CPU in it: for benchmarks, the critical
+   * path as free cores would run it (native/dense.c). Absent from builds before the pool.
+   */
+  criticalSeconds?(): number;
   /** The BLAS build and the CPU kernel it chose. */
   describe(): string;
   /** The index of the first NaN or infinite float of `count` at byte `offset` of `memory`, or −1 (native/finite.c). Absent from builds before it. */
@@ -41,7 +49,7 @@ export interface NativeBlas {
   graphPickRows?: OnHeap<GraphExports["pickRows"]>;
   /** graph.wat's `backward` on `memory`, blocked over samples. */
   graphBackward?: OnHeap<GraphExports["backward"]>;
-  /** The threads the native graph kernel's forward and backward split `edges` connections over `bp` samples into (the BLAS's thread count, where the work is large enough). */
+  /** The threads the native graph kernel's forward and backward split `edges` connections over `bp` samples into (the pool's thread count, where the work is large enough). */
   graphThreads?(edges: number, bp: number): [number, number];
   /** The convolution as im2col × weight (native/conv.c); `geometry` as conv.c describes it. Absent from builds before it. */
   /** `bias`: per output channel, or per output position ([out rows, out cols, out]); `relu`: max(0, ·) applied to the output (absent: false). */

@@ -25,7 +25,7 @@
  * buffer is kept for the next call (block()), so a thread holds at most one
  * block's worth, 16 MB.
  */
-#include <cblas.h>
+#include "pool.h"
 #include <node_api.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -309,8 +309,7 @@ napi_value deepstruct_conv_forward(napi_env env, napi_callback_info info) {
     if (bias != NULL) start_with_bias(&g, bias, per_position, m, out);
     patches(&g, x, first, count, cols);
     const bool t = transposed_patches(&g);
-    cblas_sgemm(CblasRowMajor, t ? CblasTrans : CblasNoTrans, CblasNoTrans, m, g.out, width, 1.0f, cols, t ? m : width, w, g.out, bias != NULL ? 1.0f : 0.0f, out,
-                g.out);
+    pool_sgemm(t, false, m, g.out, width, cols, t ? m : width, w, g.out, bias != NULL ? 1.0f : 0.0f, out, g.out);
     if (relu)
       for (size_t k = 0; k < (size_t)m * g.out; k++) out[k] = out[k] > 0.0f ? out[k] : 0.0f;
   }
@@ -333,8 +332,7 @@ napi_value deepstruct_conv_filter_gradient(napi_env env, napi_callback_info info
     const int32_t count = g.batch - first < samples ? g.batch - first : samples, m = count * per_sample;
     patches(&g, x, first, count, cols);
     const bool t = transposed_patches(&g);
-    cblas_sgemm(CblasRowMajor, t ? CblasNoTrans : CblasTrans, CblasNoTrans, width, g.out, m, 1.0f, cols, t ? m : width, dy + (size_t)first * per_sample * g.out,
-                g.out, first == 0 ? 0.0f : 1.0f, dw, g.out);
+    pool_sgemm(!t, false, width, g.out, m, cols, t ? m : width, dy + (size_t)first * per_sample * g.out, g.out, first == 0 ? 0.0f : 1.0f, dw, g.out);
   }
   return NULL;
 }
@@ -354,7 +352,7 @@ napi_value deepstruct_conv_input_gradient(napi_env env, napi_callback_info info)
   const int32_t width = (int32_t)patch_width(&g), per_sample = g.out_rows * g.out_cols;
   for (int32_t first = 0; first < g.batch; first += samples) {
     const int32_t count = g.batch - first < samples ? g.batch - first : samples, m = count * per_sample;
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, m, width, g.out, 1.0f, dy + (size_t)first * per_sample * g.out, g.out, w, g.out, 0.0f, cols, width);
+    pool_sgemm(false, true, m, width, g.out, dy + (size_t)first * per_sample * g.out, g.out, w, g.out, 0.0f, cols, width);
     col2im(&g, cols, first, count, dx);
   }
   return NULL;

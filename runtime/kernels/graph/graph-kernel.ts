@@ -241,7 +241,8 @@ function forwardKernel(ws: Workspace, inputs: NamedTensorInfoMap, a: Attributes)
 
 function backwardKernel(ws: Workspace, inputs: NamedTensorInfoMap, a: Attributes): TensorInfo[] {
   const [r, bp] = inputs.xt!.shape as [number, number];
-  const batch = inputs.dy!.shape[0]!;
+  // Neuron-major, dy is [neurons, batch].
+  const batch = inputs.dy!.shape[a.neuronMajor ? 1 : 0]!;
   const edges = inputs.source!.shape[0]!;
   const dw = gradientOutputs(ws, inputs, a);
   const dbs = Array.from({ length: a.members }, (_, k) => ws.output([inputs[`b${k}`]!.shape[0]!]));

@@ -4,9 +4,11 @@
  * BareCellSynflow at target 0.85 instead of 0.75, trained as pruning.test.ts
  * trains it (5 epochs of 3 SGD steps, synflow pruning after every epoch), in
  * the runtime and in PyTorch in float32 and in float64, compared after every
- * step. The runtime stays within float32 rounding of PyTorch's float64 run
- * throughout, so nothing is computed differently (masks, their timing, batch
- * norm, pruned channels); PyTorch's float32 run follows too until a step
+ * step. Until then all three stay within float32 rounding of each other, so
+ * nothing is computed differently (masks, their timing, batch norm, pruned
+ * channels), and afterwards the runtime is within rounding of one of the two
+ * (which one depends on its own float32 rounding of the tie); PyTorch's
+ * float32 run follows float64 until a step
  * starts from weights where a max-pool window's two largest entries are within
  * rounding of each other and float32 and float64 route the gradient to
  * different entries: then, and not gradually, it jumps by the learning rate
@@ -37,7 +39,7 @@ describe.skipIf(!hasTorch)("drift of a heavily pruned cell network: rounding tip
   const dirs: string[] = [];
   afterAll(async () => Promise.all(dirs.map((d) => rm(d, { recursive: true, force: true }))));
 
-  it("BareCellSynflow at target 0.85: the runtime follows PyTorch's float64 run; float32 jumps at a tipped tie", async () => {
+  it("BareCellSynflow at target 0.85: the three runs agree until a max-pool tie tips, and float32 jumps there", async () => {
     const dir = await mkdtemp(join(tmpdir(), "ds-pytorch-drift-"));
     dirs.push(dir);
     const source = await readFile("test/pytorch/fixtures/synflow_conv.ds", "utf8");
@@ -73,11 +75,15 @@ describe.skipIf(!hasTorch)("drift of a heavily pruned cell network: rounding tip
       // The same connections pruned at the same moments on all three.
       expect(await maskChanges(ours!, f64!), `masks after step ${step}`).toBe(0);
       expect(await maskChanges(f32!, f64!), `masks after step ${step}`).toBe(0);
-      // Nothing but float32 rounding between the runtime and exact-ish arithmetic, at every step.
-      expect(toDouble, `runtime against float64 after step ${step}`).toBeLessThan(ROUNDING);
-      // PyTorch's float32 run too, until its weights tip a max-pool tie the other way.
-      if (step < tipped) expect(f32ToDouble, `float32 against float64 after step ${step}`).toBeLessThan(ROUNDING);
-      if (step === EPOCHS * STEPS) expect(toSingle, "the drift this test explains is there").toBeGreaterThan(2 * ROUNDING);
+      // Until a max-pool tie tips, nothing but float32 rounding between any two of them.
+      if (step < tipped) {
+        expect(toDouble, `runtime against float64 after step ${step}`).toBeLessThan(ROUNDING);
+        expect(f32ToDouble, `float32 against float64 after step ${step}`).toBeLessThan(ROUNDING);
+      } else {
+        // From then on the runtime (float32 too) is on one of the two routings, within rounding: which one is rounding's luck.
+        expect(Math.min(toDouble, toSingle), `runtime against float64 or float32 after step ${step}`).toBeLessThan(ROUNDING);
+      }
+      if (step === EPOCHS * STEPS) expect(f32ToDouble, "the drift this test explains is there").toBeGreaterThan(2 * ROUNDING);
       for (const m of [ours, f32, f64]) m!.dispose();
     }
     console.log(rows.join("\n"));

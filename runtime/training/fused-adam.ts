@@ -134,6 +134,13 @@ export class FusedAdam extends tf.AdamOptimizer {
     this.incrementIterations();
   }
 
+  override dispose(): void {
+    super.dispose();
+    // What was kept points at the disposed moments and β powers.
+    this.plan = undefined;
+    this.powers = undefined;
+  }
+
   /** Assigns the kernel's new tensors to the slots it did not update in place; the plan, built on the old data, goes. */
   private assignNew(plan: AdamPlan, made: Tensor[]): void {
     const copied = plan.slots.filter((s) => !s.records.every((r) => r.refCount === 1));

@@ -16,6 +16,10 @@
  *
  *   m' = m·β1 + g·(1 − β1),  v' = v·β2 + g²·(1 − β2),
  *   w' = (m'/(1 − β1^t)) / (√(v'/(1 − β2^t)) + ε) · (−lr) + w
+ *
+ * The elements are split over the addon's pool (pool.h) in pieces of
+ * PIECE, across tensors: each element's update is its own, so the result is
+ * the same bits on any number of threads.
  */
 // No contraction into fused multiply-adds, so the rounding is the ops' (the build passes -fno-math-errno, so sqrtf vectorises).
 #pragma GCC optimize("fp-contract=off")
@@ -23,7 +27,10 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+
+#include "pool.h"
 
 napi_value deepstruct_adam_step(napi_env env, napi_callback_info info);
 
@@ -98,6 +105,67 @@ static bool row_fits(const uint32_t *e, const char *base, size_t bytes) {
   return true;
 }
 
+/* Elements (or listed entries) per piece of the pool's job: ~15–30 µs of work, enough that claiming one costs nothing beside it. */
+#define PIECE 16384
+
+/*
+ * The update as pool pieces: the rows' work (a row's size, or its listed entries' count) laid end to end, `start[r]`
+ * where row r's begins, and piece i the range [i·PIECE, (i + 1)·PIECE) of it, across rows where it reaches past one.
+ * Every element's update is its own, so which thread runs a piece, and how the rows are cut, changes no bit.
+ */
+typedef struct {
+  const uint32_t *table;
+  const size_t *start; /* rows + 1 */
+  size_t rows;
+  char *base;
+  AdamConstants k;
+} AdamJob;
+
+/* The part [from, to) of row r's work. */
+static void adam_row_part(const AdamJob *job, size_t r, size_t from, size_t to) {
+  const uint32_t *e = job->table + ROW * r;
+  float *w = (float *)(job->base + e[5]), *m = (float *)(job->base + e[6]), *v = (float *)(job->base + e[7]);
+  const float *g = (const float *)(job->base + e[2]);
+  if (e[9] == 0) adam(to - from, w + from, g + from, m + from, v + from, job->k);
+  else adam_at(to - from, (const int32_t *)(job->base + e[8]) + from, w, g, m, v, job->k);
+}
+
+static void adam_piece(void *context, size_t i) {
+  const AdamJob *job = context;
+  const size_t from = i * PIECE, to = from + PIECE < job->start[job->rows] ? from + PIECE : job->start[job->rows];
+  // The first row whose work ends past `from` (binary search: start is ascending).
+  size_t low = 0, high = job->rows;
+  while (low < high) {
+    const size_t mid = (low + high) / 2;
+    if (job->start[mid + 1] <= from) low = mid + 1;
+    else high = mid;
+  }
+  for (size_t r = low; r < job->rows && job->start[r] < to; r++) {
+    const size_t a = from > job->start[r] ? from - job->start[r] : 0, b = (to < job->start[r + 1] ? to : job->start[r + 1]) - job->start[r];
+    if (a < b) adam_row_part(job, r, a, b);
+  }
+}
+
+/* Row by row: into new tensors, copies of the old ones first (before any piece reads them), then every row's update over the pool. */
+static bool adam_rows(const uint32_t *table, size_t rows, char *base, AdamConstants k) {
+  size_t *start = malloc(sizeof(size_t) * (rows + 1));
+  if (start == NULL) return false;
+  start[0] = 0;
+  for (size_t r = 0; r < rows; r++) {
+    const uint32_t *e = table + ROW * r;
+    if (e[5] != e[1]) memcpy(base + e[5], base + e[1], 4 * (size_t)e[0]);
+    if (e[6] != e[3]) memcpy(base + e[6], base + e[3], 4 * (size_t)e[0]);
+    if (e[7] != e[4]) memcpy(base + e[7], base + e[4], 4 * (size_t)e[0]);
+    start[r + 1] = start[r] + (e[9] == 0 ? e[0] : e[9]);
+  }
+  AdamJob job = {table, start, rows, base, k};
+  const size_t pieces = (start[rows] + PIECE - 1) / PIECE;
+  if (pieces == 1) adam_piece(&job, 0);
+  else pool_run(adam_piece, &job, pieces);
+  free(start);
+  return true;
+}
+
 napi_value deepstruct_adam_step(napi_env env, napi_callback_info info) {
   napi_value argv[3];
   size_t argc = 3;
@@ -117,16 +185,6 @@ napi_value deepstruct_adam_step(napi_env env, napi_callback_info info) {
       snprintf(message, sizeof message, "deepstruct native: adamUpdate: tensor %zu's regions lie outside the memory, are misaligned, or its entries are not its own", t / ROW);
       return thrown(env, message);
     }
-  for (size_t t = 0; t < words; t += ROW) {
-    const uint32_t *e = table + t;
-    float *w = (float *)(base + e[5]), *m = (float *)(base + e[6]), *v = (float *)(base + e[7]);
-    // Into new tensors: start from copies of the old ones.
-    if (e[5] != e[1]) memcpy(w, base + e[1], 4 * (size_t)e[0]);
-    if (e[6] != e[3]) memcpy(m, base + e[3], 4 * (size_t)e[0]);
-    if (e[7] != e[4]) memcpy(v, base + e[4], 4 * (size_t)e[0]);
-    const float *g = (const float *)(base + e[2]);
-    if (e[9] == 0) adam(e[0], w, g, m, v, k);
-    else adam_at(e[9], (const int32_t *)(base + e[8]), w, g, m, v, k);
-  }
+  if (words > 0 && !adam_rows(table, words / ROW, base, k)) return thrown(env, "deepstruct native: adamUpdate: out of memory for its row table");
   return NULL;
 }

@@ -27,17 +27,27 @@ export interface LiveEdges {
  * switched-off ones keep their value and moments, as pruned weights should.
  */
 const liveEntriesOf = new WeakMap<Variable, Tensor1D>();
+/** Counts the changes to those records, so a step that keeps what it built from them (the fused Adam's plan) knows when to look again. */
+let version = 0;
 
 /** The entries of `weight` that a bound kernel runs, as an int32 tensor (undefined: all of them). */
 export function liveEntries(weight: Variable): Tensor1D | undefined {
   return liveEntriesOf.get(weight);
 }
 
+/** A number that changes whenever any weight's live entries are recorded or forgotten. */
+export function liveEntriesVersion(): number {
+  return version;
+}
+
 /** Records `entries` (a LiveEdges' pick) as `weight`'s live ones; the returned function forgets them again (when its binding is disposed), unless another binding has since recorded its own. */
 export function recordLiveEntries(weight: Variable, entries: Tensor1D): () => void {
   liveEntriesOf.set(weight, entries);
+  version++;
   return () => {
-    if (liveEntriesOf.get(weight) === entries) liveEntriesOf.delete(weight);
+    if (liveEntriesOf.get(weight) !== entries) return;
+    liveEntriesOf.delete(weight);
+    version++;
   };
 }
 

@@ -18,75 +18,63 @@
  * Adam would go on moving them by their old momentum. The outputs do not
  * depend on it (those connections are masked), and a step then costs what
  * the live connections cost.
+ *
+ * A step's JavaScript does not grow with the number of tensors where it need
+ * not: what the native call needs is kept between steps (fused-adam-plan.ts)
+ * and only the gradients' offsets are written anew, the β powers are known
+ * as numbers (read back only when something else set them), and native/adam.c
+ * splits the elements over the addon's pool.
  */
 import * as tf from "@tensorflow/tfjs-core";
-import type { DataType, KernelBackend, NamedAttrMap, NamedTensorInfoMap, Tensor, TensorInfo, Variable } from "@tensorflow/tfjs-core";
+import type { KernelBackend, NamedAttrMap, NamedTensorInfoMap, Tensor, TensorInfo, Variable } from "@tensorflow/tfjs-core";
 import { nativeDenseBlas } from "../kernels/native/dense-product.js";
 import type { NativeBlas } from "../kernels/native/load.js";
-import { liveEntries } from "../binding/live-edges.js";
-import { heapOffset, wasmHeap, type WasmBackendInternals } from "../kernels/backend-memory.js";
+import { wasmHeap, type WasmBackendInternals } from "../kernels/backend-memory.js";
+import { buildPlan, planFits, ROW, writeGradients, type AdamPlan, type AdamState, type HeapRecords, type VariableGradients } from "./fused-adam-plan.js";
 
 const KERNEL = "DeepstructFusedAdam";
 
-/** The optimizer's argument: a list of named gradients or a map of them (tfjs's NamedTensor[] | NamedTensorMap). */
-type VariableGradients = Parameters<tf.AdamOptimizer["applyGradients"]>[0];
-
-/** The parts of AdamOptimizer kept private in its typings. */
-interface AdamState {
-  readonly accBeta1: Variable;
-  readonly accBeta2: Variable;
-  readonly accumulatedFirstMoment: ({ originalName: string; variable: Variable } | undefined)[];
-  readonly accumulatedSecondMoment: ({ originalName: string; variable: Variable } | undefined)[];
-}
-
-/** Per tensor (in input order): whether it is updated in place, and whether an entry list `e{k}` names the entries to update. */
+/** The kernel's attributes: the plan with this step's gradients written in, and the step's constants. */
 interface AdamAttributes {
-  readonly constants: number[];
-  readonly inPlace: boolean[];
-  readonly listed: boolean[];
+  readonly plan: AdamPlan;
+  readonly constants: Float32Array;
 }
 
 /**
- * Inputs w0, g0, m0, v0, (e0,) w1, …: outputs, for the tensors not updated in
- * place, every new value, then every new first moment, then every new second moment.
+ * No tensor inputs (the plan's table holds every offset): outputs, for the slots not updated in place, every new
+ * value, then every new first moment, then every new second moment. Where every slot is in place, none.
  */
-function fusedAdamKernel(blas: NativeBlas, backend: KernelBackend, inputs: NamedTensorInfoMap, a: AdamAttributes): TensorInfo[] {
+function fusedAdamKernel(blas: NativeBlas, backend: KernelBackend, { plan, constants }: AdamAttributes): TensorInfo[] {
   const internals = backend as unknown as WasmBackendInternals;
-  const count = a.inPlace.length;
-  const offset = (info: TensorInfo): number => heapOffset(internals, info)!;
   const outputs: TensorInfo[][] = [[], [], []];
-  const table = new Uint32Array(ROW * count);
-  for (let i = 0; i < count; i++) {
-    const [w, m, v] = [inputs[`w${i}`]!, inputs[`m${i}`]!, inputs[`v${i}`]!];
-    const made = a.inPlace[i]
-      ? [w, m, v].map(offset)
-      : outputs.map((list) => {
-          const info = internals.makeOutput([...w.shape], "float32");
-          list.push(info);
-          return offset(info);
-        });
-    const size = w.shape.reduce((x, y) => x * y, 1);
-    const entries = a.listed[i] ? inputs[`e${i}`]! : undefined;
-    table.set([size, offset(w), offset(inputs[`g${i}`]!), offset(m), offset(v), ...made, entries ? offset(entries) : 0, entries?.shape[0] ?? 0], ROW * i);
+  let table = plan.table;
+  if (!plan.inPlace) {
+    table = plan.table.slice();
+    plan.slots.forEach((s, k) => {
+      if (s.records.every((r) => r.refCount === 1)) return;
+      const made = outputs.map((list) => {
+        const info = internals.makeOutput([...s.tensors[0].shape], "float32");
+        list.push(info);
+        return internals.dataIdMap.get(info.dataId)!.memoryOffset >>> 0;
+      });
+      table.set(made, ROW * k + 5);
+    });
   }
   // The view only after every output is allocated (wasmHeap).
-  blas.adamUpdate!(new Float32Array(wasmHeap(internals)), table, Float32Array.from(a.constants));
+  blas.adamUpdate!(new Float32Array(wasmHeap(internals)), table, constants);
   return outputs.flat();
 }
 
-/** Writes `value` over a float32 scalar's data on the WASM heap, where `alone` says no other tensor shares it; false where it cannot. */
-function writeScalarInPlace(scalar: Variable, value: number, alone: (t: Tensor) => boolean): boolean {
-  if (scalar.size !== 1 || scalar.dtype !== "float32" || !alone(scalar)) return false;
-  const internals = tf.backend() as unknown as WasmBackendInternals;
+/** Writes `value` over a float32 scalar's data on the WASM heap, where no other tensor shares it; false where it cannot. */
+function writeScalarInPlace(scalar: Variable, value: number): boolean {
+  if (scalar.size !== 1 || scalar.dtype !== "float32") return false;
+  const internals = tf.backend() as unknown as Pick<WasmBackendInternals, "wasm"> & HeapRecords;
   const data = internals.dataIdMap.get(scalar.dataId);
   const memory = internals.wasm.asm?.memory ?? internals.wasm.wasmMemory;
-  if (data === undefined || memory === undefined) return false;
+  if (data === undefined || data.refCount !== 1 || memory === undefined) return false;
   new Float32Array(memory.buffer, data.memoryOffset >>> 0, 1)[0] = value;
   return true;
 }
-
-/** Words per tensor in adamUpdate's table (native/adam.c). */
-const ROW = 10;
 
 let registered = false;
 
@@ -96,8 +84,8 @@ function register(blas: NativeBlas): void {
   tf.registerKernel({
     kernelName: KERNEL,
     backendName: "wasm",
-    kernelFunc: ({ inputs, backend, attrs }: { inputs: NamedTensorInfoMap; backend: unknown; attrs?: NamedAttrMap }) =>
-      fusedAdamKernel(blas, backend as KernelBackend, inputs, attrs as unknown as AdamAttributes),
+    kernelFunc: ({ backend, attrs }: { inputs: NamedTensorInfoMap; backend: unknown; attrs?: NamedAttrMap }) =>
+      fusedAdamKernel(blas, backend as KernelBackend, attrs as unknown as AdamAttributes),
   });
 }
 
@@ -112,55 +100,80 @@ export function fusedAdamActive(): boolean {
   return fusedBlas() !== undefined;
 }
 
+/** β1^t and β2^t as the variables accBeta1 and accBeta2 hold them, and the data each was on when last read or written. */
+interface KnownPowers {
+  readonly dataIds: [object, object];
+  readonly values: [number, number];
+}
+
 export class FusedAdam extends tf.AdamOptimizer {
+  private plan: AdamPlan | undefined;
+  private powers: KnownPowers | undefined;
+  private readonly constants = new Float32Array(8);
+
   override applyGradients(variableGradients: VariableGradients): void {
     const blas = fusedBlas();
     if (blas === undefined) return super.applyGradients(variableGradients);
     register(blas);
     const state = this as unknown as AdamState;
-    const list = Array.isArray(variableGradients);
-    const names = list ? variableGradients.map((v) => v.name) : Object.keys(variableGradients);
-    const inputs: Record<string, Tensor> = {};
-    const tensors: { value: Variable; m: Variable; v: Variable; inPlace: boolean; listed: boolean }[] = [];
-    const backend = tf.backend() as unknown as { refCount(dataId: object): number };
-    // A tensor no other tensor shares data with (the usual case after the first step) is updated in place.
-    const alone = (t: Tensor): boolean => backend.refCount(t.dataId) === 1;
-    names.forEach((name, i) => {
-      const value = tf.engine().registeredVariables[name]!;
-      // The moments are made as AdamOptimizer makes them, so its getWeights and setWeights find them.
-      state.accumulatedFirstMoment[i] ??= { originalName: `${name}/m`, variable: tf.tidy(() => tf.zerosLike(value).variable(false)) };
-      state.accumulatedSecondMoment[i] ??= { originalName: `${name}/v`, variable: tf.tidy(() => tf.zerosLike(value).variable(false)) };
-      const gradient = list ? variableGradients[i]!.tensor : variableGradients[name];
-      if (gradient == null) return;
-      const [m, v] = [state.accumulatedFirstMoment[i].variable, state.accumulatedSecondMoment[i].variable];
-      const k = tensors.length;
-      const entries = liveEntries(value);
-      Object.assign(inputs, { [`w${k}`]: value, [`g${k}`]: gradient, [`m${k}`]: m, [`v${k}`]: v }, entries ? { [`e${k}`]: entries } : {});
-      tensors.push({ value, m, v, inPlace: alone(value) && alone(m) && alone(v), listed: entries !== undefined });
-    });
-    const [acc1, acc2] = [state.accBeta1.dataSync()[0]!, state.accBeta2.dataSync()[0]!];
+    const backend = tf.backend() as unknown as HeapRecords;
+    if (this.plan === undefined || !planFits(this.plan, backend, state, variableGradients)) this.plan = buildPlan(backend, state, variableGradients);
+    const plan = this.plan;
+    writeGradients(plan, backend, variableGradients);
+    const [acc1, acc2] = this.knownPowers(state);
     // The scalars TensorFlow.js's ops would make, in float32: 1 − β^t from the float32 powers, the rest from the numbers.
-    const constants = [this.beta1, this.beta2, 1 - this.beta1, 1 - this.beta2, Math.fround(1 - acc1), Math.fround(1 - acc2), this.epsilon, -this.learningRate];
+    this.constants.set([this.beta1, this.beta2, 1 - this.beta1, 1 - this.beta2, Math.fround(1 - acc1), Math.fround(1 - acc2), this.epsilon, -this.learningRate]);
     tf.tidy(() => {
-      if (tensors.length > 0) {
-        const attrs: AdamAttributes = { constants, inPlace: tensors.map((t) => t.inPlace), listed: tensors.map((t) => t.listed) };
-        const made = tf.engine().runKernel(KERNEL, inputs, attrs as unknown as NamedAttrMap) as Tensor[];
-        const copied = tensors.filter((t) => !t.inPlace);
-        const n = copied.length;
-        copied.forEach(({ value, m, v }, k) => {
-          value.assign(made[k]!);
-          m.assign(made[n + k]!);
-          v.assign(made[2 * n + k]!);
-        });
+      if (plan.slots.length > 0) {
+        const attrs: AdamAttributes = { plan, constants: this.constants };
+        const made = tf.engine().runKernel(KERNEL, {}, attrs as unknown as NamedAttrMap) as Tensor[];
+        if (!plan.inPlace) this.assignNew(plan, made);
       }
-      // The β powers times β, as TensorFlow.js's float32 multiply gives them: in place where no other tensor shares them (two ops and assigns fewer a step).
-      for (const [power, beta, now] of [
-        [state.accBeta1, this.beta1, acc1],
-        [state.accBeta2, this.beta2, acc2],
-      ] as const) {
-        if (!writeScalarInPlace(power, Math.fround(now * Math.fround(beta)), alone)) power.assign(tf.mul(power, beta));
-      }
+      this.advancePowers(state, acc1, acc2);
     });
     this.incrementIterations();
+  }
+
+  override dispose(): void {
+    super.dispose();
+    // What was kept points at the disposed moments and β powers.
+    this.plan = undefined;
+    this.powers = undefined;
+  }
+
+  /** Assigns the kernel's new tensors to the slots it did not update in place; the plan, built on the old data, goes. */
+  private assignNew(plan: AdamPlan, made: Tensor[]): void {
+    const copied = plan.slots.filter((s) => !s.records.every((r) => r.refCount === 1));
+    const n = copied.length;
+    copied.forEach(({ tensors: [value, m, v] }, k) => {
+      value.assign(made[k]!);
+      m.assign(made[n + k]!);
+      v.assign(made[2 * n + k]!);
+    });
+    this.plan = undefined;
+  }
+
+  /** β1^t and β2^t: the numbers last written, unless something else (setWeights, a load) has set the variables since. */
+  private knownPowers(state: AdamState): [number, number] {
+    const { accBeta1, accBeta2 } = state;
+    const known = this.powers;
+    if (known !== undefined && known.dataIds[0] === accBeta1.dataId && known.dataIds[1] === accBeta2.dataId) return known.values;
+    const values: [number, number] = [accBeta1.dataSync()[0]!, accBeta2.dataSync()[0]!];
+    this.powers = { dataIds: [accBeta1.dataId, accBeta2.dataId], values };
+    return values;
+  }
+
+  /**
+   * The β powers times β, as TensorFlow.js's float32 multiply gives them: written in place where no other tensor shares
+   * them (two ops and assigns fewer a step), and known from then on; else assigned, and read back at the next step.
+   */
+  private advancePowers(state: AdamState, acc1: number, acc2: number): void {
+    const next: [number, number] = [Math.fround(acc1 * Math.fround(this.beta1)), Math.fround(acc2 * Math.fround(this.beta2))];
+    const written = [state.accBeta1, state.accBeta2].map((power, i) => {
+      if (writeScalarInPlace(power, next[i]!)) return true;
+      power.assign(tf.mul(power, i === 0 ? this.beta1 : this.beta2));
+      return false;
+    });
+    this.powers = written.every(Boolean) ? { dataIds: [state.accBeta1.dataId, state.accBeta2.dataId], values: next } : undefined;
   }
 }

@@ -1,12 +1,16 @@
 /**
- * LeNet-300-100 kernel by kernel: `npx tsx bench/lenet-profile.ts [global|layer|none] [step|forward]`.
+ * LeNet-300-100 kernel by kernel: `npx tsx bench/lenet-profile.ts [global|layer|none] [step|forward|fit]`.
  * The model of `npm run bench lenet` (95% pruned by global or per-layer magnitude, or
  * dense), one Adam step (or forward pass) at batch 256 on one BLAS thread, with every
  * WASM kernel timed (bench/kernel-profile.ts) over 60 runs after 30 warm-up runs.
+ * `step` is the benchmark's (optimizer.minimize on the loss); `fit` is the step `fit`
+ * takes (training/step.ts's trainStep: training mode, the loss and the batch's
+ * correct predictions, on class indices as `fit` hands them).
  */
 import { createNetwork, createOptimizer, prune, tf } from "../runtime/index.js";
 import { setNativeThreads, useNativeGraph } from "../runtime/kernels/native/index.js";
 import { loss } from "../runtime/training/losses.js";
+import { trainStep } from "../runtime/training/step.js";
 import { analyze, networkSpec } from "../src/index.js";
 import { printKernelProfile, profileKernels } from "./kernel-profile.js";
 
@@ -33,9 +37,13 @@ const step = (): void => {
   cost.dispose();
 };
 const forward = (): void => tf.tidy(() => void model.predict(x).dataSync());
-const run = mode === "step" ? step : forward;
+const settings = { lossName: "crossEntropy", l2: 0, weightDecay: 0, clipNorm: undefined, clipValue: undefined, weights: undefined } as const;
+const fitStep = (): void => void trainStep(model, optimizer, variables, { x, y: labels }, settings, 0.001);
+const runs: Record<string, () => void> = { step, forward, fit: fitStep };
+const run = runs[mode];
+if (run === undefined) throw new Error(`lenet-profile: unknown mode '${mode}'; modes are ${Object.keys(runs).join(", ")}`);
 for (let i = 0; i < WARM_UP; i++) run();
 
 const profile = profileKernels(run, RUNS);
-printKernelProfile(`${scope} ${mode}, execution ${model.execution.map((s) => `${s.kind}(${s.layers.join(", ")})`).join(", ")}`, mode, profile);
+printKernelProfile(`${scope} ${mode}, execution ${model.execution.map((s) => `${s.kind}(${s.layers.join(", ")})`).join(", ")}`, mode === "fit" ? "fit step" : mode, profile);
 if (process.env.SEQUENCE === "1") console.log(profile.calls.map(({ name, us }) => `${name} ${us}`).join("\n"));

@@ -9,7 +9,7 @@ import type { Model } from "../model.js";
 
 /** tfjs's NamedTensor (not exported from its index). */
 type NamedTensor = Parameters<Optimizer["setWeights"]>[0][number];
-import { correctCount, loss as lossOf, type LossName } from "./losses.js";
+import { lossAndCorrect, type LossName } from "./losses.js";
 import type { TrainingData } from "./options.js";
 import { clipGradients, decayWeights, l2Penalty, type LiveWeights } from "./regularization.js";
 import { batchNormedConvBiases } from "../features/held-biases.js";
@@ -49,8 +49,10 @@ export function trainStepTensors(
     const result = tf.variableGrads(() => {
       // Training mode: batch norms normalise by the batch and update their running statistics.
       const logits = model.predict(batch.x, { training: true }) as Tensor2D;
-      if (lossName === "crossEntropy") correct = tf.keep(correctCount(logits, batch.y));
-      const terms = [lossOf(lossName, logits, batch.y), model.penalty(), l2 > 0 ? l2Penalty(weights, l2) : undefined].filter((t): t is Scalar => t !== undefined);
+      // The loss and (cross-entropy) the correct predictions, from one kernel where it runs.
+      const measured = lossAndCorrect(lossName, logits, batch.y);
+      correct = measured.correct;
+      const terms = [measured.loss, model.penalty(), l2 > 0 ? l2Penalty(weights, l2) : undefined].filter((t): t is Scalar => t !== undefined);
       return terms.length === 1 ? terms[0]! : (tf.addN(terms) as Scalar);
     }, variables);
     cost = result.value;

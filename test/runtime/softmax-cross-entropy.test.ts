@@ -3,12 +3,14 @@
  * against the composed TensorFlow.js ops it replaces in `loss("crossEntropy")`:
  * the same loss and the same gradient by the logits, within float32 rounding,
  * on one-hot and soft targets, with large logits, and where the gradient
- * reaching the loss is not 1.
+ * reaching the loss is not 1; class indices read as they are (no one-hot
+ * rows made); and the correct predictions it counts in the same pass against
+ * correctCount's kernels.
  */
 import { beforeAll, describe, expect, it } from "vitest";
 import { tf, useBackend } from "../../runtime/index.js";
 import { fusedSoftmaxCrossEntropy } from "../../runtime/training/softmax-cross-entropy.js";
-import { loss } from "../../runtime/training/losses.js";
+import { correctCount, loss, lossAndCorrect } from "../../runtime/training/losses.js";
 
 const composed = (logits: tf.Tensor2D, rows: tf.Tensor2D): tf.Scalar => tf.mean(tf.neg(tf.sum(tf.mul(rows, tf.logSoftmax(logits)), 1)));
 
@@ -59,7 +61,7 @@ describe.each(["wasm", "cpu"] as const)("softmax cross-entropy as one kernel on 
   it.each(cases)("gives the composed ops' loss and gradient ($name)", ({ logits, rows }) => {
     const [z, y] = [logits() as tf.Tensor2D, tf.cast(rows(), "float32") as tf.Tensor2D];
     for (const scale of [1, -2.5]) {
-      const [ours, ourGradient] = lossAndGradient((a, b) => fusedSoftmaxCrossEntropy(a, b)!, z, y, scale);
+      const [ours, ourGradient] = lossAndGradient((a, b) => fusedSoftmaxCrossEntropy(a, b)!.loss, z, y, scale);
       const [theirs, theirGradient] = lossAndGradient(composed, z, y, scale);
       expect(Math.abs(ours.dataSync()[0]! - theirs.dataSync()[0]!)).toBeLessThan(1e-5 * Math.max(1, Math.abs(theirs.dataSync()[0]!)));
       expect(worst(ourGradient, theirGradient)).toBeLessThan(1e-6);
@@ -98,7 +100,80 @@ describe.each(["wasm", "cpu"] as const)("softmax cross-entropy as one kernel on 
     tf.dispose([gradient!, reference]);
   });
 
+  /** The kernels `run` dispatches through the engine, Identity (saves) left out. */
+  function kernelsOf(run: () => void): string[] {
+    const kernels: string[] = [];
+    const original = tf.engine().runKernel.bind(tf.engine());
+    tf.engine().runKernel = ((name: string, ...rest: unknown[]) => (kernels.push(name), (original as (...a: unknown[]) => unknown)(name, ...rest))) as typeof original;
+    try {
+      run();
+    } finally {
+      tf.engine().runKernel = original;
+    }
+    return kernels.filter((k) => k !== "Identity");
+  }
+
+  it("reads class indices as they are: tf.oneHot's loss and gradient, in the same two kernels", () => {
+    const z = tf.randomNormal([40, 7], 0, 2, "float32", 6) as tf.Tensor2D;
+    // An index outside [0, 7) is tf.oneHot's zero row: no loss, no gradient in that row.
+    const labels = tf.tensor1d(
+      Array.from({ length: 40 }, (_, i) => (i === 5 ? 7 : i === 9 ? -1 : (i * 5) % 7)),
+      "int32",
+    );
+    const rows = tf.cast(tf.oneHot(labels, 7), "float32") as tf.Tensor2D;
+    const [theirs, theirGradient] = lossAndGradient(composed, z, rows, 1);
+    let ours: [tf.Scalar, tf.Tensor] | undefined;
+    const kernels = kernelsOf(() => {
+      const { value, grads } = tf.valueAndGrads((logits: tf.Tensor) => loss("crossEntropy", logits as tf.Tensor2D, labels))([z]);
+      ours = [value, grads[0]!];
+    });
+    // No OneHot (nor Cast): the loss and its gradient, then the gradient times the incoming one.
+    expect(kernels).toEqual(["DeepstructSoftmaxCrossEntropy", "Multiply"]);
+    expect(Math.abs(ours![0].dataSync()[0]! - theirs.dataSync()[0]!)).toBeLessThan(1e-6);
+    expect(worst(ours![1], theirGradient)).toBeLessThan(1e-7);
+    expect(worst(tf.slice(ours![1], [5, 0], [1, 7]), tf.zeros([1, 7]))).toBe(0);
+    tf.dispose([z, labels, rows, theirs, theirGradient, ...ours!]);
+  });
+
+  it("counts the correct predictions as correctCount does, in its one kernel (one-hot, soft, class indices, ties)", () => {
+    const z = tf.tensor2d([
+      [1, 3, 3, 0],
+      [2, 2, 2, 2],
+      [0, 0, 5, 1],
+      [4, 1, 0, 4],
+      [0, 1, 2, 3],
+      [-1, -2, -3, -4],
+    ]);
+    const labels = tf.tensor1d([1, 0, 2, 3, 4, 0], "int32");
+    const soft = tf.tensor2d([
+      [0.1, 0.6, 0.2, 0.1],
+      [0.25, 0.25, 0.25, 0.25],
+      [0, 0.5, 0.5, 0],
+      [0.5, 0, 0, 0.5],
+      [0.7, 0.1, 0.1, 0.1],
+      [0.1, 0.2, 0.3, 0.4],
+    ]);
+    for (const targets of [labels, tf.oneHot(labels, 4), soft]) {
+      const expected = correctCount(z, targets).dataSync()[0]!;
+      let measured: { loss: tf.Scalar; correct: tf.Scalar | undefined } | undefined;
+      const kernels = kernelsOf(() => (measured = lossAndCorrect("crossEntropy", z, targets)));
+      expect(kernels).toEqual(["DeepstructSoftmaxCrossEntropy"]);
+      expect(measured!.correct!.dtype).toBe("int32");
+      expect(measured!.correct!.dataSync()[0]).toBe(expected);
+      expect(Math.abs(measured!.loss.dataSync()[0]! - loss("crossEntropy", z, targets).dataSync()[0]!)).toBe(0);
+      tf.dispose([measured!.loss, measured!.correct!]);
+    }
+    // Rows 0, 1 and 3 tie: the first largest logit is the prediction, as tf.argMax takes it (row 3 predicts 0, not its 3); row 4's index is out of range.
+    expect(correctCount(z, labels).dataSync()[0]).toBe(4);
+    // Kept past a tidy, for the training step that reads it after its tape.
+    const kept = tf.tidy(() => lossAndCorrect("crossEntropy", z, labels).correct!);
+    expect(kept.isDisposed).toBe(false);
+    kept.dispose();
+    expect(lossAndCorrect("mse", z, tf.zeros([6, 4])).correct).toBeUndefined();
+  });
+
   it("says where the shapes differ", () => {
+    expect(() => fusedSoftmaxCrossEntropy(tf.zeros([2, 3]), tf.zeros([3], "int32"))).toThrow(/logits \[2,3\] and targets \[3\] differ in shape \(class indices: one a row\)/);
     expect(() => fusedSoftmaxCrossEntropy(tf.zeros([2, 3]), tf.zeros([2, 4]))).toThrow(/logits \[2,3\] and targets \[2,4\]/);
   });
 });

@@ -73,7 +73,10 @@ typedef struct {
 } Epilogue;
 
 /* ReLU as TensorFlow.js's CPU backend has it (Math.max(0, v)): NaN stays NaN, −0 becomes 0. */
-static inline float relu_of(float v) { return v > 0.0f || v != v ? v : 0.0f; }
+static inline float relu_of(float v) {
+  const float positive = v > 0.0f ? v : 0.0f; /* two selects, no branch: the loops vectorize */
+  return v == v ? positive : v;
+}
 
 static void apply_epilogue(const Epilogue *after, float *c, int ldc, int rows, int cols, size_t first_row, int first_col) {
   if (after->mask == NULL && !after->relu) return;
@@ -253,7 +256,10 @@ typedef struct {
 } Elementwise;
 
 /* step(y) as TensorFlow.js's Step with alpha 0: 1 where y > 0, NaN where y is, else 0; so dy · step(y) is what its Multiply made. */
-static inline float step_of(float y) { return y > 0.0f ? 1.0f : y != y ? y : 0.0f; }
+static inline float step_of(float y) {
+  const float step = y > 0.0f ? 1.0f : 0.0f;
+  return y == y ? step : y;
+}
 
 static void elementwise_piece(void *context, size_t piece) {
   const Elementwise *e = context;

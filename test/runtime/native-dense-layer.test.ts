@@ -13,7 +13,7 @@ import * as tf from "@tensorflow/tfjs-core";
 import { afterEach, describe, expect, it } from "vitest";
 import { useBackend } from "../../runtime/backend.js";
 import "../../runtime/gradients.js";
-import { nativeDenseLayer } from "../../runtime/kernels/native/dense-layer.js";
+import { nativeDenseLayer, useNativeLayerPasses } from "../../runtime/kernels/native/dense-layer.js";
 import { denseProduct, nativeThreads, setNativeThreads } from "../../runtime/kernels/native/dense-product.js";
 import { nativeStatus, type NativeBlas } from "../../runtime/kernels/native/load.js";
 import { createRandom } from "../../runtime/random.js";
@@ -80,7 +80,7 @@ function differences(actual: Float32Array, expected: Float32Array): [number, num
 
 describe.skipIf(!hasPasses)("the native dense layer's own passes", () => {
   const threadsBefore = nativeThreads();
-  afterEach(() => setNativeThreads(threadsBefore ?? 1));
+  afterEach(() => (setNativeThreads(threadsBefore ?? 1), useNativeLayerPasses(true)));
 
   for (const backend of ["wasm", "cpu"] as const) {
     for (const threads of [1, 2]) {
@@ -95,7 +95,14 @@ describe.skipIf(!hasPasses)("the native dense layer's own passes", () => {
             const c = makeCase(transposed, maskOf);
             for (const relu of [true, false]) {
               const [got, expected] = [fused(c, relu, transposed), composed(c, relu, transposed)];
-              ["y", "dx", "dw", "db"].forEach((name, i) => expect(differences(got[i]!, expected[i]!), `${name}, ${maskName}, relu ${relu}, transposed ${transposed}`).toEqual([]));
+              // And the layer as it ran before its passes (as on an addon built without them).
+              useNativeLayerPasses(false);
+              const before = fused(c, relu, transposed);
+              useNativeLayerPasses(true);
+              ["y", "dx", "dw", "db"].forEach((name, i) => {
+                expect(differences(got[i]!, expected[i]!), `${name}, ${maskName}, relu ${relu}, transposed ${transposed}`).toEqual([]);
+                expect(differences(before[i]!, expected[i]!), `before the passes: ${name}, ${maskName}, relu ${relu}, transposed ${transposed}`).toEqual([]);
+              });
               // Pruned connections get exactly zero gradient.
               if (maskName === "pruned") expect(Array.from(c.mask.dataSync()).filter((m, i) => m === 0 && got[2]![i] !== 0)).toEqual([]);
             }

@@ -87,7 +87,17 @@ const sizes = (x: TensorInfo, a: Attributes): [number, number] => (a.transposed 
 
 /** The addon's elementwise passes and the product's epilogue (native/dense.c), where the build has them. */
 type Passes = Required<Pick<NativeBlas, "maskMultiply" | "reluGradient">>;
-const passesOf = (blas: NativeBlas): Passes | undefined => (blas.maskMultiply !== undefined && blas.reluGradient !== undefined ? (blas as Passes) : undefined);
+let passesOn = true;
+const passesOf = (blas: NativeBlas): Passes | undefined => (passesOn && blas.maskMultiply !== undefined && blas.reluGradient !== undefined ? (blas as Passes) : undefined);
+
+/**
+ * Turns the addon's elementwise passes off (false: the layer as it ran before them, the backend's kernels inside it, a
+ * mask of ones multiplied too) or back on where the build has them (true): for comparing the two in one process, like
+ * useNativeDense.
+ */
+export function useNativeLayerPasses(on: boolean): void {
+  passesOn = on;
+}
 
 const sizeOf = (info: TensorInfo): number => info.shape.reduce((a, b) => a * b, 1);
 
@@ -111,7 +121,7 @@ function allOnes(memory: Memory, mask: TensorInfo): boolean {
 }
 
 /** The mask where it has other entries than ones; undefined where multiplying by it changes nothing. */
-const effectiveMask = (memory: Memory, mask: TensorInfo | undefined): TensorInfo | undefined => (mask === undefined || allOnes(memory, mask) ? undefined : mask);
+const effectiveMask = (memory: Memory, mask: TensorInfo | undefined): TensorInfo | undefined => (mask === undefined || (passesOn && allOnes(memory, mask)) ? undefined : mask);
 
 /** `w ⊙ mask` as a new tensor: on the pool, or TensorFlow.js's Multiply. */
 function maskedWeight(passes: Passes | undefined, memory: Memory, w: TensorInfo, mask: TensorInfo): TensorInfo {

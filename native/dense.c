@@ -61,16 +61,25 @@ static bool dimension(napi_env env, napi_value value, const char *name, int32_t 
 }
 
 /*
- * What a product does to each piece of C right after its sgemm, while the
- * piece is still in cache (rather than in a pass of its own over all of C, as
- * TensorFlow.js's kernels after it did): multiply by a 0/1 mask laid out like
- * C (a pruned connection's weight gradient is exactly zero), then ReLU. Both
- * elementwise, so the result does not depend on the pieces.
+ * What a product does to each piece of C around its sgemm, on the piece's
+ * thread and while the piece is in cache (rather than in a pass of its own
+ * over all of C on the caller's thread, as the bias's copy and TensorFlow.js's
+ * kernels after the product did): before, its rows start as the bias (the
+ * sgemm then adds, beta 1); after, it is multiplied by a 0/1 mask laid out
+ * like C (a pruned connection's weight gradient is exactly zero), then ReLU.
+ * All elementwise, so the result does not depend on the pieces.
  */
 typedef struct {
+  const float *bias; /* NULL: none; else [ldc], on every row */
   const float *mask; /* NULL: none; else [m, ldc] */
   bool relu;
 } Epilogue;
+
+/* Rows [0, rows) of c, columns [first_col, first_col + cols), start as the bias's. */
+static void start_with_bias(const Epilogue *around, float *c, int ldc, int rows, int cols, int first_col) {
+  if (around->bias == NULL) return;
+  for (int i = 0; i < rows; i++) memcpy(c + (size_t)i * ldc, around->bias + first_col, sizeof(float) * cols);
+}
 
 /* ReLU as TensorFlow.js's CPU backend has it (Math.max(0, v)): NaN stays NaN, −0 becomes 0. */
 static inline float relu_of(float v) {
@@ -120,11 +129,13 @@ static void product_piece(void *context, size_t i) {
   if (p->by_columns) {
     const int width = p->n - first < p->width ? p->n - first : p->width;
     const float *b = p->tb ? p->b + (size_t)first * p->ldb : p->b + first;
+    start_with_bias(&p->after, p->c + first, p->ldc, p->m, width, first);
     cblas_sgemm(CblasRowMajor, ta, tb, p->m, width, p->k, 1.0f, p->a, p->lda, b, p->ldb, p->beta, p->c + first, p->ldc);
     apply_epilogue(&p->after, p->c + first, p->ldc, p->m, width, 0, first);
   } else {
     const int height = p->m - first < p->width ? p->m - first : p->width;
     const float *a = p->ta ? p->a + first : p->a + (size_t)first * p->lda;
+    start_with_bias(&p->after, p->c + (size_t)first * p->ldc, p->ldc, height, p->n, 0);
     cblas_sgemm(CblasRowMajor, ta, tb, height, p->n, p->k, 1.0f, a, p->lda, p->b, p->ldb, p->beta, p->c + (size_t)first * p->ldc, p->ldc);
     apply_epilogue(&p->after, p->c + (size_t)first * p->ldc, p->ldc, height, p->n, (size_t)first, 0);
   }
@@ -146,6 +157,7 @@ static void pool_sgemm_then(bool transpose_a, bool transpose_b, int m, int n, in
   Product p = {transpose_a, transpose_b, m <= n, m, n, k, lda, ldb, ldc, 0, a, b, beta, c, after};
   const int pieces = product_pieces(m, n, k, p.by_columns, &p.width);
   if (pieces == 1) {
+    start_with_bias(&after, c, ldc, m, n, 0);
     cblas_sgemm(CblasRowMajor, transpose_a ? CblasTrans : CblasNoTrans, transpose_b ? CblasTrans : CblasNoTrans, m, n, k, 1.0f, a, lda, b, ldb, beta, c, ldc);
     apply_epilogue(&after, c, ldc, m, n, 0, 0);
   } else
@@ -153,7 +165,7 @@ static void pool_sgemm_then(bool transpose_a, bool transpose_b, int m, int n, in
 }
 
 void pool_sgemm(bool transpose_a, bool transpose_b, int m, int n, int k, const float *a, int lda, const float *b, int ldb, float beta, float *c, int ldc) {
-  const Epilogue none = {NULL, false};
+  const Epilogue none = {NULL, NULL, false};
   pool_sgemm_then(transpose_a, transpose_b, m, n, k, a, lda, b, ldb, beta, c, ldc, none);
 }
 
@@ -181,7 +193,7 @@ static bool optional_floats(napi_env env, napi_value value, const char *name, fl
 static bool epilogue_arguments(napi_env env, size_t argc, napi_value *argv, size_t cells, Epilogue *after) {
   size_t length = 0;
   float *mask = NULL;
-  after->relu = false, after->mask = NULL;
+  after->bias = NULL, after->relu = false, after->mask = NULL;
   if (argc > 9 && napi_get_value_bool(env, argv[9], &after->relu) != napi_ok) {
     napi_throw_type_error(env, "ERR_DEEPSTRUCT_NATIVE", "deepstruct native: gemm's relu must be a boolean");
     return false;
@@ -227,10 +239,10 @@ static napi_value gemm(napi_env env, napi_callback_info info) {
     napi_throw_range_error(env, "ERR_DEEPSTRUCT_NATIVE", message);
     return NULL;
   }
-  if (bias != NULL)
-    for (int32_t i = 0; i < m; i++) memcpy(c + (size_t)i * n, bias, sizeof(float) * n);
+  after.bias = bias;
   if (k == 0) {
     if (bias == NULL) memset(c, 0, sizeof(float) * (size_t)m * n);
+    start_with_bias(&after, c, n, m, n, 0);
     apply_epilogue(&after, c, n, m, n, 0, 0);
     return NULL;
   }

@@ -38,10 +38,9 @@ export interface NativeBlas {
     relu?: boolean,
     mask?: Float32Array | null,
   ): void;
-  /** The native dense layer's elementwise passes over `count` floats, split over the pool (native/dense.c); absent from builds before them. */
-  /** out = a ⊙ mask. */
+  /** out = a ⊙ mask over `count` floats: the native dense layer's elementwise pass, split over the pool (native/dense.c); absent from builds before it. */
   maskMultiply?(count: number, a: Float32Array, mask: Float32Array, out: Float32Array): void;
-  /** g = dy ⊙ step(y), ReLU's gradient from its output (NaN where y is NaN, as TensorFlow.js's Step). */
+  /** g = dy ⊙ step(y) over `count` floats, ReLU's gradient from its output (NaN where y is NaN, as TensorFlow.js's Step); built with maskMultiply. */
   reluGradient?(count: number, dy: Float32Array, y: Float32Array, g: Float32Array): void;
   /** The thread count of the addon's pool (native/pool.c), which the products and the graph kernel share; OpenBLAS itself runs single-threaded inside it. */
   setThreads(threads: number): void;

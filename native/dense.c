@@ -61,6 +61,45 @@ static bool dimension(napi_env env, napi_value value, const char *name, int32_t 
 }
 
 /*
+ * What a product does to each piece of C around its sgemm, on the piece's
+ * thread and while the piece is in cache (rather than in a pass of its own
+ * over all of C on the caller's thread, as the bias's copy and TensorFlow.js's
+ * kernels after the product did): before, its rows start as the bias (the
+ * sgemm then adds, beta 1); after, it is multiplied by a 0/1 mask laid out
+ * like C (a pruned connection's weight gradient is exactly zero), then ReLU.
+ * All elementwise, so the result does not depend on the pieces.
+ */
+typedef struct {
+  const float *bias; /* NULL: none; else [ldc], on every row */
+  const float *mask; /* NULL: none; else [m, ldc] */
+  bool relu;
+} Epilogue;
+
+/* Rows [0, rows) of c, columns [first_col, first_col + cols), start as the bias's. */
+static void start_with_bias(const Epilogue *around, float *c, int ldc, int rows, int cols, int first_col) {
+  if (around->bias == NULL) return;
+  for (int i = 0; i < rows; i++) memcpy(c + (size_t)i * ldc, around->bias + first_col, sizeof(float) * cols);
+}
+
+/* ReLU as TensorFlow.js's CPU backend has it (Math.max(0, v)): NaN stays NaN, −0 becomes 0. */
+static inline float relu_of(float v) {
+  const float positive = v > 0.0f ? v : 0.0f; /* two selects, no branch: the loops vectorize */
+  return v == v ? positive : v;
+}
+
+static void apply_epilogue(const Epilogue *after, float *c, int ldc, int rows, int cols, size_t first_row, int first_col) {
+  if (after->mask == NULL && !after->relu) return;
+  for (int i = 0; i < rows; i++) {
+    float *row = c + (size_t)i * ldc;
+    const float *mask = after->mask == NULL ? NULL : after->mask + (first_row + (size_t)i) * ldc + first_col;
+    if (mask != NULL)
+      for (int j = 0; j < cols; j++) row[j] *= mask[j];
+    if (after->relu)
+      for (int j = 0; j < cols; j++) row[j] = relu_of(row[j]);
+  }
+}
+
+/*
  * The products split over the pool (pool.h) in pieces of rows or of columns
  * of C, each one single-threaded sgemm: by columns where op(A) is the smaller
  * operand (each piece packs op(A) again and its own columns of op(B)), else by
@@ -80,6 +119,7 @@ typedef struct {
   const float *a, *b;
   float beta;
   float *c;
+  Epilogue after;
 } Product;
 
 static void product_piece(void *context, size_t i) {
@@ -89,11 +129,15 @@ static void product_piece(void *context, size_t i) {
   if (p->by_columns) {
     const int width = p->n - first < p->width ? p->n - first : p->width;
     const float *b = p->tb ? p->b + (size_t)first * p->ldb : p->b + first;
+    start_with_bias(&p->after, p->c + first, p->ldc, p->m, width, first);
     cblas_sgemm(CblasRowMajor, ta, tb, p->m, width, p->k, 1.0f, p->a, p->lda, b, p->ldb, p->beta, p->c + first, p->ldc);
+    apply_epilogue(&p->after, p->c + first, p->ldc, p->m, width, 0, first);
   } else {
     const int height = p->m - first < p->width ? p->m - first : p->width;
     const float *a = p->ta ? p->a + first : p->a + (size_t)first * p->lda;
+    start_with_bias(&p->after, p->c + (size_t)first * p->ldc, p->ldc, height, p->n, 0);
     cblas_sgemm(CblasRowMajor, ta, tb, height, p->n, p->k, 1.0f, a, p->lda, p->b, p->ldb, p->beta, p->c + (size_t)first * p->ldc, p->ldc);
+    apply_epilogue(&p->after, p->c + (size_t)first * p->ldc, p->ldc, height, p->n, (size_t)first, 0);
   }
 }
 
@@ -107,13 +151,22 @@ static int product_pieces(int m, int n, int k, bool by_columns, int *width) {
   return (extent + *width - 1) / *width;
 }
 
-void pool_sgemm(bool transpose_a, bool transpose_b, int m, int n, int k, const float *a, int lda, const float *b, int ldb, float beta, float *c, int ldc) {
-  Product p = {transpose_a, transpose_b, m <= n, m, n, k, lda, ldb, ldc, 0, a, b, beta, c};
+/* pool_sgemm with an epilogue on each piece. */
+static void pool_sgemm_then(bool transpose_a, bool transpose_b, int m, int n, int k, const float *a, int lda, const float *b, int ldb, float beta, float *c, int ldc,
+                            Epilogue after) {
+  Product p = {transpose_a, transpose_b, m <= n, m, n, k, lda, ldb, ldc, 0, a, b, beta, c, after};
   const int pieces = product_pieces(m, n, k, p.by_columns, &p.width);
-  if (pieces == 1)
+  if (pieces == 1) {
+    start_with_bias(&after, c, ldc, m, n, 0);
     cblas_sgemm(CblasRowMajor, transpose_a ? CblasTrans : CblasNoTrans, transpose_b ? CblasTrans : CblasNoTrans, m, n, k, 1.0f, a, lda, b, ldb, beta, c, ldc);
-  else
+    apply_epilogue(&after, c, ldc, m, n, 0, 0);
+  } else
     pool_run(product_piece, &p, (size_t)pieces);
+}
+
+void pool_sgemm(bool transpose_a, bool transpose_b, int m, int n, int k, const float *a, int lda, const float *b, int ldb, float beta, float *c, int ldc) {
+  const Epilogue none = {NULL, NULL, false};
+  pool_sgemm_then(transpose_a, transpose_b, m, n, k, a, lda, b, ldb, beta, c, ldc, none);
 }
 
 /* gemmPieces(m, n, k): the pieces the pool splits that product into on the current thread count (1: not split). */
@@ -128,16 +181,46 @@ static napi_value gemm_pieces(napi_env env, napi_callback_info info) {
   return result;
 }
 
+/* An optional Float32Array argument: NULL (no exception) for null or undefined; false with an exception pending when it is something else. */
+static bool optional_floats(napi_env env, napi_value value, const char *name, float **data, size_t *length) {
+  napi_valuetype type;
+  *data = NULL, *length = 0;
+  if (napi_typeof(env, value, &type) != napi_ok) return false;
+  return type == napi_null || type == napi_undefined || floats(env, value, name, data, length);
+}
+
+/* The gemm's optional epilogue arguments, relu (a boolean) and mask (a Float32Array of at least m × n floats or null), into `after`. */
+static bool epilogue_arguments(napi_env env, size_t argc, napi_value *argv, size_t cells, Epilogue *after) {
+  size_t length = 0;
+  float *mask = NULL;
+  after->bias = NULL, after->relu = false, after->mask = NULL;
+  if (argc > 9 && napi_get_value_bool(env, argv[9], &after->relu) != napi_ok) {
+    napi_throw_type_error(env, "ERR_DEEPSTRUCT_NATIVE", "deepstruct native: gemm's relu must be a boolean");
+    return false;
+  }
+  if (argc > 10 && !optional_floats(env, argv[10], "mask", &mask, &length)) return false;
+  if (mask != NULL && length < cells) {
+    char message[128];
+    snprintf(message, sizeof message, "deepstruct native: gemm's mask needs >= %zu floats (c's), got %zu", cells, length);
+    napi_throw_range_error(env, "ERR_DEEPSTRUCT_NATIVE", message);
+    return false;
+  }
+  after->mask = mask;
+  return true;
+}
+
 /*
- * gemm(transposeA, transposeB, m, n, k, a, b, c, bias | null):
+ * gemm(transposeA, transposeB, m, n, k, a, b, c, bias | null [, relu [, mask | null]]):
  * c[m, n] = op(a) · op(b) (+ bias on every row), row-major, where op(a) is
- * [m, k] (a stored [k, m] when transposed) and op(b) is [k, n].
+ * [m, k] (a stored [k, m] when transposed) and op(b) is [k, n]; then, piece
+ * by piece inside the product (the Epilogue above), c ⊙= mask ([m, n]) and
+ * c = max(0, c) where relu.
  */
 static napi_value gemm(napi_env env, napi_callback_info info) {
-  size_t argc = 9;
-  napi_value argv[9];
+  size_t argc = 11;
+  napi_value argv[11];
   CHECK(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  if (argc != 9) return fail(env, "deepstruct native: gemm takes 9 arguments (transposeA, transposeB, m, n, k, a, b, c, bias)");
+  if (argc < 9 || argc > 11) return fail(env, "deepstruct native: gemm takes 9 to 11 arguments (transposeA, transposeB, m, n, k, a, b, c, bias[, relu[, mask]])");
   bool ta = false, tb = false;
   CHECK(env, napi_get_value_bool(env, argv[0], &ta));
   CHECK(env, napi_get_value_bool(env, argv[1], &tb));
@@ -146,9 +229,9 @@ static napi_value gemm(napi_env env, napi_callback_info info) {
   float *a, *b, *c, *bias = NULL;
   size_t la, lb, lc, lbias = 0;
   if (!floats(env, argv[5], "a", &a, &la) || !floats(env, argv[6], "b", &b, &lb) || !floats(env, argv[7], "c", &c, &lc)) return NULL;
-  napi_valuetype bias_type;
-  CHECK(env, napi_typeof(env, argv[8], &bias_type));
-  if (bias_type != napi_null && bias_type != napi_undefined && !floats(env, argv[8], "bias", &bias, &lbias)) return NULL;
+  if (!optional_floats(env, argv[8], "bias", &bias, &lbias)) return NULL;
+  Epilogue after;
+  if (!epilogue_arguments(env, argc, argv, (size_t)m * n, &after)) return NULL;
   char message[192];
   if (la < (size_t)m * k || lb < (size_t)k * n || lc < (size_t)m * n || (bias != NULL && lbias < (size_t)n)) {
     snprintf(message, sizeof message, "deepstruct native: gemm %d x %d x %d needs a >= %zu, b >= %zu, c >= %zu floats, got %zu, %zu, %zu", m, n, k,
@@ -156,15 +239,79 @@ static napi_value gemm(napi_env env, napi_callback_info info) {
     napi_throw_range_error(env, "ERR_DEEPSTRUCT_NATIVE", message);
     return NULL;
   }
-  if (bias != NULL)
-    for (int32_t i = 0; i < m; i++) memcpy(c + (size_t)i * n, bias, sizeof(float) * n);
+  after.bias = bias;
   if (k == 0) {
     if (bias == NULL) memset(c, 0, sizeof(float) * (size_t)m * n);
+    start_with_bias(&after, c, n, m, n, 0);
+    apply_epilogue(&after, c, n, m, n, 0, 0);
     return NULL;
   }
-  if (m > 0 && n > 0) pool_sgemm(ta, tb, m, n, k, a, ta ? m : k, b, tb ? k : n, bias != NULL ? 1.0f : 0.0f, c, n);
+  if (m > 0 && n > 0) pool_sgemm_then(ta, tb, m, n, k, a, ta ? m : k, b, tb ? k : n, bias != NULL ? 1.0f : 0.0f, c, n, after);
   return NULL;
 }
+
+/*
+ * The dense layer's elementwise passes (runtime/kernels/native/dense-layer.ts),
+ * split over the pool in pieces of ELEMENTWISE_PIECE floats where there are
+ * at least two of them: `out = a ⊙ mask` (the forward's effective weight), and
+ * ReLU's gradient `g = dy ⊙ step(y)` in one pass (TensorFlow.js ran a Step and
+ * a Multiply, each a pass and a tensor). Elementwise, so the same bits on any
+ * thread count.
+ */
+#define ELEMENTWISE_PIECE (1u << 15)
+
+typedef struct {
+  const float *a, *b;
+  float *out;
+  size_t count;
+  bool relu_gradient; /* false: out = a ⊙ b; true: out = a ⊙ step(b), a = dy, b = y */
+} Elementwise;
+
+/* step(y) as TensorFlow.js's Step with alpha 0: 1 where y > 0, NaN where y is, else 0; so dy · step(y) is what its Multiply made. */
+static inline float step_of(float y) {
+  const float step = y > 0.0f ? 1.0f : 0.0f;
+  return y == y ? step : y;
+}
+
+static void elementwise_piece(void *context, size_t piece) {
+  const Elementwise *e = context;
+  const size_t first = piece * ELEMENTWISE_PIECE, end = e->count - first < ELEMENTWISE_PIECE ? e->count : first + ELEMENTWISE_PIECE;
+  if (e->relu_gradient)
+    for (size_t i = first; i < end; i++) e->out[i] = e->a[i] * step_of(e->b[i]);
+  else
+    for (size_t i = first; i < end; i++) e->out[i] = e->a[i] * e->b[i];
+}
+
+/* (count, a, b, out): every array at least `count` floats. */
+static napi_value elementwise(napi_env env, napi_callback_info info, const char *name, bool relu_gradient) {
+  size_t argc = 4, la, lb, lout;
+  napi_value argv[4];
+  int32_t count;
+  float *a, *b, *out;
+  char message[192];
+  CHECK(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  if (argc != 4) {
+    snprintf(message, sizeof message, "deepstruct native: %s takes 4 arguments (count, %s)", name, relu_gradient ? "dy, y, g" : "a, mask, out");
+    return fail(env, message);
+  }
+  if (!dimension(env, argv[0], "count", &count) || !floats(env, argv[1], "a", &a, &la) || !floats(env, argv[2], "b", &b, &lb) ||
+      !floats(env, argv[3], "out", &out, &lout))
+    return NULL;
+  if (la < (size_t)count || lb < (size_t)count || lout < (size_t)count) {
+    snprintf(message, sizeof message, "deepstruct native: %s of %d floats got arrays of %zu, %zu and %zu", name, count, la, lb, lout);
+    napi_throw_range_error(env, "ERR_DEEPSTRUCT_NATIVE", message);
+    return NULL;
+  }
+  Elementwise e = {a, b, out, (size_t)count, relu_gradient};
+  pool_run(elementwise_piece, &e, ((size_t)count + ELEMENTWISE_PIECE - 1) / ELEMENTWISE_PIECE);
+  return NULL;
+}
+
+/* maskMultiply(count, a, mask, out): out = a ⊙ mask (out may be a). */
+static napi_value mask_multiply(napi_env env, napi_callback_info info) { return elementwise(env, info, "maskMultiply", false); }
+
+/* reluGradient(count, dy, y, g): g = dy ⊙ step(y) (g may be dy). */
+static napi_value relu_gradient(napi_env env, napi_callback_info info) { return elementwise(env, info, "reluGradient", true); }
 
 /* setThreads(n): the pool's thread count (1 … the machine's cores; at most POOL_MAX_THREADS), for the products and the graph kernel alike. */
 static napi_value set_threads(napi_env env, napi_callback_info info) {
@@ -246,6 +393,8 @@ static napi_value init(napi_env env, napi_value exports) {
   pthread_once(&once, threads_once);
   napi_property_descriptor properties[] = {
       {"gemm", NULL, gemm, NULL, NULL, NULL, napi_default, NULL},
+      {"maskMultiply", NULL, mask_multiply, NULL, NULL, NULL, napi_default, NULL},
+      {"reluGradient", NULL, relu_gradient, NULL, NULL, NULL, napi_default, NULL},
       {"gemmPieces", NULL, gemm_pieces, NULL, NULL, NULL, napi_default, NULL},
       {"setThreads", NULL, set_threads, NULL, NULL, NULL, napi_default, NULL},
       {"threads", NULL, get_threads, NULL, NULL, NULL, napi_default, NULL},

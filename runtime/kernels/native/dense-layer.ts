@@ -7,10 +7,14 @@
  * products, the weight gradient's mask, the mask's zero gradient, the bias
  * gradient's sum over the batch), each with the engine's dispatch and tape
  * bookkeeping; and TensorFlow.js's WASM `Sum` over the batch axis transposes
- * first (77 µs for 256 × 100 here). Here the elementwise steps are the
- * backend's own kernels called directly (SIMD on WASM, no engine), the bias
- * gradient is a product with a row of ones, and the mask is data the kernel
- * reads, not an input that needs a gradient.
+ * first (77 µs for 256 × 100 here). Here the bias gradient is a product
+ * with a row of ones, the mask is data the kernel reads, not an input that
+ * needs a gradient, and the elementwise steps run in the addon, split over
+ * its pool (native/dense.c): ReLU and the weight gradient's mask inside the
+ * products, piece by piece; `w ⊙ mask` and ReLU's gradient `dy ⊙ (y > 0)` a
+ * pass each; a mask of ones not at all. On a build of the addon without
+ * those passes they are the backend's own kernels called directly (SIMD on
+ * WASM, no engine), with the same results: a product by a 0/1 mask is exact.
  */
 import * as tf from "@tensorflow/tfjs-core";
 import type { DataType, KernelBackend, NamedAttrMap, NamedTensorInfoMap, Tensor, Tensor1D, Tensor2D, TensorInfo } from "@tensorflow/tfjs-core";
@@ -64,13 +68,14 @@ function memoryOf(backendName: string, kernelBackend: KernelBackend): Memory {
       dispose,
     };
   }
-  // The CPU backend keeps the array a tensor is made from, so writing it writes the tensor.
+  // The CPU backend keeps the array a tensor is made from, so writing it writes the tensor. A float32 tensor may hold
+  // another array (a cast from bool keeps its bytes): read as a float32 copy, which only inputs can be (outputs are alloc's).
   return {
     alloc: (shape) => backend.makeTensorInfo(shape, "float32", new Float32Array(size(shape))),
     floats: (info) => {
       const values = backend.readSync(info.dataId);
-      if (!(values instanceof Float32Array)) throw new Error(`native dense layer: a ${info.dtype} tensor where float32 was expected`);
-      return values;
+      if (info.dtype !== "float32") throw new Error(`native dense layer: a ${info.dtype} tensor where float32 was expected`);
+      return values instanceof Float32Array ? values : Float32Array.from(values);
     },
     run,
     dispose,
@@ -80,26 +85,117 @@ function memoryOf(backendName: string, kernelBackend: KernelBackend): Memory {
 /** [batch, inputs] of x, as given or transposed. */
 const sizes = (x: TensorInfo, a: Attributes): [number, number] => (a.transposed ? [x.shape[1]!, x.shape[0]!] : [x.shape[0]!, x.shape[1]!]);
 
-/** `w ⊙ mask`, or `w` itself without a mask (then not to be disposed). */
-const effectiveWeight = (memory: Memory, w: TensorInfo, mask: TensorInfo | undefined): TensorInfo => (mask === undefined ? w : memory.run("Multiply", { a: w, b: mask }));
+/** The addon's elementwise passes and the product's epilogue (native/dense.c), where the build has them. */
+type Passes = Required<Pick<NativeBlas, "maskMultiply" | "reluGradient">>;
+let passesOn = true;
+const passesOf = (blas: NativeBlas): Passes | undefined => (passesOn && blas.maskMultiply !== undefined && blas.reluGradient !== undefined ? (blas as Passes) : undefined);
 
-/** Whether the forward kernel hands out `w ⊙ mask` too, for the backward pass's input gradient (rather than that making it again). */
-const keepsEffective = (a: Attributes, masked: boolean): boolean => masked && a.needInput;
+/**
+ * Turns the addon's elementwise passes off (false: the layer as it ran before them, the backend's kernels inside it, a
+ * mask of ones multiplied too) or back on where the build has them (true): for comparing the two in one process, like
+ * useNativeDense.
+ */
+export function useNativeLayerPasses(on: boolean): void {
+  passesOn = on;
+}
 
-/** `[y]`, or `[y, w ⊙ mask]` (keepsEffective). */
+const sizeOf = (info: TensorInfo): number => info.shape.reduce((a, b) => a * b, 1);
+
+/**
+ * Whether a mask is all ones, by its data: a tensor's values never change, so each is scanned once (a binding keeps
+ * its masks from one step to the next), not every step, where the scan would cost what the multiply it saves costs.
+ * A kernel's mask without a zero (an unpruned kernel: every mask here at WS 10,000) is then not multiplied at all,
+ * which is exact: w · 1 is w.
+ */
+const allOnesByData = new WeakMap<object, boolean>();
+
+function allOnes(memory: Memory, mask: TensorInfo): boolean {
+  let known = allOnesByData.get(mask.dataId);
+  if (known === undefined) {
+    const values = memory.floats(mask);
+    let i = 0;
+    while (i < values.length && values[i] === 1) i++;
+    allOnesByData.set(mask.dataId, (known = i === values.length));
+  }
+  return known;
+}
+
+/** The mask where it has other entries than ones; undefined where multiplying by it changes nothing. */
+const effectiveMask = (memory: Memory, mask: TensorInfo | undefined): TensorInfo | undefined => (mask === undefined || (passesOn && allOnes(memory, mask)) ? undefined : mask);
+
+/** `w ⊙ mask` as a new tensor: on the pool, or TensorFlow.js's Multiply. */
+function maskedWeight(passes: Passes | undefined, memory: Memory, w: TensorInfo, mask: TensorInfo): TensorInfo {
+  if (passes === undefined) return memory.run("Multiply", { a: w, b: mask });
+  const out = memory.alloc([...w.shape]);
+  passes.maskMultiply(sizeOf(w), memory.floats(w), memory.floats(mask), memory.floats(out));
+  return out;
+}
+
+/** ReLU's gradient `dy ⊙ step(y)` as a new tensor (step of the output is that of the input): one pass on the pool, or TensorFlow.js's Step and Multiply. */
+function reluGradient(passes: Passes | undefined, memory: Memory, dy: TensorInfo, y: TensorInfo): TensorInfo {
+  if (passes === undefined) {
+    const step = memory.run("Step", { x: y }, { alpha: 0 });
+    const g = memory.run("Multiply", { a: dy, b: step });
+    memory.dispose(step);
+    return g;
+  }
+  const g = memory.alloc([...dy.shape]);
+  passes.reluGradient(sizeOf(dy), memory.floats(dy), memory.floats(y), memory.floats(g));
+  return g;
+}
+
+/** What follows a product: `⊙ mask`, then ReLU. */
+interface Epilogue {
+  readonly mask?: TensorInfo;
+  readonly relu: boolean;
+}
+
+/** gemm's arguments without its epilogue: transposeA, transposeB, m, n, k, a, b, c, bias. */
+type GemmArguments = [boolean, boolean, number, number, number, Float32Array, Float32Array, Float32Array, Float32Array | null];
+
+/**
+ * The product into `product` (a new tensor; `operands` gives gemm's arguments, taken only now: on WASM a view is good only
+ * after the last allocation), then the epilogue: inside the product where the addon has the passes, else TensorFlow.js's
+ * kernels after it (then a new tensor, `product` disposed).
+ */
+function productThen(blas: NativeBlas, memory: Memory, product: TensorInfo, after: Epilogue, operands: () => GemmArguments): TensorInfo {
+  if (passesOf(blas) !== undefined && (after.relu || after.mask !== undefined)) {
+    blas.gemm(...operands(), after.relu, after.mask === undefined ? null : memory.floats(after.mask));
+    return product;
+  }
+  blas.gemm(...operands());
+  const masked = after.mask === undefined ? product : memory.run("Multiply", { a: product, b: after.mask });
+  if (masked !== product) memory.dispose(product);
+  if (!after.relu) return masked;
+  const y = memory.run("Relu", { x: masked });
+  memory.dispose(masked);
+  return y;
+}
+
+/** `[y]`, or `[y, w ⊙ mask]` where the backward pass's input gradient needs the masked weight and the mask has zeros. */
 function forwardKernel(blas: NativeBlas, memory: Memory, inputs: NamedTensorInfoMap, a: Attributes): TensorInfo[] {
-  const { x, w, mask, bias } = inputs as Record<string, TensorInfo>;
+  const { x, w, bias } = inputs as Record<string, TensorInfo>;
+  const passes = passesOf(blas);
   const [batch, k] = sizes(x!, a);
   const n = w!.shape[1]!;
-  const effective = effectiveWeight(memory, w!, mask);
+  const mask = effectiveMask(memory, inputs.mask);
+  const effective = mask === undefined ? w! : maskedWeight(passes, memory, w!, mask);
   const product = memory.alloc([batch, n]);
-  blas.gemm(a.transposed, false, batch, n, k, memory.floats(x!), memory.floats(effective), memory.floats(product), memory.floats(bias!));
-  const kept = keepsEffective(a, mask !== undefined) ? [effective] : [];
-  if (effective !== w && kept.length === 0) memory.dispose(effective);
-  if (!a.relu) return [product, ...kept];
-  const y = memory.run("Relu", { x: product });
-  memory.dispose(product);
-  return [y, ...kept];
+  const y = productThen(blas, memory, product, { relu: a.relu }, () => [
+    a.transposed,
+    false,
+    batch,
+    n,
+    k,
+    memory.floats(x!),
+    memory.floats(effective),
+    memory.floats(product),
+    memory.floats(bias!),
+  ]);
+  if (effective === w) return [y];
+  if (a.needInput) return [y, effective];
+  memory.dispose(effective);
+  return [y];
 }
 
 /** A row of `batch` ones, for the bias gradient as a product: onesᵀ · g sums g over the batch. */
@@ -107,27 +203,33 @@ let ones = new Float32Array(0);
 const onesOf = (batch: number): Float32Array => (ones.length >= batch ? ones : (ones = new Float32Array(batch).fill(1))).subarray(0, batch);
 
 function backwardKernel(blas: NativeBlas, memory: Memory, inputs: NamedTensorInfoMap, a: Attributes): TensorInfo[] {
-  const { dy, x, y, w, mask, effective: given } = inputs as Record<string, TensorInfo>;
+  const { dy, x, y, w, effective: given } = inputs as Record<string, TensorInfo>;
+  const passes = passesOf(blas);
   const [batch, k] = sizes(x!, a);
   const n = w!.shape[1]!;
-  // ReLU's gradient: dy where the output is positive (ReLU's step of its output is that of its input).
-  const step = a.relu ? memory.run("Step", { x: y! }, { alpha: 0 }) : undefined;
-  const g = step === undefined ? dy! : memory.run("Multiply", { a: dy!, b: step });
-  if (step !== undefined) memory.dispose(step);
-  const effective = a.needInput ? (given ?? effectiveWeight(memory, w!, mask)) : undefined;
+  const mask = effectiveMask(memory, inputs.mask);
+  const g = a.relu ? reluGradient(passes, memory, dy!, y!) : dy!;
+  const effective = a.needInput ? (given ?? (mask === undefined ? w! : maskedWeight(passes, memory, w!, mask))) : undefined;
   const [db, product] = [memory.alloc([n]), memory.alloc([k, n])];
   const dx = a.needInput ? memory.alloc([...x!.shape]) : undefined;
-  const gf = memory.floats(g);
-  blas.gemm(false, false, 1, n, batch, onesOf(batch), gf, memory.floats(db), null);
-  // dw = xᵀ · g; dx = g · effᵀ, or transposed, dxᵀ = eff · gᵀ.
-  blas.gemm(!a.transposed, false, k, n, batch, memory.floats(x!), gf, memory.floats(product), null);
-  if (dx !== undefined && a.transposed) blas.gemm(false, true, k, batch, n, memory.floats(effective!), gf, memory.floats(dx), null);
-  else if (dx !== undefined) blas.gemm(false, true, batch, k, n, gf, memory.floats(effective!), memory.floats(dx), null);
+  blas.gemm(false, false, 1, n, batch, onesOf(batch), memory.floats(g), memory.floats(db), null);
+  // dx = g · effᵀ, or transposed, dxᵀ = eff · gᵀ.
+  if (dx !== undefined && a.transposed) blas.gemm(false, true, k, batch, n, memory.floats(effective!), memory.floats(g), memory.floats(dx), null);
+  else if (dx !== undefined) blas.gemm(false, true, batch, k, n, memory.floats(g), memory.floats(effective!), memory.floats(dx), null);
   if (effective !== undefined && effective !== w && effective !== given) memory.dispose(effective);
+  // dw = xᵀ · g ⊙ mask: a pruned connection's gradient is exactly zero, so no optimizer ever moves it.
+  const dw = productThen(blas, memory, product, { relu: false, ...(mask === undefined ? {} : { mask }) }, () => [
+    !a.transposed,
+    false,
+    k,
+    n,
+    batch,
+    memory.floats(x!),
+    memory.floats(g),
+    memory.floats(product),
+    null,
+  ]);
   if (g !== dy) memory.dispose(g);
-  // A pruned connection's gradient is exactly zero, so no optimizer ever moves it.
-  const dw = mask === undefined ? product : memory.run("Multiply", { a: product, b: mask });
-  if (dw !== product) memory.dispose(product);
   return dx === undefined ? [dw, db] : [dx, dw, db];
 }
 

@@ -21,8 +21,27 @@ import type { GraphExports } from "../graph/memory.js";
 
 /** What the addon exports: native/dense.c's products, and the graph kernel, Adam and input check of graph.c, adam.c and finite.c. */
 export interface NativeBlas {
-  /** c[m, n] = op(a) · op(b) (+ bias per row), row-major; op(a) is [m, k], op(b) [k, n]. */
-  gemm(transposeA: boolean, transposeB: boolean, m: number, n: number, k: number, a: Float32Array, b: Float32Array, c: Float32Array, bias: Float32Array | null): void;
+  /**
+   * c[m, n] = op(a) · op(b) (+ bias per row), row-major; op(a) is [m, k], op(b) [k, n]. Builds with `maskMultiply` take an epilogue
+   * applied inside the product, piece by piece: c ⊙= mask ([m, n]), then c = max(0, c) where `relu` (older builds throw on them).
+   */
+  gemm(
+    transposeA: boolean,
+    transposeB: boolean,
+    m: number,
+    n: number,
+    k: number,
+    a: Float32Array,
+    b: Float32Array,
+    c: Float32Array,
+    bias: Float32Array | null,
+    relu?: boolean,
+    mask?: Float32Array | null,
+  ): void;
+  /** out = a ⊙ mask over `count` floats: the native dense layer's elementwise pass, split over the pool (native/dense.c); absent from builds before it. */
+  maskMultiply?(count: number, a: Float32Array, mask: Float32Array, out: Float32Array): void;
+  /** g = dy ⊙ step(y) over `count` floats, ReLU's gradient from its output (NaN where y is NaN, as TensorFlow.js's Step); built with maskMultiply. */
+  reluGradient?(count: number, dy: Float32Array, y: Float32Array, g: Float32Array): void;
   /** The thread count of the addon's pool (native/pool.c), which the products and the graph kernel share; OpenBLAS itself runs single-threaded inside it. */
   setThreads(threads: number): void;
   threads(): number;

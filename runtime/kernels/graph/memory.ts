@@ -76,8 +76,13 @@ export interface Workspace {
    * on the CPU backend. `zeroed`: nothing was written to it since it was made.
    */
   held?(key: object, shape: readonly number[], writes: boolean): HeldOutput | undefined;
-  /** `bytes` of zeroed scratch space, freed by `release`. */
+  /** `bytes` of zeroed scratch space, freed by `release`: for a buffer the kernel adds into. */
   scratch(bytes: number): number;
+  /**
+   * `bytes` of scratch space as the last call left it, freed by `release`: for a buffer the kernel writes in full before it
+   * reads it, which zeroing would only cost (a graph kernel's gathered weights, its effective weights and their gradient).
+   */
+  unzeroedScratch(bytes: number): number;
   /** The memory as floats or integers (views are renewed when memory grows). */
   f32(): Float32Array;
   i32(): Int32Array;
@@ -270,6 +275,16 @@ export function graphKernelAvailable(): boolean {
 
 const bytesOf = (shape: readonly number[]): number => 4 * shape.reduce((a, b) => a * b, 1);
 
+let zeroEvery = false;
+
+/**
+ * With `on`, `unzeroedScratch` zeroes too, as every scratch was before it existed: for a test that proves a kernel reads
+ * no scratch it did not write (the same bits either way, from a block first filled with garbage).
+ */
+export function zeroEveryScratch(on: boolean): void {
+  zeroEvery = on;
+}
+
 export function wasmWorkspace(backend: KernelBackend): Workspace {
   const internals = backend as unknown as WasmBackendInternals;
   const memory = internals.wasm.asm?.memory ?? internals.wasm.wasmMemory;
@@ -292,6 +307,11 @@ export function wasmWorkspace(backend: KernelBackend): Workspace {
     scratch: (bytes) => {
       const pointer = scratch.take(bytes);
       new Uint8Array(memory.buffer, pointer, bytes).fill(0);
+      return pointer;
+    },
+    unzeroedScratch: (bytes) => {
+      const pointer = scratch.take(bytes);
+      if (zeroEvery) new Uint8Array(memory.buffer, pointer, bytes).fill(0);
       return pointer;
     },
     f32: () => new Float32Array(memory.buffer),
@@ -367,19 +387,19 @@ export function cpuWorkspace(backend: KernelBackend): Workspace {
   const code = withNativeGraph(graphCode(memory), memory);
   // A bump allocator from 16; everything is dropped at release.
   let top = 16;
-  const allocate = (bytes: number): number => {
+  const allocate = (bytes: number, zero = true): number => {
     const pointer = top;
     top += Math.ceil(Math.max(bytes, 4) / 16) * 16;
     const missing = top - memory.buffer.byteLength;
     if (missing > 0) memory.grow(Math.ceil(missing / 65536));
-    new Uint8Array(memory.buffer, pointer, bytes).fill(0);
+    if (zero || zeroEvery) new Uint8Array(memory.buffer, pointer, bytes).fill(0);
     return pointer;
   };
   return {
     code,
     input: (info) => {
       const values = internals.readSync(info.dataId);
-      const pointer = allocate(4 * values.length);
+      const pointer = allocate(4 * values.length, false);
       if (info.dtype === "int32") new Int32Array(memory.buffer, pointer, values.length).set(values);
       else new Float32Array(memory.buffer, pointer, values.length).set(values);
       return pointer;
@@ -395,7 +415,8 @@ export function cpuWorkspace(backend: KernelBackend): Workspace {
         },
       };
     },
-    scratch: allocate,
+    scratch: (bytes) => allocate(bytes),
+    unzeroedScratch: (bytes) => allocate(bytes, false),
     f32: () => new Float32Array(memory.buffer),
     i32: () => new Int32Array(memory.buffer),
     release: () => {

@@ -18,7 +18,7 @@
 import * as tf from "@tensorflow/tfjs-core";
 import type { NamedAttrMap, NamedTensorInfoMap, Tensor, Tensor1D, Tensor2D, TensorInfo } from "@tensorflow/tfjs-core";
 import type { ActivationName } from "../../spec.js";
-import { graphKernelSupport, registerWasmKernel, releaseHeld, type Workspace } from "./memory.js";
+import { graphKernelSupport, registerWasmKernel, releaseHeld, releaseKeptZeros, type Workspace } from "./memory.js";
 import { saveForBackward } from "../saved-tensors.js";
 
 /**
@@ -95,6 +95,7 @@ export function graphStructure(input: GraphStructureInput): GraphStructure {
 
 export function disposeGraphStructure(structure: GraphStructure): void {
   releaseHeld(structure.start.dataId);
+  releaseKeptZeros(structure.source.dataId);
   tf.dispose([structure.start, structure.source, structure.slots]);
 }
 
@@ -268,14 +269,19 @@ function forwardKernel(ws: Workspace, inputs: NamedTensorInfoMap, a: Attributes)
   return [h.finish(), out.finish(), xtOut.finish()];
 }
 
-/** The incoming gradient as the kernel's [neurons, bp] `g`: neuron-major a copy of all of it, else the exports' rows added into zeros. */
-function incomingGradient(ws: Workspace, inputs: NamedTensorInfoMap, a: Attributes, bp: number, batch: number): number {
-  const g = a.neuronMajor ? ws.unzeroedScratch(4 * a.neurons * bp) : ws.scratch(4 * a.neurons * bp);
+/**
+ * The incoming gradient as the kernel's [neurons, bp] `g`: neuron-major a copy of all of it, else the exports' rows added
+ * into zeros, kept under the structure's `source` where the backend keeps one (see Workspace.keptZeros); `done` zeroes it again.
+ */
+function incomingGradient(ws: Workspace, inputs: NamedTensorInfoMap, a: Attributes, bp: number, batch: number): { g: number; done(): void } {
+  const bytes = 4 * a.neurons * bp;
+  const kept = a.neuronMajor ? undefined : ws.keptZeros?.(inputs.source!.dataId, bytes);
+  const g = a.neuronMajor ? ws.unzeroedScratch(bytes) : (kept?.pointer ?? ws.scratch(bytes));
   // The address before the view: on the CPU backend taking an input may grow the memory.
   const dy = ws.input(inputs.dy!) / 4;
   if (a.neuronMajor) ws.f32().copyWithin(g / 4, dy, dy + a.neurons * bp);
   else ws.code.pickRows(g, bp, ws.input(inputs.exports!), inputs.exports!.shape[0]!, dy * 4, batch, 1);
-  return g;
+  return { g, done: () => kept?.zeroAgain() };
 }
 
 /** The input's gradient [batch, r] from the kernel's [r, bp] `dxt`; without one wanted, zeros (a held buffer where there is one). */
@@ -306,12 +312,13 @@ function backwardKernel(ws: Workspace, inputs: NamedTensorInfoMap, a: Attributes
   const weff = ws.unzeroedScratch(4 * edges);
   const bias = ws.unzeroedScratch(4 * a.neurons);
   ws.code.placeParameters(table, a.members, weff, bias);
-  const g = incomingGradient(ws, inputs, a, bp, batch);
+  const { g, done } = incomingGradient(ws, inputs, a, bp, batch);
   const xt = ws.input(inputs.xt!);
   const dxt = a.needInput ? ws.scratch(4 * r * bp) : 0;
   const dweff = ws.unzeroedScratch(4 * edges);
   const db = ws.unzeroedScratch(4 * a.neurons);
   ws.code.backward(g, ws.input(inputs.h!), xt, r, a.neurons, bp, weff, ws.input(inputs.start!), ws.input(inputs.source!), a.activated, a.kind, dxt, dweff, db, a.needInput ? 1 : 0);
+  done();
   const dx = inputGradient(ws, inputs, a, dxt, batch, r, bp);
   ws.code.takeGradients(table, a.members, dweff, db, a.masked ? 1 : 0);
   scatterPicked(ws, inputs, a, table, dw);

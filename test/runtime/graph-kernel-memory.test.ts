@@ -4,15 +4,18 @@
  * Each scratch is zeroed however the last call left the block, the scratches
  * of one call do not overlap, a later call reuses the block (no allocator
  * call), a call wanting more grows it, and a kernel run inside another's
- * workspace gets memory apart from the outer one's.
+ * workspace gets memory apart from the outer one's. A buffer kept for
+ * `keptZeros` is the same from call to call, zero however the call before
+ * left it, and handed to one call at a time.
  */
 import { describe, expect, it } from "vitest";
 import * as tf from "@tensorflow/tfjs-core";
 import type { NamedAttrMap, TensorInfo } from "@tensorflow/tfjs-core";
 import { useBackend } from "../../runtime/index.js";
-import { registerWasmKernel, type Workspace } from "../../runtime/kernels/graph/memory.js";
+import { registerWasmKernel, releaseKeptZeros, type Workspace } from "../../runtime/kernels/graph/memory.js";
 
 const DIRTY = "TestScratchDirty";
+const KEPT = "TestKeptZeros";
 const NESTED = "TestScratchNested";
 
 /** Per scratch of `sizes` (bytes): its address, and whether it read all zeros; then each is filled with 7s. */
@@ -43,6 +46,24 @@ registerWasmKernel(NESTED, (ws, inputs, attrs) => {
   const untouched = new Uint8Array(ws.f32().buffer).subarray(pointers[0]!, pointers[0]! + 256).every((b) => b === 7);
   const innerValues = Array.from(tf.engine().makeTensorFromTensorInfo(inner).dataSync());
   return report(ws, [...pointers, ...innerValues.slice(1)], untouched && innerValues[0] === 1);
+});
+
+/** The key of the buffers KEPT takes. */
+const KEY = {};
+
+/**
+ * Takes the buffer kept under KEY (`bytes`), reports [its address, whether it was all zeros, whether a second take in the
+ * same call was refused], fills it with 7s and, with `again`, zeroes it again.
+ */
+registerWasmKernel(KEPT, (ws, _inputs, attrs) => {
+  const bytes = attrs.bytes as number;
+  const kept = ws.keptZeros!(KEY, bytes)!;
+  const view = new Uint8Array(ws.f32().buffer, kept.pointer, bytes);
+  const zeroed = view.every((b) => b === 0);
+  const refused = ws.keptZeros!(KEY, bytes) === undefined;
+  view.fill(7);
+  if (attrs.again as boolean) kept.zeroAgain();
+  return report(ws, [kept.pointer, refused ? 1 : 0], zeroed);
 });
 
 const run = (kernel: string, sizes: readonly number[]): number[] =>
@@ -85,6 +106,25 @@ describe("graph kernel scratch space on WASM", () => {
     } finally {
       wasm._malloc = malloc;
     }
+  });
+
+  it("keeps a zeroed buffer from call to call, zero whether or not the call before zeroed it again, one call at a time", async () => {
+    await useBackend("wasm");
+    const kept = (bytes: number, again: boolean): number[] =>
+      tf.tidy(() => Array.from((tf.engine().runKernel(KEPT, { x: tf.zeros([1]) }, { bytes, again } as unknown as NamedAttrMap) as tf.Tensor).dataSync()));
+    const first = kept(4096, true);
+    const second = kept(4096, false);
+    const third = kept(4096, true);
+    // [zeroed, pointer, refused]: zero every time (the third after a call that left 7s), the same buffer, a second take refused.
+    expect([first[0], second[0], third[0]]).toEqual([1, 1, 1]);
+    expect([second[1], third[1]]).toEqual([first[1], first[1]]);
+    expect([first[2], second[2], third[2]]).toEqual([1, 1, 1]);
+    // Another size: a buffer of that size, zeroed.
+    const larger = kept(3 * 4096, true);
+    expect(larger[0]).toBe(1);
+    releaseKeptZeros(KEY);
+    expect(kept(4096, false)[0]).toBe(1);
+    releaseKeptZeros(KEY);
   });
 
   it("gives a kernel run inside another's workspace memory apart from the outer scratch", async () => {

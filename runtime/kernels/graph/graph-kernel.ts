@@ -18,7 +18,7 @@
 import * as tf from "@tensorflow/tfjs-core";
 import type { NamedAttrMap, NamedTensorInfoMap, Tensor, Tensor1D, Tensor2D, TensorInfo } from "@tensorflow/tfjs-core";
 import type { ActivationName } from "../../spec.js";
-import { graphKernelSupport, registerWasmKernel, releaseHeld, type Workspace } from "./memory.js";
+import { graphKernelSupport, registerWasmKernel, releaseHeld, releaseKeptZeros, type Workspace } from "./memory.js";
 import { saveForBackward } from "../saved-tensors.js";
 
 /**
@@ -95,6 +95,7 @@ export function graphStructure(input: GraphStructureInput): GraphStructure {
 
 export function disposeGraphStructure(structure: GraphStructure): void {
   releaseHeld(structure.start.dataId);
+  releaseKeptZeros(structure.source.dataId);
   tf.dispose([structure.start, structure.source, structure.slots]);
 }
 
@@ -151,72 +152,101 @@ function attributes(attrs: NamedAttrMap): Attributes {
 /** Words per member in the table graph.wat reads the member kernels' parameters from. */
 const TABLE_WORDS = 8;
 
+/** The kernel's input names per member (`w0`, `b0`, `p0`, …), made once, not a string per member per call. */
+const NAMES: { readonly w: string[]; readonly b: string[]; readonly p: string[] } = { w: [], b: [], p: [] };
+
+function memberNames(members: number): typeof NAMES {
+  for (let k = NAMES.w.length; k < members; k++) (NAMES.w.push(`w${k}`), NAMES.b.push(`b${k}`), NAMES.p.push(`p${k}`));
+  return NAMES;
+}
+
+/** The member table's words before they go to the memory: one array kept and grown, as kernels run one at a time. */
+let tableWords = new Int32Array(0);
+/** 0, 1, 2, …: the rows of the input gradient, picked whole (kept and grown). */
+let identityRows = new Int32Array(0);
+
+const sizeOf = (shape: readonly number[]): number => shape.reduce((a, b) => a * b, 1);
+
 /**
  * The member table (see graph.wat): each member's weight, mask, slots,
  * connection count, bias and neuron count, and, when given, where its
- * weight and bias gradients go.
+ * weight and bias gradients go. A picked member reads (and its gradient is
+ * written to) a scratch of its live entries, which graph.wat writes in full.
  */
 function memberTable(ws: Workspace, inputs: NamedTensorInfoMap, a: Attributes, gradients?: { readonly dw: readonly number[]; readonly db: readonly number[] }): number {
-  // Addresses first: on the CPU backend taking an input copies it and may grow the memory.
-  const words = new Int32Array(TABLE_WORDS * a.members);
+  const names = memberNames(a.members);
+  if (tableWords.length < TABLE_WORDS * a.members) tableWords = new Int32Array(TABLE_WORDS * a.members);
+  const words = tableWords;
   const mask = ws.input(inputs.mask!);
   const slots = ws.input(inputs.slots!);
-  const picks: { weight: number; pick: number; live: number; count: number }[] = [];
   let offset = 0;
-  for (let k = 0; k < a.members; k++) {
-    const weight = inputs[`w${k}`]!;
-    const bias = inputs[`b${k}`]!;
-    const pick = a.picked[k] ? inputs[`p${k}`]! : undefined;
-    const edges = pick?.shape[0] ?? weight.shape.reduce((a, b) => a * b, 1);
-    // A picked member reads (and its gradient is written to) a scratch of its live entries.
-    const live = pick === undefined ? ws.input(weight) : ws.scratch(4 * edges);
-    if (pick !== undefined) picks.push({ weight: ws.input(weight), pick: ws.input(pick), live, count: edges });
-    const dw = gradients === undefined || pick === undefined ? (gradients?.dw[k] ?? 0) : ws.scratch(4 * edges);
-    words.set([live, mask + 4 * offset, slots + 4 * offset, edges, ws.input(bias), bias.shape[0]!, dw, gradients?.db[k] ?? 0], TABLE_WORDS * k);
+  for (let k = 0, at = 0; k < a.members; k++, at += TABLE_WORDS) {
+    const weight = inputs[names.w[k]!]!;
+    const bias = inputs[names.b[k]!]!;
+    const pick = a.picked[k] ? inputs[names.p[k]!]! : undefined;
+    const edges = pick?.shape[0] ?? sizeOf(weight.shape);
+    let live = ws.input(weight);
+    if (pick !== undefined) {
+      const entries = live;
+      live = ws.unzeroedScratch(4 * edges);
+      // live[j] = weight[pick[j]]: graph.wat's column gather of a one-row matrix (a JavaScript loop took ~2 ns an entry).
+      ws.code.gatherColumns(entries, 1, 0, ws.input(pick), edges, live);
+    }
+    words[at] = live;
+    words[at + 1] = mask + 4 * offset;
+    words[at + 2] = slots + 4 * offset;
+    words[at + 3] = edges;
+    words[at + 4] = ws.input(bias);
+    words[at + 5] = bias.shape[0]!;
+    words[at + 6] = gradients === undefined ? 0 : pick === undefined ? gradients.dw[k]! : ws.unzeroedScratch(4 * edges);
+    words[at + 7] = gradients?.db[k] ?? 0;
     offset += edges;
   }
-  // live[j] = weight[pick[j]]: graph.wat's column gather of a one-row matrix (a JavaScript loop took ~2 ns an entry).
-  for (const { weight, pick, live, count } of picks) ws.code.gatherColumns(weight, 1, 0, pick, count, live);
-  const table = ws.scratch(4 * words.length);
-  ws.i32().set(words, table / 4);
+  const table = ws.unzeroedScratch(4 * TABLE_WORDS * a.members);
+  ws.i32().set(words.subarray(0, TABLE_WORDS * a.members), table / 4);
   return table;
-}
-
-/** A weight gradient's output; `zeroOffPick`: a held buffer (see gradientOutputs), zero wherever its member's pick does not write. */
-interface GradientOutput {
-  readonly pointer: number;
-  readonly zeroOffPick: boolean;
-  finish(): TensorInfo;
 }
 
 /**
  * The weight gradients' outputs, each in its weight's shape (a full member's [rows, cols] is its connections row-major). A picked
  * member's is, on WASM, a buffer held for its pick (Workspace.held): its gradient is zero off the pick in every call, so only the
  * live entries are written, not the whole zeroed and scattered (235,200 entries for 1,181 live ones in a pruned LeNet's first layer).
+ * `zeroOffPick[k]`: output k is such a held buffer, zero wherever its member's pick does not write.
  */
-function gradientOutputs(ws: Workspace, inputs: NamedTensorInfoMap, a: Attributes): GradientOutput[] {
-  return Array.from({ length: a.members }, (_, k) => {
-    const shape = inputs[`w${k}`]!.shape;
-    const held = a.picked[k] ? ws.held?.(inputs[`p${k}`]!.dataId, shape, true) : undefined;
-    return held === undefined ? { ...ws.output([...shape]), zeroOffPick: false } : { pointer: held.pointer, finish: held.finish, zeroOffPick: true };
-  });
+function gradientOutputs(ws: Workspace, inputs: NamedTensorInfoMap, a: Attributes): { outputs: { readonly pointer: number; finish(): TensorInfo }[]; zeroOffPick: boolean[] } {
+  const names = memberNames(a.members);
+  const outputs: { readonly pointer: number; finish(): TensorInfo }[] = [];
+  const zeroOffPick: boolean[] = [];
+  for (let k = 0; k < a.members; k++) {
+    const shape = inputs[names.w[k]!]!.shape;
+    const held = a.picked[k] ? ws.held?.(inputs[names.p[k]!]!.dataId, shape, true) : undefined;
+    outputs.push(held ?? ws.output([...shape]));
+    zeroOffPick.push(held !== undefined);
+  }
+  return { outputs, zeroOffPick };
 }
 
 /** A picked member's gradient, from the scratch takeGradients wrote, scattered into its full-shape output (zero elsewhere). */
-function scatterPicked(ws: Workspace, inputs: NamedTensorInfoMap, a: Attributes, table: number, dw: readonly GradientOutput[]): void {
+function scatterPicked(ws: Workspace, inputs: NamedTensorInfoMap, a: Attributes, table: number, dw: ReturnType<typeof gradientOutputs>): void {
+  const names = memberNames(a.members);
   for (let k = 0; k < a.members; k++) {
     if (!a.picked[k]) continue;
-    const size = inputs[`w${k}`]!.shape.reduce((x, y) => x * y, 1);
+    const size = sizeOf(inputs[names.w[k]!]!.shape);
     // The address before the views: on the CPU backend taking an input may grow the memory.
-    const pick = ws.input(inputs[`p${k}`]!) / 4;
+    const pick = ws.input(inputs[names.p[k]!]!) / 4;
     const [f32, i32] = [ws.f32(), ws.i32()];
     const [from, count] = [i32[table / 4 + TABLE_WORDS * k + 6]! / 4, i32[table / 4 + TABLE_WORDS * k + 3]!];
-    const at = dw[k]!.pointer / 4;
-    if (!dw[k]!.zeroOffPick) f32.fill(0, at, at + size);
+    const at = dw.outputs[k]!.pointer / 4;
+    if (!dw.zeroOffPick[k]) f32.fill(0, at, at + size);
     for (let j = 0; j < count; j++) f32[at + i32[pick + j]!] = f32[from + j]!;
   }
 }
 
+/**
+ * Scratch here is zeroed only where the kernel adds into it: graph.wat and native/graph.c write the effective weights, the
+ * biases, the addresses and the gradients by effective weight and bias in full (the C code zeroes its own sums), and add
+ * into the gradient by neuron `g` (each neuron's into its sources') and by input `dxt`.
+ */
 function forwardKernel(ws: Workspace, inputs: NamedTensorInfoMap, a: Attributes): TensorInfo[] {
   const x = inputs.x!;
   const [batch, r] = x.shape as [number, number];
@@ -226,10 +256,10 @@ function forwardKernel(ws: Workspace, inputs: NamedTensorInfoMap, a: Attributes)
   const xt = xtOut.pointer;
   ws.code.transposeIn(ws.input(x), batch, r, xt, bp);
   const edges = inputs.source!.shape[0]!;
-  const weff = ws.scratch(4 * edges);
-  const bias = ws.scratch(4 * a.neurons);
+  const weff = ws.unzeroedScratch(4 * edges);
+  const bias = ws.unzeroedScratch(4 * a.neurons);
   ws.code.placeParameters(memberTable(ws, inputs, a), a.members, weff, bias);
-  const addresses = ws.scratch(4 * edges);
+  const addresses = ws.unzeroedScratch(4 * edges);
   const h = ws.output([a.neurons, bp]);
   ws.code.forward(xt, r, h.pointer, a.neurons, bp, weff, bias, ws.input(inputs.start!), ws.input(inputs.source!), a.activated, a.kind, addresses);
   if (a.neuronMajor) return [h.finish(), xtOut.finish()];
@@ -239,45 +269,63 @@ function forwardKernel(ws: Workspace, inputs: NamedTensorInfoMap, a: Attributes)
   return [h.finish(), out.finish(), xtOut.finish()];
 }
 
+/**
+ * The incoming gradient as the kernel's [neurons, bp] `g`: neuron-major a copy of all of it, else the exports' rows added
+ * into zeros, kept under the structure's `source` where the backend keeps one (see Workspace.keptZeros); `done` zeroes it again.
+ */
+function incomingGradient(ws: Workspace, inputs: NamedTensorInfoMap, a: Attributes, bp: number, batch: number): { g: number; done(): void } {
+  const bytes = 4 * a.neurons * bp;
+  const kept = a.neuronMajor ? undefined : ws.keptZeros?.(inputs.source!.dataId, bytes);
+  const g = a.neuronMajor ? ws.unzeroedScratch(bytes) : (kept?.pointer ?? ws.scratch(bytes));
+  // The address before the view: on the CPU backend taking an input may grow the memory.
+  const dy = ws.input(inputs.dy!) / 4;
+  if (a.neuronMajor) ws.f32().copyWithin(g / 4, dy, dy + a.neurons * bp);
+  else ws.code.pickRows(g, bp, ws.input(inputs.exports!), inputs.exports!.shape[0]!, dy * 4, batch, 1);
+  return { g, done: () => kept?.zeroAgain() };
+}
+
+/** The input's gradient [batch, r] from the kernel's [r, bp] `dxt`; without one wanted, zeros (a held buffer where there is one). */
+function inputGradient(ws: Workspace, inputs: NamedTensorInfoMap, a: Attributes, dxt: number, batch: number, r: number, bp: number): TensorInfo {
+  // Without an input gradient wanted, a held buffer of zeros (never written) stands for it, not 256 × 784 zeros written a step.
+  const zeros = a.needInput ? undefined : ws.held?.(inputs.start!.dataId, [batch, r], false);
+  if (zeros !== undefined) return zeros.finish();
+  const dx = ws.output([batch, r]);
+  if (a.needInput) {
+    if (identityRows.length < r) identityRows = Int32Array.from({ length: r }, (_, i) => i);
+    const identity = ws.unzeroedScratch(4 * r);
+    ws.i32().set(identityRows.subarray(0, r), identity / 4);
+    ws.code.pickRows(dxt, bp, identity, r, dx.pointer, batch, 0);
+  } else ws.f32().fill(0, dx.pointer / 4, dx.pointer / 4 + batch * r);
+  return dx.finish();
+}
+
 function backwardKernel(ws: Workspace, inputs: NamedTensorInfoMap, a: Attributes): TensorInfo[] {
   const [r, bp] = inputs.xt!.shape as [number, number];
   // Neuron-major, dy is [neurons, batch].
   const batch = inputs.dy!.shape[a.neuronMajor ? 1 : 0]!;
   const edges = inputs.source!.shape[0]!;
+  const names = memberNames(a.members);
   const dw = gradientOutputs(ws, inputs, a);
-  const dbs = Array.from({ length: a.members }, (_, k) => ws.output([inputs[`b${k}`]!.shape[0]!]));
-  const table = memberTable(ws, inputs, a, { dw: dw.map((o) => o.pointer), db: dbs.map((o) => o.pointer) });
-  const weff = ws.scratch(4 * edges);
-  const bias = ws.scratch(4 * a.neurons);
+  const dbs: { readonly pointer: number; finish(): TensorInfo }[] = [];
+  for (let k = 0; k < a.members; k++) dbs.push(ws.output([inputs[names.b[k]!]!.shape[0]!]));
+  const table = memberTable(ws, inputs, a, { dw: dw.outputs.map((o) => o.pointer), db: dbs.map((o) => o.pointer) });
+  const weff = ws.unzeroedScratch(4 * edges);
+  const bias = ws.unzeroedScratch(4 * a.neurons);
   ws.code.placeParameters(table, a.members, weff, bias);
-  const g = ws.scratch(4 * a.neurons * bp);
-  // Neuron-major, the incoming gradient is g as it is (the kernel then writes over its copy).
-  // The address before the view: on the CPU backend taking an input may grow the memory.
-  const dy = ws.input(inputs.dy!) / 4;
-  if (a.neuronMajor) ws.f32().copyWithin(g / 4, dy, dy + a.neurons * bp);
-  else ws.code.pickRows(g, bp, ws.input(inputs.exports!), inputs.exports!.shape[0]!, dy * 4, batch, 1);
+  const { g, done } = incomingGradient(ws, inputs, a, bp, batch);
   const xt = ws.input(inputs.xt!);
   const dxt = a.needInput ? ws.scratch(4 * r * bp) : 0;
-  const dweff = ws.scratch(4 * edges);
-  const db = ws.scratch(4 * a.neurons);
+  const dweff = ws.unzeroedScratch(4 * edges);
+  const db = ws.unzeroedScratch(4 * a.neurons);
   ws.code.backward(g, ws.input(inputs.h!), xt, r, a.neurons, bp, weff, ws.input(inputs.start!), ws.input(inputs.source!), a.activated, a.kind, dxt, dweff, db, a.needInput ? 1 : 0);
-
-  // Without an input gradient wanted, a held buffer of zeros (never written) stands for it, not 256 × 784 zeros written a step.
-  const zeros = a.needInput ? undefined : ws.held?.(inputs.start!.dataId, [batch, r], false);
-  const dx = zeros ?? ws.output([batch, r]);
-  if (a.needInput) {
-    const identity = ws.scratch(4 * r);
-    ws.i32().set(
-      Int32Array.from({ length: r }, (_, i) => i),
-      identity / 4,
-    );
-    ws.code.pickRows(dxt, bp, identity, r, dx.pointer, batch, 0);
-  } else if (zeros === undefined) {
-    ws.f32().fill(0, dx.pointer / 4, dx.pointer / 4 + batch * r);
-  }
+  done();
+  const dx = inputGradient(ws, inputs, a, dxt, batch, r, bp);
   ws.code.takeGradients(table, a.members, dweff, db, a.masked ? 1 : 0);
   scatterPicked(ws, inputs, a, table, dw);
-  return [dx.finish(), ...dw.map((o) => o.finish()), ...dbs.map((o) => o.finish())];
+  const outputs = [dx];
+  for (const o of dw.outputs) outputs.push(o.finish());
+  for (const o of dbs) outputs.push(o.finish());
+  return outputs;
 }
 
 registerWasmKernel(FORWARD, (ws, inputs, attrs) => forwardKernel(ws, inputs, attributes(attrs)));
@@ -312,17 +360,21 @@ export function graphKernel(x: Tensor2D, members: readonly GraphMember[], mask: 
       `graph kernel: a neuron-major output needs a batch that is a multiple of 16 (got ${x.shape[0]}) and every neuron exported (${exports.size} of ${structure.neurons})`,
     );
   if (mask.size !== structure.slots.size) throw new Error(`graph kernel: the mask has ${mask.size} entries, the structure ${structure.slots.size} connections`);
+  const names = memberNames(count);
   const statics: Record<string, Tensor> = { start: structure.start, source: structure.source, exports, mask, slots: structure.slots };
   members.forEach((m, k) => {
+    const edges = structure.members[k]!.edges;
+    // The kernel reads a member's connections from its weight (or its pick): a count that differs would shift every member after it.
+    if (m.pick === undefined && m.weight.size !== edges) throw new Error(`graph kernel: member ${k}'s weight has ${m.weight.size} entries, the structure has ${edges} connections`);
     if (m.pick === undefined) return;
-    if (m.pick.size !== structure.members[k]!.edges)
-      throw new Error(`graph kernel: member ${k} picks ${m.pick.size} entries, the structure has ${structure.members[k]!.edges} connections`);
-    statics[`p${k}`] = m.pick;
+    if (m.pick.size !== edges) throw new Error(`graph kernel: member ${k} picks ${m.pick.size} entries, the structure has ${edges} connections`);
+    statics[names.p[k]!] = m.pick;
   });
-  const named = (weights: readonly Tensor[], biases: readonly Tensor[]): Record<string, Tensor> => {
-    const map: Record<string, Tensor> = { ...statics };
-    weights.forEach((w, k) => (map[`w${k}`] = w));
-    biases.forEach((b, k) => (map[`b${k}`] = b));
+  // The kernel's inputs: `map`'s own, the statics, then every weight and every bias by name.
+  const named = (map: Record<string, Tensor>, weights: readonly Tensor[], biases: readonly Tensor[]): Record<string, Tensor> => {
+    for (const name in statics) map[name] = statics[name]!;
+    for (let k = 0; k < count; k++) map[names.w[k]!] = weights[k]!;
+    for (let k = 0; k < count; k++) map[names.b[k]!] = biases[k]!;
     return map;
   };
   const op = tf.customGrad((...args: (Tensor | SaveFunction)[]) => {
@@ -330,7 +382,7 @@ export function graphKernel(x: Tensor2D, members: readonly GraphMember[], mask: 
     const [input, ...parameters] = args as Tensor[];
     const weights = parameters.slice(0, count);
     const biases = parameters.slice(count);
-    const outputs = tf.engine().runKernel(FORWARD, { x: input!, ...named(weights, biases) }, attrs as unknown as NamedAttrMap) as Tensor[];
+    const outputs = tf.engine().runKernel(FORWARD, named({ x: input! }, weights, biases), attrs as unknown as NamedAttrMap) as Tensor[];
     const [h, out, xt] = attrs.neuronMajor ? [outputs[0], outputs[0], outputs[1]] : outputs;
     // A weight that is a view made in the caller's tidy (a pruned kernel's live weights) is saved, gone by the backward pass; a variable is read as it is.
     const restore = saveForBackward(save, [xt!, h!, ...weights]);
@@ -338,7 +390,7 @@ export function graphKernel(x: Tensor2D, members: readonly GraphMember[], mask: 
       value: out!,
       gradFunc: (dy: Tensor | Tensor[], saved: Tensor[]) => {
         const [xts, hs, ...ws] = restore(saved) as [Tensor, Tensor, ...Tensor[]];
-        const grads = tf.engine().runKernel(BACKWARD, { dy: dy as Tensor, h: hs, xt: xts, ...named(ws, biases) }, attrs as unknown as NamedAttrMap);
+        const grads = tf.engine().runKernel(BACKWARD, named({ dy: dy as Tensor, h: hs, xt: xts }, ws, biases), attrs as unknown as NamedAttrMap);
         return grads as Tensor[];
       },
     };

@@ -76,13 +76,14 @@ static inline __attribute__((always_inline)) void forward_block(const GraphArgs 
     for (int i = 0; i < width; i++) dst[i] = acc[i];
 }
 
-CLONES static void forward_range(const GraphArgs *a) {
+/* The forward for neurons [lo, hi), whole rows. */
+CLONES static void forward_neurons(const GraphArgs *a, int32_t lo, int32_t hi) {
   const int32_t *start = a->start, *source = a->source;
-  for (int32_t v = 0; v < a->n; v++) {
+  for (int32_t v = lo; v < hi; v++) {
     float *dst = a->h + (size_t)v * a->bp;
     const int kind = v < a->activated ? a->kind : 0;
     const float b = a->bias[v];
-    for (size_t o = a->o0; o < a->o1; o += FORWARD_BLOCK) forward_block(a, source, a->weff, start[v], start[v + 1], b, kind, o, dst + o, FORWARD_BLOCK);
+    for (size_t o = 0; o < a->bp; o += FORWARD_BLOCK) forward_block(a, source, a->weff, start[v], start[v + 1], b, kind, o, dst + o, FORWARD_BLOCK);
   }
 }
 
@@ -213,148 +214,136 @@ static bool outgoing_of(const GraphArgs *a, Outgoing *out) {
 }
 
 /*
- * Both directions split over samples, one contiguous piece per thread (a
- * multiple of 16 samples), run on the addon's pool (pool.c), which hands a
- * piece to whichever thread is free, so a thread whose core is busy elsewhere
- * leaves its piece to the others. Not smaller pieces: a connection's source
- * is an earlier neuron anywhere, so each piece reads its part of a random row
- * per connection, and parts of 64 samples (256 bytes) made a one-thread
- * backward take 2× the CPU of whole rows of 256 (WS 10,000: 8–10 against 4 ms),
- * 128 samples 1.3–1.5×. Worth it only from about a million multiply-adds
- * (connections × samples). A forward over neurons instead, in waves (runs of
- * neurons none of which reads another), keeps whole rows, but a worker
- * preempted inside a wave holds the other threads at the wave's end: on the
- * 95%-pruned LeNet kernel at load 10–12 its two threads took 0.39–0.63× one
- * thread's wall, against 0.94–1.57× for two sample halves (bench graph-native).
- *
- * The backward's pieces each sum their weight and bias gradients into a
- * buffer of their own (the first into the outputs), added up in piece order
- * at the end: the same bits from run to run on a given thread count (across
- * thread counts the grouping of the sums, so float32 rounding, differs).
+ * Both directions split over neurons (and the backward over inputs too),
+ * whole rows each, not over samples: a connection's source is a random
+ * earlier row, and sample halves of it cost the backward 1.3–1.4× the CPU of
+ * whole rows (WS 10,000) and the forward up to 2× (each half as much as the
+ * whole, 3.3 ms for both against 1.5). They go in waves, each a run of
+ * consecutive neurons none of which reads another (WS 10,000: ~150 of ~60):
+ * the forward from the first, the backward from the last and then the inputs
+ * as one more. A wave needs only the waves before it, so its pieces
+ * (PIECE_EDGES connections or PIECE_SOURCES rows) run on whichever thread of
+ * the pool (pool.c) claims them, in order, the caller's among them, each
+ * piece first waiting until every piece of the waves before has finished. A
+ * posted worker that has not started by then is revoked, so a core busy with
+ * others' work holds up no wave; a worker preempted in the middle of a piece
+ * still holds up the next wave (on the 95%-pruned LeNet kernel at load 10–12
+ * a forward in waves took 0.39–0.63× one thread's wall, where sample halves
+ * took 0.94–1.57×, bench graph-native). Every row's sums are one thread's in
+ * one order whatever the split, so outputs and gradients are the same bits on
+ * any number of threads and from run to run. Worth splitting only from about
+ * a million multiply-adds (connections × samples).
  */
 #define SPLIT_WORK (1u << 20)
-
-/* The pieces a pass over `edges` connections and bp samples runs in, one per thread. */
-static size_t pieces_of(size_t edges, size_t bp) {
-  const size_t threads = (size_t)pool_threads();
-  if (edges * bp < SPLIT_WORK) return 1;
-  return threads < bp / 16 ? threads : bp / 16;
-}
-
-int graph_threads(size_t edges, size_t bp) { return (int)pieces_of(edges, bp); }
-
-/* The samples of piece i of `pieces`. */
-static GraphArgs piece_of(const GraphArgs *a, size_t i, size_t pieces) {
-  const size_t width = (a->bp / 16 + pieces - 1) / pieces * 16;
-  GraphArgs piece = *a;
-  piece.o0 = i * width < a->bp ? i * width : a->bp;
-  piece.o1 = piece.o0 + width < a->bp ? piece.o0 + width : a->bp;
-  return piece;
-}
-
-typedef struct {
-  const GraphArgs *a;
-  size_t pieces;
-} ForwardJob;
-
-static void forward_piece(void *context, size_t i) {
-  const ForwardJob *job = context;
-  const GraphArgs piece = piece_of(job->a, i, job->pieces);
-  forward_range(&piece);
-}
-
-void graph_forward(const GraphArgs *a) {
-  GraphArgs all = *a;
-  all.o0 = 0, all.o1 = a->bp;
-  ForwardJob job = {&all, pieces_of((size_t)a->start[a->n], a->bp)};
-  if (job.pieces == 1) return forward_range(&all);
-  pool_run(forward_piece, &job, job.pieces);
-}
-
-/*
- * The backward splits over sources, whole rows each, not over samples (whose
- * halves cost 1.3–1.4× the CPU of whole rows, WS 10,000): in waves, each a
- * run of consecutive neurons none of which reads another (WS 10,000: ~150 of
- * ~60), from the last, then the inputs as one more. A wave's sources need
- * only later waves' gradients, so its pieces (PIECE_EDGES connections or
- * PIECE_SOURCES sources) run on whichever thread claims them, in order, each
- * waiting until every piece of the waves before has finished. Every source's
- * sums are one thread's in one order whatever the split, so the gradients are
- * the same bits on any number of threads and from run to run.
- */
 #define PIECE_EDGES 48
 #define PIECE_SOURCES 64
 
-/* Combined sources [lo, hi) for one thread, once the first `ready` pieces are done. */
+/* The threads a pass over `edges` connections and bp samples runs on. */
+static size_t pieces_of(size_t edges, size_t bp) { return edges * bp < SPLIT_WORK ? 1 : (size_t)pool_threads(); }
+
+int graph_threads(size_t edges, size_t bp) { return (int)pieces_of(edges, bp); }
+
+/* Rows [lo, hi) for one thread, once the first `ready` pieces are done. */
 typedef struct {
   int32_t lo, hi, ready;
 } Piece;
 
-/* Appends the pieces of wave [lo, hi), taken from the last source, to pieces[count …); returns the new count. */
-static size_t wave_pieces(const Outgoing *out, int32_t lo, int32_t hi, Piece *pieces, size_t count) {
+/*
+ * Appends the pieces of wave [lo, hi) to pieces[count …), row s having
+ * first[s + 1] − first[s] connections, from the last row when `descending`;
+ * returns the new count.
+ */
+static size_t wave_pieces(const int32_t *first, int32_t lo, int32_t hi, bool descending, Piece *pieces, size_t count) {
   const int32_t ready = (int32_t)count;
-  int32_t piece_hi = hi, edges = 0;
-  for (int32_t s = hi - 1; s >= lo; s--) {
-    edges += out->first[s + 1] - out->first[s];
-    if (edges >= PIECE_EDGES || piece_hi - s >= PIECE_SOURCES || s == lo) {
-      pieces[count++] = (Piece){s, piece_hi, ready};
-      piece_hi = s, edges = 0;
+  int32_t edges = 0, open = descending ? hi : lo;
+  for (int32_t k = 0; k < hi - lo; k++) {
+    const int32_t s = descending ? hi - 1 - k : lo + k;
+    edges += first[s + 1] - first[s];
+    if (edges >= PIECE_EDGES || k + 1 == hi - lo || (descending ? open - s : s + 1 - open) >= PIECE_SOURCES) {
+      pieces[count++] = descending ? (Piece){s, open, ready} : (Piece){open, s + 1, ready};
+      open = descending ? s : s + 1, edges = 0;
     }
   }
   return count;
 }
 
-/* The backward's pieces in the order they run: the neurons' waves from the last, then the inputs; NULL when memory runs out. */
-static Piece *pieces_of_backward(const GraphArgs *a, const Outgoing *out, size_t *count) {
-  static _Thread_local void *buffer = NULL;
-  static _Thread_local size_t capacity = 0;
-  /* A wave's first neuron, for each wave: written from the end of the buffer's second half, so the waves come out last first. */
-  const size_t sources = (size_t)a->r + (size_t)a->n;
-  Piece *pieces = kept(&buffer, &capacity, 3 * sources + sources + 1);
-  if (pieces == NULL) return NULL;
-  int32_t *starts = (int32_t *)(pieces + sources), waves = 0;
+/* Each wave's first neuron into starts[0 … waves); returns waves. */
+static int32_t waves_of(const GraphArgs *a, int32_t *starts) {
+  int32_t waves = 0;
   for (int32_t v = 0, wave = 0; v < a->n; v++) {
     bool reads_wave = v == 0;
     for (int32_t q = a->start[v]; q < a->start[v + 1] && !reads_wave; q++) reads_wave = a->source[q] - a->r >= wave;
     if (reads_wave) starts[waves++] = wave = v;
   }
+  return waves;
+}
+
+/*
+ * A pass's pieces in the order they run: the forward's neurons wave by wave
+ * from the first (out NULL), or the backward's from the last and then the
+ * inputs (combined indices); NULL when memory runs out.
+ */
+static Piece *pieces_in_waves(const GraphArgs *a, const Outgoing *out, size_t *count) {
+  static _Thread_local void *buffer = NULL;
+  static _Thread_local size_t capacity = 0;
+  const size_t rows = (size_t)a->r + (size_t)a->n;
+  Piece *pieces = kept(&buffer, &capacity, 3 * rows + (size_t)a->n);
+  if (pieces == NULL) return NULL;
+  int32_t *starts = (int32_t *)(pieces + rows);
+  const int32_t waves = waves_of(a, starts);
   size_t n = 0;
-  for (int32_t w = waves - 1, hi = a->n; w >= 0; hi = starts[w--]) n = wave_pieces(out, a->r + starts[w], a->r + hi, pieces, n);
-  *count = wave_pieces(out, 0, a->r, pieces, n);
+  if (out == NULL) {
+    for (int32_t w = 0; w < waves; w++) n = wave_pieces(a->start, starts[w], w + 1 < waves ? starts[w + 1] : a->n, false, pieces, n);
+  } else {
+    for (int32_t w = waves - 1; w >= 0; w--) n = wave_pieces(out->first, a->r + starts[w], a->r + (w + 1 < waves ? starts[w + 1] : a->n), true, pieces, n);
+    n = wave_pieces(out->first, 0, a->r, true, pieces, n);
+  }
+  *count = n;
   return pieces;
 }
 
 typedef struct {
   const GraphArgs *a;
-  const Outgoing *out;
+  const Outgoing *out; /* NULL for the forward */
   const Piece *pieces;
   atomic_size_t done;
-} BackwardJob;
+} WaveJob;
 
-static void backward_piece(void *context, size_t i) {
-  BackwardJob *job = context;
+static void wave_piece(void *context, size_t i) {
+  WaveJob *job = context;
   const Piece piece = job->pieces[i];
   while (atomic_load_explicit(&job->done, memory_order_acquire) < (size_t)piece.ready) __builtin_ia32_pause();
-  backward_sources(job->a, job->out, piece.lo, piece.hi);
+  if (job->out == NULL)
+    forward_neurons(job->a, piece.lo, piece.hi);
+  else
+    backward_sources(job->a, job->out, piece.lo, piece.hi);
   atomic_fetch_add_explicit(&job->done, 1, memory_order_release);
 }
 
+/* The pass in waves on the pool; false when memory runs out. */
+static bool run_in_waves(const GraphArgs *a, const Outgoing *out) {
+  size_t count = 0;
+  const Piece *pieces = pieces_in_waves(a, out, &count);
+  if (pieces == NULL) return false;
+  WaveJob job = {.a = a, .out = out, .pieces = pieces};
+  atomic_init(&job.done, 0);
+  pool_run(wave_piece, &job, count);
+  return true;
+}
+
+void graph_forward(const GraphArgs *a) {
+  // Without memory for the pieces, one thread does it all.
+  if (pieces_of((size_t)a->start[a->n], a->bp) == 1 || !run_in_waves(a, NULL)) forward_neurons(a, 0, a->n);
+}
+
 bool graph_backward(const GraphArgs *a) {
-  GraphArgs all = *a;
-  all.o0 = 0, all.o1 = a->bp;
   Outgoing out;
   if (!outgoing_of(a, &out)) return false;
   if (pieces_of((size_t)a->start[a->n], a->bp) == 1) {
-    backward_sources(&all, &out, 0, a->r + a->n);
+    backward_sources(a, &out, 0, a->r + a->n);
     return true;
   }
-  size_t count = 0;
-  const Piece *pieces = pieces_of_backward(a, &out, &count);
-  if (pieces == NULL) return false;
-  BackwardJob job = {.a = &all, .out = &out, .pieces = pieces};
-  atomic_init(&job.done, 0);
-  pool_run(backward_piece, &job, count);
-  return true;
+  return run_in_waves(a, &out);
 }
 
 /*

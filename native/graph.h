@@ -22,11 +22,9 @@ typedef struct {
   float *dweff;        /* gradient per incoming connection */
   float *db;           /* gradient per bias */
   int32_t need_input;
-  /* the samples [o0, o1) this call works on (multiples of 16; graph_forward and graph_backward set them) */
-  size_t o0, o1;
 } GraphArgs;
 
-/* Over all samples, split across the pool's threads (pool.h) where the work is large enough. */
+/* Over all samples, split across the pool's threads (pool.h) by neurons in waves where the work is large enough (graph.c). */
 void graph_forward(const GraphArgs *a);
 /* The backward returns false, having done nothing, when its working memory cannot be had. */
 bool graph_backward(const GraphArgs *a);

@@ -1,11 +1,12 @@
 /**
- * The native graph kernel's backward (native/graph.c: a gather over each
- * source's outgoing connections, split over sources in waves) against
- * graph.wat's (a scatter over each neuron's incoming connections) on one
- * memory: a deep random structure (chains of neurons reading the one just
- * before, so hundreds of waves, and hub inputs read by many neurons), every
- * activation, with and without the input gradient. The gradients agree
- * within float32 rounding, and two threads give the one-thread bits.
+ * The native graph kernel (native/graph.c: split over rows in waves, the
+ * backward a gather over each source's outgoing connections) against
+ * graph.wat's (one thread; the backward a scatter over each neuron's incoming
+ * connections) on one memory: a deep random structure (chains of neurons
+ * reading the one just before, so hundreds of waves, and hub inputs read by
+ * many neurons), activations of every kind, the backward with and without the
+ * input gradient. Outputs and gradients agree within float32 rounding, and
+ * two threads give the one-thread bits.
  */
 import { afterAll, describe, expect, it } from "vitest";
 import { graphCode, type WasmMemory } from "../../runtime/kernels/graph/memory.js";
@@ -38,6 +39,7 @@ interface Gradients {
   readonly db: Float32Array;
 }
 
+type Forward = (xt: number, r: number, h: number, n: number, bp: number, weff: number, bias: number, start: number, source: number, activated: number, kind: number) => void;
 type Backward = (
   g: number,
   h: number,
@@ -86,7 +88,16 @@ function setUp(kind: number) {
     const copy = (at: number, floats: number): Float32Array => new Float32Array(memory.buffer).slice(at / 4, at / 4 + floats);
     return { g: copy(g, N * BP), dxt: copy(dxt, R * BP), dweff: copy(dweff, edges), db: copy(db, N) };
   };
-  return { memory, code, run };
+  // The forward again, from zeroed activations, by `forward` (graph.wat's or the native one).
+  const forwardBy = (
+    forward: (xt: number, r: number, h: number, n: number, bp: number, weff: number, bias: number, start: number, source: number, activated: number, kind: number) => void,
+  ): Float32Array => {
+    new Float32Array(memory.buffer).fill(0, h / 4, h / 4 + N * BP);
+    forward(xt, R, h, N, BP, weff, bias, starts, sources, activated, kind);
+    return new Float32Array(memory.buffer).slice(h / 4, h / 4 + N * BP);
+  };
+  const wat = forwardBy((...args) => code.forward(...args, addresses));
+  return { memory, code, run, forwardBy, wat };
 }
 
 function worstDifference(a: Float32Array, b: Float32Array): number {
@@ -98,8 +109,21 @@ function worstDifference(a: Float32Array, b: Float32Array): number {
 
 const blas = nativeStatus().available ? (nativeStatus() as { blas: NativeBlas }).blas : undefined;
 
-describe.runIf(blas?.graphBackward !== undefined)("the native graph backward against graph.wat's on a deep structure", () => {
+describe.runIf(blas?.graphBackward !== undefined)("the native graph kernel against graph.wat's on a deep structure", () => {
   afterAll(() => setNativeThreads(1));
+
+  it.each([1, 2])("forward, activation %i: within float32 rounding of graph.wat, the same bits on two threads (in waves)", (kind) => {
+    const { memory, forwardBy, wat } = setUp(kind);
+    const native: Forward = (...args) => blas!.graphForward!(new Float32Array(memory.buffer), ...args);
+    setNativeThreads(1);
+    const one = forwardBy(native);
+    setNativeThreads(2);
+    const two = forwardBy(native);
+    setNativeThreads(1);
+    expect(worstDifference(one, wat)).toBeLessThanOrEqual(2e-5);
+    expect(differingBits(two, one)).toBe(0);
+    expect(one.slice((N - 1) * BP).some((v) => v !== 0)).toBe(true);
+  });
 
   // 0 linear, 1 relu, 2 tanh, 3 sigmoid, 4 elu (graph.wat's numbering).
   it.each([

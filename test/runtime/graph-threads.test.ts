@@ -1,9 +1,9 @@
 /**
  * The native graph kernel split across the native part's threads
- * (native/graph.c on native/pool.c; the forward over samples, one piece per
- * thread, the backward over sources in waves): outputs and every gradient are
- * the one-thread kernel's bit for bit (each sample's forward sums and each
- * source's backward sums are one thread's, in one order, whatever the split),
+ * (native/graph.c on native/pool.c, split over rows in waves): outputs and
+ * every gradient are the one-thread kernel's bit for bit (each neuron's
+ * forward sums and each source's backward sums are one thread's, in one
+ * order, whatever the split),
  * for a batch that splits into unequal parts and a tail.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -90,7 +90,7 @@ describe.runIf(nativeStatus().available)("the native graph kernel on two threads
     expect(blas.blas.graphThreads!(100, bp)).toEqual([1, 1]);
     setNativeThreads(1);
     expect(blas.blas.graphThreads!(one.edges, bp)).toEqual([1, 1]);
-    // Each sample's forward sums run in the same order on either thread: the same bits.
+    // Each neuron's forward sums run in the same order on either thread: the same bits.
     expect(Array.from(two.y)).toEqual(Array.from(one.y));
     // Each source's gradient row and its connections' weight gradients are one piece's, so one thread's: the same bits.
     two.grads.forEach((g, i) => expect(differingBits(g, one.grads[i]!), `gradient ${i}`).toBe(0));

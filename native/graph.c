@@ -76,14 +76,14 @@ static inline __attribute__((always_inline)) void forward_block(const GraphArgs 
     for (int i = 0; i < width; i++) dst[i] = acc[i];
 }
 
-/* The forward for neurons [lo, hi), whole rows. */
+/* The forward for neurons [lo, hi) over samples [o0, o1). */
 CLONES static void forward_neurons(const GraphArgs *a, int32_t lo, int32_t hi) {
   const int32_t *start = a->start, *source = a->source;
   for (int32_t v = lo; v < hi; v++) {
     float *dst = a->h + (size_t)v * a->bp;
     const int kind = v < a->activated ? a->kind : 0;
     const float b = a->bias[v];
-    for (size_t o = 0; o < a->bp; o += FORWARD_BLOCK) forward_block(a, source, a->weff, start[v], start[v + 1], b, kind, o, dst + o, FORWARD_BLOCK);
+    for (size_t o = a->o0; o < a->o1; o += FORWARD_BLOCK) forward_block(a, source, a->weff, start[v], start[v + 1], b, kind, o, dst + o, FORWARD_BLOCK);
   }
 }
 
@@ -127,16 +127,16 @@ typedef struct {
   const int32_t *target; /* its target neuron */
 } Outgoing;
 
-/* One source's gradient row gs (NULL: not wanted) gains w · g_target per outgoing connection, whose weight gradient is Σ g_target · y. */
+/* Over samples [o0, o1): one source's gradient row gs (NULL: not wanted) gains w · g_target per outgoing connection, whose weight gradient gains Σ g_target · y. */
 static inline __attribute__((always_inline)) void gather_source(const GraphArgs *a, const Outgoing *out, int32_t s, float *gs, const float *y) {
-  const size_t bp = a->bp;
+  const size_t o0 = a->o0, o1 = a->o1;
   for (int32_t k = out->first[s]; k < out->first[s + 1]; k++) {
     const int32_t q = out->edge[k];
-    const float *gt = a->g + (size_t)out->target[k] * bp;
+    const float *gt = a->g + (size_t)out->target[k] * a->bp;
     const float w = a->weff[q];
     if (gs != NULL)
-      for (size_t i = 0; i < bp; i++) gs[i] += w * gt[i];
-    a->dweff[q] = lane_dot(gt, y, bp);
+      for (size_t i = o0; i < o1; i++) gs[i] += w * gt[i];
+    a->dweff[q] += lane_dot(gt + o0, y + o0, o1 - o0);
   }
 }
 
@@ -147,20 +147,21 @@ static inline __attribute__((always_inline)) float *gradient_row(const GraphArgs
 }
 
 /* Asks for a row in cache ahead of its use: rows are read in a random order, which the hardware cannot guess. */
-static inline __attribute__((always_inline)) void prefetch_row(const float *row, size_t bp) {
-  for (size_t i = 0; i < bp; i += 16) __builtin_prefetch(row + i);
+static inline __attribute__((always_inline)) void prefetch_row(const GraphArgs *a, const float *row) {
+  for (size_t i = a->o0; i < a->o1; i += 16) __builtin_prefetch(row + i);
 }
 
 /* The rows source s reads and writes: its value and gradient rows and its targets' gradient rows. */
 static inline __attribute__((always_inline)) void prefetch_source(const GraphArgs *a, const Outgoing *out, int32_t s) {
-  prefetch_row(value_row(a, s), a->bp);
+  prefetch_row(a, value_row(a, s));
   const float *gs = gradient_row(a, s);
-  if (gs != NULL) prefetch_row(gs, a->bp);
-  for (int32_t k = out->first[s]; k < out->first[s + 1]; k++) prefetch_row(a->g + (size_t)out->target[k] * a->bp, a->bp);
+  if (gs != NULL) prefetch_row(a, gs);
+  for (int32_t k = out->first[s]; k < out->first[s + 1]; k++) prefetch_row(a, a->g + (size_t)out->target[k] * a->bp);
 }
 
 /*
- * The backward for combined sources [lo, hi), from the last: each needs its
+ * The backward for combined sources [lo, hi) over samples [o0, o1), its sums
+ * added to dweff and db, from the last source: each needs its
  * targets' gradients finished, so every later neuron that reads it done. A
  * neuron's gradient then goes through its activation into its bias gradient.
  */
@@ -174,10 +175,10 @@ CLONES static void backward_sources(const GraphArgs *a, const Outgoing *out, int
     const int32_t v = s - a->r;
     const int kind = v < a->activated ? a->kind : 0;
     if (kind == 1)
-      for (size_t i = 0; i < a->bp; i++) g[i] = y[i] > 0.0f ? g[i] : 0.0f;
+      for (size_t i = a->o0; i < a->o1; i++) g[i] = y[i] > 0.0f ? g[i] : 0.0f;
     else if (kind != 0)
-      for (size_t i = 0; i < a->bp; i++) g[i] *= slope(y[i], kind);
-    a->db[v] = lane_sum(g, a->bp);
+      for (size_t i = a->o0; i < a->o1; i++) g[i] *= slope(y[i], kind);
+    a->db[v] += lane_sum(g + a->o0, a->o1 - a->o0);
   }
 }
 
@@ -214,32 +215,49 @@ static bool outgoing_of(const GraphArgs *a, Outgoing *out) {
 }
 
 /*
- * Both directions split over neurons (and the backward over inputs too),
- * whole rows each, not over samples: a connection's source is a random
- * earlier row, and sample halves of it cost the backward 1.3–1.4× the CPU of
- * whole rows (WS 10,000) and the forward up to 2× (each half as much as the
- * whole, 3.3 ms for both against 1.5). They go in waves, each a run of
- * consecutive neurons none of which reads another (WS 10,000: ~150 of ~60):
- * the forward from the first, the backward from the last and then the inputs
- * as one more. A wave needs only the waves before it, so its pieces
- * (PIECE_EDGES connections or PIECE_SOURCES rows) run on whichever thread of
- * the pool (pool.c) claims them, in order, the caller's among them, each
- * piece first waiting until every piece of the waves before has finished. A
+ * Large kernels split over the pool's threads (pool.c) one of two ways.
+ *
+ * In waves, over rows (neurons, and the backward's inputs too), whole rows
+ * each: a wave is a run of consecutive neurons none of which reads another
+ * (WS 10,000: ~150 of ~60), the forward's from the first, the backward's from
+ * the last and then the inputs as one more. A wave needs only the waves
+ * before it, so its pieces (PIECE_EDGES connections or PIECE_SOURCES rows)
+ * run on whichever thread claims them, in order, the caller's among them,
+ * each first waiting until every piece of the waves before has finished. A
  * posted worker that has not started by then is revoked, so a core busy with
  * others' work holds up no wave; a worker preempted in the middle of a piece
- * still holds up the next wave (on the 95%-pruned LeNet kernel at load 10–12
- * a forward in waves took 0.39–0.63× one thread's wall, where sample halves
- * took 0.94–1.57×, bench graph-native). Every row's sums are one thread's in
- * one order whatever the split, so outputs and gradients are the same bits on
- * any number of threads and from run to run. Worth splitting only from about
- * a million multiply-adds (connections × samples).
+ * still holds up the next. Every row's sums are one thread's in one order, so
+ * the outputs and gradients are the same bits on any number of threads.
+ *
+ * In sample halves, one contiguous piece of samples per thread: each thread
+ * reads only its part of every row, so where the rows fit the cores' own
+ * caches (below WAVES_BYTES) each keeps its half there, and none reads rows
+ * the other wrote. On the 95%-pruned LeNet kernel (1.1 MB of rows) two
+ * threads in waves cost 2.3–3.5× one thread's CPU (298–370 against 865–1,045
+ * µs forward, load 3: rows pulled from the other core's cache) where halves
+ * cost 1.5×. Above it halves read a random half row per connection and cost
+ * the backward 1.3–1.4× the CPU of whole rows (WS 10,000, 10 MB) and the
+ * forward up to 2×. The backward's halves each sum their weight and bias
+ * gradients into a buffer of their own (the first into the outputs), added
+ * in piece order: the same bits from run to run on a given thread count.
+ *
+ * Either only from about a million multiply-adds (connections × samples).
  */
 #define SPLIT_WORK (1u << 20)
 #define PIECE_EDGES 48
 #define PIECE_SOURCES 64
+/* Twice a core's L2 here (2 × 1 MiB, AMD EPYC): rows of values and gradients above it go in waves. */
+#define WAVES_BYTES (2u << 20)
+
+/* Whether a pass over rows of bp samples goes in waves rather than sample halves. */
+static bool in_waves(const GraphArgs *a) { return ((size_t)a->r + (size_t)a->n) * a->bp * sizeof(float) >= WAVES_BYTES; }
 
 /* The threads a pass over `edges` connections and bp samples runs on. */
-static size_t pieces_of(size_t edges, size_t bp) { return edges * bp < SPLIT_WORK ? 1 : (size_t)pool_threads(); }
+static size_t pieces_of(size_t edges, size_t bp) {
+  const size_t threads = (size_t)pool_threads();
+  if (edges * bp < SPLIT_WORK) return 1;
+  return threads < bp / 16 ? threads : bp / 16;
+}
 
 int graph_threads(size_t edges, size_t bp) { return (int)pieces_of(edges, bp); }
 
@@ -331,19 +349,72 @@ static bool run_in_waves(const GraphArgs *a, const Outgoing *out) {
   return true;
 }
 
+/* The samples of piece i of `pieces`. */
+static GraphArgs half_of(const GraphArgs *a, size_t i, size_t pieces) {
+  const size_t width = (a->bp / 16 + pieces - 1) / pieces * 16;
+  GraphArgs piece = *a;
+  piece.o0 = i * width < a->bp ? i * width : a->bp;
+  piece.o1 = piece.o0 + width < a->bp ? piece.o0 + width : a->bp;
+  return piece;
+}
+
+typedef struct {
+  const GraphArgs *a;
+  const Outgoing *out; /* NULL for the forward */
+  size_t pieces;
+  float *partials; /* the backward's: pieces − 1 buffers of edges + n floats */
+} HalvesJob;
+
+static void half_piece(void *context, size_t i) {
+  const HalvesJob *job = context;
+  GraphArgs piece = half_of(job->a, i, job->pieces);
+  if (job->out == NULL) return forward_neurons(&piece, 0, piece.n);
+  if (i > 0) piece.dweff = job->partials + (i - 1) * ((size_t)piece.start[piece.n] + (size_t)piece.n), piece.db = piece.dweff + piece.start[piece.n];
+  memset(piece.dweff, 0, sizeof(float) * (size_t)piece.start[piece.n]);
+  memset(piece.db, 0, sizeof(float) * (size_t)piece.n);
+  backward_sources(&piece, job->out, 0, piece.r + piece.n);
+}
+
+/* The backward in sample halves, their partial gradients added in piece order; false when memory runs out. */
+static bool backward_in_halves(const GraphArgs *a, const Outgoing *out, size_t pieces) {
+  static _Thread_local void *buffer = NULL;
+  static _Thread_local size_t capacity = 0;
+  const size_t edges = (size_t)a->start[a->n], stride = edges + (size_t)a->n;
+  HalvesJob job = {a, out, pieces, kept(&buffer, &capacity, (pieces - 1) * stride)};
+  if (job.partials == NULL) return false;
+  pool_run(half_piece, &job, pieces);
+  for (size_t p = 0; p + 1 < pieces; p++) {
+    const float *dweff = job.partials + p * stride, *db = dweff + edges;
+    for (size_t q = 0; q < edges; q++) a->dweff[q] += dweff[q];
+    for (int32_t v = 0; v < a->n; v++) a->db[v] += db[v];
+  }
+  return true;
+}
+
 void graph_forward(const GraphArgs *a) {
-  // Without memory for the pieces, one thread does it all.
-  if (pieces_of((size_t)a->start[a->n], a->bp) == 1 || !run_in_waves(a, NULL)) forward_neurons(a, 0, a->n);
+  GraphArgs all = *a;
+  all.o0 = 0, all.o1 = a->bp;
+  const size_t pieces = pieces_of((size_t)a->start[a->n], a->bp);
+  if (pieces > 1 && !in_waves(&all)) {
+    HalvesJob job = {&all, NULL, pieces, NULL};
+    return pool_run(half_piece, &job, pieces);
+  }
+  // Without memory for the waves' pieces, one thread does it all.
+  if (pieces == 1 || !run_in_waves(&all, NULL)) forward_neurons(&all, 0, a->n);
 }
 
 bool graph_backward(const GraphArgs *a) {
+  GraphArgs all = *a;
+  all.o0 = 0, all.o1 = a->bp;
   Outgoing out;
   if (!outgoing_of(a, &out)) return false;
-  if (pieces_of((size_t)a->start[a->n], a->bp) == 1) {
-    backward_sources(a, &out, 0, a->r + a->n);
-    return true;
-  }
-  return run_in_waves(a, &out);
+  const size_t pieces = pieces_of((size_t)a->start[a->n], a->bp);
+  if (pieces > 1 && !in_waves(&all)) return backward_in_halves(&all, &out, pieces);
+  memset(a->dweff, 0, sizeof(float) * (size_t)a->start[a->n]);
+  memset(a->db, 0, sizeof(float) * (size_t)a->n);
+  if (pieces > 1) return run_in_waves(&all, &out);
+  backward_sources(&all, &out, 0, a->r + a->n);
+  return true;
 }
 
 /*

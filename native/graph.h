@@ -22,9 +22,11 @@ typedef struct {
   float *dweff;        /* gradient per incoming connection */
   float *db;           /* gradient per bias */
   int32_t need_input;
+  /* the samples [o0, o1) this call works on (multiples of 16; graph_forward and graph_backward set them) */
+  size_t o0, o1;
 } GraphArgs;
 
-/* Over all samples, split across the pool's threads (pool.h) by neurons in waves where the work is large enough (graph.c). */
+/* Over all samples, split across the pool's threads (pool.h) where the work is large enough: by rows in waves, or by samples where the rows fit the cores' caches (graph.c). */
 void graph_forward(const GraphArgs *a);
 /* The backward returns false, having done nothing, when its working memory cannot be had. */
 bool graph_backward(const GraphArgs *a);

@@ -1,9 +1,10 @@
 /**
  * The native graph kernel split across the native part's threads
- * (native/graph.c on native/pool.c, split over rows in waves): outputs and
- * every gradient are the one-thread kernel's bit for bit (each neuron's
- * forward sums and each source's backward sums are one thread's, in one
- * order, whatever the split),
+ * (native/graph.c on native/pool.c; a kernel this small, its rows within
+ * the cores' caches, splits over samples, one piece per thread, where larger
+ * ones go in waves, graph-backward-waves.test.ts): outputs and every gradient equal the one-thread
+ * kernel's within float32 rounding (the pieces' partial sums of the weight
+ * and bias gradients are added at the end, so only their grouping differs),
  * for a batch that splits into unequal parts and a tail.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -11,7 +12,6 @@ import { graphKernel, graphStructure, disposeGraphStructure } from "../../runtim
 import { nativeStatus, setNativeThreads, type NativeBlas } from "../../runtime/kernels/native/index.js";
 import { createRandom } from "../../runtime/random.js";
 import { tf, useBackend } from "../../runtime/index.js";
-import { differingBits } from "./float-bits.js";
 
 const [INPUTS, FIRST, SECOND] = [300, 200, 40];
 
@@ -67,10 +67,17 @@ function gradientsOn(threads: number, batch: number) {
   );
   const grads = tf
     .grads(f)([x, ...weights, ...biases])
-    .map((g) => g.dataSync() as Float32Array);
+    .map((g) => g.dataSync());
   disposeGraphStructure(s);
   tf.dispose([...weights, ...biases, mask, exports, x]);
   return { y, grads, edges: mask.size };
+}
+
+function expectClose(a: Float32Array | Int32Array | Uint8Array, b: Float32Array | Int32Array | Uint8Array, tolerance: number): void {
+  expect(a.length).toBe(b.length);
+  let worst = 0;
+  for (let i = 0; i < a.length; i++) worst = Math.max(worst, Math.abs(a[i]! - b[i]!) / Math.max(1, Math.abs(b[i]!)));
+  expect(worst).toBeLessThanOrEqual(tolerance);
 }
 
 describe.runIf(nativeStatus().available)("the native graph kernel on two threads", () => {
@@ -90,10 +97,11 @@ describe.runIf(nativeStatus().available)("the native graph kernel on two threads
     expect(blas.blas.graphThreads!(100, bp)).toEqual([1, 1]);
     setNativeThreads(1);
     expect(blas.blas.graphThreads!(one.edges, bp)).toEqual([1, 1]);
-    // Each neuron's forward sums run in the same order on either thread: the same bits.
+    // Each sample's forward sums run in the same order on either thread: the same bits.
     expect(Array.from(two.y)).toEqual(Array.from(one.y));
-    // Each source's gradient row and its connections' weight gradients are one piece's, so one thread's: the same bits.
-    two.grads.forEach((g, i) => expect(differingBits(g, one.grads[i]!), `gradient ${i}`).toBe(0));
+    two.grads.forEach((g, i) => expectClose(g, one.grads[i]!, 1e-5));
+    // The input's gradient is per sample too.
+    expect(Array.from(two.grads[0]!)).toEqual(Array.from(one.grads[0]!));
     expect(one.grads[1]!.some((v) => v !== 0)).toBe(true);
   });
 });

@@ -1,10 +1,10 @@
 /**
- * The graph kernel's own forward and backward, native (native/graph.c, blocked
- * over samples) against graph.wat's, on one memory in one process: the kernel
+ * The graph kernel's own forward and backward, native (native/graph.c: the
+ * backward a gather over each source's outgoing connections) against graph.wat's, on one memory in one process: the kernel
  * of LeNet-300-100 with 95% of its weights pruned by global magnitude (784 →
  * 300 → 100 → 10 as one graph kernel: 1,181 + 11,501 + 628 connections drawn
  * at random, 700 inputs read), batch 256, relu; the native kernel on one
- * thread and split over samples on two. Each the least CPU time (summed over
+ * thread and on two (split over samples, as its rows fit the cores' caches). Each the least CPU time (summed over
  * threads) and the least wall time over 5 interleaved rounds of the mean of
  * 100 calls; the backward's gradient buffer is restored before each call
  * (outside the timing). Then the native kernel's calibration (below).
@@ -69,8 +69,8 @@ function kernelAlone(): string[] {
       forward: () => code.forward(xt, R, h, n, BP, weff, bias, starts, sources, activated, 1, addresses),
       backward: () => code.backward(g, h, xt, R, n, BP, weff, starts, sources, activated, 1, dxt, dweff, db, 0),
     },
-    { label: "native/graph.c (blocked over samples), 1 thread", threads: 1, ...native },
-    { label: "native/graph.c, 2 threads (split over samples)", threads: 2, ...native },
+    { label: "native/graph.c (backward a gather over sources), 1 thread", threads: 1, ...native },
+    { label: "native/graph.c, 2 threads (split over samples: its rows fit the caches)", threads: 2, ...native },
   ];
   const best = sides.map(() => ({ forward: { cpu: Infinity, wall: Infinity }, backward: { cpu: Infinity, wall: Infinity } }));
   for (let round = 0; round < 5; round++) {

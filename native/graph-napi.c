@@ -142,7 +142,7 @@ napi_value deepstruct_graph_backward(napi_env env, napi_callback_info info) {
   a.dweff = region(&memory, w[12], (size_t)a.start[a.n]);
   a.db = region(&memory, w[13], (size_t)a.n);
   if (!memory.ok) return invalid(env, "graphBackward");
-  graph_backward(&a);
+  if (!graph_backward(&a)) return thrown(env, "deepstruct native: graphBackward: out of memory for its working buffers");
   return NULL;
 }
 

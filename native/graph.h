@@ -1,6 +1,7 @@
 /* The graph kernel's arguments, resolved from byte offsets to pointers (see graph.c, and graph.wat for their meaning). */
 #ifndef DEEPSTRUCT_GRAPH_H
 #define DEEPSTRUCT_GRAPH_H
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -25,9 +26,10 @@ typedef struct {
   size_t o0, o1;
 } GraphArgs;
 
-/* Over all samples, split across the pool's threads (pool.h) where the work is large enough. */
+/* Over all samples, split across the pool's threads (pool.h) where the work is large enough: by rows in waves, or by samples where the rows fit the cores' caches (graph.c). */
 void graph_forward(const GraphArgs *a);
-void graph_backward(const GraphArgs *a);
+/* The backward returns false, having done nothing, when its working memory cannot be had. */
+bool graph_backward(const GraphArgs *a);
 /* The threads a pass (either direction) over `edges` connections and bp samples runs on. */
 int graph_threads(size_t edges, size_t bp);
 void graph_transpose_in(const float *x, size_t batch, size_t cols, float *xt, size_t bp);

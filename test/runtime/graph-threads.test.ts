@@ -1,7 +1,8 @@
 /**
  * The native graph kernel split across the native part's threads
- * (native/graph.c on native/pool.c, split over samples, one piece per
- * thread): outputs and every gradient equal the one-thread
+ * (native/graph.c on native/pool.c; a kernel this small, its rows within
+ * the cores' caches, splits over samples, one piece per thread, where larger
+ * ones go in waves, graph-backward-waves.test.ts): outputs and every gradient equal the one-thread
  * kernel's within float32 rounding (the pieces' partial sums of the weight
  * and bias gradients are added at the end, so only their grouping differs),
  * for a batch that splits into unequal parts and a tail.

@@ -9,7 +9,7 @@
  * two threads give the one-thread bits.
  */
 import { afterAll, describe, expect, it } from "vitest";
-import { graphCode, type WasmMemory } from "../../runtime/kernels/graph/memory.js";
+import { graphCode, type GraphExports, type WasmMemory } from "../../runtime/kernels/graph/memory.js";
 import { nativeStatus, setNativeThreads, type NativeBlas } from "../../runtime/kernels/native/index.js";
 import { createRandom } from "../../runtime/random.js";
 import { differingBits } from "./float-bits.js";
@@ -40,23 +40,7 @@ interface Gradients {
 }
 
 type Forward = (xt: number, r: number, h: number, n: number, bp: number, weff: number, bias: number, start: number, source: number, activated: number, kind: number) => void;
-type Backward = (
-  g: number,
-  h: number,
-  xt: number,
-  r: number,
-  n: number,
-  bp: number,
-  weff: number,
-  start: number,
-  source: number,
-  activated: number,
-  kind: number,
-  dxt: number,
-  dweff: number,
-  db: number,
-  needInput: number,
-) => void;
+type Backward = GraphExports["backward"];
 
 /** One memory holding a forward pass's values, and a backward run on it from the same incoming gradient each time. */
 function setUp(kind: number) {

@@ -29,8 +29,9 @@ void pool_run(PoolTask task, void *context, size_t count);
 /*
  * Seconds, over every job run on more than one thread so far: the caller's
  * CPU in them (its pieces and its spin while workers finish theirs), and the
- * sum of each job's time on free cores — its pieces' CPU shared evenly over
- * its threads, or its longest piece's if more. The caller's CPU, less the
+ * sum of each job's time on free cores — its threads' CPU in it shared
+ * evenly, or its busiest thread's (pool.c times a thread's stay in a job,
+ * not each piece: the thread CPU clock costs a system call). The caller's CPU, less the
  * first, plus the second, is its critical path on free cores (but for the
  * workers' wake-ups), whatever others' load does to the wall clock and to
  * which thread got which piece (bench/threads.ts).

@@ -93,6 +93,16 @@ for (const backendName of BACKENDS)
 
 type SaveFunction = (tensors: Tensor[]) => void;
 
+/**
+ * The logits' gradient times the incoming one. A training step's incoming gradient is the loss's own, exactly 1 (what
+ * `optimizer.minimize` and `tf.grad` start from): times 1 is the gradient bit for bit, so it is handed on as a clone (the
+ * engine disposes what was saved; a clone shares the data, no copy) instead of a Multiply over the batch's logits (13 µs
+ * of a 1.3 ms pruned LeNet-300-100 step). Reading the scalar is a read of host memory on both backends here.
+ */
+function scaledGradient(gradient: Tensor, dy: Tensor): Tensor {
+  return dy.size === 1 && dy.dataSync()[0] === 1 ? tf.clone(gradient) : tf.mul(gradient, dy);
+}
+
 /** The batch's mean loss, and where asked for, its number of correct predictions (an int32 scalar the caller disposes; it gets no gradient). */
 export interface FusedLoss {
   readonly loss: Scalar;
@@ -129,7 +139,7 @@ export function fusedSoftmaxCrossEntropy(logits: Tensor2D, targets: Tensor, coun
     (save as SaveFunction)([gradient!]);
     // Made inside the op's own scope, which disposes what it does not return: kept for the caller.
     if (counting) correct = tf.keep(count as Scalar);
-    return { value: loss!, gradFunc: (dy: Tensor | Tensor[], saved: Tensor[]) => tf.mul(saved[0]!, dy as Tensor) };
+    return { value: loss!, gradFunc: (dy: Tensor | Tensor[], saved: Tensor[]) => scaledGradient(saved[0]!, dy as Tensor) };
   });
   const loss = op(logits) as Scalar;
   return { loss, correct };

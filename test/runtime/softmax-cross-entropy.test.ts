@@ -71,7 +71,7 @@ describe.each(["wasm", "cpu"] as const)("softmax cross-entropy as one kernel on 
     tf.dispose([z, y]);
   });
 
-  it("is what loss('crossEntropy') runs, for class indices and int32 one-hot rows too, in two kernels a step", () => {
+  it("is what loss('crossEntropy') runs, for class indices and int32 one-hot rows too, in one kernel a step", () => {
     const z = tf.randomNormal([12, 3], 0, 2, "float32", 5) as tf.Tensor2D;
     const labels = tf.tensor1d(
       Array.from({ length: 12 }, (_, i) => i % 3),
@@ -94,8 +94,8 @@ describe.each(["wasm", "cpu"] as const)("softmax cross-entropy as one kernel on 
       tf.engine().runKernel = original;
     }
     expect(kernels).toContain("DeepstructSoftmaxCrossEntropy");
-    // The loss and its gradient, then the gradient times the incoming one: against about thirty kernels composed.
-    expect(kernels.filter((k) => k !== "Identity")).toEqual(["DeepstructSoftmaxCrossEntropy", "Multiply"]);
+    // The loss and its gradient, handed on as it is (the incoming gradient is 1): against about thirty kernels composed.
+    expect(kernels.filter((k) => k !== "Identity")).toEqual(["DeepstructSoftmaxCrossEntropy"]);
     expect(worst(gradient!, reference)).toBeLessThan(1e-6);
     tf.dispose([gradient!, reference]);
   });
@@ -113,7 +113,7 @@ describe.each(["wasm", "cpu"] as const)("softmax cross-entropy as one kernel on 
     return kernels.filter((k) => k !== "Identity");
   }
 
-  it("reads class indices as they are: tf.oneHot's loss and gradient, in the same two kernels", () => {
+  it("reads class indices as they are: tf.oneHot's loss and gradient, in the same one kernel", () => {
     const z = tf.randomNormal([40, 7], 0, 2, "float32", 6) as tf.Tensor2D;
     // An index outside [0, 7) is tf.oneHot's zero row: no loss, no gradient in that row.
     const labels = tf.tensor1d(
@@ -127,8 +127,8 @@ describe.each(["wasm", "cpu"] as const)("softmax cross-entropy as one kernel on 
       const { value, grads } = tf.valueAndGrads((logits: tf.Tensor) => loss("crossEntropy", logits as tf.Tensor2D, labels))([z]);
       ours = [value, grads[0]!];
     });
-    // No OneHot (nor Cast): the loss and its gradient, then the gradient times the incoming one.
-    expect(kernels).toEqual(["DeepstructSoftmaxCrossEntropy", "Multiply"]);
+    // No OneHot (nor Cast): the loss and its gradient, handed on as it is (the incoming gradient is 1).
+    expect(kernels).toEqual(["DeepstructSoftmaxCrossEntropy"]);
     expect(Math.abs(ours![0].dataSync()[0]! - theirs.dataSync()[0]!)).toBeLessThan(1e-6);
     expect(worst(ours![1], theirGradient)).toBeLessThan(1e-7);
     expect(worst(tf.slice(ours![1], [5, 0], [1, 7]), tf.zeros([1, 7]))).toBe(0);

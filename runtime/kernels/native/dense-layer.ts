@@ -53,7 +53,16 @@ interface Memory {
   dispose(info: TensorInfo): void;
 }
 
+/** Each backend's Memory, made once: the kernels run several times a step, and a fresh object of closures each call is only garbage. */
+const memories = new WeakMap<KernelBackend, Memory>();
+
 function memoryOf(backendName: string, kernelBackend: KernelBackend): Memory {
+  let memory = memories.get(kernelBackend);
+  if (memory === undefined) memories.set(kernelBackend, (memory = newMemory(backendName, kernelBackend)));
+  return memory;
+}
+
+function newMemory(backendName: string, kernelBackend: KernelBackend): Memory {
   const backend = kernelBackend as unknown as Backend;
   const size = (shape: readonly number[]): number => shape.reduce((a, b) => a * b, 1);
   const run = (kernel: string, inputs: NamedTensorInfoMap, attrs: NamedAttrMap = {}): TensorInfo =>

@@ -14,6 +14,7 @@ import {
   DENSE_PER_ENTRY,
   NATIVE_DENSE_FIXED,
   NATIVE_DENSE_PER_ENTRY,
+  NATIVE_PRODUCTS_DENSE_FIXED,
   NATIVE_SPARSE_PER_EDGE,
   NATIVE_SPARSE_PER_NEURON,
   SPARSE_PER_EDGE,
@@ -75,7 +76,13 @@ const COSTS: Readonly<Record<DenseProducts, CostTable>> = {
     sparsePerEdge: NATIVE_SPARSE_PER_EDGE,
     sparsePerNeuron: NATIVE_SPARSE_PER_NEURON,
   },
-  "native-products": { denseFixed: NATIVE_DENSE_FIXED, densePerEntry: NATIVE_DENSE_PER_ENTRY, sparseFixed: 0, sparsePerEdge: SPARSE_PER_EDGE, sparsePerNeuron: SPARSE_PER_NEURON },
+  "native-products": {
+    denseFixed: NATIVE_PRODUCTS_DENSE_FIXED,
+    densePerEntry: NATIVE_DENSE_PER_ENTRY,
+    sparseFixed: 0,
+    sparsePerEdge: SPARSE_PER_EDGE,
+    sparsePerNeuron: SPARSE_PER_NEURON,
+  },
   webgpu: { denseFixed: 65_000, densePerEntry: 1, sparseFixed: 130_000, sparsePerEdge: 8, sparsePerNeuron: 0 },
   ops: { denseFixed: 65_000, densePerEntry: 1, sparseFixed: 130_000, sparsePerEdge: 20, sparsePerNeuron: 0 },
 };

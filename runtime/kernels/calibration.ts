@@ -18,6 +18,12 @@ export const DENSE_PER_ENTRY = 72.4;
 // 1,000 live, global pruning) runs dense, 1,196 -> 1,125 µs a step; inside the per-layer graph kernel (50
 // live) it stays sparse, as dense it cost 1,304 -> 1,420 µs.
 export const NATIVE_DENSE_FIXED = 70000.0;
+// Native products against graph.wat (the native graph kernel off) keep the fixed cost of the calibration graph.wat's
+// SPARSE_* rates were fitted beside (the 2026-12-01 one above, 452,440 ns): those rates carry graph.wat's share of a
+// call's fixed cost per neuron, so the fused layer's 70 µs against them prices every small depth kernel of a graph
+// dense (a Watts–Strogatz 3,000 structure planned 140 dense depth kernels, 64 ms a forward pass, against 2.4 ms as
+// graph.wat kernels).
+export const NATIVE_PRODUCTS_DENSE_FIXED = 452440.0;
 export const NATIVE_DENSE_PER_ENTRY = 18.8;
 export const SPARSE_PER_EDGE = 125.4;
 export const SPARSE_PER_NEURON = 3483.0;

@@ -14,6 +14,7 @@ import {
   DENSE_PER_ENTRY,
   NATIVE_DENSE_FIXED,
   NATIVE_DENSE_PER_ENTRY,
+  NATIVE_PRODUCTS_DENSE_FIXED,
   NATIVE_SPARSE_PER_EDGE,
   NATIVE_SPARSE_PER_NEURON,
   SPARSE_PER_EDGE,
@@ -42,7 +43,7 @@ describe("native pricing of a 784 × 300 kernel", () => {
     expect(sparseIsCheaper(shape(Math.ceil(NATIVE_CROSSOVER) + 1), "wasm")).toBe(true);
     expect(sparseIsCheaper(shape(Math.ceil(WASM_CROSSOVER) + 1), "wasm")).toBe(false);
     // Native products against graph.wat (the native graph kernel off): between the two.
-    const mixed = crossover(NATIVE_DENSE_FIXED, NATIVE_DENSE_PER_ENTRY, SPARSE_PER_EDGE, SPARSE_PER_NEURON);
+    const mixed = crossover(NATIVE_PRODUCTS_DENSE_FIXED, NATIVE_DENSE_PER_ENTRY, SPARSE_PER_EDGE, SPARSE_PER_NEURON);
     expect(sparseIsCheaper(shape(Math.floor(mixed)), "native-products")).toBe(true);
     expect(sparseIsCheaper(shape(Math.ceil(mixed) + 1), "native-products")).toBe(false);
   });
@@ -81,5 +82,18 @@ describe.runIf(nativeStatus().available)("a model's binding where the native par
     const sparse = await lenet(95);
     expect(firstLayer(sparse)).toBe("graph");
     [native, wasm, sparse].forEach((m) => m.dispose());
+  });
+
+  it("with the native graph kernel off, plans a graph's small depths as graph.wat kernels, not one dense kernel per depth", async () => {
+    // At the fused layer's 70 µs fixed cost against graph.wat's rates, this structure planned 140 dense depth kernels (64 ms a forward pass against 2.4 ms).
+    const source = "graph g = watts_strogatz(n=3000, k=4, p=0.5, seed=1)\nnetwork N { input 784 structure g output 10 }";
+    useNativeGraph(false);
+    expect(sparseKernelSupport("wasm", { available: true })).toEqual({ available: true, kernel: "graph-kernel", pricing: "native-products" });
+    const model = await createNetwork(networkSpec(analyze(source).plans![0]!), { backend: "wasm", seed: 0 });
+    const kinds = model.execution.map((s) => s.kind);
+    // Now 6 dense steps and 1 graph step (the plan priced as WASM: 1 graph step between 2 dense, 2.9 ms).
+    expect(kinds.filter((k) => k === "dense").length).toBeLessThanOrEqual(8);
+    expect(kinds).toContain("graph");
+    model.dispose();
   });
 });

@@ -11,11 +11,10 @@
  * layer's two kernels inside it (timed by wrapping them).
  */
 import { loadavg } from "node:os";
-import { createNetwork, tf, useBackend } from "../runtime/index.js";
+import { tf, useBackend } from "../runtime/index.js";
 import { nativeStatus, setNativeThreads } from "../runtime/kernels/native/index.js";
 import { useNativeLayerPasses } from "../runtime/kernels/native/dense-layer.js";
-import { analyze, networkSpec } from "../src/index.js";
-import { forwardAndStepRuns } from "./network-timing.js";
+import { forwardAndStepRuns, wattsStrogatzNetwork } from "./network-timing.js";
 
 const KERNELS = ["DeepstructDenseLayer", "DeepstructDenseLayerGrad"];
 
@@ -44,10 +43,9 @@ async function main(rounds: number): Promise<void> {
   const status = nativeStatus();
   if (!status.available || status.blas.criticalSeconds === undefined) throw new Error("bench/dense-passes.ts: needs the native part (npm run build:native)");
   const critical = status.blas.criticalSeconds.bind(status.blas);
-  const { plans } = analyze(`graph g = watts_strogatz(n=10000, k=4, p=0.5, seed=1)\nnetwork N { input 784 structure g output 10 }`);
   const x = tf.randomUniform([256, 784], 0, 1, "float32", 1) as tf.Tensor2D;
   const labels = Int32Array.from({ length: 256 }, (_, i) => (i * 7) % 10);
-  const model = await createNetwork(networkSpec(plans![0]!), { backend: "wasm", seed: 0 });
+  const model = await wattsStrogatzNetwork(10000);
   const runs = forwardAndStepRuns({ forward: (input) => model.predict(input) as tf.Tensor2D, variables: model.parameters.map((p) => p.variable) }, x, labels);
   runs.step();
   const inside = { seconds: 0 };

@@ -4,8 +4,9 @@
  * Adam steps (softmax cross-entropy) of one batch, each the median of its
  * repeats after its warm-up runs.
  */
-import { createOptimizer, tf, type Model } from "../runtime/index.js";
+import { createNetwork, createOptimizer, tf, type Model } from "../runtime/index.js";
 import { nativeStatus } from "../runtime/kernels/native/index.js";
+import { analyze, networkSpec } from "../src/index.js";
 
 export interface Repetitions {
   readonly forward: { readonly warmup: number; readonly repeats: number };
@@ -95,4 +96,10 @@ export function nativePeakRun(): () => void {
 /** Seconds of the native sgemm 256 × 1024 × 1024 on the BLAS's current threads (median of 21 after 5). */
 export function nativePeak(): number {
   return medianOf(nativePeakRun(), 5, 21);
+}
+
+/** The issue's benchmark network: `watts_strogatz(n, 4, 0.5, seed 1)` as the structure of 784 → 10, on WASM, seed 0, execution auto. */
+export async function wattsStrogatzNetwork(n: number): Promise<Model> {
+  const { plans } = analyze(`graph g = watts_strogatz(n=${n}, k=4, p=0.5, seed=1)\nnetwork N { input 784 structure g output 10 }`);
+  return createNetwork(networkSpec(plans![0]!), { backend: "wasm", seed: 0, execution: "auto" });
 }

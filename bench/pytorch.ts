@@ -20,11 +20,10 @@
  * cannot say what a second thread gains).
  */
 import { loadavg } from "node:os";
-import { createNetwork, tf, useBackend, type Model } from "../runtime/index.js";
+import { tf, useBackend, type Model } from "../runtime/index.js";
 import { nativeDenseActive, nativeStatus, setNativeThreads, useNativeDense, useNativeGraph } from "../runtime/kernels/native/index.js";
-import { analyze, networkSpec } from "../src/index.js";
 import { interleavedWithPeer, networkArrays, type PeerRounds } from "./peers.js";
-import { forwardAndStepRuns, nativePeakRun, type ForwardAndStepRuns, type TimedOptimizer } from "./network-timing.js";
+import { forwardAndStepRuns, nativePeakRun, wattsStrogatzNetwork, type ForwardAndStepRuns, type TimedOptimizer } from "./network-timing.js";
 import { row } from "./timing.js";
 
 const BATCH = 256;
@@ -33,11 +32,6 @@ const REPEATS = 5;
 const SIZES = [3000, 10000] as const;
 const SIDES = ["native", "before", "wasm"] as const;
 type Side = (typeof SIDES)[number];
-
-async function build(n: number): Promise<Model> {
-  const { plans } = analyze(`graph g = watts_strogatz(n=${n}, k=4, p=0.5, seed=1)\nnetwork N { input 784 structure g output 10 }`);
-  return createNetwork(networkSpec(plans![0]!), { backend: "wasm", seed: 0, execution: "auto" });
-}
 
 /**
  * `native`: native dense products, the native graph kernel, createOptimizer's fused Adam. `before`: native dense
@@ -56,7 +50,7 @@ async function sideRuns(n: number, x: tf.Tensor2D, labels: Int32Array): Promise<
   const held: { model: Model; runs: ForwardAndStepRuns }[] = [];
   for (const side of SIDES) {
     useSide(side);
-    const model = await build(n);
+    const model = await wattsStrogatzNetwork(n);
     held.push({
       model,
       runs: forwardAndStepRuns({ forward: (input) => model.predict(input) as tf.Tensor2D, variables: model.parameters.map((p) => p.variable) }, x, labels, OPTIMIZER[side]),
@@ -76,7 +70,7 @@ function maxDifference(a: ArrayLike<number>, b: readonly number[]): number {
 }
 
 async function measure(n: number): Promise<{ live: number; rounds: PeerRounds; logits: Float32Array }> {
-  const model = await build(n);
+  const model = await wattsStrogatzNetwork(n);
   const x = tf.randomUniform([BATCH, 784], 0, 1, "float32", 1) as tf.Tensor2D;
   const labels = Int32Array.from({ length: BATCH }, (_, i) => (i * 7) % 10);
   const logits = tf.tidy(() => model.predict(x).dataSync() as Float32Array);

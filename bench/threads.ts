@@ -14,10 +14,9 @@
  * from the same run.
  */
 import { loadavg } from "node:os";
-import { createNetwork, tf, useBackend } from "../runtime/index.js";
+import { tf, useBackend } from "../runtime/index.js";
 import { nativeStatus, setNativeThreads } from "../runtime/kernels/native/index.js";
-import { analyze, networkSpec } from "../src/index.js";
-import { forwardAndStepRuns, nativePeakRun } from "./network-timing.js";
+import { forwardAndStepRuns, nativePeakRun, wattsStrogatzNetwork } from "./network-timing.js";
 import { row } from "./timing.js";
 
 const THREADS = [1, 2] as const;
@@ -73,10 +72,9 @@ export async function benchThreads(): Promise<string[]> {
   const status = nativeStatus();
   if (!status.available) return [`no native part (${status.reason}): nothing to thread`];
   const startLoad = load();
-  const { plans } = analyze(`graph g = watts_strogatz(n=10000, k=4, p=0.5, seed=1)\nnetwork N { input 784 structure g output 10 }`);
   const x = tf.randomUniform([256, 784], 0, 1, "float32", 1) as tf.Tensor2D;
   const labels = Int32Array.from({ length: 256 }, (_, i) => (i * 7) % 10);
-  const model = await createNetwork(networkSpec(plans![0]!), { backend: "wasm", seed: 0 });
+  const model = await wattsStrogatzNetwork(10000);
   const runs = forwardAndStepRuns({ forward: (input) => model.predict(input) as tf.Tensor2D, variables: model.parameters.map((p) => p.variable) }, x, labels);
   const critical = status.blas.criticalSeconds?.bind(status.blas) ?? (() => NaN);
   const peak = alternating(nativePeakRun(), 3, 6, 4, critical);

@@ -363,6 +363,7 @@ static napi_value describe(napi_env env, napi_callback_info info) {
 /* The graph kernel's entry points (graph-napi.c). */
 napi_value deepstruct_graph_forward(napi_env env, napi_callback_info info);
 napi_value deepstruct_graph_backward(napi_env env, napi_callback_info info);
+napi_value deepstruct_graph_backward_seeded(napi_env env, napi_callback_info info);
 napi_value deepstruct_graph_threads(napi_env env, napi_callback_info info);
 napi_value deepstruct_graph_transpose_in(napi_env env, napi_callback_info info);
 napi_value deepstruct_graph_pick_rows(napi_env env, napi_callback_info info);
@@ -402,6 +403,7 @@ static napi_value init(napi_env env, napi_value exports) {
       {"describe", NULL, describe, NULL, NULL, NULL, napi_default, NULL},
       {"graphForward", NULL, deepstruct_graph_forward, NULL, NULL, NULL, napi_default, NULL},
       {"graphBackward", NULL, deepstruct_graph_backward, NULL, NULL, NULL, napi_default, NULL},
+      {"graphBackwardSeeded", NULL, deepstruct_graph_backward_seeded, NULL, NULL, NULL, napi_default, NULL},
       {"graphThreads", NULL, deepstruct_graph_threads, NULL, NULL, NULL, napi_default, NULL},
       {"graphTransposeIn", NULL, deepstruct_graph_transpose_in, NULL, NULL, NULL, napi_default, NULL},
       {"graphPickRows", NULL, deepstruct_graph_pick_rows, NULL, NULL, NULL, napi_default, NULL},

@@ -3,6 +3,7 @@
  *
  *   graphForward(memory, xt, r, h, n, bp, weff, bias, start, source, activated, kind)
  *   graphBackward(memory, g, h, xt, r, n, bp, weff, start, source, activated, kind, dxt, dweff, db, needInput)
+ *   graphBackwardSeeded(…the same…, seeds, seedCount) — g's rows but the seeds' (neurons, int32) and dxt unset (graph.h)
  *   graphTransposeIn(memory, x, batch, cols, xt, bp)
  *   graphPickRows(memory, h, bp, rows, count, out, batch, add)
  *   graphThreads(edges, bp) — the threads the forward and backward run on, [forward, backward]
@@ -21,6 +22,7 @@
 
 napi_value deepstruct_graph_forward(napi_env env, napi_callback_info info);
 napi_value deepstruct_graph_backward(napi_env env, napi_callback_info info);
+napi_value deepstruct_graph_backward_seeded(napi_env env, napi_callback_info info);
 napi_value deepstruct_graph_transpose_in(napi_env env, napi_callback_info info);
 napi_value deepstruct_graph_pick_rows(napi_env env, napi_callback_info info);
 napi_value deepstruct_graph_threads(napi_env env, napi_callback_info info);
@@ -124,10 +126,12 @@ napi_value deepstruct_graph_forward(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
-napi_value deepstruct_graph_backward(napi_env env, napi_callback_info info) {
+/* graphBackward's 15 arguments after the memory, and with `seeded` graphBackwardSeeded's two more: seeds, seedCount. */
+static napi_value backward(napi_env env, napi_callback_info info, bool seeded) {
+  const char *name = seeded ? "graphBackwardSeeded" : "graphBackward";
   Memory memory = {0};
-  uint32_t w[15];
-  if (!arguments(env, info, 15, &memory, w, "graphBackward")) return NULL;
+  uint32_t w[17];
+  if (!arguments(env, info, seeded ? 17 : 15, &memory, w, name)) return NULL;
   memory.ok = true;
   GraphArgs a = {0};
   a.r = (int32_t)w[3];
@@ -141,10 +145,23 @@ napi_value deepstruct_graph_backward(napi_env env, napi_callback_info info) {
   a.dxt = a.need_input ? region(&memory, w[11], (size_t)a.r * a.bp) : NULL;
   a.dweff = region(&memory, w[12], (size_t)a.start[a.n]);
   a.db = region(&memory, w[13], (size_t)a.n);
-  if (!memory.ok) return invalid(env, "graphBackward");
-  if (!graph_backward(&a)) return thrown(env, "deepstruct native: graphBackward: out of memory for its working buffers");
+  if (seeded) {
+    a.seed_count = (int32_t)w[16];
+    a.seeds = region(&memory, w[15], w[16]);
+  }
+  if (!memory.ok) return invalid(env, name);
+  for (int32_t j = 0; j < a.seed_count; j++)
+    if (a.seeds[j] < 0 || a.seeds[j] >= a.n) {
+      char message[160];
+      snprintf(message, sizeof message, "deepstruct native: %s: seed %d is %d, not one of the %d neurons", name, j, a.seeds[j], a.n);
+      return thrown(env, message);
+    }
+  if (!graph_backward(&a)) return thrown(env, seeded ? "deepstruct native: graphBackwardSeeded: out of memory for its working buffers" : "deepstruct native: graphBackward: out of memory for its working buffers");
   return NULL;
 }
+
+napi_value deepstruct_graph_backward(napi_env env, napi_callback_info info) { return backward(env, info, false); }
+napi_value deepstruct_graph_backward_seeded(napi_env env, napi_callback_info info) { return backward(env, info, true); }
 
 napi_value deepstruct_graph_transpose_in(napi_env env, napi_callback_info info) {
   Memory memory = {0};

@@ -159,6 +159,9 @@ static inline __attribute__((always_inline)) void prefetch_source(const GraphArg
   for (int32_t k = out->first[s]; k < out->first[s + 1]; k++) prefetch_row(a, a->g + (size_t)out->target[k] * a->bp);
 }
 
+/* Whether combined source s's gradient row starts unset (zeroed here, in cache, just before it is added into). */
+static inline __attribute__((always_inline)) bool unset_row(const GraphArgs *a, int32_t s) { return a->seeded != NULL && (s < a->r || !a->seeded[s - a->r]); }
+
 /*
  * The backward for combined sources [lo, hi) over samples [o0, o1), its sums
  * added to dweff and db, from the last source: each needs its
@@ -170,6 +173,7 @@ CLONES static void backward_sources(const GraphArgs *a, const Outgoing *out, int
     if (s > lo) prefetch_source(a, out, s - 1);
     float *g = gradient_row(a, s);
     const float *y = value_row(a, s);
+    if (g != NULL && unset_row(a, s)) memset(g + a->o0, 0, sizeof(float) * (a->o1 - a->o0));
     gather_source(a, out, s, g, y);
     if (s < a->r) continue;
     const int32_t v = s - a->r;
@@ -406,11 +410,24 @@ void graph_forward(const GraphArgs *a) {
   if (pieces == 1 || !run_in_waves(&all, NULL)) forward_neurons(&all, 0, a->n);
 }
 
+/* Which neurons' gradient rows hold the incoming gradient, from the seed list (NULL: all of them); false when memory runs out. */
+static bool seeded_of(GraphArgs *a) {
+  static _Thread_local void *buffer = NULL;
+  static _Thread_local size_t capacity = 0;
+  if (a->seeds == NULL) return true;
+  uint8_t *seeded = kept(&buffer, &capacity, ((size_t)a->n + 3) / 4);
+  if (seeded == NULL) return false;
+  memset(seeded, 0, (size_t)a->n);
+  for (int32_t j = 0; j < a->seed_count; j++) seeded[a->seeds[j]] = 1;
+  a->seeded = seeded;
+  return true;
+}
+
 bool graph_backward(const GraphArgs *a) {
   GraphArgs all = *a;
   all.o0 = 0, all.o1 = a->bp;
   Outgoing out;
-  if (!outgoing_of(a, &out)) return false;
+  if (!outgoing_of(a, &out) || !seeded_of(&all)) return false;
   const size_t pieces = pieces_of((size_t)a->start[a->n], a->bp);
   if (pieces > 1 && !in_waves(&all)) return backward_in_halves(&all, &out, pieces);
   memset(a->dweff, 0, sizeof(float) * (size_t)a->start[a->n]);

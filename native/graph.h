@@ -22,6 +22,14 @@ typedef struct {
   float *dweff;        /* gradient per incoming connection */
   float *db;           /* gradient per bias */
   int32_t need_input;
+  /*
+   * The rows of g that hold the incoming gradient (seed_count neurons); every
+   * other row of g, and every row of dxt, is unset and written here rather than
+   * added into. NULL: every row of g holds it, and dxt comes zeroed.
+   */
+  const int32_t *seeds;
+  int32_t seed_count;
+  const uint8_t *seeded; /* per neuron, from seeds (graph_backward sets it) */
   /* the samples [o0, o1) this call works on (multiples of 16; graph_forward and graph_backward set them) */
   size_t o0, o1;
 } GraphArgs;

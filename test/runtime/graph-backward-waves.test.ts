@@ -6,7 +6,8 @@
  * reading the one just before, so hundreds of waves, and hub inputs read by
  * many neurons), activations of every kind, the backward with and without the
  * input gradient. Outputs and gradients agree within float32 rounding, and
- * two threads give the one-thread bits.
+ * two threads give the one-thread bits; a backward told which gradient rows
+ * it is given (graphBackwardSeeded) writes the rest, in waves and in halves.
  */
 import { afterAll, describe, expect, it } from "vitest";
 import { graphCode, type GraphExports, type WasmMemory } from "../../runtime/kernels/graph/memory.js";
@@ -15,7 +16,9 @@ import { createRandom } from "../../runtime/random.js";
 import { differingBits } from "./float-bits.js";
 
 // Large enough for the native kernel to split over two threads (about a million multiply-adds).
-const [R, N, BP] = [120, 3000, 256];
+const [R, N, BATCH] = [120, 3000, 256];
+// The last neurons, which the incoming gradient arrives at (the exports).
+const EXPORTS = 60;
 
 /** Incoming sources per neuron, ascending: mostly the neuron just before (a chain), some random earlier ones, some of the first few inputs (hubs). */
 function structure(seed: number): { start: number[]; source: number[] } {
@@ -43,7 +46,7 @@ type Forward = (xt: number, r: number, h: number, n: number, bp: number, weff: n
 type Backward = GraphExports["backward"];
 
 /** One memory holding a forward pass's values, and a backward run on it from the same incoming gradient each time. */
-function setUp(kind: number) {
+function setUp(kind: number, bp = BATCH) {
   const memory = new (globalThis as unknown as { WebAssembly: { Memory: new (d: { initial: number }) => WasmMemory } }).WebAssembly.Memory({ initial: 512 });
   const code = graphCode(memory);
   const [f32, i32] = [new Float32Array(memory.buffer), new Int32Array(memory.buffer)];
@@ -51,37 +54,40 @@ function setUp(kind: number) {
   const edges = source.length;
   let top = 64;
   const alloc = (floats: number): number => [top, (top += Math.ceil(floats / 16) * 64 + 64)][0]!;
-  const [xt, h, weff, bias, starts, sources, addresses] = [alloc(R * BP), alloc(N * BP), alloc(edges), alloc(N), alloc(N + 1), alloc(edges), alloc(edges)];
-  const [g, g0, dxt, dweff, db] = [alloc(N * BP), alloc(N * BP), alloc(R * BP), alloc(edges), alloc(N)];
+  const [xt, h, weff, bias, starts, sources, addresses] = [alloc(R * bp), alloc(N * bp), alloc(edges), alloc(N), alloc(N + 1), alloc(edges), alloc(edges)];
+  const [g, g0, dxt, dweff, db, seeds] = [alloc(N * bp), alloc(N * bp), alloc(R * bp), alloc(edges), alloc(N), alloc(EXPORTS)];
+  for (let j = 0; j < EXPORTS; j++) i32[seeds / 4 + j] = N - EXPORTS + j;
   const random = createRandom(2);
-  for (let i = 0; i < R * BP; i++) f32[xt / 4 + i] = random.uniform(-1, 1);
+  for (let i = 0; i < R * bp; i++) f32[xt / 4 + i] = random.uniform(-1, 1);
   for (let v = 0; v < N; v++) f32[bias / 4 + v] = random.uniform(-0.1, 0.1);
   start.forEach((v, i) => (i32[starts / 4 + i] = v));
   source.forEach((s, q) => ((i32[sources / 4 + q] = s), (f32[weff / 4 + q] = random.uniform(-0.6, 0.6))));
   const activated = N - 30;
-  code.forward(xt, R, h, N, BP, weff, bias, starts, sources, activated, kind, addresses);
-  // The gradient arrives at the last 60 neurons (the exports); elsewhere it starts at zero.
-  for (let i = (N - 60) * BP; i < N * BP; i++) f32[g0 / 4 + i] = random.uniform(-1, 1);
-  const run = (backward: Backward, needInput: number): Gradients => {
+  code.forward(xt, R, h, N, bp, weff, bias, starts, sources, activated, kind, addresses);
+  // The gradient arrives at the exports; elsewhere it starts at zero, or with `unset` at NaN (rows a seeded backward writes).
+  for (let i = (N - EXPORTS) * bp; i < N * bp; i++) f32[g0 / 4 + i] = random.uniform(-1, 1);
+  const run = (backward: Backward, needInput: number, unset = false): Gradients => {
     const view = new Float32Array(memory.buffer);
-    view.copyWithin(g / 4, g0 / 4, g0 / 4 + N * BP);
-    view.fill(0, dxt / 4, dxt / 4 + R * BP);
+    view.copyWithin(g / 4, g0 / 4, g0 / 4 + N * bp);
+    view.fill(0, dxt / 4, dxt / 4 + R * bp);
+    if (unset) view.fill(Number.NaN, g / 4, g / 4 + (N - EXPORTS) * bp);
+    if (unset) view.fill(Number.NaN, dxt / 4, dxt / 4 + R * bp);
     view.fill(Number.NaN, dweff / 4, dweff / 4 + edges);
     view.fill(Number.NaN, db / 4, db / 4 + N);
-    backward(g, h, xt, R, N, BP, weff, starts, sources, activated, kind, dxt, dweff, db, needInput);
+    backward(g, h, xt, R, N, bp, weff, starts, sources, activated, kind, dxt, dweff, db, needInput);
     const copy = (at: number, floats: number): Float32Array => new Float32Array(memory.buffer).slice(at / 4, at / 4 + floats);
-    return { g: copy(g, N * BP), dxt: copy(dxt, R * BP), dweff: copy(dweff, edges), db: copy(db, N) };
+    return { g: copy(g, N * bp), dxt: copy(dxt, R * bp), dweff: copy(dweff, edges), db: copy(db, N) };
   };
   // The forward again, from zeroed activations, by `forward` (graph.wat's or the native one).
   const forwardBy = (
     forward: (xt: number, r: number, h: number, n: number, bp: number, weff: number, bias: number, start: number, source: number, activated: number, kind: number) => void,
   ): Float32Array => {
-    new Float32Array(memory.buffer).fill(0, h / 4, h / 4 + N * BP);
-    forward(xt, R, h, N, BP, weff, bias, starts, sources, activated, kind);
-    return new Float32Array(memory.buffer).slice(h / 4, h / 4 + N * BP);
+    new Float32Array(memory.buffer).fill(0, h / 4, h / 4 + N * bp);
+    forward(xt, R, h, N, bp, weff, bias, starts, sources, activated, kind);
+    return new Float32Array(memory.buffer).slice(h / 4, h / 4 + N * bp);
   };
   const wat = forwardBy((...args) => code.forward(...args, addresses));
-  return { memory, code, run, forwardBy, wat };
+  return { memory, code, run, forwardBy, wat, seeds };
 }
 
 function worstDifference(a: Float32Array, b: Float32Array): number {
@@ -93,7 +99,7 @@ function worstDifference(a: Float32Array, b: Float32Array): number {
 
 const blas = nativeStatus().available ? (nativeStatus() as { blas: NativeBlas }).blas : undefined;
 
-describe.runIf(blas?.graphBackward !== undefined)("the native graph kernel against graph.wat's on a deep structure", () => {
+describe.runIf(blas?.graphBackwardSeeded !== undefined)("the native graph kernel against graph.wat's on a deep structure", () => {
   afterAll(() => setNativeThreads(1));
 
   it.each([1, 2])("forward, activation %i: within float32 rounding of graph.wat, the same bits on two threads (in waves)", (kind) => {
@@ -106,7 +112,7 @@ describe.runIf(blas?.graphBackward !== undefined)("the native graph kernel again
     setNativeThreads(1);
     expect(worstDifference(one, wat)).toBeLessThanOrEqual(2e-5);
     expect(differingBits(two, one)).toBe(0);
-    expect(one.slice((N - 1) * BP).some((v) => v !== 0)).toBe(true);
+    expect(one.slice((N - 1) * BATCH).some((v) => v !== 0)).toBe(true);
   });
 
   // 0 linear, 1 relu, 2 tanh, 3 sigmoid, 4 elu (graph.wat's numbering).
@@ -124,7 +130,7 @@ describe.runIf(blas?.graphBackward !== undefined)("the native graph kernel again
     setNativeThreads(1);
     const one = run(native, needInput);
     setNativeThreads(2);
-    expect(blas!.graphThreads!(one.dweff.length, BP)[1]).toBe(2);
+    expect(blas!.graphThreads!(one.dweff.length, BATCH)[1]).toBe(2);
     const two = run(native, needInput);
     setNativeThreads(1);
     for (const key of ["g", "dxt", "dweff", "db"] as const) {
@@ -134,5 +140,35 @@ describe.runIf(blas?.graphBackward !== undefined)("the native graph kernel again
     // Not all zero: the gradient reached every depth and, when wanted, the inputs.
     expect(one.db.slice(0, 100).some((v) => v !== 0)).toBe(true);
     expect(one.dxt.some((v) => v !== 0)).toBe(needInput === 1);
+  });
+
+  // 256 samples: 3 MB of rows, in waves; 128: 1.6 MB, in sample halves.
+  it.each([
+    [256, 1],
+    [256, 0],
+    [128, 1],
+    [128, 0],
+  ])("batch %i, input gradient %i: given only the exports' gradient rows (every other row and dxt NaN), the bits of the backward given zeros", (bp, needInput) => {
+    const { memory, run, seeds } = setUp(1, bp);
+    const zeroed: Backward = (...args) => blas!.graphBackward!(new Float32Array(memory.buffer), ...args);
+    const seeded: Backward = (...args) => blas!.graphBackwardSeeded!(new Float32Array(memory.buffer), ...args, seeds, EXPORTS);
+    for (const threads of [1, 2]) {
+      setNativeThreads(threads);
+      const expected = run(zeroed, needInput);
+      const got = run(seeded, needInput, true);
+      for (const key of ["g", "dxt", "dweff", "db"] as const) {
+        // Without the input gradient dxt is not written: it stays as `run` left it.
+        if (key === "dxt" && needInput === 0) continue;
+        expect(differingBits(got[key], expected[key]), `${key}, ${threads} thread(s)`).toBe(0);
+      }
+    }
+    setNativeThreads(1);
+  });
+
+  it("a seeded backward refuses a seed that is not one of its neurons, before it writes anything", () => {
+    const { memory, run, seeds } = setUp(1);
+    const seeded: Backward = (...args) => blas!.graphBackwardSeeded!(new Float32Array(memory.buffer), ...args, seeds, EXPORTS);
+    new Int32Array(memory.buffer)[seeds / 4 + 1] = N;
+    expect(() => run(seeded, 1)).toThrow(/graphBackwardSeeded: seed 1 is 3000, not one of the 3000 neurons/);
   });
 });

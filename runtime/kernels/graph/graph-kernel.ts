@@ -284,19 +284,71 @@ function incomingGradient(ws: Workspace, inputs: NamedTensorInfoMap, a: Attribut
   return { g, done: () => kept?.zeroAgain() };
 }
 
+/**
+ * The incoming gradient for a backward that writes the rows it is not given (GraphExports.backwardSeeded): `g` unset but
+ * for the rows `seeds` lists, every neuron's neuron-major, else the exports' (zeroed, then their gradients added in, as
+ * an export named twice gains both), so none of g is zeroed that the backward writes anyway.
+ */
+function seededGradient(ws: Workspace, inputs: NamedTensorInfoMap, a: Attributes, bp: number, batch: number): { g: number; seeds: number; seedCount: number } {
+  const g = ws.unzeroedScratch(4 * a.neurons * bp);
+  // The addresses before the views: on the CPU backend taking an input may grow the memory.
+  const dy = ws.input(inputs.dy!);
+  if (a.neuronMajor) {
+    const seeds = identityList(ws, a.neurons);
+    ws.f32().copyWithin(g / 4, dy / 4, dy / 4 + a.neurons * bp);
+    return { g, seeds, seedCount: a.neurons };
+  }
+  const seeds = ws.input(inputs.exports!);
+  const count = inputs.exports!.shape[0]!;
+  const [f32, i32] = [ws.f32(), ws.i32()];
+  for (let j = 0; j < count; j++) {
+    const row = g / 4 + i32[seeds / 4 + j]! * bp;
+    f32.fill(0, row, row + bp);
+  }
+  ws.code.pickRows(g, bp, seeds, count, dy, batch, 1);
+  return { g, seeds, seedCount: count };
+}
+
+/** 0, 1, …, count − 1 as int32 in scratch. */
+function identityList(ws: Workspace, count: number): number {
+  if (identityRows.length < count) identityRows = Int32Array.from({ length: count }, (_, i) => i);
+  const list = ws.unzeroedScratch(4 * count);
+  ws.i32().set(identityRows.subarray(0, count), list / 4);
+  return list;
+}
+
 /** The input's gradient [batch, r] from the kernel's [r, bp] `dxt`; without one wanted, zeros (a held buffer where there is one). */
 function inputGradient(ws: Workspace, inputs: NamedTensorInfoMap, a: Attributes, dxt: number, batch: number, r: number, bp: number): TensorInfo {
   // Without an input gradient wanted, a held buffer of zeros (never written) stands for it, not 256 × 784 zeros written a step.
   const zeros = a.needInput ? undefined : ws.held?.(inputs.start!.dataId, [batch, r], false);
   if (zeros !== undefined) return zeros.finish();
   const dx = ws.output([batch, r]);
-  if (a.needInput) {
-    if (identityRows.length < r) identityRows = Int32Array.from({ length: r }, (_, i) => i);
-    const identity = ws.unzeroedScratch(4 * r);
-    ws.i32().set(identityRows.subarray(0, r), identity / 4);
-    ws.code.pickRows(dxt, bp, identity, r, dx.pointer, batch, 0);
-  } else ws.f32().fill(0, dx.pointer / 4, dx.pointer / 4 + batch * r);
+  if (a.needInput) ws.code.pickRows(dxt, bp, identityList(ws, r), r, dx.pointer, batch, 0);
+  else ws.f32().fill(0, dx.pointer / 4, dx.pointer / 4 + batch * r);
   return dx.finish();
+}
+
+/**
+ * The backward itself into dweff and db, returning where the input's gradient [r, bp] went (0 when not wanted). Where it
+ * writes the gradient rows it is not given (backwardSeeded), neither they nor dxt are zeroed first; else g is kept zeros,
+ * zeroed again after, and dxt zeroed scratch.
+ */
+function backwardPass(ws: Workspace, inputs: NamedTensorInfoMap, a: Attributes, p: { r: number; bp: number; batch: number; weff: number; dweff: number; db: number }): number {
+  const seeded = ws.code.backwardSeeded;
+  const rows = 4 * p.r * p.bp;
+  const structure = [ws.input(inputs.h!), ws.input(inputs.xt!), p.r, a.neurons, p.bp, p.weff, ws.input(inputs.start!), ws.input(inputs.source!), a.activated, a.kind] as const;
+  const flag = a.needInput ? 1 : 0;
+  if (seeded !== undefined) {
+    const { g, seeds, seedCount } = seededGradient(ws, inputs, a, p.bp, p.batch);
+    const dxt = a.needInput ? ws.unzeroedScratch(rows) : 0;
+    seeded(g, ...structure, dxt, p.dweff, p.db, flag, seeds, seedCount);
+    return dxt;
+  }
+  const { g, done } = incomingGradient(ws, inputs, a, p.bp, p.batch);
+  const dxt = a.needInput ? ws.scratch(rows) : 0;
+  ws.code.backward(g, ...structure, dxt, p.dweff, p.db, flag);
+  done();
+  return dxt;
 }
 
 function backwardKernel(ws: Workspace, inputs: NamedTensorInfoMap, a: Attributes): TensorInfo[] {
@@ -312,13 +364,9 @@ function backwardKernel(ws: Workspace, inputs: NamedTensorInfoMap, a: Attributes
   const weff = ws.unzeroedScratch(4 * edges);
   const bias = ws.unzeroedScratch(4 * a.neurons);
   ws.code.placeParameters(table, a.members, weff, bias);
-  const { g, done } = incomingGradient(ws, inputs, a, bp, batch);
-  const xt = ws.input(inputs.xt!);
-  const dxt = a.needInput ? ws.scratch(4 * r * bp) : 0;
   const dweff = ws.unzeroedScratch(4 * edges);
   const db = ws.unzeroedScratch(4 * a.neurons);
-  ws.code.backward(g, ws.input(inputs.h!), xt, r, a.neurons, bp, weff, ws.input(inputs.start!), ws.input(inputs.source!), a.activated, a.kind, dxt, dweff, db, a.needInput ? 1 : 0);
-  done();
+  const dxt = backwardPass(ws, inputs, a, { r, bp, batch, weff, dweff, db });
   const dx = inputGradient(ws, inputs, a, dxt, batch, r, bp);
   ws.code.takeGradients(table, a.members, dweff, db, a.masked ? 1 : 0);
   scatterPicked(ws, inputs, a, table, dw);

@@ -58,6 +58,12 @@ export interface GraphExports {
     db: number,
     needInput: number,
   ): void;
+  /**
+   * `backward` where only g's rows of the `seedCount` neurons listed at `seeds` (int32) hold the incoming gradient: every
+   * other row of g, and dxt, may hold anything and are written, not added into, so neither needs zeroing first (the
+   * native part's; graph.wat has none).
+   */
+  backwardSeeded?(...args: [...Parameters<GraphExports["backward"]>, seeds: number, seedCount: number]): void;
 }
 
 export interface Workspace {

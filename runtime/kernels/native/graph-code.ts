@@ -27,8 +27,10 @@ export function nativeGraphActive(): boolean {
 export function withNativeGraph(code: GraphExports, memory: WasmMemory): GraphExports {
   // An addon built before the graph kernel was added has only the products.
   if (!nativeGraphActive()) return code;
-  const { graphForward, graphBackward, graphTransposeIn, graphPickRows } = nativeDenseBlas()! as Required<NativeBlas>;
+  const blas = nativeDenseBlas()!;
+  const { graphForward, graphBackward, graphTransposeIn, graphPickRows } = blas as Required<NativeBlas>;
   const floats = (): Float32Array => new Float32Array(memory.buffer);
+  const seeded = blas.graphBackwardSeeded;
   return {
     ...code,
     transposeIn: (x, batch, cols, xt, bp) => graphTransposeIn(floats(), x, batch, cols, xt, bp),
@@ -36,5 +38,6 @@ export function withNativeGraph(code: GraphExports, memory: WasmMemory): GraphEx
     forward: (xt, r, h, n, bp, weff, bias, start, source, activated, kind) => graphForward(floats(), xt, r, h, n, bp, weff, bias, start, source, activated, kind),
     backward: (g, h, xt, r, n, bp, weff, start, source, activated, kind, dxt, dweff, db, needInput) =>
       graphBackward(floats(), g, h, xt, r, n, bp, weff, start, source, activated, kind, dxt, dweff, db, needInput),
+    ...(seeded === undefined ? {} : { backwardSeeded: (...args) => seeded(floats(), ...args) }),
   };
 }

@@ -68,6 +68,8 @@ export interface NativeBlas {
   graphPickRows?: OnHeap<GraphExports["pickRows"]>;
   /** graph.wat's `backward` on `memory`, blocked over samples. */
   graphBackward?: OnHeap<GraphExports["backward"]>;
+  /** graph.wat's `backward` with the gradient rows to write rather than add into named by their seeds (GraphExports.backwardSeeded). Absent from builds before it. */
+  graphBackwardSeeded?: OnHeap<Required<GraphExports>["backwardSeeded"]>;
   /** The threads the native graph kernel's forward and backward split `edges` connections over `bp` samples into (the pool's thread count, where the work is large enough). */
   graphThreads?(edges: number, bp: number): [number, number];
   /** The convolution as im2col × weight (native/conv.c); `geometry` as conv.c describes it. Absent from builds before it. */

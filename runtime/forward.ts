@@ -12,7 +12,7 @@ import { gatherColumns } from "./kernels/gather-columns.js";
 import { graphKernel } from "./kernels/graph/graph-kernel.js";
 import { layeredGraphKernel } from "./kernels/gpu/layered-graph.js";
 import { maskedDense } from "./kernels/masked-dense.js";
-import { nativeDenseActive } from "./kernels/native/dense-product.js";
+import { nativeDenseActive } from "./kernels/native/index.js";
 import { layerNorm } from "./layer-norm.js";
 import type { KernelStore } from "./storage/kernel-store.js";
 import type { ActivationName } from "./spec.js";

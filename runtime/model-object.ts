@@ -9,7 +9,7 @@ import { isCurrent, keepMade, type Binding, type BindOptions } from "./binding/b
 import { extractGraph } from "./extract.js";
 import { forwardPass } from "./forward.js";
 import { keepProbability } from "./kernels/learnable-mask.js";
-import { nativeNonFiniteIndex } from "./kernels/native/finite.js";
+import { nativeNonFiniteIndex } from "./kernels/native/index.js";
 import { featureForward } from "./features/forward.js";
 import { cellForward } from "./cells/forward.js";
 import { disposeCellStores, type CellStores } from "./cells/store.js";

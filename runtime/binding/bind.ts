@@ -21,7 +21,8 @@ import { chooseExecution, type KernelExecution } from "./cost-model.js";
 import { sparseKernelSupport, type SparseKernelName } from "./sparse-kernels.js";
 import { checkLimit, DEFAULT_RUNTIME_LIMITS, type RuntimeLimits } from "../limits.js";
 import { liveCount } from "../storage/blocks.js";
-import { liveEdges, liveWeight, recordLiveEntries, type LiveEdges } from "./live-edges.js";
+import { liveEdges, liveWeight, type LiveEdges } from "./live-edges.js";
+import { recordLiveEntries } from "./live-entries.js";
 
 /** A kernel computed by a masked dense product. */
 export interface DenseKernel {

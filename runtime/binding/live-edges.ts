@@ -7,7 +7,7 @@
  * get exactly zero, as the masked kernel gives them. Storage does not change.
  */
 import * as tf from "@tensorflow/tfjs-core";
-import type { NamedAttrMap, Tensor, Tensor1D, Variable } from "@tensorflow/tfjs-core";
+import type { NamedAttrMap, Tensor, Tensor1D } from "@tensorflow/tfjs-core";
 import { columnPick } from "../kernels/gather-columns.js";
 import { registerWasmKernel } from "../kernels/graph/memory.js";
 import type { KernelStore } from "../storage/kernel-store.js";
@@ -18,37 +18,6 @@ export interface LiveEdges {
   readonly targets: Int32Array;
   /** Which of the store's connections each one is, ascending (as an int32 pick of the weight's entries). */
   readonly pick: Tensor1D;
-}
-
-/**
- * The weights of kernels bound to run only their live connections, and which
- * entries those are: their gradient is exactly zero elsewhere, so the fused
- * Adam step (training/fused-adam.ts) updates those entries alone and the
- * switched-off ones keep their value and moments, as pruned weights should.
- */
-const liveEntriesOf = new WeakMap<Variable, Tensor1D>();
-/** Counts the changes to those records, so a step that keeps what it built from them (the fused Adam's plan) knows when to look again. */
-let version = 0;
-
-/** The entries of `weight` that a bound kernel runs, as an int32 tensor (undefined: all of them). */
-export function liveEntries(weight: Variable): Tensor1D | undefined {
-  return liveEntriesOf.get(weight);
-}
-
-/** A number that changes whenever any weight's live entries are recorded or forgotten. */
-export function liveEntriesVersion(): number {
-  return version;
-}
-
-/** Records `entries` (a LiveEdges' pick) as `weight`'s live ones; the returned function forgets them again (when its binding is disposed), unless another binding has since recorded its own. */
-export function recordLiveEntries(weight: Variable, entries: Tensor1D): () => void {
-  liveEntriesOf.set(weight, entries);
-  version++;
-  return () => {
-    if (liveEntriesOf.get(weight) !== entries) return;
-    liveEntriesOf.delete(weight);
-    version++;
-  };
 }
 
 /** The store's live connections (`store.live`: learnable masks never run sparse). */

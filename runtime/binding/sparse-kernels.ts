@@ -5,8 +5,7 @@
  * other backend (gpu/layered-graph.ts). `model.execution` names it per step.
  */
 import type { GraphKernelSupport } from "../kernels/graph/memory.js";
-import { nativeDenseActive } from "../kernels/native/dense-product.js";
-import { nativeGraphActive } from "../kernels/native/graph-code.js";
+import { nativeDenseActive, nativeGraphActive } from "../kernels/native/index.js";
 import type { DenseProducts } from "./cost-model.js";
 
 export type SparseKernelName = "graph-kernel" | "wgsl" | "gather-ops";

@@ -11,7 +11,7 @@
 import * as tf from "@tensorflow/tfjs-core";
 import type { Tensor, Tensor2D, Tensor4D } from "@tensorflow/tfjs-core";
 import { pickChannels } from "../kernels/conv/channels.js";
-import { denseProduct } from "../kernels/native/dense-product.js";
+import { denseProduct } from "../kernels/native/index.js";
 import { rememberedConstant } from "./remembered.js";
 
 /** Past this many entries a selection matrix costs more memory than the gather's gradient costs time. */

@@ -8,7 +8,7 @@
  * inference pass recomputes only what changed since the last one.
  *
  * An entry holds a tensor sharing each variable dependency's data (a
- * clone): training/fused-adam.ts, which updates in place only data no other
+ * clone): kernels/native/fused-adam.ts, which updates in place only data no other
  * tensor holds, then gives those variables new data instead.
  *
  * Only with no gradient being recorded: a remembered tensor is outside the

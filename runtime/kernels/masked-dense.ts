@@ -18,8 +18,7 @@
  */
 import * as tf from "@tensorflow/tfjs-core";
 import "../gradients.js";
-import { denseProduct } from "./native/dense-product.js";
-import { nativeDenseLayer } from "./native/dense-layer.js";
+import { denseProduct, nativeDenseLayer } from "./native/index.js";
 import type { Tensor, Tensor1D, Tensor2D } from "@tensorflow/tfjs-core";
 
 type Gradients = [Tensor, Tensor, Tensor, Tensor];

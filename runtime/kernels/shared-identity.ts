@@ -6,7 +6,7 @@
  * backend's Reshape does): a training step of a pruned network copied its
  * graph kernels' activations and transposed inputs, megabytes a step, for
  * nothing. Tensors are immutable, so sharing is safe; the one writer in
- * place here (training/fused-adam.ts) writes only data no other tensor holds.
+ * place here (kernels/native/fused-adam.ts) writes only data no other tensor holds.
  *
  * Swapped in once, the first time a deepstruct kernel runs on WASM (the
  * backend's own kernels are registered by then).

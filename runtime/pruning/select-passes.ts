@@ -3,12 +3,15 @@
  * Float32Array of weights, and masks[s], its mask of 0s and 1s, as every
  * mask of a model holds; ranked: the entries whose mask is 1, keyed by the
  * bits of |w|): natively where the addon has
- * them (native/select.c, on the same arrays, nothing copied), in JavaScript
+ * them (kernels/native/select-passes.ts), in JavaScript
  * otherwise — without the addon, with DEEPSTRUCT_NATIVE=0, or with a build
  * from before them. Both give the same counts and switch off the same
  * entries.
  */
-import { nativeStatus, type NativeBlas } from "../kernels/native/load.js";
+import { nativePasses } from "../kernels/native/index.js";
+
+/** Both kinds of passes, for comparing them (test/pruning, bench/pruning.ts). */
+export { nativePasses };
 
 export interface SelectPasses {
   /** counts[key >>> 16] += 1 per ranked entry; live[s] = the ranked entries of segment s. */
@@ -17,13 +20,6 @@ export interface SelectPasses {
   histogramLow(values: readonly Float32Array[], masks: readonly Uint8Array[], high: number, counts: Uint32Array): void;
   /** Mask 0 at each ranked entry whose key is below `threshold` and at the first `ties` equal to it (segment, then index order); off[s] = how many in segment s. */
   switchOff(values: readonly Float32Array[], masks: readonly Uint8Array[], threshold: number, ties: number, off: Float64Array): void;
-}
-
-/** The passes as native/select.c exports them (absent from builds before it). */
-interface NativeSelect {
-  selectHistogramHigh(values: readonly Float32Array[], masks: readonly Uint8Array[], counts: Uint32Array, live: Float64Array): void;
-  selectHistogramLow(values: readonly Float32Array[], masks: readonly Uint8Array[], high: number, counts: Uint32Array): void;
-  selectSwitchOff(values: readonly Float32Array[], masks: readonly Uint8Array[], threshold: number, ties: number, off: Float64Array): void;
 }
 
 /** A segment's weights as their bits, the same memory. */
@@ -83,16 +79,6 @@ export const JS_PASSES: SelectPasses = {
     });
   },
 };
-
-/** The native passes, or undefined where the addon is off, missing, or older than them. */
-export function nativePasses(): SelectPasses | undefined {
-  const status = nativeStatus();
-  if (!status.available) return undefined;
-  const blas = status.blas as NativeBlas & Partial<NativeSelect>;
-  const { selectHistogramHigh: high, selectHistogramLow: low, selectSwitchOff: switchOff } = blas;
-  if (high === undefined || low === undefined || switchOff === undefined) return undefined;
-  return { histogramHigh: high.bind(blas), histogramLow: low.bind(blas), switchOff: switchOff.bind(blas) };
-}
 
 /** The native passes where they run, else the JavaScript ones. */
 export function selectPasses(): SelectPasses {

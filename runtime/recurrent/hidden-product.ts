@@ -15,7 +15,7 @@ import * as tf from "@tensorflow/tfjs-core";
 import type { Tensor1D, Tensor2D } from "@tensorflow/tfjs-core";
 import { DENSE_PER_ENTRY, SPARSE_PER_EDGE, SPARSE_PER_NEURON } from "../kernels/calibration.js";
 import { graphKernel, graphKernelAvailable, graphStructure } from "../kernels/graph/graph-kernel.js";
-import { denseProduct, nativeDenseActive } from "../kernels/native/dense-product.js";
+import { denseProduct, nativeDenseActive } from "../kernels/native/index.js";
 import type { RecurrentLayerStore } from "./store.js";
 
 export interface HiddenProduct {

@@ -17,7 +17,7 @@
 import * as tf from "@tensorflow/tfjs-core";
 import type { Tensor, Tensor1D, Tensor2D, Tensor3D } from "@tensorflow/tfjs-core";
 import { splitEqually } from "../kernels/heap-split.js";
-import { denseProduct } from "../kernels/native/dense-product.js";
+import { denseProduct } from "../kernels/native/index.js";
 import { cellOf, type Cell, type CellState } from "./cells.js";
 import { hiddenProduct, type HiddenProduct } from "./hidden-product.js";
 

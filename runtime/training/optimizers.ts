@@ -6,7 +6,7 @@
  */
 import * as tf from "@tensorflow/tfjs-core";
 import type { Optimizer } from "@tensorflow/tfjs-core";
-import { FusedAdam } from "./fused-adam.js";
+import { adamOptimizer } from "../kernels/native/index.js";
 
 export type OptimizerConfig =
   | { readonly kind: "adam"; readonly learningRate?: number; readonly beta1?: number; readonly beta2?: number; readonly epsilon?: number }
@@ -24,8 +24,8 @@ export function createOptimizer(config: OptimizerConfig | OptimizerName): Optimi
   }
   switch (c.kind) {
     case "adam":
-      // tf.train.adam's optimizer, in one op per step where the native part runs (fused-adam.ts).
-      return new FusedAdam(learningRate, c.beta1 ?? 0.9, c.beta2 ?? 0.999, c.epsilon ?? 1e-7);
+      // tf.train.adam's optimizer, in one op per step where the native part runs (kernels/native/fused-adam.ts).
+      return adamOptimizer(learningRate, c.beta1 ?? 0.9, c.beta2 ?? 0.999, c.epsilon ?? 1e-7);
     case "sgd": {
       const momentum = c.momentum ?? 0.9;
       if (!(momentum >= 0 && momentum < 1)) throw new Error(`optimizer 'sgd': momentum must be in [0, 1), got ${momentum}`);

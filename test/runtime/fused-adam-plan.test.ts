@@ -1,6 +1,6 @@
 /**
  * The fused Adam step keeps what it hands the native part between steps
- * (runtime/training/fused-adam-plan.ts) and knows its β powers as numbers:
+ * (runtime/kernels/native/fused-adam-plan.ts) and knows its β powers as numbers:
  * what it keeps must be dropped whenever what it rests on changes — the set
  * of gradients, a variable's data (shared, assigned), the optimizer's state
  * (setWeights, a fresh optimizer resuming), a weight's live entries — and
@@ -10,8 +10,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { tf, useBackend } from "../../runtime/index.js";
 import { nativeStatus, setNativeThreads } from "../../runtime/kernels/native/index.js";
-import { FusedAdam } from "../../runtime/training/fused-adam.js";
-import { recordLiveEntries } from "../../runtime/binding/live-edges.js";
+import { FusedAdam } from "../../runtime/kernels/native/fused-adam.js";
+import { recordLiveEntries } from "../../runtime/binding/live-entries.js";
 
 type Gradients = { name: string; tensor: tf.Tensor | undefined }[];
 

@@ -1,13 +1,13 @@
 /**
- * The fused Adam step (runtime/training/fused-adam.ts) against TensorFlow.js's
+ * The fused Adam step (runtime/kernels/native/fused-adam.ts) against TensorFlow.js's
  * AdamOptimizer: the same values and moments after several steps, from the
  * same start and gradients — to the last bit where the native part runs it.
  */
 import { beforeAll, describe, expect, it } from "vitest";
 import { tf, useBackend } from "../../runtime/index.js";
 import { nativeStatus } from "../../runtime/kernels/native/index.js";
-import { FusedAdam, fusedAdamActive } from "../../runtime/training/fused-adam.js";
-import { recordLiveEntries } from "../../runtime/binding/live-edges.js";
+import { FusedAdam, fusedAdamActive } from "../../runtime/kernels/native/fused-adam.js";
+import { recordLiveEntries } from "../../runtime/binding/live-entries.js";
 
 const SHAPES = [[37, 5], [5], [1000], [3, 4, 2]] as const;
 

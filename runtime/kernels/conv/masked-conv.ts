@@ -21,7 +21,7 @@ import * as tf from "@tensorflow/tfjs-core";
 import "../../gradients.js";
 import type { Tensor, Tensor1D, Tensor4D } from "@tensorflow/tfjs-core";
 import type { SpatialPair } from "../../spec.js";
-import { nativeConv, type NativeConv } from "../native/conv-product.js";
+import { nativeConv, type NativeConv } from "../native/index.js";
 import { patches, type Taps } from "./patches.js";
 
 /** A convolution's window and the padding that gives its outputs. */

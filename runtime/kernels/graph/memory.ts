@@ -16,7 +16,7 @@
 import * as tf from "@tensorflow/tfjs-core";
 import type { DataType, KernelBackend, NamedAttrMap, NamedTensorInfoMap, TensorInfo } from "@tensorflow/tfjs-core";
 import { GRAPH_WASM_BASE64, GRAPH_WASM_SHARED_BASE64 } from "./graph-wasm.js";
-import { withNativeGraph } from "../native/graph-code.js";
+import { withNativeGraph } from "../native/index.js";
 import { shareIdentityOnWasm } from "../shared-identity.js";
 
 /** The functions graph.wat exports (pointers are byte offsets, flags 0 or 1). */

@@ -7,21 +7,18 @@
  * (a Float32Array view on its memory: nothing is copied); on the CPU backend
  * it works on the backend's own arrays. BLAS transposes as it multiplies, so
  * the gradients' `aᵀ · b` and `a · bᵀ` cost what the plain product costs;
- * TensorFlow.js's path keeps the explicit transposes (see masked-dense.ts).
+ * TensorFlow.js's path (../tfjs-product.ts) keeps the explicit transposes.
  */
 import * as tf from "@tensorflow/tfjs-core";
-import type { KernelBackend, NamedAttrMap, NamedTensorInfoMap, Tensor, Tensor1D, Tensor2D, TensorInfo } from "@tensorflow/tfjs-core";
+import type { KernelBackend, NamedAttrMap, NamedTensorInfoMap, Tensor, Tensor2D, TensorInfo } from "@tensorflow/tfjs-core";
 import { nativeStatus, type NativeBlas } from "./load.js";
 import { onBackend } from "../backend-memory.js";
+import { checkThreadCount } from "../native-shared.js";
+import { tfjsProduct, type ProductOptions } from "../tfjs-product.js";
+
+export type { ProductOptions };
 
 const KERNEL = "DeepstructNativeMatMul";
-
-export interface ProductOptions {
-  readonly transposeA?: boolean;
-  readonly transposeB?: boolean;
-  /** Added to every row of the product. */
-  readonly bias?: Tensor1D;
-}
 
 interface Attributes {
   readonly transposeA: boolean;
@@ -92,10 +89,7 @@ export function denseProduct(a: Tensor2D, b: Tensor2D, options: ProductOptions =
     const inputs: Record<string, Tensor> = { a, b, ...(options.bias === undefined ? {} : { bias: options.bias }) };
     return tf.engine().runKernel(KERNEL, inputs, attrs as unknown as NamedAttrMap) as Tensor2D;
   }
-  return tf.tidy((): Tensor2D => {
-    const product = tf.matMul(attrs.transposeA ? tf.transpose(a) : a, attrs.transposeB ? tf.transpose(b) : b) as Tensor2D;
-    return options.bias === undefined ? product : (tf.add(product, options.bias) as Tensor2D);
-  });
+  return tfjsProduct(a, b, options);
 }
 
 /** The native part's thread count (its pool's, for products and graph kernel alike), or undefined without the native part. */
@@ -106,7 +100,7 @@ export function nativeThreads(): number | undefined {
 
 /** Sets the native part's thread count (1 … cores; the pool has at most 8); a no-op without the native part. */
 export function setNativeThreads(threads: number): void {
-  if (!Number.isInteger(threads) || threads < 1) throw new RangeError(`setNativeThreads: threads must be a positive integer, got ${threads}`);
+  checkThreadCount(threads);
   const status = nativeStatus();
   if (status.available) status.blas.setThreads(threads);
 }

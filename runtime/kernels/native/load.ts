@@ -18,6 +18,7 @@
  * build of the addon.
  */
 import type { GraphExports } from "../graph/memory.js";
+import { NOT_IN_NODE } from "../native-shared.js";
 
 /** What the addon exports: native/dense.c's products, and the graph kernel, Adam and input check of graph.c, adam.c and finite.c. */
 export interface NativeBlas {
@@ -138,7 +139,7 @@ function selfTest(blas: NativeBlas): string | undefined {
 
 function load(): NativeStatus {
   const node = nodeParts();
-  if (node === undefined) return { available: false, reason: "not running in Node" };
+  if (node === undefined) return { available: false, reason: NOT_IN_NODE };
   if (node.env.DEEPSTRUCT_NATIVE === "0") return { available: false, reason: "turned off by DEEPSTRUCT_NATIVE=0" };
   const paths = candidates(node);
   const path = paths.find(node.exists);
@@ -160,7 +161,7 @@ let status: NativeStatus | undefined;
 export function nativeStatus(): NativeStatus {
   if (status === undefined) {
     status = load();
-    if (!status.available && status.reason !== "not running in Node" && !status.reason.startsWith("turned off")) {
+    if (!status.available && status.reason !== NOT_IN_NODE && !status.reason.startsWith("turned off")) {
       console.warn(`deepstruct: native dense products off (${status.reason}); using TensorFlow.js's kernels`);
     }
   }

@@ -11,7 +11,7 @@
  */
 import * as tf from "@tensorflow/tfjs-core";
 import type { Tensor, Tensor1D, Variable } from "@tensorflow/tfjs-core";
-import { liveEntries, liveEntriesVersion } from "../binding/live-edges.js";
+import { liveEntries, liveEntriesVersion } from "../../binding/live-entries.js";
 
 /** The optimizer's argument: a list of named gradients or a map of them (tfjs's NamedTensor[] | NamedTensorMap). */
 export type VariableGradients = Parameters<tf.AdamOptimizer["applyGradients"]>[0];

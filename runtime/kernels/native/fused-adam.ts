@@ -27,9 +27,9 @@
  */
 import * as tf from "@tensorflow/tfjs-core";
 import type { KernelBackend, NamedAttrMap, NamedTensorInfoMap, Tensor, TensorInfo, Variable } from "@tensorflow/tfjs-core";
-import { nativeDenseBlas } from "../kernels/native/dense-product.js";
-import type { NativeBlas } from "../kernels/native/load.js";
-import { wasmHeap, type WasmBackendInternals } from "../kernels/backend-memory.js";
+import { nativeDenseBlas } from "./dense-product.js";
+import type { NativeBlas } from "./load.js";
+import { wasmHeap, type WasmBackendInternals } from "../backend-memory.js";
 import { buildPlan, planFits, ROW, writeGradients, type AdamPlan, type AdamState, type HeapRecords, type VariableGradients } from "./fused-adam-plan.js";
 
 const KERNEL = "DeepstructFusedAdam";
@@ -176,4 +176,9 @@ export class FusedAdam extends tf.AdamOptimizer {
     });
     this.powers = written.every(Boolean) ? { dataIds: [state.accBeta1.dataId, state.accBeta2.dataId], values: next } : undefined;
   }
+}
+
+/** The runtime's Adam (training/optimizers.ts): a FusedAdam, which is TensorFlow.js's AdamOptimizer wherever the native part does not run. */
+export function adamOptimizer(learningRate: number, beta1: number, beta2: number, epsilon: number): tf.AdamOptimizer {
+  return new FusedAdam(learningRate, beta1, beta2, epsilon);
 }

@@ -116,6 +116,18 @@ static inline __attribute__((always_inline)) float lane_dot(const float *x, cons
   return sum;
 }
 
+/* The sum of 16 lanes, in order. */
+static inline __attribute__((always_inline)) float lanes_total(const Lanes16 *lanes) {
+  float x[16], sum = 0.0f;
+  memcpy(x, lanes, sizeof x);
+  for (int j = 0; j < 16; j++) sum += x[j];
+  return sum;
+}
+
+/*
+ * Σ x over n (a multiple of 16) floats, in 16 running sums, one per lane:
+ * C may not reorder a float sum, so a single sum would not vectorise.
+ */
 static inline __attribute__((always_inline)) float lane_sum(const float *x, size_t n) {
   float lanes[16] = {0};
   for (size_t i = 0; i < n; i += 16)
@@ -143,16 +155,65 @@ typedef struct {
   const int32_t *target; /* its target neuron */
 } Outgoing;
 
-/* Over samples [o0, o1): one source's gradient row gs (NULL: not wanted) gains w · g_target per outgoing connection, whose weight gradient gains Σ g_target · y. */
+/*
+ * Connections per batch of the chunked gather (below): each keeps its weight gradient's running sums in a register
+ * across the row. Sources with fewer outgoing connections than CHUNKED_FROM go connection by connection, which is
+ * cheaper for them (WS 10,000, ~2 a source: 3.9 against 4.2 ms chunked; a pruned LeNet-300-100 kernel, ~100 a source
+ * in its last layers: 0.42 ms chunked against 0.55).
+ */
+#define GATHER_BATCH 8
+#define CHUNKED_FROM 4
+
+/*
+ * Samples [o, o + lanes) (lanes 64 or 16) of the gather over outgoing connections [kb, kn): the chunk of the source's
+ * gradient row gs (NULL: not wanted) in registers across them, gaining w · g_target each; each one's Σ g_target · y into
+ * its dot, one running sum per lane, so a lane sums in the order a whole-row pass sums it.
+ */
+static inline __attribute__((always_inline)) void gather_chunk(const GraphArgs *a, const Outgoing *out, int32_t kb, int32_t kn, float *gs, const float *y, size_t o,
+                                                              const int lanes, Lanes16 *dot) {
+  Lanes16 gv[FORWARD_BLOCK / 16], yv[FORWARD_BLOCK / 16];
+  memcpy(yv, y + o, sizeof(float) * lanes);
+  if (gs != NULL) memcpy(gv, gs + o, sizeof(float) * lanes);
+  for (int32_t k = kb; k < kn; k++) {
+    const float *gt = a->g + (size_t)out->target[k] * a->bp + o;
+    const float w = a->weff[out->edge[k]];
+    for (int c = 0; c < lanes / 16; c++) {
+      Lanes16 t;
+      memcpy(&t, gt + 16 * c, sizeof t);
+      if (gs != NULL) gv[c] += w * t;
+      dot[k - kb] += t * yv[c];
+    }
+  }
+  if (gs != NULL) memcpy(gs + o, gv, sizeof(float) * lanes);
+}
+
+/*
+ * Over samples [o0, o1): one source's gradient row gs (NULL: not wanted) gains w · g_target per outgoing connection,
+ * whose weight gradient gains Σ g_target · y. With many connections, in chunks of 64 samples, a batch of connections
+ * at a time, so each target's row is read once (where a pass for the gradient and one for the dot product read it
+ * twice, and the source's own row once a connection) and the sums are independent chains. Either way the same sums
+ * in the same order, so the same bits.
+ */
 static inline __attribute__((always_inline)) void gather_source(const GraphArgs *a, const Outgoing *out, int32_t s, float *gs, const float *y) {
-  const size_t o0 = a->o0, o1 = a->o1;
-  for (int32_t k = out->first[s]; k < out->first[s + 1]; k++) {
-    const int32_t q = out->edge[k];
-    const float *gt = a->g + (size_t)out->target[k] * a->bp;
-    const float w = a->weff[q];
-    if (gs != NULL)
-      for (size_t i = o0; i < o1; i++) gs[i] += w * gt[i];
-    a->dweff[q] += lane_dot(gt + o0, y + o0, o1 - o0);
+  if (out->first[s + 1] - out->first[s] < CHUNKED_FROM) {
+    for (int32_t k = out->first[s]; k < out->first[s + 1]; k++) {
+      const int32_t q = out->edge[k];
+      const float *gt = a->g + (size_t)out->target[k] * a->bp;
+      const float w = a->weff[q];
+      if (gs != NULL)
+        for (size_t i = a->o0; i < a->o1; i++) gs[i] += w * gt[i];
+      a->dweff[q] += lane_dot(gt + a->o0, y + a->o0, a->o1 - a->o0);
+    }
+    return;
+  }
+  for (int32_t kb = out->first[s]; kb < out->first[s + 1]; kb += GATHER_BATCH) {
+    const int32_t kn = kb + GATHER_BATCH < out->first[s + 1] ? kb + GATHER_BATCH : out->first[s + 1];
+    Lanes16 dot[GATHER_BATCH];
+    memset(dot, 0, sizeof dot);
+    size_t o = a->o0;
+    for (; o + FORWARD_BLOCK <= a->o1; o += FORWARD_BLOCK) gather_chunk(a, out, kb, kn, gs, y, o, FORWARD_BLOCK, dot);
+    for (; o < a->o1; o += 16) gather_chunk(a, out, kb, kn, gs, y, o, 16, dot);
+    for (int32_t k = kb; k < kn; k++) a->dweff[out->edge[k]] += lanes_total(&dot[k - kb]);
   }
 }
 

@@ -324,14 +324,18 @@ static bool outgoing_of(const GraphArgs *a, Outgoing *out) {
  * forward up to 2×. The backward's halves each sum their weight and bias
  * gradients into a buffer of their own (the first into the outputs), added
  * in piece order: the same bits from run to run on a given thread count.
+ * Since the forward went 64 samples a block, halves also win at WS 3,000
+ * (3 MB of rows; one thread, waves, halves interleaved in one process:
+ * forward 0.106, 0.196, 0.095 ms, backward 0.365, 0.349, 0.295), and tie at
+ * WS 10,000 (forward 0.55, 0.52, 0.53; backward 1.88, 1.15, 1.21).
  *
  * Either only from about a million multiply-adds (connections × samples).
  */
 #define SPLIT_WORK (1u << 20)
 #define PIECE_EDGES 48
 #define PIECE_SOURCES 64
-/* Twice a core's L2 here (2 × 1 MiB, AMD EPYC): rows of values and gradients above it go in waves. */
-#define WAVES_BYTES (2u << 20)
+/* Rows of values and gradients from this size go in waves (measured between WS 3,000's 3 MB and WS 10,000's 10 MB, above). */
+#define WAVES_BYTES (8u << 20)
 
 /* Whether a pass over rows of bp samples goes in waves rather than sample halves. */
 static bool in_waves(const GraphArgs *a) { return ((size_t)a->r + (size_t)a->n) * a->bp * sizeof(float) >= WAVES_BYTES; }

@@ -16,7 +16,8 @@ import { createRandom } from "../../runtime/random.js";
 import { differingBits } from "./float-bits.js";
 
 // Large enough for the native kernel to split over two threads (about a million multiply-adds).
-const [R, N, BATCH] = [120, 3000, 256];
+// 8.5 MB of rows at 256 samples: in waves (from 8 MiB, native/graph.c), where 128 samples go in sample halves.
+const [R, N, BATCH] = [120, 8200, 256];
 // The last neurons, which the incoming gradient arrives at (the exports).
 const EXPORTS = 60;
 
@@ -47,7 +48,7 @@ type Backward = GraphExports["backward"];
 
 /** One memory holding a forward pass's values, and a backward run on it from the same incoming gradient each time. */
 function setUp(kind: number, bp = BATCH) {
-  const memory = new (globalThis as unknown as { WebAssembly: { Memory: new (d: { initial: number }) => WasmMemory } }).WebAssembly.Memory({ initial: 512 });
+  const memory = new (globalThis as unknown as { WebAssembly: { Memory: new (d: { initial: number }) => WasmMemory } }).WebAssembly.Memory({ initial: 1280 });
   const code = graphCode(memory);
   const [f32, i32] = [new Float32Array(memory.buffer), new Int32Array(memory.buffer)];
   const { start, source } = structure(7);
@@ -142,7 +143,7 @@ describe.runIf(blas?.graphBackwardSeeded !== undefined)("the native graph kernel
     expect(one.dxt.some((v) => v !== 0)).toBe(needInput === 1);
   });
 
-  // 256 samples: 3 MB of rows, in waves; 128: 1.6 MB, in sample halves.
+  // 256 samples: 8.5 MB of rows, in waves; 128: 4.2 MB, in sample halves.
   it.each([
     [256, 1],
     [256, 0],
@@ -169,6 +170,6 @@ describe.runIf(blas?.graphBackwardSeeded !== undefined)("the native graph kernel
     const { memory, run, seeds } = setUp(1);
     const seeded: Backward = (...args) => blas!.graphBackwardSeeded!(new Float32Array(memory.buffer), ...args, seeds, EXPORTS);
     new Int32Array(memory.buffer)[seeds / 4 + 1] = N;
-    expect(() => run(seeded, 1)).toThrow(/graphBackwardSeeded: seed 1 is 3000, not one of the 3000 neurons/);
+    expect(() => run(seeded, 1)).toThrow(/graphBackwardSeeded: seed 1 is 8200, not one of the 8200 neurons/);
   });
 });

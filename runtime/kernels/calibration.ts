@@ -33,6 +33,7 @@ export const SPARSE_PER_NEURON = 3483.0;
 // graph.wat ratio (2026-12-01 21:30 UTC, load average 10: per edge 109.5 / 148.7 ns). The per-neuron cost was
 // scaled so too (1959.8 / 3243.9 ns: 2104.2) and is now the 0.6 µs a neuron of the 2026-12-02 fit above: at
 // 2,104 ns the per-layer LeNet's dense2 (1,500 live of 30,000) priced sparse only while the dense fixed cost
-// stayed above 416 µs.
-export const NATIVE_SPARSE_PER_EDGE = 92.3;
+// stayed above 416 µs. The per-edge cost is now that of the 2026-12-02 05:52 UTC run (load 1.4: 108.8 / 167.7 ns,
+// 81.3), after the forward went 64 samples a block and the backward gathered many connections in chunks (92.3 before).
+export const NATIVE_SPARSE_PER_EDGE = 81.3;
 export const NATIVE_SPARSE_PER_NEURON = 600.0;

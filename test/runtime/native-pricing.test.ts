@@ -67,15 +67,15 @@ describe.runIf(nativeStatus().available)("a model's binding where the native par
 
   it("prices by the native rates: a first layer between the two crossovers runs dense natively and sparse on WASM's products", async () => {
     expect(sparseKernelSupport("wasm", { available: true })).toEqual({ available: true, kernel: "graph-kernel", pricing: "native" });
-    // 80% pruned: 47,040 of 235,200 live, above the native crossover (about 28,000) and below the WASM one (about 109,000).
-    const live = Math.round(0.2 * ROWS * COLS);
+    // 75% pruned: 58,800 of 235,200 live, above the native crossover (about 47,000) and below the WASM one (about 109,000).
+    const live = Math.round(0.25 * ROWS * COLS);
     expect(live).toBeGreaterThan(NATIVE_CROSSOVER);
     expect(live).toBeLessThan(WASM_CROSSOVER);
-    const native = await lenet(80);
+    const native = await lenet(75);
     expect(firstLayer(native)).toBe("dense");
     useNativeDense(false);
     expect(sparseKernelSupport("wasm", { available: true })).toEqual({ available: true, kernel: "graph-kernel", pricing: "wasm" });
-    const wasm = await lenet(80);
+    const wasm = await lenet(75);
     expect(firstLayer(wasm)).toBe("graph");
     // 95% pruned (11,760 live): below both, sparse either way.
     useNativeDense(true);

@@ -5,7 +5,7 @@
  *   graphBackward(memory, g, h, xt, r, n, bp, weff, start, source, activated, kind, dxt, dweff, db, needInput)
  *   graphBackwardSeeded(…the same…, seeds, seedCount) — g's rows but the seeds' (neurons, int32) and dxt unset (graph.h)
  *   graphTransposeIn(memory, x, batch, cols, xt, bp)
- *   graphPickRows(memory, h, bp, rows, count, out, batch, add)
+ *   graphPickRows(memory, h, bp, rows, count, out, batch, add) — add 0, 1, or 2: zero the rows, then add
  *   graphThreads(edges, bp) — the threads the forward and backward run on, [forward, backward]
  *
  * the arguments of graph.wat's `forward` and `backward`: `memory` a
@@ -182,7 +182,7 @@ napi_value deepstruct_graph_pick_rows(napi_env env, napi_callback_info info) {
   memory.ok = true;
   const int32_t *rows = region(&memory, w[2], w[3]);
   float *out = region(&memory, w[4], (size_t)w[5] * w[3]);
-  if (!memory.ok || w[5] > w[1]) return invalid(env, "graphPickRows");
+  if (!memory.ok || w[5] > w[1] || w[6] > 2) return invalid(env, "graphPickRows");
   int32_t highest = -1;
   for (uint32_t j = 0; j < w[3]; j++) {
     if (rows[j] < 0) return invalid(env, "graphPickRows");
@@ -190,7 +190,7 @@ napi_value deepstruct_graph_pick_rows(napi_env env, napi_callback_info info) {
   }
   float *h = region(&memory, w[0], (size_t)(highest + 1) * w[1]);
   if (!memory.ok) return invalid(env, "graphPickRows");
-  graph_pick_rows(h, w[1], rows, w[3], out, w[5], w[6] != 0);
+  graph_pick_rows(h, w[1], rows, w[3], out, w[5], (int)w[6]);
   return NULL;
 }
 

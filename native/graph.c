@@ -648,8 +648,15 @@ void graph_transpose_in(const float *x, size_t batch, size_t cols, float *xt, si
   pool_run(transpose_piece, &l, pieces);
 }
 
-/* out[b][j] = h[rows[j]][b] for b < batch, or with `add` h[rows[j]][b] += out[b][j]: graph.wat's pickRows. */
+/*
+ * out[b][j] = h[rows[j]][b] for b < batch, or with `add` 1 h[rows[j]][b] += out[b][j]: graph.wat's pickRows; `add` 2
+ * first zeroes every named row whole (its padding from batch to bp too), then adds (a backward's incoming gradient
+ * into rows that hold anything).
+ */
 void graph_pick_rows(float *h, size_t bp, const int32_t *rows, size_t count, float *out, size_t batch, int add) {
+  if (add == 2)
+    for (size_t j = 0; j < count; j++) memset(h + (size_t)rows[j] * bp, 0, sizeof(float) * bp);
+  add = add != 0;
   Layout l = {.h = h, .out = out, .rows = rows, .batch = batch, .bp = bp, .count = count, .add = add};
   const size_t pieces = layout_pieces(batch, batch * count, &l.width);
   if (pieces == 1) return pick_samples(h, bp, rows, count, out, add, 0, batch);

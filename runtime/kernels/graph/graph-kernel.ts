@@ -285,9 +285,10 @@ function incomingGradient(ws: Workspace, inputs: NamedTensorInfoMap, a: Attribut
 }
 
 /**
- * The incoming gradient for a backward that writes the rows it is not given (GraphExports.backwardSeeded): `g` unset but
- * for the rows `seeds` lists, every neuron's neuron-major, else the exports' (zeroed, then their gradients added in, as
- * an export named twice gains both), so none of g is zeroed that the backward writes anyway.
+ * The incoming gradient for a backward that writes the rows it is not given (GraphExports.backwardSeeded, the native
+ * part's, whose pickRows zeroes rows with `add` 2): `g` unset but for the rows `seeds` lists, every neuron's
+ * neuron-major, else the exports' (zeroed, then their gradients added in, as an export named twice gains both), so
+ * none of g is zeroed that the backward writes anyway.
  */
 function seededGradient(ws: Workspace, inputs: NamedTensorInfoMap, a: Attributes, bp: number, batch: number): { g: number; seeds: number; seedCount: number } {
   const g = ws.unzeroedScratch(4 * a.neurons * bp);
@@ -300,12 +301,8 @@ function seededGradient(ws: Workspace, inputs: NamedTensorInfoMap, a: Attributes
   }
   const seeds = ws.input(inputs.exports!);
   const count = inputs.exports!.shape[0]!;
-  const [f32, i32] = [ws.f32(), ws.i32()];
-  for (let j = 0; j < count; j++) {
-    const row = g / 4 + i32[seeds / 4 + j]! * bp;
-    f32.fill(0, row, row + bp);
-  }
-  ws.code.pickRows(g, bp, seeds, count, dy, batch, 1);
+  // The native pickRows's `add` 2: the rows zeroed, then added into (in JavaScript, 675 rows' fill took ~0.26 ms at WS 10,000).
+  ws.code.pickRows(g, bp, seeds, count, dy, batch, 2);
   return { g, seeds, seedCount: count };
 }
 

@@ -22,6 +22,7 @@ import { shareIdentityOnWasm } from "../shared-identity.js";
 /** The functions graph.wat exports (pointers are byte offsets, flags 0 or 1). */
 export interface GraphExports {
   transposeIn(x: number, batch: number, cols: number, xt: number, bp: number): void;
+  /** `add` 0 reads the rows into `out`, 1 adds `out` into them; the native part's also takes 2: the rows zeroed whole, then added into. */
   pickRows(h: number, bp: number, rows: number, count: number, out: number, batch: number, add: number): void;
   gatherColumns(x: number, batch: number, cols: number, idx: number, count: number, out: number): void;
   scatterColumns(dy: number, batch: number, count: number, idx: number, dx: number, cols: number): void;

@@ -29,7 +29,7 @@
  * multiply-adds rather than one, which waited on each multiply-add before
  * the next (a block of 16: WS 10,000's forward 1.3 ms on one thread, 0.45 at
  * 64; a pruned LeNet-300-100 kernel 0.27 ms, 0.135). Blocks of 16 take what
- * is left of a sample range. The backward goes whole rows (below).
+ * is left of a sample range. The backward's chunked gather goes as wide.
  */
 #define FORWARD_BLOCK 64
 #define CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
@@ -536,7 +536,7 @@ bool graph_backward(const GraphArgs *a) {
 #define SWAP_BLOCKS(s, low, high)                                                                \
   for (int i = 0; i < 16; i++)                                                                   \
     if ((i & s) == 0) {                                                                          \
-      const Lanes16 a = t[i], b = t[i + s];                                                        \
+      const Lanes16 a = t[i], b = t[i + s];                                                      \
       t[i] = __builtin_shufflevector(a, b, low), t[i + s] = __builtin_shufflevector(a, b, high); \
     }
 

@@ -315,8 +315,8 @@ static bool outgoing_of(const GraphArgs *a, Outgoing *out) {
  *
  * In sample halves, one contiguous piece of samples per thread: each thread
  * reads only its part of every row, so where the rows fit the cores' own
- * caches (below WAVES_BYTES) each keeps its half there, and none reads rows
- * the other wrote. On the 95%-pruned LeNet kernel (1.1 MB of rows) two
+ * caches each keeps its half there, and none reads rows the other wrote
+ * (below WAVES_BYTES). On the 95%-pruned LeNet kernel (1.1 MB of rows) two
  * threads in waves cost 2.3–3.5× one thread's CPU (298–370 against 865–1,045
  * µs forward, load 3: rows pulled from the other core's cache) where halves
  * cost 1.5×. Above it halves read a random half row per connection and cost

@@ -34,7 +34,7 @@ typedef struct {
   size_t o0, o1;
 } GraphArgs;
 
-/* Over all samples, split across the pool's threads (pool.h) where the work is large enough: by rows in waves, or by samples where the rows fit the cores' caches (graph.c). */
+/* Over all samples, split across the pool's threads (pool.h) where the work is large enough: by rows in waves from 8 MiB of rows, by samples below (graph.c). */
 void graph_forward(const GraphArgs *a);
 /* The backward returns false, having done nothing, when its working memory cannot be had. */
 bool graph_backward(const GraphArgs *a);

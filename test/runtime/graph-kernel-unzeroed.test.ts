@@ -19,6 +19,7 @@ import { registerWasmKernel, zeroEveryScratch } from "../../runtime/kernels/grap
 import { useNativeGraph } from "../../runtime/kernels/native/graph-code.js";
 import { nativeStatus } from "../../runtime/kernels/native/load.js";
 import { analyze, networkSpec } from "../../src/index.js";
+import { oneHotLabels } from "./labels.js";
 
 const POISON = "TestGraphScratchPoison";
 const CHUNK = 1 << 16;
@@ -74,13 +75,7 @@ async function expectSameBits({ source, inputs, batch, pruned }: Case, backend: 
   if (pruned) prune(model, { amount: { percent: 95 } });
   expect(model.execution.some((s) => s.kind === "graph")).toBe(true);
   const x = tf.randomUniform([batch, ...inputs], -1, 1, "float32", 6);
-  const y = tf.oneHot(
-    tf.tensor1d(
-      Int32Array.from({ length: batch }, (_, i) => (i * 7) % 10),
-      "int32",
-    ),
-    10,
-  ) as tf.Tensor2D;
+  const y = oneHotLabels(batch);
   zeroEveryScratch(true);
   const zeroed = outputsAndGradients(model, x, y);
   zeroEveryScratch(false);

@@ -11,6 +11,7 @@ import { createNetwork, tf, useBackend } from "../../runtime/index.js";
 import { nativeStatus, setNativeThreads, type NativeBlas } from "../../runtime/kernels/native/index.js";
 import { createRandom } from "../../runtime/random.js";
 import { analyze, networkSpec } from "../../src/index.js";
+import { oneHotLabels } from "./labels.js";
 
 const status = nativeStatus();
 const blas = status.available ? (status.blas as NativeBlas & Required<Pick<NativeBlas, "gemmPieces">>) : undefined;
@@ -44,13 +45,7 @@ async function networkResults(threads: number): Promise<Float32Array[]> {
     Float32Array.from({ length: 256 * 196 }, () => random.uniform(0, 1)),
     [256, 196],
   );
-  const y = tf.oneHot(
-    tf.tensor1d(
-      Int32Array.from({ length: 256 }, (_, i) => (i * 7) % 10),
-      "int32",
-    ),
-    10,
-  );
+  const y = oneHotLabels(256);
   const variables = model.parameters.map((p) => p.variable);
   const out = tf.tidy(() => (model.predict(x) as tf.Tensor).dataSync() as Float32Array);
   const { grads } = tf.variableGrads(() => tf.losses.softmaxCrossEntropy(y, model.predict(x) as tf.Tensor2D) as tf.Scalar, variables);

@@ -15,6 +15,7 @@ import { useNativeDense } from "../../runtime/kernels/native/dense-product.js";
 import { nativeStatus } from "../../runtime/kernels/native/load.js";
 import { prunableWeights } from "../../runtime/pruning/weights.js";
 import { analyze, networkSpec } from "../../src/index.js";
+import { oneHotLabels } from "./labels.js";
 
 const BATCH = 48;
 const cases = [
@@ -58,13 +59,7 @@ describe.skipIf(!nativeStatus().available)("neuron-major hand-off from a graph k
       const twin = await build(source, backend, "dense");
       for (const w of prunableWeights(model)) twin.setMask(w.name, model.getMask(w.name));
       const x = tf.randomUniform([BATCH, ...inputs], -1, 1, "float32", 6);
-      const y = tf.oneHot(
-        tf.tensor1d(
-          Int32Array.from({ length: BATCH }, (_, i) => (i * 7) % 10),
-          "int32",
-        ),
-        10,
-      ) as tf.Tensor2D;
+      const y = oneHotLabels(BATCH);
       // dense1's kernel hands out [300, batch], not [batch, 300].
       const shapes = await graphOutputShapes(model, x);
       expect(shapes).toContainEqual([hidden, BATCH]);

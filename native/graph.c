@@ -103,6 +103,13 @@ CLONES static void forward_neurons(const GraphArgs *a, int32_t lo, int32_t hi) {
   }
 }
 
+/* 16 running sums added up from the first. */
+static inline __attribute__((always_inline)) float sum_in_order(const float lanes[16]) {
+  float sum = 0.0f;
+  for (int j = 0; j < 16; j++) sum += lanes[j];
+  return sum;
+}
+
 /*
  * Σ x · y over n (a multiple of 16) floats, in 16 running sums, one per lane:
  * C may not reorder a float sum, so a single sum would not vectorise.
@@ -111,17 +118,14 @@ static inline __attribute__((always_inline)) float lane_dot(const float *x, cons
   float lanes[16] = {0};
   for (size_t i = 0; i < n; i += 16)
     for (int j = 0; j < 16; j++) lanes[j] += x[i + j] * y[i + j];
-  float sum = 0.0f;
-  for (int j = 0; j < 16; j++) sum += lanes[j];
-  return sum;
+  return sum_in_order(lanes);
 }
 
-/* The sum of 16 lanes, in order. */
+/* The sum of a register's 16 lanes in order, as lane_dot and lane_sum end, so every path sums a row the same way. */
 static inline __attribute__((always_inline)) float lanes_total(const Lanes16 *lanes) {
-  float x[16], sum = 0.0f;
+  float x[16];
   memcpy(x, lanes, sizeof x);
-  for (int j = 0; j < 16; j++) sum += x[j];
-  return sum;
+  return sum_in_order(x);
 }
 
 /*
@@ -132,9 +136,7 @@ static inline __attribute__((always_inline)) float lane_sum(const float *x, size
   float lanes[16] = {0};
   for (size_t i = 0; i < n; i += 16)
     for (int j = 0; j < 16; j++) lanes[j] += x[i + j];
-  float sum = 0.0f;
-  for (int j = 0; j < 16; j++) sum += lanes[j];
-  return sum;
+  return sum_in_order(lanes);
 }
 
 /*

@@ -7,14 +7,16 @@
  *   dense ≈ δ + α·rows·cols       (δ: the fixed cost of its ops)
  *   sparse ≈ ε + β·edges + γ·(rows + cols)
  *
- * (γ: moving a neuron's values in or out). It writes δ, α, β and γ to
- * runtime/kernels/calibration.ts; ε is not used, because consecutive sparse
- * kernels share one graph kernel and its fixed cost. Where the native part
- * is built, the dense kernel is timed twice, on its native products and on
- * TensorFlow.js's, and both fits are written: the cost model uses the one
- * for the products that run.
+ * (γ: moving a neuron's values in or out). It writes δ, α, β and γ into
+ * runtime/kernels/calibration.ts where they stand; ε is not used, because
+ * consecutive sparse kernels share one graph kernel and its fixed cost.
+ * Where the native part is built, the dense kernel is timed twice, on its
+ * native products and on TensorFlow.js's; the native fit is printed, not
+ * written: the native constants come from runs their comments name.
  */
-import { writeFileSync } from "node:fs";
+import { readFile } from "node:fs/promises";
+import { fileURLToPath } from "node:url";
+import { writeFileAtomically } from "../runtime/file-io.js";
 import { maskedDense } from "../runtime/kernels/masked-dense.js";
 import { disposeGraphStructure, graphKernel, graphStructure } from "../runtime/kernels/graph/graph-kernel.js";
 import { createRandom } from "../runtime/random.js";
@@ -23,6 +25,24 @@ import { nativeDenseActive, useNativeDense } from "../runtime/kernels/native/ind
 import { medianSeconds, row } from "./timing.js";
 
 const BATCH = 256;
+
+const CALIBRATION = fileURLToPath(new URL("../runtime/kernels/calibration.ts", import.meta.url));
+
+/**
+ * The fitted WASM constants replaced in calibration.ts where they stand, and its first line's date: the native
+ * constants beside them (NATIVE_*, from bench graph-native and the runs their comments name) and every comment stay,
+ * and the file is written whole or not at all.
+ */
+export async function writeCalibration(values: Readonly<Record<string, string>>, path = CALIBRATION): Promise<void> {
+  let text = await readFile(path, "utf8");
+  for (const [name, value] of Object.entries(values)) {
+    const line = new RegExp(`^export const ${name} = [^;]*;$`, "m");
+    if (!line.test(text)) throw new Error(`${path}: no line 'export const ${name} = …;' to write the fit into`);
+    text = text.replace(line, `export const ${name} = ${value};`);
+  }
+  text = text.replace(/(\(bench\/kernels\.ts\) on )\d{4}-\d{2}-\d{2}/, `$1${new Date().toISOString().slice(0, 10)}`);
+  await writeFileAtomically(path, text);
+}
 
 export async function benchKernels(): Promise<string[]> {
   await useBackend("wasm");
@@ -89,28 +109,10 @@ export async function benchKernels(): Promise<string[]> {
   const [nativeDelta, nativeAlpha] = native ? (leastSquares(dense) as [number, number]) : [delta, alpha];
   const [epsilon, beta, gamma] = leastSquares(sparse) as [number, number, number];
   const ns = (seconds: number): string => (seconds * 1e9).toFixed(1);
-  writeFileSync(
-    new URL("../runtime/kernels/calibration.ts", import.meta.url),
-    [
-      "/**",
-      ` * Written by \`npm run bench kernels\` (bench/kernels.ts) on ${new Date().toISOString().slice(0, 10)}: the cost in`,
-      ` * nanoseconds of one forward + backward on WASM, batch ${BATCH}. A dense kernel costs DENSE_FIXED plus`,
-      " * DENSE_PER_ENTRY per rows × cols entry; a sparse kernel SPARSE_PER_EDGE per connection and",
-      " * SPARSE_PER_NEURON per source or target neuron (its share of a graph kernel); NATIVE_DENSE_* are",
-      ` * the dense kernel's on the native products (native/dense.c)${native ? "" : ", not built when this was written: the WASM figures"}.`,
-      " */",
-      `export const DENSE_FIXED = ${ns(delta)};`,
-      `export const DENSE_PER_ENTRY = ${ns(alpha)};`,
-      `export const NATIVE_DENSE_FIXED = ${ns(nativeDelta)};`,
-      `export const NATIVE_DENSE_PER_ENTRY = ${ns(nativeAlpha)};`,
-      `export const SPARSE_PER_EDGE = ${ns(beta)};`,
-      `export const SPARSE_PER_NEURON = ${ns(gamma)};`,
-      "",
-    ].join("\n"),
-  );
+  await writeCalibration({ DENSE_FIXED: ns(delta), DENSE_PER_ENTRY: ns(alpha), SPARSE_PER_EDGE: ns(beta), SPARSE_PER_NEURON: ns(gamma) });
   lines.push(
     "",
-    `fit: dense ${ns(delta)} ns + ${ns(alpha)} ns per entry (native: ${ns(nativeDelta)} ns + ${ns(nativeAlpha)} ns per entry); sparse ${ns(epsilon)} ns + ${ns(beta)} ns per edge + ${ns(gamma)} ns per neuron (written to runtime/kernels/calibration.ts, all but the sparse fixed cost)`,
+    `fit: dense ${ns(delta)} ns + ${ns(alpha)} ns per entry (native: ${ns(nativeDelta)} ns + ${ns(nativeAlpha)} ns per entry); sparse ${ns(epsilon)} ns + ${ns(beta)} ns per edge + ${ns(gamma)} ns per neuron (the WASM fit written to runtime/kernels/calibration.ts but for the sparse fixed cost; the native constants there are left as they are)`,
   );
   return lines;
 }

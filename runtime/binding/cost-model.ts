@@ -32,6 +32,13 @@ export interface KernelShape {
   readonly rows: number;
   readonly cols: number;
   readonly edges: number;
+  /**
+   * Of `rows`, those read from outside every structure (the network's input, a dense layer): a graph kernel takes
+   * them in as external inputs (transposed in, their gradient picked out), where rows from a structure's layers are
+   * neurons a member beside it computes, already priced as that member's targets. Default: all of them, as in a lone
+   * kernel (the calibration's).
+   */
+  readonly externalRows?: number;
 }
 
 export type KernelExecution = { readonly kind: "dense" | "sparse"; readonly reason?: string };
@@ -102,7 +109,7 @@ export function sparseIsCheaper(shape: KernelShape, products: DenseProducts = "w
   if (shape.denseLayer) return false;
   const c = COSTS[products];
   const dense = c.denseFixed + c.densePerEntry * shape.rows * shape.cols;
-  const sparse = c.sparseFixed + c.sparsePerEdge * shape.edges + c.sparsePerNeuron * (shape.rows + shape.cols);
+  const sparse = c.sparseFixed + c.sparsePerEdge * shape.edges + c.sparsePerNeuron * ((shape.externalRows ?? shape.rows) + shape.cols);
   return sparse < dense;
 }
 
@@ -114,7 +121,17 @@ export function sparseIsCheaper(shape: KernelShape, products: DenseProducts = "w
  */
 export function kernelShape(spec: NetworkSpec, layout: KernelLayout, live = layout.count): KernelShape {
   const denseLayer = spec.layers[layout.target]!.origin.kind !== "structure" && layout.full && live === layout.count;
-  return { denseLayer, rows: layout.usedRows.length, cols: layout.cols, edges: live };
+  return { denseLayer, rows: layout.usedRows.length, cols: layout.cols, edges: live, externalRows: externalRows(spec, layout) };
+}
+
+/** The kernel's used rows whose block reads a layer no structure made. */
+function externalRows(spec: NetworkSpec, layout: KernelLayout): number {
+  let count = 0;
+  for (const slice of layout.blocks) {
+    if (spec.layers[slice.source]!.origin.kind === "structure") continue;
+    for (let r = slice.rowOffset; r < slice.rowOffset + slice.sourceSize; r++) if (layout.rowStart[r + 1]! > layout.rowStart[r]!) count++;
+  }
+  return count;
 }
 
 /**

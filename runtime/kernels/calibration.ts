@@ -2,7 +2,8 @@
  * Written by `npm run bench kernels` (bench/kernels.ts) on 2026-11-25: the cost in
  * nanoseconds of one forward + backward on WASM, batch 256. A dense kernel costs DENSE_FIXED plus
  * DENSE_PER_ENTRY per rows × cols entry; a sparse kernel SPARSE_PER_EDGE per connection and
- * SPARSE_PER_NEURON per source or target neuron (its share of a graph kernel).
+ * SPARSE_PER_NEURON per target neuron and per row it takes in from outside every structure (fitted on lone
+ * kernels, whose rows all are: see cost-model.ts's KernelShape.externalRows).
  */
 export const DENSE_FIXED = 445376.3;
 export const DENSE_PER_ENTRY = 72.4;

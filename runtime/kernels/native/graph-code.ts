@@ -23,13 +23,24 @@ export function nativeGraphActive(): boolean {
   return blas?.graphForward !== undefined && blas.graphBackward !== undefined && blas.graphTransposeIn !== undefined && blas.graphPickRows !== undefined;
 }
 
+/** Per graph.wat instance (one per memory), its native counterpart: made once, not on every kernel call (~10 µs). */
+const nativeCode = new WeakMap<GraphExports, GraphExports>();
+
 /** `code` with forward and backward replaced by the native ones, or `code` itself without them. */
 export function withNativeGraph(code: GraphExports, memory: WasmMemory): GraphExports {
   // An addon built before the graph kernel was added has only the products.
   if (!nativeGraphActive()) return code;
+  let native = nativeCode.get(code);
+  if (native === undefined) nativeCode.set(code, (native = nativeExports(code, memory)));
+  return native;
+}
+
+function nativeExports(code: GraphExports, memory: WasmMemory): GraphExports {
   const blas = nativeDenseBlas()!;
   const { graphForward, graphBackward, graphTransposeIn, graphPickRows } = blas as Required<NativeBlas>;
-  const floats = (): Float32Array => new Float32Array(memory.buffer);
+  // The memory's view, made again only once growth has replaced its buffer.
+  let view = new Float32Array(memory.buffer);
+  const floats = (): Float32Array => (view.buffer === memory.buffer ? view : (view = new Float32Array(memory.buffer)));
   const seeded = blas.graphBackwardSeeded;
   return {
     ...code,

@@ -67,7 +67,7 @@ describe("a graph member's rows from a structure's own neurons", () => {
   });
 
   it("keep every later depth of the graph sparse under native products against graph.wat, as under either kernel alone", () => {
-    // Charged graph.wat's per-neuron cost for their rows too, g.d1 … g.d4 priced dense natively: 6 dense steps, 4.6–6.4 ms a forward pass against 2.9 all sparse.
+    // Charged the per-neuron cost for their rows too, g.d1 … g.d4 priced dense under native products: 6 dense steps, 4.6–6.4 ms a forward pass against 2.9 all sparse.
     for (const pricing of ["native-products", "native", "wasm"] as const) {
       const dense = later.filter((layout) => !sparseIsCheaper(kernelShape(spec, layout), pricing));
       expect(dense.map((layout) => spec.layers[layout.target]!.name)).toEqual([]);

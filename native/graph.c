@@ -632,6 +632,7 @@ typedef struct {
   const int32_t *rows;
   size_t batch, cols, bp, count, width;
   int add;
+  bool zero; /* pickRows's `add` 2: each piece first zeroes its samples of every named row */
 } Layout;
 
 static void transpose_piece(void *context, size_t i) {
@@ -640,10 +641,19 @@ static void transpose_piece(void *context, size_t i) {
   if (first < l->cols) transpose_columns(l->x, l->batch, l->cols, l->h, l->bp, first, first + l->width < l->cols ? first + l->width : l->cols);
 }
 
+/* Samples [first, last) of every named row zeroed, and the padding from batch to bp with the last samples. */
+static void zero_samples(const Layout *l, size_t first, size_t last) {
+  const size_t end = last == l->batch ? l->bp : last;
+  for (size_t j = 0; j < l->count; j++) memset(l->h + (size_t)l->rows[j] * l->bp + first, 0, sizeof(float) * (end - first));
+}
+
 static void pick_piece(void *context, size_t i) {
   const Layout *l = context;
   const size_t first = i * l->width;
-  if (first < l->batch) pick_samples(l->h, l->bp, l->rows, l->count, l->out, l->add, first, first + l->width < l->batch ? first + l->width : l->batch);
+  if (first >= l->batch) return;
+  const size_t last = first + l->width < l->batch ? first + l->width : l->batch;
+  if (l->zero) zero_samples(l, first, last);
+  pick_samples(l->h, l->bp, l->rows, l->count, l->out, l->add, first, last);
 }
 
 /* Pieces of `extent` for `floats` moved: one per thread, each a multiple of 16 wide (`width`), or 1. */
@@ -667,11 +677,10 @@ void graph_transpose_in(const float *x, size_t batch, size_t cols, float *xt, si
  * into rows that hold anything).
  */
 void graph_pick_rows(float *h, size_t bp, const int32_t *rows, size_t count, float *out, size_t batch, int add) {
-  if (add == 2)
-    for (size_t j = 0; j < count; j++) memset(h + (size_t)rows[j] * bp, 0, sizeof(float) * bp);
-  add = add != 0;
-  Layout l = {.h = h, .out = out, .rows = rows, .batch = batch, .bp = bp, .count = count, .add = add};
+  Layout l = {.h = h, .out = out, .rows = rows, .batch = batch, .bp = bp, .count = count, .add = add != 0, .zero = add == 2};
   const size_t pieces = layout_pieces(batch, batch * count, &l.width);
-  if (pieces == 1) return pick_samples(h, bp, rows, count, out, add, 0, batch);
-  pool_run(pick_piece, &l, pieces);
+  // Each piece zeroes (`add` 2) and adds into its own samples of the rows: WS 10,000's 675 exports, zeroed whole first and on one thread, took 0.19-0.22 ms.
+  if (pieces > 1) return pool_run(pick_piece, &l, pieces);
+  l.width = batch;
+  pick_piece(&l, 0);
 }

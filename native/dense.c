@@ -103,9 +103,14 @@ static void apply_epilogue(const Epilogue *after, float *c, int ldc, int rows, i
  * The products split over the pool (pool.h) in pieces of rows or of columns
  * of C, each one single-threaded sgemm: by columns where op(A) is the smaller
  * operand (each piece packs op(A) again and its own columns of op(B)), else by
- * rows. Two pieces per thread, so a thread that starts late leaves its second
- * to the others; pieces of about PIECE_MIN rows or columns or more, and none below
- * SPLIT_WORK multiply-adds (~20 µs on one core), where the split costs more
+ * rows. One piece per thread: a worker that has not started by the time the
+ * caller has finished its own piece is revoked (pool.c) and the caller runs
+ * that piece too. Two pieces per thread, meant to leave a late thread's second
+ * to the others, cost more than they saved, the smaller pieces each packing
+ * op(A) again: WS 10,000's products on two threads gained 1.50-1.59× with two
+ * a thread and 1.75-1.77× with one, the sgemm 256 × 1024 × 1024 1.74-1.79× and
+ * 1.88-1.90× (docs/benchmarks.md). Pieces of about PIECE_MIN rows or columns
+ * or more, and none below SPLIT_WORK multiply-adds (~20 µs on one core), where the split costs more
  * than it saves. The pieces depend on the thread count only, so a product is
  * the same bits from run to run (across thread counts within float32
  * rounding: OpenBLAS blocks a smaller product differently).
@@ -150,7 +155,7 @@ static void product_piece(void *context, size_t i) {
 /* The pieces of an m × n × k product (1: not split), split by columns or by rows (piece_start). */
 static int product_pieces(int m, int n, int k, bool by_columns) {
   const int extent = by_columns ? n : m, threads = pool_threads();
-  int pieces = 2 * threads;
+  int pieces = threads;
   if (pieces > extent / PIECE_MIN) pieces = extent / PIECE_MIN;
   return threads == 1 || pieces < 2 || (double)m * n * k < SPLIT_WORK ? 1 : pieces;
 }

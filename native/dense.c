@@ -374,6 +374,7 @@ napi_value deepstruct_graph_forward(napi_env env, napi_callback_info info);
 napi_value deepstruct_graph_backward(napi_env env, napi_callback_info info);
 napi_value deepstruct_graph_backward_seeded(napi_env env, napi_callback_info info);
 napi_value deepstruct_graph_threads(napi_env env, napi_callback_info info);
+napi_value deepstruct_graph_band_width(napi_env env, napi_callback_info info);
 napi_value deepstruct_graph_transpose_in(napi_env env, napi_callback_info info);
 napi_value deepstruct_graph_pick_rows(napi_env env, napi_callback_info info);
 /* Adam over many tensors at once (adam.c). */
@@ -414,6 +415,7 @@ static napi_value init(napi_env env, napi_value exports) {
       {"graphBackward", NULL, deepstruct_graph_backward, NULL, NULL, NULL, napi_default, NULL},
       {"graphBackwardSeeded", NULL, deepstruct_graph_backward_seeded, NULL, NULL, NULL, napi_default, NULL},
       {"graphThreads", NULL, deepstruct_graph_threads, NULL, NULL, NULL, napi_default, NULL},
+      {"graphBandWidth", NULL, deepstruct_graph_band_width, NULL, NULL, NULL, napi_default, NULL},
       {"graphTransposeIn", NULL, deepstruct_graph_transpose_in, NULL, NULL, NULL, napi_default, NULL},
       {"graphPickRows", NULL, deepstruct_graph_pick_rows, NULL, NULL, NULL, napi_default, NULL},
       {"adamUpdate", NULL, deepstruct_adam_step, NULL, NULL, NULL, napi_default, NULL},

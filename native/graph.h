@@ -32,12 +32,19 @@ typedef struct {
   const uint8_t *seeded; /* per neuron, from seeds (graph_backward sets it) */
   /* the samples [o0, o1) this call works on (multiples of 16; graph_forward and graph_backward set them) */
   size_t o0, o1;
+  /*
+   * Bands of bp samples each (0 or 1: one): xt, h, g and dxt hold `bands` blocks one after another, each its rows of bp
+   * samples, as `bands` calls' arrays would ([bands, r, bp] and [bands, n, bp]); see graph_band_width.
+   */
+  size_t bands;
 } GraphArgs;
 
 /* Over all samples, split across the pool's threads (pool.h) where the work is large enough: by rows in waves from 8 MiB of rows, by samples below (graph.c). */
 void graph_forward(const GraphArgs *a);
 /* The backward returns false, having done nothing, when its working memory cannot be had. */
 bool graph_backward(const GraphArgs *a);
+/* The band width (samples) a kernel over `rows` rows (inputs and neurons) of bp samples is laid out in: bp itself, or less where its rows outgrow a core's caches. */
+size_t graph_band_width(size_t rows, size_t bp);
 /* The threads a pass (either direction) over `edges` connections and bp samples runs on. */
 int graph_threads(size_t edges, size_t bp);
 void graph_transpose_in(const float *x, size_t batch, size_t cols, float *xt, size_t bp);

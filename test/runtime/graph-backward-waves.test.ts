@@ -10,7 +10,7 @@
  * it is given (graphBackwardSeeded) writes the rest, in waves and in halves.
  */
 import { afterAll, describe, expect, it } from "vitest";
-import { graphCode, type GraphExports, type WasmMemory } from "../../runtime/kernels/graph/memory.js";
+import { graphCode, type GraphBackwardArgs, type WasmMemory } from "../../runtime/kernels/graph/memory.js";
 import { nativeStatus, setNativeThreads, type NativeBlas } from "../../runtime/kernels/native/index.js";
 import { createRandom } from "../../runtime/random.js";
 import { differingBits } from "./float-bits.js";
@@ -44,7 +44,7 @@ interface Gradients {
 }
 
 type Forward = (xt: number, r: number, h: number, n: number, bp: number, weff: number, bias: number, start: number, source: number, activated: number, kind: number) => void;
-type Backward = GraphExports["backward"];
+type Backward = (...args: GraphBackwardArgs) => void;
 
 /** One memory holding a forward pass's values, and a backward run on it from the same incoming gradient each time. */
 function setUp(kind: number, bp = BATCH) {

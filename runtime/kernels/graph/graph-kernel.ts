@@ -130,6 +130,38 @@ export interface GraphKernelOptions {
 /** Inside the kernel the batch is padded to a multiple of 16: four 4-float SIMD registers per step. */
 const paddedBatch = (batch: number): number => Math.ceil(batch / 16) * 16;
 
+/**
+ * How the kernel lays out its rows of samples: `bands` blocks one after another, each its rows of `bp` samples (the
+ * native part's, where the rows outgrow a core's caches: GraphExports.bandWidth), else one band of the padded batch.
+ * A neuron-major output is handed out as one band.
+ */
+interface Layout {
+  readonly bp: number;
+  readonly bands: number;
+}
+
+function layoutOf(ws: Workspace, rows: number, batch: number, neuronMajor: boolean): Layout {
+  const padded = paddedBatch(batch);
+  const bp = neuronMajor ? padded : (ws.code.bandWidth?.(rows, padded) ?? padded);
+  return { bp, bands: Math.ceil(batch / bp) };
+}
+
+/** The layout of a forward pass's saved [bands, rows, bp] (or [rows, bp]: one band), for its backward. */
+function savedLayout(ws: Workspace, saved: TensorInfo): Layout & { readonly rows: number } {
+  const [bands, rows, bp] = saved.shape.length === 3 ? (saved.shape as [number, number, number]) : [1, ...(saved.shape as [number, number])];
+  if (bands > 1 && ws.code.bandWidth === undefined)
+    throw new Error(`graph kernel: the forward pass laid its rows out in ${bands} bands (the native part's), and its backward runs where the native part is off`);
+  return { bp, bands, rows };
+}
+
+/** The shape of `rows` rows in `layout`. */
+const bandShape = (layout: Layout, rows: number): number[] => (layout.bands > 1 ? [layout.bands, rows, layout.bp] : [rows, layout.bp]);
+
+/** Per band: its index, and its samples of the batch (the last band's may be fewer than bp). */
+function eachBand(layout: Layout, batch: number, run: (band: number, samples: number) => void): void {
+  for (let k = 0; k < layout.bands; k++) run(k, Math.min(layout.bp, batch - k * layout.bp));
+}
+
 interface Attributes {
   readonly members: number;
   /** Per member, whether it runs a pick `p{k}` of its weight's entries. */
@@ -250,22 +282,25 @@ function scatterPicked(ws: Workspace, inputs: NamedTensorInfoMap, a: Attributes,
 function forwardKernel(ws: Workspace, inputs: NamedTensorInfoMap, a: Attributes): TensorInfo[] {
   const x = inputs.x!;
   const [batch, r] = x.shape as [number, number];
-  const bp = paddedBatch(batch);
-  // x [batch, r] as the zero-padded [r, bp] the kernel reads: an output, so the backward pass reads it again instead of transposing x a second time.
-  const xtOut = ws.output([r, bp]);
+  const layout = layoutOf(ws, r + a.neurons, batch, a.neuronMajor);
+  const bp = layout.bp;
+  // x [batch, r] as the zero-padded [r, bp] bands the kernel reads: an output, so the backward pass reads it again instead of transposing x a second time.
+  const xtOut = ws.output(bandShape(layout, r));
   const xt = xtOut.pointer;
-  ws.code.transposeIn(ws.input(x), batch, r, xt, bp);
+  const xIn = ws.input(x);
+  eachBand(layout, batch, (k, samples) => ws.code.transposeIn(xIn + 4 * k * bp * r, samples, r, xt + 4 * k * r * bp, bp));
   const edges = inputs.source!.shape[0]!;
   const weff = ws.unzeroedScratch(4 * edges);
   const bias = ws.unzeroedScratch(4 * a.neurons);
   ws.code.placeParameters(memberTable(ws, inputs, a), a.members, weff, bias);
   const addresses = ws.unzeroedScratch(4 * edges);
-  const h = ws.output([a.neurons, bp]);
-  ws.code.forward(xt, r, h.pointer, a.neurons, bp, weff, bias, ws.input(inputs.start!), ws.input(inputs.source!), a.activated, a.kind, addresses);
+  const h = ws.output(bandShape(layout, a.neurons));
+  ws.code.forward(xt, r, h.pointer, a.neurons, bp, weff, bias, ws.input(inputs.start!), ws.input(inputs.source!), a.activated, a.kind, addresses, layout.bands);
   if (a.neuronMajor) return [h.finish(), xtOut.finish()];
   const count = inputs.exports!.shape[0]!;
   const out = ws.output([batch, count]);
-  ws.code.pickRows(h.pointer, bp, ws.input(inputs.exports!), count, out.pointer, batch, 0);
+  const exportRows = ws.input(inputs.exports!);
+  eachBand(layout, batch, (k, samples) => ws.code.pickRows(h.pointer + 4 * k * a.neurons * bp, bp, exportRows, count, out.pointer + 4 * k * bp * count, samples, 0));
   return [h.finish(), out.finish(), xtOut.finish()];
 }
 
@@ -273,14 +308,18 @@ function forwardKernel(ws: Workspace, inputs: NamedTensorInfoMap, a: Attributes)
  * The incoming gradient as the kernel's [neurons, bp] `g`: neuron-major a copy of all of it, else the exports' rows added
  * into zeros, kept under the structure's `source` where the backend keeps one (see Workspace.keptZeros); `done` zeroes it again.
  */
-function incomingGradient(ws: Workspace, inputs: NamedTensorInfoMap, a: Attributes, bp: number, batch: number): { g: number; done(): void } {
-  const bytes = 4 * a.neurons * bp;
+function incomingGradient(ws: Workspace, inputs: NamedTensorInfoMap, a: Attributes, layout: Layout, batch: number): { g: number; done(): void } {
+  const { bp } = layout;
+  const bytes = 4 * a.neurons * bp * layout.bands;
   const kept = a.neuronMajor ? undefined : ws.keptZeros?.(inputs.source!.dataId, bytes);
   const g = a.neuronMajor ? ws.unzeroedScratch(bytes) : (kept?.pointer ?? ws.scratch(bytes));
   // The address before the view: on the CPU backend taking an input may grow the memory.
-  const dy = ws.input(inputs.dy!) / 4;
-  if (a.neuronMajor) ws.f32().copyWithin(g / 4, dy, dy + a.neurons * bp);
-  else ws.code.pickRows(g, bp, ws.input(inputs.exports!), inputs.exports!.shape[0]!, dy * 4, batch, 1);
+  const dy = ws.input(inputs.dy!);
+  if (a.neuronMajor) ws.f32().copyWithin(g / 4, dy / 4, dy / 4 + a.neurons * bp);
+  else {
+    const [rows, count] = [ws.input(inputs.exports!), inputs.exports!.shape[0]!];
+    eachBand(layout, batch, (k, samples) => ws.code.pickRows(g + 4 * k * a.neurons * bp, bp, rows, count, dy + 4 * k * bp * count, samples, 1));
+  }
   return { g, done: () => kept?.zeroAgain() };
 }
 
@@ -290,8 +329,9 @@ function incomingGradient(ws: Workspace, inputs: NamedTensorInfoMap, a: Attribut
  * neuron-major, else the exports' (zeroed, then their gradients added in, as an export named twice gains both), so
  * none of g is zeroed that the backward writes anyway.
  */
-function seededGradient(ws: Workspace, inputs: NamedTensorInfoMap, a: Attributes, bp: number, batch: number): { g: number; seeds: number; seedCount: number } {
-  const g = ws.unzeroedScratch(4 * a.neurons * bp);
+function seededGradient(ws: Workspace, inputs: NamedTensorInfoMap, a: Attributes, layout: Layout, batch: number): { g: number; seeds: number; seedCount: number } {
+  const { bp } = layout;
+  const g = ws.unzeroedScratch(4 * a.neurons * bp * layout.bands);
   // The addresses before the views: on the CPU backend taking an input may grow the memory.
   const dy = ws.input(inputs.dy!);
   if (a.neuronMajor) {
@@ -302,7 +342,7 @@ function seededGradient(ws: Workspace, inputs: NamedTensorInfoMap, a: Attributes
   const seeds = ws.input(inputs.exports!);
   const count = inputs.exports!.shape[0]!;
   // The native pickRows's `add` 2: the rows zeroed, then added into (in JavaScript, 675 rows' fill took ~0.26 ms at WS 10,000).
-  ws.code.pickRows(g, bp, seeds, count, dy, batch, 2);
+  eachBand(layout, batch, (k, samples) => ws.code.pickRows(g + 4 * k * a.neurons * bp, bp, seeds, count, dy + 4 * k * bp * count, samples, 2));
   return { g, seeds, seedCount: count };
 }
 
@@ -315,13 +355,16 @@ function identityList(ws: Workspace, count: number): number {
 }
 
 /** The input's gradient [batch, r] from the kernel's [r, bp] `dxt`; without one wanted, zeros (a held buffer where there is one). */
-function inputGradient(ws: Workspace, inputs: NamedTensorInfoMap, a: Attributes, dxt: number, batch: number, r: number, bp: number): TensorInfo {
+function inputGradient(ws: Workspace, inputs: NamedTensorInfoMap, a: Attributes, dxt: number, batch: number, r: number, layout: Layout): TensorInfo {
   // Without an input gradient wanted, a held buffer of zeros (never written) stands for it, not 256 × 784 zeros written a step.
   const zeros = a.needInput ? undefined : ws.held?.(inputs.start!.dataId, [batch, r], false);
   if (zeros !== undefined) return zeros.finish();
   const dx = ws.output([batch, r]);
-  if (a.needInput) ws.code.pickRows(dxt, bp, identityList(ws, r), r, dx.pointer, batch, 0);
-  else ws.f32().fill(0, dx.pointer / 4, dx.pointer / 4 + batch * r);
+  const { bp } = layout;
+  if (a.needInput) {
+    const rows = identityList(ws, r);
+    eachBand(layout, batch, (k, samples) => ws.code.pickRows(dxt + 4 * k * r * bp, bp, rows, r, dx.pointer + 4 * k * bp * r, samples, 0));
+  } else ws.f32().fill(0, dx.pointer / 4, dx.pointer / 4 + batch * r);
   return dx.finish();
 }
 
@@ -330,26 +373,27 @@ function inputGradient(ws: Workspace, inputs: NamedTensorInfoMap, a: Attributes,
  * writes the gradient rows it is not given (backwardSeeded), neither they nor dxt are zeroed first; else g is kept zeros,
  * zeroed again after, and dxt zeroed scratch.
  */
-function backwardPass(ws: Workspace, inputs: NamedTensorInfoMap, a: Attributes, p: { r: number; bp: number; batch: number; weff: number; dweff: number; db: number }): number {
+function backwardPass(ws: Workspace, inputs: NamedTensorInfoMap, a: Attributes, p: { r: number; layout: Layout; batch: number; weff: number; dweff: number; db: number }): number {
   const seeded = ws.code.backwardSeeded;
-  const rows = 4 * p.r * p.bp;
-  const structure = [ws.input(inputs.h!), ws.input(inputs.xt!), p.r, a.neurons, p.bp, p.weff, ws.input(inputs.start!), ws.input(inputs.source!), a.activated, a.kind] as const;
+  const { bp, bands } = p.layout;
+  const rows = 4 * p.r * bp * bands;
+  const structure = [ws.input(inputs.h!), ws.input(inputs.xt!), p.r, a.neurons, bp, p.weff, ws.input(inputs.start!), ws.input(inputs.source!), a.activated, a.kind] as const;
   const flag = a.needInput ? 1 : 0;
   if (seeded !== undefined) {
-    const { g, seeds, seedCount } = seededGradient(ws, inputs, a, p.bp, p.batch);
+    const { g, seeds, seedCount } = seededGradient(ws, inputs, a, p.layout, p.batch);
     const dxt = a.needInput ? ws.unzeroedScratch(rows) : 0;
-    seeded(g, ...structure, dxt, p.dweff, p.db, flag, seeds, seedCount);
+    seeded(g, ...structure, dxt, p.dweff, p.db, flag, seeds, seedCount, bands);
     return dxt;
   }
-  const { g, done } = incomingGradient(ws, inputs, a, p.bp, p.batch);
+  const { g, done } = incomingGradient(ws, inputs, a, p.layout, p.batch);
   const dxt = a.needInput ? ws.scratch(rows) : 0;
-  ws.code.backward(g, ...structure, dxt, p.dweff, p.db, flag);
+  ws.code.backward(g, ...structure, dxt, p.dweff, p.db, flag, bands);
   done();
   return dxt;
 }
 
 function backwardKernel(ws: Workspace, inputs: NamedTensorInfoMap, a: Attributes): TensorInfo[] {
-  const [r, bp] = inputs.xt!.shape as [number, number];
+  const { rows: r, ...layout } = savedLayout(ws, inputs.xt!);
   // Neuron-major, dy is [neurons, batch].
   const batch = inputs.dy!.shape[a.neuronMajor ? 1 : 0]!;
   const edges = inputs.source!.shape[0]!;
@@ -363,8 +407,8 @@ function backwardKernel(ws: Workspace, inputs: NamedTensorInfoMap, a: Attributes
   ws.code.placeParameters(table, a.members, weff, bias);
   const dweff = ws.unzeroedScratch(4 * edges);
   const db = ws.unzeroedScratch(4 * a.neurons);
-  const dxt = backwardPass(ws, inputs, a, { r, bp, batch, weff, dweff, db });
-  const dx = inputGradient(ws, inputs, a, dxt, batch, r, bp);
+  const dxt = backwardPass(ws, inputs, a, { r, layout, batch, weff, dweff, db });
+  const dx = inputGradient(ws, inputs, a, dxt, batch, r, layout);
   ws.code.takeGradients(table, a.members, dweff, db, a.masked ? 1 : 0);
   scatterPicked(ws, inputs, a, table, dw);
   const outputs = [dx];

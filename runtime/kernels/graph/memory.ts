@@ -28,44 +28,55 @@ export interface GraphExports {
   scatterColumns(dy: number, batch: number, count: number, idx: number, dx: number, cols: number): void;
   placeParameters(table: number, members: number, weff: number, bias: number): void;
   takeGradients(table: number, members: number, dweff: number, db: number, masked: number): void;
-  forward(
-    xt: number,
-    r: number,
-    h: number,
-    n: number,
-    bp: number,
-    weff: number,
-    bias: number,
-    start: number,
-    source: number,
-    activated: number,
-    kind: number,
-    addresses: number,
-  ): void;
-  backward(
-    g: number,
-    h: number,
-    xt: number,
-    r: number,
-    n: number,
-    bp: number,
-    weff: number,
-    start: number,
-    source: number,
-    activated: number,
-    kind: number,
-    dxt: number,
-    dweff: number,
-    db: number,
-    needInput: number,
-  ): void;
+  forward(...args: [...GraphForwardArgs, addresses: number, bands?: number]): void;
+  backward(...args: [...GraphBackwardArgs, bands?: number]): void;
   /**
    * `backward` where only g's rows of the `seedCount` neurons listed at `seeds` (int32) hold the incoming gradient: every
    * other row of g, and dxt, may hold anything and are written, not added into, so neither needs zeroing first (the
    * native part's; graph.wat has none).
    */
-  backwardSeeded?(...args: [...Parameters<GraphExports["backward"]>, seeds: number, seedCount: number]): void;
+  backwardSeeded?(...args: [...GraphBackwardArgs, seeds: number, seedCount: number, bands?: number]): void;
+  /**
+   * The samples per band for a kernel of `rows` rows (inputs and neurons) of bp samples (the native part's, native/graph.c's
+   * graph_band_width): bp, or less where the rows outgrow a core's caches. Then xt, h, g and dxt hold `bands` blocks of
+   * [rows, width] one after another, which forward and backward take as their last argument. Without it (graph.wat), one
+   * band of bp.
+   */
+  bandWidth?(rows: number, bp: number): number;
 }
+
+/** graph.wat's forward's arguments but for its address scratch. */
+export type GraphForwardArgs = [
+  xt: number,
+  r: number,
+  h: number,
+  n: number,
+  bp: number,
+  weff: number,
+  bias: number,
+  start: number,
+  source: number,
+  activated: number,
+  kind: number,
+];
+/** graph.wat's backward's arguments. */
+export type GraphBackwardArgs = [
+  g: number,
+  h: number,
+  xt: number,
+  r: number,
+  n: number,
+  bp: number,
+  weff: number,
+  start: number,
+  source: number,
+  activated: number,
+  kind: number,
+  dxt: number,
+  dweff: number,
+  db: number,
+  needInput: number,
+];
 
 export interface Workspace {
   readonly code: GraphExports;

@@ -42,13 +42,22 @@ function nativeExports(code: GraphExports, memory: WasmMemory): GraphExports {
   let view = new Float32Array(memory.buffer);
   const floats = (): Float32Array => (view.buffer === memory.buffer ? view : (view = new Float32Array(memory.buffer)));
   const seeded = blas.graphBackwardSeeded;
+  const bandWidth = blas.graphBandWidth;
+  // A build before bands takes no `bands` (it would throw at the extra argument); one band is all it is ever given.
+  const banded = bandWidth !== undefined;
   return {
     ...code,
     transposeIn: (x, batch, cols, xt, bp) => graphTransposeIn(floats(), x, batch, cols, xt, bp),
     pickRows: (h, bp, rows, count, out, batch, add) => graphPickRows(floats(), h, bp, rows, count, out, batch, add),
-    forward: (xt, r, h, n, bp, weff, bias, start, source, activated, kind) => graphForward(floats(), xt, r, h, n, bp, weff, bias, start, source, activated, kind),
-    backward: (g, h, xt, r, n, bp, weff, start, source, activated, kind, dxt, dweff, db, needInput) =>
-      graphBackward(floats(), g, h, xt, r, n, bp, weff, start, source, activated, kind, dxt, dweff, db, needInput),
-    ...(seeded === undefined ? {} : { backwardSeeded: (...args) => seeded(floats(), ...args) }),
+    forward: (xt, r, h, n, bp, weff, bias, start, source, activated, kind, _addresses, bands = 1) =>
+      banded
+        ? graphForward(floats(), xt, r, h, n, bp, weff, bias, start, source, activated, kind, bands)
+        : graphForward(floats(), xt, r, h, n, bp, weff, bias, start, source, activated, kind),
+    backward: (g, h, xt, r, n, bp, weff, start, source, activated, kind, dxt, dweff, db, needInput, bands = 1) =>
+      banded
+        ? graphBackward(floats(), g, h, xt, r, n, bp, weff, start, source, activated, kind, dxt, dweff, db, needInput, bands)
+        : graphBackward(floats(), g, h, xt, r, n, bp, weff, start, source, activated, kind, dxt, dweff, db, needInput),
+    ...(seeded === undefined ? {} : { backwardSeeded: (...args) => (banded ? seeded(floats(), ...args) : seeded(floats(), ...(args.slice(0, 17) as typeof args))) }),
+    ...(bandWidth === undefined ? {} : { bandWidth: (rows, bp) => bandWidth(rows, bp) }),
   };
 }

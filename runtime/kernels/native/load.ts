@@ -17,7 +17,7 @@
  * DEEPSTRUCT_NATIVE=0 turns it off; DEEPSTRUCT_NATIVE_PATH names another
  * build of the addon.
  */
-import type { GraphExports } from "../graph/memory.js";
+import type { GraphExports, GraphForwardArgs } from "../graph/memory.js";
 import { NOT_IN_NODE } from "../native-shared.js";
 
 /** What the addon exports: native/dense.c's products, and the graph kernel, Adam and input check of graph.c, adam.c and finite.c. */
@@ -63,7 +63,7 @@ export interface NativeBlas {
    */
   adamUpdate?(memory: Float32Array, table: Uint32Array, constants: Float32Array): void;
   /** graph.wat's `forward` (without its address scratch) on `memory`, the whole heap: see native/graph-napi.c. Absent from builds before it. */
-  graphForward?: (memory: Float32Array, ...args: WithoutLast<Parameters<GraphExports["forward"]>>) => void;
+  graphForward?: (memory: Float32Array, ...args: [...GraphForwardArgs, bands?: number]) => void;
   /** graph.wat's `transposeIn` and `pickRows` on `memory`, in tiles. */
   graphTransposeIn?: OnHeap<GraphExports["transposeIn"]>;
   graphPickRows?: OnHeap<GraphExports["pickRows"]>;
@@ -73,6 +73,8 @@ export interface NativeBlas {
   graphBackwardSeeded?: OnHeap<Required<GraphExports>["backwardSeeded"]>;
   /** The threads the native graph kernel's forward and backward split `edges` connections over `bp` samples into (the pool's thread count, where the work is large enough). */
   graphThreads?(edges: number, bp: number): [number, number];
+  /** GraphExports.bandWidth: the samples per band of a kernel's rows; forward and backward take `bands` last. Absent from builds before bands, whose forward and backward take one. */
+  graphBandWidth?(rows: number, bp: number): number;
   /** The convolution as im2col × weight (native/conv.c); `geometry` as conv.c describes it. Absent from builds before it. */
   /** `bias`: per output channel, or per output position ([out rows, out cols, out]); `relu`: max(0, ·) applied to the output (absent: false). */
   convForward?(geometry: Int32Array, x: Float32Array, w: Float32Array, bias: Float32Array | null, y: Float32Array, relu?: boolean): void;
@@ -82,8 +84,6 @@ export interface NativeBlas {
 
 /** A graph.wat export as the addon takes it: the same arguments after the heap they point into. */
 type OnHeap<F> = F extends (...args: infer A) => void ? (memory: Float32Array, ...args: A) => void : never;
-
-type WithoutLast<T extends readonly unknown[]> = T extends readonly [...infer Head, unknown] ? Head : never;
 
 export type NativeStatus = { readonly available: true; readonly blas: NativeBlas; readonly path: string } | { readonly available: false; readonly reason: string };
 

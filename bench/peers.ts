@@ -11,7 +11,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { extractConnections, type Model } from "../runtime/index.js";
-import { interleavedMinimum } from "./timing.js";
+import { blockMinimum } from "./timing.js";
 
 const SCRIPT = fileURLToPath(new URL("./torch_peers.py", import.meta.url));
 const python = (): string => process.env.TORCH_PYTHON ?? "/usr/bin/python3";
@@ -85,7 +85,7 @@ export interface PeerRounds {
 
 /** How interleavedWithPeer measures each side: the real ones by default, fakes in the tests. */
 export interface PeerSides {
-  /** Least CPU seconds of each of `runs` over `repeats` runs after one warm-up each (interleavedMinimum). */
+  /** Least CPU seconds of each of `runs` over `repeats` runs after one warm-up each, each run's back to back as the peer times its figures (blockMinimum). */
   readonly ours: (runs: readonly (() => void)[], repeats: number) => number[];
   /** One round of the peer (runPeer): its answer carries `seconds`, the least CPU time of each of its figures. */
   readonly peer: (task: Record<string, unknown>, arrays: Arrays) => PeerResult;
@@ -93,7 +93,7 @@ export interface PeerSides {
   readonly missing: () => string | undefined;
 }
 
-const REAL_SIDES: PeerSides = { ours: interleavedMinimum, peer: runPeer, missing: torchMissing };
+const REAL_SIDES: PeerSides = { ours: blockMinimum, peer: runPeer, missing: torchMissing };
 
 /**
  * Times `ours` and the peer `task` in `rounds` alternating rounds, ours first in even rounds and the peer first in odd

@@ -5,7 +5,7 @@ round at a time: bench/peers.ts's interleavedWithPeer alternates a round of
 ours with a round of these, so both sides meet the same load. Every figure
 is the least CPU time (time.process_time, this process, one torch thread) of
 `repeats` runs after `warmup` untimed ones, as bench/timing.ts's
-interleavedMinimum takes ours. Returns {"seconds": {name: s}, ...}.
+blockMinimum takes ours. Returns {"seconds": {name: s}, ...}.
 """
 
 import numpy as np

@@ -25,7 +25,7 @@ Tasks (kind):
 
 Every timing: `warmup` untimed runs, then the least CPU time (time.process_time,
 this process, on `threads` torch threads) of `repeats`, as bench/timing.ts's
-interleavedMinimum takes ours; one round at a time, bench/peers.ts's
+blockMinimum takes ours; one round at a time, bench/peers.ts's
 interleavedWithPeer alternating it with a round of ours. Every task answers
 {"seconds": {figure: s}, ...}.
 """

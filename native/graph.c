@@ -347,6 +347,7 @@ static bool outgoing_of(const GraphArgs *a, Outgoing *out) {
  * WS 10,000 (forward 0.55, 0.52, 0.53; backward 1.88, 1.15, 1.21).
  *
  * Either only from about a million multiply-adds (connections × samples).
+ * Rows laid out in bands (below) split a band a piece instead, at any size.
  */
 #define SPLIT_WORK (1u << 20)
 #define PIECE_EDGES 48
@@ -452,7 +453,7 @@ static bool run_in_waves(const GraphArgs *a, const Outgoing *out) {
 
 /*
  * Bands. Past WAVES_BYTES of rows a pass is bound by what the cores share, not by their own work: the WS 10,000 forward
- * (10 MB of rows) took 0.79-0.85 ms on one thread and 0.72-0.77 on two, in waves or in sample halves alike, and two
+ * (10 MB of rows) took 0.79-0.85 ms on one thread and 0.72-0.84 on two, in waves or in sample halves alike, and two
  * processes, one a core, each 0.83-0.92 ms on rows of its own. Laid out as two bands of 128 samples, each its own
  * block of rows (5 MB), a band's forward took 0.32-0.35 ms and its backward 0.82-0.90 ms with both cores each on one
  * at once, where the whole rows' took 0.83 and 1.84 ms on one thread (a scratch harness over the network's own

@@ -49,30 +49,23 @@ function run(batch: number, between: () => void = () => {}): Run {
     Float32Array.from({ length: batch * INPUTS }, () => random.uniform(-1, 1)),
     [batch, INPUTS],
   );
+  // The kernel on the input and its parameters (two weights, then two biases).
+  const kernel = (xx: tf.Tensor, ...p: tf.Tensor[]): tf.Tensor2D =>
+    graphKernel(
+      xx as tf.Tensor2D,
+      [0, 1].map((k) => ({ weight: p[k]!, bias: p[2 + k] as tf.Tensor1D })),
+      mask,
+      s,
+      exports,
+      { activation: "relu" },
+    );
   try {
     const { value, grads } = tf.valueAndGrads((xx: tf.Tensor, ...p: tf.Tensor[]) => {
-      const y = graphKernel(
-        xx as tf.Tensor2D,
-        [0, 1].map((k) => ({ weight: p[k]!, bias: p[2 + k] as tf.Tensor1D })),
-        mask,
-        s,
-        exports,
-        { activation: "relu" },
-      );
+      const y = kernel(xx, ...p);
       between();
       return tf.sum(tf.mul(y, y));
     })([x, ...weights, ...biases]);
-    const y = tf.tidy(
-      () =>
-        graphKernel(
-          x,
-          [0, 1].map((k) => ({ weight: weights[k]!, bias: biases[k]! })),
-          mask,
-          s,
-          exports,
-          { activation: "relu" },
-        ).dataSync() as Float32Array,
-    );
+    const y = tf.tidy(() => kernel(x, ...weights, ...biases).dataSync() as Float32Array);
     const out = { y, grads: grads.map((g) => g.dataSync() as Float32Array) };
     tf.dispose([value, ...grads]);
     return out;

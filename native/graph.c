@@ -458,14 +458,19 @@ static bool run_in_waves(const GraphArgs *a, const Outgoing *out) {
  * block of rows (5 MB), a band's forward took 0.32-0.35 ms and its backward 0.82-0.90 ms with both cores each on one
  * at once, where the whole rows' took 0.83 and 1.84 ms on one thread (a scratch harness over the network's own
  * structure and values). So rows that outgrow the caches are laid out in bands of BAND_WIDTH samples (the graph kernel's
- * JavaScript asks graph_band_width), and a pass runs band by band, a band a piece on the pool, each one thread's whole:
+ * JavaScript asks graph_band_width; bands of one width, so a batch just past a multiple pads little), and a pass runs band by band, a band a piece on the pool, each one thread's whole:
  * the same sums in the same order per sample, so the same outputs as one band; the weight and bias gradients are each
  * band's added in band order, the same bits on any number of threads. Narrower bands cost more than they save (64
  * samples: the backward 2.12 ms for 256 samples against 1.65).
  */
 #define BAND_WIDTH 128
 
-size_t graph_band_width(size_t rows, size_t bp) { return rows * bp * sizeof(float) >= WAVES_BYTES && bp > BAND_WIDTH ? BAND_WIDTH : bp; }
+/* The fewest bands of at most BAND_WIDTH samples, all as wide, a multiple of 16 (a batch of 144: two of 80, not 128 and 16). */
+size_t graph_band_width(size_t rows, size_t bp) {
+  if (rows * bp * sizeof(float) < WAVES_BYTES || bp <= BAND_WIDTH) return bp;
+  const size_t bands = (bp + BAND_WIDTH - 1) / BAND_WIDTH;
+  return ((bp + bands - 1) / bands + 15) / 16 * 16;
+}
 
 static size_t bands_of(const GraphArgs *a) { return a->bands > 1 ? a->bands : 1; }
 

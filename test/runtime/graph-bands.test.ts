@@ -1,9 +1,9 @@
 /**
  * The native graph kernel's bands (native/graph.c, GraphExports.bandWidth): where a kernel's rows outgrow a core's
- * caches they are laid out in bands of 128 samples, each its own block of rows, and a pass runs band by band. Outputs
- * and every gradient equal graph.wat's (one band) within float32 rounding, for batches that fill the bands, leave the
- * last one short, and make three; on one and two threads they are the same bits. A backward given a banded forward's
- * rows where the native part is off refuses them.
+ * caches they are laid out in bands of at most 128 samples, each its own block of rows, and a pass runs band by band.
+ * Outputs and every gradient equal graph.wat's (one band) within float32 rounding, for batches that fill the bands,
+ * leave the last one short, and make three of 112; on one and two threads they are the same bits. A backward
+ * given a banded forward's rows where the native part is off refuses them.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { graphKernel, graphStructure, disposeGraphStructure } from "../../runtime/kernels/graph/graph-kernel.js";
@@ -91,9 +91,12 @@ describe.runIf(blas?.graphBandWidth !== undefined)("the native graph kernel's ba
   afterEach(() => useNativeGraph(true));
   afterAll(() => setNativeThreads(1));
 
-  it("lays out rows past 8 MiB in bands of 128 samples, and smaller ones in one band", () => {
+  it("lays out rows past 8 MiB in the fewest bands of at most 128 samples, all as wide, and smaller ones in one band", () => {
     expect(blas!.graphBandWidth!(ROWS, 256)).toBe(128);
-    expect(blas!.graphBandWidth!(ROWS, 304)).toBe(128);
+    // 304 samples: three bands of 112 (not 128, 128 and 48); 144 over 20,000 rows (11 MB): two of 80.
+    expect(blas!.graphBandWidth!(ROWS, 304)).toBe(112);
+    expect(blas!.graphBandWidth!(20000, 144)).toBe(80);
+    expect(blas!.graphBandWidth!(ROWS, 144)).toBe(144);
     expect(blas!.graphBandWidth!(ROWS, 128)).toBe(128);
     expect(blas!.graphBandWidth!(3000, 256)).toBe(256);
   });

@@ -117,6 +117,19 @@ describe.runIf(blas?.graphBandWidth !== undefined)("the native graph kernel's ba
     expect([0, 1, 2].every((i) => one.grads[i]!.some((v) => v !== 0))).toBe(true);
   });
 
+  it("gives the same on the CPU backend, whose private memory the native kernel works on too", async () => {
+    const onWasm = run(256);
+    await useBackend("cpu");
+    try {
+      const onCpu = run(256);
+      expect(Array.from(onCpu.y)).toEqual(Array.from(onWasm.y));
+      onCpu.grads.forEach((g, i) => expectClose(g, onWasm.grads[i]!, 1e-6));
+      expect(() => run(256, () => useNativeGraph(false))).toThrow(/laid its rows out in 2 bands/);
+    } finally {
+      await useBackend("wasm");
+    }
+  });
+
   it("checks that every band lies inside the memory before it reads a byte", () => {
     // Two inputs and one neuron over 16 samples a band: xt at float 0 (32 a band), h at 100 (16 a band), then weff, bias, start, source.
     const memory = new Float32Array(200);

@@ -106,7 +106,10 @@ static bool structure(Memory *memory, GraphArgs *a, uint32_t start, uint32_t sou
 }
 
 /* Floats in `rows` rows of a's samples: bp each, in every band. */
-static size_t rows_of(const GraphArgs *a, int32_t rows) { return (size_t)rows * a->bp * (a->bands > 1 ? a->bands : 1); }
+static size_t rows_of(const GraphArgs *a, int32_t rows) { return (size_t)rows * a->bp * a->bands; }
+
+/* The `bands` argument: 0 where not given, which is one band. */
+static size_t bands_given(uint32_t word) { return word > 1 ? word : 1; }
 
 /* The regions both directions share: xt, h, weff (with the structure checked first, for the edge count). */
 static bool shared(Memory *memory, GraphArgs *a, uint32_t xt, uint32_t h, uint32_t weff, uint32_t start, uint32_t source) {
@@ -134,7 +137,7 @@ napi_value deepstruct_graph_forward(napi_env env, napi_callback_info info) {
   a.bp = w[4];
   a.activated = (int32_t)w[9];
   a.kind = (int32_t)w[10];
-  a.bands = w[11];
+  a.bands = bands_given(w[11]);
   if (!shared(&memory, &a, w[0], w[2], w[5], w[7], w[8])) return invalid(env, "graphForward");
   a.bias = region(&memory, w[6], (size_t)a.n);
   if (!memory.ok) return invalid(env, "graphForward");
@@ -156,7 +159,7 @@ static napi_value backward(napi_env env, napi_callback_info info, bool seeded) {
   a.activated = (int32_t)w[9];
   a.kind = (int32_t)w[10];
   a.need_input = w[14] != 0;
-  a.bands = w[seeded ? 17 : 15];
+  a.bands = bands_given(w[seeded ? 17 : 15]);
   if (!shared(&memory, &a, w[2], w[1], w[6], w[7], w[8])) return invalid(env, "graphBackward");
   a.g = region(&memory, w[0], rows_of(&a, a.n));
   a.dxt = a.need_input ? region(&memory, w[11], rows_of(&a, a.r)) : NULL;

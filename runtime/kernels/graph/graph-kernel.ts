@@ -157,9 +157,13 @@ function savedLayout(ws: Workspace, saved: TensorInfo): Layout & { readonly rows
 /** The shape of `rows` rows in `layout`. */
 const bandShape = (layout: Layout, rows: number): number[] => (layout.bands > 1 ? [layout.bands, rows, layout.bp] : [rows, layout.bp]);
 
-/** Per band: its index, and its samples of the batch (the last band's may be fewer than bp). */
-function eachBand(layout: Layout, batch: number, run: (band: number, samples: number) => void): void {
-  for (let k = 0; k < layout.bands; k++) run(k, Math.min(layout.bp, batch - k * layout.bp));
+/**
+ * Per band: its samples of the batch (the last band's may be fewer than bp), the byte offset of its block of `rows` rows
+ * in the kernel's layout, and the byte offset of its first sample in a row-major [batch, cols] array.
+ */
+function eachBand(layout: Layout, batch: number, rows: number, cols: number, run: (samples: number, block: number, sample: number) => void): void {
+  const { bp, bands } = layout;
+  for (let k = 0; k < bands; k++) run(Math.min(bp, batch - k * bp), 4 * k * rows * bp, 4 * k * bp * cols);
 }
 
 interface Attributes {
@@ -288,7 +292,7 @@ function forwardKernel(ws: Workspace, inputs: NamedTensorInfoMap, a: Attributes)
   const xtOut = ws.output(bandShape(layout, r));
   const xt = xtOut.pointer;
   const xIn = ws.input(x);
-  eachBand(layout, batch, (k, samples) => ws.code.transposeIn(xIn + 4 * k * bp * r, samples, r, xt + 4 * k * r * bp, bp));
+  eachBand(layout, batch, r, r, (samples, block, sample) => ws.code.transposeIn(xIn + sample, samples, r, xt + block, bp));
   const edges = inputs.source!.shape[0]!;
   const weff = ws.unzeroedScratch(4 * edges);
   const bias = ws.unzeroedScratch(4 * a.neurons);
@@ -300,7 +304,7 @@ function forwardKernel(ws: Workspace, inputs: NamedTensorInfoMap, a: Attributes)
   const count = inputs.exports!.shape[0]!;
   const out = ws.output([batch, count]);
   const exportRows = ws.input(inputs.exports!);
-  eachBand(layout, batch, (k, samples) => ws.code.pickRows(h.pointer + 4 * k * a.neurons * bp, bp, exportRows, count, out.pointer + 4 * k * bp * count, samples, 0));
+  eachBand(layout, batch, a.neurons, count, (samples, block, sample) => ws.code.pickRows(h.pointer + block, bp, exportRows, count, out.pointer + sample, samples, 0));
   return [h.finish(), out.finish(), xtOut.finish()];
 }
 
@@ -318,7 +322,7 @@ function incomingGradient(ws: Workspace, inputs: NamedTensorInfoMap, a: Attribut
   if (a.neuronMajor) ws.f32().copyWithin(g / 4, dy / 4, dy / 4 + a.neurons * bp);
   else {
     const [rows, count] = [ws.input(inputs.exports!), inputs.exports!.shape[0]!];
-    eachBand(layout, batch, (k, samples) => ws.code.pickRows(g + 4 * k * a.neurons * bp, bp, rows, count, dy + 4 * k * bp * count, samples, 1));
+    eachBand(layout, batch, a.neurons, count, (samples, block, sample) => ws.code.pickRows(g + block, bp, rows, count, dy + sample, samples, 1));
   }
   return { g, done: () => kept?.zeroAgain() };
 }
@@ -342,7 +346,7 @@ function seededGradient(ws: Workspace, inputs: NamedTensorInfoMap, a: Attributes
   const seeds = ws.input(inputs.exports!);
   const count = inputs.exports!.shape[0]!;
   // The native pickRows's `add` 2: the rows zeroed, then added into (in JavaScript, 675 rows' fill took ~0.26 ms at WS 10,000).
-  eachBand(layout, batch, (k, samples) => ws.code.pickRows(g + 4 * k * a.neurons * bp, bp, seeds, count, dy + 4 * k * bp * count, samples, 2));
+  eachBand(layout, batch, a.neurons, count, (samples, block, sample) => ws.code.pickRows(g + block, bp, seeds, count, dy + sample, samples, 2));
   return { g, seeds, seedCount: count };
 }
 
@@ -363,7 +367,7 @@ function inputGradient(ws: Workspace, inputs: NamedTensorInfoMap, a: Attributes,
   const { bp } = layout;
   if (a.needInput) {
     const rows = identityList(ws, r);
-    eachBand(layout, batch, (k, samples) => ws.code.pickRows(dxt + 4 * k * r * bp, bp, rows, r, dx.pointer + 4 * k * bp * r, samples, 0));
+    eachBand(layout, batch, r, r, (samples, block, sample) => ws.code.pickRows(dxt + block, bp, rows, r, dx.pointer + sample, samples, 0));
   } else ws.f32().fill(0, dx.pointer / 4, dx.pointer / 4 + batch * r);
   return dx.finish();
 }

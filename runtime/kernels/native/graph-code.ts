@@ -6,7 +6,7 @@
  * code sums blocks of samples, and its exp and tanh are the C library's).
  * DEEPSTRUCT_NATIVE=0 or useNativeDense(false) turns it off with the dense products.
  */
-import type { GraphExports, WasmMemory } from "../graph/memory.js";
+import type { GraphBackwardArgs, GraphExports, WasmMemory } from "../graph/memory.js";
 import { nativeDenseBlas } from "./dense-product.js";
 import type { NativeBlas } from "./load.js";
 
@@ -43,21 +43,17 @@ function nativeExports(code: GraphExports, memory: WasmMemory): GraphExports {
   const floats = (): Float32Array => (view.buffer === memory.buffer ? view : (view = new Float32Array(memory.buffer)));
   const seeded = blas.graphBackwardSeeded;
   const bandWidth = blas.graphBandWidth;
-  // A build before bands takes no `bands` (it would throw at the extra argument); one band is all it is ever given.
-  const banded = bandWidth !== undefined;
+  // `bands` only past one: the JavaScript lays out more only where bandWidth exists, and a build before bands takes none.
+  const banded = (bands: number | undefined): [] | [number] => (bands === undefined || bands === 1 ? [] : [bands]);
   return {
     ...code,
     transposeIn: (x, batch, cols, xt, bp) => graphTransposeIn(floats(), x, batch, cols, xt, bp),
     pickRows: (h, bp, rows, count, out, batch, add) => graphPickRows(floats(), h, bp, rows, count, out, batch, add),
-    forward: (xt, r, h, n, bp, weff, bias, start, source, activated, kind, _addresses, bands = 1) =>
-      banded
-        ? graphForward(floats(), xt, r, h, n, bp, weff, bias, start, source, activated, kind, bands)
-        : graphForward(floats(), xt, r, h, n, bp, weff, bias, start, source, activated, kind),
-    backward: (g, h, xt, r, n, bp, weff, start, source, activated, kind, dxt, dweff, db, needInput, bands = 1) =>
-      banded
-        ? graphBackward(floats(), g, h, xt, r, n, bp, weff, start, source, activated, kind, dxt, dweff, db, needInput, bands)
-        : graphBackward(floats(), g, h, xt, r, n, bp, weff, start, source, activated, kind, dxt, dweff, db, needInput),
-    ...(seeded === undefined ? {} : { backwardSeeded: (...args) => (banded ? seeded(floats(), ...args) : seeded(floats(), ...(args.slice(0, 17) as typeof args))) }),
+    forward: (xt, r, h, n, bp, weff, bias, start, source, activated, kind, _addresses, bands) =>
+      graphForward(floats(), xt, r, h, n, bp, weff, bias, start, source, activated, kind, ...banded(bands)),
+    backward: (g, h, xt, r, n, bp, weff, start, source, activated, kind, dxt, dweff, db, needInput, bands) =>
+      graphBackward(floats(), g, h, xt, r, n, bp, weff, start, source, activated, kind, dxt, dweff, db, needInput, ...banded(bands)),
+    ...(seeded === undefined ? {} : { backwardSeeded: (...args) => seeded(floats(), ...(args.slice(0, 17) as [...GraphBackwardArgs, number, number]), ...banded(args[17])) }),
     ...(bandWidth === undefined ? {} : { bandWidth: (rows, bp) => bandWidth(rows, bp) }),
   };
 }

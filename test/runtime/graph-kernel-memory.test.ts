@@ -6,7 +6,8 @@
  * call), a call wanting more grows it, and a kernel run inside another's
  * workspace gets memory apart from the outer one's. A buffer kept for
  * `keptZeros` is the same from call to call, zero however the call before
- * left it, and handed to one call at a time.
+ * left it, and handed to one call at a time. Scratches, kept buffers and outputs all start on a 64-byte cache line, and an
+ * output disposed gives its memory back to the allocator.
  */
 import { describe, expect, it } from "vitest";
 import * as tf from "@tensorflow/tfjs-core";
@@ -84,14 +85,16 @@ describe("graph kernel scratch space on WASM", () => {
     // The block the call before left full of 7s is zero again.
     expect([second[0], third[0]]).toEqual([1, 1]);
     expect(overlaps(second.slice(1), sizes)).toBe(false);
-    // The same block, cut the same way, in 16-byte steps.
+    // The same block, cut the same way, in whole 64-byte cache lines, each scratch starting on one.
     expect(third.slice(1)).toEqual(second.slice(1));
-    expect(second.slice(2).map((p, i) => p - second[i + 1]!)).toEqual([48, 4096, 16]);
+    expect(second.slice(2).map((p, i) => p - second[i + 1]!)).toEqual([64, 4096, 64]);
+    expect([...first.slice(1), ...second.slice(1)].map((p) => p % 64)).toEqual(Array.from({ length: 9 }, () => 0));
     const wasm = (tf.backend() as unknown as { wasm: { _malloc(bytes: number): number } }).wasm;
     const malloc = wasm._malloc;
-    // The allocator's calls of at least 40 bytes: the scratches' (the input and the output here are smaller).
+    // The allocator's calls of at least 128 bytes: a scratch's (its 64-byte line and one more to align it; the input and
+    // the output here, a few words and a line, are smaller).
     let calls = 0;
-    wasm._malloc = (bytes) => (bytes >= 40 && calls++, malloc(bytes));
+    wasm._malloc = (bytes) => (bytes >= 128 && calls++, malloc(bytes));
     try {
       run(DIRTY, sizes);
       expect(calls).toBe(0);
@@ -122,9 +125,32 @@ describe("graph kernel scratch space on WASM", () => {
     // Another size: a buffer of that size, zeroed.
     const larger = kept(3 * 4096, true);
     expect(larger[0]).toBe(1);
+    // Each starting on a cache line, whatever the allocator returned.
+    expect([first[1]! % 64, larger[1]! % 64]).toEqual([0, 0]);
     releaseKeptZeros(KEY);
     expect(kept(4096, false)[0]).toBe(1);
     releaseKeptZeros(KEY);
+  });
+
+  it("hands out outputs that start on a cache line and gives their memory back when they are disposed", async () => {
+    await useBackend("wasm");
+    const backend = tf.backend() as unknown as { dataIdMap: { get(id: object): { memoryOffset: number } }; wasm: { _malloc(bytes: number): number; _free(pointer: number): void } };
+    const offsets: number[] = [];
+    const sized = (rows: number): void => {
+      const out = tf.engine().runKernel(DIRTY, { x: tf.zeros([1]) }, { sizes: Array.from({ length: rows }, () => 16) } as unknown as NamedAttrMap) as tf.Tensor;
+      offsets.push(backend.dataIdMap.get(out.dataId).memoryOffset);
+      out.dispose();
+    };
+    // Outputs of 2 … 41 words, each disposed before the next: each on a line, and each one's memory free again after.
+    for (let rows = 1; rows <= 40; rows++) tf.tidy(() => sized(rows));
+    expect(offsets.map((p) => p % 64)).toEqual(offsets.map(() => 0));
+    const probe = backend.wasm._malloc(1 << 20);
+    backend.wasm._free(probe);
+    for (let i = 0; i < 2000; i++) tf.tidy(() => sized(40));
+    // 2,000 outputs made and disposed in turn leave the heap as it was: the same megabyte comes back from the allocator.
+    const again = backend.wasm._malloc(1 << 20);
+    backend.wasm._free(again);
+    expect(again).toBe(probe);
   });
 
   it("gives a kernel run inside another's workspace memory apart from the outer scratch", async () => {

@@ -18,6 +18,7 @@ import type { DataType, KernelBackend, NamedAttrMap, NamedTensorInfoMap, TensorI
 import { GRAPH_WASM_BASE64, GRAPH_WASM_SHARED_BASE64 } from "./graph-wasm.js";
 import { withNativeGraph } from "../native/index.js";
 import { shareIdentityOnWasm } from "../shared-identity.js";
+import { allocateLines, LINE, lineOutput, lines, type WasmBackendInternals as SharedWasmInternals } from "../backend-memory.js";
 
 /** The functions graph.wat exports (pointers are byte offsets, flags 0 or 1). */
 export interface GraphExports {
@@ -139,15 +140,8 @@ interface WebAssemblyApi {
 const webAssembly = (globalThis as { WebAssembly?: WebAssemblyApi }).WebAssembly;
 
 /** The parts of the WASM backend this file uses. */
-interface WasmBackendInternals {
-  readonly wasm: {
-    readonly asm?: { readonly memory?: WasmMemory };
-    readonly wasmMemory?: WasmMemory;
-    _malloc(bytes: number): number;
-    _free(pointer: number): void;
-  };
-  readonly dataIdMap: { get(dataId: object): { readonly memoryOffset: number } | undefined };
-  makeOutput(shape: number[], dtype: DataType, memoryOffset?: number): TensorInfo;
+interface WasmBackendInternals extends SharedWasmInternals {
+  readonly wasm: SharedWasmInternals["wasm"] & { readonly asm?: { readonly memory?: WasmMemory }; readonly wasmMemory?: WasmMemory };
   refCount(dataId: object): number;
   incRef(dataId: object): void;
   disposeData(dataId: object): boolean;
@@ -342,49 +336,6 @@ export function graphKernelAvailable(): boolean {
 }
 
 const bytesOf = (shape: readonly number[]): number => 4 * shape.reduce((a, b) => a * b, 1);
-
-/**
- * Buffers this file allocates itself start on a cache line and are cut in whole lines: TensorFlow.js's WASM allocator
- * returns 8-byte alignment, and rows that start mid-line split every 64-byte vector of the native graph kernel in two (in a
- * C harness over WS 10,000's rows, 8 bytes off a line made the forward 14-40% slower and the backward 12-15%).
- */
-const LINE = 64;
-const lines = (bytes: number): number => Math.ceil(Math.max(bytes, 4) / LINE) * LINE;
-
-/**
- * Per backend, the allocator's address of each output lineOutput made, by the address the output starts at. TensorFlow.js
- * frees an output's data at the address it was given (disposeData's `_free(memoryOffset)`), and its WASM module exports no
- * aligned allocator, so the backend's `_free` is wrapped once to free what the allocator returned.
- */
-const outputRaws = new WeakMap<WasmBackendInternals, Map<number, number>>();
-
-/** A TensorFlow.js output on the WASM backend whose data starts on a cache line. */
-function lineOutput(internals: WasmBackendInternals, shape: number[], dtype: "float32" | "int32"): TensorInfo {
-  let raws = outputRaws.get(internals);
-  if (raws === undefined) {
-    const table = new Map<number, number>();
-    // Emscripten's `_free` replaces itself with the module's export on its first call; free(0) does nothing.
-    internals.wasm._free(0);
-    const free = internals.wasm._free;
-    internals.wasm._free = (pointer) => {
-      const raw = table.get(pointer);
-      if (raw !== undefined) table.delete(pointer);
-      free(raw ?? pointer);
-    };
-    outputRaws.set(internals, (raws = table));
-  }
-  const { raw, pointer } = allocateLines(internals, bytesOf(shape));
-  if (pointer === 0) throw new Error(`graph kernel: the WASM backend is out of memory for an output of shape [${shape.join(", ")}]`);
-  raws.set(pointer, raw);
-  return internals.makeOutput(shape, dtype, pointer);
-}
-
-/** `bytes` from the WASM backend's allocator starting on a line: `raw` to free, `pointer` to use (0 for both when out of memory). */
-function allocateLines(internals: WasmBackendInternals, bytes: number): { raw: number; pointer: number } {
-  // Addresses past 2 GiB come back from the allocator as negative int32s.
-  const raw = internals.wasm._malloc(bytes + LINE) >>> 0;
-  return { raw, pointer: raw === 0 ? 0 : Math.ceil(raw / LINE) * LINE };
-}
 
 let zeroEvery = false;
 

@@ -18,7 +18,7 @@
  */
 import * as tf from "@tensorflow/tfjs-core";
 import type { DataType, KernelBackend, NamedAttrMap, NamedTensorInfoMap, Tensor, Tensor1D, Tensor2D, TensorInfo } from "@tensorflow/tfjs-core";
-import { heapOffset, wasmHeap, type WasmBackendInternals } from "../backend-memory.js";
+import { heapOffset, lineOutput, wasmHeap, type WasmBackendInternals } from "../backend-memory.js";
 import { nativeDenseBlas } from "./dense-product.js";
 import type { NativeBlas } from "./load.js";
 import { saveForBackward } from "../saved-tensors.js";
@@ -71,7 +71,7 @@ function newMemory(backendName: string, kernelBackend: KernelBackend): Memory {
   if (backendName === "wasm") {
     const internals = kernelBackend as unknown as WasmBackendInternals;
     return {
-      alloc: (shape) => internals.makeOutput(shape, "float32"),
+      alloc: (shape) => lineOutput(internals, shape),
       floats: (info) => new Float32Array(wasmHeap(internals), heapOffset(internals, info)!, size(info.shape)),
       run,
       dispose,

@@ -457,11 +457,12 @@ static bool run_in_waves(const GraphArgs *a, const Outgoing *out) {
  * processes, one a core, each 0.83-0.92 ms on rows of its own. Laid out as two bands of 128 samples, each its own
  * block of rows (5 MB), a band's forward took 0.32-0.35 ms and its backward 0.82-0.90 ms with both cores each on one
  * at once, where the whole rows' took 0.83 and 1.84 ms on one thread (a scratch harness over the network's own
- * structure and values). So rows that outgrow the caches are laid out in bands of BAND_WIDTH samples (the graph kernel's
- * JavaScript asks graph_band_width; bands of one width, so a batch just past a multiple pads little), and a pass runs band by band, a band a piece on the pool, each one thread's whole:
- * the same sums in the same order per sample, so the same outputs as one band; the weight and bias gradients are each
- * band's added in band order, the same bits on any number of threads. Narrower bands cost more than they save (64
- * samples: the backward 2.12 ms for 256 samples against 1.65).
+ * structure and values). So rows that outgrow the caches are laid out in bands of at most BAND_WIDTH samples (the graph
+ * kernel's JavaScript asks graph_band_width; bands of one width, so a batch just past a multiple pads little), and a pass
+ * runs band by band, a band a piece on the pool, each one thread's whole: the same sums in the same order per sample,
+ * so the same outputs as one band; the weight and bias gradients are each band's added in band order, the same bits on
+ * any number of threads. Narrower bands cost more than they save (64 samples: the backward 2.12 ms for 256 samples
+ * against 1.65).
  */
 #define BAND_WIDTH 128
 

@@ -252,7 +252,7 @@ describe("the shared-memory binary on a simulated shared memory", () => {
       for (const [name, tensor] of Object.entries(named)) inputs[name] = sim.put(tensor);
       const attrs = { members: c.members.length, neurons: c.neurons, activated: c.activated, kind: 2, needInput: true, masked: true } as unknown as NamedAttrMap;
       const xs = tf.tensor2d(x);
-      const [h, out, xt] = sim.run("DeepstructGraph", { x: sim.put(xs), ...inputs }, attrs);
+      const [h, out, xt, weff] = sim.run("DeepstructGraph", { x: sim.put(xs), ...inputs }, attrs);
 
       // The same kernel through TensorFlow.js on the CPU backend (a private, plain memory).
       const cpu = run(c, x, "tanh", exports);
@@ -260,7 +260,7 @@ describe("the shared-memory binary on a simulated shared memory", () => {
 
       // The gradient run() hands the backward pass: that of its loss at the kernel's output.
       const cpuDy = tf.grad((y: tf.Tensor) => lossTensor(y as tf.Tensor2D))(tf.tensor2d(cpu.y));
-      const [dx, ...parameters] = sim.run("DeepstructGraphGrad", { dy: sim.put(cpuDy), h: h!, xt: xt!, ...inputs }, attrs);
+      const [dx, ...parameters] = sim.run("DeepstructGraphGrad", { dy: sim.put(cpuDy), h: h!, xt: xt!, weff: weff!, ...inputs }, attrs);
       expect(sim.read(dx!)).toEqual(cpu.dx);
       expect(parameters.slice(0, c.members.length).map((p) => sim.read(p))).toEqual(cpu.dw);
       expect(parameters.slice(c.members.length).map((p) => sim.read(p))).toEqual(cpu.db);

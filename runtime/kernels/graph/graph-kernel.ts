@@ -208,8 +208,11 @@ const sizeOf = (shape: readonly number[]): number => shape.reduce((a, b) => a * 
  * connection count, bias and neuron count, and, when given, where its
  * weight and bias gradients go. A picked member reads (and its gradient is
  * written to) a scratch of its live entries, which graph.wat writes in full.
+ * The backward's table (with gradients) leaves the weights and biases out.
  */
 function memberTable(ws: Workspace, inputs: NamedTensorInfoMap, a: Attributes, gradients?: { readonly dw: readonly number[]; readonly db: readonly number[] }): number {
+  // With gradients the table is the backward's, which takes its effective weights from the forward pass and reads no weight.
+  const readsWeights = gradients === undefined;
   const names = memberNames(a.members);
   if (tableWords.length < TABLE_WORDS * a.members) tableWords = new Int32Array(TABLE_WORDS * a.members);
   const words = tableWords;
@@ -221,8 +224,8 @@ function memberTable(ws: Workspace, inputs: NamedTensorInfoMap, a: Attributes, g
     const bias = inputs[names.b[k]!]!;
     const pick = a.picked[k] ? inputs[names.p[k]!]! : undefined;
     const edges = pick?.shape[0] ?? sizeOf(weight.shape);
-    let live = ws.input(weight);
-    if (pick !== undefined) {
+    let live = readsWeights ? ws.input(weight) : 0;
+    if (pick !== undefined && readsWeights) {
       const entries = live;
       live = ws.unzeroedScratch(4 * edges);
       // live[j] = weight[pick[j]]: graph.wat's column gather of a one-row matrix (a JavaScript loop took ~2 ns an entry).
@@ -232,7 +235,7 @@ function memberTable(ws: Workspace, inputs: NamedTensorInfoMap, a: Attributes, g
     words[at + 1] = mask + 4 * offset;
     words[at + 2] = slots + 4 * offset;
     words[at + 3] = edges;
-    words[at + 4] = ws.input(bias);
+    words[at + 4] = readsWeights ? ws.input(bias) : 0;
     words[at + 5] = bias.shape[0]!;
     words[at + 6] = gradients === undefined ? 0 : pick === undefined ? gradients.dw[k]! : ws.unzeroedScratch(4 * edges);
     words[at + 7] = gradients?.db[k] ?? 0;
@@ -269,12 +272,12 @@ function scatterPicked(ws: Workspace, inputs: NamedTensorInfoMap, a: Attributes,
     if (!a.picked[k]) continue;
     const size = sizeOf(inputs[names.w[k]!]!.shape);
     // The address before the views: on the CPU backend taking an input may grow the memory.
-    const pick = ws.input(inputs[names.p[k]!]!) / 4;
-    const [f32, i32] = [ws.f32(), ws.i32()];
-    const [from, count] = [i32[table / 4 + TABLE_WORDS * k + 6]! / 4, i32[table / 4 + TABLE_WORDS * k + 3]!];
-    const at = dw.outputs[k]!.pointer / 4;
-    if (!dw.zeroOffPick[k]) f32.fill(0, at, at + size);
-    for (let j = 0; j < count; j++) f32[at + i32[pick + j]!] = f32[from + j]!;
+    const pick = ws.input(inputs[names.p[k]!]!);
+    const i32 = ws.i32();
+    const [from, count] = [i32[table / 4 + TABLE_WORDS * k + 6]!, i32[table / 4 + TABLE_WORDS * k + 3]!];
+    const at = dw.outputs[k]!.pointer;
+    if (!dw.zeroOffPick[k]) ws.f32().fill(0, at / 4, at / 4 + size);
+    ws.code.scatterEntries(from, pick, count, at);
   }
 }
 
@@ -294,18 +297,19 @@ function forwardKernel(ws: Workspace, inputs: NamedTensorInfoMap, a: Attributes)
   const xIn = ws.input(x);
   eachBand(layout, batch, r, r, (samples, block, sample) => ws.code.transposeIn(xIn + sample, samples, r, xt + block, bp));
   const edges = inputs.source!.shape[0]!;
-  const weff = ws.unzeroedScratch(4 * edges);
+  // The effective weights are an output too: the backward reads them rather than gathering and placing the weights again.
+  const weff = ws.output([edges]);
   const bias = ws.unzeroedScratch(4 * a.neurons);
-  ws.code.placeParameters(memberTable(ws, inputs, a), a.members, weff, bias);
+  ws.code.placeParameters(memberTable(ws, inputs, a), a.members, weff.pointer, bias);
   const addresses = ws.unzeroedScratch(4 * edges);
   const h = ws.output(bandShape(layout, a.neurons));
-  ws.code.forward(xt, r, h.pointer, a.neurons, bp, weff, bias, ws.input(inputs.start!), ws.input(inputs.source!), a.activated, a.kind, addresses, layout.bands);
-  if (a.neuronMajor) return [h.finish(), xtOut.finish()];
+  ws.code.forward(xt, r, h.pointer, a.neurons, bp, weff.pointer, bias, ws.input(inputs.start!), ws.input(inputs.source!), a.activated, a.kind, addresses, layout.bands);
+  if (a.neuronMajor) return [h.finish(), xtOut.finish(), weff.finish()];
   const count = inputs.exports!.shape[0]!;
   const out = ws.output([batch, count]);
   const exportRows = ws.input(inputs.exports!);
   eachBand(layout, batch, a.neurons, count, (samples, block, sample) => ws.code.pickRows(h.pointer + block, bp, exportRows, count, out.pointer + sample, samples, 0));
-  return [h.finish(), out.finish(), xtOut.finish()];
+  return [h.finish(), out.finish(), xtOut.finish(), weff.finish()];
 }
 
 /**
@@ -406,9 +410,7 @@ function backwardKernel(ws: Workspace, inputs: NamedTensorInfoMap, a: Attributes
   const dbs: { readonly pointer: number; finish(): TensorInfo }[] = [];
   for (let k = 0; k < a.members; k++) dbs.push(ws.output([inputs[names.b[k]!]!.shape[0]!]));
   const table = memberTable(ws, inputs, a, { dw: dw.outputs.map((o) => o.pointer), db: dbs.map((o) => o.pointer) });
-  const weff = ws.unzeroedScratch(4 * edges);
-  const bias = ws.unzeroedScratch(4 * a.neurons);
-  ws.code.placeParameters(table, a.members, weff, bias);
+  const weff = ws.input(inputs.weff!);
   const dweff = ws.unzeroedScratch(4 * edges);
   const db = ws.unzeroedScratch(4 * a.neurons);
   const dxt = backwardPass(ws, inputs, a, { r, layout, batch, weff, dweff, db });
@@ -476,14 +478,14 @@ export function graphKernel(x: Tensor2D, members: readonly GraphMember[], mask: 
     const weights = parameters.slice(0, count);
     const biases = parameters.slice(count);
     const outputs = tf.engine().runKernel(FORWARD, named({ x: input! }, weights, biases), attrs as unknown as NamedAttrMap) as Tensor[];
-    const [h, out, xt] = attrs.neuronMajor ? [outputs[0], outputs[0], outputs[1]] : outputs;
+    const [h, out, xt, weff] = attrs.neuronMajor ? [outputs[0], outputs[0], outputs[1], outputs[2]] : outputs;
     // A weight that is a view made in the caller's tidy (a pruned kernel's live weights) is saved, gone by the backward pass; a variable is read as it is.
-    const restore = saveForBackward(save, [xt!, h!, ...weights]);
+    const restore = saveForBackward(save, [xt!, h!, weff!, ...weights]);
     return {
       value: out!,
       gradFunc: (dy: Tensor | Tensor[], saved: Tensor[]) => {
-        const [xts, hs, ...ws] = restore(saved) as [Tensor, Tensor, ...Tensor[]];
-        const grads = tf.engine().runKernel(BACKWARD, named({ dy: dy as Tensor, h: hs, xt: xts }, ws, biases), attrs as unknown as NamedAttrMap);
+        const [xts, hs, weffs, ...ws] = restore(saved) as [Tensor, Tensor, Tensor, ...Tensor[]];
+        const grads = tf.engine().runKernel(BACKWARD, named({ dy: dy as Tensor, h: hs, xt: xts, weff: weffs }, ws, biases), attrs as unknown as NamedAttrMap);
         return grads as Tensor[];
       },
     };

@@ -239,6 +239,18 @@
         (local.set $b (i32.add (local.get $b) (i32.const 1)))
         (br $samples))))
 
+  ;; to[idx[j]] = from[j] for j < count: a pick's entries put back where they came from.
+  (func (export "scatterEntries") (param $from i32) (param $idx i32) (param $count i32) (param $to i32)
+    (local $end i32)
+    (local.set $end (i32.add (local.get $idx) (i32.shl (local.get $count) (i32.const 2))))
+    (block $done
+      (loop $next
+        (br_if $done (i32.ge_u (local.get $idx) (local.get $end)))
+        (f32.store (i32.add (local.get $to) (i32.shl (i32.load (local.get $idx)) (i32.const 2))) (f32.load (local.get $from)))
+        (local.set $idx (i32.add (local.get $idx) (i32.const 4)))
+        (local.set $from (i32.add (local.get $from) (i32.const 4)))
+        (br $next))))
+
   ;; ---- the kernel ----
 
   ;; The member kernels' parameters, described by a table of 8 i32 per member:

@@ -27,6 +27,8 @@ export interface GraphExports {
   pickRows(h: number, bp: number, rows: number, count: number, out: number, batch: number, add: number): void;
   gatherColumns(x: number, batch: number, cols: number, idx: number, count: number, out: number): void;
   scatterColumns(dy: number, batch: number, count: number, idx: number, dx: number, cols: number): void;
+  /** to[idx[j]] = from[j] for j < count (float32 entries, int32 indices). */
+  scatterEntries(from: number, idx: number, count: number, to: number): void;
   placeParameters(table: number, members: number, weff: number, bias: number): void;
   takeGradients(table: number, members: number, dweff: number, db: number, masked: number): void;
   forward(...args: [...GraphForwardArgs, addresses: number, bands?: number]): void;
